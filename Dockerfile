@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# otpgw: build with the dev toolchain, run the compiled JavaScript as an unprivileged user.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY carriers ./carriers
+COPY otpgw.yaml ./
+# Carrier passwords come from the environment (CARRIER_<ID>_PASSWORD), never from the image.
+USER node
+# 2775: SMPP for aggregators (later issue), 8080: HTTP API, 9464: metrics and health.
+EXPOSE 2775 8080 9464
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "bin/otpgw.js"]
+CMD ["start", "--config", "otpgw.yaml"]

@@ -1,0 +1,75 @@
+/**
+ * The validated, typed shape of the configuration. The schema in this folder turns YAML into these types;
+ * everything else in otpgw only ever sees these (never raw YAML).
+ */
+
+/** How the carrier writes message ids: in submit_sm_resp and in receipts (they may differ in form). */
+export type MessageIdFormat = "hex" | "decimal" | "string";
+
+export type BindMode = "transceiver" | "transmitter+receiver";
+
+export interface SourceAddressRules {
+  /** Alphanumeric sender ids (TON 5) are accepted by this carrier. */
+  allowAlphanumeric: boolean;
+  /** TON/NPI used for an alphanumeric sender. Default 5/0. */
+  alphanumericTon: number;
+  alphanumericNpi: number;
+  /** TON/NPI used for a numeric (international) sender. Default 1/1. */
+  numericTon: number;
+  numericNpi: number;
+  /** Sender used when the message has none allowed for this carrier (optional). */
+  defaultSender?: string;
+}
+
+export interface CarrierConfig {
+  /** Stable id, [a-z0-9-]+; used in logs, metrics and routes.yaml. */
+  id: string;
+  /** File the carrier came from (for messages). */
+  file: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  /** Verify the carrier's TLS certificate (default true). */
+  tlsRejectUnauthorized: boolean;
+  systemId: string;
+  /** Resolved from the environment (`${VAR}`), never committed. */
+  password: string;
+  systemType: string;
+  bindMode: BindMode;
+  /** Number of binds (sessions); with transmitter+receiver, this many of each. */
+  binds: number;
+  /** Most outstanding requests per bind. */
+  windowSize: number;
+  /** Most submit_sm per second per bind. */
+  throughputPerSecond: number;
+  enquireLinkIntervalMs: number;
+  responseTimeoutMs: number;
+  reconnectMinDelayMs: number;
+  reconnectMaxDelayMs: number;
+  /** Idle session close: a bind with no answer to enquire_link after this many misses is dropped. */
+  enquireLinkMaxMisses: number;
+  sourceAddress: SourceAddressRules;
+  /** Format of the message id in receipts (normalised to the submit_sm_resp form). */
+  receiptIdFormat: MessageIdFormat;
+  /** Format of the message id in submit_sm_resp. */
+  submitIdFormat: MessageIdFormat;
+  /** ISO 3166-1 alpha-2 country codes this carrier serves. */
+  countries: string[];
+  /** Alphabet the carrier assumes for data_coding 0 (received text only). */
+  defaultAlphabet: "gsm7" | "latin1";
+}
+
+export interface DaemonConfig {
+  /** File the settings came from, if any. */
+  file?: string;
+  logLevel: string;
+  /** Directory holding carriers/*.yaml. */
+  carriersDir: string;
+  /** routes.yaml path (used by later issues). */
+  routesFile: string;
+  redisUrl?: string;
+  http: { host: string; port: number };
+  metrics: { host: string; port: number };
+  /** How long shutdown may take before remaining work is abandoned. */
+  shutdownTimeoutMs: number;
+}

@@ -1,0 +1,29 @@
+import type { LoadedConfig } from "./config/loaded-config.js";
+import { Gateway } from "./gateway.js";
+import type { Logger } from "./observability/logger.js";
+
+/**
+ * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order.
+ * Resolves once everything is closed; rejects (and the CLI exits non-zero) if start-up fails — after
+ * closing whatever had started, so there is never a half-started daemon.
+ */
+export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<void> {
+  const gateway = new Gateway({ config, logger });
+  try {
+    await gateway.start();
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, "shutting down");
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      resolve();
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+  await gateway.close();
+}

@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
+ * labels are carrier / bind / outcome / status — never a message id or a phone number.
+ */
+export interface Metrics {
+  registry: Registry;
+  bindUp: Gauge<"carrier" | "bind">;
+  bindOutstanding: Gauge<"carrier" | "bind">;
+  bindRate: Gauge<"carrier" | "bind">;
+  bindReconnects: Counter<"carrier" | "bind" | "reason">;
+  bindRefused: Counter<"carrier" | "status">;
+  carrierQueued: Gauge<"carrier">;
+  submits: Counter<"carrier" | "outcome" | "status">;
+  submitResponseSeconds: Histogram<"carrier">;
+  throttled: Counter<"carrier">;
+  receipts: Counter<"carrier" | "stat">;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "otpgw_process_" });
+  const registers = [registry];
+  return {
+    registry,
+    bindUp: new Gauge({
+      name: "otpgw_carrier_bind_up",
+      help: "1 when the carrier bind is bound, else 0",
+      labelNames: ["carrier", "bind"],
+      registers,
+    }),
+    bindOutstanding: new Gauge({
+      name: "otpgw_carrier_bind_outstanding",
+      help: "Requests written on the bind and not yet answered",
+      labelNames: ["carrier", "bind"],
+      registers,
+    }),
+    bindRate: new Gauge({
+      name: "otpgw_carrier_bind_rate_per_second",
+      help: "Current submit rate allowed on the bind (below the cap after throttling)",
+      labelNames: ["carrier", "bind"],
+      registers,
+    }),
+    bindReconnects: new Counter({
+      name: "otpgw_carrier_bind_reconnects_total",
+      help: "Times a carrier bind dropped and was scheduled to reconnect",
+      labelNames: ["carrier", "bind", "reason"],
+      registers,
+    }),
+    bindRefused: new Counter({
+      name: "otpgw_carrier_bind_refused_total",
+      help: "Bind attempts the carrier refused, by command_status name",
+      labelNames: ["carrier", "status"],
+      registers,
+    }),
+    carrierQueued: new Gauge({
+      name: "otpgw_carrier_queued",
+      help: "Submits waiting for a bind's window and throughput",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    submits: new Counter({
+      name: "otpgw_carrier_submits_total",
+      help: "submit_sm outcomes: accepted, rejected (by status), unknown (closed or timed out)",
+      labelNames: ["carrier", "outcome", "status"],
+      registers,
+    }),
+    submitResponseSeconds: new Histogram({
+      name: "otpgw_carrier_submit_response_seconds",
+      help: "Time from writing submit_sm to its response",
+      labelNames: ["carrier"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    throttled: new Counter({
+      name: "otpgw_carrier_throttled_total",
+      help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (the bind slowed down and requeued)",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    receipts: new Counter({
+      name: "otpgw_carrier_receipts_total",
+      help: "Delivery receipts received, by stat",
+      labelNames: ["carrier", "stat"],
+      registers,
+    }),
+  };
+}

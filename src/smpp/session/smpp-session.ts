@@ -1,0 +1,360 @@
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import type smpp from "smpp";
+import {
+  ConnectionClosedError,
+  NotBoundError,
+  NotSentError,
+  ResponseTimeoutError,
+  SmppError,
+} from "../../errors.js";
+import type { Logger } from "../../observability/logger.js";
+import {
+  commandName,
+  decodePdu,
+  encodeGenericNack,
+  encodeHeaderOnlyResponse,
+  encodePdu,
+  readHeader,
+  type DecodedPdu,
+} from "./pdu-codec.js";
+import { SmppStatus } from "../command-status.js";
+import { CommandId, RESPONSE_BIT } from "../constants.js";
+import { FramingError, PduFramer } from "./pdu-framer.js";
+import { RequestWindow, type Clock } from "./request-window.js";
+
+/** Sequence numbers run 1..0x7FFFFFFF (SMPP 3.4 §3.2) and wrap back to 1. */
+const MAX_SEQUENCE = 0x7fffffff;
+/** How long a session closing after a fatal framing error waits for its generic_nack to flush. */
+const FATAL_FLUSH_MS = 200;
+
+export type SessionState = "open" | "bound_tx" | "bound_rx" | "bound_trx" | "unbinding" | "closed";
+
+/** What an inbound request handler answers: a status (0 = OK) and the response's body fields. */
+export interface ResponseSpec {
+  status?: number;
+  fields?: smpp.PduFields;
+}
+
+/** Handles inbound requests other than enquire_link, unbind and unknown commands (answered here). */
+export type RequestHandler = (pdu: DecodedPdu) => ResponseSpec | Promise<ResponseSpec>;
+
+export interface SmppSessionOptions {
+  socket: Socket;
+  logger: Logger;
+  /** Largest command_length accepted; larger means framing is lost. */
+  maxPduBytes: number;
+  /** Most requests of ours outstanding at once. */
+  windowSize: number;
+  /** Time allowed for the peer's response to each request. */
+  responseTimeoutMs: number;
+  onRequest: RequestHandler;
+  clock?: Clock;
+}
+
+interface Waiting {
+  command: string;
+  fields: smpp.PduFields;
+  resolve: (pdu: DecodedPdu) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One SMPP session over one socket: our own engine on top of the `smpp` package's codec (SMPP-NOTES A.3–A.5).
+ * - framing with a maximum PDU size; a framing error answers generic_nack(ESME_RINVCMDLEN) and closes;
+ * - a request window: at most `windowSize` requests outstanding, each with a deadline; requests beyond it
+ *   wait in FIFO order and are written as slots free up and the socket drains;
+ * - on close every outstanding request is rejected with ConnectionClosedError (outcome unknown) and every
+ *   waiting one with NotSentError (never written: safe to send again) — nothing waits forever;
+ * - enquire_link and unbind are answered here, unknown commands get generic_nack(SmppStatus.ESME_RINVCMDID), and a
+ *   handler that throws becomes an error response, never an uncaught exception.
+ *
+ * Events: `close` (reason: string), `unbind` (the peer asked to unbind).
+ */
+export class SmppSession extends EventEmitter {
+  state: SessionState = "open";
+  /** When the last PDU arrived (for keep-alive). */
+  lastReceivedAt: number;
+  private readonly socket: Socket;
+  private readonly logger: Logger;
+  private readonly framer: PduFramer;
+  private readonly window = new RequestWindow();
+  private readonly waiting: Waiting[] = [];
+  private readonly clock: Clock;
+  private readonly windowSize: number;
+  private readonly responseTimeoutMs: number;
+  private readonly onRequest: RequestHandler;
+  private sequence = 0;
+  private writeBlocked = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closeReason: string | undefined;
+
+  constructor(options: SmppSessionOptions) {
+    super();
+    this.socket = options.socket;
+    this.logger = options.logger;
+    this.framer = new PduFramer(options.maxPduBytes);
+    this.windowSize = options.windowSize;
+    this.responseTimeoutMs = options.responseTimeoutMs;
+    this.onRequest = options.onRequest;
+    this.clock = options.clock ?? Date.now;
+    this.lastReceivedAt = this.clock();
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.socket.on("drain", () => {
+      this.writeBlocked = false;
+      this.flushWaiting();
+    });
+    this.socket.on("error", (error) => this.destroy(`socket error: ${error.message}`));
+    this.socket.on("end", () => this.destroy("peer closed the connection"));
+    this.socket.on("close", () => this.destroy("socket closed"));
+  }
+
+  /** Requests written and not yet answered. */
+  get outstanding(): number {
+    return this.window.size;
+  }
+
+  /** Requests accepted by `request` and not yet written (window full or socket not draining). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** True when a request made now would be written at once. */
+  get canSendNow(): boolean {
+    return (
+      this.state !== "closed" &&
+      !this.writeBlocked &&
+      this.waiting.length === 0 &&
+      this.window.size < this.windowSize
+    );
+  }
+
+  get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  get isBound(): boolean {
+    return this.state === "bound_tx" || this.state === "bound_rx" || this.state === "bound_trx";
+  }
+
+  /**
+   * Sends a request and resolves with its response (whatever its command_status: the caller classifies it;
+   * a generic_nack for it resolves too). Rejects with NotSentError, ConnectionClosedError or
+   * ResponseTimeoutError — transport failures, never fake carrier statuses.
+   */
+  request(command: string, fields: smpp.PduFields = {}): Promise<DecodedPdu> {
+    if (this.state === "closed")
+      return Promise.reject(new NotSentError(command, this.closeReason ?? "closed"));
+    if (!this.mayRequest(command)) return Promise.reject(new NotBoundError(this.state));
+    return new Promise<DecodedPdu>((resolve, reject) => {
+      this.waiting.push({ command, fields, resolve, reject });
+      this.flushWaiting();
+    });
+  }
+
+  /** Asks the peer to unbind and waits (bounded by the response timeout) for its answer, then closes. */
+  async unbind(): Promise<void> {
+    if (this.state === "closed") return;
+    try {
+      if (this.isBound) {
+        this.state = "unbinding";
+        await this.request("unbind");
+      }
+    } catch {
+      // The peer may already be gone; closing below is what matters.
+    } finally {
+      this.destroy("unbound");
+    }
+  }
+
+  /** Closes the socket; idempotent. Rejects everything outstanding or waiting. */
+  destroy(reason: string): void {
+    this.teardown(reason, () => this.socket.destroy());
+  }
+
+  /**
+   * Marks the session closed, settles every request (outstanding: outcome unknown; waiting: never sent),
+   * then closes the socket the way `closeSocket` says and emits `close` once.
+   */
+  private teardown(reason: string, closeSocket: () => void): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.closeReason = reason;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.window.rejectAll((command) => new ConnectionClosedError(command, reason));
+    for (const w of this.waiting.splice(0)) w.reject(new NotSentError(w.command, reason));
+    closeSocket();
+    this.emit("close", reason);
+  }
+
+  private mayRequest(command: string): boolean {
+    if (command.startsWith("bind_") || command === "enquire_link" || command === "generic_nack") return true;
+    if (command === "unbind") return this.state === "unbinding" || this.isBound;
+    return this.isBound;
+  }
+
+  private nextSequence(): number {
+    this.sequence = this.sequence >= MAX_SEQUENCE ? 1 : this.sequence + 1;
+    return this.sequence;
+  }
+
+  private flushWaiting(): void {
+    while (this.waiting.length > 0 && this.window.size < this.windowSize && !this.writeBlocked) {
+      if (this.state === "closed") return;
+      const next = this.waiting.shift()!;
+      const sequence = this.nextSequence();
+      let buffer: Buffer;
+      try {
+        buffer = encodePdu(next.command, sequence, next.fields);
+      } catch (error) {
+        // Bad fields (e.g. an oversize short_message) are the caller's bug, not a transport failure.
+        next.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      this.window.add(
+        sequence,
+        next.command,
+        this.clock() + this.responseTimeoutMs,
+        next.resolve,
+        next.reject,
+      );
+      this.write(buffer);
+      this.armSweep();
+    }
+  }
+
+  private write(buffer: Buffer): void {
+    if (this.state === "closed") return;
+    if (!this.socket.write(buffer)) this.writeBlocked = true;
+  }
+
+  private armSweep(): void {
+    if (this.sweepTimer) return;
+    const deadline = this.window.nextDeadline();
+    if (deadline === undefined) return;
+    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(0, deadline - this.clock()));
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const expired = this.window.expire(
+      this.clock(),
+      (command) => new ResponseTimeoutError(command, this.responseTimeoutMs),
+    );
+    if (expired > 0) {
+      this.logger.warn({ expired, timeoutMs: this.responseTimeoutMs }, "responses timed out");
+      this.emit("timeout", expired);
+      this.flushWaiting();
+    }
+    this.armSweep();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === "closed") return;
+    let frames: Buffer[];
+    try {
+      frames = this.framer.push(chunk);
+    } catch (error) {
+      this.failFraming(error);
+      return;
+    }
+    this.lastReceivedAt = this.clock();
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private failFraming(error: unknown): void {
+    const sequence = error instanceof FramingError ? error.sequence : 0;
+    const status = error instanceof SmppError ? error.status : SmppStatus.ESME_RINVCMDLEN;
+    this.logger.warn({ err: error }, "framing lost: answering generic_nack and closing");
+    this.teardown("framing error", () => {
+      // Let the generic_nack flush, but never keep a peer that sends garbage for long.
+      this.socket.end(encodeGenericNack(sequence, status));
+      setTimeout(() => this.socket.destroy(), FATAL_FLUSH_MS).unref();
+    });
+  }
+
+  private onFrame(frame: Buffer): void {
+    const header = readHeader(frame);
+    if ((header.commandId & RESPONSE_BIT) !== 0) {
+      this.onResponse(frame, header.sequence);
+      return;
+    }
+    if (header.commandId === CommandId.enquire_link) {
+      this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
+      return;
+    }
+    if (header.commandId === CommandId.unbind) {
+      this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
+      this.emit("unbind");
+      this.state = "unbinding";
+      this.socket.end();
+      return;
+    }
+    if (commandName(header.commandId) === undefined) {
+      this.logger.warn({ commandId: header.commandId }, "unknown command_id: generic_nack");
+      this.write(encodeGenericNack(header.sequence, SmppStatus.ESME_RINVCMDID));
+      return;
+    }
+    this.onInboundRequest(frame, header.commandId, header.sequence);
+  }
+
+  private onResponse(frame: Buffer, sequence: number): void {
+    let pdu: DecodedPdu;
+    try {
+      pdu = decodePdu(frame);
+    } catch (error) {
+      this.window.fail(sequence, error instanceof Error ? error : new Error(String(error)));
+      this.flushWaiting();
+      return;
+    }
+    if (!this.window.settle(pdu)) {
+      this.logger.warn({ command: pdu.command, sequence }, "response for no outstanding request: dropped");
+      return;
+    }
+    this.flushWaiting();
+  }
+
+  private onInboundRequest(frame: Buffer, commandId: number, sequence: number): void {
+    const answer = (status: number, fields?: smpp.PduFields, command?: string): void => {
+      if (this.state === "closed") return;
+      if (status !== 0 || !command) {
+        this.write(encodeHeaderOnlyResponse(commandId, sequence, status));
+        return;
+      }
+      try {
+        this.write(encodePdu(`${command}_resp`, sequence, fields));
+      } catch (error) {
+        this.logger.error({ err: error, command }, "cannot encode response");
+        this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_RSYSERR));
+      }
+    };
+    const fail = (error: unknown): void => {
+      const status = error instanceof SmppError ? error.status : SmppStatus.ESME_RSYSERR;
+      if (!(error instanceof SmppError)) this.logger.error({ err: error }, "request handler failed");
+      answer(status);
+    };
+    let pdu: DecodedPdu;
+    try {
+      pdu = decodePdu(frame);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    try {
+      const result = this.onRequest(pdu);
+      if (result instanceof Promise) {
+        result.then((spec) => answer(spec.status ?? 0, spec.fields, pdu.command), fail);
+      } else {
+        answer(result.status ?? 0, result.fields, pdu.command);
+      }
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

@@ -1,0 +1,380 @@
+import { EventEmitter } from "node:events";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import type { CarrierConfig } from "../config/types.js";
+import { NotSentError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
+import { EsmClass } from "../smpp/constants.js";
+import { normaliseMessageId, parseReceipt, type Receipt } from "../smpp/receipt.js";
+import { parseSmBody } from "../smpp/sm-body.js";
+import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
+import type { Clock } from "../smpp/session/request-window.js";
+import { SmppSession, type ResponseSpec } from "../smpp/session/smpp-session.js";
+import { backoffDelayMs } from "./backoff.js";
+import { Keepalive } from "./keepalive.js";
+import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
+import { ThrottleControl } from "./throttle-control.js";
+import { TokenBucket } from "./token-bucket.js";
+
+/** SMPP 3.4: we speak 3.4 to carriers (node-smpp would announce 5.0 by default). */
+const INTERFACE_VERSION_34 = 0x34;
+
+export interface CarrierBindOptions {
+  carrier: CarrierConfig;
+  /** Position among the carrier's binds (for the bind id). */
+  index: number;
+  mode: "transceiver" | "transmitter" | "receiver";
+  source: SubmitSource;
+  logger: Logger;
+  metrics?: Metrics;
+  maxPduBytes: number;
+  clock?: Clock;
+  rng?: () => number;
+}
+
+/**
+ * One persistent bind to a carrier: connect, bind (interface_version 0x34), keep alive, and reconnect with
+ * backoff and jitter after any drop or refusal. While bound it takes submits from the carrier's queue
+ * within its window (the session never exceeds it) and its throughput cap (a token bucket whose rate
+ * halves on ESME_RTHROTTLED / ESME_RMSGQFUL). Receipts arriving on it are emitted as `receipt`.
+ *
+ * Exactly-once towards the carrier: a submit that was never written goes back to the queue; one written
+ * when the link dropped or timed out is rejected to the caller as outcome-unknown, never resent here.
+ */
+export class CarrierBind extends EventEmitter {
+  readonly id: string;
+  private readonly options: CarrierBindOptions;
+  private readonly carrier: CarrierConfig;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly rng: () => number;
+  private readonly bucket: TokenBucket;
+  private readonly throttle: ThrottleControl;
+  private session: SmppSession | undefined;
+  private keepalive: Keepalive | undefined;
+  private state: BindState = "idle";
+  private attempt = 0;
+  private reconnects = 0;
+  private boundSince: number | undefined;
+  private lastError: string | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: CarrierBindOptions) {
+    super();
+    this.options = options;
+    this.carrier = options.carrier;
+    this.clock = options.clock ?? Date.now;
+    this.rng = options.rng ?? Math.random;
+    this.id = `${options.carrier.id}/${options.mode === "transceiver" ? "trx" : options.mode.slice(0, 2)}${options.index}`;
+    this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
+    const rate = options.carrier.throughputPerSecond;
+    this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });
+    this.throttle = new ThrottleControl({ maxRatePerSecond: rate, clock: this.clock });
+  }
+
+  get isBound(): boolean {
+    return this.state === "bound";
+  }
+
+  start(): void {
+    if (this.state !== "idle") return;
+    this.connect();
+  }
+
+  status(): BindStatus {
+    return {
+      id: this.id,
+      mode: this.options.mode,
+      state: this.state,
+      outstanding: this.session?.outstanding ?? 0,
+      ratePerSecond: Math.round(this.throttle.currentRate() * 10) / 10,
+      throttled: this.throttle.throttled,
+      reconnects: this.reconnects,
+      ...(this.boundSince !== undefined ? { boundSince: this.boundSince } : {}),
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  /** Sends as many queued submits as the window, the socket and the throughput allow right now. */
+  pump(): void {
+    if (this.state !== "bound" || this.options.mode === "receiver" || this.pumpTimer) return;
+    const session = this.session;
+    if (!session) return;
+    while (session.canSendNow) {
+      const pause = this.throttle.pauseRemainingMs();
+      if (pause > 0) return this.pumpLater(pause);
+      const rate = this.throttle.currentRate();
+      if (rate !== this.bucket.ratePerSecond) this.bucket.setRate(rate);
+      if (!this.bucket.tryTake()) return this.pumpLater(this.bucket.msUntilAvailable());
+      const item = this.options.source.next();
+      if (!item) {
+        this.bucket.refund();
+        return;
+      }
+      this.send(session, item);
+    }
+  }
+
+  /**
+   * Stops taking submits, lets the window drain (until `deadline`), unbinds and stops reconnecting.
+   * Idempotent; never throws.
+   */
+  async close(deadline: number): Promise<void> {
+    if (this.state === "closed" || this.state === "closing") return;
+    this.state = "closing";
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    const session = this.session;
+    if (session && !session.closed) {
+      while (session.outstanding > 0 && !session.closed && this.clock() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (session.isBound) await session.unbind();
+      session.destroy("closed by otpgw");
+    }
+    this.keepalive?.stop();
+    this.setState("closed");
+  }
+
+  private pumpLater(delayMs: number): void {
+    this.pumpTimer = setTimeout(
+      () => {
+        this.pumpTimer = undefined;
+        this.pump();
+      },
+      Math.max(1, delayMs),
+    );
+    this.pumpTimer.unref();
+  }
+
+  private send(session: SmppSession, item: QueuedSubmit): void {
+    const sentAt = this.clock();
+    const carrier = this.carrier.id;
+    const metrics = this.options.metrics;
+    session.request("submit_sm", item.fields).then(
+      (response) => {
+        metrics?.submitResponseSeconds.observe({ carrier }, (this.clock() - sentAt) / 1000);
+        this.onSubmitResponse(item, response);
+        this.pump();
+      },
+      (error: Error) => {
+        if (error instanceof NotSentError) {
+          this.options.source.requeue(item);
+          return;
+        }
+        metrics?.submits.inc({ carrier, outcome: "unknown", status: error.name });
+        item.reject(error);
+      },
+    );
+  }
+
+  private onSubmitResponse(item: QueuedSubmit, response: DecodedPdu): void {
+    const status =
+      response.command === "generic_nack" && response.status === 0
+        ? SmppStatus.ESME_RSYSERR
+        : response.status;
+    const statusClass = classifyStatus(status);
+    const carrier = this.carrier.id;
+    const metrics = this.options.metrics;
+    if (statusClass === "ok") {
+      const raw = typeof response.fields.message_id === "string" ? response.fields.message_id : "";
+      metrics?.submits.inc({ carrier, outcome: "accepted", status: "ESME_ROK" });
+      item.resolve({
+        kind: "accepted",
+        carrierMessageId: normaliseMessageId(raw, this.carrier.submitIdFormat),
+        bindId: this.id,
+      });
+      return;
+    }
+    if (statusClass === "throttle") {
+      const rate = this.throttle.onThrottled();
+      metrics?.throttled.inc({ carrier });
+      metrics?.bindRate.set({ carrier, bind: this.id }, rate);
+      this.logger.debug(
+        { status: statusName(status), rate },
+        "carrier throttling: slowing down and requeueing",
+      );
+      this.options.source.requeue(item);
+      return;
+    }
+    metrics?.submits.inc({ carrier, outcome: "rejected", status: statusName(status) });
+    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId: this.id });
+  }
+
+  private connect(): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.setState("connecting");
+    const { host, port, tls, tlsRejectUnauthorized } = this.carrier;
+    const socket: Socket = tls
+      ? tlsConnect({ host, port, rejectUnauthorized: tlsRejectUnauthorized, servername: host })
+      : netConnect({ host, port });
+    const connectTimer = setTimeout(
+      () => socket.destroy(new Error(`connect timed out after ${this.carrier.responseTimeoutMs} ms`)),
+      this.carrier.responseTimeoutMs,
+    );
+    const onEarlyError = (error: Error): void => {
+      clearTimeout(connectTimer);
+      this.scheduleReconnect(`connect failed: ${error.message}`);
+    };
+    socket.once("error", onEarlyError);
+    socket.once(tls ? "secureConnect" : "connect", () => {
+      clearTimeout(connectTimer);
+      socket.off("error", onEarlyError);
+      this.onConnected(socket);
+    });
+  }
+
+  private onConnected(socket: Socket): void {
+    if (this.state === "closing" || this.state === "closed") {
+      socket.destroy();
+      return;
+    }
+    const session = new SmppSession({
+      socket,
+      logger: this.logger,
+      maxPduBytes: this.options.maxPduBytes,
+      windowSize: this.carrier.windowSize,
+      responseTimeoutMs: this.carrier.responseTimeoutMs,
+      clock: this.clock,
+      onRequest: (pdu) => this.onCarrierRequest(pdu),
+    });
+    this.session = session;
+    session.once("close", (reason: string) => this.onSessionClosed(session, reason));
+    this.setState("binding");
+    void this.bind(session);
+  }
+
+  private async bind(session: SmppSession): Promise<void> {
+    const command = this.options.mode === "transceiver" ? "bind_transceiver" : `bind_${this.options.mode}`;
+    let response: DecodedPdu;
+    try {
+      response = await session.request(command, {
+        system_id: this.carrier.systemId,
+        password: this.carrier.password,
+        system_type: this.carrier.systemType,
+        interface_version: INTERFACE_VERSION_34,
+        addr_ton: 0,
+        addr_npi: 0,
+        address_range: "",
+      });
+    } catch (error) {
+      session.destroy(`bind failed: ${(error as Error).message}`);
+      return;
+    }
+    if (response.status !== 0 || response.command === "generic_nack") {
+      const name = statusName(response.status);
+      this.options.metrics?.bindRefused.inc({ carrier: this.carrier.id, status: name });
+      this.logger.error(
+        { status: name, systemId: this.carrier.systemId },
+        `carrier refused the bind with ${name}: check system_id and the password variable for carrier ${this.carrier.id}`,
+      );
+      session.destroy(`bind refused: ${name}`);
+      return;
+    }
+    session.state =
+      this.options.mode === "transceiver"
+        ? "bound_trx"
+        : this.options.mode === "transmitter"
+          ? "bound_tx"
+          : "bound_rx";
+    this.attempt = 0;
+    this.boundSince = this.clock();
+    this.lastError = undefined;
+    this.setState("bound");
+    this.logger.info({ mode: this.options.mode }, "carrier bind up");
+    this.keepalive = new Keepalive({
+      session,
+      intervalMs: this.carrier.enquireLinkIntervalMs,
+      maxMisses: this.carrier.enquireLinkMaxMisses,
+      logger: this.logger,
+      clock: this.clock,
+    });
+    this.keepalive.start();
+    this.emit("bound");
+    this.pump();
+  }
+
+  private onCarrierRequest(pdu: DecodedPdu): ResponseSpec {
+    if (pdu.command !== "deliver_sm") return { status: SmppStatus.ESME_RINVCMDID };
+    if (this.options.mode === "transmitter") return { status: SmppStatus.ESME_RINVBNDSTS };
+    const body = parseSmBody(pdu.raw);
+    if ((body.esmClass & EsmClass.TYPE_MASK) === 0) {
+      // A mobile-originated message: not ours to handle (OTP traffic is one-way); acknowledge it.
+      this.logger.debug("mobile-originated deliver_sm ignored");
+      return { fields: { message_id: "" } };
+    }
+    const receipt: Receipt | null = parseReceipt(
+      body,
+      this.carrier.receiptIdFormat,
+      this.carrier.defaultAlphabet,
+    );
+    if (receipt) {
+      this.options.metrics?.receipts.inc({ carrier: this.carrier.id, stat: receipt.stat });
+      this.emit("receipt", receipt);
+    } else {
+      this.logger.warn(
+        { esmClass: body.esmClass },
+        "deliver_sm that is neither a receipt nor a message: acknowledged",
+      );
+    }
+    return { fields: { message_id: "" } };
+  }
+
+  private onSessionClosed(session: SmppSession, reason: string): void {
+    if (this.session !== session) return;
+    this.keepalive?.stop();
+    this.keepalive = undefined;
+    this.session = undefined;
+    this.boundSince = undefined;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    if (this.state === "closing" || this.state === "closed") return;
+    this.emit("down", reason);
+    this.scheduleReconnect(reason);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    const delay = backoffDelayMs(
+      this.attempt,
+      this.carrier.reconnectMinDelayMs,
+      this.carrier.reconnectMaxDelayMs,
+      this.rng,
+    );
+    this.attempt++;
+    this.reconnects++;
+    this.lastError = reason;
+    this.setState("backoff");
+    this.options.metrics?.bindReconnects.inc({
+      carrier: this.carrier.id,
+      bind: this.id,
+      reason: reasonLabel(reason),
+    });
+    this.logger.warn(
+      { reason, delayMs: delay, attempt: this.attempt },
+      "carrier bind down: reconnecting after backoff",
+    );
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private setState(state: BindState): void {
+    this.state = state;
+    this.options.metrics?.bindUp.set({ carrier: this.carrier.id, bind: this.id }, state === "bound" ? 1 : 0);
+  }
+}
+
+/** A low-cardinality label for a drop reason (the full reason goes to the log). */
+function reasonLabel(reason: string): string {
+  if (reason.startsWith("bind refused")) return "bind_refused";
+  if (reason.startsWith("connect failed")) return "connect_failed";
+  if (reason.includes("enquire_link")) return "keepalive";
+  if (reason.startsWith("bind failed")) return "bind_failed";
+  return "dropped";
+}

@@ -1,0 +1,172 @@
+import { EventEmitter } from "node:events";
+import type { CarrierConfig } from "../config/types.js";
+import { ErrorCodes, OtpgwError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { Receipt } from "../smpp/receipt.js";
+import type { Clock } from "../smpp/session/request-window.js";
+import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
+import { SubmitQueue } from "./submit-queue.js";
+import type { BindStatus, QueuedSubmit, SubmitFields, SubmitOutcome, SubmitSource } from "./submit-types.js";
+
+/** Default most submits waiting per carrier before new ones are refused (back-pressure, not buffering). */
+export const DEFAULT_MAX_QUEUED_SUBMITS = 10_000;
+/** Default largest PDU accepted from a carrier: 16 KiB covers any submit/deliver with message_payload we use. */
+export const DEFAULT_MAX_PDU_BYTES = 16_384;
+
+export interface CarrierPoolOptions {
+  carrier: CarrierConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Most submits waiting for a bind; beyond it `submit` rejects with OTPGW_ERR_CARRIER_SATURATED. */
+  maxQueued?: number;
+  maxPduBytes?: number;
+  clock?: Clock;
+  rng?: () => number;
+}
+
+export interface CarrierStatus {
+  id: string;
+  queued: number;
+  bound: number;
+  binds: BindStatus[];
+}
+
+/** A receipt as the pool reports it: which carrier and bind it came from. */
+export interface CarrierReceipt {
+  carrierId: string;
+  bindId: string;
+  receipt: Receipt;
+}
+
+/**
+ * All binds to one carrier and the one queue they share: a submit waits here until some bound bind has a
+ * window slot and a throughput token, so traffic spreads over the binds that can take it and moves off a
+ * bind that drops. Emits `receipt` (CarrierReceipt) for every delivery receipt on any of its binds.
+ */
+export class CarrierPool extends EventEmitter {
+  readonly id: string;
+  private readonly queue = new SubmitQueue();
+  private readonly binds: CarrierBind[] = [];
+  private readonly options: CarrierPoolOptions;
+  private readonly maxQueued: number;
+  private readonly clock: Clock;
+  private closing = false;
+  private kickScheduled = false;
+
+  constructor(options: CarrierPoolOptions) {
+    super();
+    this.options = options;
+    this.id = options.carrier.id;
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
+    this.clock = options.clock ?? Date.now;
+    const source: SubmitSource = {
+      next: () => this.queue.next(),
+      requeue: (item) => {
+        this.queue.requeue(item);
+        this.kick();
+      },
+    };
+    const { carrier } = options;
+    const modes: CarrierBindOptions["mode"][] =
+      carrier.bindMode === "transceiver" ? ["transceiver"] : ["transmitter", "receiver"];
+    for (const mode of modes) {
+      for (let index = 0; index < carrier.binds; index++) {
+        const bind = new CarrierBind({
+          carrier,
+          index,
+          mode,
+          source,
+          logger: options.logger,
+          maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.rng ? { rng: options.rng } : {}),
+        });
+        bind.on("receipt", (receipt: Receipt) => {
+          this.emit("receipt", { carrierId: this.id, bindId: bind.id, receipt } satisfies CarrierReceipt);
+        });
+        bind.on("bound", () => this.kick());
+        this.binds.push(bind);
+      }
+    }
+  }
+
+  start(): void {
+    for (const bind of this.binds) bind.start();
+  }
+
+  /** Binds currently able to submit. */
+  get boundCount(): number {
+    return this.binds.filter((b) => b.isBound && b.status().mode !== "receiver").length;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Queues one submit_sm. Resolves with the carrier's answer (accepted with its message id, or rejected
+   * with a classified status). Rejects with ConnectionClosedError / ResponseTimeoutError when the PDU was
+   * written but its outcome is unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was not queued.
+   */
+  submit(fields: SubmitFields): Promise<SubmitOutcome> {
+    if (this.closing) {
+      return Promise.reject(new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} is shutting down`));
+    }
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(
+        new OtpgwError(
+          ErrorCodes.CARRIER_SATURATED,
+          `carrier ${this.id} has ${this.queue.length} submits waiting`,
+        ),
+      );
+    }
+    return new Promise<SubmitOutcome>((resolve, reject) => {
+      const item: QueuedSubmit = { fields, enqueuedAt: this.clock(), resolve, reject };
+      this.queue.push(item);
+      this.options.metrics?.carrierQueued.set({ carrier: this.id }, this.queue.length);
+      this.kick();
+    });
+  }
+
+  status(): CarrierStatus {
+    const binds = this.binds.map((b) => b.status());
+    return {
+      id: this.id,
+      queued: this.queue.length,
+      bound: binds.filter((b) => b.state === "bound").length,
+      binds,
+    };
+  }
+
+  /**
+   * Stops taking submits, fails what is still queued (never sent: OTPGW_ERR_CARRIER_CLOSED, safe to send
+   * elsewhere), drains each bind's window until `timeoutMs` passes, and unbinds. Idempotent.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const item of this.queue.drain()) {
+      item.reject(
+        new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} closed before the submit was sent`),
+      );
+    }
+    const deadline = this.clock() + timeoutMs;
+    await Promise.allSettled(this.binds.map((b) => b.close(deadline)));
+  }
+
+  /** Lets every bind pull work, once per tick however many submits arrived in it. */
+  private kick(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      // Rotate the starting bind so that a light load still spreads over all of them.
+      const n = this.binds.length;
+      const start = Math.floor(Math.random() * n);
+      for (let i = 0; i < n && this.queue.length > 0; i++) this.binds[(start + i) % n]!.pump();
+      this.options.metrics?.carrierQueued.set({ carrier: this.id }, this.queue.length);
+    });
+  }
+}

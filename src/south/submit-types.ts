@@ -1,0 +1,57 @@
+import type smpp from "smpp";
+import type { StatusClass } from "../smpp/command-status.js";
+
+/** The submit_sm body fields for one part, ready for the codec (short_message is already a Buffer). */
+export interface SubmitFields extends smpp.PduFields {
+  source_addr: string;
+  source_addr_ton: number;
+  source_addr_npi: number;
+  destination_addr: string;
+  dest_addr_ton: number;
+  dest_addr_npi: number;
+  esm_class: number;
+  registered_delivery: number;
+  data_coding: number;
+  short_message: Buffer;
+  validity_period?: string;
+}
+
+/** What a carrier answered to one submit_sm. Transport failures are not outcomes: they reject. */
+export type SubmitOutcome =
+  | { kind: "accepted"; carrierMessageId: string; bindId: string }
+  | {
+      kind: "rejected";
+      status: number;
+      statusName: string;
+      statusClass: Exclude<StatusClass, "ok" | "throttle">;
+      bindId: string;
+    };
+
+/** A submit waiting for a bind (window slot and throughput token). */
+export interface QueuedSubmit {
+  fields: SubmitFields;
+  enqueuedAt: number;
+  resolve: (outcome: SubmitOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/** Where binds take their next submit from, and give back one that never reached the carrier. */
+export interface SubmitSource {
+  next(): QueuedSubmit | undefined;
+  /** Puts back a submit that was not sent (or was throttled): it goes out before newer ones. */
+  requeue(item: QueuedSubmit): void;
+}
+
+export type BindState = "idle" | "connecting" | "binding" | "bound" | "backoff" | "closing" | "closed";
+
+export interface BindStatus {
+  id: string;
+  mode: "transceiver" | "transmitter" | "receiver";
+  state: BindState;
+  outstanding: number;
+  ratePerSecond: number;
+  throttled: number;
+  reconnects: number;
+  boundSince?: number;
+  lastError?: string;
+}

@@ -1,0 +1,152 @@
+import { once } from "node:events";
+import type { Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectionClosedError, NotSentError, ResponseTimeoutError, SmppError } from "../../../src/errors.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
+import { parseSmBody } from "../../../src/smpp/sm-body.js";
+import { SmppSession, type RequestHandler } from "../../../src/smpp/session/smpp-session.js";
+import { closeServer, connectRaw, FrameCollector, listenRaw } from "../../helpers/raw-peer.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Our session on the client socket, a raw frame collector on the server side. */
+async function pair(
+  options: { windowSize?: number; responseTimeoutMs?: number; onRequest?: RequestHandler } = {},
+) {
+  let accept!: (s: Socket) => void;
+  const accepted = new Promise<Socket>((resolve) => (accept = resolve));
+  const { server, port } = await listenRaw((s) => accept(s));
+  cleanups.push(() => closeServer(server));
+  const socket = await connectRaw(port);
+  const session = new SmppSession({
+    socket,
+    logger: silentLogger(),
+    maxPduBytes: 4096,
+    windowSize: options.windowSize ?? 10,
+    responseTimeoutMs: options.responseTimeoutMs ?? 5000,
+    onRequest: options.onRequest ?? (() => ({ status: 0, fields: { message_id: "" } })),
+  });
+  cleanups.push(() => session.destroy("test over"));
+  const peerSocket = await accepted;
+  cleanups.push(() => void peerSocket.destroy());
+  session.state = "bound_trx";
+  return { session, peer: new FrameCollector(peerSocket), peerSocket };
+}
+
+const submitFields = { destination_addr: "628123", short_message: Buffer.from("x"), data_coding: 0 };
+
+describe("SmppSession", () => {
+  it("never has more requests outstanding than its window and sends the rest as answers free slots", async () => {
+    const { session, peer, peerSocket } = await pair({ windowSize: 3 });
+    const results = Array.from({ length: 10 }, () => session.request("submit_sm", submitFields));
+    await peer.waitFor(3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(peer.frames).toHaveLength(3);
+    expect(session.outstanding).toBe(3);
+    expect(session.queued).toBe(7);
+    // Answer them one by one: each answer lets exactly one more through.
+    let answered = 0;
+    while (answered < 10) {
+      await peer.waitFor(answered + 1);
+      const frame = peer.frames[answered]!;
+      peerSocket.write(encodePdu("submit_sm_resp", frame.sequence, { message_id: `id${answered}` }));
+      answered++;
+      expect(session.outstanding).toBeLessThanOrEqual(3);
+    }
+    const responses = await Promise.all(results);
+    expect(responses.map((r) => r.fields.message_id)).toEqual(Array.from({ length: 10 }, (_, i) => `id${i}`));
+  });
+
+  it("rejects a request with ResponseTimeoutError when no answer comes in time", async () => {
+    const { session } = await pair({ responseTimeoutMs: 200 });
+    const started = Date.now();
+    await expect(session.request("submit_sm", submitFields)).rejects.toBeInstanceOf(ResponseTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(session.outstanding).toBe(0);
+  });
+
+  it("on close rejects sent requests as outcome-unknown and waiting ones as never sent", async () => {
+    const { session, peer, peerSocket } = await pair({ windowSize: 2 });
+    const results = Array.from({ length: 5 }, () =>
+      session.request("submit_sm", submitFields).then(
+        () => "ok",
+        (e: Error) => e,
+      ),
+    );
+    await peer.waitFor(2);
+    peerSocket.destroy();
+    const settled = await Promise.all(results);
+    expect(settled.filter((e) => e instanceof ConnectionClosedError)).toHaveLength(2);
+    expect(settled.filter((e) => e instanceof NotSentError)).toHaveLength(3);
+    await expect(session.request("submit_sm", submitFields)).rejects.toBeInstanceOf(NotSentError);
+  });
+
+  it("answers enquire_link, and answers an unknown command_id with generic_nack ESME_RINVCMDID", async () => {
+    const { session, peer, peerSocket } = await pair();
+    peerSocket.write(encodePdu("enquire_link", 77));
+    const unknown = Buffer.from("00000010000001ff0000000000000058", "hex");
+    peerSocket.write(unknown);
+    const frames = await peer.waitFor(2);
+    expect(frames[0]).toMatchObject({ commandId: 0x80000015, status: 0, sequence: 77 });
+    expect(frames[1]).toMatchObject({ commandId: 0x80000000, status: 0x03, sequence: 0x58 });
+    expect(session.closed).toBe(false);
+  });
+
+  it("answers lost framing with generic_nack ESME_RINVCMDLEN and closes the session", async () => {
+    const { session, peer, peerSocket } = await pair();
+    const closed = once(session, "close");
+    peerSocket.write(Buffer.from("GET / HTTP/1.1\r\nHost: otpgw\r\n\r\n"));
+    const frames = await peer.waitFor(1);
+    expect(frames[0]).toMatchObject({ commandId: 0x80000000, status: 0x02 });
+    expect(await closed).toEqual(["framing error"]);
+    expect(session.closed).toBe(true);
+  });
+
+  it("turns a handler error into an error response and keeps serving the session", async () => {
+    let calls = 0;
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () => {
+        calls++;
+        if (calls === 1) throw new SmppError("OTPGW_ERR_SMPP_DECODE", 0x0b, "bad destination");
+        if (calls === 2) throw new Error("bug");
+        return { fields: { message_id: "" } };
+      },
+    });
+    for (let seq = 1; seq <= 3; seq++) {
+      peerSocket.write(
+        encodePdu("deliver_sm", seq, { short_message: Buffer.from("id:1 stat:DELIVRD"), esm_class: 4 }),
+      );
+    }
+    const frames = await peer.waitFor(3);
+    expect(frames.map((f) => [f.commandId, f.status, f.sequence])).toEqual([
+      [0x80000005, 0x0b, 1],
+      [0x80000005, 0x08, 2],
+      [0x80000005, 0, 3],
+    ]);
+    expect(session.closed).toBe(false);
+  });
+
+  it("answers a body that fails validation with its status and is not wedged afterwards", async () => {
+    const { session, peer, peerSocket } = await pair({
+      onRequest: (pdu) => {
+        parseSmBody(pdu.raw);
+        return { fields: { message_id: "" } };
+      },
+    });
+    // A deliver_sm whose TLV claims more bytes than the PDU holds.
+    const good = encodePdu("deliver_sm", 5, { short_message: Buffer.from("hi"), esm_class: 0 });
+    const bad = Buffer.concat([good, Buffer.from("0424 00ff 41".replace(/ /g, ""), "hex")]);
+    bad.writeUInt32BE(bad.length, 0);
+    peerSocket.write(bad);
+    peerSocket.write(encodePdu("enquire_link", 6));
+    const frames = await peer.waitFor(2);
+    expect(frames[0]!.sequence).toBe(5);
+    expect(frames[0]!.status).toBe(0xc2); // ESME_RINVPARLEN: the TLV runs past the PDU
+    expect(frames[1]).toMatchObject({ commandId: 0x80000015, sequence: 6, status: 0 });
+    expect(session.closed).toBe(false);
+  });
+});
