@@ -18,6 +18,9 @@ import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit
 import { ThrottleControl } from "./throttle-control.js";
 import { TokenBucket } from "./token-bucket.js";
 
+/** Short bind names for ids such as `id-telkomsel/trx0` (logs, metrics, status). */
+const BIND_ID_PREFIX = { transceiver: "trx", transmitter: "tx", receiver: "rx" } as const;
+
 /** SMPP 3.4: we speak 3.4 to carriers (node-smpp would announce 5.0 by default). */
 const INTERFACE_VERSION_34 = 0x34;
 
@@ -68,7 +71,7 @@ export class CarrierBind extends EventEmitter {
     this.carrier = options.carrier;
     this.clock = options.clock ?? Date.now;
     this.rng = options.rng ?? Math.random;
-    this.id = `${options.carrier.id}/${options.mode === "transceiver" ? "trx" : options.mode.slice(0, 2)}${options.index}`;
+    this.id = `${options.carrier.id}/${BIND_ID_PREFIX[options.mode]}${options.index}`;
     this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
     const rate = options.carrier.throughputPerSecond;
     this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });

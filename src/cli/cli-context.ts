@@ -1,0 +1,31 @@
+import type { LoadedConfig } from "../config/loaded-config.js";
+import type { Logger, LoggerConfig } from "../observability/logger.js";
+
+/** Where a command writes text (process.stdout/stderr, or a buffer in tests). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** What commands may use: everything that touches the process comes in here, from main.ts. */
+export interface CliContext {
+  stdout: TextSink;
+  stderr: TextSink;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** otpgw's version (package.json). */
+  version: string;
+  createLogger(config: LoggerConfig): Logger;
+  /** Runs the daemon until it is told to stop; rejects if start-up fails. */
+  runDaemon(config: LoadedConfig, logger: Logger): Promise<void>;
+  /** The process exit code once the command returns (0 unless a command sets it). */
+  setExitCode(code: number): void;
+}
+
+/** Exit codes, documented in `otpgw --help`. */
+export const ExitCodes = {
+  ok: 0,
+  /** Start-up failed, a command failed, or the command line was wrong. */
+  failure: 1,
+  /** The configuration is invalid (every problem is printed). */
+  invalidConfig: 2,
+} as const;

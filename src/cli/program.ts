@@ -1,0 +1,55 @@
+import { Command, CommanderError } from "commander";
+import { ExitCodes, type CliContext } from "./cli-context.js";
+import { registerConfigCommands } from "./commands/config.js";
+import { registerStartCommand } from "./commands/start.js";
+
+/** Each adds its command (or command group) to the program; later issues append theirs here. */
+const commandRegistrations: readonly ((program: Command, context: CliContext) => void)[] = [
+  registerStartCommand,
+  registerConfigCommands,
+];
+
+const helpFooter = `
+Environment:
+  OTPGW_CONFIG          daemon settings file (like --config)
+  OTPGW_CARRIERS_DIR    carriers directory (like --carriers)
+  OTPGW_LOG_LEVEL, REDIS_URL, OTPGW_HTTP_HOST, OTPGW_HTTP_PORT, OTPGW_METRICS_HOST,
+  OTPGW_METRICS_PORT, OTPGW_ROUTES_FILE, OTPGW_SHUTDOWN_TIMEOUT_MS override otpgw.yaml;
+  carrier files read secrets as \${VAR} (e.g. password: \${CARRIER_ID_TELKOMSEL_PASSWORD}).
+
+Exit codes: 0 ok, 1 failure or bad command line, 2 invalid configuration.
+Reference: docs/configuration.md`;
+
+/** The `otpgw` command line. Output and exits go through `context`, never straight to the process. */
+export function createProgram(context: CliContext): Command {
+  const program = new Command()
+    .name("otpgw")
+    .description("OTP-aware SMPP gateway: accepts OTP messages and delivers them through carrier SMPP binds")
+    .version(context.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError("(run otpgw --help for usage)")
+    .addHelpText("after", helpFooter);
+  for (const register of commandRegistrations) register(program, context);
+  return program;
+}
+
+/** Parses `args` (without node and the script) and runs the command; resolves to the exit code. */
+export async function runCli(
+  args: readonly string[],
+  context: Omit<CliContext, "setExitCode">,
+): Promise<number> {
+  let exitCode: number = ExitCodes.ok;
+  const program = createProgram({ ...context, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  return exitCode;
+}

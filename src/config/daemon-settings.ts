@@ -1,0 +1,111 @@
+/**
+ * Builds the daemon settings from the settings file (if any), the environment and the command line, in
+ * that order of precedence (command line wins). Pure: the caller reads the file.
+ */
+import { resolve } from "node:path";
+import { sortByLine, type ConfigProblem } from "./config-problem.js";
+import { applyDaemonEnvOverrides } from "./daemon-env.js";
+import { daemonFileSchema } from "./daemon-schema.js";
+import { defaults } from "./defaults.js";
+import { envProblems, interpolateEnv } from "./interpolate-env.js";
+import { checkAgainstSchema } from "./schema-issues.js";
+import type { DaemonConfig } from "./types.js";
+import { parseYamlSource } from "./yaml-source.js";
+
+export interface DaemonSettingsInput {
+  /** The settings file: its text, its name as shown in messages, and its directory (absolute). */
+  file?: { text: string; source: string; dir: string };
+  env: NodeJS.ProcessEnv;
+  /** Relative paths from the environment and the command line are resolved against this directory. */
+  cwd: string;
+  /** See `EnvOptions.allowMissingEnv`. */
+  allowMissingEnv?: boolean;
+  /** The carriers directory from the command line (`--carriers`); wins over the file and environment. */
+  carriersDir?: string;
+}
+
+export interface DaemonSettingsResult {
+  /** The settings, when there is no problem. */
+  daemon?: DaemonConfig;
+  /**
+   * Absolute carriers directory, known even when other settings have problems (so the carriers can still be
+   * checked); undefined only when `carriers_dir` itself is wrong.
+   */
+  carriersDir?: string;
+  /** The settings file could not be parsed, so `carriersDir` is the default: check it only if it exists. */
+  carriersDirIsGuess?: boolean;
+  problems: ConfigProblem[];
+}
+
+/** Reported as the source of a problem with a value that came from an environment variable. */
+export const environmentSource = "environment";
+
+export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsResult {
+  const source = input.file?.source ?? environmentSource;
+  const yaml = input.file ? parseYamlSource(input.file.text, input.file.source) : undefined;
+  if (yaml && yaml.data === undefined) {
+    const fromEnv = input.env.OTPGW_CARRIERS_DIR || undefined;
+    const carriersDir = resolveCarriersDir(fromEnv, input, fromEnv !== undefined);
+    const isGuess = fromEnv === undefined && input.carriersDir === undefined;
+    return {
+      ...(carriersDir !== undefined && { carriersDir }),
+      carriersDirIsGuess: isGuess,
+      problems: yaml.problems,
+    };
+  }
+  const lineOf = yaml ? yaml.lineOf : () => undefined;
+  const fromFile = yaml?.data;
+
+  const skipPaths: PropertyKey[][] = [];
+  const interpolated = interpolateEnv(fromFile, input.env);
+  const problems = envProblems(interpolated.problems, {
+    source,
+    lineOf,
+    skipPaths,
+    allowMissingEnv: input.allowMissingEnv,
+  });
+  const { data, overridden } = applyDaemonEnvOverrides(interpolated.data, input.env);
+  const checked = checkAgainstSchema(daemonFileSchema, data, {
+    source,
+    lineOf,
+    skipPaths,
+    relocate: (path) => {
+      const variable = overridden.get(path.join("."));
+      return variable === undefined ? undefined : { source: environmentSource, path: variable };
+    },
+  });
+  problems.push(...checked.problems);
+
+  const rawCarriersDir = isRecord(data) ? data.carriers_dir : undefined;
+  const carriersDir = resolveCarriersDir(rawCarriersDir, input, overridden.has("carriers_dir"));
+  const settings = checked.value;
+  if (problems.length > 0 || settings === undefined) {
+    return { ...(carriersDir !== undefined && { carriersDir }), problems: sortByLine(problems) };
+  }
+
+  // Paths written in the file (or defaulted) are relative to the file, so `--config /etc/otpgw/otpgw.yaml`
+  // finds /etc/otpgw/carriers; paths from the environment are relative to the working directory.
+  const routesBase = overridden.has("routes_file") ? input.cwd : (input.file?.dir ?? input.cwd);
+  const daemon: DaemonConfig = {
+    ...(input.file && { file: input.file.source }),
+    logLevel: settings.log_level,
+    carriersDir: carriersDir ?? resolve(input.cwd, settings.carriers_dir),
+    routesFile: resolve(routesBase, settings.routes_file),
+    ...(settings.redis_url !== undefined && { redisUrl: settings.redis_url }),
+    http: { host: settings.http.host, port: settings.http.port },
+    metrics: { host: settings.metrics.host, port: settings.metrics.port },
+    shutdownTimeoutMs: settings.shutdown_timeout_ms,
+  };
+  return { daemon, carriersDir: daemon.carriersDir, problems: [] };
+}
+
+function resolveCarriersDir(value: unknown, input: DaemonSettingsInput, fromEnv = false): string | undefined {
+  if (input.carriersDir !== undefined) return resolve(input.cwd, input.carriersDir);
+  const dir = value === undefined ? defaults.daemon.carriersDir : value;
+  if (typeof dir !== "string" || dir === "") return undefined;
+  return resolve(fromEnv ? input.cwd : (input.file?.dir ?? input.cwd), dir);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

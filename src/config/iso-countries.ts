@@ -1,0 +1,23 @@
+/**
+ * ISO 3166-1 alpha-2 codes officially assigned (249), plus XK (Kosovo: user-assigned, but it has its own
+ * country calling code, +383, so carriers serve it). A typo such as "UK" (the code is GB) must not pass.
+ */
+const codes =
+  "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+  "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO " +
+  "FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE " +
+  "JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO " +
+  "MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW " +
+  "PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM " +
+  "TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK";
+
+export const isoCountryCodes: ReadonlySet<string> = new Set(codes.split(" "));
+
+/** Why `code` is not an upper-case ISO 3166-1 alpha-2 code, or undefined when it is one. */
+export function countryCodeProblem(code: string): string | undefined {
+  if (isoCountryCodes.has(code)) return undefined;
+  if (isoCountryCodes.has(code.toUpperCase())) return `must be upper case ("${code.toUpperCase()}")`;
+  if (code.toUpperCase() === "UK")
+    return `"${code}" is not an ISO 3166-1 alpha-2 code; the United Kingdom is "GB"`;
+  return `"${code}" is not an ISO 3166-1 alpha-2 country code`;
+}

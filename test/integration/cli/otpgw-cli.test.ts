@@ -1,0 +1,142 @@
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
+
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without anything that would change how otpgw reads its configuration. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(OTPGW_|CARRIER_|REDIS_URL$)/.test(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs the CLI from source, as `npm run otpgw` does, bounded to 30 s. */
+function otpgw(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      cwd: repoRoot,
+      env,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const passwords = { CARRIER_ID_ONE_PASSWORD: "one", CARRIER_ID_TWO_PASSWORD: "two" };
+
+describe("otpgw command line", () => {
+  let valid: Awaited<ReturnType<typeof tempTree>>;
+  let invalid: Awaited<ReturnType<typeof tempTree>>;
+
+  beforeAll(async () => {
+    valid = await tempTree({
+      "otpgw.yaml": "log_level: silent\nmetrics: { port: 0 }\nhttp: { port: 0 }\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+      "carriers/two.yaml": carrierYaml("id-two", "", 2776),
+    });
+    invalid = await tempTree({
+      "otpgw.yaml": "log_level: silent\n",
+      "carriers/one.yaml": carrierYaml("id-one", "window: 0"),
+      "carriers/two.yaml": carrierYaml("id-two", "throughput: 5"),
+    });
+  });
+
+  afterAll(async () => {
+    await valid.remove();
+    await invalid.remove();
+  });
+
+  it("lists its commands and the exit codes in --help", async () => {
+    const run = await otpgw(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: otpgw \[options\] \[command\]/);
+    expect(run.stdout).toMatch(/^\s+start \[options\]\s+validate the configuration and run the gateway/m);
+    expect(run.stdout).toMatch(/^\s+config\s+work with the configuration files/m);
+    expect(run.stdout).toContain("Exit codes: 0 ok, 1 failure or bad command line, 2 invalid configuration.");
+
+    const config = await otpgw(["config", "--help"]);
+    expect(config.code).toBe(0);
+    expect(config.stdout).toMatch(
+      /^\s+check \[options\]\s+validate the settings file and every carrier file/m,
+    );
+  });
+
+  it("prints the version from package.json", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as {
+      version: string;
+    };
+    const run = await otpgw(["--version"]);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: `${version}\n` });
+  });
+
+  it("config check prints the carriers and exits 0 when every file is valid", async () => {
+    const run = await otpgw(
+      ["config", "check", "--config", join(valid.dir, "otpgw.yaml")],
+      cleanEnv(passwords),
+    );
+    expect(run).toEqual({ code: 0, stdout: "ok: 2 carriers (id-one, id-two)\n", stderr: "" });
+  });
+
+  it("config check prints every problem as file:line: path: reason and exits 2", async () => {
+    const run = await otpgw(
+      ["config", "check", "--carriers", join(invalid.dir, "carriers")],
+      cleanEnv(passwords),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.split("\n")).toEqual([
+      "otpgw: invalid configuration (2 problems):",
+      `${join(invalid.dir, "carriers/one.yaml")}:7: window: must be at least 1`,
+      `${join(invalid.dir, "carriers/two.yaml")}:7: throughput: unknown key (did you mean throughput_per_second?)`,
+      "",
+    ]);
+  });
+
+  it("config check --allow-missing-env passes where the secrets are not set, and fails without it", async () => {
+    const args = ["config", "check", "--config", join(valid.dir, "otpgw.yaml")];
+    const strict = await otpgw(args);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(
+      `${join(valid.dir, "carriers/one.yaml")}:5: password: environment variable CARRIER_ID_ONE_PASSWORD is not set`,
+    );
+    const lenient = await otpgw([...args, "--allow-missing-env"]);
+    expect({ code: lenient.code, stdout: lenient.stdout }).toEqual({
+      code: 0,
+      stdout: "ok: 2 carriers (id-one, id-two)\n",
+    });
+  });
+
+  it("start refuses to start with an invalid carrier file: exit 2, the problems on stderr, nothing logged", async () => {
+    const run = await otpgw(["start", "--config", join(invalid.dir, "otpgw.yaml")], cleanEnv(passwords));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${join(invalid.dir, "carriers/one.yaml")}:7: window: must be at least 1\n`);
+    expect(run.stdout).toBe("");
+  });
+
+  it("exits 1 on an unknown command, suggesting the closest one", async () => {
+    const run = await otpgw(["strat"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: unknown command 'strat'");
+    expect(run.stderr).toContain("(Did you mean start?)");
+  });
+});
