@@ -70,6 +70,8 @@ export interface SimulatorCounters {
   /** Receipts dropped because too many waited for one account (500,000). */
   receiptsDropped: number;
   enquireLinksAnswered: number;
+  /** unbind requests answered (a client closing gracefully). */
+  unbindsReceived: number;
   genericNacksSent: number;
   maxSubmitsPerSecond: number;
   perSecond: PerSecondCount[];
@@ -202,6 +204,7 @@ export class CounterBook {
   receiptsRejected = 0;
   receiptsRequeued = 0;
   enquireLinksAnswered = 0;
+  unbindsReceived = 0;
   genericNacksSent = 0;
   series = new PerSecondSeries();
   private byStatus = new Map<number, number>();
@@ -250,6 +253,7 @@ export class CounterBook {
       receiptsPending,
       receiptsDropped,
       enquireLinksAnswered: this.enquireLinksAnswered,
+      unbindsReceived: this.unbindsReceived,
       genericNacksSent: this.genericNacksSent,
       maxSubmitsPerSecond: this.series.max,
       perSecond: this.series.snapshot(),
@@ -274,6 +278,7 @@ export class CounterBook {
     this.receiptsRejected = 0;
     this.receiptsRequeued = 0;
     this.enquireLinksAnswered = 0;
+    this.unbindsReceived = 0;
     this.genericNacksSent = 0;
     this.series = new PerSecondSeries();
     this.byStatus.clear();

@@ -203,6 +203,7 @@ export class SimSession implements ReceiptTarget {
         return;
       case CommandId.unbind:
         this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_ROK));
+        this.host.counterBook.unbindsReceived++;
         this.leaveBound("unbound");
         this.closeSoon();
         return;

@@ -185,4 +185,22 @@ describe("carrier pool against the simulator", () => {
       closed.every((o) => o instanceof Error && (o as { code?: string }).code === "OTPGW_ERR_CARRIER_CLOSED"),
     ).toBe(true);
   });
+
+  it("on close lets the window drain, then unbinds: in-flight submits still get their answers", async () => {
+    const sim = await startSim({ submitRespLatencyMs: { min: 200, max: 300 } });
+    const carrier = testCarrier({ port: sim.port!, windowSize: 5, throughputPerSecond: 1000 });
+    const pool = startPool(carrier);
+    await waitUntil(() => pool.status().bound === 1, 5000);
+    const inFlight = settle(submitMany(pool, carrier, 5));
+    await waitUntil(() => sim.counters().submitsReceived === 5, 5000);
+    const closing = pool.close(5000);
+    await expect(submitMany(pool, carrier, 1, 10)[0]).rejects.toMatchObject({
+      code: "OTPGW_ERR_CARRIER_CLOSED",
+    });
+    await closing;
+    const outcomes = await inFlight;
+    expect(outcomes.every((o) => !(o instanceof Error) && o.kind === "accepted")).toBe(true);
+    expect(sim.counters().unbindsReceived).toBe(1);
+    expect(pool.status().binds[0]!.state).toBe("closed");
+  });
 });
