@@ -28,8 +28,54 @@ export const ErrorCodes = {
   CARRIER_SATURATED: "OTPGW_ERR_CARRIER_SATURATED",
   /** A submit was refused because the carrier pool is closing. */
   CARRIER_CLOSED: "OTPGW_ERR_CARRIER_CLOSED",
+  /** Delivery is shutting down: the message was not accepted. */
+  DELIVERY_CLOSED: "OTPGW_ERR_DELIVERY_CLOSED",
+  /** The message store (Redis) failed or returned something inconsistent. */
+  DELIVERY_STORE: "OTPGW_ERR_DELIVERY_STORE",
+  /** Carriers cannot keep up: back-pressure (HTTP 503, ESME_RMSGQFUL). */
+  DELIVERY_SATURATED: "OTPGW_ERR_DELIVERY_SATURATED",
   /** A text cannot be encoded for SMS (empty, or more parts than a concatenated message allows). */
   ENCODING_INVALID: "OTPGW_ERR_ENCODING_INVALID",
+  /** HTTP API: the API key is missing or unknown (401). */
+  HTTP_UNAUTHORIZED: "OTPGW_ERR_HTTP_UNAUTHORIZED",
+  /** HTTP API: the body is not valid JSON, or is empty (400). */
+  HTTP_MALFORMED_JSON: "OTPGW_ERR_HTTP_MALFORMED_JSON",
+  /** HTTP API: the JSON body has a missing field, a field of the wrong type or an unknown field (400). */
+  HTTP_INVALID_BODY: "OTPGW_ERR_HTTP_INVALID_BODY",
+  /** HTTP API: the Idempotency-Key header is empty, longer than 128 characters or not printable ASCII (400). */
+  HTTP_INVALID_IDEMPOTENCY_KEY: "OTPGW_ERR_HTTP_INVALID_IDEMPOTENCY_KEY",
+  /** HTTP API: any other malformed request, e.g. a body shorter than its Content-Length (400). */
+  HTTP_BAD_REQUEST: "OTPGW_ERR_HTTP_BAD_REQUEST",
+  /** HTTP API: the body is larger than the API accepts (413). */
+  HTTP_BODY_TOO_LARGE: "OTPGW_ERR_HTTP_BODY_TOO_LARGE",
+  /** HTTP API: the body is not `application/json` (415). */
+  HTTP_UNSUPPORTED_MEDIA_TYPE: "OTPGW_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE",
+  /** HTTP API: `to` is not a valid E.164 mobile number (422). */
+  HTTP_INVALID_NUMBER: "OTPGW_ERR_HTTP_INVALID_NUMBER",
+  /** HTTP API: `text` is empty or only white space (422). */
+  HTTP_TEXT_EMPTY: "OTPGW_ERR_HTTP_TEXT_EMPTY",
+  /** HTTP API: `text` needs more than 10 SMS parts or exceeds the account's max_text_length (422). */
+  HTTP_TEXT_TOO_LONG: "OTPGW_ERR_HTTP_TEXT_TOO_LONG",
+  /** HTTP API: `from` is not one of the account's senders, or is not a valid sender id (422). */
+  HTTP_SENDER_NOT_ALLOWED: "OTPGW_ERR_HTTP_SENDER_NOT_ALLOWED",
+  /** HTTP API: `validity_seconds` is outside 1..the account's or route's maximum (422). */
+  HTTP_VALIDITY_OUT_OF_RANGE: "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
+  /** HTTP API: `callback_url` is not an absolute http(s) URL (422). */
+  HTTP_INVALID_CALLBACK_URL: "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+  /** HTTP API: no such message for this account, or no such path (404). */
+  HTTP_NOT_FOUND: "OTPGW_ERR_HTTP_NOT_FOUND",
+  /** HTTP API: the account is over its rate_per_second (429 with Retry-After). */
+  HTTP_RATE_LIMITED: "OTPGW_ERR_HTTP_RATE_LIMITED",
+  /** HTTP API: the carriers for the destination are saturated: back-pressure (503 with Retry-After). */
+  HTTP_SATURATED: "OTPGW_ERR_HTTP_SATURATED",
+  /** HTTP API: Redis is unreachable, nothing was accepted (503 with Retry-After). */
+  HTTP_UNAVAILABLE: "OTPGW_ERR_HTTP_UNAVAILABLE",
+  /** HTTP API: an unexpected failure; whether the message was accepted is unknown, retry with the same Idempotency-Key (500). */
+  HTTP_INTERNAL: "OTPGW_ERR_HTTP_INTERNAL",
+  /** A webhook receiver did not answer 2xx in time; the webhook is retried with backoff. */
+  WEBHOOK_NOT_ACKNOWLEDGED: "OTPGW_ERR_WEBHOOK_NOT_ACKNOWLEDGED",
+  /** A webhook was never acknowledged before the message's retention ended (or the message is gone): given up. */
+  WEBHOOK_GAVE_UP: "OTPGW_ERR_WEBHOOK_GAVE_UP",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -14,6 +14,8 @@ export interface ReceivedMessage {
   source: string;
   destination: string;
   dataCoding: number;
+  /** validity_period as written by the client (raw SMPP time; "" when absent). For multi-part: the last part's. */
+  validityPeriod: string;
   /** Decoded with otpgw's codec. Kept in memory for tests; never logged. */
   text: string;
   parts: number;

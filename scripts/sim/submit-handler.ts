@@ -146,6 +146,7 @@ export class SubmitHandler {
       source: body.sourceAddr,
       destination: body.destinationAddr,
       dataCoding: body.dataCoding,
+      validityPeriod: body.validityPeriod,
       text: decodeText(body.dataCoding, payload, this.deps.options().defaultAlphabet),
       parts,
       receivedAt: now,

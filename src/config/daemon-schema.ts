@@ -15,11 +15,40 @@ const listener = (fallback: { host: string; port: number }) =>
     })
     .prefault({});
 
+/** Whole seconds from `min` up to what a Node timer can wait. */
+const seconds = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(Math.floor(limits.timerMaxMs / 1000));
+const ms = (min: number) => z.number().int().min(min).max(limits.timerMaxMs);
+
 export const daemonFileSchema = z
   .strictObject({
     log_level: z.enum(limits.logLevels).default(d.logLevel),
     carriers_dir: z.string().min(1).default(d.carriersDir),
     routes_file: z.string().min(1).default(d.routesFile),
+    accounts_file: z.string().min(1).default(d.accountsFile),
+    redis_key_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, { error: "1-64 characters from A-Z a-z 0-9 _ . : { } -" })
+      .default(d.redisKeyPrefix),
+    retention: z
+      .strictObject({
+        body_seconds: seconds(0).default(d.retention.bodyMs / 1000),
+        message_seconds: seconds(60).default(d.retention.messageMs / 1000),
+        idempotency_seconds: seconds(60).default(d.retention.idempotencyMs / 1000),
+      })
+      .prefault({}),
+    delivery: z
+      .strictObject({
+        min_remaining_validity_seconds: seconds(0).default(d.delivery.minRemainingValidityMs / 1000),
+        retry_unavailable_ms: ms(10).default(d.delivery.retryUnavailableMs),
+        timer_poll_ms: ms(10).default(d.delivery.timerPollMs),
+        timer_lease_ms: ms(1000).default(d.delivery.timerLeaseMs),
+      })
+      .prefault({}),
     redis_url: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" })

@@ -91,6 +91,22 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     logLevel: settings.log_level,
     carriersDir: carriersDir ?? resolve(input.cwd, settings.carriers_dir),
     routesFile: resolve(routesBase, settings.routes_file),
+    accountsFile: resolve(
+      overridden.has("accounts_file") ? input.cwd : (input.file?.dir ?? input.cwd),
+      settings.accounts_file,
+    ),
+    redisKeyPrefix: settings.redis_key_prefix,
+    retention: {
+      bodyMs: settings.retention.body_seconds * 1000,
+      messageMs: settings.retention.message_seconds * 1000,
+      idempotencyMs: settings.retention.idempotency_seconds * 1000,
+    },
+    delivery: {
+      minRemainingValidityMs: settings.delivery.min_remaining_validity_seconds * 1000,
+      retryUnavailableMs: settings.delivery.retry_unavailable_ms,
+      timerPollMs: settings.delivery.timer_poll_ms,
+      timerLeaseMs: settings.delivery.timer_lease_ms,
+    },
     ...(settings.redis_url !== undefined && { redisUrl: settings.redis_url }),
     http: { host: settings.http.host, port: settings.http.port },
     metrics: { host: settings.metrics.host, port: settings.metrics.port },

@@ -53,6 +53,28 @@ export const defaults = {
     logLevel: "info",
     carriersDir: "carriers",
     routesFile: "routes.yaml",
+    accountsFile: "accounts.yaml",
+    // One Redis may serve several deployments (staging, production): keys never collide.
+    redisKeyPrefix: "otpgw:",
+    retention: {
+      // OTP codes are secrets: the text is deleted as soon as the message is final.
+      bodyMs: 0,
+      // A week of state and attempts for GET /v1/messages/:id, support questions and late receipts.
+      messageMs: 7 * 24 * 3600 * 1000,
+      // A day covers any sane client retry policy for the same Idempotency-Key.
+      idempotencyMs: 24 * 3600 * 1000,
+    },
+    delivery: {
+      // A carrier needs a few seconds to get an SMS to a handset; an attempt with less time left only
+      // delivers a code the user can no longer type in.
+      minRemainingValidityMs: 10_000,
+      // Binds usually come back within seconds (reconnect backoff starts at 1 s).
+      retryUnavailableMs: 1_000,
+      // DLR deadlines are tens of seconds; 100 ms resolution is plenty and costs one Redis call per poll.
+      timerPollMs: 100,
+      // Longer than any single handling takes, shorter than a DLR timeout: a crashed instance's work resumes soon.
+      timerLeaseMs: 15_000,
+    },
     http: { host: "0.0.0.0", port: 8080 },
     // 9464 is the port commonly used by Prometheus exporters of application metrics.
     metrics: { host: "0.0.0.0", port: 9464 },

@@ -65,9 +65,31 @@ export interface DaemonConfig {
   logLevel: string;
   /** Directory holding carriers/*.yaml. */
   carriersDir: string;
-  /** routes.yaml path (used by later issues). */
+  /** routes.yaml path. */
   routesFile: string;
+  /** accounts.yaml path: who may submit (API keys, senders, rates). */
+  accountsFile: string;
   redisUrl?: string;
+  /** Every Redis key otpgw writes starts with this (several deployments may share one Redis). */
+  redisKeyPrefix: string;
+  retention: {
+    /** Text kept after the final state (0 = deleted at once): OTP codes are secrets. */
+    bodyMs: number;
+    /** Message documents (state, attempts) kept after the final state, for GET and late receipts. */
+    messageMs: number;
+    /** An Idempotency-Key maps to its message this long. */
+    idempotencyMs: number;
+  };
+  delivery: {
+    /** No attempt starts with less OTP validity left than this. */
+    minRemainingValidityMs: number;
+    /** When no carrier of the route can take a message now, look again after this long. */
+    retryUnavailableMs: number;
+    /** How often due timers (DLR deadlines, retries, recovery) are checked. */
+    timerPollMs: number;
+    /** A claimed timer returns after this long if its handling never completed (a crashed instance). */
+    timerLeaseMs: number;
+  };
   http: { host: string; port: number };
   metrics: { host: string; port: number };
   /** How long shutdown may take before remaining work is abandoned. */

@@ -16,6 +16,12 @@ export interface Metrics {
   submitResponseSeconds: Histogram<"carrier">;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
+  receiptsUnmatched: Counter<"carrier">;
+  messagesAccepted: Counter;
+  messagesFinal: Counter<"state">;
+  attempts: Counter<"carrier">;
+  httpRequests: Counter<"route" | "status" | "code">;
+  webhookDeliveries: Counter<"outcome">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -83,6 +89,41 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_carrier_receipts_total",
       help: "Delivery receipts received, by stat",
       labelNames: ["carrier", "stat"],
+      registers,
+    }),
+    receiptsUnmatched: new Counter({
+      name: "otpgw_carrier_receipts_unmatched_total",
+      help: "Receipts whose carrier message id matches no message (unknown or past retention)",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    messagesAccepted: new Counter({
+      name: "otpgw_messages_accepted_total",
+      help: "Messages persisted and acknowledged",
+      registers,
+    }),
+    messagesFinal: new Counter({
+      name: "otpgw_messages_final_total",
+      help: "Messages that reached a final state, by state",
+      labelNames: ["state"],
+      registers,
+    }),
+    attempts: new Counter({
+      name: "otpgw_attempts_total",
+      help: "Delivery attempts started, by carrier",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: "otpgw_http_requests_total",
+      help: "HTTP API requests, by route template, status and error code (empty when successful)",
+      labelNames: ["route", "status", "code"],
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: "otpgw_webhook_deliveries_total",
+      help: "Webhook POSTs by outcome: acknowledged, not_acknowledged (retried), gave_up, skipped",
+      labelNames: ["outcome"],
       registers,
     }),
   };

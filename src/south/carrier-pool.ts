@@ -49,7 +49,7 @@ export class CarrierPool extends EventEmitter {
   private readonly queue = new SubmitQueue();
   private readonly binds: CarrierBind[] = [];
   private readonly options: CarrierPoolOptions;
-  private readonly maxQueued: number;
+  private readonly maxQueuedSubmits: number;
   private readonly clock: Clock;
   private closing = false;
   private kickScheduled = false;
@@ -58,7 +58,7 @@ export class CarrierPool extends EventEmitter {
     super();
     this.options = options;
     this.id = options.carrier.id;
-    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
+    this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
     this.clock = options.clock ?? Date.now;
     const source: SubmitSource = {
       next: () => this.queue.next(),
@@ -101,6 +101,11 @@ export class CarrierPool extends EventEmitter {
     return this.binds.filter((b) => b.isBound && b.status().mode !== "receiver").length;
   }
 
+  /** Most submits that may wait; beyond it `submit` rejects (back-pressure). */
+  get maxQueued(): number {
+    return this.maxQueuedSubmits;
+  }
+
   get queued(): number {
     return this.queue.length;
   }
@@ -114,7 +119,7 @@ export class CarrierPool extends EventEmitter {
     if (this.closing) {
       return Promise.reject(new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} is shutting down`));
     }
-    if (this.queue.length >= this.maxQueued) {
+    if (this.queue.length >= this.maxQueuedSubmits) {
       return Promise.reject(
         new OtpgwError(
           ErrorCodes.CARRIER_SATURATED,

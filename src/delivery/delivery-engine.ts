@@ -1,0 +1,214 @@
+import { randomBytes } from "node:crypto";
+import type { CarrierConfig } from "../config/types.js";
+import { ErrorCodes, OtpgwError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { CarrierPool, CarrierReceipt } from "../south/carrier-pool.js";
+import { MessageProcessor, type ProcessorOptions } from "./message-processor.js";
+import type { MessageStore } from "./message-store.js";
+import type { RoutePlanner } from "./route-planner.js";
+import type { DeliveryService } from "./service-types.js";
+import type { Message, NewMessage } from "./types.js";
+
+export interface DeliveryEngineOptions extends ProcessorOptions {
+  /** How often due timers are claimed (DLR deadlines, retries, recovery after a crash). */
+  timerPollMs: number;
+  /** A claimed timer comes back after this long if its handling never finished (crash, lost instance). */
+  timerLeaseMs: number;
+  /** Receipts that arrive before their submit result is committed are looked up again this many times. */
+  receiptLookupRetries: number;
+  receiptLookupDelayMs: number;
+}
+
+export interface DeliveryEngineDeps {
+  store: MessageStore;
+  planner: RoutePlanner;
+  pools: ReadonlyMap<string, CarrierPool>;
+  carriers: ReadonlyMap<string, CarrierConfig>;
+  logger: Logger;
+  metrics?: Metrics;
+  clock?: () => number;
+  rng?: () => number;
+  options: DeliveryEngineOptions;
+  /** Hands a final message's notification over (webhook queue, SMPP receipt); must be idempotent per id. */
+  notify: (message: Message) => Promise<void>;
+}
+
+/** How long a hand-over is remembered to avoid repeating it from an outbox sweep that raced with it. */
+const RECENT_HAND_OVER_MS = 60_000;
+/** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
+const TIMER_BATCH = 500;
+
+/**
+ * The message lifecycle service: accepts messages durably, moves them through attempts on carriers as
+ * receipts, submit results and timers arrive, and hands final states to the notifier. Recovery after a crash
+ * needs nothing special: every non-final message has a timer in Redis, and the poller resumes it.
+ */
+export class DeliveryEngine implements DeliveryService {
+  private readonly deps: DeliveryEngineDeps;
+  private readonly processor: MessageProcessor;
+  private readonly clock: () => number;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private readonly handingOver = new Set<string>();
+  /** Ids this process handed over recently: an outbox sweep that read them just before must not repeat it. */
+  private readonly handedOver = new Map<string, number>();
+  private closed = false;
+  private readonly receiptListener = (event: CarrierReceipt): void => void this.onReceipt(event);
+
+  constructor(deps: DeliveryEngineDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? Date.now;
+    this.processor = new MessageProcessor({
+      store: deps.store,
+      planner: deps.planner,
+      pools: deps.pools,
+      carriers: deps.carriers,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      clock: this.clock,
+      rng: deps.rng ?? Math.random,
+      options: deps.options,
+      onFinal: (message) => void this.handOver(message),
+    });
+  }
+
+  start(): void {
+    for (const pool of this.deps.pools.values()) pool.on("receipt", this.receiptListener);
+    this.pollTimer = setInterval(() => void this.poll(), this.deps.options.timerPollMs);
+    this.pollTimer.unref();
+    void this.poll();
+  }
+
+  async accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
+    if (this.closed) throw new OtpgwError(ErrorCodes.DELIVERY_CLOSED, "otpgw is shutting down");
+    const now = this.clock();
+    const message: Message = {
+      id: newMessageId(now),
+      account: input.account,
+      to: input.to,
+      from: input.from,
+      country: input.country,
+      parts: input.parts,
+      textLength: input.text.length,
+      receiptVia: input.receiptVia,
+      createdAt: now,
+      expiresAt: now + input.validitySeconds * 1000,
+      state: "accepted",
+      attempts: [],
+      ...(input.clientRef !== undefined ? { clientRef: input.clientRef } : {}),
+      ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+    };
+    // The timer is the safety net: if this process dies before the first attempt, the poller picks it up.
+    const { id, created } = await this.deps.store.create(
+      message,
+      input.text,
+      now + this.deps.options.timerLeaseMs,
+      input.idempotencyKey,
+    );
+    if (!created) {
+      const existing = await this.deps.store.get(id);
+      if (!existing)
+        throw new OtpgwError(ErrorCodes.DELIVERY_STORE, `message ${id} of an idempotency key is gone`);
+      return { message: existing.message, created: false };
+    }
+    this.deps.metrics?.messagesAccepted.inc();
+    void this.processor.process(id);
+    return { message, created: true };
+  }
+
+  async get(id: string): Promise<Message | null> {
+    return (await this.deps.store.get(id))?.message ?? null;
+  }
+
+  canAccept(country: string): boolean {
+    for (const [id, carrier] of this.deps.carriers) {
+      if (!carrier.countries.includes(country)) continue;
+      const pool = this.deps.pools.get(id);
+      if (pool && pool.boundCount > 0 && pool.queued < pool.maxQueued * 0.8) return true;
+    }
+    return false;
+  }
+
+  /** Stops taking messages and timers; waits (bounded) for the work in hand. Idempotent. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const pool of this.deps.pools.values()) pool.off("receipt", this.receiptListener);
+    await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** Claims due timers and processes those messages; also retries notifications left in the outbox. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
+      for (const id of due) void this.processor.process(id);
+      const now = this.clock();
+      for (const [id, at] of this.handedOver) {
+        if (now - at > RECENT_HAND_OVER_MS) this.handedOver.delete(id);
+        else break;
+      }
+      const pending = await this.deps.store.outbox(100);
+      for (const id of pending) {
+        const loaded = await this.deps.store.get(id);
+        if (loaded) await this.handOver(loaded.message);
+        else await this.deps.store.outboxDone(id);
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error }, "timer poll failed; retrying");
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async handOver(message: Message): Promise<void> {
+    try {
+      await this.deps.notify(message);
+      await this.deps.store.outboxDone(message.id);
+    } catch (error) {
+      // Stays in the outbox: the next poll tries again.
+      this.deps.logger.warn(
+        { err: error, messageId: message.id },
+        "notification hand-over failed; will retry",
+      );
+    }
+  }
+
+  private async onReceipt({ carrierId, receipt }: CarrierReceipt): Promise<void> {
+    const { store, options } = this.deps;
+    try {
+      for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
+        const target = await store.findByCarrierId(carrierId, receipt.messageId);
+        if (target) {
+          await this.processor.receipt(target, {
+            stat: receipt.stat,
+            delivered: receipt.delivered,
+            final: receipt.final,
+            ...(receipt.err !== undefined ? { err: receipt.err } : {}),
+          });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
+      }
+      this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
+      this.deps.logger.warn(
+        { carrier: carrierId, stat: receipt.stat },
+        "receipt for an unknown carrier message id",
+      );
+    } catch (error) {
+      this.deps.logger.error({ err: error, carrier: carrierId }, "receipt handling failed");
+    }
+  }
+}
+
+/** Sortable, unguessable ids: 8 hex of seconds since the epoch + 16 random hex. */
+function newMessageId(now: number): string {
+  return (
+    Math.floor(now / 1000)
+      .toString(16)
+      .padStart(8, "0") + randomBytes(8).toString("hex")
+  );
+}

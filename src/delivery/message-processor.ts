@@ -1,0 +1,297 @@
+import type { CarrierConfig } from "../config/types.js";
+import { ConnectionClosedError, OtpgwError, ResponseTimeoutError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { relativeValidity } from "../smpp/validity.js";
+import type { CarrierPool } from "../south/carrier-pool.js";
+import { buildSubmits } from "../south/submit-builder.js";
+import type { SubmitOutcome } from "../south/submit-types.js";
+import { KeyedSerializer } from "./keyed-serializer.js";
+import {
+  applyReceipt,
+  applySubmitResult,
+  finalize,
+  settle,
+  startAttempt,
+  triedCarriers,
+  type Next,
+  type ReceiptEvent,
+  type SubmitResult,
+} from "./lifecycle.js";
+import type { MessageStore, ReceiptTarget, Update, Versioned } from "./message-store.js";
+import type { RoutePlanner } from "./route-planner.js";
+import type { Message } from "./types.js";
+
+export interface ProcessorOptions {
+  /** No attempt starts with less OTP validity left than this. */
+  minRemainingMs: number;
+  /** When every untried carrier is unavailable, look again after this long. */
+  retryUnavailableMs: number;
+  /** DLR timeout when the route gives none. */
+  defaultDlrTimeoutMs: number;
+}
+
+export interface ProcessorDeps {
+  store: MessageStore;
+  planner: RoutePlanner;
+  pools: ReadonlyMap<string, CarrierPool>;
+  carriers: ReadonlyMap<string, CarrierConfig>;
+  logger: Logger;
+  metrics?: Metrics;
+  clock: () => number;
+  rng: () => number;
+  options: ProcessorOptions;
+  /** Called once a message reached its final state (it is in the outbox). */
+  onFinal: (message: Message) => void;
+}
+
+/** Attempts to apply one event before giving up on version conflicts (another instance kept winning). */
+const MAX_CONFLICT_RETRIES = 10;
+
+/**
+ * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records
+ * submit results and receipts, finalises. Every change is committed to Redis with its version before anything
+ * is sent, so a crash at any point leaves a state that the timers resume from.
+ */
+export class MessageProcessor {
+  private readonly deps: ProcessorDeps;
+  private readonly serial = new KeyedSerializer();
+  /** Documents this process is working on, with their versions: saves a read per event. */
+  private readonly cache = new Map<string, Versioned>();
+
+  constructor(deps: ProcessorDeps) {
+    this.deps = deps;
+  }
+
+  get busy(): number {
+    return this.serial.size;
+  }
+
+  idle(): Promise<void> {
+    return this.serial.idle();
+  }
+
+  /** Looks at a message (new, timer due, or recovered after a restart) and moves it on. */
+  process(id: string): Promise<void> {
+    return this.serial.run(id, () => this.withConflictRetry(id, (current) => current));
+  }
+
+  submitResult(id: string, n: number, part: number, result: SubmitResult): Promise<void> {
+    return this.serial.run(id, () =>
+      this.withConflictRetry(id, (current) => applySubmitResult(current, n, part, result), [n, part, result]),
+    );
+  }
+
+  receipt(target: ReceiptTarget, receipt: ReceiptEvent): Promise<void> {
+    const now = this.deps.clock();
+    return this.serial.run(target.messageId, () =>
+      this.withConflictRetry(target.messageId, (current) =>
+        applyReceipt(current, target.attempt, target.part, receipt, now),
+      ),
+    );
+  }
+
+  /** Loads, applies `event`, settles and commits; on a version conflict, reloads and does it again. */
+  private async withConflictRetry(
+    id: string,
+    event: (message: Message) => Message,
+    correlate?: [number, number, SubmitResult],
+  ): Promise<void> {
+    for (let tries = 0; tries < MAX_CONFLICT_RETRIES; tries++) {
+      const loaded = this.cache.get(id) ?? (await this.deps.store.get(id));
+      if (!loaded) {
+        this.deps.logger.warn({ messageId: id }, "message not found (expired from the store?)");
+        return;
+      }
+      if (
+        loaded.message.state === "delivered" ||
+        loaded.message.state === "undeliverable" ||
+        loaded.message.state === "expired" ||
+        loaded.message.state === "rejected"
+      ) {
+        // Final: only a late receipt is still worth recording, and only on the document.
+        const updated = event(loaded.message);
+        if (
+          updated !== loaded.message &&
+          (await this.deps.store.update(loaded.version, { message: updated, timerAt: null, final: false }))
+        ) {
+          this.cache.delete(id);
+        }
+        return;
+      }
+      const changed = event(loaded.message);
+      const applied = await this.advance(loaded, changed, correlate);
+      if (applied) return;
+      this.cache.delete(id);
+    }
+    this.deps.logger.error(
+      { messageId: id },
+      "gave up after repeated version conflicts; the timer will retry",
+    );
+  }
+
+  /** Settles `message` and commits the result, starting an attempt when due. False on a version conflict. */
+  private async advance(
+    loaded: Versioned,
+    message: Message,
+    correlate?: [number, number, SubmitResult],
+  ): Promise<boolean> {
+    const now = this.deps.clock();
+    const { message: settled, next } = settle(message, {
+      now,
+      minRemainingMs: this.deps.options.minRemainingMs,
+    });
+    const correlations = correlate ? this.correlationFor(settled, correlate) : undefined;
+    if (next.kind === "attempt") return this.attempt(loaded, settled, now);
+    return this.commit(loaded, settled, next, correlations);
+  }
+
+  private correlationFor(
+    message: Message,
+    [n, part, result]: [number, number, SubmitResult],
+  ): Update["correlations"] {
+    if (result.status !== "accepted") return undefined;
+    const attempt = message.attempts.find((a) => a.n === n);
+    if (!attempt) return undefined;
+    return [
+      {
+        carrier: attempt.carrier,
+        carrierMessageId: result.carrierMessageId,
+        target: { messageId: message.id, attempt: n, part },
+      },
+    ];
+  }
+
+  private async commit(
+    loaded: Versioned,
+    message: Message,
+    next: Exclude<Next, { kind: "attempt" }>,
+    correlations?: Update["correlations"],
+  ): Promise<boolean> {
+    const now = this.deps.clock();
+    if (next.kind === "final") {
+      const done = finalize(message, next.state, next.reason, now);
+      if (
+        !(await this.deps.store.update(loaded.version, {
+          message: done,
+          timerAt: null,
+          final: true,
+          correlations,
+        }))
+      )
+        return false;
+      this.cache.delete(message.id);
+      this.deps.metrics?.messagesFinal.inc({ state: next.state });
+      this.deps.logger.info(
+        { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
+        "message final",
+      );
+      this.deps.onFinal(done);
+      return true;
+    }
+    if (message === loaded.message && !correlations) {
+      // Nothing changed; make sure the timer still points at the deadline (it may have been claimed).
+      return this.store(loaded, message, next.timerAt);
+    }
+    return this.store(loaded, message, next.timerAt, correlations);
+  }
+
+  private async store(
+    loaded: Versioned,
+    message: Message,
+    timerAt: number,
+    correlations?: Update["correlations"],
+  ): Promise<boolean> {
+    if (!(await this.deps.store.update(loaded.version, { message, timerAt, final: false, correlations })))
+      return false;
+    this.cache.set(message.id, { message, version: loaded.version + 1 });
+    return true;
+  }
+
+  /** Starts the next attempt: chooses a carrier, commits the attempt, then submits its parts. */
+  private async attempt(loaded: Versioned, message: Message, now: number): Promise<boolean> {
+    const { planner, pools, carriers } = this.deps;
+    const tried = triedCarriers(message);
+    const available = (carrierId: string): boolean => {
+      const pool = pools.get(carrierId);
+      return pool !== undefined && pool.boundCount > 0 && pool.queued < pool.maxQueued;
+    };
+    const choice = planner.choose(message.to, message.country, tried, available);
+    if (!choice) {
+      const plan = planner.plan(message.to, message.country);
+      const untried = (plan?.carriers ?? []).filter((c) => !tried.includes(c));
+      if (untried.length === 0) {
+        const reason = plan
+          ? `every carrier of route ${plan.name} tried (${tried.join(", ") || "none"})`
+          : "no route for the destination";
+        return this.commit(loaded, message, { kind: "final", state: "undeliverable", reason });
+      }
+      // Carriers remain but none can take it now: look again soon, never past the point of no return.
+      const retryAt = Math.min(
+        now + this.deps.options.retryUnavailableMs,
+        message.expiresAt - this.deps.options.minRemainingMs + 1,
+      );
+      return this.commit(loaded, message, { kind: "wait", timerAt: Math.max(now + 1, retryAt) });
+    }
+    const carrier = carriers.get(choice.carrier)!;
+    const pool = pools.get(choice.carrier)!;
+    const plan = planner.plan(message.to, message.country);
+    const text = await this.deps.store.getText(message.id);
+    if (text === null) {
+      return this.commit(loaded, message, {
+        kind: "final",
+        state: "undeliverable",
+        reason: "message text no longer stored",
+      });
+    }
+    const remainingSeconds = (message.expiresAt - now) / 1000;
+    let built: ReturnType<typeof buildSubmits>;
+    try {
+      built = buildSubmits(carrier, {
+        source: message.from,
+        destination: message.to,
+        text,
+        reference: Math.floor(this.deps.rng() * 256),
+        validityPeriod: relativeValidity(remainingSeconds),
+      });
+    } catch (error) {
+      // This carrier cannot carry the message (e.g. its sender rules): record a failed attempt, try the next.
+      const failed = applySubmitResult(
+        startAttempt(message, choice.carrier, 1, now, 0),
+        message.attempts.length + 1,
+        0,
+        {
+          status: "failed",
+          error: error instanceof OtpgwError ? error.code : String(error),
+        },
+      );
+      return this.advance(loaded, failed);
+    }
+    const dlrTimeoutMs = plan?.dlrTimeoutMs ?? this.deps.options.defaultDlrTimeoutMs;
+    const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
+    const n = withAttempt.attempts.length;
+    if (!(await this.store(loaded, withAttempt, now + dlrTimeoutMs))) return false;
+    this.deps.metrics?.attempts.inc({ carrier: choice.carrier });
+    this.deps.logger.debug({ messageId: message.id, attempt: n, explain: choice.explain }, "attempt started");
+    built.parts.forEach((fields, part) => {
+      pool.submit(fields).then(
+        (outcome: SubmitOutcome) => void this.submitResult(message.id, n, part, toSubmitResult(outcome)),
+        (error: unknown) => void this.submitResult(message.id, n, part, errorToSubmitResult(error)),
+      );
+    });
+    return true;
+  }
+}
+
+function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
+  if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
+  return { status: "failed", error: outcome.statusName };
+}
+
+/** Written-but-unanswered is unknown (wait for a receipt); anything else never reached the carrier. */
+function errorToSubmitResult(error: unknown): SubmitResult {
+  if (error instanceof ConnectionClosedError || error instanceof ResponseTimeoutError) {
+    return { status: "unknown", error: error.code };
+  }
+  return { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) };
+}

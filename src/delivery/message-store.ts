@@ -1,0 +1,167 @@
+import type { Redis } from "ioredis";
+import { CLAIM_DUE_SCRIPT, CREATE_SCRIPT, UPDATE_SCRIPT } from "./redis-scripts.js";
+import type { Message } from "./types.js";
+
+/** A message as stored: the document plus the version its next update must be computed from. */
+export interface Versioned {
+  message: Message;
+  version: number;
+}
+
+/** Where a carrier's receipt belongs: message, attempt number, part index (0-based). */
+export interface ReceiptTarget {
+  messageId: string;
+  attempt: number;
+  part: number;
+}
+
+export interface StoreRetention {
+  /** How long the text is kept after the final state (0 = deleted at once). */
+  bodyMs: number;
+  /** How long the message document (state, attempts) is kept after the final state. */
+  messageMs: number;
+  /** How long an idempotency key maps to its message. */
+  idempotencyMs: number;
+  /** How long a carrier message id maps to its message (late receipts are still recognised). */
+  correlationMs: number;
+}
+
+/** One state change: the new document and its side effects, applied atomically if the version still matches. */
+export interface Update {
+  message: Message;
+  /** When the message must be looked at next (DLR deadline, expiry, retry), or null when final. */
+  timerAt: number | null;
+  final: boolean;
+  /** Carrier message ids accepted by this update, to correlate receipts. */
+  correlations?: { carrier: string; carrierMessageId: string; target: ReceiptTarget }[];
+}
+
+type ScriptClient = Redis & {
+  otpgwCreate(...args: (string | number)[]): Promise<string>;
+  otpgwUpdate(...args: (string | number)[]): Promise<number>;
+  otpgwClaimDue(...args: (string | number)[]): Promise<string[]>;
+};
+
+/**
+ * Messages in Redis. Every key starts with `prefix`. Layout:
+ * - `m:<id>` hash {v, doc}: the message document (JSON) and its version;
+ * - `t:<id>`: the text (deleted or expiring at the final state);
+ * - `i:<account>:<key>`: idempotency key → id;
+ * - `c:<carrier>:<carrier message id>`: → `<id>:<attempt>:<part>`;
+ * - `active` (set): non-final ids; `timers` (zset): id → when to look at it next; `outbox` (set): final
+ *   messages whose notification (webhook / SMPP receipt) has not been handed over yet.
+ */
+export class MessageStore {
+  private readonly redis: ScriptClient;
+  private readonly prefix: string;
+  private readonly retention: StoreRetention;
+
+  constructor(options: { redis: Redis; prefix: string; retention: StoreRetention }) {
+    this.prefix = options.prefix;
+    this.retention = options.retention;
+    const redis = options.redis as ScriptClient;
+    if (typeof redis.otpgwCreate !== "function") {
+      redis.defineCommand("otpgwCreate", { numberOfKeys: 5, lua: CREATE_SCRIPT });
+      redis.defineCommand("otpgwUpdate", { lua: UPDATE_SCRIPT });
+      redis.defineCommand("otpgwClaimDue", { numberOfKeys: 1, lua: CLAIM_DUE_SCRIPT });
+    }
+    this.redis = redis;
+  }
+
+  private key(name: string): string {
+    return this.prefix + name;
+  }
+
+  /**
+   * Persists a new message, its text, its first timer, and its idempotency key, in one step. When the key was
+   * already used by the account, nothing is written and the first message's id is returned with created=false.
+   */
+  async create(
+    message: Message,
+    text: string,
+    timerAt: number,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; created: boolean }> {
+    const idemKey = idempotencyKey
+      ? this.key(`i:${message.account}:${idempotencyKey}`)
+      : this.key(`m:${message.id}`);
+    const result = await this.redis.otpgwCreate(
+      idemKey,
+      this.key(`m:${message.id}`),
+      this.key(`t:${message.id}`),
+      this.key("active"),
+      this.key("timers"),
+      message.id,
+      JSON.stringify(message),
+      text,
+      this.retention.idempotencyMs,
+      timerAt,
+      idempotencyKey ? "1" : "0",
+    );
+    if (result.startsWith("=")) return { id: result.slice(1), created: false };
+    return { id: result, created: true };
+  }
+
+  async get(id: string): Promise<Versioned | null> {
+    const [version, doc] = await this.redis.hmget(this.key(`m:${id}`), "v", "doc");
+    if (version == null || doc == null) return null;
+    return { message: JSON.parse(doc) as Message, version: Number(version) };
+  }
+
+  async getText(id: string): Promise<string | null> {
+    return this.redis.get(this.key(`t:${id}`));
+  }
+
+  /** Applies `update` if the stored version is still `version`; false means someone else changed it first. */
+  async update(version: number, update: Update): Promise<boolean> {
+    const { message } = update;
+    const correlations = update.correlations ?? [];
+    const keys = [
+      this.key(`m:${message.id}`),
+      this.key("active"),
+      this.key("timers"),
+      this.key("outbox"),
+      this.key(`t:${message.id}`),
+      ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
+    ];
+    const args = [
+      message.id,
+      String(version),
+      JSON.stringify(message),
+      update.timerAt === null ? "" : String(update.timerAt),
+      update.final ? "1" : "0",
+      this.retention.bodyMs,
+      this.retention.messageMs,
+      this.retention.correlationMs,
+      ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
+    ];
+    const applied = await this.redis.otpgwUpdate(keys.length, ...keys, ...args);
+    return applied === 1;
+  }
+
+  async findByCarrierId(carrier: string, carrierMessageId: string): Promise<ReceiptTarget | null> {
+    const value = await this.redis.get(this.key(`c:${carrier}:${carrierMessageId}`));
+    if (!value) return null;
+    const [messageId, attempt, part] = value.split(":");
+    if (!messageId || attempt === undefined || part === undefined) return null;
+    return { messageId, attempt: Number(attempt), part: Number(part) };
+  }
+
+  /** Claims up to `limit` messages whose timer is due (see CLAIM_DUE_SCRIPT). */
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<string[]> {
+    return this.redis.otpgwClaimDue(this.key("timers"), now, leaseMs, limit);
+  }
+
+  /** Final messages whose notification has not been handed over (up to `limit`). */
+  async outbox(limit: number): Promise<string[]> {
+    return this.redis.srandmember(this.key("outbox"), limit);
+  }
+
+  async outboxDone(id: string): Promise<void> {
+    await this.redis.srem(this.key("outbox"), id);
+  }
+
+  async activeCount(): Promise<number> {
+    return this.redis.scard(this.key("active"));
+  }
+}

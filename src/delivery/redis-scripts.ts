@@ -1,0 +1,70 @@
+/**
+ * Lua scripts that make every state change of a message one atomic step in Redis. The lifecycle computes the
+ * next document in JavaScript (pure); these scripts only check the version it was computed from and apply it
+ * with its side effects (timer, active set, outbox, receipt correlation keys, body retention), so a crash or a
+ * second instance can never apply a transition twice.
+ */
+
+/**
+ * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, active, timers
+ * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0")
+ * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already).
+ */
+export const CREATE_SCRIPT = `
+if ARGV[6] == "1" then
+  local existing = redis.call("GET", KEYS[1])
+  if existing then return "=" .. existing end
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4])
+end
+redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2])
+redis.call("SET", KEYS[3], ARGV[3])
+redis.call("SADD", KEYS[4], ARGV[1])
+redis.call("ZADD", KEYS[5], ARGV[5], ARGV[1])
+return ARGV[1]
+`;
+
+/**
+ * update — KEYS: doc, active, timers, outbox, text, then one key per correlation in ARGV
+ * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
+ *       docTtlMs, correlationTtlMs, then correlation values (one per extra KEY)
+ * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and recomputes).
+ */
+export const UPDATE_SCRIPT = `
+local current = redis.call("HGET", KEYS[1], "v")
+if current ~= ARGV[2] then return 0 end
+redis.call("HSET", KEYS[1], "v", tonumber(current) + 1, "doc", ARGV[3])
+if ARGV[4] == "" then
+  redis.call("ZREM", KEYS[3], ARGV[1])
+else
+  redis.call("ZADD", KEYS[3], ARGV[4], ARGV[1])
+end
+for i = 6, #KEYS do
+  redis.call("SET", KEYS[i], ARGV[9 + i - 6], "PX", ARGV[8])
+end
+if ARGV[5] == "1" then
+  redis.call("SREM", KEYS[2], ARGV[1])
+  redis.call("SADD", KEYS[4], ARGV[1])
+  redis.call("PEXPIRE", KEYS[1], ARGV[7])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call("PEXPIRE", KEYS[5], ARGV[6])
+  else
+    redis.call("DEL", KEYS[5])
+  end
+end
+return 1
+`;
+
+/**
+ * claimDue — KEYS: timers; ARGV: nowMs, leaseMs, limit
+ * Takes up to `limit` messages whose timer is due and pushes each timer `leaseMs` ahead, so no other poller
+ * (another instance, or this one a moment later) takes the same message while it is being handled; the handling
+ * sets the real next timer. Returns the ids.
+ */
+export const CLAIM_DUE_SCRIPT = `
+local due = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1], "LIMIT", 0, ARGV[3])
+local lease = tonumber(ARGV[1]) + tonumber(ARGV[2])
+for _, id in ipairs(due) do
+  redis.call("ZADD", KEYS[1], lease, id)
+end
+return due
+`;

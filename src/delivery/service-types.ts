@@ -1,0 +1,16 @@
+import type { Message, NewMessage } from "./types.js";
+
+/** What north (HTTP API, later the SMPP server) needs from delivery. */
+export interface DeliveryService {
+  /**
+   * Persists a new message and starts its delivery. Resolves only once the message is durably in Redis
+   * (the caller may then acknowledge). With an idempotency key already used by the account, resolves with the
+   * first message and `created: false` (nothing new is created or sent).
+   * @throws OtpgwError OTPGW_ERR_DELIVERY_SATURATED when carriers cannot keep up (answer 503 / ESME_RMSGQFUL).
+   */
+  accept(input: NewMessage): Promise<{ message: Message; created: boolean }>;
+  /** A message with its attempts, or null. Never includes the text. */
+  get(id: string): Promise<Message | null>;
+  /** False when new work would only queue up (every carrier saturated): answer 503 with Retry-After. */
+  canAccept(country: string): boolean;
+}

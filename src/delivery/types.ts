@@ -1,0 +1,94 @@
+/**
+ * The message model shared by north (accepting), delivery (lifecycle) and the store. See DESIGN.md,
+ * "The lifecycle of a message". Times are ms since the epoch.
+ */
+
+export type MessageState = "accepted" | "attempting" | "delivered" | "undeliverable" | "expired" | "rejected";
+export type FinalState = "delivered" | "undeliverable" | "expired" | "rejected";
+
+export const FINAL_STATES: ReadonlySet<MessageState> = new Set<MessageState>([
+  "delivered",
+  "undeliverable",
+  "expired",
+  "rejected",
+]);
+
+export function isFinal(state: MessageState): state is FinalState {
+  return FINAL_STATES.has(state);
+}
+
+/** Per-part progress within one attempt. */
+export type PartStatus = "pending" | "accepted" | "delivered" | "failed" | "unknown";
+
+/** How one attempt ended. */
+export type AttemptOutcome =
+  | "delivered" // every part has a DELIVRD receipt
+  | "failed" // a part got a failed receipt (UNDELIV, REJECTD, EXPIRED, UNKNOWN, DELETED)
+  | "rejected" // the carrier refused a part at submit (permanent or retry status)
+  | "timeout" // no final receipt for every part before the DLR deadline
+  | "unknown"; // a part's submit outcome is unknown (link dropped / no response) and its DLR deadline passed
+
+export interface Attempt {
+  /** 1-based attempt number. */
+  n: number;
+  channel: "sms";
+  carrier: string;
+  startedAt: number;
+  /** No final receipt by then → the attempt times out (route's dlr_timeout). */
+  dlrDeadline: number;
+  /** Carrier message id per part (normalised), null until the part is accepted. */
+  carrierMessageIds: (string | null)[];
+  partStatus: PartStatus[];
+  /** command_status name of a refused submit, e.g. "ESME_RINVDSTADR". */
+  submitError?: string;
+  /** Latest receipt stat seen for this attempt, e.g. "DELIVRD", "UNDELIV". */
+  receiptStat?: string;
+  /** Receipt `err` field of a failed receipt, if any. */
+  receiptErr?: string;
+  outcome?: AttemptOutcome;
+  endedAt?: number;
+  /** Receipts that arrived after the attempt ended (recorded, never forwarded), e.g. a late DELIVRD. */
+  lateReceipts?: { stat: string; at: number }[];
+}
+
+export interface Message {
+  /** otpgw's message id (returned in the 202 / submit_sm_resp). */
+  id: string;
+  account: string;
+  /** E.164 destination with "+". */
+  to: string;
+  from: string;
+  /** ISO 3166-1 alpha-2 country of `to` (from the numbering plan). */
+  country: string;
+  /** Number of SMS parts the text needs (for display; every attempt re-encodes). */
+  parts: number;
+  textLength: number;
+  clientRef?: string;
+  callbackUrl?: string;
+  /** How the submitter asked to be told: webhook (HTTP) or receipt on its SMPP bind (later issue). */
+  receiptVia: "webhook" | "smpp" | "none";
+  createdAt: number;
+  /** The OTP's validity ends here: no attempt starts after it (or too close to it). */
+  expiresAt: number;
+  state: MessageState;
+  attempts: Attempt[];
+  finalAt?: number;
+  /** Why the message ended as it did, e.g. "delivered by id-telkomsel", "all carriers tried", "validity ended". */
+  finalReason?: string;
+}
+
+/** What north hands to delivery for a new message. */
+export interface NewMessage {
+  account: string;
+  to: string;
+  from: string;
+  country: string;
+  text: string;
+  parts: number;
+  validitySeconds: number;
+  clientRef?: string;
+  callbackUrl?: string;
+  receiptVia: Message["receiptVia"];
+  /** Idempotency key scoped to the account; a repeat returns the first message. */
+  idempotencyKey?: string;
+}

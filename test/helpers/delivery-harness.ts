@@ -1,0 +1,94 @@
+import { onTestFinished } from "vitest";
+import { CarrierSimulator, type SimulatorOptions } from "../../scripts/sim/carrier-simulator.js";
+import type { CarrierConfig } from "../../src/config/types.js";
+import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
+import { MessageStore } from "../../src/delivery/message-store.js";
+import type { RoutePlanner } from "../../src/delivery/route-planner.js";
+import type { Message, NewMessage } from "../../src/delivery/types.js";
+import { createLogger, silentLogger } from "../../src/observability/logger.js";
+import { CarrierPool } from "../../src/south/carrier-pool.js";
+import { testCarrier } from "./carrier-config.js";
+import { testRedis } from "./redis.js";
+
+/** Tries carriers in the listed order (a fixed route for lifecycle tests; routing has its own tests). */
+export function orderedPlanner(carriers: string[], dlrTimeoutMs: number): RoutePlanner {
+  return {
+    plan: () => ({ name: "test", dlrTimeoutMs, carriers }),
+    choose: (_to, _country, tried, available) => {
+      const next = carriers.find((c) => !tried.includes(c) && available(c));
+      return next ? { carrier: next, explain: `ordered: ${next}` } : null;
+    },
+  };
+}
+
+export const FAST: DeliveryEngineOptions = {
+  minRemainingMs: 500,
+  retryUnavailableMs: 100,
+  defaultDlrTimeoutMs: 2000,
+  timerPollMs: 20,
+  timerLeaseMs: 2000,
+  receiptLookupRetries: 5,
+  receiptLookupDelayMs: 20,
+};
+
+/** Simulated carriers, their pools, a store on the test's Redis prefix, and an engine over them. */
+export async function deliveryHarness(options: {
+  carriers: { id: string; sim: SimulatorOptions; config?: Partial<CarrierConfig> }[];
+  dlrTimeoutMs: number;
+  engine?: Partial<DeliveryEngineOptions>;
+}) {
+  const redis = await testRedis();
+  const sims = new Map<string, CarrierSimulator>();
+  const pools = new Map<string, CarrierPool>();
+  const configs = new Map<string, CarrierConfig>();
+  for (const c of options.carriers) {
+    const sim = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...c.sim });
+    await sim.start();
+    sims.set(c.id, sim);
+    const config = testCarrier({ id: c.id, port: sim.port!, ...c.config });
+    configs.set(c.id, config);
+    const pool = new CarrierPool({ carrier: config, logger: silentLogger() });
+    pool.start();
+    pools.set(c.id, pool);
+  }
+  const store = new MessageStore({
+    redis: redis.client,
+    prefix: redis.prefix,
+    retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
+  });
+  const notified: Message[] = [];
+  const engine = new DeliveryEngine({
+    store,
+    planner: orderedPlanner(
+      options.carriers.map((c) => c.id),
+      options.dlrTimeoutMs,
+    ),
+    pools,
+    carriers: configs,
+    logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),
+    options: { ...FAST, ...options.engine },
+    notify: (message) => {
+      notified.push(message);
+      return Promise.resolve();
+    },
+  });
+  engine.start();
+  onTestFinished(async () => {
+    await engine.close(1000);
+    for (const pool of pools.values()) await pool.close(500);
+    for (const sim of sims.values()) await sim.stop();
+  });
+  const newMessage = (i: number, overrides: Partial<NewMessage> = {}): NewMessage => ({
+    account: "acme",
+    to: `+62811${String(i).padStart(7, "0")}`,
+    from: "ACME",
+    country: "ID",
+    text: `Your code is ${String(100000 + i)}`,
+    parts: 1,
+    validitySeconds: 60,
+    receiptVia: "webhook",
+    callbackUrl: "http://127.0.0.1:9/hook",
+    ...overrides,
+  });
+  return { redis, sims, pools, store, engine, notified, newMessage };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { deliveryHarness } from "../../helpers/delivery-harness.js";
+import { waitUntil } from "../../helpers/wait.js";
+
+const QUICK = { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 10, max: 30 } };
+const NO_RECEIPTS = { ...QUICK, outcomeMix: { DELIVRD: 0, UNDELIV: 0, EXPIRED: 0, none: 1 } };
+
+describe("delivery lifecycle against simulated carriers and real Redis", () => {
+  it("reroutes to the next carrier when no DLR arrives within the DLR timeout, and notifies exactly once", async () => {
+    const h = await deliveryHarness({
+      carriers: [
+        { id: "silent", sim: NO_RECEIPTS },
+        { id: "good", sim: QUICK },
+      ],
+      dlrTimeoutMs: 400,
+    });
+    await waitUntil(() => [...h.pools.values()].every((p) => p.boundCount === 1), 5000);
+    const { message } = await h.engine.accept(h.newMessage(1));
+    await waitUntil(() => h.notified.length === 1, 5000, "the final notification");
+    const final = (await h.engine.get(message.id))!;
+    expect(final.state).toBe("delivered");
+    expect(final.attempts.map((a) => [a.carrier, a.outcome])).toEqual([
+      ["silent", "unknown" === a0(final) ? "unknown" : "timeout"],
+      ["good", "delivered"],
+    ]);
+    expect(h.sims.get("silent")!.received()).toHaveLength(1);
+    expect(h.sims.get("good")!.received()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.notified).toHaveLength(1);
+    expect(await h.store.getText(message.id)).toBeNull(); // the body is gone with the final state
+  });
+
+  it("moves on at once after a failed receipt, and ends undeliverable when every carrier failed", async () => {
+    const failing = { ...QUICK, outcomeMix: { DELIVRD: 0, UNDELIV: 1, EXPIRED: 0, none: 0 } };
+    const h = await deliveryHarness({
+      carriers: [
+        { id: "a", sim: failing },
+        { id: "b", sim: failing },
+      ],
+      dlrTimeoutMs: 10_000,
+    });
+    await waitUntil(() => [...h.pools.values()].every((p) => p.boundCount === 1), 5000);
+    const started = Date.now();
+    const { message } = await h.engine.accept(h.newMessage(2));
+    await waitUntil(() => h.notified.length === 1, 5000);
+    expect(Date.now() - started).toBeLessThan(5000); // did not wait for the 10 s DLR timeout
+    const final = (await h.engine.get(message.id))!;
+    expect(final).toMatchObject({ state: "undeliverable" });
+    expect(final.finalReason).toContain("every carrier of route test tried");
+    expect(final.attempts.map((a) => [a.carrier, a.outcome, a.receiptStat])).toEqual([
+      ["a", "failed", "UNDELIV"],
+      ["b", "failed", "UNDELIV"],
+    ]);
+  });
+
+  it("finalises an OTP whose validity ends while its carriers are down as expired, and never submits it late", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "down", sim: QUICK }], dlrTimeoutMs: 1000 });
+    await waitUntil(() => h.pools.get("down")!.boundCount === 1, 5000);
+    h.sims.get("down")!.setOutage("drop-connections");
+    await waitUntil(() => h.pools.get("down")!.boundCount === 0, 5000);
+    const { message } = await h.engine.accept(h.newMessage(3, { validitySeconds: 2 }));
+    await waitUntil(() => h.notified.length === 1, 6000, "expiry");
+    const final = (await h.engine.get(message.id))!;
+    expect(final.state).toBe("expired");
+    expect(final.attempts).toHaveLength(0);
+    h.sims.get("down")!.setOutage("none");
+    await waitUntil(() => h.pools.get("down")!.boundCount === 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.sims.get("down")!.counters().submitsReceived).toBe(0);
+  });
+
+  it("delivers a multi-part message only when every part is delivered", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 5000);
+    const text = "Your verification code is 482913. ".repeat(8);
+    const { message } = await h.engine.accept(h.newMessage(4, { text, parts: 2 }));
+    await waitUntil(() => h.notified.length === 1, 5000);
+    const final = (await h.engine.get(message.id))!;
+    expect(final.state).toBe("delivered");
+    expect(final.attempts[0]!.partStatus).toEqual(["delivered", "delivered"]);
+    expect(h.sims.get("good")!.received()[0]!.text).toBe(text);
+  });
+
+  it("passes the OTP's remaining validity to the carrier as a relative validity_period", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 5000);
+    await h.engine.accept(h.newMessage(5, { validitySeconds: 120 }));
+    await waitUntil(() => h.notified.length === 1, 5000);
+    const validity = h.sims.get("good")!.received()[0]!.validityPeriod;
+    expect(validity).toMatch(/^00000000(01|00)[0-5]\d000R$/);
+    const seconds = Number(validity.slice(8, 10)) * 60 + Number(validity.slice(10, 12));
+    expect(seconds).toBeGreaterThan(110);
+    expect(seconds).toBeLessThanOrEqual(120);
+  });
+});
+
+function a0(m: { attempts: { outcome?: string }[] }): string | undefined {
+  return m.attempts[0]?.outcome;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { MessageStore } from "../../../src/delivery/message-store.js";
+import type { Message } from "../../../src/delivery/types.js";
+import { testRedis } from "../../helpers/redis.js";
+
+const RETENTION = { bodyMs: 0, messageMs: 60_000, idempotencyMs: 60_000, correlationMs: 60_000 };
+
+function message(id: string): Message {
+  return {
+    id,
+    account: "acme",
+    to: "+6281234567890",
+    from: "ACME",
+    country: "ID",
+    parts: 1,
+    textLength: 11,
+    receiptVia: "webhook",
+    createdAt: 1,
+    expiresAt: 2,
+    state: "accepted",
+    attempts: [],
+  };
+}
+
+async function setup() {
+  const { client, prefix } = await testRedis();
+  return { client, prefix, store: new MessageStore({ redis: client, prefix, retention: RETENTION }) };
+}
+
+describe("message store (real Redis)", () => {
+  it("persists a message with its text, timer and active entry in one step", async () => {
+    const { client, prefix, store } = await setup();
+    expect(await store.create(message("a"), "code 123456", 1000)).toEqual({ id: "a", created: true });
+    expect(await store.get("a")).toEqual({ message: message("a"), version: 1 });
+    expect(await store.getText("a")).toBe("code 123456");
+    expect(await client.zscore(`${prefix}timers`, "a")).toBe("1000");
+    expect(await client.sismember(`${prefix}active`, "a")).toBe(1);
+  });
+
+  it("creates one message for an idempotency key, even under 20 concurrent creates", async () => {
+    const { store } = await setup();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.create(message(`m${i}`), "x", 1000, "key-1")),
+    );
+    const created = results.filter((r) => r.created);
+    expect(created).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id))).toEqual(new Set([created[0]!.id]));
+    // Another account may use the same key.
+    expect((await store.create({ ...message("other"), account: "globex" }, "x", 1000, "key-1")).created).toBe(
+      true,
+    );
+  });
+
+  it("applies an update only on the version it was computed from", async () => {
+    const { store } = await setup();
+    await store.create(message("a"), "x", 1000);
+    const changed = { ...message("a"), state: "attempting" as const };
+    expect(await store.update(1, { message: changed, timerAt: 5000, final: false })).toBe(true);
+    expect(await store.update(1, { message: message("a"), timerAt: 5000, final: false })).toBe(false);
+    expect(await store.get("a")).toEqual({ message: changed, version: 2 });
+  });
+
+  it("on the final state removes the timer and the active entry, queues the notification and drops the text", async () => {
+    const { client, prefix, store } = await setup();
+    await store.create(message("a"), "secret text", 1000);
+    const final = { ...message("a"), state: "delivered" as const };
+    expect(await store.update(1, { message: final, timerAt: null, final: true })).toBe(true);
+    expect(await store.getText("a")).toBeNull();
+    expect(await client.zscore(`${prefix}timers`, "a")).toBeNull();
+    expect(await client.sismember(`${prefix}active`, "a")).toBe(0);
+    expect(await store.outbox(10)).toEqual(["a"]);
+    expect(await client.pttl(`${prefix}m:a`)).toBeGreaterThan(50_000);
+    await store.outboxDone("a");
+    expect(await store.outbox(10)).toEqual([]);
+  });
+
+  it("maps carrier message ids to their message, attempt and part", async () => {
+    const { store } = await setup();
+    await store.create(message("a"), "x", 1000);
+    await store.update(1, {
+      message: message("a"),
+      timerAt: 1000,
+      final: false,
+      correlations: [
+        { carrier: "tsel", carrierMessageId: "12345", target: { messageId: "a", attempt: 2, part: 1 } },
+      ],
+    });
+    expect(await store.findByCarrierId("tsel", "12345")).toEqual({ messageId: "a", attempt: 2, part: 1 });
+    expect(await store.findByCarrierId("isat", "12345")).toBeNull();
+  });
+
+  it("hands a due timer to one claimer and brings it back after the lease", async () => {
+    const { store } = await setup();
+    await store.create(message("a"), "x", 1000);
+    await store.create(message("b"), "x", 9000);
+    expect(await store.claimDue(2000, 30_000, 10)).toEqual(["a"]);
+    expect(await store.claimDue(2000, 30_000, 10)).toEqual([]);
+    expect((await store.claimDue(40_000, 30_000, 10)).sort()).toEqual(["a", "b"]);
+  });
+});
