@@ -52,6 +52,8 @@ export const ErrorCodes = {
   HTTP_UNSUPPORTED_MEDIA_TYPE: "OTPGW_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE",
   /** HTTP API: `to` is not a valid E.164 mobile number (422). */
   HTTP_INVALID_NUMBER: "OTPGW_ERR_HTTP_INVALID_NUMBER",
+  /** HTTP API: no route in routes.yaml takes the destination's country or prefix (422). */
+  HTTP_NO_ROUTE: "OTPGW_ERR_HTTP_NO_ROUTE",
   /** HTTP API: `text` is empty or only white space (422). */
   HTTP_TEXT_EMPTY: "OTPGW_ERR_HTTP_TEXT_EMPTY",
   /** HTTP API: `text` needs more than 10 SMS parts or exceeds the account's max_text_length (422). */

@@ -1,7 +1,17 @@
+import { Redis } from "ioredis";
+import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
+import { DeliveryEngine } from "./delivery/delivery-engine.js";
+import { MessageStore } from "./delivery/message-store.js";
+import { OtpgwError, ErrorCodes } from "./errors.js";
+import { createHttpApi } from "./north/http/create-http-api.js";
+import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
+import { parseDestination } from "./routing/numbering.js";
+import { createRoutePlanner } from "./routing/route-planner.js";
+import { segmentText } from "./smpp/segmentation.js";
 import { CarrierPool, type CarrierStatus } from "./south/carrier-pool.js";
 
 export interface GatewayOptions {
@@ -10,27 +20,98 @@ export interface GatewayOptions {
   metrics?: Metrics;
 }
 
+/** How long start-up waits for Redis before refusing to run. */
+const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
 /**
  * The composition root: builds every component from the validated config and owns their lifecycle.
- * Start order: metrics endpoint → carrier binds. Close runs in reverse, each step even if another failed.
+ * Start: metrics → Redis (checked, or start-up fails) → carrier binds → delivery → webhooks → HTTP API.
+ * Close runs in reverse, each step even if another failed, after readiness turns false.
  */
 export class Gateway {
   readonly carriers = new Map<string, CarrierPool>();
   readonly metrics: Metrics;
+  readonly redis: Redis;
+  readonly delivery: DeliveryEngine;
+  private readonly webhooks: WebhookSender;
   private readonly config: LoadedConfig;
   private readonly logger: Logger;
   private readonly closers: { name: string; close: () => Promise<void> }[] = [];
   private closing: Promise<void> | undefined;
+  private started = false;
+  private http: FastifyInstance | undefined;
   metricsPort: number | undefined;
+  httpPort: number | undefined;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
     this.logger = options.logger;
     this.metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+    const { daemon } = this.config;
     for (const carrier of this.config.carriers) {
-      const pool = new CarrierPool({ carrier, logger: this.logger, metrics: this.metrics });
-      this.carriers.set(carrier.id, pool);
+      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger: this.logger, metrics: this.metrics }));
     }
+    if (!daemon.redisUrl) {
+      throw new OtpgwError(
+        ErrorCodes.CONFIG_INVALID,
+        "redis_url (or REDIS_URL) is required: otpgw keeps every message in Redis",
+      );
+    }
+    this.redis = new Redis(daemon.redisUrl, {
+      lazyConnect: true,
+      // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
+      // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: true,
+      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    });
+    this.redis.on("error", (error: Error) =>
+      this.logger.warn({ err: error.message }, "redis connection error"),
+    );
+    const store = new MessageStore({
+      redis: this.redis,
+      prefix: daemon.redisKeyPrefix,
+      retention: {
+        bodyMs: daemon.retention.bodyMs,
+        messageMs: daemon.retention.messageMs,
+        idempotencyMs: daemon.retention.idempotencyMs,
+        correlationMs: daemon.retention.messageMs,
+      },
+    });
+    this.webhooks = new WebhookSender({
+      connection: daemon.redisUrl,
+      prefix: `${daemon.redisKeyPrefix}bull`,
+      getMessage: async (id) => (await store.get(id))?.message ?? null,
+      webhookSecret: (account) => this.config.accounts.accounts.find((a) => a.id === account)?.webhookSecret,
+      logger: this.logger,
+      metrics: this.metrics,
+      retentionMs: daemon.retention.messageMs,
+    });
+    this.delivery = new DeliveryEngine({
+      store,
+      planner: createRoutePlanner(this.config.routes),
+      pools: this.carriers,
+      carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
+      logger: this.logger,
+      metrics: this.metrics,
+      options: {
+        minRemainingMs: daemon.delivery.minRemainingValidityMs,
+        retryUnavailableMs: daemon.delivery.retryUnavailableMs,
+        defaultDlrTimeoutMs: this.config.routes.defaults.dlrTimeoutMs,
+        timerPollMs: daemon.delivery.timerPollMs,
+        timerLeaseMs: daemon.delivery.timerLeaseMs,
+        receiptLookupRetries: 5,
+        receiptLookupDelayMs: 50,
+      },
+      notify: async (message) => {
+        if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.enqueue(message.id);
+      },
+    });
+  }
+
+  /** Ready for traffic: started, not closing, and Redis connected. */
+  get ready(): boolean {
+    return this.started && !this.closing && this.redis.status === "ready";
   }
 
   async start(): Promise<void> {
@@ -40,26 +121,69 @@ export class Gateway {
       port: daemon.metrics.port,
       metrics: this.metrics,
       logger: this.logger,
-      health: () => {
-        const carriers = this.carrierStatus();
-        return {
-          ok: true,
-          detail: { carriers: carriers.map((c) => ({ id: c.id, bound: c.bound, queued: c.queued })) },
-        };
-      },
+      health: () => ({
+        ok: true,
+        detail: {
+          ready: this.ready,
+          carriers: this.carrierStatus().map((c) => ({ id: c.id, bound: c.bound, queued: c.queued })),
+        },
+      }),
     });
     this.metricsPort = metricsServer.port;
     this.closers.push({ name: "metrics server", close: metricsServer.close });
+
+    try {
+      await this.redis.connect();
+      await this.redis.ping();
+    } catch (error) {
+      throw new Error(`cannot reach Redis at ${maskUrl(daemon.redisUrl ?? "")}: ${(error as Error).message}`);
+    }
+    this.closers.push({
+      name: "redis",
+      close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
+    });
+
+    // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
+    this.closers.push({ name: "webhooks", close: () => this.webhooks.close() });
     for (const pool of this.carriers.values()) pool.start();
     this.closers.push({
       name: "carrier binds",
       close: async () => {
-        await Promise.allSettled(
-          [...this.carriers.values()].map((p) => p.close(this.config.daemon.shutdownTimeoutMs)),
-        );
+        await Promise.allSettled([...this.carriers.values()].map((p) => p.close(daemon.shutdownTimeoutMs)));
+        this.delivery.detach();
       },
     });
-    this.logger.info({ carriers: [...this.carriers.keys()], metricsPort: this.metricsPort }, "otpgw started");
+
+    this.delivery.start();
+    this.closers.push({ name: "delivery", close: () => this.delivery.close(daemon.shutdownTimeoutMs) });
+
+    const http = createHttpApi({
+      accounts: this.config.accounts,
+      delivery: this.delivery,
+      redis: this.redis,
+      keyPrefix: daemon.redisKeyPrefix,
+      logger: this.logger,
+      metrics: this.metrics,
+      ready: () => this.ready,
+      parseDestination,
+      countParts: (text) => segmentText(text, 0).parts.length,
+      validity: (country, e164) => {
+        const route = this.config.routes.match(e164, country);
+        return route
+          ? { defaultSeconds: route.validitySeconds, maxSeconds: route.maxValiditySeconds }
+          : undefined;
+      },
+    });
+    this.http = http;
+    await http.listen({ host: daemon.http.host, port: daemon.http.port });
+    const address = http.server.address();
+    this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;
+    this.closers.push({ name: "http api", close: () => http.close() });
+    this.started = true;
+    this.logger.info(
+      { carriers: [...this.carriers.keys()], httpPort: this.httpPort, metricsPort: this.metricsPort },
+      "otpgw started",
+    );
   }
 
   carrierStatus(): CarrierStatus[] {
@@ -76,8 +200,14 @@ export class Gateway {
           this.logger.error({ err: error, component: closer.name }, "error while closing");
         }
       }
+      if (!this.started) this.redis.disconnect();
       this.logger.info("otpgw stopped");
     })();
     return this.closing;
   }
+}
+
+/** A Redis URL without its password, for messages. */
+function maskUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:***@");
 }

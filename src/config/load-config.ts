@@ -12,6 +12,11 @@ import { configFileEnvVariable } from "./daemon-env.js";
 import { parseDaemonSettings } from "./daemon-settings.js";
 import type { LoadedConfig } from "./loaded-config.js";
 import type { CarrierConfig } from "./types.js";
+import type { AccountsConfig } from "../north/accounts/account-types.js";
+import { parseAccountsFile } from "../north/accounts/accounts-file.js";
+import type { RouteTable } from "../routing/route-table.js";
+import { parseRoutesFile } from "../routing/routes-file.js";
+import { isoCountryCodes } from "./iso-countries.js";
 
 export interface LoadConfigOptions {
   /** Daemon settings file. Default: `$OTPGW_CONFIG`, else `otpgw.yaml` in `cwd` if it exists, else none. */
@@ -54,6 +59,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   problems.push(...settings.problems);
 
   const carriers: CarrierConfig[] = [];
+  /** Every carrier id that has a file, even one with problems: routes naming it are not wrong too. */
+  const carrierIds = new Set<string>();
   const dir = settings.carriersDir;
   if (dir !== undefined && !(settings.carriersDirIsGuess && !existsSync(dir))) {
     const files = await listCarrierFiles(dir, shown(dir), problems);
@@ -69,14 +76,41 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     }
     addDuplicateIdProblems(results);
     for (const result of results) {
+      if (result.id !== undefined) carrierIds.add(result.id.value);
       problems.push(...result.problems);
       if (result.carrier) carriers.push(result.carrier);
     }
   }
 
-  if (problems.length > 0 || settings.daemon === undefined)
+  // routes.yaml and accounts.yaml are checked even when other files have problems, so one run lists all.
+  const daemon = settings.daemon;
+  let routes: RouteTable | undefined;
+  let accounts: AccountsConfig | undefined;
+  if (daemon) {
+    const routesText = await readText(daemon.routesFile, shown(daemon.routesFile), problems);
+    if (routesText !== undefined) {
+      // A carrier whose file has problems is known by id, serving any country (its own file is what's wrong).
+      const known = new Map<string, { countries: readonly string[] }>(
+        [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
+      );
+      for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
+      const result = parseRoutesFile(routesText, shown(daemon.routesFile), known);
+      problems.push(...result.problems);
+      routes = result.table;
+    }
+    const accountsText = await readText(daemon.accountsFile, shown(daemon.accountsFile), problems);
+    if (accountsText !== undefined) {
+      const result = parseAccountsFile(accountsText, shown(daemon.accountsFile), env, {
+        ...(options.allowMissingEnv !== undefined && { allowMissingEnv: options.allowMissingEnv }),
+      });
+      problems.push(...result.problems);
+      accounts = result.accounts;
+    }
+  }
+
+  if (problems.length > 0 || !daemon || !routes || !accounts)
     throw new ConfigError(problems.map(formatProblem));
-  return { daemon: settings.daemon, carriers };
+  return { daemon, carriers, routes, accounts };
 }
 
 /** Cross-file check: a carrier id names one carrier. The later file (in name order) gets the problem. */

@@ -1,7 +1,11 @@
+import type { AccountsConfig } from "../north/accounts/account-types.js";
+import type { RouteTable } from "../routing/route-table.js";
 import type { CarrierConfig, DaemonConfig } from "./types.js";
 
 /** Everything otpgw needs at start, validated as a whole. */
 export interface LoadedConfig {
   daemon: DaemonConfig;
   carriers: CarrierConfig[];
+  routes: RouteTable;
+  accounts: AccountsConfig;
 }

@@ -130,13 +130,21 @@ export class DeliveryEngine implements DeliveryService {
     return false;
   }
 
-  /** Stops taking messages and timers; waits (bounded) for the work in hand. Idempotent. */
+  /**
+   * Stops taking messages and timers and starting attempts; waits (bounded) for the work in hand. Receipts
+   * are still recorded until `detach` (call it after the carrier binds have drained). Idempotent.
+   */
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const pool of this.deps.pools.values()) pool.off("receipt", this.receiptListener);
+    this.processor.stop();
     await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** Stops listening to carrier receipts (after the binds closed). */
+  detach(): void {
+    for (const pool of this.deps.pools.values()) pool.off("receipt", this.receiptListener);
   }
 
   /** Claims due timers and processes those messages; also retries notifications left in the outbox. */

@@ -58,9 +58,19 @@ export class MessageProcessor {
   private readonly serial = new KeyedSerializer();
   /** Documents this process is working on, with their versions: saves a read per event. */
   private readonly cache = new Map<string, Versioned>();
+  private stopping = false;
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
+  }
+
+  /**
+   * After this, no new attempt starts in this process (shutdown): messages due for one are left with a due
+   * timer, for a restart or another instance. Events still apply, so receipts arriving while carrier windows
+   * drain are recorded.
+   */
+  stop(): void {
+    this.stopping = true;
   }
 
   get busy(): number {
@@ -210,6 +220,7 @@ export class MessageProcessor {
 
   /** Starts the next attempt: chooses a carrier, commits the attempt, then submits its parts. */
   private async attempt(loaded: Versioned, message: Message, now: number): Promise<boolean> {
+    if (this.stopping) return this.commit(loaded, message, { kind: "wait", timerAt: now });
     const { planner, pools, carriers } = this.deps;
     const tried = triedCarriers(message);
     const available = (carrierId: string): boolean => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
+import { fixtureWebhookSecretEnv } from "../../unit/config/config-fixtures.js";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -42,7 +43,11 @@ function otpgw(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run
   });
 }
 
-const passwords = { CARRIER_ID_ONE_PASSWORD: "one", CARRIER_ID_TWO_PASSWORD: "two" };
+const passwords = {
+  ...fixtureWebhookSecretEnv,
+  CARRIER_ID_ONE_PASSWORD: "one",
+  CARRIER_ID_TWO_PASSWORD: "two",
+};
 
 describe("otpgw command line", () => {
   let valid: Awaited<ReturnType<typeof tempTree>>;
@@ -99,7 +104,14 @@ describe("otpgw command line", () => {
 
   it("config check prints every problem as file:line: path: reason and exits 2", async () => {
     const run = await otpgw(
-      ["config", "check", "--carriers", join(invalid.dir, "carriers")],
+      [
+        "config",
+        "check",
+        "--config",
+        join(invalid.dir, "otpgw.yaml"),
+        "--carriers",
+        join(invalid.dir, "carriers"),
+      ],
       cleanEnv(passwords),
     );
     expect(run.code).toBe(2);

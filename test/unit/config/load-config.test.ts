@@ -3,8 +3,10 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load-config.js";
 import { carrierYaml, problemsOf, tempTree } from "./config-fixtures.js";
+import { accountsYaml, fixtureWebhookSecretEnv, routesYaml } from "./config-fixtures.js";
 
 const passwords = {
+  ...fixtureWebhookSecretEnv,
   CARRIER_ID_ONE_PASSWORD: "one",
   CARRIER_ID_TWO_PASSWORD: "two",
   CARRIER_ID_TELKOMSEL_PASSWORD: "tsel",
@@ -61,6 +63,8 @@ describe("loadConfig", () => {
         "log_level: debug\ncarriers_dir: ops/carriers\nredis_url: redis://:${REDIS_PASSWORD}@db:6379\n",
       "ops/carriers/one.yaml": carrierYaml("id-one"),
       "elsewhere/settings.yaml": "carriers_dir: ../ops/carriers\nhttp: { port: 0 }\n",
+      "elsewhere/routes.yaml": routesYaml(["id-one"]),
+      "elsewhere/accounts.yaml": accountsYaml,
     });
     const config = await loadConfig({ cwd: dir, env: { ...passwords, REDIS_PASSWORD: "pw" } });
     expect(config.daemon).toMatchObject({
@@ -85,6 +89,7 @@ describe("loadConfig", () => {
       "otpgw.yaml": "log_level: debug\nhttp:\n  port: 8000\n",
       "carriers/one.yaml": carrierYaml("id-one"),
       "other/two.yaml": carrierYaml("id-two"),
+      "routes-two.yaml": routesYaml(["id-two"]),
     });
     const env = {
       ...passwords,
@@ -102,7 +107,11 @@ describe("loadConfig", () => {
     });
     expect(config.carriers.map((carrier) => carrier.id)).toEqual(["id-one"]);
 
-    const fromEnv = await loadConfig({ cwd: dir, env: { ...env, OTPGW_CARRIERS_DIR: "other" } });
+    const routesTwo = { OTPGW_ROUTES_FILE: "routes-two.yaml" };
+    const fromEnv = await loadConfig({
+      cwd: dir,
+      env: { ...env, ...routesTwo, OTPGW_CARRIERS_DIR: "other" },
+    });
     expect(fromEnv.carriers.map((carrier) => carrier.id)).toEqual(["id-two"]);
     const fromFlag = await loadConfig({
       cwd: dir,
@@ -175,11 +184,15 @@ describe("loadConfig", () => {
 
   it("refuses to run without carriers", async () => {
     const empty = await tree({ "carriers/README.md": "no carriers yet" });
-    expect(await problemsOf(loadConfig({ cwd: empty, env: {} }))).toEqual([
+    expect(await problemsOf(loadConfig({ cwd: empty, env: fixtureWebhookSecretEnv }))).toEqual([
       "carriers: no carriers configured (no *.yaml or *.yml file)",
+      "routes.yaml: cannot read file: not found",
     ]);
-    expect(await problemsOf(loadConfig({ cwd: empty, env: {}, carriersDir: "missing" }))).toEqual([
+    expect(
+      await problemsOf(loadConfig({ cwd: empty, env: fixtureWebhookSecretEnv, carriersDir: "missing" })),
+    ).toEqual([
       "missing: cannot read carriers directory: not found",
+      "routes.yaml: cannot read file: not found",
     ]);
   });
 
@@ -206,7 +219,12 @@ describe("loadConfig", () => {
 
   it("accepts the example configuration shipped in the repository", async () => {
     const root = fileURLToPath(new URL("../../..", import.meta.url));
-    const config = await loadConfig({ cwd: root, env: passwords });
+    const config = await loadConfig({
+      cwd: root,
+      env: { ...passwords, ACCOUNT_ACME_WEBHOOK_SECRET: "example-secret-0123456789" },
+    });
+    expect(config.routes.specs.map((route) => route.name)).toContain("indonesia");
+    expect(config.accounts.accounts.map((account) => account.id)).toEqual(["acme"]);
     expect(config.carriers.map((carrier) => [carrier.id, carrier.host, carrier.port])).toEqual([
       ["id-indosat", "127.0.0.1", 2776],
       ["id-telkomsel", "127.0.0.1", 2775],

@@ -1,0 +1,163 @@
+/**
+ * The semantic checks of a submit (422s), in the documented order: destination, text, sender, validity,
+ * callback URL. Pure: the numbering plan, the SMS part count and the route's validity come in as functions.
+ */
+import { limits } from "../../config/defaults.js";
+import { ErrorCodes, OtpgwError } from "../../errors.js";
+import type { Account } from "../accounts/account-types.js";
+import { senderAllowed } from "../accounts/sender-pattern.js";
+import { unprocessable, type HttpApiError } from "./http-api-error.js";
+import type { SubmitBody } from "./submit-schema.js";
+
+/** An SMS concatenation beyond this many parts is refused: handsets reassemble ten reliably, not more. */
+export const maxSmsParts = 10;
+
+export type ParseDestination = (
+  input: string,
+) => { ok: true; e164: string; country: string } | { ok: false; reason: string };
+
+export interface SubmitCheckDeps {
+  /** The numbering plan: E.164 validation and the destination's country. */
+  parseDestination: ParseDestination;
+  /** SMS parts the text needs (may throw OTPGW_ERR_ENCODING_INVALID when it cannot be sent at all). */
+  countParts: (text: string) => number;
+  /** The route's validity for the destination, or undefined when no route takes it. */
+  validity: (country: string, e164: string) => { defaultSeconds: number; maxSeconds: number } | undefined;
+}
+
+/** A submit that passed every check, ready for delivery. */
+export interface CheckedSubmit {
+  to: string;
+  country: string;
+  from: string;
+  text: string;
+  parts: number;
+  validitySeconds: number;
+  clientRef?: string;
+  callbackUrl?: string;
+}
+
+/** @throws HttpApiError 422 with the field at fault. */
+export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitCheckDeps): CheckedSubmit {
+  const destination = deps.parseDestination(body.to);
+  if (!destination.ok) {
+    throw unprocessable(
+      ErrorCodes.HTTP_INVALID_NUMBER,
+      "to",
+      `not a valid E.164 mobile number: ${destination.reason}`,
+    );
+  }
+  const route = deps.validity(destination.country, destination.e164);
+  if (!route) {
+    throw unprocessable(
+      ErrorCodes.HTTP_NO_ROUTE,
+      "to",
+      `no route delivers to ${destination.country} numbers`,
+    );
+  }
+  const parts = checkText(body.text, account, deps.countParts);
+  checkSender(body.from, account);
+  const validitySeconds = checkValidity(body.validity_seconds, account, route);
+  if (body.callback_url !== undefined) checkCallbackUrl(body.callback_url);
+  return {
+    to: destination.e164,
+    country: destination.country,
+    from: body.from,
+    text: body.text,
+    parts,
+    validitySeconds,
+    ...(body.client_ref !== undefined && { clientRef: body.client_ref }),
+    ...(body.callback_url !== undefined && { callbackUrl: body.callback_url }),
+  };
+}
+
+/** The number of SMS parts the text needs. */
+function checkText(text: string, account: Account, countParts: (text: string) => number): number {
+  if (text.trim() === "") throw unprocessable(ErrorCodes.HTTP_TEXT_EMPTY, "text", "must not be empty");
+  const length = [...text].length;
+  if (account.maxTextLength !== undefined && length > account.maxTextLength) {
+    throw unprocessable(
+      ErrorCodes.HTTP_TEXT_TOO_LONG,
+      "text",
+      `is ${length} characters long; this account allows at most ${account.maxTextLength}`,
+    );
+  }
+  let parts: number;
+  try {
+    parts = countParts(text);
+  } catch (error) {
+    if (error instanceof OtpgwError && error.code === ErrorCodes.ENCODING_INVALID) {
+      throw tooManyParts(error.message);
+    }
+    throw error;
+  }
+  if (parts > maxSmsParts) throw tooManyParts(`needs ${parts} SMS parts`);
+  return parts;
+}
+
+function tooManyParts(why: string): HttpApiError {
+  return unprocessable(
+    ErrorCodes.HTTP_TEXT_TOO_LONG,
+    "text",
+    `is too long for SMS (${why}); at most ${maxSmsParts} parts: 1530 GSM 03.38 characters or 670 UCS-2 characters`,
+  );
+}
+
+function checkSender(from: string, account: Account): void {
+  const invalid = senderFormatProblem(from);
+  if (invalid !== undefined) throw unprocessable(ErrorCodes.HTTP_SENDER_NOT_ALLOWED, "from", invalid);
+  if (!senderAllowed(account.senders, from)) {
+    throw unprocessable(ErrorCodes.HTTP_SENDER_NOT_ALLOWED, "from", "is not one of this account's senders");
+  }
+}
+
+/** Why `from` can never be a sender id on SMS, or undefined when it can. */
+export function senderFormatProblem(from: string): string | undefined {
+  if (from === "") return "must not be empty";
+  if (!/^[\x20-\x7e]+$/.test(from)) return "must be printable ASCII";
+  if (/^\d+$/.test(from)) {
+    return from.length > limits.numericSenderMaxLength
+      ? `a numeric sender must be at most ${limits.numericSenderMaxLength} digits`
+      : undefined;
+  }
+  return from.length > limits.alphanumericSenderMaxLength
+    ? `an alphanumeric sender must be at most ${limits.alphanumericSenderMaxLength} characters (GSM 03.40)`
+    : undefined;
+}
+
+/**
+ * The validity to use. The bound is the smaller of the route's maximum and the account's; the default is the
+ * account's, else the route's, never above the bound.
+ */
+export function checkValidity(
+  requested: number | undefined,
+  account: Account,
+  route: { defaultSeconds: number; maxSeconds: number },
+): number {
+  const max = Math.min(route.maxSeconds, account.maxValiditySeconds ?? Number.POSITIVE_INFINITY);
+  if (requested === undefined) return Math.min(account.defaultValiditySeconds ?? route.defaultSeconds, max);
+  if (requested < 1 || requested > max) {
+    throw unprocessable(
+      ErrorCodes.HTTP_VALIDITY_OUT_OF_RANGE,
+      "validity_seconds",
+      `must be between 1 and ${max} seconds for this destination and account (got ${requested})`,
+    );
+  }
+  return requested;
+}
+
+function checkCallbackUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw unprocessable(ErrorCodes.HTTP_INVALID_CALLBACK_URL, "callback_url", "must be an absolute URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw unprocessable(
+      ErrorCodes.HTTP_INVALID_CALLBACK_URL,
+      "callback_url",
+      `must be an http or https URL (got ${url.protocol.replace(/:$/, "")})`,
+    );
+  }
+}

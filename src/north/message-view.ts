@@ -1,0 +1,78 @@
+/**
+ * A message as north shows it to its submitter (GET /v1/messages/:id and webhooks): snake_case, ISO 8601
+ * times, the destination masked, never the text. One function so the API and the webhook cannot drift apart.
+ */
+import type { Attempt, AttemptOutcome, Message, MessageState, PartStatus } from "../delivery/types.js";
+import { maskMsisdn } from "../observability/mask.js";
+
+export interface AttemptView {
+  n: number;
+  channel: Attempt["channel"];
+  carrier: string;
+  started_at: string;
+  /** No final receipt by then and the attempt times out. */
+  dlr_deadline: string;
+  ended_at: string | null;
+  outcome: AttemptOutcome | null;
+  /** One status per SMS part, in order. */
+  part_statuses: PartStatus[];
+  /** command_status name of a refused submit, e.g. "ESME_RINVDSTADR". */
+  submit_error: string | null;
+  /** Latest receipt stat, e.g. "DELIVRD", "UNDELIV". */
+  receipt_stat: string | null;
+  receipt_err: string | null;
+  /** Receipts that arrived after the attempt ended: recorded, never acted on. */
+  late_receipts: { stat: string; at: string }[];
+}
+
+export interface MessageView {
+  id: string;
+  state: MessageState;
+  /** The destination, masked: `+6281******90`. */
+  to: string;
+  from: string;
+  parts: number;
+  client_ref: string | null;
+  created_at: string;
+  expires_at: string;
+  final_at: string | null;
+  final_reason: string | null;
+  attempts: AttemptView[];
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function toAttemptView(attempt: Attempt): AttemptView {
+  return {
+    n: attempt.n,
+    channel: attempt.channel,
+    carrier: attempt.carrier,
+    started_at: isoTime(attempt.startedAt),
+    dlr_deadline: isoTime(attempt.dlrDeadline),
+    ended_at: attempt.endedAt === undefined ? null : isoTime(attempt.endedAt),
+    outcome: attempt.outcome ?? null,
+    part_statuses: [...attempt.partStatus],
+    submit_error: attempt.submitError ?? null,
+    receipt_stat: attempt.receiptStat ?? null,
+    receipt_err: attempt.receiptErr ?? null,
+    late_receipts: (attempt.lateReceipts ?? []).map((late) => ({ stat: late.stat, at: isoTime(late.at) })),
+  };
+}
+
+export function toMessageView(message: Message): MessageView {
+  return {
+    id: message.id,
+    state: message.state,
+    to: maskMsisdn(message.to),
+    from: message.from,
+    parts: message.parts,
+    client_ref: message.clientRef ?? null,
+    created_at: isoTime(message.createdAt),
+    expires_at: isoTime(message.expiresAt),
+    final_at: message.finalAt === undefined ? null : isoTime(message.finalAt),
+    final_reason: message.finalReason ?? null,
+    attempts: message.attempts.map(toAttemptView),
+  };
+}

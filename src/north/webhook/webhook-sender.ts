@@ -1,0 +1,237 @@
+/**
+ * Final-state webhooks on BullMQ (queue `webhooks`). `enqueue` is idempotent per message — the job id is
+ * derived from the message id, and finished jobs are kept for the retention time — so delivery may hand the
+ * same final state over twice (after a crash, say) and the submitter is still called once. A worker POSTs the
+ * signed payload and retries with capped exponential backoff until a 2xx or the message's retention ends.
+ */
+import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
+import type { Message } from "../../delivery/types.js";
+import { isFinal } from "../../delivery/types.js";
+import { ErrorCodes, OtpgwError } from "../../errors.js";
+import type { Logger } from "../../observability/logger.js";
+import type { Metrics } from "../../observability/metrics.js";
+import { webhookMaxAttempts, webhookRetryDelayMs, type WebhookBackoff } from "./webhook-backoff.js";
+import { finalEventId, toWebhookPayload } from "./webhook-payload.js";
+import { eventIdHeader, signatureHeader, signBody, timestampHeader } from "./webhook-signature.js";
+
+export const webhookQueueName = "webhooks";
+/** Not the message id alone: BullMQ refuses custom ids that look like integers or contain ":". */
+const jobIdPrefix = "final-";
+const backoffType = "otpgw-webhook";
+
+export interface WebhookSenderOptions {
+  /**
+   * Redis for BullMQ: a URL (`redis://host:port/db`) or ioredis options (BullMQ's `RedisOptions`). BullMQ
+   * opens its own connections from them.
+   */
+  connection: string | RedisOptions;
+  /** BullMQ's key prefix (keys are `<prefix>:webhooks:…`); tests pass their own to stay isolated. */
+  prefix: string;
+  /** Loads a message (with its attempts; never the text), or null when it no longer exists. */
+  getMessage: (id: string) => Promise<Message | null>;
+  /** The account's webhook secret, or undefined for an unknown account. */
+  webhookSecret: (accountId: string) => string | undefined;
+  logger: Logger;
+  metrics?: Pick<Metrics, "webhookDeliveries">;
+  /**
+   * How long after the final state a webhook is retried before it is given up (and how long finished jobs
+   * are kept, so a repeated enqueue is recognised). Default 24 h, the usual retention of a message.
+   */
+  retentionMs?: number;
+  /** Delay before the first retry. Default 1 s. */
+  initialDelayMs?: number;
+  /** Retries back off by doubling up to this. Default 5 min: a receiver that is down is tried 12 times an hour. */
+  maxDelayMs?: number;
+  /** Time allowed for the receiver's answer. Default 10 s: a receiver only has to store and answer. */
+  timeoutMs?: number;
+  /** Webhooks in flight at once in this process. Default 16. */
+  concurrency?: number;
+  /** Run a worker in this process (false: only enqueue). Default true. */
+  worker?: boolean;
+  /** Clock (ms since the epoch). Default Date.now. */
+  now?: () => number;
+}
+
+export const webhookDefaults = {
+  retentionMs: 24 * 3600 * 1000,
+  initialDelayMs: 1000,
+  maxDelayMs: 5 * 60 * 1000,
+  timeoutMs: 10_000,
+  concurrency: 16,
+} as const;
+
+interface WebhookJobData {
+  messageId: string;
+}
+
+type Outcome = "acknowledged" | "not_acknowledged" | "gave_up" | "skipped";
+
+export class WebhookSender {
+  private readonly options: WebhookSenderOptions;
+  private readonly logger: Logger;
+  private readonly queue: Queue<WebhookJobData>;
+  private readonly worker: Worker<WebhookJobData> | undefined;
+  private readonly backoff: WebhookBackoff;
+  private readonly retentionMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly now: () => number;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: WebhookSenderOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: "webhook" });
+    this.now = options.now ?? Date.now;
+    this.retentionMs = options.retentionMs ?? webhookDefaults.retentionMs;
+    this.timeoutMs = options.timeoutMs ?? webhookDefaults.timeoutMs;
+    this.backoff = {
+      initialDelayMs: Math.max(1, options.initialDelayMs ?? webhookDefaults.initialDelayMs),
+      maxDelayMs: options.maxDelayMs ?? webhookDefaults.maxDelayMs,
+    };
+    this.backoff.maxDelayMs = Math.max(this.backoff.maxDelayMs, this.backoff.initialDelayMs);
+    this.maxAttempts = webhookMaxAttempts(this.retentionMs, this.backoff);
+
+    const connection: RedisOptions =
+      typeof options.connection === "string" ? { url: options.connection } : options.connection;
+    this.queue = new Queue<WebhookJobData>(webhookQueueName, { connection, prefix: options.prefix });
+    this.queue.on("error", (error) => this.logger.warn({ err: error.message }, "webhook queue error"));
+    if (options.worker !== false) {
+      this.worker = new Worker<WebhookJobData>(webhookQueueName, (job) => this.process(job), {
+        connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency ?? webhookDefaults.concurrency,
+        settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade, this.backoff) },
+      });
+      this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
+    }
+  }
+
+  /**
+   * Schedules the final-state webhook of a message. Idempotent: enqueuing a message again while its webhook
+   * is pending, or within the retention after it was sent or given up, does nothing.
+   */
+  async enqueue(messageId: string): Promise<void> {
+    if (this.closing !== undefined) throw new Error("webhook sender is closed");
+    const keepSeconds = Math.ceil(this.retentionMs / 1000);
+    await this.queue.add(
+      "final",
+      { messageId },
+      {
+        jobId: jobIdPrefix + messageId,
+        attempts: this.maxAttempts,
+        backoff: { type: backoffType },
+        removeOnComplete: { age: keepSeconds },
+        removeOnFail: { age: keepSeconds },
+      },
+    );
+  }
+
+  /** Stops the worker (waiting for webhooks in flight, each bounded by the timeout) and the queue. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const results = await Promise.allSettled([this.worker?.close(), this.queue.close()]);
+      for (const result of results) {
+        if (result.status === "rejected") {
+          this.logger.warn({ err: String(result.reason) }, "webhook sender did not close cleanly");
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job<WebhookJobData>): Promise<void> {
+    const { messageId } = job.data;
+    const log = this.logger.child({ messageId });
+    const message = await this.options.getMessage(messageId);
+    if (message === null) {
+      this.count("gave_up");
+      log.warn("webhook given up: the message no longer exists (past its retention)");
+      throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: message ${messageId} no longer exists`);
+    }
+    const callbackUrl = message.callbackUrl;
+    if (callbackUrl === undefined) {
+      this.count("skipped");
+      return;
+    }
+    const deadline = (message.finalAt ?? job.timestamp) + this.retentionMs;
+    const isLastTry = job.attemptsMade + 1 >= this.maxAttempts || this.now() >= deadline;
+    try {
+      // Delivery enqueues only after the final state is stored; a non-final one is a store catching up.
+      if (!isFinal(message.state)) {
+        throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `not final yet (${message.state})`);
+      }
+      await this.post(message, callbackUrl);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const host = hostOf(callbackUrl);
+      if (isLastTry) {
+        this.count("gave_up");
+        log.warn(
+          { host, attempt: job.attemptsMade + 1, reason },
+          "webhook given up: retention ended before an acknowledgement",
+        );
+        throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: ${reason}`);
+      }
+      this.count("not_acknowledged");
+      log.debug({ host, attempt: job.attemptsMade + 1, reason }, "webhook not acknowledged; will retry");
+      throw error;
+    }
+    this.count("acknowledged");
+    log.debug({ attempt: job.attemptsMade + 1 }, "webhook acknowledged");
+  }
+
+  /** @throws OtpgwError WEBHOOK_NOT_ACKNOWLEDGED unless the receiver answers 2xx in time. */
+  private async post(message: Message, callbackUrl: string): Promise<void> {
+    const secret = this.options.webhookSecret(message.account);
+    if (secret === undefined) {
+      throw new OtpgwError(
+        ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED,
+        `account ${message.account} is not configured`,
+      );
+    }
+    const body = JSON.stringify(toWebhookPayload(message));
+    let response: Response;
+    try {
+      response = await fetch(callbackUrl, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "otpgw-webhook",
+          [signatureHeader]: signBody(body, secret),
+          [timestampHeader]: String(Math.floor(this.now() / 1000)),
+          [eventIdHeader]: finalEventId(message.id),
+        },
+        // A redirect is not an acknowledgement, and following one could send the payload somewhere unintended.
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const cause =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
+      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${cause}`, { cause: error });
+    }
+    // Free the connection; the answer's body means nothing to us.
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status < 200 || response.status > 299) {
+      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `receiver answered ${response.status}`);
+    }
+  }
+
+  private count(outcome: Outcome): void {
+    this.options.metrics?.webhookDeliveries.inc({ outcome });
+  }
+}
+
+/** The host only: a callback URL's path or query may carry the submitter's own tokens. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid URL)";
+  }
+}

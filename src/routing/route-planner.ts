@@ -1,0 +1,22 @@
+import type { RoutePlan, RoutePlanner } from "../delivery/route-planner.js";
+import type { RouteTable } from "./route-table.js";
+import { selectCarrier } from "./select-carrier.js";
+
+/** Delivery's view of the route table: the route a destination takes, and its next carrier by weight. */
+export function createRoutePlanner(table: RouteTable, rng: () => number = Math.random): RoutePlanner {
+  return {
+    plan(to: string, country: string): RoutePlan | undefined {
+      const route = table.match(to, country);
+      if (!route) return undefined;
+      return {
+        name: route.name,
+        dlrTimeoutMs: route.dlrTimeoutMs,
+        carriers: route.carriers.map((c) => c.id),
+      };
+    },
+    choose(to, country, tried, available) {
+      const route = table.match(to, country);
+      return route ? selectCarrier(route, tried, available, rng) : null;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The route table: which route a destination takes. Precedence, whatever the order in routes.yaml:
+ *   1. the route with the longest prefix the E.164 number starts with (`+62811` beats `+6281` beats `+62`);
+ *   2. else the route listing the number's country;
+ *   3. else the default route, if there is one; else no route (the message cannot be sent).
+ * Prefixes sit in a digit trie built once, so a lookup walks the number's digits without allocating.
+ */
+import { routeLimits } from "./route-defaults.js";
+import type { Route, RouteSpec, RouteTiming } from "./route.js";
+
+interface TrieNode {
+  /** Children by digit 0–9. */
+  next: (TrieNode | undefined)[];
+  /** The route of the prefix ending at this node, if one does. */
+  route: Route | undefined;
+}
+
+const zero = 0x30;
+
+export class RouteTable {
+  /** The routes as validated, in file order (for listing and checks). */
+  readonly specs: readonly RouteSpec[];
+  /** routes.yaml `defaults`: the timing of routes that set none, and of destinations without a route. */
+  readonly defaults: RouteTiming;
+  readonly #prefixes: TrieNode = newNode();
+  readonly #countries = new Map<string, Route>();
+  readonly #default: Route | undefined;
+
+  /**
+   * Throws when two routes claim the same prefix, the same country or both the default, or a route has more
+   * than `routeLimits.carriersPerRouteMax` carriers: parseRoutesFile reports those as problems first.
+   */
+  constructor(specs: readonly RouteSpec[], defaults: RouteTiming) {
+    this.specs = specs;
+    this.defaults = defaults;
+    let fallback: Route | undefined;
+    for (const spec of specs) {
+      if (spec.carriers.length > routeLimits.carriersPerRouteMax) {
+        throw new Error(`route ${spec.name}: more than ${routeLimits.carriersPerRouteMax} carriers`);
+      }
+      const match = spec.match;
+      if (match.kind === "prefix") {
+        for (const prefix of match.prefixes) this.#addPrefix(prefix, toRoute(spec, `prefix ${prefix}`));
+      } else if (match.kind === "country") {
+        for (const country of match.countries) {
+          const other = this.#countries.get(country);
+          if (other) throw new Error(`country ${country} is in routes ${other.name} and ${spec.name}`);
+          this.#countries.set(country, toRoute(spec, `country ${country}`));
+        }
+      } else {
+        if (fallback) throw new Error(`two default routes: ${fallback.name} and ${spec.name}`);
+        fallback = toRoute(spec, "default");
+      }
+    }
+    this.#default = fallback;
+  }
+
+  /**
+   * The route for a destination, given in E.164 form with the country the numbering plan found for it
+   * (parseDestination); undefined when no route takes it and there is no default.
+   */
+  match(e164: string, country: string): Route | undefined {
+    let node: TrieNode | undefined = this.#prefixes;
+    let longest: Route | undefined;
+    // Index 0 is the "+".
+    for (let index = 1; index < e164.length; index++) {
+      node = node.next[e164.charCodeAt(index) - zero];
+      if (node === undefined) break;
+      if (node.route !== undefined) longest = node.route;
+    }
+    return longest ?? this.#countries.get(country) ?? this.#default;
+  }
+
+  #addPrefix(prefix: string, route: Route): void {
+    let node = this.#prefixes;
+    for (let index = 1; index < prefix.length; index++) {
+      const digit = prefix.charCodeAt(index) - zero;
+      if (!(digit >= 0 && digit <= 9)) throw new Error(`prefix ${prefix} is not "+" and digits`);
+      let child = node.next[digit];
+      if (child === undefined) {
+        child = newNode();
+        node.next[digit] = child;
+      }
+      node = child;
+    }
+    if (node.route) throw new Error(`prefix ${prefix} is in routes ${node.route.name} and ${route.name}`);
+    node.route = route;
+  }
+}
+
+function newNode(): TrieNode {
+  return { next: new Array<TrieNode | undefined>(10).fill(undefined), route: undefined };
+}
+
+function toRoute(spec: RouteSpec, matchedBy: string): Route {
+  return {
+    name: spec.name,
+    matchedBy,
+    carriers: spec.carriers,
+    dlrTimeoutMs: spec.dlrTimeoutMs,
+    validitySeconds: spec.validitySeconds,
+    maxValiditySeconds: spec.maxValiditySeconds,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The route model: what routes.yaml says once validated (RouteSpec), and what a destination's match gives
+ * the caller (Route). Times in a Route are in the units their users need: the DLR timeout feeds a timer
+ * (ms), validities are compared with what submitters send (seconds).
+ */
+
+/** One carrier of a route and its traffic share. */
+export interface RouteCarrier {
+  /** Carrier id (a `carriers/*.yaml` id). */
+  id: string;
+  /** Share of the route's traffic, relative to the other carriers' weights; > 0. */
+  weight: number;
+}
+
+/** Which destinations a route takes. */
+export type RouteMatch =
+  | { kind: "prefix"; prefixes: readonly string[] }
+  | { kind: "country"; countries: readonly string[] }
+  | { kind: "default" };
+
+/** Timing that applies to every route that does not set its own (routes.yaml `defaults`). */
+export interface RouteTiming {
+  /** No final receipt within this time after a submit: the attempt has failed and the next carrier gets it. */
+  dlrTimeoutMs: number;
+  /** OTP validity when the submitter gives none. */
+  validitySeconds: number;
+  /** The longest validity a submitter may ask for. */
+  maxValiditySeconds: number;
+}
+
+/** One validated route of routes.yaml, with the defaults applied. */
+export interface RouteSpec extends RouteTiming {
+  /** Unique name, shown in explanations, logs and metrics. */
+  name: string;
+  match: RouteMatch;
+  /** In the order written; at most `routeLimits.carriersPerRouteMax`, each id once. */
+  carriers: readonly RouteCarrier[];
+}
+
+/** The route a destination matched: what delivery needs to pick a carrier and time its attempts. */
+export interface Route extends RouteTiming {
+  name: string;
+  /** How the destination matched, for explanations: `prefix +62811`, `country ID` or `default`. */
+  matchedBy: string;
+  carriers: readonly RouteCarrier[];
+}

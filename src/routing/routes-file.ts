@@ -1,0 +1,157 @@
+/**
+ * Validates the text of routes.yaml against the schema and the carriers, and builds the route table. Every
+ * problem is reported with its line; the table exists only when there is none. Pure: the caller reads the
+ * file and supplies the carriers.
+ */
+import { formatPath, sortByLine, type ConfigProblem } from "../config/config-problem.js";
+import { checkAgainstSchema } from "../config/schema-issues.js";
+import { parseYamlSource } from "../config/yaml-source.js";
+import { RouteTable } from "./route-table.js";
+import type { RouteMatch, RouteSpec, RouteTiming } from "./route.js";
+import { routesFileSchema, type KnownCarrier, type MatchInput, type RoutesFile } from "./routes-schema.js";
+
+export interface RoutesFileResult {
+  /** The route table, when the file has no problem. */
+  table?: RouteTable;
+  problems: ConfigProblem[];
+}
+
+type Path = readonly PropertyKey[];
+
+/**
+ * `source` is the file as shown in messages; `carriers` are the configured carriers by id (a route may only
+ * name these, for countries they serve).
+ */
+export function parseRoutesFile(
+  text: string,
+  source: string,
+  carriers: ReadonlyMap<string, KnownCarrier>,
+): RoutesFileResult {
+  const yaml = parseYamlSource(text, source);
+  if (yaml.data === undefined) return { problems: yaml.problems };
+
+  const checked = checkAgainstSchema(routesFileSchema(carriers), yaml.data, {
+    source,
+    lineOf: yaml.lineOf,
+  });
+  if (checked.value === undefined) return { problems: sortByLine(checked.problems) };
+
+  const problems: ConfigProblem[] = [];
+  const at = (path: Path, reason: string) =>
+    problems.push({ source, line: yaml.lineOf(path), path: formatPath(path), reason });
+  checkAcrossRoutes(checked.value, at, yaml.lineOf);
+  if (problems.length > 0) return { problems: sortByLine(problems) };
+
+  const file = checked.value;
+  const defaults = timing(file.defaults);
+  const specs = file.routes.map((route): RouteSpec => ({
+    name: route.name,
+    match: toRouteMatch(route.match),
+    carriers: route.carriers.map((entry) => ({ id: entry.carrier, weight: entry.weight })),
+    ...timing({
+      dlr_timeout_seconds: route.dlr_timeout_seconds ?? file.defaults.dlr_timeout_seconds,
+      validity_seconds: route.validity_seconds ?? file.defaults.validity_seconds,
+      max_validity_seconds: route.max_validity_seconds ?? file.defaults.max_validity_seconds,
+    }),
+  }));
+  return { table: new RouteTable(specs, defaults), problems: [] };
+}
+
+type TimingKeys = Pick<
+  RoutesFile["defaults"],
+  "dlr_timeout_seconds" | "validity_seconds" | "max_validity_seconds"
+>;
+
+function timing(keys: TimingKeys): RouteTiming {
+  return {
+    // A timer needs whole milliseconds, and at least one.
+    dlrTimeoutMs: Math.max(1, Math.round(keys.dlr_timeout_seconds * 1000)),
+    validitySeconds: keys.validity_seconds,
+    maxValiditySeconds: keys.max_validity_seconds,
+  };
+}
+
+function toRouteMatch(match: MatchInput): RouteMatch {
+  if (match.kind === "prefix")
+    return { kind: "prefix", prefixes: match.prefixes.map((entry) => entry.prefix) };
+  if (match.kind === "country") return { kind: "country", countries: match.countries };
+  return { kind: "default" };
+}
+
+/** Problems no single route shows: duplicates between routes, and validities above their bound. */
+function checkAcrossRoutes(
+  file: RoutesFile,
+  at: (path: Path, reason: string) => void,
+  lineOf: (path: Path) => number,
+): void {
+  const names = new Map<string, Path>();
+  const prefixes = new Map<string, { route: string; path: Path }>();
+  const countries = new Map<string, { route: string; path: Path }>();
+  let fallback: { route: string; path: Path } | undefined;
+
+  file.routes.forEach((route, index) => {
+    const namePath = ["routes", index, "name"];
+    const first = names.get(route.name);
+    if (first) at(namePath, `duplicate route name "${route.name}" (also at line ${lineOf(first)})`);
+    else names.set(route.name, namePath);
+
+    const match = route.match;
+    const matchPath = ["routes", index, "match"];
+    if (match.kind === "default") {
+      if (fallback) {
+        at(
+          matchPath,
+          `route "${fallback.route}" (line ${lineOf(fallback.path)}) is already the default; there is at most one`,
+        );
+      } else {
+        fallback = { route: route.name, path: matchPath };
+      }
+      return;
+    }
+    const key = match.kind;
+    const values = match.kind === "prefix" ? match.prefixes.map((entry) => entry.prefix) : match.countries;
+    const seen = match.kind === "prefix" ? prefixes : countries;
+    values.forEach((value, position) => {
+      const path = match.written === "list" ? [...matchPath, key, position] : [...matchPath, key];
+      const other = seen.get(value);
+      if (other) {
+        at(path, `${key} ${value} is already matched by route "${other.route}" (line ${lineOf(other.path)})`);
+      } else {
+        seen.set(value, { route: route.name, path });
+      }
+    });
+  });
+
+  checkValidity(file, at);
+}
+
+/** validity_seconds ≤ max_validity_seconds, for the defaults and for every route that sets either. */
+function checkValidity(file: RoutesFile, at: (path: Path, reason: string) => void): void {
+  const d = file.defaults;
+  if (d.validity_seconds > d.max_validity_seconds) {
+    at(
+      ["defaults", "validity_seconds"],
+      `must not exceed max_validity_seconds (${d.validity_seconds} > ${d.max_validity_seconds})`,
+    );
+  }
+  file.routes.forEach((route, index) => {
+    const own = route.validity_seconds;
+    const ownMax = route.max_validity_seconds;
+    if (own === undefined && ownMax === undefined) return;
+    const validity = own ?? d.validity_seconds;
+    const max = ownMax ?? d.max_validity_seconds;
+    if (validity <= max) return;
+    if (own !== undefined) {
+      const from = ownMax === undefined ? " from defaults" : "";
+      at(
+        ["routes", index, "validity_seconds"],
+        `must not exceed max_validity_seconds (${validity} > ${max}${from})`,
+      );
+    } else {
+      at(
+        ["routes", index, "max_validity_seconds"],
+        `must be at least validity_seconds (${max} < ${validity} from defaults)`,
+      );
+    }
+  });
+}

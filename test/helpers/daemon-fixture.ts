@@ -1,0 +1,200 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
+import { waitUntil } from "./wait.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface FixtureCarrier {
+  id: string;
+  port: number;
+  countries?: string[];
+  /** Extra YAML lines for the carrier file. */
+  extra?: string;
+}
+
+export interface DaemonFixtureOptions {
+  redisUrl: string;
+  carriers: FixtureCarrier[];
+  /** The routes: section of routes.yaml (defaults to one route per country, carriers in the given order). */
+  routes?: string;
+  dlrTimeoutSeconds?: number;
+  /** Extra lines for otpgw.yaml. */
+  settings?: string;
+  rateLimit?: number;
+}
+
+/** The account every fixture has: its API key, webhook secret, sender. */
+export const FIXTURE_ACCOUNT = {
+  id: "acme",
+  apiKey: "test-key-0123456789abcdef",
+  webhookSecret: "webhook-secret-0123456789",
+  sender: "ACME",
+};
+
+/**
+ * A configuration tree for `otpgw start` (carriers, routes, accounts, settings on the test's Redis with a key
+ * prefix of its own) and a way to run, kill and restart the daemon on it.
+ */
+export async function daemonFixture(options: DaemonFixtureOptions) {
+  const dir = await mkdtemp(join(tmpdir(), "otpgw-daemon-"));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, "carriers"));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    ACCOUNT_ACME_WEBHOOK_SECRET: FIXTURE_ACCOUNT.webhookSecret,
+  };
+  for (const carrier of options.carriers) {
+    const variable = `CARRIER_${carrier.id.toUpperCase().replace(/-/g, "_")}_PASSWORD`;
+    env[variable] = "secret";
+    await writeFile(
+      join(dir, "carriers", `${carrier.id}.yaml`),
+      [
+        `id: ${carrier.id}`,
+        "host: 127.0.0.1",
+        `port: ${carrier.port}`,
+        "system_id: otpgw",
+        `password: \${${variable}}`,
+        `countries: [${(carrier.countries ?? ["ID"]).join(", ")}]`,
+        "window: 20",
+        "throughput_per_second: 2000",
+        "enquire_link_interval_ms: 2000",
+        "reconnect: { min_delay_ms: 100, max_delay_ms: 1000 }",
+        carrier.extra ?? "",
+      ].join("\n"),
+    );
+  }
+  const byCountry = new Map<string, string[]>();
+  for (const c of options.carriers) {
+    for (const country of c.countries ?? ["ID"])
+      byCountry.set(country, [...(byCountry.get(country) ?? []), c.id]);
+  }
+  const routes =
+    options.routes ??
+    [...byCountry]
+      .map(([country, ids], i) =>
+        [
+          `  - name: route-${i}`,
+          `    match: { country: ${country} }`,
+          "    carriers:",
+          ...ids.map((id, j) => `      - { carrier: ${id}, weight: ${1000 ** (ids.length - j)} }`),
+        ].join("\n"),
+      )
+      .join("\n");
+  await writeFile(
+    join(dir, "routes.yaml"),
+    `defaults:\n  dlr_timeout_seconds: ${options.dlrTimeoutSeconds ?? 5}\n  validity_seconds: 300\nroutes:\n${routes}\n`,
+  );
+  const digest = createHash("sha256").update(FIXTURE_ACCOUNT.apiKey).digest("hex");
+  await writeFile(
+    join(dir, "accounts.yaml"),
+    [
+      "accounts:",
+      `  - id: ${FIXTURE_ACCOUNT.id}`,
+      `    api_keys: [sha256:${digest}]`,
+      "    webhook_secret: ${ACCOUNT_ACME_WEBHOOK_SECRET}",
+      `    senders: [${FIXTURE_ACCOUNT.sender}]`,
+      `    rate_per_second: ${options.rateLimit ?? 10_000}`,
+      "",
+    ].join("\n"),
+  );
+  const prefix = `d${randomBytes(4).toString("hex")}:`;
+  await writeFile(
+    join(dir, "otpgw.yaml"),
+    [
+      "log_level: info",
+      `redis_url: ${options.redisUrl}`,
+      `redis_key_prefix: "${prefix}"`,
+      "http: { host: 127.0.0.1, port: 0 }",
+      "metrics: { host: 127.0.0.1, port: 0 }",
+      "shutdown_timeout_ms: 3000",
+      "delivery: { timer_poll_ms: 20, timer_lease_ms: 3000, min_remaining_validity_seconds: 1 }",
+      options.settings ?? "",
+    ].join("\n"),
+  );
+
+  let child: ChildProcess | undefined;
+  const logLines: string[] = [];
+  let ports: { http: number; metrics: number } | undefined;
+
+  const start = async (): Promise<{ http: number; metrics: number }> => {
+    ports = undefined;
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "start", "--config", join(dir, "otpgw.yaml")],
+      {
+        cwd: repoRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child = proc;
+    let stderr = "";
+    proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      logLines.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; httpPort?: number; metricsPort?: number };
+        if (entry.msg === "otpgw started") ports = { http: entry.httpPort!, metrics: entry.metricsPort! };
+      } catch {
+        // not a log line
+      }
+    });
+    await waitUntil(() => ports !== undefined || proc.exitCode !== null, 30_000, "the daemon to start");
+    if (!ports) throw new Error(`otpgw exited with ${proc.exitCode}: ${stderr}`);
+    return ports;
+  };
+
+  const stopWith = async (signal: NodeJS.Signals): Promise<number | null> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    proc.kill(signal);
+    return exited;
+  };
+
+  onTestFinished(async () => {
+    await stopWith("SIGKILL");
+  });
+
+  const api = async (
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
+    const response = await fetch(`http://127.0.0.1:${ports!.http}${path}`, {
+      method: init.method ?? "GET",
+      headers: {
+        authorization: `Bearer ${FIXTURE_ACCOUNT.apiKey}`,
+        ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...init.headers,
+      },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  };
+
+  return {
+    dir,
+    prefix,
+    logLines,
+    start,
+    /** SIGTERM: graceful; resolves with the exit code. */
+    stop: () => stopWith("SIGTERM"),
+    /** SIGKILL: a crash. */
+    kill: () => stopWith("SIGKILL"),
+    api,
+    get ports() {
+      return ports;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { webhookReceiver } from "../../helpers/webhook-receiver.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const QUICK: SimulatorOptions = {
+  submitRespLatencyMs: { min: 1, max: 3 },
+  receiptLatencyMs: { min: 20, max: 60 },
+};
+
+async function sim(options: SimulatorOptions): Promise<CarrierSimulator> {
+  const s = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...options });
+  await s.start();
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+describe("HTTP submit → carriers → receipt → webhook (the daemon as a process)", () => {
+  it("reroutes a message with no DLR within the timeout to the next carrier, and sends one signed webhook", async () => {
+    const silent = await sim({ ...QUICK, outcomeMix: { DELIVRD: 0, UNDELIV: 0, EXPIRED: 0, none: 1 } });
+    const good = await sim(QUICK);
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [
+        { id: "id-silent", port: silent.port! },
+        { id: "id-good", port: good.port! },
+      ],
+      dlrTimeoutSeconds: 1,
+    });
+    await daemon.start();
+    await waitUntil(
+      () => silent.counters().bindsAccepted === 1 && good.counters().bindsAccepted === 1,
+      10_000,
+    );
+
+    const submitted = await daemon.api("/v1/messages", {
+      method: "POST",
+      body: {
+        to: "+6281234567890",
+        from: "ACME",
+        text: "Your code is 482913",
+        callback_url: hooks.url,
+        client_ref: "login-1",
+      },
+    });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id as string;
+
+    await waitUntil(() => hooks.calls.length >= 1, 10_000, "the webhook");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hooks.calls).toHaveLength(1);
+    const [hook] = hooks.calls;
+    expect(hook).toMatchObject({
+      eventId: `final:${id}`,
+      validSignature: true,
+      body: { id, state: "delivered" },
+    });
+
+    const view = await daemon.api(`/v1/messages/${id}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ id, state: "delivered", client_ref: "login-1" });
+    const attempts = view.body.attempts as { carrier: string; outcome: string }[];
+    expect(attempts.map((a) => [a.carrier, a.outcome])).toEqual([
+      ["id-silent", "timeout"],
+      ["id-good", "delivered"],
+    ]);
+    expect(JSON.stringify(view.body)).not.toContain("482913");
+    expect(daemon.logLines.join("\n")).not.toContain("482913");
+  });
+
+  it("creates one message for one Idempotency-Key, also when the requests race", async () => {
+    const good = await sim(QUICK);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-good", port: good.port! }],
+    });
+    await daemon.start();
+    const body = { to: "+6281234567891", from: "ACME", text: "Your code is 111111" };
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        daemon.api("/v1/messages", { method: "POST", body, headers: { "idempotency-key": "login-42" } }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect(results.filter((r) => r.status === 202)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(9);
+    await waitUntil(() => good.received().length >= 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(good.received()).toHaveLength(1);
+  });
+
+  it("refuses a destination no route takes, before anything is stored", async () => {
+    const good = await sim(QUICK);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-good", port: good.port! }],
+    });
+    await daemon.start();
+    const response = await daemon.api("/v1/messages", {
+      method: "POST",
+      body: { to: "+821055551234", from: "ACME", text: "code 1" },
+    });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ error: { code: "OTPGW_ERR_HTTP_NO_ROUTE", field: "to" } });
+  });
+});

@@ -1,0 +1,408 @@
+import { describe, expect, it } from "vitest";
+import { MemoryDelivery } from "./memory-delivery.js";
+import { errorOf, keys, startApi, validSubmit } from "./http-api-fixture.js";
+
+describe("POST /v1/messages", () => {
+  it("answers 202 with the stored message and hands delivery the normalised submit", async () => {
+    const api = await startApi();
+    const response = await api.submit({
+      ...validSubmit,
+      client_ref: "login-1",
+      callback_url: "https://acme.example/hook",
+    });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(["created_at", "expires_at", "id", "parts", "state"]);
+    expect(body.state).toBe("accepted");
+    expect(body.parts).toBe(1);
+    expect(response.headers.get("location")).toBe(`/v1/messages/${String(body.id)}`);
+    const created = Date.parse(String(body.created_at));
+    // The route's default validity for ID (300 s) applies: acme sets none.
+    expect(Date.parse(String(body.expires_at)) - created).toBe(300_000);
+    expect(api.delivery.accepted).toEqual([
+      {
+        account: "acme",
+        to: "+6281234567890",
+        from: "AcmeOTP",
+        country: "ID",
+        text: "Your code is 482913",
+        parts: 1,
+        validitySeconds: 300,
+        clientRef: "login-1",
+        callbackUrl: "https://acme.example/hook",
+        receiptVia: "webhook",
+      },
+    ]);
+  });
+
+  it("takes the key from X-Api-Key too, and applies that account's own validity default", async () => {
+    const api = await startApi();
+    const response = await fetch(`${api.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": keys.beta },
+      body: JSON.stringify({ to: "+821012345678", from: "Anything", text: "code 1234" }),
+    });
+    expect(response.status).toBe(202);
+    expect(api.delivery.accepted[0]).toMatchObject({
+      account: "beta",
+      country: "KR",
+      validitySeconds: 120,
+      receiptVia: "none",
+    });
+  });
+
+  it("counts SMS parts with the injected counter (a 161-character GSM text is two parts)", async () => {
+    const api = await startApi();
+    const response = await api.submit({ ...validSubmit, text: "x".repeat(161) });
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { parts: number }).parts).toBe(2);
+  });
+
+  describe("refuses a missing or wrong API key with 401 before looking at the body", () => {
+    const cases: [string, Record<string, string>][] = [
+      ["no key", {}],
+      ["an unknown bearer key", { authorization: "Bearer not-a-key" }],
+      ["another scheme", { authorization: `Basic ${keys.acme}` }],
+      ["an unknown X-Api-Key", { "x-api-key": "not-a-key" }],
+    ];
+    it.each(cases)("%s", async (_name, headers) => {
+      const api = await startApi();
+      const response = await fetch(`${api.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: "{ not json",
+      });
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toMatchObject({ code: "OTPGW_ERR_HTTP_UNAUTHORIZED" });
+      expect(api.delivery.accepted).toHaveLength(0);
+    });
+  });
+
+  it("accepts every key of an account", async () => {
+    const api = await startApi();
+    expect((await api.submit(validSubmit, { key: keys.acmeSecond })).status).toBe(202);
+    expect(api.delivery.accepted[0]?.account).toBe("acme");
+  });
+
+  describe("refuses a malformed request with its status, code and field", () => {
+    const cases: [string, unknown, Record<string, string>, number, string, string | undefined][] = [
+      ["invalid JSON", "{ not json", {}, 400, "OTPGW_ERR_HTTP_MALFORMED_JSON", undefined],
+      ["an empty body", "", {}, 400, "OTPGW_ERR_HTTP_MALFORMED_JSON", undefined],
+      ["a JSON array", "[]", {}, 400, "OTPGW_ERR_HTTP_INVALID_BODY", undefined],
+      [
+        "a missing text",
+        { to: "+6281234567890", from: "AcmeOTP" },
+        {},
+        400,
+        "OTPGW_ERR_HTTP_INVALID_BODY",
+        "text",
+      ],
+      ["a number as to", { ...validSubmit, to: 6281234567890 }, {}, 400, "OTPGW_ERR_HTTP_INVALID_BODY", "to"],
+      [
+        "a fractional validity",
+        { ...validSubmit, validity_seconds: 1.5 },
+        {},
+        400,
+        "OTPGW_ERR_HTTP_INVALID_BODY",
+        "validity_seconds",
+      ],
+      [
+        "a string validity",
+        { ...validSubmit, validity_seconds: "60" },
+        {},
+        400,
+        "OTPGW_ERR_HTTP_INVALID_BODY",
+        "validity_seconds",
+      ],
+      [
+        "an unknown field",
+        { ...validSubmit, callbackUrl: "https://x.example" },
+        {},
+        400,
+        "OTPGW_ERR_HTTP_INVALID_BODY",
+        "callbackUrl",
+      ],
+      [
+        "an over-long client_ref",
+        { ...validSubmit, client_ref: "r".repeat(129) },
+        {},
+        400,
+        "OTPGW_ERR_HTTP_INVALID_BODY",
+        "client_ref",
+      ],
+      [
+        "an over-long Idempotency-Key",
+        validSubmit,
+        { "idempotency-key": "k".repeat(129) },
+        400,
+        "OTPGW_ERR_HTTP_INVALID_IDEMPOTENCY_KEY",
+        "Idempotency-Key",
+      ],
+      [
+        "a non-ASCII Idempotency-Key",
+        validSubmit,
+        { "idempotency-key": "clé" },
+        400,
+        "OTPGW_ERR_HTTP_INVALID_IDEMPOTENCY_KEY",
+        "Idempotency-Key",
+      ],
+      [
+        "a text/plain body",
+        "hello",
+        { "content-type": "text/plain" },
+        415,
+        "OTPGW_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE",
+        undefined,
+      ],
+      [
+        "a body over 32 KiB",
+        { ...validSubmit, text: "x".repeat(40_000) },
+        {},
+        413,
+        "OTPGW_ERR_HTTP_BODY_TOO_LARGE",
+        undefined,
+      ],
+    ];
+    it.each(cases)("%s", async (_name, body, headers, status, code, field) => {
+      const api = await startApi();
+      const response = await api.submit(body, { headers });
+      expect(response.status).toBe(status);
+      const error = await errorOf(response);
+      expect(error.code).toBe(code);
+      expect(error.field).toBe(field);
+      expect(error.message.length).toBeGreaterThan(5);
+      expect(api.delivery.accepted).toHaveLength(0);
+    });
+  });
+
+  describe("refuses an unacceptable value with 422, its code and field", () => {
+    const cases: [string, Record<string, unknown>, string, string, string, RegExp][] = [
+      [
+        "a number outside the plan",
+        { to: "+1555123" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_INVALID_NUMBER",
+        "to",
+        /not a number of a country we serve/,
+      ],
+      [
+        "a national number",
+        { to: "081234567890" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_INVALID_NUMBER",
+        "to",
+        /E\.164/,
+      ],
+      [
+        "a number no route takes",
+        { to: "+66812345678" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_NO_ROUTE",
+        "to",
+        /no route delivers to TH numbers/,
+      ],
+      ["an empty text", { text: "" }, keys.acme, "OTPGW_ERR_HTTP_TEXT_EMPTY", "text", /empty/],
+      ["a text of spaces", { text: "   \n" }, keys.acme, "OTPGW_ERR_HTTP_TEXT_EMPTY", "text", /empty/],
+      [
+        "a text over the account's max_text_length",
+        { text: "x".repeat(401) },
+        keys.acme,
+        "OTPGW_ERR_HTTP_TEXT_TOO_LONG",
+        "text",
+        /at most 400/,
+      ],
+      [
+        "a text over 10 SMS parts",
+        { text: "x".repeat(1531), from: "Beta" },
+        keys.beta,
+        "OTPGW_ERR_HTTP_TEXT_TOO_LONG",
+        "text",
+        /11 SMS parts/,
+      ],
+      [
+        "a UCS-2 text over 10 parts",
+        { text: "é€😀".repeat(300), from: "Beta" },
+        keys.beta,
+        "OTPGW_ERR_HTTP_TEXT_TOO_LONG",
+        "text",
+        /10 parts/,
+      ],
+      [
+        "a sender the account does not have",
+        { from: "OtherBank" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_SENDER_NOT_ALLOWED",
+        "from",
+        /not one of this account's senders/,
+      ],
+      [
+        "an alphanumeric sender over 11 characters",
+        { from: "AcmeVeryLongName" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_SENDER_NOT_ALLOWED",
+        "from",
+        /at most 11/,
+      ],
+      ["an empty sender", { from: "" }, keys.beta, "OTPGW_ERR_HTTP_SENDER_NOT_ALLOWED", "from", /empty/],
+      [
+        "a validity of 0",
+        { validity_seconds: 0 },
+        keys.acme,
+        "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
+        "validity_seconds",
+        /between 1 and 900/,
+      ],
+      [
+        "a validity over the route's maximum",
+        { validity_seconds: 901 },
+        keys.acme,
+        "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
+        "validity_seconds",
+        /between 1 and 900/,
+      ],
+      [
+        "a validity over the account's maximum",
+        { validity_seconds: 601, from: "Beta" },
+        keys.beta,
+        "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
+        "validity_seconds",
+        /between 1 and 600/,
+      ],
+      [
+        "an ftp callback",
+        { callback_url: "ftp://acme.example/x" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+        "callback_url",
+        /http or https/,
+      ],
+      [
+        "a relative callback",
+        { callback_url: "/hook" },
+        keys.acme,
+        "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+        "callback_url",
+        /absolute/,
+      ],
+    ];
+    it.each(cases)("%s", async (_name, change, key, code, field, message) => {
+      const api = await startApi();
+      const response = await api.submit({ ...validSubmit, ...change }, { key });
+      expect(response.status).toBe(422);
+      const error = await errorOf(response);
+      expect(error).toMatchObject({ code, field });
+      expect(error.message).toMatch(message);
+      expect(api.delivery.accepted).toHaveLength(0);
+    });
+  });
+
+  it("allows senders by exact name, by * pattern and by number", async () => {
+    const api = await startApi();
+    for (const from of ["AcmeOTP", "AcmeBank", "Acme", "12345"]) {
+      expect((await api.submit({ ...validSubmit, from })).status, from).toBe(202);
+    }
+    expect((await api.submit({ ...validSubmit, from: "acmeotp" })).status).toBe(422);
+  });
+
+  it("answers 429 with Retry-After over the account's rate, and counts valid submits only", async () => {
+    const api = await startApi();
+    // Invalid submits do not use the budget (422 comes before 429).
+    for (let i = 0; i < 5; i++) {
+      expect((await api.submit({ ...validSubmit, text: "" }, { key: keys.slow })).status).toBe(422);
+    }
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => api.submit({ ...validSubmit, from: "Slow" }, { key: keys.slow })),
+    );
+    const statuses = responses.map((response) => response.status);
+    const limited = responses.filter((response) => response.status === 429);
+    expect(statuses.filter((status) => status === 202).length).toBeGreaterThanOrEqual(3);
+    // 3 per second: ten concurrent requests cannot span more than a couple of windows.
+    expect(statuses.filter((status) => status === 202).length).toBeLessThanOrEqual(6);
+    expect(limited.length).toBeGreaterThanOrEqual(4);
+    for (const response of limited) {
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(await errorOf(response)).toMatchObject({ code: "OTPGW_ERR_HTTP_RATE_LIMITED" });
+    }
+    // Another account's budget is its own.
+    expect((await api.submit(validSubmit)).status).toBe(202);
+  });
+
+  it("answers 503 with Retry-After when the destination's carriers are saturated, storing nothing", async () => {
+    const api = await startApi();
+    api.delivery.saturated.add("ID");
+    const response = await api.submit(validSubmit);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(await errorOf(response)).toMatchObject({ code: "OTPGW_ERR_HTTP_SATURATED" });
+    expect(api.delivery.accepted).toHaveLength(0);
+    // Korea's carriers are not saturated.
+    expect((await api.submit({ ...validSubmit, to: "+821012345678" })).status).toBe(202);
+  });
+
+  it("answers 503 when delivery refuses for saturation after all", async () => {
+    const api = await startApi();
+    api.delivery.acceptError = MemoryDelivery.saturatedError();
+    const response = await api.submit(validSubmit);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(await errorOf(response)).toMatchObject({ code: "OTPGW_ERR_HTTP_SATURATED" });
+  });
+
+  it("answers 500 when delivery fails unexpectedly, saying to retry with the same key", async () => {
+    const api = await startApi();
+    api.delivery.acceptError = new Error("connection lost");
+    const response = await api.submit(validSubmit);
+    expect(response.status).toBe(500);
+    const error = await errorOf(response);
+    expect(error.code).toBe("OTPGW_ERR_HTTP_INTERNAL");
+    expect(error.message).toMatch(/Idempotency-Key/);
+    expect(error.message).not.toMatch(/connection lost/);
+  });
+
+  it("answers 404 with an error body for an unknown path", async () => {
+    const api = await startApi();
+    const response = await fetch(`${api.url}/v2/messages`, { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(await errorOf(response)).toMatchObject({ code: "OTPGW_ERR_HTTP_NOT_FOUND" });
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("returns the first message with 200 for a repeat, creating one message", async () => {
+    const api = await startApi();
+    const headers = { "idempotency-key": "login-7f3a" };
+    const first = await api.submit(validSubmit, { headers });
+    const second = await api.submit(validSubmit, { headers });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    const [a, b] = [(await first.json()) as { id: string }, (await second.json()) as { id: string }];
+    expect(b).toEqual(a);
+    expect(api.delivery.messages.size).toBe(1);
+  });
+
+  it("creates one message for 20 concurrent requests with the same key", async () => {
+    const api = await startApi();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api.submit(validSubmit, { headers: { "idempotency-key": "burst-1" } }),
+      ),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, ...Array<number>(18).fill(200), 202].sort());
+    const ids = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id)),
+    );
+    expect(ids.size).toBe(1);
+    expect(api.delivery.messages.size).toBe(1);
+  });
+
+  it("scopes keys to the account: the same key from two accounts makes two messages", async () => {
+    const api = await startApi();
+    const headers = { "idempotency-key": "shared" };
+    expect((await api.submit(validSubmit, { headers })).status).toBe(202);
+    expect((await api.submit({ ...validSubmit, from: "Beta" }, { key: keys.beta, headers })).status).toBe(
+      202,
+    );
+    expect(api.delivery.messages.size).toBe(2);
+  });
+});

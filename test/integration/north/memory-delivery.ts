@@ -1,0 +1,66 @@
+/**
+ * A DeliveryService kept in memory: a collaborator of the HTTP API in its tests, not the protocol under test.
+ * Idempotency works as in the real store: the check and the insert happen in one step (here: one synchronous
+ * block, as the real one does in one Redis script), so concurrent repeats cannot create two messages.
+ */
+import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
+import type { DeliveryService } from "../../../src/delivery/service-types.js";
+import type { Message, NewMessage } from "../../../src/delivery/types.js";
+
+export class MemoryDelivery implements DeliveryService {
+  readonly messages = new Map<string, Message>();
+  /** What accept received, text included (the real service keeps it in Redis until the final state). */
+  readonly accepted: NewMessage[] = [];
+  /** Countries whose carriers are saturated: canAccept answers false. */
+  readonly saturated = new Set<string>();
+  /** When set, accept throws this (after canAccept said yes: the race the real service can lose). */
+  acceptError: Error | undefined;
+  /** When set, get throws this. */
+  getError: Error | undefined;
+  private readonly idempotency = new Map<string, string>();
+  private sequence = 0;
+
+  accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
+    if (this.acceptError !== undefined) return Promise.reject(this.acceptError);
+    const scope =
+      input.idempotencyKey === undefined ? undefined : `${input.account}\n${input.idempotencyKey}`;
+    const existing = scope === undefined ? undefined : this.idempotency.get(scope);
+    if (existing !== undefined) {
+      return Promise.resolve({ message: this.messages.get(existing)!, created: false });
+    }
+    const now = Date.now();
+    const message: Message = {
+      id: `m${(++this.sequence).toString().padStart(6, "0")}`,
+      account: input.account,
+      to: input.to,
+      from: input.from,
+      country: input.country,
+      parts: input.parts,
+      textLength: input.text.length,
+      ...(input.clientRef !== undefined && { clientRef: input.clientRef }),
+      ...(input.callbackUrl !== undefined && { callbackUrl: input.callbackUrl }),
+      receiptVia: input.receiptVia,
+      createdAt: now,
+      expiresAt: now + input.validitySeconds * 1000,
+      state: "accepted",
+      attempts: [],
+    };
+    this.messages.set(message.id, message);
+    if (scope !== undefined) this.idempotency.set(scope, message.id);
+    this.accepted.push(input);
+    return Promise.resolve({ message, created: true });
+  }
+
+  get(id: string): Promise<Message | null> {
+    if (this.getError !== undefined) return Promise.reject(this.getError);
+    return Promise.resolve(this.messages.get(id) ?? null);
+  }
+
+  canAccept(country: string): boolean {
+    return !this.saturated.has(country);
+  }
+
+  static saturatedError(): OtpgwError {
+    return new OtpgwError(ErrorCodes.DELIVERY_SATURATED, "every carrier for the route is saturated");
+  }
+}

@@ -1,0 +1,236 @@
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import { describe, expect, it, onTestFinished } from "vitest";
+import type { Message } from "../../../src/delivery/types.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+import { createMetrics } from "../../../src/observability/metrics.js";
+import { WebhookSender, type WebhookSenderOptions } from "../../../src/north/webhook/webhook-sender.js";
+import { verifySignature } from "../../../src/north/webhook/webhook-signature.js";
+import { testRedis } from "../../helpers/redis.js";
+import { waitUntil } from "../../helpers/wait.js";
+
+const secret = "acme-webhook-secret-0123456789";
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 answering each POST with the next status of `statuses` (then the last);
+ * status 0 means never answer.
+ */
+async function receiver(statuses: number[]): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
+      if (status === 0) return;
+      response.statusCode = status;
+      response.end("ok");
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no address");
+  return { url: `http://127.0.0.1:${address.port}/hooks/otp?token=abc`, received };
+}
+
+function finalMessage(id: string, callbackUrl: string | undefined): Message {
+  const t0 = Date.now() - 10_000;
+  return {
+    id,
+    account: "acme",
+    to: "+6281234567890",
+    from: "AcmeOTP",
+    country: "ID",
+    parts: 1,
+    textLength: 20,
+    clientRef: "login-1",
+    ...(callbackUrl !== undefined && { callbackUrl }),
+    receiptVia: callbackUrl === undefined ? "none" : "webhook",
+    createdAt: t0,
+    expiresAt: t0 + 300_000,
+    state: "delivered",
+    finalAt: t0 + 5000,
+    finalReason: "delivered by id-telkomsel",
+    attempts: [
+      {
+        n: 1,
+        channel: "sms",
+        carrier: "id-telkomsel",
+        startedAt: t0 + 10,
+        dlrDeadline: t0 + 60_000,
+        carrierMessageIds: ["c1"],
+        partStatus: ["delivered"],
+        receiptStat: "DELIVRD",
+        outcome: "delivered",
+        endedAt: t0 + 5000,
+      },
+    ],
+  };
+}
+
+async function startSender(messages: Map<string, Message>, options: Partial<WebhookSenderOptions> = {}) {
+  const redis = await testRedis();
+  const metrics = createMetrics();
+  const sender = new WebhookSender({
+    connection: redis.url,
+    prefix: `${redis.prefix}bull`,
+    getMessage: (id) => Promise.resolve(messages.get(id) ?? null),
+    webhookSecret: (account) => (account === "acme" ? secret : undefined),
+    logger: silentLogger(),
+    metrics,
+    initialDelayMs: 50,
+    maxDelayMs: 200,
+    timeoutMs: 2000,
+    ...options,
+  });
+  onTestFinished(() => sender.close());
+  const outcomes = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      (await metrics.webhookDeliveries.get()).values.map((v) => [String(v.labels.outcome), v.value]),
+    );
+  return { sender, outcomes };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `read` until `done` holds (10 s at most) and returns the last value. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(20);
+  }
+}
+
+describe("WebhookSender", () => {
+  it("retries a receiver that fails twice, then stops at its first 2xx; every try signed with one event id", async () => {
+    const hook = await receiver([500, 503, 200]);
+    const messages = new Map([["m1", finalMessage("m1", hook.url)]]);
+    const { sender, outcomes } = await startSender(messages);
+    await sender.enqueue("m1");
+    await waitUntil(() => hook.received.length >= 3, 15_000, "three webhook tries");
+    await sleep(600); // several backoff periods: a fourth try would have come by now
+    expect(hook.received).toHaveLength(3);
+    expect(await outcomes()).toEqual({ not_acknowledged: 2, acknowledged: 1 });
+    for (const { headers, body } of hook.received) {
+      expect(headers["x-otpgw-event-id"]).toBe("final:m1");
+      expect(verifySignature(body, secret, headers["x-otpgw-signature"] as string)).toBe(true);
+      expect(verifySignature(body, "another-secret-0123456789", headers["x-otpgw-signature"] as string)).toBe(
+        false,
+      );
+      expect(Math.abs(Number(headers["x-otpgw-timestamp"]) - Date.now() / 1000)).toBeLessThan(60);
+      expect(headers["content-type"]).toBe("application/json");
+    }
+    const payload = JSON.parse(hook.received[2]!.body) as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      id: "m1",
+      state: "delivered",
+      to: "+6281*******90",
+      client_ref: "login-1",
+      reason: "delivered by id-telkomsel",
+      final_at: new Date(messages.get("m1")!.finalAt!).toISOString(),
+    });
+    expect((payload.attempts as unknown[])[0]).toMatchObject({
+      carrier: "id-telkomsel",
+      receipt_stat: "DELIVRD",
+    });
+    expect(hook.received[2]!.body).not.toContain("+6281234567890");
+  });
+
+  it("sends a final state once however often it is enqueued, before and after it was acknowledged", async () => {
+    const hook = await receiver([200]);
+    const messages = new Map([["m2", finalMessage("m2", hook.url)]]);
+    const { sender, outcomes } = await startSender(messages);
+    await Promise.all([sender.enqueue("m2"), sender.enqueue("m2"), sender.enqueue("m2")]);
+    await waitUntil(() => hook.received.length >= 1, 10_000, "the webhook");
+    await sender.enqueue("m2");
+    await sleep(500);
+    expect(hook.received).toHaveLength(1);
+    expect(await outcomes()).toEqual({ acknowledged: 1 });
+  });
+
+  it("gives up when the message's retention has ended without an acknowledgement", async () => {
+    const hook = await receiver([500]);
+    const message = finalMessage("m3", hook.url);
+    message.finalAt = Date.now();
+    const { sender, outcomes } = await startSender(new Map([["m3", message]]), { retentionMs: 600 });
+    await sender.enqueue("m3");
+    const counted = await eventually(outcomes, (c) => c.gave_up === 1, "giving up");
+    const tries = hook.received.length;
+    expect(tries).toBeGreaterThanOrEqual(2);
+    // 50, 100, 200, 200 ms between tries: at most five fit in 600 ms.
+    expect(tries).toBeLessThanOrEqual(5);
+    expect(counted.not_acknowledged).toBe(tries - 1);
+    await sleep(500);
+    expect(hook.received).toHaveLength(tries);
+  });
+
+  it("stops waiting for a receiver that does not answer within the timeout, and tries again", async () => {
+    const hook = await receiver([0, 204]);
+    const { sender, outcomes } = await startSender(new Map([["m7", finalMessage("m7", hook.url)]]), {
+      timeoutMs: 300,
+    });
+    await sender.enqueue("m7");
+    const counted = await eventually(outcomes, (c) => c.acknowledged === 1, "the acknowledgement");
+    expect(counted).toEqual({ not_acknowledged: 1, acknowledged: 1 });
+    expect(hook.received).toHaveLength(2);
+  });
+
+  it("waits for a message enqueued before its final state was visible, then sends it", async () => {
+    const hook = await receiver([200]);
+    const message = finalMessage("m8", hook.url);
+    message.state = "attempting";
+    const { sender, outcomes } = await startSender(new Map([["m8", message]]));
+    await sender.enqueue("m8");
+    await eventually(outcomes, (c) => c.not_acknowledged === 1, "the first look");
+    expect(hook.received).toHaveLength(0);
+    message.state = "delivered";
+    expect(await eventually(outcomes, (c) => c.acknowledged === 1, "the webhook")).toEqual({
+      not_acknowledged: 1,
+      acknowledged: 1,
+    });
+    expect(hook.received).toHaveLength(1);
+  });
+
+  it("treats a redirect as not acknowledged and does not follow it", async () => {
+    const hook = await receiver([302, 200]);
+    const { sender, outcomes } = await startSender(new Map([["m4", finalMessage("m4", hook.url)]]));
+    await sender.enqueue("m4");
+    await waitUntil(() => hook.received.length >= 2, 10_000, "the retry");
+    await sleep(300);
+    expect(hook.received).toHaveLength(2);
+    expect(await outcomes()).toEqual({ not_acknowledged: 1, acknowledged: 1 });
+  });
+
+  it("skips a message without a callback URL and gives up on one that no longer exists", async () => {
+    const messages = new Map([["m5", finalMessage("m5", undefined)]]);
+    const { sender, outcomes } = await startSender(messages);
+    await sender.enqueue("m5");
+    await sender.enqueue("gone");
+    const counted = await eventually(outcomes, (c) => (c.skipped ?? 0) + (c.gave_up ?? 0) >= 2, "both jobs");
+    expect(counted).toEqual({ skipped: 1, gave_up: 1 });
+  });
+
+  it("closes idempotently and refuses new work once closed", async () => {
+    const { sender } = await startSender(new Map());
+    await Promise.all([sender.close(), sender.close()]);
+    await sender.close();
+    await expect(sender.enqueue("m6")).rejects.toThrow(/closed/);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { RouteMatch, RouteSpec } from "../../../src/routing/route.js";
+import { RouteTable } from "../../../src/routing/route-table.js";
+
+const timing = { dlrTimeoutMs: 30_000, validitySeconds: 300, maxValiditySeconds: 3600 };
+
+function spec(name: string, match: RouteMatch, overrides: Partial<RouteSpec> = {}): RouteSpec {
+  return { name, match, carriers: [{ id: "id-telkomsel", weight: 1 }], ...timing, ...overrides };
+}
+
+const table = new RouteTable(
+  [
+    spec("fallback", { kind: "default" }),
+    spec("indonesia", { kind: "country", countries: ["ID"] }),
+    spec("korea-and-thailand", { kind: "country", countries: ["KR", "TH"] }),
+    spec("id-mobile", { kind: "prefix", prefixes: ["+628"] }),
+    spec("telkomsel", { kind: "prefix", prefixes: ["+62811", "+62812"] }, { dlrTimeoutMs: 20_000 }),
+    spec("telkomsel-62812-9", { kind: "prefix", prefixes: ["+628129"] }),
+  ],
+  timing,
+);
+
+describe("RouteTable.match", () => {
+  it("prefers the longest matching prefix, whatever the order of the routes", () => {
+    expect(table.match("+6281291234567", "ID")?.name).toBe("telkomsel-62812-9");
+    expect(table.match("+6281234567890", "ID")?.name).toBe("telkomsel");
+    expect(table.match("+6285512345678", "ID")?.name).toBe("id-mobile");
+  });
+
+  it("takes the country route when no prefix matches", () => {
+    expect(table.match("+622150123456", "ID")?.name).toBe("indonesia");
+    expect(table.match("+66812345678", "TH")?.name).toBe("korea-and-thailand");
+  });
+
+  it("takes the default route when neither a prefix nor the country matches", () => {
+    expect(table.match("+12125550123", "US")?.name).toBe("fallback");
+  });
+
+  it("finds no route without a default when nothing matches", () => {
+    const noDefault = new RouteTable([spec("indonesia", { kind: "country", countries: ["ID"] })], timing);
+    expect(noDefault.match("+821012345678", "KR")).toBeUndefined();
+  });
+
+  it("says which prefix, country or default matched", () => {
+    expect(table.match("+6281134567890", "ID")?.matchedBy).toBe("prefix +62811");
+    expect(table.match("+6281234567890", "ID")?.matchedBy).toBe("prefix +62812");
+    expect(table.match("+821012345678", "KR")?.matchedBy).toBe("country KR");
+    expect(table.match("+12125550123", "US")?.matchedBy).toBe("default");
+  });
+
+  it("gives the route's carriers and timing", () => {
+    expect(table.match("+6281234567890", "ID")).toEqual({
+      name: "telkomsel",
+      matchedBy: "prefix +62812",
+      carriers: [{ id: "id-telkomsel", weight: 1 }],
+      dlrTimeoutMs: 20_000,
+      validitySeconds: 300,
+      maxValiditySeconds: 3600,
+    });
+  });
+
+  it("does not match a prefix longer than the number", () => {
+    const short = new RouteTable([spec("long", { kind: "prefix", prefixes: ["+6281234567"] })], timing);
+    expect(short.match("+628123", "ID")).toBeUndefined();
+  });
+
+  it("refuses two routes for the same prefix, country or default", () => {
+    const prefix: RouteMatch = { kind: "prefix", prefixes: ["+62811"] };
+    expect(() => new RouteTable([spec("a", prefix), spec("b", prefix)], timing)).toThrow(/\+62811/);
+    const country: RouteMatch = { kind: "country", countries: ["ID"] };
+    expect(() => new RouteTable([spec("a", country), spec("b", country)], timing)).toThrow(/ID/);
+    const fallback: RouteMatch = { kind: "default" };
+    expect(() => new RouteTable([spec("a", fallback), spec("b", fallback)], timing)).toThrow(/default/);
+  });
+});

@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import type { Route } from "../../../src/routing/route.js";
+import { hasUntriedCarrier, selectCarrier } from "../../../src/routing/select-carrier.js";
+
+/** mulberry32: a small seeded generator, so the draws are the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const route: Route = {
+  name: "indonesia",
+  matchedBy: "country ID",
+  carriers: [
+    { id: "id-telkomsel", weight: 60 },
+    { id: "id-indosat", weight: 30 },
+    { id: "id-xl", weight: 10 },
+  ],
+  dlrTimeoutMs: 30_000,
+  validitySeconds: 300,
+  maxValiditySeconds: 3600,
+};
+
+const all = () => true;
+
+function draw(times: number, tried: readonly string[], available: (id: string) => boolean, seed: number) {
+  const rng = seeded(seed);
+  const counts = new Map<string, number>();
+  for (let index = 0; index < times; index++) {
+    const choice = selectCarrier(route, tried, available, rng);
+    if (choice) counts.set(choice.carrier, (counts.get(choice.carrier) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe("selectCarrier", () => {
+  it("splits 10,000 messages by weight", () => {
+    const counts = draw(10_000, [], all, 42);
+    // 3 standard deviations of a binomial with n = 10,000 are under 150 for each share.
+    expect(counts.get("id-telkomsel")).toBeGreaterThan(6000 - 150);
+    expect(counts.get("id-telkomsel")).toBeLessThan(6000 + 150);
+    expect(counts.get("id-indosat")).toBeGreaterThan(3000 - 140);
+    expect(counts.get("id-indosat")).toBeLessThan(3000 + 140);
+    expect(counts.get("id-xl")).toBeGreaterThan(1000 - 90);
+    expect(counts.get("id-xl")).toBeLessThan(1000 + 90);
+  });
+
+  it("shares the remaining traffic by the remaining weights once a carrier is tried", () => {
+    const counts = draw(10_000, ["id-telkomsel"], all, 7);
+    expect(counts.get("id-telkomsel")).toBeUndefined();
+    // 30 : 10 → 75 % / 25 %.
+    expect(counts.get("id-indosat")).toBeGreaterThan(7500 - 130);
+    expect(counts.get("id-indosat")).toBeLessThan(7500 + 130);
+  });
+
+  it("never chooses a carrier already tried for the message", () => {
+    const rng = seeded(1);
+    for (let index = 0; index < 1000; index++) {
+      const choice = selectCarrier(route, ["id-telkomsel", "id-xl"], all, rng);
+      expect(choice?.carrier).toBe("id-indosat");
+    }
+  });
+
+  it("tries every carrier once, then returns null", () => {
+    const rng = seeded(3);
+    const tried: string[] = [];
+    for (;;) {
+      const choice = selectCarrier(route, tried, all, rng);
+      if (choice === null) break;
+      expect(tried).not.toContain(choice.carrier);
+      tried.push(choice.carrier);
+    }
+    expect([...tried].sort()).toEqual(["id-indosat", "id-telkomsel", "id-xl"]);
+    expect(hasUntriedCarrier(route, tried)).toBe(false);
+  });
+
+  it("skips unavailable carriers", () => {
+    const counts = draw(1000, [], (id) => id !== "id-telkomsel", 11);
+    expect(counts.get("id-telkomsel")).toBeUndefined();
+    expect((counts.get("id-indosat") ?? 0) + (counts.get("id-xl") ?? 0)).toBe(1000);
+  });
+
+  it("returns null when every untried carrier is unavailable, leaving untried carriers for later", () => {
+    expect(selectCarrier(route, ["id-telkomsel"], () => false, seeded(5))).toBeNull();
+    expect(hasUntriedCarrier(route, ["id-telkomsel"])).toBe(true);
+  });
+
+  it("asks about availability only for carriers not tried yet", () => {
+    const asked: string[] = [];
+    selectCarrier(
+      route,
+      ["id-indosat"],
+      (id) => {
+        asked.push(id);
+        return true;
+      },
+      () => 0,
+    );
+    expect(asked).toEqual(["id-telkomsel", "id-xl"]);
+  });
+
+  it("maps the random number onto the cumulative weights in route order", () => {
+    expect(selectCarrier(route, [], all, () => 0)?.carrier).toBe("id-telkomsel");
+    expect(selectCarrier(route, [], all, () => 0.59)?.carrier).toBe("id-telkomsel");
+    expect(selectCarrier(route, [], all, () => 0.6)?.carrier).toBe("id-indosat");
+    expect(selectCarrier(route, [], all, () => 0.95)?.carrier).toBe("id-xl");
+    // A generator that returns 1 (out of contract) still picks the last candidate, never nothing.
+    expect(selectCarrier(route, [], all, () => 1)?.carrier).toBe("id-xl");
+  });
+
+  it("explains the choice: route, match, weight share, tried and unavailable carriers", () => {
+    const choice = selectCarrier(
+      route,
+      [],
+      (id) => id !== "id-indosat",
+      () => 0,
+    );
+    expect(choice).toEqual({
+      carrier: "id-telkomsel",
+      explain:
+        "route indonesia (country ID): id-telkomsel chosen by weight 60 of 70; tried: none; unavailable: id-indosat",
+    });
+    const second = selectCarrier(route, ["id-telkomsel"], all, () => 0.99);
+    expect(second?.explain).toBe(
+      "route indonesia (country ID): id-xl chosen by weight 10 of 40; tried: id-telkomsel; unavailable: none",
+    );
+  });
+
+  it("shows fractional weights without floating-point noise", () => {
+    const fractional: Route = {
+      ...route,
+      carriers: [
+        { id: "a", weight: 0.1 },
+        { id: "b", weight: 0.2 },
+      ],
+    };
+    expect(selectCarrier(fractional, [], all, () => 0)?.explain).toContain("weight 0.1 of 0.3;");
+  });
+});
