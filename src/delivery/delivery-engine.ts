@@ -54,7 +54,6 @@ export class DeliveryEngine implements DeliveryService {
   /** Ids this process handed over recently: an outbox sweep that read them just before must not repeat it. */
   private readonly handedOver = new Map<string, number>();
   private closed = false;
-  private readonly receiptListener = (event: CarrierReceipt): void => void this.onReceipt(event);
 
   constructor(deps: DeliveryEngineDeps) {
     this.deps = deps;
@@ -74,7 +73,7 @@ export class DeliveryEngine implements DeliveryService {
   }
 
   start(): void {
-    for (const pool of this.deps.pools.values()) pool.on("receipt", this.receiptListener);
+    for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
     this.pollTimer = setInterval(() => void this.poll(), this.deps.options.timerPollMs);
     this.pollTimer.unref();
     void this.poll();
@@ -100,20 +99,17 @@ export class DeliveryEngine implements DeliveryService {
       ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
     };
     // The timer is the safety net: if this process dies before the first attempt, the poller picks it up.
-    const { id, created } = await this.deps.store.create(
-      message,
-      input.text,
-      now + this.deps.options.timerLeaseMs,
-      input.idempotencyKey,
+    const { id, created } = await this.storeCall(() =>
+      this.deps.store.create(message, input.text, now + this.deps.options.timerLeaseMs, input.idempotencyKey),
     );
     if (!created) {
-      const existing = await this.deps.store.get(id);
+      const existing = await this.storeCall(() => this.deps.store.get(id));
       if (!existing)
         throw new OtpgwError(ErrorCodes.DELIVERY_STORE, `message ${id} of an idempotency key is gone`);
       return { message: existing.message, created: false };
     }
     this.deps.metrics?.messagesAccepted.inc();
-    void this.processor.process(id);
+    this.processInBackground(id);
     return { message, created: true };
   }
 
@@ -142,9 +138,34 @@ export class DeliveryEngine implements DeliveryService {
     await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
+  /** Runs a store call for a client; a Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged). */
+  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new OtpgwError(
+        ErrorCodes.DELIVERY_STORE,
+        `message store unavailable: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Moves a message on without waiting; a failure (Redis down) is logged and its timer brings it back. */
+  private processInBackground(id: string): void {
+    this.processor.process(id).catch((error: unknown) => {
+      this.deps.logger.warn(
+        { err: (error as Error).message, messageId: id },
+        "message not processed; its timer will retry",
+      );
+    });
+  }
+
   /** Stops listening to carrier receipts (after the binds closed). */
   detach(): void {
-    for (const pool of this.deps.pools.values()) pool.off("receipt", this.receiptListener);
+    for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
   }
 
   /** Claims due timers and processes those messages; also retries notifications left in the outbox. */
@@ -153,7 +174,7 @@ export class DeliveryEngine implements DeliveryService {
     this.polling = true;
     try {
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
-      for (const id of due) void this.processor.process(id);
+      for (const id of due) this.processInBackground(id);
       const now = this.clock();
       for (const [id, at] of this.handedOver) {
         if (now - at > RECENT_HAND_OVER_MS) this.handedOver.delete(id);
@@ -185,30 +206,33 @@ export class DeliveryEngine implements DeliveryService {
     }
   }
 
+  /**
+   * Records a carrier's receipt. Resolves once it is recorded (or known to match no message); rejects when it
+   * could not be recorded, so the bind asks the carrier to deliver it again.
+   */
   private async onReceipt({ carrierId, receipt }: CarrierReceipt): Promise<void> {
     const { store, options } = this.deps;
-    try {
-      for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
-        const target = await store.findByCarrierId(carrierId, receipt.messageId);
-        if (target) {
-          await this.processor.receipt(target, {
-            stat: receipt.stat,
-            delivered: receipt.delivered,
-            final: receipt.final,
-            ...(receipt.err !== undefined ? { err: receipt.err } : {}),
-          });
-          return;
-        }
-        await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
+    for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
+      const target =
+        this.processor.pendingCorrelation(carrierId, receipt.messageId) ??
+        (await store.findByCarrierId(carrierId, receipt.messageId));
+      if (target) {
+        await this.processor.receipt(target, {
+          stat: receipt.stat,
+          delivered: receipt.delivered,
+          final: receipt.final,
+          ...(receipt.err !== undefined ? { err: receipt.err } : {}),
+        });
+        return;
       }
-      this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
-      this.deps.logger.warn(
-        { carrier: carrierId, stat: receipt.stat },
-        "receipt for an unknown carrier message id",
-      );
-    } catch (error) {
-      this.deps.logger.error({ err: error, carrier: carrierId }, "receipt handling failed");
+      // The submit result that maps this id may still be on its way to Redis (a very fast carrier).
+      await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
     }
+    this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
+    this.deps.logger.warn(
+      { carrier: carrierId, stat: receipt.stat },
+      "receipt for an unknown carrier message id",
+    );
   }
 }
 

@@ -45,6 +45,15 @@ export interface ProcessorDeps {
   onFinal: (message: Message) => void;
 }
 
+/** Retry a submit result that cannot be written (Redis down) from 100 ms, doubling to 2 s, for up to 10 min. */
+const SUBMIT_RESULT_RETRY_MIN_MS = 100;
+const SUBMIT_RESULT_RETRY_MAX_MS = 2_000;
+const SUBMIT_RESULT_RETRY_FOR_MS = 600_000;
+
+function correlationKey(carrier: string, carrierMessageId: string): string {
+  return `${carrier}\u0000${carrierMessageId}`;
+}
+
 /** Attempts to apply one event before giving up on version conflicts (another instance kept winning). */
 const MAX_CONFLICT_RETRIES = 10;
 
@@ -59,6 +68,8 @@ export class MessageProcessor {
   /** Documents this process is working on, with their versions: saves a read per event. */
   private readonly cache = new Map<string, Versioned>();
   private stopping = false;
+  /** Accepted parts whose correlation is not yet committed: a fast receipt can still find its message. */
+  private readonly pendingCorrelations = new Map<string, ReceiptTarget>();
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
@@ -86,10 +97,54 @@ export class MessageProcessor {
     return this.serial.run(id, () => this.withConflictRetry(id, (current) => current));
   }
 
-  submitResult(id: string, n: number, part: number, result: SubmitResult): Promise<void> {
-    return this.serial.run(id, () =>
-      this.withConflictRetry(id, (current) => applySubmitResult(current, n, part, result), [n, part, result]),
-    );
+  /**
+   * Records a part's submit outcome. A carrier's answer is never dropped: the correlation of an accepted part
+   * is known in memory at once (a receipt may overtake the write), and while Redis is unreachable the write is
+   * retried with backoff for as long as the result can still matter.
+   */
+  async submitResult(
+    id: string,
+    n: number,
+    part: number,
+    result: SubmitResult,
+    carrier: string,
+  ): Promise<void> {
+    const key = result.status === "accepted" ? correlationKey(carrier, result.carrierMessageId) : undefined;
+    if (key) this.pendingCorrelations.set(key, { messageId: id, attempt: n, part });
+    let delay = SUBMIT_RESULT_RETRY_MIN_MS;
+    const giveUpAt = this.deps.clock() + SUBMIT_RESULT_RETRY_FOR_MS;
+    for (;;) {
+      try {
+        await this.serial.run(id, () =>
+          this.withConflictRetry(id, (current) => applySubmitResult(current, n, part, result), [
+            n,
+            part,
+            result,
+          ]),
+        );
+        break;
+      } catch (error) {
+        if (this.deps.clock() > giveUpAt) {
+          this.deps.logger.error(
+            { err: error, messageId: id },
+            "submit result not recorded; its DLR deadline decides",
+          );
+          break;
+        }
+        this.deps.logger.warn(
+          { err: (error as Error).message, messageId: id, retryInMs: delay },
+          "cannot record submit result yet",
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, SUBMIT_RESULT_RETRY_MAX_MS);
+      }
+    }
+    if (key) this.pendingCorrelations.delete(key);
+  }
+
+  /** The target of a carrier message id whose submit result is not in Redis yet, if any. */
+  pendingCorrelation(carrier: string, carrierMessageId: string): ReceiptTarget | undefined {
+    return this.pendingCorrelations.get(correlationKey(carrier, carrierMessageId));
   }
 
   receipt(target: ReceiptTarget, receipt: ReceiptEvent): Promise<void> {
@@ -286,8 +341,10 @@ export class MessageProcessor {
     this.deps.logger.debug({ messageId: message.id, attempt: n, explain: choice.explain }, "attempt started");
     built.parts.forEach((fields, part) => {
       pool.submit(fields).then(
-        (outcome: SubmitOutcome) => void this.submitResult(message.id, n, part, toSubmitResult(outcome)),
-        (error: unknown) => void this.submitResult(message.id, n, part, errorToSubmitResult(error)),
+        (outcome: SubmitOutcome) =>
+          void this.submitResult(message.id, n, part, toSubmitResult(outcome), choice.carrier),
+        (error: unknown) =>
+          void this.submitResult(message.id, n, part, errorToSubmitResult(error), choice.carrier),
       );
     });
     return true;

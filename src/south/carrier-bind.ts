@@ -33,6 +33,8 @@ export interface CarrierBindOptions {
   logger: Logger;
   metrics?: Metrics;
   maxPduBytes: number;
+  /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
+  onReceipt?: (receipt: Receipt, bindId: string) => Promise<void> | undefined;
   clock?: Clock;
   rng?: () => number;
 }
@@ -41,7 +43,7 @@ export interface CarrierBindOptions {
  * One persistent bind to a carrier: connect, bind (interface_version 0x34), keep alive, and reconnect with
  * backoff and jitter after any drop or refusal. While bound it takes submits from the carrier's queue
  * within its window (the session never exceeds it) and its throughput cap (a token bucket whose rate
- * halves on ESME_RTHROTTLED / ESME_RMSGQFUL). Receipts arriving on it are emitted as `receipt`.
+ * halves on ESME_RTHROTTLED / ESME_RMSGQFUL). Receipts arriving on it go to `onReceipt`.
  *
  * Exactly-once towards the carrier: a submit that was never written goes back to the queue; one written
  * when the link dropped or timed out is rejected to the caller as outcome-unknown, never resent here.
@@ -300,7 +302,7 @@ export class CarrierBind extends EventEmitter {
     this.pump();
   }
 
-  private onCarrierRequest(pdu: DecodedPdu): ResponseSpec {
+  private onCarrierRequest(pdu: DecodedPdu): ResponseSpec | Promise<ResponseSpec> {
     if (pdu.command !== "deliver_sm") return { status: SmppStatus.ESME_RINVCMDID };
     if (this.options.mode === "transmitter") return { status: SmppStatus.ESME_RINVBNDSTS };
     const body = parseSmBody(pdu.raw);
@@ -316,7 +318,18 @@ export class CarrierBind extends EventEmitter {
     );
     if (receipt) {
       this.options.metrics?.receipts.inc({ carrier: this.carrier.id, stat: receipt.stat });
-      this.emit("receipt", receipt);
+      const handled = this.options.onReceipt?.(receipt, this.id);
+      if (handled) {
+        // Answer only once the receipt is recorded: if it cannot be (Redis down), ESME_RX_T_APPN makes the
+        // carrier deliver it again later instead of it being lost behind an OK.
+        return handled.then(
+          () => ({ fields: { message_id: "" } }),
+          (error: unknown) => {
+            this.logger.warn({ err: error }, "receipt not recorded: asking the carrier to redeliver it");
+            return { status: SmppStatus.ESME_RX_T_APPN };
+          },
+        );
+      }
     } else {
       this.logger.warn(
         { esmClass: body.esmClass },

@@ -42,7 +42,8 @@ export interface CarrierReceipt {
 /**
  * All binds to one carrier and the one queue they share: a submit waits here until some bound bind has a
  * window slot and a throughput token, so traffic spreads over the binds that can take it and moves off a
- * bind that drops. Emits `receipt` (CarrierReceipt) for every delivery receipt on any of its binds.
+ * bind that drops. Every delivery receipt on any of its binds goes to the receipt handler (see
+ * `setReceiptHandler`) and is emitted as `receipt` (CarrierReceipt) for observers.
  */
 export class CarrierPool extends EventEmitter {
   readonly id: string;
@@ -52,6 +53,7 @@ export class CarrierPool extends EventEmitter {
   private readonly maxQueuedSubmits: number;
   private readonly clock: Clock;
   private closing = false;
+  private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
   private kickScheduled = false;
 
   constructor(options: CarrierPoolOptions) {
@@ -79,13 +81,12 @@ export class CarrierPool extends EventEmitter {
           source,
           logger: options.logger,
           maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
+          onReceipt: (receipt, bindId) => this.onReceipt({ carrierId: this.id, bindId, receipt }),
           ...(options.metrics ? { metrics: options.metrics } : {}),
           ...(options.clock ? { clock: options.clock } : {}),
           ...(options.rng ? { rng: options.rng } : {}),
         });
-        bind.on("receipt", (receipt: Receipt) => {
-          this.emit("receipt", { carrierId: this.id, bindId: bind.id, receipt } satisfies CarrierReceipt);
-        });
+
         bind.on("bound", () => this.kick());
         this.binds.push(bind);
       }
@@ -94,6 +95,19 @@ export class CarrierPool extends EventEmitter {
 
   start(): void {
     for (const bind of this.binds) bind.start();
+  }
+
+  /**
+   * Where receipts go to be recorded. The carrier's deliver_sm is answered when the handler settles: OK when
+   * it resolves, ESME_RX_T_APPN (redeliver later) when it rejects. Without a handler receipts are only emitted.
+   */
+  setReceiptHandler(handler: ((event: CarrierReceipt) => Promise<void>) | undefined): void {
+    this.receiptHandler = handler;
+  }
+
+  private onReceipt(event: CarrierReceipt): Promise<void> | undefined {
+    this.emit("receipt", event);
+    return this.receiptHandler?.(event);
   }
 
   /** Binds currently able to submit. */

@@ -20,6 +20,12 @@ export function toHttpApiError(
         { retryAfterSeconds: options.saturatedRetryAfterSeconds },
       );
     }
+    if (error.code === ErrorCodes.DELIVERY_STORE) {
+      // Nothing was acknowledged: the client retries (with the same Idempotency-Key) once Redis is back.
+      return new HttpApiError(503, ErrorCodes.HTTP_UNAVAILABLE, "the message store is unavailable; retry", {
+        retryAfterSeconds: 1,
+      });
+    }
     if (error.code === ErrorCodes.DELIVERY_CLOSED) {
       return new HttpApiError(503, ErrorCodes.HTTP_UNAVAILABLE, "otpgw is shutting down; retry", {
         retryAfterSeconds: 1,

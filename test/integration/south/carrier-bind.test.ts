@@ -131,6 +131,36 @@ describe("carrier bind", () => {
     expect(types).toEqual(["receiver", "transmitter"]);
   });
 
+  it("answers a receipt it could not record with ESME_RX_T_APPN, so the carrier delivers it again", async () => {
+    const sim = await startSim({
+      submitRespLatencyMs: { min: 1, max: 3 },
+      receiptLatencyMs: { min: 5, max: 10 },
+      receiptRetryDelayMs: 50,
+    });
+    const carrier = testCarrier({ port: sim.port! });
+    const pool = startPool(carrier);
+    let calls = 0;
+    const recorded: string[] = [];
+    pool.setReceiptHandler(({ receipt }) => {
+      calls++;
+      if (calls === 1) return Promise.reject(new Error("redis is down"));
+      recorded.push(receipt.messageId);
+      return Promise.resolve();
+    });
+    await waitUntil(() => pool.status().bound === 1, 5000);
+    const { parts } = buildSubmits(carrier, {
+      source: "OTPGW",
+      destination: "+628110000002",
+      text: "code 7",
+      reference: 1,
+    });
+    const outcome = await pool.submit(parts[0]!);
+    await waitUntil(() => recorded.length === 1, 5000, "the redelivered receipt");
+    expect(outcome.kind === "accepted" && recorded[0] === outcome.carrierMessageId).toBe(true);
+    expect(sim.counters().receiptsRejected).toBe(1);
+    expect(sim.counters().receiptsAcknowledged).toBe(1);
+  });
+
   for (const [submitFormat, receiptFormat, style] of [
     ["hex", "decimal", "text"],
     ["decimal", "hex", "tlv+text"],

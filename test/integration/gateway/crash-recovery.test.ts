@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { webhookReceiver } from "../../helpers/webhook-receiver.js";
+import { FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const MESSAGES = 2000;
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+describe("crash safety", () => {
+  it("after a SIGKILL with 2,000 messages in flight, every acknowledged message reaches one final state and one webhook", async () => {
+    // Receipts come 3–5 s after the submit, so the kill lands while every message awaits its receipt.
+    const simOptions: SimulatorOptions = {
+      credentials: [{ systemId: "otpgw", password: "secret" }],
+      submitRespLatencyMs: { min: 1, max: 5 },
+      receiptLatencyMs: { min: 3000, max: 5000 },
+      outcomeMix: { DELIVRD: 9, UNDELIV: 1, EXPIRED: 0, none: 0 },
+    };
+    const sims = [new CarrierSimulator(simOptions), new CarrierSimulator(simOptions)];
+    for (const s of sims) {
+      await s.start();
+      cleanups.push(() => s.stop());
+    }
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [
+        { id: "id-a", port: sims[0]!.port! },
+        { id: "id-b", port: sims[1]!.port! },
+      ],
+      dlrTimeoutSeconds: 8,
+    });
+    await daemon.start();
+    await waitUntil(() => sims.every((s) => s.counters().bindsAccepted >= 1), 10_000, "binds");
+
+    const destinations = Array.from({ length: MESSAGES }, (_, i) => `+62811${String(i).padStart(7, "0")}`);
+    const acked = await pool(destinations, 50, async (to) => {
+      const r = await daemon.api("/v1/messages", {
+        method: "POST",
+        body: { to, from: "ACME", text: "Your code is 123456", callback_url: hooks.url },
+      });
+      return r.status === 202 ? { id: r.body.id as string, to } : undefined;
+    });
+    const ids = acked.filter((a) => a !== undefined);
+    expect(ids).toHaveLength(MESSAGES);
+    const webhooksBeforeKill = hooks.calls.length;
+
+    await daemon.kill();
+    await new Promise((r) => setTimeout(r, 500));
+    await daemon.start();
+
+    await waitUntil(
+      () => new Set(hooks.calls.map((c) => c.eventId)).size >= MESSAGES,
+      90_000,
+      "a webhook per message",
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // Exactly one final notification per acknowledged message, correctly signed.
+    const byEvent = new Map<string, number>();
+    for (const call of hooks.calls) byEvent.set(call.eventId, (byEvent.get(call.eventId) ?? 0) + 1);
+    expect(byEvent.size).toBe(MESSAGES);
+    expect([...byEvent.values()].every((n) => n === 1)).toBe(true);
+    expect(hooks.calls.every((c) => c.validSignature)).toBe(true);
+    for (const { id } of ids) expect(byEvent.has(`final:${id}`)).toBe(true);
+
+    // Nothing is submitted after its message's final state.
+    const finalAt = new Map<string, number>();
+    const states = new Map<string, number>();
+    await pool(ids, 20, async ({ id, to }) => {
+      const view = await daemon.api(`/v1/messages/${id}`);
+      const state = view.body.state as string;
+      states.set(state, (states.get(state) ?? 0) + 1);
+      finalAt.set(to.slice(1), Date.parse(view.body.final_at as string));
+    });
+    expect([...states.keys()].every((s) => ["delivered", "undeliverable", "expired"].includes(s))).toBe(true);
+    expect(states.get("delivered")).toBeGreaterThan(MESSAGES * 0.8);
+    let submittedAfterFinal = 0;
+    for (const sim of sims) {
+      for (const m of sim.received()) {
+        if (m.receivedAt > finalAt.get(m.destination)!) submittedAfterFinal++;
+      }
+    }
+    expect(submittedAfterFinal).toBe(0);
+    // The kill really caught messages in flight.
+    expect(webhooksBeforeKill).toBeLessThan(MESSAGES);
+  }, 180_000);
+});

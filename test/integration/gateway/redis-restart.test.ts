@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { webhookReceiver } from "../../helpers/webhook-receiver.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe("Redis restart", () => {
+  it("the daemon reconnects and carries on: every acknowledged message is delivered and notified once", async () => {
+    // A Redis of this test's own (appendfsync always, as the docs recommend), so it can be killed.
+    const redis = await startPrivateRedis({ appendfsync: "always" });
+    cleanups.push(() => redis.stop());
+    const sim = new CarrierSimulator({
+      credentials: [{ systemId: "otpgw", password: "secret" }],
+      submitRespLatencyMs: { min: 1, max: 5 },
+      receiptLatencyMs: { min: 100, max: 400 },
+    });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: sim.port! }] });
+    await daemon.start();
+    await waitUntil(() => sim.counters().bindsAccepted >= 1, 10_000, "bind");
+
+    const acked: string[] = [];
+    const ackedAt: number[] = [];
+    let restartedAt = Number.POSITIVE_INFINITY;
+    const refused = new Map<number, number>();
+    let sent = 0;
+    const stopAt = Date.now() + 5000;
+    const restart = (async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await redis.restart({ downMs: 700 });
+      restartedAt = Date.now();
+    })();
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (Date.now() < stopAt && sent < 3000) {
+          sent++;
+          const to = `+62811${String(sent).padStart(7, "0")}`;
+          try {
+            const r = await daemon.api("/v1/messages", {
+              method: "POST",
+              body: { to, from: "ACME", text: "Your code is 654321", callback_url: hooks.url },
+            });
+            if (r.status === 202) {
+              acked.push(r.body.id as string);
+              ackedAt.push(Date.now());
+            } else refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
+          } catch {
+            refused.set(0, (refused.get(0) ?? 0) + 1);
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }),
+    );
+    await restart;
+    if (process.env.OTPGW_TEST_VERBOSE)
+      console.log({ sent, acked: acked.length, refused: Object.fromEntries(refused) });
+    expect(acked.length).toBeGreaterThan(100);
+    // Traffic ran on both sides of the restart, and while Redis was down the API refused (503: not
+    // acknowledged) rather than hanging or crashing.
+    expect(ackedAt.filter((t) => t > restartedAt).length).toBeGreaterThan(10);
+    expect([...refused.keys()].every((status) => status === 503)).toBe(true);
+
+    const expected = new Set(acked.map((id) => `final:${id}`));
+    const seen = () => hooks.calls.filter((c) => expected.has(c.eventId)).length;
+    await waitUntil(() => seen() >= expected.size, 60_000, "a webhook per acknowledged message");
+    await new Promise((r) => setTimeout(r, 500));
+    const perEvent = new Map<string, number>();
+    for (const c of hooks.calls) perEvent.set(c.eventId, (perEvent.get(c.eventId) ?? 0) + 1);
+    for (const event of expected) expect(perEvent.get(event)).toBe(1);
+    const notDelivered = hooks.calls.filter((c) => c.body.state !== "delivered");
+    if (process.env.OTPGW_TEST_VERBOSE) console.log(JSON.stringify(notDelivered.slice(0, 3), null, 1));
+    expect(notDelivered).toEqual([]);
+    // The daemon survived the outage and still answers.
+    expect((await fetch(`http://127.0.0.1:${daemon.ports!.http}/readyz`)).status).toBe(200);
+  }, 120_000);
+});
