@@ -17,8 +17,11 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY carriers ./carriers
-COPY otpgw.yaml ./
-# Carrier passwords come from the environment (CARRIER_<ID>_PASSWORD), never from the image.
+COPY otpgw.yaml routes.yaml accounts.yaml ./
+# Served at GET /openapi.yaml.
+COPY docs/openapi.yaml ./docs/openapi.yaml
+# Carrier passwords (CARRIER_<ID>_PASSWORD), webhook secrets (ACCOUNT_<ID>_WEBHOOK_SECRET) and REDIS_URL come
+# from the environment, never from the image.
 USER node
 # 2775: SMPP for aggregators (later issue), 8080: HTTP API, 9464: metrics and health.
 EXPOSE 2775 8080 9464
