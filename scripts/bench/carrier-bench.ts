@@ -1,9 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { defaults } from "../../src/config/defaults.js";
 import type { CarrierConfig } from "../../src/config/types.js";
 import { silentLogger } from "../../src/observability/logger.js";
@@ -11,6 +5,7 @@ import { CarrierPool } from "../../src/south/carrier-pool.js";
 import { buildSubmits } from "../../src/south/submit-builder.js";
 import type { SubmitFields } from "../../src/south/submit-types.js";
 import { quantile, renderTable } from "../lib/table.js";
+import { startSimProcess } from "./sim-process.js";
 
 export interface CarrierBenchResult {
   window: number;
@@ -35,27 +30,6 @@ const SIM_CONFIG = `instances:
     submit_resp_latency_ms: { min: 0, max: 0 }
     receipt_latency_ms: { min: 1, max: 5 }
 `;
-
-/** Starts the simulator CLI in its own process (its CPU is not ours) and returns its port. */
-async function startSimulatorProcess(): Promise<{ child: ChildProcess; port: number }> {
-  const dir = await mkdtemp(join(tmpdir(), "otpgw-bench-"));
-  const config = join(dir, "sim.yaml");
-  await writeFile(config, SIM_CONFIG);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/sim/main.ts", "--config", config, "--log-level", "error"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env },
-    },
-  );
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    const match = /port=(\d+)/.exec(line);
-    if (match) return { child, port: Number(match[1]) };
-  }
-  throw new Error("simulator exited before printing its port");
-}
 
 function benchCarrier(port: number, window: number): CarrierConfig {
   return {
@@ -133,10 +107,10 @@ async function runScenario(port: number, window: number, seconds: number): Promi
 }
 
 export async function runCarrierBench(seconds: number): Promise<CarrierBenchResult[]> {
-  const { child, port } = await startSimulatorProcess();
+  const sim = await startSimProcess(SIM_CONFIG);
   try {
     const results: CarrierBenchResult[] = [];
-    for (const window of [1, 10, 100]) results.push(await runScenario(port, window, seconds));
+    for (const window of [1, 10, 100]) results.push(await runScenario(sim.port, window, seconds));
     console.log(
       "\ncarrier pool → simulator (separate process, answers at once, receipts within 5 ms), one bind;" +
         "\nlatency = queued in the pool → submit_sm_resp; CPU = this process (pool, session, codec, receipts)",
@@ -149,7 +123,6 @@ export async function runCarrierBench(seconds: number): Promise<CarrierBenchResu
     );
     return results;
   } finally {
-    child.kill("SIGTERM");
-    await once(child, "exit");
+    await sim.stop();
   }
 }

@@ -1,31 +1,65 @@
 /**
- * `npm run bench [-- --only codec|carrier] [--seconds N]`: measured speed, printed as tables and written to
- * bench-results/bench-<time>.json. Every scenario is bounded in time and count and runs on 127.0.0.1 only.
+ * `npm run bench [-- --only codec|carrier|http] [--seconds N] [--concurrency N] [--rate N]
+ * [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to bench-results/bench-<time>.json. Every scenario is bounded
+ * in time and count and runs on 127.0.0.1 only.
  *
  * - codec: our GSM encoder + node-smpp with a Buffer body vs node-smpp encoding the string itself; our body
  *   walker vs node-smpp's decoder. Ratios are measured side by side in the same run.
  * - carrier: the carrier pool (window, token bucket, session engine) submitting to the simulator running in
  *   its own process, at windows 1 / 10 / 100: submits/s, p50/p99 submit→response latency, CPU ms per submit.
+ * - http: the daemon end to end (scripts/bench/http-bench.ts): keep-alive HTTP submits (at most
+ *   `--concurrency`, default 64, in flight) → otpgw → simulator → receipt → webhook, at saturation and then
+ *   paced at `--rate` msgs/s (default 500); accepted and completed msgs/s, p50/p99 submit and end-to-end
+ *   latency, CPU per message of each process, otpgw's RSS. Redis runs with appendfsync always (durable, as
+ *   the docs recommend) unless `--fsync everysec`, to see what durability costs. `--cpu-prof` profiles the
+ *   daemon and prints where its time went (profiles kept in bench-results/profiles/).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
+import { runHttpBench } from "./http-bench.js";
+
+const SCENARIOS = ["codec", "carrier", "http"];
 
 interface Args {
   only?: string;
   seconds: number;
+  concurrency: number;
+  rate: number;
+  fsync: "always" | "everysec";
+  cpuProf: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 3 };
+  const args: Args = { seconds: 3, concurrency: 64, rate: 500, fsync: "always", cpuProf: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--only") args.only = argv[++i];
     else if (argv[i] === "--seconds") args.seconds = Number(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]} (use --only codec|carrier, --seconds N)`);
+    else if (argv[i] === "--concurrency") args.concurrency = Number(argv[++i]);
+    else if (argv[i] === "--rate") args.rate = Number(argv[++i]);
+    else if (argv[i] === "--fsync") {
+      const value = argv[++i];
+      if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
+      args.fsync = value;
+    } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
+    else {
+      throw new Error(
+        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --fsync always|everysec, --cpu-prof)`,
+      );
+    }
+  }
+  if (args.only !== undefined && !SCENARIOS.includes(args.only)) {
+    throw new Error(`--only takes one of ${SCENARIOS.join(", ")}`);
   }
   if (!Number.isFinite(args.seconds) || args.seconds <= 0 || args.seconds > 60) {
     throw new Error("--seconds must be between 0 and 60");
+  }
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 1000) {
+    throw new Error("--concurrency must be an integer from 1 to 1000");
+  }
+  if (!Number.isFinite(args.rate) || args.rate <= 0 || args.rate > 100_000) {
+    throw new Error("--rate must be a number of messages per second from 1 to 100000");
   }
   return args;
 }
@@ -39,6 +73,15 @@ async function main(): Promise<void> {
   };
   if (!args.only || args.only === "codec") results.codec = runCodecBench(args.seconds);
   if (!args.only || args.only === "carrier") results.carrier = await runCarrierBench(args.seconds);
+  if (!args.only || args.only === "http") {
+    results.http = await runHttpBench({
+      seconds: args.seconds,
+      concurrency: args.concurrency,
+      pacedRate: args.rate,
+      appendfsync: args.fsync,
+      cpuProfile: args.cpuProf,
+    });
+  }
   await mkdir("bench-results", { recursive: true });
   const file = join("bench-results", `bench-${Date.now()}.json`);
   await writeFile(file, JSON.stringify(results, null, 2));

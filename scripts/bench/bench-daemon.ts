@@ -1,0 +1,203 @@
+/**
+ * The otpgw daemon as the HTTP bench runs it: a configuration tree of its own in a temporary directory (one
+ * carrier, one route, one account, limits set far above what the machine can do, so they are never what is
+ * measured) and `otpgw start` in a child process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Child scripts are named relative to the repository, wherever the bench is started from. */
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface BenchDaemonOptions {
+  redisUrl: string;
+  /** The simulated carrier's SMPP port on 127.0.0.1 (account otpgw / the password below). */
+  carrierPort: number;
+  /** Carrier binds. Default 2. */
+  binds?: number;
+  /** Window per bind. Default 50. */
+  window?: number;
+  /** Write a V8 CPU profile of the daemon into this directory when it exits (`node --cpu-prof`). */
+  cpuProfileDir?: string;
+}
+
+/** The simulated carrier's credentials, for the simulator's config. */
+export const BENCH_CARRIER_ACCOUNT = { systemId: "otpgw", password: "bench" };
+
+/** What the load generator needs to submit. */
+export interface BenchAccount {
+  apiKey: string;
+  webhookSecret: string;
+  sender: string;
+}
+
+export interface BenchDaemon {
+  child: ChildProcess;
+  pid: number;
+  httpPort: number;
+  metricsPort: number;
+  account: BenchAccount;
+  /** SIGTERM (a graceful stop: the CPU profile, if any, is written), bounded; then SIGKILL. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (!address || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+
+async function writeConfigTree(
+  dir: string,
+  options: BenchDaemonOptions,
+  ports: { http: number; metrics: number },
+  account: BenchAccount,
+): Promise<string> {
+  await mkdir(join(dir, "carriers"));
+  await writeFile(
+    join(dir, "carriers", "bench.yaml"),
+    [
+      "id: bench",
+      "host: 127.0.0.1",
+      `port: ${options.carrierPort}`,
+      `system_id: ${BENCH_CARRIER_ACCOUNT.systemId}`,
+      "password: ${CARRIER_BENCH_PASSWORD}",
+      "countries: [ID]",
+      `binds: ${options.binds ?? 2}`,
+      `window: ${options.window ?? 50}`,
+      // The per-bind cap is not what is measured: the most the schema allows.
+      "throughput_per_second: 10000",
+      "reconnect: { min_delay_ms: 100, max_delay_ms: 1000 }",
+      "",
+    ].join("\n"),
+  );
+  await writeFile(
+    join(dir, "routes.yaml"),
+    [
+      "defaults:",
+      "  dlr_timeout_seconds: 30",
+      "  validity_seconds: 300",
+      "routes:",
+      "  - name: indonesia",
+      "    match: { country: ID }",
+      "    carriers:",
+      "      - { carrier: bench }",
+      "",
+    ].join("\n"),
+  );
+  const digest = createHash("sha256").update(account.apiKey).digest("hex");
+  await writeFile(
+    join(dir, "accounts.yaml"),
+    [
+      "accounts:",
+      "  - id: bench",
+      `    api_keys: [sha256:${digest}]`,
+      "    webhook_secret: ${ACCOUNT_BENCH_WEBHOOK_SECRET}",
+      `    senders: [${account.sender}]`,
+      // The most the schema allows: the account's rate is not what is measured.
+      "    rate_per_second: 100000",
+      "",
+    ].join("\n"),
+  );
+  const file = join(dir, "otpgw.yaml");
+  await writeFile(
+    file,
+    [
+      "log_level: warn",
+      `redis_url: ${options.redisUrl}`,
+      `redis_key_prefix: "bench${randomBytes(3).toString("hex")}:"`,
+      `http: { host: 127.0.0.1, port: ${ports.http} }`,
+      `metrics: { host: 127.0.0.1, port: ${ports.metrics} }`,
+      "shutdown_timeout_ms: 5000",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+interface Health {
+  detail?: { ready?: boolean; carriers?: { bound: number }[] };
+}
+
+/** Waits until the daemon is ready and every carrier bind is up (else a submit would be answered 503). */
+async function waitUntilServing(
+  child: ChildProcess,
+  metricsPort: number,
+  binds: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`otpgw exited during start-up (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      const health = (await response.json()) as Health;
+      const bound = (health.detail?.carriers ?? []).reduce((sum, c) => sum + c.bound, 0);
+      if (health.detail?.ready === true && bound >= binds) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`otpgw was not serving within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Writes the configuration tree, starts `otpgw start` and resolves once it serves. */
+export async function startBenchDaemon(options: BenchDaemonOptions): Promise<BenchDaemon> {
+  const dir = await mkdtemp(join(tmpdir(), "otpgw-bench-daemon-"));
+  const account: BenchAccount = {
+    apiKey: randomBytes(24).toString("hex"),
+    webhookSecret: randomBytes(24).toString("hex"),
+    sender: "BenchOTP",
+  };
+  const ports = { http: await freePort(), metrics: await freePort() };
+  const configFile = await writeConfigTree(dir, options, ports, account);
+  const nodeFlags = options.cpuProfileDir
+    ? ["--cpu-prof", "--cpu-prof-dir", resolve(options.cpuProfileDir)]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, "--import", "tsx", "src/cli/main.ts", "start", "--config", configFile],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        CARRIER_BENCH_PASSWORD: BENCH_CARRIER_ACCOUNT.password,
+        ACCOUNT_BENCH_WEBHOOK_SECRET: account.webhookSecret,
+      },
+      // Warnings and errors only (log_level warn): pass them through, they explain a bad run.
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, "exit");
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })());
+  try {
+    await waitUntilServing(child, ports.metrics, options.binds ?? 2, 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { child, pid: child.pid!, httpPort: ports.http, metricsPort: ports.metrics, account, stop };
+}

@@ -1,0 +1,131 @@
+/**
+ * Reads a V8 `.cpuprofile` (written by `node --cpu-prof`) and says where the busy time went: by function
+ * (self time) and by area (an npm package, a folder of otpgw's src/, GC; Node's core and native frames count
+ * for the package or folder that called them). Idle time is left out of the shares, so they describe the CPU
+ * the process really used.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileShare {
+  name: string;
+  ms: number;
+  /** Share of the busy (non-idle) time, 0..1. */
+  share: number;
+}
+
+export interface ProfileSummary {
+  file: string;
+  busyMs: number;
+  idleMs: number;
+  functions: ProfileShare[];
+  areas: ProfileShare[];
+}
+
+/** The area a frame belongs to: `ioredis`, `@fastify/x`, `otpgw src/north`, `node:net`, `(garbage collector)`. */
+function areaOf(url: string, functionName: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1]!;
+  // A folder of otpgw's src/ or scripts/ (a file at their top level stands for itself).
+  const own = /\/(src|scripts)\/([^/]+)/.exec(url);
+  if (own) return `otpgw ${own[1]}/${own[2]}`;
+  const dep = /^node:internal\/deps\/([^/]+)/.exec(url);
+  if (dep) return `node:deps/${dep[1]}${dep[1] === "undici" ? " (fetch)" : ""}`;
+  if (url.startsWith("node:")) return url.replace(/^node:(internal\/)?([^/.]+).*$/, "node:$2");
+  if (url === "") return functionName.startsWith("(") ? functionName : "(native)";
+  return url;
+}
+
+function shortUrl(url: string): string {
+  const i = url.search(/node_modules\/|\/src\/|\/scripts\//);
+  return i >= 0 ? url.slice(url.indexOf("/", i) + 1) : url.replace(/^file:\/\//, "");
+}
+
+function top(map: Map<string, number>, busyMs: number, n: number): ProfileShare[] {
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: us / 1000 / busyMs }));
+}
+
+export function summariseProfile(profile: CpuProfile, file: string, n = 15): ProfileSummary {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  // Node core and native frames (a socket write, a hash, a stream) count for the nearest caller that is a
+  // package or otpgw's own code: that is who asked for the work.
+  const areaOfNode = (id: number): string => {
+    let fallback: string | undefined;
+    for (let up: number | undefined = id; up !== undefined; up = parentOf.get(up)) {
+      const frame = byId.get(up)!.callFrame;
+      if (frame.url === "") {
+        // GC, (program): not called by anyone. (root) and native callers say nothing about who asked.
+        if (up === id && frame.functionName.startsWith("(")) return frame.functionName;
+        continue;
+      }
+      const area = areaOf(frame.url, frame.functionName);
+      if (!area.startsWith("node:") || area.startsWith("node:deps/")) return area;
+      fallback ??= area;
+    }
+    return fallback ?? "(native)";
+  };
+
+  const selfUs = new Map<number, number>();
+  // timeDeltas[i + 1] is the time from sample i to the next one: that is how long sample i's frame ran.
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, profile.timeDeltas[i + 1] ?? 0));
+  }
+  const functions = new Map<string, number>();
+  const areas = new Map<string, number>();
+  let idleUs = 0;
+  let busyUs = 0;
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    if (frame.functionName === "(idle)") {
+      idleUs += us;
+      continue;
+    }
+    busyUs += us;
+    const where = frame.url ? ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : "";
+    const name = `${frame.functionName || "(anonymous)"}${where}`;
+    functions.set(name, (functions.get(name) ?? 0) + us);
+    const area = areaOfNode(id);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+  }
+  const busyMs = busyUs / 1000;
+  return {
+    file,
+    busyMs: Math.round(busyMs),
+    idleMs: Math.round(idleUs / 1000),
+    functions: top(functions, busyMs, n),
+    areas: top(areas, busyMs, n),
+  };
+}
+
+/**
+ * Summarises the busiest `.cpuprofile` in `dir` (the main thread's: `--import tsx` adds a loader thread with a
+ * profile of its own), or returns undefined when there is none.
+ */
+export async function summariseBusiestProfile(dir: string, n = 15): Promise<ProfileSummary | undefined> {
+  let best: ProfileSummary | undefined;
+  for (const name of (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"))) {
+    const file = join(dir, name);
+    const summary = summariseProfile(JSON.parse(await readFile(file, "utf8")) as CpuProfile, file, n);
+    if (!best || summary.busyMs > best.busyMs) best = summary;
+  }
+  return best;
+}

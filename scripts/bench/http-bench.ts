@@ -1,0 +1,326 @@
+/**
+ * The HTTP path end to end: keep-alive HTTP submits → otpgw (a child process, Redis with appendfsync always)
+ * → a simulated carrier (its own process) → receipt → final state → signed webhook back to this process.
+ * Each message's end-to-end latency is from its POST being written to its webhook being read here.
+ *
+ * Two measured phases after a warm-up: saturation (every slot submits again as soon as it is answered: the
+ * most otpgw accepts and completes) and paced (a fixed rate below saturation: the latency a message sees when
+ * nothing queues).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { startPrivateRedis } from "../lib/private-redis.js";
+import { quantile } from "../lib/table.js";
+import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
+import { printHttpBench } from "./http-bench-report.js";
+import { runHttpLoad, type HttpLoadResult } from "./http-load.js";
+import { pipelineDelta, readPipelineCounters } from "./pipeline-counters.js";
+import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
+import { startSimProcess } from "./sim-process.js";
+import { startWebhookSink, type SinkEvent, type WebhookSink } from "./webhook-sink.js";
+
+export interface HttpBenchOptions {
+  /** Length of each measured phase. */
+  seconds: number;
+  /** Submits in flight at most. Default 64. */
+  concurrency?: number;
+  /** Rate of the paced phase, msgs/s. Default 500. */
+  pacedRate?: number;
+  /** Most messages submitted in one measured phase, whatever its length. Default 50,000. */
+  maxMessages?: number;
+  /**
+   * Redis's AOF fsync policy. Default "always": every acknowledged message survives a crash of Redis, as the
+   * docs recommend; "everysec" shows what that durability costs.
+   */
+  appendfsync?: "always" | "everysec";
+  /** Profile the daemon with `--cpu-prof` and print where its time went. Default false. */
+  cpuProfile?: boolean;
+}
+
+export interface HttpPhaseResult {
+  mode: "saturation" | "paced";
+  /** The paced phase's target rate. */
+  targetPerSecond?: number;
+  seconds: number;
+  sent: number;
+  accepted: number;
+  /** Answers other than 202, by HTTP status ("error": no answer). */
+  rejected: Record<string, number>;
+  completed: number;
+  /** Accepted messages without a webhook when the bench stopped waiting. */
+  missing: number;
+  finalStates: Record<string, number>;
+  duplicateWebhooks: number;
+  acceptedPerSecond: number;
+  /** Webhooks per second, from the first submit to the last webhook. */
+  completedPerSecond: number;
+  submitP50Ms: number;
+  submitP99Ms: number;
+  endToEndP50Ms: number;
+  endToEndP99Ms: number;
+  /** From the last submit's answer to the last webhook. */
+  drainMs: number;
+  /** Where the messages accepted in this phase were when the last submit was answered (otpgw's counters). */
+  backlogAtLoadEnd: {
+    awaitingAttempt: number;
+    awaitingSubmitResp: number;
+    awaitingReceipt: number;
+    awaitingFinal: number;
+    awaitingWebhook: number;
+  };
+  /** CPU milliseconds per completed message, per process, over the phase and its drain. */
+  cpuMsPerMessage: { otpgw: number; redis: number; simulator: number; bench: number };
+  /** CPU used by the four processes together over the phase, in cores. */
+  coresBusy: number;
+  otpgwRssMiB: number;
+}
+
+export interface HttpBenchResult {
+  appendfsync: "always" | "everysec";
+  concurrency: number;
+  binds: number;
+  window: number;
+  cores: number;
+  /** otpgw's RSS once started, before any message. */
+  otpgwRssAtStartMiB: number;
+  badSignatures: number;
+  saturation: HttpPhaseResult;
+  paced: HttpPhaseResult;
+  profile?: ProfileSummary;
+}
+
+const SIM_CONFIG = `instances:
+  - name: bench
+    port: 0
+    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]
+    submit_resp_latency_ms: { min: 0, max: 0 }
+    receipt_latency_ms: { min: 1, max: 5 }
+`;
+
+const BINDS = 2;
+const WINDOW = 50;
+const WARM_UP = { durationMs: 1000, maxMessages: 2000, drainMs: 15_000 };
+/**
+ * After the load, wait at most this long for the last webhooks (at saturation a backlog of tens of seconds can
+ * build), and give up sooner if none come for 10 s.
+ */
+const DRAIN_MAX_MS = 120_000;
+const DRAIN_STALL_MS = 10_000;
+
+/** What one load phase saw on the webhook side. */
+class Phase {
+  readonly sentAt = new Map<string, number>();
+  readonly idOf = new Map<string, string>();
+  readonly seen = new Set<string>();
+  readonly endToEndMs: number[] = [];
+  readonly finalStates: Record<string, number> = {};
+  duplicates = 0;
+  lastAt = 0;
+
+  record(event: SinkEvent): void {
+    const sentAt = this.sentAt.get(event.clientRef);
+    if (sentAt === undefined) return;
+    if (this.seen.has(event.clientRef)) {
+      this.duplicates++;
+      return;
+    }
+    // Tie the webhook to the message the 202 named (a 202 not read yet cannot be checked, and is rare).
+    const id = this.idOf.get(event.clientRef);
+    if (id !== undefined && id !== event.id) return;
+    this.seen.add(event.clientRef);
+    this.endToEndMs.push(event.at - sentAt);
+    this.finalStates[event.state] = (this.finalStates[event.state] ?? 0) + 1;
+    this.lastAt = event.at;
+  }
+
+  get completed(): number {
+    return this.seen.size;
+  }
+}
+
+/** Waits until every accepted message of the phase has its webhook, bounded in time and by progress. */
+async function drain(phase: Phase, accepted: number, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let last = phase.completed;
+  let lastProgress = performance.now();
+  while (phase.completed < accepted && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (phase.completed !== last) {
+      last = phase.completed;
+      lastProgress = performance.now();
+    } else if (performance.now() - lastProgress > DRAIN_STALL_MS) {
+      return;
+    }
+  }
+}
+
+/** redis-server's pid, from INFO (PrivateRedis does not expose its child). */
+function redisPid(port: number): number {
+  const info = spawnSync("redis-cli", ["-p", String(port), "info", "server"], { encoding: "utf8" }).stdout;
+  const match = /process_id:(\d+)/.exec(info ?? "");
+  return match ? Number(match[1]) : -1;
+}
+
+const round = (n: number, digits: number): number => Number(n.toFixed(digits));
+
+/** The running processes and endpoints every phase uses. */
+interface Rig {
+  daemon: BenchDaemon;
+  sink: WebhookSink;
+  pids: { otpgw: number; redis: number; simulator: number };
+  concurrency: number;
+  maxMessages: number;
+  /** Makes `phase` the one the webhooks and submits are recorded in. */
+  use(phase: Phase): void;
+}
+
+function runLoad(
+  rig: Rig,
+  phase: Phase,
+  load: { durationMs: number; maxMessages: number; refPrefix: string; ratePerSecond?: number },
+): Promise<HttpLoadResult> {
+  rig.use(phase);
+  return runHttpLoad({
+    port: rig.daemon.httpPort,
+    apiKey: rig.daemon.account.apiKey,
+    sender: rig.daemon.account.sender,
+    callbackUrl: rig.sink.url,
+    concurrency: rig.concurrency,
+    ...load,
+    onSend: (ref, at) => phase.sentAt.set(ref, at),
+    onAccepted: (ref, id) => phase.idOf.set(ref, id),
+  });
+}
+
+async function measurePhase(rig: Rig, seconds: number, ratePerSecond?: number): Promise<HttpPhaseResult> {
+  const phase = new Phase();
+  const { pids } = rig;
+  const cpuBefore = {
+    otpgw: processCpuMs(pids.otpgw),
+    redis: processCpuMs(pids.redis),
+    simulator: processCpuMs(pids.simulator),
+    bench: ownCpuMs(),
+  };
+  const countersBefore = await readPipelineCounters(rig.daemon.metricsPort);
+  const load = await runLoad(rig, phase, {
+    durationMs: seconds * 1000,
+    maxMessages: rig.maxMessages,
+    refPrefix: ratePerSecond ? "p" : "s",
+    ...(ratePerSecond ? { ratePerSecond } : {}),
+  });
+  const atLoadEnd = pipelineDelta(countersBefore, await readPipelineCounters(rig.daemon.metricsPort));
+  await drain(phase, load.accepted, DRAIN_MAX_MS);
+  const end = Math.max(phase.lastAt, load.endedAt);
+  const cpuMs = {
+    otpgw: processCpuMs(pids.otpgw) - cpuBefore.otpgw,
+    redis: processCpuMs(pids.redis) - cpuBefore.redis,
+    simulator: processCpuMs(pids.simulator) - cpuBefore.simulator,
+    bench: ownCpuMs() - cpuBefore.bench,
+  };
+  const wallMs = end - load.startedAt;
+  const completed = phase.completed;
+  const perMessage = (ms: number) => round(ms / Math.max(1, completed), 3);
+  return {
+    mode: ratePerSecond ? "paced" : "saturation",
+    ...(ratePerSecond ? { targetPerSecond: ratePerSecond } : {}),
+    seconds,
+    sent: load.sent,
+    accepted: load.accepted,
+    rejected: load.rejected,
+    completed,
+    missing: load.accepted - completed,
+    finalStates: phase.finalStates,
+    duplicateWebhooks: phase.duplicates,
+    acceptedPerSecond: Math.round(load.accepted / ((load.endedAt - load.startedAt) / 1000)),
+    completedPerSecond: Math.round(completed / (wallMs / 1000)),
+    submitP50Ms: round(quantile(load.submitLatenciesMs, 0.5), 2),
+    submitP99Ms: round(quantile(load.submitLatenciesMs, 0.99), 2),
+    endToEndP50Ms: round(quantile(phase.endToEndMs, 0.5), 2),
+    endToEndP99Ms: round(quantile(phase.endToEndMs, 0.99), 2),
+    drainMs: Math.round(Math.max(0, phase.lastAt - load.endedAt)),
+    backlogAtLoadEnd: {
+      awaitingAttempt: atLoadEnd.accepted - atLoadEnd.attemptsStarted,
+      awaitingSubmitResp: atLoadEnd.attemptsStarted - atLoadEnd.submitsAccepted,
+      awaitingReceipt: atLoadEnd.submitsAccepted - atLoadEnd.receipts,
+      awaitingFinal: atLoadEnd.receipts - atLoadEnd.final,
+      awaitingWebhook: atLoadEnd.final - atLoadEnd.webhooksAcknowledged,
+    },
+    cpuMsPerMessage: {
+      otpgw: perMessage(cpuMs.otpgw),
+      redis: perMessage(cpuMs.redis),
+      simulator: perMessage(cpuMs.simulator),
+      bench: perMessage(cpuMs.bench),
+    },
+    coresBusy: round((cpuMs.otpgw + cpuMs.redis + cpuMs.simulator + cpuMs.bench) / wallMs, 2),
+    otpgwRssMiB: round(processRssMiB(pids.otpgw), 1),
+  };
+}
+
+export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBenchResult> {
+  const appendfsync = options.appendfsync ?? "always";
+  const profileDir = options.cpuProfile ? join("bench-results", "profiles", `http-${Date.now()}`) : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const redis = await startPrivateRedis({ appendfsync });
+    cleanups.push(() => redis.stop());
+    const sim = await startSimProcess(SIM_CONFIG);
+    cleanups.push(() => sim.stop());
+    const daemon = await startBenchDaemon({
+      redisUrl: redis.url,
+      carrierPort: sim.port,
+      binds: BINDS,
+      window: WINDOW,
+      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    });
+    cleanups.push(() => daemon.stop());
+    const otpgwRssAtStartMiB = round(processRssMiB(daemon.pid), 1);
+    let current = new Phase();
+    const sink = await startWebhookSink(daemon.account.webhookSecret, (event) => current.record(event));
+    cleanups.push(() => sink.close());
+    const rig: Rig = {
+      daemon,
+      sink,
+      pids: { otpgw: daemon.pid, redis: redisPid(redis.port), simulator: sim.child.pid ?? -1 },
+      concurrency: options.concurrency ?? 64,
+      maxMessages: options.maxMessages ?? 50_000,
+      use: (phase) => (current = phase),
+    };
+
+    // Warm-up (JIT, connection pools, Redis scripts loaded), drained before anything is measured.
+    const warmPhase = new Phase();
+    const warm = await runLoad(rig, warmPhase, {
+      durationMs: WARM_UP.durationMs,
+      maxMessages: WARM_UP.maxMessages,
+      refPrefix: "w",
+    });
+    await drain(warmPhase, warm.accepted, WARM_UP.drainMs);
+
+    const saturation = await measurePhase(rig, options.seconds);
+    const paced = await measurePhase(rig, options.seconds, options.pacedRate ?? 500);
+    const result: HttpBenchResult = {
+      appendfsync,
+      concurrency: rig.concurrency,
+      binds: BINDS,
+      window: WINDOW,
+      cores: cpus().length,
+      otpgwRssAtStartMiB,
+      badSignatures: sink.badSignatures + sink.malformed,
+      saturation,
+      paced,
+    };
+    // Stop the daemon gracefully before reading the profile: --cpu-prof writes it at exit.
+    await daemon.stop();
+    if (profileDir) {
+      const profile = await summariseBusiestProfile(profileDir);
+      if (profile) result.profile = profile;
+    }
+    printHttpBench(result);
+    return result;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Where messages are in otpgw's pipeline, from its Prometheus counters: each stage's running total, so the
+ * difference between two stages at one moment is the backlog between them.
+ */
+
+/** Running totals of the pipeline's stages, in order. */
+export interface PipelineCounters {
+  accepted: number;
+  attemptsStarted: number;
+  submitsAccepted: number;
+  receipts: number;
+  final: number;
+  webhooksAcknowledged: number;
+}
+
+/** Sum of every sample of `name` (all label sets) whose labels contain `labelFilter`, if given. */
+function sum(text: string, name: string, labelFilter?: string): number {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (labelFilter !== undefined && !rest.includes(labelFilter)) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1)) || 0;
+  }
+  return total;
+}
+
+/** Reads the counters from otpgw's metrics port. */
+export async function readPipelineCounters(metricsPort: number): Promise<PipelineCounters> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return {
+    accepted: sum(text, "otpgw_messages_accepted_total"),
+    attemptsStarted: sum(text, "otpgw_attempts_total"),
+    submitsAccepted: sum(text, "otpgw_carrier_submits_total", 'outcome="accepted"'),
+    receipts: sum(text, "otpgw_carrier_receipts_total"),
+    final: sum(text, "otpgw_messages_final_total"),
+    webhooksAcknowledged: sum(text, "otpgw_webhook_deliveries_total", 'outcome="acknowledged"'),
+  };
+}
+
+/** `after - before`, stage by stage. */
+export function pipelineDelta(before: PipelineCounters, after: PipelineCounters): PipelineCounters {
+  return {
+    accepted: after.accepted - before.accepted,
+    attemptsStarted: after.attemptsStarted - before.attemptsStarted,
+    submitsAccepted: after.submitsAccepted - before.submitsAccepted,
+    receipts: after.receipts - before.receipts,
+    final: after.final - before.final,
+    webhooksAcknowledged: after.webhooksAcknowledged - before.webhooksAcknowledged,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * CPU time and resident memory of another process, from Linux's /proc (`process.cpuUsage` only knows the
+ * calling process). Elsewhere the readers return NaN, and the bench prints "n/a".
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+let ticksPerSecond: number | undefined;
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on nearly every Linux). */
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim();
+    const n = Number(out);
+    ticksPerSecond = Number.isFinite(n) && n > 0 ? n : 100;
+  }
+  return ticksPerSecond;
+}
+
+/** User + system CPU milliseconds the process has used so far (its threads included), or NaN. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 (utime) and 15 (stime) of proc(5); fields[0] is field 3 (state).
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return ((utime + stime) * 1000) / clockTicks();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident set size in MiB (VmRSS), or NaN. */
+export function processRssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** This process's user + system CPU milliseconds so far. */
+export function ownCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
