@@ -8,6 +8,14 @@ import type { Logger } from "./observability/logger.js";
  * closing whatever had started, so there is never a half-started daemon.
  */
 export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<void> {
+  // A bug that escapes every handler must leave a trace in the log before the process dies (exit 1); the
+  // timers in Redis resume the messages in flight on the next start.
+  const fatal = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, `${kind}: exiting`);
+    process.exit(1);
+  };
+  process.on("uncaughtException", fatal("uncaught exception"));
+  process.on("unhandledRejection", fatal("unhandled promise rejection"));
   const gateway = new Gateway({ config, logger });
   try {
     await gateway.start();

@@ -1,275 +1,233 @@
 /**
- * `npm run demo`: the gateway's carrier side against three simulated carriers, end to end on 127.0.0.1.
+ * `npm run demo [-- --messages N]`: the whole gateway end to end on 127.0.0.1, on a fresh machine.
  *
- * - writes carrier YAML files (passwords through ${VAR}), loads and validates them like `otpgw start` does;
- * - starts the gateway (carrier binds with window, throughput cap, keep-alive, reconnect) and the simulators:
- *   id-telkomsel (healthy), id-indosat (throttles above 40/s, some UNDELIV), kr-skt (Korean UCS-2 traffic);
- * - sends OTPs (GSM, UCS-2, a few long 2-3 part texts) with a progress bar; half way, id-telkomsel is killed
- *   and restarted on the same port;
- * - prints what happened per carrier: submits, outcomes, throttling, reconnects, receipts and their latency.
- *
- * Options: --messages N (default 300).
+ * A throwaway Redis (or REDIS_URL), three simulated carriers (id-telkomsel healthy, id-indosat flaky and
+ * throttling, kr-skt for Korea), a temporary configuration tree, `otpgw start` as a child process, and a
+ * webhook receiver that checks signatures. A few hundred OTPs go in over HTTP; half way through, id-telkomsel
+ * goes down and its traffic reroutes. Once every accepted message has its final state, the summary shows per
+ * carrier submits, receipts and their latency, final states, reroutes, webhooks and end-to-end latency.
+ * Everything started is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway
+ * kept its promises (one final state per message, one signed webhook each).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CarrierSimulator, type SimulatorOptions } from "../sim/carrier-simulator.js";
-import { loadConfig } from "../../src/config/load-config.js";
-import { Gateway } from "../../src/gateway.js";
-import { createLogger } from "../../src/observability/logger.js";
-import type { CarrierReceipt } from "../../src/south/carrier-pool.js";
-import { buildSubmits } from "../../src/south/submit-builder.js";
+import { CarrierSimulator } from "../sim/carrier-simulator.js";
 import { ProgressBar } from "../lib/progress.js";
-import { quantile, renderTable } from "../lib/table.js";
+import { ApiClient } from "./api-client.js";
+import { USAGE, parseArgs, type DemoArgs } from "./args.js";
+import { Cleanup } from "./cleanup.js";
+import { fetchViews, waitForFinals } from "./collect.js";
+import { writeConfigTree } from "./config-tree.js";
+import { DaemonProcess } from "./daemon-process.js";
+import { sendAll } from "./load-sender.js";
+import { openRedisTarget } from "./redis-target.js";
+import {
+  DEMO_ACCOUNT,
+  DEMO_CARRIERS,
+  DEMO_TIMING,
+  OUTAGE_CARRIER,
+  OUTAGE_MODE,
+  SMPP_PASSWORD,
+  SMPP_SYSTEM_ID,
+} from "./scenario.js";
+import { failedChecks, summarize, type SimCounts } from "./summary.js";
+import { renderSummary } from "./summary-render.js";
+import { buildTrafficMix, describeMix } from "./traffic-mix.js";
+import { WebhookReceiver } from "./webhook-receiver.js";
 
-interface DemoCarrier {
-  id: string;
-  sim: SimulatorOptions;
-  yaml: (port: number) => string;
+/** Set by Ctrl-C / SIGTERM: loops stop at their next check. */
+let interrupted: string | undefined;
+/** Printed at the end whatever happens, once the daemon has been started. */
+let daemonLog: string | undefined;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
-const PASSWORD = "demo-pw";
-const carriers: DemoCarrier[] = [
-  {
-    id: "id-telkomsel",
-    sim: { submitRespLatencyMs: { min: 5, max: 20 }, receiptLatencyMs: { p50: 300, p95: 900 } },
-    yaml: (port) => carrierYaml("id-telkomsel", port, ["ID"], 2, 60),
-  },
-  {
-    id: "id-indosat",
-    sim: {
-      submitRespLatencyMs: { min: 10, max: 40 },
-      receiptLatencyMs: { p50: 600, p95: 2000 },
-      throttlePerSecond: 40,
-      outcomeMix: { DELIVRD: 8, UNDELIV: 2, EXPIRED: 0, none: 0 },
-    },
-    yaml: (port) => carrierYaml("id-indosat", port, ["ID"], 1, 80),
-  },
-  {
-    id: "kr-skt",
-    sim: {
-      submitRespLatencyMs: { min: 5, max: 15 },
-      receiptLatencyMs: { p50: 200, p95: 500 },
-      messageIdFormat: "decimal",
-    },
-    yaml: (port) => carrierYaml("kr-skt", port, ["KR"], 1, 50, "decimal"),
-  },
-];
-
-function carrierYaml(
-  id: string,
-  port: number,
-  countries: string[],
-  binds: number,
-  tps: number,
-  ids = "hex",
-): string {
-  const envName = `CARRIER_${id.toUpperCase().replace(/-/g, "_")}_PASSWORD`;
-  return [
-    `id: ${id}`,
-    `host: 127.0.0.1`,
-    `port: ${port}`,
-    `system_id: otpgw`,
-    `password: \${${envName}}`,
-    `binds: ${binds}`,
-    `window: 10`,
-    `throughput_per_second: ${tps}`,
-    `enquire_link_interval_ms: 5000`,
-    `reconnect: { min_delay_ms: 200, max_delay_ms: 2000 }`,
-    `message_id_format: { submit: ${ids}, receipt: ${ids} }`,
-    `countries: [${countries.join(", ")}]`,
-    "",
-  ].join("\n");
+function field(name: string, value: string): void {
+  console.log(`  ${name.padEnd(9)} ${value}`);
 }
 
-function parseArgs(argv: string[]): { messages: number } {
-  const i = argv.indexOf("--messages");
-  const messages = i >= 0 ? Number(argv[i + 1]) : 300;
-  if (!Number.isInteger(messages) || messages < 1 || messages > 100_000) {
-    throw new Error("--messages must be a whole number from 1 to 100000");
-  }
-  return { messages };
-}
-
-const OTP_TEXTS = [
-  (code: string) => `Your OTPGW code is ${code}. It expires in 5 minutes.`,
-  (code: string) => `Kode verifikasi Anda: ${code}. Jangan berikan kode ini kepada siapa pun.`,
-  (code: string) =>
-    `Your one-time code is ${code}. Never share it: our staff will never ask for it. If you did not request it, ` +
-    `someone may be trying to sign in to your account; change your password and contact support at once.`,
-];
-const KR_TEXT = (code: string) => `[OTPGW] 인증번호 ${code} 를 입력해 주세요.`;
-
-async function main(): Promise<void> {
-  const { messages } = parseArgs(process.argv.slice(2));
-  const logger = createLogger({ level: process.env.OTPGW_LOG_LEVEL ?? "error", destination: process.stderr });
-  const sims = new Map<string, CarrierSimulator>();
+/** Runs the demo; resolves with the failed checks (empty: success). Everything it starts goes in `cleanup`. */
+async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
+  const t0 = Date.now();
+  const runId = `demo-${randomBytes(4).toString("hex")}`;
   const dir = await mkdtemp(join(tmpdir(), "otpgw-demo-"));
-  let gateway: Gateway | undefined;
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    const carriersDir = join(dir, "carriers");
-    await mkdir(carriersDir);
-    for (const c of carriers) {
-      const sim = new CarrierSimulator({
-        credentials: [{ systemId: "otpgw", password: PASSWORD }],
-        ...c.sim,
-      });
-      const { port } = await sim.start();
-      sims.set(c.id, sim);
-      await writeFile(join(carriersDir, `${c.id}.yaml`), c.yaml(port));
-      env[`CARRIER_${c.id.toUpperCase().replace(/-/g, "_")}_PASSWORD`] = PASSWORD;
-    }
-    await writeFile(join(dir, "otpgw.yaml"), `metrics: { host: 127.0.0.1, port: 0 }\nlog_level: warn\n`);
-    const config = await loadConfig({ configFile: join(dir, "otpgw.yaml"), carriersDir, env, cwd: dir });
-    console.log(`Loaded and validated ${config.carriers.length} carrier files from ${carriersDir}`);
+  const configDir = join(dir, "config");
+  // The log stays after the run (its path is printed); the configuration and data go.
+  cleanup.add("temporary configuration", () => rm(configDir, { recursive: true, force: true }));
+  console.log(
+    `otpgw demo: ${args.messages} OTPs over HTTP → otpgw → three simulated SMPP carriers → receipts → webhooks`,
+  );
 
-    gateway = new Gateway({ config, logger });
-    await gateway.start();
-    const started = Date.now();
-    while (gateway.carrierStatus().some((c) => c.bound === 0) && Date.now() - started < 10_000) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    console.log(
-      `Binds up: ${gateway
-        .carrierStatus()
-        .map((c) => `${c.id}×${c.bound}`)
-        .join(", ")}`,
-    );
+  const redis = await openRedisTarget(process.env.REDIS_URL || undefined);
+  cleanup.add("redis", () => redis.close());
+  field("redis", redis.description);
 
-    const stats = new Map(
-      carriers.map((c) => [c.id, { submitted: 0, accepted: 0, rejected: 0, unknown: 0 }]),
-    );
-    const submittedAt = new Map<string, number>();
-    const receipts = new Map<string, { stat: string; latencyMs: number }[]>(carriers.map((c) => [c.id, []]));
-    for (const pool of gateway.carriers.values()) {
-      pool.on("receipt", ({ carrierId, receipt }: CarrierReceipt) => {
-        const at = submittedAt.get(`${carrierId}:${receipt.messageId}`);
-        receipts
-          .get(carrierId)
-          ?.push({ stat: receipt.stat, latencyMs: at === undefined ? Number.NaN : Date.now() - at });
-      });
-    }
-
-    const bar = new ProgressBar("Sending OTPs", messages);
-    const inFlight: Promise<void>[] = [];
-    let killed = false;
-    for (let i = 0; i < messages; i++) {
-      const korean = i % 5 === 4;
-      const carrierId = korean ? "kr-skt" : i % 2 === 0 ? "id-telkomsel" : "id-indosat";
-      const pool = gateway.carriers.get(carrierId)!;
-      const carrierConfig = config.carriers.find((c) => c.id === carrierId)!;
-      const code = String(100000 + ((i * 7919) % 900000));
-      const text = korean ? KR_TEXT(code) : OTP_TEXTS[i % 7 === 3 ? 2 : i % 2]!(code);
-      const destination = korean
-        ? `+8210${String(5000000 + i).padStart(8, "0")}`
-        : `+62811${String(i).padStart(7, "0")}`;
-      const { parts } = buildSubmits(carrierConfig, { source: "OTPGW", destination, text, reference: i });
-      const s = stats.get(carrierId)!;
-      s.submitted++;
-      inFlight.push(
-        Promise.allSettled(parts.map((p) => pool.submit(p))).then((results) => {
-          for (const r of results) {
-            if (r.status === "rejected") s.unknown++;
-            else if (r.value.kind === "accepted") {
-              s.accepted++;
-              submittedAt.set(`${carrierId}:${r.value.carrierMessageId}`, Date.now());
-            } else s.rejected++;
-          }
-          bar.tick();
-        }),
-      );
-      if (!killed && i >= messages / 2) {
-        killed = true;
-        await killAndRestart(sims, "id-telkomsel");
-      }
-      // Pace the offered load a little above what the carriers allow, so throttling and queueing show.
-      if (i % 20 === 19) await new Promise((r) => setTimeout(r, 100));
-    }
-    await Promise.all(inFlight);
-    bar.done();
-    process.stdout.write("Waiting for receipts");
-    const deadline = Date.now() + 8000;
-    const expected = () => [...stats.values()].reduce((n, s) => n + s.accepted, 0);
-    const got = () => [...receipts.values()].reduce((n, r) => n + r.length, 0);
-    while (got() < expected() && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      process.stdout.write(".");
-    }
-    console.log(` ${got()} of ${expected()} part receipts\n`);
-
-    const rows = carriers.map((c) => {
-      const s = stats.get(c.id)!;
-      const status = gateway!.carriers.get(c.id)!.status();
-      const r = receipts.get(c.id)!;
-      const latencies = r.map((x) => x.latencyMs).filter((x) => !Number.isNaN(x));
-      const byStat = (stat: string) => r.filter((x) => x.stat === stat).length;
-      return [
-        c.id,
-        s.submitted,
-        s.accepted,
-        s.rejected,
-        s.unknown,
-        status.binds.reduce((n, b) => n + b.throttled, 0),
-        status.binds.reduce((n, b) => n + b.reconnects, 0),
-        byStat("DELIVRD"),
-        byStat("UNDELIV") + byStat("EXPIRED") + byStat("REJECTD"),
-        Math.round(quantile(latencies, 0.5)),
-        Math.round(quantile(latencies, 0.95)),
-      ];
+  const sims = new Map<string, CarrierSimulator>();
+  const carriers: { carrier: (typeof DEMO_CARRIERS)[number]; port: number }[] = [];
+  for (const carrier of DEMO_CARRIERS) {
+    const sim = new CarrierSimulator({
+      ...carrier.sim,
+      credentials: [{ systemId: SMPP_SYSTEM_ID, password: SMPP_PASSWORD }],
     });
-    console.log(
-      renderTable(
-        [
-          "carrier",
-          "messages",
-          "parts ok",
-          "rejected",
-          "unknown",
-          "throttled",
-          "reconnects",
-          "DELIVRD",
-          "failed",
-          "dlr p50 ms",
-          "dlr p95 ms",
-        ],
-        rows,
-      ),
-    );
-    console.log(
-      "\n'unknown'  = parts in flight when id-telkomsel was killed: reported as outcome-unknown, never resent blindly." +
-        "\n'throttled' = ESME_RTHROTTLED answers: the bind halved its rate and requeued the part (nothing lost)." +
-        "\nMissing receipts = parts the killed carrier accepted but never reported: otpgw sees no DLR in time." +
-        "\nThe next issue (Foundation II) turns these outcomes into reroutes, webhooks and final states.",
-    );
-  } finally {
-    await gateway?.close();
-    for (const sim of sims.values()) await sim.stop();
-    await rm(dir, { recursive: true, force: true });
+    cleanup.add(`simulator ${carrier.id}`, () => sim.stop());
+    const { port } = await sim.start();
+    sims.set(carrier.id, sim);
+    carriers.push({ carrier, port });
+    field("carrier", `${carrier.id.padEnd(12)} 127.0.0.1:${port}  ${carrier.description}`);
   }
+
+  const tree = await writeConfigTree({
+    dir: configDir,
+    carriers,
+    redisUrl: redis.url,
+    redisKeyPrefix: redis.keyPrefix,
+  });
+  field(
+    "routes",
+    `DLR timeout ${DEMO_TIMING.dlrTimeoutSeconds} s, OTP validity ${DEMO_TIMING.validitySeconds} s ` +
+      "(short, so reroutes and expiries happen during the demo)",
+  );
+
+  const receiver = new WebhookReceiver({ secret: tree.webhookSecret });
+  cleanup.add("webhook receiver", () => receiver.close());
+  const callbackUrl = await receiver.listen();
+  field("webhooks", `${callbackUrl} (signatures verified, deduplicated on X-Otpgw-Event-Id)`);
+
+  const daemonStarted = Date.now();
+  const daemon = new DaemonProcess({
+    configFile: tree.configFile,
+    env: tree.env,
+    logFile: join(dir, "daemon.log"),
+  });
+  daemonLog = daemon.logFile;
+  cleanup.add("otpgw daemon", () => daemon.stop(10_000));
+  await daemon.ready();
+  const startedIn = Date.now() - daemonStarted;
+  await daemon.waitForBinds(
+    DEMO_CARRIERS.map((c) => c.id),
+    20_000,
+  );
+  field(
+    "otpgw",
+    `pid ${daemon.pid}, HTTP 127.0.0.1:${daemon.httpPort}, metrics 127.0.0.1:${daemon.metricsPort}; ` +
+      `started in ${seconds(startedIn)}, every carrier bound after ${seconds(Date.now() - daemonStarted)}`,
+  );
+  const shouldStop = () => interrupted ?? daemon.exitedUnexpectedly;
+
+  const client = new ApiClient(`http://127.0.0.1:${daemon.httpPort}`, tree.apiKey);
+  const otps = buildTrafficMix(args.messages);
+  field("traffic", `${describeMix(otps)}; ${args.rate}/s, at most ${args.concurrency} in flight`);
+  console.log("");
+  const sendBar = new ProgressBar("Sending OTPs", otps.length);
+  let outage = "";
+  const sendStarted = Date.now();
+  const sent = await sendAll({
+    client,
+    otps,
+    sender: DEMO_ACCOUNT.sender,
+    callbackUrl,
+    runId,
+    concurrency: args.concurrency,
+    ratePerSecond: args.rate,
+    shouldStop,
+    onDone: (done) => sendBar.set(done),
+    onHalfway: () => {
+      sims.get(OUTAGE_CARRIER)!.setOutage(OUTAGE_MODE);
+      const index = Math.floor(otps.length / 2);
+      outage =
+        `${OUTAGE_CARRIER} went down after ${index} of ${otps.length} OTPs (${seconds(Date.now() - sendStarted)} in): ` +
+        "its connections dropped, new ones refused; it stays down";
+      sendBar.set(index, `${OUTAGE_CARRIER} DOWN`);
+    },
+  });
+  sendBar.done();
+  const { retried } = sent;
+  console.log(
+    `  ${sent.accepted.length} accepted, ${sent.refused.length} refused in ${seconds(sent.durationMs)} ` +
+      `(${(sent.accepted.length / (sent.durationMs / 1000)).toFixed(0)}/s; retried: ${retried.saturated} × 503, ${retried.rateLimited} × 429, ${retried.networkErrors} network errors)`,
+  );
+  if (outage) console.log(`  ${outage}`);
+
+  const ids = sent.accepted.map((s) => s.id);
+  const waited = await waitForFinals({ receiver, ids, timeoutMs: DEMO_TIMING.finalWaitMs, shouldStop });
+  const views = await fetchViews(client, ids, args.concurrency);
+  const sim = new Map<string, SimCounts>();
+  for (const [id, s] of sims) {
+    const c = s.counters();
+    sim.set(id, { submitPdus: c.submitsReceived, messages: c.messagesReceived, throttled: c.throttled });
+  }
+  const summary = summarize({
+    carriers: DEMO_CARRIERS.map((c) => c.id),
+    sim,
+    accepted: sent.accepted,
+    refused: sent.refused,
+    views,
+    finals: receiver.finals,
+    webhooks: receiver.stats,
+  });
+  console.log(`\n${renderSummary(summary)}\n`);
+  console.log(
+    `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +
+      `waiting for final states ${seconds(waited.waitedMs)}, total ${seconds(Date.now() - t0)}`,
+  );
+  return failedChecks(summary);
 }
 
-async function killAndRestart(sims: Map<string, CarrierSimulator>, id: string): Promise<void> {
-  const sim = sims.get(id)!;
-  const port = sim.port!;
-  const options = {
-    ...carriers.find((c) => c.id === id)!.sim,
-    credentials: [{ systemId: "otpgw", password: PASSWORD }],
-    port,
+async function main(): Promise<number> {
+  let args: DemoArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const t0 = Date.now();
+  const cleanup = new Cleanup();
+  const finish = async (): Promise<void> => {
+    const failures = await cleanup.run();
+    for (const failure of failures) console.error(`cleanup: ${failure}`);
+    if (daemonLog) console.log(`otpgw's log: ${daemonLog}`);
+    console.log(`Demo finished in ${seconds(Date.now() - t0)} (clean-up included)`);
   };
-  await sim.stop();
-  process.stdout.write(`\n${id} killed; restarting it in 1 s\n`);
-  setTimeout(() => {
-    const again = new CarrierSimulator(options);
-    sims.set(id, again);
-    again.start().catch((error: unknown) => console.error(`restart of ${id} failed: ${String(error)}`));
-  }, 1000);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130);
+    interrupted = `interrupted by ${signal}`;
+    console.error(`\n${signal}: stopping the demo and cleaning up (again to quit at once)`);
+    void finish().finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let failures: string[];
+  try {
+    failures = await run(args, cleanup);
+  } catch (error) {
+    if (interrupted) return new Promise<number>(() => undefined); // the signal handler exits
+    console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+    await finish();
+    return 1;
+  }
+  if (interrupted) return new Promise<number>(() => undefined);
+  await finish();
+  if (failures.length > 0) {
+    console.error(`demo FAILED: ${failures.join("; ")}`);
+    return 1;
+  }
+  return 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );

@@ -2,10 +2,10 @@
  * Validates the text of one `carriers/*.yaml` file: YAML syntax, the password rule, `${VAR}` interpolation
  * and the schema, reporting every problem with its line. Pure: the caller reads the file.
  */
+import { checkInterpolated } from "./check-interpolated.js";
 import { sortByLine, type ConfigProblem } from "./config-problem.js";
 import { carrierFileSchema, toCarrierConfig } from "./carrier-schema.js";
-import { envProblems, interpolateEnv, wholeEnvReference } from "./interpolate-env.js";
-import { checkAgainstSchema } from "./schema-issues.js";
+import { wholeEnvReference } from "./interpolate-env.js";
 import type { CarrierConfig } from "./types.js";
 import { parseYamlSource } from "./yaml-source.js";
 
@@ -50,20 +50,12 @@ export function parseCarrierFile(text: string, source: string, options: EnvOptio
     skipPaths.push(["password"]);
   }
 
-  const interpolated = interpolateEnv(raw, options.env);
-  problems.push(
-    ...envProblems(interpolated.problems, {
-      source,
-      lineOf: yaml.lineOf,
-      skipPaths,
-      allowMissingEnv: options.allowMissingEnv,
-    }),
-  );
-
-  const checked = checkAgainstSchema(carrierFileSchema, interpolated.data, {
+  const checked = checkInterpolated(carrierFileSchema, raw, {
+    env: options.env,
     source,
     lineOf: yaml.lineOf,
     skipPaths,
+    allowMissingEnv: options.allowMissingEnv,
   });
   problems.push(...checked.problems);
 

@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { CarrierConfig } from "../config/types.js";
 import { ErrorCodes, OtpgwError } from "../errors.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
-import type { CarrierPool, CarrierReceipt } from "../south/carrier-pool.js";
-import { MessageProcessor, type ProcessorOptions } from "./message-processor.js";
-import type { MessageStore } from "./message-store.js";
-import type { RoutePlanner } from "./route-planner.js";
+import type { CarrierReceipt } from "../south/carrier-pool.js";
+import { MessageProcessor, type DeliveryCollaborators, type ProcessorOptions } from "./message-processor.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 
@@ -20,13 +15,7 @@ export interface DeliveryEngineOptions extends ProcessorOptions {
   receiptLookupDelayMs: number;
 }
 
-export interface DeliveryEngineDeps {
-  store: MessageStore;
-  planner: RoutePlanner;
-  pools: ReadonlyMap<string, CarrierPool>;
-  carriers: ReadonlyMap<string, CarrierConfig>;
-  logger: Logger;
-  metrics?: Metrics;
+export interface DeliveryEngineDeps extends DeliveryCollaborators {
   clock?: () => number;
   rng?: () => number;
   options: DeliveryEngineOptions;

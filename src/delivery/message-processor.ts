@@ -31,13 +31,17 @@ export interface ProcessorOptions {
   defaultDlrTimeoutMs: number;
 }
 
-export interface ProcessorDeps {
+/** What delivery works with: the store, routing, and the carriers' pools and configs. */
+export interface DeliveryCollaborators {
   store: MessageStore;
   planner: RoutePlanner;
   pools: ReadonlyMap<string, CarrierPool>;
   carriers: ReadonlyMap<string, CarrierConfig>;
   logger: Logger;
   metrics?: Metrics;
+}
+
+export interface ProcessorDeps extends DeliveryCollaborators {
   clock: () => number;
   rng: () => number;
   options: ProcessorOptions;

@@ -2,9 +2,9 @@
  * Validates the text of `accounts.yaml`: YAML syntax, the webhook-secret rule, `${VAR}` interpolation and the
  * schema, reporting every problem as `file:line: path: reason`. Pure: the caller reads the file.
  */
+import { checkInterpolated } from "../../config/check-interpolated.js";
 import { formatPath, sortByLine, type ConfigProblem } from "../../config/config-problem.js";
-import { envProblems, interpolateEnv, wholeEnvReference } from "../../config/interpolate-env.js";
-import { checkAgainstSchema } from "../../config/schema-issues.js";
+import { wholeEnvReference } from "../../config/interpolate-env.js";
 import { parseYamlSource } from "../../config/yaml-source.js";
 import type { AccountsConfig } from "./account-types.js";
 import {
@@ -52,22 +52,15 @@ export function parseAccountsFile(
     skipPaths.push(path);
   });
 
-  const interpolated = interpolateEnv(raw, env);
-  problems.push(
-    ...envProblems(interpolated.problems, {
-      source,
-      lineOf: yaml.lineOf,
-      skipPaths,
-      allowMissingEnv: options.allowMissingEnv,
-    }),
-  );
-
-  const checked = checkAgainstSchema(accountsFileSchema, interpolated.data, {
+  const checked = checkInterpolated(accountsFileSchema, raw, {
+    env,
     source,
     lineOf: yaml.lineOf,
     skipPaths,
+    allowMissingEnv: options.allowMissingEnv,
   });
   problems.push(...checked.problems);
+  const interpolated = { data: checked.data };
   problems.push(...secretLengthProblems(interpolated.data, { source, lineOf: yaml.lineOf, skipPaths }));
   for (const { path, reason } of crossCheckAccounts(interpolated.data)) {
     problems.push({ source, line: yaml.lineOf(path), path: formatPath(path), reason });

@@ -1,0 +1,103 @@
+/**
+ * The configuration tree `otpgw start` runs on in the demo: carriers/*.yaml pointing at the simulators,
+ * routes.yaml, accounts.yaml with the digest of a fresh API key, and otpgw.yaml (HTTP and metrics on free
+ * ports of 127.0.0.1, a key prefix of the run's own). Secrets (carrier passwords, the webhook secret, a Redis
+ * URL that may hold a password) go into the daemon's environment, never into the files.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  DEMO_ACCOUNT,
+  DEMO_TIMING,
+  SMPP_PASSWORD,
+  SMPP_SYSTEM_ID,
+  passwordVariable,
+  routesYaml,
+  type DemoCarrier,
+} from "./scenario.js";
+
+export interface ConfigTree {
+  dir: string;
+  /** The otpgw.yaml to pass to `otpgw start --config`. */
+  configFile: string;
+  /** Variables the daemon needs (passwords, webhook secret, REDIS_URL). */
+  env: Record<string, string>;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+export interface ConfigTreeOptions {
+  dir: string;
+  carriers: { carrier: DemoCarrier; port: number }[];
+  redisUrl: string;
+  redisKeyPrefix: string;
+}
+
+export async function writeConfigTree(options: ConfigTreeOptions): Promise<ConfigTree> {
+  const { dir } = options;
+  await mkdir(join(dir, "carriers"), { recursive: true });
+  const apiKey = randomBytes(24).toString("hex");
+  const webhookSecret = randomBytes(24).toString("hex");
+  const env: Record<string, string> = {
+    REDIS_URL: options.redisUrl,
+    [DEMO_ACCOUNT.webhookSecretVariable]: webhookSecret,
+  };
+  for (const { carrier, port } of options.carriers) {
+    env[passwordVariable(carrier.id)] = SMPP_PASSWORD;
+    await writeFile(join(dir, "carriers", `${carrier.id}.yaml`), carrierYaml(carrier, port));
+  }
+  await writeFile(join(dir, "routes.yaml"), routesYaml());
+  const digest = createHash("sha256").update(apiKey).digest("hex");
+  await writeFile(
+    join(dir, "accounts.yaml"),
+    [
+      "accounts:",
+      `  - id: ${DEMO_ACCOUNT.id}`,
+      `    api_keys: ["sha256:${digest}"]`,
+      `    webhook_secret: \${${DEMO_ACCOUNT.webhookSecretVariable}}`,
+      `    senders: [${DEMO_ACCOUNT.sender}]`,
+      `    rate_per_second: ${DEMO_ACCOUNT.ratePerSecond}`,
+      "",
+    ].join("\n"),
+  );
+  const configFile = join(dir, "otpgw.yaml");
+  await writeFile(
+    configFile,
+    [
+      "log_level: info",
+      "carriers_dir: carriers",
+      "routes_file: routes.yaml",
+      "accounts_file: accounts.yaml",
+      `redis_key_prefix: "${options.redisKeyPrefix}"`,
+      "http: { host: 127.0.0.1, port: 0 }",
+      "metrics: { host: 127.0.0.1, port: 0 }",
+      "shutdown_timeout_ms: 3000",
+      // Short polls so DLR timeouts fire on time; the demo's validity is seconds, not minutes.
+      `delivery: { timer_poll_ms: 50, min_remaining_validity_seconds: ${DEMO_TIMING.minRemainingValiditySeconds} }`,
+      "",
+    ].join("\n"),
+  );
+  return { dir, configFile, env, apiKey, webhookSecret };
+}
+
+function carrierYaml(carrier: DemoCarrier, port: number): string {
+  const ids = (format: string | undefined) => (format === "decimal" ? "decimal" : "hex");
+  const submitFormat = ids(carrier.sim.messageIdFormat);
+  const receiptFormat = ids(carrier.sim.receiptIdFormat ?? carrier.sim.messageIdFormat);
+  return [
+    `id: ${carrier.id}`,
+    "host: 127.0.0.1",
+    `port: ${port}`,
+    `system_id: ${SMPP_SYSTEM_ID}`,
+    `password: \${${passwordVariable(carrier.id)}}`,
+    `countries: [${carrier.countries.join(", ")}]`,
+    ...carrier.carrierYaml,
+    "enquire_link_interval_ms: 5000",
+    "response_timeout_ms: 3000",
+    // Quick rebinds: the demo's outage should be noticed and retried within seconds.
+    "reconnect: { min_delay_ms: 250, max_delay_ms: 2000 }",
+    `message_id_format: { submit: ${submitFormat}, receipt: ${receiptFormat} }`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,100 @@
+/**
+ * The OTPs the demo sends: about 2/3 to Indonesian numbers (half in Telkomsel's ranges, half in Indosat's),
+ * 1/3 to Korean numbers with Korean text (UCS-2), and a few long texts that need two SMS parts. The mix is
+ * drawn from a seeded generator so every run sends the same shape of traffic; the codes are random. Texts and
+ * codes stay in memory: nothing here is ever printed.
+ */
+import { randomInt } from "node:crypto";
+
+/** Where a message is meant to go, for the summary (the gateway decides the carrier). */
+export type Destination = "id-telkomsel-range" | "id-indosat-range" | "kr";
+
+export interface DemoOtp {
+  index: number;
+  destination: Destination;
+  to: string;
+  text: string;
+  /** True for the texts that need two SMS parts. */
+  long: boolean;
+  clientRef: string;
+}
+
+/** Every this many messages, one has a long (2-part) text. */
+const LONG_EVERY = 17;
+
+const TELKOMSEL_PREFIXES = ["+62811", "+62812", "+62813"];
+const INDOSAT_PREFIXES = ["+62814", "+62815", "+62816", "+62855", "+62856", "+62857", "+62858"];
+
+const SHORT_ID_TEXTS = [
+  (code: string) => `Your OTPGW code is ${code}. It expires in 15 seconds.`,
+  (code: string) => `Kode verifikasi Anda: ${code}. Jangan berikan kode ini kepada siapa pun.`,
+];
+// 160-306 GSM characters: two parts of 153.
+const LONG_ID_TEXT = (code: string) =>
+  `Kode verifikasi Anda adalah ${code}. Kode ini berlaku selama 15 detik dan hanya untuk satu kali masuk. ` +
+  `Jangan berikan kode ini kepada siapa pun, termasuk petugas kami. Jika Anda tidak meminta kode ini, ` +
+  `abaikan pesan ini dan segera ubah kata sandi Anda.`;
+const SHORT_KR_TEXT = (code: string) =>
+  `[OTPGW] 인증번호 [${code}]를 입력해 주세요. 타인에게 알려주지 마세요.`;
+// 71-134 UCS-2 characters: two parts of 67.
+const LONG_KR_TEXT = (code: string) =>
+  `[OTPGW] 인증번호는 [${code}] 입니다. 이 번호는 15초 동안만 유효하며 한 번만 사용할 수 있습니다. ` +
+  `본인이 요청하지 않았다면 이 메시지를 무시하고 즉시 비밀번호를 변경해 주세요. 직원은 절대 인증번호를 묻지 않습니다.`;
+
+/** mulberry32: a small seeded generator, so the traffic mix is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function digits(rng: () => number, count: number): string {
+  let out = "";
+  for (let i = 0; i < count; i++) out += String(Math.floor(rng() * 10));
+  return out;
+}
+
+function pick<T>(rng: () => number, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)]!;
+}
+
+/** The `count` OTPs of one run, in sending order. */
+export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
+  const rng = seededRandom(seed);
+  const otps: DemoOtp[] = [];
+  for (let index = 0; index < count; index++) {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    const long = index % LONG_EVERY === LONG_EVERY - 1;
+    const roll = rng();
+    let destination: Destination;
+    let to: string;
+    let text: string;
+    if (roll < 1 / 3) {
+      destination = "kr";
+      // Korean mobile numbers: +82 10 and eight digits.
+      to = `+8210${digits(rng, 8)}`;
+      text = long ? LONG_KR_TEXT(code) : SHORT_KR_TEXT(code);
+    } else {
+      destination = roll < 2 / 3 ? "id-telkomsel-range" : "id-indosat-range";
+      const prefix = pick(rng, destination === "id-telkomsel-range" ? TELKOMSEL_PREFIXES : INDOSAT_PREFIXES);
+      to = `${prefix}${digits(rng, 8)}`;
+      text = long ? LONG_ID_TEXT(code) : pick(rng, SHORT_ID_TEXTS)(code);
+    }
+    otps.push({ index, destination, to, text, long, clientRef: `demo-${index}` });
+  }
+  return otps;
+}
+
+/** "98 to Telkomsel's ranges, 91 to Indosat's, 111 to Korea (UCS-2); 17 long (2 parts)". */
+export function describeMix(otps: DemoOtp[]): string {
+  const count = (destination: Destination) => otps.filter((o) => o.destination === destination).length;
+  return (
+    `${count("id-telkomsel-range")} to Telkomsel's number ranges, ${count("id-indosat-range")} to Indosat's, ` +
+    `${count("kr")} to Korea (Korean text, UCS-2); ${otps.filter((o) => o.long).length} long (2 SMS parts)`
+  );
+}

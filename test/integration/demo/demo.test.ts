@@ -1,0 +1,176 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** Longest the demo may run before it is stopped (SIGTERM: it cleans up), then killed. */
+const DEMO_LIMIT_MS = 120_000;
+
+interface DemoRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run demo -- <args>` as a user runs it, without REDIS_URL: the fresh-machine path (its own Redis). */
+function runDemo(args: string[]): Promise<DemoRun> {
+  const env = { ...process.env };
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo/main.ts", ...args], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const stop = setTimeout(() => child.kill("SIGTERM"), DEMO_LIMIT_MS);
+  const kill = setTimeout(() => child.kill("SIGKILL"), DEMO_LIMIT_MS + 20_000);
+  return new Promise((resolve) => {
+    child.once("close", (code) => {
+      clearTimeout(stop);
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The whole numbers of the table row that is `label` followed only by figures ("-" and "%" allowed). */
+function row(output: string, label: string): number[] {
+  const pattern = new RegExp(`^\\s+${label}((?:\\s+(?:\\d+(?:\\.\\d+)?|-|%))+)\\s*$`);
+  const match = output
+    .split("\n")
+    .map((line) => pattern.exec(line))
+    .find((m) => m !== null);
+  if (!match) throw new Error(`no row "${label}" in:\n${output}`);
+  return match[1]!
+    .trim()
+    .split(/\s+/)
+    .filter((token) => /^\d+$/.test(token))
+    .map(Number);
+}
+
+function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+}
+
+function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe("npm run demo", () => {
+  it(
+    "sends 60 OTPs end to end, reroutes around the downed carrier, prints a consistent summary and cleans up",
+    { timeout: DEMO_LIMIT_MS + 30_000 },
+    async () => {
+      const run = await runDemo(["--messages", "60"]);
+      const out = run.stdout;
+      const logFile = /otpgw's log: (\S+)/.exec(out)?.[1] ?? /see (\S+daemon\.log)/.exec(run.stderr)?.[1];
+      try {
+        if (run.stderr.includes("demo failed") && logFile && existsSync(logFile)) {
+          // Show why the daemon failed before the log is deleted below.
+          const tail = readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n");
+          expect.fail(`${run.stderr}\ndaemon log tail:\n${tail}`);
+        }
+        expect(run.stderr).not.toContain("demo failed");
+        expect(run.code, `stdout:\n${out}\nstderr:\n${run.stderr}`).toBe(0);
+
+        // Every section is there, and the traffic went as planned.
+        for (const heading of [
+          "Per carrier",
+          "Final states of the 60 accepted messages",
+          "Reroutes:",
+          "Webhooks",
+          "Checks: all passed",
+          "Timings:",
+        ]) {
+          expect(out).toContain(heading);
+        }
+        expect(out).toContain("60 accepted, 0 refused");
+        expect(out).toMatch(/id-telkomsel went down after 30 of 60 OTPs/);
+
+        // Final states add up to the accepted messages.
+        const [delivered, undeliverable, expired] = ["delivered", "undeliverable", "expired"].map(
+          (state) => row(out, state)[0]!,
+        );
+        expect(row(out, "total")[0]).toBe(60);
+        expect(delivered! + undeliverable! + expired!).toBe(60);
+        expect(delivered).toBeGreaterThan(0);
+
+        // Each carrier took traffic; its attempts are at most the whole messages its simulator received
+        // plus the ones lost in the outage, and every message was attempted at least once.
+        const carriers = ["id-telkomsel", "id-indosat", "kr-skt"].map((id) => {
+          const [submitPdus, throttled, messages, attempts] = row(out, id);
+          return {
+            id,
+            submitPdus: submitPdus!,
+            throttled: throttled!,
+            messages: messages!,
+            attempts: attempts!,
+          };
+        });
+        for (const c of carriers) {
+          expect(c.submitPdus, c.id).toBeGreaterThan(0);
+          expect(c.submitPdus, c.id).toBeGreaterThanOrEqual(c.messages);
+          expect(c.attempts, c.id).toBeGreaterThan(0);
+        }
+        expect(carriers.reduce((n, c) => n + c.attempts, 0)).toBeGreaterThanOrEqual(60);
+
+        // The outage made some messages move to another carrier.
+        const reroutes = Number(/Reroutes: (\d+) messages/.exec(out)?.[1]);
+        expect(reroutes).toBeGreaterThan(0);
+
+        // Webhooks: one per message, no duplicates, no bad signatures, all agreeing with GET.
+        const webhookLine = out.split("\n")[out.split("\n").findIndex((l) => /^\s+received\s/.test(l)) + 2]!;
+        const [received, unique, duplicates, badSignatures, malformed, missing, differ] = [
+          ...webhookLine.matchAll(/\d+/g),
+        ].map((m) => Number(m[0]));
+        expect({ received, unique, duplicates, badSignatures, malformed, missing, differ }).toEqual({
+          received: 60,
+          unique: 60,
+          duplicates: 0,
+          badSignatures: 0,
+          malformed: 0,
+          missing: 0,
+          differ: 0,
+        });
+
+        // No message text or code is ever printed.
+        for (const fragment of ["인증번호", "Kode verifikasi", "Your OTPGW code"]) {
+          expect(out + run.stderr).not.toContain(fragment);
+        }
+
+        // Cleaned up: Redis and the daemon are gone, the configuration deleted, the daemon's log kept.
+        const redisPort = Number(/private redis-server on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+        const redisDir = /\(data in (\S+)\)/.exec(out)?.[1];
+        const daemonPid = Number(/otpgw\s+pid (\d+)/.exec(out)?.[1]);
+        expect(await portIsClosed(redisPort)).toBe(true);
+        expect(redisDir && existsSync(redisDir)).toBe(false);
+        expect(processIsGone(daemonPid)).toBe(true);
+        expect(logFile).toBeDefined();
+        expect(existsSync(`${dirname(logFile!)}/config`)).toBe(false);
+        expect(readFileSync(logFile!, "utf8")).toContain('"msg":"otpgw started"');
+      } finally {
+        if (logFile) await rm(dirname(logFile), { recursive: true, force: true });
+      }
+    },
+  );
+});
