@@ -16,5 +16,6 @@ const failed = report.numFailedTests ?? 0;
 const suitesFailed = report.numFailedTestSuites ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-if (suitesFailed > 0) console.error(`${suitesFailed} test file(s) failed to run`);
+// A file that fails to load (syntax error, failing hook) has no failed test but a failed suite.
+if (suitesFailed > 0 && failed === 0) console.error(`${suitesFailed} test suite(s) failed outside any test`);
 process.exit(failed > 0 || suitesFailed > 0 || passed === 0 ? 1 : 0);

@@ -183,9 +183,27 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
     };
   };
 
+  /** Waits until the daemon reports every carrier bound (its /healthz): before that, submits get 503. */
+  const waitForBinds = async (timeoutMs = 15_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const health = (await (await fetch(`http://127.0.0.1:${ports!.metrics}/healthz`)).json()) as {
+          detail: { carriers: { bound: number }[] };
+        };
+        if (health.detail.carriers.every((c) => c.bound > 0)) return;
+      } catch {
+        // not answering yet
+      }
+      if (Date.now() > deadline) throw new Error(`carriers not bound within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
   return {
     dir,
     prefix,
+    waitForBinds,
     logLines,
     start,
     /** SIGTERM: graceful; resolves with the exit code. */

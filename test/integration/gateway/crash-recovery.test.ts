@@ -51,7 +51,7 @@ describe("crash safety", () => {
       dlrTimeoutSeconds: 8,
     });
     await daemon.start();
-    await waitUntil(() => sims.every((s) => s.counters().bindsAccepted >= 1), 10_000, "binds");
+    await daemon.waitForBinds();
 
     const destinations = Array.from({ length: MESSAGES }, (_, i) => `+62811${String(i).padStart(7, "0")}`);
     const acked = await pool(destinations, 50, async (to) => {

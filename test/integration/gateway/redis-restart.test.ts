@@ -25,7 +25,7 @@ describe("Redis restart", () => {
     const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
     const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: sim.port! }] });
     await daemon.start();
-    await waitUntil(() => sim.counters().bindsAccepted >= 1, 10_000, "bind");
+    await daemon.waitForBinds();
 
     const acked: string[] = [];
     const ackedAt: number[] = [];
