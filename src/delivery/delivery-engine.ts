@@ -182,9 +182,20 @@ export class DeliveryEngine implements DeliveryService {
     }
   }
 
+  /**
+   * Hands a final message to the notifier, then takes it out of the outbox. One hand-over per message at a
+   * time in this process, and none again for a message handed over recently (an outbox sweep may have read it
+   * just before); across a crash the notifier may see a message twice and must dedupe (webhook jobs are keyed
+   * by message id).
+   */
   private async handOver(message: Message): Promise<void> {
+    if (this.handingOver.has(message.id)) return;
+    this.handingOver.add(message.id);
     try {
-      await this.deps.notify(message);
+      if (!this.handedOver.has(message.id)) {
+        await this.deps.notify(message);
+        this.handedOver.set(message.id, this.clock());
+      }
       await this.deps.store.outboxDone(message.id);
     } catch (error) {
       // Stays in the outbox: the next poll tries again.
@@ -192,6 +203,8 @@ export class DeliveryEngine implements DeliveryService {
         { err: error, messageId: message.id },
         "notification hand-over failed; will retry",
       );
+    } finally {
+      this.handingOver.delete(message.id);
     }
   }
 

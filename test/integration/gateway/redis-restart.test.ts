@@ -30,6 +30,7 @@ describe("Redis restart", () => {
     const acked: string[] = [];
     const ackedAt: number[] = [];
     let restartedAt = Number.POSITIVE_INFINITY;
+    let lastError = "";
     const refused = new Map<number, number>();
     let sent = 0;
     const stopAt = Date.now() + 5000;
@@ -48,11 +49,13 @@ describe("Redis restart", () => {
               method: "POST",
               body: { to, from: "ACME", text: "Your code is 654321", callback_url: hooks.url },
             });
+            if (r.status !== 202 && r.status !== 503) lastError = JSON.stringify(r.body);
             if (r.status === 202) {
               acked.push(r.body.id as string);
               ackedAt.push(Date.now());
             } else refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
-          } catch {
+          } catch (error) {
+            lastError = String(error);
             refused.set(0, (refused.get(0) ?? 0) + 1);
           }
           await new Promise((r) => setTimeout(r, 5));
@@ -62,7 +65,8 @@ describe("Redis restart", () => {
     await restart;
     if (process.env.OTPGW_TEST_VERBOSE)
       console.log({ sent, acked: acked.length, refused: Object.fromEntries(refused) });
-    expect(acked.length).toBeGreaterThan(100);
+    const stats = JSON.stringify({ sent, acked: acked.length, refused: [...refused], lastError });
+    expect(acked.length, stats).toBeGreaterThan(100);
     // Traffic ran on both sides of the restart, and while Redis was down the API refused (503: not
     // acknowledged) rather than hanging or crashing.
     expect(ackedAt.filter((t) => t > restartedAt).length).toBeGreaterThan(10);
