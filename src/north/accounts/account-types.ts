@@ -17,6 +17,22 @@ export interface Account {
   maxValiditySeconds?: number;
   /** Most characters (Unicode code points) a text may have; unset: only the 10-part SMS limit applies. */
   maxTextLength?: number;
+  /** SMPP access; unset: the account submits over HTTP only. */
+  smpp?: SmppAccess;
+}
+
+/** How an account binds to otpgw's SMPP server (issue 4). */
+export interface SmppAccess {
+  /** SMPP system_id (1–15 printable ASCII characters), unique across accounts. */
+  systemId: string;
+  /** Salted scrypt hash of the bind password, as written by `otpgw accounts hash-password`. */
+  passwordHash: string;
+  /** Source addresses allowed to bind, as CIDRs (IPv4 or IPv6); a bind from elsewhere gets ESME_RBINDFAIL. */
+  allowedIps: readonly string[];
+  /** Most simultaneous binds (sessions) of this system_id. */
+  maxBinds: number;
+  /** Deliver final receipts back over SMPP (deliver_sm on a receiver/transceiver bind) when a submit asks. */
+  receipts: boolean;
 }
 
 export interface AccountsConfig {
