@@ -27,6 +27,8 @@ export interface DaemonFixtureOptions {
   /** Extra lines for otpgw.yaml. */
   settings?: string;
   rateLimit?: number;
+  /** YAML lines of the account's `smpp:` block (indented under the account), when it binds over SMPP. */
+  smppBlock?: string;
 }
 
 /** The account every fixture has: its API key, webhook secret, sender. */
@@ -100,6 +102,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       "    webhook_secret: ${ACCOUNT_ACME_WEBHOOK_SECRET}",
       `    senders: [${FIXTURE_ACCOUNT.sender}]`,
       `    rate_per_second: ${options.rateLimit ?? 10_000}`,
+      ...(options.smppBlock ? ["    smpp:", ...options.smppBlock.split("\n").map((l) => `      ${l}`)] : []),
       "",
     ].join("\n"),
   );
@@ -120,9 +123,9 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
 
   let child: ChildProcess | undefined;
   const logLines: string[] = [];
-  let ports: { http: number; metrics: number } | undefined;
+  let ports: { http: number; metrics: number; smpp?: number } | undefined;
 
-  const start = async (): Promise<{ http: number; metrics: number }> => {
+  const start = async (): Promise<{ http: number; metrics: number; smpp?: number }> => {
     ports = undefined;
     const proc = spawn(
       process.execPath,
@@ -139,8 +142,19 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
     createInterface({ input: proc.stdout }).on("line", (line) => {
       logLines.push(line);
       try {
-        const entry = JSON.parse(line) as { msg?: string; httpPort?: number; metricsPort?: number };
-        if (entry.msg === "otpgw started") ports = { http: entry.httpPort!, metrics: entry.metricsPort! };
+        const entry = JSON.parse(line) as {
+          msg?: string;
+          httpPort?: number;
+          metricsPort?: number;
+          smppPort?: number;
+        };
+        if (entry.msg === "otpgw started") {
+          ports = {
+            http: entry.httpPort!,
+            metrics: entry.metricsPort!,
+            ...(entry.smppPort ? { smpp: entry.smppPort } : {}),
+          };
+        }
       } catch {
         // not a log line
       }
