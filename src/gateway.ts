@@ -6,6 +6,10 @@ import { MessageStore } from "./delivery/message-store.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
+import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
+import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
+import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
+import { readFile } from "node:fs/promises";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
@@ -34,6 +38,8 @@ export class Gateway {
   readonly redis: Redis;
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
+  private smpp: SmppServer | undefined;
+  smppPort: number | undefined;
   private readonly config: LoadedConfig;
   private readonly logger: Logger;
   private readonly closers: { name: string; close: () => Promise<void> }[] = [];
@@ -105,6 +111,7 @@ export class Gateway {
       },
       notify: async (message) => {
         if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.enqueue(message.id);
+        if (message.receiptVia === "smpp") await this.smpp?.enqueueReceipt(message);
       },
     });
   }
@@ -157,14 +164,7 @@ export class Gateway {
     this.delivery.start();
     this.closers.push({ name: "delivery", close: () => this.delivery.close(daemon.shutdownTimeoutMs) });
 
-    const http = createHttpApi({
-      accounts: this.config.accounts,
-      delivery: this.delivery,
-      redis: this.redis,
-      keyPrefix: daemon.redisKeyPrefix,
-      logger: this.logger,
-      metrics: this.metrics,
-      ready: () => this.ready,
+    const checks: SubmitCheckDeps = {
       parseDestination,
       countParts: (text) => segmentText(text, 0).parts.length,
       validity: (country, e164) => {
@@ -173,6 +173,17 @@ export class Gateway {
           ? { defaultSeconds: route.validitySeconds, maxSeconds: route.maxValiditySeconds }
           : undefined;
       },
+    };
+    if (daemon.smpp.enabled) await this.startSmppServer(checks);
+    const http = createHttpApi({
+      accounts: this.config.accounts,
+      delivery: this.delivery,
+      redis: this.redis,
+      keyPrefix: daemon.redisKeyPrefix,
+      logger: this.logger,
+      metrics: this.metrics,
+      ready: () => this.ready,
+      ...checks,
     });
     this.http = http;
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
@@ -181,9 +192,54 @@ export class Gateway {
     this.closers.push({ name: "http api", close: () => http.close() });
     this.started = true;
     this.logger.info(
-      { carriers: [...this.carriers.keys()], httpPort: this.httpPort, metricsPort: this.metricsPort },
+      {
+        carriers: [...this.carriers.keys()],
+        httpPort: this.httpPort,
+        metricsPort: this.metricsPort,
+        smppPort: this.smppPort,
+      },
       "otpgw started",
     );
+  }
+
+  /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
+  private async startSmppServer(checks: SubmitCheckDeps): Promise<void> {
+    const { daemon, accounts } = this.config;
+    const tls = daemon.smpp.tls
+      ? {
+          host: daemon.smpp.host,
+          port: daemon.smpp.tls.port,
+          key: await readFile(daemon.smpp.tls.keyFile),
+          cert: await readFile(daemon.smpp.tls.certFile),
+        }
+      : undefined;
+    const authenticator = createSmppAuthenticator(accounts);
+    const server = createSmppServer({
+      options: {
+        host: daemon.smpp.host,
+        port: daemon.smpp.port,
+        sessionInitMs: daemon.smpp.sessionInitMs,
+        inactivityMs: daemon.smpp.inactivityMs,
+        windowSize: daemon.smpp.windowSize,
+        ...(tls ? { tls } : {}),
+      },
+      authenticate: (systemId, password, ip) => authenticator.authenticate(systemId, password, ip),
+      accountById: (id) => accounts.accounts.find((a) => a.id === id),
+      delivery: this.delivery,
+      redis: this.redis,
+      keyPrefix: daemon.redisKeyPrefix,
+      retentionMs: daemon.retention.messageMs,
+      logger: this.logger,
+      metrics: this.metrics,
+      ...checks,
+    });
+    const { port } = await server.listen();
+    this.smpp = server;
+    this.smppPort = port;
+    this.closers.push({
+      name: "smpp server",
+      close: () => server.close(Date.now() + daemon.shutdownTimeoutMs),
+    });
   }
 
   carrierStatus(): CarrierStatus[] {

@@ -118,6 +118,7 @@ async function writeConfigTree(
       `redis_key_prefix: "bench${randomBytes(3).toString("hex")}:"`,
       `http: { host: 127.0.0.1, port: ${ports.http} }`,
       `metrics: { host: 127.0.0.1, port: ${ports.metrics} }`,
+      "smpp: { enabled: false }",
       "shutdown_timeout_ms: 5000",
       "",
     ].join("\n"),

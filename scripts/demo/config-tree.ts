@@ -72,6 +72,8 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
       `redis_key_prefix: "${options.redisKeyPrefix}"`,
       "http: { host: 127.0.0.1, port: 0 }",
       "metrics: { host: 127.0.0.1, port: 0 }",
+      // The demo's aggregators use HTTP; a free port keeps the SMPP listener off 2775 (maybe in use).
+      "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",
       // Short polls so DLR timeouts fire on time; the demo's validity is seconds, not minutes.
       `delivery: { timer_poll_ms: 50, min_remaining_validity_seconds: ${DEMO_TIMING.minRemainingValiditySeconds} }`,

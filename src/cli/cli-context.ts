@@ -6,10 +6,20 @@ export interface TextSink {
   write(text: string): unknown;
 }
 
+/** Where a command reads input (process.stdin, or a stream in tests). */
+export interface TextSource extends NodeJS.ReadableStream {
+  /** True when attached to a terminal: commands then prompt, without echo for secrets. */
+  isTTY?: boolean;
+  /** Terminals only: switches line editing and echo off (true) or back on (false). */
+  setRawMode?(mode: boolean): unknown;
+}
+
 /** What commands may use: everything that touches the process comes in here, from main.ts. */
 export interface CliContext {
   stdout: TextSink;
   stderr: TextSink;
+  /** Standard input; unset where there is none (commands that need it then refuse to run). */
+  stdin?: TextSource;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** otpgw's version (package.json). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ExitCodes, type CliContext } from "./cli-context.js";
+import { registerAccountsCommands } from "./commands/accounts.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerStartCommand } from "./commands/start.js";
 
@@ -7,6 +8,7 @@ import { registerStartCommand } from "./commands/start.js";
 const commandRegistrations: readonly ((program: Command, context: CliContext) => void)[] = [
   registerStartCommand,
   registerConfigCommands,
+  registerAccountsCommands,
 ];
 
 const helpFooter = `

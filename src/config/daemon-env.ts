@@ -21,6 +21,8 @@ export const daemonEnvOverrides: readonly DaemonEnvOverride[] = [
   { variable: "OTPGW_REDIS_KEY_PREFIX", path: ["redis_key_prefix"], type: "string" },
   { variable: "OTPGW_HTTP_HOST", path: ["http", "host"], type: "string" },
   { variable: "OTPGW_HTTP_PORT", path: ["http", "port"], type: "integer" },
+  { variable: "OTPGW_SMPP_HOST", path: ["smpp", "host"], type: "string" },
+  { variable: "OTPGW_SMPP_PORT", path: ["smpp", "port"], type: "integer" },
   { variable: "OTPGW_METRICS_HOST", path: ["metrics", "host"], type: "string" },
   { variable: "OTPGW_METRICS_PORT", path: ["metrics", "port"], type: "integer" },
   { variable: "OTPGW_SHUTDOWN_TIMEOUT_MS", path: ["shutdown_timeout_ms"], type: "integer" },

@@ -54,6 +54,23 @@ export const daemonFileSchema = z
       .regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" })
       .optional(),
     http: listener(d.http),
+    smpp: z
+      .strictObject({
+        enabled: z.boolean().default(d.smpp.enabled),
+        host: z.string().min(1).default(d.smpp.host),
+        port: z.number().int().min(limits.listenPortMin).max(limits.portMax).default(d.smpp.port),
+        tls: z
+          .strictObject({
+            port: z.number().int().min(limits.listenPortMin).max(limits.portMax),
+            key_file: z.string().min(1),
+            cert_file: z.string().min(1),
+          })
+          .optional(),
+        session_init_ms: ms(100).default(d.smpp.sessionInitMs),
+        inactivity_ms: ms(1000).default(d.smpp.inactivityMs),
+        window: z.number().int().min(1).max(limits.windowSizeMax).default(d.smpp.windowSize),
+      })
+      .prefault({}),
     metrics: listener(d.metrics),
     shutdown_timeout_ms: z.number().int().min(1).max(limits.timerMaxMs).default(d.shutdownTimeoutMs),
   })

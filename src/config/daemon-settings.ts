@@ -109,6 +109,21 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     },
     ...(settings.redis_url !== undefined && { redisUrl: settings.redis_url }),
     http: { host: settings.http.host, port: settings.http.port },
+    smpp: {
+      enabled: settings.smpp.enabled,
+      host: settings.smpp.host,
+      port: settings.smpp.port,
+      ...(settings.smpp.tls && {
+        tls: {
+          port: settings.smpp.tls.port,
+          keyFile: resolve(input.file?.dir ?? input.cwd, settings.smpp.tls.key_file),
+          certFile: resolve(input.file?.dir ?? input.cwd, settings.smpp.tls.cert_file),
+        },
+      }),
+      sessionInitMs: settings.smpp.session_init_ms,
+      inactivityMs: settings.smpp.inactivity_ms,
+      windowSize: settings.smpp.window,
+    },
     metrics: { host: settings.metrics.host, port: settings.metrics.port },
     shutdownTimeoutMs: settings.shutdown_timeout_ms,
   };

@@ -76,6 +76,18 @@ export const defaults = {
       timerLeaseMs: 15_000,
     },
     http: { host: "0.0.0.0", port: 8080 },
+    smpp: {
+      enabled: true,
+      host: "0.0.0.0",
+      // 2775 is SMPP's registered port: what aggregators expect.
+      port: 2775,
+      // SMPP's session_init_timer is usually 10–30 s; a connection that does not bind by then is not an ESME.
+      sessionInitMs: 10_000,
+      // Well-behaved ESMEs send enquire_link every 30–60 s; two minutes of silence is a dead session.
+      inactivityMs: 120_000,
+      // SMPP 3.4 suggests at most 10 outstanding requests; ESMEs size their receive side for it.
+      windowSize: 10,
+    },
     // 9464 is the port commonly used by Prometheus exporters of application metrics.
     metrics: { host: "0.0.0.0", port: 9464 },
     // Below Kubernetes' default 30 s termination grace period, so we finish before SIGKILL.

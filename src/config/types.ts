@@ -91,6 +91,20 @@ export interface DaemonConfig {
     timerLeaseMs: number;
   };
   http: { host: string; port: number };
+  /** The SMPP server aggregators bind to (src/north/smpp). */
+  smpp: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** A TLS listener beside the plain one (key and certificate files, PEM). */
+    tls?: { port: number; keyFile: string; certFile: string };
+    /** Close a connection that has not bound within this time. */
+    sessionInitMs: number;
+    /** Close a session with no PDU for this long. */
+    inactivityMs: number;
+    /** Most deliver_sm (receipts) outstanding per session. */
+    windowSize: number;
+  };
   metrics: { host: string; port: number };
   /** How long shutdown may take before remaining work is abandoned. */
   shutdownTimeoutMs: number;

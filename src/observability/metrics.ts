@@ -22,6 +22,11 @@ export interface Metrics {
   attempts: Counter<"carrier">;
   httpRequests: Counter<"route" | "status" | "code">;
   webhookDeliveries: Counter<"outcome">;
+  smppBinds: Counter<"outcome">;
+  smppSessions: Gauge;
+  smppPdusRefused: Counter<"reason">;
+  smppSubmits: Counter<"outcome">;
+  smppReceipts: Counter<"outcome">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -123,6 +128,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     webhookDeliveries: new Counter({
       name: "otpgw_webhook_deliveries_total",
       help: "Webhook POSTs by outcome: acknowledged, not_acknowledged (retried), gave_up, skipped",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    smppBinds: new Counter({
+      name: "otpgw_smpp_binds_total",
+      help: "Binds to otpgw's SMPP server by outcome: ok, invalid_password, unknown_system_id, ip_not_allowed, max_binds, ip_cooldown, malformed, error",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    smppSessions: new Gauge({
+      name: "otpgw_smpp_sessions",
+      help: "Open sessions (TCP connections) on otpgw's SMPP server, bound or not",
+      registers,
+    }),
+    smppPdusRefused: new Counter({
+      name: "otpgw_smpp_pdus_refused_total",
+      help: "PDUs otpgw's SMPP server answered with an error status (binds excluded), by reason",
+      labelNames: ["reason"],
+      registers,
+    }),
+    smppSubmits: new Counter({
+      name: "otpgw_smpp_submits_total",
+      help: "submit_sm answered OK by outcome: accepted (a whole message), part_stored (a part awaiting its set), set_dropped (incomplete set timed out)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    smppReceipts: new Counter({
+      name: "otpgw_smpp_receipts_total",
+      help: "Receipts sent back over SMPP by outcome: queued, acknowledged, retry, dropped, expired, skipped",
       labelNames: ["outcome"],
       registers,
     }),

@@ -115,6 +115,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       `redis_key_prefix: "${prefix}"`,
       "http: { host: 127.0.0.1, port: 0 }",
       "metrics: { host: 127.0.0.1, port: 0 }",
+      "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",
       "delivery: { timer_poll_ms: 20, timer_lease_ms: 3000, min_remaining_validity_seconds: 1 }",
       options.settings ?? "",

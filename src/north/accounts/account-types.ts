@@ -1,12 +1,18 @@
-/** The accounts that may submit over the HTTP API, as read from `accounts.yaml` (docs/http-api.md). */
+/** The accounts that may submit over the HTTP API or SMPP, as read from `accounts.yaml` (docs/http-api.md). */
 
 export interface Account {
   /** Stable id: lower-case letters, digits and `-`. Names the account in logs, metrics and Redis keys. */
   id: string;
-  /** SHA-256 digests of the account's API keys, as 64 lower-case hex digits (the key itself is never stored). */
+  /**
+   * SHA-256 digests of the account's API keys, as 64 lower-case hex digits (the key itself is never stored).
+   * Empty for an SMPP-only account, which cannot use the HTTP API.
+   */
   apiKeyDigests: readonly string[];
-  /** Signs the account's webhooks (HMAC-SHA256); comes from the environment only. */
-  webhookSecret: string;
+  /**
+   * Signs the account's webhooks (HMAC-SHA256); comes from the environment only. Unset: the account gets no
+   * webhooks, and a submit with a `callback_url` is refused.
+   */
+  webhookSecret?: string;
   /** Allowed sender ids: exact strings, or patterns where `*` matches any run of characters. */
   senders: readonly string[];
   /** Submits per second across the account (shared by every otpgw instance through Redis). */
@@ -23,15 +29,24 @@ export interface Account {
 
 /** How an account binds to otpgw's SMPP server (issue 4). */
 export interface SmppAccess {
-  /** SMPP system_id (1–15 printable ASCII characters), unique across accounts. */
+  /**
+   * SMPP system_id (1–15 printable ASCII characters), matched exactly; unique across accounts, ignoring case
+   * (two ids differing only in case would confuse people, not ESMEs).
+   */
   systemId: string;
-  /** Salted scrypt hash of the bind password, as written by `otpgw accounts hash-password`. */
+  /** Salted scrypt hash of the bind password, as `otpgw accounts hash-password` writes it. */
   passwordHash: string;
-  /** Source addresses allowed to bind, as CIDRs (IPv4 or IPv6); a bind from elsewhere gets ESME_RBINDFAIL. */
+  /**
+   * Source addresses allowed to bind, as single addresses or CIDRs (IPv4 or IPv6), at least one; required, no
+   * default (`0.0.0.0/0` and `::/0` allow any, only when written). A bind from elsewhere gets ESME_RBINDFAIL.
+   */
   allowedIps: readonly string[];
-  /** Most simultaneous binds (sessions) of this system_id. */
+  /** Most simultaneous binds (sessions) of this system_id, 1–64. Default 4. */
   maxBinds: number;
-  /** Deliver final receipts back over SMPP (deliver_sm on a receiver/transceiver bind) when a submit asks. */
+  /**
+   * Deliver final receipts back over SMPP (deliver_sm on a receiver/transceiver bind) when a submit asks.
+   * Default true.
+   */
   receipts: boolean;
 }
 

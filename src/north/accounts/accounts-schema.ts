@@ -3,7 +3,9 @@
  * are errors, so a typo such as `rate_per_secnd` is never silently ignored.
  */
 import * as z from "zod";
-import type { Account, AccountsConfig } from "./account-types.js";
+import type { Account, AccountsConfig, SmppAccess } from "./account-types.js";
+import { ipRangeProblem } from "./ip-allow-list.js";
+import { parsePasswordHash } from "./password-hash.js";
 
 export const accountLimits = {
   /** Account ids appear in logs, metric labels and Redis keys. */
@@ -21,6 +23,12 @@ export const accountLimits = {
   validitySecondsMax: 7 * 24 * 3600,
   /** Ten concatenated GSM 03.38 parts of 153 characters: more can never be sent anyway. */
   textLengthMax: 1530,
+  /** SMPP 3.4: system_id is a C-Octet String of at most 16 octets, the NUL included. */
+  systemIdMaxLength: 15,
+  /** Binds of one system_id at once; an aggregator rarely needs more than a few, 64 is surely a typo. */
+  maxBindsMax: 64,
+  /** Default binds per system_id: a transmitter and a receiver, twice (e.g. two of the aggregator's hosts). */
+  maxBindsDefault: 4,
 } as const;
 
 const printableAscii = /^[\x20-\x7e]+$/;
@@ -37,19 +45,55 @@ const senderPattern = z
   .max(accountLimits.senderPatternMaxLength)
   .regex(printableAscii, { error: "must be printable ASCII" });
 
+/** A schema-level reason for a missing key, leaving every other issue to the common reasons. */
+const whenMissing =
+  (reason: string) =>
+  (issue: { input?: unknown }): string | undefined =>
+    issue.input === undefined ? `missing required key: ${reason}` : undefined;
+
+const checkedBy =
+  (problemOf: (value: string) => string | undefined) => (value: string, context: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+  };
+
+const smppAccess = z.strictObject({
+  system_id: z
+    .string()
+    .min(1)
+    .max(accountLimits.systemIdMaxLength)
+    .regex(printableAscii, { error: "must be printable ASCII (SMPP system_id)" }),
+  password_hash: z
+    .string({ error: whenMissing("write the line printed by `otpgw accounts hash-password`") })
+    .superRefine(checkedBy((value) => parsePasswordHash(value).problem)),
+  // No default: on a port other networks reach, the operator says who may bind, even if that is everyone.
+  allowed_ips: z
+    .array(z.string().superRefine(checkedBy(ipRangeProblem)), {
+      error: whenMissing(
+        "list the addresses or CIDRs allowed to bind (there is no default; 0.0.0.0/0 and ::/0 allow any)",
+      ),
+    })
+    .min(1, { error: "must list at least 1 address or CIDR (0.0.0.0/0 and ::/0 allow any)" }),
+  max_binds: intBetween(1, accountLimits.maxBindsMax).default(accountLimits.maxBindsDefault),
+  receipts: z.boolean().default(true),
+});
+
 const account = z.strictObject({
   id: z.string().min(1).max(accountLimits.idMaxLength).regex(accountLimits.idPattern, {
     error:
       "must be lower-case letters, digits and '-', starting with a letter or digit (it names the account in logs, metrics and Redis keys)",
   }),
-  api_keys: z.array(apiKeyDigest).min(1),
-  // Its length is judged after interpolation by parseAccountsFile, where an unset variable is known.
-  webhook_secret: z.string(),
+  // Optional (an SMPP-only account); crossCheckAccounts requires api_keys or smpp.
+  api_keys: z.array(apiKeyDigest).min(1).optional(),
+  // Optional: without it the account gets no webhooks. Its length is judged after interpolation by
+  // parseAccountsFile, where an unset variable is known.
+  webhook_secret: z.string().optional(),
   senders: z.array(senderPattern).min(1),
   rate_per_second: intBetween(1, accountLimits.ratePerSecondMax),
   default_validity_seconds: intBetween(1, accountLimits.validitySecondsMax).optional(),
   max_validity_seconds: intBetween(1, accountLimits.validitySecondsMax).optional(),
   max_text_length: intBetween(1, accountLimits.textLengthMax).optional(),
+  smpp: smppAccess.optional(),
 });
 
 export const accountsFileSchema = z.strictObject({ accounts: z.array(account).min(1) });
@@ -61,18 +105,39 @@ export interface CrossCheckProblem {
 }
 
 /**
- * Checks that span settings (a default above its maximum) or accounts (duplicate ids, a key shared by two
- * accounts). Done on the raw data rather than as schema refinements, which zod runs only once everything
- * else passed: the operator sees every problem in one go.
+ * Checks that span settings (a default above its maximum, neither api_keys nor smpp) or accounts (duplicate
+ * ids, a key or a system_id shared by two accounts). Done on the raw data rather than as schema refinements,
+ * which zod runs only once everything else passed: the operator sees every problem in one go.
  */
 export function crossCheckAccounts(data: unknown): CrossCheckProblem[] {
   const problems: CrossCheckProblem[] = [];
   const entries = isRecord(data) && Array.isArray(data.accounts) ? (data.accounts as unknown[]) : [];
   const ids = new Map<string, number>();
   const digests = new Map<string, string>();
+  const systemIds = new Map<string, string>();
   entries.forEach((entry, index) => {
     if (!isRecord(entry)) return;
     const { id, default_validity_seconds: byDefault, max_validity_seconds: max } = entry;
+    const name = typeof id === "string" ? id : `accounts.${index}`;
+    if (entry.api_keys === undefined && entry.smpp === undefined) {
+      problems.push({
+        path: ["accounts", index],
+        reason: "must have api_keys (HTTP API), smpp (SMPP binds) or both: otherwise it could never submit",
+      });
+    }
+    const systemId = isRecord(entry.smpp) ? entry.smpp.system_id : undefined;
+    if (typeof systemId === "string" && systemId !== "") {
+      // Case-insensitive: ids differing only in case would be told apart by ESMEs but confused by people.
+      const owner = systemIds.get(systemId.toLowerCase());
+      if (owner !== undefined) {
+        problems.push({
+          path: ["accounts", index, "smpp", "system_id"],
+          reason: `duplicate SMPP system_id (already the system_id of account "${owner}"; ids are compared ignoring case)`,
+        });
+      } else {
+        systemIds.set(systemId.toLowerCase(), name);
+      }
+    }
     if (typeof byDefault === "number" && typeof max === "number" && byDefault > max) {
       problems.push({
         path: ["accounts", index, "default_validity_seconds"],
@@ -102,7 +167,7 @@ export function crossCheckAccounts(data: unknown): CrossCheckProblem[] {
           reason: `duplicate API key digest (already a key of account "${owner}")`,
         });
       } else {
-        digests.set(normalised, typeof id === "string" ? id : `accounts.${index}`);
+        digests.set(normalised, name);
       }
     });
   });
@@ -125,8 +190,8 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
     file,
     accounts: parsed.accounts.map((entry): Account => ({
       id: entry.id,
-      apiKeyDigests: entry.api_keys.map(normaliseDigest),
-      webhookSecret: entry.webhook_secret,
+      apiKeyDigests: (entry.api_keys ?? []).map(normaliseDigest),
+      ...(entry.webhook_secret !== undefined && { webhookSecret: entry.webhook_secret }),
       senders: entry.senders,
       ratePerSecond: entry.rate_per_second,
       ...(entry.default_validity_seconds !== undefined && {
@@ -134,6 +199,17 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
       }),
       ...(entry.max_validity_seconds !== undefined && { maxValiditySeconds: entry.max_validity_seconds }),
       ...(entry.max_text_length !== undefined && { maxTextLength: entry.max_text_length }),
+      ...(entry.smpp !== undefined && { smpp: toSmppAccess(entry.smpp) }),
     })),
+  };
+}
+
+function toSmppAccess(smpp: NonNullable<AccountsFile["accounts"][number]["smpp"]>): SmppAccess {
+  return {
+    systemId: smpp.system_id,
+    passwordHash: smpp.password_hash,
+    allowedIps: smpp.allowed_ips,
+    maxBinds: smpp.max_binds,
+    receipts: smpp.receipts,
   };
 }

@@ -58,7 +58,7 @@ export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitChec
   const parts = checkText(body.text, account, deps.countParts);
   checkSender(body.from, account);
   const validitySeconds = checkValidity(body.validity_seconds, account, route);
-  if (body.callback_url !== undefined) checkCallbackUrl(body.callback_url);
+  if (body.callback_url !== undefined) checkCallbackUrl(body.callback_url, account);
   return {
     to: destination.e164,
     country: destination.country,
@@ -146,7 +146,15 @@ export function checkValidity(
   return requested;
 }
 
-function checkCallbackUrl(value: string): void {
+function checkCallbackUrl(value: string, account: Account): void {
+  // Webhooks are signed with the account's secret: without one there is nothing to sign them with.
+  if (account.webhookSecret === undefined) {
+    throw unprocessable(
+      ErrorCodes.HTTP_INVALID_CALLBACK_URL,
+      "callback_url",
+      "cannot be used: this account has no webhook_secret to sign webhooks with",
+    );
+  }
   let url: URL;
   try {
     url = new URL(value);

@@ -34,6 +34,10 @@ export type SessionState = "open" | "bound_tx" | "bound_rx" | "bound_trx" | "unb
 export interface ResponseSpec {
   status?: number;
   fields?: smpp.PduFields;
+  /** Write nothing (for requests that have no response, e.g. outbind, alert_notification). */
+  noResponse?: boolean;
+  /** After writing the response, close the session gracefully (the response flushes first) with this reason. */
+  closeAfter?: string;
 }
 
 /** Handles inbound requests other than enquire_link, unbind and unknown commands (answered here). */
@@ -166,6 +170,17 @@ export class SmppSession extends EventEmitter {
     } finally {
       this.destroy("unbound");
     }
+  }
+
+  /**
+   * Closes after what was written has flushed (FIN), destroying the socket after a short grace in case the peer
+   * never closes its side; idempotent. Rejects everything outstanding or waiting, as `destroy` does.
+   */
+  end(reason: string): void {
+    this.teardown(reason, () => {
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), FATAL_FLUSH_MS).unref();
+    });
   }
 
   /** Closes the socket; idempotent. Rejects everything outstanding or waiting. */
@@ -346,12 +361,16 @@ export class SmppSession extends EventEmitter {
       fail(error);
       return;
     }
+    const respond = (spec: ResponseSpec): void => {
+      if (!spec.noResponse) answer(spec.status ?? 0, spec.fields, pdu.command);
+      if (spec.closeAfter !== undefined) this.end(spec.closeAfter);
+    };
     try {
       const result = this.onRequest(pdu);
       if (result instanceof Promise) {
-        result.then((spec) => answer(spec.status ?? 0, spec.fields, pdu.command), fail);
+        result.then(respond, fail);
       } else {
-        answer(result.status ?? 0, result.fields, pdu.command);
+        respond(result);
       }
     } catch (error) {
       fail(error);

@@ -74,9 +74,10 @@ export interface ApiFixture {
   ): Promise<Response>;
 }
 
-export async function startApi(): Promise<ApiFixture> {
+/** `accounts`: the text of accounts.yaml to use instead of `accountsYaml` (same environment). */
+export async function startApi(options: { accounts?: string } = {}): Promise<ApiFixture> {
   const redis = await testRedis();
-  const parsed = parseAccountsFile(accountsYaml, "accounts.yaml", accountsEnv);
+  const parsed = parseAccountsFile(options.accounts ?? accountsYaml, "accounts.yaml", accountsEnv);
   if (parsed.accounts === undefined)
     throw new Error(`fixture accounts are invalid: ${JSON.stringify(parsed.problems)}`);
   const delivery = new MemoryDelivery();

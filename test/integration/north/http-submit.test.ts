@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryDelivery } from "./memory-delivery.js";
-import { errorOf, keys, startApi, validSubmit } from "./http-api-fixture.js";
+import { accountsYaml, errorOf, keys, startApi, validSubmit } from "./http-api-fixture.js";
 
 describe("POST /v1/messages", () => {
   it("answers 202 with the stored message and hands delivery the normalised submit", async () => {
@@ -294,6 +295,27 @@ describe("POST /v1/messages", () => {
       expect(error.message).toMatch(message);
       expect(api.delivery.accepted).toHaveLength(0);
     });
+  });
+
+  it("refuses callback_url with 422 for an account without webhook_secret, and takes its submits without one", async () => {
+    const quietKey = "quiet-account-key-0123456789";
+    const digest = createHash("sha256").update(quietKey).digest("hex");
+    const api = await startApi({
+      accounts: `${accountsYaml}  - id: quiet\n    api_keys: [sha256:${digest}]\n    senders: ["*"]\n    rate_per_second: 1000\n`,
+    });
+    const refused = await api.submit(
+      { ...validSubmit, callback_url: "https://quiet.example/hook" },
+      { key: quietKey },
+    );
+    expect(refused.status).toBe(422);
+    const error = await errorOf(refused);
+    expect(error).toMatchObject({ code: "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL", field: "callback_url" });
+    expect(error.message).toMatch(/this account has no webhook_secret/);
+    expect(api.delivery.accepted).toHaveLength(0);
+
+    const accepted = await api.submit(validSubmit, { key: quietKey });
+    expect(accepted.status).toBe(202);
+    expect(api.delivery.accepted).toMatchObject([{ account: "quiet", receiptVia: "none" }]);
   });
 
   it("allows senders by exact name, by * pattern and by number", async () => {

@@ -53,6 +53,14 @@ describe("loadConfig", () => {
       },
       http: { host: "0.0.0.0", port: 8080 },
       metrics: { host: "0.0.0.0", port: 9464 },
+      smpp: {
+        enabled: true,
+        host: "0.0.0.0",
+        port: 2775,
+        sessionInitMs: 10_000,
+        inactivityMs: 120_000,
+        windowSize: 10,
+      },
       shutdownTimeoutMs: 25_000,
     });
   });

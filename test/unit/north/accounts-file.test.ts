@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatProblem } from "../../../src/config/config-problem.js";
 import { parseAccountsFile } from "../../../src/north/accounts/accounts-file.js";
+import { hashPassword, verifyPassword } from "../../../src/north/accounts/password-hash.js";
 
 const digestA = createHash("sha256").update("key-a").digest("hex");
 const digestB = createHash("sha256").update("key-b").digest("hex");
@@ -125,6 +126,14 @@ describe("parseAccountsFile", () => {
     ]);
   });
 
+  it("refuses an account with neither api_keys nor smpp, at the account's line", () => {
+    const text = valid.replace(/ {4}api_keys:\n.*\n.*\n/, "");
+    expect(text).not.toContain("sha256:");
+    expect(problems(text)).toEqual([
+      "accounts.yaml:2: accounts.0: must have api_keys (HTTP API), smpp (SMPP binds) or both: otherwise it could never submit",
+    ]);
+  });
+
   it("refuses an empty file and one without accounts", () => {
     expect(problems("")).toHaveLength(1);
     expect(problems("accounts: []\n")).toEqual(["accounts.yaml:1: accounts: must list at least 1 item"]);
@@ -132,10 +141,158 @@ describe("parseAccountsFile", () => {
 });
 
 describe("the example accounts.yaml", () => {
-  it("is valid once its secret variable is set, and its placeholder digest matches no usable key", async () => {
+  it("is valid once its secret variable is set, and its placeholders match no key and no password", async () => {
     const text = await readFile(new URL("../../../accounts.yaml", import.meta.url), "utf8");
     const result = parseAccountsFile(text, "accounts.yaml", { ACCOUNT_ACME_WEBHOOK_SECRET: "x".repeat(32) });
     expect(result.problems).toEqual([]);
-    expect(result.accounts?.accounts[0]?.apiKeyDigests).toEqual(["0".repeat(64)]);
+    const acme = result.accounts?.accounts[0];
+    expect(acme?.apiKeyDigests).toEqual(["0".repeat(64)]);
+    expect(acme?.smpp).toMatchObject({ systemId: "acme01", maxBinds: 4, receipts: true });
+    // The placeholder's derived key is all zeros: no password hashes to it.
+    const hash = acme?.smpp?.passwordHash ?? "";
+    expect(Buffer.from(hash.split("$")[5] ?? "", "base64")).toEqual(Buffer.alloc(32));
+    expect(await verifyPassword("", hash)).toBe(false);
+  });
+});
+
+describe("parseAccountsFile: the smpp block", () => {
+  let hash: string;
+  beforeAll(async () => {
+    hash = await hashPassword("pw123456");
+  });
+
+  const smppOnly = (smpp: string) => `accounts:
+  - id: aggr
+    senders: ["*"]
+    rate_per_second: 10
+    smpp:
+${smpp}`;
+
+  it("reads an SMPP-only account (no api_keys, no webhook_secret) with max_binds 4 and receipts on by default", () => {
+    const text = smppOnly(`      system_id: aggr01
+      password_hash: ${hash}
+      allowed_ips: [192.0.2.0/24, 2001:db8::/32, 198.51.100.7]
+`);
+    const result = parseAccountsFile(text, file, {});
+    expect(result.problems).toEqual([]);
+    expect(result.accounts?.accounts).toEqual([
+      {
+        id: "aggr",
+        apiKeyDigests: [],
+        senders: ["*"],
+        ratePerSecond: 10,
+        smpp: {
+          systemId: "aggr01",
+          passwordHash: hash,
+          allowedIps: ["192.0.2.0/24", "2001:db8::/32", "198.51.100.7"],
+          maxBinds: 4,
+          receipts: true,
+        },
+      },
+    ]);
+  });
+
+  it("reads an account with both api_keys and smpp, and max_binds and receipts as written", () => {
+    const text = `${valid}    smpp:
+      system_id: acme
+      password_hash: ${hash}
+      allowed_ips: ["0.0.0.0/0", "::/0"]
+      max_binds: 64
+      receipts: false
+`;
+    const account = parseAccountsFile(text, file, env).accounts?.accounts[0];
+    expect(account?.apiKeyDigests).toEqual([digestA, digestB]);
+    expect(account?.webhookSecret).toBe(env.ACCOUNT_ACME_WEBHOOK_SECRET);
+    expect(account?.smpp).toEqual({
+      systemId: "acme",
+      passwordHash: hash,
+      allowedIps: ["0.0.0.0/0", "::/0"],
+      maxBinds: 64,
+      receipts: false,
+    });
+  });
+
+  it("refuses a plain password where the hash belongs, without repeating it", () => {
+    const reported = problems(
+      smppOnly(`      system_id: aggr01
+      password_hash: hunter22
+      allowed_ips: [127.0.0.1]
+`),
+    );
+    expect(reported).toEqual([
+      "accounts.yaml:7: accounts.0.smpp.password_hash: looks like a plain password, not a hash: run `otpgw accounts hash-password` and write the line it prints (the password itself is never stored)",
+    ]);
+    expect(reported.join()).not.toContain("hunter22");
+  });
+
+  it("has no default allowed_ips: a block without them is refused, pointing at 0.0.0.0/0 and ::/0", () => {
+    expect(problems(smppOnly(`      system_id: aggr01\n      password_hash: ${hash}\n`))).toEqual([
+      "accounts.yaml:5: accounts.0.smpp.allowed_ips: missing required key: list the addresses or CIDRs allowed to bind (there is no default; 0.0.0.0/0 and ::/0 allow any)",
+    ]);
+    expect(
+      problems(smppOnly(`      system_id: aggr01\n      password_hash: ${hash}\n      allowed_ips: []\n`)),
+    ).toEqual([
+      "accounts.yaml:8: accounts.0.smpp.allowed_ips: must list at least 1 address or CIDR (0.0.0.0/0 and ::/0 allow any)",
+    ]);
+  });
+
+  it("reports every smpp mistake with its line", () => {
+    const text = `accounts:
+  - id: one
+    senders: ["*"]
+    rate_per_second: 10
+    smpp:
+      system_id: "much-too-long-system-id"
+      password_hash: "$2b$10$abcdefghijklmnopqrstuv"
+      allowed_ips:
+        - 10.1.2.3/8
+        - "::ffff:192.0.2.1"
+        - 192.0.2.0/33
+        - example.com
+        - "fe80::1%eth0"
+      max_binds: 0
+      receipts: "yes"
+      window: 10
+  - id: two
+    senders: ["*"]
+    rate_per_second: 10
+    smpp:
+      system_id: "tab\there"
+      password_hash: "scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAA=="
+      allowed_ips: [2001:db8::1/32]
+      max_binds: 65
+  - id: three
+    senders: ["*"]
+    rate_per_second: 10
+    smpp:
+      system_id: ONE-dup
+      password_hash: "scrypt$16384$8$1$short$AAAAAAAAAAAAAAAAAAAAAA=="
+      allowed_ips: [192.0.2.1]
+  - id: four
+    senders: ["*"]
+    rate_per_second: 10
+    smpp:
+      system_id: one-DUP
+      password_hash: "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+      allowed_ips: [192.0.2.1]
+`;
+    expect(problems(text)).toEqual([
+      "accounts.yaml:6: accounts.0.smpp.system_id: must be at most 15 characters long",
+      "accounts.yaml:7: accounts.0.smpp.password_hash: must be an scrypt hash (scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>): run `otpgw accounts hash-password` and write the line it prints",
+      "accounts.yaml:9: accounts.0.smpp.allowed_ips.0: has bits set after its /8 prefix: write the network address 10.0.0.0/8, or the single address without a prefix",
+      "accounts.yaml:10: accounts.0.smpp.allowed_ips.1: must not be IPv4-mapped IPv6 (::ffff:…): write it as IPv4 (a.b.c.d or a.b.c.d/n), which is how such clients are matched",
+      "accounts.yaml:11: accounts.0.smpp.allowed_ips.2: the prefix length after / must be a whole number from 0 to 32 for IPv4",
+      "accounts.yaml:12: accounts.0.smpp.allowed_ips.3: must be an IPv4 or IPv6 address or CIDR, such as 192.0.2.10, 192.0.2.0/24 or 2001:db8::/32 (0.0.0.0/0 and ::/0 allow any)",
+      "accounts.yaml:13: accounts.0.smpp.allowed_ips.4: must not carry a zone index (%…)",
+      "accounts.yaml:14: accounts.0.smpp.max_binds: must be at least 1",
+      "accounts.yaml:15: accounts.0.smpp.receipts: expected true or false, got a string",
+      "accounts.yaml:16: accounts.0.smpp.window: unknown key",
+      "accounts.yaml:21: accounts.1.smpp.system_id: must be printable ASCII (SMPP system_id)",
+      "accounts.yaml:22: accounts.1.smpp.password_hash: scrypt parameters too weak: 128·N·r must be at least 16 MiB (the defaults are N=16384 r=8)",
+      "accounts.yaml:23: accounts.1.smpp.allowed_ips.0: has bits set after its /32 prefix: write the network address 2001:db8::/32, or the single address without a prefix",
+      "accounts.yaml:24: accounts.1.smpp.max_binds: must be at most 64",
+      "accounts.yaml:30: accounts.2.smpp.password_hash: the salt must be standard base64 of 16 to 64 bytes",
+      'accounts.yaml:36: accounts.3.smpp.system_id: duplicate SMPP system_id (already the system_id of account "three"; ids are compared ignoring case)',
+    ]);
   });
 });

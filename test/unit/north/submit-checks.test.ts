@@ -103,6 +103,36 @@ describe("checkSubmit", () => {
     expect(() => checkSubmit(body, account, deps(broken))).toThrow("bug");
   });
 
+  it("refuses a callback_url for an account without webhook_secret, naming why", () => {
+    const { webhookSecret: _secret, ...withoutSecret } = account;
+    const withCallback = { ...body, callback_url: "https://a.example/hook" };
+    const error = refusal(() =>
+      checkSubmit(
+        withCallback,
+        withoutSecret,
+        deps(() => 1),
+      ),
+    );
+    expect(error.code).toBe(ErrorCodes.HTTP_INVALID_CALLBACK_URL);
+    expect(error.field).toBe("callback_url");
+    expect(error.message).toMatch(/this account has no webhook_secret/);
+    // The same account may still submit without a callback, and the same callback works with a secret.
+    expect(
+      checkSubmit(
+        body,
+        withoutSecret,
+        deps(() => 1),
+      ).to,
+    ).toBe(body.to);
+    expect(
+      checkSubmit(
+        withCallback,
+        account,
+        deps(() => 1),
+      ).callbackUrl,
+    ).toBe("https://a.example/hook");
+  });
+
   it("checks in the documented order: number before text before sender", () => {
     const all = { to: "+1", from: "", text: "" };
     expect(

@@ -1,0 +1,13 @@
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { registerHashKeyCommand } from "./accounts-hash-key.js";
+import { registerHashPasswordCommand } from "./accounts-hash-password.js";
+
+/** `otpgw accounts <subcommand>`: making the credentials that accounts.yaml stores (docs/http-api.md). */
+export function registerAccountsCommands(program: Command, context: CliContext): void {
+  const accounts = program
+    .command("accounts")
+    .description("make credentials for accounts.yaml (see: otpgw accounts --help)");
+  registerHashPasswordCommand(accounts, context);
+  registerHashKeyCommand(accounts, context);
+}

@@ -1,0 +1,68 @@
+/**
+ * Parts of concatenated submits, kept in Redis until the set is complete, so a part we acknowledged survives a
+ * restart: the set completes when the ESME sends (or resends) its remaining parts. A set's key expires
+ * `timeoutMs` after its first part; an incomplete set is then dropped. Each set gets a random id on its first part;
+ * the parts are acknowledged as `<setId>-<seq>`.
+ */
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/** Adds one part; returns the set id and how many distinct parts are stored. Atomic. */
+const ADD_PART = `
+redis.call('HSETNX', KEYS[1], 'id', ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return {redis.call('HGET', KEYS[1], 'id'), redis.call('HLEN', KEYS[1]) - 1}
+`;
+
+export interface SetKey {
+  systemId: string;
+  from: string;
+  to: string;
+  reference: number;
+  total: number;
+}
+
+export interface StoredPart {
+  seq: number;
+  dataCoding: number;
+  bytes: Buffer;
+}
+
+export class ConcatStore {
+  constructor(private readonly options: { redis: Redis; keyPrefix: string; timeoutMs: number }) {}
+
+  private key(set: SetKey): string {
+    return `${this.options.keyPrefix}smpp:concat:${set.systemId}:${set.from}:${set.to}:${set.reference}:${set.total}`;
+  }
+
+  /** Stores a part (a resent part replaces itself); the set is complete when `stored === set.total`. */
+  async addPart(set: SetKey, part: StoredPart): Promise<{ setId: string; stored: number }> {
+    const value = Buffer.concat([Buffer.from([part.dataCoding]), part.bytes]);
+    const result = (await this.options.redis.eval(
+      ADD_PART,
+      1,
+      this.key(set),
+      randomBytes(8).toString("hex"),
+      `p${part.seq}`,
+      value,
+      String(this.options.timeoutMs),
+    )) as [string, number];
+    return { setId: result[0], stored: Number(result[1]) };
+  }
+
+  /** Every stored part in seq order (parts only: the id field is left out). */
+  async parts(set: SetKey): Promise<StoredPart[]> {
+    const all = await this.options.redis.hgetallBuffer(this.key(set));
+    const parts: StoredPart[] = [];
+    for (const [field, value] of Object.entries(all)) {
+      if (!field.startsWith("p") || value.length < 1) continue;
+      parts.push({ seq: Number(field.slice(1)), dataCoding: value[0] as number, bytes: value.subarray(1) });
+    }
+    return parts.sort((a, b) => a.seq - b.seq);
+  }
+
+  async remove(set: SetKey): Promise<void> {
+    await this.options.redis.del(this.key(set));
+  }
+}

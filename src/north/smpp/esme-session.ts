@@ -1,0 +1,202 @@
+/**
+ * One ESME connection: our session engine (framing, window, enquire_link, unbind, generic_nack for unknown
+ * commands) plus the server role's bind state machine OPEN → BOUND_TX/RX/TRX → UNBINDING → CLOSED, its timers
+ * (session-init, inactivity) and the per-command rules: only bind before bind (else ESME_RINVBNDSTS), no second
+ * bind (ESME_RALYBND), submit_sm only on transmitter/transceiver binds (ESME_RINVBNDSTS).
+ */
+import type { Socket } from "node:net";
+import { SmppError } from "../../errors.js";
+import type { Logger } from "../../observability/logger.js";
+import { SmppStatus, statusName } from "../../smpp/command-status.js";
+import { CommandId } from "../../smpp/constants.js";
+import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
+import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
+import type smpp from "smpp";
+import type { Account } from "../accounts/account-types.js";
+import { BIND_TYPES, type BindBody, type BindType } from "./bind-body.js";
+import type { ReceiptCarrier } from "./receipt-outbox.js";
+import type { SmppServerOptions } from "./server-options.js";
+
+/** What a session needs from its server. */
+export interface SessionHost {
+  options: SmppServerOptions;
+  logger: Logger;
+  clock: () => number;
+  /** Authenticates and registers a bind; resolves with the bind_resp. */
+  bind(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
+  submit(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
+  /** A PDU refused with `status` (counted and logged by the host). */
+  refused(session: EsmeSession, reason: string, status: number, command: string): void;
+  closed(session: EsmeSession, reason: string): void;
+}
+
+/** Commands that have no response: answering them would send a PDU that does not exist. */
+const NO_RESPONSE: ReadonlySet<number> = new Set<number>([CommandId.outbind, CommandId.alert_notification]);
+
+export class EsmeSession implements ReceiptCarrier {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly engine: SmppSession;
+  readonly logger: Logger;
+  account: Account | undefined;
+  systemId = "";
+  bindType: BindType | undefined;
+  /** The ESME's interface_version from its bind; ≤ 0x33 never gets TLVs. */
+  interfaceVersion = 0x34;
+  /** A bind is being authenticated: further binds are refused, other PDUs wait for its outcome. */
+  binding = false;
+  private submitsInFlight = 0;
+  private readPaused = false;
+  private initTimer: NodeJS.Timeout | undefined;
+  private inactivityTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    id: number,
+    private readonly socket: Socket,
+    private readonly host: SessionHost,
+  ) {
+    this.id = id;
+    this.remoteAddress = normaliseAddress(socket.remoteAddress ?? "");
+    this.logger = host.logger.child({ session: id, peer: this.remoteAddress });
+    this.engine = new SmppSession({
+      socket,
+      logger: this.logger,
+      maxPduBytes: host.options.maxPduBytes,
+      windowSize: host.options.windowSize,
+      responseTimeoutMs: host.options.responseTimeoutMs,
+      onRequest: (pdu) => this.onRequest(pdu),
+      clock: host.clock,
+    });
+    this.engine.on("close", (reason: string) => {
+      this.clearTimers();
+      host.closed(this, reason);
+    });
+    this.initTimer = setTimeout(() => {
+      if (this.engine.isBound || this.engine.closed) return;
+      this.logger.info({ afterMs: host.options.sessionInitMs }, "no bind in time: closing");
+      host.refused(this, "session_init_timeout", 0, "none");
+      this.engine.destroy("session-init timer expired");
+    }, host.options.sessionInitMs);
+    this.initTimer.unref();
+  }
+
+  get isReceiver(): boolean {
+    return this.engine.isBound && (this.bindType === "receiver" || this.bindType === "transceiver");
+  }
+
+  canTakeReceipt(): boolean {
+    return this.isReceiver && this.engine.canSendNow;
+  }
+
+  async sendReceipt(fields: smpp.PduFields): Promise<number> {
+    const response = await this.engine.request("deliver_sm", fields);
+    if (response.command === "generic_nack") return response.status || SmppStatus.ESME_RUNKNOWNERR;
+    return response.status;
+  }
+
+  /** Marks the session bound (called by the host once the bind is accepted). */
+  markBound(bind: BindBody, account: Account): void {
+    this.account = account;
+    this.systemId = bind.systemId;
+    this.bindType = bind.type;
+    this.interfaceVersion = bind.interfaceVersion;
+    this.engine.state =
+      bind.type === "transmitter" ? "bound_tx" : bind.type === "receiver" ? "bound_rx" : "bound_trx";
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.initTimer = undefined;
+    this.armInactivity();
+  }
+
+  /** Closes with an unbind (bounded by the response timeout), e.g. on server shutdown. */
+  async unbind(): Promise<void> {
+    await this.engine.unbind();
+  }
+
+  destroy(reason: string): void {
+    this.engine.destroy(reason);
+  }
+
+  private armInactivity(): void {
+    const { inactivityMs } = this.host.options;
+    const due = this.engine.lastReceivedAt + inactivityMs - this.host.clock();
+    this.inactivityTimer = setTimeout(
+      () => {
+        this.inactivityTimer = undefined;
+        if (this.engine.closed) return;
+        if (this.host.clock() - this.engine.lastReceivedAt >= inactivityMs) {
+          this.logger.info({ inactivityMs }, "no PDU from the ESME: unbinding");
+          void this.engine.unbind();
+          return;
+        }
+        this.armInactivity();
+      },
+      Math.max(0, due),
+    );
+    this.inactivityTimer.unref();
+  }
+
+  private clearTimers(): void {
+    if (this.initTimer) clearTimeout(this.initTimer);
+    if (this.inactivityTimer) clearTimeout(this.inactivityTimer);
+    this.initTimer = this.inactivityTimer = undefined;
+  }
+
+  private refuse(reason: string, status: number, pdu: DecodedPdu, closeAfter?: string): ResponseSpec {
+    this.host.refused(this, reason, status, pdu.command);
+    return closeAfter === undefined ? { status } : { status, closeAfter };
+  }
+
+  private onRequest(pdu: DecodedPdu): ResponseSpec | Promise<ResponseSpec> {
+    if (BIND_TYPES.has(pdu.commandId)) {
+      if (this.binding || this.engine.isBound)
+        return this.refuse("already_bound", SmppStatus.ESME_RALYBND, pdu);
+      return this.host.bind(this, pdu);
+    }
+    if (NO_RESPONSE.has(pdu.commandId)) {
+      this.host.refused(this, "unsupported_command", 0, pdu.command);
+      return { noResponse: true };
+    }
+    if (!this.engine.isBound) return this.refuse("not_bound", SmppStatus.ESME_RINVBNDSTS, pdu);
+    if (pdu.commandId !== CommandId.submit_sm) {
+      return this.refuse("unsupported_command", SmppStatus.ESME_RINVCMDID, pdu);
+    }
+    if (this.bindType === "receiver")
+      return this.refuse("submit_on_receiver", SmppStatus.ESME_RINVBNDSTS, pdu);
+    return this.submit(pdu);
+  }
+
+  private async submit(pdu: DecodedPdu): Promise<ResponseSpec> {
+    this.submitsInFlight++;
+    if (this.submitsInFlight >= this.host.options.maxSubmitsInFlight && !this.readPaused) {
+      // Back-pressure: stop reading until persisting catches up, rather than queue without bound.
+      this.readPaused = true;
+      this.socket.pause();
+    }
+    try {
+      return await this.host.submit(this, pdu);
+    } catch (error) {
+      if (error instanceof SmppError) {
+        return this.refuse(refusalReason(error.status), error.status, pdu);
+      }
+      throw error;
+    } finally {
+      this.submitsInFlight--;
+      if (this.readPaused && this.submitsInFlight < this.host.options.maxSubmitsInFlight) {
+        this.readPaused = false;
+        this.socket.resume();
+      }
+    }
+  }
+}
+
+/** A metric label for a refused submit: the status name without the ESME_R prefix, lower-cased. */
+function refusalReason(status: number): string {
+  return statusName(status)
+    .replace(/^ESME_R/, "")
+    .toLowerCase();
+}
+
+/** IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as plain IPv4, so allow-lists written as IPv4 match. */
+export function normaliseAddress(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}

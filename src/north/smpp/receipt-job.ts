@@ -1,0 +1,85 @@
+/**
+ * One receipt going back to an ESME: built from a message in its final state, stored as JSON in the system_id's
+ * Redis list, and encoded as a deliver_sm (esm_class 0x04) for the session that carries it.
+ */
+import type { Message } from "../../delivery/types.js";
+import { EsmClass } from "../../smpp/constants.js";
+import { formatReceiptText, messageStateFor, type ReceiptStat } from "../../smpp/receipt.js";
+import type smpp from "smpp";
+
+export interface ReceiptJob {
+  /** The id the ESME was given in submit_sm_resp (ours, or `<setId>-<seq>` for a part). */
+  id: string;
+  stat: ReceiptStat;
+  err: string;
+  submitDate: number;
+  doneDate: number;
+  /** The handset (the submit's destination), E.164 without "+". */
+  handset: string;
+  /** The submit's source_addr. */
+  sender: string;
+  /** When it was queued: a job older than the retention is dropped unsent. */
+  queuedAt: number;
+}
+
+/** Interface versions from which TLVs may be sent (SMPP-NOTES B.4: none to 0x33 and below). */
+export const TLV_MIN_INTERFACE_VERSION = 0x34;
+
+const STAT_BY_STATE: Record<string, ReceiptStat> = {
+  delivered: "DELIVRD",
+  undeliverable: "UNDELIV",
+  expired: "EXPIRED",
+  rejected: "REJECTD",
+};
+
+/** The receipts for a final message: one, or one per part id (`<setId>-1` … `<setId>-<total>`). */
+export function receiptJobs(
+  message: Message,
+  parts: { setId: string; total: number } | undefined,
+  now: number,
+): ReceiptJob[] {
+  const stat = STAT_BY_STATE[message.state] ?? "UNKNOWN";
+  const last = message.attempts[message.attempts.length - 1];
+  const base = {
+    stat,
+    err: stat === "DELIVRD" ? "000" : (last?.receiptErr ?? "000"),
+    submitDate: message.createdAt,
+    doneDate: message.finalAt ?? now,
+    handset: message.to.replace(/^\+/, ""),
+    sender: message.from,
+    queuedAt: now,
+  };
+  if (!parts) return [{ id: message.id, ...base }];
+  return Array.from({ length: parts.total }, (_, i) => ({ id: `${parts.setId}-${i + 1}`, ...base }));
+}
+
+/** deliver_sm fields for `job` on a session bound with `interfaceVersion` (≤ 0x33: text only, no TLVs). */
+export function receiptFields(job: ReceiptJob, interfaceVersion: number): smpp.PduFields {
+  const text = formatReceiptText({
+    messageId: job.id,
+    stat: job.stat,
+    err: job.err,
+    submitDate: new Date(job.submitDate),
+    doneDate: new Date(job.doneDate),
+    dlvrd: job.stat === "DELIVRD" ? 1 : 0,
+    sub: 1,
+  });
+  const numericSender = /^\d+$/.test(job.sender);
+  const fields: smpp.PduFields = {
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    source_addr: job.handset,
+    dest_addr_ton: numericSender ? 1 : 5,
+    dest_addr_npi: numericSender ? 1 : 0,
+    destination_addr: job.sender,
+    esm_class: EsmClass.DELIVERY_RECEIPT,
+    // The receipt text is letters, digits, spaces, ':' and '-': the same bytes in GSM 03.38 and ASCII.
+    data_coding: 0,
+    short_message: Buffer.from(text, "latin1"),
+  };
+  if (interfaceVersion >= TLV_MIN_INTERFACE_VERSION) {
+    fields.receipted_message_id = job.id;
+    fields.message_state = messageStateFor(job.stat);
+  }
+  return fields;
+}

@@ -1,0 +1,196 @@
+/**
+ * Receipts back to ESMEs. A final message submitted over SMPP becomes one receipt job per id the ESME was given,
+ * appended to a per-system_id Redis list (durable, bounded by the message retention and `maxQueued`); the list is
+ * drained onto any receiver/transceiver bind of that system_id, within each session's window. A job leaves the list
+ * only when the ESME answered it: 0 (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any
+ * other status, a timeout or a lost session leave it for a retry every `retryMs`. Delivery is at least once: a
+ * crash between the ESME's answer and the removal resends the receipt.
+ */
+import type { Redis } from "ioredis";
+import { isFinal, type Message } from "../../delivery/types.js";
+import type { Logger } from "../../observability/logger.js";
+import { SmppStatus } from "../../smpp/command-status.js";
+import type smpp from "smpp";
+import type { Account } from "../accounts/account-types.js";
+import { receiptFields, receiptJobs, type ReceiptJob } from "./receipt-job.js";
+import type { SmppKeys } from "./redis-keys.js";
+import type { SmppServerMetrics } from "./server-options.js";
+
+/** A bound receiver or transceiver session, as the outbox sees it. */
+export interface ReceiptCarrier {
+  readonly interfaceVersion: number;
+  /** Bound to receive and with room in its window. */
+  canTakeReceipt(): boolean;
+  /** Sends one deliver_sm; resolves with the ESME's command_status (a generic_nack's status for a nack). */
+  sendReceipt(fields: smpp.PduFields): Promise<number>;
+}
+
+/** Queues the jobs once per message (the marker makes enqueue idempotent); bounded and expiring with retention. */
+const ENQUEUE = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) == false then return 0 end
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+return 1
+`;
+
+const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
+
+export interface ReceiptOutboxDeps {
+  redis: Redis;
+  keys: SmppKeys;
+  retentionMs: number;
+  maxQueued: number;
+  retryMs: number;
+  accountById: (id: string) => Account | undefined;
+  /** Every bound receiver/transceiver session of a system_id. */
+  receivers: (systemId: string) => ReceiptCarrier[];
+  /** The system_ids with at least one receiver bound (retried every `retryMs`). */
+  boundSystemIds: () => Iterable<string>;
+  logger: Logger;
+  metrics?: SmppServerMetrics;
+  clock: () => number;
+}
+
+export class ReceiptOutbox {
+  private readonly inFlight = new Set<string>();
+  private readonly retryAt = new Map<string, number>();
+  private readonly pumping = new Set<string>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: ReceiptOutboxDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      for (const systemId of this.deps.boundSystemIds()) this.kick(systemId);
+    }, this.deps.retryMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Queues the receipt(s) of a final message submitted over SMPP, once per message id (later calls do nothing).
+   * Messages that did not ask for an SMPP receipt, and delivered ones whose ESME asked for failures only, are
+   * skipped.
+   */
+  async enqueue(message: Message): Promise<void> {
+    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return;
+    const systemId = this.deps.accountById(message.account)?.smpp?.systemId;
+    if (systemId === undefined) {
+      this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
+      return;
+    }
+    const { redis, keys } = this.deps;
+    const [mode, partsOf] = await Promise.all([
+      redis.get(keys.receiptMode(message.id)),
+      redis.get(keys.partsOf(message.id)),
+    ]);
+    if (mode === "failure" && message.state === "delivered") {
+      this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
+      return;
+    }
+    let parts: { setId: string; total: number } | undefined;
+    if (partsOf) {
+      const [setId, total] = partsOf.split(":");
+      if (setId && Number(total) > 0) parts = { setId, total: Number(total) };
+    }
+    const jobs = receiptJobs(message, parts, this.deps.clock()).map((job) => JSON.stringify(job));
+    const queued = await redis.eval(
+      ENQUEUE,
+      2,
+      keys.receiptQueued(message.id),
+      keys.receipts(systemId),
+      String(this.deps.retentionMs),
+      String(this.deps.maxQueued),
+      ...jobs,
+    );
+    if (queued === 1) {
+      this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, jobs.length);
+      this.kick(systemId);
+    }
+  }
+
+  /** Sends what can be sent now for `systemId` (after a bind, an answer, a new receipt, or the retry timer). */
+  kick(systemId: string): void {
+    if (this.closed) return;
+    if (this.pumping.has(systemId)) {
+      this.again.add(systemId);
+      return;
+    }
+    this.pumping.add(systemId);
+    this.pump(systemId)
+      .catch((error: Error) =>
+        this.deps.logger.warn({ systemId, err: error.message }, "receipt queue unreadable"),
+      )
+      .finally(() => {
+        this.pumping.delete(systemId);
+        if (this.again.delete(systemId)) this.kick(systemId);
+      });
+  }
+
+  private async pump(systemId: string): Promise<void> {
+    const carriers = this.deps.receivers(systemId);
+    if (!carriers.some((c) => c.canTakeReceipt())) return;
+    const key = this.deps.keys.receipts(systemId);
+    const items = await this.deps.redis.lrange(key, 0, this.inFlight.size + 100);
+    const now = this.deps.clock();
+    for (const item of items) {
+      if (this.inFlight.has(item) || (this.retryAt.get(item) ?? 0) > now) continue;
+      let job: ReceiptJob;
+      try {
+        job = JSON.parse(item) as ReceiptJob;
+      } catch {
+        await this.remove(key, item);
+        continue;
+      }
+      if (now - job.queuedAt > this.deps.retentionMs) {
+        this.deps.metrics?.smppReceipts.inc({ outcome: "expired" });
+        await this.remove(key, item);
+        continue;
+      }
+      const carrier = carriers.find((c) => c.canTakeReceipt());
+      if (!carrier) break;
+      this.send(systemId, key, carrier, item, job);
+    }
+  }
+
+  private send(systemId: string, key: string, carrier: ReceiptCarrier, item: string, job: ReceiptJob): void {
+    this.inFlight.add(item);
+    carrier
+      .sendReceipt(receiptFields(job, carrier.interfaceVersion))
+      .then(
+        async (status) => {
+          if (status === SmppStatus.ESME_ROK || REFUSED.has(status)) {
+            this.deps.metrics?.smppReceipts.inc({ outcome: status === 0 ? "acknowledged" : "dropped" });
+            if (status !== 0) this.deps.logger.warn({ systemId, status }, "ESME refused a receipt: dropped");
+            await this.remove(key, item);
+          } else {
+            this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
+            this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+          }
+        },
+        () => {
+          this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
+          this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+        },
+      )
+      .catch((error: Error) =>
+        this.deps.logger.warn({ systemId, err: error.message }, "receipt bookkeeping failed"),
+      )
+      .finally(() => {
+        this.inFlight.delete(item);
+        this.kick(systemId);
+      });
+  }
+
+  private async remove(key: string, item: string): Promise<void> {
+    this.retryAt.delete(item);
+    await this.deps.redis.lrem(key, 1, item);
+  }
+}

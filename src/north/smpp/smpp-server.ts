@@ -1,0 +1,179 @@
+/**
+ * otpgw's SMPP server for aggregators (issue 4): a plain TCP listener (and optionally a TLS one beside it) where
+ * every accepted connection becomes an EsmeSession. Composes the bind handler, the submit handler and the receipt
+ * outbox; the gateway passes the dependencies (SmppServerDeps) and calls `enqueueReceipt` when a message submitted
+ * over SMPP reaches its final state. See docs/smpp-server.md.
+ */
+import { once } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { Message } from "../../delivery/types.js";
+import { AccountRateLimiter } from "../http/account-rate-limiter.js";
+import { BindHandler } from "./bind-handler.js";
+import { ConcatStore } from "./concat-store.js";
+import { EsmeSession, type SessionHost } from "./esme-session.js";
+import { OpenSets } from "./open-sets.js";
+import { ReceiptOutbox } from "./receipt-outbox.js";
+import { smppKeys } from "./redis-keys.js";
+import { smppServerDefaults, type SmppServerDeps, type SmppServerOptions } from "./server-options.js";
+import { SubmitHandler } from "./submit-handler.js";
+
+export interface SmppServer {
+  /** Starts listening; resolves with the bound ports (useful with port 0). */
+  listen(): Promise<{ port: number; tlsPort?: number }>;
+  /**
+   * Stops accepting, unbinds every session (each bounded by the response timeout) and closes them all by
+   * `deadlineMs` from now at the latest. Idempotent.
+   */
+  close(deadlineMs: number): Promise<void>;
+  /** Queues the receipt(s) of a final message submitted over SMPP; idempotent per message id. */
+  enqueueReceipt(message: Message): Promise<void>;
+  /** Open sessions (bound or not). */
+  readonly sessionCount: number;
+}
+
+export function createSmppServer(deps: SmppServerDeps): SmppServer {
+  const options: SmppServerOptions = { ...smppServerDefaults, ...deps.options };
+  const clock = deps.clock ?? Date.now;
+  const logger = deps.logger.child({ component: "smpp-server" });
+  const metrics = deps.metrics;
+  const keys = smppKeys(deps.keyPrefix);
+  const sessions = new Set<EsmeSession>();
+  let nextId = 0;
+  let closing: Promise<void> | undefined;
+
+  const binds: BindHandler = new BindHandler({
+    options,
+    authenticate: deps.authenticate,
+    logger,
+    ...(metrics && { metrics }),
+    clock,
+    onBound: (session) => {
+      if (session.isReceiver) outbox.kick(session.systemId);
+    },
+  });
+  const outbox = new ReceiptOutbox({
+    redis: deps.redis,
+    keys,
+    retentionMs: deps.retentionMs,
+    maxQueued: options.maxQueuedReceipts,
+    retryMs: options.receiptRetryMs,
+    accountById: deps.accountById,
+    receivers: (systemId) => [...(binds.bound.get(systemId) ?? [])].filter((s) => s.isReceiver),
+    boundSystemIds: () => binds.bound.keys(),
+    logger,
+    ...(metrics && { metrics }),
+    clock,
+  });
+  const submits = new SubmitHandler({
+    checks: { parseDestination: deps.parseDestination, countParts: deps.countParts, validity: deps.validity },
+    delivery: deps.delivery,
+    rateLimiter: new AccountRateLimiter({ redis: deps.redis, keyPrefix: deps.keyPrefix }),
+    concat: new ConcatStore({
+      redis: deps.redis,
+      keyPrefix: deps.keyPrefix,
+      timeoutMs: options.reassemblyTimeoutMs,
+    }),
+    openSets: new OpenSets({
+      timeoutMs: options.reassemblyTimeoutMs,
+      maxPerSession: options.maxOpenSetsPerSession,
+      max: options.maxOpenSets,
+      clock,
+      onDropped: () => metrics?.smppSubmits.inc({ outcome: "set_dropped" }),
+    }),
+    redis: deps.redis,
+    keys,
+    retentionMs: deps.retentionMs,
+    logger,
+    ...(metrics && { metrics }),
+    clock,
+  });
+
+  const host: SessionHost = {
+    options,
+    logger,
+    clock,
+    bind: (session, pdu) => binds.bind(session, pdu),
+    submit: (session, pdu) => {
+      const account = session.account;
+      if (!account) throw new Error("submit on a session without an account");
+      return submits.handle({ account, systemId: session.systemId, sessionId: session.id }, pdu.raw);
+    },
+    refused: (session, reason, status, command) => {
+      metrics?.smppPdusRefused.inc({ reason });
+      session.logger.info(
+        { reason, status, command, systemId: session.systemId || undefined },
+        "PDU refused",
+      );
+    },
+    closed: (session, reason) => {
+      sessions.delete(session);
+      binds.unregister(session);
+      metrics?.smppSessions.set(sessions.size);
+      session.logger.info({ reason, systemId: session.systemId || undefined }, "session closed");
+    },
+  };
+
+  const onConnection = (socket: Socket): void => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    // Until the engine takes the socket over: a reset during accept must not crash the process.
+    socket.on("error", () => undefined);
+    const session = new EsmeSession(++nextId, socket, host);
+    sessions.add(session);
+    metrics?.smppSessions.set(sessions.size);
+  };
+
+  const plain: Server = createServer(onConnection);
+  const secure: Server | undefined = options.tls
+    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onConnection)
+    : undefined;
+  for (const server of [plain, secure]) {
+    server?.on("error", (error: Error) => logger.error({ err: error.message }, "SMPP listener error"));
+  }
+
+  async function listenOn(server: Server, host: string, port: number): Promise<number> {
+    server.listen(port, host);
+    await Promise.race([
+      once(server, "listening"),
+      once(server, "error").then(([error]) => Promise.reject(error as Error)),
+    ]);
+    const address = server.address();
+    if (!address || typeof address === "string") throw new Error("SMPP listener has no port");
+    return address.port;
+  }
+
+  async function closeServer(server: Server | undefined): Promise<void> {
+    if (!server?.listening) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  return {
+    get sessionCount() {
+      return sessions.size;
+    },
+    async listen() {
+      const port = await listenOn(plain, options.host, options.port);
+      outbox.start();
+      logger.info({ host: options.host, port }, "SMPP server listening");
+      if (!secure || !options.tls) return { port };
+      const tlsPort = await listenOn(secure, options.tls.host ?? options.host, options.tls.port);
+      logger.info({ port: tlsPort }, "SMPP TLS listener listening");
+      return { port, tlsPort };
+    },
+    close(deadlineMs) {
+      closing ??= (async () => {
+        outbox.close();
+        const listeners = Promise.all([closeServer(plain), closeServer(secure)]);
+        const unbinds = Promise.allSettled([...sessions].map((s) => s.unbind()));
+        await Promise.race([unbinds, new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
+        for (const session of [...sessions]) session.destroy("server closing");
+        await listeners;
+      })();
+      return closing;
+    },
+    enqueueReceipt: (message) => outbox.enqueue(message),
+  };
+}

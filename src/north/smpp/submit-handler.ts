@@ -1,0 +1,202 @@
+/**
+ * submit_sm on a bound transmitter/transceiver: validate (sm-body.ts, submit-decoder.ts), take one from the
+ * account's rate budget (shared with the HTTP API), then persist through delivery and answer with our id only once
+ * `accept` resolved. Parts of a concatenated message are stored in Redis and acknowledged as `<setId>-<seq>`; the
+ * part that completes the set assembles the text and accepts the whole message (docs/smpp-server.md).
+ */
+import type { Redis } from "ioredis";
+import type { DeliveryService } from "../../delivery/service-types.js";
+import type { Message, NewMessage } from "../../delivery/types.js";
+import { ErrorCodes, OtpgwError, SmppError } from "../../errors.js";
+import type { Logger } from "../../observability/logger.js";
+import { SmppStatus } from "../../smpp/command-status.js";
+import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
+import { parseSmBody } from "../../smpp/sm-body.js";
+import { decodeText } from "../../smpp/text-codec.js";
+import type { Account } from "../accounts/account-types.js";
+import type { AccountRateLimiter } from "../http/account-rate-limiter.js";
+import { HttpApiError } from "../http/http-api-error.js";
+import type { SubmitCheckDeps } from "../http/submit-checks.js";
+import type { ConcatStore, SetKey } from "./concat-store.js";
+import type { OpenSets } from "./open-sets.js";
+import type { SmppKeys } from "./redis-keys.js";
+import type { SmppServerMetrics } from "./server-options.js";
+import { checkText, decodeSubmit, type PartSubmit, type SubmitCommon } from "./submit-decoder.js";
+
+export interface SubmitContext {
+  account: Account;
+  systemId: string;
+  sessionId: number;
+}
+
+export interface SubmitHandlerDeps {
+  checks: SubmitCheckDeps;
+  delivery: DeliveryService;
+  rateLimiter: AccountRateLimiter;
+  concat: ConcatStore;
+  openSets: OpenSets;
+  redis: Redis;
+  keys: SmppKeys;
+  retentionMs: number;
+  logger: Logger;
+  metrics?: SmppServerMetrics;
+  clock: () => number;
+}
+
+function status(code: number, message: string): SmppError {
+  return new SmppError(ErrorCodes.SMPP_DECODE, code, message);
+}
+
+/** What delivery's errors become on the wire; nothing was acknowledged in any of these cases. */
+export function deliveryErrorStatus(error: unknown): number {
+  if (error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_SATURATED)
+    return SmppStatus.ESME_RMSGQFUL;
+  return SmppStatus.ESME_RSYSERR;
+}
+
+export class SubmitHandler {
+  constructor(private readonly deps: SubmitHandlerDeps) {}
+
+  /** @throws SmppError with the submit_sm_resp status. */
+  async handle(ctx: SubmitContext, raw: Buffer): Promise<ResponseSpec> {
+    const body = parseSmBody(raw);
+    const submit = decodeSubmit(body, ctx.account, this.deps.checks, this.deps.clock());
+    await this.consumeRate(ctx.account);
+    if (!this.deps.delivery.canAccept(submit.country)) {
+      throw status(SmppStatus.ESME_RMSGQFUL, `carriers for ${submit.country} are saturated`);
+    }
+    if (submit.kind === "single") {
+      const message = await this.accept(ctx, submit, submit.text, submit.parts);
+      this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
+      return { fields: { message_id: message.id } };
+    }
+    return this.handlePart(ctx, submit);
+  }
+
+  private async handlePart(ctx: SubmitContext, part: PartSubmit): Promise<ResponseSpec> {
+    const set: SetKey = {
+      systemId: ctx.systemId,
+      from: part.from,
+      to: part.to,
+      reference: part.reference,
+      total: part.total,
+    };
+    const setKey = `${set.systemId}\n${set.from}\n${set.to}\n${set.reference}\n${set.total}`;
+    if (!this.deps.openSets.admit(setKey, ctx.sessionId)) {
+      throw status(SmppStatus.ESME_RMSGQFUL, "too many incomplete concatenated messages open");
+    }
+    let stored: { setId: string; stored: number };
+    try {
+      stored = await this.deps.concat.addPart(set, {
+        seq: part.seq,
+        dataCoding: part.dataCoding,
+        bytes: part.bytes,
+      });
+    } catch (error) {
+      throw status(SmppStatus.ESME_RSYSERR, `cannot store the part: ${(error as Error).message}`);
+    }
+    const partId = `${stored.setId}-${part.seq}`;
+    if (stored.stored < part.total) {
+      this.deps.metrics?.smppSubmits.inc({ outcome: "part_stored" });
+      return { fields: { message_id: partId } };
+    }
+    const parts = await this.deps.concat.parts(set);
+    if (parts.length !== part.total) {
+      throw status(SmppStatus.ESME_RSYSERR, "the set's parts changed while being assembled; resend");
+    }
+    const first = parts[0]!;
+    const text = decodeText(first.dataCoding, Buffer.concat(parts.map((p) => p.bytes)));
+    let count: number;
+    try {
+      count = checkText(text, ctx.account, this.deps.checks.countParts);
+    } catch (error) {
+      // The whole text is unacceptable: the set can never succeed, so drop it rather than hold it.
+      this.deps.openSets.done(setKey);
+      await this.deps.concat.remove(set).catch(() => undefined);
+      throw error;
+    }
+    await this.accept(ctx, part, text, count, {
+      idempotencyKey: `smpp-set:${stored.setId}`,
+      partsOf: `${stored.setId}:${part.total}`,
+    });
+    this.deps.openSets.done(setKey);
+    await this.deps.concat
+      .remove(set)
+      .catch((error: Error) =>
+        this.deps.logger.warn(
+          { err: error.message },
+          "cannot remove an assembled set (it expires on its own)",
+        ),
+      );
+    this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
+    return { fields: { message_id: partId } };
+  }
+
+  /** Persists the message and what its receipts need; resolves only when all of it is in Redis. */
+  private async accept(
+    ctx: SubmitContext,
+    submit: SubmitCommon,
+    text: string,
+    parts: number,
+    extra: { idempotencyKey?: string; partsOf?: string } = {},
+  ): Promise<Message> {
+    const wantsReceipt =
+      ctx.account.smpp?.receipts === true && (submit.receiptRequest === 1 || submit.receiptRequest === 2);
+    const input: NewMessage = {
+      account: ctx.account.id,
+      to: submit.to,
+      from: submit.from,
+      country: submit.country,
+      text,
+      parts,
+      validitySeconds: submit.validitySeconds,
+      receiptVia: wantsReceipt ? "smpp" : "none",
+      ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
+    };
+    let message: Message;
+    try {
+      ({ message } = await this.deps.delivery.accept(input));
+    } catch (error) {
+      this.deps.logger.warn(
+        { account: ctx.account.id, err: (error as Error).message },
+        "submit not accepted",
+      );
+      throw status(deliveryErrorStatus(error), `not accepted: ${(error as Error).message}`);
+    }
+    if (wantsReceipt) {
+      // Written before the ack: a receipt must know these. A failure here is answered RSYSERR; the ESME's resend
+      // of a part finds the same message (idempotency key), a single message's resend becomes a second message.
+      const writes: Promise<unknown>[] = [];
+      if (submit.receiptRequest === 2) {
+        writes.push(
+          this.deps.redis.set(this.deps.keys.receiptMode(message.id), "failure", "PX", this.deps.retentionMs),
+        );
+      }
+      if (extra.partsOf !== undefined) {
+        writes.push(
+          this.deps.redis.set(this.deps.keys.partsOf(message.id), extra.partsOf, "PX", this.deps.retentionMs),
+        );
+      }
+      try {
+        await Promise.all(writes);
+      } catch (error) {
+        throw status(
+          SmppStatus.ESME_RSYSERR,
+          `cannot record the receipt request: ${(error as Error).message}`,
+        );
+      }
+    }
+    return message;
+  }
+
+  private async consumeRate(account: Account): Promise<void> {
+    try {
+      await this.deps.rateLimiter.consume(account);
+    } catch (error) {
+      if (error instanceof HttpApiError && error.status === 429) {
+        throw status(SmppStatus.ESME_RTHROTTLED, `over the account's ${account.ratePerSecond}/s`);
+      }
+      throw status(SmppStatus.ESME_RSYSERR, "rate limiter unavailable");
+    }
+  }
+}

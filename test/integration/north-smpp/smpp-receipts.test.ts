@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import type { Message } from "../../../src/delivery/types.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
+import { decodePdu, encodePdu } from "../../../src/smpp/session/pdu-codec.js";
+import { parseReceiptText } from "../../../src/smpp/receipt.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { bindPdu, Esme, rawPeer, startServer, type Fixture } from "./smpp-fixture.js";
+
+/** Submits with registered_delivery and returns the message as delivery stored it. */
+async function submitted(
+  fixture: Fixture,
+  esme: Esme,
+  registeredDelivery = 1,
+): Promise<{ id: string; message: Message }> {
+  const resp = await esme.submit({ registered_delivery: registeredDelivery });
+  if (resp.command_status !== 0) throw new Error("submit refused");
+  const message = fixture.delivery.messages.get(resp.message_id as string)!;
+  return { id: resp.message_id as string, message };
+}
+
+function finalised(message: Message, state: Message["state"] = "delivered"): Message {
+  return { ...message, state, finalAt: Date.now() };
+}
+
+describe("SMPP receipts back", () => {
+  it("sends one receipt deliver_sm on the transceiver with our id in the text and the TLVs", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const { id, message } = await submitted(fixture, esme);
+    expect(message.receiptVia).toBe("smpp");
+    await fixture.server.enqueueReceipt(finalised(message));
+    await fixture.server.enqueueReceipt(finalised(message)); // idempotent
+    await waitUntil(() => esme.deliveries.length === 1, 3000, "receipt");
+    const dlr = esme.deliveries[0]!;
+    expect(dlr.esm_class).toBe(0x04);
+    expect(dlr.receipted_message_id).toBe(id);
+    expect(dlr.message_state).toBe(2);
+    expect(dlr.source_addr).toBe("6281234567890");
+    expect(dlr.destination_addr).toBe("AcmeOTP");
+    const text = Buffer.from((dlr.short_message as { message: string | Buffer }).message).toString("latin1");
+    expect(parseReceiptText(text)).toMatchObject({
+      id,
+      stat: "DELIVRD",
+      err: "000",
+      sub: "001",
+      dlvrd: "001",
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(esme.deliveries).toHaveLength(1);
+  });
+
+  it("sends the receipt on a separate receiver bind of the same system_id", async () => {
+    const fixture = await startServer();
+    const tx = await Esme.connect(fixture.port);
+    await tx.bind("bind_transmitter");
+    const rx = await Esme.connect(fixture.port);
+    await rx.bind("bind_receiver");
+    const { id, message } = await submitted(fixture, tx);
+    await fixture.server.enqueueReceipt(finalised(message, "undeliverable"));
+    await waitUntil(() => rx.deliveries.length === 1, 3000, "receipt on RX");
+    expect(rx.deliveries[0]!.receipted_message_id).toBe(id);
+    expect(rx.deliveries[0]!.message_state).toBe(5);
+    expect(tx.deliveries).toHaveLength(0);
+  });
+
+  it("keeps receipts in Redis while no receiver is bound and sends them when one binds", async () => {
+    const fixture = await startServer();
+    const tx = await Esme.connect(fixture.port);
+    await tx.bind("bind_transmitter");
+    const first = await submitted(fixture, tx);
+    const second = await submitted(fixture, tx);
+    await fixture.server.enqueueReceipt(finalised(first.message));
+    await fixture.server.enqueueReceipt(finalised(second.message, "expired"));
+    expect(await fixture.redis.client.llen(`${fixture.redis.prefix}smpp:receipts:acme`)).toBe(2);
+    const rx = await Esme.connect(fixture.port);
+    await rx.bind("bind_receiver");
+    await waitUntil(() => rx.deliveries.length === 2, 3000, "queued receipts");
+    expect(rx.deliveries.map((d) => d.receipted_message_id).sort()).toEqual([first.id, second.id].sort());
+    await expectEventually(
+      async () => (await fixture.redis.client.llen(`${fixture.redis.prefix}smpp:receipts:acme`)) === 0,
+    );
+  });
+
+  it("retries a receipt answered ESME_RX_T_APPN and drops one answered ESME_RX_P_APPN", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const { message } = await submitted(fixture, esme);
+    esme.receiptAnswer = SmppStatus.ESME_RX_T_APPN;
+    await fixture.server.enqueueReceipt(finalised(message));
+    await waitUntil(() => esme.deliveries.length >= 2, 3000, "receipt retried");
+    esme.receiptAnswer = SmppStatus.ESME_RX_P_APPN;
+    const seen = esme.deliveries.length;
+    await waitUntil(() => esme.deliveries.length > seen, 3000, "one more try");
+    await expectEventually(
+      async () => (await fixture.redis.client.llen(`${fixture.redis.prefix}smpp:receipts:acme`)) === 0,
+    );
+    const count = esme.deliveries.length;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(esme.deliveries.length).toBe(count);
+  });
+
+  it("sends no TLVs to an ESME bound with interface_version 0x33", async () => {
+    const fixture = await startServer();
+    const peer = await rawPeer(fixture.port);
+    peer.socket.write(bindPdu(1, { interface_version: 0x33 }));
+    await peer.frames.waitFor(1);
+    peer.socket.write(
+      encodePdu("submit_sm", 2, {
+        source_addr: "AcmeOTP",
+        destination_addr: "6281234567890",
+        registered_delivery: 1,
+        data_coding: 0,
+        short_message: Buffer.from("code 1"),
+      }),
+    );
+    const frames = await peer.frames.waitFor(2);
+    const id = decodePdu(frames[1]!.raw).fields.message_id as string;
+    await fixture.server.enqueueReceipt(finalised(fixture.delivery.messages.get(id)!));
+    const all = await peer.frames.waitFor(3);
+    const dlr = decodePdu(all[2]!.raw).fields;
+    expect(dlr.command).toBe("deliver_sm");
+    expect(dlr.receipted_message_id).toBeUndefined();
+    expect(dlr.message_state).toBeUndefined();
+  });
+
+  it("sends no receipt for a delivered message whose ESME asked for failure receipts only", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const delivered = await submitted(fixture, esme, 2);
+    const failed = await submitted(fixture, esme, 2);
+    await fixture.server.enqueueReceipt(finalised(delivered.message));
+    await fixture.server.enqueueReceipt(finalised(failed.message, "undeliverable"));
+    await waitUntil(() => esme.deliveries.length === 1, 3000, "failure receipt");
+    expect(esme.deliveries[0]!.receipted_message_id).toBe(failed.id);
+  });
+
+  it("sends one receipt per part id for a reassembled message", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const udh = (seq: number) => Buffer.from([5, 0, 3, 42, 2, seq]);
+    const ids: string[] = [];
+    for (const seq of [1, 2]) {
+      const resp = await esme.submit({
+        esm_class: 0x40,
+        registered_delivery: 1,
+        short_message: Buffer.concat([udh(seq), Buffer.from(`part${seq}`)]),
+      });
+      ids.push(resp.message_id as string);
+    }
+    const message = [...fixture.delivery.messages.values()][0]!;
+    await fixture.server.enqueueReceipt(finalised(message));
+    await waitUntil(() => esme.deliveries.length === 2, 3000, "two receipts");
+    expect(esme.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(ids.sort());
+  });
+});
+
+async function expectEventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition never held");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
