@@ -68,7 +68,10 @@ export class Gateway {
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
       // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
       maxRetriesPerRequest: 2,
-      enableAutoPipelining: true,
+      // No auto-pipelining: ioredis 5.11 throws an uncaught "results[i] is not iterable" from it when a
+      // batch mixes scripts (EVAL/EVALSHA) with other commands, which killed the daemon under load. Commands
+      // are still written to the socket as they come, so latency is unchanged; see the performance issue.
+      enableAutoPipelining: false,
       connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     });
     this.redis.on("error", (error: Error) =>

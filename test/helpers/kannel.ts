@@ -6,15 +6,15 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
+import { ensureDebianPackage } from "./system-package.js";
 import { waitUntil } from "./wait.js";
 
 /** Installs Kannel (Debian package `kannel`) when missing: as root with apt-get, else says what to run. */
 export function ensureKannel(): void {
-  if (spawnSync("bearerbox", ["--version"], { stdio: "ignore" }).error === undefined) return;
-  if (process.getuid?.() !== 0)
-    throw new Error("Kannel is not installed: run `sudo apt-get install -y kannel`");
-  const result = spawnSync("bash", ["scripts/setup/system-deps.sh", "kannel"], { stdio: "inherit" });
-  if (result.status !== 0) throw new Error("could not install kannel: run `apt-get install -y kannel`");
+  ensureDebianPackage(
+    "kannel",
+    () => spawnSync("bearerbox", ["--version"], { stdio: "ignore" }).error === undefined,
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -126,7 +126,7 @@ text = "no service"
       }
     }
     receiver.close();
-    await rm(dir, { recursive: true, force: true });
+    if (!process.env.OTPGW_TEST_KEEP) await rm(dir, { recursive: true, force: true });
   });
 
   /** Whether bearerbox reports the SMPP link online (its status page). */

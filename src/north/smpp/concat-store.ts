@@ -26,6 +26,8 @@ export interface SetKey {
 export interface StoredPart {
   seq: number;
   dataCoding: number;
+  /** registered_delivery bits 1..0 of this part: ESMEs such as Kannel ask for a receipt on one part only. */
+  receiptRequest: number;
   bytes: Buffer;
 }
 
@@ -38,7 +40,7 @@ export class ConcatStore {
 
   /** Stores a part (a resent part replaces itself); the set is complete when `stored === set.total`. */
   async addPart(set: SetKey, part: StoredPart): Promise<{ setId: string; stored: number }> {
-    const value = Buffer.concat([Buffer.from([part.dataCoding]), part.bytes]);
+    const value = Buffer.concat([Buffer.from([part.dataCoding, part.receiptRequest]), part.bytes]);
     const result = (await this.options.redis.eval(
       ADD_PART,
       1,
@@ -56,8 +58,13 @@ export class ConcatStore {
     const all = await this.options.redis.hgetallBuffer(this.key(set));
     const parts: StoredPart[] = [];
     for (const [field, value] of Object.entries(all)) {
-      if (!field.startsWith("p") || value.length < 1) continue;
-      parts.push({ seq: Number(field.slice(1)), dataCoding: value[0] as number, bytes: value.subarray(1) });
+      if (!field.startsWith("p") || value.length < 2) continue;
+      parts.push({
+        seq: Number(field.slice(1)),
+        dataCoding: value[0] as number,
+        receiptRequest: value[1] as number,
+        bytes: value.subarray(2),
+      });
     }
     return parts.sort((a, b) => a.seq - b.seq);
   }

@@ -90,6 +90,7 @@ export class SubmitHandler {
       stored = await this.deps.concat.addPart(set, {
         seq: part.seq,
         dataCoding: part.dataCoding,
+        receiptRequest: part.receiptRequest,
         bytes: part.bytes,
       });
     } catch (error) {
@@ -115,7 +116,11 @@ export class SubmitHandler {
       await this.deps.concat.remove(set).catch(() => undefined);
       throw error;
     }
-    await this.accept(ctx, part, text, count, {
+    // The set wants a receipt if any part asked for one (Kannel asks on the first part only): a final-outcome
+    // request wins over a failure-only one.
+    const requests = parts.map((p) => p.receiptRequest);
+    const receiptRequest = requests.includes(1) ? 1 : requests.includes(2) ? 2 : 0;
+    await this.accept(ctx, { ...part, receiptRequest }, text, count, {
       idempotencyKey: `smpp-set:${stored.setId}`,
       partsOf: `${stored.setId}:${part.total}`,
     });
