@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
-import { MessageProcessor, type DeliveryCollaborators, type ProcessorOptions } from "./message-processor.js";
+import {
+  handsetKey,
+  MessageProcessor,
+  type DeliveryCollaborators,
+  type ProcessorOptions,
+} from "./message-processor.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 
@@ -212,7 +217,7 @@ export class DeliveryEngine implements DeliveryService {
    * Records a carrier's receipt. Resolves once it is recorded (or known to match no message); rejects when it
    * could not be recorded, so the bind asks the carrier to deliver it again.
    */
-  private async onReceipt({ carrierId, receipt }: CarrierReceipt): Promise<void> {
+  private async onReceipt({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
     const { store, options } = this.deps;
     for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
       const target =
@@ -229,6 +234,17 @@ export class DeliveryEngine implements DeliveryService {
       }
       // The submit result that maps this id may still be on its way to Redis (a very fast carrier).
       await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
+    }
+    const event = {
+      stat: receipt.stat,
+      delivered: receipt.delivered,
+      final: receipt.final,
+      ...(receipt.err !== undefined ? { err: receipt.err } : {}),
+    };
+    const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
+    if (byHandset) {
+      await this.processor.receiptByHandset(byHandset, event);
+      return;
     }
     this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
     this.deps.logger.warn(

@@ -145,6 +145,25 @@ export function settle(message: Message, ctx: SettleContext): { message: Message
   return { message: current, next: { kind: "attempt" } };
 }
 
+/**
+ * Carriers that may not be tried again: any with an attempt that ended other than "unknown", and any with two
+ * "unknown" attempts. (A single unknown outcome may mean the SMS never left: it earns one more try.)
+ */
+export function exhaustedCarriers(message: Message): string[] {
+  const unknown = new Map<string, number>();
+  const exhausted = new Set<string>();
+  for (const attempt of message.attempts) {
+    if (attempt.outcome === "unknown") {
+      const count = (unknown.get(attempt.carrier) ?? 0) + 1;
+      unknown.set(attempt.carrier, count);
+      if (count >= 2) exhausted.add(attempt.carrier);
+    } else {
+      exhausted.add(attempt.carrier);
+    }
+  }
+  return [...exhausted];
+}
+
 /** Carriers already tried for this message, in order. */
 export function triedCarriers(message: Message): string[] {
   return message.attempts.map((a) => a.carrier);

@@ -12,6 +12,7 @@ import {
   applySubmitResult,
   finalize,
   settle,
+  exhaustedCarriers,
   startAttempt,
   triedCarriers,
   type Next,
@@ -25,6 +26,8 @@ import type { Message } from "./types.js";
 export interface ProcessorOptions {
   /** No attempt starts with less OTP validity left than this. */
   minRemainingMs: number;
+  /** After a restart, how long a carrier must be bound before attempts started earlier may time out. */
+  startupReceiptGraceMs: number;
   /** When every untried carrier is unavailable, look again after this long. */
   retryUnavailableMs: number;
   /** DLR timeout when the route gives none. */
@@ -49,10 +52,21 @@ export interface ProcessorDeps extends DeliveryCollaborators {
   onFinal: (message: Message) => void;
 }
 
+/**
+ * Default start-up grace for receipts (see startupGrace): a carrier sends the receipts it held within a second or
+ * two of a bind; five seconds covers a slow link without holding a failed attempt long.
+ */
+export const DEFAULT_STARTUP_RECEIPT_GRACE_MS = 5_000;
+
 /** Retry a submit result that cannot be written (Redis down) from 100 ms, doubling to 2 s, for up to 10 min. */
 const SUBMIT_RESULT_RETRY_MIN_MS = 100;
 const SUBMIT_RESULT_RETRY_MAX_MS = 2_000;
 const SUBMIT_RESULT_RETRY_FOR_MS = 600_000;
+
+/** The correlation key of a one-part attempt by its handset (a receipt's source_addr): digits, no "+". */
+export function handsetKey(e164OrDigits: string): string {
+  return `handset:${e164OrDigits.replace(/^\+/, "")}`;
+}
 
 function correlationKey(carrier: string, carrierMessageId: string): string {
   return `${carrier}\u0000${carrierMessageId}`;
@@ -72,11 +86,14 @@ export class MessageProcessor {
   /** Documents this process is working on, with their versions: saves a read per event. */
   private readonly cache = new Map<string, Versioned>();
   private stopping = false;
+  /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGrace. */
+  private readonly startedAt: number;
   /** Accepted parts whose correlation is not yet committed: a fast receipt can still find its message. */
   private readonly pendingCorrelations = new Map<string, ReceiptTarget>();
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
+    this.startedAt = deps.clock();
   }
 
   /**
@@ -146,6 +163,21 @@ export class MessageProcessor {
     if (key) this.pendingCorrelations.delete(key);
   }
 
+  /**
+   * Applies a receipt found by carrier and handset instead of by message id — only to a part whose carrier id
+   * was never recorded (the process died before it could), so it can never land on the wrong message.
+   */
+  receiptByHandset(target: ReceiptTarget, receipt: ReceiptEvent): Promise<void> {
+    const now = this.deps.clock();
+    return this.serial.run(target.messageId, () =>
+      this.withConflictRetry(target.messageId, (current) => {
+        const attempt = current.attempts.find((a) => a.n === target.attempt);
+        if (!attempt || attempt.carrierMessageIds[target.part] !== null) return current;
+        return applyReceipt(current, target.attempt, target.part, receipt, now);
+      }),
+    );
+  }
+
   /** The target of a carrier message id whose submit result is not in Redis yet, if any. */
   pendingCorrelation(carrier: string, carrierMessageId: string): ReceiptTarget | undefined {
     return this.pendingCorrelations.get(correlationKey(carrier, carrierMessageId));
@@ -211,8 +243,26 @@ export class MessageProcessor {
       minRemainingMs: this.deps.options.minRemainingMs,
     });
     const correlations = correlate ? this.correlationFor(settled, correlate) : undefined;
+    const grace = this.startupGrace(message, now);
+    if (grace !== undefined)
+      return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
     if (next.kind === "attempt") return this.attempt(loaded, settled, now);
     return this.commit(loaded, settled, next, correlations);
+  }
+
+  /**
+   * After a restart, receipts the carrier held while we were down arrive only once a bind is up again: an open
+   * attempt whose DLR deadline passed meanwhile is not timed out until its carrier has been bound (in this
+   * process) for `startupReceiptGraceMs`. Returns when to look again, or undefined when no grace applies.
+   * Later carrier outages get no grace: rerouting then is what gets the OTP through.
+   */
+  private startupGrace(message: Message, now: number): number | undefined {
+    const open = message.attempts.find((a) => !a.outcome);
+    if (!open || now < open.dlrDeadline || now >= message.expiresAt) return undefined;
+    if (open.startedAt >= this.startedAt) return undefined;
+    const since = this.deps.pools.get(open.carrier)?.firstBoundAt;
+    const until = (since ?? now) + this.deps.options.startupReceiptGraceMs;
+    return now < until ? Math.min(until, message.expiresAt) : undefined;
   }
 
   private correlationFor(
@@ -281,12 +331,18 @@ export class MessageProcessor {
   private async attempt(loaded: Versioned, message: Message, now: number): Promise<boolean> {
     if (this.stopping) return this.commit(loaded, message, { kind: "wait", timerAt: now });
     const { planner, pools, carriers } = this.deps;
-    const tried = triedCarriers(message);
     const available = (carrierId: string): boolean => {
       const pool = pools.get(carrierId);
       return pool !== undefined && pool.boundCount > 0 && pool.queued < pool.maxQueued;
     };
-    const choice = planner.choose(message.to, message.country, tried, available);
+    // Carriers never tried first; then, once, a carrier whose only attempt ended with its outcome unknown
+    // (the process died around the submit: the SMS may never have left). A duplicate OTP beats none.
+    let tried = triedCarriers(message);
+    let choice = planner.choose(message.to, message.country, tried, available);
+    if (!choice) {
+      tried = exhaustedCarriers(message);
+      choice = planner.choose(message.to, message.country, tried, available);
+    }
     if (!choice) {
       const plan = planner.plan(message.to, message.country);
       const untried = (plan?.carriers ?? []).filter((c) => !tried.includes(c));
@@ -340,7 +396,19 @@ export class MessageProcessor {
     const dlrTimeoutMs = plan?.dlrTimeoutMs ?? this.deps.options.defaultDlrTimeoutMs;
     const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
     const n = withAttempt.attempts.length;
-    if (!(await this.store(loaded, withAttempt, now + dlrTimeoutMs))) return false;
+    // A one-part attempt is also findable by carrier and handset: if the process dies between the carrier's
+    // answer and recording its id, the receipt still finds its message (see receiptByHandset).
+    const byHandset: Update["correlations"] =
+      built.parts.length === 1
+        ? [
+            {
+              carrier: choice.carrier,
+              carrierMessageId: handsetKey(message.to),
+              target: { messageId: message.id, attempt: n, part: 0 },
+            },
+          ]
+        : undefined;
+    if (!(await this.store(loaded, withAttempt, now + dlrTimeoutMs, byHandset))) return false;
     this.deps.metrics?.attempts.inc({ carrier: choice.carrier });
     this.deps.logger.debug({ messageId: message.id, attempt: n, explain: choice.explain }, "attempt started");
     built.parts.forEach((fields, part) => {

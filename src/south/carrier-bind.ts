@@ -34,7 +34,7 @@ export interface CarrierBindOptions {
   metrics?: Metrics;
   maxPduBytes: number;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
-  onReceipt?: (receipt: Receipt, bindId: string) => Promise<void> | undefined;
+  onReceipt?: (receipt: Receipt, bindId: string, handset: string) => Promise<void> | undefined;
   clock?: Clock;
   rng?: () => number;
 }
@@ -318,7 +318,8 @@ export class CarrierBind extends EventEmitter {
     );
     if (receipt) {
       this.options.metrics?.receipts.inc({ carrier: this.carrier.id, stat: receipt.stat });
-      const handled = this.options.onReceipt?.(receipt, this.id);
+      // A receipt's source_addr is the handset the message went to: a second key when its id is unknown.
+      const handled = this.options.onReceipt?.(receipt, this.id, body.sourceAddr.replace(/^\+/, ""));
       if (handled) {
         // Answer only once the receipt is recorded: if it cannot be (Redis down), ESME_RX_T_APPN makes the
         // carrier deliver it again later instead of it being lost behind an OK.

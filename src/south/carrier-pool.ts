@@ -37,6 +37,8 @@ export interface CarrierReceipt {
   carrierId: string;
   bindId: string;
   receipt: Receipt;
+  /** The handset number the receipt is about (its source_addr), digits only. */
+  handset?: string;
 }
 
 /**
@@ -53,6 +55,8 @@ export class CarrierPool extends EventEmitter {
   private readonly maxQueuedSubmits: number;
   private readonly clock: Clock;
   private closing = false;
+  /** When a bind of this pool first came up in this process (receipts held by the carrier arrive after it). */
+  firstBoundAt: number | undefined;
   private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
   private kickScheduled = false;
 
@@ -81,13 +85,17 @@ export class CarrierPool extends EventEmitter {
           source,
           logger: options.logger,
           maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
-          onReceipt: (receipt, bindId) => this.onReceipt({ carrierId: this.id, bindId, receipt }),
+          onReceipt: (receipt, bindId, handset) =>
+            this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
           ...(options.metrics ? { metrics: options.metrics } : {}),
           ...(options.clock ? { clock: options.clock } : {}),
           ...(options.rng ? { rng: options.rng } : {}),
         });
 
-        bind.on("bound", () => this.kick());
+        bind.on("bound", () => {
+          this.firstBoundAt ??= this.clock();
+          this.kick();
+        });
         this.binds.push(bind);
       }
     }

@@ -27,6 +27,7 @@ export const FAST: DeliveryEngineOptions = {
   defaultDlrTimeoutMs: 2000,
   timerPollMs: 20,
   timerLeaseMs: 2000,
+  startupReceiptGraceMs: 500,
   receiptLookupRetries: 5,
   receiptLookupDelayMs: 20,
 };

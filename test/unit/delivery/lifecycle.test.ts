@@ -3,6 +3,7 @@ import {
   applyReceipt,
   applySubmitResult,
   attemptOutcome,
+  exhaustedCarriers,
   settle,
   startAttempt,
   triedCarriers,
@@ -143,5 +144,20 @@ describe("message lifecycle", () => {
     applyReceipt(m, 1, 0, DELIVRD, T0);
     settle(m, ctx(T0 + 60_000));
     expect(m).toEqual(copy);
+  });
+});
+
+describe("exhaustedCarriers", () => {
+  it("gives a carrier whose only attempt had an unknown outcome one more try, and no carrier that failed", () => {
+    let m = startAttempt(message(), "tsel", 1, T0, 1000);
+    m = settle(m, ctx(T0 + 1000)).message; // pending at the deadline: unknown
+    m = startAttempt(m, "isat", 1, T0 + 1000, 1000);
+    m = applySubmitResult(m, 2, 0, { status: "failed", error: "ESME_RINVDSTADR" });
+    m = settle(m, ctx(T0 + 1001)).message;
+    expect(m.attempts.map((a) => a.outcome)).toEqual(["unknown", "rejected"]);
+    expect(exhaustedCarriers(m)).toEqual(["isat"]);
+    m = startAttempt(m, "tsel", 1, T0 + 2000, 1000);
+    m = settle(m, ctx(T0 + 3000)).message;
+    expect(exhaustedCarriers(m).sort()).toEqual(["isat", "tsel"]);
   });
 });

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { hashPassword } from "../../../src/north/accounts/password-hash.js";
+import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(sim: SimulatorOptions, options: { rateLimit?: number } = {}) {
+  const carrier = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...sim });
+  await carrier.start();
+  cleanups.push(() => carrier.stop());
+  const daemon = await daemonFixture({
+    redisUrl: inject("redisUrl"),
+    carriers: [{ id: "id-sim", port: carrier.port! }],
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    smppBlock: [
+      "system_id: acme",
+      `password_hash: "${await hashPassword(PASSWORD)}"`,
+      'allowed_ips: ["127.0.0.0/8"]',
+    ].join("\n"),
+  });
+  await daemon.start();
+  await daemon.waitForBinds();
+  return { carrier, daemon };
+}
+
+/** Receipts an ESME got, by receipted message id (TLV), with their stat from the text. */
+function receiptsById(esme: Esme): Map<string, string> {
+  const byId = new Map<string, string>();
+  for (const pdu of esme.deliveries) {
+    const id = String(pdu.receipted_message_id ?? "").replace(/\0$/, "");
+    const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
+    byId.set(id, /stat:(\w+)/.exec(text)?.[1] ?? "?");
+  }
+  return byId;
+}
+
+describe("SMPP submits through the daemon", () => {
+  it("after a SIGKILL during a submit burst, every submit_sm that got OK is delivered and its receipt reaches the re-bound ESME", async () => {
+    const { carrier, daemon } = await setup({
+      submitRespLatencyMs: { min: 1, max: 3 },
+      receiptLatencyMs: { min: 1500, max: 2500 },
+    });
+    const esme = await Esme.connect(daemon.ports!.smpp!);
+    expect((await esme.bind()).command_status).toBe(0);
+
+    const acked = new Map<string, string>(); // message id → destination
+    let sent = 0;
+    let killed = false;
+    const burst = (async () => {
+      // Window of 10 outstanding submits; stops when the connection dies.
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (sent < 400 && !esme.closed) {
+            const to = `62811${String(sent++).padStart(7, "0")}`;
+            try {
+              const resp = await esme.submit({
+                source_addr: "ACME",
+                destination_addr: to,
+                registered_delivery: 1,
+              });
+              if (resp.command_status === 0) acked.set(String(resp.message_id), to);
+            } catch {
+              return; // no response: the daemon died with it in flight (not acknowledged)
+            }
+          }
+        }),
+      );
+    })();
+    await waitUntil(() => acked.size >= 150, 20_000, "150 acknowledged submits");
+    await daemon.kill();
+    killed = true;
+    await burst;
+    expect(killed).toBe(true);
+    const ackedAtKill = new Map(acked);
+
+    await daemon.start();
+    await daemon.waitForBinds();
+    const again = await Esme.connect(daemon.ports!.smpp!);
+    expect((await again.bind()).command_status).toBe(0);
+    await waitUntil(
+      () => [...ackedAtKill.keys()].every((id) => receiptsById(again).has(id)),
+      60_000,
+      "a receipt for every acknowledged submit",
+    );
+    const receipts = receiptsById(again);
+    const notDelivered = [...ackedAtKill.keys()].filter((id) => receipts.get(id) !== "DELIVRD");
+    const views = await Promise.all(
+      notDelivered.slice(0, 3).map((id) => daemon.api(`/v1/messages/${id.split("-")[0]}`)),
+    );
+    expect(notDelivered, JSON.stringify(views.map((v) => v.body))).toEqual([]);
+    const atCarrier = new Set(carrier.received().map((m) => m.destination));
+    for (const to of ackedAtKill.values()) expect(atCarrier.has(to)).toBe(true);
+  }, 120_000);
+
+  it("answers ESME_RTHROTTLED above the account's cap, and delivers everything it said OK to", async () => {
+    const { daemon } = await setup(
+      { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 20, max: 60 } },
+      { rateLimit: 50 },
+    );
+    const esme = await Esme.connect(daemon.ports!.smpp!);
+    expect((await esme.bind()).command_status).toBe(0);
+    // 3× the cap: 150 submits per second for two seconds.
+    const statuses: number[] = [];
+    const ok: string[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 300; i++) {
+      const due = started + (i * 1000) / 150;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      void esme
+        .submit({
+          source_addr: "ACME",
+          destination_addr: `62811${String(i).padStart(7, "0")}`,
+          registered_delivery: 1,
+        })
+        .then((resp) => {
+          statuses.push(resp.command_status);
+          if (resp.command_status === 0) ok.push(String(resp.message_id));
+        });
+    }
+    await waitUntil(() => statuses.length === 300, 20_000, "an answer to every submit");
+    const throttled = statuses.filter((s) => s === 0x58).length;
+    expect(throttled).toBeGreaterThan(100);
+    expect(statuses.every((s) => s === 0 || s === 0x58)).toBe(true);
+    expect(ok.length).toBeLessThanOrEqual(50 * 3 + 10); // ~2 s of budget, plus the bucket's initial allowance
+    await waitUntil(
+      () => ok.every((id) => receiptsById(esme).get(id) === "DELIVRD"),
+      20_000,
+      "every OK delivered",
+    );
+  }, 60_000);
+});
