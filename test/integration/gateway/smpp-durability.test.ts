@@ -33,7 +33,8 @@ async function setup(sim: SimulatorOptions, options: { rateLimit?: number } = {}
 function receiptsById(esme: Esme): Map<string, string> {
   const byId = new Map<string, string>();
   for (const pdu of esme.deliveries) {
-    const id = String(pdu.receipted_message_id ?? "").replace(/\0$/, "");
+    const rid = pdu.receipted_message_id;
+    const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
     const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
     byId.set(id, /stat:(\w+)/.exec(text)?.[1] ?? "?");
   }
