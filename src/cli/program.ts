@@ -15,9 +15,11 @@ const helpFooter = `
 Environment:
   OTPGW_CONFIG          daemon settings file (like --config)
   OTPGW_CARRIERS_DIR    carriers directory (like --carriers)
-  OTPGW_LOG_LEVEL, REDIS_URL, OTPGW_HTTP_HOST, OTPGW_HTTP_PORT, OTPGW_METRICS_HOST,
-  OTPGW_METRICS_PORT, OTPGW_ROUTES_FILE, OTPGW_SHUTDOWN_TIMEOUT_MS override otpgw.yaml;
-  carrier files read secrets as \${VAR} (e.g. password: \${CARRIER_ID_TELKOMSEL_PASSWORD}).
+  OTPGW_LOG_LEVEL, REDIS_URL, OTPGW_REDIS_KEY_PREFIX, OTPGW_HTTP_HOST, OTPGW_HTTP_PORT,
+  OTPGW_SMPP_HOST, OTPGW_SMPP_PORT, OTPGW_METRICS_HOST, OTPGW_METRICS_PORT, OTPGW_ROUTES_FILE,
+  OTPGW_ACCOUNTS_FILE, OTPGW_SHUTDOWN_TIMEOUT_MS override otpgw.yaml;
+  config files read secrets as \${VAR} (e.g. password: \${CARRIER_ID_TELKOMSEL_PASSWORD},
+  webhook_secret: \${ACCOUNT_ACME_WEBHOOK_SECRET}).
 
 Exit codes: 0 ok, 1 failure or bad command line, 2 invalid configuration.
 Reference: docs/configuration.md`;
