@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
-import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/message-processor.js";
+import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";

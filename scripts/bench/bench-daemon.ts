@@ -1,7 +1,8 @@
 /**
- * The otpgw daemon as the HTTP bench runs it: a configuration tree of its own in a temporary directory (one
- * carrier, one route, one account, limits set far above what the machine can do, so they are never what is
- * measured) and `otpgw start` in a child process.
+ * The otpgw daemon as the HTTP and SMPP benches run it: a configuration tree of its own in a temporary directory
+ * (one carrier, one route, one account, limits set far above what the machine can do, so they are never what is
+ * measured) and `otpgw start` in a child process. With `smpp` the account may also bind over SMPP and the
+ * daemon's SMPP listener is on a free port; without it the listener is off.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hashPassword } from "../../src/north/accounts/password-hash.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -25,6 +27,16 @@ export interface BenchDaemonOptions {
   window?: number;
   /** Write a V8 CPU profile of the daemon into this directory when it exits (`node --cpu-prof`). */
   cpuProfileDir?: string;
+  /** Let the account bind over SMPP with these credentials, on a listener of its own. Default: no SMPP. */
+  smpp?: BenchSmppOptions;
+}
+
+export interface BenchSmppOptions {
+  systemId: string;
+  /** At most 8 characters (SMPP 3.4); stored in accounts.yaml as a scrypt hash. */
+  password: string;
+  /** Our deliver_sm (receipts) outstanding per ESME session (`smpp.window`). Default: the daemon's (10). */
+  window?: number;
 }
 
 /** The simulated carrier's credentials, for the simulator's config. */
@@ -42,6 +54,8 @@ export interface BenchDaemon {
   pid: number;
   httpPort: number;
   metricsPort: number;
+  /** The SMPP listener's port on 127.0.0.1, when `smpp` was given. */
+  smppPort?: number;
   account: BenchAccount;
   /** SIGTERM (a graceful stop: the CPU profile, if any, is written), bounded; then SIGKILL. Idempotent. */
   stop(): Promise<void>;
@@ -60,7 +74,7 @@ async function freePort(): Promise<number> {
 async function writeConfigTree(
   dir: string,
   options: BenchDaemonOptions,
-  ports: { http: number; metrics: number },
+  ports: { http: number; metrics: number; smpp?: number },
   account: BenchAccount,
 ): Promise<string> {
   await mkdir(join(dir, "carriers"));
@@ -106,6 +120,14 @@ async function writeConfigTree(
       `    senders: [${account.sender}]`,
       // The most the schema allows: the account's rate is not what is measured.
       "    rate_per_second: 100000",
+      ...(options.smpp
+        ? [
+            "    smpp:",
+            `      system_id: ${options.smpp.systemId}`,
+            `      password_hash: "${await hashPassword(options.smpp.password)}"`,
+            '      allowed_ips: ["127.0.0.0/8"]',
+          ]
+        : []),
       "",
     ].join("\n"),
   );
@@ -118,7 +140,9 @@ async function writeConfigTree(
       `redis_key_prefix: "bench${randomBytes(3).toString("hex")}:"`,
       `http: { host: 127.0.0.1, port: ${ports.http} }`,
       `metrics: { host: 127.0.0.1, port: ${ports.metrics} }`,
-      "smpp: { enabled: false }",
+      ports.smpp === undefined
+        ? "smpp: { enabled: false }"
+        : `smpp: { host: 127.0.0.1, port: ${ports.smpp}${options.smpp?.window ? `, window: ${options.smpp.window}` : ""} }`,
       "shutdown_timeout_ms: 5000",
       "",
     ].join("\n"),
@@ -163,7 +187,11 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     webhookSecret: randomBytes(24).toString("hex"),
     sender: "BenchOTP",
   };
-  const ports = { http: await freePort(), metrics: await freePort() };
+  const ports = {
+    http: await freePort(),
+    metrics: await freePort(),
+    ...(options.smpp ? { smpp: await freePort() } : {}),
+  };
   const configFile = await writeConfigTree(dir, options, ports, account);
   const nodeFlags = options.cpuProfileDir
     ? ["--cpu-prof", "--cpu-prof-dir", resolve(options.cpuProfileDir)]
@@ -200,5 +228,13 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     await stop();
     throw error;
   }
-  return { child, pid: child.pid!, httpPort: ports.http, metricsPort: ports.metrics, account, stop };
+  return {
+    child,
+    pid: child.pid!,
+    httpPort: ports.http,
+    metricsPort: ports.metrics,
+    ...(ports.smpp !== undefined ? { smppPort: ports.smpp } : {}),
+    account,
+    stop,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec|carrier|http] [--seconds N] [--concurrency N] [--rate N]
+ * `npm run bench [-- --only codec|carrier|http|smpp] [--seconds N] [--concurrency N] [--rate N]
  * [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to bench-results/bench-<time>.json. Every scenario is bounded
  * in time and count and runs on 127.0.0.1 only.
  *
@@ -13,14 +13,20 @@
  *   latency, CPU per message of each process, otpgw's RSS. Redis runs with appendfsync always (durable, as
  *   the docs recommend) unless `--fsync everysec`, to see what durability costs. `--cpu-prof` profiles the
  *   daemon and prints where its time went (profiles kept in bench-results/profiles/).
+ * - smpp: an ESME (window 100, receipts asked) → a null relay (a bare node-smpp forwarder, no persistence) →
+ *   simulator, then the same load → otpgw (SMPP server, Redis appendfsync as `--fsync`) → simulator, for
+ *   `--seconds` each in the same run (scripts/bench/smpp-bench.ts): completed msgs/s, p50/p99 submit and
+ *   end-to-end latency, CPU ms per message of each relay, and the ratio otpgw / null relay. `--cpu-prof`
+ *   profiles the daemon here too.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runHttpBench } from "./http-bench.js";
+import { runSmppBench } from "./smpp-bench.js";
 
-const SCENARIOS = ["codec", "carrier", "http"];
+const SCENARIOS = ["codec", "carrier", "http", "smpp"];
 
 interface Args {
   only?: string;
@@ -78,6 +84,13 @@ async function main(): Promise<void> {
       seconds: args.seconds,
       concurrency: args.concurrency,
       pacedRate: args.rate,
+      appendfsync: args.fsync,
+      cpuProfile: args.cpuProf,
+    });
+  }
+  if (!args.only || args.only === "smpp") {
+    results.smpp = await runSmppBench({
+      seconds: args.seconds,
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
     });

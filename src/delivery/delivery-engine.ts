@@ -1,12 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
-import {
-  handsetKey,
-  MessageProcessor,
-  type DeliveryCollaborators,
-  type ProcessorOptions,
-} from "./message-processor.js";
+import { MessageProcessor, type DeliveryCollaborators, type ProcessorOptions } from "./message-processor.js";
+import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 

@@ -1,12 +1,17 @@
-import type { CarrierConfig } from "../config/types.js";
-import { ConnectionClosedError, OtpgwError, ResponseTimeoutError } from "../errors.js";
-import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
+import { OtpgwError } from "../errors.js";
 import { relativeValidity } from "../smpp/validity.js";
-import type { CarrierPool } from "../south/carrier-pool.js";
 import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
+import {
+  correlationKey,
+  errorToSubmitResult,
+  handsetKey,
+  SUBMIT_RESULT_RETRY_FOR_MS,
+  SUBMIT_RESULT_RETRY_MAX_MS,
+  SUBMIT_RESULT_RETRY_MIN_MS,
+  toSubmitResult,
+} from "./submit-results.js";
 import {
   applyReceipt,
   applySubmitResult,
@@ -19,58 +24,11 @@ import {
   type ReceiptEvent,
   type SubmitResult,
 } from "./lifecycle.js";
-import type { MessageStore, ReceiptTarget, Update, Versioned } from "./message-store.js";
-import type { RoutePlanner } from "./route-planner.js";
+import type { ReceiptTarget, Update, Versioned } from "./message-store.js";
 import type { Message } from "./types.js";
+import type { ProcessorDeps } from "./processor-types.js";
 
-export interface ProcessorOptions {
-  /** No attempt starts with less OTP validity left than this. */
-  minRemainingMs: number;
-  /** After a restart, how long a carrier must be bound before attempts started earlier may time out. */
-  startupReceiptGraceMs: number;
-  /** When every untried carrier is unavailable, look again after this long. */
-  retryUnavailableMs: number;
-  /** DLR timeout when the route gives none. */
-  defaultDlrTimeoutMs: number;
-}
-
-/** What delivery works with: the store, routing, and the carriers' pools and configs. */
-export interface DeliveryCollaborators {
-  store: MessageStore;
-  planner: RoutePlanner;
-  pools: ReadonlyMap<string, CarrierPool>;
-  carriers: ReadonlyMap<string, CarrierConfig>;
-  logger: Logger;
-  metrics?: Metrics;
-}
-
-export interface ProcessorDeps extends DeliveryCollaborators {
-  clock: () => number;
-  rng: () => number;
-  options: ProcessorOptions;
-  /** Called once a message reached its final state (it is in the outbox). */
-  onFinal: (message: Message) => void;
-}
-
-/**
- * Default start-up grace for receipts (see startupGrace): a carrier sends the receipts it held within a second or
- * two of a bind; five seconds covers a slow link without holding a failed attempt long.
- */
-export const DEFAULT_STARTUP_RECEIPT_GRACE_MS = 5_000;
-
-/** Retry a submit result that cannot be written (Redis down) from 100 ms, doubling to 2 s, for up to 10 min. */
-const SUBMIT_RESULT_RETRY_MIN_MS = 100;
-const SUBMIT_RESULT_RETRY_MAX_MS = 2_000;
-const SUBMIT_RESULT_RETRY_FOR_MS = 600_000;
-
-/** The correlation key of a one-part attempt by its handset (a receipt's source_addr): digits, no "+". */
-export function handsetKey(e164OrDigits: string): string {
-  return `handset:${e164OrDigits.replace(/^\+/, "")}`;
-}
-
-function correlationKey(carrier: string, carrierMessageId: string): string {
-  return `${carrier}\u0000${carrierMessageId}`;
-}
+export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./processor-types.js";
 
 /** Attempts to apply one event before giving up on version conflicts (another instance kept winning). */
 const MAX_CONFLICT_RETRIES = 10;
@@ -421,17 +379,4 @@ export class MessageProcessor {
     });
     return true;
   }
-}
-
-function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
-  if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
-  return { status: "failed", error: outcome.statusName };
-}
-
-/** Written-but-unanswered is unknown (wait for a receipt); anything else never reached the carrier. */
-function errorToSubmitResult(error: unknown): SubmitResult {
-  if (error instanceof ConnectionClosedError || error instanceof ResponseTimeoutError) {
-    return { status: "unknown", error: error.code };
-  }
-  return { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) };
 }

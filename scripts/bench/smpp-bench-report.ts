@@ -1,0 +1,97 @@
+import { renderTable } from "../lib/table.js";
+import type { SmppBenchResult, SmppRunResult } from "./smpp-bench.js";
+
+const counts = (record: Record<string, number>): string =>
+  Object.entries(record)
+    .map(([key, n]) => `${key}: ${n}`)
+    .join(", ") || "none";
+
+const pct = (share: number): string => `${(share * 100).toFixed(1)} %`;
+
+function row(r: SmppRunResult): (string | number)[] {
+  return [
+    r.relay,
+    r.sent,
+    r.receipts,
+    r.completedPerSecond,
+    r.submitP50Ms,
+    r.submitP99Ms,
+    r.endToEndP50Ms,
+    r.endToEndP99Ms,
+    r.cpuMsPerMessage.relay,
+    r.relayRssMiB,
+  ];
+}
+
+/** Prints the SMPP scenario: both relays, the ratio, the details, then the daemon's profile if taken. */
+export function printSmppBench(r: SmppBenchResult): void {
+  console.log(
+    `\nSMPP path: ESME (this process, bind transceiver, window ${r.window}, registered_delivery 1) → relay →` +
+      ` simulator (own process, answers at once, receipts DELIVRD 1–5 ms) → deliver_sm → ESME.` +
+      `\nnull relay: node-smpp Server/Session forwarder, own process, no persistence. otpgw: child process,` +
+      ` ${r.otpgw.binds} carrier binds × window ${r.otpgw.carrierWindow}, receipt window ${r.otpgw.receiptWindow},` +
+      ` Redis appendfsync ${r.appendfsync}. ${r.nullRelay.seconds} s each, ${r.cores} cores shared by all.`,
+  );
+  console.log(
+    renderTable(
+      [
+        "relay",
+        "submitted",
+        "receipts",
+        "completed/s",
+        "submit p50 ms",
+        "submit p99 ms",
+        "e2e p50 ms",
+        "e2e p99 ms",
+        "relay CPU ms/msg",
+        "relay RSS MiB",
+      ],
+      [
+        row(r.nullRelay),
+        row(r.gateway),
+        [
+          "otpgw / null",
+          "-",
+          "-",
+          r.ratio.completedPerSecond,
+          "-",
+          "-",
+          r.ratio.endToEndP50,
+          r.ratio.endToEndP99,
+          r.ratio.cpuPerMessage,
+          "-",
+        ],
+      ],
+    ),
+  );
+  for (const run of [r.nullRelay, r.gateway]) {
+    const c = run.cpuMsPerMessage;
+    console.log(
+      `${run.relay}: accepted ${run.accepted} (${run.acceptedPerSecond}/s), other answers: ${counts(run.rejected)};` +
+        ` receipts ${counts(run.receiptStats)}, missing ${run.missing}, duplicates ${run.duplicates},` +
+        ` drain ${run.drainMs} ms; CPU ms/msg relay ${c.relay}` +
+        `${c.redis !== undefined ? ` + redis ${c.redis}` : ""}, simulator ${c.simulator}, bench ${c.bench};` +
+        ` ${run.coresBusy} cores busy`,
+    );
+  }
+  console.log(
+    `otpgw completes ${pct(r.ratio.completedPerSecond)} of the null relay's messages/s (target ≥ 70 %, issue 5: ≥ 100 %).`,
+  );
+  if (!r.profile) return;
+  console.log(
+    `\notpgw CPU profile, whole run (${r.profile.busyMs} ms busy; ${r.profile.file}), self time by area`,
+  );
+  console.log(
+    renderTable(
+      ["area (native frames counted in their caller's)", "self ms", "share"],
+      r.profile.areas.map((a) => [a.name, a.ms, pct(a.share)]),
+    ),
+  );
+  console.log("\nby function (self time)");
+  console.log(
+    renderTable(
+      ["function", "self ms", "share"],
+      r.profile.functions.map((f) => [f.name, f.ms, pct(f.share)]),
+    ),
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * The SMPP path beside the null relay, in the same run (issue 4 acceptance 5; issue 5 scenarios 1 and 3):
+ *
+ *   A. ESME (window 100) → null relay (node-smpp forwarder, own process) → simulator (own process) → receipt → ESME
+ *   B. ESME (window 100) → otpgw (child process, Redis appendfsync always) → simulator → receipt → ESME
+ *
+ * The same load (scripts/bench/esme-load.ts) for the same time on each, after a warm-up that is drained first.
+ * The simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the
+ * rows is the relay in the middle. Each relay's CPU comes from /proc: CPU ms per completed message.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { startPrivateRedis } from "../lib/private-redis.js";
+import { quantile } from "../lib/table.js";
+import { BENCH_CARRIER_ACCOUNT, startBenchDaemon } from "./bench-daemon.js";
+import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
+import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
+import { startNullRelay } from "./null-relay-process.js";
+import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
+import { startSimProcess } from "./sim-process.js";
+import { printSmppBench } from "./smpp-bench-report.js";
+
+export interface SmppBenchOptions {
+  /** Length of each measured run (the same for both relays). */
+  seconds: number;
+  /** Submits outstanding per ESME. Default 100. */
+  window?: number;
+  /** Most messages submitted in one measured run, whatever its length. Default 100,000. */
+  maxMessages?: number;
+  /** Redis's AOF fsync policy for otpgw. Default "always" (durable). */
+  appendfsync?: "always" | "everysec";
+  /** otpgw's deliver_sm window per ESME session (`smpp.window`). Default 100, as the ESME's submit window. */
+  receiptWindow?: number;
+  /** Profile the daemon with `--cpu-prof` and summarise where its time went. Default false. */
+  cpuProfile?: boolean;
+}
+
+export interface SmppRunResult {
+  relay: "null relay" | "otpgw";
+  seconds: number;
+  sent: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  receipts: number;
+  missing: number;
+  duplicates: number;
+  receiptStats: Record<string, number>;
+  acceptedPerSecond: number;
+  /** Receipts per second, from the first submit to the last receipt. */
+  completedPerSecond: number;
+  submitP50Ms: number;
+  submitP99Ms: number;
+  endToEndP50Ms: number;
+  endToEndP99Ms: number;
+  /** From the last submit_sm_resp to the last receipt. */
+  drainMs: number;
+  /** CPU ms per completed message, per process, over the run and its drain. */
+  cpuMsPerMessage: { relay: number; redis?: number; simulator: number; bench: number };
+  /** CPU used by all the processes together over the run, in cores. */
+  coresBusy: number;
+  relayRssMiB: number;
+}
+
+export interface SmppBenchResult {
+  window: number;
+  cores: number;
+  appendfsync: "always" | "everysec";
+  otpgw: { binds: number; carrierWindow: number; receiptWindow: number };
+  nullRelay: SmppRunResult;
+  gateway: SmppRunResult;
+  /** otpgw / null relay. */
+  ratio: { completedPerSecond: number; endToEndP50: number; endToEndP99: number; cpuPerMessage: number };
+  profile?: ProfileSummary;
+}
+
+const SIM_CONFIG = `instances:
+  - name: bench
+    port: 0
+    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]
+    submit_resp_latency_ms: { min: 0, max: 0 }
+    receipt_latency_ms: { min: 1, max: 5 }
+`;
+const ESME: EsmeCredentials & { sender: string } = { systemId: "bench", password: "bench123", sender: "BenchOTP" };
+const BINDS = 2;
+const CARRIER_WINDOW = 50;
+const WARM_UP = { durationMs: 1500, maxMessages: 5000 };
+
+const round = (n: number, digits: number): number => Number(n.toFixed(digits));
+
+/** redis-server's pid, from INFO (PrivateRedis does not expose its child). */
+function redisPid(port: number): number {
+  const info = spawnSync("redis-cli", ["-p", String(port), "info", "server"], { encoding: "utf8" }).stdout;
+  const match = /process_id:(\d+)/.exec(info ?? "");
+  return match ? Number(match[1]) : -1;
+}
+
+interface Pids {
+  relay: number;
+  simulator: number;
+  redis?: number;
+}
+
+/** Warms up (drained, not measured), then measures one run of `seconds` against the relay at `port`. */
+async function measure(
+  relay: SmppRunResult["relay"],
+  port: number,
+  pids: Pids,
+  options: { seconds: number; window: number; maxMessages: number },
+): Promise<SmppRunResult> {
+  const esme = await EsmeLoad.connect(port, ESME);
+  try {
+    const base = { window: options.window, sender: ESME.sender, drainMaxMs: 30_000 };
+    await esme.run({ ...base, ...WARM_UP, destinationPrefix: "62810" });
+    const cpu = (): { relay: number; simulator: number; redis: number; bench: number } => ({
+      relay: processCpuMs(pids.relay),
+      simulator: processCpuMs(pids.simulator),
+      redis: pids.redis === undefined ? 0 : processCpuMs(pids.redis),
+      bench: ownCpuMs(),
+    });
+    const before = cpu();
+    const load = await esme.run({
+      ...base,
+      durationMs: options.seconds * 1000,
+      maxMessages: options.maxMessages,
+      drainMaxMs: 60_000,
+      destinationPrefix: "62811",
+    });
+    const after = cpu();
+    const used = {
+      relay: after.relay - before.relay,
+      simulator: after.simulator - before.simulator,
+      redis: after.redis - before.redis,
+      bench: after.bench - before.bench,
+    };
+    return summarise(relay, options.seconds, load, used, pids);
+  } finally {
+    await esme.close();
+  }
+}
+
+function summarise(
+  relay: SmppRunResult["relay"],
+  seconds: number,
+  load: EsmeLoadResult,
+  cpuMs: { relay: number; simulator: number; redis: number; bench: number },
+  pids: Pids,
+): SmppRunResult {
+  const end = Math.max(load.lastReceiptAt, load.loadEndedAt);
+  const wallMs = end - load.startedAt;
+  const perMessage = (ms: number): number => round(ms / Math.max(1, load.receipts), 4);
+  return {
+    relay,
+    seconds,
+    sent: load.sent,
+    accepted: load.accepted,
+    rejected: load.rejected,
+    receipts: load.receipts,
+    missing: load.missing,
+    duplicates: load.duplicates,
+    receiptStats: load.receiptStats,
+    acceptedPerSecond: Math.round(load.accepted / ((load.loadEndedAt - load.startedAt) / 1000)),
+    completedPerSecond: Math.round(load.receipts / (wallMs / 1000)),
+    submitP50Ms: round(quantile(load.submitLatenciesMs, 0.5), 2),
+    submitP99Ms: round(quantile(load.submitLatenciesMs, 0.99), 2),
+    endToEndP50Ms: round(quantile(load.endToEndMs, 0.5), 2),
+    endToEndP99Ms: round(quantile(load.endToEndMs, 0.99), 2),
+    drainMs: Math.round(Math.max(0, load.lastReceiptAt - load.loadEndedAt)),
+    cpuMsPerMessage: {
+      relay: perMessage(cpuMs.relay),
+      ...(pids.redis !== undefined ? { redis: perMessage(cpuMs.redis) } : {}),
+      simulator: perMessage(cpuMs.simulator),
+      bench: perMessage(cpuMs.bench),
+    },
+    coresBusy: round((cpuMs.relay + cpuMs.simulator + cpuMs.redis + cpuMs.bench) / wallMs, 2),
+    relayRssMiB: round(processRssMiB(pids.relay), 1),
+  };
+}
+
+/** Run A: ESME → null relay → simulator. */
+async function runNullRelay(options: { seconds: number; window: number; maxMessages: number }) {
+  const sim = await startSimProcess(SIM_CONFIG);
+  try {
+    const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
+    try {
+      return await measure("null relay", relay.port, { relay: relay.pid, simulator: sim.child.pid! }, options);
+    } finally {
+      await relay.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** Run B: ESME → otpgw (Redis, appendfsync as asked) → simulator; the daemon's profile when asked. */
+async function runGateway(
+  options: { seconds: number; window: number; maxMessages: number; receiptWindow: number },
+  appendfsync: "always" | "everysec",
+  profileDir: string | undefined,
+): Promise<{ run: SmppRunResult; profile?: ProfileSummary }> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const redis = await startPrivateRedis({ appendfsync });
+    cleanups.push(() => redis.stop());
+    const sim = await startSimProcess(SIM_CONFIG);
+    cleanups.push(() => sim.stop());
+    const daemon = await startBenchDaemon({
+      redisUrl: redis.url,
+      carrierPort: sim.port,
+      binds: BINDS,
+      window: CARRIER_WINDOW,
+      smpp: { systemId: ESME.systemId, password: ESME.password, window: options.receiptWindow },
+      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    });
+    cleanups.push(() => daemon.stop());
+    const pids = { relay: daemon.pid, simulator: sim.child.pid!, redis: redisPid(redis.port) };
+    const run = await measure("otpgw", daemon.smppPort!, pids, options);
+    // Stop gracefully before reading the profile: --cpu-prof writes it at exit.
+    await daemon.stop();
+    const profile = profileDir ? await summariseBusiestProfile(profileDir) : undefined;
+    return { run, ...(profile ? { profile } : {}) };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBenchResult> {
+  const appendfsync = options.appendfsync ?? "always";
+  const run = {
+    seconds: options.seconds,
+    window: options.window ?? 100,
+    maxMessages: options.maxMessages ?? 100_000,
+    receiptWindow: options.receiptWindow ?? 100,
+  };
+  const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const nullRelay = await runNullRelay(run);
+  const gateway = await runGateway(run, appendfsync, profileDir);
+  const ratio = (a: number, b: number): number => round(a / b, 3);
+  const result: SmppBenchResult = {
+    window: run.window,
+    cores: cpus().length,
+    appendfsync,
+    otpgw: { binds: BINDS, carrierWindow: CARRIER_WINDOW, receiptWindow: run.receiptWindow },
+    nullRelay,
+    gateway: gateway.run,
+    ratio: {
+      completedPerSecond: ratio(gateway.run.completedPerSecond, nullRelay.completedPerSecond),
+      endToEndP50: ratio(gateway.run.endToEndP50Ms, nullRelay.endToEndP50Ms),
+      endToEndP99: ratio(gateway.run.endToEndP99Ms, nullRelay.endToEndP99Ms),
+      cpuPerMessage: ratio(gateway.run.cpuMsPerMessage.relay, nullRelay.cpuMsPerMessage.relay),
+    },
+    ...(gateway.profile ? { profile: gateway.profile } : {}),
+  };
+  printSmppBench(result);
+  return result;
+}

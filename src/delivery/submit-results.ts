@@ -1,0 +1,41 @@
+import { ConnectionClosedError, OtpgwError, ResponseTimeoutError } from "../errors.js";
+import type { SubmitOutcome } from "../south/submit-types.js";
+import type { SubmitResult } from "./lifecycle.js";
+
+/*
+ * Constants and small pure helpers of the message processor: how carrier answers become lifecycle events,
+ * the keys receipts are correlated by, and the retry bounds for recording them.
+ */
+
+/**
+ * Default start-up grace for receipts (see startupGrace): a carrier sends the receipts it held within a second or
+ * two of a bind; five seconds covers a slow link without holding a failed attempt long.
+ */
+export const DEFAULT_STARTUP_RECEIPT_GRACE_MS = 5_000;
+
+/** Retry a submit result that cannot be written (Redis down) from 100 ms, doubling to 2 s, for up to 10 min. */
+export const SUBMIT_RESULT_RETRY_MIN_MS = 100;
+export const SUBMIT_RESULT_RETRY_MAX_MS = 2_000;
+export const SUBMIT_RESULT_RETRY_FOR_MS = 600_000;
+
+/** The correlation key of a one-part attempt by its handset (a receipt's source_addr): digits, no "+". */
+export function handsetKey(e164OrDigits: string): string {
+  return `handset:${e164OrDigits.replace(/^\+/, "")}`;
+}
+
+export function correlationKey(carrier: string, carrierMessageId: string): string {
+  return `${carrier}\u0000${carrierMessageId}`;
+}
+
+export function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
+  if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
+  return { status: "failed", error: outcome.statusName };
+}
+
+/** Written-but-unanswered is unknown (wait for a receipt); anything else never reached the carrier. */
+export function errorToSubmitResult(error: unknown): SubmitResult {
+  if (error instanceof ConnectionClosedError || error instanceof ResponseTimeoutError) {
+    return { status: "unknown", error: error.code };
+  }
+  return { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) };
+}
