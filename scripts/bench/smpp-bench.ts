@@ -27,7 +27,7 @@ export interface SmppBenchOptions {
   seconds: number;
   /** Submits outstanding per ESME. Default 100. */
   window?: number;
-  /** Most messages submitted in one measured run, whatever its length. Default 100,000. */
+  /** Most messages submitted in one measured run, whatever its length. Default 200,000. */
   maxMessages?: number;
   /** Redis's AOF fsync policy for otpgw. Default "always" (durable). */
   appendfsync?: "always" | "everysec";
@@ -230,7 +230,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
   const run = {
     seconds: options.seconds,
     window: options.window ?? 100,
-    maxMessages: options.maxMessages ?? 100_000,
+    maxMessages: options.maxMessages ?? 200_000,
     receiptWindow: options.receiptWindow ?? 100,
   };
   const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;

@@ -64,6 +64,8 @@ export function testAuthenticator(accounts: readonly Account[]): AuthenticateBin
 export interface Fixture {
   server: SmppServer;
   port: number;
+  /** The TLS listener's port, when the server was given one. */
+  tlsPort?: number;
   delivery: MemoryDelivery;
   metrics: Metrics;
   redis: Awaited<ReturnType<typeof testRedis>>;
@@ -95,9 +97,9 @@ export async function startServer(
     logger: silentLogger(),
     metrics,
   });
-  const { port } = await server.listen();
+  const { port, tlsPort } = await server.listen();
   onTestFinished(() => server.close(500));
-  return { server, port, delivery, metrics, redis, accounts };
+  return { server, port, ...(tlsPort !== undefined ? { tlsPort } : {}), delivery, metrics, redis, accounts };
 }
 
 /** A node-smpp client session with promise helpers: the well-behaved ESME. */
