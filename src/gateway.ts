@@ -243,7 +243,8 @@ export class Gateway {
     this.smppPort = port;
     this.closers.push({
       name: "smpp server",
-      close: () => server.close(Date.now() + daemon.shutdownTimeoutMs),
+      // close() takes the time allowed (ms from now), not an absolute deadline.
+      close: () => server.close(daemon.shutdownTimeoutMs),
     });
   }
 

@@ -32,7 +32,8 @@ function parseArgs(argv: string[]): RelayArgs {
     else if (argv[i - 1] === "--carrier-password") args.carrierPassword = value;
     else throw new Error(`unknown argument ${argv[i - 1]}`);
   }
-  if (!Number.isInteger(args.carrierPort) || args.carrierPort <= 0) throw new Error("--carrier-port N needed");
+  if (!Number.isInteger(args.carrierPort) || args.carrierPort <= 0)
+    throw new Error("--carrier-port N needed");
   return args;
 }
 

@@ -73,6 +73,14 @@ export function printSmppBench(r: SmppBenchResult): void {
         `${c.redis !== undefined ? ` + redis ${c.redis}` : ""}, simulator ${c.simulator}, bench ${c.bench};` +
         ` ${run.coresBusy} cores busy`,
     );
+    const redis = run.redisCommandsPerMessage;
+    if (redis) {
+      const top = Object.entries(redis.byCommand)
+        .slice(0, 8)
+        .map(([command, n]) => `${command} ${n}`)
+        .join(", ");
+      console.log(`  Redis commands per message: ${redis.total} (${top})`);
+    }
   }
   console.log(
     `otpgw completes ${pct(r.ratio.completedPerSecond)} of the null relay's messages/s (target ≥ 70 %, issue 5: ≥ 100 %).`,

@@ -61,6 +61,8 @@ export interface SmppRunResult {
   /** CPU used by all the processes together over the run, in cores. */
   coresBusy: number;
   relayRssMiB: number;
+  /** otpgw only: Redis commands per completed message (INFO commandstats, those run by scripts included). */
+  redisCommandsPerMessage?: { total: number; byCommand: Record<string, number> };
 }
 
 export interface SmppBenchResult {
@@ -82,24 +84,56 @@ const SIM_CONFIG = `instances:
     submit_resp_latency_ms: { min: 0, max: 0 }
     receipt_latency_ms: { min: 1, max: 5 }
 `;
-const ESME: EsmeCredentials & { sender: string } = { systemId: "bench", password: "bench123", sender: "BenchOTP" };
+const ESME: EsmeCredentials & { sender: string } = {
+  systemId: "bench",
+  password: "bench123",
+  sender: "BenchOTP",
+};
 const BINDS = 2;
 const CARRIER_WINDOW = 50;
 const WARM_UP = { durationMs: 1500, maxMessages: 5000 };
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
+const redisInfo = (port: number, section: string): string =>
+  spawnSync("redis-cli", ["-p", String(port), "info", section], { encoding: "utf8" }).stdout ?? "";
+
 /** redis-server's pid, from INFO (PrivateRedis does not expose its child). */
 function redisPid(port: number): number {
-  const info = spawnSync("redis-cli", ["-p", String(port), "info", "server"], { encoding: "utf8" }).stdout;
-  const match = /process_id:(\d+)/.exec(info ?? "");
+  const match = /process_id:(\d+)/.exec(redisInfo(port, "server"));
   return match ? Number(match[1]) : -1;
+}
+
+/** Calls so far per Redis command (INFO commandstats). */
+function redisCalls(port: number): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const match of redisInfo(port, "commandstats").matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.set(match[1]!, Number(match[2]));
+  }
+  return calls;
+}
+
+function callsPerMessage(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  messages: number,
+): NonNullable<SmppRunResult["redisCommandsPerMessage"]> {
+  const byCommand: Record<string, number> = {};
+  let total = 0;
+  for (const [command, calls] of [...after].sort((a, b) => b[1] - a[1])) {
+    const delta = calls - (before.get(command) ?? 0);
+    total += delta;
+    if (delta > 0) byCommand[command] = round(delta / Math.max(1, messages), 2);
+  }
+  return { total: round(total / Math.max(1, messages), 2), byCommand };
 }
 
 interface Pids {
   relay: number;
   simulator: number;
   redis?: number;
+  /** Redis's port, to read its command counts. */
+  redisPort?: number;
 }
 
 /** Warms up (drained, not measured), then measures one run of `seconds` against the relay at `port`. */
@@ -119,6 +153,7 @@ async function measure(
       redis: pids.redis === undefined ? 0 : processCpuMs(pids.redis),
       bench: ownCpuMs(),
     });
+    const redisBefore = pids.redisPort === undefined ? undefined : redisCalls(pids.redisPort);
     const before = cpu();
     const load = await esme.run({
       ...base,
@@ -134,7 +169,15 @@ async function measure(
       redis: after.redis - before.redis,
       bench: after.bench - before.bench,
     };
-    return summarise(relay, options.seconds, load, used, pids);
+    const result = summarise(relay, options.seconds, load, used, pids);
+    if (redisBefore && pids.redisPort !== undefined) {
+      result.redisCommandsPerMessage = callsPerMessage(
+        redisBefore,
+        redisCalls(pids.redisPort),
+        load.receipts,
+      );
+    }
+    return result;
   } finally {
     await esme.close();
   }
@@ -184,7 +227,12 @@ async function runNullRelay(options: { seconds: number; window: number; maxMessa
   try {
     const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
     try {
-      return await measure("null relay", relay.port, { relay: relay.pid, simulator: sim.child.pid! }, options);
+      return await measure(
+        "null relay",
+        relay.port,
+        { relay: relay.pid, simulator: sim.child.pid! },
+        options,
+      );
     } finally {
       await relay.stop();
     }
@@ -214,7 +262,12 @@ async function runGateway(
       ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     });
     cleanups.push(() => daemon.stop());
-    const pids = { relay: daemon.pid, simulator: sim.child.pid!, redis: redisPid(redis.port) };
+    const pids = {
+      relay: daemon.pid,
+      simulator: sim.child.pid!,
+      redis: redisPid(redis.port),
+      redisPort: redis.port,
+    };
     const run = await measure("otpgw", daemon.smppPort!, pids, options);
     // Stop gracefully before reading the profile: --cpu-prof writes it at exit.
     await daemon.stop();
