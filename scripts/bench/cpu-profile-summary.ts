@@ -6,6 +6,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { renderTable } from "../lib/table.js";
 
 interface ProfileNode {
   id: number;
@@ -128,4 +129,25 @@ export async function summariseBusiestProfile(dir: string, n = 15): Promise<Prof
     if (!best || summary.busyMs > best.busyMs) best = summary;
   }
   return best;
+}
+
+/** Prints a profile summary: self time by area, then by function. */
+export function printProfile(profile: ProfileSummary): void {
+  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+  console.log(
+    `\notpgw CPU profile, whole run (${profile.busyMs} ms busy; ${profile.file}), self time by area`,
+  );
+  console.log(
+    renderTable(
+      ["area (native frames counted in their caller's)", "self ms", "share"],
+      profile.areas.map((a) => [a.name, a.ms, pct(a.share)]),
+    ),
+  );
+  console.log("\nby function (self time)");
+  console.log(
+    renderTable(
+      ["function", "self ms", "share"],
+      profile.functions.map((f) => [f.name, f.ms, pct(f.share)]),
+    ),
+  );
 }

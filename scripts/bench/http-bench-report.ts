@@ -1,3 +1,4 @@
+import { printProfile } from "./cpu-profile-summary.js";
 import { renderTable } from "../lib/table.js";
 import type { HttpBenchResult, HttpPhaseResult } from "./http-bench.js";
 
@@ -57,22 +58,5 @@ export function printHttpBench(r: HttpBenchResult): void {
       " a backlog builds (see its row): end-to-end latency\nthen measures that queue and grows with --seconds;" +
       " the paced column is the latency of a message that does not queue.",
   );
-  if (!r.profile) return;
-  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
-  console.log(
-    `\notpgw CPU profile, whole run (${r.profile.busyMs} ms busy; ${r.profile.file}), self time by area`,
-  );
-  console.log(
-    renderTable(
-      ["area (native frames counted in their caller's)", "self ms", "share"],
-      r.profile.areas.map((a) => [a.name, a.ms, pct(a.share)]),
-    ),
-  );
-  console.log("\nby function (self time)");
-  console.log(
-    renderTable(
-      ["function", "self ms", "share"],
-      r.profile.functions.map((f) => [f.name, f.ms, pct(f.share)]),
-    ),
-  );
+  if (r.profile) printProfile(r.profile);
 }

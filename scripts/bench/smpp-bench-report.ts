@@ -1,3 +1,4 @@
+import { printProfile } from "./cpu-profile-summary.js";
 import { renderTable } from "../lib/table.js";
 import type { SmppBenchResult, SmppRunResult } from "./smpp-bench.js";
 
@@ -85,21 +86,5 @@ export function printSmppBench(r: SmppBenchResult): void {
   console.log(
     `otpgw completes ${pct(r.ratio.completedPerSecond)} of the null relay's messages/s (target ≥ 70 %, issue 5: ≥ 100 %).`,
   );
-  if (!r.profile) return;
-  console.log(
-    `\notpgw CPU profile, whole run (${r.profile.busyMs} ms busy; ${r.profile.file}), self time by area`,
-  );
-  console.log(
-    renderTable(
-      ["area (native frames counted in their caller's)", "self ms", "share"],
-      r.profile.areas.map((a) => [a.name, a.ms, pct(a.share)]),
-    ),
-  );
-  console.log("\nby function (self time)");
-  console.log(
-    renderTable(
-      ["function", "self ms", "share"],
-      r.profile.functions.map((f) => [f.name, f.ms, pct(f.share)]),
-    ),
-  );
+  if (r.profile) printProfile(r.profile);
 }
