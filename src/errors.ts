@@ -6,14 +6,10 @@
 export const ErrorCodes = {
   /** A configuration file failed validation; `problems` lists every `file:line: path: reason`. */
   CONFIG_INVALID: "OTPGW_ERR_CONFIG_INVALID",
-  /** An environment variable referenced by `${VAR}` in a config file is not set. */
-  CONFIG_ENV_MISSING: "OTPGW_ERR_CONFIG_ENV_MISSING",
   /** A PDU could not be framed (length below 16 or above the maximum): the session cannot resync. */
   SMPP_FRAMING: "OTPGW_ERR_SMPP_FRAMING",
   /** A PDU body could not be decoded or failed validation. */
   SMPP_DECODE: "OTPGW_ERR_SMPP_DECODE",
-  /** The peer answered a request with a non-zero command_status. */
-  SMPP_STATUS: "OTPGW_ERR_SMPP_STATUS",
   /** No response arrived within the response timeout. */
   SMPP_RESPONSE_TIMEOUT: "OTPGW_ERR_SMPP_RESPONSE_TIMEOUT",
   /** The session closed while the request was outstanding: the outcome is unknown. */
@@ -104,17 +100,6 @@ export class SmppError extends OtpgwError {
     super(code, message, options);
     this.status = status;
     this.fatal = options?.fatal ?? false;
-  }
-}
-
-/** The peer answered with a non-zero command_status. */
-export class SmppStatusError extends SmppError {
-  constructor(status: number, command: string) {
-    super(
-      ErrorCodes.SMPP_STATUS,
-      status,
-      `${command} refused with command_status 0x${status.toString(16).padStart(2, "0")}`,
-    );
   }
 }
 

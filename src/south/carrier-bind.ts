@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { CarrierConfig } from "../config/types.js";
-import { NotSentError } from "../errors.js";
+import { ErrorCodes, NotSentError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
@@ -273,7 +273,7 @@ export class CarrierBind extends EventEmitter {
       const name = statusName(response.status);
       this.options.metrics?.bindRefused.inc({ carrier: this.carrier.id, status: name });
       this.logger.error(
-        { status: name, systemId: this.carrier.systemId },
+        { code: ErrorCodes.CARRIER_BIND_REFUSED, status: name, systemId: this.carrier.systemId },
         `carrier refused the bind with ${name}: check system_id and the password variable for carrier ${this.carrier.id}`,
       );
       session.destroy(`bind refused: ${name}`);

@@ -67,12 +67,8 @@ export function encodePdu(
 
 /** A header-only generic_nack; never sent in answer to a generic_nack. */
 export function encodeGenericNack(sequence: number, status: number): Buffer {
-  const buf = Buffer.alloc(PDU_HEADER_BYTES);
-  buf.writeUInt32BE(PDU_HEADER_BYTES, 0);
-  buf.writeUInt32BE(CommandId.generic_nack, 4);
-  buf.writeUInt32BE(status, 8);
-  buf.writeUInt32BE(sequence, 12);
-  return buf;
+  // generic_nack's id is the response bit alone: the header-only response of command 0.
+  return encodeHeaderOnlyResponse(CommandId.generic_nack & ~RESPONSE_BIT, sequence, status);
 }
 
 /** Header-only response for any request id (used for error responses and empty-bodied responses). */
