@@ -30,6 +30,8 @@ export const ErrorCodes = {
   DELIVERY_STORE: "OTPGW_ERR_DELIVERY_STORE",
   /** Carriers cannot keep up: back-pressure (HTTP 503, ESME_RMSGQFUL). */
   DELIVERY_SATURATED: "OTPGW_ERR_DELIVERY_SATURATED",
+  /** The account is over its rate_per_second (HTTP 429, ESME_RTHROTTLED); nothing was stored. */
+  DELIVERY_RATE_LIMITED: "OTPGW_ERR_DELIVERY_RATE_LIMITED",
   /** A text cannot be encoded for SMS (empty, or more parts than a concatenated message allows). */
   ENCODING_INVALID: "OTPGW_ERR_ENCODING_INVALID",
   /** HTTP API: the API key is missing or unknown (401). */

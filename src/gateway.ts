@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { RedisBatch } from "./redis/redis-batch.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
@@ -37,6 +38,8 @@ export class Gateway {
   readonly carriers = new Map<string, CarrierPool>();
   readonly metrics: Metrics;
   readonly redis: Redis;
+  /** The hot path's group commit on `redis`. */
+  private readonly batch: RedisBatch;
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
@@ -70,16 +73,18 @@ export class Gateway {
       // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
       maxRetriesPerRequest: 2,
       // No auto-pipelining: ioredis 5.11 throws an uncaught "results[i] is not iterable" from it when a
-      // batch mixes scripts (EVAL/EVALSHA) with other commands, which killed the daemon under load. Commands
-      // are still written to the socket as they come, so latency is unchanged; see the performance issue.
+      // batch mixes scripts (EVAL/EVALSHA) with other commands, which killed the daemon under load. The hot
+      // path batches on its own instead (RedisBatch: one script call per event-loop turn).
       enableAutoPipelining: false,
       connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     });
     this.redis.on("error", (error: Error) =>
       this.logger.warn({ err: error.message }, "redis connection error"),
     );
+    this.batch = new RedisBatch(this.redis);
     const store = new MessageStore({
       redis: this.redis,
+      batch: this.batch,
       prefix: daemon.redisKeyPrefix,
       retention: {
         bodyMs: daemon.retention.bodyMs,
@@ -232,6 +237,7 @@ export class Gateway {
       accountById: (id) => accounts.accounts.find((a) => a.id === id),
       delivery: this.delivery,
       redis: this.redis,
+      batch: this.batch,
       keyPrefix: daemon.redisKeyPrefix,
       retentionMs: daemon.retention.messageMs,
       logger: this.logger,

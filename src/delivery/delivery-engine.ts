@@ -87,10 +87,17 @@ export class DeliveryEngine implements DeliveryService {
       attempts: [],
       ...(input.clientRef !== undefined ? { clientRef: input.clientRef } : {}),
       ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+      ...(input.smppReceipt !== undefined ? { smppReceipt: input.smppReceipt } : {}),
     };
     // The timer is the safety net: if this process dies before the first attempt, the poller picks it up.
     const { id, created } = await this.storeCall(() =>
-      this.deps.store.create(message, input.text, now + this.deps.options.timerLeaseMs, input.idempotencyKey),
+      this.deps.store.create(
+        message,
+        input.text,
+        now + this.deps.options.timerLeaseMs,
+        input.idempotencyKey,
+        input.rateLimit,
+      ),
     );
     if (!created) {
       const existing = await this.storeCall(() => this.deps.store.get(id));
@@ -99,6 +106,8 @@ export class DeliveryEngine implements DeliveryService {
       return { message: existing.message, created: false };
     }
     this.deps.metrics?.messagesAccepted.inc();
+    // This process just wrote it: its first step needs neither the document nor the text read back.
+    this.processor.adopt({ message, version: 1 }, input.text);
     this.processInBackground(id);
     return { message, created: true };
   }
@@ -133,6 +142,7 @@ export class DeliveryEngine implements DeliveryService {
     try {
       return await call();
     } catch (error) {
+      if (error instanceof OtpgwError) throw error;
       throw new OtpgwError(
         ErrorCodes.DELIVERY_STORE,
         `message store unavailable: ${(error as Error).message}`,
@@ -217,7 +227,7 @@ export class DeliveryEngine implements DeliveryService {
     const { store, options } = this.deps;
     for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
       const target =
-        this.processor.pendingCorrelation(carrierId, receipt.messageId) ??
+        this.processor.knownCorrelation(carrierId, receipt.messageId) ??
         (await store.findByCarrierId(carrierId, receipt.messageId));
       if (target) {
         await this.processor.receipt(target, {

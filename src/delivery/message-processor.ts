@@ -3,8 +3,8 @@ import { relativeValidity } from "../smpp/validity.js";
 import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
+import { LocalIndex } from "./local-index.js";
 import {
-  correlationKey,
   errorToSubmitResult,
   handsetKey,
   SUBMIT_RESULT_RETRY_FOR_MS,
@@ -46,8 +46,8 @@ export class MessageProcessor {
   private stopping = false;
   /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGrace. */
   private readonly startedAt: number;
-  /** Accepted parts whose correlation is not yet committed: a fast receipt can still find its message. */
-  private readonly pendingCorrelations = new Map<string, ReceiptTarget>();
+  /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
+  private readonly index = new LocalIndex();
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
@@ -71,6 +71,12 @@ export class MessageProcessor {
     return this.serial.idle();
   }
 
+  /** A message this process just created: its first step starts from these instead of reading them back. */
+  adopt(loaded: Versioned, text: string): void {
+    this.cache.set(loaded.message.id, loaded);
+    this.index.setText(loaded.message.id, text);
+  }
+
   /** Looks at a message (new, timer due, or recovered after a restart) and moves it on. */
   process(id: string): Promise<void> {
     return this.serial.run(id, () => this.withConflictRetry(id, (current) => current));
@@ -88,8 +94,9 @@ export class MessageProcessor {
     result: SubmitResult,
     carrier: string,
   ): Promise<void> {
-    const key = result.status === "accepted" ? correlationKey(carrier, result.carrierMessageId) : undefined;
-    if (key) this.pendingCorrelations.set(key, { messageId: id, attempt: n, part });
+    if (result.status === "accepted") {
+      this.index.correlate(carrier, result.carrierMessageId, { messageId: id, attempt: n, part });
+    }
     let delay = SUBMIT_RESULT_RETRY_MIN_MS;
     const giveUpAt = this.deps.clock() + SUBMIT_RESULT_RETRY_FOR_MS;
     for (;;) {
@@ -118,7 +125,6 @@ export class MessageProcessor {
         delay = Math.min(delay * 2, SUBMIT_RESULT_RETRY_MAX_MS);
       }
     }
-    if (key) this.pendingCorrelations.delete(key);
   }
 
   /**
@@ -136,9 +142,12 @@ export class MessageProcessor {
     );
   }
 
-  /** The target of a carrier message id whose submit result is not in Redis yet, if any. */
-  pendingCorrelation(carrier: string, carrierMessageId: string): ReceiptTarget | undefined {
-    return this.pendingCorrelations.get(correlationKey(carrier, carrierMessageId));
+  /**
+   * The target of a carrier message id accepted in this process (also before its submit result is in Redis),
+   * if still in hand; otherwise the store knows.
+   */
+  knownCorrelation(carrier: string, carrierMessageId: string): ReceiptTarget | undefined {
+    return this.index.target(carrier, carrierMessageId);
   }
 
   receipt(target: ReceiptTarget, receipt: ReceiptEvent): Promise<void> {
@@ -258,6 +267,7 @@ export class MessageProcessor {
       )
         return false;
       this.cache.delete(message.id);
+      this.index.forget(done);
       this.deps.metrics?.messagesFinal.inc({ state: next.state });
       this.deps.logger.info(
         { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
@@ -320,7 +330,7 @@ export class MessageProcessor {
     const carrier = carriers.get(choice.carrier)!;
     const pool = pools.get(choice.carrier)!;
     const plan = planner.plan(message.to, message.country);
-    const text = await this.deps.store.getText(message.id);
+    const text = this.index.text(message.id) ?? (await this.deps.store.getText(message.id));
     if (text === null) {
       return this.commit(loaded, message, {
         kind: "final",

@@ -1,5 +1,14 @@
 import type { Redis } from "ioredis";
-import { CLAIM_DUE_SCRIPT, CREATE_SCRIPT, UPDATE_SCRIPT } from "./redis-scripts.js";
+import { OtpgwError, ErrorCodes } from "../errors.js";
+import { RedisBatch } from "../redis/redis-batch.js";
+import {
+  CLAIM_DUE_SCRIPT,
+  CREATE_SCRIPT,
+  GET_SCRIPT,
+  GET_STRING_SCRIPT,
+  OUTBOX_DONE_SCRIPT,
+  UPDATE_SCRIPT,
+} from "./redis-scripts.js";
 import type { Message } from "./types.js";
 
 /** A message as stored: the document plus the version its next update must be computed from. */
@@ -36,11 +45,22 @@ export interface Update {
   correlations?: { carrier: string; carrierMessageId: string; target: ReceiptTarget }[];
 }
 
-type ScriptClient = Redis & {
-  otpgwCreate(...args: (string | number)[]): Promise<string>;
-  otpgwUpdate(...args: (string | number)[]): Promise<number>;
-  otpgwClaimDue(...args: (string | number)[]): Promise<string[]>;
-};
+/** An account's rate budget, taken in the same step as the message is created. */
+export interface RateLimit {
+  /** The account's counter key (shared with the HTTP API's limiter). */
+  key: string;
+  perSecond: number;
+}
+
+/** Thrown by `create` when the account is over its rate: nothing was stored. */
+export class RateLimitedError extends OtpgwError {
+  constructor(
+    readonly perSecond: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(ErrorCodes.DELIVERY_RATE_LIMITED, `over the account's ${perSecond} messages per second`);
+  }
+}
 
 /**
  * Messages in Redis. Every key starts with `prefix`. Layout:
@@ -52,20 +72,23 @@ type ScriptClient = Redis & {
  *   messages whose notification (webhook / SMPP receipt) has not been handed over yet.
  */
 export class MessageStore {
-  private readonly redis: ScriptClient;
+  private readonly redis: Redis;
+  private readonly batch: RedisBatch;
   private readonly prefix: string;
   private readonly retention: StoreRetention;
 
-  constructor(options: { redis: Redis; prefix: string; retention: StoreRetention }) {
+  /** `batch`: the connection's group commit, shared with other hot-path writers (one is made if not given). */
+  constructor(options: { redis: Redis; prefix: string; retention: StoreRetention; batch?: RedisBatch }) {
     this.prefix = options.prefix;
     this.retention = options.retention;
-    const redis = options.redis as ScriptClient;
-    if (typeof redis.otpgwCreate !== "function") {
-      redis.defineCommand("otpgwCreate", { numberOfKeys: 5, lua: CREATE_SCRIPT });
-      redis.defineCommand("otpgwUpdate", { lua: UPDATE_SCRIPT });
-      redis.defineCommand("otpgwClaimDue", { numberOfKeys: 1, lua: CLAIM_DUE_SCRIPT });
-    }
-    this.redis = redis;
+    this.redis = options.redis;
+    this.batch = options.batch ?? new RedisBatch(options.redis);
+    this.batch.define("store_create", CREATE_SCRIPT);
+    this.batch.define("store_update", UPDATE_SCRIPT);
+    this.batch.define("store_get", GET_SCRIPT);
+    this.batch.define("store_string", GET_STRING_SCRIPT);
+    this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
+    this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
   }
 
   private key(name: string): string {
@@ -75,41 +98,55 @@ export class MessageStore {
   /**
    * Persists a new message, its text, its first timer, and its idempotency key, in one step. When the key was
    * already used by the account, nothing is written and the first message's id is returned with created=false.
+   * With `rate`, one unit of the account's budget is taken in the same step.
+   * @throws RateLimitedError when the account is over its rate (nothing stored).
    */
   async create(
     message: Message,
     text: string,
     timerAt: number,
     idempotencyKey?: string,
+    rate?: RateLimit,
   ): Promise<{ id: string; created: boolean }> {
-    const idemKey = idempotencyKey
-      ? this.key(`i:${message.account}:${idempotencyKey}`)
-      : this.key(`m:${message.id}`);
-    const result = await this.redis.otpgwCreate(
-      idemKey,
-      this.key(`m:${message.id}`),
-      this.key(`t:${message.id}`),
-      this.key("active"),
-      this.key("timers"),
-      message.id,
-      JSON.stringify(message),
-      text,
-      this.retention.idempotencyMs,
-      timerAt,
-      idempotencyKey ? "1" : "0",
+    const docKey = this.key(`m:${message.id}`);
+    const idemKey = idempotencyKey ? this.key(`i:${message.account}:${idempotencyKey}`) : docKey;
+    const result = await this.batch.run<string>(
+      "store_create",
+      [
+        idemKey,
+        docKey,
+        this.key(`t:${message.id}`),
+        this.key("active"),
+        this.key("timers"),
+        rate?.key ?? docKey,
+      ],
+      [
+        message.id,
+        JSON.stringify(message),
+        text,
+        this.retention.idempotencyMs,
+        timerAt,
+        idempotencyKey ? "1" : "0",
+        rate?.perSecond ?? 0,
+      ],
     );
+    if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
     if (result.startsWith("=")) return { id: result.slice(1), created: false };
     return { id: result, created: true };
   }
 
   async get(id: string): Promise<Versioned | null> {
-    const [version, doc] = await this.redis.hmget(this.key(`m:${id}`), "v", "doc");
+    const [version, doc] = await this.batch.run<[string | null, string | null]>(
+      "store_get",
+      [this.key(`m:${id}`)],
+      [],
+    );
     if (version == null || doc == null) return null;
     return { message: JSON.parse(doc) as Message, version: Number(version) };
   }
 
   async getText(id: string): Promise<string | null> {
-    return this.redis.get(this.key(`t:${id}`));
+    return this.batch.run<string | null>("store_string", [this.key(`t:${id}`)], []);
   }
 
   /** Applies `update` if the stored version is still `version`; false means someone else changed it first. */
@@ -135,12 +172,16 @@ export class MessageStore {
       this.retention.correlationMs,
       ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
     ];
-    const applied = await this.redis.otpgwUpdate(keys.length, ...keys, ...args);
+    const applied = await this.batch.run<number>("store_update", keys, args);
     return applied === 1;
   }
 
   async findByCarrierId(carrier: string, carrierMessageId: string): Promise<ReceiptTarget | null> {
-    const value = await this.redis.get(this.key(`c:${carrier}:${carrierMessageId}`));
+    const value = await this.batch.run<string | null>(
+      "store_string",
+      [this.key(`c:${carrier}:${carrierMessageId}`)],
+      [],
+    );
     if (!value) return null;
     const [messageId, attempt, part] = value.split(":");
     if (!messageId || attempt === undefined || part === undefined) return null;
@@ -149,7 +190,7 @@ export class MessageStore {
 
   /** Claims up to `limit` messages whose timer is due (see CLAIM_DUE_SCRIPT). */
   async claimDue(now: number, leaseMs: number, limit: number): Promise<string[]> {
-    return this.redis.otpgwClaimDue(this.key("timers"), now, leaseMs, limit);
+    return this.batch.run<string[]>("store_claim_due", [this.key("timers")], [now, leaseMs, limit]);
   }
 
   /** Final messages whose notification has not been handed over (up to `limit`). */
@@ -158,7 +199,7 @@ export class MessageStore {
   }
 
   async outboxDone(id: string): Promise<void> {
-    await this.redis.srem(this.key("outbox"), id);
+    await this.batch.run("store_outbox_done", [this.key("outbox")], [id]);
   }
 
   async activeCount(): Promise<number> {

@@ -6,11 +6,26 @@
  */
 
 /**
- * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, active, timers
- * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0")
- * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already).
+ * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, active, timers, rate (or the doc
+ * key when no rate limit)
+ * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0"), ratePoints ("0" = no limit)
+ * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already), or
+ * "!" + ms until the window resets when the account is over its rate (nothing written but the count).
+ * The rate count is rate-limiter-flexible's fixed one-second window on the same key, so the HTTP API (which
+ * uses that library) and this script share one budget per account; it is here so that the check and the
+ * write are one step (one round trip per accepted message).
  */
 export const CREATE_SCRIPT = `
+if ARGV[7] ~= "0" then
+  redis.call("SET", KEYS[6], 0, "EX", 1, "NX")
+  local consumed = redis.call("INCRBY", KEYS[6], 1)
+  local ttl = redis.call("PTTL", KEYS[6])
+  if ttl == -1 then
+    redis.call("EXPIRE", KEYS[6], 1)
+    ttl = 1000
+  end
+  if consumed > tonumber(ARGV[7]) then return "!" .. ttl end
+end
 if ARGV[6] == "1" then
   local existing = redis.call("GET", KEYS[1])
   if existing then return "=" .. existing end
@@ -68,3 +83,12 @@ for _, id in ipairs(due) do
 end
 return due
 `;
+
+/** get — KEYS: doc. Returns {version, docJson} (both nil when missing). */
+export const GET_SCRIPT = `return redis.call("HMGET", KEYS[1], "v", "doc")`;
+
+/** text / correlation lookups — KEYS: the key. Returns its string value or nil. */
+export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
+
+/** outboxDone — KEYS: outbox; ARGV: id. */
+export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;

@@ -65,8 +65,10 @@ export interface Message {
   textLength: number;
   clientRef?: string;
   callbackUrl?: string;
-  /** How the submitter asked to be told: webhook (HTTP) or receipt on its SMPP bind (later issue). */
+  /** How the submitter asked to be told: webhook (HTTP) or receipt on its SMPP bind. */
   receiptVia: "webhook" | "smpp" | "none";
+  /** What an SMPP receipt needs beyond the message: failures only (registered_delivery 2), the part ids. */
+  smppReceipt?: SmppReceiptRequest;
   createdAt: number;
   /** The OTP's validity ends here: no attempt starts after it (or too close to it). */
   expiresAt: number;
@@ -91,4 +93,14 @@ export interface NewMessage {
   receiptVia: Message["receiptVia"];
   /** Idempotency key scoped to the account; a repeat returns the first message. */
   idempotencyKey?: string;
+  smppReceipt?: SmppReceiptRequest;
+  /** Take one from the account's rate budget in the same step as storing (over it: nothing stored). */
+  rateLimit?: { key: string; perSecond: number };
+}
+
+export interface SmppReceiptRequest {
+  /** registered_delivery 2: a receipt for a failed message only. */
+  failuresOnly?: true;
+  /** A reassembled concatenated submission: one receipt per part id `<setId>-<seq>`, seq 1..total. */
+  set?: { id: string; total: number };
 }

@@ -8,6 +8,11 @@ import { ErrorCodes } from "../../errors.js";
 import type { Account } from "../accounts/account-types.js";
 import { HttpApiError } from "./http-api-error.js";
 
+/** The Redis key of an account's one-second counter (rate-limiter-flexible's `<keyPrefix>:<key>` layout). */
+export function rateLimitKey(prefix: string, accountId: string): string {
+  return `${prefix}ratelimit:${accountId}`;
+}
+
 export class AccountRateLimiter {
   private readonly redis: Redis;
   private readonly keyPrefix: string;

@@ -35,7 +35,7 @@ const STAT_BY_STATE: Record<string, ReceiptStat> = {
 /** The receipts for a final message: one, or one per part id (`<setId>-1` … `<setId>-<total>`). */
 export function receiptJobs(
   message: Message,
-  parts: { setId: string; total: number } | undefined,
+  parts: { id: string; total: number } | undefined,
   now: number,
 ): ReceiptJob[] {
   const stat = STAT_BY_STATE[message.state] ?? "UNKNOWN";
@@ -50,7 +50,7 @@ export function receiptJobs(
     queuedAt: now,
   };
   if (!parts) return [{ id: message.id, ...base }];
-  return Array.from({ length: parts.total }, (_, i) => ({ id: `${parts.setId}-${i + 1}`, ...base }));
+  return Array.from({ length: parts.total }, (_, i) => ({ id: `${parts.id}-${i + 1}`, ...base }));
 }
 
 /** deliver_sm fields for `job` on a session bound with `interfaceVersion` (≤ 0x33: text only, no TLVs). */

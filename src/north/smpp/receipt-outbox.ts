@@ -1,14 +1,15 @@
 /**
  * Receipts back to ESMEs. A final message submitted over SMPP becomes one receipt job per id the ESME was given,
  * appended to a per-system_id Redis list (durable, bounded by the message retention and `maxQueued`); the list is
- * drained onto any receiver/transceiver bind of that system_id, within each session's window. A job leaves the list
+ * drained onto any receiver/transceiver bind of that system_id, within each session's window (jobs queued by this
+ * process straight from memory; the list is read when a receiver binds and every `retryMs`). A job leaves the list
  * only when the ESME answered it: 0 (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any
  * other status, a timeout or a lost session leave it for a retry every `retryMs`. Delivery is at least once: a
  * crash between the ESME's answer and the removal resends the receipt.
  */
-import type { Redis } from "ioredis";
 import { isFinal, type Message } from "../../delivery/types.js";
 import type { Logger } from "../../observability/logger.js";
+import type { RedisBatch } from "../../redis/redis-batch.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
@@ -33,11 +34,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 return 1
 `;
+const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;
+const REMOVE = `return redis.call('LREM', KEYS[1], 1, ARGV[1])`;
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
 export interface ReceiptOutboxDeps {
-  redis: Redis;
+  /** Group commit of the connection: the queue's writes join the delivery's script calls. */
+  batch: RedisBatch;
   keys: SmppKeys;
   retentionMs: number;
   maxQueued: number;
@@ -56,15 +60,26 @@ export class ReceiptOutbox {
   private readonly inFlight = new Set<string>();
   private readonly retryAt = new Map<string, number>();
   private readonly pumping = new Set<string>();
+  /**
+   * Jobs queued by this process and not yet sent, per system_id, oldest first: sent straight from memory. Redis
+   * holds them too; it is read (`scan`) when a receiver binds and every `retryMs`, for jobs queued before a
+   * restart, by another instance, or waiting for a retry.
+   */
+  private readonly fresh = new Map<string, Set<string>>();
+  private readonly scan = new Set<string>();
   private readonly again = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly deps: ReceiptOutboxDeps) {}
+  constructor(private readonly deps: ReceiptOutboxDeps) {
+    deps.batch.define("receipts_enqueue", ENQUEUE);
+    deps.batch.define("receipts_range", RANGE);
+    deps.batch.define("receipts_remove", REMOVE);
+  }
 
   start(): void {
     this.timer = setInterval(() => {
-      for (const systemId of this.deps.boundSystemIds()) this.kick(systemId);
+      for (const systemId of this.deps.boundSystemIds()) this.kick(systemId, true);
     }, this.deps.retryMs);
     this.timer.unref();
   }
@@ -86,39 +101,39 @@ export class ReceiptOutbox {
       this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
       return;
     }
-    const { redis, keys } = this.deps;
-    const [mode, partsOf] = await Promise.all([
-      redis.get(keys.receiptMode(message.id)),
-      redis.get(keys.partsOf(message.id)),
-    ]);
-    if (mode === "failure" && message.state === "delivered") {
+    const { batch, keys } = this.deps;
+    if (message.smppReceipt?.failuresOnly && message.state === "delivered") {
       this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
       return;
     }
-    let parts: { setId: string; total: number } | undefined;
-    if (partsOf) {
-      const [setId, total] = partsOf.split(":");
-      if (setId && Number(total) > 0) parts = { setId, total: Number(total) };
-    }
-    const jobs = receiptJobs(message, parts, this.deps.clock()).map((job) => JSON.stringify(job));
-    const queued = await redis.eval(
-      ENQUEUE,
-      2,
-      keys.receiptQueued(message.id),
-      keys.receipts(systemId),
-      String(this.deps.retentionMs),
-      String(this.deps.maxQueued),
-      ...jobs,
+    const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock()).map((job) =>
+      JSON.stringify(job),
+    );
+    const queued = await batch.run(
+      "receipts_enqueue",
+      [keys.receiptQueued(message.id), keys.receipts(systemId)],
+      [this.deps.retentionMs, this.deps.maxQueued, ...jobs],
     );
     if (queued === 1) {
       this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, jobs.length);
+      let fresh = this.fresh.get(systemId);
+      if (!fresh) this.fresh.set(systemId, (fresh = new Set()));
+      // Beyond the bound (receivers far behind), Redis alone holds them until a scan.
+      for (const job of jobs) {
+        if (fresh.size < this.deps.maxQueued) fresh.add(job);
+        else this.scan.add(systemId);
+      }
       this.kick(systemId);
     }
   }
 
-  /** Sends what can be sent now for `systemId` (after a bind, an answer, a new receipt, or the retry timer). */
-  kick(systemId: string): void {
+  /**
+   * Sends what can be sent now for `systemId` (after a bind, an answer, a new receipt, or the retry timer);
+   * `scan` also reads the queue in Redis (a bind, the retry timer).
+   */
+  kick(systemId: string, scan = false): void {
     if (this.closed) return;
+    if (scan) this.scan.add(systemId);
     if (this.pumping.has(systemId)) {
       this.again.add(systemId);
       return;
@@ -138,10 +153,20 @@ export class ReceiptOutbox {
     const carriers = this.deps.receivers(systemId);
     if (!carriers.some((c) => c.canTakeReceipt())) return;
     const key = this.deps.keys.receipts(systemId);
-    const items = await this.deps.redis.lrange(key, 0, this.inFlight.size + 100);
+    const fresh = this.fresh.get(systemId);
+    let items: Iterable<string> = fresh ?? [];
+    if (!fresh?.size && this.scan.delete(systemId)) {
+      items = await this.deps.batch.run<string[]>("receipts_range", [key], [this.inFlight.size + 100]);
+    }
     const now = this.deps.clock();
     for (const item of items) {
-      if (this.inFlight.has(item) || (this.retryAt.get(item) ?? 0) > now) continue;
+      if (this.inFlight.has(item) || (this.retryAt.get(item) ?? 0) > now) {
+        fresh?.delete(item);
+        continue;
+      }
+      const carrier = carriers.find((c) => c.canTakeReceipt());
+      if (!carrier) break;
+      fresh?.delete(item);
       let job: ReceiptJob;
       try {
         job = JSON.parse(item) as ReceiptJob;
@@ -154,8 +179,6 @@ export class ReceiptOutbox {
         await this.remove(key, item);
         continue;
       }
-      const carrier = carriers.find((c) => c.canTakeReceipt());
-      if (!carrier) break;
       this.send(systemId, key, carrier, item, job);
     }
   }
@@ -191,6 +214,6 @@ export class ReceiptOutbox {
 
   private async remove(key: string, item: string): Promise<void> {
     this.retryAt.delete(item);
-    await this.deps.redis.lrem(key, 1, item);
+    await this.deps.batch.run("receipts_remove", [key], [item]);
   }
 }

@@ -1,5 +1,6 @@
 /** What otpgw's SMPP server for aggregators needs, and its limits with their defaults. */
 import type { Redis } from "ioredis";
+import type { RedisBatch } from "../../redis/redis-batch.js";
 import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
@@ -98,6 +99,8 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   delivery: DeliveryService;
   /** Rate-limit counters, concatenation parts and the receipt queues. */
   redis: Redis;
+  /** The connection's group commit, shared with delivery (receipt queue writes join its script calls). */
+  batch?: RedisBatch;
   /** Prefix of every Redis key the server writes. */
   keyPrefix: string;
   /** How long a message is kept: bounds the receipt queues and the part→message mappings. */

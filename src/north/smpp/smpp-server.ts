@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import type { Message } from "../../delivery/types.js";
-import { AccountRateLimiter } from "../http/account-rate-limiter.js";
+import { RedisBatch } from "../../redis/redis-batch.js";
 import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
 import { EsmeSession, type SessionHost } from "./esme-session.js";
@@ -49,11 +49,11 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     ...(metrics && { metrics }),
     clock,
     onBound: (session) => {
-      if (session.isReceiver) outbox.kick(session.systemId);
+      if (session.isReceiver) outbox.kick(session.systemId, true);
     },
   });
   const outbox = new ReceiptOutbox({
-    redis: deps.redis,
+    batch: deps.batch ?? new RedisBatch(deps.redis),
     keys,
     retentionMs: deps.retentionMs,
     maxQueued: options.maxQueuedReceipts,
@@ -68,7 +68,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   const submits = new SubmitHandler({
     checks: { parseDestination: deps.parseDestination, countParts: deps.countParts, validity: deps.validity },
     delivery: deps.delivery,
-    rateLimiter: new AccountRateLimiter({ redis: deps.redis, keyPrefix: deps.keyPrefix }),
+    keyPrefix: deps.keyPrefix,
     concat: new ConcatStore({
       redis: deps.redis,
       keyPrefix: deps.keyPrefix,
@@ -81,9 +81,6 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       clock,
       onDropped: () => metrics?.smppSubmits.inc({ outcome: "set_dropped" }),
     }),
-    redis: deps.redis,
-    keys,
-    retentionMs: deps.retentionMs,
     logger,
     ...(metrics && { metrics }),
     clock,

@@ -1,12 +1,11 @@
 /**
- * submit_sm on a bound transmitter/transceiver: validate (sm-body.ts, submit-decoder.ts), take one from the
- * account's rate budget (shared with the HTTP API), then persist through delivery and answer with our id only once
- * `accept` resolved. Parts of a concatenated message are stored in Redis and acknowledged as `<setId>-<seq>`; the
+ * submit_sm on a bound transmitter/transceiver: validate (sm-body.ts, submit-decoder.ts), then persist through
+ * delivery — taking one from the account's rate budget (shared with the HTTP API) in the same step — and answer
+ * with our id only once `accept` resolved. Parts of a concatenated message are stored in Redis and acknowledged as `<setId>-<seq>`; the
  * part that completes the set assembles the text and accepts the whole message (docs/smpp-server.md).
  */
-import type { Redis } from "ioredis";
 import type { DeliveryService } from "../../delivery/service-types.js";
-import type { Message, NewMessage } from "../../delivery/types.js";
+import type { Message, NewMessage, SmppReceiptRequest } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError, SmppError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../../smpp/command-status.js";
@@ -14,12 +13,10 @@ import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { parseSmBody } from "../../smpp/sm-body.js";
 import { decodeText } from "../../smpp/text-codec.js";
 import type { Account } from "../accounts/account-types.js";
-import type { AccountRateLimiter } from "../http/account-rate-limiter.js";
-import { HttpApiError } from "../http/http-api-error.js";
+import { rateLimitKey } from "../http/account-rate-limiter.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
 import type { ConcatStore, SetKey } from "./concat-store.js";
 import type { OpenSets } from "./open-sets.js";
-import type { SmppKeys } from "./redis-keys.js";
 import type { SmppServerMetrics } from "./server-options.js";
 import { checkText, decodeSubmit, type PartSubmit, type SubmitCommon } from "./submit-decoder.js";
 
@@ -32,12 +29,10 @@ export interface SubmitContext {
 export interface SubmitHandlerDeps {
   checks: SubmitCheckDeps;
   delivery: DeliveryService;
-  rateLimiter: AccountRateLimiter;
+  /** Prefix of every Redis key (the account's rate counter is `<prefix>ratelimit:<account>`). */
+  keyPrefix: string;
   concat: ConcatStore;
   openSets: OpenSets;
-  redis: Redis;
-  keys: SmppKeys;
-  retentionMs: number;
   logger: Logger;
   metrics?: SmppServerMetrics;
   clock: () => number;
@@ -51,6 +46,8 @@ function status(code: number, message: string): SmppError {
 export function deliveryErrorStatus(error: unknown): number {
   if (error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_SATURATED)
     return SmppStatus.ESME_RMSGQFUL;
+  if (error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)
+    return SmppStatus.ESME_RTHROTTLED;
   return SmppStatus.ESME_RSYSERR;
 }
 
@@ -61,7 +58,6 @@ export class SubmitHandler {
   async handle(ctx: SubmitContext, raw: Buffer): Promise<ResponseSpec> {
     const body = parseSmBody(raw);
     const submit = decodeSubmit(body, ctx.account, this.deps.checks, this.deps.clock());
-    await this.consumeRate(ctx.account);
     if (!this.deps.delivery.canAccept(submit.country)) {
       throw status(SmppStatus.ESME_RMSGQFUL, `carriers for ${submit.country} are saturated`);
     }
@@ -122,7 +118,7 @@ export class SubmitHandler {
     const receiptRequest = requests.includes(1) ? 1 : requests.includes(2) ? 2 : 0;
     await this.accept(ctx, { ...part, receiptRequest }, text, count, {
       idempotencyKey: `smpp-set:${stored.setId}`,
-      partsOf: `${stored.setId}:${part.total}`,
+      set: { id: stored.setId, total: part.total },
     });
     this.deps.openSets.done(setKey);
     await this.deps.concat
@@ -137,16 +133,20 @@ export class SubmitHandler {
     return { fields: { message_id: partId } };
   }
 
-  /** Persists the message and what its receipts need; resolves only when all of it is in Redis. */
+  /** Persists the message with what its receipts need; resolves only when all of it is in Redis. */
   private async accept(
     ctx: SubmitContext,
     submit: SubmitCommon,
     text: string,
     parts: number,
-    extra: { idempotencyKey?: string; partsOf?: string } = {},
+    extra: { idempotencyKey?: string; set?: SmppReceiptRequest["set"] } = {},
   ): Promise<Message> {
     const wantsReceipt =
       ctx.account.smpp?.receipts === true && (submit.receiptRequest === 1 || submit.receiptRequest === 2);
+    const smppReceipt: SmppReceiptRequest = {
+      ...(submit.receiptRequest === 2 && { failuresOnly: true as const }),
+      ...(extra.set !== undefined && { set: extra.set }),
+    };
     const input: NewMessage = {
       account: ctx.account.id,
       to: submit.to,
@@ -156,52 +156,23 @@ export class SubmitHandler {
       parts,
       validitySeconds: submit.validitySeconds,
       receiptVia: wantsReceipt ? "smpp" : "none",
+      rateLimit: {
+        key: rateLimitKey(this.deps.keyPrefix, ctx.account.id),
+        perSecond: ctx.account.ratePerSecond,
+      },
+      ...(wantsReceipt && (smppReceipt.failuresOnly || smppReceipt.set) && { smppReceipt }),
       ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
     };
-    let message: Message;
     try {
-      ({ message } = await this.deps.delivery.accept(input));
+      return (await this.deps.delivery.accept(input)).message;
     } catch (error) {
-      this.deps.logger.warn(
-        { account: ctx.account.id, err: (error as Error).message },
-        "submit not accepted",
-      );
+      if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
+        this.deps.logger.warn(
+          { account: ctx.account.id, err: (error as Error).message },
+          "submit not accepted",
+        );
+      }
       throw status(deliveryErrorStatus(error), `not accepted: ${(error as Error).message}`);
-    }
-    if (wantsReceipt) {
-      // Written before the ack: a receipt must know these. A failure here is answered RSYSERR; the ESME's resend
-      // of a part finds the same message (idempotency key), a single message's resend becomes a second message.
-      const writes: Promise<unknown>[] = [];
-      if (submit.receiptRequest === 2) {
-        writes.push(
-          this.deps.redis.set(this.deps.keys.receiptMode(message.id), "failure", "PX", this.deps.retentionMs),
-        );
-      }
-      if (extra.partsOf !== undefined) {
-        writes.push(
-          this.deps.redis.set(this.deps.keys.partsOf(message.id), extra.partsOf, "PX", this.deps.retentionMs),
-        );
-      }
-      try {
-        await Promise.all(writes);
-      } catch (error) {
-        throw status(
-          SmppStatus.ESME_RSYSERR,
-          `cannot record the receipt request: ${(error as Error).message}`,
-        );
-      }
-    }
-    return message;
-  }
-
-  private async consumeRate(account: Account): Promise<void> {
-    try {
-      await this.deps.rateLimiter.consume(account);
-    } catch (error) {
-      if (error instanceof HttpApiError && error.status === 429) {
-        throw status(SmppStatus.ESME_RTHROTTLED, `over the account's ${account.ratePerSecond}/s`);
-      }
-      throw status(SmppStatus.ESME_RSYSERR, "rate limiter unavailable");
     }
   }
 }

@@ -20,6 +20,7 @@ import {
 } from "./pdu-codec.js";
 import { SmppStatus } from "../command-status.js";
 import { CommandId, RESPONSE_BIT } from "../constants.js";
+import { CoalescingWriter } from "./coalescing-writer.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
 import { RequestWindow, type Clock } from "./request-window.js";
 
@@ -89,13 +90,15 @@ export class SmppSession extends EventEmitter {
   private readonly responseTimeoutMs: number;
   private readonly onRequest: RequestHandler;
   private sequence = 0;
-  private writeBlocked = false;
+  /** PDUs written during this turn of the event loop, sent together as one socket write at its end. */
+  private readonly out: CoalescingWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
 
   constructor(options: SmppSessionOptions) {
     super();
     this.socket = options.socket;
+    this.out = new CoalescingWriter(options.socket);
     this.logger = options.logger;
     this.framer = new PduFramer(options.maxPduBytes);
     this.windowSize = options.windowSize;
@@ -106,7 +109,7 @@ export class SmppSession extends EventEmitter {
     this.socket.setNoDelay(true);
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("drain", () => {
-      this.writeBlocked = false;
+      this.out.blocked = false;
       this.flushWaiting();
     });
     this.socket.on("error", (error) => this.destroy(`socket error: ${error.message}`));
@@ -128,7 +131,7 @@ export class SmppSession extends EventEmitter {
   get canSendNow(): boolean {
     return (
       this.state !== "closed" &&
-      !this.writeBlocked &&
+      !this.out.blocked &&
       this.waiting.length === 0 &&
       this.window.size < this.windowSize
     );
@@ -200,6 +203,7 @@ export class SmppSession extends EventEmitter {
     this.sweepTimer = undefined;
     this.window.rejectAll((command) => new ConnectionClosedError(command, reason));
     for (const w of this.waiting.splice(0)) w.reject(new NotSentError(w.command, reason));
+    this.out.flush();
     closeSocket();
     this.emit("close", reason);
   }
@@ -216,7 +220,7 @@ export class SmppSession extends EventEmitter {
   }
 
   private flushWaiting(): void {
-    while (this.waiting.length > 0 && this.window.size < this.windowSize && !this.writeBlocked) {
+    while (this.waiting.length > 0 && this.window.size < this.windowSize && !this.out.blocked) {
       if (this.state === "closed") return;
       const next = this.waiting.shift()!;
       const sequence = this.nextSequence();
@@ -241,8 +245,7 @@ export class SmppSession extends EventEmitter {
   }
 
   private write(buffer: Buffer): void {
-    if (this.state === "closed") return;
-    if (!this.socket.write(buffer)) this.writeBlocked = true;
+    if (this.state !== "closed") this.out.write(buffer);
   }
 
   private armSweep(): void {
@@ -308,6 +311,7 @@ export class SmppSession extends EventEmitter {
       this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
       this.emit("unbind");
       this.state = "unbinding";
+      this.out.flush();
       this.socket.end();
       return;
     }

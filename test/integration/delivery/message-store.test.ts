@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MessageStore } from "../../../src/delivery/message-store.js";
+import { MessageStore, RateLimitedError } from "../../../src/delivery/message-store.js";
+import { AccountRateLimiter, rateLimitKey } from "../../../src/north/http/account-rate-limiter.js";
+import type { Account } from "../../../src/north/accounts/account-types.js";
 import type { Message } from "../../../src/delivery/types.js";
 import { testRedis } from "../../helpers/redis.js";
 
@@ -96,5 +98,25 @@ describe("message store (real Redis)", () => {
     expect(await store.claimDue(2000, 30_000, 10)).toEqual(["a"]);
     expect(await store.claimDue(2000, 30_000, 10)).toEqual([]);
     expect((await store.claimDue(40_000, 30_000, 10)).sort()).toEqual(["a", "b"]);
+  });
+
+  it("takes the account's rate in the same step, sharing one budget with the HTTP API's limiter", async () => {
+    const { client, prefix, store } = await setup();
+    const rate = { key: rateLimitKey(prefix, "acme"), perSecond: 3 };
+    const http = new AccountRateLimiter({ redis: client, keyPrefix: prefix });
+    // The HTTP API takes one first; two more fit in the window; the fourth is refused and nothing is stored.
+    await http.consume({ id: "acme", ratePerSecond: 3 } as Account);
+    expect((await store.create(message("r1"), "x", 1000, undefined, rate)).created).toBe(true);
+    expect((await store.create(message("r2"), "x", 1000, undefined, rate)).created).toBe(true);
+    const refused = await store.create(message("r3"), "x", 1000, undefined, rate).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect((refused as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    expect((refused as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(1000);
+    expect(await store.get("r3")).toBeNull();
+    expect(await client.exists(`${prefix}t:r3`)).toBe(0);
+    // And the HTTP API sees the same spent budget.
+    await expect(http.consume({ id: "acme", ratePerSecond: 3 } as Account)).rejects.toMatchObject({
+      status: 429,
+    });
   });
 });

@@ -4,6 +4,7 @@
  * block, as the real one does in one Redis script), so concurrent repeats cannot create two messages.
  */
 import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
+import { RateLimitedError } from "../../../src/delivery/message-store.js";
 import type { DeliveryService } from "../../../src/delivery/service-types.js";
 import type { Message, NewMessage } from "../../../src/delivery/types.js";
 
@@ -18,10 +19,21 @@ export class MemoryDelivery implements DeliveryService {
   /** When set, get throws this. */
   getError: Error | undefined;
   private readonly idempotency = new Map<string, string>();
+  /** Per rate key: the current one-second window and its count (the real store counts in Redis). */
+  private readonly rates = new Map<string, { second: number; count: number }>();
   private sequence = 0;
 
   accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     if (this.acceptError !== undefined) return Promise.reject(this.acceptError);
+    if (input.rateLimit) {
+      const second = Math.floor(Date.now() / 1000);
+      const window = this.rates.get(input.rateLimit.key);
+      const count = window?.second === second ? window.count + 1 : 1;
+      this.rates.set(input.rateLimit.key, { second, count });
+      if (count > input.rateLimit.perSecond) {
+        return Promise.reject(new RateLimitedError(input.rateLimit.perSecond, 1000));
+      }
+    }
     const scope =
       input.idempotencyKey === undefined ? undefined : `${input.account}\n${input.idempotencyKey}`;
     const existing = scope === undefined ? undefined : this.idempotency.get(scope);
@@ -40,6 +52,7 @@ export class MemoryDelivery implements DeliveryService {
       ...(input.clientRef !== undefined && { clientRef: input.clientRef }),
       ...(input.callbackUrl !== undefined && { callbackUrl: input.callbackUrl }),
       receiptVia: input.receiptVia,
+      ...(input.smppReceipt !== undefined && { smppReceipt: input.smppReceipt }),
       createdAt: now,
       expiresAt: now + input.validitySeconds * 1000,
       state: "accepted",

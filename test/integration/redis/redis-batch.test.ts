@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { RedisBatch, RedisOpError } from "../../../src/redis/redis-batch.js";
+import { testRedis } from "../../helpers/redis.js";
+
+const INCR = `return redis.call("INCRBY", KEYS[1], ARGV[1])`;
+const FAIL = `return redis.call("INCR", KEYS[1])`;
+const READ = `return redis.call("HMGET", KEYS[1], "a", "b")`;
+
+describe("RedisBatch (real Redis)", () => {
+  it("runs the operations of one turn in a single script call, in order, each answered on its own", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => batch.run("incr", [`${prefix}n`], [i + 1])),
+    );
+    // Applied in the order asked: the running sum after each.
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => ((i + 1) * (i + 2)) / 2));
+    expect(batch.calls).toBe(1);
+    expect(batch.opsSent).toBe(50);
+  });
+
+  it("splits a large turn into bounded calls and keeps their order", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    const results = await Promise.all(
+      Array.from({ length: 600 }, () => batch.run<number>("incr", [`${prefix}n`], [1])),
+    );
+    expect(results).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(batch.calls).toBe(3);
+  });
+
+  it("fails only the operation whose script raised an error", async () => {
+    const { client, prefix } = await testRedis();
+    await client.set(`${prefix}text`, "not a number");
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    batch.define("fail", FAIL);
+    const [before, failed, after] = await Promise.allSettled([
+      batch.run("incr", [`${prefix}n`], [1]),
+      batch.run("fail", [`${prefix}text`], []),
+      batch.run("incr", [`${prefix}n`], [1]),
+    ]);
+    expect(before).toEqual({ status: "fulfilled", value: 1 });
+    expect(failed.status).toBe("rejected");
+    expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(RedisOpError);
+    expect(String((failed as PromiseRejectedResult).reason)).toMatch(/not an integer/);
+    expect(after).toEqual({ status: "fulfilled", value: 2 });
+  });
+
+  it("answers missing values as null, also inside arrays", async () => {
+    const { client, prefix } = await testRedis();
+    await client.hset(`${prefix}h`, "b", "2");
+    const batch = new RedisBatch(client);
+    batch.define("read", READ);
+    expect(await batch.run("read", [`${prefix}h`], [])).toEqual([null, "2"]);
+  });
+
+  it("reloads its script when Redis lost it (restart, SCRIPT FLUSH)", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    expect(await batch.run("incr", [`${prefix}n`], [1])).toBe(1);
+    await client.script("FLUSH");
+    expect(await batch.run("incr", [`${prefix}n`], [1])).toBe(2);
+  });
+
+  it("rejects every operation of a call that could not be made, and refuses unknown or conflicting ops", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    batch.define("incr", INCR);
+    expect(() => batch.define("incr", FAIL)).toThrow(/already defined differently/);
+    await expect(batch.run("nope", [], [])).rejects.toThrow(/not defined/);
+    const gone = client.duplicate({ maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const lost = new RedisBatch(gone);
+    lost.define("incr", INCR);
+    gone.disconnect();
+    const settled = await Promise.allSettled([
+      lost.run("incr", [`${prefix}n`], [1]),
+      lost.run("incr", [`${prefix}n`], [1]),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected"]);
+  });
+});
