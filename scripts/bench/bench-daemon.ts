@@ -25,6 +25,11 @@ export interface BenchDaemonOptions {
   binds?: number;
   /** Window per bind. Default 50. */
   window?: number;
+  /**
+   * The route's `dlr_timeout_seconds`: a message without a receipt by then is rerouted. Default 30 (as
+   * routes.yaml); longer when a run keeps receipts back on purpose.
+   */
+  dlrTimeoutSeconds?: number;
   /** Write a V8 CPU profile of the daemon into this directory when it exits (`node --cpu-prof`). */
   cpuProfileDir?: string;
   /** Let the account bind over SMPP with these credentials, on a listener of its own. Default: no SMPP. */
@@ -99,7 +104,7 @@ async function writeConfigTree(
     join(dir, "routes.yaml"),
     [
       "defaults:",
-      "  dlr_timeout_seconds: 30",
+      `  dlr_timeout_seconds: ${options.dlrTimeoutSeconds ?? 30}`,
       "  validity_seconds: 300",
       "routes:",
       "  - name: indonesia",

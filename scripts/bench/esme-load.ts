@@ -28,6 +28,13 @@ export interface EsmeLoadOptions {
   sender: string;
   /** Prefixes the destinations (international, digits), so runs do not reuse numbers. */
   destinationPrefix: string;
+  /**
+   * Submit at this steady rate, in messages per second (open loop: the k-th submit is due k / rate s after
+   * the first), still with at most `window` outstanding. Default: as fast as the window allows.
+   */
+  ratePerSecond?: number;
+  /** Called after each answer to a submit (accepted or not) with the run's figures so far. Default: none. */
+  onAnswer?: (result: Readonly<EsmeLoadResult>) => void;
 }
 
 export interface EsmeLoadResult {
@@ -48,6 +55,10 @@ export interface EsmeLoadResult {
   startedAt: number;
   loadEndedAt: number;
   lastReceiptAt: number;
+  /** performance.now() of the last submit written. */
+  lastSubmitAt: number;
+  /** Paced runs: the most a submit was written after its due time (a full window delays it), in ms; else 0. */
+  maxPacingLagMs: number;
   submitLatenciesMs: number[];
   endToEndMs: number[];
 }
@@ -79,6 +90,8 @@ class Run {
     startedAt: 0,
     loadEndedAt: 0,
     lastReceiptAt: 0,
+    lastSubmitAt: 0,
+    maxPacingLagMs: 0,
     submitLatenciesMs: [],
     endToEndMs: [],
   };
@@ -138,9 +151,18 @@ export class EsmeLoad {
     });
   }
 
-  /** Connects to 127.0.0.1:`port` and binds as a transceiver (interface 3.4, so receipts carry TLVs). */
-  static async connect(port: number, credentials: EsmeCredentials): Promise<EsmeLoad> {
-    const session = smpp.connect({ host: "127.0.0.1", port });
+  /**
+   * Connects to 127.0.0.1:`port` and binds as a transceiver (interface 3.4, so receipts carry TLVs). With
+   * `noDelay` the socket sends each PDU at once (TCP_NODELAY), as a latency-minded ESME does; otherwise Nagle's
+   * algorithm may hold a small write until the previous one is acknowledged (up to the peer's delayed ACK, 40 ms
+   * on Linux). Default false: node-smpp's own behaviour.
+   */
+  static async connect(
+    port: number,
+    credentials: EsmeCredentials,
+    options: { noDelay?: boolean } = {},
+  ): Promise<EsmeLoad> {
+    const session = smpp.connect({ host: "127.0.0.1", port, ...(options.noDelay ? { noDelay: true } : {}) });
     session.on("error", () => undefined);
     await once(session, "connect");
     const bound = await new Promise<smpp.PDU>((resolve, reject) => {
@@ -190,12 +212,17 @@ export class EsmeLoad {
     const r = run.result;
     r.startedAt = performance.now();
     const end = r.startedAt + options.durationMs;
+    const rate = options.ratePerSecond;
+    /** Paced runs: when the submit numbered `n` is due. */
+    const dueAt = (n: number): number => r.startedAt + (n * 1000) / (rate ?? Infinity);
     return new Promise<void>((resolve, reject) => {
       let inFlight = 0;
       let finished = false;
+      let paceTimer: NodeJS.Timeout | undefined;
       const finish = (error?: Error): void => {
         if (finished) return;
         finished = true;
+        clearTimeout(paceTimer);
         r.loadEndedAt = performance.now();
         this.onClosed = undefined;
         if (error) reject(error);
@@ -207,6 +234,7 @@ export class EsmeLoad {
         r.submitLatenciesMs.push(now - sentAt);
         if (resp.command === "submit_sm_resp" && resp.command_status === 0) {
           run.accepted(cstring(resp.message_id), sentAt);
+          options.onAnswer?.(r);
           inFlight--;
           fill();
           return;
@@ -214,6 +242,7 @@ export class EsmeLoad {
         const key =
           resp.command === "submit_sm_resp" ? `0x${resp.command_status.toString(16)}` : resp.command;
         r.rejected[key] = (r.rejected[key] ?? 0) + 1;
+        options.onAnswer?.(r);
         const release = (): void => {
           inFlight--;
           fill();
@@ -223,10 +252,17 @@ export class EsmeLoad {
       };
       const fill = (): void => {
         if (finished) return;
-        while (inFlight < window && r.sent < options.maxMessages && performance.now() < end) {
+        while (
+          inFlight < window &&
+          r.sent < options.maxMessages &&
+          performance.now() < end &&
+          (rate === undefined || performance.now() >= dueAt(r.sent))
+        ) {
           inFlight++;
-          const destination = `${options.destinationPrefix}${String(r.sent++).padStart(7, "0")}`;
           const sentAt = performance.now();
+          if (rate !== undefined) r.maxPacingLagMs = Math.max(r.maxPacingLagMs, sentAt - dueAt(r.sent));
+          r.lastSubmitAt = sentAt;
+          const destination = `${options.destinationPrefix}${String(r.sent++).padStart(7, "0")}`;
           const pdu = new smpp.PDU("submit_sm", {
             source_addr_ton: 5,
             source_addr_npi: 0,
@@ -243,7 +279,19 @@ export class EsmeLoad {
             return;
           }
         }
-        if (inFlight === 0) finish();
+        const more = r.sent < options.maxMessages && performance.now() < end;
+        // Paced and not held by the window: wake up when the next submit is due (or the time is up).
+        if (more && rate !== undefined && inFlight < window && paceTimer === undefined) {
+          const wait = Math.min(dueAt(r.sent), end) - performance.now();
+          paceTimer = setTimeout(
+            () => {
+              paceTimer = undefined;
+              fill();
+            },
+            Math.max(0, wait),
+          );
+        }
+        if (inFlight === 0 && !(more && rate !== undefined)) finish();
       };
       if (this.closedError) finish(this.closedError);
       else fill();

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --only codec|carrier|http|smpp] [--seconds N] [--concurrency N] [--rate N]
- * [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to bench-results/bench-<time>.json. Every scenario is bounded
+ * `npm run bench [-- --only codec|carrier|http|smpp|kannel|latency|memory|routing] [--seconds N] [--concurrency N]
+ * [--rate N] [--messages N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to bench-results/bench-<time>.json. Every scenario is bounded
  * in time and count and runs on 127.0.0.1 only.
  *
  * - codec: our GSM encoder + node-smpp with a Buffer body vs node-smpp encoding the string itself; our body
@@ -18,32 +18,54 @@
  *   `--seconds` each in the same run (scripts/bench/smpp-bench.ts): completed msgs/s, p50/p99 submit and
  *   end-to-end latency, CPU ms per message of each relay, and the ratio otpgw / null relay. `--cpu-prof`
  *   profiles the daemon here too.
+ * - kannel: the incumbent on the http scenario's path and load (scripts/bench/kannel-bench.ts): keep-alive
+ *   sendsms GETs (at most `--concurrency` in flight) → smsbox → bearerbox (file store) → simulator → receipt
+ *   → dlr-url, at saturation; the same measures as http, CPU ms per message of bearerbox and smsbox, their
+ *   RSS. When Kannel (Debian package `kannel`) is missing it is installed with apt-get as root, else the
+ *   command to run is printed.
+ * - latency: latency under a steady load (scripts/bench/latency-bench.ts): an ESME (window 100) paced at
+ *   `--rate` msgs/s (default 1000 here) for `--seconds` → null relay, then → otpgw (Redis as `--fsync`) →
+ *   simulator → receipt; submit and end-to-end p50/p99/max of each, otpgw's added latency (its percentiles
+ *   minus the null relay's), and whether each kept the target rate.
+ * - memory: otpgw's RSS, V8 heap and Redis used_memory with `--messages` (default 100,000) awaiting receipts
+ *   (scripts/bench/memory-bench.ts): the simulator never sends one, the route's DLR timeout outlasts the run;
+ *   read before, once all are at the carrier, and after a few seconds' settle. Submits bounded to 120 s.
+ * - routing: routing decisions in process (scripts/bench/routing-bench.ts): route-table match, plan and
+ *   choose over a spread of valid E.164 numbers of twelve countries, with routes.yaml and a wider table, plus
+ *   number parsing (libphonenumber-js); p50/p99 ns per call (batches of 1,000) and calls/s.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runHttpBench } from "./http-bench.js";
+import { runKannelBench } from "./kannel-bench.js";
+import { runLatencyBench } from "./latency-bench.js";
+import { runMemoryBench } from "./memory-bench.js";
+import { runRoutingBench } from "./routing-bench.js";
 import { runSmppBench } from "./smpp-bench.js";
 
-const SCENARIOS = ["codec", "carrier", "http", "smpp"];
+const SCENARIOS = ["codec", "carrier", "http", "smpp", "kannel", "latency", "memory", "routing"];
 
 interface Args {
   only?: string;
   seconds: number;
   concurrency: number;
-  rate: number;
+  /** Paced msgs/s; unset, each scenario uses its own default (http 500, latency 1000). */
+  rate?: number;
+  messages: number;
   fsync: "always" | "everysec";
   cpuProf: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 3, concurrency: 64, rate: 500, fsync: "always", cpuProf: false };
+  const args: Args = { seconds: 3, concurrency: 64, messages: 100_000, fsync: "always", cpuProf: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--only") args.only = argv[++i];
     else if (argv[i] === "--seconds") args.seconds = Number(argv[++i]);
     else if (argv[i] === "--concurrency") args.concurrency = Number(argv[++i]);
     else if (argv[i] === "--rate") args.rate = Number(argv[++i]);
+    else if (argv[i] === "--messages") args.messages = Number(argv[++i]);
     else if (argv[i] === "--fsync") {
       const value = argv[++i];
       if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
@@ -51,7 +73,7 @@ function parseArgs(argv: string[]): Args {
     } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
     else {
       throw new Error(
-        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --fsync always|everysec, --cpu-prof)`,
+        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --messages N, --fsync always|everysec, --cpu-prof)`,
       );
     }
   }
@@ -64,8 +86,11 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 1000) {
     throw new Error("--concurrency must be an integer from 1 to 1000");
   }
-  if (!Number.isFinite(args.rate) || args.rate <= 0 || args.rate > 100_000) {
+  if (args.rate !== undefined && (!Number.isFinite(args.rate) || args.rate <= 0 || args.rate > 100_000)) {
     throw new Error("--rate must be a number of messages per second from 1 to 100000");
+  }
+  if (!Number.isInteger(args.messages) || args.messages < 1 || args.messages > 1_000_000) {
+    throw new Error("--messages must be an integer from 1 to 1000000");
   }
   return args;
 }
@@ -83,7 +108,7 @@ async function main(): Promise<void> {
     results.http = await runHttpBench({
       seconds: args.seconds,
       concurrency: args.concurrency,
-      pacedRate: args.rate,
+      pacedRate: args.rate ?? 500,
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
     });
@@ -94,6 +119,22 @@ async function main(): Promise<void> {
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
     });
+  }
+  if (!args.only || args.only === "kannel") {
+    results.kannel = await runKannelBench({ seconds: args.seconds, concurrency: args.concurrency });
+  }
+  if (!args.only || args.only === "latency") {
+    results.latency = await runLatencyBench({
+      seconds: args.seconds,
+      ratePerSecond: args.rate ?? 1000,
+      appendfsync: args.fsync,
+    });
+  }
+  if (!args.only || args.only === "memory") {
+    results.memory = await runMemoryBench({ messages: args.messages, appendfsync: args.fsync });
+  }
+  if (!args.only || args.only === "routing") {
+    results.routing = await runRoutingBench({ seconds: args.seconds });
   }
   await mkdir("bench-results", { recursive: true });
   const file = join("bench-results", `bench-${Date.now()}.json`);

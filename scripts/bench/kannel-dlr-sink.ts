@@ -1,0 +1,53 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+
+/** One delivery report as smsbox calls the dlr-url. */
+export interface DlrEvent {
+  /** The bench's own reference for the message, carried in the dlr-url. */
+  ref: string;
+  /** Kannel's report type (%d): 1 delivered, 2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC reject. */
+  type: number;
+  /** performance.now() when the request was read. */
+  at: number;
+}
+
+export interface DlrSink {
+  /** The dlr-url for one message: smsbox replaces `%d` with the report type. */
+  urlFor(ref: string): string;
+  /** Requests that were not a report the bench asked for. */
+  readonly malformed: number;
+  close(): Promise<void>;
+}
+
+/** The submitter's dlr-url endpoint, in the bench process: answers 200 at once, hands each report on. */
+export async function startDlrSink(onEvent: (event: DlrEvent) => void): Promise<DlrSink> {
+  let malformed = 0;
+  const server: Server = createServer((req, res) => {
+    const at = performance.now();
+    res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const ref = url.searchParams.get("ref");
+    const type = Number(url.searchParams.get("type"));
+    if (!ref || !Number.isInteger(type)) malformed++;
+    else onEvent({ ref, type, at });
+    req.resume();
+  });
+  // smsbox keeps its client connections alive; don't let the server's default timeout cut them.
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no port");
+  const base = `http://127.0.0.1:${address.port}/dlr`;
+  return {
+    urlFor: (ref) => `${base}?ref=${encodeURIComponent(ref)}&type=%d`,
+    get malformed() {
+      return malformed;
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}

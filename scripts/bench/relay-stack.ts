@@ -1,0 +1,121 @@
+/**
+ * What the ESME-driven benches put behind the ESME, started in one call and stopped in reverse order:
+ *
+ *   null relay: simulator (own process) ← null relay (node-smpp forwarder, own process)
+ *   otpgw:      private Redis ← simulator (own process) ← otpgw daemon (child process, SMPP listener on)
+ *
+ * The simulator answers every submit at once; its receipts are DELIVRD 1–5 ms later, or never sent at all
+ * (`receipts: "none"`: a carrier that keeps every receipt back, so messages stay awaiting one).
+ */
+import { spawnSync } from "node:child_process";
+import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
+import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import type { EsmeCredentials } from "./esme-load.js";
+import { startNullRelay } from "./null-relay-process.js";
+import { startSimProcess } from "./sim-process.js";
+
+export type RelayKind = "null relay" | "otpgw";
+
+/** The account the ESME binds with (otpgw checks it; the null relay takes any). */
+export const BENCH_ESME: EsmeCredentials & { sender: string } = {
+  systemId: "bench",
+  password: "bench123",
+  sender: "BenchOTP",
+};
+
+/** otpgw's side: carrier binds × window, and its deliver_sm window towards the ESME (as the ESME's window). */
+export const OTPGW_RELAY_SETTINGS = { binds: 2, carrierWindow: 50, receiptWindow: 100 } as const;
+
+export interface RelayStackOptions {
+  /** The simulator's receipts: DELIVRD 1–5 ms after the submit_sm_resp, or none ever. Default "prompt". */
+  receipts?: "prompt" | "none";
+  /** otpgw only: Redis's AOF fsync policy. Default "always" (durable). */
+  appendfsync?: "always" | "everysec";
+  /** otpgw only: the route's DLR timeout, in seconds. Default bench-daemon's (30). */
+  dlrTimeoutSeconds?: number;
+}
+
+export interface RelayStack {
+  kind: RelayKind;
+  /** The relay's SMPP port on 127.0.0.1, for BENCH_ESME. */
+  port: number;
+  pids: { relay: number; simulator: number };
+  /** otpgw only. */
+  daemon?: BenchDaemon;
+  /** otpgw only. */
+  redis?: PrivateRedis;
+  /** Stops everything started, in reverse order, even if a step fails. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function simConfig(receipts: "prompt" | "none"): string {
+  return [
+    "instances:",
+    "  - name: bench",
+    "    port: 0",
+    `    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]`,
+    "    submit_resp_latency_ms: { min: 0, max: 0 }",
+    receipts === "none" ? "    outcome_mix: { none: 1 }" : "    receipt_latency_ms: { min: 1, max: 5 }",
+    "",
+  ].join("\n");
+}
+
+export async function startRelayStack(kind: RelayKind, options: RelayStackOptions = {}): Promise<RelayStack> {
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  try {
+    let redis: PrivateRedis | undefined;
+    if (kind === "otpgw") {
+      const started = await startPrivateRedis({ appendfsync: options.appendfsync ?? "always" });
+      cleanups.push(() => started.stop());
+      redis = started;
+    }
+    const sim = await startSimProcess(simConfig(options.receipts ?? "prompt"));
+    cleanups.push(() => sim.stop());
+    const simulator = sim.child.pid!;
+    if (!redis) {
+      const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
+      cleanups.push(() => relay.stop());
+      return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, stop };
+    }
+    const daemon = await startBenchDaemon({
+      redisUrl: redis.url,
+      carrierPort: sim.port,
+      binds: OTPGW_RELAY_SETTINGS.binds,
+      window: OTPGW_RELAY_SETTINGS.carrierWindow,
+      ...(options.dlrTimeoutSeconds !== undefined ? { dlrTimeoutSeconds: options.dlrTimeoutSeconds } : {}),
+      smpp: {
+        systemId: BENCH_ESME.systemId,
+        password: BENCH_ESME.password,
+        window: OTPGW_RELAY_SETTINGS.receiptWindow,
+      },
+    });
+    cleanups.push(() => daemon.stop());
+    return {
+      kind,
+      port: daemon.smppPort!,
+      pids: { relay: daemon.pid, simulator },
+      daemon,
+      redis,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * One number from a section of Redis's INFO: `used_memory` in `memory`, or `db0:keys` in `keyspace` (the
+ * line `db0:keys=N,…`). NaN when absent.
+ */
+export function redisInfoNumber(port: number, section: string, field: string): number {
+  const info =
+    spawnSync("redis-cli", ["-p", String(port), "info", section], { encoding: "utf8" }).stdout ?? "";
+  const match = new RegExp(`^${field}[:=](\\d+(?:\\.\\d+)?)`, "m").exec(info);
+  return match ? Number(match[1]) : Number.NaN;
+}
