@@ -7,7 +7,6 @@
  * node-smpp is only the codec here (bind decode, outgoing PDUs).
  */
 import type { Socket } from "node:net";
-import type smpp from "smpp";
 import { SmppError } from "../../src/errors.js";
 import { SmppStatus } from "../../src/smpp/command-status.js";
 import { CommandId, RESPONSE_BIT } from "../../src/smpp/constants.js";
@@ -16,6 +15,7 @@ import {
   encodeGenericNack,
   encodeHeaderOnlyResponse,
   encodePdu,
+  type PduFieldValues,
 } from "../../src/smpp/session/pdu-codec.js";
 import { FramingError, PduFramer } from "../../src/smpp/session/pdu-framer.js";
 import type { BindType } from "./counters.js";
@@ -244,7 +244,7 @@ export class SimSession implements ReceiptTarget {
       this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_RALYBND));
       return;
     }
-    let fields: smpp.PDU;
+    let fields: PduFieldValues;
     try {
       fields = decodePdu(frame).fields;
     } catch (error) {

@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { pack } from "msgpackr";
 
 /** Operations per script call: bounds how long one call holds Redis (each op is a few commands). */
 const MAX_OPS_PER_CALL = 256;
@@ -34,24 +35,22 @@ export class RedisOpError extends Error {
   }
 }
 
-/** Runs the operations in ARGV order; answers {1, result} or {0, error text} for each. */
+/**
+ * Runs the operations in order; answers {1, result} or {0, error text} for each. ARGV[1] is the batch as one
+ * MessagePack array of [name, keys, args] (strings only, as a script's own KEYS and ARGV are): one argument
+ * instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has cmsgpack).
+ * The keys are not declared in the call's KEYS: fine on one Redis (or Sentinel), not on a Cluster.
+ */
 const DISPATCH = `
 local out = {}
-local k, a = 0, 1
-local n = tonumber(ARGV[1])
-for i = 1, n do
-  local name, nk, na = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local keys, args = {}, {}
-  for j = 1, nk do keys[j] = KEYS[k + j] end
-  for j = 1, na do args[j] = ARGV[a + 3 + j] end
-  local op = OPS[name]
-  if op == nil then
-    out[i] = {0, "unknown operation " .. name}
+for i, op in ipairs(cmsgpack.unpack(ARGV[1])) do
+  local fn = OPS[op[1]]
+  if fn == nil then
+    out[i] = {0, "unknown operation " .. op[1]}
   else
-    local ok, res = pcall(op, keys, args)
+    local ok, res = pcall(fn, op[2], op[3])
     if ok then out[i] = {1, res} else out[i] = {0, tostring(res and (res.err or res))} end
   end
-  k, a = k + nk, a + 3 + na
 end
 return out
 `;
@@ -115,18 +114,12 @@ export class RedisBatch {
   }
 
   private async send(batch: PendingOp[]): Promise<void> {
-    const keys: string[] = [];
-    const argv: Arg[] = [batch.length];
-    for (const op of batch) {
-      for (const key of op.keys) keys.push(key);
-      argv.push(op.name, op.keys.length, op.args.length);
-      for (const arg of op.args) argv.push(arg);
-    }
+    const ops = batch.map((op) => [op.name, op.keys, op.args.map(String)]);
     this.calls++;
     this.opsSent += batch.length;
     let replies: [number, unknown][];
     try {
-      replies = await this.call(keys, argv);
+      replies = await this.call(pack(ops));
     } catch (error) {
       for (const op of batch) op.reject(error as Error);
       return;
@@ -139,13 +132,13 @@ export class RedisBatch {
   }
 
   /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */
-  private async call(keys: string[], argv: Arg[]): Promise<[number, unknown][]> {
+  private async call(ops: Buffer): Promise<[number, unknown][]> {
     const { lua, sha } = this.compiled();
     try {
-      return (await this.redis.evalsha(sha, keys.length, ...keys, ...argv)) as [number, unknown][];
+      return (await this.redis.evalsha(sha, 0, ops)) as [number, unknown][];
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await this.redis.eval(lua, keys.length, ...keys, ...argv)) as [number, unknown][];
+      return (await this.redis.eval(lua, 0, ops)) as [number, unknown][];
     }
   }
 }

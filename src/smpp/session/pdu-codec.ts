@@ -2,6 +2,21 @@ import smpp from "smpp";
 import { ErrorCodes, SmppError } from "../../errors.js";
 import { SmppStatus } from "../command-status.js";
 import { CommandId, PDU_HEADER_BYTES, RESPONSE_BIT } from "../constants.js";
+import { encodeHotPdu, readResponseMessageId } from "./fast-codec.js";
+
+/** Decoded fields by name (strings, numbers, TLVs by name); `command` is always there. */
+export type PduFieldValues = Readonly<Record<string, unknown>> & { readonly command: string };
+
+/**
+ * Commands whose bodies the package does not decode: submit_sm and deliver_sm are read by our validating walker
+ * (sm-body.ts) where they are handled, and their responses carry only a message_id.
+ */
+const OWN_DECODE: ReadonlyMap<number, string> = new Map([
+  [CommandId.submit_sm, "submit_sm"],
+  [CommandId.deliver_sm, "deliver_sm"],
+  [CommandId.submit_sm_resp, "submit_sm_resp"],
+  [CommandId.deliver_sm_resp, "deliver_sm_resp"],
+]);
 
 /** A PDU as the session engine sees it: header fields, the codec's decoded fields, and the raw bytes. */
 export interface DecodedPdu {
@@ -11,8 +26,11 @@ export interface DecodedPdu {
   sequence: number;
   /** The whole PDU as received (header included): validators and text decoders read from here. */
   raw: Buffer;
-  /** Fields decoded by the `smpp` package (strings, numbers, TLVs by name). Text fields are not trusted. */
-  fields: smpp.PDU;
+  /**
+   * Fields decoded by the `smpp` package (strings, numbers, TLVs by name); text fields are not trusted. For
+   * submit_sm / deliver_sm only `command` (read the body with sm-body.ts), for their responses `message_id`.
+   */
+  fields: PduFieldValues;
 }
 
 /** Header fields readable from any frame of at least 16 octets (no body decode). */
@@ -31,6 +49,14 @@ export function commandName(commandId: number): string | undefined {
  */
 export function decodePdu(raw: Buffer): DecodedPdu {
   const header = readHeader(raw);
+  const own = OWN_DECODE.get(header.commandId);
+  if (own !== undefined) {
+    const fields: PduFieldValues =
+      (header.commandId & RESPONSE_BIT) !== 0
+        ? { command: own, message_id: readResponseMessageId(raw) }
+        : { command: own };
+    return { command: own, ...header, raw, fields };
+  }
   let fields: smpp.PDU;
   try {
     fields = new smpp.PDU(raw);
@@ -61,6 +87,10 @@ export function encodePdu(
   fields: smpp.PduFields = {},
   status = 0,
 ): Buffer {
+  if (status === 0) {
+    const fast = encodeHotPdu(command, sequence, fields);
+    if (fast) return fast;
+  }
   const pdu = new smpp.PDU(command, { ...fields, sequence_number: sequence, command_status: status });
   return pdu.toBuffer();
 }
