@@ -40,6 +40,7 @@ export class Gateway {
   readonly redis: Redis;
   /** The hot path's group commit on `redis`. */
   private readonly batch: RedisBatch;
+  private readonly store: MessageStore;
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
@@ -82,7 +83,7 @@ export class Gateway {
       this.logger.warn({ err: error.message }, "redis connection error"),
     );
     this.batch = new RedisBatch(this.redis);
-    const store = new MessageStore({
+    const store = (this.store = new MessageStore({
       redis: this.redis,
       batch: this.batch,
       prefix: daemon.redisKeyPrefix,
@@ -92,7 +93,7 @@ export class Gateway {
         idempotencyMs: daemon.retention.idempotencyMs,
         correlationMs: daemon.retention.messageMs,
       },
-    });
+    }));
     this.webhooks = new WebhookSender({
       connection: daemon.redisUrl,
       prefix: `${daemon.redisKeyPrefix}bull`,
@@ -120,8 +121,9 @@ export class Gateway {
         receiptLookupDelayMs: 50,
       },
       notify: async (message) => {
-        if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.enqueue(message.id);
-        if (message.receiptVia === "smpp") await this.smpp?.enqueueReceipt(message);
+        if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
+        if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))
+          return "out-of-outbox";
       },
     });
   }
@@ -238,6 +240,7 @@ export class Gateway {
       delivery: this.delivery,
       redis: this.redis,
       batch: this.batch,
+      deliveryOutboxKey: this.store.outboxKey,
       keyPrefix: daemon.redisKeyPrefix,
       retentionMs: daemon.retention.messageMs,
       logger: this.logger,

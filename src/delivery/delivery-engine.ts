@@ -16,12 +16,18 @@ export interface DeliveryEngineOptions extends ProcessorOptions {
   receiptLookupDelayMs: number;
 }
 
+/**
+ * What a hand-over did with the outbox entry: "out-of-outbox" when the notifier took the message out itself in
+ * the same step as queuing its notification (SMPP receipts), else delivery removes it afterwards.
+ */
+export type NotifyResult = "out-of-outbox" | void;
+
 export interface DeliveryEngineDeps extends DeliveryCollaborators {
   clock?: () => number;
   rng?: () => number;
   options: DeliveryEngineOptions;
   /** Hands a final message's notification over (webhook queue, SMPP receipt); must be idempotent per id. */
-  notify: (message: Message) => Promise<void>;
+  notify: (message: Message) => Promise<NotifyResult>;
 }
 
 /** How long a hand-over is remembered to avoid repeating it from an outbox sweep that raced with it. */
@@ -89,15 +95,17 @@ export class DeliveryEngine implements DeliveryService {
       ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
       ...(input.smppReceipt !== undefined ? { smppReceipt: input.smppReceipt } : {}),
     };
-    // The timer is the safety net: if this process dies before the first attempt, the poller picks it up.
+    // Usually the first attempt is planned now and written with the message (one step); its DLR deadline is
+    // the timer. Otherwise the timer is a safety net: if this process dies before the first attempt, the
+    // poller picks it up.
+    const first = this.processor.planFirst(message, input.text, now);
+    const stored = first?.message ?? message;
     const { id, created } = await this.storeCall(() =>
-      this.deps.store.create(
-        message,
-        input.text,
-        now + this.deps.options.timerLeaseMs,
-        input.idempotencyKey,
-        input.rateLimit,
-      ),
+      this.deps.store.create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
+        ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
+        ...(input.rateLimit !== undefined && { rate: input.rateLimit }),
+        ...(first?.correlations !== undefined && { correlations: first.correlations }),
+      }),
     );
     if (!created) {
       const existing = await this.storeCall(() => this.deps.store.get(id));
@@ -106,6 +114,10 @@ export class DeliveryEngine implements DeliveryService {
       return { message: existing.message, created: false };
     }
     this.deps.metrics?.messagesAccepted.inc();
+    if (first) {
+      this.processor.launchFirst(first, input.text);
+      return { message: stored, created: true };
+    }
     // This process just wrote it: its first step needs neither the document nor the text read back.
     this.processor.adopt({ message, version: 1 }, input.text);
     this.processInBackground(id);
@@ -203,11 +215,12 @@ export class DeliveryEngine implements DeliveryService {
     if (this.handingOver.has(message.id)) return;
     this.handingOver.add(message.id);
     try {
+      let leftOutbox = false;
       if (!this.handedOver.has(message.id)) {
-        await this.deps.notify(message);
+        leftOutbox = (await this.deps.notify(message)) === "out-of-outbox";
         this.handedOver.set(message.id, this.clock());
       }
-      await this.deps.store.outboxDone(message.id);
+      if (!leftOutbox) await this.deps.store.outboxDone(message.id);
     } catch (error) {
       // Stays in the outbox: the next poll tries again.
       this.deps.logger.warn(

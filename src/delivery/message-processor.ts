@@ -1,12 +1,9 @@
-import { OtpgwError } from "../errors.js";
-import { relativeValidity } from "../smpp/validity.js";
-import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
+import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { LocalIndex } from "./local-index.js";
 import {
   errorToSubmitResult,
-  handsetKey,
   SUBMIT_RESULT_RETRY_FOR_MS,
   SUBMIT_RESULT_RETRY_MAX_MS,
   SUBMIT_RESULT_RETRY_MIN_MS,
@@ -17,9 +14,6 @@ import {
   applySubmitResult,
   finalize,
   settle,
-  exhaustedCarriers,
-  startAttempt,
-  triedCarriers,
   type Next,
   type ReceiptEvent,
   type SubmitResult,
@@ -298,38 +292,6 @@ export class MessageProcessor {
   /** Starts the next attempt: chooses a carrier, commits the attempt, then submits its parts. */
   private async attempt(loaded: Versioned, message: Message, now: number): Promise<boolean> {
     if (this.stopping) return this.commit(loaded, message, { kind: "wait", timerAt: now });
-    const { planner, pools, carriers } = this.deps;
-    const available = (carrierId: string): boolean => {
-      const pool = pools.get(carrierId);
-      return pool !== undefined && pool.boundCount > 0 && pool.queued < pool.maxQueued;
-    };
-    // Carriers never tried first; then, once, a carrier whose only attempt ended with its outcome unknown
-    // (the process died around the submit: the SMS may never have left). A duplicate OTP beats none.
-    let tried = triedCarriers(message);
-    let choice = planner.choose(message.to, message.country, tried, available);
-    if (!choice) {
-      tried = exhaustedCarriers(message);
-      choice = planner.choose(message.to, message.country, tried, available);
-    }
-    if (!choice) {
-      const plan = planner.plan(message.to, message.country);
-      const untried = (plan?.carriers ?? []).filter((c) => !tried.includes(c));
-      if (untried.length === 0) {
-        const reason = plan
-          ? `every carrier of route ${plan.name} tried (${tried.join(", ") || "none"})`
-          : "no route for the destination";
-        return this.commit(loaded, message, { kind: "final", state: "undeliverable", reason });
-      }
-      // Carriers remain but none can take it now: look again soon, never past the point of no return.
-      const retryAt = Math.min(
-        now + this.deps.options.retryUnavailableMs,
-        message.expiresAt - this.deps.options.minRemainingMs + 1,
-      );
-      return this.commit(loaded, message, { kind: "wait", timerAt: Math.max(now + 1, retryAt) });
-    }
-    const carrier = carriers.get(choice.carrier)!;
-    const pool = pools.get(choice.carrier)!;
-    const plan = planner.plan(message.to, message.country);
     const text = this.index.text(message.id) ?? (await this.deps.store.getText(message.id));
     if (text === null) {
       return this.commit(loaded, message, {
@@ -338,55 +300,45 @@ export class MessageProcessor {
         reason: "message text no longer stored",
       });
     }
-    const remainingSeconds = (message.expiresAt - now) / 1000;
-    let built: ReturnType<typeof buildSubmits>;
-    try {
-      built = buildSubmits(carrier, {
-        source: message.from,
-        destination: message.to,
-        text,
-        reference: Math.floor(this.deps.rng() * 256),
-        validityPeriod: relativeValidity(remainingSeconds),
-      });
-    } catch (error) {
-      // This carrier cannot carry the message (e.g. its sender rules): record a failed attempt, try the next.
-      const failed = applySubmitResult(
-        startAttempt(message, choice.carrier, 1, now, 0),
-        message.attempts.length + 1,
-        0,
-        {
-          status: "failed",
-          error: error instanceof OtpgwError ? error.code : String(error),
-        },
-      );
-      return this.advance(loaded, failed);
-    }
-    const dlrTimeoutMs = plan?.dlrTimeoutMs ?? this.deps.options.defaultDlrTimeoutMs;
-    const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
-    const n = withAttempt.attempts.length;
-    // A one-part attempt is also findable by carrier and handset: if the process dies between the carrier's
-    // answer and recording its id, the receipt still finds its message (see receiptByHandset).
-    const byHandset: Update["correlations"] =
-      built.parts.length === 1
-        ? [
-            {
-              carrier: choice.carrier,
-              carrierMessageId: handsetKey(message.to),
-              target: { messageId: message.id, attempt: n, part: 0 },
-            },
-          ]
-        : undefined;
-    if (!(await this.store(loaded, withAttempt, now + dlrTimeoutMs, byHandset))) return false;
-    this.deps.metrics?.attempts.inc({ carrier: choice.carrier });
-    this.deps.logger.debug({ messageId: message.id, attempt: n, explain: choice.explain }, "attempt started");
-    built.parts.forEach((fields, part) => {
+    const plan = planAttempt(this.deps, message, text, now);
+    if (plan.kind === "decided") return this.commit(loaded, plan.message, plan.next);
+    if (plan.kind === "failed") return this.advance(loaded, plan.message);
+    if (!(await this.store(loaded, plan.message, plan.timerAt, plan.correlations))) return false;
+    this.launch(plan);
+    return true;
+  }
+
+  /**
+   * The first attempt of a message not yet stored, planned so that it is written together with the message
+   * (one step instead of two); undefined when the message must take the ordinary way (no carrier now,
+   * shutting down, nothing to attempt).
+   */
+  planFirst(message: Message, text: string, now: number): ReadyAttempt | undefined {
+    if (this.stopping) return undefined;
+    const { next } = settle(message, { now, minRemainingMs: this.deps.options.minRemainingMs });
+    if (next.kind !== "attempt") return undefined;
+    const plan = planAttempt(this.deps, message, text, now);
+    return plan.kind === "ready" ? plan : undefined;
+  }
+
+  /** Submits a first attempt written with its message (see planFirst), as version 1 of the document. */
+  launchFirst(plan: ReadyAttempt, text: string): void {
+    this.adopt({ message: plan.message, version: 1 }, text);
+    this.launch(plan);
+  }
+
+  /** Submits the parts of a committed attempt; each outcome is recorded as it comes. */
+  private launch(plan: ReadyAttempt): void {
+    const { message, n, carrier } = plan;
+    const pool = this.deps.pools.get(carrier)!;
+    this.deps.metrics?.attempts.inc({ carrier });
+    this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
+    plan.parts.forEach((fields, part) => {
       pool.submit(fields).then(
         (outcome: SubmitOutcome) =>
-          void this.submitResult(message.id, n, part, toSubmitResult(outcome), choice.carrier),
-        (error: unknown) =>
-          void this.submitResult(message.id, n, part, errorToSubmitResult(error), choice.carrier),
+          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier),
+        (error: unknown) => void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier),
       );
     });
-    return true;
   }
 }

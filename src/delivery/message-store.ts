@@ -68,7 +68,7 @@ export class RateLimitedError extends OtpgwError {
  * - `t:<id>`: the text (deleted or expiring at the final state);
  * - `i:<account>:<key>`: idempotency key → id;
  * - `c:<carrier>:<carrier message id>`: → `<id>:<attempt>:<part>`;
- * - `active` (set): non-final ids; `timers` (zset): id → when to look at it next; `outbox` (set): final
+ * - `timers` (zset): id → when to look at it next, for every non-final message; `outbox` (set): final
  *   messages whose notification (webhook / SMPP receipt) has not been handed over yet.
  */
 export class MessageStore {
@@ -98,16 +98,18 @@ export class MessageStore {
   /**
    * Persists a new message, its text, its first timer, and its idempotency key, in one step. When the key was
    * already used by the account, nothing is written and the first message's id is returned with created=false.
-   * With `rate`, one unit of the account's budget is taken in the same step.
+   * With `rate`, one unit of the account's budget is taken in the same step; `correlations` (of a first attempt
+   * planned before storing) are written with it.
    * @throws RateLimitedError when the account is over its rate (nothing stored).
    */
   async create(
     message: Message,
     text: string,
     timerAt: number,
-    idempotencyKey?: string,
-    rate?: RateLimit,
+    options: { idempotencyKey?: string; rate?: RateLimit; correlations?: Update["correlations"] } = {},
   ): Promise<{ id: string; created: boolean }> {
+    const { idempotencyKey, rate } = options;
+    const correlations = options.correlations ?? [];
     const docKey = this.key(`m:${message.id}`);
     const idemKey = idempotencyKey ? this.key(`i:${message.account}:${idempotencyKey}`) : docKey;
     const result = await this.batch.run<string>(
@@ -116,9 +118,9 @@ export class MessageStore {
         idemKey,
         docKey,
         this.key(`t:${message.id}`),
-        this.key("active"),
         this.key("timers"),
         rate?.key ?? docKey,
+        ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
       ],
       [
         message.id,
@@ -128,6 +130,8 @@ export class MessageStore {
         timerAt,
         idempotencyKey ? "1" : "0",
         rate?.perSecond ?? 0,
+        this.retention.correlationMs,
+        ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
       ],
     );
     if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
@@ -155,7 +159,6 @@ export class MessageStore {
     const correlations = update.correlations ?? [];
     const keys = [
       this.key(`m:${message.id}`),
-      this.key("active"),
       this.key("timers"),
       this.key("outbox"),
       this.key(`t:${message.id}`),
@@ -202,7 +205,13 @@ export class MessageStore {
     await this.batch.run("store_outbox_done", [this.key("outbox")], [id]);
   }
 
+  /** The set of final messages whose notification has not been handed over yet. */
+  get outboxKey(): string {
+    return this.key("outbox");
+  }
+
+  /** Messages not final yet (each has a timer). */
   async activeCount(): Promise<number> {
-    return this.redis.scard(this.key("active"));
+    return this.redis.zcard(this.key("timers"));
   }
 }

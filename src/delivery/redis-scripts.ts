@@ -1,30 +1,34 @@
 /**
  * Lua scripts that make every state change of a message one atomic step in Redis. The lifecycle computes the
  * next document in JavaScript (pure); these scripts only check the version it was computed from and apply it
- * with its side effects (timer, active set, outbox, receipt correlation keys, body retention), so a crash or a
- * second instance can never apply a transition twice.
+ * with its side effects (timer, outbox, receipt correlation keys, body retention), so a crash or a second instance
+ * can never apply a transition twice. Every non-final message has a timer (the `timers` sorted set is also the
+ * set of messages in flight).
  */
 
 /**
- * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, active, timers, rate (or the doc
- * key when no rate limit)
- * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0"), ratePoints ("0" = no limit)
+ * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, timers, rate (or the doc key when
+ * no rate limit), then one key per correlation
+ * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0"), ratePoints ("0" = no limit),
+ *       correlationTtlMs, then correlation values (one per extra KEY)
  * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already), or
  * "!" + ms until the window resets when the account is over its rate (nothing written but the count).
- * The rate count is rate-limiter-flexible's fixed one-second window on the same key, so the HTTP API (which
- * uses that library) and this script share one budget per account; it is here so that the check and the
- * write are one step (one round trip per accepted message).
+ * The rate count is rate-limiter-flexible's fixed one-second window on the same key (a counter that expires a
+ * second after its first unit), so the HTTP API (which uses that library) and this script share one budget
+ * per account; it is here so that the check and the write are one step (one round trip per accepted message).
  */
 export const CREATE_SCRIPT = `
 if ARGV[7] ~= "0" then
-  redis.call("SET", KEYS[6], 0, "EX", 1, "NX")
-  local consumed = redis.call("INCRBY", KEYS[6], 1)
-  local ttl = redis.call("PTTL", KEYS[6])
-  if ttl == -1 then
-    redis.call("EXPIRE", KEYS[6], 1)
-    ttl = 1000
+  local consumed = redis.call("INCR", KEYS[5])
+  if consumed == 1 then redis.call("PEXPIRE", KEYS[5], 1000) end
+  if consumed > tonumber(ARGV[7]) then
+    local ttl = redis.call("PTTL", KEYS[5])
+    if ttl < 0 then
+      redis.call("PEXPIRE", KEYS[5], 1000)
+      ttl = 1000
+    end
+    return "!" .. ttl
   end
-  if consumed > tonumber(ARGV[7]) then return "!" .. ttl end
 end
 if ARGV[6] == "1" then
   local existing = redis.call("GET", KEYS[1])
@@ -33,13 +37,15 @@ if ARGV[6] == "1" then
 end
 redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2])
 redis.call("SET", KEYS[3], ARGV[3])
-redis.call("SADD", KEYS[4], ARGV[1])
-redis.call("ZADD", KEYS[5], ARGV[5], ARGV[1])
+redis.call("ZADD", KEYS[4], ARGV[5], ARGV[1])
+for i = 6, #KEYS do
+  redis.call("SET", KEYS[i], ARGV[9 + i - 6], "PX", ARGV[8])
+end
 return ARGV[1]
 `;
 
 /**
- * update — KEYS: doc, active, timers, outbox, text, then one key per correlation in ARGV
+ * update — KEYS: doc, timers, outbox, text, then one key per correlation in ARGV
  * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
  *       docTtlMs, correlationTtlMs, then correlation values (one per extra KEY)
  * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and recomputes).
@@ -49,21 +55,20 @@ local current = redis.call("HGET", KEYS[1], "v")
 if current ~= ARGV[2] then return 0 end
 redis.call("HSET", KEYS[1], "v", tonumber(current) + 1, "doc", ARGV[3])
 if ARGV[4] == "" then
-  redis.call("ZREM", KEYS[3], ARGV[1])
+  redis.call("ZREM", KEYS[2], ARGV[1])
 else
-  redis.call("ZADD", KEYS[3], ARGV[4], ARGV[1])
+  redis.call("ZADD", KEYS[2], ARGV[4], ARGV[1])
 end
-for i = 6, #KEYS do
-  redis.call("SET", KEYS[i], ARGV[9 + i - 6], "PX", ARGV[8])
+for i = 5, #KEYS do
+  redis.call("SET", KEYS[i], ARGV[9 + i - 5], "PX", ARGV[8])
 end
 if ARGV[5] == "1" then
-  redis.call("SREM", KEYS[2], ARGV[1])
-  redis.call("SADD", KEYS[4], ARGV[1])
+  redis.call("SADD", KEYS[3], ARGV[1])
   redis.call("PEXPIRE", KEYS[1], ARGV[7])
   if tonumber(ARGV[6]) > 0 then
-    redis.call("PEXPIRE", KEYS[5], ARGV[6])
+    redis.call("PEXPIRE", KEYS[4], ARGV[6])
   else
-    redis.call("DEL", KEYS[5])
+    redis.call("DEL", KEYS[4])
   end
 end
 return 1

@@ -26,12 +26,17 @@ export interface ReceiptCarrier {
   sendReceipt(fields: smpp.PduFields): Promise<number>;
 }
 
-/** Queues the jobs once per message (the marker makes enqueue idempotent); bounded and expiring with retention. */
+/**
+ * Queues the jobs of a final message as it leaves delivery's outbox, in one step: only the call that takes the id
+ * out of the outbox queues them, so a repeated hand-over (an outbox sweep, a crash in between) queues nothing
+ * twice. Bounded and expiring with the retention.
+ * KEYS: delivery outbox, receipt list; ARGV: message id, retentionMs, maxQueued, jobs…
+ */
 const ENQUEUE = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) == false then return 0 end
-for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
 return 1
 `;
 const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;
@@ -42,6 +47,8 @@ const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN,
 export interface ReceiptOutboxDeps {
   /** Group commit of the connection: the queue's writes join the delivery's script calls. */
   batch: RedisBatch;
+  /** Delivery's outbox set (final messages not handed over yet): queuing a receipt takes its id out. */
+  deliveryOutboxKey: string;
   keys: SmppKeys;
   retentionMs: number;
   maxQueued: number;
@@ -90,29 +97,30 @@ export class ReceiptOutbox {
   }
 
   /**
-   * Queues the receipt(s) of a final message submitted over SMPP, once per message id (later calls do nothing).
-   * Messages that did not ask for an SMPP receipt, and delivered ones whose ESME asked for failures only, are
-   * skipped.
+   * Queues the receipt(s) of a final message submitted over SMPP and takes it out of delivery's outbox, in one
+   * step; once per message (a message no longer in the outbox queues nothing). Messages that did not ask for an
+   * SMPP receipt, and delivered ones whose ESME asked for failures only, are skipped. Resolves true when the
+   * message left the outbox here (delivery need not remove it), false when it was skipped.
    */
-  async enqueue(message: Message): Promise<void> {
-    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return;
+  async enqueue(message: Message): Promise<boolean> {
+    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return false;
     const systemId = this.deps.accountById(message.account)?.smpp?.systemId;
     if (systemId === undefined) {
       this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
-      return;
+      return false;
     }
     const { batch, keys } = this.deps;
     if (message.smppReceipt?.failuresOnly && message.state === "delivered") {
       this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
-      return;
+      return false;
     }
     const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock()).map((job) =>
       JSON.stringify(job),
     );
     const queued = await batch.run(
       "receipts_enqueue",
-      [keys.receiptQueued(message.id), keys.receipts(systemId)],
-      [this.deps.retentionMs, this.deps.maxQueued, ...jobs],
+      [this.deps.deliveryOutboxKey, keys.receipts(systemId)],
+      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...jobs],
     );
     if (queued === 1) {
       this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, jobs.length);
@@ -125,6 +133,8 @@ export class ReceiptOutbox {
       }
       this.kick(systemId);
     }
+    // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
+    return true;
   }
 
   /**

@@ -1,8 +1,6 @@
 /** The Redis keys of the SMPP server, all under the daemon's key prefix. */
 export function smppKeys(prefix: string) {
   return {
-    /** Marks a message whose receipt was queued (enqueueReceipt is idempotent). */
-    receiptQueued: (messageId: string) => `${prefix}smpp:receipt-queued:${messageId}`,
     /** Receipts waiting for (or being sent to) a receiver bind of this system_id, oldest first. */
     receipts: (systemId: string) => `${prefix}smpp:receipts:${systemId}`,
   };

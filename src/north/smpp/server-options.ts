@@ -101,6 +101,8 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   redis: Redis;
   /** The connection's group commit, shared with delivery (receipt queue writes join its script calls). */
   batch?: RedisBatch;
+  /** Delivery's outbox set: a final message's receipts are queued as it leaves it (MessageStore.outboxKey). */
+  deliveryOutboxKey: string;
   /** Prefix of every Redis key the server writes. */
   keyPrefix: string;
   /** How long a message is kept: bounds the receipt queues and the part→message mappings. */

@@ -26,8 +26,11 @@ export interface SmppServer {
    * `deadlineMs` from now at the latest. Idempotent.
    */
   close(deadlineMs: number): Promise<void>;
-  /** Queues the receipt(s) of a final message submitted over SMPP; idempotent per message id. */
-  enqueueReceipt(message: Message): Promise<void>;
+  /**
+   * Queues the receipt(s) of a final message submitted over SMPP as it leaves delivery's outbox; idempotent per
+   * message id. True when the message is out of the outbox (false: skipped, delivery removes it).
+   */
+  enqueueReceipt(message: Message): Promise<boolean>;
   /** Open sessions (bound or not). */
   readonly sessionCount: number;
 }
@@ -54,6 +57,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   });
   const outbox = new ReceiptOutbox({
     batch: deps.batch ?? new RedisBatch(deps.redis),
+    deliveryOutboxKey: deps.deliveryOutboxKey,
     keys,
     retentionMs: deps.retentionMs,
     maxQueued: options.maxQueuedReceipts,

@@ -1,8 +1,10 @@
 /**
- * Final-state webhooks on BullMQ (queue `webhooks`). `enqueue` is idempotent per message — the job id is
- * derived from the message id, and finished jobs are kept for the retention time — so delivery may hand the
- * same final state over twice (after a crash, say) and the submitter is still called once. A worker POSTs the
- * signed payload and retries with capped exponential backoff until a 2xx or the message's retention ends.
+ * Final-state webhooks. `deliver` POSTs the signed payload at once, from the message in hand; only a webhook that
+ * was not acknowledged (or that finds too many in flight) goes to BullMQ (queue `webhooks`), whose worker retries
+ * it with capped exponential backoff until a 2xx or the message's retention ends — BullMQ carries the retries,
+ * not every message. `enqueue` is idempotent per message (the job id is derived from the message id, finished
+ * jobs are kept for the retention), so a final state handed over twice is queued once. Delivery is at least
+ * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id).
  */
 import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
 import type { Message } from "../../delivery/types.js";
@@ -44,8 +46,10 @@ export interface WebhookSenderOptions {
   maxDelayMs?: number;
   /** Time allowed for the receiver's answer. Default 10 s: a receiver only has to store and answer. */
   timeoutMs?: number;
-  /** Webhooks in flight at once in this process. Default 16. */
+  /** Queued (retried) webhooks in flight at once in this process. Default 16. */
   concurrency?: number;
+  /** First tries in flight at once; beyond, webhooks are queued instead. Default 256. */
+  directConcurrency?: number;
   /** Run a worker in this process (false: only enqueue). Default true. */
   worker?: boolean;
   /** Clock (ms since the epoch). Default Date.now. */
@@ -58,6 +62,7 @@ export const webhookDefaults = {
   maxDelayMs: 5 * 60 * 1000,
   timeoutMs: 10_000,
   concurrency: 16,
+  directConcurrency: 256,
 } as const;
 
 interface WebhookJobData {
@@ -77,6 +82,7 @@ export class WebhookSender {
   private readonly maxAttempts: number;
   private readonly now: () => number;
   private closing: Promise<void> | undefined;
+  private directInFlight = 0;
 
   constructor(options: WebhookSenderOptions) {
     this.options = options;
@@ -107,10 +113,38 @@ export class WebhookSender {
   }
 
   /**
-   * Schedules the final-state webhook of a message. Idempotent: enqueuing a message again while its webhook
-   * is pending, or within the retention after it was sent or given up, does nothing.
+   * Sends the final-state webhook of a message now; resolves once it was acknowledged or, failing that, queued
+   * for retries (rejects only when it could be neither: the caller keeps the message for another hand-over).
    */
-  async enqueue(messageId: string): Promise<void> {
+  async deliver(message: Message): Promise<void> {
+    if (this.closing !== undefined) throw new Error("webhook sender is closed");
+    const callbackUrl = message.callbackUrl;
+    if (callbackUrl === undefined) return;
+    const limit = this.options.directConcurrency ?? webhookDefaults.directConcurrency;
+    if (this.directInFlight < limit && isFinal(message.state)) {
+      this.directInFlight++;
+      try {
+        await this.post(message, callbackUrl);
+        this.count("acknowledged");
+        return;
+      } catch (error) {
+        this.count("not_acknowledged");
+        this.logger.debug(
+          { messageId: message.id, host: hostOf(callbackUrl), reason: (error as Error).message },
+          "webhook not acknowledged; queued for retries",
+        );
+      } finally {
+        this.directInFlight--;
+      }
+    }
+    await this.enqueue(message.id, this.backoff.initialDelayMs);
+  }
+
+  /**
+   * Schedules the final-state webhook of a message (after `delayMs`). Idempotent: enqueuing a message again
+   * while its webhook is pending, or within the retention after it was sent or given up, does nothing.
+   */
+  async enqueue(messageId: string, delayMs = 0): Promise<void> {
     if (this.closing !== undefined) throw new Error("webhook sender is closed");
     const keepSeconds = Math.ceil(this.retentionMs / 1000);
     await this.queue.add(
@@ -118,6 +152,7 @@ export class WebhookSender {
       { messageId },
       {
         jobId: jobIdPrefix + messageId,
+        ...(delayMs > 0 && { delay: delayMs }),
         attempts: this.maxAttempts,
         backoff: { type: backoffType },
         removeOnComplete: { age: keepSeconds },

@@ -92,6 +92,7 @@ export async function startServer(
     countParts: (text) => segmentText(text, 0).parts.length,
     validity: () => ({ defaultSeconds: 300, maxSeconds: 600 }),
     redis: redis.client,
+    deliveryOutboxKey: `${redis.prefix}outbox`,
     keyPrefix: redis.prefix,
     retentionMs: 3_600_000,
     logger: silentLogger(),

@@ -22,6 +22,12 @@ function finalised(message: Message, state: Message["state"] = "delivered"): Mes
   return { ...message, state, finalAt: Date.now() };
 }
 
+/** What delivery does at a final state: the message enters its outbox, then is handed over to the server. */
+async function handOver(fixture: Fixture, message: Message): Promise<boolean> {
+  await fixture.redis.client.sadd(`${fixture.redis.prefix}outbox`, message.id);
+  return fixture.server.enqueueReceipt(message);
+}
+
 describe("SMPP receipts back", () => {
   it("sends one receipt deliver_sm on the transceiver with our id in the text and the TLVs", async () => {
     const fixture = await startServer();
@@ -29,8 +35,9 @@ describe("SMPP receipts back", () => {
     await esme.bind();
     const { id, message } = await submitted(fixture, esme);
     expect(message.receiptVia).toBe("smpp");
-    await fixture.server.enqueueReceipt(finalised(message));
-    await fixture.server.enqueueReceipt(finalised(message)); // idempotent
+    await handOver(fixture, finalised(message));
+    // A repeated hand-over (an outbox sweep that raced with the first) queues nothing.
+    expect(await fixture.server.enqueueReceipt(finalised(message))).toBe(true);
     await waitUntil(() => esme.deliveries.length === 1, 3000, "receipt");
     const dlr = esme.deliveries[0]!;
     expect(dlr.esm_class).toBe(0x04);
@@ -57,7 +64,7 @@ describe("SMPP receipts back", () => {
     const rx = await Esme.connect(fixture.port);
     await rx.bind("bind_receiver");
     const { id, message } = await submitted(fixture, tx);
-    await fixture.server.enqueueReceipt(finalised(message, "undeliverable"));
+    await handOver(fixture, finalised(message, "undeliverable"));
     await waitUntil(() => rx.deliveries.length === 1, 3000, "receipt on RX");
     expect(rx.deliveries[0]!.receipted_message_id).toBe(id);
     expect(rx.deliveries[0]!.message_state).toBe(5);
@@ -70,8 +77,8 @@ describe("SMPP receipts back", () => {
     await tx.bind("bind_transmitter");
     const first = await submitted(fixture, tx);
     const second = await submitted(fixture, tx);
-    await fixture.server.enqueueReceipt(finalised(first.message));
-    await fixture.server.enqueueReceipt(finalised(second.message, "expired"));
+    await handOver(fixture, finalised(first.message));
+    await handOver(fixture, finalised(second.message, "expired"));
     expect(await fixture.redis.client.llen(`${fixture.redis.prefix}smpp:receipts:acme`)).toBe(2);
     const rx = await Esme.connect(fixture.port);
     await rx.bind("bind_receiver");
@@ -88,7 +95,7 @@ describe("SMPP receipts back", () => {
     await esme.bind();
     const { message } = await submitted(fixture, esme);
     esme.receiptAnswer = SmppStatus.ESME_RX_T_APPN;
-    await fixture.server.enqueueReceipt(finalised(message));
+    await handOver(fixture, finalised(message));
     await waitUntil(() => esme.deliveries.length >= 2, 3000, "receipt retried");
     esme.receiptAnswer = SmppStatus.ESME_RX_P_APPN;
     const seen = esme.deliveries.length;
@@ -117,7 +124,7 @@ describe("SMPP receipts back", () => {
     );
     const frames = await peer.frames.waitFor(2);
     const id = decodePdu(frames[1]!.raw).fields.message_id as string;
-    await fixture.server.enqueueReceipt(finalised(fixture.delivery.messages.get(id)!));
+    await handOver(fixture, finalised(fixture.delivery.messages.get(id)!));
     const all = await peer.frames.waitFor(3);
     const dlr = decodePdu(all[2]!.raw).fields;
     expect(dlr.command).toBe("deliver_sm");
@@ -131,8 +138,8 @@ describe("SMPP receipts back", () => {
     await esme.bind();
     const delivered = await submitted(fixture, esme, 2);
     const failed = await submitted(fixture, esme, 2);
-    await fixture.server.enqueueReceipt(finalised(delivered.message));
-    await fixture.server.enqueueReceipt(finalised(failed.message, "undeliverable"));
+    await handOver(fixture, finalised(delivered.message));
+    await handOver(fixture, finalised(failed.message, "undeliverable"));
     await waitUntil(() => esme.deliveries.length === 1, 3000, "failure receipt");
     expect(esme.deliveries[0]!.receipted_message_id).toBe(failed.id);
   });
@@ -152,7 +159,7 @@ describe("SMPP receipts back", () => {
       ids.push(resp.message_id as string);
     }
     const message = [...fixture.delivery.messages.values()][0]!;
-    await fixture.server.enqueueReceipt(finalised(message));
+    await handOver(fixture, finalised(message));
     await waitUntil(() => esme.deliveries.length === 2, 3000, "two receipts");
     expect(esme.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(ids.sort());
   });

@@ -119,6 +119,54 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe("WebhookSender", () => {
+  it("delivers a webhook at once from the message in hand, without queuing it", async () => {
+    const hook = await receiver([200]);
+    const message = finalMessage("d1", hook.url);
+    // Not in the store: a direct delivery must not need to read it back.
+    const { sender, outcomes } = await startSender(new Map());
+    await sender.deliver(message);
+    expect(hook.received).toHaveLength(1);
+    expect(hook.received[0]!.headers["x-otpgw-event-id"]).toBe("final:d1");
+    expect(
+      verifySignature(
+        hook.received[0]!.body,
+        secret,
+        hook.received[0]!.headers["x-otpgw-signature"] as string,
+      ),
+    ).toBe(true);
+    expect(await outcomes()).toEqual({ acknowledged: 1 });
+    await sleep(300);
+    expect(hook.received).toHaveLength(1);
+  });
+
+  it("queues a webhook whose first try failed and retries it until acknowledged", async () => {
+    const hook = await receiver([503, 500, 200]);
+    const message = finalMessage("d2", hook.url);
+    const { sender, outcomes } = await startSender(new Map([["d2", message]]));
+    await sender.deliver(message);
+    expect(hook.received).toHaveLength(1);
+    await waitUntil(() => hook.received.length >= 3, 15_000, "the queued retries");
+    await sleep(400);
+    expect(hook.received).toHaveLength(3);
+    expect(await outcomes()).toEqual({ not_acknowledged: 2, acknowledged: 1 });
+  });
+
+  it("queues instead of sending when too many first tries are in flight", async () => {
+    const hook = await receiver([0, 200]);
+    const first = finalMessage("d3", hook.url);
+    const second = finalMessage("d4", hook.url);
+    const { sender } = await startSender(new Map([["d4", second]]), {
+      directConcurrency: 1,
+      timeoutMs: 3000,
+    });
+    const hanging = sender.deliver(first);
+    await waitUntil(() => hook.received.length >= 1, 5000, "the first try");
+    await sender.deliver(second);
+    await waitUntil(() => hook.received.length >= 2, 5000, "the queued webhook");
+    expect(JSON.parse(hook.received[1]!.body)).toMatchObject({ id: "d4" });
+    await hanging;
+  });
+
   it("retries a receiver that fails twice, then stops at its first 2xx; every try signed with one event id", async () => {
     const hook = await receiver([500, 503, 200]);
     const messages = new Map([["m1", finalMessage("m1", hook.url)]]);

@@ -1,0 +1,107 @@
+import { OtpgwError } from "../errors.js";
+import { relativeValidity } from "../smpp/validity.js";
+import { buildSubmits } from "../south/submit-builder.js";
+import type { SubmitFields } from "../south/submit-types.js";
+import { applySubmitResult, exhaustedCarriers, startAttempt, triedCarriers, type Next } from "./lifecycle.js";
+import type { Update } from "./message-store.js";
+import type { ProcessorDeps } from "./processor-types.js";
+import { handsetKey } from "./submit-results.js";
+import type { Message } from "./types.js";
+
+/** An attempt ready to start: the document with it, what to commit with it, and the parts to submit. */
+export interface ReadyAttempt {
+  kind: "ready";
+  message: Message;
+  /** Its DLR deadline: when to look at the message again if no receipt came. */
+  timerAt: number;
+  correlations: Update["correlations"];
+  carrier: string;
+  n: number;
+  parts: SubmitFields[];
+  explain: unknown;
+}
+
+/** What starting the next attempt comes to, decided in memory before anything is written. */
+export type AttemptPlan =
+  | ReadyAttempt
+  /** No carrier now: commit this instead (final when none is left, else wait and look again). */
+  | { kind: "decided"; message: Message; next: Exclude<Next, { kind: "attempt" }> }
+  /** The chosen carrier cannot carry the message (e.g. its sender rules): a failed attempt; settle again. */
+  | { kind: "failed"; message: Message };
+
+type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" | "options">;
+
+/** Chooses a carrier and encodes the message for it (no I/O). */
+export function planAttempt(deps: PlannerDeps, message: Message, text: string, now: number): AttemptPlan {
+  const { planner, pools, carriers } = deps;
+  const available = (carrierId: string): boolean => {
+    const pool = pools.get(carrierId);
+    return pool !== undefined && pool.boundCount > 0 && pool.queued < pool.maxQueued;
+  };
+  // Carriers never tried first; then, once, a carrier whose only attempt ended with its outcome unknown
+  // (the process died around the submit: the SMS may never have left). A duplicate OTP beats none.
+  let tried = triedCarriers(message);
+  let choice = planner.choose(message.to, message.country, tried, available);
+  if (!choice) {
+    tried = exhaustedCarriers(message);
+    choice = planner.choose(message.to, message.country, tried, available);
+  }
+  const route = planner.plan(message.to, message.country);
+  if (!choice) {
+    const untried = (route?.carriers ?? []).filter((c) => !tried.includes(c));
+    if (untried.length === 0) {
+      const reason = route
+        ? `every carrier of route ${route.name} tried (${tried.join(", ") || "none"})`
+        : "no route for the destination";
+      return { kind: "decided", message, next: { kind: "final", state: "undeliverable", reason } };
+    }
+    // Carriers remain but none can take it now: look again soon, never past the point of no return.
+    const retryAt = Math.min(
+      now + deps.options.retryUnavailableMs,
+      message.expiresAt - deps.options.minRemainingMs + 1,
+    );
+    return { kind: "decided", message, next: { kind: "wait", timerAt: Math.max(now + 1, retryAt) } };
+  }
+  let built: ReturnType<typeof buildSubmits>;
+  try {
+    built = buildSubmits(carriers.get(choice.carrier)!, {
+      source: message.from,
+      destination: message.to,
+      text,
+      reference: Math.floor(deps.rng() * 256),
+      validityPeriod: relativeValidity((message.expiresAt - now) / 1000),
+    });
+  } catch (error) {
+    const failed = applySubmitResult(
+      startAttempt(message, choice.carrier, 1, now, 0),
+      message.attempts.length + 1,
+      0,
+      { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) },
+    );
+    return { kind: "failed", message: failed };
+  }
+  const dlrTimeoutMs = route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs;
+  const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
+  const n = withAttempt.attempts.length;
+  return {
+    kind: "ready",
+    message: withAttempt,
+    timerAt: now + dlrTimeoutMs,
+    // A one-part attempt is also findable by carrier and handset: if the process dies between the carrier's
+    // answer and recording its id, the receipt still finds its message (see receiptByHandset).
+    correlations:
+      built.parts.length === 1
+        ? [
+            {
+              carrier: choice.carrier,
+              carrierMessageId: handsetKey(message.to),
+              target: { messageId: message.id, attempt: n, part: 0 },
+            },
+          ]
+        : undefined,
+    carrier: choice.carrier,
+    n,
+    parts: built.parts,
+    explain: choice.explain,
+  };
+}
