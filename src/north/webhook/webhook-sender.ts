@@ -13,6 +13,7 @@ import { ErrorCodes, OtpgwError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { webhookMaxAttempts, webhookRetryDelayMs, type WebhookBackoff } from "./webhook-backoff.js";
+import { postJson } from "./http-post.js";
 import { finalEventId, toWebhookPayload } from "./webhook-payload.js";
 import { eventIdHeader, signatureHeader, signBody, timestampHeader } from "./webhook-signature.js";
 
@@ -225,35 +226,28 @@ export class WebhookSender {
       );
     }
     const body = JSON.stringify(toWebhookPayload(message));
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(callbackUrl, {
-        method: "POST",
+      status = await postJson(
+        callbackUrl,
         body,
-        headers: {
+        {
           "content-type": "application/json",
           "user-agent": "otpgw-webhook",
           [signatureHeader]: signBody(body, secret),
           [timestampHeader]: String(Math.floor(this.now() / 1000)),
           [eventIdHeader]: finalEventId(message.id),
         },
-        // A redirect is not an acknowledgement, and following one could send the payload somewhere unintended.
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        this.timeoutMs,
+      );
     } catch (error) {
-      const cause =
-        error instanceof Error
-          ? error.cause instanceof Error
-            ? error.cause.message
-            : error.message
-          : String(error);
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${cause}`, { cause: error });
+      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
-    // Free the connection; the answer's body means nothing to us.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status < 200 || response.status > 299) {
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `receiver answered ${response.status}`);
+    // A redirect is not an acknowledgement, and following one could send the payload somewhere unintended.
+    if (status < 200 || status > 299) {
+      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `receiver answered ${status}`);
     }
   }
 
