@@ -5,6 +5,7 @@
  * daemon's SMPP listener is on a free port; without it the listener is off.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { compiledCli } from "./compiled-daemon.js";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -203,7 +204,7 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     : [];
   const child = spawn(
     process.execPath,
-    [...nodeFlags, "--import", "tsx", "src/cli/main.ts", "start", "--config", configFile],
+    [...nodeFlags, compiledCli(repoRoot), "start", "--config", configFile],
     {
       cwd: repoRoot,
       env: {

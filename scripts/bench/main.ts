@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --only codec|carrier|http|smpp|kannel|latency|memory|routing] [--seconds N] [--concurrency N]
- * [--rate N] [--messages N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to bench-results/bench-<time>.json. Every scenario is bounded
- * in time and count and runs on 127.0.0.1 only.
+ * `npm run bench [-- --only <scenario>[,<scenario>…]] [--seconds N] [--concurrency N] [--rate N] [--messages N]
+ * [--window N] [--binds N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to
+ * bench-results/bench-<time>.json; the run ends with the performance targets beside the ratios it measured
+ * (summary.ts). Scenarios: codec, carrier, http, smpp, kannel, latency, memory, routing (all by default). Every
+ * scenario is bounded in time and count and runs on 127.0.0.1 only.
  *
  * - codec: our GSM encoder + node-smpp with a Buffer body vs node-smpp encoding the string itself; our body
  *   walker vs node-smpp's decoder. Ratios are measured side by side in the same run.
@@ -13,8 +15,9 @@
  *   latency, CPU per message of each process, otpgw's RSS. Redis runs with appendfsync always (durable, as
  *   the docs recommend) unless `--fsync everysec`, to see what durability costs. `--cpu-prof` profiles the
  *   daemon and prints where its time went (profiles kept in bench-results/profiles/).
- * - smpp: an ESME (window 100, receipts asked) → a null relay (a bare node-smpp forwarder, no persistence) →
- *   simulator, then the same load → otpgw (SMPP server, Redis appendfsync as `--fsync`) → simulator, for
+ * - smpp: an ESME (window `--window`, default 100, receipts asked) → a null relay (a bare node-smpp forwarder,
+ *   no persistence) → simulator, then the same load → otpgw (SMPP server, `--binds` carrier binds of window 50,
+ *   default 2, Redis appendfsync as `--fsync`) → simulator, for
  *   `--seconds` each in the same run (scripts/bench/smpp-bench.ts): completed msgs/s, p50/p99 submit and
  *   end-to-end latency, CPU ms per message of each relay, and the ratio otpgw / null relay. `--cpu-prof`
  *   profiles the daemon here too.
@@ -44,28 +47,44 @@ import { runLatencyBench } from "./latency-bench.js";
 import { runMemoryBench } from "./memory-bench.js";
 import { runRoutingBench } from "./routing-bench.js";
 import { runSmppBench } from "./smpp-bench.js";
+import { printSummary } from "./summary.js";
 
 const SCENARIOS = ["codec", "carrier", "http", "smpp", "kannel", "latency", "memory", "routing"];
 
 interface Args {
-  only?: string;
+  /** The scenarios to run (all when unset). */
+  only?: string[];
   seconds: number;
   concurrency: number;
   /** Paced msgs/s; unset, each scenario uses its own default (http 500, latency 1000). */
   rate?: number;
   messages: number;
+  /** The ESME's submit window (smpp, latency). */
+  window: number;
+  /** otpgw's carrier binds (smpp). */
+  binds: number;
   fsync: "always" | "everysec";
   cpuProf: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 3, concurrency: 64, messages: 100_000, fsync: "always", cpuProf: false };
+  const args: Args = {
+    seconds: 3,
+    concurrency: 64,
+    messages: 100_000,
+    window: 100,
+    binds: 2,
+    fsync: "always",
+    cpuProf: false,
+  };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--only") args.only = argv[++i];
+    if (argv[i] === "--only") args.only = (argv[++i] ?? "").split(",").filter((name) => name !== "");
     else if (argv[i] === "--seconds") args.seconds = Number(argv[++i]);
     else if (argv[i] === "--concurrency") args.concurrency = Number(argv[++i]);
     else if (argv[i] === "--rate") args.rate = Number(argv[++i]);
     else if (argv[i] === "--messages") args.messages = Number(argv[++i]);
+    else if (argv[i] === "--window") args.window = Number(argv[++i]);
+    else if (argv[i] === "--binds") args.binds = Number(argv[++i]);
     else if (argv[i] === "--fsync") {
       const value = argv[++i];
       if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
@@ -73,12 +92,13 @@ function parseArgs(argv: string[]): Args {
     } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
     else {
       throw new Error(
-        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --messages N, --fsync always|everysec, --cpu-prof)`,
+        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --messages N, --window N, --binds N, --fsync always|everysec, --cpu-prof)`,
       );
     }
   }
-  if (args.only !== undefined && !SCENARIOS.includes(args.only)) {
-    throw new Error(`--only takes one of ${SCENARIOS.join(", ")}`);
+  const unknown = args.only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
+  if (args.only?.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes one or more of ${SCENARIOS.join(", ")}, comma-separated`);
   }
   if (!Number.isFinite(args.seconds) || args.seconds <= 0 || args.seconds > 60) {
     throw new Error("--seconds must be between 0 and 60");
@@ -88,6 +108,12 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.rate !== undefined && (!Number.isFinite(args.rate) || args.rate <= 0 || args.rate > 100_000)) {
     throw new Error("--rate must be a number of messages per second from 1 to 100000");
+  }
+  if (!Number.isInteger(args.window) || args.window < 1 || args.window > 1000) {
+    throw new Error("--window must be an integer from 1 to 1000");
+  }
+  if (!Number.isInteger(args.binds) || args.binds < 1 || args.binds > 16) {
+    throw new Error("--binds must be an integer from 1 to 16");
   }
   if (!Number.isInteger(args.messages) || args.messages < 1 || args.messages > 1_000_000) {
     throw new Error("--messages must be an integer from 1 to 1000000");
@@ -102,9 +128,10 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: (await import("node:os")).cpus().length,
   };
-  if (!args.only || args.only === "codec") results.codec = runCodecBench(args.seconds);
-  if (!args.only || args.only === "carrier") results.carrier = await runCarrierBench(args.seconds);
-  if (!args.only || args.only === "http") {
+  const wanted = (name: string): boolean => args.only === undefined || args.only.includes(name);
+  if (wanted("codec")) results.codec = runCodecBench(args.seconds);
+  if (wanted("carrier")) results.carrier = await runCarrierBench(args.seconds);
+  if (wanted("http")) {
     results.http = await runHttpBench({
       seconds: args.seconds,
       concurrency: args.concurrency,
@@ -113,29 +140,33 @@ async function main(): Promise<void> {
       cpuProfile: args.cpuProf,
     });
   }
-  if (!args.only || args.only === "smpp") {
+  if (wanted("smpp")) {
     results.smpp = await runSmppBench({
       seconds: args.seconds,
+      window: args.window,
+      carrierBinds: args.binds,
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
     });
   }
-  if (!args.only || args.only === "kannel") {
+  if (wanted("kannel")) {
     results.kannel = await runKannelBench({ seconds: args.seconds, concurrency: args.concurrency });
   }
-  if (!args.only || args.only === "latency") {
+  if (wanted("latency")) {
     results.latency = await runLatencyBench({
       seconds: args.seconds,
       ratePerSecond: args.rate ?? 1000,
+      window: args.window,
       appendfsync: args.fsync,
     });
   }
-  if (!args.only || args.only === "memory") {
+  if (wanted("memory")) {
     results.memory = await runMemoryBench({ messages: args.messages, appendfsync: args.fsync });
   }
-  if (!args.only || args.only === "routing") {
+  if (wanted("routing")) {
     results.routing = await runRoutingBench({ seconds: args.seconds });
   }
+  results.targets = printSummary(results);
   await mkdir("bench-results", { recursive: true });
   const file = join("bench-results", `bench-${Date.now()}.json`);
   await writeFile(file, JSON.stringify(results, null, 2));

@@ -31,6 +31,8 @@ export interface SmppBenchOptions {
   maxMessages?: number;
   /** Redis's AOF fsync policy for otpgw. Default "always" (durable). */
   appendfsync?: "always" | "everysec";
+  /** otpgw's carrier binds to the simulator (each with window 50). Default 2. */
+  carrierBinds?: number;
   /** otpgw's deliver_sm window per ESME session (`smpp.window`). Default 100, as the ESME's submit window. */
   receiptWindow?: number;
   /** Profile the daemon with `--cpu-prof` and summarise where its time went. Default false. */
@@ -243,7 +245,7 @@ async function runNullRelay(options: { seconds: number; window: number; maxMessa
 
 /** Run B: ESME → otpgw (Redis, appendfsync as asked) → simulator; the daemon's profile when asked. */
 async function runGateway(
-  options: { seconds: number; window: number; maxMessages: number; receiptWindow: number },
+  options: { seconds: number; window: number; maxMessages: number; receiptWindow: number; binds: number },
   appendfsync: "always" | "everysec",
   profileDir: string | undefined,
 ): Promise<{ run: SmppRunResult; profile?: ProfileSummary }> {
@@ -256,7 +258,7 @@ async function runGateway(
     const daemon = await startBenchDaemon({
       redisUrl: redis.url,
       carrierPort: sim.port,
-      binds: BINDS,
+      binds: options.binds,
       window: CARRIER_WINDOW,
       smpp: { systemId: ESME.systemId, password: ESME.password, window: options.receiptWindow },
       ...(profileDir ? { cpuProfileDir: profileDir } : {}),
@@ -285,6 +287,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     window: options.window ?? 100,
     maxMessages: options.maxMessages ?? 200_000,
     receiptWindow: options.receiptWindow ?? 100,
+    binds: options.carrierBinds ?? BINDS,
   };
   const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
@@ -295,7 +298,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     window: run.window,
     cores: cpus().length,
     appendfsync,
-    otpgw: { binds: BINDS, carrierWindow: CARRIER_WINDOW, receiptWindow: run.receiptWindow },
+    otpgw: { binds: run.binds, carrierWindow: CARRIER_WINDOW, receiptWindow: run.receiptWindow },
     nullRelay,
     gateway: gateway.run,
     ratio: {

@@ -1,6 +1,7 @@
 import type { SubmitOutcome } from "../south/submit-types.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
+import { DocumentCache } from "./document-cache.js";
 import { LocalIndex } from "./local-index.js";
 import {
   errorToSubmitResult,
@@ -35,8 +36,8 @@ const MAX_CONFLICT_RETRIES = 10;
 export class MessageProcessor {
   private readonly deps: ProcessorDeps;
   private readonly serial = new KeyedSerializer();
-  /** Documents this process is working on, with their versions: saves a read per event. */
-  private readonly cache = new Map<string, Versioned>();
+  /** Documents this process is working on, with their versions (bounded): saves a read per event. */
+  private readonly cache = new DocumentCache();
   private stopping = false;
   /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGrace. */
   private readonly startedAt: number;
