@@ -209,6 +209,26 @@ export class MessageProcessor {
     if (grace !== undefined)
       return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
     if (next.kind === "attempt") return this.attempt(loaded, settled, now);
+    if (correlate?.[2].status === "accepted" && next.kind === "wait" && settled === message) {
+      const [n, part, result] = correlate;
+      const attempt = message.attempts.find((a) => a.n === n);
+      const before = loaded.message.attempts.find((a) => a.n === n);
+      // Accepted and nothing else changes (same open attempt, same deadline): a field beside the document.
+      if (attempt && !attempt.outcome && before?.dlrDeadline === next.timerAt) {
+        if (
+          !(await this.deps.store.recordAccepted(
+            message.id,
+            n,
+            part,
+            attempt.carrier,
+            result.carrierMessageId,
+          ))
+        )
+          this.cache.delete(message.id);
+        else this.cache.set(message.id, { message, version: loaded.version });
+        return true;
+      }
+    }
     return this.commit(loaded, settled, next, correlations);
   }
 

@@ -1,7 +1,9 @@
 import type { Redis } from "ioredis";
 import { OtpgwError, ErrorCodes } from "../errors.js";
 import { RedisBatch } from "../redis/redis-batch.js";
+import { applySubmitResult } from "./lifecycle.js";
 import {
+  ACCEPT_SCRIPT,
   CLAIM_DUE_SCRIPT,
   CREATE_SCRIPT,
   GET_SCRIPT,
@@ -89,6 +91,7 @@ export class MessageStore {
     this.batch.define("store_string", GET_STRING_SCRIPT);
     this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
+    this.batch.define("store_accept", ACCEPT_SCRIPT);
   }
 
   private key(name: string): string {
@@ -139,14 +142,47 @@ export class MessageStore {
     return { id: result, created: true };
   }
 
+  /** The message with the parts accepted since its last version merged in (see recordAccepted). */
   async get(id: string): Promise<Versioned | null> {
-    const [version, doc] = await this.batch.run<[string | null, string | null]>(
-      "store_get",
-      [this.key(`m:${id}`)],
-      [],
+    const flat = await this.batch.run<string[]>("store_get", [this.key(`m:${id}`)], []);
+    let version: string | undefined;
+    let doc: string | undefined;
+    const accepted: [number, number, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const field = flat[i]!;
+      if (field === "v") version = flat[i + 1];
+      else if (field === "doc") doc = flat[i + 1];
+      else if (field.startsWith("a:")) {
+        const [, n, part] = field.split(":");
+        accepted.push([Number(n), Number(part), flat[i + 1]!]);
+      }
+    }
+    if (version === undefined || doc === undefined) return null;
+    let message = JSON.parse(doc) as Message;
+    for (const [n, part, carrierMessageId] of accepted) {
+      message = applySubmitResult(message, n, part, { status: "accepted", carrierMessageId });
+    }
+    return { message, version: Number(version) };
+  }
+
+  /**
+   * Records that the carrier accepted part `part` of attempt `n` (and maps its id to the message), without a new
+   * version of the document: for an acceptance that changes nothing else (no outcome, same timer). The next
+   * transition writes the document with it; `get` merges it in meanwhile. False when the message is gone.
+   */
+  async recordAccepted(
+    messageId: string,
+    n: number,
+    part: number,
+    carrier: string,
+    carrierMessageId: string,
+  ): Promise<boolean> {
+    const applied = await this.batch.run<number>(
+      "store_accept",
+      [this.key(`m:${messageId}`), this.key(`c:${carrier}:${carrierMessageId}`)],
+      [`a:${n}:${part}`, carrierMessageId, `${messageId}:${n}:${part}`, this.retention.correlationMs],
     );
-    if (version == null || doc == null) return null;
-    return { message: JSON.parse(doc) as Message, version: Number(version) };
+    return applied === 1;
   }
 
   async getText(id: string): Promise<string | null> {

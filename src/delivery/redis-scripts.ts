@@ -89,8 +89,20 @@ end
 return due
 `;
 
-/** get — KEYS: doc. Returns {version, docJson} (both nil when missing). */
-export const GET_SCRIPT = `return redis.call("HMGET", KEYS[1], "v", "doc")`;
+/** get — KEYS: doc. Returns the hash as a flat list: v, doc and any accepted-part fields (see ACCEPT_SCRIPT). */
+export const GET_SCRIPT = `return redis.call("HGETALL", KEYS[1])`;
+
+/**
+ * accept — KEYS: doc, correlation; ARGV: field ("a:<attempt>:<part>"), carrier message id, correlation value,
+ * correlationTtlMs. A carrier's acceptance of a part is recorded as one small field beside the document instead of
+ * a new version of it (the document is rewritten at the next real transition); readers merge the fields in.
+ * Returns 0 when the message no longer exists.
+ */
+export const ACCEPT_SCRIPT = `
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
+redis.call("SET", KEYS[2], ARGV[3], "PX", ARGV[4])
+return 1`;
 
 /** text / correlation lookups — KEYS: the key. Returns its string value or nil. */
 export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;

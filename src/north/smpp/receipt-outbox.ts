@@ -34,9 +34,10 @@ export interface ReceiptCarrier {
  */
 const ENQUEUE = `
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+local length = 0
+for i = 4, #ARGV do length = redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+if length > tonumber(ARGV[3]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1) end
 return 1
 `;
 const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;

@@ -122,4 +122,34 @@ describe("message store (real Redis)", () => {
       status: 429,
     });
   });
+
+  it("records a carrier's acceptance beside the document and merges it into what get returns", async () => {
+    const { client, prefix, store } = await setup();
+    const attempt = {
+      n: 1,
+      channel: "sms" as const,
+      carrier: "id-telkomsel",
+      startedAt: 1,
+      dlrDeadline: 5000,
+      carrierMessageIds: [null, null],
+      partStatus: ["pending" as const, "pending" as const],
+    };
+    await store.create({ ...message("a"), state: "attempting", attempts: [attempt] }, "x", 5000);
+    expect(await store.recordAccepted("a", 1, 1, "id-telkomsel", "c-2")).toBe(true);
+    const loaded = await store.get("a");
+    // Same version: the document itself was not rewritten.
+    expect(loaded?.version).toBe(1);
+    expect(loaded?.message.attempts[0]).toMatchObject({
+      carrierMessageIds: [null, "c-2"],
+      partStatus: ["pending", "accepted"],
+    });
+    expect(await store.findByCarrierId("id-telkomsel", "c-2")).toEqual({
+      messageId: "a",
+      attempt: 1,
+      part: 1,
+    });
+    // A message that is gone is not recreated by a late acceptance.
+    expect(await store.recordAccepted("gone", 1, 0, "id-telkomsel", "c-9")).toBe(false);
+    expect(await client.exists(`${prefix}m:gone`)).toBe(0);
+  });
 });
