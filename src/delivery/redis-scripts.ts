@@ -13,9 +13,9 @@
  *       correlationTtlMs, then correlation values (one per extra KEY)
  * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already), or
  * "!" + ms until the window resets when the account is over its rate (nothing written but the count).
- * The rate count is rate-limiter-flexible's fixed one-second window on the same key (a counter that expires a
- * second after its first unit), so the HTTP API (which uses that library) and this script share one budget
- * per account; it is here so that the check and the write are one step (one round trip per accepted message).
+ * The rate count is a fixed one-second window per account (a counter that expires a second after its first
+ * unit, src/north/accounts/rate-limit.ts), shared by the HTTP API, every SMPP bind and every instance; it is
+ * here so that the check and the write are one step (one round trip per accepted message).
  */
 export const CREATE_SCRIPT = `
 if ARGV[7] ~= "0" then

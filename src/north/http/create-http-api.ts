@@ -5,7 +5,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { createApiKeyIndex } from "../accounts/api-key.js";
-import { AccountRateLimiter } from "./account-rate-limiter.js";
 import { toHttpApiError } from "./error-mapping.js";
 import { errorBody, notFound, type HttpApiError } from "./http-api-error.js";
 import { httpApiDefaults, type HttpApiDeps } from "./http-api-deps.js";
@@ -84,7 +83,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   registerSubmitRoute(app, {
     keys,
     delivery: deps.delivery,
-    rateLimiter: new AccountRateLimiter({ redis: deps.redis, keyPrefix: deps.keyPrefix }),
+    keyPrefix: deps.keyPrefix,
     parseDestination: deps.parseDestination,
     countParts: deps.countParts,
     validity: deps.validity,

@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifySchemaValidationError } from "fastify";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
+import { RateLimitedError } from "../../delivery/message-store.js";
 import { HttpApiError } from "./http-api-error.js";
 
 export function toHttpApiError(
@@ -18,6 +19,14 @@ export function toHttpApiError(
         ErrorCodes.HTTP_SATURATED,
         "the carriers for this destination are saturated; retry later",
         { retryAfterSeconds: options.saturatedRetryAfterSeconds },
+      );
+    }
+    if (error instanceof RateLimitedError) {
+      return new HttpApiError(
+        429,
+        ErrorCodes.HTTP_RATE_LIMITED,
+        `over this account's rate of ${error.perSecond} messages per second`,
+        { retryAfterSeconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) },
       );
     }
     if (error.code === ErrorCodes.DELIVERY_STORE) {

@@ -10,7 +10,7 @@ import type { Message } from "../../delivery/types.js";
 import { ErrorCodes } from "../../errors.js";
 import type { ApiKeyIndex } from "../accounts/api-key.js";
 import { isoTime } from "../message-view.js";
-import type { AccountRateLimiter } from "./account-rate-limiter.js";
+import { accountRateLimit } from "../accounts/rate-limit.js";
 import { authenticateHook } from "./authenticate.js";
 import { HttpApiError } from "./http-api-error.js";
 import { checkSubmit, type SubmitCheckDeps } from "./submit-checks.js";
@@ -41,7 +41,8 @@ export function registerSubmitRoute(
   deps: SubmitCheckDeps & {
     keys: ApiKeyIndex;
     delivery: DeliveryService;
-    rateLimiter: AccountRateLimiter;
+    /** Prefix of every Redis key (the account's rate counter is `<prefix>ratelimit:<account>`). */
+    keyPrefix: string;
     saturatedRetryAfterSeconds: number;
   },
 ): void {
@@ -55,7 +56,6 @@ export function registerSubmitRoute(
       const account = request.otpgwAccount;
       if (account === null) throw new Error("authenticated route without an account");
       const checked = checkSubmit(request.body, account, deps);
-      await deps.rateLimiter.consume(account);
       if (!deps.delivery.canAccept(checked.country)) {
         throw new HttpApiError(
           503,
@@ -76,6 +76,8 @@ export function registerSubmitRoute(
         ...(checked.clientRef !== undefined && { clientRef: checked.clientRef }),
         ...(checked.callbackUrl !== undefined && { callbackUrl: checked.callbackUrl }),
         receiptVia: checked.callbackUrl === undefined ? "none" : "webhook",
+        // Taken in the same step as storing: over the rate, nothing is stored (429).
+        rateLimit: accountRateLimit(deps.keyPrefix, account),
         ...(idempotencyKey !== undefined && { idempotencyKey }),
       });
       return reply

@@ -13,7 +13,7 @@ import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { parseSmBody } from "../../smpp/sm-body.js";
 import { decodeText } from "../../smpp/text-codec.js";
 import type { Account } from "../accounts/account-types.js";
-import { rateLimitKey } from "../http/account-rate-limiter.js";
+import { accountRateLimit } from "../accounts/rate-limit.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
 import type { ConcatStore, SetKey } from "./concat-store.js";
 import type { OpenSets } from "./open-sets.js";
@@ -156,10 +156,7 @@ export class SubmitHandler {
       parts,
       validitySeconds: submit.validitySeconds,
       receiptVia: wantsReceipt ? "smpp" : "none",
-      rateLimit: {
-        key: rateLimitKey(this.deps.keyPrefix, ctx.account.id),
-        perSecond: ctx.account.ratePerSecond,
-      },
+      rateLimit: accountRateLimit(this.deps.keyPrefix, ctx.account),
       ...(wantsReceipt && (smppReceipt.failuresOnly || smppReceipt.set) && { smppReceipt }),
       ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
     };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MessageStore, RateLimitedError } from "../../../src/delivery/message-store.js";
-import { AccountRateLimiter, rateLimitKey } from "../../../src/north/http/account-rate-limiter.js";
-import type { Account } from "../../../src/north/accounts/account-types.js";
+import { rateLimitKey } from "../../../src/north/accounts/rate-limit.js";
 import type { Message } from "../../../src/delivery/types.js";
 import { testRedis } from "../../helpers/redis.js";
 
@@ -103,12 +102,10 @@ describe("message store (real Redis)", () => {
     expect((await store.claimDue(40_000, 30_000, 10)).sort()).toEqual(["a", "b"]);
   });
 
-  it("takes the account's rate in the same step, sharing one budget with the HTTP API's limiter", async () => {
+  it("takes the account's rate in the same step as storing; over it, nothing is stored", async () => {
     const { client, prefix, store } = await setup();
-    const rate = { key: rateLimitKey(prefix, "acme"), perSecond: 3 };
-    const http = new AccountRateLimiter({ redis: client, keyPrefix: prefix });
-    // The HTTP API takes one first; two more fit in the window; the fourth is refused and nothing is stored.
-    await http.consume({ id: "acme", ratePerSecond: 3 } as Account);
+    // One counter per account, whichever way (HTTP or SMPP, any instance) its messages come.
+    const rate = { key: rateLimitKey(prefix, "acme"), perSecond: 2 };
     expect((await store.create(message("r1"), "x", 1000, { rate })).created).toBe(true);
     expect((await store.create(message("r2"), "x", 1000, { rate })).created).toBe(true);
     const refused = await store.create(message("r3"), "x", 1000, { rate }).catch((e: unknown) => e);
@@ -117,10 +114,15 @@ describe("message store (real Redis)", () => {
     expect((refused as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(1000);
     expect(await store.get("r3")).toBeNull();
     expect(await client.exists(`${prefix}t:r3`)).toBe(0);
-    // And the HTTP API sees the same spent budget.
-    await expect(http.consume({ id: "acme", ratePerSecond: 3 } as Account)).rejects.toMatchObject({
-      status: 429,
-    });
+    // The window is one second from its first unit: then the budget is whole again.
+    expect(await client.pttl(rate.key)).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1050));
+    expect((await store.create(message("r4"), "x", 1000, { rate })).created).toBe(true);
+    // Another account has its own budget.
+    const other = { key: rateLimitKey(prefix, "globex"), perSecond: 2 };
+    expect(
+      (await store.create({ ...message("g1"), account: "globex" }, "x", 1000, { rate: other })).created,
+    ).toBe(true);
   });
 
   it("records a carrier's acceptance beside the document and merges it into what get returns", async () => {

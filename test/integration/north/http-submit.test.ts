@@ -32,6 +32,10 @@ describe("POST /v1/messages", () => {
         clientRef: "login-1",
         callbackUrl: "https://acme.example/hook",
         receiptVia: "webhook",
+        rateLimit: {
+          key: expect.stringMatching(/ratelimit:acme$/) as unknown,
+          perSecond: expect.any(Number) as unknown,
+        },
       },
     ]);
   });
