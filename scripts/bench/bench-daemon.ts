@@ -9,11 +9,11 @@ import { compiledCli } from "./compiled-daemon.js";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashPassword } from "../../src/north/accounts/password-hash.js";
+import { freePort } from "../lib/free-port.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -65,16 +65,6 @@ export interface BenchDaemon {
   account: BenchAccount;
   /** SIGTERM (a graceful stop: the CPU profile, if any, is written), bounded; then SIGKILL. Idempotent. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 async function writeConfigTree(

@@ -15,6 +15,7 @@ import { startPrivateRedis } from "../lib/private-redis.js";
 import { quantile } from "../lib/table.js";
 import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
+import type { EndToEndFigures } from "./end-to-end-figures.js";
 import { printHttpBench } from "./http-bench-report.js";
 import { runHttpLoad, type HttpLoadResult } from "./http-load.js";
 import { pipelineDelta, readPipelineCounters } from "./pipeline-counters.js";
@@ -40,29 +41,12 @@ export interface HttpBenchOptions {
   cpuProfile?: boolean;
 }
 
-export interface HttpPhaseResult {
+/** One phase; "final report" is the webhook here. */
+export interface HttpPhaseResult extends EndToEndFigures {
   mode: "saturation" | "paced";
   /** The paced phase's target rate. */
   targetPerSecond?: number;
-  seconds: number;
-  sent: number;
-  accepted: number;
-  /** Answers other than 202, by HTTP status ("error": no answer). */
-  rejected: Record<string, number>;
-  completed: number;
-  /** Accepted messages without a webhook when the bench stopped waiting. */
-  missing: number;
-  finalStates: Record<string, number>;
   duplicateWebhooks: number;
-  acceptedPerSecond: number;
-  /** Webhooks per second, from the first submit to the last webhook. */
-  completedPerSecond: number;
-  submitP50Ms: number;
-  submitP99Ms: number;
-  endToEndP50Ms: number;
-  endToEndP99Ms: number;
-  /** From the last submit's answer to the last webhook. */
-  drainMs: number;
   /** Where the messages accepted in this phase were when the last submit was answered (otpgw's counters). */
   backlogAtLoadEnd: {
     awaitingAttempt: number;
@@ -73,8 +57,6 @@ export interface HttpPhaseResult {
   };
   /** CPU milliseconds per completed message, per process, over the phase and its drain. */
   cpuMsPerMessage: { otpgw: number; redis: number; simulator: number; bench: number };
-  /** CPU used by the four processes together over the phase, in cores. */
-  coresBusy: number;
   otpgwRssMiB: number;
 }
 

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { startLoadResult, type LoadResult } from "./end-to-end-figures.js";
 
 export interface HttpLoadOptions {
   port: number;
@@ -24,17 +25,7 @@ export interface HttpLoadOptions {
   onAccepted: (clientRef: string, id: string) => void;
 }
 
-export interface HttpLoadResult {
-  sent: number;
-  accepted: number;
-  /** Answers other than 202, by status ("error" when the request itself failed). */
-  rejected: Record<string, number>;
-  /** POST written → 202 fully read, ms, one per accepted submit. */
-  submitLatenciesMs: number[];
-  /** performance.now() at the first submit and when the last answer arrived. */
-  startedAt: number;
-  endedAt: number;
-}
+export type HttpLoadResult = LoadResult;
 
 /** A failed slot waits this long before its next submit, so a run of 503s is not a busy loop. */
 const PAUSE_AFTER_REJECT_MS = 10;
@@ -46,18 +37,7 @@ const PAUSE_AFTER_REJECT_MS = 10;
  */
 export async function runHttpLoad(options: HttpLoadOptions): Promise<HttpLoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, keepAliveMsecs: 10_000 });
-  const result: HttpLoadResult = {
-    sent: 0,
-    accepted: 0,
-    rejected: {},
-    submitLatenciesMs: [],
-    startedAt: performance.now(),
-    endedAt: 0,
-  };
-  const end = result.startedAt + options.durationMs;
-  const reject = (key: string): void => {
-    result.rejected[key] = (result.rejected[key] ?? 0) + 1;
-  };
+  const { result, end, reject } = startLoadResult(options.durationMs);
 
   const submitOne = (n: number): Promise<void> =>
     new Promise<void>((done) => {

@@ -13,6 +13,7 @@ import { Agent } from "node:http";
 import { cpus } from "node:os";
 import { quantile } from "../lib/table.js";
 import { BENCH_CARRIER_ACCOUNT } from "./bench-daemon.js";
+import type { EndToEndFigures } from "./end-to-end-figures.js";
 import { startDlrSink, type DlrEvent } from "./kannel-dlr-sink.js";
 import { runKannelLoad, type KannelLoadResult } from "./kannel-load.js";
 import { startKannel, type KannelProcess } from "./kannel-process.js";
@@ -31,41 +32,18 @@ export interface KannelBenchOptions {
   window?: number;
 }
 
-export interface KannelBenchResult {
+/** The saturated phase; accepted is a 202 "Accepted for delivery", the final report a dlr-url call. */
+export interface KannelBenchResult extends EndToEndFigures {
   concurrency: number;
   window: number;
   dlrMask: number;
   cores: number;
-  seconds: number;
-  sent: number;
-  /** Answered 202 "Accepted for delivery". */
-  accepted: number;
-  /** Other answers, by status and text ("error": no answer). */
-  rejected: Record<string, number>;
-  /** Messages with a "delivered" report. */
-  completed: number;
-  /** Accepted messages without a final report when the bench stopped waiting. */
-  missing: number;
-  /** Final reports by kind, one per message (the first). */
-  finalStates: Record<string, number>;
   /** Final reports after a message's first one. */
   duplicateReports: number;
   /** Requests to the dlr-url that were not a report of this phase. */
   strayReports: number;
-  acceptedPerSecond: number;
-  /** Delivered reports per second, from the first submit to the last report. */
-  completedPerSecond: number;
-  submitP50Ms: number;
-  submitP99Ms: number;
-  /** GET written → final report read. */
-  endToEndP50Ms: number;
-  endToEndP99Ms: number;
-  /** From the last sendsms answer to the last report. */
-  drainMs: number;
   /** CPU milliseconds per completed message, per process, over the phase and its drain. */
   cpuMsPerMessage: { kannel: number; bearerbox: number; smsbox: number; simulator: number; bench: number };
-  /** CPU used by the four processes together over the phase, in cores. */
-  coresBusy: number;
   /** Resident memory once started (before any message) and at the end. */
   rssAtStartMiB: { bearerbox: number; smsbox: number };
   rssMiB: { bearerbox: number; smsbox: number };

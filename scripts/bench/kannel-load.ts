@@ -1,4 +1,5 @@
 import { request, type Agent } from "node:http";
+import { startLoadResult, type LoadResult } from "./end-to-end-figures.js";
 
 export interface KannelLoadOptions {
   /**
@@ -28,18 +29,7 @@ export interface KannelLoadOptions {
   onSend: (ref: string, at: number) => void;
 }
 
-export interface KannelLoadResult {
-  sent: number;
-  /** Answered 202 "0: Accepted for delivery". */
-  accepted: number;
-  /** Other answers, by status and Kannel's text ("error" when the request itself failed). */
-  rejected: Record<string, number>;
-  /** GET written → answer fully read, ms, one per accepted submit. */
-  submitLatenciesMs: number[];
-  /** performance.now() at the first submit and when the last answer arrived. */
-  startedAt: number;
-  endedAt: number;
-}
+export type KannelLoadResult = LoadResult;
 
 /** A failed slot waits this long before its next submit, so a run of refusals is not a busy loop. */
 const PAUSE_AFTER_REJECT_MS = 10;
@@ -50,18 +40,7 @@ const PAUSE_AFTER_REJECT_MS = 10;
  */
 export async function runKannelLoad(options: KannelLoadOptions): Promise<KannelLoadResult> {
   const { agent } = options;
-  const result: KannelLoadResult = {
-    sent: 0,
-    accepted: 0,
-    rejected: {},
-    submitLatenciesMs: [],
-    startedAt: performance.now(),
-    endedAt: 0,
-  };
-  const end = result.startedAt + options.durationMs;
-  const reject = (key: string): void => {
-    result.rejected[key] = (result.rejected[key] ?? 0) + 1;
-  };
+  const { result, end, reject } = startLoadResult(options.durationMs);
 
   const submitOne = (n: number): Promise<void> =>
     new Promise<void>((done) => {

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 /** A redis-server of our own, on 127.0.0.1, with its data in a temporary directory. */
 export interface PrivateRedis {
@@ -44,15 +44,6 @@ export function ensureRedisServer(): void {
       "could not install redis-server: run `apt-get install -y redis-server` (or set REDIS_URL)",
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 async function waitForPing(port: number, timeoutMs: number): Promise<void> {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { targetRows, type SuiteResults } from "../../../scripts/bench/summary.js";
+
+describe("bench summary", () => {
+  it("puts each target beside the ratio of figures measured in the same run", () => {
+    const results = {
+      smpp: {
+        ratio: { completedPerSecond: 0.72 },
+        gateway: { completedPerSecond: 7200, cpuMsPerMessage: { relay: 0.1, redis: 0.05 } },
+        nullRelay: { completedPerSecond: 10000, cpuMsPerMessage: { relay: 0.06 } },
+      },
+      http: { saturation: { completedPerSecond: 5000, cpuMsPerMessage: { otpgw: 0.16, redis: 0.04 } } },
+      kannel: { completedPerSecond: 2000, cpuMsPerMessage: { kannel: 0.4 } },
+      memory: {
+        accepted: 100000,
+        samples: [
+          { rssMiB: 100, redisUsedMiB: 50 },
+          { rssMiB: 290, redisUsedMiB: 140 },
+        ],
+      },
+      routing: {
+        operations: [
+          { operation: "parse", p50Ns: 5000 },
+          { operation: "choose 1st", table: "t", p50Ns: 90 },
+          { operation: "choose 2nd", table: "t", p50Ns: 150 },
+        ],
+      },
+    } as unknown as SuiteResults;
+    const rows = targetRows(results);
+    const byTarget = new Map(rows.map((r) => [r.target, r]));
+    // 0.72 meets the SMPP server's 0.70 but not the performance issue's 1.00: reported as not met.
+    expect(byTarget.get("SMPP path completed/s ÷ null relay")).toMatchObject({ met: false });
+    expect(byTarget.get("HTTP path completed/s ÷ Kannel")).toMatchObject({
+      measured: expect.stringMatching(/^2\.50 /) as unknown,
+      met: true,
+    });
+    expect(byTarget.get("CPU ms/msg: otpgw ÷ Kannel (bearerbox + smsbox)")).toMatchObject({
+      measured: "0.40 daemon only, 0.50 with Redis",
+      met: true,
+    });
+    // 290 MiB is 304 MB: over 300 MB.
+    expect(byTarget.get("otpgw RSS with 100000 messages awaiting receipts")?.met).toBe(false);
+    expect(byTarget.get("routing decision median")).toMatchObject({
+      measured: expect.stringMatching(/^150 ns/) as unknown,
+      met: true,
+    });
+    // No latency figures in this run: no row for them.
+    expect(rows.some((r) => r.target.includes("latency"))).toBe(false);
+  });
+});
