@@ -67,6 +67,22 @@ interface Args {
   cpuProf: boolean;
 }
 
+const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/performance.md)
+
+  --only a,b          scenarios to run (default all): ${SCENARIOS.join(", ")}
+  --seconds N         length of each measured phase (default 3, at most 60)
+  --concurrency N     HTTP requests in flight, http and kannel (default 64)
+  --rate N            paced msgs/s: http's paced phase (default 500), latency (default 1000)
+  --window N          the ESME's submit window, smpp and latency (default 100)
+  --binds N           otpgw's carrier binds in smpp (default 2)
+  --messages N        messages awaiting receipts in memory (default 100000)
+  --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
+  --cpu-prof          profile the daemon (http, smpp) and print where its time went
+  --help              this text
+
+Prints a table per scenario and the targets beside the ratios measured, and writes
+bench-results/bench-<time>.json. Everything runs on 127.0.0.1.`;
+
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     seconds: 3,
@@ -83,7 +99,10 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === "--concurrency") args.concurrency = Number(argv[++i]);
     else if (argv[i] === "--rate") args.rate = Number(argv[++i]);
     else if (argv[i] === "--messages") args.messages = Number(argv[++i]);
-    else if (argv[i] === "--window") args.window = Number(argv[++i]);
+    else if (argv[i] === "--help" || argv[i] === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (argv[i] === "--window") args.window = Number(argv[++i]);
     else if (argv[i] === "--binds") args.binds = Number(argv[++i]);
     else if (argv[i] === "--fsync") {
       const value = argv[++i];
@@ -91,9 +110,7 @@ function parseArgs(argv: string[]): Args {
       args.fsync = value;
     } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
     else {
-      throw new Error(
-        `unknown argument ${argv[i]} (use --only ${SCENARIOS.join("|")}, --seconds N, --concurrency N, --rate N, --messages N, --window N, --binds N, --fsync always|everysec, --cpu-prof)`,
-      );
+      throw new Error(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
     }
   }
   const unknown = args.only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
