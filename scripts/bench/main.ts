@@ -15,7 +15,7 @@
  *   latency, CPU per message of each process, otpgw's RSS. Redis runs with appendfsync always (durable, as
  *   the docs recommend) unless `--fsync everysec`, to see what durability costs. `--cpu-prof` profiles the
  *   daemon and prints where its time went (profiles kept in bench-results/profiles/).
- * - smpp: an ESME (window `--window`, default 100, receipts asked) → a null relay (a bare node-smpp forwarder,
+ * - smpp: an ESME (window `--window`, default 100, receipts asked, TCP_NODELAY) → a null relay (a bare node-smpp forwarder,
  *   no persistence) → simulator, then the same load → otpgw (SMPP server, `--binds` carrier binds of window 50,
  *   default 2, Redis appendfsync as `--fsync`) → simulator, for
  *   `--seconds` each in the same run (scripts/bench/smpp-bench.ts): completed msgs/s, p50/p99 submit and

@@ -145,7 +145,7 @@ async function measure(
   pids: Pids,
   options: { seconds: number; window: number; maxMessages: number },
 ): Promise<SmppRunResult> {
-  const esme = await EsmeLoad.connect(port, ESME);
+  const esme = await EsmeLoad.connect(port, ESME, { noDelay: true });
   try {
     const base = { window: options.window, sender: ESME.sender, drainMaxMs: 30_000 };
     await esme.run({ ...base, ...WARM_UP, destinationPrefix: "62810" });
