@@ -209,27 +209,32 @@ export class MessageProcessor {
     if (grace !== undefined)
       return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
     if (next.kind === "attempt") return this.attempt(loaded, settled, now);
-    if (correlate?.[2].status === "accepted" && next.kind === "wait" && settled === message) {
-      const [n, part, result] = correlate;
-      const attempt = message.attempts.find((a) => a.n === n);
-      const before = loaded.message.attempts.find((a) => a.n === n);
-      // Accepted and nothing else changes (same open attempt, same deadline): a field beside the document.
-      if (attempt && !attempt.outcome && before?.dlrDeadline === next.timerAt) {
-        if (
-          !(await this.deps.store.recordAccepted(
-            message.id,
-            n,
-            part,
-            attempt.carrier,
-            result.carrierMessageId,
-          ))
-        )
-          this.cache.delete(message.id);
-        else this.cache.set(message.id, { message, version: loaded.version });
-        return true;
-      }
+    if (next.kind === "wait" && settled === message && correlations?.length === 1) {
+      const accepted = await this.recordAccepted(loaded, message, next.timerAt, correlations[0]!);
+      if (accepted !== undefined) return accepted;
     }
     return this.commit(loaded, settled, next, correlations);
+  }
+
+  /**
+   * A carrier's acceptance that changes nothing else (same open attempt, same DLR deadline) is recorded as a
+   * field beside the document instead of a new version of it. Undefined when the acceptance changes more.
+   */
+  private async recordAccepted(
+    loaded: Versioned,
+    message: Message,
+    timerAt: number,
+    { carrier, carrierMessageId, target }: NonNullable<Update["correlations"]>[number],
+  ): Promise<boolean | undefined> {
+    const attempt = message.attempts.find((a) => a.n === target.attempt);
+    const before = loaded.message.attempts.find((a) => a.n === target.attempt);
+    if (!attempt || attempt.outcome || before?.dlrDeadline !== timerAt) return undefined;
+    if (
+      await this.deps.store.recordAccepted(message.id, target.attempt, target.part, carrier, carrierMessageId)
+    )
+      this.cache.set(message.id, { message, version: loaded.version });
+    else this.cache.delete(message.id);
+    return true;
   }
 
   /**

@@ -2,10 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
+import { freePort } from "../../scripts/lib/free-port.js";
 import { ensureDebianPackage } from "./system-package.js";
 import { waitUntil } from "./wait.js";
 
@@ -15,16 +15,6 @@ export function ensureKannel(): void {
     "kannel",
     () => spawnSync("bearerbox", ["--version"], { stdio: "ignore" }).error === undefined,
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** One delivery report as Kannel calls the dlr-url: its type (1 delivered, 2 failed, 8 SMSC ack, 16 SMSC reject). */

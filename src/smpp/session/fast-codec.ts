@@ -53,13 +53,10 @@ function sizeOf(kind: Kind, value: unknown, max: number): number | undefined {
     return value.length + 1;
   }
   if (kind === "u8" || kind === "u16") {
-    if (value === undefined) return kind === "u8" ? 1 : 2;
+    const size = kind === "u8" ? 1 : 2;
+    if (value === undefined) return size;
     const limit = kind === "u8" ? 0xff : 0xffff;
-    return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= limit
-      ? kind === "u8"
-        ? 1
-        : 2
-      : undefined;
+    return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= limit ? size : undefined;
   }
   return Buffer.isBuffer(value) && value.length <= 0xffff ? value.length : undefined;
 }
