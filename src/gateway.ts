@@ -120,6 +120,7 @@ export class Gateway {
         receiptLookupRetries: 5,
         receiptLookupDelayMs: 50,
       },
+      prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
       notify: async (message) => {
         if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
         if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))

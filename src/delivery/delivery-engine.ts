@@ -1,7 +1,12 @@
 import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
-import { MessageProcessor, type DeliveryCollaborators, type ProcessorOptions } from "./message-processor.js";
+import {
+  MessageProcessor,
+  type DeliveryCollaborators,
+  type ProcessorDeps,
+  type ProcessorOptions,
+} from "./message-processor.js";
 import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
@@ -28,6 +33,8 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   options: DeliveryEngineOptions;
   /** Hands a final message's notification over (webhook queue, SMPP receipt); must be idempotent per id. */
   notify: (message: Message) => Promise<NotifyResult>;
+  /** A notification to queue in the same step as the final state (see ProcessorDeps.prepareHandOver). */
+  prepareHandOver?: ProcessorDeps["prepareHandOver"];
 }
 
 /** How long a hand-over is remembered to avoid repeating it from an outbox sweep that raced with it. */
@@ -64,7 +71,10 @@ export class DeliveryEngine implements DeliveryService {
       clock: this.clock,
       rng: deps.rng ?? Math.random,
       options: deps.options,
-      onFinal: (message) => void this.handOver(message),
+      ...(deps.prepareHandOver && { prepareHandOver: deps.prepareHandOver }),
+      onFinal: (message, handedOver) => {
+        if (!handedOver) void this.handOver(message);
+      },
     });
   }
 

@@ -277,12 +277,14 @@ export class MessageProcessor {
     const now = this.deps.clock();
     if (next.kind === "final") {
       const done = finalize(message, next.state, next.reason, now);
+      const handOver = this.deps.prepareHandOver?.(done);
       if (
         !(await this.deps.store.update(loaded.version, {
           message: done,
           timerAt: null,
           final: true,
           correlations,
+          ...(handOver && { handOver }),
         }))
       )
         return false;
@@ -293,7 +295,8 @@ export class MessageProcessor {
         { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
         "message final",
       );
-      this.deps.onFinal(done);
+      handOver?.committed();
+      this.deps.onFinal(done, handOver !== undefined);
       return true;
     }
     if (message === loaded.message && !correlations) {

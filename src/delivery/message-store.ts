@@ -8,6 +8,7 @@ import {
   CREATE_SCRIPT,
   GET_SCRIPT,
   GET_STRING_SCRIPT,
+  GET_TEXT_SCRIPT,
   OUTBOX_DONE_SCRIPT,
   UPDATE_SCRIPT,
 } from "./redis-scripts.js";
@@ -45,6 +46,17 @@ export interface Update {
   final: boolean;
   /** Carrier message ids accepted by this update, to correlate receipts. */
   correlations?: { carrier: string; carrierMessageId: string; target: ReceiptTarget }[];
+  /** With `final`: the notification queued in this same step instead of the message entering the outbox. */
+  handOver?: HandOverItems;
+}
+
+/** Items appended to a Redis list (bounded, expiring) in the step that makes a message final. */
+export interface HandOverItems {
+  list: string;
+  /** None: nothing to notify (the message still does not enter the outbox; `list` is not used). */
+  items: string[];
+  ttlMs: number;
+  maxLength: number;
 }
 
 /** An account's rate budget, taken in the same step as the message is created. */
@@ -66,8 +78,9 @@ export class RateLimitedError extends OtpgwError {
 
 /**
  * Messages in Redis. Every key starts with `prefix`. Layout:
- * - `m:<id>` hash {v, doc}: the message document (JSON) and its version;
- * - `t:<id>`: the text (deleted or expiring at the final state);
+ * - `m:<id>` hash {v, doc, t, a:<attempt>:<part>…}: the message document (JSON), its version, the text while
+ *   in flight (deleted at the final state), and carriers' acceptances recorded since the last version;
+ * - `t:<id>`: the text after the final state when a body retention is configured (expiring with it);
  * - `i:<account>:<key>`: idempotency key → id;
  * - `c:<carrier>:<carrier message id>`: → `<id>:<attempt>:<part>`;
  * - `timers` (zset): id → when to look at it next, for every non-final message; `outbox` (set): final
@@ -89,6 +102,7 @@ export class MessageStore {
     this.batch.define("store_update", UPDATE_SCRIPT);
     this.batch.define("store_get", GET_SCRIPT);
     this.batch.define("store_string", GET_STRING_SCRIPT);
+    this.batch.define("store_text", GET_TEXT_SCRIPT);
     this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
     this.batch.define("store_accept", ACCEPT_SCRIPT);
@@ -120,7 +134,6 @@ export class MessageStore {
       [
         idemKey,
         docKey,
-        this.key(`t:${message.id}`),
         this.key("timers"),
         rate?.key ?? docKey,
         ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
@@ -186,18 +199,22 @@ export class MessageStore {
   }
 
   async getText(id: string): Promise<string | null> {
-    return this.batch.run<string | null>("store_string", [this.key(`t:${id}`)], []);
+    return this.batch.run<string | null>("store_text", [this.key(`m:${id}`), this.key(`t:${id}`)], []);
   }
 
   /** Applies `update` if the stored version is still `version`; false means someone else changed it first. */
   async update(version: number, update: Update): Promise<boolean> {
     const { message } = update;
     const correlations = update.correlations ?? [];
+    const handOver = update.final ? update.handOver : undefined;
+    const items = handOver?.items ?? [];
+    const docKey = this.key(`m:${message.id}`);
     const keys = [
-      this.key(`m:${message.id}`),
+      docKey,
       this.key("timers"),
       this.key("outbox"),
       this.key(`t:${message.id}`),
+      items.length > 0 ? handOver!.list : docKey,
       ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
     ];
     const args = [
@@ -209,7 +226,12 @@ export class MessageStore {
       this.retention.bodyMs,
       this.retention.messageMs,
       this.retention.correlationMs,
+      handOver ? "1" : "0",
+      handOver?.ttlMs ?? 0,
+      handOver?.maxLength ?? 0,
+      correlations.length,
       ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
+      ...items,
     ];
     const applied = await this.batch.run<number>("store_update", keys, args);
     return applied === 1;

@@ -2,7 +2,7 @@ import type { CarrierConfig } from "../config/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { CarrierPool } from "../south/carrier-pool.js";
-import type { MessageStore } from "./message-store.js";
+import type { HandOverItems, MessageStore } from "./message-store.js";
 import type { RoutePlanner } from "./route-planner.js";
 import type { Message } from "./types.js";
 
@@ -31,6 +31,18 @@ export interface ProcessorDeps extends DeliveryCollaborators {
   clock: () => number;
   rng: () => number;
   options: ProcessorOptions;
-  /** Called once a message reached its final state (it is in the outbox). */
-  onFinal: (message: Message) => void;
+  /**
+   * The notification of a message about to become final, when the notifier can say now what to queue (SMPP
+   * receipts): written in the same step as the final state, so the message never enters the outbox. Undefined:
+   * the message goes to the outbox and `onFinal` hands it over.
+   */
+  prepareHandOver?: (message: Message) => PreparedHandOver | undefined;
+  /** Called once a message reached its final state: in the outbox, or handed over already (`handedOver`). */
+  onFinal: (message: Message, handedOver: boolean) => void;
+}
+
+/** A notification queued with the final state (see `prepareHandOver`). */
+export interface PreparedHandOver extends HandOverItems {
+  /** Called once the final state and the items are committed. */
+  committed: () => void;
 }

@@ -7,24 +7,25 @@
  */
 
 /**
- * create — KEYS: idem (or a placeholder equal to doc when no key), doc, text, timers, rate (or the doc key when
- * no rate limit), then one key per correlation
+ * create — KEYS: idem (or a placeholder equal to doc when no key), doc, timers, rate (or the doc key when no
+ * rate limit), then one key per correlation
  * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0"), ratePoints ("0" = no limit),
  *       correlationTtlMs, then correlation values (one per extra KEY)
  * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already), or
  * "!" + ms until the window resets when the account is over its rate (nothing written but the count).
  * The rate count is a fixed one-second window per account (a counter that expires a second after its first
  * unit, src/north/accounts/rate-limit.ts), shared by the HTTP API, every SMPP bind and every instance; it is
- * here so that the check and the write are one step (one round trip per accepted message).
+ * here so that the check and the write are one step (one round trip per accepted message). The text is a field
+ * of the doc hash while the message is in flight (one command less than a key of its own; see update).
  */
 export const CREATE_SCRIPT = `
 if ARGV[7] ~= "0" then
-  local consumed = redis.call("INCR", KEYS[5])
-  if consumed == 1 then redis.call("PEXPIRE", KEYS[5], 1000) end
+  local consumed = redis.call("INCR", KEYS[4])
+  if consumed == 1 then redis.call("PEXPIRE", KEYS[4], 1000) end
   if consumed > tonumber(ARGV[7]) then
-    local ttl = redis.call("PTTL", KEYS[5])
+    local ttl = redis.call("PTTL", KEYS[4])
     if ttl < 0 then
-      redis.call("PEXPIRE", KEYS[5], 1000)
+      redis.call("PEXPIRE", KEYS[4], 1000)
       ttl = 1000
     end
     return "!" .. ttl
@@ -35,20 +36,26 @@ if ARGV[6] == "1" then
   if existing then return "=" .. existing end
   redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4])
 end
-redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2])
-redis.call("SET", KEYS[3], ARGV[3])
-redis.call("ZADD", KEYS[4], ARGV[5], ARGV[1])
-for i = 6, #KEYS do
-  redis.call("SET", KEYS[i], ARGV[9 + i - 6], "PX", ARGV[8])
+redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2], "t", ARGV[3])
+redis.call("ZADD", KEYS[3], ARGV[5], ARGV[1])
+for i = 5, #KEYS do
+  redis.call("SET", KEYS[i], ARGV[9 + i - 5], "PX", ARGV[8])
 end
 return ARGV[1]
 `;
 
 /**
- * update — KEYS: doc, timers, outbox, text, then one key per correlation in ARGV
+ * update — KEYS: doc, timers, outbox, text key, hand-over list (the doc key when none), then one key per correlation
  * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
- *       docTtlMs, correlationTtlMs, then correlation values (one per extra KEY)
- * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and recomputes).
+ *       docTtlMs, correlationTtlMs, handOver ("1" = the notification is handed over in this step, "0" = the
+ *       message goes to the outbox), listTtlMs, listMax, correlation count, then the correlation values (one per
+ *       extra KEY), then the hand-over items (appended to the list; none = nothing to notify).
+ * A final message goes to the outbox (its notification is handed over later, e.g. a webhook), or, when the
+ * notifier could say at once what to queue (SMPP receipts), its items go to their list in this same step and it
+ * never enters the outbox. At the final state the text (field `t`) is deleted, or moved to the text key to expire
+ * after the body retention; a text key of a message stored by an earlier version gets the same treatment.
+ * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and
+ * recomputes).
  */
 export const UPDATE_SCRIPT = `
 local current = redis.call("HGET", KEYS[1], "v")
@@ -59,14 +66,29 @@ if ARGV[4] == "" then
 else
   redis.call("ZADD", KEYS[2], ARGV[4], ARGV[1])
 end
-for i = 5, #KEYS do
-  redis.call("SET", KEYS[i], ARGV[9 + i - 5], "PX", ARGV[8])
+local correlations = tonumber(ARGV[12])
+for i = 1, correlations do
+  redis.call("SET", KEYS[5 + i], ARGV[12 + i], "PX", ARGV[8])
 end
 if ARGV[5] == "1" then
-  redis.call("SADD", KEYS[3], ARGV[1])
+  if ARGV[9] == "1" then
+    local first = 13 + correlations
+    if #ARGV >= first then
+      local length = redis.call("RPUSH", KEYS[5], unpack(ARGV, first))
+      redis.call("PEXPIRE", KEYS[5], ARGV[10])
+      if length > tonumber(ARGV[11]) then redis.call("LTRIM", KEYS[5], -tonumber(ARGV[11]), -1) end
+    end
+  else
+    redis.call("SADD", KEYS[3], ARGV[1])
+  end
   redis.call("PEXPIRE", KEYS[1], ARGV[7])
-  if tonumber(ARGV[6]) > 0 then
-    redis.call("PEXPIRE", KEYS[4], ARGV[6])
+  local bodyTtl = tonumber(ARGV[6])
+  local text = nil
+  if bodyTtl > 0 then text = redis.call("HGET", KEYS[1], "t") end
+  if redis.call("HDEL", KEYS[1], "t") == 1 then
+    if text then redis.call("SET", KEYS[4], text, "PX", bodyTtl) end
+  elseif bodyTtl > 0 then
+    redis.call("PEXPIRE", KEYS[4], bodyTtl)
   else
     redis.call("DEL", KEYS[4])
   end
@@ -104,7 +126,13 @@ redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
 redis.call("SET", KEYS[2], ARGV[3], "PX", ARGV[4])
 return 1`;
 
-/** text / correlation lookups — KEYS: the key. Returns its string value or nil. */
+/**
+ * text — KEYS: doc, text key. The text of a message in flight is the doc hash's field `t`; after the final state
+ * (with a body retention) and for messages stored by earlier versions, it is the text key.
+ */
+export const GET_TEXT_SCRIPT = `return redis.call("HGET", KEYS[1], "t") or redis.call("GET", KEYS[2])`;
+
+/** correlation lookups — KEYS: the key. Returns its string value or nil. */
 export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
 
 /** outboxDone — KEYS: outbox; ARGV: id. */

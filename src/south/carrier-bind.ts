@@ -89,6 +89,10 @@ export class CarrierBind extends EventEmitter {
     this.connect();
   }
 
+  get mode(): CarrierBindOptions["mode"] {
+    return this.options.mode;
+  }
+
   status(): BindStatus {
     return {
       id: this.id,

@@ -120,7 +120,10 @@ export class CarrierPool extends EventEmitter {
 
   /** Binds currently able to submit. */
   get boundCount(): number {
-    return this.binds.filter((b) => b.isBound && b.status().mode !== "receiver").length;
+    // Asked for every message (admission, carrier choice): counted without building anything.
+    let count = 0;
+    for (const bind of this.binds) if (bind.isBound && bind.mode !== "receiver") count++;
+    return count;
   }
 
   /** Most submits that may wait; beyond it `submit` rejects (back-pressure). */

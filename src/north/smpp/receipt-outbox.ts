@@ -7,6 +7,7 @@
  * other status, a timeout or a lost session leave it for a retry every `retryMs`. Delivery is at least once: a
  * crash between the ESME's answer and the removal resends the receipt.
  */
+import type { PreparedHandOver } from "../../delivery/processor-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { RedisBatch } from "../../redis/redis-batch.js";
@@ -41,7 +42,12 @@ if length > tonumber(ARGV[3]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3
 return 1
 `;
 const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;
-const REMOVE = `return redis.call('LREM', KEYS[1], 1, ARGV[1])`;
+/** KEYS: receipt list; ARGV: the jobs answered (removed once each). */
+const REMOVE = `
+local removed = 0
+for i = 1, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+return removed
+`;
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
@@ -73,7 +79,9 @@ export class ReceiptOutbox {
    * holds them too; it is read (`scan`) when a receiver binds and every `retryMs`, for jobs queued before a
    * restart, by another instance, or waiting for a retry.
    */
-  private readonly fresh = new Map<string, Set<string>>();
+  private readonly fresh = new Map<string, Map<string, ReceiptJob>>();
+  /** Answered jobs per list, removed together in one step (see `remove`). */
+  private readonly removals = new Map<string, { items: string[]; done: Promise<void> }>();
   private readonly scan = new Set<string>();
   private readonly again = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -98,44 +106,70 @@ export class ReceiptOutbox {
   }
 
   /**
-   * Queues the receipt(s) of a final message submitted over SMPP and takes it out of delivery's outbox, in one
-   * step; once per message (a message no longer in the outbox queues nothing). Messages that did not ask for an
-   * SMPP receipt, and delivered ones whose ESME asked for failures only, are skipped. Resolves true when the
-   * message left the outbox here (delivery need not remove it), false when it was skipped.
+   * The receipt(s) of a message about to become final, to be queued in the same step as its final state (the
+   * message then never enters delivery's outbox): undefined for a message that did not ask for an SMPP receipt;
+   * no items for one whose ESME is unknown now or asked for failures only and it was delivered (skipped).
+   */
+  prepare(message: Message): PreparedHandOver | undefined {
+    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
+    const jobs = this.jobsOf(message);
+    if (!jobs) return { list: "", items: [], ttlMs: 0, maxLength: 0, committed: () => this.skipped() };
+    return {
+      list: this.deps.keys.receipts(jobs.systemId),
+      items: jobs.items,
+      ttlMs: this.deps.retentionMs,
+      maxLength: this.deps.maxQueued,
+      committed: () => this.queued(jobs.systemId, jobs.jobs, jobs.items),
+    };
+  }
+
+  /**
+   * Queues the receipt(s) of a final message found in delivery's outbox (one not handed over with its final
+   * state: written by an older version, or while the SMPP server was not running) and takes it out, in one
+   * step; once per message (a message no longer in the outbox queues nothing). Resolves true when the message
+   * left the outbox here (delivery need not remove it), false when it was skipped (see `prepare`).
    */
   async enqueue(message: Message): Promise<boolean> {
     if (message.receiptVia !== "smpp" || !isFinal(message.state)) return false;
-    const systemId = this.deps.accountById(message.account)?.smpp?.systemId;
-    if (systemId === undefined) {
-      this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
+    const jobs = this.jobsOf(message);
+    if (!jobs) {
+      this.skipped();
       return false;
     }
-    const { batch, keys } = this.deps;
-    if (message.smppReceipt?.failuresOnly && message.state === "delivered") {
-      this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
-      return false;
-    }
-    const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock()).map((job) =>
-      JSON.stringify(job),
-    );
-    const queued = await batch.run(
+    const queued = await this.deps.batch.run(
       "receipts_enqueue",
-      [this.deps.deliveryOutboxKey, keys.receipts(systemId)],
-      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...jobs],
+      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId)],
+      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...jobs.items],
     );
-    if (queued === 1) {
-      this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, jobs.length);
-      let fresh = this.fresh.get(systemId);
-      if (!fresh) this.fresh.set(systemId, (fresh = new Set()));
-      // Beyond the bound (receivers far behind), Redis alone holds them until a scan.
-      for (const job of jobs) {
-        if (fresh.size < this.deps.maxQueued) fresh.add(job);
-        else this.scan.add(systemId);
-      }
-      this.kick(systemId);
-    }
+    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items);
     // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
     return true;
+  }
+
+  /** The receipt jobs of a final message (and as stored) and its ESME's system_id; undefined when none are due. */
+  private jobsOf(message: Message): { systemId: string; jobs: ReceiptJob[]; items: string[] } | undefined {
+    const systemId = this.deps.accountById(message.account)?.smpp?.systemId;
+    if (systemId === undefined) return undefined;
+    if (message.smppReceipt?.failuresOnly && message.state === "delivered") return undefined;
+    const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock());
+    return { systemId, jobs, items: jobs.map((job) => JSON.stringify(job)) };
+  }
+
+  private skipped(): void {
+    this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
+  }
+
+  /** Jobs now in Redis: sent from memory as soon as a receiver has room. */
+  private queued(systemId: string, jobs: ReceiptJob[], items: string[]): void {
+    this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, items.length);
+    let fresh = this.fresh.get(systemId);
+    if (!fresh) this.fresh.set(systemId, (fresh = new Map<string, ReceiptJob>()));
+    // Beyond the bound (receivers far behind), Redis alone holds them until a scan.
+    items.forEach((item, i) => {
+      if (fresh.size < this.deps.maxQueued) fresh.set(item, jobs[i]!);
+      else this.scan.add(systemId);
+    });
+    this.kick(systemId);
   }
 
   /**
@@ -165,7 +199,7 @@ export class ReceiptOutbox {
     if (!carriers.some((c) => c.canTakeReceipt())) return;
     const key = this.deps.keys.receipts(systemId);
     const fresh = this.fresh.get(systemId);
-    let items: Iterable<string> = fresh ?? [];
+    let items: Iterable<string> = fresh?.keys() ?? [];
     if (!fresh?.size && this.scan.delete(systemId)) {
       items = await this.deps.batch.run<string[]>("receipts_range", [key], [this.inFlight.size + 100]);
     }
@@ -177,10 +211,10 @@ export class ReceiptOutbox {
       }
       const carrier = carriers.find((c) => c.canTakeReceipt());
       if (!carrier) break;
+      let job = fresh?.get(item);
       fresh?.delete(item);
-      let job: ReceiptJob;
       try {
-        job = JSON.parse(item) as ReceiptJob;
+        job ??= JSON.parse(item) as ReceiptJob;
       } catch {
         await this.remove(key, item);
         continue;
@@ -223,8 +257,24 @@ export class ReceiptOutbox {
       });
   }
 
-  private async remove(key: string, item: string): Promise<void> {
+  /**
+   * Takes an answered job out of its list. The answers of one event-loop turn (an ESME acknowledges many
+   * receipts in one read) are removed in one step: collected until the turn's callbacks are done.
+   */
+  private remove(key: string, item: string): Promise<void> {
     this.retryAt.delete(item);
-    await this.deps.batch.run("receipts_remove", [key], [item]);
+    let pending = this.removals.get(key);
+    if (!pending) {
+      const items: string[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        process.nextTick(() => {
+          this.removals.delete(key);
+          this.deps.batch.run("receipts_remove", [key], items).then(() => resolve(), reject);
+        }),
+      );
+      this.removals.set(key, (pending = { items, done }));
+    }
+    pending.items.push(item);
+    return pending.done;
   }
 }

@@ -1,12 +1,13 @@
 /**
  * otpgw's SMPP server for aggregators (issue 4): a plain TCP listener (and optionally a TLS one beside it) where
  * every accepted connection becomes an EsmeSession. Composes the bind handler, the submit handler and the receipt
- * outbox; the gateway passes the dependencies (SmppServerDeps) and calls `enqueueReceipt` when a message submitted
- * over SMPP reaches its final state. See docs/smpp-server.md.
+ * outbox; the gateway passes the dependencies (SmppServerDeps) and has delivery queue a message's receipts with
+ * its final state (`prepareReceipt`), or calls `enqueueReceipt` for one found in delivery's outbox. See docs/smpp-server.md.
  */
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import type { PreparedHandOver } from "../../delivery/processor-types.js";
 import type { Message } from "../../delivery/types.js";
 import { RedisBatch } from "../../redis/redis-batch.js";
 import { BindHandler } from "./bind-handler.js";
@@ -31,6 +32,11 @@ export interface SmppServer {
    * message id. True when the message is out of the outbox (false: skipped, delivery removes it).
    */
   enqueueReceipt(message: Message): Promise<boolean>;
+  /**
+   * The receipt(s) of a message about to become final, for delivery to queue in the same step as the final
+   * state (the message then skips the outbox); undefined when it did not ask for an SMPP receipt.
+   */
+  prepareReceipt(message: Message): PreparedHandOver | undefined;
   /** Open sessions (bound or not). */
   readonly sessionCount: number;
 }
@@ -176,5 +182,6 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       return closing;
     },
     enqueueReceipt: (message) => outbox.enqueue(message),
+    prepareReceipt: (message) => outbox.prepare(message),
   };
 }

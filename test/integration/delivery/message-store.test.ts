@@ -78,6 +78,82 @@ describe("message store (real Redis)", () => {
     expect(await store.outbox(10)).toEqual([]);
   });
 
+  it("keeps the text in the document while in flight and moves it to its own key to expire with a body retention", async () => {
+    const { client, prefix } = await setup();
+    const store = new MessageStore({ redis: client, prefix, retention: { ...RETENTION, bodyMs: 30_000 } });
+    await store.create(message("a"), "code 654321", 1000);
+    expect(await client.hget(`${prefix}m:a`, "t")).toBe("code 654321");
+    expect(await client.exists(`${prefix}t:a`)).toBe(0);
+    await store.update(1, { message: { ...message("a"), state: "delivered" }, timerAt: null, final: true });
+    expect(await client.hexists(`${prefix}m:a`, "t")).toBe(0);
+    expect(await store.getText("a")).toBe("code 654321");
+    const ttl = await client.pttl(`${prefix}t:a`);
+    expect(ttl).toBeGreaterThan(20_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it("reads and drops the text key of a message stored by an earlier version", async () => {
+    const { client, prefix, store } = await setup();
+    await store.create(message("a"), "old layout", 1000);
+    await client.hdel(`${prefix}m:a`, "t");
+    await client.set(`${prefix}t:a`, "old layout");
+    expect(await store.getText("a")).toBe("old layout");
+    await store.update(1, { message: { ...message("a"), state: "delivered" }, timerAt: null, final: true });
+    expect(await client.exists(`${prefix}t:a`)).toBe(0);
+    expect(await store.getText("a")).toBeNull();
+  });
+
+  it("queues a final message's notification items in the same step instead of the outbox", async () => {
+    const { client, prefix, store } = await setup();
+    const list = `${prefix}receipts:esme`;
+    await store.create(message("a"), "x", 1000);
+    await store.create(message("b"), "x", 1000);
+    await store.create(message("c"), "x", 1000);
+    const final = (id: string) => ({ ...message(id), state: "delivered" as const });
+    const handOver = { list, ttlMs: 45_000, maxLength: 2 };
+    expect(
+      await store.update(1, {
+        message: final("a"),
+        timerAt: null,
+        final: true,
+        handOver: { ...handOver, items: ["a1"] },
+      }),
+    ).toBe(true);
+    expect(
+      await store.update(1, {
+        message: final("b"),
+        timerAt: null,
+        final: true,
+        handOver: { ...handOver, items: ["b1", "b2"] },
+      }),
+    ).toBe(true);
+    // Nothing to notify: neither queued nor in the outbox.
+    expect(
+      await store.update(1, {
+        message: final("c"),
+        timerAt: null,
+        final: true,
+        handOver: { ...handOver, items: [] },
+      }),
+    ).toBe(true);
+    expect(await store.outbox(10)).toEqual([]);
+    // Bounded: the oldest item is trimmed beyond maxLength.
+    expect(await client.lrange(list, 0, -1)).toEqual(["b1", "b2"]);
+    expect(await client.pttl(list)).toBeGreaterThan(40_000);
+    expect(await store.activeCount()).toBe(0);
+    // A version conflict applies nothing, hand-over included.
+    await store.create(message("d"), "x", 1000);
+    expect(
+      await store.update(7, {
+        message: final("d"),
+        timerAt: null,
+        final: true,
+        handOver: { ...handOver, items: ["d1"] },
+      }),
+    ).toBe(false);
+    expect(await client.lrange(list, 0, -1)).toEqual(["b1", "b2"]);
+  });
+
   it("maps carrier message ids to their message, attempt and part", async () => {
     const { store } = await setup();
     await store.create(message("a"), "x", 1000);

@@ -144,6 +144,44 @@ describe("SMPP receipts back", () => {
     expect(esme.deliveries[0]!.receipted_message_id).toBe(failed.id);
   });
 
+  it("prepares the receipts of a message about to become final, sends them once committed, and removes them when answered", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const list = `${fixture.redis.prefix}smpp:receipts:acme`;
+    const sent = await Promise.all([
+      submitted(fixture, esme),
+      submitted(fixture, esme),
+      submitted(fixture, esme),
+    ]);
+    const prepared = sent.map(({ message }) => fixture.server.prepareReceipt(finalised(message))!);
+    for (const handOver of prepared) {
+      expect(handOver.list).toBe(list);
+      expect(handOver.items).toHaveLength(1);
+      // What delivery's final update does in the same step as the final state.
+      await fixture.redis.client.rpush(list, ...handOver.items);
+    }
+    prepared.forEach((handOver) => handOver.committed());
+    await waitUntil(() => esme.deliveries.length === 3, 3000, "three receipts");
+    expect(esme.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(sent.map((s) => s.id).sort());
+    // Answered in one read: all taken out of the list.
+    await expectEventually(async () => (await fixture.redis.client.llen(list)) === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(esme.deliveries).toHaveLength(3);
+  });
+
+  it("prepares nothing to queue for a delivered message whose ESME asked for failures only, and none for webhooks", async () => {
+    const fixture = await startServer();
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const { message } = await submitted(fixture, esme, 2);
+    expect(fixture.server.prepareReceipt(finalised(message))?.items).toEqual([]);
+    expect(fixture.server.prepareReceipt(finalised(message, "undeliverable"))?.items).toHaveLength(1);
+    expect(fixture.server.prepareReceipt({ ...finalised(message), receiptVia: "webhook" })).toBeUndefined();
+    // Not final yet: nothing to prepare.
+    expect(fixture.server.prepareReceipt(message)).toBeUndefined();
+  });
+
   it("sends one receipt per part id for a reassembled message", async () => {
     const fixture = await startServer();
     const esme = await Esme.connect(fixture.port);
