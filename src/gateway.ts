@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { parseDestination } from "./routing/numbering.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
-import { segmentText } from "./smpp/segmentation.js";
+import { countSmsParts } from "./smpp/segmentation.js";
 import { CarrierPool, type CarrierStatus } from "./south/carrier-pool.js";
 
 export interface GatewayOptions {
@@ -179,7 +179,7 @@ export class Gateway {
 
     const checks: SubmitCheckDeps = {
       parseDestination,
-      countParts: (text) => segmentText(text, 0).parts.length,
+      countParts: (text) => countSmsParts(text),
       validity: (country, e164) => {
         const route = this.config.routes.match(e164, country);
         return route

@@ -361,7 +361,11 @@ export class MessageProcessor {
     const { message, n, carrier } = plan;
     const pool = this.deps.pools.get(carrier)!;
     this.deps.metrics?.attempts.inc({ carrier });
-    this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
+    if (this.deps.logger.isLevelEnabled("debug"))
+      this.deps.logger.debug(
+        { messageId: message.id, attempt: n, explain: plan.explain() },
+        "attempt started",
+      );
     plan.parts.forEach((fields, part) => {
       pool.submit(fields).then(
         (outcome: SubmitOutcome) =>

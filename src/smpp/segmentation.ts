@@ -62,8 +62,25 @@ export function segmentText(text: string, reference: number, maxParts = DEFAULT_
   return encoding === "gsm7" ? segmentGsm7(text, reference, limit) : segmentUcs2(text, reference, limit);
 }
 
-function segmentGsm7(text: string, reference: number, maxParts: number): SegmentedText {
-  // One pass records where each part ends, so nothing is encoded before we know the text fits.
+/**
+ * How many SMS parts `text` needs, exactly as {@link segmentText} would split it, without encoding anything (the
+ * submit checks count parts for every message; the attempt encodes them).
+ * @throws OtpgwError ENCODING_INVALID as segmentText does.
+ */
+export function countSmsParts(text: string, maxParts = DEFAULT_MAX_PARTS): number {
+  if (text.length === 0) throw new OtpgwError(ErrorCodes.ENCODING_INVALID, "message text is empty");
+  const limit = Math.min(Math.floor(maxParts), 255);
+  if (chooseEncoding(text) === "ucs2") {
+    return text.length <= UCS2_SINGLE_UNITS ? 1 : ucs2Bounds(text, limit).length;
+  }
+  const { bounds, total } = gsm7Layout(text);
+  if (total <= GSM7_SINGLE_SEPTETS) return 1;
+  if (bounds.length > limit) throw tooLong(total, "gsm7", limit);
+  return bounds.length;
+}
+
+/** Where each 153-septet part of a GSM text ends (an extension character is never split), and the septets. */
+function gsm7Layout(text: string): { bounds: number[]; septetsPerPart: number[]; total: number } {
   const bounds: number[] = [];
   const septetsPerPart: number[] = [];
   let total = 0;
@@ -80,7 +97,12 @@ function segmentGsm7(text: string, reference: number, maxParts: number): Segment
   }
   bounds.push(text.length);
   septetsPerPart.push(partSeptets);
+  return { bounds, septetsPerPart, total };
+}
 
+function segmentGsm7(text: string, reference: number, maxParts: number): SegmentedText {
+  // One pass records where each part ends, so nothing is encoded before we know the text fits.
+  const { bounds, septetsPerPart, total } = gsm7Layout(text);
   const dataCoding = DataCoding.DEFAULT;
   if (total <= GSM7_SINGLE_SEPTETS) {
     return {
@@ -120,6 +142,24 @@ function segmentUcs2(text: string, reference: number, maxParts: number): Segment
       parts: [{ shortMessage: encodeUcs2(text), udhi: false, seq: 1, total: 1 }],
     };
   }
+  const bounds = ucs2Bounds(text, maxParts);
+  const count = bounds.length;
+  const parts: SmsPart[] = [];
+  let start = 0;
+  for (let p = 0; p < count; p++) {
+    const end = bounds[p] as number;
+    const buf = Buffer.allocUnsafe(CONCAT_UDH_BYTES + (end - start) * 2);
+    writeConcatUdh(buf, 0, reference, count, p + 1);
+    encodeUcs2Into(text, start, end, buf, CONCAT_UDH_BYTES);
+    parts.push({ shortMessage: buf, udhi: true, seq: p + 1, total: count });
+    start = end;
+  }
+  return { encoding: "ucs2", dataCoding, units, parts };
+}
+
+/** Where each 67-unit part of a UCS-2 text ends (a surrogate pair is never split). */
+function ucs2Bounds(text: string, maxParts: number): number[] {
+  const units = text.length;
   const bounds: number[] = [];
   let start = 0;
   while (start < units) {
@@ -130,16 +170,5 @@ function segmentUcs2(text: string, reference: number, maxParts: number): Segment
     start = end;
     if (bounds.length > maxParts) throw tooLong(units, "ucs2", maxParts);
   }
-  const count = bounds.length;
-  const parts: SmsPart[] = [];
-  start = 0;
-  for (let p = 0; p < count; p++) {
-    const end = bounds[p] as number;
-    const buf = Buffer.allocUnsafe(CONCAT_UDH_BYTES + (end - start) * 2);
-    writeConcatUdh(buf, 0, reference, count, p + 1);
-    encodeUcs2Into(text, start, end, buf, CONCAT_UDH_BYTES);
-    parts.push({ shortMessage: buf, udhi: true, seq: p + 1, total: count });
-    start = end;
-  }
-  return { encoding: "ucs2", dataCoding, units, parts };
+  return bounds;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { decodeGsm7 } from "../../../src/smpp/gsm7.js";
-import { segmentText, type SegmentedText } from "../../../src/smpp/segmentation.js";
+import { countSmsParts, segmentText, type SegmentedText } from "../../../src/smpp/segmentation.js";
 import { concatInfo, parseUdh } from "../../../src/smpp/udh.js";
 import { decodeUcs2 } from "../../../src/smpp/ucs2.js";
 
@@ -113,3 +113,42 @@ describe("segmentText", () => {
     expect(() => segmentText("x".repeat(100_000), 1)).toThrow(OtpgwError);
   });
 });
+
+describe("countSmsParts", () => {
+  const texts = [
+    "a",
+    "x".repeat(160),
+    "x".repeat(161),
+    "x".repeat(153 * 2),
+    "x".repeat(153 * 2 + 1),
+    // An extension character (2 septets) straddling the 153-septet boundary moves to the next part.
+    `${"x".repeat(152)}€${"y".repeat(10)}`,
+    `${"x".repeat(159)}€`,
+    "가".repeat(70),
+    "가".repeat(71),
+    "가".repeat(67 * 3),
+    // A surrogate pair at the 67-unit boundary is not split.
+    `${"가".repeat(66)}😀${"가".repeat(5)}`,
+  ];
+
+  it("counts the parts segmentText makes, without encoding", () => {
+    for (const text of texts) expect(countSmsParts(text)).toBe(segmentText(text, 0).parts.length);
+  });
+
+  it("refuses what segmentText refuses, with the same error", () => {
+    for (const text of ["", "x".repeat(153 * 10 + 1), "가".repeat(67 * 10 + 1)]) {
+      expect(() => countSmsParts(text)).toThrow(captureError(() => segmentText(text, 0)));
+    }
+    expect(countSmsParts("x".repeat(153 * 3), 3)).toBe(3);
+    expect(() => countSmsParts("x".repeat(153 * 3 + 1), 3)).toThrow(/more than the maximum of 3/);
+  });
+});
+
+function captureError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected an error");
+}
