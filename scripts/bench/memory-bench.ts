@@ -31,6 +31,8 @@ export interface MemorySample {
   rssMiB: number;
   /** V8 heap used, from `otpgw_process_nodejs_heap_size_used_bytes`. */
   heapUsedMiB: number;
+  /** V8 heap committed (used, garbage not yet collected, free pages kept), from `…heap_size_total_bytes`. */
+  heapTotalMiB: number;
   /** INFO memory `used_memory`. */
   redisUsedMiB: number;
   redisKeys: number;
@@ -80,6 +82,7 @@ async function sample(stage: string, stack: RelayStack): Promise<MemorySample> {
     stage,
     rssMiB: round(processRssMiB(daemon.pid)),
     heapUsedMiB: round(metric(text, "otpgw_process_nodejs_heap_size_used_bytes") / MiB),
+    heapTotalMiB: round(metric(text, "otpgw_process_nodejs_heap_size_total_bytes") / MiB),
     redisUsedMiB: round(redisInfoNumber(redisPort, "memory", "used_memory") / MiB),
     redisKeys: redisInfoNumber(redisPort, "keyspace", "db0:keys"),
     awaitingReceipt: counters.submitsAccepted - counters.receipts,
@@ -174,11 +177,20 @@ function printMemoryBench(r: MemoryBenchResult): void {
   );
   console.log(
     renderTable(
-      ["stage", "otpgw RSS MiB", "heap used MiB", "Redis used MiB", "Redis keys", "awaiting receipt"],
+      [
+        "stage",
+        "otpgw RSS MiB",
+        "heap used MiB",
+        "heap total MiB",
+        "Redis used MiB",
+        "Redis keys",
+        "awaiting receipt",
+      ],
       r.samples.map((s) => [
         s.stage,
         s.rssMiB,
         s.heapUsedMiB,
+        s.heapTotalMiB,
         s.redisUsedMiB,
         s.redisKeys,
         s.awaitingReceipt,

@@ -3,6 +3,8 @@
  * handled by one task at a time in this process, so a receipt, a submit result and a timer for the same message
  * never interleave; Redis versions protect against other processes.
  */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class KeyedSerializer {
   private readonly tails = new Map<string, Promise<void>>();
 
@@ -11,16 +13,13 @@ export class KeyedSerializer {
   }
 
   run(key: string, task: () => Promise<void>): Promise<void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
+    const next = (this.tails.get(key) ?? RESOLVED).then(task, task);
+    // Settles (never rejects) once `next` has, after forgetting the key unless another task queued behind it.
+    const settled = (): void => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    };
+    const tail: Promise<void> = next.then(settled, settled);
+    this.tails.set(key, tail);
     return next;
   }
 
