@@ -18,8 +18,7 @@ export interface ReadyAttempt {
   carrier: string;
   n: number;
   parts: SubmitFields[];
-  /** Why this carrier (built when called: for a debug log). */
-  explain: () => string;
+  explain: unknown;
 }
 
 /** What starting the next attempt comes to, decided in memory before anything is written. */
@@ -81,7 +80,6 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     );
     return { kind: "failed", message: failed };
   }
-  const chosen = choice;
   const dlrTimeoutMs = route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs;
   const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
   const n = withAttempt.attempts.length;
@@ -104,6 +102,6 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     carrier: choice.carrier,
     n,
     parts: built.parts,
-    explain: () => chosen.explain,
+    explain: choice.explain,
   };
 }

@@ -362,10 +362,7 @@ export class MessageProcessor {
     const pool = this.deps.pools.get(carrier)!;
     this.deps.metrics?.attempts.inc({ carrier });
     if (this.deps.logger.isLevelEnabled("debug"))
-      this.deps.logger.debug(
-        { messageId: message.id, attempt: n, explain: plan.explain() },
-        "attempt started",
-      );
+      this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
     plan.parts.forEach((fields, part) => {
       pool.submit(fields).then(
         (outcome: SubmitOutcome) =>

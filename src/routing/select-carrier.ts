@@ -3,7 +3,7 @@
  * messages; within one message each carrier is tried at most once, so a second attempt always goes to a
  * carrier not tried yet, chosen by weight among those left. The order of the carriers in routes.yaml does
  * not make one a primary: only the weights do. Pure (the random source is injected) and allocation-free
- * apart from the choice (its explanation is built when read).
+ * apart from the explanation.
  */
 import type { Route } from "./route.js";
 
@@ -55,12 +55,9 @@ export function selectCarrier(
     if (point < 0) break;
   }
   const carrier = carriers[chosen]!;
-  // The explanation is built only when read (a debug log, a test): not for every message.
   return {
     carrier: carrier.id,
-    get explain() {
-      return explain(route, carrier.id, carrier.weight, total, tried, unavailable);
-    },
+    explain: explain(route, carrier.id, carrier.weight, total, tried, unavailable),
   };
 }
 
