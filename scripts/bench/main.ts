@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --only <scenario>[,<scenario>…]] [--seconds N] [--concurrency N] [--rate N] [--messages N]
- * [--window N] [--binds N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to
+ * [--window N] [--binds N] [--repeat N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to
  * bench-results/bench-<time>.json; the run ends with the performance targets beside the ratios it measured
  * (summary.ts). Scenarios: codec, carrier, http, smpp, kannel, latency, memory, routing (all by default). Every
  * scenario is bounded in time and count and runs on 127.0.0.1 only.
@@ -63,6 +63,8 @@ interface Args {
   window: number;
   /** otpgw's carrier binds (smpp). */
   binds: number;
+  /** Side-by-side rounds of the smpp scenario (the median round is reported). */
+  repeat: number;
   fsync: "always" | "everysec";
   cpuProf: boolean;
 }
@@ -75,6 +77,7 @@ const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/perfo
   --rate N            paced msgs/s: http's paced phase (default 500), latency (default 1000)
   --window N          the ESME's submit window, smpp and latency (default 100)
   --binds N           otpgw's carrier binds in smpp (default 2)
+  --repeat N          smpp: N rounds of null relay then otpgw; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
   --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
   --cpu-prof          profile the daemon (http, smpp) and print where its time went
@@ -90,6 +93,7 @@ function parseArgs(argv: string[]): Args {
     messages: 100_000,
     window: 100,
     binds: 2,
+    repeat: 1,
     fsync: "always",
     cpuProf: false,
   };
@@ -104,6 +108,7 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else if (argv[i] === "--window") args.window = Number(argv[++i]);
     else if (argv[i] === "--binds") args.binds = Number(argv[++i]);
+    else if (argv[i] === "--repeat") args.repeat = Number(argv[++i]);
     else if (argv[i] === "--fsync") {
       const value = argv[++i];
       if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
@@ -131,6 +136,9 @@ function parseArgs(argv: string[]): Args {
   }
   if (!Number.isInteger(args.binds) || args.binds < 1 || args.binds > 16) {
     throw new Error("--binds must be an integer from 1 to 16");
+  }
+  if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 9) {
+    throw new Error("--repeat must be an integer from 1 to 9");
   }
   if (!Number.isInteger(args.messages) || args.messages < 1 || args.messages > 1_000_000) {
     throw new Error("--messages must be an integer from 1 to 1000000");
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
       carrierBinds: args.binds,
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
+      rounds: args.repeat,
     });
   }
   if (wanted("kannel")) {

@@ -47,4 +47,21 @@ describe("bench summary", () => {
     // No latency figures in this run: no row for them.
     expect(rows.some((r) => r.target.includes("latency"))).toBe(false);
   });
+
+  it("gives the spread of the smpp rounds beside their median ratio", () => {
+    const smpp = {
+      ratio: { completedPerSecond: 0.52 },
+      gateway: { completedPerSecond: 7800, cpuMsPerMessage: { relay: 0.1, redis: 0.05 } },
+      nullRelay: { completedPerSecond: 15000, cpuMsPerMessage: { relay: 0.06 } },
+      rounds: [
+        { nullRelay: 14000, otpgw: 6720, ratio: 0.48 },
+        { nullRelay: 15000, otpgw: 7800, ratio: 0.52 },
+        { nullRelay: 14500, otpgw: 8120, ratio: 0.56 },
+      ],
+    };
+    const row = targetRows({ smpp } as unknown as SuiteResults).find(
+      (r) => r.target === "SMPP path completed/s ÷ null relay",
+    );
+    expect(row?.measured).toBe("0.52 (7800 ÷ 15000); median of 3 rounds, 0.48–0.56");
+  });
 });
