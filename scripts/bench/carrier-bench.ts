@@ -5,7 +5,7 @@ import { CarrierPool } from "../../src/south/carrier-pool.js";
 import { buildSubmits } from "../../src/south/submit-builder.js";
 import type { SubmitFields } from "../../src/south/submit-types.js";
 import { quantile, renderTable } from "../lib/table.js";
-import { startSimProcess } from "./sim-process.js";
+import { benchSimConfig, startSimProcess } from "./sim-process.js";
 
 export interface CarrierBenchResult {
   window: number;
@@ -23,13 +23,6 @@ const MAX_SUBMITS_PER_SCENARIO = 200_000;
  * The simulated carrier for the bench: answers at once and sends every receipt within a few ms, so what is
  * measured is otpgw's own cost (the carrier's latency would only add a constant).
  */
-const SIM_CONFIG = `instances:
-  - name: bench
-    port: 0
-    credentials: [{ system_id: sim, password: sim }]
-    submit_resp_latency_ms: { min: 0, max: 0 }
-    receipt_latency_ms: { min: 1, max: 5 }
-`;
 
 function benchCarrier(port: number, window: number): CarrierConfig {
   return {
@@ -107,7 +100,7 @@ async function runScenario(port: number, window: number, seconds: number): Promi
 }
 
 export async function runCarrierBench(seconds: number): Promise<CarrierBenchResult[]> {
-  const sim = await startSimProcess(SIM_CONFIG);
+  const sim = await startSimProcess(benchSimConfig({ credentials: { systemId: "sim", password: "sim" } }));
   try {
     const results: CarrierBenchResult[] = [];
     for (const window of [1, 10, 100]) results.push(await runScenario(sim.port, window, seconds));

@@ -13,14 +13,14 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { startPrivateRedis } from "../lib/private-redis.js";
 import { quantile } from "../lib/table.js";
-import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
 import type { EndToEndFigures } from "./end-to-end-figures.js";
 import { printHttpBench } from "./http-bench-report.js";
 import { runHttpLoad, type HttpLoadResult } from "./http-load.js";
 import { pipelineDelta, readPipelineCounters } from "./pipeline-counters.js";
 import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
-import { startSimProcess } from "./sim-process.js";
+import { benchSimConfig, startSimProcess } from "./sim-process.js";
 import { startWebhookSink, type SinkEvent, type WebhookSink } from "./webhook-sink.js";
 
 export interface HttpBenchOptions {
@@ -73,14 +73,6 @@ export interface HttpBenchResult {
   paced: HttpPhaseResult;
   profile?: ProfileSummary;
 }
-
-const SIM_CONFIG = `instances:
-  - name: bench
-    port: 0
-    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]
-    submit_resp_latency_ms: { min: 0, max: 0 }
-    receipt_latency_ms: { min: 1, max: 5 }
-`;
 
 const BINDS = 2;
 const WINDOW = 50;
@@ -249,7 +241,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
   try {
     const redis = await startPrivateRedis({ appendfsync });
     cleanups.push(() => redis.stop());
-    const sim = await startSimProcess(SIM_CONFIG);
+    const sim = await startSimProcess(benchSimConfig());
     cleanups.push(() => sim.stop());
     const daemon = await startBenchDaemon({
       redisUrl: redis.url,

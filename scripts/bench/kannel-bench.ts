@@ -19,7 +19,7 @@ import { runKannelLoad, type KannelLoadResult } from "./kannel-load.js";
 import { startKannel, type KannelProcess } from "./kannel-process.js";
 import { printKannelBench } from "./kannel-report.js";
 import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
-import { startSimProcess } from "./sim-process.js";
+import { benchSimConfig, startSimProcess } from "./sim-process.js";
 
 export interface KannelBenchOptions {
   /** Length of the measured phase. */
@@ -48,15 +48,6 @@ export interface KannelBenchResult extends EndToEndFigures {
   rssAtStartMiB: { bearerbox: number; smsbox: number };
   rssMiB: { bearerbox: number; smsbox: number };
 }
-
-/** The same carrier as the HTTP bench's: submit_sm answered at once, every receipt DELIVRD 1–5 ms later. */
-const SIM_CONFIG = `instances:
-  - name: bench
-    port: 0
-    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]
-    submit_resp_latency_ms: { min: 0, max: 0 }
-    receipt_latency_ms: { min: 1, max: 5 }
-`;
 
 /**
  * Final states only (1 delivered + 2 undelivered + 16 SMSC reject), as otpgw sends one webhook per message:
@@ -236,7 +227,7 @@ async function withCleanups<T>(body: (cleanups: (() => Promise<void>)[]) => Prom
 export function runKannelBench(options: KannelBenchOptions): Promise<KannelBenchResult> {
   return withCleanups(async (cleanups) => {
     const window = options.window ?? 100;
-    const sim = await startSimProcess(SIM_CONFIG);
+    const sim = await startSimProcess(benchSimConfig());
     cleanups.push(() => sim.stop());
     let current = new Phase();
     const sink = await startDlrSink((event) => current.record(event));

@@ -12,7 +12,7 @@ import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
 import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import type { EsmeCredentials } from "./esme-load.js";
 import { startNullRelay } from "./null-relay-process.js";
-import { startSimProcess } from "./sim-process.js";
+import { benchSimConfig, startSimProcess } from "./sim-process.js";
 
 export type RelayKind = "null relay" | "otpgw";
 
@@ -48,18 +48,6 @@ export interface RelayStack {
   stop(): Promise<void>;
 }
 
-function simConfig(receipts: "prompt" | "none"): string {
-  return [
-    "instances:",
-    "  - name: bench",
-    "    port: 0",
-    `    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]`,
-    "    submit_resp_latency_ms: { min: 0, max: 0 }",
-    receipts === "none" ? "    outcome_mix: { none: 1 }" : "    receipt_latency_ms: { min: 1, max: 5 }",
-    "",
-  ].join("\n");
-}
-
 export async function startRelayStack(kind: RelayKind, options: RelayStackOptions = {}): Promise<RelayStack> {
   const cleanups: (() => Promise<void>)[] = [];
   let stopped: Promise<void> | undefined;
@@ -74,7 +62,7 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
       cleanups.push(() => started.stop());
       redis = started;
     }
-    const sim = await startSimProcess(simConfig(options.receipts ?? "prompt"));
+    const sim = await startSimProcess(benchSimConfig({ receipts: options.receipts ?? "prompt" }));
     cleanups.push(() => sim.stop());
     const simulator = sim.child.pid!;
     if (!redis) {

@@ -5,9 +5,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { BENCH_CARRIER_ACCOUNT } from "./bench-daemon.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * The benches' carrier: one simulator instance that answers every submit_sm at once and sends its receipt
+ * (DELIVRD) 1–5 ms later, or (`receipts: "none"`) never sends one. Every scenario uses this one, so their
+ * figures are comparable.
+ */
+export function benchSimConfig(
+  options: { credentials?: { systemId: string; password: string }; receipts?: "prompt" | "none" } = {},
+): string {
+  const { systemId, password } = options.credentials ?? BENCH_CARRIER_ACCOUNT;
+  return [
+    "instances:",
+    "  - name: bench",
+    "    port: 0",
+    `    credentials: [{ system_id: ${systemId}, password: ${password} }]`,
+    "    submit_resp_latency_ms: { min: 0, max: 0 }",
+    options.receipts === "none"
+      ? "    outcome_mix: { none: 1 }"
+      : "    receipt_latency_ms: { min: 1, max: 5 }",
+    "",
+  ].join("\n");
+}
 
 /** A simulator CLI (`scripts/sim/main.ts`) running in a process of its own, so its CPU is not ours. */
 export interface SimProcess {

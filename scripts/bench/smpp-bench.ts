@@ -19,7 +19,7 @@ import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summ
 import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
 import { startNullRelay } from "./null-relay-process.js";
 import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
-import { startSimProcess } from "./sim-process.js";
+import { benchSimConfig, startSimProcess } from "./sim-process.js";
 import { printSmppBench } from "./smpp-bench-report.js";
 
 export interface SmppBenchOptions {
@@ -86,13 +86,6 @@ export interface SmppBenchResult {
   profile?: ProfileSummary;
 }
 
-const SIM_CONFIG = `instances:
-  - name: bench
-    port: 0
-    credentials: [{ system_id: ${BENCH_CARRIER_ACCOUNT.systemId}, password: ${BENCH_CARRIER_ACCOUNT.password} }]
-    submit_resp_latency_ms: { min: 0, max: 0 }
-    receipt_latency_ms: { min: 1, max: 5 }
-`;
 const ESME: EsmeCredentials & { sender: string } = {
   systemId: "bench",
   password: "bench123",
@@ -232,7 +225,7 @@ function summarise(
 
 /** Run A: ESME → null relay → simulator. */
 async function runNullRelay(options: { seconds: number; window: number; maxMessages: number }) {
-  const sim = await startSimProcess(SIM_CONFIG);
+  const sim = await startSimProcess(benchSimConfig());
   try {
     const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
     try {
@@ -260,7 +253,7 @@ async function runGateway(
   try {
     const redis = await startPrivateRedis({ appendfsync });
     cleanups.push(() => redis.stop());
-    const sim = await startSimProcess(SIM_CONFIG);
+    const sim = await startSimProcess(benchSimConfig());
     cleanups.push(() => sim.stop());
     const daemon = await startBenchDaemon({
       redisUrl: redis.url,
