@@ -125,7 +125,7 @@ export class DeliveryEngine implements DeliveryService {
     }
     this.deps.metrics?.messagesAccepted.inc();
     if (first) {
-      this.processor.launchFirst(first, input.text);
+      this.processor.launchFirst(first);
       return { message: stored, created: true };
     }
     // This process just wrote it: its first step needs neither the document nor the text read back.

@@ -7,7 +7,9 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
 
 /**
  * What this process knows about the messages it is delivering, so the hot path does not read back what it
- * wrote: each message's text (needed by every attempt) and the carrier message ids of its accepted parts (a
+ * wrote: the text of a message whose first attempt is still to be planned (one planned with the message at
+ * accept has its parts encoded and keeps no text here; a reroute reads it back), and the carrier message ids
+ * of its accepted parts (a
  * receipt finds its message without a lookup; one accepted before its submit result reached Redis finds it at
  * all). Only a cache: Redis stays the truth, and everything here is forgotten at the final state or when the
  * bound is reached (oldest first), after which the store answers.
