@@ -1,5 +1,4 @@
 import type { ReceiptTarget } from "./message-store.js";
-import { correlationKey } from "./submit-results.js";
 import type { Message } from "./types.js";
 
 /** Entries kept at most (texts + correlations); beyond, the oldest go first and are read from Redis instead. */
@@ -16,7 +15,12 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
  */
 export class LocalIndex {
   private readonly texts = new Map<string, string>();
-  private readonly correlations = new Map<string, ReceiptTarget>();
+  /**
+   * carrier → carrier message id → target. Two levels instead of one map keyed by "carrier + id": the ids come
+   * from the PDUs as flat strings, so nothing is concatenated per lookup, and no key string per entry is kept.
+   */
+  private readonly correlations = new Map<string, Map<string, ReceiptTarget>>();
+  private correlationCount = 0;
   private readonly maxEntries: number;
 
   constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
@@ -24,7 +28,7 @@ export class LocalIndex {
   }
 
   get size(): number {
-    return this.texts.size + this.correlations.size;
+    return this.texts.size + this.correlationCount;
   }
 
   setText(id: string, text: string): void {
@@ -37,30 +41,45 @@ export class LocalIndex {
   }
 
   correlate(carrier: string, carrierMessageId: string, target: ReceiptTarget): void {
-    this.correlations.set(correlationKey(carrier, carrierMessageId), target);
+    let ids = this.correlations.get(carrier);
+    if (!ids) this.correlations.set(carrier, (ids = new Map<string, ReceiptTarget>()));
+    const before = ids.size;
+    ids.set(carrierMessageId, target);
+    this.correlationCount += ids.size - before;
     this.bound();
   }
 
   target(carrier: string, carrierMessageId: string): ReceiptTarget | undefined {
-    return this.correlations.get(correlationKey(carrier, carrierMessageId));
+    return this.correlations.get(carrier)?.get(carrierMessageId);
   }
 
   /** Drops the text and the correlations of every attempt of a message that reached its final state. */
   forget(message: Message): void {
     this.texts.delete(message.id);
     for (const attempt of message.attempts) {
+      const ids = this.correlations.get(attempt.carrier);
+      if (!ids) continue;
       for (const id of attempt.carrierMessageIds) {
-        if (id !== null) this.correlations.delete(correlationKey(attempt.carrier, id));
+        if (id !== null && ids.delete(id)) this.correlationCount--;
       }
     }
   }
 
   private bound(): void {
-    while (this.texts.size + this.correlations.size > this.maxEntries) {
-      const map = this.texts.size >= this.correlations.size ? this.texts : this.correlations;
-      const oldest = map.keys().next();
-      if (oldest.done) return;
-      map.delete(oldest.value);
+    while (this.size > this.maxEntries) {
+      if (this.texts.size >= this.correlationCount) {
+        const oldest = this.texts.keys().next();
+        if (oldest.done) return;
+        this.texts.delete(oldest.value);
+        continue;
+      }
+      // The oldest correlation of the carrier holding the most.
+      let largest: Map<string, ReceiptTarget> | undefined;
+      for (const ids of this.correlations.values()) if (!largest || ids.size > largest.size) largest = ids;
+      const oldest = largest?.keys().next();
+      if (!largest || !oldest || oldest.done) return;
+      largest.delete(oldest.value);
+      this.correlationCount--;
     }
   }
 }

@@ -23,10 +23,6 @@ export function handsetKey(e164OrDigits: string): string {
   return `handset:${e164OrDigits.replace(/^\+/, "")}`;
 }
 
-export function correlationKey(carrier: string, carrierMessageId: string): string {
-  return `${carrier}\u0000${carrierMessageId}`;
-}
-
 export function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
   if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
   return { status: "failed", error: outcome.statusName };
