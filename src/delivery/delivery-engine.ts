@@ -7,6 +7,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
+import { nothingToNotify } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
@@ -71,7 +72,9 @@ export class DeliveryEngine implements DeliveryService {
       clock: this.clock,
       rng: deps.rng ?? Math.random,
       options: deps.options,
-      ...(deps.prepareHandOver && { prepareHandOver: deps.prepareHandOver }),
+      // A message whose submitter asked for no receipt needs no hand-over: it never enters the outbox.
+      prepareHandOver: (message) =>
+        message.receiptVia === "none" ? nothingToNotify() : deps.prepareHandOver?.(message),
       onFinal: (message, handedOver) => {
         if (!handedOver) void this.handOver(message);
       },

@@ -46,3 +46,8 @@ export interface PreparedHandOver extends HandOverItems {
   /** Called once the final state and the items are committed. */
   committed: () => void;
 }
+
+/** A hand-over with nothing to queue: the message is final and needs no notification (not even the outbox). */
+export function nothingToNotify(committed: () => void = () => undefined): PreparedHandOver {
+  return { list: "", items: [], ttlMs: 0, maxLength: 0, committed };
+}

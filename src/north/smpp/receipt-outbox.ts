@@ -7,7 +7,7 @@
  * other status, a timeout or a lost session leave it for a retry every `retryMs`. Delivery is at least once: a
  * crash between the ESME's answer and the removal resends the receipt.
  */
-import type { PreparedHandOver } from "../../delivery/processor-types.js";
+import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { RedisBatch } from "../../redis/redis-batch.js";
@@ -113,7 +113,7 @@ export class ReceiptOutbox {
   prepare(message: Message): PreparedHandOver | undefined {
     if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
     const jobs = this.jobsOf(message);
-    if (!jobs) return { list: "", items: [], ttlMs: 0, maxLength: 0, committed: () => this.skipped() };
+    if (!jobs) return nothingToNotify(() => this.skipped());
     return {
       list: this.deps.keys.receipts(jobs.systemId),
       items: jobs.items,

@@ -30,6 +30,20 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(await h.store.getText(message.id)).toBeNull(); // the body is gone with the final state
   });
 
+  it("finalises a message that asked for no receipt without notifying and without an outbox entry", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(1, { receiptVia: "none" }));
+    const deadline = Date.now() + 15_000;
+    while ((await h.engine.get(message.id))?.state !== "delivered") {
+      if (Date.now() > deadline) throw new Error("never delivered");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await h.store.outbox(10)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.notified).toHaveLength(0);
+  });
+
   it("moves on at once after a failed receipt, and ends undeliverable when every carrier failed", async () => {
     const failing = { ...QUICK, outcomeMix: { DELIVRD: 0, UNDELIV: 1, EXPIRED: 0, none: 0 } };
     const h = await deliveryHarness({
