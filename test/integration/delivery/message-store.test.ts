@@ -2,26 +2,12 @@ import { describe, expect, it } from "vitest";
 import { MessageStore, RateLimitedError } from "../../../src/delivery/message-store.js";
 import { rateLimitKey } from "../../../src/north/accounts/rate-limit.js";
 import type { Message } from "../../../src/delivery/types.js";
+import { testMessage } from "../../helpers/message.js";
 import { testRedis } from "../../helpers/redis.js";
 
 const RETENTION = { bodyMs: 0, messageMs: 60_000, idempotencyMs: 60_000, correlationMs: 60_000 };
 
-function message(id: string): Message {
-  return {
-    id,
-    account: "acme",
-    to: "+6281234567890",
-    from: "ACME",
-    country: "ID",
-    parts: 1,
-    textLength: 11,
-    receiptVia: "webhook",
-    createdAt: 1,
-    expiresAt: 2,
-    state: "accepted",
-    attempts: [],
-  };
-}
+const message = (id: string): Message => testMessage(id);
 
 async function setup() {
   const { client, prefix } = await testRedis();

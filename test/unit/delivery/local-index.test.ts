@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { LocalIndex } from "../../../src/delivery/local-index.js";
 import type { Message } from "../../../src/delivery/types.js";
+import { testMessage } from "../../helpers/message.js";
 
 function finalMessage(id: string, attempts: { carrier: string; ids: (string | null)[] }[]): Message {
-  return {
-    id,
-    account: "acme",
-    to: "+6281234567890",
-    from: "ACME",
-    country: "ID",
-    parts: 1,
-    textLength: 4,
-    receiptVia: "none",
-    createdAt: 0,
-    expiresAt: 1,
+  return testMessage(id, {
     state: "delivered",
     attempts: attempts.map((a, i) => ({
       n: i + 1,
@@ -24,7 +15,7 @@ function finalMessage(id: string, attempts: { carrier: string; ids: (string | nu
       carrierMessageIds: a.ids,
       partStatus: a.ids.map(() => "delivered" as const),
     })),
-  };
+  });
 }
 
 describe("LocalIndex", () => {
