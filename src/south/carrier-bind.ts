@@ -6,13 +6,12 @@ import { ErrorCodes, NotSentError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
-import { EsmClass } from "../smpp/constants.js";
-import { normaliseMessageId, parseReceipt, type Receipt } from "../smpp/receipt.js";
-import { parseSmBody } from "../smpp/sm-body.js";
+import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock } from "../smpp/session/request-window.js";
-import { SmppSession, type ResponseSpec } from "../smpp/session/smpp-session.js";
+import { SmppSession } from "../smpp/session/smpp-session.js";
 import { backoffDelayMs } from "./backoff.js";
+import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
@@ -34,7 +33,7 @@ export interface CarrierBindOptions {
   metrics?: Metrics;
   maxPduBytes: number;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
-  onReceipt?: (receipt: Receipt, bindId: string, handset: string) => Promise<void> | undefined;
+  onReceipt?: CarrierRequestContext["onReceipt"];
   clock?: Clock;
   rng?: () => number;
 }
@@ -66,6 +65,8 @@ export class CarrierBind extends EventEmitter {
   private lastError: string | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** What deliver_sm handling needs of this bind (built once: every receipt passes through it). */
+  private readonly inbound: CarrierRequestContext;
 
   constructor(options: CarrierBindOptions) {
     super();
@@ -78,6 +79,14 @@ export class CarrierBind extends EventEmitter {
     const rate = options.carrier.throughputPerSecond;
     this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });
     this.throttle = new ThrottleControl({ maxRatePerSecond: rate, clock: this.clock });
+    this.inbound = {
+      carrier: this.carrier,
+      bindId: this.id,
+      receives: options.mode !== "transmitter",
+      logger: this.logger,
+      ...(options.metrics && { metrics: options.metrics }),
+      ...(options.onReceipt && { onReceipt: options.onReceipt }),
+    };
   }
 
   get isBound(): boolean {
@@ -248,7 +257,7 @@ export class CarrierBind extends EventEmitter {
       windowSize: this.carrier.windowSize,
       responseTimeoutMs: this.carrier.responseTimeoutMs,
       clock: this.clock,
-      onRequest: (pdu) => this.onCarrierRequest(pdu),
+      onRequest: (pdu) => answerCarrierRequest(pdu, this.inbound),
     });
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
@@ -304,44 +313,6 @@ export class CarrierBind extends EventEmitter {
     this.keepalive.start();
     this.emit("bound");
     this.pump();
-  }
-
-  private onCarrierRequest(pdu: DecodedPdu): ResponseSpec | Promise<ResponseSpec> {
-    if (pdu.command !== "deliver_sm") return { status: SmppStatus.ESME_RINVCMDID };
-    if (this.options.mode === "transmitter") return { status: SmppStatus.ESME_RINVBNDSTS };
-    const body = parseSmBody(pdu.raw);
-    if ((body.esmClass & EsmClass.TYPE_MASK) === 0) {
-      // A mobile-originated message: not ours to handle (OTP traffic is one-way); acknowledge it.
-      this.logger.debug("mobile-originated deliver_sm ignored");
-      return { fields: { message_id: "" } };
-    }
-    const receipt: Receipt | null = parseReceipt(
-      body,
-      this.carrier.receiptIdFormat,
-      this.carrier.defaultAlphabet,
-    );
-    if (receipt) {
-      this.options.metrics?.receipts.inc({ carrier: this.carrier.id, stat: receipt.stat });
-      // A receipt's source_addr is the handset the message went to: a second key when its id is unknown.
-      const handled = this.options.onReceipt?.(receipt, this.id, body.sourceAddr.replace(/^\+/, ""));
-      if (handled) {
-        // Answer only once the receipt is recorded: if it cannot be (Redis down), ESME_RX_T_APPN makes the
-        // carrier deliver it again later instead of it being lost behind an OK.
-        return handled.then(
-          () => ({ fields: { message_id: "" } }),
-          (error: unknown) => {
-            this.logger.warn({ err: error }, "receipt not recorded: asking the carrier to redeliver it");
-            return { status: SmppStatus.ESME_RX_T_APPN };
-          },
-        );
-      }
-    } else {
-      this.logger.warn(
-        { esmClass: body.esmClass },
-        "deliver_sm that is neither a receipt nor a message: acknowledged",
-      );
-    }
-    return { fields: { message_id: "" } };
   }
 
   private onSessionClosed(session: SmppSession, reason: string): void {
