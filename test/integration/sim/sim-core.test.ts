@@ -64,10 +64,11 @@ describe("carrier simulator: pure parts", () => {
     const queue = new DelayQueue((e) => {
       throw e;
     });
-    for (const d of [30, 10, 20, 10]) queue.after(d, () => ran.push(d));
+    // Delays far apart, so a timer that fires late on a loaded machine (a parallel test run) cannot change the order.
+    for (const d of [300, 100, 200, 100]) queue.after(d, () => ran.push(d));
     queue.after(5, () => queue.after(1, () => ran.push(1)));
-    await sleep(80);
-    expect(ran).toEqual([1, 10, 10, 20, 30]);
+    await sleep(450);
+    expect(ran).toEqual([1, 100, 100, 200, 300]);
     queue.after(10, () => ran.push(99));
     queue.clear();
     await sleep(30);
