@@ -79,10 +79,11 @@ describe("crash safety", () => {
     // Exactly one final notification per acknowledged message, correctly signed.
     const byEvent = new Map<string, number>();
     for (const call of hooks.calls) byEvent.set(call.eventId, (byEvent.get(call.eventId) ?? 0) + 1);
+    // Written so that a failure names the events (one failure in ~10 parallel runs was seen, without detail).
     expect(byEvent.size).toBe(MESSAGES);
-    expect([...byEvent.values()].every((n) => n === 1)).toBe(true);
-    expect(hooks.calls.every((c) => c.validSignature)).toBe(true);
-    for (const { id } of ids) expect(byEvent.has(`final:${id}`)).toBe(true);
+    expect([...byEvent].filter(([, n]) => n !== 1)).toEqual([]);
+    expect(hooks.calls.filter((c) => !c.validSignature).map((c) => c.eventId)).toEqual([]);
+    expect(ids.filter(({ id }) => !byEvent.has(`final:${id}`))).toEqual([]);
 
     // Nothing is submitted after its message's final state.
     const finalAt = new Map<string, number>();
@@ -93,15 +94,18 @@ describe("crash safety", () => {
       states.set(state, (states.get(state) ?? 0) + 1);
       finalAt.set(to.slice(1), Date.parse(view.body.final_at as string));
     });
-    expect([...states.keys()].every((s) => ["delivered", "undeliverable", "expired"].includes(s))).toBe(true);
+    expect([...states.keys()].filter((s) => !["delivered", "undeliverable", "expired"].includes(s))).toEqual(
+      [],
+    );
     expect(states.get("delivered")).toBeGreaterThan(MESSAGES * 0.8);
-    let submittedAfterFinal = 0;
+    const submittedAfterFinal: { destination: string; late: number }[] = [];
     for (const sim of sims) {
       for (const m of sim.received()) {
-        if (m.receivedAt > finalAt.get(m.destination)!) submittedAfterFinal++;
+        const late = m.receivedAt - finalAt.get(m.destination)!;
+        if (late > 0) submittedAfterFinal.push({ destination: m.destination, late });
       }
     }
-    expect(submittedAfterFinal).toBe(0);
+    expect(submittedAfterFinal).toEqual([]);
     // The kill really caught messages in flight.
     expect(webhooksBeforeKill).toBeLessThan(MESSAGES);
   }, 180_000);
