@@ -36,21 +36,34 @@ export class RedisOpError extends Error {
 }
 
 /**
- * Runs the operations in order; answers {1, result} or {0, error text} for each. ARGV[1] is the batch as one
- * MessagePack array of [name, keys, args] (strings only, as a script's own KEYS and ARGV are): one argument
- * instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has cmsgpack).
+ * Runs the operations in order. ARGV[1] is the batch as one MessagePack array, flat: name, keys, args of the
+ * first operation, then of the second, … (keys and args arrays of strings, as a script's own KEYS and ARGV are):
+ * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
+ * cmsgpack), and no table per operation beyond its own KEYS and ARGV. Answers flat too: 1 and the result, or 0 and
+ * the error text, per operation (a result of nil is answered as false: a nil would end the reply early).
  * The keys are not declared in the call's KEYS: fine on one Redis (or Sentinel), not on a Cluster.
  */
 const DISPATCH = `
+local batch = cmsgpack.unpack(ARGV[1])
 local out = {}
-for i, op in ipairs(cmsgpack.unpack(ARGV[1])) do
-  local fn = OPS[op[1]]
+local j = 1
+for i = 1, #batch, 3 do
+  local fn = OPS[batch[i]]
   if fn == nil then
-    out[i] = {0, "unknown operation " .. op[1]}
+    out[j] = 0
+    out[j + 1] = "unknown operation " .. batch[i]
   else
-    local ok, res = pcall(fn, op[2], op[3])
-    if ok then out[i] = {1, res} else out[i] = {0, tostring(res and (res.err or res))} end
+    local ok, res = pcall(fn, batch[i + 1], batch[i + 2])
+    if ok then
+      out[j] = 1
+      if res == nil then res = false end
+      out[j + 1] = res
+    else
+      out[j] = 0
+      out[j + 1] = tostring(res and (res.err or res))
+    end
   end
+  j = j + 2
 end
 return out
 `;
@@ -114,31 +127,37 @@ export class RedisBatch {
   }
 
   private async send(batch: PendingOp[]): Promise<void> {
-    const ops = batch.map((op) => [op.name, op.keys, op.args.map(String)]);
+    const ops: unknown[] = [];
+    for (const op of batch) {
+      const args = op.args;
+      for (let i = 0; i < args.length; i++) if (typeof args[i] === "number") args[i] = String(args[i]);
+      ops.push(op.name, op.keys, args);
+    }
     this.calls++;
     this.opsSent += batch.length;
-    let replies: [number, unknown][];
+    let replies: unknown[];
     try {
       replies = await this.call(pack(ops));
     } catch (error) {
       for (const op of batch) op.reject(error as Error);
       return;
     }
-    batch.forEach((op, i) => {
-      const reply = replies[i];
-      if (reply && reply[0] === 1) op.resolve(reply[1] ?? null);
-      else op.reject(new RedisOpError(op.name, typeof reply?.[1] === "string" ? reply[1] : "no reply"));
-    });
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i]!;
+      const result = replies[2 * i + 1];
+      if (replies[2 * i] === 1) op.resolve(result ?? null);
+      else op.reject(new RedisOpError(op.name, typeof result === "string" ? result : "no reply"));
+    }
   }
 
   /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */
-  private async call(ops: Buffer): Promise<[number, unknown][]> {
+  private async call(ops: Buffer): Promise<unknown[]> {
     const { lua, sha } = this.compiled();
     try {
-      return (await this.redis.evalsha(sha, 0, ops)) as [number, unknown][];
+      return (await this.redis.evalsha(sha, 0, ops)) as unknown[];
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await this.redis.eval(lua, 0, ops)) as [number, unknown][];
+      return (await this.redis.eval(lua, 0, ops)) as unknown[];
     }
   }
 }

@@ -57,6 +57,22 @@ describe("RedisBatch (real Redis)", () => {
     expect(await batch.run("read", [`${prefix}h`], [])).toEqual([null, "2"]);
   });
 
+  it("answers an operation that returns nothing or a missing key as null, without cutting off the rest", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    batch.define("nothing", `redis.call("GET", KEYS[1])`);
+    batch.define("get", `return redis.call("GET", KEYS[1])`);
+    const results = await Promise.all([
+      batch.run("incr", [`${prefix}n`], [1]),
+      batch.run("nothing", [`${prefix}missing`], []),
+      batch.run("get", [`${prefix}missing`], []),
+      batch.run("incr", [`${prefix}n`], [1]),
+    ]);
+    expect(results).toEqual([1, null, null, 2]);
+    expect(batch.calls).toBe(1);
+  });
+
   it("reloads its script when Redis lost it (restart, SCRIPT FLUSH)", async () => {
     const { client, prefix } = await testRedis();
     const batch = new RedisBatch(client);
