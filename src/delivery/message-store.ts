@@ -56,6 +56,11 @@ export interface HandOverItems {
   /** None: nothing to notify (the message still does not enter the outbox; `list` is not used). */
   items: string[];
   ttlMs: number;
+  /**
+   * False when this list's expiry was pushed to `ttlMs` moments ago (by this process): the step then sets it
+   * only if it creates the list, one command less per message for a busy list. Default true.
+   */
+  refreshExpiry?: boolean;
   maxLength: number;
 }
 
@@ -227,7 +232,7 @@ export class MessageStore {
       this.retention.messageMs,
       this.retention.correlationMs,
       handOver ? "1" : "0",
-      handOver?.ttlMs ?? 0,
+      handOver ? (handOver.refreshExpiry === false ? -handOver.ttlMs : handOver.ttlMs) : 0,
       handOver?.maxLength ?? 0,
       correlations.length,
       ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),

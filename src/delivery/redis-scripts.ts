@@ -48,7 +48,8 @@ return ARGV[1]
  * update — KEYS: doc, timers, outbox, text key, hand-over list (the doc key when none), then one key per correlation
  * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
  *       docTtlMs, correlationTtlMs, handOver ("1" = the notification is handed over in this step, "0" = the
- *       message goes to the outbox), listTtlMs, listMax, correlation count, then the correlation values (one per
+ *       message goes to the outbox), listTtlMs (negative: the list's expiry was refreshed moments ago, set it
+ *       only if this step creates the list), listMax, correlation count, then the correlation values (one per
  *       extra KEY), then the hand-over items (appended to the list; none = nothing to notify).
  * A final message goes to the outbox (its notification is handed over later, e.g. a webhook), or, when the
  * notifier could say at once what to queue (SMPP receipts), its items go to their list in this same step and it
@@ -75,7 +76,8 @@ if ARGV[5] == "1" then
     local first = 13 + correlations
     if #ARGV >= first then
       local length = redis.call("RPUSH", KEYS[5], unpack(ARGV, first))
-      redis.call("PEXPIRE", KEYS[5], ARGV[10])
+      local listTtl = tonumber(ARGV[10])
+      if listTtl > 0 or length == #ARGV - first + 1 then redis.call("PEXPIRE", KEYS[5], math.abs(listTtl)) end
       if length > tonumber(ARGV[11]) then redis.call("LTRIM", KEYS[5], -tonumber(ARGV[11]), -1) end
     end
   else

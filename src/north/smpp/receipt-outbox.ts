@@ -84,6 +84,8 @@ export class ReceiptOutbox {
   private readonly removals = new Map<string, { items: string[]; done: Promise<void> }>();
   private readonly scan = new Set<string>();
   private readonly again = new Set<string>();
+  /** When this process last pushed each list's expiry to the retention (see `expiryDue`). */
+  private readonly expirySetAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -114,13 +116,31 @@ export class ReceiptOutbox {
     if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
     const jobs = this.jobsOf(message);
     if (!jobs) return nothingToNotify(() => this.skipped());
+    const list = this.deps.keys.receipts(jobs.systemId);
+    const now = this.deps.clock();
+    const refreshExpiry = this.expiryDue(list, now);
     return {
-      list: this.deps.keys.receipts(jobs.systemId),
+      list,
       items: jobs.items,
       ttlMs: this.deps.retentionMs,
+      refreshExpiry,
       maxLength: this.deps.maxQueued,
-      committed: () => this.queued(jobs.systemId, jobs.jobs, jobs.items),
+      committed: () => {
+        if (refreshExpiry) this.expirySetAt.set(list, now);
+        this.queued(jobs.systemId, jobs.jobs, jobs.items);
+      },
     };
+  }
+
+  /**
+   * Whether a step queuing onto `list` must push its expiry to the retention again: not when this process did
+   * so less than a hundredth of the retention (at most a second) ago — the list then still outlives every job
+   * in it by ~99 % of the retention, and a busy list is spared one command per message. (A step that creates
+   * the list always sets its expiry.)
+   */
+  private expiryDue(list: string, now: number): boolean {
+    const last = this.expirySetAt.get(list);
+    return last === undefined || now - last >= Math.min(1000, this.deps.retentionMs / 100);
   }
 
   /**

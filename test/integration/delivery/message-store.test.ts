@@ -140,6 +140,34 @@ describe("message store (real Redis)", () => {
     expect(await client.lrange(list, 0, -1)).toEqual(["b1", "b2"]);
   });
 
+  it("leaves a busy list's expiry alone when told it was just refreshed, but sets it on a list it creates", async () => {
+    const { client, prefix, store } = await setup();
+    const list = `${prefix}receipts:esme`;
+    for (const id of ["a", "b"]) await store.create(message(id), "x", 1000);
+    const final = (id: string) => ({ ...message(id), state: "delivered" as const });
+    const handOver = { list, ttlMs: 45_000, refreshExpiry: false, maxLength: 10 };
+    // The list does not exist: this step creates it, so it gets its expiry all the same.
+    await store.update(1, {
+      message: final("a"),
+      timerAt: null,
+      final: true,
+      handOver: { ...handOver, items: ["a1"] },
+    });
+    expect(await client.pttl(list)).toBeGreaterThan(40_000);
+    // It exists (expiry lowered here to tell the cases apart): not refreshed.
+    await client.pexpire(list, 5_000);
+    await store.update(1, {
+      message: final("b"),
+      timerAt: null,
+      final: true,
+      handOver: { ...handOver, items: ["b1"] },
+    });
+    expect(await client.lrange(list, 0, -1)).toEqual(["a1", "b1"]);
+    const ttl = await client.pttl(list);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+  });
+
   it("maps carrier message ids to their message, attempt and part", async () => {
     const { store } = await setup();
     await store.create(message("a"), "x", 1000);
