@@ -53,6 +53,55 @@ export function receiptJobs(
   return Array.from({ length: parts.total }, (_, i) => ({ id: `${parts.id}-${i + 1}`, ...base }));
 }
 
+/**
+ * A job as stored in the Redis list: a JSON array of its fields in a fixed order, about half the size of the
+ * object form (written twice per receipt to the AOF — queued, then removed — and held while an ESME is away).
+ * The item is also the job's identity in the list: the same job always encodes to the same string.
+ */
+export function encodeJob(job: ReceiptJob): string {
+  return JSON.stringify([
+    job.id,
+    job.stat,
+    job.err,
+    job.submitDate,
+    job.doneDate,
+    job.handset,
+    job.sender,
+    job.queuedAt,
+  ]);
+}
+
+/**
+ * The job of a stored item: the array form, or the object form queued by earlier versions.
+ * @throws Error when the item is neither (it can never be sent).
+ */
+export function decodeJob(item: string): ReceiptJob {
+  const value: unknown = JSON.parse(item);
+  if (Array.isArray(value)) {
+    const [id, stat, err, submitDate, doneDate, handset, sender, queuedAt] = value as unknown[];
+    const job = { id, stat, err, submitDate, doneDate, handset, sender, queuedAt };
+    if (isJob(job)) return job;
+  } else if (isJob(value)) {
+    return value;
+  }
+  throw new Error("not a receipt job");
+}
+
+function isJob(value: unknown): value is ReceiptJob {
+  if (typeof value !== "object" || value === null) return false;
+  const job = value as Record<string, unknown>;
+  return (
+    typeof job.id === "string" &&
+    typeof job.stat === "string" &&
+    typeof job.err === "string" &&
+    typeof job.submitDate === "number" &&
+    typeof job.doneDate === "number" &&
+    typeof job.handset === "string" &&
+    typeof job.sender === "string" &&
+    typeof job.queuedAt === "number"
+  );
+}
+
 /** deliver_sm fields for `job` on a session bound with `interfaceVersion` (≤ 0x33: text only, no TLVs). */
 export function receiptFields(job: ReceiptJob, interfaceVersion: number): smpp.PduFields {
   const text = formatReceiptText({

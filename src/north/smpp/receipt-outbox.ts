@@ -14,7 +14,7 @@ import type { RedisBatch } from "../../redis/redis-batch.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
-import { receiptFields, receiptJobs, type ReceiptJob } from "./receipt-job.js";
+import { decodeJob, encodeJob, receiptFields, receiptJobs, type ReceiptJob } from "./receipt-job.js";
 import type { SmppKeys } from "./redis-keys.js";
 import type { SmppServerMetrics } from "./server-options.js";
 
@@ -172,7 +172,7 @@ export class ReceiptOutbox {
     if (systemId === undefined) return undefined;
     if (message.smppReceipt?.failuresOnly && message.state === "delivered") return undefined;
     const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock());
-    return { systemId, jobs, items: jobs.map((job) => JSON.stringify(job)) };
+    return { systemId, jobs, items: jobs.map(encodeJob) };
   }
 
   private skipped(): void {
@@ -234,7 +234,7 @@ export class ReceiptOutbox {
       let job = fresh?.get(item);
       fresh?.delete(item);
       try {
-        job ??= JSON.parse(item) as ReceiptJob;
+        job ??= decodeJob(item);
       } catch {
         await this.remove(key, item);
         continue;

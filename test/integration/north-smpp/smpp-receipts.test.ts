@@ -89,6 +89,29 @@ describe("SMPP receipts back", () => {
     );
   });
 
+  it("sends a receipt queued by an earlier version (object form) and drops an unreadable item", async () => {
+    const fixture = await startServer();
+    const key = `${fixture.redis.prefix}smpp:receipts:acme`;
+    const now = Date.now();
+    const old = {
+      id: "older-version-1",
+      stat: "UNDELIV",
+      err: "001",
+      submitDate: now - 2000,
+      doneDate: now - 1000,
+      handset: "6281234567890",
+      sender: "AcmeOTP",
+      queuedAt: now - 1000,
+    };
+    await fixture.redis.client.rpush(key, "{not json", JSON.stringify(old));
+    const rx = await Esme.connect(fixture.port);
+    await rx.bind("bind_receiver");
+    await waitUntil(() => rx.deliveries.length === 1, 3000, "the older receipt");
+    expect(rx.deliveries[0]!.receipted_message_id).toBe("older-version-1");
+    expect(rx.deliveries[0]!.message_state).toBe(5);
+    await expectEventually(async () => (await fixture.redis.client.llen(key)) === 0);
+  });
+
   it("retries a receipt answered ESME_RX_T_APPN and drops one answered ESME_RX_P_APPN", async () => {
     const fixture = await startServer();
     const esme = await Esme.connect(fixture.port);

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { decodeJob, encodeJob, receiptJobs, type ReceiptJob } from "../../../src/north/smpp/receipt-job.js";
+import { testMessage } from "../../helpers/message.js";
+
+const job: ReceiptJob = {
+  id: "m1",
+  stat: "DELIVRD",
+  err: "000",
+  submitDate: 1_795_000_000_000,
+  doneDate: 1_795_000_001_000,
+  handset: "6281234567890",
+  sender: "AcmeOTP",
+  queuedAt: 1_795_000_001_000,
+};
+
+describe("receipt jobs as stored", () => {
+  it("round-trips a job through its array form, about half the size of the object form", () => {
+    const item = encodeJob(job);
+    expect(item.startsWith("[")).toBe(true);
+    expect(decodeJob(item)).toEqual(job);
+    expect(item.length).toBeLessThan(JSON.stringify(job).length * 0.65);
+    // The item is the job's identity in the list: the same job, the same string.
+    expect(encodeJob({ ...job })).toBe(item);
+  });
+
+  it("reads the object form queued by earlier versions", () => {
+    expect(decodeJob(JSON.stringify(job))).toEqual(job);
+  });
+
+  it("refuses items that are not jobs", () => {
+    expect(() => decodeJob("{not json")).toThrow();
+    expect(() => decodeJob(JSON.stringify(["m1", "DELIVRD"]))).toThrow(/not a receipt job/);
+    expect(() => decodeJob(JSON.stringify({ ...job, queuedAt: "yesterday" }))).toThrow(/not a receipt job/);
+    expect(() => decodeJob("null")).toThrow(/not a receipt job/);
+  });
+
+  it("encodes every job of a final message", () => {
+    const message = testMessage("m1", { state: "delivered", finalAt: 5, createdAt: 1 });
+    const jobs = receiptJobs(message, { id: "set9", total: 2 }, 5);
+    expect(jobs.map((j) => decodeJob(encodeJob(j)).id)).toEqual(["set9-1", "set9-2"]);
+  });
+});
