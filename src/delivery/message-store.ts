@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { OtpgwError, ErrorCodes } from "../errors.js";
 import { RedisBatch } from "../redis/redis-batch.js";
+import { decodeMessage, encodeMessage } from "./doc-codec.js";
 import { applySubmitResult } from "./lifecycle.js";
 import {
   ACCEPT_SCRIPT,
@@ -83,7 +84,7 @@ export class RateLimitedError extends OtpgwError {
 
 /**
  * Messages in Redis. Every key starts with `prefix`. Layout:
- * - `m:<id>` hash {v, doc, t, a:<attempt>:<part>…}: the message document (JSON), its version, the text while
+ * - `m:<id>` hash {v, doc, t, a:<attempt>:<part>…}: the message document (doc-codec.ts), its version, the text while
  *   in flight (deleted at the final state), and carriers' acceptances recorded since the last version;
  * - `t:<id>`: the text after the final state when a body retention is configured (expiring with it);
  * - `i:<account>:<key>`: idempotency key → id;
@@ -145,7 +146,7 @@ export class MessageStore {
       ],
       [
         message.id,
-        JSON.stringify(message),
+        encodeMessage(message),
         text,
         this.retention.idempotencyMs,
         timerAt,
@@ -176,7 +177,7 @@ export class MessageStore {
       }
     }
     if (version === undefined || doc === undefined) return null;
-    let message = JSON.parse(doc) as Message;
+    let message = decodeMessage(doc);
     for (const [n, part, carrierMessageId] of accepted) {
       message = applySubmitResult(message, n, part, { status: "accepted", carrierMessageId });
     }
@@ -225,7 +226,7 @@ export class MessageStore {
     const args = [
       message.id,
       String(version),
-      JSON.stringify(message),
+      encodeMessage(message),
       update.timerAt === null ? "" : String(update.timerAt),
       update.final ? "1" : "0",
       this.retention.bodyMs,

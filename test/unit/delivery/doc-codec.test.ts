@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { decodeMessage, encodeMessage } from "../../../src/delivery/doc-codec.js";
+import {
+  applyReceipt,
+  applySubmitResult,
+  finalize,
+  settle,
+  startAttempt,
+} from "../../../src/delivery/lifecycle.js";
+import type { Message } from "../../../src/delivery/types.js";
+import { testMessage } from "../../helpers/message.js";
+
+const t0 = 1_795_000_000_000;
+
+/** Documents as the lifecycle makes them, from a new message to a final one with two attempts and a late receipt. */
+function lifecycleDocs(base: Message): Message[] {
+  const docs: Message[] = [base];
+  let m = startAttempt(base, "id-telkomsel", 2, t0 + 10, 30_000);
+  docs.push(m);
+  m = applySubmitResult(m, 1, 0, { status: "accepted", carrierMessageId: "a1b2" });
+  m = applySubmitResult(m, 1, 1, { status: "unknown", error: "response timeout" });
+  docs.push(m);
+  m = settle(m, { now: t0 + 40_000, minRemainingMs: 0 }).message;
+  docs.push(m);
+  m = startAttempt(m, "id-xl", 1, t0 + 40_001, 30_000);
+  m = applySubmitResult(m, 2, 0, { status: "failed", error: "ESME_RINVDSTADR" });
+  m = applyReceipt(m, 2, 0, { stat: "UNDELIV", err: "001", delivered: false, final: true }, t0 + 40_100);
+  docs.push(m);
+  m = applyReceipt(m, 1, 0, { stat: "DELIVRD", delivered: true, final: true }, t0 + 41_000);
+  m = finalize(m, "delivered", "delivered by id-telkomsel (late receipt for attempt 1)", t0 + 41_000);
+  docs.push(m);
+  return docs;
+}
+
+describe("message documents as stored", () => {
+  const variants: [string, Message][] = [
+    ["minimal", testMessage("m1", { createdAt: t0, expiresAt: t0 + 300_000 })],
+    [
+      "every optional field",
+      testMessage("m2", {
+        createdAt: t0,
+        expiresAt: t0 + 300_000,
+        clientRef: "order-77",
+        callbackUrl: "https://example.com/hook",
+        receiptVia: "smpp",
+        smppReceipt: { failuresOnly: true, set: { id: "s9", total: 2 } },
+      }),
+    ],
+  ];
+
+  it.each(variants)("round-trips every state of a message's life (%s)", (_, base) => {
+    for (const doc of lifecycleDocs(base)) {
+      const stored = encodeMessage(doc);
+      expect(stored.startsWith("[1,")).toBe(true);
+      expect(decodeMessage(stored)).toStrictEqual(JSON.parse(JSON.stringify(doc)));
+    }
+  });
+
+  it("is markedly smaller than the object form", () => {
+    const final = lifecycleDocs(variants[0]![1]).at(-1)!;
+    expect(encodeMessage(final).length).toBeLessThan(JSON.stringify(final).length * 0.7);
+  });
+
+  it("reads documents stored by earlier versions as objects", () => {
+    const doc = lifecycleDocs(variants[1]![1]).at(-1)!;
+    expect(decodeMessage(JSON.stringify(doc))).toStrictEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it("refuses what it cannot read, saying why", () => {
+    expect(() => decodeMessage('[2,"m1"]')).toThrow(/unknown format \(2\)/);
+    expect(() => decodeMessage('[1,"m1","acme"]')).toThrow(/attempts are not an array/);
+    expect(() => decodeMessage("42")).toThrow(/not an object/);
+    expect(() => decodeMessage("{oops")).toThrow();
+  });
+});
