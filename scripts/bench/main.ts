@@ -2,13 +2,16 @@
  * `npm run bench [-- --only <scenario>[,<scenario>…]] [--seconds N] [--concurrency N] [--rate N] [--messages N]
  * [--window N] [--binds N] [--repeat N] [--fsync always|everysec] [--cpu-prof]`: measured speed, printed as tables and written to
  * bench-results/bench-<time>.json; the run ends with the performance targets beside the ratios it measured
- * (summary.ts). Scenarios: codec, carrier, http, smpp, kannel, latency, memory, routing (all by default). Every
+ * (summary.ts). Scenarios: codec, carrier, store, http, smpp, kannel, latency, memory, routing (all by default). Every
  * scenario is bounded in time and count and runs on 127.0.0.1 only.
  *
  * - codec: our GSM encoder + node-smpp with a Buffer body vs node-smpp encoding the string itself; our body
  *   walker vs node-smpp's decoder. Ratios are measured side by side in the same run.
  * - carrier: the carrier pool (window, token bucket, session engine) submitting to the simulator running in
  *   its own process, at windows 1 / 10 / 100: submits/s, p50/p99 submit→response latency, CPU ms per submit.
+ * - store: the store's Redis cost per message alone (scripts/bench/store-bench.ts): the SMPP path's four writes
+ *   through the real MessageStore and group commit, 30,000 messages, with the AOF (`--fsync`) and without it:
+ *   Redis CPU, script and command time, commands and AOF bytes per message, this process's CPU.
  * - http: the daemon end to end (scripts/bench/http-bench.ts): keep-alive HTTP submits (at most
  *   `--concurrency`, default 64, in flight) → otpgw → simulator → receipt → webhook, at saturation and then
  *   paced at `--rate` msgs/s (default 500); accepted and completed msgs/s, p50/p99 submit and end-to-end
@@ -47,9 +50,12 @@ import { runLatencyBench } from "./latency-bench.js";
 import { runMemoryBench } from "./memory-bench.js";
 import { runRoutingBench } from "./routing-bench.js";
 import { runSmppBench } from "./smpp-bench.js";
+import { runStoreBench } from "./store-bench.js";
 import { printSummary } from "./summary.js";
 
-const SCENARIOS = ["codec", "carrier", "http", "smpp", "kannel", "latency", "memory", "routing"];
+const SCENARIOS = ["codec", "carrier", "store", "http", "smpp", "kannel", "latency", "memory", "routing"];
+/** Messages measured by the store scenario (bounded: its append-only file stays below Redis's rewrite size). */
+const STORE_MESSAGES = 30_000;
 
 interface Args {
   /** The scenarios to run (all when unset). */
@@ -156,6 +162,9 @@ async function main(): Promise<void> {
   const wanted = (name: string): boolean => args.only === undefined || args.only.includes(name);
   if (wanted("codec")) results.codec = runCodecBench(args.seconds);
   if (wanted("carrier")) results.carrier = await runCarrierBench(args.seconds);
+  if (wanted("store")) {
+    results.store = await runStoreBench({ messages: STORE_MESSAGES, appendfsync: args.fsync });
+  }
   if (wanted("http")) {
     results.http = await runHttpBench({
       seconds: args.seconds,

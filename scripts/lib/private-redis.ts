@@ -26,6 +26,8 @@ export interface PrivateRedisOptions {
    * turn, so the cost is moderate. "everysec" may lose the last second.
    */
   appendfsync?: "always" | "everysec";
+  /** Write the append-only file at all (default true). False only to measure what durability costs. */
+  appendonly?: boolean;
 }
 
 /** Makes sure `redis-server` is installed: installs it with apt-get when root, otherwise says what to run. */
@@ -70,7 +72,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     "--dir",
     dir,
     "--appendonly",
-    "yes",
+    options.appendonly === false ? "no" : "yes",
     "--appendfsync",
     options.appendfsync ?? "always",
     "--save",

@@ -42,12 +42,15 @@ if length > tonumber(ARGV[3]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3
 return 1
 `;
 const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;
-/** KEYS: receipt list; ARGV: the jobs answered (removed once each). */
-const REMOVE = `
+/** KEYS: receipt list; ARGV: the jobs answered (removed once each). Exported for the store benchmark. */
+export const RECEIPTS_REMOVE = {
+  op: "receipts_remove",
+  lua: `
 local removed = 0
 for i = 1, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
 return removed
-`;
+`,
+} as const;
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
@@ -92,7 +95,7 @@ export class ReceiptOutbox {
   constructor(private readonly deps: ReceiptOutboxDeps) {
     deps.batch.define("receipts_enqueue", ENQUEUE);
     deps.batch.define("receipts_range", RANGE);
-    deps.batch.define("receipts_remove", REMOVE);
+    deps.batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
   }
 
   start(): void {
@@ -289,7 +292,7 @@ export class ReceiptOutbox {
       const done = new Promise<void>((resolve, reject) =>
         process.nextTick(() => {
           this.removals.delete(key);
-          this.deps.batch.run("receipts_remove", [key], items).then(() => resolve(), reject);
+          this.deps.batch.run(RECEIPTS_REMOVE.op, [key], items).then(() => resolve(), reject);
         }),
       );
       this.removals.set(key, (pending = { items, done }));

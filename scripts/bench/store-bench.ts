@@ -1,0 +1,207 @@
+/**
+ * The store's Redis cost per message, alone: what the SMPP path's four writes (create with the first attempt,
+ * the carrier's acceptance, the final state with its receipt job, the receipt's removal) cost Redis, through the
+ * real MessageStore and group commit, with nothing else on the machine's cores competing. Its figures — Redis
+ * CPU, script and command time, commands and append-only-file bytes per message — move far less between runs
+ * than the end-to-end scenarios, so a change to the store's scripts or payloads can be judged here. Run with the
+ * AOF (as configured by --fsync) and without it, to show what durability costs Redis.
+ */
+import { Redis } from "ioredis";
+import { performance } from "node:perf_hooks";
+import { applySubmitResult, finalize, startAttempt } from "../../src/delivery/lifecycle.js";
+import { MessageStore } from "../../src/delivery/message-store.js";
+import type { Message } from "../../src/delivery/types.js";
+import { encodeJob, receiptJobs } from "../../src/north/smpp/receipt-job.js";
+import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-outbox.js";
+import { RedisBatch } from "../../src/redis/redis-batch.js";
+import { startPrivateRedis } from "../lib/private-redis.js";
+import { renderTable } from "../lib/table.js";
+import { processCpuMs } from "./proc-stats.js";
+
+export interface StoreBenchOptions {
+  /** Messages measured per configuration, in waves of 100. */
+  messages: number;
+  appendfsync: "always" | "everysec";
+  /** Messages written before measuring (JIT, Redis's dictionaries). Default 2,000. */
+  warmUp?: number;
+}
+
+export interface StoreRun {
+  redis: string;
+  messages: number;
+  msgsPerSecond: number;
+  /** Redis's CPU (user + system) per message, µs. */
+  redisCpuUs: number;
+  /** Time inside the batch script per message (INFO commandstats, evalsha), µs. */
+  scriptUs: number;
+  /** Time of the commands the script ran per message, µs. */
+  commandsUs: number;
+  commandsPerMessage: number;
+  /** Append-only file growth per message, bytes (0 without AOF). */
+  aofBytes: number;
+  /** This process's CPU per message (store, batch, ioredis, the lifecycle calls), µs. */
+  clientCpuUs: number;
+  scriptCalls: number;
+}
+
+const WAVE = 100;
+/** Each configuration stops here even if its messages are not all done (a very slow machine). */
+const MAX_MS = 60_000;
+const RETENTION = { bodyMs: 0, messageMs: 86_400_000, idempotencyMs: 86_400_000, correlationMs: 86_400_000 };
+
+const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+
+/** One message's writes, as delivery and the receipt queue make them for an SMPP submit delivered at once. */
+async function oneMessage(store: MessageStore, batch: RedisBatch, list: string, n: number): Promise<void> {
+  const now = Date.now();
+  const id = `b${now.toString(36)}${n.toString(36).padStart(7, "0")}`;
+  const accepted: Message = {
+    id,
+    account: "bench",
+    to: `+6281${String(200_000_000 + n)}`,
+    from: "BenchOTP",
+    country: "ID",
+    parts: 1,
+    textLength: 30,
+    receiptVia: "smpp",
+    createdAt: now,
+    expiresAt: now + 300_000,
+    state: "accepted",
+    attempts: [],
+  };
+  const first = startAttempt(accepted, "bench", 1, now, 30_000);
+  await store.create(first, "Your code is 123456. Valid 5 min", now + 30_000, {
+    rate: { key: "bench:ratelimit:bench", perSecond: 1_000_000 },
+  });
+  const carrierMessageId = n.toString(16).padStart(12, "0");
+  await store.recordAccepted(id, 1, 0, "bench", carrierMessageId);
+  const delivered = applySubmitResult(first, 1, 0, { status: "accepted", carrierMessageId });
+  const final = finalize(
+    {
+      ...delivered,
+      attempts: delivered.attempts.map((a) => ({
+        ...a,
+        partStatus: ["delivered" as const],
+        receiptStat: "DELIVRD",
+        outcome: "delivered" as const,
+        endedAt: now,
+      })),
+    },
+    "delivered",
+    "delivered by bench",
+    now,
+  );
+  const items = receiptJobs(final, undefined, now).map(encodeJob);
+  await store.update(1, {
+    message: final,
+    timerAt: null,
+    final: true,
+    // As the receipt queue asks on a busy list: the expiry pushed forward once a second (here every 1,000th).
+    handOver: { list, items, ttlMs: 86_400_000, refreshExpiry: n % 1000 === 0, maxLength: 1_000_000 },
+  });
+  await batch.run(RECEIPTS_REMOVE.op, [list], items);
+}
+
+async function infoNumber(redis: Redis, section: string, field: string): Promise<number> {
+  const match = new RegExp(`^${field}:(\\d+)`, "m").exec(await redis.info(section));
+  return match ? Number(match[1]) : 0;
+}
+
+/** One configuration: a Redis of its own with or without the append-only file. */
+export async function measureStore(appendonly: boolean, options: StoreBenchOptions): Promise<StoreRun> {
+  const server = await startPrivateRedis({ appendfsync: options.appendfsync, appendonly });
+  const redis = new Redis(server.url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    const pid = await infoNumber(redis, "server", "process_id");
+    const batch = new RedisBatch(redis);
+    batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
+    const store = new MessageStore({ redis, prefix: "bench:", retention: RETENTION, batch });
+    const list = "bench:smpp:receipts:bench";
+    const wave = async (from: number): Promise<void> => {
+      await Promise.all(Array.from({ length: WAVE }, (_, k) => oneMessage(store, batch, list, from + k)));
+    };
+    for (let n = 0; n < (options.warmUp ?? 2000); n += WAVE) await wave(10_000_000 + n);
+    await redis.config("RESETSTAT");
+    const aofBefore = appendonly ? await infoNumber(redis, "persistence", "aof_current_size") : 0;
+    const callsBefore = batch.calls;
+    const redisBefore = processCpuMs(pid);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    let done = 0;
+    while (done < options.messages && performance.now() - started < MAX_MS) {
+      await wave(done);
+      done += WAVE;
+    }
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const redisMs = processCpuMs(pid) - redisBefore;
+    const aofAfter = appendonly ? await infoNumber(redis, "persistence", "aof_current_size") : 0;
+    let scriptUsec = 0;
+    let commandUsec = 0;
+    let commands = 0;
+    const stats = await redis.info("commandstats");
+    for (const [, name, calls, usec] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      if (name === "evalsha" || name === "eval") scriptUsec += Number(usec);
+      else if (name !== "info" && name !== "config") {
+        commands += Number(calls);
+        commandUsec += Number(usec);
+      }
+    }
+    return {
+      redis: appendonly ? `AOF, appendfsync ${options.appendfsync}` : "no AOF (no durability)",
+      messages: done,
+      msgsPerSecond: Math.round((done * 1000) / wallMs),
+      redisCpuUs: round((redisMs * 1000) / done),
+      scriptUs: round(scriptUsec / done),
+      commandsUs: round(commandUsec / done),
+      commandsPerMessage: round(commands / done, 2),
+      aofBytes: Math.round((aofAfter - aofBefore) / done),
+      clientCpuUs: round((cpu.user + cpu.system) / done),
+      scriptCalls: batch.calls - callsBefore,
+    };
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+export async function runStoreBench(options: StoreBenchOptions): Promise<{ runs: StoreRun[] }> {
+  const runs = [await measureStore(true, options), await measureStore(false, options)];
+  console.log(
+    `\nStore writes per message, alone (create with the first attempt, carrier acceptance, final state with its ` +
+      `receipt job, receipt removal) through MessageStore's group commit to a Redis of its own; ` +
+      `${options.messages} messages in waves of ${WAVE}, this process and Redis only.`,
+  );
+  console.log(
+    renderTable(
+      [
+        "redis",
+        "msgs/s",
+        "Redis CPU µs/msg",
+        "script µs/msg",
+        "commands µs/msg",
+        "commands/msg",
+        "AOF bytes/msg",
+        "client CPU µs/msg",
+        "script calls",
+      ],
+      runs.map((r) => [
+        r.redis,
+        r.msgsPerSecond,
+        r.redisCpuUs,
+        r.scriptUs,
+        r.commandsUs,
+        r.commandsPerMessage,
+        r.aofBytes,
+        r.clientCpuUs,
+        r.scriptCalls,
+      ]),
+    ),
+  );
+  console.log(
+    "Script time includes the commands it ran; Redis CPU beyond the script is reading calls, answering and " +
+      "(with AOF) writing and fsyncing the file.",
+  );
+  return { runs };
+}
