@@ -171,13 +171,13 @@ describe("message store (real Redis)", () => {
   it("stores documents compactly and still reads and updates one stored as an object by an earlier version", async () => {
     const { client, prefix, store } = await setup();
     await store.create(message("new"), "x", 1000);
-    expect((await client.hget(`${prefix}m:new`, "doc"))!.startsWith("[1,")).toBe(true);
+    expect((await client.hget(`${prefix}m:new`, "doc"))!.startsWith("[2,")).toBe(true);
     const old = { ...message("old"), clientRef: "ref-1" };
     await client.hset(`${prefix}m:old`, "v", "3", "doc", JSON.stringify(old), "t", "x");
     expect(await store.get("old")).toEqual({ message: old, version: 3 });
     const final = { ...old, state: "delivered" as const, finalAt: 5, finalReason: "delivered by x" };
     expect(await store.update(3, { message: final, timerAt: null, final: true })).toBe(true);
-    expect((await client.hget(`${prefix}m:old`, "doc"))!.startsWith("[1,")).toBe(true);
+    expect((await client.hget(`${prefix}m:old`, "doc"))!.startsWith("[2,")).toBe(true);
     expect(await store.get("old")).toEqual({ message: final, version: 4 });
   });
 

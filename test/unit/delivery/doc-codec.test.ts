@@ -51,7 +51,7 @@ describe("message documents as stored", () => {
   it.each(variants)("round-trips every state of a message's life (%s)", (_, base) => {
     for (const doc of lifecycleDocs(base)) {
       const stored = encodeMessage(doc);
-      expect(stored.startsWith("[1,")).toBe(true);
+      expect(stored.startsWith("[2,")).toBe(true);
       expect(decodeMessage(stored)).toStrictEqual(JSON.parse(JSON.stringify(doc)));
     }
   });
@@ -61,14 +61,75 @@ describe("message documents as stored", () => {
     expect(encodeMessage(final).length).toBeLessThan(JSON.stringify(final).length * 0.7);
   });
 
+  it("writes times after the creation's, and reads format 1 (absolute times) as written this session's first", () => {
+    const final = lifecycleDocs(variants[0]![1]).at(-1)!;
+    const stored = JSON.parse(encodeMessage(final)) as unknown[];
+    expect(stored[9]).toBe(t0);
+    expect(stored[10]).toBe(300_000);
+    const formatOne = JSON.stringify([
+      1,
+      "m1",
+      "acme",
+      "+6281234567890",
+      "ACME",
+      "ID",
+      1,
+      11,
+      "webhook",
+      t0,
+      t0 + 300_000,
+      "delivered",
+      [
+        [
+          1,
+          "sms",
+          "id-xl",
+          t0 + 10,
+          t0 + 30_010,
+          ["c1"],
+          ["delivered"],
+          null,
+          "DELIVRD",
+          null,
+          "delivered",
+          t0 + 900,
+        ],
+      ],
+      t0 + 900,
+      "delivered by id-xl",
+    ]);
+    expect(decodeMessage(formatOne)).toStrictEqual({
+      ...testMessage("m1", { createdAt: t0, expiresAt: t0 + 300_000, state: "delivered" }),
+      attempts: [
+        {
+          n: 1,
+          channel: "sms",
+          carrier: "id-xl",
+          startedAt: t0 + 10,
+          dlrDeadline: t0 + 30_010,
+          carrierMessageIds: ["c1"],
+          partStatus: ["delivered"],
+          receiptStat: "DELIVRD",
+          outcome: "delivered",
+          endedAt: t0 + 900,
+        },
+      ],
+      finalAt: t0 + 900,
+      finalReason: "delivered by id-xl",
+    });
+  });
+
   it("reads documents stored by earlier versions as objects", () => {
     const doc = lifecycleDocs(variants[1]![1]).at(-1)!;
     expect(decodeMessage(JSON.stringify(doc))).toStrictEqual(JSON.parse(JSON.stringify(doc)));
   });
 
   it("refuses what it cannot read, saying why", () => {
-    expect(() => decodeMessage('[2,"m1"]')).toThrow(/unknown format \(2\)/);
-    expect(() => decodeMessage('[1,"m1","acme"]')).toThrow(/attempts are not an array/);
+    expect(() => decodeMessage('[3,"m1"]')).toThrow(/unknown format \(3\)/);
+    expect(() => decodeMessage('[2,"m1","acme"]')).toThrow(/attempts are not an array/);
+    expect(() => decodeMessage('[2,"m1","acme",1,1,"ID",1,1,"sms",null,1,"accepted",[]]')).toThrow(
+      /no creation time/,
+    );
     expect(() => decodeMessage("42")).toThrow(/not an object/);
     expect(() => decodeMessage("{oops")).toThrow();
   });
