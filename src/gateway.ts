@@ -82,7 +82,11 @@ export class Gateway {
     this.redis.on("error", (error: Error) =>
       this.logger.warn({ err: error.message }, "redis connection error"),
     );
-    this.batch = new RedisBatch(this.redis);
+    const metrics = this.metrics;
+    this.batch = new RedisBatch(this.redis, (seconds, ops, failed) => {
+      metrics.redisBatchSeconds.observe({ outcome: failed ? "error" : "ok" }, seconds);
+      metrics.redisBatchOps.inc(ops);
+    });
     const store = (this.store = new MessageStore({
       redis: this.redis,
       batch: this.batch,

@@ -50,3 +50,19 @@ export function pipelineDelta(before: PipelineCounters, after: PipelineCounters)
     webhooksAcknowledged: after.webhooksAcknowledged - before.webhooksAcknowledged,
   };
 }
+
+/** Running totals of the hot path's Redis script calls (otpgw_redis_batch_*): calls, their seconds, their ops. */
+export interface RedisBatchTotals {
+  calls: number;
+  seconds: number;
+  ops: number;
+}
+
+export async function readRedisBatchTotals(metricsPort: number): Promise<RedisBatchTotals> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return {
+    calls: sum(text, "otpgw_redis_batch_seconds_count"),
+    seconds: sum(text, "otpgw_redis_batch_seconds_sum"),
+    ops: sum(text, "otpgw_redis_batch_ops_total"),
+  };
+}

@@ -82,6 +82,13 @@ export function printSmppBench(r: SmppBenchResult): void {
         .join(", ");
       console.log(`  Redis commands per message: ${redis.total} (${top})`);
     }
+    const batch = run.redisBatch;
+    if (batch) {
+      console.log(
+        `  Redis script calls: ${batch.callsPerMessage} per message, ${batch.opsPerCall} operations each,` +
+          ` mean round trip ${batch.meanMs} ms (a submit's answer waits for one)`,
+      );
+    }
   }
   if (r.rounds) {
     const ratios = r.rounds.map((round) => round.ratio);

@@ -14,6 +14,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { startPrivateRedis } from "../lib/private-redis.js";
 import { quantile } from "../lib/table.js";
+import { readRedisBatchTotals } from "./pipeline-counters.js";
 import { BENCH_CARRIER_ACCOUNT, startBenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
 import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
@@ -70,6 +71,8 @@ export interface SmppRunResult {
   relayRssMiB: number;
   /** otpgw only: Redis commands per completed message (INFO commandstats, those run by scripts included). */
   redisCommandsPerMessage?: { total: number; byCommand: Record<string, number> };
+  /** otpgw only: its Redis script calls (from its metrics): per message, mean round trip, operations per call. */
+  redisBatch?: { callsPerMessage: number; meanMs: number; opsPerCall: number };
 }
 
 export interface SmppBenchResult {
@@ -136,6 +139,8 @@ interface Pids {
   redis?: number;
   /** Redis's port, to read its command counts. */
   redisPort?: number;
+  /** otpgw's metrics port, to read its Redis batch round trips. */
+  metricsPort?: number;
 }
 
 /** Warms up (drained, not measured), then measures one run of `seconds` against the relay at `port`. */
@@ -156,6 +161,8 @@ async function measure(
       bench: ownCpuMs(),
     });
     const redisBefore = pids.redisPort === undefined ? undefined : redisCalls(pids.redisPort);
+    const batchBefore =
+      pids.metricsPort === undefined ? undefined : await readRedisBatchTotals(pids.metricsPort);
     const before = cpu();
     const load = await esme.run({
       ...base,
@@ -178,6 +185,15 @@ async function measure(
         redisCalls(pids.redisPort),
         load.receipts,
       );
+    }
+    if (batchBefore && pids.metricsPort !== undefined) {
+      const after = await readRedisBatchTotals(pids.metricsPort);
+      const calls = Math.max(1, after.calls - batchBefore.calls);
+      result.redisBatch = {
+        callsPerMessage: round(calls / Math.max(1, load.receipts), 3),
+        meanMs: round(((after.seconds - batchBefore.seconds) * 1000) / calls, 2),
+        opsPerCall: round((after.ops - batchBefore.ops) / calls, 1),
+      };
     }
     return result;
   } finally {
@@ -269,6 +285,7 @@ async function runGateway(
       simulator: sim.child.pid!,
       redis: redisPid(redis.port),
       redisPort: redis.port,
+      metricsPort: daemon.metricsPort,
     };
     const run = await measure("otpgw", daemon.smppPort!, pids, options);
     // Stop gracefully before reading the profile: --cpu-prof writes it at exit.

@@ -14,6 +14,8 @@ export interface Metrics {
   carrierQueued: Gauge<"carrier">;
   submits: Counter<"carrier" | "outcome" | "status">;
   submitResponseSeconds: Histogram<"carrier">;
+  redisBatchSeconds: Histogram<"outcome">;
+  redisBatchOps: Counter;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -82,6 +84,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Time from writing submit_sm to its response",
       labelNames: ["carrier"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    redisBatchSeconds: new Histogram({
+      name: "otpgw_redis_batch_seconds",
+      help: "Round trip of the hot path's Redis script calls (an acknowledgement waits for one), fsync included",
+      labelNames: ["outcome"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    redisBatchOps: new Counter({
+      name: "otpgw_redis_batch_ops_total",
+      help: "Store operations carried by the hot path's Redis script calls (divide by the calls for the batch size)",
       registers,
     }),
     throttled: new Counter({

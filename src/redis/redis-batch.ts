@@ -11,6 +11,7 @@
  * fails every operation of that batch — none of them was acknowledged to anyone.
  */
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { pack } from "msgpackr";
 
@@ -68,8 +69,12 @@ end
 return out
 `;
 
+/** Told of every script call once answered (or failed): its round trip and how many operations it carried. */
+export type BatchObserver = (seconds: number, ops: number, failed: boolean) => void;
+
 export class RedisBatch {
   private readonly redis: Redis;
+  private readonly observe: BatchObserver | undefined;
   private readonly ops = new Map<string, string>();
   private script: { lua: string; sha: string } | undefined;
   private queue: PendingOp[] = [];
@@ -78,8 +83,13 @@ export class RedisBatch {
   calls = 0;
   opsSent = 0;
 
-  constructor(redis: Redis) {
+  /**
+   * `observe` sees each call's round trip (metrics): the time an acknowledgement waits for Redis, its fsync
+   * included.
+   */
+  constructor(redis: Redis, observe?: BatchObserver) {
     this.redis = redis;
+    this.observe = observe;
   }
 
   /**
@@ -136,12 +146,15 @@ export class RedisBatch {
     this.calls++;
     this.opsSent += batch.length;
     let replies: unknown[];
+    const started = this.observe ? performance.now() : 0;
     try {
       replies = await this.call(pack(ops));
     } catch (error) {
+      this.observe?.((performance.now() - started) / 1000, batch.length, true);
       for (const op of batch) op.reject(error as Error);
       return;
     }
+    this.observe?.((performance.now() - started) / 1000, batch.length, false);
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]!;
       const result = replies[2 * i + 1];

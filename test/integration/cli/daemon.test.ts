@@ -22,6 +22,9 @@ describe("otpgw start", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     expect(metrics).toContain('otpgw_carrier_bind_up{carrier="id-sim",bind="id-sim/trx0"} 1');
     expect(metrics).toContain('otpgw_carrier_bind_up{carrier="id-sim",bind="id-sim/trx1"} 1');
+    // The timer poll at start went through the hot path's Redis batch: its round trips are exported.
+    expect(metrics).toMatch(/^otpgw_redis_batch_seconds_count\{outcome="ok"\} [1-9]/m);
+    expect(metrics).toMatch(/^otpgw_redis_batch_ops_total [1-9]/m);
     const health = (await (await fetch(`http://127.0.0.1:${ports.metrics}/healthz`)).json()) as {
       ok: boolean;
       detail: { ready: boolean; carriers: { id: string; bound: number }[] };

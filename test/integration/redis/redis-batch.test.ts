@@ -73,6 +73,26 @@ describe("RedisBatch (real Redis)", () => {
     expect(batch.calls).toBe(1);
   });
 
+  it("tells its observer each call's round trip and operations, and whether it failed", async () => {
+    const { client, prefix } = await testRedis();
+    const seen: [number, number, boolean][] = [];
+    const batch = new RedisBatch(client, (seconds, ops, failed) => seen.push([seconds, ops, failed]));
+    batch.define("incr", INCR);
+    await Promise.all(Array.from({ length: 7 }, () => batch.run("incr", [`${prefix}n`], [1])));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]![1]).toBe(7);
+    expect(seen[0]![2]).toBe(false);
+    expect(seen[0]![0]).toBeGreaterThan(0);
+    expect(seen[0]![0]).toBeLessThan(5);
+    const gone = client.duplicate({ maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const lostSeen: boolean[] = [];
+    const lost = new RedisBatch(gone, (_, __, failed) => lostSeen.push(failed));
+    lost.define("incr", INCR);
+    gone.disconnect();
+    await expect(lost.run("incr", [`${prefix}n`], [1])).rejects.toThrow();
+    expect(lostSeen).toEqual([true]);
+  });
+
   it("reloads its script when Redis lost it (restart, SCRIPT FLUSH)", async () => {
     const { client, prefix } = await testRedis();
     const batch = new RedisBatch(client);
