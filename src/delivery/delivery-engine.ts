@@ -38,8 +38,6 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   prepareHandOver?: ProcessorDeps["prepareHandOver"];
 }
 
-/** How long a hand-over is remembered to avoid repeating it from an outbox sweep that raced with it. */
-const RECENT_HAND_OVER_MS = 60_000;
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
 
@@ -55,8 +53,12 @@ export class DeliveryEngine implements DeliveryService {
   private pollTimer: NodeJS.Timeout | undefined;
   private polling = false;
   private readonly handingOver = new Set<string>();
-  /** Ids this process handed over recently: an outbox sweep that read them just before must not repeat it. */
-  private readonly handedOver = new Map<string, number>();
+  /**
+   * Messages this process handed over that a running outbox sweep may still have read before they left the
+   * outbox: true once out of it. A sweep drops the true ones before it reads the outbox (what it then reads cannot
+   * hold them), so this holds the hand-overs since the last sweep (~100 ms), not a minute's worth.
+   */
+  private readonly handedOver = new Map<string, boolean>();
   private closed = false;
 
   constructor(deps: DeliveryEngineDeps) {
@@ -200,11 +202,7 @@ export class DeliveryEngine implements DeliveryService {
     try {
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
       for (const id of due) this.processInBackground(id);
-      const now = this.clock();
-      for (const [id, at] of this.handedOver) {
-        if (now - at > RECENT_HAND_OVER_MS) this.handedOver.delete(id);
-        else break;
-      }
+      for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
       const pending = await this.deps.store.outbox(100);
       for (const id of pending) {
         const loaded = await this.deps.store.get(id);
@@ -220,8 +218,8 @@ export class DeliveryEngine implements DeliveryService {
 
   /**
    * Hands a final message to the notifier, then takes it out of the outbox. One hand-over per message at a
-   * time in this process, and none again for a message handed over recently (an outbox sweep may have read it
-   * just before); across a crash the notifier may see a message twice and must dedupe (webhook jobs are keyed
+   * time in this process, and none again for one an outbox sweep read before it left the outbox (see
+   * `handedOver`); across a crash the notifier may see a message twice and must dedupe (webhook jobs are keyed
    * by message id).
    */
   private async handOver(message: Message): Promise<void> {
@@ -231,9 +229,10 @@ export class DeliveryEngine implements DeliveryService {
       let leftOutbox = false;
       if (!this.handedOver.has(message.id)) {
         leftOutbox = (await this.deps.notify(message)) === "out-of-outbox";
-        this.handedOver.set(message.id, this.clock());
+        this.handedOver.set(message.id, leftOutbox);
       }
       if (!leftOutbox) await this.deps.store.outboxDone(message.id);
+      this.handedOver.set(message.id, true);
     } catch (error) {
       // Stays in the outbox: the next poll tries again.
       this.deps.logger.warn(

@@ -30,6 +30,39 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(await h.store.getText(message.id)).toBeNull(); // the body is gone with the final state
   });
 
+  it("never notifies twice when an outbox sweep read the message before its hand-over took it out", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 2000 });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
+    const outboxKey = h.store.outboxKey;
+    // The hand-over's removal from the outbox is slow (a busy Redis): sweeps see the message meanwhile…
+    const outboxDone = h.store.outboxDone.bind(h.store);
+    h.store.outboxDone = async (id) => {
+      await new Promise((r) => setTimeout(r, 150));
+      await outboxDone(id);
+    };
+    // …and a sweep that read it answers only once the hand-over is over: it then holds a stale list.
+    const outbox = h.store.outbox.bind(h.store);
+    let staleReads = 0;
+    h.store.outbox = async (limit) => {
+      const ids = await outbox(limit);
+      if (ids.length > 0) {
+        staleReads++;
+        await waitUntil(
+          async () => (await h.redis.client.sismember(outboxKey, ids[0]!)) === 0,
+          5000,
+          "removal",
+        );
+      }
+      return ids;
+    };
+    await h.engine.accept(h.newMessage(1));
+    await waitUntil(() => h.notified.length >= 1, 15_000, "the final notification");
+    await waitUntil(() => staleReads > 0, 5000, "a sweep reading the message before its removal");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.notified).toHaveLength(1);
+    expect(await h.store.outbox(10)).toEqual([]);
+  });
+
   it("finalises a message that asked for no receipt without notifying and without an outbox entry", async () => {
     const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
     await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
