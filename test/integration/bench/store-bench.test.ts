@@ -13,6 +13,9 @@ describe("store benchmark (real Redis)", () => {
     expect(durable.aofBytes).toBeGreaterThan(800);
     expect(durable.aofBytes).toBeLessThan(2500);
     expect(durable.scriptCalls).toBeGreaterThan(0);
+    // What a final message keeps for the retention: its document and carrier-id key (a few hundred bytes).
+    expect(durable.retainedBytes).toBeGreaterThan(200);
+    expect(durable.retainedBytes).toBeLessThan(3000);
     const volatile = await measureStore(false, options);
     expect(volatile.commandsPerMessage).toBeGreaterThanOrEqual(13);
     expect(volatile.commandsPerMessage).toBeLessThan(13.1);
