@@ -28,7 +28,7 @@ async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<
 }
 
 describe("crash safety", () => {
-  it("after a SIGKILL with 2,000 messages in flight, every acknowledged message reaches one final state and one webhook", async () => {
+  it("after a SIGKILL with 2,000 messages in flight, every acknowledged message reaches one final state and one webhook (two only if its first was answered as otpgw died)", async () => {
     // Receipts come 3–5 s after the submit, so the kill lands while every message awaits its receipt.
     const simOptions: SimulatorOptions = {
       credentials: [{ systemId: "otpgw", password: "secret" }],
@@ -67,6 +67,8 @@ describe("crash safety", () => {
 
     await daemon.kill();
     await new Promise((r) => setTimeout(r, 500));
+    // Everything the killed process sent has arrived by now.
+    const fromKilledProcess = hooks.calls.length;
     await daemon.start();
 
     await waitUntil(
@@ -76,12 +78,25 @@ describe("crash safety", () => {
     );
     await new Promise((r) => setTimeout(r, 1000));
 
-    // Exactly one final notification per acknowledged message, correctly signed.
+    // One final notification per acknowledged message, correctly signed. The one exception is at least once by
+    // design: a webhook the receiver answered just as otpgw was killed, before otpgw recorded the answer, is sent
+    // once more after the restart (receivers dedupe on the event id). Such an event came first from the killed
+    // process.
+    const sentByKilled = new Set(hooks.calls.slice(0, fromKilledProcess).map((c) => c.eventId));
     const byEvent = new Map<string, number>();
     for (const call of hooks.calls) byEvent.set(call.eventId, (byEvent.get(call.eventId) ?? 0) + 1);
-    // Written so that a failure names the events (one failure in ~10 parallel runs was seen, without detail).
+    // Written so that a failure names the events (and whether each came first from the killed process).
     expect(byEvent.size).toBe(MESSAGES);
-    expect([...byEvent].filter(([, n]) => n !== 1)).toEqual([]);
+    const repeated = [...byEvent].filter(([, n]) => n !== 1);
+    expect(
+      repeated
+        .filter(([event, n]) => !(n === 2 && sentByKilled.has(event)))
+        .map(([event, n]) => ({
+          event,
+          n,
+          firstFromKilledProcess: sentByKilled.has(event),
+        })),
+    ).toEqual([]);
     expect(hooks.calls.filter((c) => !c.validSignature).map((c) => c.eventId)).toEqual([]);
     expect(ids.filter(({ id }) => !byEvent.has(`final:${id}`))).toEqual([]);
 
