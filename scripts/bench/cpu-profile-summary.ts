@@ -4,17 +4,17 @@
  * for the package or folder that called them). Idle time is left out of the shares, so they describe the CPU
  * the process really used.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { renderTable } from "../lib/table.js";
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -29,6 +29,8 @@ export interface ProfileShare {
 
 export interface ProfileSummary {
   file: string;
+  /** The same profile as folded stacks (`a;b;c <µs>` per line), the input of flame-graph tools. */
+  folded?: string;
   busyMs: number;
   idleMs: number;
   functions: ProfileShare[];
@@ -121,12 +123,53 @@ export function summariseProfile(profile: CpuProfile, file: string, n = 15): Pro
  * Summarises the busiest `.cpuprofile` in `dir` (the main thread's: `--import tsx` adds a loader thread with a
  * profile of its own), or returns undefined when there is none.
  */
+/**
+ * The profile as folded stacks: one line per distinct stack, root first, frames joined by `;`, then the
+ * microseconds sampled in it — what flamegraph.pl, speedscope and most flame-graph viewers read. Idle time is
+ * left out.
+ */
+export function foldedStacks(profile: CpuProfile): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const frame = (node: ProfileNode): string => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url ? ` ${url.replace(/^.*\/(node_modules|dist)\//, "")}:${lineNumber + 1}` : "";
+    return `${functionName || "(anonymous)"}${where}`.replaceAll(";", ",");
+  };
+  const stacks = new Map<string, number>();
+  const stackOf = new Map<number, string>();
+  profile.samples.forEach((id, i) => {
+    const leaf = byId.get(id);
+    if (!leaf || leaf.callFrame.functionName === "(idle)") return;
+    let stack = stackOf.get(id);
+    if (stack === undefined) {
+      const frames: string[] = [];
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const node = byId.get(at)!;
+        if (node.callFrame.functionName !== "(root)") frames.push(frame(node));
+      }
+      stack = frames.reverse().join(";");
+      stackOf.set(id, stack);
+    }
+    stacks.set(stack, (stacks.get(stack) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return [...stacks].map(([stack, us]) => `${stack} ${Math.max(0, Math.round(us))}`).join("\n") + "\n";
+}
+
+/** Summarises the busiest profile in `dir` and writes its folded stacks beside it (`.folded`). */
 export async function summariseBusiestProfile(dir: string, n = 15): Promise<ProfileSummary | undefined> {
   let best: ProfileSummary | undefined;
+  let bestProfile: CpuProfile | undefined;
   for (const name of (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"))) {
     const file = join(dir, name);
-    const summary = summariseProfile(JSON.parse(await readFile(file, "utf8")) as CpuProfile, file, n);
-    if (!best || summary.busyMs > best.busyMs) best = summary;
+    const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+    const summary = summariseProfile(profile, file, n);
+    if (!best || summary.busyMs > best.busyMs) [best, bestProfile] = [summary, profile];
+  }
+  if (best && bestProfile) {
+    best.folded = best.file.replace(/\.cpuprofile$/, ".folded");
+    await writeFile(best.folded, foldedStacks(bestProfile));
   }
   return best;
 }
@@ -137,6 +180,12 @@ export function printProfile(profile: ProfileSummary): void {
   console.log(
     `\notpgw CPU profile, whole run (${profile.busyMs} ms busy; ${profile.file}), self time by area`,
   );
+  if (profile.folded) {
+    console.log(
+      `flame graph: open the .cpuprofile in Chrome DevTools (Performance) or speedscope; folded stacks for ` +
+        `flamegraph.pl: ${profile.folded}`,
+    );
+  }
   console.log(
     renderTable(
       ["area (native frames counted in their caller's)", "self ms", "share"],

@@ -86,7 +86,8 @@ const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/perfo
   --repeat N          smpp: N rounds of null relay then otpgw; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
   --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
-  --cpu-prof          profile the daemon (http, smpp) and print where its time went
+  --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
+                      its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
   --help              this text
 
 Prints a table per scenario and the targets beside the ratios measured, and writes
