@@ -19,11 +19,6 @@ export interface CarrierBenchResult {
 /** Most submits one scenario may send, whatever its duration: keeps every run bounded in count too. */
 const MAX_SUBMITS_PER_SCENARIO = 200_000;
 
-/**
- * The simulated carrier for the bench: answers at once and sends every receipt within a few ms, so what is
- * measured is otpgw's own cost (the carrier's latency would only add a constant).
- */
-
 function benchCarrier(port: number, window: number): CarrierConfig {
   return {
     ...defaults.carrier,

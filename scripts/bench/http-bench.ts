@@ -7,7 +7,6 @@
  * most otpgw accepts and completes) and paced (a fixed rate below saturation: the latency a message sees when
  * nothing queues).
  */
-import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -22,6 +21,7 @@ import { pipelineDelta, readPipelineCounters } from "./pipeline-counters.js";
 import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
 import { benchSimConfig, startSimProcess } from "./sim-process.js";
 import { startWebhookSink, type SinkEvent, type WebhookSink } from "./webhook-sink.js";
+import { redisPid } from "./redis-info.js";
 
 export interface HttpBenchOptions {
   /** Length of each measured phase. */
@@ -129,13 +129,6 @@ async function drain(phase: Phase, accepted: number, maxMs: number): Promise<voi
       return;
     }
   }
-}
-
-/** redis-server's pid, from INFO (PrivateRedis does not expose its child). */
-function redisPid(port: number): number {
-  const info = spawnSync("redis-cli", ["-p", String(port), "info", "server"], { encoding: "utf8" }).stdout;
-  const match = /process_id:(\d+)/.exec(info ?? "");
-  return match ? Number(match[1]) : -1;
 }
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));

@@ -10,7 +10,8 @@ import { renderTable } from "../lib/table.js";
 import { EsmeLoad } from "./esme-load.js";
 import { readPipelineCounters, type PipelineCounters } from "./pipeline-counters.js";
 import { processRssMiB } from "./proc-stats.js";
-import { BENCH_ESME, redisInfoNumber, startRelayStack, type RelayStack } from "./relay-stack.js";
+import { redisInfoNumber } from "./redis-info.js";
+import { BENCH_ESME, startRelayStack, type RelayStack } from "./relay-stack.js";
 
 export interface MemoryBenchOptions {
   /** Messages to submit. Default 100,000. */

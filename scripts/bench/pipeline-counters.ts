@@ -26,9 +26,14 @@ function sum(text: string, name: string, labelFilter?: string): number {
   return total;
 }
 
+/** otpgw's Prometheus exposition, from its metrics port. */
+async function metricsText(metricsPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+}
+
 /** Reads the counters from otpgw's metrics port. */
 export async function readPipelineCounters(metricsPort: number): Promise<PipelineCounters> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const text = await metricsText(metricsPort);
   return {
     accepted: sum(text, "otpgw_messages_accepted_total"),
     attemptsStarted: sum(text, "otpgw_attempts_total"),
@@ -59,7 +64,7 @@ export interface RedisBatchTotals {
 }
 
 export async function readRedisBatchTotals(metricsPort: number): Promise<RedisBatchTotals> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const text = await metricsText(metricsPort);
   return {
     calls: sum(text, "otpgw_redis_batch_seconds_count"),
     seconds: sum(text, "otpgw_redis_batch_seconds_sum"),

@@ -7,7 +7,6 @@
  * The simulator answers every submit at once; its receipts are DELIVRD 1–5 ms later, or never sent at all
  * (`receipts: "none"`: a carrier that keeps every receipt back, so messages stay awaiting one).
  */
-import { spawnSync } from "node:child_process";
 import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
 import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import type { EsmeCredentials } from "./esme-load.js";
@@ -95,15 +94,4 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
     await stop();
     throw error;
   }
-}
-
-/**
- * One number from a section of Redis's INFO: `used_memory` in `memory`, or `db0:keys` in `keyspace` (the
- * line `db0:keys=N,…`). NaN when absent.
- */
-export function redisInfoNumber(port: number, section: string, field: string): number {
-  const info =
-    spawnSync("redis-cli", ["-p", String(port), "info", section], { encoding: "utf8" }).stdout ?? "";
-  const match = new RegExp(`^${field}[:=](\\d+(?:\\.\\d+)?)`, "m").exec(info);
-  return match ? Number(match[1]) : Number.NaN;
 }

@@ -8,13 +8,13 @@
  * The simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the
  * rows is the relay in the middle. Each relay's CPU comes from /proc: CPU ms per completed message.
  */
-import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { startPrivateRedis } from "../lib/private-redis.js";
 import { quantile } from "../lib/table.js";
 import { readRedisBatchTotals } from "./pipeline-counters.js";
+import { redisCommandStats, redisPid } from "./redis-info.js";
 import { BENCH_CARRIER_ACCOUNT, startBenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
 import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
@@ -100,22 +100,9 @@ const WARM_UP = { durationMs: 1500, maxMessages: 5000 };
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
-const redisInfo = (port: number, section: string): string =>
-  spawnSync("redis-cli", ["-p", String(port), "info", section], { encoding: "utf8" }).stdout ?? "";
-
-/** redis-server's pid, from INFO (PrivateRedis does not expose its child). */
-function redisPid(port: number): number {
-  const match = /process_id:(\d+)/.exec(redisInfo(port, "server"));
-  return match ? Number(match[1]) : -1;
-}
-
-/** Calls so far per Redis command (INFO commandstats). */
+/** Calls so far per Redis command. */
 function redisCalls(port: number): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (const match of redisInfo(port, "commandstats").matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls.set(match[1]!, Number(match[2]));
-  }
-  return calls;
+  return new Map([...redisCommandStats(port)].map(([command, { calls }]) => [command, calls]));
 }
 
 function callsPerMessage(

@@ -17,6 +17,7 @@ import { RedisBatch } from "../../src/redis/redis-batch.js";
 import { startPrivateRedis } from "../lib/private-redis.js";
 import { renderTable } from "../lib/table.js";
 import { processCpuMs } from "./proc-stats.js";
+import { redisCommandStats, redisInfoNumber, redisPid } from "./redis-info.js";
 
 export interface StoreBenchOptions {
   /** Messages measured per configuration, in waves of 100. */
@@ -107,18 +108,13 @@ async function oneMessage(store: MessageStore, batch: RedisBatch, list: string, 
   await batch.run(RECEIPTS_REMOVE.op, [list], items);
 }
 
-async function infoNumber(redis: Redis, section: string, field: string): Promise<number> {
-  const match = new RegExp(`^${field}:(\\d+)`, "m").exec(await redis.info(section));
-  return match ? Number(match[1]) : 0;
-}
-
 /** One configuration: a Redis of its own with or without the append-only file. */
 export async function measureStore(appendonly: boolean, options: StoreBenchOptions): Promise<StoreRun> {
   const server = await startPrivateRedis({ appendfsync: options.appendfsync, appendonly });
   const redis = new Redis(server.url, { lazyConnect: true });
   try {
     await redis.connect();
-    const pid = await infoNumber(redis, "server", "process_id");
+    const pid = redisPid(server.port);
     const batch = new RedisBatch(redis);
     batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
     const store = new MessageStore({ redis, prefix: "bench:", retention: RETENTION, batch });
@@ -128,8 +124,8 @@ export async function measureStore(appendonly: boolean, options: StoreBenchOptio
     };
     for (let n = 0; n < (options.warmUp ?? 2000); n += WAVE) await wave(10_000_000 + n);
     await redis.config("RESETSTAT");
-    const aofBefore = appendonly ? await infoNumber(redis, "persistence", "aof_current_size") : 0;
-    const memoryBefore = await infoNumber(redis, "memory", "used_memory");
+    const aofBefore = appendonly ? redisInfoNumber(server.port, "persistence", "aof_current_size") : 0;
+    const memoryBefore = redisInfoNumber(server.port, "memory", "used_memory");
     const callsBefore = batch.calls;
     const redisBefore = processCpuMs(pid);
     const cpuBefore = process.cpuUsage();
@@ -142,17 +138,16 @@ export async function measureStore(appendonly: boolean, options: StoreBenchOptio
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const redisMs = processCpuMs(pid) - redisBefore;
-    const aofAfter = appendonly ? await infoNumber(redis, "persistence", "aof_current_size") : 0;
-    const memoryAfter = await infoNumber(redis, "memory", "used_memory");
+    const aofAfter = appendonly ? redisInfoNumber(server.port, "persistence", "aof_current_size") : 0;
+    const memoryAfter = redisInfoNumber(server.port, "memory", "used_memory");
     let scriptUsec = 0;
     let commandUsec = 0;
     let commands = 0;
-    const stats = await redis.info("commandstats");
-    for (const [, name, calls, usec] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-      if (name === "evalsha" || name === "eval") scriptUsec += Number(usec);
+    for (const [name, { calls, usec }] of redisCommandStats(server.port)) {
+      if (name === "evalsha" || name === "eval") scriptUsec += usec;
       else if (name !== "info" && name !== "config") {
-        commands += Number(calls);
-        commandUsec += Number(usec);
+        commands += calls;
+        commandUsec += usec;
       }
     }
     return {

@@ -229,7 +229,7 @@ export class DeliveryEngine implements DeliveryService {
       let leftOutbox = false;
       if (!this.handedOver.has(message.id)) {
         leftOutbox = (await this.deps.notify(message)) === "out-of-outbox";
-        this.handedOver.set(message.id, leftOutbox);
+        this.handedOver.set(message.id, false);
       }
       if (!leftOutbox) await this.deps.store.outboxDone(message.id);
       this.handedOver.set(message.id, true);

@@ -55,8 +55,7 @@ return ARGV[1]
  * notifier could say at once what to queue (SMPP receipts), its items go to their list in this same step and it
  * never enters the outbox. At the final state the text (field `t`) is deleted, or moved to the text key to expire
  * after the body retention; a text key of a message stored by an earlier version gets the same treatment.
- * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and
- * recomputes).
+ * Returns 1 when applied, 0 when the stored version differs (the caller re-reads and recomputes).
  */
 export const UPDATE_SCRIPT = `
 local current = redis.call("HGET", KEYS[1], "v")

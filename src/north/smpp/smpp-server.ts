@@ -2,7 +2,8 @@
  * otpgw's SMPP server for aggregators (issue 4): a plain TCP listener (and optionally a TLS one beside it) where
  * every accepted connection becomes an EsmeSession. Composes the bind handler, the submit handler and the receipt
  * outbox; the gateway passes the dependencies (SmppServerDeps) and has delivery queue a message's receipts with
- * its final state (`prepareReceipt`), or calls `enqueueReceipt` for one found in delivery's outbox. See docs/smpp-server.md.
+ * its final state (`prepareReceipt`), or calls `enqueueReceipt` for one found in delivery's outbox. See
+ * docs/smpp-server.md.
  */
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
