@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { HotCounter } from "./hot-counter.js";
 
 /**
  * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
@@ -55,13 +56,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["carrier", "bind"],
       registers,
     }),
-    bindReconnects: new Counter({
+    bindReconnects: new HotCounter({
       name: "otpgw_carrier_bind_reconnects_total",
       help: "Times a carrier bind dropped and was scheduled to reconnect",
       labelNames: ["carrier", "bind", "reason"],
       registers,
     }),
-    bindRefused: new Counter({
+    bindRefused: new HotCounter({
       name: "otpgw_carrier_bind_refused_total",
       help: "Bind attempts the carrier refused, by command_status name",
       labelNames: ["carrier", "status"],
@@ -73,7 +74,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["carrier"],
       registers,
     }),
-    submits: new Counter({
+    submits: new HotCounter({
       name: "otpgw_carrier_submits_total",
       help: "submit_sm outcomes: accepted, rejected (by status), unknown (closed or timed out)",
       labelNames: ["carrier", "outcome", "status"],
@@ -93,59 +94,59 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    redisBatchOps: new Counter({
+    redisBatchOps: new HotCounter({
       name: "otpgw_redis_batch_ops_total",
       help: "Store operations carried by the hot path's Redis script calls (divide by the calls for the batch size)",
       registers,
     }),
-    throttled: new Counter({
+    throttled: new HotCounter({
       name: "otpgw_carrier_throttled_total",
       help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (the bind slowed down and requeued)",
       labelNames: ["carrier"],
       registers,
     }),
-    receipts: new Counter({
+    receipts: new HotCounter({
       name: "otpgw_carrier_receipts_total",
       help: "Delivery receipts received, by stat",
       labelNames: ["carrier", "stat"],
       registers,
     }),
-    receiptsUnmatched: new Counter({
+    receiptsUnmatched: new HotCounter({
       name: "otpgw_carrier_receipts_unmatched_total",
       help: "Receipts whose carrier message id matches no message (unknown or past retention)",
       labelNames: ["carrier"],
       registers,
     }),
-    messagesAccepted: new Counter({
+    messagesAccepted: new HotCounter({
       name: "otpgw_messages_accepted_total",
       help: "Messages persisted and acknowledged",
       registers,
     }),
-    messagesFinal: new Counter({
+    messagesFinal: new HotCounter({
       name: "otpgw_messages_final_total",
       help: "Messages that reached a final state, by state",
       labelNames: ["state"],
       registers,
     }),
-    attempts: new Counter({
+    attempts: new HotCounter({
       name: "otpgw_attempts_total",
       help: "Delivery attempts started, by carrier",
       labelNames: ["carrier"],
       registers,
     }),
-    httpRequests: new Counter({
+    httpRequests: new HotCounter({
       name: "otpgw_http_requests_total",
       help: "HTTP API requests, by route template, status and error code (empty when successful)",
       labelNames: ["route", "status", "code"],
       registers,
     }),
-    webhookDeliveries: new Counter({
+    webhookDeliveries: new HotCounter({
       name: "otpgw_webhook_deliveries_total",
       help: "Webhook POSTs by outcome: acknowledged, not_acknowledged (retried), gave_up, skipped",
       labelNames: ["outcome"],
       registers,
     }),
-    smppBinds: new Counter({
+    smppBinds: new HotCounter({
       name: "otpgw_smpp_binds_total",
       help: "Binds to otpgw's SMPP server by outcome: ok, invalid_password, unknown_system_id, ip_not_allowed, max_binds, ip_cooldown, malformed, error",
       labelNames: ["outcome"],
@@ -156,19 +157,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Open sessions (TCP connections) on otpgw's SMPP server, bound or not",
       registers,
     }),
-    smppPdusRefused: new Counter({
+    smppPdusRefused: new HotCounter({
       name: "otpgw_smpp_pdus_refused_total",
       help: "PDUs otpgw's SMPP server answered with an error status (binds excluded), by reason",
       labelNames: ["reason"],
       registers,
     }),
-    smppSubmits: new Counter({
+    smppSubmits: new HotCounter({
       name: "otpgw_smpp_submits_total",
       help: "submit_sm answered OK by outcome: accepted (a whole message), part_stored (a part awaiting its set), set_dropped (incomplete set timed out)",
       labelNames: ["outcome"],
       registers,
     }),
-    smppReceipts: new Counter({
+    smppReceipts: new HotCounter({
       name: "otpgw_smpp_receipts_total",
       help: "Receipts sent back over SMPP by outcome: queued, acknowledged, retry, dropped, expired, skipped",
       labelNames: ["outcome"],

@@ -1,0 +1,103 @@
+import { Counter, type CounterConfiguration, type LabelValues } from "prom-client";
+
+/** One label set's running count, handed to prom-client when the metric is read. */
+interface Cell<T extends string> {
+  labels: LabelValues<T>;
+  pending: number;
+}
+
+type Node<T extends string> = Map<string | number | undefined, Node<T> | Cell<T>>;
+type Count<T extends string> = (labels: LabelValues<T>, value: number) => void;
+
+/**
+ * A prom-client Counter for the hot path. prom-client's `inc({ … })` builds a string key from the labels and checks
+ * every label name on each call (0.1–0.5 µs; a message takes about ten increments); here an increment finds its
+ * label set by the label values through small maps (no string built) and adds to a plain number. The sums are
+ * handed to prom-client whenever the metric is read (a scrape, `get()`, the registry's `metrics()`), so what is
+ * exported is what prom-client would have counted. As in prom-client, a missing label and an undefined one are
+ * the same, and values are compared as strings. A label set is checked by prom-client when first seen (a label
+ * the counter does not have throws then; the label names are also checked at compile time); the increment on every
+ * call, with prom-client's own errors.
+ */
+export class HotCounter<T extends string = string> extends Counter<T> {
+  private readonly root: Node<T> = new Map();
+  private readonly cells: Cell<T>[] = [];
+  private readonly names: readonly T[];
+  private readonly unlabelled: Cell<T> = { labels: {}, pending: 0 };
+  /** prom-client's own increment (the counter's `inc` before this class replaced it). */
+  private readonly count: Count<T>;
+
+  constructor(config: Omit<CounterConfiguration<T>, "collect" | "enableExemplars">) {
+    super({
+      ...config,
+      collect() {
+        (this as HotCounter<T>).handOver();
+      },
+    });
+    this.names = config.labelNames ?? [];
+    this.count = this.inc.bind(this);
+    this.inc = this.add.bind(this) as Counter<T>["inc"];
+  }
+
+  private add(labels?: LabelValues<T> | number, value?: number): void {
+    let cell: Cell<T>;
+    if (labels === undefined || typeof labels === "number") {
+      value = labels;
+      cell = this.unlabelled;
+    } else {
+      cell = this.cellOf(labels);
+    }
+    if (value === undefined) value = 1;
+    else if (!Number.isFinite(value) || value < 0) {
+      this.count({}, value); // prom-client's checks and messages: a negative or infinite increment throws
+      throw new TypeError(`Value is not a valid number: ${value}`); // NaN, which prom-client would add
+    }
+    cell.pending += value;
+  }
+
+  private cellOf(labels: LabelValues<T>): Cell<T> {
+    const names = this.names;
+    const last = names.length - 1;
+    let node = this.root;
+    for (let i = 0; i < last; i++) {
+      const value = labels[names[i]!];
+      let next = node.get(value) as Node<T> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(value, next);
+      }
+      node = next;
+    }
+    const value = last >= 0 ? labels[names[last]!] : undefined;
+    const found = node.get(value) as Cell<T> | undefined;
+    if (found !== undefined) return found;
+    this.count(labels, 0); // prom-client checks the new label set (and shows it, at zero, from now on)
+    const cell: Cell<T> = { labels: { ...labels }, pending: 0 };
+    node.set(value, cell);
+    this.cells.push(cell);
+    return cell;
+  }
+
+  /** Adds the running counts to prom-client's values (called before every read). */
+  private handOver(): void {
+    if (this.unlabelled.pending > 0) {
+      this.count({}, this.unlabelled.pending);
+      this.unlabelled.pending = 0;
+    }
+    for (const cell of this.cells) {
+      if (cell.pending > 0) {
+        this.count(cell.labels, cell.pending);
+        cell.pending = 0;
+      }
+    }
+  }
+
+  override reset(): void {
+    super.reset();
+    // prom-client's constructor calls reset before this class's fields exist.
+    if (this.cells === undefined) return;
+    this.cells.length = 0;
+    this.root.clear();
+    this.unlabelled.pending = 0;
+  }
+}
