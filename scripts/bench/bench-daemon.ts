@@ -176,6 +176,13 @@ async function waitUntilServing(
 }
 
 /** Writes the configuration tree, starts `otpgw start` and resolves once it serves. */
+/** Extra Node.js options for every daemon started after this (the suite's `--node-options`). */
+let extraNodeOptions: readonly string[] = [];
+
+export function setDaemonNodeOptions(options: readonly string[]): void {
+  extraNodeOptions = [...options];
+}
+
 export async function startBenchDaemon(options: BenchDaemonOptions): Promise<BenchDaemon> {
   const dir = await mkdtemp(join(tmpdir(), "otpgw-bench-daemon-"));
   const account: BenchAccount = {
@@ -194,7 +201,7 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     : [];
   const child = spawn(
     process.execPath,
-    [...nodeFlags, compiledCli(repoRoot), "start", "--config", configFile],
+    [...nodeFlags, ...extraNodeOptions, compiledCli(repoRoot), "start", "--config", configFile],
     {
       cwd: repoRoot,
       env: {

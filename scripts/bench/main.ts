@@ -42,6 +42,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setDaemonNodeOptions } from "./bench-daemon.js";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runHttpBench } from "./http-bench.js";
@@ -73,6 +74,8 @@ interface Args {
   repeat: number;
   fsync: "always" | "everysec";
   cpuProf: boolean;
+  /** Extra Node.js options for every otpgw daemon the suite starts (e.g. V8 heap flags to try). */
+  nodeOptions: string[];
 }
 
 const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/performance.md)
@@ -86,6 +89,8 @@ const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/perfo
   --repeat N          smpp: N rounds of null relay then otpgw; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
   --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
+  --node-options "…"  extra Node.js options for the otpgw daemons (e.g. "--max-semi-space-size=32"),
+                      to try V8 settings; recorded in the results
   --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
                       its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
   --help              this text
@@ -103,6 +108,7 @@ function parseArgs(argv: string[]): Args {
     repeat: 1,
     fsync: "always",
     cpuProf: false,
+    nodeOptions: [],
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--only") args.only = (argv[++i] ?? "").split(",").filter((name) => name !== "");
@@ -121,7 +127,14 @@ function parseArgs(argv: string[]): Args {
       if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
       args.fsync = value;
     } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
-    else {
+    else if (argv[i] === "--node-options") {
+      args.nodeOptions = (argv[++i] ?? "").split(/\s+/).filter((option) => option !== "");
+      const bad = args.nodeOptions.find((option) => !option.startsWith("--"));
+      if (args.nodeOptions.length === 0 || bad !== undefined)
+        throw new Error(
+          `--node-options takes Node.js options, each starting with --, e.g. "--max-semi-space-size=32"`,
+        );
+    } else {
       throw new Error(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
     }
   }
@@ -159,7 +172,12 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
     node: process.version,
     cpus: (await import("node:os")).cpus().length,
+    ...(args.nodeOptions.length > 0 && { daemonNodeOptions: args.nodeOptions }),
   };
+  if (args.nodeOptions.length > 0) {
+    setDaemonNodeOptions(args.nodeOptions);
+    console.log(`otpgw daemons run with the Node.js options ${args.nodeOptions.join(" ")}`);
+  }
   const wanted = (name: string): boolean => args.only === undefined || args.only.includes(name);
   if (wanted("codec")) results.codec = runCodecBench(args.seconds);
   if (wanted("carrier")) results.carrier = await runCarrierBench(args.seconds);
