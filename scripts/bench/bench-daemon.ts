@@ -175,7 +175,6 @@ async function waitUntilServing(
   }
 }
 
-/** Writes the configuration tree, starts `otpgw start` and resolves once it serves. */
 /** Extra Node.js options for every daemon started after this (the suite's `--node-options`). */
 let extraNodeOptions: readonly string[] = [];
 
@@ -183,6 +182,7 @@ export function setDaemonNodeOptions(options: readonly string[]): void {
   extraNodeOptions = [...options];
 }
 
+/** Writes the configuration tree, starts `otpgw start` and resolves once it serves. */
 export async function startBenchDaemon(options: BenchDaemonOptions): Promise<BenchDaemon> {
   const dir = await mkdtemp(join(tmpdir(), "otpgw-bench-daemon-"));
   const account: BenchAccount = {

@@ -23,7 +23,6 @@ export class HotCounter<T extends string = string> extends Counter<T> {
   private readonly root: Node<T> = new Map();
   private readonly cells: Cell<T>[] = [];
   private readonly names: readonly T[];
-  private readonly unlabelled: Cell<T> = { labels: {}, pending: 0 };
   /** prom-client's own increment (the counter's `inc` before this class replaced it). */
   private readonly count: Count<T>;
 
@@ -40,13 +39,11 @@ export class HotCounter<T extends string = string> extends Counter<T> {
   }
 
   private add(labels?: LabelValues<T> | number, value?: number): void {
-    let cell: Cell<T>;
     if (labels === undefined || typeof labels === "number") {
       value = labels;
-      cell = this.unlabelled;
-    } else {
-      cell = this.cellOf(labels);
+      labels = {};
     }
+    const cell = this.cellOf(labels);
     if (value === undefined) value = 1;
     else if (!Number.isFinite(value) || value < 0) {
       this.count({}, value); // prom-client's checks and messages: a negative or infinite increment throws
@@ -80,10 +77,6 @@ export class HotCounter<T extends string = string> extends Counter<T> {
 
   /** Adds the running counts to prom-client's values (called before every read). */
   private handOver(): void {
-    if (this.unlabelled.pending > 0) {
-      this.count({}, this.unlabelled.pending);
-      this.unlabelled.pending = 0;
-    }
     for (const cell of this.cells) {
       if (cell.pending > 0) {
         this.count(cell.labels, cell.pending);
@@ -98,6 +91,5 @@ export class HotCounter<T extends string = string> extends Counter<T> {
     if (this.cells === undefined) return;
     this.cells.length = 0;
     this.root.clear();
-    this.unlabelled.pending = 0;
   }
 }
