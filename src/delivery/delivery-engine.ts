@@ -38,6 +38,18 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   prepareHandOver?: ProcessorDeps["prepareHandOver"];
 }
 
+/** A Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged); our own errors stay. */
+function storeError(error: unknown): Error {
+  if (error instanceof OtpgwError) return error;
+  return new OtpgwError(ErrorCodes.DELIVERY_STORE, `message store unavailable: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+const rethrowAsStoreError = (error: unknown): never => {
+  throw storeError(error);
+};
+
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
 
@@ -165,18 +177,11 @@ export class DeliveryEngine implements DeliveryService {
   }
 
   /** Runs a store call for a client; a Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged). */
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+  private storeCall<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return call().catch(rethrowAsStoreError);
     } catch (error) {
-      if (error instanceof OtpgwError) throw error;
-      throw new OtpgwError(
-        ErrorCodes.DELIVERY_STORE,
-        `message store unavailable: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      return Promise.reject(storeError(error));
     }
   }
 

@@ -39,6 +39,8 @@ export interface StoreRetention {
   correlationMs: number;
 }
 
+const isOne = (applied: number): boolean => applied === 1;
+
 /** One state change: the new document and its side effects, applied atomically if the version still matches. */
 export interface Update {
   message: Message;
@@ -125,7 +127,7 @@ export class MessageStore {
    * planned before storing) are written with it.
    * @throws RateLimitedError when the account is over its rate (nothing stored).
    */
-  async create(
+  create(
     message: Message,
     text: string,
     timerAt: number,
@@ -135,30 +137,33 @@ export class MessageStore {
     const correlations = options.correlations ?? [];
     const docKey = this.key(`m:${message.id}`);
     const idemKey = idempotencyKey ? this.key(`i:${message.account}:${idempotencyKey}`) : docKey;
-    const result = await this.batch.run<string>(
-      "store_create",
-      [
-        idemKey,
-        docKey,
-        this.key("timers"),
-        rate?.key ?? docKey,
-        ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
-      ],
-      [
-        message.id,
-        encodeMessage(message),
-        text,
-        this.retention.idempotencyMs,
-        timerAt,
-        idempotencyKey ? "1" : "0",
-        rate?.perSecond ?? 0,
-        this.retention.correlationMs,
-        ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
-      ],
-    );
-    if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
-    if (result.startsWith("=")) return { id: result.slice(1), created: false };
-    return { id: result, created: true };
+    return this.batch
+      .run<string>(
+        "store_create",
+        [
+          idemKey,
+          docKey,
+          this.key("timers"),
+          rate?.key ?? docKey,
+          ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
+        ],
+        [
+          message.id,
+          encodeMessage(message),
+          text,
+          this.retention.idempotencyMs,
+          timerAt,
+          idempotencyKey ? "1" : "0",
+          rate?.perSecond ?? 0,
+          this.retention.correlationMs,
+          ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
+        ],
+      )
+      .then((result) => {
+        if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
+        if (result.startsWith("=")) return { id: result.slice(1), created: false };
+        return { id: result, created: true };
+      });
   }
 
   /** The message with the parts accepted since its last version merged in (see recordAccepted). */
@@ -189,19 +194,20 @@ export class MessageStore {
    * version of the document: for an acceptance that changes nothing else (no outcome, same timer). The next
    * transition writes the document with it; `get` merges it in meanwhile. False when the message is gone.
    */
-  async recordAccepted(
+  recordAccepted(
     messageId: string,
     n: number,
     part: number,
     carrier: string,
     carrierMessageId: string,
   ): Promise<boolean> {
-    const applied = await this.batch.run<number>(
-      "store_accept",
-      [this.key(`m:${messageId}`), this.key(`c:${carrier}:${carrierMessageId}`)],
-      [`a:${n}:${part}`, carrierMessageId, `${messageId}:${n}:${part}`, this.retention.correlationMs],
-    );
-    return applied === 1;
+    return this.batch
+      .run<number>(
+        "store_accept",
+        [this.key(`m:${messageId}`), this.key(`c:${carrier}:${carrierMessageId}`)],
+        [`a:${n}:${part}`, carrierMessageId, `${messageId}:${n}:${part}`, this.retention.correlationMs],
+      )
+      .then(isOne);
   }
 
   async getText(id: string): Promise<string | null> {
@@ -209,7 +215,7 @@ export class MessageStore {
   }
 
   /** Applies `update` if the stored version is still `version`; false means someone else changed it first. */
-  async update(version: number, update: Update): Promise<boolean> {
+  update(version: number, update: Update): Promise<boolean> {
     const { message } = update;
     const correlations = update.correlations ?? [];
     const handOver = update.final ? update.handOver : undefined;
@@ -239,8 +245,7 @@ export class MessageStore {
       ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
       ...items,
     ];
-    const applied = await this.batch.run<number>("store_update", keys, args);
-    return applied === 1;
+    return this.batch.run<number>("store_update", keys, args).then(isOne);
   }
 
   async findByCarrierId(carrier: string, carrierMessageId: string): Promise<ReceiptTarget | null> {
