@@ -14,6 +14,8 @@
  */
 import { renderTable, quantile } from "../lib/table.js";
 import { EsmeLoad, type EsmeLoadResult } from "./esme-load.js";
+import { processCpuMs } from "./proc-stats.js";
+import { redisPid } from "./redis-info.js";
 import { BENCH_ESME, OTPGW_RELAY_SETTINGS, startRelayStack, type RelayKind } from "./relay-stack.js";
 
 export interface LatencyBenchOptions {
@@ -50,6 +52,12 @@ export interface LatencyRunResult {
   keptUp: boolean;
   submitMs: LatencyPercentiles;
   endToEndMs: LatencyPercentiles;
+  /**
+   * CPU ms per completed message over the measured run, at the paced rate: the relay's process and (otpgw)
+   * its Redis. Below saturation the processes compete less for the cores than in the smpp scenario, so this
+   * figure moves less from run to run: the one to compare builds by.
+   */
+  cpuMsPerMessage: { relay: number; redis?: number };
 }
 
 export interface LatencyBenchResult {
@@ -85,7 +93,9 @@ function summarise(
   planned: number,
   target: number,
   load: EsmeLoadResult,
+  cpuMs: { relay: number; redis?: number },
 ): LatencyRunResult {
+  const perMessage = (ms: number): number => round(ms / Math.max(1, load.receipts), 4);
   const spanS = (load.lastSubmitAt - load.startedAt) / 1000;
   const achieved = load.sent > 1 && spanS > 0 ? (load.sent - 1) / spanS : 0;
   return {
@@ -101,6 +111,10 @@ function summarise(
     keptUp: load.sent === planned && achieved >= KEPT_UP_SHARE * target,
     submitMs: percentiles(load.submitLatenciesMs),
     endToEndMs: percentiles(load.endToEndMs),
+    cpuMsPerMessage: {
+      relay: perMessage(cpuMs.relay),
+      ...(cpuMs.redis !== undefined ? { redis: perMessage(cpuMs.redis) } : {}),
+    },
   };
 }
 
@@ -123,13 +137,26 @@ async function measure(relay: RelayKind, options: Required<LatencyBenchOptions>)
         destinationPrefix: "62810",
       });
       const planned = Math.max(1, Math.round(options.seconds * options.ratePerSecond));
+      const redis = stack.redis ? redisPid(stack.redis.port) : undefined;
+      const cpu = (): { relay: number; redis?: number } => ({
+        relay: processCpuMs(stack.pids.relay),
+        ...(redis !== undefined ? { redis: processCpuMs(redis) } : {}),
+      });
+      const before = cpu();
       const load = await esme.run({
         ...base,
         durationMs: options.seconds * 1000 * TIME_SLACK,
         maxMessages: planned,
         destinationPrefix: "62811",
       });
-      return summarise(relay, planned, options.ratePerSecond, load);
+      const after = cpu();
+      const used = {
+        relay: after.relay - before.relay,
+        ...(after.redis !== undefined && before.redis !== undefined
+          ? { redis: after.redis - before.redis }
+          : {}),
+      };
+      return summarise(relay, planned, options.ratePerSecond, load, used);
     } finally {
       await esme.close();
     }
@@ -219,7 +246,9 @@ function printLatencyBench(r: LatencyBenchResult): void {
     console.log(
       `${run.relay}: ${run.sent}/${run.planned} submitted at ${run.achievedPerSecond}/s (target ${r.targetPerSecond}/s),` +
         ` most behind schedule ${run.maxPacingLagMs} ms; accepted ${run.accepted}, other answers:` +
-        ` ${counts(run.rejected)}; receipts ${run.receipts}, missing ${run.missing}`,
+        ` ${counts(run.rejected)}; receipts ${run.receipts}, missing ${run.missing}; CPU ms/msg relay` +
+        ` ${run.cpuMsPerMessage.relay}` +
+        (run.cpuMsPerMessage.redis !== undefined ? ` + redis ${run.cpuMsPerMessage.redis}` : ""),
     );
     if (!run.keptUp) {
       console.log(
