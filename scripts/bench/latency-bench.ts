@@ -54,8 +54,8 @@ export interface LatencyRunResult {
   endToEndMs: LatencyPercentiles;
   /**
    * CPU ms per completed message over the measured run, at the paced rate: the relay's process and (otpgw)
-   * its Redis. Below saturation the processes compete less for the cores than in the smpp scenario, so this
-   * figure moves less from run to run: the one to compare builds by.
+   * its Redis. Below saturation fewer messages share each socket write, script call and fsync than in the smpp
+   * scenario, so a message costs more here: this is what it costs at an everyday load.
    */
   cpuMsPerMessage: { relay: number; redis?: number };
 }
