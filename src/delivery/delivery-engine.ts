@@ -102,6 +102,11 @@ export class DeliveryEngine implements DeliveryService {
     void this.poll();
   }
 
+  /**
+   * Persists a new message (with its first attempt when one can be planned now) and starts it; resolves once it
+   * is in Redis. No `await` here: the function's frame ends at once, and a submit waiting for Redis holds a
+   * promise and its callback, not a suspended frame (a good share of what each young-generation GC copies).
+   */
   async accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     if (this.closed) throw new OtpgwError(ErrorCodes.DELIVERY_CLOSED, "otpgw is shutting down");
     const now = this.clock();
@@ -127,28 +132,32 @@ export class DeliveryEngine implements DeliveryService {
     // poller picks it up.
     const first = this.processor.planFirst(message, input.text, now);
     const stored = first?.message ?? message;
-    const { id, created } = await this.storeCall(() =>
+    return this.storeCall(() =>
       this.deps.store.create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
         ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
         ...(input.rateLimit !== undefined && { rate: input.rateLimit }),
         ...(first?.correlations !== undefined && { correlations: first.correlations }),
       }),
-    );
-    if (!created) {
-      const existing = await this.storeCall(() => this.deps.store.get(id));
-      if (!existing)
-        throw new OtpgwError(ErrorCodes.DELIVERY_STORE, `message ${id} of an idempotency key is gone`);
-      return { message: existing.message, created: false };
-    }
-    this.deps.metrics?.messagesAccepted.inc();
-    if (first) {
-      this.processor.launchFirst(first);
-      return { message: stored, created: true };
-    }
-    // This process just wrote it: its first step needs neither the document nor the text read back.
-    this.processor.adopt({ message, version: 1 }, input.text);
-    this.processInBackground(id);
-    return { message, created: true };
+    ).then(({ id, created }) => {
+      if (!created) return this.existing(id);
+      this.deps.metrics?.messagesAccepted.inc();
+      if (first) {
+        this.processor.launchFirst(first);
+        return { message: stored, created: true };
+      }
+      // This process just wrote it: its first step needs neither the document nor the text read back.
+      this.processor.adopt({ message, version: 1 }, input.text);
+      this.processInBackground(id);
+      return { message, created: true };
+    });
+  }
+
+  /** The message that already owns an idempotency key (created=false). */
+  private async existing(id: string): Promise<{ message: Message; created: boolean }> {
+    const loaded = await this.storeCall(() => this.deps.store.get(id));
+    if (!loaded)
+      throw new OtpgwError(ErrorCodes.DELIVERY_STORE, `message ${id} of an idempotency key is gone`);
+    return { message: loaded.message, created: false };
   }
 
   async get(id: string): Promise<Message | null> {

@@ -21,7 +21,7 @@ import {
 } from "./lifecycle.js";
 import type { ReceiptTarget, Update, Versioned } from "./message-store.js";
 import type { Message } from "./types.js";
-import type { ProcessorDeps } from "./processor-types.js";
+import type { PreparedHandOver, ProcessorDeps } from "./processor-types.js";
 
 export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./processor-types.js";
 
@@ -32,6 +32,9 @@ const MAX_CONFLICT_RETRIES = 10;
  * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records
  * submit results and receipts, finalises. Every change is committed to Redis with its version before anything
  * is sent, so a crash at any point leaves a state that the timers resume from.
+ * The steps after loading (advance, commit, store, recordAccepted) are plain functions chaining the store's promise
+ * with `.then` (see MessageStore), so an event waiting for Redis keeps one suspended frame (withConflictRetry's),
+ * not four; they run inside withConflictRetry, so a synchronous throw still rejects it.
  */
 export class MessageProcessor {
   private readonly deps: ProcessorDeps;
@@ -194,7 +197,7 @@ export class MessageProcessor {
   }
 
   /** Settles `message` and commits the result, starting an attempt when due. False on a version conflict. */
-  private async advance(
+  private advance(
     loaded: Versioned,
     message: Message,
     correlate?: [number, number, SubmitResult],
@@ -210,7 +213,7 @@ export class MessageProcessor {
       return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
     if (next.kind === "attempt") return this.attempt(loaded, settled, now);
     if (next.kind === "wait" && settled === message && correlations?.length === 1) {
-      const accepted = await this.recordAccepted(loaded, message, next.timerAt, correlations[0]!);
+      const accepted = this.recordAccepted(loaded, message, next.timerAt, correlations[0]!);
       if (accepted !== undefined) return accepted;
     }
     return this.commit(loaded, settled, next, correlations);
@@ -220,21 +223,22 @@ export class MessageProcessor {
    * A carrier's acceptance that changes nothing else (same open attempt, same DLR deadline) is recorded as a
    * field beside the document instead of a new version of it. Undefined when the acceptance changes more.
    */
-  private async recordAccepted(
+  private recordAccepted(
     loaded: Versioned,
     message: Message,
     timerAt: number,
     { carrier, carrierMessageId, target }: NonNullable<Update["correlations"]>[number],
-  ): Promise<boolean | undefined> {
+  ): Promise<boolean> | undefined {
     const attempt = message.attempts.find((a) => a.n === target.attempt);
     const before = loaded.message.attempts.find((a) => a.n === target.attempt);
     if (!attempt || attempt.outcome || before?.dlrDeadline !== timerAt) return undefined;
-    if (
-      await this.deps.store.recordAccepted(message.id, target.attempt, target.part, carrier, carrierMessageId)
-    )
-      this.cache.set(message.id, { message, version: loaded.version });
-    else this.cache.delete(message.id);
-    return true;
+    return this.deps.store
+      .recordAccepted(message.id, target.attempt, target.part, carrier, carrierMessageId)
+      .then((recorded) => {
+        if (recorded) this.cache.set(message.id, { message, version: loaded.version });
+        else this.cache.delete(message.id);
+        return true;
+      });
   }
 
   /**
@@ -268,7 +272,7 @@ export class MessageProcessor {
     ];
   }
 
-  private async commit(
+  private commit(
     loaded: Versioned,
     message: Message,
     next: Exclude<Next, { kind: "attempt" }>,
@@ -278,26 +282,15 @@ export class MessageProcessor {
     if (next.kind === "final") {
       const done = finalize(message, next.state, next.reason, now);
       const handOver = this.deps.prepareHandOver?.(done);
-      if (
-        !(await this.deps.store.update(loaded.version, {
+      return this.deps.store
+        .update(loaded.version, {
           message: done,
           timerAt: null,
           final: true,
           correlations,
           ...(handOver && { handOver }),
-        }))
-      )
-        return false;
-      this.cache.delete(message.id);
-      this.index.forget(done);
-      this.deps.metrics?.messagesFinal.inc({ state: next.state });
-      this.deps.logger.info(
-        { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
-        "message final",
-      );
-      handOver?.committed();
-      this.deps.onFinal(done, handOver !== undefined);
-      return true;
+        })
+        .then((applied) => applied && this.finished(message, done, next, handOver));
     }
     if (message === loaded.message && !correlations) {
       // Nothing changed; make sure the timer still points at the deadline (it may have been claimed).
@@ -306,16 +299,37 @@ export class MessageProcessor {
     return this.store(loaded, message, next.timerAt, correlations);
   }
 
-  private async store(
+  /** After the final state is in Redis: forget the message, count, log, hand its notification over. */
+  private finished(
+    message: Message,
+    done: Message,
+    next: Extract<Next, { kind: "final" }>,
+    handOver: PreparedHandOver | undefined,
+  ): true {
+    this.cache.delete(message.id);
+    this.index.forget(done);
+    this.deps.metrics?.messagesFinal.inc({ state: next.state });
+    this.deps.logger.info(
+      { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
+      "message final",
+    );
+    handOver?.committed();
+    this.deps.onFinal(done, handOver !== undefined);
+    return true;
+  }
+
+  private store(
     loaded: Versioned,
     message: Message,
     timerAt: number,
     correlations?: Update["correlations"],
   ): Promise<boolean> {
-    if (!(await this.deps.store.update(loaded.version, { message, timerAt, final: false, correlations })))
-      return false;
-    this.cache.set(message.id, { message, version: loaded.version + 1 });
-    return true;
+    return this.deps.store
+      .update(loaded.version, { message, timerAt, final: false, correlations })
+      .then((applied) => {
+        if (applied) this.cache.set(message.id, { message, version: loaded.version + 1 });
+        return applied;
+      });
   }
 
   /** Starts the next attempt: chooses a carrier, commits the attempt, then submits its parts. */

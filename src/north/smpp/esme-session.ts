@@ -165,26 +165,38 @@ export class EsmeSession implements ReceiptCarrier {
     return this.submit(pdu);
   }
 
-  private async submit(pdu: DecodedPdu): Promise<ResponseSpec> {
+  /** Chained with `.then`, not awaited (see MessageStore): a submit waiting for Redis keeps no frame here. */
+  private submit(pdu: DecodedPdu): Promise<ResponseSpec> {
     this.submitsInFlight++;
     if (this.submitsInFlight >= this.host.options.maxSubmitsInFlight && !this.readPaused) {
       // Back-pressure: stop reading until persisting catches up, rather than queue without bound.
       this.readPaused = true;
       this.socket.pause();
     }
+    let answer: Promise<ResponseSpec>;
     try {
-      return await this.host.submit(this, pdu);
+      answer = this.host.submit(this, pdu);
     } catch (error) {
-      if (error instanceof SmppError) {
-        return this.refuse(refusalReason(error.status), error.status, pdu);
-      }
-      throw error;
-    } finally {
-      this.submitsInFlight--;
-      if (this.readPaused && this.submitsInFlight < this.host.options.maxSubmitsInFlight) {
-        this.readPaused = false;
-        this.socket.resume();
-      }
+      answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return answer.then(
+      (response) => {
+        this.submitSettled();
+        return response;
+      },
+      (error: unknown) => {
+        this.submitSettled();
+        if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
+        throw error;
+      },
+    );
+  }
+
+  private submitSettled(): void {
+    this.submitsInFlight--;
+    if (this.readPaused && this.submitsInFlight < this.host.options.maxSubmitsInFlight) {
+      this.readPaused = false;
+      this.socket.resume();
     }
   }
 }

@@ -54,7 +54,10 @@ export function deliveryErrorStatus(error: unknown): number {
 export class SubmitHandler {
   constructor(private readonly deps: SubmitHandlerDeps) {}
 
-  /** @throws SmppError with the submit_sm_resp status. */
+  /**
+   * @throws SmppError with the submit_sm_resp status. A single message is chained with `.then`, not awaited
+   * (see MessageStore): no frame waits for Redis here.
+   */
   async handle(ctx: SubmitContext, raw: Buffer): Promise<ResponseSpec> {
     const body = parseSmBody(raw);
     const submit = decodeSubmit(body, ctx.account, this.deps.checks, this.deps.clock());
@@ -62,9 +65,10 @@ export class SubmitHandler {
       throw status(SmppStatus.ESME_RMSGQFUL, `carriers for ${submit.country} are saturated`);
     }
     if (submit.kind === "single") {
-      const message = await this.accept(ctx, submit, submit.text, submit.parts);
-      this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
-      return { fields: { message_id: message.id } };
+      return this.accept(ctx, submit, submit.text, submit.parts).then((message) => {
+        this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
+        return { fields: { message_id: message.id } };
+      });
     }
     return this.handlePart(ctx, submit);
   }
@@ -134,7 +138,7 @@ export class SubmitHandler {
   }
 
   /** Persists the message with what its receipts need; resolves only when all of it is in Redis. */
-  private async accept(
+  private accept(
     ctx: SubmitContext,
     submit: SubmitCommon,
     text: string,
@@ -160,16 +164,17 @@ export class SubmitHandler {
       ...(wantsReceipt && (smppReceipt.failuresOnly || smppReceipt.set) && { smppReceipt }),
       ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
     };
-    try {
-      return (await this.deps.delivery.accept(input)).message;
-    } catch (error) {
-      if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
-        this.deps.logger.warn(
-          { account: ctx.account.id, err: (error as Error).message },
-          "submit not accepted",
-        );
-      }
-      throw status(deliveryErrorStatus(error), `not accepted: ${(error as Error).message}`);
-    }
+    return this.deps.delivery.accept(input).then(
+      (accepted) => accepted.message,
+      (error: unknown) => {
+        if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
+          this.deps.logger.warn(
+            { account: ctx.account.id, err: (error as Error).message },
+            "submit not accepted",
+          );
+        }
+        throw status(deliveryErrorStatus(error), `not accepted: ${(error as Error).message}`);
+      },
+    );
   }
 }
