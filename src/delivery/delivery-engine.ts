@@ -264,6 +264,11 @@ export class DeliveryEngine implements DeliveryService {
    */
   private async onReceipt({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
     const { store, options } = this.deps;
+    if (!this.processor.knownCorrelation(carrierId, receipt.messageId)) {
+      // A receipt read in the same chunk as its submit_sm_resp is handled before that response's outcome (a
+      // promise callback) has mapped the carrier's id in memory: let those callbacks run before asking Redis.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
       const target =
         this.processor.knownCorrelation(carrierId, receipt.messageId) ??

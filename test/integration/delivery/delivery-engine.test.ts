@@ -139,6 +139,28 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(seconds).toBeGreaterThan(110);
     expect(seconds).toBeLessThanOrEqual(120);
   });
+
+  it("maps a receipt read in the same chunk as its submit_sm_resp from memory, without asking Redis", async () => {
+    // Receipts sent together with the answers, to a gateway kept busy by a burst: many reads then carry a
+    // submit_sm_resp and its receipt, and the receipt is handled before the answer's outcome has run.
+    const INSTANT = { submitRespLatencyMs: { min: 0, max: 0 }, receiptLatencyMs: { min: 0, max: 0 } };
+    const h = await deliveryHarness({
+      carriers: [{ id: "fast", sim: INSTANT, config: { windowSize: 100, throughputPerSecond: 10_000 } }],
+      dlrTimeoutMs: 5000,
+    });
+    await waitUntil(() => h.pools.get("fast")!.boundCount === 1, 15_000, "the bind");
+    let redisLookups = 0;
+    const findByCarrierId = h.store.findByCarrierId.bind(h.store);
+    h.store.findByCarrierId = (carrier, carrierMessageId) => {
+      redisLookups++;
+      return findByCarrierId(carrier, carrierMessageId);
+    };
+    const COUNT = 400;
+    await Promise.all(Array.from({ length: COUNT }, (_, i) => h.engine.accept(h.newMessage(i))));
+    await waitUntil(() => h.notified.length >= COUNT, 20_000, "every final notification");
+    expect(h.notified.every((m) => m.state === "delivered")).toBe(true);
+    expect(redisLookups).toBe(0);
+  });
 });
 
 function a0(m: { attempts: { outcome?: string }[] }): string | undefined {
