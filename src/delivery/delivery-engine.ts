@@ -7,6 +7,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
+import type { ReceiptEvent } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
@@ -49,6 +50,16 @@ function storeError(error: unknown): Error {
 const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
+
+/** What the lifecycle needs of a carrier's receipt. */
+function receiptEvent(receipt: CarrierReceipt["receipt"]): ReceiptEvent {
+  return {
+    stat: receipt.stat,
+    delivered: receipt.delivered,
+    final: receipt.final,
+    ...(receipt.err !== undefined ? { err: receipt.err } : {}),
+  };
+}
 
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
@@ -262,38 +273,33 @@ export class DeliveryEngine implements DeliveryService {
    * Records a carrier's receipt. Resolves once it is recorded (or known to match no message); rejects when it
    * could not be recorded, so the bind asks the carrier to deliver it again.
    */
-  private async onReceipt({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
+  private async onReceipt(event: CarrierReceipt): Promise<void> {
+    // Usually the carrier's id was mapped in memory when its submit_sm_resp came: no await, so no frame waits here
+    // (async only so that a throw still becomes a rejection: the bind then asks the carrier to deliver it again).
+    const target = this.processor.knownCorrelation(event.carrierId, event.receipt.messageId);
+    return target ? this.processor.receipt(target, receiptEvent(event.receipt)) : this.lookUpReceipt(event);
+  }
+
+  /** A receipt whose carrier id is not mapped in memory (yet): after the pending callbacks, then in Redis. */
+  private async lookUpReceipt({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
     const { store, options } = this.deps;
-    if (!this.processor.knownCorrelation(carrierId, receipt.messageId)) {
-      // A receipt read in the same chunk as its submit_sm_resp is handled before that response's outcome (a
-      // promise callback) has mapped the carrier's id in memory: let those callbacks run before asking Redis.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // A receipt read in the same chunk as its submit_sm_resp is handled before that response's outcome (a
+    // promise callback) has mapped the carrier's id in memory: let those callbacks run before asking Redis.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
       const target =
         this.processor.knownCorrelation(carrierId, receipt.messageId) ??
         (await store.findByCarrierId(carrierId, receipt.messageId));
       if (target) {
-        await this.processor.receipt(target, {
-          stat: receipt.stat,
-          delivered: receipt.delivered,
-          final: receipt.final,
-          ...(receipt.err !== undefined ? { err: receipt.err } : {}),
-        });
+        await this.processor.receipt(target, receiptEvent(receipt));
         return;
       }
       // The submit result that maps this id may still be on its way to Redis (a very fast carrier).
       await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
     }
-    const event = {
-      stat: receipt.stat,
-      delivered: receipt.delivered,
-      final: receipt.final,
-      ...(receipt.err !== undefined ? { err: receipt.err } : {}),
-    };
     const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
     if (byHandset) {
-      await this.processor.receiptByHandset(byHandset, event);
+      await this.processor.receiptByHandset(byHandset, receiptEvent(receipt));
       return;
     }
     this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });

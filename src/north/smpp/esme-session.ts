@@ -88,10 +88,14 @@ export class EsmeSession implements ReceiptCarrier {
     return this.isReceiver && this.engine.canSendNow;
   }
 
-  async sendReceipt(fields: smpp.PduFields): Promise<number> {
-    const response = await this.engine.request("deliver_sm", fields);
-    if (response.command === "generic_nack") return response.status || SmppStatus.ESME_RUNKNOWNERR;
-    return response.status;
+  sendReceipt(fields: smpp.PduFields): Promise<number> {
+    return this.engine
+      .request("deliver_sm", fields)
+      .then((response) =>
+        response.command === "generic_nack"
+          ? response.status || SmppStatus.ESME_RUNKNOWNERR
+          : response.status,
+      );
   }
 
   /** Marks the session bound (called by the host once the bind is accepted). */
