@@ -83,10 +83,14 @@ export class Gateway {
       this.logger.warn({ err: error.message }, "redis connection error"),
     );
     const metrics = this.metrics;
-    this.batch = new RedisBatch(this.redis, (seconds, ops, failed) => {
-      metrics.redisBatchSeconds.observe({ outcome: failed ? "error" : "ok" }, seconds);
-      metrics.redisBatchOps.inc(ops);
-    });
+    this.batch = new RedisBatch(
+      this.redis,
+      (seconds, ops, failed) => {
+        metrics.redisBatchSeconds.observe({ outcome: failed ? "error" : "ok" }, seconds);
+        metrics.redisBatchOps.inc(ops);
+      },
+      { delayMs: daemon.redisBatchDelayMs },
+    );
     const store = (this.store = new MessageStore({
       redis: this.redis,
       batch: this.batch,

@@ -134,6 +134,7 @@ async function writeConfigTree(
       "log_level: warn",
       `redis_url: ${options.redisUrl}`,
       `redis_key_prefix: "bench${randomBytes(3).toString("hex")}:"`,
+      `redis_batch_delay_ms: ${batchDelayMs}`,
       `http: { host: 127.0.0.1, port: ${ports.http} }`,
       `metrics: { host: 127.0.0.1, port: ${ports.metrics} }`,
       ports.smpp === undefined
@@ -173,6 +174,13 @@ async function waitUntilServing(
     if (Date.now() > deadline) throw new Error(`otpgw was not serving within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** redis_batch_delay_ms of every daemon started after this (the suite's `--redis-batch-delay-ms`). */
+let batchDelayMs = 0;
+
+export function setDaemonBatchDelayMs(ms: number): void {
+  batchDelayMs = ms;
 }
 
 /** Extra Node.js options for every daemon started after this (the suite's `--node-options`). */

@@ -42,7 +42,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setDaemonNodeOptions } from "./bench-daemon.js";
+import { setDaemonBatchDelayMs, setDaemonNodeOptions } from "./bench-daemon.js";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runHttpBench } from "./http-bench.js";
@@ -76,6 +76,8 @@ interface Args {
   cpuProf: boolean;
   /** Extra Node.js options for every otpgw daemon the suite starts (e.g. V8 heap flags to try). */
   nodeOptions: string[];
+  /** otpgw's `redis_batch_delay_ms` (default 0, the daemon's default). */
+  redisBatchDelayMs: number;
 }
 
 const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/performance.md)
@@ -91,6 +93,8 @@ const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/perfo
   --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
   --node-options "…"  extra Node.js options for the otpgw daemons (e.g. "--max-semi-space-size=32"),
                       to try V8 settings; recorded in the results
+  --redis-batch-delay-ms N  otpgw's redis_batch_delay_ms, 0-20 (default 0): writes wait this long to
+                      share a Redis call (docs/configuration.md); recorded in the results
   --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
                       its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
   --help              this text
@@ -109,6 +113,7 @@ function parseArgs(argv: string[]): Args {
     fsync: "always",
     cpuProf: false,
     nodeOptions: [],
+    redisBatchDelayMs: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--only") args.only = (argv[++i] ?? "").split(",").filter((name) => name !== "");
@@ -134,7 +139,8 @@ function parseArgs(argv: string[]): Args {
         throw new Error(
           `--node-options takes Node.js options, each starting with --, e.g. "--max-semi-space-size=32"`,
         );
-    } else {
+    } else if (argv[i] === "--redis-batch-delay-ms") args.redisBatchDelayMs = Number(argv[++i]);
+    else {
       throw new Error(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
     }
   }
@@ -160,6 +166,13 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 9) {
     throw new Error("--repeat must be an integer from 1 to 9");
   }
+  if (
+    !Number.isInteger(args.redisBatchDelayMs) ||
+    args.redisBatchDelayMs < 0 ||
+    args.redisBatchDelayMs > 20
+  ) {
+    throw new Error("--redis-batch-delay-ms must be an integer from 0 to 20");
+  }
   if (!Number.isInteger(args.messages) || args.messages < 1 || args.messages > 1_000_000) {
     throw new Error("--messages must be an integer from 1 to 1000000");
   }
@@ -173,7 +186,12 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: (await import("node:os")).cpus().length,
     ...(args.nodeOptions.length > 0 && { daemonNodeOptions: args.nodeOptions }),
+    ...(args.redisBatchDelayMs > 0 && { redisBatchDelayMs: args.redisBatchDelayMs }),
   };
+  if (args.redisBatchDelayMs > 0) {
+    setDaemonBatchDelayMs(args.redisBatchDelayMs);
+    console.log(`otpgw daemons run with redis_batch_delay_ms: ${args.redisBatchDelayMs}`);
+  }
   if (args.nodeOptions.length > 0) {
     setDaemonNodeOptions(args.nodeOptions);
     console.log(`otpgw daemons run with the Node.js options ${args.nodeOptions.join(" ")}`);

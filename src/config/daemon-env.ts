@@ -19,6 +19,7 @@ export const daemonEnvOverrides: readonly DaemonEnvOverride[] = [
   { variable: "OTPGW_ACCOUNTS_FILE", path: ["accounts_file"], type: "string" },
   { variable: "REDIS_URL", path: ["redis_url"], type: "string" },
   { variable: "OTPGW_REDIS_KEY_PREFIX", path: ["redis_key_prefix"], type: "string" },
+  { variable: "OTPGW_REDIS_BATCH_DELAY_MS", path: ["redis_batch_delay_ms"], type: "integer" },
   { variable: "OTPGW_HTTP_HOST", path: ["http", "host"], type: "string" },
   { variable: "OTPGW_HTTP_PORT", path: ["http", "port"], type: "integer" },
   { variable: "OTPGW_SMPP_HOST", path: ["smpp", "host"], type: "string" },

@@ -34,6 +34,12 @@ export const daemonFileSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, { error: "1-64 characters from A-Z a-z 0-9 _ . : { } -" })
       .default(d.redisKeyPrefix),
+    redis_batch_delay_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(limits.redisBatchDelayMsMax)
+      .default(d.redisBatchDelayMs),
     retention: z
       .strictObject({
         body_seconds: seconds(0).default(d.retention.bodyMs / 1000),

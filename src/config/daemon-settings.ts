@@ -96,6 +96,7 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
       settings.accounts_file,
     ),
     redisKeyPrefix: settings.redis_key_prefix,
+    redisBatchDelayMs: settings.redis_batch_delay_ms,
     retention: {
       bodyMs: settings.retention.body_seconds * 1000,
       messageMs: settings.retention.message_seconds * 1000,

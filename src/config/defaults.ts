@@ -56,6 +56,8 @@ export const defaults = {
     accountsFile: "accounts.yaml",
     // One Redis may serve several deployments (staging, production): keys never collide.
     redisKeyPrefix: "otpgw:",
+    // Lowest latency: a turn's operations go to Redis at the end of the turn (docs/performance.md for the trade).
+    redisBatchDelayMs: 0,
     retention: {
       // OTP codes are secrets: the text is deleted as soon as the message is final.
       bodyMs: 0,
@@ -118,6 +120,8 @@ export const limits = {
   windowSizeMax: 1000,
   /** Far above any carrier's per-bind cap; larger values are a typo. */
   throughputPerSecondMax: 10_000,
+  /** Acknowledgements wait for the batch: beyond this the delay would dominate the gateway's latency. */
+  redisBatchDelayMsMax: 20,
   /** setTimeout fires at once for delays above 2^31-1 ms, which would turn a timer into a busy loop. */
   timerMaxMs: 2_147_483_647,
   /** Missing this many enquire_link answers in a row is a dead peer; beyond 100 detection is meaningless. */

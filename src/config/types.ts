@@ -72,6 +72,11 @@ export interface DaemonConfig {
   redisUrl?: string;
   /** Every Redis key otpgw writes starts with this (several deployments may share one Redis). */
   redisKeyPrefix: string;
+  /**
+   * How long the hot path's Redis operations wait to share one script call (0 = only those of one event-loop
+   * turn share it). A few ms save Redis and otpgw CPU below saturation, and add that much to acknowledgements.
+   */
+  redisBatchDelayMs: number;
   retention: {
     /** Text kept after the final state (0 = deleted at once): OTP codes are secrets. */
     bodyMs: number;

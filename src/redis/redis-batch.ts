@@ -77,19 +77,22 @@ export class RedisBatch {
   private readonly observe: BatchObserver | undefined;
   private readonly ops = new Map<string, string>();
   private script: { lua: string; sha: string } | undefined;
+  private readonly delayMs: number;
   private queue: PendingOp[] = [];
-  private scheduled = false;
+  private scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Script calls sent (for metrics and the benchmark). */
   calls = 0;
   opsSent = 0;
 
   /**
    * `observe` sees each call's round trip (metrics): the time an acknowledgement waits for Redis, its fsync
-   * included.
+   * included. `delayMs` (default 0): how long an operation waits for others to share its call; 0 sends those
+   * of one event-loop turn together at the end of the turn. A full call (MAX_OPS_PER_CALL) never waits.
    */
-  constructor(redis: Redis, observe?: BatchObserver) {
+  constructor(redis: Redis, observe?: BatchObserver, options: { delayMs?: number } = {}) {
     this.redis = redis;
     this.observe = observe;
+    this.delayMs = options.delayMs ?? 0;
   }
 
   /**
@@ -110,9 +113,13 @@ export class RedisBatch {
     if (!this.ops.has(name)) return Promise.reject(new Error(`redis op ${name} is not defined`));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ name, keys, args, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
+      if (this.delayMs > 0 && this.queue.length >= MAX_OPS_PER_CALL) {
+        // A full call gains nothing by waiting.
+        if (this.scheduled) clearTimeout(this.scheduled as NodeJS.Timeout);
+        this.flush();
+      } else if (!this.scheduled) {
+        this.scheduled =
+          this.delayMs > 0 ? setTimeout(this.flushNow, this.delayMs) : setImmediate(this.flushNow);
       }
     });
   }
@@ -126,8 +133,10 @@ export class RedisBatch {
     return this.script;
   }
 
+  private readonly flushNow = (): void => this.flush();
+
   private flush(): void {
-    this.scheduled = false;
+    this.scheduled = undefined;
     while (this.queue.length > 0) {
       const batch =
         this.queue.length > MAX_OPS_PER_CALL ? this.queue.splice(0, MAX_OPS_PER_CALL) : this.queue;

@@ -31,6 +31,38 @@ describe("RedisBatch (real Redis)", () => {
     expect(batch.calls).toBe(3);
   });
 
+  it("with a delay, operations of several turns share one call; without, each turn has its own", async () => {
+    const { client, prefix } = await testRedis();
+    const spread = async (batch: RedisBatch): Promise<number[]> => {
+      batch.define("incr", INCR);
+      const answers: Promise<number>[] = [];
+      for (let i = 0; i < 4; i++) {
+        answers.push(batch.run<number>("incr", [`${prefix}spread`], [1]));
+        await new Promise((r) => setTimeout(r, 2)); // the next operation comes a turn (and ~2 ms) later
+      }
+      return Promise.all(answers);
+    };
+    const eager = new RedisBatch(client);
+    expect(await spread(eager)).toEqual([1, 2, 3, 4]);
+    expect(eager.calls).toBe(4);
+    const patient = new RedisBatch(client, undefined, { delayMs: 200 });
+    expect(await spread(patient)).toEqual([5, 6, 7, 8]);
+    expect(patient.calls).toBe(1);
+  });
+
+  it("with a delay, sends a full call at once rather than waiting", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { delayMs: 10_000 });
+    batch.define("incr", INCR);
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 256 }, () => batch.run<number>("incr", [`${prefix}full`], [1])),
+    );
+    expect(results[255]).toBe(256);
+    expect(batch.calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000); // far below the 10 s delay: it did not wait
+  });
+
   it("fails only the operation whose script raised an error", async () => {
     const { client, prefix } = await testRedis();
     await client.set(`${prefix}text`, "not a number");

@@ -44,6 +44,7 @@ describe("loadConfig", () => {
       routesFile: join(dir, "routes.yaml"),
       accountsFile: join(dir, "accounts.yaml"),
       redisKeyPrefix: "otpgw:",
+      redisBatchDelayMs: 0,
       retention: { bodyMs: 0, messageMs: 604_800_000, idempotencyMs: 86_400_000 },
       delivery: {
         minRemainingValidityMs: 10_000,
@@ -148,6 +149,27 @@ describe("loadConfig", () => {
       "otpgw.yaml:6: shutdown_timeout_ms: must be at least 1",
       "carriers/one.yaml:7: window: must be at least 1",
     ]);
+  });
+
+  it("takes the Redis batch delay in whole milliseconds up to 20, and says why it refuses others", async () => {
+    const ok = await tree({
+      "otpgw.yaml": "redis_batch_delay_ms: 2\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    expect((await loadConfig({ cwd: ok, env: passwords })).daemon.redisBatchDelayMs).toBe(2);
+    for (const [value, problem] of [
+      ["21", "must be at most 20"],
+      ["-1", "must be at least 0"],
+      ["1.5", "must be a whole number"],
+    ]) {
+      const bad = await tree({
+        "otpgw.yaml": `redis_batch_delay_ms: ${value}\n`,
+        "carriers/one.yaml": carrierYaml("id-one"),
+      });
+      expect(await problemsOf(loadConfig({ cwd: bad, env: passwords }))).toEqual([
+        `otpgw.yaml:1: redis_batch_delay_ms: ${problem}`,
+      ]);
+    }
   });
 
   it("refuses a metrics port equal to the HTTP port", async () => {
