@@ -228,12 +228,16 @@ export class DeliveryEngine implements DeliveryService {
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
       for (const id of due) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
-      const pending = await this.deps.store.outbox(100);
-      for (const id of pending) {
-        const loaded = await this.deps.store.get(id);
-        if (loaded) await this.handOver(loaded.message);
-        else await this.deps.store.outboxDone(id);
-      }
+      // Messages being handed over right now are left to that hand-over (no read); the rest are read together
+      // (one Redis call), so a long outbox does not hold up the next timer poll.
+      const pending = (await this.deps.store.outbox(100)).filter((id) => !this.handingOver.has(id));
+      await Promise.all(
+        pending.map(async (id) => {
+          const loaded = await this.deps.store.get(id);
+          if (loaded) await this.handOver(loaded.message);
+          else await this.deps.store.outboxDone(id);
+        }),
+      );
     } catch (error) {
       this.deps.logger.error({ err: error }, "timer poll failed; retrying");
     } finally {

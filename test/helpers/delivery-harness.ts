@@ -37,6 +37,8 @@ export async function deliveryHarness(options: {
   carriers: { id: string; sim: SimulatorOptions; config?: Partial<CarrierConfig> }[];
   dlrTimeoutMs: number;
   engine?: Partial<DeliveryEngineOptions>;
+  /** Runs before a notification is recorded (e.g. a slow webhook). */
+  beforeNotify?: (message: Message) => Promise<void>;
 }) {
   const redis = await testRedis();
   const sims = new Map<string, CarrierSimulator>();
@@ -68,9 +70,9 @@ export async function deliveryHarness(options: {
     carriers: configs,
     logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),
     options: { ...FAST, ...options.engine },
-    notify: (message) => {
+    notify: async (message) => {
+      await options.beforeNotify?.(message);
       notified.push(message);
-      return Promise.resolve();
     },
   });
   engine.start();

@@ -63,6 +63,30 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(await h.store.outbox(10)).toEqual([]);
   });
 
+  it("does not read a message the outbox sweep finds while its notification is being handed over", async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const h = await deliveryHarness({
+      carriers: [{ id: "good", sim: QUICK }],
+      dlrTimeoutMs: 2000,
+      beforeNotify: () => held, // a slow webhook: the message stays in the outbox meanwhile
+    });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(1));
+    await waitUntil(async () => (await h.store.outbox(10)).includes(message.id), 15_000, "the final state");
+    let reads = 0;
+    const get = h.store.get.bind(h.store);
+    h.store.get = (id) => {
+      if (id === message.id) reads++;
+      return get(id);
+    };
+    await new Promise((r) => setTimeout(r, 300)); // ~15 sweeps (timer poll every 20 ms)
+    expect(reads).toBe(0);
+    release();
+    await waitUntil(() => h.notified.length === 1, 5000, "the notification");
+    await waitUntil(async () => (await h.store.outbox(10)).length === 0, 5000, "leaving the outbox");
+  });
+
   it("finalises a message that asked for no receipt without notifying and without an outbox entry", async () => {
     const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
     await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
