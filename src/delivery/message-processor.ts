@@ -3,13 +3,8 @@ import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
 import { LocalIndex } from "./local-index.js";
-import {
-  errorToSubmitResult,
-  SUBMIT_RESULT_RETRY_FOR_MS,
-  SUBMIT_RESULT_RETRY_MAX_MS,
-  SUBMIT_RESULT_RETRY_MIN_MS,
-  toSubmitResult,
-} from "./submit-results.js";
+import { correlationsOf, errorToSubmitResult, toSubmitResult } from "./submit-results.js";
+import { retrySubmitResult } from "./submit-result-retry.js";
 import {
   applyReceipt,
   applySubmitResult,
@@ -20,7 +15,7 @@ import {
   type SubmitResult,
 } from "./lifecycle.js";
 import type { ReceiptTarget, Update, Versioned } from "./message-store.js";
-import type { Message } from "./types.js";
+import { isFinal, type Message } from "./types.js";
 import type { PreparedHandOver, ProcessorDeps } from "./processor-types.js";
 
 export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./processor-types.js";
@@ -85,44 +80,23 @@ export class MessageProcessor {
    * is known in memory at once (a receipt may overtake the write), and while Redis is unreachable the write is
    * retried with backoff for as long as the result can still matter.
    */
-  async submitResult(
-    id: string,
-    n: number,
-    part: number,
-    result: SubmitResult,
-    carrier: string,
-  ): Promise<void> {
+  submitResult(id: string, n: number, part: number, result: SubmitResult, carrier: string): Promise<void> {
     if (result.status === "accepted") {
       this.index.correlate(carrier, result.carrierMessageId, { messageId: id, attempt: n, part });
     }
-    let delay = SUBMIT_RESULT_RETRY_MIN_MS;
-    const giveUpAt = this.deps.clock() + SUBMIT_RESULT_RETRY_FOR_MS;
-    for (;;) {
-      try {
-        await this.serial.run(id, () =>
-          this.withConflictRetry(id, (current) => applySubmitResult(current, n, part, result), [
-            n,
-            part,
-            result,
-          ]),
-        );
-        break;
-      } catch (error) {
-        if (this.deps.clock() > giveUpAt) {
-          this.deps.logger.error(
-            { err: error, messageId: id },
-            "submit result not recorded; its DLR deadline decides",
-          );
-          break;
-        }
-        this.deps.logger.warn(
-          { err: (error as Error).message, messageId: id, retryInMs: delay },
-          "cannot record submit result yet",
-        );
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, SUBMIT_RESULT_RETRY_MAX_MS);
-      }
-    }
+    const startedAt = this.deps.clock();
+    const record = (): Promise<void> =>
+      this.serial.run(id, () =>
+        this.withConflictRetry(id, (current) => applySubmitResult(current, n, part, result), [
+          n,
+          part,
+          result,
+        ]),
+      );
+    // Usually recorded at the first try: no frame waits for Redis here; the retries are a path of their own.
+    return record().catch((error: unknown) =>
+      retrySubmitResult(record, { ...this.deps, messageId: id, startedAt, firstError: error }),
+    );
   }
 
   /**
@@ -157,24 +131,37 @@ export class MessageProcessor {
     );
   }
 
-  /** Loads, applies `event`, settles and commits; on a version conflict, reloads and does it again. */
-  private async withConflictRetry(
+  /**
+   * Loads, applies `event`, settles and commits; on a version conflict, reloads and does it again. The usual case
+   * — the message in hand and not final — takes one step without a suspended frame; the rest loops below.
+   */
+  private withConflictRetry(
     id: string,
     event: (message: Message) => Message,
     correlate?: [number, number, SubmitResult],
   ): Promise<void> {
-    for (let tries = 0; tries < MAX_CONFLICT_RETRIES; tries++) {
+    const cached = this.cache.get(id);
+    if (!cached || isFinal(cached.message.state)) return this.loadAndApply(id, event, correlate, 0);
+    return this.advance(cached, event(cached.message), correlate).then((applied) => {
+      if (applied) return;
+      this.cache.delete(id);
+      return this.loadAndApply(id, event, correlate, 1);
+    });
+  }
+
+  private async loadAndApply(
+    id: string,
+    event: (message: Message) => Message,
+    correlate: [number, number, SubmitResult] | undefined,
+    triedAlready: number,
+  ): Promise<void> {
+    for (let tries = triedAlready; tries < MAX_CONFLICT_RETRIES; tries++) {
       const loaded = this.cache.get(id) ?? (await this.deps.store.get(id));
       if (!loaded) {
         this.deps.logger.warn({ messageId: id }, "message not found (expired from the store?)");
         return;
       }
-      if (
-        loaded.message.state === "delivered" ||
-        loaded.message.state === "undeliverable" ||
-        loaded.message.state === "expired" ||
-        loaded.message.state === "rejected"
-      ) {
+      if (isFinal(loaded.message.state)) {
         // Final: only a late receipt is still worth recording, and only on the document.
         const updated = event(loaded.message);
         if (
@@ -207,7 +194,7 @@ export class MessageProcessor {
       now,
       minRemainingMs: this.deps.options.minRemainingMs,
     });
-    const correlations = correlate ? this.correlationFor(settled, correlate) : undefined;
+    const correlations = correlate ? correlationsOf(settled, ...correlate) : undefined;
     const grace = this.startupGrace(message, now);
     if (grace !== undefined)
       return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
@@ -254,22 +241,6 @@ export class MessageProcessor {
     const since = this.deps.pools.get(open.carrier)?.firstBoundAt;
     const until = (since ?? now) + this.deps.options.startupReceiptGraceMs;
     return now < until ? Math.min(until, message.expiresAt) : undefined;
-  }
-
-  private correlationFor(
-    message: Message,
-    [n, part, result]: [number, number, SubmitResult],
-  ): Update["correlations"] {
-    if (result.status !== "accepted") return undefined;
-    const attempt = message.attempts.find((a) => a.n === n);
-    if (!attempt) return undefined;
-    return [
-      {
-        carrier: attempt.carrier,
-        carrierMessageId: result.carrierMessageId,
-        target: { messageId: message.id, attempt: n, part },
-      },
-    ];
   }
 
   private commit(

@@ -1,6 +1,8 @@
 import { ConnectionClosedError, OtpgwError, ResponseTimeoutError } from "../errors.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
 import type { SubmitResult } from "./lifecycle.js";
+import type { Update } from "./message-store.js";
+import type { Message } from "./types.js";
 
 /*
  * Constants and small pure helpers of the message processor: how carrier answers become lifecycle events,
@@ -34,4 +36,23 @@ export function errorToSubmitResult(error: unknown): SubmitResult {
     return { status: "unknown", error: error.code };
   }
   return { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) };
+}
+
+/** The correlation an accepted part adds (its carrier's message id → the part), or undefined. */
+export function correlationsOf(
+  message: Message,
+  n: number,
+  part: number,
+  result: SubmitResult,
+): Update["correlations"] {
+  if (result.status !== "accepted") return undefined;
+  const attempt = message.attempts.find((a) => a.n === n);
+  if (!attempt) return undefined;
+  return [
+    {
+      carrier: attempt.carrier,
+      carrierMessageId: result.carrierMessageId,
+      target: { messageId: message.id, attempt: n, part },
+    },
+  ];
 }

@@ -87,6 +87,28 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await waitUntil(async () => (await h.store.outbox(10)).length === 0, 5000, "leaving the outbox");
   });
 
+  it("retries recording a carrier's acceptance that Redis refused, with backoff, until it is stored", async () => {
+    // No receipt comes: only the retries can record the carrier's id.
+    const h = await deliveryHarness({ carriers: [{ id: "silent", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
+    await waitUntil(() => h.pools.get("silent")!.boundCount === 1, 15_000, "the bind");
+    const tries: number[] = [];
+    const recordAccepted = h.store.recordAccepted.bind(h.store);
+    h.store.recordAccepted = (...args) => {
+      tries.push(Date.now());
+      // The first two tries meet an unreachable Redis.
+      return tries.length <= 2 ? Promise.reject(new Error("connection lost")) : recordAccepted(...args);
+    };
+    const { message } = await h.engine.accept(h.newMessage(1));
+    await waitUntil(() => tries.length >= 3, 5000, "the retries (after 100 ms, then 200 ms)");
+    await waitUntil(
+      async () => (await h.store.get(message.id))?.message.attempts[0]?.carrierMessageIds[0] != null,
+      5000,
+      "the carrier's id in Redis",
+    );
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(90); // backoff, not a busy loop
+    expect(tries).toHaveLength(3);
+  });
+
   it("finalises a message that asked for no receipt without notifying and without an outbox entry", async () => {
     const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
     await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
