@@ -27,9 +27,9 @@ const MAX_CONFLICT_RETRIES = 10;
  * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records
  * submit results and receipts, finalises. Every change is committed to Redis with its version before anything
  * is sent, so a crash at any point leaves a state that the timers resume from.
- * The steps after loading (advance, commit, store, recordAccepted) are plain functions chaining the store's promise
- * with `.then` (see MessageStore), so an event waiting for Redis keeps one suspended frame (withConflictRetry's),
- * not four; they run inside withConflictRetry, so a synchronous throw still rejects it.
+ * The steps (withConflictRetry's usual case, advance, commit, store, recordAccepted) are plain functions chaining the
+ * store's promise with `.then` (see MessageStore), so an event on a message in hand waits for Redis without a
+ * suspended frame; they run inside the serializer's callbacks, so a synchronous throw still rejects.
  */
 export class MessageProcessor {
   private readonly deps: ProcessorDeps;
