@@ -256,15 +256,15 @@ export class ReceiptOutbox {
     carrier
       .sendReceipt(receiptFields(job, carrier.interfaceVersion))
       .then(
-        async (status) => {
+        (status): Promise<void> | undefined => {
           if (status === SmppStatus.ESME_ROK || REFUSED.has(status)) {
             this.deps.metrics?.smppReceipts.inc({ outcome: status === 0 ? "acknowledged" : "dropped" });
             if (status !== 0) this.deps.logger.warn({ systemId, status }, "ESME refused a receipt: dropped");
-            await this.remove(key, item);
-          } else {
-            this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-            this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+            return this.remove(key, item); // chained, not awaited: no frame waits for Redis (see MessageStore)
           }
+          this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
+          this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+          return undefined;
         },
         () => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
