@@ -261,7 +261,7 @@ export class MessageProcessor {
           correlations,
           ...(handOver && { handOver }),
         })
-        .then((applied) => applied && this.finished(message, done, next, handOver));
+        .then((applied) => applied && this.finished(done, handOver));
     }
     if (message === loaded.message && !correlations) {
       // Nothing changed; make sure the timer still points at the deadline (it may have been claimed).
@@ -271,17 +271,12 @@ export class MessageProcessor {
   }
 
   /** After the final state is in Redis: forget the message, count, log, hand its notification over. */
-  private finished(
-    message: Message,
-    done: Message,
-    next: Extract<Next, { kind: "final" }>,
-    handOver: PreparedHandOver | undefined,
-  ): true {
-    this.cache.delete(message.id);
+  private finished(done: Message, handOver: PreparedHandOver | undefined): true {
+    this.cache.delete(done.id);
     this.index.forget(done);
-    this.deps.metrics?.messagesFinal.inc({ state: next.state });
+    this.deps.metrics?.messagesFinal.inc({ state: done.state });
     this.deps.logger.info(
-      { messageId: message.id, state: next.state, reason: next.reason, attempts: message.attempts.length },
+      { messageId: done.id, state: done.state, reason: done.finalReason, attempts: done.attempts.length },
       "message final",
     );
     handOver?.committed();

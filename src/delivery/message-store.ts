@@ -41,6 +41,10 @@ export interface StoreRetention {
 
 const isOne = (applied: number): boolean => applied === 1;
 
+/** What a correlation key holds: the part a carrier's message id (or a handset) maps to (read by findByCarrierId). */
+const correlationValue = (target: ReceiptTarget): string =>
+  `${target.messageId}:${target.attempt}:${target.part}`;
+
 /** One state change: the new document and its side effects, applied atomically if the version still matches. */
 export interface Update {
   message: Message;
@@ -161,7 +165,7 @@ export class MessageStore {
           idempotencyKey ? "1" : "0",
           rate?.perSecond ?? 0,
           this.retention.correlationMs,
-          ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
+          ...correlations.map((c) => correlationValue(c.target)),
         ],
       )
       .then((result) => {
@@ -210,7 +214,12 @@ export class MessageStore {
       .run<number>(
         "store_accept",
         [this.key(`m:${messageId}`), this.key(`c:${carrier}:${carrierMessageId}`)],
-        [`a:${n}:${part}`, carrierMessageId, `${messageId}:${n}:${part}`, this.retention.correlationMs],
+        [
+          `a:${n}:${part}`,
+          carrierMessageId,
+          correlationValue({ messageId, attempt: n, part }),
+          this.retention.correlationMs,
+        ],
       )
       .then(isOne);
   }
@@ -247,7 +256,7 @@ export class MessageStore {
       handOver ? (handOver.refreshExpiry === false ? -handOver.ttlMs : handOver.ttlMs) : 0,
       handOver?.maxLength ?? 0,
       correlations.length,
-      ...correlations.map((c) => `${c.target.messageId}:${c.target.attempt}:${c.target.part}`),
+      ...correlations.map((c) => correlationValue(c.target)),
       ...items,
     ];
     return this.batch.run<number>("store_update", keys, args).then(isOne);
