@@ -7,7 +7,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
-import type { ReceiptEvent } from "./lifecycle.js";
+import { copyMessage, type ReceiptEvent } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
@@ -121,7 +121,8 @@ export class DeliveryEngine implements DeliveryService {
   async accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     if (this.closed) throw new OtpgwError(ErrorCodes.DELIVERY_CLOSED, "otpgw is shutting down");
     const now = this.clock();
-    const message: Message = {
+    // Every field written, absent ones as undefined: one hidden class for every message (lifecycle.ts).
+    const message = copyMessage({
       id: newMessageId(now),
       account: input.account,
       to: input.to,
@@ -129,15 +130,15 @@ export class DeliveryEngine implements DeliveryService {
       country: input.country,
       parts: input.parts,
       textLength: input.text.length,
+      clientRef: input.clientRef,
+      callbackUrl: input.callbackUrl,
       receiptVia: input.receiptVia,
+      smppReceipt: input.smppReceipt,
       createdAt: now,
       expiresAt: now + input.validitySeconds * 1000,
       state: "accepted",
       attempts: [],
-      ...(input.clientRef !== undefined ? { clientRef: input.clientRef } : {}),
-      ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
-      ...(input.smppReceipt !== undefined ? { smppReceipt: input.smppReceipt } : {}),
-    };
+    });
     // Usually the first attempt is planned now and written with the message (one step); its DLR deadline is
     // the timer. Otherwise the timer is a safety net: if this process dies before the first attempt, the
     // poller picks it up.

@@ -1,3 +1,4 @@
+import { copyAttempt, copyMessage } from "./lifecycle.js";
 import type { Attempt, Message } from "./types.js";
 
 /**
@@ -64,35 +65,35 @@ export function encodeMessage(m: Message): string {
   );
 }
 
-/** Sets `key` on `target` unless the stored value is missing (null, or beyond the end of the array). */
-function setIfPresent<T extends object, K extends keyof T>(target: T, key: K, value: unknown): void {
-  if (value !== null && value !== undefined) target[key] = value as T[K];
+/** An optional stored field: undefined when missing (null, or beyond the end of the array). */
+function optional<T>(value: unknown): T | undefined {
+  return value === null || value === undefined ? undefined : (value as T);
 }
 
-/** A stored time: milliseconds after `t0` (format 2; `t0` is 0 for format 1), null when not set. */
-function time(value: unknown, t0: number): unknown {
-  return typeof value === "number" ? t0 + value : value;
+/** A stored time: milliseconds after `t0` (format 2; `t0` is 0 for format 1), undefined when not set. */
+function time(value: unknown, t0: number): number | undefined {
+  return typeof value === "number" ? t0 + value : undefined;
 }
 
+/** Decoded with every field present (optional ones undefined): one hidden class, as lifecycle.ts's copies. */
 function decodeAttempt(fields: unknown, t0: number): Attempt {
   if (!Array.isArray(fields)) throw new Error("message document: an attempt is not an array");
   const f = fields as unknown[];
-  const attempt = {
-    n: f[0],
-    channel: f[1],
-    carrier: f[2],
-    startedAt: time(f[3], t0),
-    dlrDeadline: time(f[4], t0),
-    carrierMessageIds: f[5],
-    partStatus: f[6],
-  } as Attempt;
-  setIfPresent(attempt, "submitError", f[7]);
-  setIfPresent(attempt, "receiptStat", f[8]);
-  setIfPresent(attempt, "receiptErr", f[9]);
-  setIfPresent(attempt, "outcome", f[10]);
-  setIfPresent(attempt, "endedAt", time(f[11], t0));
-  setIfPresent(attempt, "lateReceipts", f[12]);
-  return attempt;
+  return copyAttempt({
+    n: f[0] as number,
+    channel: f[1] as Attempt["channel"],
+    carrier: f[2] as string,
+    startedAt: time(f[3], t0) as number,
+    dlrDeadline: time(f[4], t0) as number,
+    carrierMessageIds: f[5] as Attempt["carrierMessageIds"],
+    partStatus: f[6] as Attempt["partStatus"],
+    submitError: optional(f[7]),
+    receiptStat: optional(f[8]),
+    receiptErr: optional(f[9]),
+    outcome: optional(f[10]),
+    endedAt: time(f[11], t0),
+    lateReceipts: optional(f[12]),
+  });
 }
 
 /**
@@ -103,7 +104,9 @@ export function decodeMessage(text: string): Message {
   const value: unknown = JSON.parse(text);
   if (!Array.isArray(value)) {
     if (typeof value !== "object" || value === null) throw new Error("message document is not an object");
-    return value as Message;
+    const legacy = copyMessage(value as Message);
+    legacy.attempts = legacy.attempts.map(copyAttempt);
+    return legacy;
   }
   const f = value as unknown[];
   if (f[0] !== FORMAT && f[0] !== FORMAT_ABSOLUTE_TIMES) {
@@ -114,24 +117,23 @@ export function decodeMessage(text: string): Message {
   const createdAt = f[9];
   if (typeof createdAt !== "number") throw new Error("message document: no creation time");
   const t0 = f[0] === FORMAT ? createdAt : 0;
-  const message = {
-    id: f[1],
-    account: f[2],
-    to: f[3],
-    from: f[4],
-    country: f[5],
-    parts: f[6],
-    textLength: f[7],
-    receiptVia: f[8],
+  return copyMessage({
+    id: f[1] as string,
+    account: f[2] as string,
+    to: f[3] as string,
+    from: f[4] as string,
+    country: f[5] as string,
+    parts: f[6] as number,
+    textLength: f[7] as number,
+    receiptVia: f[8] as Message["receiptVia"],
     createdAt,
-    expiresAt: time(f[10], t0),
-    state: f[11],
+    expiresAt: time(f[10], t0) as number,
+    state: f[11] as Message["state"],
     attempts: attempts.map((attempt) => decodeAttempt(attempt, t0)),
-  } as Message;
-  setIfPresent(message, "finalAt", time(f[13], t0));
-  setIfPresent(message, "finalReason", f[14]);
-  setIfPresent(message, "clientRef", f[15]);
-  setIfPresent(message, "callbackUrl", f[16]);
-  setIfPresent(message, "smppReceipt", f[17]);
-  return message;
+    finalAt: time(f[13], t0),
+    finalReason: optional(f[14]),
+    clientRef: optional(f[15]),
+    callbackUrl: optional(f[16]),
+    smppReceipt: optional(f[17]),
+  });
 }

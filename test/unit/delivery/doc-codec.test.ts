@@ -52,8 +52,21 @@ describe("message documents as stored", () => {
     for (const doc of lifecycleDocs(base)) {
       const stored = encodeMessage(doc);
       expect(stored.startsWith("[2,")).toBe(true);
-      expect(decodeMessage(stored)).toStrictEqual(JSON.parse(JSON.stringify(doc)));
+      expect(decodeMessage(stored)).toEqual(JSON.parse(JSON.stringify(doc)));
     }
+  });
+
+  it("gives every document and attempt one shape: all fields, in one order, absent ones undefined", () => {
+    // What V8 needs to give them one hidden class (lifecycle.ts): a copy made as `{ ...doc, newField }` would not.
+    const made = variants.flatMap(([, base]) => lifecycleDocs(base).slice(1));
+    const all = [...made, ...made.map((doc) => decodeMessage(encodeMessage(doc)))];
+    const messageKeys = Object.keys(all[0]!);
+    expect(messageKeys).toContain("finalReason");
+    const attempts = all.flatMap((doc) => doc.attempts);
+    const attemptKeys = Object.keys(attempts[0]!);
+    expect(attemptKeys).toContain("lateReceipts");
+    for (const doc of all) expect(Object.keys(doc)).toEqual(messageKeys);
+    for (const attempt of attempts) expect(Object.keys(attempt)).toEqual(attemptKeys);
   });
 
   it("is markedly smaller than the object form", () => {
@@ -98,7 +111,7 @@ describe("message documents as stored", () => {
       t0 + 900,
       "delivered by id-xl",
     ]);
-    expect(decodeMessage(formatOne)).toStrictEqual({
+    expect(decodeMessage(formatOne)).toEqual({
       ...testMessage("m1", { createdAt: t0, expiresAt: t0 + 300_000, state: "delivered" }),
       attempts: [
         {
@@ -121,7 +134,7 @@ describe("message documents as stored", () => {
 
   it("reads documents stored by earlier versions as objects", () => {
     const doc = lifecycleDocs(variants[1]![1]).at(-1)!;
-    expect(decodeMessage(JSON.stringify(doc))).toStrictEqual(JSON.parse(JSON.stringify(doc)));
+    expect(decodeMessage(JSON.stringify(doc))).toEqual(JSON.parse(JSON.stringify(doc)));
   });
 
   it("refuses what it cannot read, saying why", () => {
