@@ -35,13 +35,21 @@ export function targetRows(results: SuiteResults): TargetRow[] {
   if (smpp) {
     const ratio = smpp.ratio.completedPerSecond;
     const gateway = smpp.gateway.cpuMsPerMessage;
+    const measured =
+      `${fixed(ratio)} (${Math.round(smpp.gateway.completedPerSecond)} ÷ ${Math.round(smpp.nullRelay.completedPerSecond)})` +
+      roundsRange(smpp.rounds);
     rows.push(
+      // One row per issue: the SMPP server's acceptance and the performance issue's target differ.
       {
         target: "SMPP path completed/s ÷ null relay",
-        goal: "≥ 0.70 (SMPP server), ≥ 1.00 (performance)",
-        measured:
-          `${fixed(ratio)} (${Math.round(smpp.gateway.completedPerSecond)} ÷ ${Math.round(smpp.nullRelay.completedPerSecond)})` +
-          roundsRange(smpp.rounds),
+        goal: "≥ 0.70 (SMPP server)",
+        measured,
+        met: ratio >= 0.7,
+      },
+      {
+        target: "SMPP path completed/s ÷ null relay",
+        goal: "≥ 1.00 (performance)",
+        measured,
         met: ratio >= 1,
       },
       {

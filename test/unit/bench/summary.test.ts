@@ -28,8 +28,12 @@ describe("bench summary", () => {
     } as unknown as SuiteResults;
     const rows = targetRows(results);
     const byTarget = new Map(rows.map((r) => [r.target, r]));
-    // 0.72 meets the SMPP server's 0.70 but not the performance issue's 1.00: reported as not met.
-    expect(byTarget.get("SMPP path completed/s ÷ null relay")).toMatchObject({ met: false });
+    // 0.72 meets the SMPP server's 0.70 but not the performance issue's 1.00: one row each.
+    const smppRows = rows.filter((r) => r.target === "SMPP path completed/s ÷ null relay");
+    expect(smppRows.map((r) => [r.goal, r.met])).toEqual([
+      ["≥ 0.70 (SMPP server)", true],
+      ["≥ 1.00 (performance)", false],
+    ]);
     expect(byTarget.get("HTTP path completed/s ÷ Kannel")).toMatchObject({
       measured: expect.stringMatching(/^2\.50 /) as unknown,
       met: true,
