@@ -13,6 +13,7 @@ import {
   validatePhoneNumberLength,
 } from "libphonenumber-js/max";
 import type { PhoneNumber, PhoneNumberType } from "libphonenumber-js/max";
+import { numberType } from "./number-type.js";
 
 export type DestinationResult =
   | {
@@ -63,8 +64,9 @@ export function parseDestination(input: string): DestinationResult {
       reason: `+${number.countryCallingCode} is a non-geographic calling code, not a country's mobile number`,
     };
   // With the "max" metadata a number is valid exactly when it has a type (libphonenumber-js's isValid is
-  // `getType() !== undefined` then): one pass over the number's type patterns instead of two.
-  const type = number.country === undefined ? undefined : number.getType();
+  // `getType() !== undefined` then): one pass over the number's type patterns instead of two, each compiled
+  // once (number-type.ts).
+  const type = number.country === undefined ? undefined : numberType(number.country, number.nationalNumber);
   if (number.country === undefined || type === undefined) return { ok: false, reason: invalidReason(number) };
   return {
     ok: true,
