@@ -20,6 +20,9 @@ const MAX_OPS_PER_CALL = 256;
 
 type Arg = string | number;
 
+/** What a sent operation's keys and arguments are replaced with (see send). */
+const released: string[] = [];
+
 interface PendingOp {
   name: string;
   keys: string[];
@@ -145,19 +148,33 @@ export class RedisBatch {
     }
   }
 
-  private async send(batch: PendingOp[]): Promise<void> {
+  /**
+   * The batch as one MessagePack argument. Its operations' keys and arguments (documents, texts) are let go once
+   * packed: they need not live until the answer (a few ms, often across a young-generation GC that would copy
+   * them). Not in `send`: a local of an async function may be kept across its await.
+   */
+  private pack(batch: PendingOp[]): Buffer {
     const ops: unknown[] = [];
     for (const op of batch) {
       const args = op.args;
       for (let i = 0; i < args.length; i++) if (typeof args[i] === "number") args[i] = String(args[i]);
       ops.push(op.name, op.keys, args);
     }
+    const packed = pack(ops);
+    for (const op of batch) {
+      op.keys = released;
+      op.args = released;
+    }
+    return packed;
+  }
+
+  private async send(batch: PendingOp[]): Promise<void> {
     this.calls++;
     this.opsSent += batch.length;
     let replies: unknown[];
     const started = this.observe ? performance.now() : 0;
     try {
-      replies = await this.call(pack(ops));
+      replies = await this.call(this.pack(batch));
     } catch (error) {
       this.observe?.((performance.now() - started) / 1000, batch.length, true);
       for (const op of batch) op.reject(error as Error);
