@@ -87,12 +87,39 @@ function header(buffer: Buffer, commandId: number, sequence: number): void {
   buffer.writeUInt32BE(sequence, 12);
 }
 
+/**
+ * The mandatory fields' values in SM_PARAMS order, each read by its name: read as `fields[name]` from the table, every
+ * read was a megamorphic keyed load (~1 % of the daemon's CPU in the SMPP benchmark).
+ */
+function smValues(f: smpp.PduFields): unknown[] {
+  return [
+    f.service_type,
+    f.source_addr_ton,
+    f.source_addr_npi,
+    f.source_addr,
+    f.dest_addr_ton,
+    f.dest_addr_npi,
+    f.destination_addr,
+    f.esm_class,
+    f.protocol_id,
+    f.priority_flag,
+    f.schedule_delivery_time,
+    f.validity_period,
+    f.registered_delivery,
+    f.replace_if_present_flag,
+    f.data_coding,
+    f.sm_default_msg_id,
+  ];
+}
+
 function encodeSm(commandId: number, sequence: number, fields: smpp.PduFields): Buffer | undefined {
   const shortMessage = fields.short_message ?? Buffer.alloc(0);
   if (!Buffer.isBuffer(shortMessage) || shortMessage.length > 254) return undefined;
   let length = PDU_HEADER_BYTES + 1 + shortMessage.length;
-  for (const [name, kind, max] of SM_PARAMS) {
-    const size = sizeOf(kind, fields[name], max);
+  const values = smValues(fields);
+  for (let i = 0; i < SM_PARAMS.length; i++) {
+    const [, kind, max] = SM_PARAMS[i]!;
+    const size = sizeOf(kind, values[i], max);
     if (size === undefined) return undefined;
     length += size;
   }
@@ -109,7 +136,7 @@ function encodeSm(commandId: number, sequence: number, fields: smpp.PduFields): 
   const buffer = Buffer.allocUnsafe(length);
   header(buffer, commandId, sequence);
   let offset = PDU_HEADER_BYTES;
-  for (const [name, kind] of SM_PARAMS) offset = put(kind, fields[name], buffer, offset);
+  for (let i = 0; i < SM_PARAMS.length; i++) offset = put(SM_PARAMS[i]![1], values[i], buffer, offset);
   buffer[offset++] = shortMessage.length;
   offset = put("octets", shortMessage, buffer, offset);
   for (const [name, tag, kind] of tlvs) {
