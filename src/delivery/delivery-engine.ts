@@ -145,10 +145,12 @@ export class DeliveryEngine implements DeliveryService {
     const first = this.processor.planFirst(message, input.text, now);
     const stored = first?.message ?? message;
     return this.storeCall(() =>
+      // A literal with every option, not spreads: a spread copy that gains fields gets a hidden class of its own
+      // (lifecycle.ts).
       this.deps.store.create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
-        ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
-        ...(input.rateLimit !== undefined && { rate: input.rateLimit }),
-        ...(first?.correlations !== undefined && { correlations: first.correlations }),
+        idempotencyKey: input.idempotencyKey,
+        rate: input.rateLimit,
+        correlations: first?.correlations,
       }),
     ).then(({ id, created }) => {
       if (!created) return this.existing(id);

@@ -42,7 +42,9 @@ export function postJson(
       {
         method: "POST",
         agent: agents[target.protocol],
-        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        // Object.assign, not `{ ...headers, field }`: that copy would get a hidden class of its own per request on
+        // Node 20 (see delivery/lifecycle.ts).
+        headers: Object.assign({}, headers, { "content-length": String(Buffer.byteLength(body)) }),
       },
       (response) => {
         clearTimeout(timer);
