@@ -13,7 +13,7 @@ import {
   validatePhoneNumberLength,
 } from "libphonenumber-js/max";
 import type { PhoneNumber, PhoneNumberType } from "libphonenumber-js/max";
-import { numberType } from "./number-type.js";
+import { fastE164, numberType } from "./number-type.js";
 
 export type DestinationResult =
   | {
@@ -49,6 +49,10 @@ const smsCapableTypes: ReadonlySet<PhoneNumberType> = new Set<PhoneNumberType>([
 export function parseDestination(input: string): DestinationResult {
   const shape = e164ShapeProblem(input);
   if (shape !== undefined) return { ok: false, reason: shape };
+  // Most valid numbers need not go through the library's parse: same answer, a tenth of the cost (number-type.ts).
+  const fast = fastE164(input);
+  if (fast)
+    return { ok: true, e164: input, country: fast.country, mobileCapable: smsCapableTypes.has(fast.type) };
 
   let number: PhoneNumber;
   try {
