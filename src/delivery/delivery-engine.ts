@@ -7,7 +7,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
-import { copyMessage, type ReceiptEvent } from "./lifecycle.js";
+import { newMessage, type ReceiptEvent } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
 import type { DeliveryService } from "./service-types.js";
@@ -121,24 +121,7 @@ export class DeliveryEngine implements DeliveryService {
   async accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     if (this.closed) throw new OtpgwError(ErrorCodes.DELIVERY_CLOSED, "otpgw is shutting down");
     const now = this.clock();
-    // Every field written, absent ones as undefined: one hidden class for every message (lifecycle.ts).
-    const message = copyMessage({
-      id: newMessageId(now),
-      account: input.account,
-      to: input.to,
-      from: input.from,
-      country: input.country,
-      parts: input.parts,
-      textLength: input.text.length,
-      clientRef: input.clientRef,
-      callbackUrl: input.callbackUrl,
-      receiptVia: input.receiptVia,
-      smppReceipt: input.smppReceipt,
-      createdAt: now,
-      expiresAt: now + input.validitySeconds * 1000,
-      state: "accepted",
-      attempts: [],
-    });
+    const message = newMessage(newMessageId(now), input, now);
     // Usually the first attempt is planned now and written with the message (one step); its DLR deadline is
     // the timer. Otherwise the timer is a safety net: if this process dies before the first attempt, the
     // poller picks it up.

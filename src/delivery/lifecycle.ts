@@ -1,4 +1,4 @@
-import type { Attempt, AttemptOutcome, FinalState, Message, PartStatus } from "./types.js";
+import type { Attempt, AttemptOutcome, FinalState, Message, NewMessage, PartStatus } from "./types.js";
 
 /**
  * The lifecycle of a message as pure functions: events (submit results, receipts, time passing) produce a new
@@ -83,6 +83,27 @@ export function copyMessage(m: Message): Message {
     finalReason: m.finalReason,
   };
   return copy;
+}
+
+/** A new message `id`, accepted at `now`, with no attempt yet; every field written (see above). */
+export function newMessage(id: string, input: NewMessage, now: number): Message {
+  return copyMessage({
+    id,
+    account: input.account,
+    to: input.to,
+    from: input.from,
+    country: input.country,
+    parts: input.parts,
+    textLength: input.text.length,
+    clientRef: input.clientRef,
+    callbackUrl: input.callbackUrl,
+    receiptVia: input.receiptVia,
+    smppReceipt: input.smppReceipt,
+    createdAt: now,
+    expiresAt: now + input.validitySeconds * 1000,
+    state: "accepted",
+    attempts: [],
+  });
 }
 
 function withAttempt(message: Message, n: number, change: (attempt: Attempt) => Attempt): Message {
