@@ -43,6 +43,20 @@ export function processRssMiB(pid: number): number {
   }
 }
 
+/**
+ * A process's main thread so far: milliseconds on a CPU and runnable but waiting for one
+ * (/proc/<pid>/task/<pid>/schedstat), or NaN. A relay's main thread carries every message: when it waits for a CPU
+ * while the cores are shared, the relay's rate drops though no process is saturated.
+ */
+export function mainThreadSchedMs(pid: number): { onCpu: number; waiting: number } {
+  try {
+    const [onCpuNs, waitingNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ");
+    return { onCpu: Number(onCpuNs) / 1e6, waiting: Number(waitingNs) / 1e6 };
+  } catch {
+    return { onCpu: Number.NaN, waiting: Number.NaN };
+  }
+}
+
 /** This process's user + system CPU milliseconds so far. */
 export function ownCpuMs(): number {
   const usage = process.cpuUsage();

@@ -72,7 +72,8 @@ export function printSmppBench(r: SmppBenchResult): void {
         ` receipts ${counts(run.receiptStats)}, missing ${run.missing}, duplicates ${run.duplicates},` +
         ` drain ${run.drainMs} ms; CPU ms/msg relay ${c.relay}` +
         `${c.redis !== undefined ? ` + redis ${c.redis}` : ""}, simulator ${c.simulator}, bench ${c.bench};` +
-        ` ${run.coresBusy} cores busy`,
+        ` ${run.coresBusy} cores busy; relay's main thread on a CPU ${run.relayThread.onCpuPercent} %,` +
+        ` waiting for one ${run.relayThread.waitingPercent} %`,
     );
     const redis = run.redisCommandsPerMessage;
     if (redis) {

@@ -19,7 +19,7 @@ import { BENCH_CARRIER_ACCOUNT, startBenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
 import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
 import { startNullRelay } from "./null-relay-process.js";
-import { ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
+import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
 import { benchSimConfig, startSimProcess } from "./sim-process.js";
 import { printSmppBench } from "./smpp-bench-report.js";
 
@@ -69,6 +69,8 @@ export interface SmppRunResult {
   /** CPU used by all the processes together over the run, in cores. */
   coresBusy: number;
   relayRssMiB: number;
+  /** The relay's main thread over the run: % of the time on a CPU, and runnable but waiting for one. */
+  relayThread: { onCpuPercent: number; waitingPercent: number };
   /** otpgw only: Redis commands per completed message (INFO commandstats, those run by scripts included). */
   redisCommandsPerMessage?: { total: number; byCommand: Record<string, number> };
   /** otpgw only: its Redis script calls (from its metrics): per message, mean round trip, operations per call. */
@@ -151,6 +153,8 @@ async function measure(
     const batchBefore =
       pids.metricsPort === undefined ? undefined : await readRedisBatchTotals(pids.metricsPort);
     const before = cpu();
+    const threadBefore = mainThreadSchedMs(pids.relay);
+    const startedAt = performance.now();
     const load = await esme.run({
       ...base,
       durationMs: options.seconds * 1000,
@@ -159,13 +163,18 @@ async function measure(
       destinationPrefix: "62811",
     });
     const after = cpu();
+    const threadAfter = mainThreadSchedMs(pids.relay);
+    const percentOfWall = (ms: number): number => round((100 * ms) / (performance.now() - startedAt), 1);
     const used = {
       relay: after.relay - before.relay,
       simulator: after.simulator - before.simulator,
       redis: after.redis - before.redis,
       bench: after.bench - before.bench,
     };
-    const result = summarise(relay, options.seconds, load, used, pids);
+    const result = summarise(relay, options.seconds, load, used, pids, {
+      onCpuPercent: percentOfWall(threadAfter.onCpu - threadBefore.onCpu),
+      waitingPercent: percentOfWall(threadAfter.waiting - threadBefore.waiting),
+    });
     if (redisBefore && pids.redisPort !== undefined) {
       result.redisCommandsPerMessage = callsPerMessage(
         redisBefore,
@@ -194,6 +203,7 @@ function summarise(
   load: EsmeLoadResult,
   cpuMs: { relay: number; simulator: number; redis: number; bench: number },
   pids: Pids,
+  relayThread: SmppRunResult["relayThread"],
 ): SmppRunResult {
   const end = Math.max(load.lastReceiptAt, load.loadEndedAt);
   const wallMs = end - load.startedAt;
@@ -223,6 +233,7 @@ function summarise(
     },
     coresBusy: round((cpuMs.relay + cpuMs.simulator + cpuMs.redis + cpuMs.bench) / wallMs, 2),
     relayRssMiB: round(processRssMiB(pids.relay), 1),
+    relayThread,
   };
 }
 
