@@ -4,6 +4,7 @@
  * block, as the real one does in one Redis script), so concurrent repeats cannot create two messages.
  */
 import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
+import { newMessage } from "../../../src/delivery/lifecycle.js";
 import { RateLimitedError } from "../../../src/delivery/message-store.js";
 import type { DeliveryService } from "../../../src/delivery/service-types.js";
 import type { Message, NewMessage } from "../../../src/delivery/types.js";
@@ -40,24 +41,7 @@ export class MemoryDelivery implements DeliveryService {
     if (existing !== undefined) {
       return Promise.resolve({ message: this.messages.get(existing)!, created: false });
     }
-    const now = Date.now();
-    const message: Message = {
-      id: `m${(++this.sequence).toString().padStart(6, "0")}`,
-      account: input.account,
-      to: input.to,
-      from: input.from,
-      country: input.country,
-      parts: input.parts,
-      textLength: input.text.length,
-      ...(input.clientRef !== undefined && { clientRef: input.clientRef }),
-      ...(input.callbackUrl !== undefined && { callbackUrl: input.callbackUrl }),
-      receiptVia: input.receiptVia,
-      ...(input.smppReceipt !== undefined && { smppReceipt: input.smppReceipt }),
-      createdAt: now,
-      expiresAt: now + input.validitySeconds * 1000,
-      state: "accepted",
-      attempts: [],
-    };
+    const message = newMessage(`m${(++this.sequence).toString().padStart(6, "0")}`, input, Date.now());
     this.messages.set(message.id, message);
     if (scope !== undefined) this.idempotency.set(scope, message.id);
     this.accepted.push(input);
