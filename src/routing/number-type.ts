@@ -1,10 +1,10 @@
 /**
  * A number's country and type (mobile, fixed line, toll-free, ...) exactly as libphonenumber-js's parse and
- * `PhoneNumber.getType()` say them, with every pattern compiled once. The library builds a new RegExp from the metadata's pattern text on
- * each test (helpers/matchesEntirely.js): about a third of a destination's parse, ~2 % of a message's CPU in the
- * SMPP benchmark. Same metadata ("max", the module `libphonenumber-js/max` uses), same checks in the same order
- * as the library's helpers/getNumberType.js; test/unit/routing/number-type.test.ts compares the two over numbers
- * of every country.
+ * `PhoneNumber.getType()` say them, with every pattern compiled once. The library builds a new RegExp from the
+ * metadata's pattern text on each test (helpers/matchesEntirely.js): about a third of a destination's parse, ~2 %
+ * of a message's CPU in the SMPP benchmark. Same metadata ("max", the module `libphonenumber-js/max` uses), same
+ * checks in the same order as the library's helpers/getNumberType.js; test/unit/routing/number-type.test.ts
+ * compares the two over numbers of every country.
  */
 import { Metadata } from "libphonenumber-js/core";
 import type { CountryCode, PhoneNumberType } from "libphonenumber-js/max";
