@@ -37,7 +37,7 @@ export interface ReceiptEvent {
  * Copies are built with every field written out, never as `{ ...object, field }`: on Node 20 (V8 11.3), a spread
  * copy that adds a field the original lacks gets a hidden class of its own, outside V8's transition tree. Every
  * message then had its own classes (~6 new ones per message), every property read of it missed V8's caches, and
- * each such copy cost ~0.5 µs instead of a few ns (see docs/performance.md, "One hidden class per document").
+ * each such copy cost ~0.5 µs instead of a few ns (see docs/performance.md, "Session 12: one hidden class per document").
  * Writing every field, optional ones as `undefined`, gives all documents one class.
  */
 
