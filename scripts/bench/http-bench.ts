@@ -26,6 +26,8 @@ import { redisPid } from "./redis-info.js";
 export interface HttpBenchOptions {
   /** Length of each measured phase. */
   seconds: number;
+  /** Print the result's tables (default true; --repeat prints only the median round's). */
+  print?: boolean;
   /** Submits in flight at most. Default 64. */
   concurrency?: number;
   /** Rate of the paced phase, msgs/s. Default 500. */
@@ -285,7 +287,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
       const profile = await summariseBusiestProfile(profileDir);
       if (profile) result.profile = profile;
     }
-    printHttpBench(result);
+    if (options.print !== false) printHttpBench(result);
     return result;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

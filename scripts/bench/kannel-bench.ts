@@ -30,6 +30,8 @@ export interface KannelBenchOptions {
   maxMessages?: number;
   /** submit_sm outstanding on Kannel's SMPP link (`max-pending-submits`). Default 100, otpgw's binds × window. */
   window?: number;
+  /** Print the result's tables (default true; --repeat prints only the median round's). */
+  print?: boolean;
 }
 
 /** The saturated phase; accepted is a 202 "Accepted for delivery", the final report a dlr-url call. */
@@ -274,7 +276,7 @@ export function runKannelBench(options: KannelBenchOptions): Promise<KannelBench
       cores: cpus().length,
       rssAtStartMiB,
     };
-    printKannelBench(result);
+    if (options.print !== false) printKannelBench(result);
     return result;
   });
 }

@@ -46,6 +46,7 @@ import { setDaemonBatchDelayMs, setDaemonNodeOptions } from "./bench-daemon.js";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
 import { runHttpBench } from "./http-bench.js";
+import { runHttpKannelRounds } from "./http-rounds.js";
 import { runKannelBench } from "./kannel-bench.js";
 import { runLatencyBench } from "./latency-bench.js";
 import { runMemoryBench } from "./memory-bench.js";
@@ -88,7 +89,8 @@ const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/perfo
   --rate N            paced msgs/s: http's paced phase (default 500), latency (default 1000)
   --window N          the ESME's submit window, smpp and latency (default 100)
   --binds N           otpgw's carrier binds in smpp (default 2)
-  --repeat N          smpp: N rounds of null relay then otpgw; the median ratio is reported (default 1, at most 9)
+  --repeat N          smpp: N rounds of null relay then otpgw; http with kannel: N rounds of otpgw's HTTP
+                      path then Kannel; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
   --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
   --node-options "…"  extra Node.js options for the otpgw daemons (e.g. "--max-semi-space-size=32"),
@@ -202,14 +204,34 @@ async function main(): Promise<void> {
   if (wanted("store")) {
     results.store = await runStoreBench({ messages: STORE_MESSAGES, appendfsync: args.fsync });
   }
-  if (wanted("http")) {
-    results.http = await runHttpBench({
+  const runHttp = (print: boolean, cpuProfile: boolean): ReturnType<typeof runHttpBench> =>
+    runHttpBench({
       seconds: args.seconds,
       concurrency: args.concurrency,
       pacedRate: args.rate ?? 500,
       appendfsync: args.fsync,
-      cpuProfile: args.cpuProf,
+      cpuProfile,
+      print,
     });
+  const runKannel = (print: boolean): ReturnType<typeof runKannelBench> =>
+    runKannelBench({ seconds: args.seconds, concurrency: args.concurrency, print });
+  // With --repeat, the HTTP path and Kannel run in alternating rounds (side by side), as smpp does.
+  const httpRounds = args.repeat > 1 && wanted("http") && wanted("kannel");
+  if (httpRounds) {
+    let profiled = false;
+    const paired = await runHttpKannelRounds(
+      args.repeat,
+      (print) => {
+        // Profiling every round would only repeat itself: the first round's daemon is profiled.
+        const profile = args.cpuProf && !profiled;
+        profiled = true;
+        return runHttp(print, profile);
+      },
+      runKannel,
+    );
+    Object.assign(results, { http: paired.http, kannel: paired.kannel, httpRounds: paired.rounds });
+  } else if (wanted("http")) {
+    results.http = await runHttp(true, args.cpuProf);
   }
   if (wanted("smpp")) {
     results.smpp = await runSmppBench({
@@ -221,9 +243,7 @@ async function main(): Promise<void> {
       rounds: args.repeat,
     });
   }
-  if (wanted("kannel")) {
-    results.kannel = await runKannelBench({ seconds: args.seconds, concurrency: args.concurrency });
-  }
+  if (wanted("kannel") && !httpRounds) results.kannel = await runKannel(true);
   if (wanted("latency")) {
     results.latency = await runLatencyBench({
       seconds: args.seconds,

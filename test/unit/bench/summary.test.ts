@@ -52,6 +52,21 @@ describe("bench summary", () => {
     expect(rows.some((r) => r.target.includes("latency"))).toBe(false);
   });
 
+  it("gives the spread of the HTTP-vs-Kannel rounds beside their median ratio", () => {
+    const results = {
+      http: { saturation: { completedPerSecond: 4200, cpuMsPerMessage: { otpgw: 0.2, redis: 0.06 } } },
+      kannel: { completedPerSecond: 4000, cpuMsPerMessage: { kannel: 0.38 } },
+      httpRounds: [
+        { otpgw: 3900, kannel: 3800, ratio: 1.026 },
+        { otpgw: 4200, kannel: 4000, ratio: 1.05 },
+        { otpgw: 5000, kannel: 4200, ratio: 1.19 },
+      ],
+    } as unknown as SuiteResults;
+    const row = targetRows(results).find((r) => r.target === "HTTP path completed/s ÷ Kannel");
+    expect(row?.measured).toBe("1.05 (4200 ÷ 4000); median of 3 rounds, 1.03–1.19");
+    expect(row?.met).toBe(false);
+  });
+
   it("gives the spread of the smpp rounds beside their median ratio", () => {
     const smpp = {
       ratio: { completedPerSecond: 0.52 },
