@@ -1,7 +1,7 @@
 /**
  * `--repeat N` for the HTTP path against Kannel: N rounds of otpgw's HTTP scenario then Kannel's, side by side, as
- * the smpp scenario does with its null relay. One round's ratio moves with the machine's speed (1.01–1.18 in four
- * runs of one build); the round with the median ratio is reported and printed, the others' ratios beside it.
+ * the smpp scenario does with its null relay. One round's ratio moves with the machine's speed (0.76–1.18 within an
+ * hour for one build); the round with the median ratio is reported and printed, the others' ratios beside it.
  */
 import type { HttpBenchResult } from "./http-bench.js";
 import { printHttpBench } from "./http-bench-report.js";
