@@ -2,7 +2,7 @@
  * Run by test/unit/delivery/hidden-classes.test.ts in a child process with `--allow-natives-syntax`: makes the hot
  * path's objects many times over (so V8 optimises the code that makes them) and prints, as JSON, whether objects
  * of one kind made last share one hidden class. On Node 20 a copy written `{ ...object, newField }` does not
- * (DESIGN note in src/delivery/lifecycle.ts), which cost ~20–30 % of the daemon's CPU per message.
+ * (see the comment in src/delivery/lifecycle.ts), which cost ~20–30 % of the daemon's CPU per message.
  */
 import { decodeMessage, encodeMessage } from "../../src/delivery/doc-codec.js";
 import {
