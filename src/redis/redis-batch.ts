@@ -20,7 +20,7 @@ const MAX_OPS_PER_CALL = 256;
 
 type Arg = string | number;
 
-/** What a sent operation's keys and arguments are replaced with (see send). */
+/** What a packed operation's keys and arguments are replaced with (see RedisBatch.pack). */
 const released: string[] = [];
 
 interface PendingOp {

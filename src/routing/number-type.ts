@@ -94,7 +94,10 @@ function matches(test: TypeTest | undefined, nationalNumber: string): boolean {
  * when the number is not valid there.
  */
 export function numberType(country: CountryCode, nationalNumber: string): PhoneNumberType | undefined {
-  const plan = cachedPlan(country);
+  return typeIn(cachedPlan(country), nationalNumber);
+}
+
+function typeIn(plan: Plan, nationalNumber: string): PhoneNumberType | undefined {
   if (!plan.general.test(nationalNumber)) return undefined;
   if (matches(plan.fixedLine, nationalNumber)) {
     return plan.mobileSameAsFixedLine || matches(plan.mobile, nationalNumber)
@@ -128,8 +131,9 @@ export function fastE164(input: string): E164Parts | undefined {
     if (countries.length !== 1) return undefined;
     const country = countries[0]!;
     const nationalNumber = input.slice(1 + length);
-    if (cachedPlan(country).nationalPrefix?.test(nationalNumber)) return undefined;
-    const type = numberType(country, nationalNumber);
+    const plan = cachedPlan(country);
+    if (plan.nationalPrefix?.test(nationalNumber)) return undefined;
+    const type = typeIn(plan, nationalNumber);
     return type === undefined ? undefined : { country, nationalNumber, type };
   }
   return undefined;
