@@ -22,7 +22,9 @@
  *   no persistence) → simulator, then the same load → otpgw (SMPP server, `--binds` carrier binds of window 50,
  *   default 2, Redis appendfsync as `--fsync`) → simulator, for
  *   `--seconds` each in the same run (scripts/bench/smpp-bench.ts): completed msgs/s, p50/p99 submit and
- *   end-to-end latency, CPU ms per message of each relay, and the ratio otpgw / null relay. `--cpu-prof`
+ *   end-to-end latency, CPU ms per message of each relay, and the ratio otpgw / null relay. Between the two,
+ *   the durable null relay: the null relay with otpgw's persistence only (its store, group commit and writes,
+ *   Redis as `--fsync`), to tell what durability costs from what otpgw's own code costs. `--cpu-prof`
  *   profiles the daemon here too.
  * - kannel: the incumbent on the http scenario's path and load (scripts/bench/kannel-bench.ts): keep-alive
  *   sendsms GETs (at most `--concurrency` in flight) → smsbox → bearerbox (file store) → simulator → receipt

@@ -16,12 +16,14 @@ export interface NullRelayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the relay bound to the simulator at 127.0.0.1:`carrierPort`; resolves once it listens. */
-export async function startNullRelay(carrier: {
-  port: number;
-  systemId: string;
-  password: string;
-}): Promise<NullRelayProcess> {
+/**
+ * Starts the relay bound to the simulator at 127.0.0.1:`carrierPort`; resolves once it listens. With `redisUrl`,
+ * the durable null relay (otpgw's persistence only, see durable-steps.ts) storing there.
+ */
+export async function startNullRelay(
+  carrier: { port: number; systemId: string; password: string },
+  redisUrl?: string,
+): Promise<NullRelayProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -34,6 +36,7 @@ export async function startNullRelay(carrier: {
       carrier.systemId,
       "--carrier-password",
       carrier.password,
+      ...(redisUrl === undefined ? [] : ["--redis-url", redisUrl]),
     ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } },
   );

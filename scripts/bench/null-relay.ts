@@ -4,6 +4,7 @@
  * the SMPP bench in a process of its own (so its CPU can be read from /proc):
  *
  *   node --import tsx scripts/bench/null-relay.ts --carrier-port N [--carrier-system-id S] [--carrier-password P]
+ *     [--redis-url URL]
  *
  * - `smpp.createServer` accepts any bind (no authentication) and prints `port=<n>` once listening;
  * - each ESME submit_sm is re-sent to the carrier as a submit_sm over one client session (bound transceiver),
@@ -13,13 +14,19 @@
  *
  * No persistence, no routing, no window or flow control beyond what node-smpp does (none). Correct, just naive:
  * every submit is answered and every receipt forwarded while both sides stay connected.
+ *
+ * With `--redis-url`, the durable null relay: the same forwarder with otpgw's persistence and nothing else of
+ * otpgw (scripts/bench/durable-steps.ts). A submit is answered with the relay's own id once stored, then sent on;
+ * a receipt is stored as the final state before the carrier is answered, and reaches the ESME under that id.
  */
 import smpp from "smpp";
+import { DurableSteps } from "./durable-steps.js";
 
 interface RelayArgs {
   carrierPort: number;
   carrierSystemId: string;
   carrierPassword: string;
+  redisUrl?: string;
 }
 
 function parseArgs(argv: string[]): RelayArgs {
@@ -30,6 +37,7 @@ function parseArgs(argv: string[]): RelayArgs {
     if (argv[i - 1] === "--carrier-port") args.carrierPort = Number(value);
     else if (argv[i - 1] === "--carrier-system-id") args.carrierSystemId = value;
     else if (argv[i - 1] === "--carrier-password") args.carrierPassword = value;
+    else if (argv[i - 1] === "--redis-url") args.redisUrl = value;
     else throw new Error(`unknown argument ${argv[i - 1]}`);
   }
   if (!Number.isInteger(args.carrierPort) || args.carrierPort <= 0)
@@ -42,6 +50,14 @@ function fieldsOf(pdu: smpp.PDU): smpp.PduFields {
   return { ...pdu, command_status: 0, sequence_number: 0 };
 }
 
+/** The carrier's message id a receipt is for: its receipted_message_id TLV, else the text's `id:`. */
+function receiptedId(pdu: smpp.PDU): string {
+  const tlv = pdu.receipted_message_id;
+  if (typeof tlv === "string" && tlv !== "") return tlv.replace(/\0+$/, "");
+  const text = (pdu.short_message as { message?: unknown } | undefined)?.message;
+  return (typeof text === "string" ? /\bid:(\S+)/.exec(text)?.[1] : undefined) ?? "";
+}
+
 /** Set on SIGTERM: the carrier session closing is then expected, not a failure. */
 let stopping = false;
 
@@ -50,6 +66,10 @@ const fail = (why: string): void => {
   process.stderr.write(`null relay: ${why}\n`);
   process.exit(1);
 };
+
+/** A failed store step ends the relay: its figures would be wrong. */
+const failed = (error: unknown): void =>
+  fail(`redis: ${error instanceof Error ? error.message : String(error)}`);
 
 function connectCarrier(args: RelayArgs): Promise<smpp.Session> {
   return new Promise((resolve) => {
@@ -72,6 +92,7 @@ function connectCarrier(args: RelayArgs): Promise<smpp.Session> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const carrier = await connectCarrier(args);
+  const durable = args.redisUrl === undefined ? undefined : new DurableSteps(args.redisUrl);
   /** Bound ESME sessions, in bind order: receipts go to the first one still open. */
   const esmes: smpp.Session[] = [];
 
@@ -81,6 +102,23 @@ async function main(): Promise<void> {
     if (!esme) {
       // Nobody to give it to: a temporary error, so the carrier keeps it and tries again.
       carrier.send(pdu.response({ command_status: smpp.errors.ESME_RX_T_APPN ?? 0x64 }));
+      return;
+    }
+    if (durable) {
+      const carrierId = receiptedId(pdu);
+      durable.delivered(carrierId).then((stored) => {
+        carrier.send(pdu.response());
+        const fields = fieldsOf(pdu);
+        if (stored) {
+          fields.receipted_message_id = stored.id;
+          const text = (fields.short_message as { message?: unknown } | undefined)?.message;
+          if (typeof text === "string")
+            fields.short_message = { message: text.replace(`id:${carrierId}`, `id:${stored.id}`) };
+        }
+        esme.send(new smpp.PDU("deliver_sm", fields), () => {
+          if (stored) void durable.answered(stored.jobs).catch(failed);
+        });
+      }, failed);
       return;
     }
     esme.send(new smpp.PDU("deliver_sm", fieldsOf(pdu)), (resp) => {
@@ -102,6 +140,16 @@ async function main(): Promise<void> {
       session.close();
     });
     session.on("submit_sm", (pdu: smpp.PDU) => {
+      if (durable) {
+        durable.created().then((message) => {
+          session.send(pdu.response({ message_id: message.id }));
+          carrier.send(new smpp.PDU("submit_sm", fieldsOf(pdu)), (resp) => {
+            if (resp.command_status === 0)
+              void durable.accepted(message, String(resp.message_id)).catch(failed);
+          });
+        }, failed);
+        return;
+      }
       carrier.send(new smpp.PDU("submit_sm", fieldsOf(pdu)), (resp) => {
         session.send(pdu.response({ command_status: resp.command_status, message_id: resp.message_id }));
       });
@@ -121,6 +169,7 @@ async function main(): Promise<void> {
     stopping = true;
     for (const session of esmes) session.destroy();
     carrier.destroy();
+    durable?.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 1000).unref();
   });

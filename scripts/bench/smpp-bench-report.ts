@@ -29,7 +29,12 @@ export function printSmppBench(r: SmppBenchResult): void {
   console.log(
     `\nSMPP path: ESME (this process, bind transceiver, window ${r.window}, registered_delivery 1) → relay →` +
       ` simulator (own process, answers at once, receipts DELIVRD 1–5 ms) → deliver_sm → ESME.` +
-      `\nnull relay: node-smpp Server/Session forwarder, own process, no persistence. otpgw: child process,` +
+      `\nnull relay: node-smpp Server/Session forwarder, own process, no persistence.` +
+      (r.durableNullRelay
+        ? ` durable null relay: the same with otpgw's persistence only (its store, group commit and four writes per` +
+          ` message; a submit answered once stored), Redis of its own as otpgw's.`
+        : "") +
+      ` otpgw: child process,` +
       ` ${r.otpgw.binds} carrier binds × window ${r.otpgw.carrierWindow}, receipt window ${r.otpgw.receiptWindow},` +
       ` Redis appendfsync ${r.appendfsync}. ${r.nullRelay.seconds} s each, ${r.cores} cores shared by all.`,
   );
@@ -49,6 +54,7 @@ export function printSmppBench(r: SmppBenchResult): void {
       ],
       [
         row(r.nullRelay),
+        ...(r.durableNullRelay ? [row(r.durableNullRelay)] : []),
         row(r.gateway),
         [
           "otpgw / null",
@@ -65,7 +71,7 @@ export function printSmppBench(r: SmppBenchResult): void {
       ],
     ),
   );
-  for (const run of [r.nullRelay, r.gateway]) {
+  for (const run of [r.nullRelay, ...(r.durableNullRelay ? [r.durableNullRelay] : []), r.gateway]) {
     const c = run.cpuMsPerMessage;
     console.log(
       `${run.relay}: accepted ${run.accepted} (${run.acceptedPerSecond}/s), other answers: ${counts(run.rejected)};` +
@@ -102,5 +108,12 @@ export function printSmppBench(r: SmppBenchResult): void {
   console.log(
     `otpgw completes ${pct(r.ratio.completedPerSecond)} of the null relay's messages/s (target ≥ 70 %, issue 5: ≥ 100 %).`,
   );
+  const durable = r.durableNullRelay;
+  if (durable && r.ratio.durableCompletedPerSecond !== undefined) {
+    console.log(
+      `Durability alone: the durable null relay completes ${pct(durable.completedPerSecond / r.nullRelay.completedPerSecond)}` +
+        ` of the null relay's messages/s; otpgw completes ${pct(r.ratio.durableCompletedPerSecond)} of the durable null relay's.`,
+    );
+  }
   if (r.profile) printProfile(r.profile);
 }

@@ -2,7 +2,8 @@
  * The SMPP path beside the null relay, in the same run (issue 4 acceptance 5; issue 5 scenarios 1 and 3):
  *
  *   A. ESME (window 100) → null relay (node-smpp forwarder, own process) → simulator (own process) → receipt → ESME
- *   B. ESME (window 100) → otpgw (child process, Redis appendfsync always) → simulator → receipt → ESME
+ *   B. ESME (window 100) → durable null relay (A with otpgw's persistence only, Redis as C's) → simulator → ESME
+ *   C. ESME (window 100) → otpgw (child process, Redis appendfsync always) → simulator → receipt → ESME
  *
  * The same load (scripts/bench/esme-load.ts) for the same time on each, after a warm-up that is drained first.
  * The simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the
@@ -43,10 +44,12 @@ export interface SmppBenchOptions {
    * every round's ratio is kept (the machines are shared: one round's ratio moves by ±10 %). Default 1.
    */
   rounds?: number;
+  /** Also run the durable null relay (B) in each round. Default true. */
+  durableBaseline?: boolean;
 }
 
 export interface SmppRunResult {
-  relay: "null relay" | "otpgw";
+  relay: "null relay" | "durable null relay" | "otpgw";
   seconds: number;
   sent: number;
   accepted: number;
@@ -83,11 +86,19 @@ export interface SmppBenchResult {
   appendfsync: "always" | "everysec";
   otpgw: { binds: number; carrierWindow: number; receiptWindow: number };
   nullRelay: SmppRunResult;
+  /** The null relay with otpgw's persistence only (scripts/bench/durable-steps.ts), when run. */
+  durableNullRelay?: SmppRunResult;
   gateway: SmppRunResult;
-  /** otpgw / null relay. */
-  ratio: { completedPerSecond: number; endToEndP50: number; endToEndP99: number; cpuPerMessage: number };
-  /** With more than one round: each round's completed/s of both relays and their ratio, in run order. */
-  rounds?: { nullRelay: number; otpgw: number; ratio: number }[];
+  /** otpgw / null relay; `durableCompletedPerSecond`: otpgw / durable null relay. */
+  ratio: {
+    completedPerSecond: number;
+    endToEndP50: number;
+    endToEndP99: number;
+    cpuPerMessage: number;
+    durableCompletedPerSecond?: number;
+  };
+  /** With more than one round: each round's completed/s of the relays and otpgw / null relay, in run order. */
+  rounds?: { nullRelay: number; durableNullRelay?: number; otpgw: number; ratio: number }[];
   profile?: ProfileSummary;
 }
 
@@ -237,23 +248,25 @@ function summarise(
   };
 }
 
-/** Run A: ESME → null relay → simulator. */
-async function runNullRelay(options: { seconds: number; window: number; maxMessages: number }) {
+/** Run A: ESME → null relay → simulator; run B with `appendfsync`: the durable null relay, Redis of its own. */
+async function runNullRelay(
+  options: { seconds: number; window: number; maxMessages: number },
+  appendfsync?: "always" | "everysec",
+): Promise<SmppRunResult> {
+  const redis = appendfsync ? await startPrivateRedis({ appendfsync }) : undefined;
   const sim = await startSimProcess(benchSimConfig());
   try {
-    const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
+    const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT }, redis?.url);
     try {
-      return await measure(
-        "null relay",
-        relay.port,
-        { relay: relay.pid, simulator: sim.child.pid! },
-        options,
-      );
+      const pids: Pids = { relay: relay.pid, simulator: sim.child.pid! };
+      if (redis) Object.assign(pids, { redis: redisPid(redis.port), redisPort: redis.port });
+      return await measure(redis ? "durable null relay" : "null relay", relay.port, pids, options);
     } finally {
       await relay.stop();
     }
   } finally {
     await sim.stop();
+    await redis?.stop();
   }
 }
 
@@ -307,19 +320,28 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
   const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const ratio = (a: number, b: number): number => round(a / b, 3);
-  const rounds: { nullRelay: SmppRunResult; gateway: Awaited<ReturnType<typeof runGateway>> }[] = [];
+  const rounds: {
+    nullRelay: SmppRunResult;
+    durable: SmppRunResult | undefined;
+    gateway: Awaited<ReturnType<typeof runGateway>>;
+  }[] = [];
   const count = options.rounds ?? 1;
+  const withDurable = options.durableBaseline ?? true;
   for (let i = 0; i < count; i++) {
-    if (count > 1) console.log(`smpp round ${i + 1}/${count}: null relay, then otpgw`);
+    if (count > 1)
+      console.log(
+        `smpp round ${i + 1}/${count}: null relay${withDurable ? ", durable null relay" : ""}, then otpgw`,
+      );
     const nullRelay = await runNullRelay(run);
+    const durable = withDurable ? await runNullRelay(run, appendfsync) : undefined;
     // Profiling every round would only repeat itself: the first round's daemon is profiled.
     const gateway = await runGateway(run, appendfsync, i === 0 ? profileDir : undefined);
-    rounds.push({ nullRelay, gateway });
+    rounds.push({ nullRelay, durable, gateway });
   }
   const ratioOf = (r: (typeof rounds)[number]): number =>
     r.gateway.run.completedPerSecond / r.nullRelay.completedPerSecond;
   const median = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor((rounds.length - 1) / 2)]!;
-  const { nullRelay } = median;
+  const { nullRelay, durable } = median;
   const gateway = { run: median.gateway.run, profile: rounds[0]!.gateway.profile };
   const result: SmppBenchResult = {
     window: run.window,
@@ -327,16 +349,21 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     appendfsync,
     otpgw: { binds: run.binds, carrierWindow: CARRIER_WINDOW, receiptWindow: run.receiptWindow },
     nullRelay,
+    ...(durable && { durableNullRelay: durable }),
     gateway: gateway.run,
     ratio: {
       completedPerSecond: ratio(gateway.run.completedPerSecond, nullRelay.completedPerSecond),
       endToEndP50: ratio(gateway.run.endToEndP50Ms, nullRelay.endToEndP50Ms),
       endToEndP99: ratio(gateway.run.endToEndP99Ms, nullRelay.endToEndP99Ms),
       cpuPerMessage: ratio(gateway.run.cpuMsPerMessage.relay, nullRelay.cpuMsPerMessage.relay),
+      ...(durable && {
+        durableCompletedPerSecond: ratio(gateway.run.completedPerSecond, durable.completedPerSecond),
+      }),
     },
     ...(count > 1 && {
       rounds: rounds.map((r) => ({
         nullRelay: r.nullRelay.completedPerSecond,
+        ...(r.durable && { durableNullRelay: r.durable.completedPerSecond }),
         otpgw: r.gateway.run.completedPerSecond,
         ratio: ratio(r.gateway.run.completedPerSecond, r.nullRelay.completedPerSecond),
       })),

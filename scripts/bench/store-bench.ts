@@ -8,13 +8,11 @@
  */
 import { Redis } from "ioredis";
 import { performance } from "node:perf_hooks";
-import { applySubmitResult, finalize, startAttempt } from "../../src/delivery/lifecycle.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
-import type { Message } from "../../src/delivery/types.js";
-import { encodeJob, receiptJobs } from "../../src/north/smpp/receipt-job.js";
 import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-outbox.js";
 import { RedisBatch } from "../../src/redis/redis-batch.js";
 import { startPrivateRedis } from "../lib/private-redis.js";
+import { BENCH_DLR_TIMEOUT_MS, BENCH_TEXT, benchDelivered, benchFirstAttempt } from "./bench-message.js";
 import { renderTable } from "../lib/table.js";
 import { processCpuMs } from "./proc-stats.js";
 import { redisCommandStats, redisInfoNumber, redisPid } from "./redis-info.js";
@@ -61,43 +59,13 @@ const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 async function oneMessage(store: MessageStore, batch: RedisBatch, list: string, n: number): Promise<void> {
   const now = Date.now();
   const id = `b${now.toString(36)}${n.toString(36).padStart(7, "0")}`;
-  const accepted: Message = {
-    id,
-    account: "bench",
-    to: `+6281${String(200_000_000 + n)}`,
-    from: "BenchOTP",
-    country: "ID",
-    parts: 1,
-    textLength: 30,
-    receiptVia: "smpp",
-    createdAt: now,
-    expiresAt: now + 300_000,
-    state: "accepted",
-    attempts: [],
-  };
-  const first = startAttempt(accepted, "bench", 1, now, 30_000);
-  await store.create(first, "Your code is 123456. Valid 5 min", now + 30_000, {
+  const first = benchFirstAttempt(id, n, now);
+  await store.create(first, BENCH_TEXT, now + BENCH_DLR_TIMEOUT_MS, {
     rate: { key: "bench:ratelimit:bench", perSecond: 1_000_000 },
   });
   const carrierMessageId = n.toString(16).padStart(12, "0");
   await store.recordAccepted(id, 1, 0, "bench", carrierMessageId);
-  const delivered = applySubmitResult(first, 1, 0, { status: "accepted", carrierMessageId });
-  const final = finalize(
-    {
-      ...delivered,
-      attempts: delivered.attempts.map((a) => ({
-        ...a,
-        partStatus: ["delivered" as const],
-        receiptStat: "DELIVRD",
-        outcome: "delivered" as const,
-        endedAt: now,
-      })),
-    },
-    "delivered",
-    "delivered by bench",
-    now,
-  );
-  const items = receiptJobs(final, undefined, now).map(encodeJob);
+  const { final, jobs: items } = benchDelivered(first, carrierMessageId, now);
   await store.update(1, {
     message: final,
     timerAt: null,

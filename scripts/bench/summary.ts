@@ -62,6 +62,17 @@ export function targetRows(results: SuiteResults): TargetRow[] {
         met: true,
       },
     );
+    const durable = smpp.durableNullRelay;
+    if (durable && smpp.ratio.durableCompletedPerSecond !== undefined) {
+      rows.push({
+        target: "SMPP path completed/s ÷ durable null relay",
+        goal: "reported",
+        measured:
+          `${fixed(smpp.ratio.durableCompletedPerSecond)} (${Math.round(smpp.gateway.completedPerSecond)} ÷ ` +
+          `${Math.round(durable.completedPerSecond)}); durable ÷ null ${fixed(durable.completedPerSecond / smpp.nullRelay.completedPerSecond)}`,
+        met: true,
+      });
+    }
   }
   if (http && kannel) {
     const ours = http.saturation;

@@ -67,6 +67,25 @@ describe("bench summary", () => {
     expect(row?.met).toBe(false);
   });
 
+  it("reports otpgw beside the durable null relay, and the durable relay beside the null one, when it ran", () => {
+    const smpp = {
+      ratio: { completedPerSecond: 0.6, durableCompletedPerSecond: 1.25 },
+      gateway: { completedPerSecond: 6000, cpuMsPerMessage: { relay: 0.1, redis: 0.05 } },
+      nullRelay: { completedPerSecond: 10000, cpuMsPerMessage: { relay: 0.06 } },
+      durableNullRelay: { completedPerSecond: 4800, cpuMsPerMessage: { relay: 0.15, redis: 0.05 } },
+    };
+    const rows = targetRows({ smpp } as unknown as SuiteResults);
+    expect(rows.find((r) => r.target === "SMPP path completed/s ÷ durable null relay")).toEqual({
+      target: "SMPP path completed/s ÷ durable null relay",
+      goal: "reported",
+      measured: "1.25 (6000 ÷ 4800); durable ÷ null 0.48",
+      met: true,
+    });
+    const { durableNullRelay: _, ...withoutDurable } = smpp;
+    const plain = targetRows({ smpp: withoutDurable } as unknown as SuiteResults);
+    expect(plain.some((r) => r.target.includes("durable"))).toBe(false);
+  });
+
   it("gives the spread of the smpp rounds beside their median ratio", () => {
     const smpp = {
       ratio: { completedPerSecond: 0.52 },
