@@ -1,8 +1,9 @@
 /**
  * What the ESME-driven benches put behind the ESME, started in one call and stopped in reverse order:
  *
- *   null relay: simulator (own process) ← null relay (node-smpp forwarder, own process)
- *   otpgw:      private Redis ← simulator (own process) ← otpgw daemon (child process, SMPP listener on)
+ *   null relay:         simulator (own process) ← null relay (node-smpp forwarder, own process)
+ *   durable null relay: private Redis ← simulator ← null relay storing as otpgw does (durable-steps.ts)
+ *   otpgw:              private Redis ← simulator (own process) ← otpgw daemon (child process, SMPP listener on)
  *
  * The simulator answers every submit at once; its receipts are DELIVRD 1–5 ms later, or never sent at all
  * (`receipts: "none"`: a carrier that keeps every receipt back, so messages stay awaiting one).
@@ -13,7 +14,7 @@ import type { EsmeCredentials } from "./esme-load.js";
 import { startNullRelay } from "./null-relay-process.js";
 import { benchSimConfig, startSimProcess } from "./sim-process.js";
 
-export type RelayKind = "null relay" | "otpgw";
+export type RelayKind = "null relay" | "durable null relay" | "otpgw";
 
 /** The account the ESME binds with (otpgw checks it; the null relay takes any). */
 export const BENCH_ESME: EsmeCredentials & { sender: string } = {
@@ -28,10 +29,15 @@ export const OTPGW_RELAY_SETTINGS = { binds: 2, carrierWindow: 50, receiptWindow
 export interface RelayStackOptions {
   /** The simulator's receipts: DELIVRD 1–5 ms after the submit_sm_resp, or none ever. Default "prompt". */
   receipts?: "prompt" | "none";
-  /** otpgw only: Redis's AOF fsync policy. Default "always" (durable). */
+  /** otpgw and the durable null relay: Redis's AOF fsync policy. Default "always" (durable). */
   appendfsync?: "always" | "everysec";
   /** otpgw only: the route's DLR timeout, in seconds. Default bench-daemon's (30). */
   dlrTimeoutSeconds?: number;
+  /** otpgw only: carrier binds (window 50 each) and deliver_sm window. Default OTPGW_RELAY_SETTINGS. */
+  binds?: number;
+  receiptWindow?: number;
+  /** otpgw only: run the daemon with `--cpu-prof`, its profile written here when it stops. */
+  cpuProfileDir?: string;
 }
 
 export interface RelayStack {
@@ -41,7 +47,7 @@ export interface RelayStack {
   pids: { relay: number; simulator: number };
   /** otpgw only. */
   daemon?: BenchDaemon;
-  /** otpgw only. */
+  /** otpgw and the durable null relay. */
   redis?: PrivateRedis;
   /** Stops everything started, in reverse order, even if a step fails. Idempotent. */
   stop(): Promise<void>;
@@ -56,7 +62,7 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
     })());
   try {
     let redis: PrivateRedis | undefined;
-    if (kind === "otpgw") {
+    if (kind !== "null relay") {
       const started = await startPrivateRedis({ appendfsync: options.appendfsync ?? "always" });
       cleanups.push(() => started.stop());
       redis = started;
@@ -64,21 +70,23 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
     const sim = await startSimProcess(benchSimConfig({ receipts: options.receipts ?? "prompt" }));
     cleanups.push(() => sim.stop());
     const simulator = sim.child.pid!;
-    if (!redis) {
-      const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT });
+    if (kind !== "otpgw") {
+      const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT }, redis?.url);
       cleanups.push(() => relay.stop());
-      return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, stop };
+      return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, ...(redis && { redis }), stop };
     }
+    if (!redis) throw new Error("otpgw needs its Redis");
     const daemon = await startBenchDaemon({
       redisUrl: redis.url,
       carrierPort: sim.port,
-      binds: OTPGW_RELAY_SETTINGS.binds,
+      binds: options.binds ?? OTPGW_RELAY_SETTINGS.binds,
       window: OTPGW_RELAY_SETTINGS.carrierWindow,
       ...(options.dlrTimeoutSeconds !== undefined ? { dlrTimeoutSeconds: options.dlrTimeoutSeconds } : {}),
+      ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {}),
       smpp: {
         systemId: BENCH_ESME.systemId,
         password: BENCH_ESME.password,
-        window: OTPGW_RELAY_SETTINGS.receiptWindow,
+        window: options.receiptWindow ?? OTPGW_RELAY_SETTINGS.receiptWindow,
       },
     });
     cleanups.push(() => daemon.stop());

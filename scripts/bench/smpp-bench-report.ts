@@ -36,7 +36,8 @@ export function printSmppBench(r: SmppBenchResult): void {
         : "") +
       ` otpgw: child process,` +
       ` ${r.otpgw.binds} carrier binds × window ${r.otpgw.carrierWindow}, receipt window ${r.otpgw.receiptWindow},` +
-      ` Redis appendfsync ${r.appendfsync}. ${r.nullRelay.seconds} s each, ${r.cores} cores shared by all.`,
+      ` Redis appendfsync ${r.appendfsync}. ${r.nullRelay.seconds} s each in ${r.nullRelay.slices} slices taken in turn` +
+      ` (all stacks up at once, each idle outside its slices), ${r.cores} cores shared by all.`,
   );
   console.log(
     renderTable(
@@ -99,8 +100,12 @@ export function printSmppBench(r: SmppBenchResult): void {
   }
   if (r.rounds) {
     const ratios = r.rounds.map((round) => round.ratio);
+    const durable = r.rounds.map((round) =>
+      round.durableNullRelay === undefined ? undefined : (round.otpgw / round.durableNullRelay).toFixed(3),
+    );
     console.log(
       `${r.rounds.length} rounds, otpgw / null relay completed/s in run order: ${ratios.join(", ")};` +
+        (durable.every((d) => d !== undefined) ? ` otpgw / durable null relay: ${durable.join(", ")};` : "") +
         ` median ${r.ratio.completedPerSecond} (its round is the one shown above), range` +
         ` ${Math.min(...ratios)}–${Math.max(...ratios)}.`,
     );

@@ -5,33 +5,36 @@
  *   B. ESME (window 100) → durable null relay (A with otpgw's persistence only, Redis as C's) → simulator → ESME
  *   C. ESME (window 100) → otpgw (child process, Redis appendfsync always) → simulator → receipt → ESME
  *
- * The same load (scripts/bench/esme-load.ts) for the same time on each, after a warm-up that is drained first.
- * The simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the
- * rows is the relay in the middle. Each relay's CPU comes from /proc: CPU ms per completed message.
+ * All three stacks stand ready at once, each with its own simulator (and Redis); after a drained warm-up of each,
+ * the same load (scripts/bench/esme-load.ts) goes to one relay at a time in slices of ~1.5 s taken in turn, for
+ * the same total time each (smpp-meter.ts): the machine's slow and fast spells fall on all three alike. The
+ * simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the rows is
+ * the relay in the middle. Each relay's CPU comes from /proc: CPU ms per completed message.
  */
 import { mkdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { startPrivateRedis } from "../lib/private-redis.js";
-import { quantile } from "../lib/table.js";
-import { readRedisBatchTotals } from "./pipeline-counters.js";
-import { redisCommandStats, redisPid } from "./redis-info.js";
-import { BENCH_CARRIER_ACCOUNT, startBenchDaemon } from "./bench-daemon.js";
+import { redisPid } from "./redis-info.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
-import { EsmeLoad, type EsmeCredentials, type EsmeLoadResult } from "./esme-load.js";
-import { startNullRelay } from "./null-relay-process.js";
-import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
-import { benchSimConfig, startSimProcess } from "./sim-process.js";
+import { EsmeLoad } from "./esme-load.js";
+import {
+  BENCH_ESME,
+  OTPGW_RELAY_SETTINGS,
+  startRelayStack,
+  type RelayKind,
+  type RelayStack,
+} from "./relay-stack.js";
+import { SliceMeter, type MeterPids } from "./smpp-meter.js";
 import { printSmppBench } from "./smpp-bench-report.js";
 
 export interface SmppBenchOptions {
-  /** Length of each measured run (the same for both relays). */
+  /** Measured submitting time per relay, in slices (the same for every relay). */
   seconds: number;
   /** Submits outstanding per ESME. Default 100. */
   window?: number;
-  /** Most messages submitted in one measured run, whatever its length. Default 200,000. */
+  /** Most messages submitted per relay in one round, whatever its length. Default 200,000. */
   maxMessages?: number;
-  /** Redis's AOF fsync policy for otpgw. Default "always" (durable). */
+  /** Redis's AOF fsync policy for otpgw and the durable null relay. Default "always" (durable). */
   appendfsync?: "always" | "everysec";
   /** otpgw's carrier binds to the simulator (each with window 50). Default 2. */
   carrierBinds?: number;
@@ -40,8 +43,8 @@ export interface SmppBenchOptions {
   /** Profile the daemon with `--cpu-prof` and summarise where its time went. Default false. */
   cpuProfile?: boolean;
   /**
-   * Rounds of (null relay, then otpgw), each side by side; the result is the round with the median ratio, and
-   * every round's ratio is kept (the machines are shared: one round's ratio moves by ±10 %). Default 1.
+   * Rounds, each with stacks of its own; the result is the round with the median otpgw / null relay ratio, and
+   * every round's ratio is kept. Default 1.
    */
   rounds?: number;
   /** Also run the durable null relay (B) in each round. Default true. */
@@ -49,8 +52,10 @@ export interface SmppBenchOptions {
 }
 
 export interface SmppRunResult {
-  relay: "null relay" | "durable null relay" | "otpgw";
+  relay: RelayKind;
+  /** Measured submitting time asked for, and the slices it was taken in. */
   seconds: number;
+  slices: number;
   sent: number;
   accepted: number;
   rejected: Record<string, number>;
@@ -59,22 +64,22 @@ export interface SmppRunResult {
   duplicates: number;
   receiptStats: Record<string, number>;
   acceptedPerSecond: number;
-  /** Receipts per second, from the first submit to the last receipt. */
+  /** Receipts per second of the slices' time, each from its first submit to its last receipt. */
   completedPerSecond: number;
   submitP50Ms: number;
   submitP99Ms: number;
   endToEndP50Ms: number;
   endToEndP99Ms: number;
-  /** From the last submit_sm_resp to the last receipt. */
+  /** The longest wait from a slice's last submit_sm_resp to its last receipt. */
   drainMs: number;
-  /** CPU ms per completed message, per process, over the run and its drain. */
+  /** CPU ms per completed message, per process, over the slices and their drains. */
   cpuMsPerMessage: { relay: number; redis?: number; simulator: number; bench: number };
-  /** CPU used by all the processes together over the run, in cores. */
+  /** CPU used by all the relay's processes together over its slices, in cores. */
   coresBusy: number;
   relayRssMiB: number;
-  /** The relay's main thread over the run: % of the time on a CPU, and runnable but waiting for one. */
+  /** The relay's main thread over its slices: % of the time on a CPU, and runnable but waiting for one. */
   relayThread: { onCpuPercent: number; waitingPercent: number };
-  /** otpgw only: Redis commands per completed message (INFO commandstats, those run by scripts included). */
+  /** With Redis: its commands per completed message (INFO commandstats, those run by scripts included). */
   redisCommandsPerMessage?: { total: number; byCommand: Record<string, number> };
   /** otpgw only: its Redis script calls (from its metrics): per message, mean round trip, operations per call. */
   redisBatch?: { callsPerMessage: number; meanMs: number; opsPerCall: number };
@@ -102,273 +107,147 @@ export interface SmppBenchResult {
   profile?: ProfileSummary;
 }
 
-const ESME: EsmeCredentials & { sender: string } = {
-  systemId: "bench",
-  password: "bench123",
-  sender: "BenchOTP",
-};
-const BINDS = 2;
-const CARRIER_WINDOW = 50;
-const WARM_UP = { durationMs: 1500, maxMessages: 5000 };
+/** Target length of one slice: long enough that a slice's ramp and drain stay small beside it. */
+const SLICE_SECONDS = 1.5;
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
-/** Calls so far per Redis command. */
-function redisCalls(port: number): Map<string, number> {
-  return new Map([...redisCommandStats(port)].map(([command, { calls }]) => [command, calls]));
+interface RoundOptions {
+  seconds: number;
+  window: number;
+  maxMessages: number;
+  receiptWindow: number;
+  binds: number;
+  appendfsync: "always" | "everysec";
+  durable: boolean;
+  profileDir: string | undefined;
 }
 
-function callsPerMessage(
-  before: Map<string, number>,
-  after: Map<string, number>,
-  messages: number,
-): NonNullable<SmppRunResult["redisCommandsPerMessage"]> {
-  const byCommand: Record<string, number> = {};
-  let total = 0;
-  for (const [command, calls] of [...after].sort((a, b) => b[1] - a[1])) {
-    const delta = calls - (before.get(command) ?? 0);
-    total += delta;
-    if (delta > 0) byCommand[command] = round(delta / Math.max(1, messages), 2);
-  }
-  return { total: round(total / Math.max(1, messages), 2), byCommand };
-}
-
-interface Pids {
-  relay: number;
-  simulator: number;
-  redis?: number;
-  /** Redis's port, to read its command counts. */
-  redisPort?: number;
-  /** otpgw's metrics port, to read its Redis batch round trips. */
-  metricsPort?: number;
-}
-
-/** Warms up (drained, not measured), then measures one run of `seconds` against the relay at `port`. */
-async function measure(
-  relay: SmppRunResult["relay"],
-  port: number,
-  pids: Pids,
-  options: { seconds: number; window: number; maxMessages: number },
-): Promise<SmppRunResult> {
-  const esme = await EsmeLoad.connect(port, ESME, { noDelay: true });
-  try {
-    const base = { window: options.window, sender: ESME.sender, drainMaxMs: 30_000 };
-    await esme.run({ ...base, ...WARM_UP, destinationPrefix: "62810" });
-    const cpu = (): { relay: number; simulator: number; redis: number; bench: number } => ({
-      relay: processCpuMs(pids.relay),
-      simulator: processCpuMs(pids.simulator),
-      redis: pids.redis === undefined ? 0 : processCpuMs(pids.redis),
-      bench: ownCpuMs(),
-    });
-    const redisBefore = pids.redisPort === undefined ? undefined : redisCalls(pids.redisPort);
-    const batchBefore =
-      pids.metricsPort === undefined ? undefined : await readRedisBatchTotals(pids.metricsPort);
-    const before = cpu();
-    const threadBefore = mainThreadSchedMs(pids.relay);
-    const startedAt = performance.now();
-    const load = await esme.run({
-      ...base,
-      durationMs: options.seconds * 1000,
-      maxMessages: options.maxMessages,
-      drainMaxMs: 60_000,
-      destinationPrefix: "62811",
-    });
-    const after = cpu();
-    const threadAfter = mainThreadSchedMs(pids.relay);
-    const percentOfWall = (ms: number): number => round((100 * ms) / (performance.now() - startedAt), 1);
-    const used = {
-      relay: after.relay - before.relay,
-      simulator: after.simulator - before.simulator,
-      redis: after.redis - before.redis,
-      bench: after.bench - before.bench,
-    };
-    const result = summarise(relay, options.seconds, load, used, pids, {
-      onCpuPercent: percentOfWall(threadAfter.onCpu - threadBefore.onCpu),
-      waitingPercent: percentOfWall(threadAfter.waiting - threadBefore.waiting),
-    });
-    if (redisBefore && pids.redisPort !== undefined) {
-      result.redisCommandsPerMessage = callsPerMessage(
-        redisBefore,
-        redisCalls(pids.redisPort),
-        load.receipts,
-      );
-    }
-    if (batchBefore && pids.metricsPort !== undefined) {
-      const after = await readRedisBatchTotals(pids.metricsPort);
-      const calls = Math.max(1, after.calls - batchBefore.calls);
-      result.redisBatch = {
-        callsPerMessage: round(calls / Math.max(1, load.receipts), 3),
-        meanMs: round(((after.seconds - batchBefore.seconds) * 1000) / calls, 2),
-        opsPerCall: round((after.ops - batchBefore.ops) / calls, 1),
-      };
-    }
-    return result;
-  } finally {
-    await esme.close();
-  }
-}
-
-function summarise(
-  relay: SmppRunResult["relay"],
-  seconds: number,
-  load: EsmeLoadResult,
-  cpuMs: { relay: number; simulator: number; redis: number; bench: number },
-  pids: Pids,
-  relayThread: SmppRunResult["relayThread"],
-): SmppRunResult {
-  const end = Math.max(load.lastReceiptAt, load.loadEndedAt);
-  const wallMs = end - load.startedAt;
-  const perMessage = (ms: number): number => round(ms / Math.max(1, load.receipts), 4);
+function pidsOf(stack: RelayStack): MeterPids {
   return {
-    relay,
-    seconds,
-    sent: load.sent,
-    accepted: load.accepted,
-    rejected: load.rejected,
-    receipts: load.receipts,
-    missing: load.missing,
-    duplicates: load.duplicates,
-    receiptStats: load.receiptStats,
-    acceptedPerSecond: Math.round(load.accepted / ((load.loadEndedAt - load.startedAt) / 1000)),
-    completedPerSecond: Math.round(load.receipts / (wallMs / 1000)),
-    submitP50Ms: round(quantile(load.submitLatenciesMs, 0.5), 2),
-    submitP99Ms: round(quantile(load.submitLatenciesMs, 0.99), 2),
-    endToEndP50Ms: round(quantile(load.endToEndMs, 0.5), 2),
-    endToEndP99Ms: round(quantile(load.endToEndMs, 0.99), 2),
-    drainMs: Math.round(Math.max(0, load.lastReceiptAt - load.loadEndedAt)),
-    cpuMsPerMessage: {
-      relay: perMessage(cpuMs.relay),
-      ...(pids.redis !== undefined ? { redis: perMessage(cpuMs.redis) } : {}),
-      simulator: perMessage(cpuMs.simulator),
-      bench: perMessage(cpuMs.bench),
-    },
-    coresBusy: round((cpuMs.relay + cpuMs.simulator + cpuMs.redis + cpuMs.bench) / wallMs, 2),
-    relayRssMiB: round(processRssMiB(pids.relay), 1),
-    relayThread,
+    ...stack.pids,
+    ...(stack.redis && { redis: redisPid(stack.redis.port), redisPort: stack.redis.port }),
+    ...(stack.daemon && { metricsPort: stack.daemon.metricsPort }),
   };
 }
 
-/** Run A: ESME → null relay → simulator; run B with `appendfsync`: the durable null relay, Redis of its own. */
-async function runNullRelay(
-  options: { seconds: number; window: number; maxMessages: number },
-  appendfsync?: "always" | "everysec",
-): Promise<SmppRunResult> {
-  const redis = appendfsync ? await startPrivateRedis({ appendfsync }) : undefined;
-  const sim = await startSimProcess(benchSimConfig());
+/** One round: every stack started, warmed up, measured in turns of slices; the daemon's profile when asked. */
+async function runRound(
+  options: RoundOptions,
+): Promise<{ runs: Map<RelayKind, SmppRunResult>; profile?: ProfileSummary }> {
+  const kinds: RelayKind[] = [
+    "null relay",
+    ...(options.durable ? ["durable null relay" as const] : []),
+    "otpgw",
+  ];
+  const stacks: RelayStack[] = [];
+  const esmes: EsmeLoad[] = [];
   try {
-    const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT }, redis?.url);
-    try {
-      const pids: Pids = { relay: relay.pid, simulator: sim.child.pid! };
-      if (redis) Object.assign(pids, { redis: redisPid(redis.port), redisPort: redis.port });
-      return await measure(redis ? "durable null relay" : "null relay", relay.port, pids, options);
-    } finally {
-      await relay.stop();
+    for (const kind of kinds) {
+      stacks.push(
+        await startRelayStack(kind, {
+          appendfsync: options.appendfsync,
+          binds: options.binds,
+          receiptWindow: options.receiptWindow,
+          ...(kind === "otpgw" && options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
+        }),
+      );
     }
-  } finally {
-    await sim.stop();
-    await redis?.stop();
-  }
-}
-
-/** Run B: ESME → otpgw (Redis, appendfsync as asked) → simulator; the daemon's profile when asked. */
-async function runGateway(
-  options: { seconds: number; window: number; maxMessages: number; receiptWindow: number; binds: number },
-  appendfsync: "always" | "everysec",
-  profileDir: string | undefined,
-): Promise<{ run: SmppRunResult; profile?: ProfileSummary }> {
-  const cleanups: (() => Promise<void>)[] = [];
-  try {
-    const redis = await startPrivateRedis({ appendfsync });
-    cleanups.push(() => redis.stop());
-    const sim = await startSimProcess(benchSimConfig());
-    cleanups.push(() => sim.stop());
-    const daemon = await startBenchDaemon({
-      redisUrl: redis.url,
-      carrierPort: sim.port,
-      binds: options.binds,
-      window: CARRIER_WINDOW,
-      smpp: { systemId: ESME.systemId, password: ESME.password, window: options.receiptWindow },
-      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
-    });
-    cleanups.push(() => daemon.stop());
-    const pids = {
-      relay: daemon.pid,
-      simulator: sim.child.pid!,
-      redis: redisPid(redis.port),
-      redisPort: redis.port,
-      metricsPort: daemon.metricsPort,
+    const meters: SliceMeter[] = [];
+    for (const stack of stacks) {
+      const esme = await EsmeLoad.connect(stack.port, BENCH_ESME, { noDelay: true });
+      esmes.push(esme);
+      meters.push(new SliceMeter(stack.kind, esme, pidsOf(stack)));
+    }
+    for (const meter of meters) await meter.warmUp(options.window, BENCH_ESME.sender);
+    const slices = Math.max(1, Math.round(options.seconds / SLICE_SECONDS));
+    const slice = {
+      durationMs: (options.seconds * 1000) / slices,
+      maxMessages: Math.ceil(options.maxMessages / slices),
+      window: options.window,
+      sender: BENCH_ESME.sender,
     };
-    const run = await measure("otpgw", daemon.smppPort!, pids, options);
+    // In turns, each turn starting one relay further on: none is always first after another's slice.
+    for (let i = 0; i < slices; i++) {
+      for (let k = 0; k < meters.length; k++) await meters[(i + k) % meters.length]!.slice(slice);
+    }
+    const runs = new Map(meters.map((meter) => [meter.relay, meter.result(options.seconds)]));
+    for (const esme of esmes.splice(0)) await esme.close();
     // Stop gracefully before reading the profile: --cpu-prof writes it at exit.
-    await daemon.stop();
-    const profile = profileDir ? await summariseBusiestProfile(profileDir) : undefined;
-    return { run, ...(profile ? { profile } : {}) };
+    for (const stack of stacks.splice(0).reverse()) await stack.stop();
+    const profile = options.profileDir ? await summariseBusiestProfile(options.profileDir) : undefined;
+    return { runs, ...(profile ? { profile } : {}) };
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const esme of esmes) await esme.close().catch(() => undefined);
+    for (const stack of stacks.reverse()) await stack.stop().catch(() => undefined);
   }
 }
 
 export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBenchResult> {
   const appendfsync = options.appendfsync ?? "always";
-  const run = {
+  const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const run: RoundOptions = {
     seconds: options.seconds,
     window: options.window ?? 100,
     maxMessages: options.maxMessages ?? 200_000,
-    receiptWindow: options.receiptWindow ?? 100,
-    binds: options.carrierBinds ?? BINDS,
+    receiptWindow: options.receiptWindow ?? OTPGW_RELAY_SETTINGS.receiptWindow,
+    binds: options.carrierBinds ?? OTPGW_RELAY_SETTINGS.binds,
+    appendfsync,
+    durable: options.durableBaseline ?? true,
+    profileDir,
   };
-  const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
-  if (profileDir) await mkdir(profileDir, { recursive: true });
   const ratio = (a: number, b: number): number => round(a / b, 3);
-  const rounds: {
-    nullRelay: SmppRunResult;
-    durable: SmppRunResult | undefined;
-    gateway: Awaited<ReturnType<typeof runGateway>>;
-  }[] = [];
+  const rounds: { nullRelay: SmppRunResult; durable?: SmppRunResult; gateway: SmppRunResult }[] = [];
+  let profile: ProfileSummary | undefined;
   const count = options.rounds ?? 1;
-  const withDurable = options.durableBaseline ?? true;
   for (let i = 0; i < count; i++) {
-    if (count > 1)
-      console.log(
-        `smpp round ${i + 1}/${count}: null relay${withDurable ? ", durable null relay" : ""}, then otpgw`,
-      );
-    const nullRelay = await runNullRelay(run);
-    const durable = withDurable ? await runNullRelay(run, appendfsync) : undefined;
+    if (count > 1) console.log(`smpp round ${i + 1}/${count}`);
     // Profiling every round would only repeat itself: the first round's daemon is profiled.
-    const gateway = await runGateway(run, appendfsync, i === 0 ? profileDir : undefined);
-    rounds.push({ nullRelay, durable, gateway });
+    const result = await runRound({ ...run, profileDir: i === 0 ? profileDir : undefined });
+    profile ??= result.profile;
+    const durable = result.runs.get("durable null relay");
+    rounds.push({
+      nullRelay: result.runs.get("null relay")!,
+      ...(durable && { durable }),
+      gateway: result.runs.get("otpgw")!,
+    });
   }
   const ratioOf = (r: (typeof rounds)[number]): number =>
-    r.gateway.run.completedPerSecond / r.nullRelay.completedPerSecond;
-  const median = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor((rounds.length - 1) / 2)]!;
-  const { nullRelay, durable } = median;
-  const gateway = { run: median.gateway.run, profile: rounds[0]!.gateway.profile };
+    r.gateway.completedPerSecond / r.nullRelay.completedPerSecond;
+  const { nullRelay, durable, gateway } = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[
+    Math.floor((rounds.length - 1) / 2)
+  ]!;
   const result: SmppBenchResult = {
     window: run.window,
     cores: cpus().length,
     appendfsync,
-    otpgw: { binds: run.binds, carrierWindow: CARRIER_WINDOW, receiptWindow: run.receiptWindow },
+    otpgw: {
+      binds: run.binds,
+      carrierWindow: OTPGW_RELAY_SETTINGS.carrierWindow,
+      receiptWindow: run.receiptWindow,
+    },
     nullRelay,
     ...(durable && { durableNullRelay: durable }),
-    gateway: gateway.run,
+    gateway,
     ratio: {
-      completedPerSecond: ratio(gateway.run.completedPerSecond, nullRelay.completedPerSecond),
-      endToEndP50: ratio(gateway.run.endToEndP50Ms, nullRelay.endToEndP50Ms),
-      endToEndP99: ratio(gateway.run.endToEndP99Ms, nullRelay.endToEndP99Ms),
-      cpuPerMessage: ratio(gateway.run.cpuMsPerMessage.relay, nullRelay.cpuMsPerMessage.relay),
+      completedPerSecond: ratio(gateway.completedPerSecond, nullRelay.completedPerSecond),
+      endToEndP50: ratio(gateway.endToEndP50Ms, nullRelay.endToEndP50Ms),
+      endToEndP99: ratio(gateway.endToEndP99Ms, nullRelay.endToEndP99Ms),
+      cpuPerMessage: ratio(gateway.cpuMsPerMessage.relay, nullRelay.cpuMsPerMessage.relay),
       ...(durable && {
-        durableCompletedPerSecond: ratio(gateway.run.completedPerSecond, durable.completedPerSecond),
+        durableCompletedPerSecond: ratio(gateway.completedPerSecond, durable.completedPerSecond),
       }),
     },
     ...(count > 1 && {
       rounds: rounds.map((r) => ({
         nullRelay: r.nullRelay.completedPerSecond,
         ...(r.durable && { durableNullRelay: r.durable.completedPerSecond }),
-        otpgw: r.gateway.run.completedPerSecond,
-        ratio: ratio(r.gateway.run.completedPerSecond, r.nullRelay.completedPerSecond),
+        otpgw: r.gateway.completedPerSecond,
+        ratio: ratio(r.gateway.completedPerSecond, r.nullRelay.completedPerSecond),
       })),
     }),
-    ...(gateway.profile ? { profile: gateway.profile } : {}),
+    ...(profile ? { profile } : {}),
   };
   printSmppBench(result);
   return result;
