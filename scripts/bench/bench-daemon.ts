@@ -35,6 +35,18 @@ export interface BenchDaemonOptions {
   cpuProfileDir?: string;
   /** Let the account bind over SMPP with these credentials, on a listener of its own. Default: no SMPP. */
   smpp?: BenchSmppOptions;
+  /** otpgw (B) of an A/B comparison: what differs from the suite's daemons. Default: none. */
+  variant?: DaemonVariant;
+}
+
+/** A daemon unlike the suite's others: another source tree (compiled), other Node.js options, another batch delay. */
+export interface DaemonVariant {
+  /** A checkout of otpgw to compile and run instead of this one (compiled-daemon.ts checkoutRevision). */
+  root?: string;
+  /** Replace the suite's --node-options. */
+  nodeOptions?: readonly string[];
+  /** Replace the suite's --redis-batch-delay-ms. */
+  redisBatchDelayMs?: number;
 }
 
 export interface BenchSmppOptions {
@@ -134,7 +146,7 @@ async function writeConfigTree(
       "log_level: warn",
       `redis_url: ${options.redisUrl}`,
       `redis_key_prefix: "bench${randomBytes(3).toString("hex")}:"`,
-      `redis_batch_delay_ms: ${batchDelayMs}`,
+      `redis_batch_delay_ms: ${options.variant?.redisBatchDelayMs ?? batchDelayMs}`,
       `http: { host: 127.0.0.1, port: ${ports.http} }`,
       `metrics: { host: 127.0.0.1, port: ${ports.metrics} }`,
       ports.smpp === undefined
@@ -209,7 +221,14 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     : [];
   const child = spawn(
     process.execPath,
-    [...nodeFlags, ...extraNodeOptions, compiledCli(repoRoot), "start", "--config", configFile],
+    [
+      ...nodeFlags,
+      ...(options.variant?.nodeOptions ?? extraNodeOptions),
+      compiledCli(options.variant?.root ?? repoRoot),
+      "start",
+      "--config",
+      configFile,
+    ],
     {
       cwd: repoRoot,
       env: {

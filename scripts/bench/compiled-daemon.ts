@@ -4,15 +4,17 @@
  * (never dist/, which bin/otpgw.js would then prefer), with docs/ and package.json linked beside it so the paths
  * the code resolves from its own location hold.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
-let built: string | undefined;
+/** Compiled trees of this bench run, by the root they were compiled from. */
+const built = new Map<string, string>();
 
-/** Compiles src/ once; returns the CLI entry to run with node. */
+/** Compiles `repoRoot`'s src/ once per run; returns the CLI entry to run with node. */
 export function compiledCli(repoRoot: string): string {
-  if (built) return built;
+  const done = built.get(repoRoot);
+  if (done) return done;
   const out = join(repoRoot, ".tmp", "bench-build");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -32,6 +34,34 @@ export function compiledCli(repoRoot: string): string {
   symlinkSync(join(repoRoot, "docs"), join(out, "docs"));
   symlinkSync(join(repoRoot, "package.json"), join(out, "package.json"));
   symlinkSync(join(repoRoot, "node_modules"), join(out, "node_modules"));
-  built = join(out, "dist", "cli", "main.js");
-  return built;
+  const cli = join(out, "dist", "cli", "main.js");
+  built.set(repoRoot, cli);
+  return cli;
+}
+
+/**
+ * The tree of git revision `rev` of this repository, extracted once into .tmp/ab-<commit> with this checkout's
+ * node_modules linked in (the revisions compared share their dependencies), for `compiledCli`.
+ * @throws Error naming the revision when git does not know it.
+ */
+export function checkoutRevision(repoRoot: string, rev: string): { dir: string; commit: string } {
+  let commit: string;
+  try {
+    commit = execFileSync("git", ["rev-parse", "--verify", `${rev}^{commit}`], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch {
+    throw new Error(`--ab-rev ${rev}: not a commit of this repository (git rev-parse --verify failed)`);
+  }
+  const dir = join(repoRoot, ".tmp", `ab-${commit.slice(0, 12)}`);
+  if (!existsSync(join(dir, "package.json"))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const archive = execFileSync("git", ["archive", commit], { cwd: repoRoot, maxBuffer: 256 * 1024 * 1024 });
+    execFileSync("tar", ["-x", "-C", dir], { input: archive });
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+  }
+  return { dir, commit };
 }

@@ -44,6 +44,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setDaemonBatchDelayMs, setDaemonNodeOptions } from "./bench-daemon.js";
 import { runCarrierBench } from "./carrier-bench.js";
 import { runCodecBench } from "./codec-bench.js";
@@ -56,135 +57,34 @@ import { runRoutingBench } from "./routing-bench.js";
 import { runSmppBench } from "./smpp-bench.js";
 import { runStoreBench } from "./store-bench.js";
 import { printSummary } from "./summary.js";
+import { parseBenchArgs, type AbVariant } from "./bench-args.js";
+import type { DaemonVariant } from "./bench-daemon.js";
+import { checkoutRevision } from "./compiled-daemon.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 const SCENARIOS = ["codec", "carrier", "store", "http", "smpp", "kannel", "latency", "memory", "routing"];
 /** Messages measured by the store scenario (bounded: its append-only file stays below Redis's rewrite size). */
 const STORE_MESSAGES = 30_000;
 
-interface Args {
-  /** The scenarios to run (all when unset). */
-  only?: string[];
-  seconds: number;
-  concurrency: number;
-  /** Paced msgs/s; unset, each scenario uses its own default (http 500, latency 1000). */
-  rate?: number;
-  messages: number;
-  /** The ESME's submit window (smpp, latency). */
-  window: number;
-  /** otpgw's carrier binds (smpp). */
-  binds: number;
-  /** Side-by-side rounds of the smpp scenario (the median round is reported). */
-  repeat: number;
-  fsync: "always" | "everysec";
-  cpuProf: boolean;
-  /** Extra Node.js options for every otpgw daemon the suite starts (e.g. V8 heap flags to try). */
-  nodeOptions: string[];
-  /** otpgw's `redis_batch_delay_ms` (default 0, the daemon's default). */
-  redisBatchDelayMs: number;
-}
-
-const USAGE = `npm run bench [-- options]: otpgw's performance suite (docs/performance.md)
-
-  --only a,b          scenarios to run (default all): ${SCENARIOS.join(", ")}
-  --seconds N         length of each measured phase (default 3, at most 60)
-  --concurrency N     HTTP requests in flight, http and kannel (default 64)
-  --rate N            paced msgs/s: http's paced phase (default 500), latency (default 1000)
-  --window N          the ESME's submit window, smpp and latency (default 100)
-  --binds N           otpgw's carrier binds in smpp (default 2)
-  --repeat N          smpp: N rounds of null relay then otpgw; http with kannel: N rounds of otpgw's HTTP
-                      path then Kannel; the median ratio is reported (default 1, at most 9)
-  --messages N        messages awaiting receipts in memory (default 100000)
-  --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
-  --node-options "…"  extra Node.js options for the otpgw daemons (e.g. "--max-semi-space-size=32"),
-                      to try V8 settings; recorded in the results
-  --redis-batch-delay-ms N  otpgw's redis_batch_delay_ms, 0-20 (default 0): writes wait this long to
-                      share a Redis call (docs/configuration.md); recorded in the results
-  --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
-                      its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
-  --help              this text
-
-Prints a table per scenario and the targets beside the ratios measured, and writes
-bench-results/bench-<time>.json. Everything runs on 127.0.0.1.`;
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    seconds: 3,
-    concurrency: 64,
-    messages: 100_000,
-    window: 100,
-    binds: 2,
-    repeat: 1,
-    fsync: "always",
-    cpuProf: false,
-    nodeOptions: [],
-    redisBatchDelayMs: 0,
+/** otpgw (B) of the smpp scenario: its tree checked out and described. */
+function abVariant(ab: AbVariant): { label: string } & DaemonVariant {
+  const checkout = ab.rev === undefined ? undefined : checkoutRevision(repoRoot, ab.rev);
+  const label = [
+    checkout ? `revision ${ab.rev} (${checkout.commit.slice(0, 12)})` : "this revision",
+    ...(ab.nodeOptions ? [`with ${ab.nodeOptions.join(" ")}`] : []),
+    ...(ab.redisBatchDelayMs !== undefined ? [`with redis_batch_delay_ms ${ab.redisBatchDelayMs}`] : []),
+  ].join(", ");
+  return {
+    label,
+    ...(checkout && { root: checkout.dir }),
+    ...(ab.nodeOptions && { nodeOptions: ab.nodeOptions }),
+    ...(ab.redisBatchDelayMs !== undefined && { redisBatchDelayMs: ab.redisBatchDelayMs }),
   };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--only") args.only = (argv[++i] ?? "").split(",").filter((name) => name !== "");
-    else if (argv[i] === "--seconds") args.seconds = Number(argv[++i]);
-    else if (argv[i] === "--concurrency") args.concurrency = Number(argv[++i]);
-    else if (argv[i] === "--rate") args.rate = Number(argv[++i]);
-    else if (argv[i] === "--messages") args.messages = Number(argv[++i]);
-    else if (argv[i] === "--help" || argv[i] === "-h") {
-      console.log(USAGE);
-      process.exit(0);
-    } else if (argv[i] === "--window") args.window = Number(argv[++i]);
-    else if (argv[i] === "--binds") args.binds = Number(argv[++i]);
-    else if (argv[i] === "--repeat") args.repeat = Number(argv[++i]);
-    else if (argv[i] === "--fsync") {
-      const value = argv[++i];
-      if (value !== "always" && value !== "everysec") throw new Error("--fsync takes always or everysec");
-      args.fsync = value;
-    } else if (argv[i] === "--cpu-prof") args.cpuProf = true;
-    else if (argv[i] === "--node-options") {
-      args.nodeOptions = (argv[++i] ?? "").split(/\s+/).filter((option) => option !== "");
-      const bad = args.nodeOptions.find((option) => !option.startsWith("--"));
-      if (args.nodeOptions.length === 0 || bad !== undefined)
-        throw new Error(
-          `--node-options takes Node.js options, each starting with --, e.g. "--max-semi-space-size=32"`,
-        );
-    } else if (argv[i] === "--redis-batch-delay-ms") args.redisBatchDelayMs = Number(argv[++i]);
-    else {
-      throw new Error(`unknown argument ${argv[i]} (see npm run bench -- --help)`);
-    }
-  }
-  const unknown = args.only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
-  if (args.only?.length === 0 || unknown.length > 0) {
-    throw new Error(`--only takes one or more of ${SCENARIOS.join(", ")}, comma-separated`);
-  }
-  if (!Number.isFinite(args.seconds) || args.seconds <= 0 || args.seconds > 60) {
-    throw new Error("--seconds must be between 0 and 60");
-  }
-  if (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 1000) {
-    throw new Error("--concurrency must be an integer from 1 to 1000");
-  }
-  if (args.rate !== undefined && (!Number.isFinite(args.rate) || args.rate <= 0 || args.rate > 100_000)) {
-    throw new Error("--rate must be a number of messages per second from 1 to 100000");
-  }
-  if (!Number.isInteger(args.window) || args.window < 1 || args.window > 1000) {
-    throw new Error("--window must be an integer from 1 to 1000");
-  }
-  if (!Number.isInteger(args.binds) || args.binds < 1 || args.binds > 16) {
-    throw new Error("--binds must be an integer from 1 to 16");
-  }
-  if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 9) {
-    throw new Error("--repeat must be an integer from 1 to 9");
-  }
-  if (
-    !Number.isInteger(args.redisBatchDelayMs) ||
-    args.redisBatchDelayMs < 0 ||
-    args.redisBatchDelayMs > 20
-  ) {
-    throw new Error("--redis-batch-delay-ms must be an integer from 0 to 20");
-  }
-  if (!Number.isInteger(args.messages) || args.messages < 1 || args.messages > 1_000_000) {
-    throw new Error("--messages must be an integer from 1 to 1000000");
-  }
-  return args;
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2), SCENARIOS);
   const results: Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     node: process.version,
@@ -236,7 +136,10 @@ async function main(): Promise<void> {
     results.http = await runHttp(true, args.cpuProf);
   }
   if (wanted("smpp")) {
+    const variant = args.ab ? abVariant(args.ab) : undefined;
+    if (variant) console.log(`smpp: otpgw (B) is ${variant.label}; B ÷ A is reported per round`);
     results.smpp = await runSmppBench({
+      ...(variant && { variant }),
       seconds: args.seconds,
       window: args.window,
       carrierBinds: args.binds,

@@ -4,17 +4,23 @@
  *   null relay:         simulator (own process) ← null relay (node-smpp forwarder, own process)
  *   durable null relay: private Redis ← simulator ← null relay storing as otpgw does (durable-steps.ts)
  *   otpgw:              private Redis ← simulator (own process) ← otpgw daemon (child process, SMPP listener on)
+ *   otpgw (B):          the same with a daemon unlike A (an A/B comparison: another revision or settings)
  *
  * The simulator answers every submit at once; its receipts are DELIVRD 1–5 ms later, or never sent at all
  * (`receipts: "none"`: a carrier that keeps every receipt back, so messages stay awaiting one).
  */
 import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
-import { BENCH_CARRIER_ACCOUNT, startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import {
+  BENCH_CARRIER_ACCOUNT,
+  startBenchDaemon,
+  type BenchDaemon,
+  type DaemonVariant,
+} from "./bench-daemon.js";
 import type { EsmeCredentials } from "./esme-load.js";
 import { startNullRelay } from "./null-relay-process.js";
 import { benchSimConfig, startSimProcess } from "./sim-process.js";
 
-export type RelayKind = "null relay" | "durable null relay" | "otpgw";
+export type RelayKind = "null relay" | "durable null relay" | "otpgw" | "otpgw (B)";
 
 /** The account the ESME binds with (otpgw checks it; the null relay takes any). */
 export const BENCH_ESME: EsmeCredentials & { sender: string } = {
@@ -38,6 +44,8 @@ export interface RelayStackOptions {
   receiptWindow?: number;
   /** otpgw only: run the daemon with `--cpu-prof`, its profile written here when it stops. */
   cpuProfileDir?: string;
+  /** otpgw (B) only: how its daemon differs. */
+  variant?: DaemonVariant;
 }
 
 export interface RelayStack {
@@ -70,7 +78,7 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
     const sim = await startSimProcess(benchSimConfig({ receipts: options.receipts ?? "prompt" }));
     cleanups.push(() => sim.stop());
     const simulator = sim.child.pid!;
-    if (kind !== "otpgw") {
+    if (kind === "null relay" || kind === "durable null relay") {
       const relay = await startNullRelay({ port: sim.port, ...BENCH_CARRIER_ACCOUNT }, redis?.url);
       cleanups.push(() => relay.stop());
       return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, ...(redis && { redis }), stop };
@@ -83,6 +91,7 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
       window: OTPGW_RELAY_SETTINGS.carrierWindow,
       ...(options.dlrTimeoutSeconds !== undefined ? { dlrTimeoutSeconds: options.dlrTimeoutSeconds } : {}),
       ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {}),
+      ...(kind === "otpgw (B)" && options.variant ? { variant: options.variant } : {}),
       smpp: {
         systemId: BENCH_ESME.systemId,
         password: BENCH_ESME.password,

@@ -57,6 +57,7 @@ export function printSmppBench(r: SmppBenchResult): void {
         row(r.nullRelay),
         ...(r.durableNullRelay ? [row(r.durableNullRelay)] : []),
         row(r.gateway),
+        ...(r.variant ? [row(r.variant.run)] : []),
         [
           "otpgw / null",
           "-",
@@ -72,7 +73,8 @@ export function printSmppBench(r: SmppBenchResult): void {
       ],
     ),
   );
-  for (const run of [r.nullRelay, ...(r.durableNullRelay ? [r.durableNullRelay] : []), r.gateway]) {
+  const runs = [r.nullRelay, ...(r.durableNullRelay ? [r.durableNullRelay] : []), r.gateway];
+  for (const run of [...runs, ...(r.variant ? [r.variant.run] : [])]) {
     const c = run.cpuMsPerMessage;
     console.log(
       `${run.relay}: accepted ${run.accepted} (${run.acceptedPerSecond}/s), other answers: ${counts(run.rejected)};` +
@@ -118,6 +120,13 @@ export function printSmppBench(r: SmppBenchResult): void {
     console.log(
       `Durability alone: the durable null relay completes ${pct(durable.completedPerSecond / r.nullRelay.completedPerSecond)}` +
         ` of the null relay's messages/s; otpgw completes ${pct(r.ratio.durableCompletedPerSecond)} of the durable null relay's.`,
+    );
+  }
+  if (r.variant) {
+    const v = r.variant;
+    console.log(
+      `otpgw (B), ${v.label}, against otpgw (A), B ÷ A per round: completed/s ${v.completedRatios.join(", ")}` +
+        ` (median ${v.medianCompletedRatio}); daemon CPU ms/msg ${v.cpuRatios.join(", ")} (median ${v.medianCpuRatio}).`,
     );
   }
   if (r.profile) printProfile(r.profile);

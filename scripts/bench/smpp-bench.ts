@@ -15,6 +15,7 @@ import { mkdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { redisPid } from "./redis-info.js";
+import type { DaemonVariant } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
 import { EsmeLoad } from "./esme-load.js";
 import {
@@ -49,6 +50,8 @@ export interface SmppBenchOptions {
   rounds?: number;
   /** Also run the durable null relay (B) in each round. Default true. */
   durableBaseline?: boolean;
+  /** An A/B comparison: otpgw (B), unlike otpgw as this says, interleaved with the others in each round. */
+  variant?: { label: string } & DaemonVariant;
 }
 
 export interface SmppRunResult {
@@ -104,6 +107,15 @@ export interface SmppBenchResult {
   };
   /** With more than one round: each round's completed/s of the relays and otpgw / null relay, in run order. */
   rounds?: { nullRelay: number; durableNullRelay?: number; otpgw: number; ratio: number }[];
+  /** otpgw (B) when asked: what it is, its run in the reported round, B ÷ A of every round and their median. */
+  variant?: {
+    label: string;
+    run: SmppRunResult;
+    completedRatios: number[];
+    cpuRatios: number[];
+    medianCompletedRatio: number;
+    medianCpuRatio: number;
+  };
   profile?: ProfileSummary;
 }
 
@@ -121,6 +133,7 @@ interface RoundOptions {
   appendfsync: "always" | "everysec";
   durable: boolean;
   profileDir: string | undefined;
+  variant: DaemonVariant | undefined;
 }
 
 function pidsOf(stack: RelayStack): MeterPids {
@@ -139,6 +152,7 @@ async function runRound(
     "null relay",
     ...(options.durable ? ["durable null relay" as const] : []),
     "otpgw",
+    ...(options.variant ? ["otpgw (B)" as const] : []),
   ];
   const stacks: RelayStack[] = [];
   const esmes: EsmeLoad[] = [];
@@ -150,6 +164,7 @@ async function runRound(
           binds: options.binds,
           receiptWindow: options.receiptWindow,
           ...(kind === "otpgw" && options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
+          ...(options.variant && { variant: options.variant }),
         }),
       );
     }
@@ -160,7 +175,9 @@ async function runRound(
       meters.push(new SliceMeter(stack.kind, esme, pidsOf(stack)));
     }
     for (const meter of meters) await meter.warmUp(options.window, BENCH_ESME.sender);
-    const slices = Math.max(1, Math.round(options.seconds / SLICE_SECONDS));
+    // A whole number of turns: each relay takes every place in the order equally often.
+    const slices =
+      Math.max(1, Math.ceil(Math.round(options.seconds / SLICE_SECONDS) / meters.length)) * meters.length;
     const slice = {
       durationMs: (options.seconds * 1000) / slices,
       maxMessages: Math.ceil(options.maxMessages / slices),
@@ -183,6 +200,28 @@ async function runRound(
   }
 }
 
+/** otpgw (B) against otpgw (A), round by round: completed/s and daemon CPU per message, B ÷ A. */
+function compareVariant(
+  label: string,
+  run: SmppRunResult,
+  rounds: { gateway: SmppRunResult; variant?: SmppRunResult }[],
+): NonNullable<SmppBenchResult["variant"]> {
+  const median = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
+  const ratios = (of: (r: SmppRunResult) => number): number[] =>
+    rounds.flatMap((r) => (r.variant ? [round(of(r.variant) / of(r.gateway), 3)] : []));
+  const completedRatios = ratios((r) => r.completedPerSecond);
+  const cpuRatios = ratios((r) => r.cpuMsPerMessage.relay);
+  return {
+    label,
+    run,
+    completedRatios,
+    cpuRatios,
+    medianCompletedRatio: median(completedRatios),
+    medianCpuRatio: median(cpuRatios),
+  };
+}
+
 export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBenchResult> {
   const appendfsync = options.appendfsync ?? "always";
   const profileDir = options.cpuProfile ? join("bench-results", "profiles", `smpp-${Date.now()}`) : undefined;
@@ -196,9 +235,15 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     appendfsync,
     durable: options.durableBaseline ?? true,
     profileDir,
+    variant: options.variant,
   };
   const ratio = (a: number, b: number): number => round(a / b, 3);
-  const rounds: { nullRelay: SmppRunResult; durable?: SmppRunResult; gateway: SmppRunResult }[] = [];
+  const rounds: {
+    nullRelay: SmppRunResult;
+    durable?: SmppRunResult;
+    gateway: SmppRunResult;
+    variant?: SmppRunResult;
+  }[] = [];
   let profile: ProfileSummary | undefined;
   const count = options.rounds ?? 1;
   for (let i = 0; i < count; i++) {
@@ -207,15 +252,17 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     const result = await runRound({ ...run, profileDir: i === 0 ? profileDir : undefined });
     profile ??= result.profile;
     const durable = result.runs.get("durable null relay");
+    const variant = result.runs.get("otpgw (B)");
     rounds.push({
       nullRelay: result.runs.get("null relay")!,
       ...(durable && { durable }),
       gateway: result.runs.get("otpgw")!,
+      ...(variant && { variant }),
     });
   }
   const ratioOf = (r: (typeof rounds)[number]): number =>
     r.gateway.completedPerSecond / r.nullRelay.completedPerSecond;
-  const { nullRelay, durable, gateway } = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[
+  const { nullRelay, durable, gateway, variant } = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[
     Math.floor((rounds.length - 1) / 2)
   ]!;
   const result: SmppBenchResult = {
@@ -248,6 +295,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
       })),
     }),
     ...(profile ? { profile } : {}),
+    ...(variant && options.variant && { variant: compareVariant(options.variant.label, variant, rounds) }),
   };
   printSmppBench(result);
   return result;
