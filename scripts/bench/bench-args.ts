@@ -44,6 +44,7 @@ export interface AbVariant {
   rev?: string;
   nodeOptions?: string[];
   redisBatchDelayMs?: number;
+  appendfsync?: "always" | "everysec";
 }
 
 const usage = (
@@ -68,6 +69,7 @@ const usage = (
                       and report B ÷ A per round (a change measured side by side, not across runs)
   --ab-node-options "…"  smpp: otpgw (B) with these Node.js options instead (e.g. "--max-semi-space-size=32")
   --ab-redis-batch-delay-ms N  smpp: otpgw (B) with this redis_batch_delay_ms (0-20)
+  --ab-fsync always|everysec   smpp: otpgw (B)'s Redis with this AOF fsync policy
   --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
                       its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
   --help              this text
@@ -115,6 +117,10 @@ export function parseBenchArgs(argv: string[], scenarios: readonly string[]): Be
       args.ab = { ...args.ab, rev };
     } else if (argv[i] === "--ab-node-options") {
       args.ab = { ...args.ab, nodeOptions: nodeOptions("--ab-node-options", argv[++i]) };
+    } else if (argv[i] === "--ab-fsync") {
+      const value = argv[++i];
+      if (value !== "always" && value !== "everysec") throw new Error("--ab-fsync takes always or everysec");
+      args.ab = { ...args.ab, appendfsync: value };
     } else if (argv[i] === "--ab-redis-batch-delay-ms") {
       args.ab = { ...args.ab, redisBatchDelayMs: batchDelay("--ab-redis-batch-delay-ms", argv[++i]) };
     } else {

@@ -47,6 +47,8 @@ export interface DaemonVariant {
   nodeOptions?: readonly string[];
   /** Replace the suite's --redis-batch-delay-ms. */
   redisBatchDelayMs?: number;
+  /** Its Redis's AOF fsync policy instead of the suite's --fsync (read by relay-stack.ts, which starts Redis). */
+  appendfsync?: "always" | "everysec";
 }
 
 export interface BenchSmppOptions {

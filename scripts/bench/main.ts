@@ -74,12 +74,14 @@ function abVariant(ab: AbVariant): { label: string } & DaemonVariant {
     checkout ? `revision ${ab.rev} (${checkout.commit.slice(0, 12)})` : "this revision",
     ...(ab.nodeOptions ? [`with ${ab.nodeOptions.join(" ")}`] : []),
     ...(ab.redisBatchDelayMs !== undefined ? [`with redis_batch_delay_ms ${ab.redisBatchDelayMs}`] : []),
+    ...(ab.appendfsync ? [`Redis appendfsync ${ab.appendfsync}`] : []),
   ].join(", ");
   return {
     label,
     ...(checkout && { root: checkout.dir }),
     ...(ab.nodeOptions && { nodeOptions: ab.nodeOptions }),
     ...(ab.redisBatchDelayMs !== undefined && { redisBatchDelayMs: ab.redisBatchDelayMs }),
+    ...(ab.appendfsync && { appendfsync: ab.appendfsync }),
   };
 }
 

@@ -71,7 +71,8 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
   try {
     let redis: PrivateRedis | undefined;
     if (kind !== "null relay") {
-      const started = await startPrivateRedis({ appendfsync: options.appendfsync ?? "always" });
+      const fsync = (kind === "otpgw (B)" ? options.variant?.appendfsync : undefined) ?? options.appendfsync;
+      const started = await startPrivateRedis({ appendfsync: fsync ?? "always" });
       cleanups.push(() => started.stop());
       redis = started;
     }

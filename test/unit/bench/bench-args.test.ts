@@ -28,6 +28,7 @@ describe("bench command line", () => {
     expect(parseBenchArgs(["--ab-redis-batch-delay-ms", "0"], SCENARIOS).ab).toEqual({
       redisBatchDelayMs: 0,
     });
+    expect(parseBenchArgs(["--ab-fsync", "everysec"], SCENARIOS).ab).toEqual({ appendfsync: "everysec" });
   });
 
   it("refuses bad values with a message that names the option", () => {
@@ -39,6 +40,9 @@ describe("bench command line", () => {
     );
     expect(() => parseBenchArgs(["--ab-redis-batch-delay-ms", "21"], SCENARIOS)).toThrow(
       /--ab-redis-batch-delay-ms must be an integer from 0 to 20/,
+    );
+    expect(() => parseBenchArgs(["--ab-fsync", "never"], SCENARIOS)).toThrow(
+      /--ab-fsync takes always or everysec/,
     );
     expect(() => parseBenchArgs(["--redis-batch-delay-ms", "x"], SCENARIOS)).toThrow(
       /--redis-batch-delay-ms/,
