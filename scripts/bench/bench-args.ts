@@ -60,7 +60,7 @@ const usage = (
   --repeat N          smpp: N rounds, each measuring its relays in interleaved slices; http with kannel:
                       N rounds of otpgw's HTTP path then Kannel; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
-  --fsync always|everysec   Redis AOF fsync policy for otpgw (default always)
+  --fsync always|everysec   Redis AOF fsync policy for otpgw and the durable null relay (default always)
   --node-options "…"  extra Node.js options for the otpgw daemons (e.g. "--max-semi-space-size=32"),
                       to try V8 settings; recorded in the results
   --redis-batch-delay-ms N  otpgw's redis_batch_delay_ms, 0-20 (default 0): writes wait this long to
