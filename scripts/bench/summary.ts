@@ -98,12 +98,20 @@ export function targetRows(results: SuiteResults): TargetRow[] {
     );
   }
   if (latency) {
-    const p99 = latency.added.submitMs.p99;
+    const added = latency.added.submitMs.p99;
+    const own = latency.gateway.submitMs.p99;
+    // When the null relay's p99 exceeds otpgw's (its delayed ACKs), the difference is negative and says nothing:
+    // otpgw's own p99 then stands in as the bound (what it adds cannot exceed its own latency).
+    const judged = added >= 0 ? added : own;
+    const detail =
+      added >= 0
+        ? `otpgw ${fixed(own)} − null relay ${fixed(latency.nullRelay.submitMs.p99)}`
+        : `otpgw's own p99, as the null relay's ${fixed(latency.nullRelay.submitMs.p99)} exceeds it`;
     rows.push({
       target: `gateway-added submit latency p99 at ${latency.targetPerSecond} msg/s`,
       goal: "≤ 10 ms",
-      measured: `${fixed(p99)} ms (otpgw ${fixed(latency.gateway.submitMs.p99)} − null relay ${fixed(latency.nullRelay.submitMs.p99)}; e2e added p99 ${fixed(latency.added.endToEndMs.p99)} ms)`,
-      met: p99 <= 10 && latency.gateway.keptUp,
+      measured: `${fixed(judged)} ms (${detail}; e2e added p99 ${fixed(latency.added.endToEndMs.p99)} ms)`,
+      met: judged <= 10 && latency.gateway.keptUp,
     });
   }
   if (memory) {

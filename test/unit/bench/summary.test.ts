@@ -52,6 +52,29 @@ describe("bench summary", () => {
     expect(rows.some((r) => r.target.includes("latency"))).toBe(false);
   });
 
+  it("judges the added latency by the difference, or by otpgw's own p99 when the null relay's is larger", () => {
+    const latency = (own: number, baseline: number) =>
+      ({
+        latency: {
+          targetPerSecond: 1000,
+          gateway: { submitMs: { p99: own }, keptUp: true },
+          nullRelay: { submitMs: { p99: baseline } },
+          added: { submitMs: { p99: own - baseline }, endToEndMs: { p99: 1 } },
+        },
+      }) as unknown as SuiteResults;
+    const row = (results: SuiteResults) => targetRows(results).find((r) => r.target.includes("latency"));
+    expect(row(latency(12, 4))).toMatchObject({
+      measured: expect.stringMatching(/^8\.00 ms \(otpgw 12\.00 − null relay 4\.00;/) as unknown,
+      met: true,
+    });
+    // A negative difference says nothing; otpgw's own 12 ms is over the 10 ms bound.
+    expect(row(latency(12, 30))).toMatchObject({
+      measured: expect.stringMatching(/^12\.00 ms \(otpgw's own p99/) as unknown,
+      met: false,
+    });
+    expect(row(latency(6, 21))?.met).toBe(true);
+  });
+
   it("gives the spread of the HTTP-vs-Kannel rounds beside their median ratio", () => {
     const results = {
       http: { saturation: { completedPerSecond: 4200, cpuMsPerMessage: { otpgw: 0.2, redis: 0.06 } } },
