@@ -52,7 +52,10 @@ export function checkoutRevision(repoRoot: string, rev: string): { dir: string; 
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error("--ab-rev needs git (apt-get install git) and a git checkout of otpgw");
+    }
     throw new Error(`--ab-rev ${rev}: not a commit of this repository (git rev-parse --verify failed)`);
   }
   const dir = join(repoRoot, ".tmp", `ab-${commit.slice(0, 12)}`);
