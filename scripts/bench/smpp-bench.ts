@@ -4,10 +4,11 @@
  *   A. ESME (window 100) → null relay (node-smpp forwarder, own process) → simulator (own process) → receipt → ESME
  *   B. ESME (window 100) → durable null relay (A with otpgw's persistence only, Redis as C's) → simulator → ESME
  *   C. ESME (window 100) → otpgw (child process, Redis appendfsync always) → simulator → receipt → ESME
+ *   D. with an A/B option only: as C with otpgw (B), another revision or other settings
  *
- * All three stacks stand ready at once, each with its own simulator (and Redis); after a drained warm-up of each,
+ * All stacks stand ready at once, each with its own simulator (and Redis); after a drained warm-up of each,
  * the same load (scripts/bench/esme-load.ts) goes to one relay at a time in slices of ~1.5 s taken in turn, for
- * the same total time each (smpp-meter.ts): the machine's slow and fast spells fall on all three alike. The
+ * the same total time each (smpp-meter.ts): the machine's slow and fast spells fall on all of them alike. The
  * simulator answers at once and sends every receipt (DELIVRD) 1–5 ms later, so what differs between the rows is
  * the relay in the middle. Each relay's CPU comes from /proc: CPU ms per completed message.
  */
