@@ -33,3 +33,8 @@ export function redisCommandStats(port: number): Map<string, { calls: number; us
   }
   return stats;
 }
+
+/** Calls so far per Redis command. */
+export function redisCalls(port: number): Map<string, number> {
+  return new Map([...redisCommandStats(port)].map(([command, { calls }]) => [command, calls]));
+}

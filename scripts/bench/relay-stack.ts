@@ -84,9 +84,8 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
       cleanups.push(() => relay.stop());
       return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, ...(redis && { redis }), stop };
     }
-    if (!redis) throw new Error("otpgw needs its Redis");
     const daemon = await startBenchDaemon({
-      redisUrl: redis.url,
+      redisUrl: redis!.url, // started above for every kind but the null relay
       carrierPort: sim.port,
       binds: options.binds ?? OTPGW_RELAY_SETTINGS.binds,
       window: OTPGW_RELAY_SETTINGS.carrierWindow,

@@ -10,7 +10,7 @@ import type { EsmeLoad, EsmeLoadResult } from "./esme-load.js";
 import { readRedisBatchTotals, type RedisBatchTotals } from "./pipeline-counters.js";
 import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
 import type { RelayKind } from "./relay-stack.js";
-import { redisCommandStats } from "./redis-info.js";
+import { redisCalls } from "./redis-info.js";
 import type { SmppRunResult } from "./smpp-bench.js";
 
 export interface MeterPids {
@@ -29,11 +29,6 @@ const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
-}
-
-/** Calls so far per Redis command. */
-function redisCalls(port: number): Map<string, number> {
-  return new Map([...redisCommandStats(port)].map(([command, { calls }]) => [command, calls]));
 }
 
 interface Cpu {
