@@ -9,13 +9,22 @@ export interface ReceivedWebhook {
   body: { id: string; state: string; attempts: unknown[]; [key: string]: unknown };
 }
 
-/** A webhook endpoint on 127.0.0.1 that records every call and answers 200. */
-export async function webhookReceiver(secret: string) {
+/**
+ * A webhook endpoint on 127.0.0.1 that records every call and answers 200; the first `failFirst` calls (default 0)
+ * are answered 500 and not recorded, as a receiver that is briefly down.
+ */
+export async function webhookReceiver(secret: string, options: { failFirst?: number } = {}) {
   const calls: ReceivedWebhook[] = [];
+  let toFail = options.failFirst ?? 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      if (toFail > 0) {
+        toFail--;
+        res.writeHead(500).end("down");
+        return;
+      }
       const raw = Buffer.concat(chunks);
       calls.push({
         eventId: String(req.headers["x-otpgw-event-id"]),
