@@ -1,10 +1,9 @@
 /**
  * A validating reader for the body of submit_sm (§4.4.1) and deliver_sm (§4.6.1), which share one layout. node-smpp's
- * decoder reads truncated bodies "successfully", lets a C-string without NUL swallow the rest of the PDU and
- * re-decodes short_message with its own codec (SMPP-NOTES A.5, A.6), so we walk the raw bytes ourselves and reject
- * what is malformed with the command_status the response should carry.
+ * decoder also re-decodes short_message with its own codec (SMPP-NOTES A.5, A.6), so we walk the raw bytes ourselves
+ * (body-reader.ts) and reject what is malformed with the command_status the response should carry.
  */
-import { ErrorCodes, SmppError } from "../errors.js";
+import { BodyReader, bodyError as fail } from "./body-reader.js";
 import { SmppStatus } from "./command-status.js";
 import { CommandId, PDU_HEADER_BYTES, Tlv } from "./constants.js";
 
@@ -40,41 +39,6 @@ export const TIME_MAX = 17;
 /** Largest sm_length (§5.2.21); node-smpp would encode 255. */
 export const SHORT_MESSAGE_MAX = 254;
 
-function fail(status: number, message: string): SmppError {
-  return new SmppError(ErrorCodes.SMPP_DECODE, status, message);
-}
-
-/** Cursor over the body; `end` is command_length, so bytes past the PDU are never read. */
-class Reader {
-  offset = PDU_HEADER_BYTES;
-  constructor(
-    readonly pdu: Buffer,
-    readonly end: number,
-  ) {}
-
-  int8(field: string): number {
-    if (this.offset >= this.end) throw fail(SmppStatus.ESME_RINVCMDLEN, `body ends before ${field}`);
-    return this.pdu[this.offset++] as number;
-  }
-
-  /**
-   * A C-Octet String of at most `max` octets including its NUL. Running out of body first is a truncated PDU
-   * (RINVCMDLEN); `max` octets without a NUL is a bad field (`status`).
-   */
-  cstring(field: string, max: number, status: number): string {
-    const start = this.offset;
-    const limit = Math.min(start + max, this.end);
-    for (let i = start; i < limit; i++) {
-      if (this.pdu[i] === 0) {
-        this.offset = i + 1;
-        return this.pdu.toString("latin1", start, i);
-      }
-    }
-    if (start + max > this.end) throw fail(SmppStatus.ESME_RINVCMDLEN, `body ends inside ${field}`);
-    throw fail(status, `${field} has no NUL within ${max} octets`);
-  }
-}
-
 /**
  * Parses a whole submit_sm or deliver_sm PDU (16-byte header included) into its fields, validating as it goes.
  * Statuses thrown (as SmppError, code OTPGW_ERR_SMPP_DECODE, not fatal: framing is intact):
@@ -107,7 +71,7 @@ export function parseSmBody(pdu: Buffer): SmBody {
     );
   }
 
-  const r = new Reader(pdu, commandLength);
+  const r = new BodyReader(pdu, commandLength);
   const serviceType = r.cstring("service_type", SERVICE_TYPE_MAX, SmppStatus.ESME_RINVSERTYP);
   const sourceAddrTon = r.int8("source_addr_ton");
   const sourceAddrNpi = r.int8("source_addr_npi");

@@ -2,9 +2,9 @@
  * A validating reader for bind_transmitter / bind_receiver / bind_transceiver bodies (§4.1.1): node-smpp reads a
  * C-string without NUL to the end of the PDU and a truncated body "successfully", so we walk the bytes ourselves.
  */
-import { ErrorCodes, SmppError } from "../../errors.js";
+import { BodyReader, bodyError } from "../../smpp/body-reader.js";
 import { SmppStatus } from "../../smpp/command-status.js";
-import { CommandId, PDU_HEADER_BYTES } from "../../smpp/constants.js";
+import { CommandId } from "../../smpp/constants.js";
 
 export type BindType = "transmitter" | "receiver" | "transceiver";
 
@@ -28,10 +28,6 @@ export const BIND_TYPES: ReadonlyMap<number, BindType> = new Map<number, BindTyp
   [CommandId.bind_transceiver, "transceiver"],
 ]);
 
-function fail(status: number, message: string): SmppError {
-  return new SmppError(ErrorCodes.SMPP_DECODE, status, message);
-}
-
 /**
  * Parses a whole bind PDU (header included). Throws SmppError with the bind_resp status:
  * ESME_RINVCMDLEN for a truncated body, ESME_RINVSYSID / ESME_RINVPASWD for a system_id / password without
@@ -39,31 +35,14 @@ function fail(status: number, message: string): SmppError {
  */
 export function parseBindBody(pdu: Buffer): BindBody {
   const type = BIND_TYPES.get(pdu.readUInt32BE(4));
-  if (type === undefined) throw fail(SmppStatus.ESME_RINVCMDID, "not a bind");
-  const end = Math.min(pdu.readUInt32BE(0), pdu.length);
-  let offset = PDU_HEADER_BYTES;
-  const cstring = (field: string, max: number, status: number): string => {
-    const limit = Math.min(offset + max, end);
-    for (let i = offset; i < limit; i++) {
-      if (pdu[i] === 0) {
-        const value = pdu.toString("latin1", offset, i);
-        offset = i + 1;
-        return value;
-      }
-    }
-    if (offset + max > end) throw fail(SmppStatus.ESME_RINVCMDLEN, `body ends inside ${field}`);
-    throw fail(status, `${field} has no NUL within ${max} octets`);
-  };
-  const int8 = (field: string): number => {
-    if (offset >= end) throw fail(SmppStatus.ESME_RINVCMDLEN, `body ends before ${field}`);
-    return pdu[offset++] as number;
-  };
-  const systemId = cstring("system_id", SYSTEM_ID_MAX, SmppStatus.ESME_RINVSYSID);
-  const password = cstring("password", PASSWORD_MAX, SmppStatus.ESME_RINVPASWD);
-  const systemType = cstring("system_type", SYSTEM_TYPE_MAX, SmppStatus.ESME_RBINDFAIL);
-  const interfaceVersion = int8("interface_version");
-  int8("addr_ton");
-  int8("addr_npi");
-  cstring("address_range", ADDRESS_RANGE_MAX, SmppStatus.ESME_RBINDFAIL);
+  if (type === undefined) throw bodyError(SmppStatus.ESME_RINVCMDID, "not a bind");
+  const r = new BodyReader(pdu, Math.min(pdu.readUInt32BE(0), pdu.length));
+  const systemId = r.cstring("system_id", SYSTEM_ID_MAX, SmppStatus.ESME_RINVSYSID);
+  const password = r.cstring("password", PASSWORD_MAX, SmppStatus.ESME_RINVPASWD);
+  const systemType = r.cstring("system_type", SYSTEM_TYPE_MAX, SmppStatus.ESME_RBINDFAIL);
+  const interfaceVersion = r.int8("interface_version");
+  r.int8("addr_ton");
+  r.int8("addr_npi");
+  r.cstring("address_range", ADDRESS_RANGE_MAX, SmppStatus.ESME_RBINDFAIL);
   return { type, systemId, password, systemType, interfaceVersion };
 }
