@@ -161,6 +161,11 @@ export class DeliveryEngine implements DeliveryService {
     return (await this.deps.store.get(id))?.message ?? null;
   }
 
+  async getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null> {
+    const id = await this.deps.store.findByIdempotencyKey(account, idempotencyKey);
+    return id ? this.get(id) : null;
+  }
+
   canAccept(country: string): boolean {
     for (const [id, carrier] of this.deps.carriers) {
       if (!carrier.countries.includes(country)) continue;

@@ -262,6 +262,11 @@ export class MessageStore {
     return this.batch.run<number>("store_update", keys, args).then(isOne);
   }
 
+  /** The id of the message an account's idempotency key points to (within the idempotency retention), or null. */
+  findByIdempotencyKey(account: string, idempotencyKey: string): Promise<string | null> {
+    return this.batch.run<string | null>("store_string", [this.key(`i:${account}:${idempotencyKey}`)], []);
+  }
+
   async findByCarrierId(carrier: string, carrierMessageId: string): Promise<ReceiptTarget | null> {
     const value = await this.batch.run<string | null>(
       "store_string",

@@ -1,6 +1,6 @@
 import type { Message, NewMessage } from "./types.js";
 
-/** What north (HTTP API, later the SMPP server) needs from delivery. */
+/** What north (the HTTP API and the SMPP server) needs from delivery. */
 export interface DeliveryService {
   /**
    * Persists a new message and starts its delivery. Resolves only once the message is durably in Redis
@@ -11,6 +11,11 @@ export interface DeliveryService {
   accept(input: NewMessage): Promise<{ message: Message; created: boolean }>;
   /** A message with its attempts, or null. Never includes the text. */
   get(id: string): Promise<Message | null>;
+  /**
+   * The message an account created with this idempotency key (e.g. `smpp-set:<setId>` for a reassembled SMPP
+   * submission), while the key lasts (the idempotency retention), or null.
+   */
+  getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null>;
   /** False when new work would only queue up (every carrier saturated): answer 503 with Retry-After. */
   canAccept(country: string): boolean;
 }

@@ -30,6 +30,7 @@ export interface Metrics {
   smppPdusRefused: Counter<"reason">;
   smppSubmits: Counter<"outcome">;
   smppReceipts: Counter<"outcome">;
+  smppQueries: Counter<"outcome">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -172,6 +173,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     smppReceipts: new HotCounter({
       name: "otpgw_smpp_receipts_total",
       help: "Receipts sent back over SMPP by outcome: queued, acknowledged, retry, dropped, expired, skipped",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    smppQueries: new HotCounter({
+      name: "otpgw_smpp_queries_total",
+      help: "query_sm answered by outcome: found (the message's state was given), not_found (ESME_RQUERYFAIL)",
       labelNames: ["outcome"],
       registers,
     }),

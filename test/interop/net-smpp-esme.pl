@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # An independent ESME for interop tests: Perl's Net::SMPP (libnet-smpp-perl) binds as a transceiver,
 # submits the messages given as JSON on stdin, reads every submit_sm_resp, then waits for delivery
-# receipts (answering each with deliver_sm_resp) and unbinds. Prints one JSON object per event on stdout.
+# receipts (answering each with deliver_sm_resp), queries every acknowledged id with query_sm and unbinds.
+# Prints one JSON object per event on stdout.
 #
 # usage: net-smpp-esme.pl HOST PORT SYSTEM_ID PASSWORD RECEIPTS_EXPECTED TIMEOUT_SECONDS < messages.json
 # messages.json: [{"to":"+62...","from":"ACME","data_coding":0,"hex":"<short_message bytes in hex>","esm_class":0}, ...]
@@ -37,17 +38,20 @@ for my $m (@$messages) {
     registered_delivery => 1,
     short_message => pack("H*", $m->{hex}),
   );
-  $pending{$seq} = $m->{to};
+  $pending{$seq} = $m;
 }
 
+my @acked;
 my $receipts = 0;
 my $deadline = time() + $timeout;
 while ((%pending || $receipts < $expected) && time() < $deadline) {
   my $pdu = $smpp->read_pdu() or last;
   my $cmd = $pdu->{cmd};
   if ($cmd == Net::SMPP::CMD_submit_sm_resp) {
-    my $to = delete $pending{$pdu->{seq}};
-    out({ event => "submit_resp", to => $to, status => $pdu->{status}, message_id => $pdu->{message_id} });
+    my $m = delete $pending{$pdu->{seq}};
+    out({ event => "submit_resp", to => $m->{to}, status => $pdu->{status}, message_id => $pdu->{message_id} });
+    push @acked, { message_id => $pdu->{message_id}, from => $m->{from},
+      ton => ($m->{from} =~ /^\d+$/ ? 1 : 5), npi => ($m->{from} =~ /^\d+$/ ? 1 : 0) } if $pdu->{status} == 0;
   } elsif ($cmd == Net::SMPP::CMD_deliver_sm) {
     $receipts++;
     my $rid = $pdu->{receipted_message_id};
@@ -58,6 +62,20 @@ while ((%pending || $receipts < $expected) && time() < $deadline) {
   } elsif ($cmd == Net::SMPP::CMD_enquire_link) {
     $smpp->enquire_link_resp(seq => $pdu->{seq});
   }
+}
+# Then ask for each acknowledged id with query_sm (source_addr as submitted) and report the answers.
+my %queried;
+for my $r (@acked) {
+  my $seq = $smpp->query_sm(message_id => $r->{message_id}, source_addr_ton => $r->{ton}, source_addr_npi => $r->{npi},
+    source_addr => $r->{from});
+  $queried{$seq} = $r->{message_id};
+}
+while (%queried && time() < $deadline) {
+  my $pdu = $smpp->read_pdu() or last;
+  next unless $pdu->{cmd} == Net::SMPP::CMD_query_sm_resp;
+  my $asked = delete $queried{$pdu->{seq}};
+  out({ event => "query", asked => $asked, status => $pdu->{status}, message_id => $pdu->{message_id},
+        message_state => $pdu->{message_state}, final_date => $pdu->{final_date}, error_code => $pdu->{error_code} });
 }
 $smpp->unbind();
 my $resp = $smpp->read_pdu();

@@ -2,7 +2,7 @@
  * One ESME connection: our session engine (framing, window, enquire_link, unbind, generic_nack for unknown
  * commands) plus the server role's bind state machine OPEN → BOUND_TX/RX/TRX → UNBINDING → CLOSED, its timers
  * (session-init, inactivity) and the per-command rules: only bind before bind (else ESME_RINVBNDSTS), no second
- * bind (ESME_RALYBND), submit_sm only on transmitter/transceiver binds (ESME_RINVBNDSTS).
+ * bind (ESME_RALYBND), submit_sm and query_sm only on transmitter/transceiver binds (ESME_RINVBNDSTS).
  */
 import type { Socket } from "node:net";
 import { SmppError } from "../../errors.js";
@@ -25,6 +25,8 @@ export interface SessionHost {
   /** Authenticates and registers a bind; resolves with the bind_resp. */
   bind(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
   submit(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
+  /** Answers a query_sm (the session is bound, and not as a receiver). */
+  query(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
   /** A PDU refused with `status` (counted and logged by the host). */
   refused(session: EsmeSession, reason: string, status: number, command: string): void;
   closed(session: EsmeSession, reason: string): void;
@@ -161,6 +163,14 @@ export class EsmeSession implements ReceiptCarrier {
       return { noResponse: true };
     }
     if (!this.engine.isBound) return this.refuse("not_bound", SmppStatus.ESME_RINVBNDSTS, pdu);
+    if (pdu.commandId === CommandId.query_sm) {
+      if (this.bindType === "receiver")
+        return this.refuse("query_on_receiver", SmppStatus.ESME_RINVBNDSTS, pdu);
+      return this.host.query(this, pdu).catch((error: unknown) => {
+        if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
+        throw error;
+      });
+    }
     if (pdu.commandId !== CommandId.submit_sm) {
       return this.refuse("unsupported_command", SmppStatus.ESME_RINVCMDID, pdu);
     }

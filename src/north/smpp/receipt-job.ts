@@ -32,17 +32,23 @@ const STAT_BY_STATE: Record<string, ReceiptStat> = {
   rejected: "REJECTD",
 };
 
+/** A final message's receipt stat and err (the last attempt's receipt err for a failure, "000" when delivered). */
+export function finalStatOf(message: Message): { stat: ReceiptStat; err: string } {
+  const stat = STAT_BY_STATE[message.state] ?? "UNKNOWN";
+  const last = message.attempts[message.attempts.length - 1];
+  return { stat, err: stat === "DELIVRD" ? "000" : (last?.receiptErr ?? "000") };
+}
+
 /** The receipts for a final message: one, or one per part id (`<setId>-1` … `<setId>-<total>`). */
 export function receiptJobs(
   message: Message,
   parts: { id: string; total: number } | undefined,
   now: number,
 ): ReceiptJob[] {
-  const stat = STAT_BY_STATE[message.state] ?? "UNKNOWN";
-  const last = message.attempts[message.attempts.length - 1];
+  const { stat, err } = finalStatOf(message);
   const base = {
     stat,
-    err: stat === "DELIVRD" ? "000" : (last?.receiptErr ?? "000"),
+    err,
     submitDate: message.createdAt,
     doneDate: message.finalAt ?? now,
     handset: message.to.replace(/^\+/, ""),

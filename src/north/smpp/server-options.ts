@@ -87,7 +87,7 @@ export const smppServerDefaults: SmppServerOptions = {
 /** The subset of metrics the server writes. */
 export type SmppServerMetrics = Pick<
   Metrics,
-  "smppBinds" | "smppSessions" | "smppPdusRefused" | "smppSubmits" | "smppReceipts"
+  "smppBinds" | "smppSessions" | "smppPdusRefused" | "smppSubmits" | "smppReceipts" | "smppQueries"
 >;
 
 /** Everything the gateway passes in; tests pass their own. */

@@ -15,6 +15,7 @@ import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
 import { EsmeSession, type SessionHost } from "./esme-session.js";
 import { OpenSets } from "./open-sets.js";
+import { QueryHandler } from "./query-handler.js";
 import { ReceiptOutbox } from "./receipt-outbox.js";
 import { smppKeys } from "./redis-keys.js";
 import { smppServerDefaults, type SmppServerDeps, type SmppServerOptions } from "./server-options.js";
@@ -97,6 +98,8 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     clock,
   });
 
+  const queries = new QueryHandler({ delivery: deps.delivery, ...(metrics && { metrics }) });
+
   const host: SessionHost = {
     options,
     logger,
@@ -106,6 +109,11 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       const account = session.account;
       if (!account) throw new Error("submit on a session without an account");
       return submits.handle({ account, systemId: session.systemId, sessionId: session.id }, pdu.raw);
+    },
+    query: (session, pdu) => {
+      const account = session.account;
+      if (!account) throw new Error("query on a session without an account");
+      return queries.handle(account, pdu.raw);
     },
     refused: (session, reason, status, command) => {
       metrics?.smppPdusRefused.inc({ reason });

@@ -39,6 +39,10 @@ describe("message store (real Redis)", () => {
       (await store.create({ ...message("other"), account: "globex" }, "x", 1000, { idempotencyKey: "key-1" }))
         .created,
     ).toBe(true);
+    // The key leads back to each account's own message (query_sm finds a reassembled set's message this way).
+    expect(await store.findByIdempotencyKey("acme", "key-1")).toBe(created[0]!.id);
+    expect(await store.findByIdempotencyKey("globex", "key-1")).toBe("other");
+    expect(await store.findByIdempotencyKey("acme", "key-2")).toBeNull();
   });
 
   it("applies an update only on the version it was computed from", async () => {

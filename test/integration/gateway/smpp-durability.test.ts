@@ -135,4 +135,44 @@ describe("SMPP submits through the daemon", () => {
       "every OK delivered",
     );
   }, 60_000);
+
+  it("answers query_sm from the store: ENROUTE, then the final state, also under a reassembled set's part ids", async () => {
+    const { daemon } = await setup({
+      submitRespLatencyMs: { min: 1, max: 3 },
+      receiptLatencyMs: { min: 200, max: 300 },
+    });
+    const esme = await Esme.connect(daemon.ports!.smpp!);
+    expect((await esme.bind()).command_status).toBe(0);
+    const query = (messageId: string) =>
+      esme.request("query_sm", { message_id: messageId, source_addr_ton: 5, source_addr: "ACME" });
+
+    const single = String(
+      (await esme.submit({ source_addr: "ACME", destination_addr: "6281100000001", registered_delivery: 1 }))
+        .message_id,
+    );
+    const udh = (seq: number) => Buffer.from([5, 0, 3, 4, 2, seq]);
+    const text = "X".repeat(153) + "Your code is 123456";
+    const parts: string[] = [];
+    for (const [seq, piece] of [text.slice(0, 153), text.slice(153)].entries()) {
+      const resp = await esme.submit({
+        source_addr: "ACME",
+        destination_addr: "6281100000002",
+        esm_class: 0x40,
+        registered_delivery: 1,
+        short_message: Buffer.concat([udh(seq + 1), Buffer.from(piece)]),
+      });
+      expect(resp.command_status).toBe(0);
+      parts.push(String(resp.message_id));
+    }
+    expect(await query(single)).toMatchObject({ command_status: 0, message_state: 1, final_date: "" });
+
+    await waitUntil(() => esme.deliveries.length >= 3, 10_000, "three receipts (one message, two part ids)");
+    const before = Date.now();
+    for (const id of [single, ...parts]) {
+      const answer = await query(id);
+      expect(answer).toMatchObject({ command_status: 0, message_id: id, message_state: 2, error_code: 0 });
+      expect((answer.final_date as Date).getTime()).toBeLessThanOrEqual(before);
+    }
+    expect((await query(parts[0]!.replace(/-1$/, "-3"))).command_status).toBe(0x67);
+  }, 30_000);
 });

@@ -53,6 +53,9 @@ interface PerlEvent {
   esm_class?: number;
   receipts?: number;
   unanswered?: number;
+  asked?: string;
+  final_date?: string;
+  error_code?: number;
 }
 
 /** Runs the Net::SMPP ESME (test/interop/net-smpp-esme.pl) and returns its events. */
@@ -96,7 +99,7 @@ function runNetSmpp(port: number, messages: unknown[], receiptsExpected: number)
 const hex = (b: Buffer) => b.toString("hex");
 
 describe("third-party ESMEs bind to otpgw's SMPP server", () => {
-  it("Net::SMPP binds, submits GSM, UCS-2 Korean and a 2-part message, and gets one correct receipt per part", async () => {
+  it("Net::SMPP binds, submits GSM, UCS-2 Korean and a 2-part message, gets one correct receipt per part, and queries each id", async () => {
     const { daemon, sim, smppPort } = await daemonWithSmpp();
     const udh = (seq: number) => Buffer.from([0x05, 0x00, 0x03, 0x7a, 0x02, seq]);
     const long = "Your one-time code is 771204. Never share it with anyone, not even our staff. ";
@@ -134,6 +137,13 @@ describe("third-party ESMEs bind to otpgw's SMPP server", () => {
       expect(ids.has(receipt.receipted_message_id)).toBe(true);
       expect(receipt.message_state).toBe(2);
       expect(receipt.text).toMatch(new RegExp(`^id:${receipt.receipted_message_id} .*stat:DELIVRD err:000`));
+    }
+    // query_sm for every id it was given (part ids included): DELIVERED, with a final date, as Net::SMPP decodes it.
+    const queries = events.filter((e) => e.event === "query");
+    expect(queries.map((q) => q.asked).sort()).toEqual([...ids].sort());
+    for (const q of queries) {
+      expect(q).toMatchObject({ status: 0, message_id: q.asked, message_state: 2, error_code: 0 });
+      expect(q.final_date).toMatch(/^\d{12}\d00\+$/);
     }
     expect(events.at(-2)).toEqual({ event: "unbind", status: 0 });
     expect(events.at(-1)).toMatchObject({ event: "done", unanswered: 0 });

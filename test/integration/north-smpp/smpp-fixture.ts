@@ -158,6 +158,18 @@ export class Esme {
   }
 }
 
+/** A well-behaved ESME already bound (transceiver unless `type` says otherwise) as `systemId`. */
+export async function boundEsme(
+  port: number,
+  systemId = "acme",
+  type?: "bind_transmitter" | "bind_receiver",
+): Promise<Esme> {
+  const esme = await Esme.connect(port);
+  const resp = await esme.bind(type, { system_id: systemId });
+  if (resp.command_status !== 0) throw new Error(`bind refused: 0x${resp.command_status.toString(16)}`);
+  return esme;
+}
+
 /** A raw socket and the frames it receives. */
 export async function rawPeer(
   port: number,

@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { MemoryDelivery } from "../north/memory-delivery.js";
-import { account, Esme, startServer } from "./smpp-fixture.js";
-
-async function boundEsme(port: number): Promise<Esme> {
-  const esme = await Esme.connect(port);
-  const resp = await esme.bind();
-  if (resp.command_status !== 0) throw new Error("bind refused");
-  return esme;
-}
+import { account, boundEsme, startServer } from "./smpp-fixture.js";
 
 /** YYMMDDhhmmss in UTC for an absolute validity_period. */
 function smppUtc(ms: number): string {

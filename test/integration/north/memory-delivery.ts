@@ -53,6 +53,11 @@ export class MemoryDelivery implements DeliveryService {
     return Promise.resolve(this.messages.get(id) ?? null);
   }
 
+  getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null> {
+    const id = this.idempotency.get(`${account}\n${idempotencyKey}`);
+    return this.get(id ?? "");
+  }
+
   canAccept(country: string): boolean {
     return !this.saturated.has(country);
   }

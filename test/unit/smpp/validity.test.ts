@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relativeValidity } from "../../../src/smpp/validity.js";
+import { absoluteTime, relativeValidity } from "../../../src/smpp/validity.js";
 
 describe("relativeValidity", () => {
   it("writes seconds from now as an SMPP relative time", () => {
@@ -10,5 +10,12 @@ describe("relativeValidity", () => {
   it("never asks for less than one second", () => {
     expect(relativeValidity(0.2)).toBe("000000000001000R");
     expect(relativeValidity(-5)).toBe("000000000001000R");
+  });
+});
+
+describe("absoluteTime", () => {
+  it("writes UTC as YYMMDDhhmmsst00+", () => {
+    expect(absoluteTime(Date.UTC(2026, 10, 22, 14, 5, 9, 780))).toBe("2611221405097" + "00+");
+    expect(absoluteTime(Date.UTC(2031, 0, 2, 3, 4, 5, 0))).toBe("310102030405000+");
   });
 });
