@@ -9,6 +9,13 @@ function nodeOptions(flag: string, value: string | undefined): string[] {
   return options;
 }
 
+function intIn(flag: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
 function batchDelay(flag: string, value: string | undefined): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 0 || ms > 20) throw new Error(`${flag} must be an integer from 0 to 20`);
@@ -27,6 +34,8 @@ export interface BenchArgs {
   window: number;
   /** otpgw's carrier binds (smpp). */
   binds: number;
+  /** The window of each of otpgw's carrier binds (smpp). */
+  carrierWindow: number;
   /** Side-by-side rounds of the smpp scenario (the median round is reported). */
   repeat: number;
   fsync: "always" | "everysec";
@@ -42,6 +51,8 @@ export interface BenchArgs {
 /** What makes otpgw (B) differ from otpgw (A): another revision, other Node.js options, another batch delay. */
 export interface AbVariant {
   rev?: string;
+  binds?: number;
+  carrierWindow?: number;
   nodeOptions?: string[];
   redisBatchDelayMs?: number;
   appendfsync?: "always" | "everysec";
@@ -57,6 +68,7 @@ const usage = (
   --rate N            paced msgs/s: http's paced phase (default 500), latency (default 1000)
   --window N          the ESME's submit window, smpp and latency (default 100)
   --binds N           otpgw's carrier binds in smpp (default 2)
+  --carrier-window N  the window of each of otpgw's carrier binds in smpp (default 50)
   --repeat N          smpp: N rounds, each measuring its relays in interleaved slices; http with kannel:
                       N rounds of otpgw's HTTP path then Kannel; the median ratio is reported (default 1, at most 9)
   --messages N        messages awaiting receipts in memory (default 100000)
@@ -70,6 +82,7 @@ const usage = (
   --ab-node-options "…"  smpp: otpgw (B) with these Node.js options instead (e.g. "--max-semi-space-size=32")
   --ab-redis-batch-delay-ms N  smpp: otpgw (B) with this redis_batch_delay_ms (0-20)
   --ab-fsync always|everysec   smpp: otpgw (B)'s Redis with this AOF fsync policy
+  --ab-binds N, --ab-carrier-window N   smpp: otpgw (B) with these carrier binds / bind window
   --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
                       its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
   --help              this text
@@ -84,6 +97,7 @@ export function parseBenchArgs(argv: string[], scenarios: readonly string[]): Be
     messages: 100_000,
     window: 100,
     binds: 2,
+    carrierWindow: 50,
     repeat: 1,
     fsync: "always",
     cpuProf: false,
@@ -101,6 +115,7 @@ export function parseBenchArgs(argv: string[], scenarios: readonly string[]): Be
       process.exit(0);
     } else if (argv[i] === "--window") args.window = Number(argv[++i]);
     else if (argv[i] === "--binds") args.binds = Number(argv[++i]);
+    else if (argv[i] === "--carrier-window") args.carrierWindow = Number(argv[++i]);
     else if (argv[i] === "--repeat") args.repeat = Number(argv[++i]);
     else if (argv[i] === "--fsync") {
       const value = argv[++i];
@@ -121,6 +136,10 @@ export function parseBenchArgs(argv: string[], scenarios: readonly string[]): Be
       const value = argv[++i];
       if (value !== "always" && value !== "everysec") throw new Error("--ab-fsync takes always or everysec");
       args.ab = { ...args.ab, appendfsync: value };
+    } else if (argv[i] === "--ab-binds") {
+      args.ab = { ...args.ab, binds: intIn("--ab-binds", argv[++i], 1, 16) };
+    } else if (argv[i] === "--ab-carrier-window") {
+      args.ab = { ...args.ab, carrierWindow: intIn("--ab-carrier-window", argv[++i], 1, 1000) };
     } else if (argv[i] === "--ab-redis-batch-delay-ms") {
       args.ab = { ...args.ab, redisBatchDelayMs: batchDelay("--ab-redis-batch-delay-ms", argv[++i]) };
     } else {
@@ -146,9 +165,8 @@ export function parseBenchArgs(argv: string[], scenarios: readonly string[]): Be
   if (!Number.isInteger(args.window) || args.window < 1 || args.window > 1000) {
     throw new Error("--window must be an integer from 1 to 1000");
   }
-  if (!Number.isInteger(args.binds) || args.binds < 1 || args.binds > 16) {
-    throw new Error("--binds must be an integer from 1 to 16");
-  }
+  intIn("--binds", String(args.binds), 1, 16);
+  intIn("--carrier-window", String(args.carrierWindow), 1, 1000);
   if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 9) {
     throw new Error("--repeat must be an integer from 1 to 9");
   }

@@ -49,6 +49,9 @@ export interface DaemonVariant {
   redisBatchDelayMs?: number;
   /** Its Redis's AOF fsync policy instead of the suite's --fsync (read by relay-stack.ts, which starts Redis). */
   appendfsync?: "always" | "everysec";
+  /** Carrier binds and their window instead of the scenario's (read by relay-stack.ts). */
+  binds?: number;
+  carrierWindow?: number;
 }
 
 export interface BenchSmppOptions {

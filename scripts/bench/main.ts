@@ -75,6 +75,8 @@ function abVariant(ab: AbVariant): { label: string } & DaemonVariant {
     ...(ab.nodeOptions ? [`with ${ab.nodeOptions.join(" ")}`] : []),
     ...(ab.redisBatchDelayMs !== undefined ? [`with redis_batch_delay_ms ${ab.redisBatchDelayMs}`] : []),
     ...(ab.appendfsync ? [`Redis appendfsync ${ab.appendfsync}`] : []),
+    ...(ab.binds !== undefined ? [`${ab.binds} carrier binds`] : []),
+    ...(ab.carrierWindow !== undefined ? [`carrier window ${ab.carrierWindow}`] : []),
   ].join(", ");
   return {
     label,
@@ -82,6 +84,8 @@ function abVariant(ab: AbVariant): { label: string } & DaemonVariant {
     ...(ab.nodeOptions && { nodeOptions: ab.nodeOptions }),
     ...(ab.redisBatchDelayMs !== undefined && { redisBatchDelayMs: ab.redisBatchDelayMs }),
     ...(ab.appendfsync && { appendfsync: ab.appendfsync }),
+    ...(ab.binds !== undefined && { binds: ab.binds }),
+    ...(ab.carrierWindow !== undefined && { carrierWindow: ab.carrierWindow }),
   };
 }
 
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
       seconds: args.seconds,
       window: args.window,
       carrierBinds: args.binds,
+      carrierWindow: args.carrierWindow,
       appendfsync: args.fsync,
       cpuProfile: args.cpuProf,
       rounds: args.repeat,

@@ -39,8 +39,9 @@ export interface RelayStackOptions {
   appendfsync?: "always" | "everysec";
   /** otpgw only: the route's DLR timeout, in seconds. Default bench-daemon's (30). */
   dlrTimeoutSeconds?: number;
-  /** otpgw only: carrier binds (window 50 each) and deliver_sm window. Default OTPGW_RELAY_SETTINGS. */
+  /** otpgw only: carrier binds, their window, and the deliver_sm window. Default OTPGW_RELAY_SETTINGS. */
   binds?: number;
+  carrierWindow?: number;
   receiptWindow?: number;
   /** otpgw only: run the daemon with `--cpu-prof`, its profile written here when it stops. */
   cpuProfileDir?: string;
@@ -84,11 +85,15 @@ export async function startRelayStack(kind: RelayKind, options: RelayStackOption
       cleanups.push(() => relay.stop());
       return { kind, port: relay.port, pids: { relay: relay.pid, simulator }, ...(redis && { redis }), stop };
     }
+    const b = kind === "otpgw (B)";
     const daemon = await startBenchDaemon({
       redisUrl: redis!.url, // started above for every kind but the null relay
       carrierPort: sim.port,
-      binds: options.binds ?? OTPGW_RELAY_SETTINGS.binds,
-      window: OTPGW_RELAY_SETTINGS.carrierWindow,
+      binds: (b ? options.variant?.binds : undefined) ?? options.binds ?? OTPGW_RELAY_SETTINGS.binds,
+      window:
+        (b ? options.variant?.carrierWindow : undefined) ??
+        options.carrierWindow ??
+        OTPGW_RELAY_SETTINGS.carrierWindow,
       ...(options.dlrTimeoutSeconds !== undefined ? { dlrTimeoutSeconds: options.dlrTimeoutSeconds } : {}),
       ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: options.cpuProfileDir } : {}),
       ...(kind === "otpgw (B)" && options.variant ? { variant: options.variant } : {}),

@@ -40,6 +40,8 @@ export interface SmppBenchOptions {
   appendfsync?: "always" | "everysec";
   /** otpgw's carrier binds to the simulator (each with window 50). Default 2. */
   carrierBinds?: number;
+  /** The window of each carrier bind. Default 50. */
+  carrierWindow?: number;
   /** otpgw's deliver_sm window per ESME session (`smpp.window`). Default 100, as the ESME's submit window. */
   receiptWindow?: number;
   /** Profile the daemon with `--cpu-prof` and summarise where its time went. Default false. */
@@ -131,6 +133,7 @@ interface RoundOptions {
   maxMessages: number;
   receiptWindow: number;
   binds: number;
+  carrierWindow: number;
   appendfsync: "always" | "everysec";
   durable: boolean;
   profileDir: string | undefined;
@@ -163,6 +166,7 @@ async function runRound(
         await startRelayStack(kind, {
           appendfsync: options.appendfsync,
           binds: options.binds,
+          carrierWindow: options.carrierWindow,
           receiptWindow: options.receiptWindow,
           ...(kind === "otpgw" && options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
           ...(options.variant && { variant: options.variant }),
@@ -233,6 +237,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     maxMessages: options.maxMessages ?? 200_000,
     receiptWindow: options.receiptWindow ?? OTPGW_RELAY_SETTINGS.receiptWindow,
     binds: options.carrierBinds ?? OTPGW_RELAY_SETTINGS.binds,
+    carrierWindow: options.carrierWindow ?? OTPGW_RELAY_SETTINGS.carrierWindow,
     appendfsync,
     durable: options.durableBaseline ?? true,
     profileDir,
@@ -272,7 +277,7 @@ export async function runSmppBench(options: SmppBenchOptions): Promise<SmppBench
     appendfsync,
     otpgw: {
       binds: run.binds,
-      carrierWindow: OTPGW_RELAY_SETTINGS.carrierWindow,
+      carrierWindow: run.carrierWindow,
       receiptWindow: run.receiptWindow,
     },
     nullRelay,

@@ -29,6 +29,15 @@ describe("bench command line", () => {
       redisBatchDelayMs: 0,
     });
     expect(parseBenchArgs(["--ab-fsync", "everysec"], SCENARIOS).ab).toEqual({ appendfsync: "everysec" });
+    expect(parseBenchArgs([], SCENARIOS)).toMatchObject({ binds: 2, carrierWindow: 50 });
+    expect(parseBenchArgs(["--binds", "1", "--carrier-window", "100"], SCENARIOS)).toMatchObject({
+      binds: 1,
+      carrierWindow: 100,
+    });
+    expect(parseBenchArgs(["--ab-binds", "1", "--ab-carrier-window", "100"], SCENARIOS).ab).toEqual({
+      binds: 1,
+      carrierWindow: 100,
+    });
   });
 
   it("refuses bad values with a message that names the option", () => {
@@ -54,5 +63,14 @@ describe("bench command line", () => {
       /--only takes one or more of store, smpp, http/,
     );
     expect(() => parseBenchArgs(["--frobnicate"], SCENARIOS)).toThrow(/unknown argument --frobnicate/);
+    expect(() => parseBenchArgs(["--carrier-window", "0"], SCENARIOS)).toThrow(
+      /--carrier-window must be an integer from 1 to 1000/,
+    );
+    expect(() => parseBenchArgs(["--ab-binds", "17"], SCENARIOS)).toThrow(
+      /--ab-binds must be an integer from 1 to 16/,
+    );
+    expect(() => parseBenchArgs(["--binds", "x"], SCENARIOS)).toThrow(
+      /--binds must be an integer from 1 to 16/,
+    );
   });
 });
