@@ -4,8 +4,9 @@
  * drained onto any receiver/transceiver bind of that system_id, within each session's window (jobs queued by this
  * process straight from memory; the list is read when a receiver binds and every `retryMs`). A job leaves the list
  * only when the ESME answered it: 0 (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any
- * other status, a timeout or a lost session leave it for a retry every `retryMs`. Delivery is at least once: a
- * crash between the ESME's answer and the removal resends the receipt.
+ * other status, a timeout or a lost session leave it for a retry every `retryMs`. A job the ESME answered whose
+ * removal failed (Redis unreachable) is never sent again by this process: its removal is retried instead. Delivery
+ * is at least once: a crash between the ESME's answer and the removal resends the receipt.
  */
 import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
@@ -85,6 +86,12 @@ export class ReceiptOutbox {
   private readonly fresh = new Map<string, Map<string, ReceiptJob>>();
   /** Answered jobs per list, removed together in one step (see `remove`). */
   private readonly removals = new Map<string, { items: string[]; done: Promise<void> }>();
+  /**
+   * Per list, jobs the ESME answered whose removal failed (Redis was unreachable): skipped when the list is read,
+   * so the ESME does not get them twice, and their removal retried at each pump until it succeeds.
+   */
+  private readonly unremoved = new Map<string, Set<string>>();
+  private readonly retryingRemovals = new Set<string>();
   private readonly scan = new Set<string>();
   private readonly again = new Set<string>();
   /** When this process last pushed each list's expiry to the retention (see `expiryDue`). */
@@ -221,6 +228,8 @@ export class ReceiptOutbox {
     const carriers = this.deps.receivers(systemId);
     if (!carriers.some((c) => c.canTakeReceipt())) return;
     const key = this.deps.keys.receipts(systemId);
+    const unremoved = this.unremoved.get(key);
+    if (unremoved) this.retryRemovals(key, unremoved);
     const fresh = this.fresh.get(systemId);
     let items: Iterable<string> = fresh?.keys() ?? [];
     if (!fresh?.size && this.scan.delete(systemId)) {
@@ -228,7 +237,7 @@ export class ReceiptOutbox {
     }
     const now = this.deps.clock();
     for (const item of items) {
-      if (this.inFlight.has(item) || (this.retryAt.get(item) ?? 0) > now) {
+      if (this.inFlight.has(item) || unremoved?.has(item) || (this.retryAt.get(item) ?? 0) > now) {
         fresh?.delete(item);
         continue;
       }
@@ -260,7 +269,11 @@ export class ReceiptOutbox {
           if (status === SmppStatus.ESME_ROK || REFUSED.has(status)) {
             this.deps.metrics?.smppReceipts.inc({ outcome: status === 0 ? "acknowledged" : "dropped" });
             if (status !== 0) this.deps.logger.warn({ systemId, status }, "ESME refused a receipt: dropped");
-            return this.remove(key, item); // chained, not awaited: no frame waits for Redis (see MessageStore)
+            // Chained, not awaited: no frame waits for Redis (see MessageStore).
+            return this.remove(key, item).catch((error: unknown) => {
+              this.keepUnremoved(key, item);
+              throw error;
+            });
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
           this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
@@ -278,6 +291,31 @@ export class ReceiptOutbox {
         this.inFlight.delete(item);
         this.kick(systemId);
       });
+  }
+
+  private keepUnremoved(key: string, item: string): void {
+    let items = this.unremoved.get(key);
+    if (!items) this.unremoved.set(key, (items = new Set<string>()));
+    items.add(item);
+  }
+
+  /** Tries again to remove answered jobs whose removal failed; one attempt per list at a time. */
+  private retryRemovals(key: string, items: Set<string>): void {
+    if (this.retryingRemovals.has(key)) return;
+    this.retryingRemovals.add(key);
+    const batch = [...items];
+    Promise.all(batch.map((item) => this.remove(key, item)))
+      .then(() => {
+        for (const item of batch) items.delete(item);
+        if (items.size === 0) this.unremoved.delete(key);
+      })
+      .catch((error: Error) =>
+        this.deps.logger.warn(
+          { err: error.message, jobs: batch.length },
+          "answered receipts not removed yet",
+        ),
+      )
+      .finally(() => this.retryingRemovals.delete(key));
   }
 
   /**
