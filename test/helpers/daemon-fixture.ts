@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
+import { hashPassword } from "../../src/north/accounts/password-hash.js";
 import { waitUntil } from "./wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -38,6 +39,18 @@ export const FIXTURE_ACCOUNT = {
   webhookSecret: "webhook-secret-0123456789",
   sender: "ACME",
 };
+
+/**
+ * The `smpp:` block (for `smppBlock`) that lets the fixture account bind as an ESME with `password` from
+ * `allowedIps`.
+ */
+export async function smppAccountBlock(password: string, allowedIps = ["127.0.0.0/8"]): Promise<string> {
+  return [
+    `system_id: ${FIXTURE_ACCOUNT.id}`,
+    `password_hash: "${await hashPassword(password)}"`,
+    `allowed_ips: [${allowedIps.map((ip) => JSON.stringify(ip)).join(", ")}]`,
+  ].join("\n");
+}
 
 /**
  * A configuration tree for `otpgw start` (carriers, routes, accounts, settings on the test's Redis with a key

@@ -1,25 +1,16 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, inject, it } from "vitest";
+import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { webhookReceiver } from "../../helpers/webhook-receiver.js";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 const QUICK: SimulatorOptions = {
   submitRespLatencyMs: { min: 1, max: 3 },
   receiptLatencyMs: { min: 20, max: 60 },
 };
 
-async function sim(options: SimulatorOptions): Promise<CarrierSimulator> {
-  const s = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...options });
-  await s.start();
-  cleanups.push(() => s.stop());
-  return s;
-}
+const sim = startCarrierSim;
 
 describe("HTTP submit → carriers → receipt → webhook (the daemon as a process)", () => {
   it("reroutes a message with no DLR within the timeout to the next carrier, and sends one signed webhook", async () => {

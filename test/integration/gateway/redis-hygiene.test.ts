@@ -1,28 +1,16 @@
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
-import { hashPassword } from "../../../src/north/accounts/password-hash.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
+import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture, FIXTURE_ACCOUNT, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 const QUICK: SimulatorOptions = {
   submitRespLatencyMs: { min: 1, max: 3 },
   receiptLatencyMs: { min: 10, max: 40 },
 };
-
-async function sim(options: SimulatorOptions): Promise<CarrierSimulator> {
-  const s = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...options });
-  await s.start();
-  cleanups.push(() => s.stop());
-  return s;
-}
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
@@ -37,8 +25,11 @@ async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
 
 describe("what otpgw leaves in Redis once its messages are final and notified", () => {
   it("keeps nothing per message without an expiry, whatever way the message went", async () => {
-    const good = await sim(QUICK);
-    const bad = await sim({ ...QUICK, outcomeMix: { DELIVRD: 0, UNDELIV: 1, EXPIRED: 0, none: 0 } });
+    const good = await startCarrierSim(QUICK);
+    const bad = await startCarrierSim({
+      ...QUICK,
+      outcomeMix: { DELIVRD: 0, UNDELIV: 1, EXPIRED: 0, none: 0 },
+    });
     // The receiver is down for the first webhook: that one goes through BullMQ's retry queue.
     const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret, { failFirst: 1 });
     const daemon = await daemonFixture({
@@ -47,11 +38,7 @@ describe("what otpgw leaves in Redis once its messages are final and notified", 
         { id: "id-good", port: good.port!, countries: ["ID"] },
         { id: "my-bad", port: bad.port!, countries: ["MY"] },
       ],
-      smppBlock: [
-        "system_id: acme",
-        `password_hash: "${await hashPassword(PASSWORD)}"`,
-        'allowed_ips: ["127.0.0.0/8"]',
-      ].join("\n"),
+      smppBlock: await smppAccountBlock(PASSWORD),
     });
     await daemon.start();
     await daemon.waitForBinds();
@@ -93,7 +80,7 @@ describe("what otpgw leaves in Redis once its messages are final and notified", 
     ]);
 
     const redis = new Redis(inject("redisUrl"));
-    cleanups.push(() => void redis.disconnect());
+    onTestFinished(() => void redis.disconnect());
     const prefix = daemon.prefix;
     // The outbox sweep and the receipt list's removals finish moments after the last notification.
     await waitUntil(

@@ -1,28 +1,17 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
-import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
-import { hashPassword } from "../../../src/north/accounts/password-hash.js";
-import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { describe, expect, inject, it } from "vitest";
+import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 async function setup(sim: SimulatorOptions, options: { rateLimit?: number } = {}) {
-  const carrier = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "secret" }], ...sim });
-  await carrier.start();
-  cleanups.push(() => carrier.stop());
+  const carrier = await startCarrierSim(sim);
   const daemon = await daemonFixture({
     redisUrl: inject("redisUrl"),
     carriers: [{ id: "id-sim", port: carrier.port! }],
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-    smppBlock: [
-      "system_id: acme",
-      `password_hash: "${await hashPassword(PASSWORD)}"`,
-      'allowed_ips: ["127.0.0.0/8"]',
-    ].join("\n"),
+    smppBlock: await smppAccountBlock(PASSWORD),
   });
   await daemon.start();
   await daemon.waitForBinds();

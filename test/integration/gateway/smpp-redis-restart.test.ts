@@ -1,36 +1,23 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { hashPassword } from "../../../src/north/accounts/password-hash.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
-import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 describe("Redis restart under the SMPP server", () => {
   it("an ESME's session stays bound; every submit_sm answered OK is delivered and receipted, the rest refused with a status", async () => {
     const redis = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => redis.stop());
-    const sim = new CarrierSimulator({
-      credentials: [{ systemId: "otpgw", password: "secret" }],
+    onTestFinished(() => redis.stop());
+    const sim = await startCarrierSim({
       submitRespLatencyMs: { min: 1, max: 5 },
       receiptLatencyMs: { min: 100, max: 400 },
     });
-    await sim.start();
-    cleanups.push(() => sim.stop());
     const daemon = await daemonFixture({
       redisUrl: redis.url,
       carriers: [{ id: "id-a", port: sim.port! }],
-      smppBlock: [
-        "system_id: acme",
-        `password_hash: "${await hashPassword(PASSWORD)}"`,
-        'allowed_ips: ["127.0.0.0/8"]',
-      ].join("\n"),
+      smppBlock: await smppAccountBlock(PASSWORD),
     });
     await daemon.start();
     await daemon.waitForBinds();

@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { hashPassword } from "../../../src/north/accounts/password-hash.js";
 import { encodeGsm7 } from "../../../src/smpp/gsm7.js";
 import { encodeUcs2 } from "../../../src/smpp/ucs2.js";
-import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { startKannel } from "../../helpers/kannel.js";
 import { ensureNetSmpp } from "../../helpers/system-package.js";
 import { waitUntil } from "../../helpers/wait.js";
@@ -21,21 +20,14 @@ const PASSWORD = "s3cret!";
 
 /** The daemon with an SMPP-capable account, in front of one quick simulated carrier serving ID and KR. */
 async function daemonWithSmpp() {
-  const sim = new CarrierSimulator({
-    credentials: [{ systemId: "otpgw", password: "secret" }],
+  const sim = await startCarrierSim({
     submitRespLatencyMs: { min: 1, max: 3 },
     receiptLatencyMs: { min: 20, max: 80 },
   });
-  await sim.start();
-  cleanups.push(() => sim.stop());
   const daemon = await daemonFixture({
     redisUrl: inject("redisUrl"),
     carriers: [{ id: "id-sim", port: sim.port!, countries: ["ID", "KR"] }],
-    smppBlock: [
-      `system_id: ${SYSTEM_ID}`,
-      `password_hash: "${await hashPassword(PASSWORD)}"`,
-      'allowed_ips: ["127.0.0.0/8", "::1/128"]',
-    ].join("\n"),
+    smppBlock: await smppAccountBlock(PASSWORD, ["127.0.0.0/8", "::1/128"]),
   });
   const ports = await daemon.start();
   await daemon.waitForBinds();
