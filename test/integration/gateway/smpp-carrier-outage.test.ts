@@ -1,0 +1,81 @@
+import { describe, expect, inject, it } from "vitest";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
+
+const QUICK = { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 20, max: 60 } };
+
+describe("a carrier going silent under an SMPP submitter", () => {
+  it("reroutes what it held, and the ESME gets exactly one receipt per message — late receipts from the silent carrier are not passed on", async () => {
+    // The primary's receipts take 300-600 ms: dozens are pending when it goes silent, for messages it accepted.
+    const primary = await startCarrierSim({ ...QUICK, receiptLatencyMs: { min: 300, max: 600 } });
+    const secondary = await startCarrierSim(QUICK);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [
+        { id: "id-primary", port: primary.port!, extra: "response_timeout_ms: 500" },
+        { id: "id-secondary", port: secondary.port! },
+      ],
+      dlrTimeoutSeconds: 1,
+      smppBlock: await smppAccountBlock(PASSWORD),
+    });
+    await daemon.start();
+    await daemon.waitForBinds();
+    const esme = await Esme.connect(daemon.ports!.smpp!);
+    expect((await esme.bind()).command_status).toBe(0);
+
+    // The primary stops answering (submits and receipts held) 0.5 s into a 2 s burst, and comes back after it:
+    // the receipts it held then arrive for messages otpgw has rerouted meanwhile.
+    const acked: string[] = [];
+    let sent = 0;
+    const stopAt = Date.now() + 2000;
+    const outage = (async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      primary.setOutage("stop-answering");
+      await new Promise((r) => setTimeout(r, 2500));
+      primary.setOutage("none");
+    })();
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        while (Date.now() < stopAt && sent < 400) {
+          const to = `62811${String(sent++).padStart(7, "0")}`;
+          const resp = await esme.submit({
+            source_addr: "ACME",
+            destination_addr: to,
+            registered_delivery: 1,
+          });
+          if (resp.command_status === 0) acked.push(String(resp.message_id));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }),
+    );
+    await outage;
+
+    const receipts = new Map<string, string[]>();
+    const collect = (): number => {
+      receipts.clear();
+      for (const pdu of esme.deliveries) {
+        const rid = pdu.receipted_message_id;
+        const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
+        const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
+        receipts.set(id, [...(receipts.get(id) ?? []), /stat:(\w+)/.exec(text)?.[1] ?? "?"]);
+      }
+      return acked.filter((id) => receipts.has(id)).length;
+    };
+    await waitUntil(() => collect() >= acked.length, 30_000, "a receipt per acknowledged submit");
+    // Time for the primary's held receipts to arrive (and, wrongly, be passed on).
+    await new Promise((r) => setTimeout(r, 1500));
+    collect();
+
+    expect(acked.length).toBeGreaterThan(50);
+    for (const id of acked) expect(receipts.get(id), id).toEqual(["DELIVRD"]);
+    expect(esme.deliveries).toHaveLength(acked.length);
+    // The outage did happen under load: the primary left submits unanswered (rerouted to the secondary), and
+    // the carriers sent more DELIVRD receipts than there are messages — the primary's late ones for messages the
+    // secondary had delivered meanwhile — while the ESME got one per message.
+    const [p, s] = [primary.counters(), secondary.counters()];
+    expect(p.submitsReceived).toBeGreaterThan(p.submitResponsesByStatus["0x00000000"] ?? 0);
+    expect(p.receiptsSent + s.receiptsSent).toBeGreaterThan(acked.length + 10);
+  }, 60_000);
+});
