@@ -21,6 +21,7 @@ import {
 import { SmppStatus } from "../command-status.js";
 import { CommandId, RESPONSE_BIT } from "../constants.js";
 import { CoalescingWriter } from "./coalescing-writer.js";
+import { PendingCount } from "./pending-count.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
 import { RequestWindow, type Clock } from "./request-window.js";
 
@@ -94,6 +95,8 @@ export class SmppSession extends EventEmitter {
   private readonly out: CoalescingWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
+  /** The peer's requests whose answer is still being worked out (an unbind waits for them). */
+  private readonly answersPending = new PendingCount();
 
   constructor(options: SmppSessionOptions) {
     super();
@@ -160,12 +163,17 @@ export class SmppSession extends EventEmitter {
     });
   }
 
-  /** Asks the peer to unbind and waits (bounded by the response timeout) for its answer, then closes. */
+  /**
+   * Stops taking requests (state unbinding), lets the answers to the peer's earlier requests go out, asks the peer
+   * to unbind and waits for its answer (each bounded by the response timeout), then closes.
+   */
   async unbind(): Promise<void> {
     if (this.state === "closed") return;
     try {
       if (this.isBound) {
         this.state = "unbinding";
+        // Requests the peer sent before are answered first (a submit being stored still gets its response).
+        await this.answersPending.none(this.responseTimeoutMs);
         await this.request("unbind");
       }
     } catch {
@@ -308,11 +316,15 @@ export class SmppSession extends EventEmitter {
       return;
     }
     if (header.commandId === CommandId.unbind) {
-      this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
       this.emit("unbind");
       this.state = "unbinding";
-      this.out.flush();
-      this.socket.end();
+      // The answers to what the peer asked before its unbind go out first (bounded by the response timeout).
+      void this.answersPending.none(this.responseTimeoutMs).then(() => {
+        if (this.state === "closed") return;
+        this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
+        this.out.flush();
+        this.socket.end();
+      });
       return;
     }
     if (commandName(header.commandId) === undefined) {
@@ -353,10 +365,12 @@ export class SmppSession extends EventEmitter {
         this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_RSYSERR));
       }
     };
+    let counted = false; // an asynchronous answer, counted in answersPending until written
     const fail = (error: unknown): void => {
       const status = error instanceof SmppError ? error.status : SmppStatus.ESME_RSYSERR;
       if (!(error instanceof SmppError)) this.logger.error({ err: error }, "request handler failed");
       answer(status);
+      if (counted) this.answersPending.done();
     };
     let pdu: DecodedPdu;
     try {
@@ -368,10 +382,13 @@ export class SmppSession extends EventEmitter {
     const respond = (spec: ResponseSpec): void => {
       if (!spec.noResponse) answer(spec.status ?? 0, spec.fields, pdu.command);
       if (spec.closeAfter !== undefined) this.end(spec.closeAfter);
+      if (counted) this.answersPending.done();
     };
     try {
       const result = this.onRequest(pdu);
       if (result instanceof Promise) {
+        counted = true;
+        this.answersPending.add();
         result.then(respond, fail);
       } else {
         respond(result);

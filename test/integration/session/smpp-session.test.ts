@@ -149,4 +149,33 @@ describe("SmppSession", () => {
     expect(frames[1]).toMatchObject({ commandId: 0x80000015, sequence: 6, status: 0 });
     expect(session.closed).toBe(false);
   });
+
+  it("when it unbinds, first answers the requests the peer sent before, then sends unbind", async () => {
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 0, fields: { message_id: "m1" } }), 200)),
+    });
+    peerSocket.write(encodePdu("submit_sm", 7, submitFields));
+    await new Promise((r) => setTimeout(r, 20)); // the submit is being handled (stored) now
+    const unbound = session.unbind();
+    const [answer, unbind] = await peer.waitFor(2);
+    expect(answer).toMatchObject({ commandId: 0x80000004, sequence: 7, status: 0 });
+    expect(unbind!.commandId).toBe(0x00000006);
+    peerSocket.write(encodePdu("unbind_resp", unbind!.sequence));
+    await unbound;
+    expect(session.closed).toBe(true);
+  });
+
+  it("when the peer unbinds, answers its earlier requests before unbind_resp", async () => {
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 0, fields: { message_id: "m1" } }), 200)),
+    });
+    peerSocket.write(Buffer.concat([encodePdu("submit_sm", 8, submitFields), encodePdu("unbind", 9)]));
+    const [answer, unbindResp] = await peer.waitFor(2);
+    expect(answer).toMatchObject({ commandId: 0x80000004, sequence: 8, status: 0 });
+    expect(unbindResp).toMatchObject({ commandId: 0x80000006, sequence: 9, status: 0 });
+    await once(peerSocket, "end");
+    expect(session.state).toBe("unbinding");
+  });
 });
