@@ -240,6 +240,8 @@ export class Gateway {
         host: daemon.smpp.host,
         port: daemon.smpp.port,
         sessionInitMs: daemon.smpp.sessionInitMs,
+        maxSessions: daemon.smpp.maxSessions,
+        maxUnboundPerAddress: daemon.smpp.maxUnboundPerAddress,
         inactivityMs: daemon.smpp.inactivityMs,
         windowSize: daemon.smpp.windowSize,
         ...(tls ? { tls } : {}),

@@ -73,6 +73,8 @@ export const daemonFileSchema = z
           })
           .optional(),
         session_init_ms: ms(100).default(d.smpp.sessionInitMs),
+        max_sessions: z.number().int().min(1).max(100_000).default(d.smpp.maxSessions),
+        max_unbound_per_address: z.number().int().min(1).max(10_000).default(d.smpp.maxUnboundPerAddress),
         inactivity_ms: ms(1000).default(d.smpp.inactivityMs),
         window: z.number().int().min(1).max(limits.windowSizeMax).default(d.smpp.windowSize),
       })

@@ -122,6 +122,8 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
         },
       }),
       sessionInitMs: settings.smpp.session_init_ms,
+      maxSessions: settings.smpp.max_sessions,
+      maxUnboundPerAddress: settings.smpp.max_unbound_per_address,
       inactivityMs: settings.smpp.inactivity_ms,
       windowSize: settings.smpp.window,
     },

@@ -85,6 +85,10 @@ export const defaults = {
       port: 2775,
       // SMPP's session_init_timer is usually 10–30 s; a connection that does not bind by then is not an ESME.
       sessionInitMs: 10_000,
+      // Far above what aggregators open (a few binds each), far below a process's file descriptors.
+      maxSessions: 1_000,
+      // An ESME opens its binds one after another; ten connections from one address still unbound is a flood.
+      maxUnboundPerAddress: 10,
       // Well-behaved ESMEs send enquire_link every 30–60 s; two minutes of silence is a dead session.
       inactivityMs: 120_000,
       // SMPP 3.4 suggests at most 10 outstanding requests; ESMEs size their receive side for it.

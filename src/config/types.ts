@@ -105,6 +105,10 @@ export interface DaemonConfig {
     tls?: { port: number; keyFile: string; certFile: string };
     /** Close a connection that has not bound within this time. */
     sessionInitMs: number;
+    /** Connections open at once; more are closed as accepted. */
+    maxSessions: number;
+    /** Connections from one address not bound yet; more are closed as accepted. */
+    maxUnboundPerAddress: number;
     /** Close a session with no PDU for this long. */
     inactivityMs: number;
     /** Most deliver_sm (receipts) outstanding per session. */

@@ -27,6 +27,7 @@ export interface Metrics {
   webhookDeliveries: Counter<"outcome">;
   smppBinds: Counter<"outcome">;
   smppSessions: Gauge;
+  smppConnectionsRefused: Counter<"reason">;
   smppPdusRefused: Counter<"reason">;
   smppSubmits: Counter<"outcome">;
   smppReceipts: Counter<"outcome">;
@@ -156,6 +157,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     smppSessions: new Gauge({
       name: "otpgw_smpp_sessions",
       help: "Open sessions (TCP connections) on otpgw's SMPP server, bound or not",
+      registers,
+    }),
+    smppConnectionsRefused: new HotCounter({
+      name: "otpgw_smpp_connections_refused_total",
+      help: "SMPP connections closed as they were accepted, by reason: too_many_sessions, too_many_unbound (from one address)",
+      labelNames: ["reason"],
       registers,
     }),
     smppPdusRefused: new HotCounter({

@@ -28,6 +28,13 @@ export interface SmppServerOptions {
   tls?: { host?: string; port: number; key: string | Buffer; cert: string | Buffer };
   /** session_init_timer: a connection that has not bound by then is closed. Default 10 000 ms. */
   sessionInitMs: number;
+  /** Connections open at once (bound or not); beyond it a new connection is closed at once. Default 1 000. */
+  maxSessions: number;
+  /**
+   * Connections from one address that have not bound yet; beyond it a new one from that address is closed at once,
+   * so a flood of idle connections cannot take every file descriptor for `sessionInitMs`. Default 10.
+   */
+  maxUnboundPerAddress: number;
   /** inactivity_timer: a bound session that sent no PDU for this long is unbound and closed. Default 120 000 ms. */
   inactivityMs: number;
   /** Time the ESME gets to answer our deliver_sm (and unbind). Default 30 000 ms. */
@@ -68,6 +75,8 @@ export const smppServerDefaults: SmppServerOptions = {
   host: "127.0.0.1",
   port: 2775,
   sessionInitMs: 10_000,
+  maxSessions: 1_000,
+  maxUnboundPerAddress: 10,
   inactivityMs: 120_000,
   responseTimeoutMs: 30_000,
   windowSize: 10,
@@ -87,7 +96,13 @@ export const smppServerDefaults: SmppServerOptions = {
 /** The subset of metrics the server writes. */
 export type SmppServerMetrics = Pick<
   Metrics,
-  "smppBinds" | "smppSessions" | "smppPdusRefused" | "smppSubmits" | "smppReceipts" | "smppQueries"
+  | "smppBinds"
+  | "smppSessions"
+  | "smppConnectionsRefused"
+  | "smppPdusRefused"
+  | "smppSubmits"
+  | "smppReceipts"
+  | "smppQueries"
 >;
 
 /** Everything the gateway passes in; tests pass their own. */

@@ -13,7 +13,7 @@ import type { Message } from "../../delivery/types.js";
 import { RedisBatch } from "../../redis/redis-batch.js";
 import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
-import { EsmeSession, type SessionHost } from "./esme-session.js";
+import { EsmeSession, normaliseAddress, type SessionHost } from "./esme-session.js";
 import { OpenSets } from "./open-sets.js";
 import { QueryHandler } from "./query-handler.js";
 import { ReceiptOutbox } from "./receipt-outbox.js";
@@ -130,13 +130,32 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     },
   };
 
+  const refusedLogAt = new Map<string, number>();
+  /** Closes a connection as it is accepted; counted, and logged at most once a minute per reason. */
+  const refuseConnection = (socket: Socket, reason: string, peer: string): void => {
+    socket.destroy();
+    metrics?.smppConnectionsRefused.inc({ reason });
+    const now = clock();
+    if (now - (refusedLogAt.get(reason) ?? -Infinity) < 60_000) return;
+    refusedLogAt.set(reason, now);
+    logger.warn(
+      { reason, peer, sessions: sessions.size, maxSessions: options.maxSessions },
+      "SMPP connection refused (logged once a minute per reason; see otpgw_smpp_connections_refused_total)",
+    );
+  };
+
   const onConnection = (socket: Socket): void => {
+    // Until the engine takes the socket over: a reset during accept must not crash the process.
+    socket.on("error", () => undefined);
     if (closing) {
       socket.destroy();
       return;
     }
-    // Until the engine takes the socket over: a reset during accept must not crash the process.
-    socket.on("error", () => undefined);
+    const peer = normaliseAddress(socket.remoteAddress ?? "");
+    if (sessions.size >= options.maxSessions) return refuseConnection(socket, "too_many_sessions", peer);
+    let unbound = 0;
+    for (const s of sessions) if (s.remoteAddress === peer && !s.engine.isBound) unbound++;
+    if (unbound >= options.maxUnboundPerAddress) return refuseConnection(socket, "too_many_unbound", peer);
     const session = new EsmeSession(++nextId, socket, host);
     sessions.add(session);
     metrics?.smppSessions.set(sessions.size);

@@ -59,6 +59,8 @@ describe("loadConfig", () => {
         host: "0.0.0.0",
         port: 2775,
         sessionInitMs: 10_000,
+        maxSessions: 1000,
+        maxUnboundPerAddress: 10,
         inactivityMs: 120_000,
         windowSize: 10,
       },

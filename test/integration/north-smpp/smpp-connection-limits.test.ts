@@ -1,0 +1,63 @@
+import { once } from "node:events";
+import { connect, type Socket } from "node:net";
+import { onTestFinished, describe, expect, it } from "vitest";
+import { assertServesWellBehavedClient, bindPdu, startServer, within } from "./smpp-fixture.js";
+import { FrameCollector } from "../../helpers/raw-peer.js";
+
+/** A raw TCP connection from `localAddress`, and whether the server has closed it. */
+async function open(port: number, localAddress = "127.0.0.1") {
+  const socket: Socket = connect({ host: "127.0.0.1", port, localAddress });
+  socket.on("error", () => undefined);
+  onTestFinished(() => void socket.destroy());
+  const state = { closed: false };
+  const closed = once(socket, "close").then(() => void (state.closed = true));
+  await once(socket, "connect");
+  return { socket, closed, state, frames: new FrameCollector(socket) };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 200));
+
+describe("SMPP connection limits", () => {
+  it("closes a connection beyond the unbound ones one address may hold, and serves other addresses", async () => {
+    const fixture = await startServer({ server: { maxUnboundPerAddress: 3 } });
+    const idle = [await open(fixture.port), await open(fixture.port), await open(fixture.port)];
+    const fourth = await open(fixture.port);
+    await within(fourth.closed, 2000, "the fourth unbound connection to be closed");
+    await settle();
+    expect(idle.map((c) => c.state.closed)).toEqual([false, false, false]);
+    // Another address is not held to this one's count.
+    await assertServesWellBehavedClient(fixture, "127.0.0.2");
+    // Once one of the three binds, the address may open another connection.
+    idle[0]!.socket.write(bindPdu(1));
+    const [bound] = await idle[0]!.frames.waitFor(1);
+    expect(bound!.status).toBe(0);
+    const next = await open(fixture.port);
+    await settle();
+    expect(next.state.closed).toBe(false);
+    const counted = await fixture.metrics.registry.getSingleMetricAsString(
+      "otpgw_smpp_connections_refused_total",
+    );
+    expect(counted).toContain('otpgw_smpp_connections_refused_total{reason="too_many_unbound"} 1');
+  });
+
+  it("closes a connection beyond max sessions, whatever its address", async () => {
+    const fixture = await startServer({ server: { maxSessions: 3 } });
+    const held = [
+      await open(fixture.port, "127.0.0.1"),
+      await open(fixture.port, "127.0.0.2"),
+      await open(fixture.port, "127.0.0.3"),
+    ];
+    const extra = await open(fixture.port, "127.0.0.4");
+    await within(extra.closed, 2000, "the connection beyond max sessions to be closed");
+    held[1]!.socket.destroy();
+    await held[1]!.closed;
+    await settle();
+    // A slot is free again.
+    await assertServesWellBehavedClient(fixture, "127.0.0.5");
+    const counted = await fixture.metrics.registry.getSingleMetricAsString(
+      "otpgw_smpp_connections_refused_total",
+    );
+    expect(counted).toContain('otpgw_smpp_connections_refused_total{reason="too_many_sessions"} 1');
+    expect(held[0]!.state.closed).toBe(false);
+  });
+});
