@@ -185,7 +185,7 @@ export class EsmeSession implements ReceiptCarrier {
     if (this.submitsInFlight >= this.host.options.maxSubmitsInFlight && !this.readPaused) {
       // Back-pressure: stop reading until persisting catches up, rather than queue without bound.
       this.readPaused = true;
-      this.socket.pause();
+      this.engine.pauseReading();
     }
     let answer: Promise<ResponseSpec>;
     try {
@@ -210,7 +210,7 @@ export class EsmeSession implements ReceiptCarrier {
     this.submitsInFlight--;
     if (this.readPaused && this.submitsInFlight < this.host.options.maxSubmitsInFlight) {
       this.readPaused = false;
-      this.socket.resume();
+      this.engine.resumeReading();
     }
   }
 }

@@ -46,7 +46,10 @@ export interface SmppServerOptions {
    * 16 KiB: a 10-part UCS-2 text in message_payload is about 1.4 KB, so anything near the limit is not an OTP.
    */
   maxPduBytes: number;
-  /** submit_sm being persisted at once per session; beyond it we stop reading the socket. Default 100. */
+  /**
+   * submit_sm being persisted at once per session; beyond it the session holds the PDUs already read (one read
+   * can carry hundreds) and stops reading the socket. Default 100.
+   */
   maxSubmitsInFlight: number;
   /** Failed binds from one IP within `bindFailureWindowMs` that start its cooldown. Default 5. */
   bindFailureLimit: number;

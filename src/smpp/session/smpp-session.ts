@@ -21,7 +21,8 @@ import {
 import { SmppStatus } from "../command-status.js";
 import { CommandId, RESPONSE_BIT } from "../constants.js";
 import { CoalescingWriter } from "./coalescing-writer.js";
-import { PendingCount } from "./pending-count.js";
+import { FrameIntake } from "./frame-intake.js";
+import { InboundAnswers, type RequestHandler } from "./inbound-answers.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
 import { RequestWindow, type Clock } from "./request-window.js";
 
@@ -32,18 +33,7 @@ const FATAL_FLUSH_MS = 200;
 
 export type SessionState = "open" | "bound_tx" | "bound_rx" | "bound_trx" | "unbinding" | "closed";
 
-/** What an inbound request handler answers: a status (0 = OK) and the response's body fields. */
-export interface ResponseSpec {
-  status?: number;
-  fields?: smpp.PduFields;
-  /** Write nothing (for requests that have no response, e.g. outbind, alert_notification). */
-  noResponse?: boolean;
-  /** After writing the response, close the session gracefully (the response flushes first) with this reason. */
-  closeAfter?: string;
-}
-
-/** Handles inbound requests other than enquire_link, unbind and unknown commands (answered here). */
-export type RequestHandler = (pdu: DecodedPdu) => ResponseSpec | Promise<ResponseSpec>;
+export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
 
 export interface SmppSessionOptions {
   socket: Socket;
@@ -89,14 +79,13 @@ export class SmppSession extends EventEmitter {
   private readonly clock: Clock;
   private readonly windowSize: number;
   private readonly responseTimeoutMs: number;
-  private readonly onRequest: RequestHandler;
+  private readonly answers: InboundAnswers;
+  private readonly intake: FrameIntake;
   private sequence = 0;
   /** PDUs written during this turn of the event loop, sent together as one socket write at its end. */
   private readonly out: CoalescingWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
-  /** The peer's requests whose answer is still being worked out (an unbind waits for them). */
-  private readonly answersPending = new PendingCount();
 
   constructor(options: SmppSessionOptions) {
     super();
@@ -106,7 +95,23 @@ export class SmppSession extends EventEmitter {
     this.framer = new PduFramer(options.maxPduBytes);
     this.windowSize = options.windowSize;
     this.responseTimeoutMs = options.responseTimeoutMs;
-    this.onRequest = options.onRequest;
+    const isClosed = (): boolean => this.state === "closed";
+    this.answers = new InboundAnswers(
+      {
+        get closed() {
+          return isClosed();
+        },
+        write: (buffer) => this.write(buffer),
+        end: (reason) => this.end(reason),
+      },
+      options.onRequest,
+      options.logger,
+    );
+    this.intake = new FrameIntake(options.socket, (frame) => {
+      if (this.closed) return false;
+      this.onFrame(frame);
+      return true;
+    });
     this.clock = options.clock ?? Date.now;
     this.lastReceivedAt = this.clock();
     this.socket.setNoDelay(true);
@@ -173,7 +178,7 @@ export class SmppSession extends EventEmitter {
       if (this.isBound) {
         this.state = "unbinding";
         // Requests the peer sent before are answered first (a submit being stored still gets its response).
-        await this.answersPending.none(this.responseTimeoutMs);
+        await this.answers.pending.none(this.responseTimeoutMs);
         await this.request("unbind");
       }
     } catch {
@@ -288,10 +293,19 @@ export class SmppSession extends EventEmitter {
       return;
     }
     this.lastReceivedAt = this.clock();
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.onFrame(frame);
-    }
+    this.intake.take(frames);
+  }
+
+  /**
+   * Stops handling the peer's PDUs — the rest of the current read included — and reading its socket, until
+   * `resumeReading` (back-pressure: e.g. too many submits being stored).
+   */
+  pauseReading(): void {
+    this.intake.pause();
+  }
+
+  resumeReading(): void {
+    this.intake.resume();
   }
 
   private failFraming(error: unknown): void {
@@ -319,7 +333,7 @@ export class SmppSession extends EventEmitter {
       this.emit("unbind");
       this.state = "unbinding";
       // The answers to what the peer asked before its unbind go out first (bounded by the response timeout).
-      void this.answersPending.none(this.responseTimeoutMs).then(() => {
+      void this.answers.pending.none(this.responseTimeoutMs).then(() => {
         if (this.state === "closed") return;
         this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
         this.out.flush();
@@ -332,7 +346,7 @@ export class SmppSession extends EventEmitter {
       this.write(encodeGenericNack(header.sequence, SmppStatus.ESME_RINVCMDID));
       return;
     }
-    this.onInboundRequest(frame, header.commandId, header.sequence);
+    this.answers.handle(frame, header.commandId, header.sequence);
   }
 
   private onResponse(frame: Buffer, sequence: number): void {
@@ -349,52 +363,5 @@ export class SmppSession extends EventEmitter {
       return;
     }
     this.flushWaiting();
-  }
-
-  private onInboundRequest(frame: Buffer, commandId: number, sequence: number): void {
-    const answer = (status: number, fields?: smpp.PduFields, command?: string): void => {
-      if (this.state === "closed") return;
-      if (status !== 0 || !command) {
-        this.write(encodeHeaderOnlyResponse(commandId, sequence, status));
-        return;
-      }
-      try {
-        this.write(encodePdu(`${command}_resp`, sequence, fields));
-      } catch (error) {
-        this.logger.error({ err: error, command }, "cannot encode response");
-        this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_RSYSERR));
-      }
-    };
-    let counted = false; // an asynchronous answer, counted in answersPending until written
-    const fail = (error: unknown): void => {
-      const status = error instanceof SmppError ? error.status : SmppStatus.ESME_RSYSERR;
-      if (!(error instanceof SmppError)) this.logger.error({ err: error }, "request handler failed");
-      answer(status);
-      if (counted) this.answersPending.done();
-    };
-    let pdu: DecodedPdu;
-    try {
-      pdu = decodePdu(frame);
-    } catch (error) {
-      fail(error);
-      return;
-    }
-    const respond = (spec: ResponseSpec): void => {
-      if (!spec.noResponse) answer(spec.status ?? 0, spec.fields, pdu.command);
-      if (spec.closeAfter !== undefined) this.end(spec.closeAfter);
-      if (counted) this.answersPending.done();
-    };
-    try {
-      const result = this.onRequest(pdu);
-      if (result instanceof Promise) {
-        counted = true;
-        this.answersPending.add();
-        result.then(respond, fail);
-      } else {
-        respond(result);
-      }
-    } catch (error) {
-      fail(error);
-    }
   }
 }

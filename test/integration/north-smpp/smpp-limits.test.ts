@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { onTestFinished, describe, expect, it } from "vitest";
-import { assertServesWellBehavedClient, bindPdu, startServer, within } from "./smpp-fixture.js";
+import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
+import { assertServesWellBehavedClient, bindPdu, rawPeer, startServer, within } from "./smpp-fixture.js";
 import { FrameCollector } from "../../helpers/raw-peer.js";
 
 /** A raw TCP connection from `localAddress`, and whether the server has closed it. */
@@ -17,7 +18,7 @@ async function open(port: number, localAddress = "127.0.0.1") {
 
 const settle = () => new Promise((r) => setTimeout(r, 200));
 
-describe("SMPP connection limits", () => {
+describe("SMPP connection and in-flight limits", () => {
   it("closes a connection beyond the unbound ones one address may hold, and serves other addresses", async () => {
     const fixture = await startServer({ server: { maxUnboundPerAddress: 3 } });
     const idle = [await open(fixture.port), await open(fixture.port), await open(fixture.port)];
@@ -59,5 +60,43 @@ describe("SMPP connection limits", () => {
     );
     expect(counted).toContain('otpgw_smpp_connections_refused_total{reason="too_many_sessions"} 1');
     expect(held[0]!.state.closed).toBe(false);
+  });
+
+  it("holds submits beyond maxSubmitsInFlight even when one read carries hundreds, and answers them all", async () => {
+    const fixture = await startServer({ server: { maxSubmitsInFlight: 5 } });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let storing = 0;
+    let most = 0;
+    const accept = fixture.delivery.accept.bind(fixture.delivery);
+    fixture.delivery.accept = async (input) => {
+      most = Math.max(most, ++storing);
+      await gate; // the store is slow
+      storing--;
+      return accept(input);
+    };
+    const { socket, frames } = await rawPeer(fixture.port);
+    socket.write(bindPdu(1));
+    await frames.waitFor(1);
+    const submit = (sequence: number) =>
+      encodePdu("submit_sm", sequence, {
+        source_addr: "AcmeOTP",
+        source_addr_ton: 5,
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        destination_addr: "6281234567890",
+        short_message: Buffer.from("Your code is 123456"),
+      });
+    socket.write(Buffer.concat(Array.from({ length: 300 }, (_, i) => submit(i + 2)))); // one write, ~27 KB
+    await settle();
+    expect(most).toBe(5);
+    expect(frames.frames).toHaveLength(1); // nothing answered while the store holds them
+    open();
+    await frames.waitFor(301, 10_000);
+    expect(frames.frames.slice(1).every((f) => f.status === 0)).toBe(true);
+    expect(frames.frames.slice(1).map((f) => f.sequence)).toEqual(
+      Array.from({ length: 300 }, (_, i) => i + 2),
+    );
+    expect(fixture.delivery.accepted).toHaveLength(300);
   });
 });
