@@ -6,6 +6,7 @@ import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
+import { closeHttpApi } from "./north/http/close-http-api.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
@@ -210,7 +211,7 @@ export class Gateway {
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;
-    this.closers.push({ name: "http api", close: () => http.close() });
+    this.closers.push({ name: "http api", close: () => closeHttpApi(http, daemon.shutdownTimeoutMs) });
     this.started = true;
     this.logger.info(
       {
