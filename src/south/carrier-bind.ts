@@ -22,6 +22,12 @@ const BIND_ID_PREFIX = { transceiver: "trx", transmitter: "tx", receiver: "rx" }
 
 /** SMPP 3.4: we speak 3.4 to carriers (node-smpp would announce 5.0 by default). */
 const INTERFACE_VERSION_34 = 0x34;
+/**
+ * Time an unbind may take at shutdown once the drain deadline has passed: a carrier answers unbind at once, and
+ * one that answers nothing (its window full of unanswered submits) must not hold the shutdown for a response
+ * timeout or more.
+ */
+const UNBIND_GRACE_MS = 1000;
 
 export interface CarrierBindOptions {
   carrier: CarrierConfig;
@@ -137,7 +143,8 @@ export class CarrierBind extends EventEmitter {
   }
 
   /**
-   * Stops taking submits, lets the window drain (until `deadline`), unbinds and stops reconnecting.
+   * Stops taking submits, lets the window drain (until `deadline`), unbinds (by the deadline, or within
+   * UNBIND_GRACE_MS after it) and stops reconnecting.
    * Idempotent; never throws.
    */
   async close(deadline: number): Promise<void> {
@@ -150,7 +157,15 @@ export class CarrierBind extends EventEmitter {
       while (session.outstanding > 0 && !session.closed && this.clock() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      if (session.isBound) await session.unbind();
+      if (session.isBound) {
+        const waitMs = Math.max(deadline - this.clock(), UNBIND_GRACE_MS);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          session.unbind(),
+          new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+        ]);
+        clearTimeout(timer);
+      }
       session.destroy("closed by otpgw");
     }
     this.keepalive?.stop();
