@@ -23,7 +23,7 @@ COPY docs/openapi.yaml ./docs/openapi.yaml
 # Carrier passwords (CARRIER_<ID>_PASSWORD), webhook secrets (ACCOUNT_<ID>_WEBHOOK_SECRET) and REDIS_URL come
 # from the environment, never from the image.
 USER node
-# 2775: SMPP for aggregators (later issue), 8080: HTTP API, 9464: metrics and health.
+# 2775: SMPP for aggregators (ESMEs), 8080: HTTP API, 9464: metrics and health.
 EXPOSE 2775 8080 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
