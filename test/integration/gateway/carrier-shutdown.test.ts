@@ -39,8 +39,9 @@ describe("graceful shutdown with a carrier that answers nothing", () => {
     ]);
     const tookMs = Date.now() - sigterm;
     expect(exitCode).toBe(0);
-    // Before: the unbind waited for a window slot and then for its own answer, a response timeout each (~20 s).
-    expect(tookMs).toBeLessThan(6000);
+    // 3 s of drain and 1 s for the unbind (~4 s here), with room for a busy machine. Before: the unbind waited for
+    // a window slot and then for its own answer, a response timeout each (~20 s).
+    expect(tookMs).toBeLessThan(10_000);
 
     sim.setOutage("none");
     await daemon.start();

@@ -54,8 +54,9 @@ describe("graceful shutdown under HTTP submitters", () => {
     await clients;
     const stats = JSON.stringify({ acked, failures: [...failures], tookMs });
     expect(exitCode, stats).toBe(0);
-    // Three seconds of shutdown timeout, plus the time to stop what follows the API (carriers, Redis).
-    expect(tookMs, stats).toBeLessThan(6000);
+    // Three seconds of shutdown timeout, plus the time to stop what follows the API (carriers, Redis) on a busy
+    // machine; before, an idle keep-alive connection held it for Fastify's 72 s keep-alive timeout.
+    expect(tookMs, stats).toBeLessThan(10_000);
 
     // A request cut by the shutdown was not stored: only what was answered 202 exists.
     const redis = new Redis(inject("redisUrl"));

@@ -52,8 +52,8 @@ describe("graceful shutdown with a webhook receiver that hangs", () => {
 
     const sigterm = Date.now();
     expect(await daemon.stop()).toBe(0);
-    // The webhook timeout is 10 s: shutdown does not sit it out.
-    expect(Date.now() - sigterm).toBeLessThan(3000);
+    // The webhook timeout is 10 s: shutdown does not sit it out (it takes milliseconds here).
+    expect(Date.now() - sigterm).toBeLessThan(5000);
 
     receiver.closeAllConnections();
     answering = true;
