@@ -8,6 +8,7 @@
  * removal failed (Redis unreachable) is never sent again by this process: its removal is retried instead. Delivery
  * is at least once: a crash between the ESME's answer and the removal resends the receipt.
  */
+import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
 import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
 import type { Logger } from "../../observability/logger.js";
@@ -52,6 +53,13 @@ for i = 1, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) 
 return removed
 `,
 } as const;
+
+/** The receipt never reached an answer because its session closed (or was never bound): not the ESME's doing. */
+function isSessionLost(error: unknown): boolean {
+  return (
+    error instanceof ConnectionClosedError || error instanceof NotSentError || error instanceof NotBoundError
+  );
+}
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
@@ -279,9 +287,12 @@ export class ReceiptOutbox {
           this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
           return undefined;
         },
-        () => {
+        (error: unknown) => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+          // The session went away (not the ESME's answer): another receiver of the system_id, or the next one to
+          // bind, gets it at once. A timeout waits for the retry, as an ESME that is slow is not helped by more.
+          if (isSessionLost(error)) this.scan.add(systemId);
+          else this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
         },
       )
       .catch((error: Error) =>

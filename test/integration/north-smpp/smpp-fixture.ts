@@ -181,8 +181,12 @@ export async function rawPeer(
   return { socket, frames: new FrameCollector(socket), closed };
 }
 
-export function bindPdu(sequence = 1, fields: smpp.PduFields = {}): Buffer {
-  return encodePdu("bind_transceiver", sequence, {
+export function bindPdu(
+  sequence = 1,
+  fields: smpp.PduFields = {},
+  command: "bind_transceiver" | "bind_receiver" | "bind_transmitter" = "bind_transceiver",
+): Buffer {
+  return encodePdu(command, sequence, {
     system_id: "acme",
     password: PASSWORD,
     interface_version: 0x34,

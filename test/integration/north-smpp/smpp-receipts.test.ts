@@ -89,6 +89,26 @@ describe("SMPP receipts back", () => {
     );
   });
 
+  it("sends the receipts a lost session left unanswered to the next receiver at once, not after the retry time", async () => {
+    const fixture = await startServer({ server: { receiptRetryMs: 10_000 } });
+    const tx = await Esme.connect(fixture.port);
+    await tx.bind("bind_transmitter");
+    const messages = [await submitted(fixture, tx), await submitted(fixture, tx)];
+    // A receiver that takes the receipts and never answers them, then drops the connection.
+    const lost = await rawPeer(fixture.port);
+    lost.socket.write(bindPdu(1, {}, "bind_receiver"));
+    for (const { message } of messages) await handOver(fixture, finalised(message));
+    await lost.frames.waitFor(3); // bind_resp and the two deliver_sm
+    lost.socket.destroy();
+    await lost.closed;
+    const rx = await Esme.connect(fixture.port);
+    await rx.bind("bind_receiver");
+    const started = Date.now();
+    await waitUntil(() => rx.deliveries.length === 2, 5000, "the two receipts on the new receiver");
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(rx.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(messages.map((m) => m.id).sort());
+  });
+
   it("sends a receipt queued by an earlier version (object form) and drops an unreadable item", async () => {
     const fixture = await startServer();
     const key = `${fixture.redis.prefix}smpp:receipts:acme`;
