@@ -26,3 +26,15 @@ export async function testRedis(): Promise<{ url: string; prefix: string; client
   });
   return { url, prefix, client };
 }
+
+/** Every key matching `pattern` (SCAN, so a large keyspace is not blocked). */
+export async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== "0");
+  return keys;
+}

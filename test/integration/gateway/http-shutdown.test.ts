@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 describe("graceful shutdown under HTTP submitters", () => {
@@ -61,13 +62,6 @@ describe("graceful shutdown under HTTP submitters", () => {
     // A request cut by the shutdown was not stored: only what was answered 202 exists.
     const redis = new Redis(inject("redisUrl"));
     onTestFinished(() => void redis.disconnect());
-    let stored = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${daemon.prefix}m:*`, "COUNT", 1000);
-      stored += keys.length;
-      cursor = next;
-    } while (cursor !== "0");
-    expect(stored, stats).toBe(acked);
+    expect((await scanKeys(redis, `${daemon.prefix}m:*`)).length, stats).toBe(acked);
   }, 40_000);
 });

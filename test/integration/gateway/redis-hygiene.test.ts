@@ -3,6 +3,7 @@ import { describe, expect, inject, it, onTestFinished } from "vitest";
 import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { daemonFixture, FIXTURE_ACCOUNT, smppAccountBlock } from "../../helpers/daemon-fixture.js";
+import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
@@ -11,17 +12,6 @@ const QUICK: SimulatorOptions = {
   submitRespLatencyMs: { min: 1, max: 3 },
   receiptLatencyMs: { min: 10, max: 40 },
 };
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== "0");
-  return keys;
-}
 
 describe("what otpgw leaves in Redis once its messages are final and notified", () => {
   it("keeps nothing per message without an expiry, whatever way the message went", async () => {

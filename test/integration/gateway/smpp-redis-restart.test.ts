@@ -1,8 +1,10 @@
+import { Redis } from "ioredis";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
+import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
 
@@ -91,5 +93,10 @@ describe("Redis restart under the SMPP server", () => {
     });
     for (const id of acked) expect(receipts.get(id), `${id} ${stats2}`).toEqual(["DELIVRD"]);
     expect(esme.closed).toBe(false);
+    // And a refused submit left nothing behind: exactly the acknowledged messages exist (an ESME resends a refused
+    // one, which would otherwise send the OTP twice).
+    const client = new Redis(redis.url);
+    onTestFinished(() => void client.disconnect());
+    expect((await scanKeys(client, `${daemon.prefix}m:*`)).length, stats).toBe(acked.length);
   }, 120_000);
 });
