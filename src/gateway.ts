@@ -208,6 +208,18 @@ export class Gateway {
       ...checks,
     });
     this.http = http;
+    // Beyond it Node closes a new connection as it is accepted (its 'drop' event): counted, logged once a minute.
+    http.server.maxConnections = daemon.http.maxConnections;
+    let dropLoggedAt = -Infinity;
+    http.server.on("drop", () => {
+      this.metrics.httpConnectionsRefused.inc();
+      if (Date.now() - dropLoggedAt < 60_000) return;
+      dropLoggedAt = Date.now();
+      this.logger.warn(
+        { maxConnections: daemon.http.maxConnections },
+        "HTTP connection refused: http.max_connections open (logged once a minute)",
+      );
+    });
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;

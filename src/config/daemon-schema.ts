@@ -59,7 +59,13 @@ export const daemonFileSchema = z
       .string()
       .regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" })
       .optional(),
-    http: listener(d.http),
+    http: z
+      .strictObject({
+        host: z.string().min(1).default(d.http.host),
+        port: z.number().int().min(limits.listenPortMin).max(limits.portMax).default(d.http.port),
+        max_connections: z.number().int().min(1).max(100_000).default(d.http.maxConnections),
+      })
+      .prefault({}),
     smpp: z
       .strictObject({
         enabled: z.boolean().default(d.smpp.enabled),

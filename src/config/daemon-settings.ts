@@ -109,7 +109,11 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
       timerLeaseMs: settings.delivery.timer_lease_ms,
     },
     ...(settings.redis_url !== undefined && { redisUrl: settings.redis_url }),
-    http: { host: settings.http.host, port: settings.http.port },
+    http: {
+      host: settings.http.host,
+      port: settings.http.port,
+      maxConnections: settings.http.max_connections,
+    },
     smpp: {
       enabled: settings.smpp.enabled,
       host: settings.smpp.host,

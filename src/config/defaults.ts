@@ -77,7 +77,8 @@ export const defaults = {
       // Longer than any single handling takes, shorter than a DLR timeout: a crashed instance's work resumes soon.
       timerLeaseMs: 15_000,
     },
-    http: { host: "0.0.0.0", port: 8080 },
+    // A few keep-alive connections per client; the cap keeps a flood of idle ones from taking every descriptor.
+    http: { host: "0.0.0.0", port: 8080, maxConnections: 1_000 },
     smpp: {
       enabled: true,
       host: "0.0.0.0",

@@ -95,7 +95,8 @@ export interface DaemonConfig {
     /** A claimed timer returns after this long if its handling never completed (a crashed instance). */
     timerLeaseMs: number;
   };
-  http: { host: string; port: number };
+  /** `maxConnections`: connections open at once; more are closed as they are accepted. */
+  http: { host: string; port: number; maxConnections: number };
   /** The SMPP server aggregators bind to (src/north/smpp). */
   smpp: {
     enabled: boolean;

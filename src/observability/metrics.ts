@@ -24,6 +24,7 @@ export interface Metrics {
   messagesFinal: Counter<"state">;
   attempts: Counter<"carrier">;
   httpRequests: Counter<"route" | "status" | "code">;
+  httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
   smppBinds: Counter<"outcome">;
   smppSessions: Gauge;
@@ -140,6 +141,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_http_requests_total",
       help: "HTTP API requests, by route template, status and error code (empty when successful)",
       labelNames: ["route", "status", "code"],
+      registers,
+    }),
+    httpConnectionsRefused: new HotCounter({
+      name: "otpgw_http_connections_refused_total",
+      help: "HTTP API connections closed as they were accepted: http.max_connections were open",
       registers,
     }),
     webhookDeliveries: new HotCounter({

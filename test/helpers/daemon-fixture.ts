@@ -30,6 +30,8 @@ export interface DaemonFixtureOptions {
   rateLimit?: number;
   /** YAML lines of the account's `smpp:` block (indented under the account), when it binds over SMPP. */
   smppBlock?: string;
+  /** `http.max_connections` (default: the daemon's). */
+  httpMaxConnections?: number;
 }
 
 /** The account every fixture has: its API key, webhook secret, sender. */
@@ -126,7 +128,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       "log_level: info",
       `redis_url: ${options.redisUrl}`,
       `redis_key_prefix: "${prefix}"`,
-      "http: { host: 127.0.0.1, port: 0 }",
+      `http: { host: 127.0.0.1, port: 0${options.httpMaxConnections ? `, max_connections: ${options.httpMaxConnections}` : ""} }`,
       "metrics: { host: 127.0.0.1, port: 0 }",
       "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",

@@ -52,7 +52,7 @@ describe("loadConfig", () => {
         timerPollMs: 100,
         timerLeaseMs: 15_000,
       },
-      http: { host: "0.0.0.0", port: 8080 },
+      http: { host: "0.0.0.0", port: 8080, maxConnections: 1000 },
       metrics: { host: "0.0.0.0", port: 9464 },
       smpp: {
         enabled: true,
