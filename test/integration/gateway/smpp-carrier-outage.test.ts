@@ -52,15 +52,9 @@ describe("a carrier going silent under an SMPP submitter", () => {
     );
     await outage;
 
-    const receipts = new Map<string, string[]>();
+    let receipts = esme.receiptStats();
     const collect = (): number => {
-      receipts.clear();
-      for (const pdu of esme.deliveries) {
-        const rid = pdu.receipted_message_id;
-        const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
-        const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
-        receipts.set(id, [...(receipts.get(id) ?? []), /stat:(\w+)/.exec(text)?.[1] ?? "?"]);
-      }
+      receipts = esme.receiptStats();
       return acked.filter((id) => receipts.has(id)).length;
     };
     await waitUntil(() => collect() >= acked.length, 30_000, "a receipt per acknowledged submit");

@@ -18,16 +18,9 @@ async function setup(sim: SimulatorOptions, options: { rateLimit?: number } = {}
   return { carrier, daemon };
 }
 
-/** Receipts an ESME got, by receipted message id (TLV), with their stat from the text. */
+/** Receipts an ESME got, by receipted message id (TLV): the stat of the last one. */
 function receiptsById(esme: Esme): Map<string, string> {
-  const byId = new Map<string, string>();
-  for (const pdu of esme.deliveries) {
-    const rid = pdu.receipted_message_id;
-    const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
-    const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
-    byId.set(id, /stat:(\w+)/.exec(text)?.[1] ?? "?");
-  }
-  return byId;
+  return new Map([...esme.receiptStats()].map(([id, stats]) => [id, stats.at(-1) ?? "?"]));
 }
 
 describe("SMPP submits through the daemon", () => {

@@ -72,15 +72,9 @@ describe("Redis restart under the SMPP server", () => {
     ).toBe(true);
     expect(esme.closed).toBe(false);
 
-    const receipts = new Map<string, string[]>();
-    const collect = () => {
-      receipts.clear();
-      for (const pdu of esme.deliveries) {
-        const rid = pdu.receipted_message_id;
-        const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
-        const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
-        receipts.set(id, [...(receipts.get(id) ?? []), /stat:(\w+)/.exec(text)?.[1] ?? "?"]);
-      }
+    let receipts = esme.receiptStats();
+    const collect = (): number => {
+      receipts = esme.receiptStats();
       return acked.filter((id) => receipts.has(id)).length;
     };
     await waitUntil(() => collect() >= acked.length, 60_000, "a receipt per acknowledged submit");

@@ -119,6 +119,18 @@ export class Esme {
     session.on("error", () => undefined);
   }
 
+  /** The receipts received so far: per receipted message id (TLV), the `stat:` of each, in order of arrival. */
+  receiptStats(): Map<string, string[]> {
+    const byId = new Map<string, string[]>();
+    for (const pdu of this.deliveries) {
+      const rid = pdu.receipted_message_id;
+      const id = (typeof rid === "string" ? rid : "").replace(/\0$/, "");
+      const text = (pdu.short_message as { message?: string } | undefined)?.message ?? "";
+      byId.set(id, [...(byId.get(id) ?? []), /stat:(\w+)/.exec(text)?.[1] ?? "?"]);
+    }
+    return byId;
+  }
+
   static async connect(port: number, localAddress = "127.0.0.1"): Promise<Esme> {
     const session = smpp.connect({ host: "127.0.0.1", port, localAddress });
     await once(session, "connect");
