@@ -6,7 +6,7 @@ import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
-import { closeHttpApi } from "./north/http/close-http-api.js";
+import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
@@ -208,18 +208,7 @@ export class Gateway {
       ...checks,
     });
     this.http = http;
-    // Beyond it Node closes a new connection as it is accepted (its 'drop' event): counted, logged once a minute.
-    http.server.maxConnections = daemon.http.maxConnections;
-    let dropLoggedAt = -Infinity;
-    http.server.on("drop", () => {
-      this.metrics.httpConnectionsRefused.inc();
-      if (Date.now() - dropLoggedAt < 60_000) return;
-      dropLoggedAt = Date.now();
-      this.logger.warn(
-        { maxConnections: daemon.http.maxConnections },
-        "HTTP connection refused: http.max_connections open (logged once a minute)",
-      );
-    });
+    capConnections(http, daemon.http.maxConnections, { metrics: this.metrics, logger: this.logger });
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;

@@ -7,13 +7,13 @@ import { defaults, limits } from "./defaults.js";
 
 const d = defaults.daemon;
 
+/** host and port of a listener, with the defaults given. */
+const listenerFields = (fallback: { host: string; port: number }) => ({
+  host: z.string().min(1).default(fallback.host),
+  port: z.number().int().min(limits.listenPortMin).max(limits.portMax).default(fallback.port),
+});
 const listener = (fallback: { host: string; port: number }) =>
-  z
-    .strictObject({
-      host: z.string().min(1).default(fallback.host),
-      port: z.number().int().min(limits.listenPortMin).max(limits.portMax).default(fallback.port),
-    })
-    .prefault({});
+  z.strictObject(listenerFields(fallback)).prefault({});
 
 /** Whole seconds from `min` up to what a Node timer can wait. */
 const seconds = (min: number) =>
@@ -61,8 +61,7 @@ export const daemonFileSchema = z
       .optional(),
     http: z
       .strictObject({
-        host: z.string().min(1).default(d.http.host),
-        port: z.number().int().min(limits.listenPortMin).max(limits.portMax).default(d.http.port),
+        ...listenerFields(d.http),
         max_connections: z.number().int().min(1).max(100_000).default(d.http.maxConnections),
       })
       .prefault({}),

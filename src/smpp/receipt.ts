@@ -15,6 +15,7 @@ import type { SmBody } from "./sm-body.js";
 import type { DefaultAlphabet } from "./text-codec.js";
 import { decodeReceiptText } from "./text-codec.js";
 import { parseUdh } from "./udh.js";
+import { absoluteTime } from "./validity.js";
 
 export type ReceiptStat = MessageStat;
 
@@ -210,19 +211,9 @@ export function messageStateFor(stat: ReceiptStat): number {
   return messageStatInfo(stat).state;
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-/** `YYMMDDhhmm` in UTC. */
+/** `YYMMDDhhmm` in UTC: the absolute time's first ten characters. */
 function receiptDate(d: Date): string {
-  return (
-    pad2(d.getUTCFullYear() % 100) +
-    pad2(d.getUTCMonth() + 1) +
-    pad2(d.getUTCDate()) +
-    pad2(d.getUTCHours()) +
-    pad2(d.getUTCMinutes())
-  );
+  return absoluteTime(d.getTime()).slice(0, 10);
 }
 
 /** A 3-digit counter field; clamped to 0..999 because the field is 3 characters wide. */

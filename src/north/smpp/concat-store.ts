@@ -15,6 +15,17 @@ if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) 
 return {redis.call('HGET', KEYS[1], 'id'), redis.call('HLEN', KEYS[1]) - 1}
 `;
 
+/** The id an ESME is given for part `seq` (1-based) of set `setId`. */
+export function partId(setId: string, seq: number): string {
+  return `${setId}-${seq}`;
+}
+
+/** A part id's set id and part number, or undefined for any other id (a set id is 16 hex digits). */
+export function parsePartId(id: string): { setId: string; seq: number } | undefined {
+  const match = /^([0-9a-f]{16})-(\d{1,3})$/.exec(id);
+  return match ? { setId: match[1]!, seq: Number(match[2]) } : undefined;
+}
+
 export interface SetKey {
   systemId: string;
   from: string;

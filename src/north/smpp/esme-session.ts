@@ -147,6 +147,12 @@ export class EsmeSession implements ReceiptCarrier {
     this.initTimer = this.inactivityTimer = undefined;
   }
 
+  /** A handler's SmppError becomes its refusal (logged and counted); anything else is the engine's to answer. */
+  private refuseOnSmppError(error: unknown, pdu: DecodedPdu): ResponseSpec {
+    if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
+    throw error;
+  }
+
   private refuse(reason: string, status: number, pdu: DecodedPdu, closeAfter?: string): ResponseSpec {
     this.host.refused(this, reason, status, pdu.command);
     return closeAfter === undefined ? { status } : { status, closeAfter };
@@ -166,10 +172,7 @@ export class EsmeSession implements ReceiptCarrier {
     if (pdu.commandId === CommandId.query_sm) {
       if (this.bindType === "receiver")
         return this.refuse("query_on_receiver", SmppStatus.ESME_RINVBNDSTS, pdu);
-      return this.host.query(this, pdu).catch((error: unknown) => {
-        if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
-        throw error;
-      });
+      return this.host.query(this, pdu).catch((error: unknown) => this.refuseOnSmppError(error, pdu));
     }
     if (pdu.commandId !== CommandId.submit_sm) {
       return this.refuse("unsupported_command", SmppStatus.ESME_RINVCMDID, pdu);
@@ -200,8 +203,7 @@ export class EsmeSession implements ReceiptCarrier {
       },
       (error: unknown) => {
         this.submitSettled();
-        if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
-        throw error;
+        return this.refuseOnSmppError(error, pdu);
       },
     );
   }

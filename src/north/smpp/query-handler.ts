@@ -17,10 +17,8 @@ import { messageStateFor } from "../../smpp/receipt.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { absoluteTime } from "../../smpp/validity.js";
 import type { Account } from "../accounts/account-types.js";
+import { parsePartId } from "./concat-store.js";
 import { finalStatOf } from "./receipt-job.js";
-
-/** A part id as submit-handler.ts builds it: the set's 16-hex-digit id, a dash, the part's 1-based number. */
-const PART_ID = /^([0-9a-f]{16})-(\d{1,3})$/;
 
 export interface QueryHandlerDeps {
   delivery: Pick<DeliveryService, "get" | "getByIdempotencyKey">;
@@ -70,19 +68,17 @@ export class QueryHandler {
   }
 
   private async find(account: Account, id: string): Promise<Message | null> {
-    const part = PART_ID.exec(id);
+    if (id === "") return null;
+    const part = parsePartId(id);
     const message = part
-      ? await this.deps.delivery.getByIdempotencyKey(account.id, `smpp-set:${part[1]}`)
-      : id === ""
-        ? null
-        : await this.deps.delivery.get(id);
+      ? await this.deps.delivery.getByIdempotencyKey(account.id, `smpp-set:${part.setId}`)
+      : await this.deps.delivery.get(id);
     if (message === null || message.account !== account.id) return null;
     if (part) {
       // The set's size is in the document when the ESME asked for receipts (one per part id); without it, any
       // part number a UDH can carry (1..255) names the set's message.
-      const seq = Number(part[2]);
       const total = message.smppReceipt?.set?.total ?? 255;
-      if (seq < 1 || seq > total) return null;
+      if (part.seq < 1 || part.seq > total) return null;
     }
     return message;
   }

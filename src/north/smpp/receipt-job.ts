@@ -5,6 +5,7 @@
 import type { Message } from "../../delivery/types.js";
 import { EsmClass } from "../../smpp/constants.js";
 import { formatReceiptText, messageStateFor, type ReceiptStat } from "../../smpp/receipt.js";
+import { partId } from "./concat-store.js";
 import type smpp from "smpp";
 
 export interface ReceiptJob {
@@ -56,7 +57,7 @@ export function receiptJobs(
     queuedAt: now,
   };
   if (!parts) return [{ id: message.id, ...base }];
-  return Array.from({ length: parts.total }, (_, i) => ({ id: `${parts.id}-${i + 1}`, ...base }));
+  return Array.from({ length: parts.total }, (_, i) => ({ id: partId(parts.id, i + 1), ...base }));
 }
 
 /**

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import type { PreparedHandOver } from "../../delivery/processor-types.js";
 import type { Message } from "../../delivery/types.js";
+import { LogThrottle } from "../../observability/log-throttle.js";
 import { RedisBatch } from "../../redis/redis-batch.js";
 import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
@@ -130,14 +131,12 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     },
   };
 
-  const refusedLogAt = new Map<string, number>();
+  const refusalLog = new LogThrottle(60_000, clock);
   /** Closes a connection as it is accepted; counted, and logged at most once a minute per reason. */
   const refuseConnection = (socket: Socket, reason: string, peer: string): void => {
     socket.destroy();
     metrics?.smppConnectionsRefused.inc({ reason });
-    const now = clock();
-    if (now - (refusedLogAt.get(reason) ?? -Infinity) < 60_000) return;
-    refusedLogAt.set(reason, now);
+    if (!refusalLog.allow(reason)) return;
     logger.warn(
       { reason, peer, sessions: sessions.size, maxSessions: options.maxSessions },
       "SMPP connection refused (logged once a minute per reason; see otpgw_smpp_connections_refused_total)",

@@ -15,7 +15,7 @@ import { decodeText } from "../../smpp/text-codec.js";
 import type { Account } from "../accounts/account-types.js";
 import { accountRateLimit } from "../accounts/rate-limit.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
-import type { ConcatStore, SetKey } from "./concat-store.js";
+import { partId, type ConcatStore, type SetKey } from "./concat-store.js";
 import type { OpenSets } from "./open-sets.js";
 import type { SmppServerMetrics } from "./server-options.js";
 import { checkText, decodeSubmit, type PartSubmit, type SubmitCommon } from "./submit-decoder.js";
@@ -96,10 +96,10 @@ export class SubmitHandler {
     } catch (error) {
       throw status(SmppStatus.ESME_RSYSERR, `cannot store the part: ${(error as Error).message}`);
     }
-    const partId = `${stored.setId}-${part.seq}`;
+    const id = partId(stored.setId, part.seq);
     if (stored.stored < part.total) {
       this.deps.metrics?.smppSubmits.inc({ outcome: "part_stored" });
-      return { fields: { message_id: partId } };
+      return { fields: { message_id: id } };
     }
     const parts = await this.deps.concat.parts(set);
     if (parts.length !== part.total) {
@@ -134,7 +134,7 @@ export class SubmitHandler {
         ),
       );
     this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
-    return { fields: { message_id: partId } };
+    return { fields: { message_id: id } };
   }
 
   /** Persists the message with what its receipts need; resolves only when all of it is in Redis. */

@@ -15,10 +15,6 @@ export class FrameIntake {
     private readonly handle: (frame: Buffer) => boolean,
   ) {}
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   take(frames: Buffer[]): void {
     if (this.paused) this.held.push(...frames);
     else this.run(frames);

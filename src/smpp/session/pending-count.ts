@@ -3,10 +3,6 @@ export class PendingCount {
   private count = 0;
   private readonly idle: (() => void)[] = [];
 
-  get size(): number {
-    return this.count;
-  }
-
   add(): void {
     this.count++;
   }
