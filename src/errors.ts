@@ -26,6 +26,9 @@ export const ErrorCodes = {
   CARRIER_CLOSED: "OTPGW_ERR_CARRIER_CLOSED",
   /** Delivery is shutting down: the message was not accepted. */
   DELIVERY_CLOSED: "OTPGW_ERR_DELIVERY_CLOSED",
+  /** Redis is set up so that an acknowledged message could be lost or every write refused (eviction policy,
+   * replica, Cluster, too old): start-up stops; fix the Redis setting named in the message. */
+  REDIS_UNSUITABLE: "OTPGW_ERR_REDIS_UNSUITABLE",
   /** The message store (Redis) failed or returned something inconsistent. */
   DELIVERY_STORE: "OTPGW_ERR_DELIVERY_STORE",
   /** Carriers cannot keep up: back-pressure (HTTP 503, ESME_RMSGQFUL). */

@@ -1,5 +1,7 @@
 import { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
+import { checkRedis, maskUrl } from "./redis/redis-preflight.js";
+import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
@@ -29,6 +31,8 @@ export interface GatewayOptions {
 
 /** How long start-up waits for Redis before refusing to run. */
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** How often the running daemon checks Redis's settings again (and on every reconnect). */
+const REDIS_SETTINGS_CHECK_MS = 60_000;
 
 /**
  * The composition root: builds every component from the validated config and owns their lifecycle.
@@ -171,8 +175,10 @@ export class Gateway {
       name: "redis",
       close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
     });
+    await this.checkRedisSettings();
 
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
+    this.webhooks.start();
     this.closers.push({ name: "webhooks", close: () => this.webhooks.close() });
     for (const pool of this.carriers.values()) pool.start();
     this.closers.push({
@@ -223,6 +229,33 @@ export class Gateway {
       },
       "otpgw started",
     );
+  }
+
+  /**
+   * Refuses to run on a Redis that could lose acknowledged messages or refuses writes (redis-preflight.ts), says
+   * what weakens durability, and keeps checking while running (the gauge and a log line when findings change).
+   */
+  private async checkRedisSettings(): Promise<void> {
+    const check = await checkRedis(this.redis);
+    this.metrics.redisSettingsProblems.set(check.problems.length);
+    if (check.problems.length > 0) {
+      throw new OtpgwError(
+        ErrorCodes.REDIS_UNSUITABLE,
+        `Redis at ${maskUrl(this.config.daemon.redisUrl ?? "")} is not suitable: ${check.problems.join("; ")}`,
+      );
+    }
+    if (check.warnings.length > 0)
+      this.logger.warn({ warnings: check.warnings }, "Redis settings weaken durability");
+    this.logger.info({ redis: check.facts }, "redis checked");
+    const watch = new RedisSettingsWatch({
+      redis: this.redis,
+      logger: this.logger,
+      intervalMs: REDIS_SETTINGS_CHECK_MS,
+      initial: check,
+      onCheck: (latest) => this.metrics.redisSettingsProblems.set(latest.problems.length),
+    });
+    watch.start();
+    this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
   }
 
   /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
@@ -289,9 +322,4 @@ export class Gateway {
     })();
     return this.closing;
   }
-}
-
-/** A Redis URL without its password, for messages. */
-function maskUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:***@");
 }

@@ -28,6 +28,8 @@ export interface PrivateRedisOptions {
   appendfsync?: "always" | "everysec";
   /** Write the append-only file at all (default true). False only to measure what durability costs. */
   appendonly?: boolean;
+  /** More redis-server arguments (e.g. `["--cluster-enabled", "yes"]`), after the ones above. */
+  extraArgs?: string[];
 }
 
 /** Makes sure `redis-server` is installed: installs it with apt-get when root, otherwise says what to run. */
@@ -81,6 +83,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     "yes",
     "--loglevel",
     "warning",
+    ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess | undefined;
   let stopped = false;

@@ -17,6 +17,7 @@ export interface Metrics {
   submitResponseSeconds: Histogram<"carrier">;
   redisBatchSeconds: Histogram<"outcome">;
   redisBatchOps: Counter;
+  redisSettingsProblems: Gauge;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -100,6 +101,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisBatchOps: new HotCounter({
       name: "otpgw_redis_batch_ops_total",
       help: "Store operations carried by the hot path's Redis script calls (divide by the calls for the batch size)",
+      registers,
+    }),
+    redisSettingsProblems: new Gauge({
+      name: "otpgw_redis_settings_problems",
+      help: "Redis settings under which an acknowledged message could be lost or every write refused (eviction policy, replica, Cluster): 0 when fine, checked every minute and on reconnect",
       registers,
     }),
     throttled: new HotCounter({

@@ -1,16 +1,20 @@
 import type { Command } from "commander";
+import { Redis } from "ioredis";
 import { loadConfig } from "../../config/load-config.js";
+import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, loadOptionsFor, type ConfigFlags } from "../config-options.js";
 import { reportFailure } from "../report-failure.js";
 
 interface CheckFlags extends ConfigFlags {
   allowMissingEnv?: boolean;
+  redis?: boolean;
 }
 
 /**
  * `otpgw config check`: validate every configuration file offline (no network, no Redis), as `start` would.
  * Meant for CI and for a pre-deploy check; `--allow-missing-env` lets it run where the secrets are not set.
+ * `--redis` also connects to `redis_url` and checks its settings as start-up does (src/redis/redis-preflight.ts).
  */
 export function registerConfigCheckCommand(config: Command, context: CliContext): void {
   addConfigOptions(
@@ -21,9 +25,14 @@ export function registerConfigCheckCommand(config: Command, context: CliContext)
         "--allow-missing-env",
         "do not report ${VAR} references to unset variables (for CI without secrets)",
       )
+      .option(
+        "--redis",
+        "also connect to redis_url and check its settings as start-up does (eviction policy, replica, persistence)",
+      )
       .addHelpText(
         "after",
-        "\nPrints `ok: N carriers (ids)` and exits 0, or every problem as file:line: path: reason and exits 2.",
+        "\nPrints `ok: N carriers (ids)` and exits 0, or every problem as file:line: path: reason and exits 2." +
+          "\nWith --redis, then a `redis:` line; a setting start-up would refuse is printed and exits 1.",
       ),
   ).action(async (flags: CheckFlags) => {
     context.setExitCode(await check(flags, context));
@@ -38,8 +47,46 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     });
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
-    return ExitCodes.ok;
+    if (flags.redis !== true) return ExitCodes.ok;
+    if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
+    return await checkRedisSettings(config.daemon.redisUrl, context);
   } catch (error) {
     return reportFailure(error, context.stderr, "config check");
+  }
+}
+
+/** Prints `redis: ok (facts)`, each warning, and each problem (exit 1 when there is one). */
+async function checkRedisSettings(url: string, context: CliContext): Promise<number> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 5000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  let lastError: Error | undefined;
+  redis.on("error", (error: Error) => (lastError = error));
+  try {
+    try {
+      await redis.connect();
+    } catch (error) {
+      throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${(lastError ?? (error as Error)).message}`);
+    }
+    const { facts, problems, warnings } = await checkRedis(redis);
+    const persistence = facts.aofEnabled
+      ? `appendonly yes, appendfsync ${facts.appendfsync ?? "?"}`
+      : "appendonly no";
+    const summary = `Redis ${facts.version}, ${facts.role}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
+    for (const warning of warnings) context.stdout.write(`redis warning: ${warning}\n`);
+    if (problems.length === 0) {
+      context.stdout.write(`redis: ok (${summary})\n`);
+      return ExitCodes.ok;
+    }
+    for (const problem of problems) context.stderr.write(`redis problem: ${problem}\n`);
+    context.stderr.write(
+      `otpgw: config check failed: otpgw would refuse to start on this Redis (${summary})\n`,
+    );
+    return ExitCodes.failure;
+  } finally {
+    redis.disconnect();
   }
 }

@@ -75,7 +75,8 @@ type Outcome = "acknowledged" | "not_acknowledged" | "gave_up" | "skipped";
 export class WebhookSender {
   private readonly options: WebhookSenderOptions;
   private readonly logger: Logger;
-  private readonly queue: Queue<WebhookJobData>;
+  private retryQueue: Queue<WebhookJobData> | undefined;
+  private readonly connection: RedisOptions;
   private readonly worker: Worker<WebhookJobData> | undefined;
   private readonly backoff: WebhookBackoff;
   private readonly retentionMs: number;
@@ -100,17 +101,41 @@ export class WebhookSender {
 
     const connection: RedisOptions =
       typeof options.connection === "string" ? { url: options.connection } : options.connection;
-    this.queue = new Queue<WebhookJobData>(webhookQueueName, { connection, prefix: options.prefix });
-    this.queue.on("error", (error) => this.logger.warn({ err: error.message }, "webhook queue error"));
+    this.connection = connection;
     if (options.worker !== false) {
       this.worker = new Worker<WebhookJobData>(webhookQueueName, (job) => this.process(job), {
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? webhookDefaults.concurrency,
+        // Retries start with `start()`, in the gateway's start order: not before Redis was checked.
+        autorun: false,
         settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade, this.backoff) },
       });
       this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
     }
+  }
+
+  /**
+   * The retry queue, made at its first use: BullMQ writes the queue's metadata to Redis as it connects, which
+   * must not happen before start-up has checked Redis (and need not happen at all until a webhook is retried).
+   */
+  private get queue(): Queue<WebhookJobData> {
+    if (!this.retryQueue) {
+      this.retryQueue = new Queue<WebhookJobData>(webhookQueueName, {
+        connection: this.connection,
+        prefix: this.options.prefix,
+      });
+      this.retryQueue.on("error", (error) => this.logger.warn({ err: error.message }, "webhook queue error"));
+    }
+    return this.retryQueue;
+  }
+
+  /** Starts working through the retry queue (its worker runs until `close`). */
+  start(): void {
+    if (this.closing !== undefined || !this.worker || this.worker.isRunning()) return;
+    this.worker
+      .run()
+      .catch((error: Error) => this.logger.warn({ err: error.message }, "webhook worker stopped"));
   }
 
   /**
@@ -165,7 +190,7 @@ export class WebhookSender {
   /** Stops the worker (waiting for webhooks in flight, each bounded by the timeout) and the queue. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const results = await Promise.allSettled([this.worker?.close(), this.queue.close()]);
+      const results = await Promise.allSettled([this.worker?.close(), this.retryQueue?.close()]);
       for (const result of results) {
         if (result.status === "rejected") {
           this.logger.warn({ err: String(result.reason) }, "webhook sender did not close cleanly");

@@ -2,7 +2,9 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 import { fixtureWebhookSecretEnv } from "../../unit/config/config-fixtures.js";
 
@@ -122,6 +124,43 @@ describe("otpgw command line", () => {
       `${join(invalid.dir, "carriers/two.yaml")}:7: throughput: unknown key (did you mean throughput_per_second?)`,
       "",
     ]);
+  });
+
+  it("config check --redis checks Redis's settings as start-up would: ok, refused with the setting named, unreachable", async () => {
+    const redis = await startPrivateRedis({ appendfsync: "everysec" });
+    const admin = new Redis(redis.url);
+    admin.on("error", () => undefined);
+    try {
+      const args = ["config", "check", "--config", join(valid.dir, "otpgw.yaml"), "--redis"];
+      const ok = await otpgw(args, cleanEnv({ ...passwords, REDIS_URL: redis.url }));
+      expect(ok.stderr).toBe("");
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(
+        /^ok: 2 carriers \(id-one, id-two\)\nredis: ok \(Redis \d+\.\d+\.\d+, master, maxmemory-policy noeviction, appendonly yes, appendfsync everysec\)\n$/,
+      );
+
+      await admin.config("SET", "maxmemory", "100mb");
+      await admin.config("SET", "maxmemory-policy", "allkeys-lru");
+      await admin.config("SET", "appendonly", "no");
+      const refused = await otpgw(args, cleanEnv({ ...passwords, REDIS_URL: redis.url }));
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/^redis warning: Redis's append-only file is off/m);
+      expect(refused.stderr).toMatch(/^redis problem: .*100 MB, maxmemory-policy allkeys-lru/m);
+      expect(refused.stderr).toMatch(
+        /^otpgw: config check failed: otpgw would refuse to start on this Redis/m,
+      );
+
+      admin.disconnect();
+      await redis.stop();
+      const down = await otpgw(args, cleanEnv({ ...passwords, REDIS_URL: redis.url }));
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(
+        /^otpgw: config check failed: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/m,
+      );
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
   });
 
   it("config check --allow-missing-env passes where the secrets are not set, and fails without it", async () => {

@@ -97,6 +97,7 @@ async function startSender(messages: Map<string, Message>, options: Partial<Webh
     timeoutMs: 2000,
     ...options,
   });
+  sender.start();
   onTestFinished(() => sender.close());
   const outcomes = async (): Promise<Record<string, number>> =>
     Object.fromEntries(

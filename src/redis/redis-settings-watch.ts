@@ -1,0 +1,76 @@
+/**
+ * Keeps checking Redis's settings while the daemon runs (every `intervalMs`, and each time the connection is
+ * ready again after a loss: a failover may have put another server behind the same address). Start-up refuses
+ * to run on unsuitable settings (src/gateway.ts); at run time the daemon keeps serving — every instance stopping
+ * at once for a setting would be an outage of its own — and says so: the gauge `otpgw_redis_settings_problems`
+ * for alerting, and a log line each time the findings change (not every minute while they stay the same).
+ */
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { checkRedis, type RedisCheck } from "./redis-preflight.js";
+
+export interface RedisSettingsWatchOptions {
+  redis: Redis;
+  logger: Logger;
+  intervalMs: number;
+  /** Told of every check's result (the gauge). */
+  onCheck: (check: RedisCheck) => void;
+  /** The findings of the start-up check, so an unchanged state is not logged twice. */
+  initial?: RedisCheck;
+}
+
+export class RedisSettingsWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private lastFindings: string;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly onReady = (): void => void this.check();
+
+  constructor(private readonly options: RedisSettingsWatchOptions) {
+    this.lastFindings = options.initial ? findings(options.initial) : "";
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.check(), this.options.intervalMs);
+    this.timer.unref();
+    this.options.redis.on("ready", this.onReady);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.options.redis.off("ready", this.onReady);
+  }
+
+  /** One check now (skipped while Redis is unreachable, or while one is running); resolves when done. */
+  check(): Promise<void> {
+    if (this.stopped || this.options.redis.status !== "ready") return Promise.resolve();
+    this.running ??= checkRedis(this.options.redis)
+      .then((result) => this.report(result))
+      .catch(() => undefined) // the connection went away mid-check: the next one will tell
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private report(check: RedisCheck): void {
+    if (this.stopped) return;
+    this.options.onCheck(check);
+    const now = findings(check);
+    if (now === this.lastFindings) return;
+    this.lastFindings = now;
+    const { logger } = this.options;
+    if (check.problems.length > 0) {
+      logger.error(
+        { problems: check.problems, redis: check.facts },
+        "Redis settings can lose acknowledged messages or refuse every write: fix them (otpgw keeps serving)",
+      );
+    }
+    if (check.warnings.length > 0)
+      logger.warn({ warnings: check.warnings }, "Redis settings weaken durability");
+    if (check.problems.length === 0 && check.warnings.length === 0) logger.info("Redis settings fine again");
+  }
+}
+
+function findings(check: RedisCheck): string {
+  return JSON.stringify([check.problems, check.warnings]);
+}
