@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
+import { RedisOutcomeUnknownError } from "../redis/redis-batch.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import {
   MessageProcessor,
@@ -7,6 +8,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
+import { CreateWithdrawals } from "./create-withdrawals.js";
 import { newMessage, type ReceiptEvent } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
@@ -83,10 +85,17 @@ export class DeliveryEngine implements DeliveryService {
    */
   private readonly handedOver = new Map<string, boolean>();
   private closed = false;
+  /** Creates refused to their submitter because Redis's answer was lost: undone once Redis answers again. */
+  private readonly withdrawals: CreateWithdrawals;
 
   constructor(deps: DeliveryEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
+    this.withdrawals = new CreateWithdrawals({
+      store: deps.store,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
     this.processor = new MessageProcessor({
       store: deps.store,
       planner: deps.planner,
@@ -130,11 +139,22 @@ export class DeliveryEngine implements DeliveryService {
     return this.storeCall(() =>
       // A literal with every option, not spreads: a spread copy that gains fields gets a hidden class of its own
       // (lifecycle.ts).
-      this.deps.store.create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
-        idempotencyKey: input.idempotencyKey,
-        rate: input.rateLimit,
-        correlations: first?.correlations,
-      }),
+      this.deps.store
+        .create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
+          idempotencyKey: input.idempotencyKey,
+          rate: input.rateLimit,
+          correlations: first?.correlations,
+        })
+        .catch((error: unknown) => {
+          // Refused to the submitter (who sends it again): if the create did run, that copy must not go out too.
+          if (error instanceof RedisOutcomeUnknownError) {
+            this.withdrawals.add(stored, {
+              idempotencyKey: input.idempotencyKey,
+              correlations: first?.correlations,
+            });
+          }
+          throw error;
+        }),
     ).then(({ id, created }) => {
       if (!created) return this.existing(id);
       this.deps.metrics?.messagesAccepted.inc();
@@ -185,6 +205,13 @@ export class DeliveryEngine implements DeliveryService {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.processor.stop();
     await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await this.withdrawals.drain();
+    if (this.withdrawals.size > 0) {
+      this.deps.logger.warn(
+        { pending: this.withdrawals.size },
+        "stopping with withdrawals pending (Redis unreachable): those messages may be delivered besides their resends",
+      );
+    }
   }
 
   /** Runs a store call for a client; a Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged). */
@@ -216,6 +243,9 @@ export class DeliveryEngine implements DeliveryService {
     if (this.polling || this.closed) return;
     this.polling = true;
     try {
+      // Withdrawals first: a message to withdraw must not be claimed and attempted before it is withdrawn.
+      await this.withdrawals.drain();
+      if (this.withdrawals.size > 0) return;
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
       for (const id of due) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);

@@ -12,6 +12,7 @@ import {
   GET_TEXT_SCRIPT,
   OUTBOX_DONE_SCRIPT,
   UPDATE_SCRIPT,
+  WITHDRAW_SCRIPT,
 } from "./redis-scripts.js";
 import type { Message } from "./types.js";
 
@@ -123,6 +124,7 @@ export class MessageStore {
     this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
     this.batch.define("store_accept", ACCEPT_SCRIPT);
+    this.batch.define("store_withdraw", WITHDRAW_SCRIPT);
   }
 
   private key(name: string): string {
@@ -173,6 +175,30 @@ export class MessageStore {
         if (result.startsWith("=")) return { id: result.slice(1), created: false };
         return { id: result, created: true };
       });
+  }
+
+  /**
+   * Undoes `create` (same arguments) of a message whose create may or may not have run — its answer was lost —
+   * and whose client was told it failed: deletes it, its timer, and the idempotency key and correlations that
+   * still point at it, unless it has moved on. "withdrawn", "absent" (the create never ran) or "too late".
+   */
+  withdraw(
+    message: Message,
+    options: { idempotencyKey?: string; correlations?: Update["correlations"] } = {},
+  ): Promise<"withdrawn" | "absent" | "too late"> {
+    const keys = [this.key(`m:${message.id}`), this.key("timers")];
+    const values = [message.id];
+    if (options.idempotencyKey) {
+      keys.push(this.key(`i:${message.account}:${options.idempotencyKey}`));
+      values.push(message.id);
+    }
+    for (const c of options.correlations ?? []) {
+      keys.push(this.key(`c:${c.carrier}:${c.carrierMessageId}`));
+      values.push(correlationValue(c.target));
+    }
+    return this.batch
+      .run<number>("store_withdraw", keys, values)
+      .then((result) => (result === 1 ? "withdrawn" : result === 0 ? "absent" : "too late"));
   }
 
   /** The message with the parts accepted since its last version merged in (see recordAccepted). */

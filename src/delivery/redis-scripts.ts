@@ -138,3 +138,22 @@ export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
 
 /** outboxDone — KEYS: outbox; ARGV: id. */
 export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;
+
+/**
+ * withdraw — KEYS: doc, timers, then keys the create wrote that point at the message (idempotency key, handset
+ * correlations); ARGV: id, then the value each extra key must still hold to be deleted.
+ * Undoes a create whose answer was lost (its client was told it failed): only while the message is as created
+ * (version 1: nothing was attempted from it, here or on another instance). Returns 1 when withdrawn, 0 when there
+ * was nothing to withdraw (the create never ran), -1 when the message had moved on (too late to withdraw).
+ */
+export const WITHDRAW_SCRIPT = `
+local v = redis.call("HGET", KEYS[1], "v")
+if not v then return 0 end
+if v ~= "1" then return -1 end
+redis.call("DEL", KEYS[1])
+redis.call("ZREM", KEYS[2], ARGV[1])
+for i = 3, #KEYS do
+  if redis.call("GET", KEYS[i]) == ARGV[i - 1] then redis.call("DEL", KEYS[i]) end
+end
+return 1
+`;

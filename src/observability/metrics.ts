@@ -23,6 +23,7 @@ export interface Metrics {
   receiptsUnmatched: Counter<"carrier">;
   messagesAccepted: Counter;
   messagesFinal: Counter<"state">;
+  messagesWithdrawn: Counter<"outcome">;
   attempts: Counter<"carrier">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
@@ -135,6 +136,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_messages_final_total",
       help: "Messages that reached a final state, by state",
       labelNames: ["state"],
+      registers,
+    }),
+    messagesWithdrawn: new Counter({
+      name: "otpgw_messages_withdrawn_total",
+      help: "Messages refused to their submitter because Redis's answer to their create was lost, by what was found once Redis answered: withdrawn (it had been stored: deleted), absent (it had not), too_late (it had moved on and will be delivered)",
+      labelNames: ["outcome"],
       registers,
     }),
     attempts: new HotCounter({

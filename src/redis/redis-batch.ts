@@ -40,6 +40,18 @@ export class RedisOpError extends Error {
 }
 
 /**
+ * A call that failed after it may have reached Redis (sent on a ready connection, or queued and possibly sent on
+ * a reconnect) and whose answer was lost with the connection: each operation may or may not have run. Callers whose
+ * answer to a client depends on the outcome must find it out (or undo the operation) before they rely on it.
+ */
+export class RedisOutcomeUnknownError extends Error {
+  constructor(cause: Error) {
+    super(`outcome unknown: ${cause.message}`, { cause });
+    this.name = "RedisOutcomeUnknownError";
+  }
+}
+
+/**
  * Runs the operations in order. ARGV[1] is the batch as one MessagePack array, flat: name, keys, args of the
  * first operation, then of the second, … (keys and args arrays of strings, as a script's own KEYS and ARGV are):
  * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
@@ -86,6 +98,8 @@ export class RedisBatch {
   /** Script calls sent (for metrics and the benchmark). */
   calls = 0;
   opsSent = 0;
+  /** Connections made so far: a call queued while disconnected may have been sent once this moved. */
+  private connects = 0;
 
   /**
    * `observe` sees each call's round trip (metrics): the time an acknowledgement waits for Redis, its fsync
@@ -96,6 +110,7 @@ export class RedisBatch {
     this.redis = redis;
     this.observe = observe;
     this.delayMs = options.delayMs ?? 0;
+    redis.on("connect", () => this.connects++);
   }
 
   /**
@@ -173,11 +188,17 @@ export class RedisBatch {
     this.opsSent += batch.length;
     let replies: unknown[];
     const started = this.observe ? performance.now() : 0;
+    const sentWhileReady = this.redis.status === "ready";
+    const connects = this.connects;
     try {
       replies = await this.call(this.pack(batch));
     } catch (error) {
       this.observe?.((performance.now() - started) / 1000, batch.length, true);
-      for (const op of batch) op.reject(error as Error);
+      // Redis's own refusal of the call is an answer; a connection lost after the call may have left is not.
+      const mayHaveRun =
+        (error as Error).name !== "ReplyError" && (sentWhileReady || connects !== this.connects);
+      const failure = mayHaveRun ? new RedisOutcomeUnknownError(error as Error) : (error as Error);
+      for (const op of batch) op.reject(failure);
       return;
     }
     this.observe?.((performance.now() - started) / 1000, batch.length, false);

@@ -261,4 +261,38 @@ describe("message store (real Redis)", () => {
     expect(await store.recordAccepted("gone", 1, 0, "id-telkomsel", "c-9")).toBe(false);
     expect(await client.exists(`${prefix}m:gone`)).toBe(0);
   });
+
+  it("withdraws a create whose answer was lost: the message, its timer and the keys still pointing at it, unless it moved on", async () => {
+    const { client, prefix, store } = await setup();
+    const handset = [
+      { carrier: "tsel", carrierMessageId: "h:628111", target: { messageId: "w1", attempt: 1, part: 0 } },
+    ];
+    await store.create(message("w1"), "x", 1000, { idempotencyKey: "k-w1", correlations: handset });
+    // A later message took the same handset correlation: it is not the withdrawn one's to delete.
+    await client.set(`${prefix}c:tsel:h:628111`, "other:1:0");
+    expect(await store.withdraw(message("w1"), { idempotencyKey: "k-w1", correlations: handset })).toBe(
+      "withdrawn",
+    );
+    expect(await store.get("w1")).toBeNull();
+    expect(await client.zscore(`${prefix}timers`, "w1")).toBeNull();
+    expect(await store.findByIdempotencyKey("acme", "k-w1")).toBeNull();
+    expect(await client.get(`${prefix}c:tsel:h:628111`)).toBe("other:1:0");
+    // The key is free again: the submitter's resend with it creates the message anew.
+    expect(await store.create(message("w1b"), "x", 1000, { idempotencyKey: "k-w1" })).toEqual({
+      id: "w1b",
+      created: true,
+    });
+
+    // A create that never ran leaves nothing to withdraw; one that moved on (version 2) is too late, and kept.
+    expect(await store.withdraw(message("never"))).toBe("absent");
+    await store.create(message("w2"), "x", 1000);
+    await store.update(1, {
+      message: { ...message("w2"), state: "attempting" },
+      timerAt: 5000,
+      final: false,
+    });
+    expect(await store.withdraw(message("w2"))).toBe("too late");
+    expect((await store.get("w2"))?.version).toBe(2);
+    expect(await client.zscore(`${prefix}timers`, "w2")).toBe("5000");
+  });
 });

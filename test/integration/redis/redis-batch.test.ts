@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { RedisBatch, RedisOpError } from "../../../src/redis/redis-batch.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { Redis } from "ioredis";
+import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { RedisBatch, RedisOpError, RedisOutcomeUnknownError } from "../../../src/redis/redis-batch.js";
+import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { testRedis } from "../../helpers/redis.js";
 
 const INCR = `return redis.call("INCRBY", KEYS[1], ARGV[1])`;
@@ -150,5 +153,36 @@ describe("RedisBatch (real Redis)", () => {
       lost.run("incr", [`${prefix}n`], [1]),
     ]);
     expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected"]);
+  });
+
+  it("a call whose answer is lost with the connection fails as outcome unknown; one never sent fails plainly", async () => {
+    const redis = await startPrivateRedis();
+    onTestFinished(() => redis.stop());
+    const proxy = await startRedisProxy(redis.port);
+    onTestFinished(() => proxy.close());
+    const client = new Redis(proxy.url, { maxRetriesPerRequest: 2 });
+    client.on("error", () => undefined);
+    onTestFinished(() => client.disconnect());
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    expect(await batch.run("incr", ["n"], [1])).toBe(1);
+
+    // Redis runs it, the answer never comes back, the connection drops and stays down past ioredis's retries.
+    proxy.swallowReplies();
+    const lost = batch.run("incr", ["n"], [1]).catch((error: Error) => error);
+    await new Promise((r) => setTimeout(r, 100));
+    const cut = proxy.cut(1500);
+    const error = await lost;
+    expect(error).toBeInstanceOf(RedisOutcomeUnknownError);
+    expect((error as Error).message).toMatch(/^outcome unknown: /);
+    // Asked while the connection is down: never sent, so it did not run.
+    await new Promise((r) => setTimeout(r, 50));
+    const unsent = await batch.run("incr", ["n"], [1]).catch((e: Error) => e);
+    expect(unsent).toBeInstanceOf(Error);
+    expect(unsent).not.toBeInstanceOf(RedisOutcomeUnknownError);
+    await cut;
+    const direct = new Redis(redis.url);
+    onTestFinished(() => direct.disconnect());
+    expect(await direct.get("n")).toBe("2"); // the lost one ran; the unsent one did not
   });
 });

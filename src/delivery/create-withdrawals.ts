@@ -1,0 +1,82 @@
+/**
+ * Creates whose answer was lost. When the connection to Redis drops after a create was sent, the create may or may
+ * not have run, and the submitter has to be answered now: it is told the message was not accepted (HTTP 503,
+ * ESME_RSYSERR) and will send it again. If the create did run, the first copy must not be delivered as well — the
+ * person would get the code twice — so it is withdrawn (MessageStore.withdraw) as soon as Redis answers again,
+ * before the timer poll could pick it up. A copy that moved on meanwhile (another instance took it) is too late
+ * to withdraw: counted and logged. Pending withdrawals live in memory: a crash while Redis is unreachable forgets
+ * them (those messages would then be delivered as well as their resends).
+ */
+import type { Logger } from "pino";
+import { RedisOpError } from "../redis/redis-batch.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { MessageStore, Update } from "./message-store.js";
+import type { Message } from "./types.js";
+
+/** More than this pending (a store unreachable for long under load) and the oldest are given up, with an error log. */
+const MAX_PENDING = 100_000;
+
+interface Pending {
+  message: Message;
+  options: { idempotencyKey?: string; correlations?: Update["correlations"] };
+}
+
+export class CreateWithdrawals {
+  private readonly pending = new Map<string, Pending>();
+  private draining: Promise<void> | undefined;
+
+  constructor(private readonly deps: { store: MessageStore; logger: Logger; metrics?: Metrics }) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Remembers a message whose create's outcome is unknown and whose submitter was told it failed. */
+  add(message: Message, options: Pending["options"]): void {
+    if (this.pending.size >= MAX_PENDING) {
+      const oldest = this.pending.keys().next().value as string;
+      this.pending.delete(oldest);
+      this.deps.logger.error({ messageId: oldest }, "too many withdrawals pending: one given up");
+    }
+    this.pending.set(message.id, { message, options });
+  }
+
+  /**
+   * Tries every pending withdrawal (one Redis call); those that could not be tried stay for the next drain.
+   * Resolves when done, never rejects.
+   */
+  drain(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    this.draining ??= this.run().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async run(): Promise<void> {
+    const { store, logger, metrics } = this.deps;
+    const batch = [...this.pending.values()];
+    const results = await Promise.allSettled(batch.map((p) => store.withdraw(p.message, p.options)));
+    const counts = { withdrawn: 0, absent: 0, too_late: 0 };
+    results.forEach((result, i) => {
+      const { message } = batch[i]!;
+      if (result.status === "rejected") {
+        if (!(result.reason instanceof RedisOpError)) return; // Redis unreachable still: the next drain
+        logger.error({ err: (result.reason).message, messageId: message.id }, "cannot withdraw");
+      } else if (result.value === "too late") {
+        counts.too_late++;
+        logger.warn(
+          { messageId: message.id, account: message.account },
+          "a message refused while Redis's answer was lost had already moved on: it will be delivered",
+        );
+      } else counts[result.value]++;
+      this.pending.delete(message.id);
+    });
+    for (const [outcome, n] of Object.entries(counts))
+      if (n > 0) metrics?.messagesWithdrawn.inc({ outcome }, n);
+    if (counts.withdrawn + counts.absent > 0) {
+      logger.info(
+        { withdrawn: counts.withdrawn, absent: counts.absent },
+        "creates whose answer was lost are settled: what had been stored is withdrawn",
+      );
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { startRedisProxy } from "../../helpers/redis-proxy.js";
+import { scanKeys } from "../../helpers/redis.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { webhookReceiver } from "../../helpers/webhook-receiver.js";
+import { Redis } from "ioredis";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe("a Redis call whose answer is lost", () => {
+  it("messages refused because their create's answer was lost are withdrawn, not delivered; their resends go out once", async () => {
+    const redis = await startPrivateRedis({ appendfsync: "always" });
+    cleanups.push(() => redis.stop());
+    const proxy = await startRedisProxy(redis.port);
+    cleanups.push(() => proxy.close());
+    const admin = new Redis(redis.url);
+    cleanups.push(() => admin.disconnect());
+    const sim = new CarrierSimulator({
+      credentials: [{ systemId: "otpgw", password: "secret" }],
+      submitRespLatencyMs: { min: 1, max: 3 },
+      receiptLatencyMs: { min: 20, max: 50 },
+    });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({ redisUrl: proxy.url, carriers: [{ id: "id-a", port: sim.port! }] });
+    await daemon.start();
+    await daemon.waitForBinds();
+    const send = (i: number) =>
+      daemon.api("/v1/messages", {
+        method: "POST",
+        headers: { "idempotency-key": `otp-${i}` },
+        body: {
+          to: `+62811${String(i).padStart(7, "0")}`,
+          from: FIXTURE_ACCOUNT.sender,
+          text: "Your code is 318204",
+          callback_url: hooks.url,
+        },
+      });
+    const acked: string[] = [];
+    for (let i = 0; i < 5; i++) acked.push((await send(i)).body.id as string);
+
+    // Redis runs these creates, but their answers never come back; then the connection drops for a second.
+    proxy.swallowReplies();
+    const inFlight = Array.from({ length: 10 }, (_, i) => send(100 + i));
+    await new Promise((r) => setTimeout(r, 300));
+    const stored = (await scanKeys(admin, `${daemon.prefix}m:*`)).length;
+    expect(stored, "Redis ran the creates whose answers were lost").toBe(15);
+    await proxy.cut(1500);
+    const answers = await Promise.all(inFlight);
+    // Refused (not acknowledged): the store could not say whether they were kept.
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => 503));
+
+    // The submitter sends them again with the same Idempotency-Key: each is accepted as a new message, once.
+    await waitUntil(async () => (await send(100)).status === 202, 10_000, "the store to answer again");
+    for (let i = 101; i < 110; i++) expect((await send(i)).status).toBe(202);
+    for (let i = 100; i < 110; i++) acked.push((await send(i)).body.id as string);
+    const metrics = await (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    expect(metrics).toMatch(/^otpgw_messages_withdrawn_total\{outcome="withdrawn"\} 10$/m);
+
+    await waitUntil(() => hooks.calls.length >= acked.length, 20_000, "a webhook per acknowledged message");
+    await new Promise((r) => setTimeout(r, 1000));
+    // Every message in Redis was acknowledged; nothing refused is delivered (no webhook, no carrier submit).
+    const ids = (await scanKeys(admin, `${daemon.prefix}m:*`)).map((k) => k.slice(k.lastIndexOf(":") + 1));
+    expect(ids.sort()).toEqual([...acked].sort());
+    expect(hooks.calls.map((c) => c.eventId).sort()).toEqual(acked.map((id) => `final:${id}`).sort());
+    expect(sim.counters().messagesReceived).toBe(acked.length);
+  }, 60_000);
+});
