@@ -60,7 +60,7 @@ export class CreateWithdrawals {
       const { message } = batch[i]!;
       if (result.status === "rejected") {
         if (!(result.reason instanceof RedisOpError)) return; // Redis unreachable still: the next drain
-        logger.error({ err: (result.reason).message, messageId: message.id }, "cannot withdraw");
+        logger.error({ err: result.reason.message, messageId: message.id }, "cannot withdraw");
       } else if (result.value === "too late") {
         counts.too_late++;
         logger.warn(
