@@ -9,9 +9,9 @@ import {
   type ProcessorOptions,
 } from "./message-processor.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
-import { newMessage, type ReceiptEvent } from "./lifecycle.js";
+import { newMessage } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
-import { handsetKey } from "./submit-results.js";
+import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 
@@ -53,16 +53,6 @@ const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
 
-/** What the lifecycle needs of a carrier's receipt. */
-function receiptEvent(receipt: CarrierReceipt["receipt"]): ReceiptEvent {
-  return {
-    stat: receipt.stat,
-    delivered: receipt.delivered,
-    final: receipt.final,
-    ...(receipt.err !== undefined ? { err: receipt.err } : {}),
-  };
-}
-
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
 
@@ -85,6 +75,8 @@ export class DeliveryEngine implements DeliveryService {
    */
   private readonly handedOver = new Map<string, boolean>();
   private closed = false;
+  /** Receipts whose carrier id is not mapped in memory: looked up in Redis. */
+  private readonly lookup: ReceiptLookup;
   /** Creates refused to their submitter because Redis's answer was lost: undone once Redis answers again. */
   private readonly withdrawals: CreateWithdrawals;
 
@@ -112,6 +104,15 @@ export class DeliveryEngine implements DeliveryService {
       onFinal: (message, handedOver) => {
         if (!handedOver) void this.handOver(message);
       },
+    });
+    this.lookup = new ReceiptLookup({
+      store: deps.store,
+      processor: this.processor,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      clock: this.clock,
+      retries: deps.options.receiptLookupRetries,
+      delayMs: deps.options.receiptLookupDelayMs,
     });
   }
 
@@ -302,36 +303,7 @@ export class DeliveryEngine implements DeliveryService {
     // Usually the carrier's id was mapped in memory when its submit_sm_resp came: no await, so no frame waits here
     // (async only so that a throw still becomes a rejection: the bind then asks the carrier to deliver it again).
     const target = this.processor.knownCorrelation(event.carrierId, event.receipt.messageId);
-    return target ? this.processor.receipt(target, receiptEvent(event.receipt)) : this.lookUpReceipt(event);
-  }
-
-  /** A receipt whose carrier id is not mapped in memory (yet): after the pending callbacks, then in Redis. */
-  private async lookUpReceipt({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
-    const { store, options } = this.deps;
-    // A receipt read in the same chunk as its submit_sm_resp is handled before that response's outcome (a
-    // promise callback) has mapped the carrier's id in memory: let those callbacks run before asking Redis.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    for (let tries = 0; tries <= options.receiptLookupRetries; tries++) {
-      const target =
-        this.processor.knownCorrelation(carrierId, receipt.messageId) ??
-        (await store.findByCarrierId(carrierId, receipt.messageId));
-      if (target) {
-        await this.processor.receipt(target, receiptEvent(receipt));
-        return;
-      }
-      // The submit result that maps this id may still be on its way to Redis (a very fast carrier).
-      await new Promise((r) => setTimeout(r, options.receiptLookupDelayMs));
-    }
-    const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
-    if (byHandset) {
-      await this.processor.receiptByHandset(byHandset, receiptEvent(receipt));
-      return;
-    }
-    this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
-    this.deps.logger.warn(
-      { carrier: carrierId, stat: receipt.stat },
-      "receipt for an unknown carrier message id",
-    );
+    return target ? this.processor.receipt(target, receiptEvent(event.receipt)) : this.lookup.lookUp(event);
   }
 }
 

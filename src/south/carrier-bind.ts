@@ -9,6 +9,7 @@ import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.j
 import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock } from "../smpp/session/request-window.js";
+import { InboundLimit } from "../smpp/session/inbound-limit.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
 import { backoffDelayMs } from "./backoff.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
@@ -38,6 +39,8 @@ export interface CarrierBindOptions {
   logger: Logger;
   metrics?: Metrics;
   maxPduBytes: number;
+  /** Receipts (and other carrier requests) being answered at once before the bind stops reading. */
+  receiptsInProgress: number;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
   onReceipt?: CarrierRequestContext["onReceipt"];
   clock?: Clock;
@@ -265,15 +268,17 @@ export class CarrierBind extends EventEmitter {
       socket.destroy();
       return;
     }
-    const session = new SmppSession({
+    const session: SmppSession = new SmppSession({
       socket,
       logger: this.logger,
       maxPduBytes: this.options.maxPduBytes,
       windowSize: this.carrier.windowSize,
       responseTimeoutMs: this.carrier.responseTimeoutMs,
       clock: this.clock,
-      onRequest: (pdu) => answerCarrierRequest(pdu, this.inbound),
+      onRequest: (pdu) => inFlight.track(answerCarrierRequest(pdu, this.inbound)),
     });
+    // A carrier dumping the receipts it held during an outage waits in TCP, not in our memory and Redis's queue.
+    const inFlight: InboundLimit = new InboundLimit(this.options.receiptsInProgress, session);
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
     this.setState("binding");

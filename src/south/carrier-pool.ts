@@ -14,6 +14,12 @@ export const DEFAULT_MAX_QUEUED_SUBMITS = 10_000;
 /** Default largest PDU accepted from a carrier: 16 KiB covers any submit/deliver with message_payload we use. */
 export const DEFAULT_MAX_PDU_BYTES = 16_384;
 
+/**
+ * Receipts one bind records at once before it stops reading: far above a carrier's own window (10–100), so it
+ * only holds a carrier that pushes without one, or a dump of held receipts, in TCP instead of in memory.
+ */
+const DEFAULT_RECEIPTS_IN_PROGRESS = 256;
+
 export interface CarrierPoolOptions {
   carrier: CarrierConfig;
   logger: Logger;
@@ -21,6 +27,8 @@ export interface CarrierPoolOptions {
   /** Most submits waiting for a bind; beyond it `submit` rejects with OTPGW_ERR_CARRIER_SATURATED. */
   maxQueued?: number;
   maxPduBytes?: number;
+  /** A bind's receipts being recorded at once before it stops reading (default 256). */
+  receiptsInProgress?: number;
   clock?: Clock;
   rng?: () => number;
 }
@@ -85,6 +93,7 @@ export class CarrierPool extends EventEmitter {
           source,
           logger: options.logger,
           maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
+          receiptsInProgress: options.receiptsInProgress ?? DEFAULT_RECEIPTS_IN_PROGRESS,
           onReceipt: (receipt, bindId, handset) =>
             this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
           ...(options.metrics ? { metrics: options.metrics } : {}),

@@ -10,6 +10,7 @@ import type { Logger } from "../../observability/logger.js";
 import { SmppStatus, statusName } from "../../smpp/command-status.js";
 import { CommandId } from "../../smpp/constants.js";
 import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
+import { InboundLimit } from "../../smpp/session/inbound-limit.js";
 import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
@@ -47,8 +48,8 @@ export class EsmeSession implements ReceiptCarrier {
   interfaceVersion = 0x34;
   /** A bind is being authenticated: further binds are refused, other PDUs wait for its outcome. */
   binding = false;
-  private submitsInFlight = 0;
-  private readPaused = false;
+  /** Submits and queries being answered: at `maxSubmitsInFlight` the session stops reading (back-pressure). */
+  private readonly inFlight: InboundLimit;
   private initTimer: NodeJS.Timeout | undefined;
   private inactivityTimer: NodeJS.Timeout | undefined;
 
@@ -69,6 +70,7 @@ export class EsmeSession implements ReceiptCarrier {
       onRequest: (pdu) => this.onRequest(pdu),
       clock: host.clock,
     });
+    this.inFlight = new InboundLimit(host.options.maxSubmitsInFlight, this.engine);
     this.engine.on("close", (reason: string) => {
       this.clearTimers();
       host.closed(this, reason);
@@ -172,7 +174,9 @@ export class EsmeSession implements ReceiptCarrier {
     if (pdu.commandId === CommandId.query_sm) {
       if (this.bindType === "receiver")
         return this.refuse("query_on_receiver", SmppStatus.ESME_RINVBNDSTS, pdu);
-      return this.host.query(this, pdu).catch((error: unknown) => this.refuseOnSmppError(error, pdu));
+      return this.inFlight.track(
+        this.host.query(this, pdu).catch((error: unknown) => this.refuseOnSmppError(error, pdu)),
+      );
     }
     if (pdu.commandId !== CommandId.submit_sm) {
       return this.refuse("unsupported_command", SmppStatus.ESME_RINVCMDID, pdu);
@@ -184,36 +188,14 @@ export class EsmeSession implements ReceiptCarrier {
 
   /** Chained with `.then`, not awaited (see MessageStore): a submit waiting for Redis keeps no frame here. */
   private submit(pdu: DecodedPdu): Promise<ResponseSpec> {
-    this.submitsInFlight++;
-    if (this.submitsInFlight >= this.host.options.maxSubmitsInFlight && !this.readPaused) {
-      // Back-pressure: stop reading until persisting catches up, rather than queue without bound.
-      this.readPaused = true;
-      this.engine.pauseReading();
-    }
     let answer: Promise<ResponseSpec>;
     try {
       answer = this.host.submit(this, pdu);
     } catch (error) {
       answer = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return answer.then(
-      (response) => {
-        this.submitSettled();
-        return response;
-      },
-      (error: unknown) => {
-        this.submitSettled();
-        return this.refuseOnSmppError(error, pdu);
-      },
-    );
-  }
-
-  private submitSettled(): void {
-    this.submitsInFlight--;
-    if (this.readPaused && this.submitsInFlight < this.host.options.maxSubmitsInFlight) {
-      this.readPaused = false;
-      this.engine.resumeReading();
-    }
+    // Back-pressure: past the limit, reading stops until persisting catches up, rather than queue without bound.
+    return this.inFlight.track(answer.catch((error: unknown) => this.refuseOnSmppError(error, pdu)));
   }
 }
 
