@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
+import { LogThrottle } from "../observability/log-throttle.js";
 import { RedisOutcomeUnknownError } from "../redis/redis-batch.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import {
@@ -75,6 +76,7 @@ export class DeliveryEngine implements DeliveryService {
    */
   private readonly handedOver = new Map<string, boolean>();
   private closed = false;
+  private readonly notProcessedLog = new LogThrottle(10_000);
   /** Receipts whose carrier id is not mapped in memory: looked up in Redis. */
   private readonly lookup: ReceiptLookup;
   /** Creates refused to their submitter because Redis's answer was lost: undone once Redis answers again. */
@@ -227,9 +229,11 @@ export class DeliveryEngine implements DeliveryService {
   /** Moves a message on without waiting; a failure (Redis down) is logged and its timer brings it back. */
   private processInBackground(id: string): void {
     this.processor.process(id).catch((error: unknown) => {
+      const suppressed = this.notProcessedLog.passes();
+      if (suppressed === undefined) return;
       this.deps.logger.warn(
-        { err: (error as Error).message, messageId: id },
-        "message not processed; its timer will retry",
+        { err: (error as Error).message, messageId: id, suppressed },
+        "message not processed; its timer will retry (such lines at most every 10 s)",
       );
     });
   }

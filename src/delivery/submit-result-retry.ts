@@ -1,9 +1,13 @@
+import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import {
   SUBMIT_RESULT_RETRY_FOR_MS,
   SUBMIT_RESULT_RETRY_MAX_MS,
   SUBMIT_RESULT_RETRY_MIN_MS,
 } from "./submit-results.js";
+
+/** While Redis is unreachable every message's result waits: one line every 10 s says so (the process's own). */
+const retryLog = new LogThrottle(10_000);
 
 /**
  * Retries recording a carrier's answer that could not be recorded at once (Redis unreachable): with backoff from
@@ -23,10 +27,13 @@ export async function retrySubmitResult(
       logger.error({ err: error, messageId }, "submit result not recorded; its DLR deadline decides");
       return;
     }
-    logger.warn(
-      { err: (error as Error).message, messageId, retryInMs: delay },
-      "cannot record submit result yet",
-    );
+    const suppressed = retryLog.passes();
+    if (suppressed !== undefined) {
+      logger.warn(
+        { err: (error as Error).message, messageId, retryInMs: delay, suppressed },
+        "cannot record submit result yet (such lines at most every 10 s)",
+      );
+    }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, SUBMIT_RESULT_RETRY_MAX_MS);
     try {

@@ -9,6 +9,7 @@ import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.j
 import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock } from "../smpp/session/request-window.js";
+import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
 import { backoffDelayMs } from "./backoff.js";
@@ -93,6 +94,7 @@ export class CarrierBind extends EventEmitter {
       bindId: this.id,
       receives: options.mode !== "transmitter",
       logger: this.logger,
+      notRecordedLog: new LogThrottle(10_000, this.clock),
       ...(options.metrics && { metrics: options.metrics }),
       ...(options.onReceipt && { onReceipt: options.onReceipt }),
     };

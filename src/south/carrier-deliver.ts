@@ -4,6 +4,7 @@
  * other deliver_sm is acknowledged and dropped; any other command is refused.
  */
 import type { CarrierConfig } from "../config/types.js";
+import type { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { SmppStatus } from "../smpp/command-status.js";
@@ -21,6 +22,8 @@ export interface CarrierRequestContext {
   receives: boolean;
   logger: Logger;
   metrics?: Metrics;
+  /** While Redis is unreachable every receipt fails: one line every 10 s says so. */
+  notRecordedLog: LogThrottle;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
   onReceipt?: (receipt: Receipt, bindId: string, handset: string) => Promise<void> | undefined;
 }
@@ -54,7 +57,13 @@ export function answerCarrierRequest(
   // Answer only once the receipt is recorded: if it cannot be (Redis down), ESME_RX_T_APPN makes the carrier
   // deliver it again later instead of it being lost behind an OK.
   return handled.then(acknowledged, (error: unknown) => {
-    ctx.logger.warn({ err: error }, "receipt not recorded: asking the carrier to redeliver it");
+    const suppressed = ctx.notRecordedLog.passes();
+    if (suppressed !== undefined) {
+      ctx.logger.warn(
+        { err: (error as Error).message, suppressed },
+        "receipt not recorded: asking the carrier to redeliver it (such lines at most every 10 s per bind)",
+      );
+    }
     return { status: SmppStatus.ESME_RX_T_APPN };
   });
 }

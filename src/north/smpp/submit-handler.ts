@@ -7,6 +7,7 @@
 import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Message, NewMessage, SmppReceiptRequest } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError, SmppError } from "../../errors.js";
+import { LogThrottle } from "../../observability/log-throttle.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
@@ -52,6 +53,9 @@ export function deliveryErrorStatus(error: unknown): number {
 }
 
 export class SubmitHandler {
+  /** While Redis is unreachable every submit fails: one line per account every 10 s says so. */
+  private readonly notAcceptedLog = new LogThrottle(10_000);
+
   constructor(private readonly deps: SubmitHandlerDeps) {}
 
   /**
@@ -167,10 +171,14 @@ export class SubmitHandler {
     return this.deps.delivery.accept(input).then(
       (accepted) => accepted.message,
       (error: unknown) => {
-        if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
+        const suppressed =
+          error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED
+            ? undefined
+            : this.notAcceptedLog.passes(ctx.account.id);
+        if (suppressed !== undefined) {
           this.deps.logger.warn(
-            { account: ctx.account.id, err: (error as Error).message },
-            "submit not accepted",
+            { account: ctx.account.id, err: (error as Error).message, suppressed },
+            "submit not accepted (such lines at most every 10 s per account; otpgw_smpp_submits_total counts each)",
           );
         }
         throw status(deliveryErrorStatus(error), `not accepted: ${(error as Error).message}`);
