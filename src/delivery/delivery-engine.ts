@@ -112,7 +112,6 @@ export class DeliveryEngine implements DeliveryService {
       processor: this.processor,
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      clock: this.clock,
       retries: deps.options.receiptLookupRetries,
       delayMs: deps.options.receiptLookupDelayMs,
     });

@@ -100,15 +100,16 @@ export class MessageProcessor {
   }
 
   /**
-   * Applies a receipt found by carrier and handset instead of by message id — only to a part whose carrier id
-   * was never recorded (the process died before it could), so it can never land on the wrong message.
+   * Applies a receipt found by carrier and handset instead of by carrier message id — only to a part whose
+   * carrier id was never recorded (the process died before it could), or was recorded meanwhile as this very
+   * receipt's id (it overtook its acceptance), so it can never land on the wrong message.
    */
-  receiptByHandset(target: ReceiptTarget, receipt: ReceiptEvent): Promise<void> {
+  receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<void> {
     const now = this.deps.clock();
     return this.serial.run(target.messageId, () =>
       this.withConflictRetry(target.messageId, (current) => {
-        const attempt = current.attempts.find((a) => a.n === target.attempt);
-        if (!attempt || attempt.carrierMessageIds[target.part] !== null) return current;
+        const recorded = current.attempts.find((a) => a.n === target.attempt)?.carrierMessageIds[target.part];
+        if (recorded === undefined || (recorded !== null && recorded !== carrierMessageId)) return current;
         return applyReceipt(current, target.attempt, target.part, receipt, now);
       }),
     );

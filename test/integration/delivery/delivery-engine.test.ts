@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { MessageProcessor } from "../../../src/delivery/message-processor.js";
+import { handsetKey } from "../../../src/delivery/submit-results.js";
 import { deliveryHarness } from "../../helpers/delivery-harness.js";
 import { waitUntil } from "../../helpers/wait.js";
 
@@ -206,6 +208,34 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await waitUntil(() => h.notified.length >= COUNT, 20_000, "every final notification");
     expect(h.notified.every((m) => m.state === "delivered")).toBe(true);
     expect(redisLookups).toBe(0);
+  });
+
+  it("a receipt found by handset lands on a part whose id was recorded meanwhile as its own, never on another's", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "silent", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
+    await waitUntil(() => h.pools.get("silent")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(1));
+    let carrierId: string | null | undefined;
+    await waitUntil(
+      async () => {
+        carrierId = (await h.store.get(message.id))?.message.attempts[0]?.carrierMessageIds[0];
+        return typeof carrierId === "string";
+      },
+      5000,
+      "the carrier's acceptance recorded",
+    );
+    // The handset correlation written with the attempt leads to this part, as it does for a receipt that came
+    // (on another bind, say) before its submit_sm_resp was read and whose acceptance was recorded meanwhile.
+    const target = await h.store.findByCarrierId("silent", handsetKey(message.to));
+    expect(target).toEqual({ messageId: message.id, attempt: 1, part: 0 });
+    const processor = (h.engine as unknown as { processor: MessageProcessor }).processor;
+    const delivered = { stat: "DELIVRD", delivered: true, final: true };
+    // Another carrier id (a receipt for an earlier message to the same handset): ignored.
+    await processor.receiptByHandset(target!, "some-other-id", delivered);
+    expect((await h.store.get(message.id))?.message.state).toBe("attempting");
+    // Its own id: applied.
+    await processor.receiptByHandset(target!, carrierId!, delivered);
+    await waitUntil(() => h.notified.some((m) => m.id === message.id), 5000, "the final notification");
+    expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 });
 
