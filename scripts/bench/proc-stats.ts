@@ -17,16 +17,18 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** User + system CPU milliseconds the process has used so far (its threads included), or NaN. */
+/**
+ * User + system CPU milliseconds the process has used so far — its threads, and the children it has waited for
+ * (Redis's AOF-rewrite child, a fork that serialises the whole dataset, counts once Redis reaps it) — or NaN.
+ */
 export function processCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 14 (utime) and 15 (stime) of proc(5); fields[0] is field 3 (state).
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return ((utime + stime) * 1000) / clockTicks();
+    // Fields 14–17 of proc(5) (utime, stime, cutime, cstime); fields[0] is field 3 (state).
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return (ticks * 1000) / clockTicks();
   } catch {
     return Number.NaN;
   }

@@ -38,3 +38,9 @@ export function redisCommandStats(port: number): Map<string, { calls: number; us
 export function redisCalls(port: number): Map<string, number> {
   return new Map([...redisCommandStats(port)].map(([command, { calls }]) => [command, calls]));
 }
+
+/** Forks the server has made so far (INFO stats `total_forks`: AOF rewrites and snapshots); 0 when unknown. */
+export function redisForks(port: number): number {
+  const forks = redisInfoNumber(port, "stats", "total_forks");
+  return Number.isNaN(forks) ? 0 : forks;
+}

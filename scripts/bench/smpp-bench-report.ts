@@ -90,7 +90,8 @@ export function printSmppBench(r: SmppBenchResult): void {
         .slice(0, 8)
         .map(([command, n]) => `${command} ${n}`)
         .join(", ");
-      console.log(`  Redis commands per message: ${redis.total} (${top})`);
+      const forks = run.redisForks ? `; AOF rewrites begun in its slices: ${run.redisForks}` : "";
+      console.log(`  Redis commands per message: ${redis.total} (${top})${forks}`);
     }
     const batch = run.redisBatch;
     if (batch) {

@@ -87,6 +87,11 @@ export interface SmppRunResult {
   relayThread: { onCpuPercent: number; waitingPercent: number };
   /** With Redis: its commands per completed message (INFO commandstats, those run by scripts included). */
   redisCommandsPerMessage?: { total: number; byCommand: Record<string, number> };
+  /**
+   * With Redis: forks begun during the slices — AOF rewrites, which Redis starts once its file has grown past
+   * `auto-aof-rewrite-min-size` (64 MB); the child serialises the whole dataset on the same two cores.
+   */
+  redisForks?: number;
   /** otpgw only: its Redis script calls (from its metrics): per message, mean round trip, operations per call. */
   redisBatch?: { callsPerMessage: number; meanMs: number; opsPerCall: number };
 }

@@ -10,7 +10,7 @@ import type { EsmeLoad, EsmeLoadResult } from "./esme-load.js";
 import { readRedisBatchTotals, type RedisBatchTotals } from "./pipeline-counters.js";
 import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
 import type { RelayKind } from "./relay-stack.js";
-import { redisCalls } from "./redis-info.js";
+import { redisCalls, redisForks } from "./redis-info.js";
 import type { SmppRunResult } from "./smpp-bench.js";
 
 export interface MeterPids {
@@ -61,6 +61,8 @@ export class SliceMeter {
   private readonly cpu: Cpu = { relay: 0, simulator: 0, redis: 0, bench: 0 };
   private readonly thread = { onCpu: 0, waiting: 0, wallMs: 0 };
   private readonly commands = new Map<string, number>();
+  /** Redis forks (AOF rewrites) begun during the slices. */
+  private forks = 0;
   private readonly batch: RedisBatchTotals = { calls: 0, seconds: 0, ops: 0 };
 
   constructor(relay: RelayKind, esme: EsmeLoad, pids: MeterPids) {
@@ -83,6 +85,7 @@ export class SliceMeter {
   }): Promise<void> {
     const { pids } = this;
     const redisBefore = pids.redisPort === undefined ? undefined : redisCalls(pids.redisPort);
+    const forksBefore = pids.redisPort === undefined ? 0 : redisForks(pids.redisPort);
     const batchBefore =
       pids.metricsPort === undefined ? undefined : await readRedisBatchTotals(pids.metricsPort);
     const before = this.readCpu();
@@ -105,6 +108,7 @@ export class SliceMeter {
     for (const key of ["relay", "simulator", "redis", "bench"] as const)
       this.cpu[key] += after[key] - before[key];
     if (redisBefore && pids.redisPort !== undefined) {
+      this.forks += redisForks(pids.redisPort) - forksBefore;
       for (const [command, calls] of redisCalls(pids.redisPort)) {
         const delta = calls - (redisBefore.get(command) ?? 0);
         if (delta > 0) this.commands.set(command, (this.commands.get(command) ?? 0) + delta);
@@ -167,6 +171,7 @@ export class SliceMeter {
         byCommand[command] = round(calls / Math.max(1, l.receipts), 2);
       }
       result.redisCommandsPerMessage = { total: round(total / Math.max(1, l.receipts), 2), byCommand };
+      result.redisForks = this.forks;
     }
     if (this.pids.metricsPort !== undefined) {
       const calls = Math.max(1, this.batch.calls);
