@@ -84,6 +84,13 @@ export function printSmppBench(r: SmppBenchResult): void {
         ` ${run.coresBusy} cores busy; relay's main thread on a CPU ${run.relayThread.onCpuPercent} %,` +
         ` waiting for one ${run.relayThread.waitingPercent} %`,
     );
+    if (run.missing > 0 || run.duplicates > 0) {
+      // A relay that loses or repeats receipts is broken, whatever its rate: say so where it cannot be missed.
+      console.log(
+        `  WARNING: ${run.missing} accepted messages got no receipt before the run stopped waiting and ` +
+          `${run.duplicates} got a second one — look at this relay's log before trusting its figures`,
+      );
+    }
     const redis = run.redisCommandsPerMessage;
     if (redis) {
       const top = Object.entries(redis.byCommand)
