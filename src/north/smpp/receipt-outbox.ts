@@ -8,6 +8,7 @@
  * removal failed (Redis unreachable) is never sent again by this process: its removal is retried instead. Delivery
  * is at least once: a crash between the ESME's answer and the removal resends the receipt.
  */
+import { LogThrottle } from "../../observability/log-throttle.js";
 import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
 import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
@@ -83,6 +84,7 @@ export interface ReceiptOutboxDeps {
 }
 
 export class ReceiptOutbox {
+  private readonly warnings = new LogThrottle(10_000);
   private readonly inFlight = new Set<string>();
   private readonly retryAt = new Map<string, number>();
   private readonly pumping = new Set<string>();
@@ -224,7 +226,7 @@ export class ReceiptOutbox {
     this.pumping.add(systemId);
     this.pump(systemId)
       .catch((error: Error) =>
-        this.deps.logger.warn({ systemId, err: error.message }, "receipt queue unreadable"),
+        this.warn("unreadable", { systemId, err: error.message }, "receipt queue unreadable"),
       )
       .finally(() => {
         this.pumping.delete(systemId);
@@ -296,12 +298,19 @@ export class ReceiptOutbox {
         },
       )
       .catch((error: Error) =>
-        this.deps.logger.warn({ systemId, err: error.message }, "receipt bookkeeping failed"),
+        this.warn("bookkeeping", { systemId, err: error.message }, "receipt bookkeeping failed"),
       )
       .finally(() => {
         this.inFlight.delete(item);
         this.kick(systemId);
       });
+  }
+
+  /** Redis trouble fails every receipt: each kind of line at most every 10 s, with the count held back. */
+  private warn(kind: string, fields: Record<string, unknown>, message: string): void {
+    const suppressed = this.warnings.passes(kind);
+    if (suppressed !== undefined)
+      this.deps.logger.warn({ ...fields, suppressed }, `${message} (at most every 10 s)`);
   }
 
   private keepUnremoved(key: string, item: string): void {
@@ -321,7 +330,8 @@ export class ReceiptOutbox {
         if (items.size === 0) this.unremoved.delete(key);
       })
       .catch((error: Error) =>
-        this.deps.logger.warn(
+        this.warn(
+          "unremoved",
           { err: error.message, jobs: batch.length },
           "answered receipts not removed yet",
         ),

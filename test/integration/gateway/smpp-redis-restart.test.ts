@@ -92,12 +92,13 @@ describe("Redis restart under the SMPP server", () => {
     const client = new Redis(redis.url);
     onTestFinished(() => void client.disconnect());
     expect((await scanKeys(client, `${daemon.prefix}m:*`)).length, stats).toBe(acked.length);
-    // The outage is told in a few lines, not one per message (each is counted in the metrics).
+    // The outage is told in a few lines, not one per message (each is counted in the metrics); a reconnect attempt
+    // is one line each ("redis connection error", ~5 for the 700 ms down).
     const warnings = new Map<string, number>();
     for (const line of daemon.logLines) {
       const { level, msg } = JSON.parse(line) as { level: number; msg: string };
       if (level >= 40) warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
     }
-    for (const [msg, count] of warnings) expect(count, msg).toBeLessThanOrEqual(6);
+    for (const [msg, count] of warnings) expect(count, msg).toBeLessThanOrEqual(10);
   }, 120_000);
 });
