@@ -4,7 +4,7 @@
  * is left as it was found.
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { withOneShotRedis } from "../../src/redis/one-shot-client.js";
 import { startPrivateRedis } from "../lib/private-redis.js";
 
 export interface RedisTarget {
@@ -20,7 +20,7 @@ export async function openRedisTarget(redisUrl: string | undefined): Promise<Red
   const keyPrefix = `otpgw-demo-${randomBytes(4).toString("hex")}:`;
   if (redisUrl) {
     // Fail here, with the URL, rather than with the daemon's start-up error a few seconds later.
-    await withClient(redisUrl, async (client) => {
+    await withOneShotRedis(redisUrl, async (client) => {
       await client.ping();
     }).catch((error: unknown) => {
       throw new Error(
@@ -46,29 +46,8 @@ export async function openRedisTarget(redisUrl: string | undefined): Promise<Red
   };
 }
 
-async function withClient(url: string, use: (client: Redis) => Promise<void>): Promise<void> {
-  // No reconnect loop and no unhandled "error" events: one try, its failure reported by the caller.
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3000,
-    retryStrategy: () => null,
-  });
-  let lastError: Error | undefined;
-  client.on("error", (error: Error) => (lastError = error));
-  try {
-    await client.connect();
-    await use(client);
-  } catch (error) {
-    // ioredis reports "Connection is closed."; the socket's own error says why.
-    throw lastError ?? error;
-  } finally {
-    client.disconnect();
-  }
-}
-
 function deleteKeys(url: string, prefix: string): Promise<void> {
-  return withClient(url, async (client) => {
+  return withOneShotRedis(url, async (client) => {
     let cursor = "0";
     do {
       const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);

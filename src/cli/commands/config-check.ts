@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { Redis } from "ioredis";
 import { loadConfig } from "../../config/load-config.js";
+import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, loadOptionsFor, type ConfigFlags } from "../config-options.js";
@@ -57,36 +57,21 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
 
 /** Prints `redis: ok (facts)`, each warning, and each problem (exit 1 when there is one). */
 async function checkRedisSettings(url: string, context: CliContext): Promise<number> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 5000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
+  const { facts, problems, warnings } = await withOneShotRedis(url, checkRedis).catch((error: Error) => {
+    throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${error.message}`);
   });
-  let lastError: Error | undefined;
-  redis.on("error", (error: Error) => (lastError = error));
-  try {
-    try {
-      await redis.connect();
-    } catch (error) {
-      throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${(lastError ?? (error as Error)).message}`);
-    }
-    const { facts, problems, warnings } = await checkRedis(redis);
-    const persistence = facts.aofEnabled
-      ? `appendonly yes, appendfsync ${facts.appendfsync ?? "?"}`
-      : "appendonly no";
-    const summary = `Redis ${facts.version}, ${facts.role}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
-    for (const warning of warnings) context.stdout.write(`redis warning: ${warning}\n`);
-    if (problems.length === 0) {
-      context.stdout.write(`redis: ok (${summary})\n`);
-      return ExitCodes.ok;
-    }
-    for (const problem of problems) context.stderr.write(`redis problem: ${problem}\n`);
-    context.stderr.write(
-      `otpgw: config check failed: otpgw would refuse to start on this Redis (${summary})\n`,
-    );
-    return ExitCodes.failure;
-  } finally {
-    redis.disconnect();
+  const persistence = facts.aofEnabled
+    ? `appendonly yes, appendfsync ${facts.appendfsync ?? "?"}`
+    : "appendonly no";
+  const summary = `Redis ${facts.version}, ${facts.role}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
+  for (const warning of warnings) context.stdout.write(`redis warning: ${warning}\n`);
+  if (problems.length === 0) {
+    context.stdout.write(`redis: ok (${summary})\n`);
+    return ExitCodes.ok;
   }
+  for (const problem of problems) context.stderr.write(`redis problem: ${problem}\n`);
+  context.stderr.write(
+    `otpgw: config check failed: otpgw would refuse to start on this Redis (${summary})\n`,
+  );
+  return ExitCodes.failure;
 }

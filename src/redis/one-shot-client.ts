@@ -1,0 +1,25 @@
+/**
+ * A Redis connection for one short job (a command-line check, a demo's clean-up): one connection attempt, no
+ * reconnect loop, no unhandled "error" events; its failure is thrown with the socket's own reason (ioredis itself
+ * only says "Connection is closed.").
+ */
+import { Redis } from "ioredis";
+
+export async function withOneShotRedis<T>(url: string, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    retryStrategy: () => null,
+  });
+  let lastError: Error | undefined;
+  client.on("error", (error: Error) => (lastError = error));
+  try {
+    await client.connect();
+    return await use(client);
+  } catch (error) {
+    throw lastError ?? error;
+  } finally {
+    client.disconnect();
+  }
+}
