@@ -57,7 +57,7 @@ export class RedisOutcomeUnknownError extends Error {
  * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
  * cmsgpack), and no table per operation beyond its own KEYS and ARGV. Answers flat too: 1 and the result, or 0 and
  * the error text, per operation (a result of nil is answered as false: a nil would end the reply early).
- * The keys are not declared in the call's KEYS: fine on one Redis (or Sentinel), not on a Cluster.
+ * The keys are not declared in the call's KEYS: fine on one Redis primary, not on a Cluster.
  */
 const DISPATCH = `
 local batch = cmsgpack.unpack(ARGV[1])

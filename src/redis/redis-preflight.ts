@@ -6,7 +6,7 @@
  *   keys to make room — a message in flight, its timer, a receipt's correlation, an idempotency key — and nobody is
  *   told; with `noeviction` Redis refuses new writes instead, so otpgw refuses new messages and loses none;
  * - a replica: every write is refused;
- * - Redis Cluster: the hot path's scripts touch keys they do not declare (one Redis, or Sentinel);
+ * - Redis Cluster: the hot path's scripts touch keys they do not declare (otpgw needs one primary);
  * - a Redis older than BullMQ's minimum.
  *
  * These are problems: start-up stops on them. Persistence off (`appendonly no`, `appendfsync no`) weakens the
@@ -99,12 +99,12 @@ export function assessRedis(facts: RedisFacts): { problems: string[]; warnings: 
   }
   if (facts.role !== "master" && facts.role !== "unknown") {
     problems.push(
-      `this Redis is a replica (role ${facts.role}) and refuses writes: point redis_url at the primary (or use Sentinel)`,
+      `this Redis is a replica (role ${facts.role}) and refuses writes: point redis_url at the primary`,
     );
   }
   if (facts.clusterEnabled) {
     problems.push(
-      "Redis Cluster is not supported: otpgw's scripts touch keys they do not declare; use one Redis (with Sentinel for failover)",
+      "Redis Cluster is not supported: otpgw's scripts touch keys they do not declare; use one Redis primary",
     );
   }
   const evicts = facts.maxmemoryPolicy !== "noeviction" && facts.maxmemoryPolicy !== "unknown";
