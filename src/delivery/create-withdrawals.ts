@@ -4,13 +4,15 @@
  * ESME_RSYSERR) and will send it again. If the create did run, the first copy must not be delivered as well — the
  * person would get the code twice — so it is withdrawn (MessageStore.withdraw) as soon as Redis answers again,
  * before the timer poll could pick it up. A copy that moved on meanwhile (another instance took it) is too late
- * to withdraw: counted and logged. Pending withdrawals live in memory: a crash while Redis is unreachable forgets
+ * to withdraw: counted and logged; so is one that a repeat with its idempotency key was told about meanwhile (it
+ * is delivered — here, started by `reclaim`). Pending withdrawals live in memory: a crash while Redis is unreachable forgets
  * them (those messages would then be delivered as well as their resends).
  */
 import type { Logger } from "pino";
 import { RedisOpError } from "../redis/redis-batch.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { MessageStore, Update } from "./message-store.js";
+import type { ReadyAttempt } from "./attempt-planner.js";
 import type { Message } from "./types.js";
 
 /** More than this pending (a store unreachable for long under load) and the oldest are given up, with an error log. */
@@ -19,6 +21,8 @@ const MAX_PENDING = 100_000;
 interface Pending {
   message: Message;
   options: { idempotencyKey?: string; correlations?: Update["correlations"] };
+  /** The first attempt planned with it, to start should a repeat take the message over (`reclaim`). */
+  first?: ReadyAttempt;
 }
 
 export class CreateWithdrawals {
@@ -31,14 +35,26 @@ export class CreateWithdrawals {
     return this.pending.size;
   }
 
+  /**
+   * A repeat with the same idempotency key found the message (so the create had run) and was told about it: it is
+   * no longer to be withdrawn but delivered, and nothing started it yet. Returns what it was remembered with.
+   */
+  reclaim(id: string): Pending | undefined {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return undefined;
+    this.pending.delete(id);
+    this.deps.metrics?.messagesWithdrawn.inc({ outcome: "reclaimed" });
+    return pending;
+  }
+
   /** Remembers a message whose create's outcome is unknown and whose submitter was told it failed. */
-  add(message: Message, options: Pending["options"]): void {
+  add(message: Message, options: Pending["options"], first?: ReadyAttempt): void {
     if (this.pending.size >= MAX_PENDING) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
       this.deps.logger.error({ messageId: oldest }, "too many withdrawals pending: one given up");
     }
-    this.pending.set(message.id, { message, options });
+    this.pending.set(message.id, first ? { message, options, first } : { message, options });
   }
 
   /**

@@ -150,10 +150,11 @@ export class DeliveryEngine implements DeliveryService {
         .catch((error: unknown) => {
           // Refused to the submitter (who sends it again): if the create did run, that copy must not go out too.
           if (error instanceof RedisOutcomeUnknownError) {
-            this.withdrawals.add(stored, {
-              idempotencyKey: input.idempotencyKey,
-              correlations: first?.correlations,
-            });
+            this.withdrawals.add(
+              stored,
+              { idempotencyKey: input.idempotencyKey, correlations: first?.correlations },
+              first,
+            );
           }
           throw error;
         }),
@@ -176,6 +177,14 @@ export class DeliveryEngine implements DeliveryService {
     const loaded = await this.storeCall(() => this.deps.store.get(id));
     if (!loaded)
       throw new OtpgwError(ErrorCodes.DELIVERY_STORE, `message ${id} of an idempotency key is gone`);
+    // A repeat of a create this process refused because Redis's answer was lost: it had run, and is now told to the
+    // submitter, so it is delivered instead of withdrawn — started here, as nothing else will start it.
+    const reclaimed = this.withdrawals.reclaim(id);
+    if (reclaimed !== undefined && loaded.version === 1) {
+      this.deps.metrics?.messagesAccepted.inc();
+      if (reclaimed.first) this.processor.launchFirst(reclaimed.first);
+      else this.processInBackground(id);
+    }
     return { message: loaded.message, created: false };
   }
 

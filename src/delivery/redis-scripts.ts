@@ -33,7 +33,12 @@ if ARGV[7] ~= "0" then
 end
 if ARGV[6] == "1" then
   local existing = redis.call("GET", KEYS[1])
-  if existing then return "=" .. existing end
+  if existing then
+    -- Told to a repeat now: never to be withdrawn (see withdraw). Its key is the doc key with the other id.
+    local doc = string.sub(KEYS[2], 1, #KEYS[2] - #ARGV[1]) .. existing
+    if redis.call("EXISTS", doc) == 1 then redis.call("HSET", doc, "r", 1) end
+    return "=" .. existing
+  end
   redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4])
 end
 redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2], "t", ARGV[3])
@@ -143,13 +148,14 @@ export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;
  * withdraw — KEYS: doc, timers, then keys the create wrote that point at the message (idempotency key, handset
  * correlations); ARGV: id, then the value each extra key must still hold to be deleted.
  * Undoes a create whose answer was lost (its client was told it failed): only while the message is as created
- * (version 1: nothing was attempted from it, here or on another instance). Returns 1 when withdrawn, 0 when there
- * was nothing to withdraw (the create never ran), -1 when the message had moved on (too late to withdraw).
+ * (version 1: nothing was attempted from it, here or on another instance) and no repeat with its idempotency key
+ * was told about it (field `r`, set by create). Returns 1 when withdrawn, 0 when there was nothing to withdraw
+ * (the create never ran), -1 when too late (it moved on, or a repeat took it over).
  */
 export const WITHDRAW_SCRIPT = `
 local v = redis.call("HGET", KEYS[1], "v")
 if not v then return 0 end
-if v ~= "1" then return -1 end
+if v ~= "1" or redis.call("HEXISTS", KEYS[1], "r") == 1 then return -1 end
 redis.call("DEL", KEYS[1])
 redis.call("ZREM", KEYS[2], ARGV[1])
 for i = 3, #KEYS do

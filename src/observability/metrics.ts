@@ -140,7 +140,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     messagesWithdrawn: new Counter({
       name: "otpgw_messages_withdrawn_total",
-      help: "Messages refused to their submitter because Redis's answer to their create was lost, by what was found once Redis answered: withdrawn (it had been stored: deleted), absent (it had not), too_late (it had moved on and will be delivered)",
+      help: "Messages refused to their submitter because Redis's answer to their create was lost, by what was found once Redis answered: withdrawn (it had been stored: deleted), absent (it had not), too_late (it had moved on, or a repeat on another instance took it over: it will be delivered), reclaimed (a repeat here took it over: delivered)",
       labelNames: ["outcome"],
       registers,
     }),

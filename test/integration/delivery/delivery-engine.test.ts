@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MessageProcessor } from "../../../src/delivery/message-processor.js";
 import { handsetKey } from "../../../src/delivery/submit-results.js";
+import { RedisOutcomeUnknownError } from "../../../src/redis/redis-batch.js";
 import { deliveryHarness } from "../../helpers/delivery-harness.js";
 import { waitUntil } from "../../helpers/wait.js";
 
@@ -236,6 +237,34 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await processor.receiptByHandset(target!, carrierId!, delivered);
     await waitUntil(() => h.notified.some((m) => m.id === message.id), 5000, "the final notification");
     expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
+  });
+
+  it("a repeat of a create refused because Redis's answer was lost takes the message over and it is delivered once", async () => {
+    // No timer poll during the test: the withdrawal would otherwise race the repeat (both orders deliver once;
+    // this test is about the repeat coming first).
+    const h = await deliveryHarness({
+      carriers: [{ id: "good", sim: QUICK }],
+      dlrTimeoutMs: 5000,
+      engine: { timerPollMs: 60_000 },
+    });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
+    const create = h.store.create.bind(h.store);
+    let loseAnswers = 1;
+    h.store.create = async (...args) => {
+      const result = await create(...args); // Redis ran it...
+      if (loseAnswers-- > 0) throw new RedisOutcomeUnknownError(new Error("connection lost")); // ...the answer did not come
+      return result;
+    };
+    const input = h.newMessage(7, { idempotencyKey: "otp-7" });
+    const refused = await h.engine.accept(input).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/outcome unknown/);
+    const repeat = await h.engine.accept(input);
+    expect(repeat.created).toBe(false);
+    await waitUntil(() => h.notified.length > 0, 5000, "the final notification");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.notified.map((m) => [m.id, m.state])).toEqual([[repeat.message.id, "delivered"]]);
+    expect(h.sims.get("good")!.counters().messagesReceived).toBe(1);
   });
 });
 

@@ -292,6 +292,14 @@ describe("message store (real Redis)", () => {
       final: false,
     });
     expect(await store.withdraw(message("w2"))).toBe("too late");
+    // A repeat with its idempotency key was told about it: it is delivered, never withdrawn.
+    await store.create(message("w3"), "x", 1000, { idempotencyKey: "k-w3" });
+    expect(await store.create(message("w3-repeat"), "x", 1000, { idempotencyKey: "k-w3" })).toEqual({
+      id: "w3",
+      created: false,
+    });
+    expect(await store.withdraw(message("w3"), { idempotencyKey: "k-w3" })).toBe("too late");
+    expect((await store.get("w3"))?.version).toBe(1);
     expect((await store.get("w2"))?.version).toBe(2);
     expect(await client.zscore(`${prefix}timers`, "w2")).toBe("5000");
   });

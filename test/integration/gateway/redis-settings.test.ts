@@ -80,6 +80,8 @@ describe("Redis settings", () => {
       10_000,
       "the gauge to show the problem",
     );
+    // The daemon's stdout is read asynchronously: the line may come a moment after the gauge.
+    await waitUntil(() => logged(daemon.logLines, 50).length > 0, 5000, "the error line");
     const errors = logged(daemon.logLines, 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.problems).toEqual([expect.stringMatching(/maxmemory-policy volatile-lru/)]);
