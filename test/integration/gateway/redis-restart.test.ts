@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
 import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 
@@ -84,5 +86,13 @@ describe("Redis restart", () => {
     expect(notDelivered).toEqual([]);
     // The daemon survived the outage and still answers.
     expect((await fetch(`http://127.0.0.1:${daemon.ports!.http}/readyz`)).status).toBe(200);
+    // And nothing refused was kept: a create Redis ran whose answer the restart cut off was withdrawn.
+    const client = new Redis(redis.url);
+    onTestFinished(() => void client.disconnect());
+    await waitUntil(
+      async () => (await scanKeys(client, `${daemon.prefix}m:*`)).length === acked.length,
+      10_000,
+      "exactly the acknowledged messages stored",
+    );
   }, 120_000);
 });
