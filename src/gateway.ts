@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
+import { reconnectOnReadonly } from "./redis/failover.js";
 import { checkRedis, maskUrl } from "./redis/redis-preflight.js";
 import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import type { FastifyInstance } from "fastify";
@@ -83,6 +84,8 @@ export class Gateway {
       // path batches on its own instead (RedisBatch: one script call per event-loop turn).
       enableAutoPipelining: false,
       connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
+      reconnectOnError: reconnectOnReadonly,
     });
     this.redis.on("error", (error: Error) =>
       this.logger.warn({ err: error.message }, "redis connection error"),

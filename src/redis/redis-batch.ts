@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { pack } from "msgpackr";
+import { isReadonlyError } from "./failover.js";
 
 /** Operations per script call: bounds how long one call holds Redis (each op is a few commands). */
 const MAX_OPS_PER_CALL = 256;
@@ -100,6 +101,7 @@ export class RedisBatch {
   opsSent = 0;
   /** Connections made so far: a call queued while disconnected may have been sent once this moved. */
   private connects = 0;
+  private lastFailoverReconnect = 0;
 
   /**
    * `observe` sees each call's round trip (metrics): the time an acknowledgement waits for Redis, its fsync
@@ -199,15 +201,34 @@ export class RedisBatch {
         (error as Error).name !== "ReplyError" && (sentWhileReady || connects !== this.connects);
       const failure = mayHaveRun ? new RedisOutcomeUnknownError(error as Error) : (error as Error);
       for (const op of batch) op.reject(failure);
+      if (isReadonlyError((error as Error).message)) this.reconnectAfterFailover();
       return;
     }
     this.observe?.((performance.now() - started) / 1000, batch.length, false);
+    let readonly = false;
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]!;
       const result = replies[2 * i + 1];
       if (replies[2 * i] === 1) op.resolve(result ?? null);
-      else op.reject(new RedisOpError(op.name, typeof result === "string" ? result : "no reply"));
+      else {
+        const message = typeof result === "string" ? result : "no reply";
+        readonly ||= isReadonlyError(message);
+        op.reject(new RedisOpError(op.name, message));
+      }
     }
+    if (readonly) this.reconnectAfterFailover();
+  }
+
+  /**
+   * Writes refused with READONLY: this connection reaches a replica — after a failover behind the same address, the
+   * old primary. The refused operations failed (their callers answer "not accepted"); reconnecting reaches whatever
+   * the address leads to now (failover.ts). At most once a second, should the address itself lead to a replica.
+   */
+  private reconnectAfterFailover(): void {
+    const now = Date.now();
+    if (now - this.lastFailoverReconnect < 1000) return;
+    this.lastFailoverReconnect = now;
+    this.redis.disconnect(true);
   }
 
   /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */

@@ -10,12 +10,18 @@ export interface RedisProxy {
   url: string;
   /** From now on Redis's answers are dropped (commands still reach Redis and run). */
   swallowReplies(): void;
+  /**
+   * New connections go to the Redis on `port` from now on; the open ones stay where they are (as a client's
+   * connections do when a failover moves a DNS name to another server).
+   */
+  retarget(port: number): void;
   /** Closes every connection at once (the client sees a reset) and refuses new ones for `downMs`; then passes all. */
   cut(downMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
+  let upstreamPort = redisPort;
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let swallowing = false;
   let refusing = false;
@@ -24,7 +30,7 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
       client.destroy();
       return;
     }
-    const upstream = connect({ host: "127.0.0.1", port: redisPort });
+    const upstream = connect({ host: "127.0.0.1", port: upstreamPort });
     const pair = { client, upstream };
     pairs.add(pair);
     client.on("data", (chunk: Buffer) => upstream.write(chunk));
@@ -45,6 +51,9 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `redis://127.0.0.1:${port}`,
+    retarget: (next) => {
+      upstreamPort = next;
+    },
     swallowReplies: () => {
       swallowing = true;
     },

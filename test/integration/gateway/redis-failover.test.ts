@@ -1,0 +1,92 @@
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { startRedisProxy } from "../../helpers/redis-proxy.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { webhookReceiver } from "../../helpers/webhook-receiver.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe("a Redis failover behind the same address", () => {
+  it("after the old primary became a replica, the daemon follows the address to the new primary instead of failing every write", async () => {
+    const a = await startPrivateRedis({ appendfsync: "always" });
+    cleanups.push(() => a.stop());
+    const b = await startPrivateRedis({ appendfsync: "always" });
+    cleanups.push(() => b.stop());
+    const adminA = new Redis(a.url);
+    const adminB = new Redis(b.url);
+    cleanups.push(() => adminA.disconnect());
+    cleanups.push(() => adminB.disconnect());
+    await adminB.replicaof("127.0.0.1", a.port);
+    await waitUntil(
+      async () => /master_link_status:up/.test(await adminB.info("replication")),
+      10_000,
+      "B in sync",
+    );
+    // The address the daemon knows (a DNS name, in production) leads to A.
+    const proxy = await startRedisProxy(a.port);
+    cleanups.push(() => proxy.close());
+    const sim = new CarrierSimulator({
+      credentials: [{ systemId: "otpgw", password: "secret" }],
+      submitRespLatencyMs: { min: 1, max: 3 },
+      receiptLatencyMs: { min: 10, max: 30 },
+    });
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({ redisUrl: proxy.url, carriers: [{ id: "id-a", port: sim.port! }] });
+    await daemon.start();
+    await daemon.waitForBinds();
+    const send = (i: number) =>
+      daemon.api("/v1/messages", {
+        method: "POST",
+        body: {
+          to: `+62811${String(i).padStart(7, "0")}`,
+          from: FIXTURE_ACCOUNT.sender,
+          text: "Your code is 771204",
+          callback_url: hooks.url,
+        },
+      });
+    const acked: string[] = [];
+    for (let i = 0; i < 5; i++) acked.push((await send(i)).body.id as string);
+    await waitUntil(() => hooks.calls.length === 5, 10_000, "the first webhooks");
+
+    // Failover: B is promoted, A follows it as a replica, and the address now leads to B — but the daemon's
+    // open connections still reach A.
+    await adminB.replicaof("NO", "ONE");
+    await adminA.replicaof("127.0.0.1", b.port);
+    proxy.retarget(b.port);
+
+    // Within a few tries the daemon is writing to B again (a refused submit was not acknowledged: 503).
+    const statuses: number[] = [];
+    await waitUntil(
+      async () => {
+        const r = await send(100 + statuses.length);
+        statuses.push(r.status);
+        if (r.status === 202) acked.push(r.body.id as string);
+        return r.status === 202;
+      },
+      10_000,
+      "a submit accepted after the failover",
+    );
+    expect(statuses.length).toBeLessThanOrEqual(3);
+    expect(statuses.slice(0, -1).every((s) => s === 503)).toBe(true);
+    for (let i = 200; i < 210; i++) {
+      const r = await send(i);
+      expect(r.status).toBe(202);
+      acked.push(r.body.id as string);
+    }
+    const expected = new Set(acked.map((id) => `final:${id}`));
+    await waitUntil(
+      () => hooks.calls.filter((c) => expected.has(c.eventId)).length === expected.size,
+      20_000,
+      "a webhook per acknowledged message",
+    );
+    expect(hooks.calls.filter((c) => c.body.state !== "delivered")).toEqual([]);
+  }, 60_000);
+});
