@@ -1,3 +1,4 @@
+import { LogThrottle } from "../observability/log-throttle.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
@@ -41,6 +42,7 @@ export class MessageProcessor {
   private readonly startedAt: number;
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index = new LocalIndex();
+  private readonly noIdLog = new LogThrottle(60_000);
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
@@ -82,7 +84,14 @@ export class MessageProcessor {
    */
   submitResult(id: string, n: number, part: number, result: SubmitResult, carrier: string): Promise<void> {
     if (result.status === "accepted") {
-      this.index.correlate(carrier, result.carrierMessageId, { messageId: id, attempt: n, part });
+      if (result.carrierMessageId !== "") {
+        this.index.correlate(carrier, result.carrierMessageId, { messageId: id, attempt: n, part });
+      } else if (this.noIdLog.allow(carrier)) {
+        this.deps.logger.warn(
+          { carrier },
+          "carrier accepted a submit without a message_id: its receipts can be matched only by the handset (one-part messages); at most once a minute",
+        );
+      }
     }
     const startedAt = this.deps.clock();
     const record = (): Promise<void> =>
@@ -109,7 +118,9 @@ export class MessageProcessor {
     return this.serial.run(target.messageId, () =>
       this.withConflictRetry(target.messageId, (current) => {
         const recorded = current.attempts.find((a) => a.n === target.attempt)?.carrierMessageIds[target.part];
-        if (recorded === undefined || (recorded !== null && recorded !== carrierMessageId)) return current;
+        // null: never recorded; "": the carrier answered without an id.
+        const known = recorded !== null && recorded !== "";
+        if (recorded === undefined || (known && recorded !== carrierMessageId)) return current;
         return applyReceipt(current, target.attempt, target.part, receipt, now);
       }),
     );

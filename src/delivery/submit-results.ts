@@ -45,7 +45,8 @@ export function correlationsOf(
   part: number,
   result: SubmitResult,
 ): Update["correlations"] {
-  if (result.status !== "accepted") return undefined;
+  // An empty id (a carrier that answers without one) correlates nothing: its receipts go by the handset.
+  if (result.status !== "accepted" || result.carrierMessageId === "") return undefined;
   const attempt = message.attempts.find((a) => a.n === n);
   if (!attempt) return undefined;
   return [
