@@ -12,7 +12,7 @@ interface CheckFlags extends ConfigFlags {
 }
 
 /**
- * `otpgw config check`: validate every configuration file offline (no network, no Redis), as `start` would.
+ * `otpgw config check`: validate every configuration file offline (no network), as `start` would.
  * Meant for CI and for a pre-deploy check; `--allow-missing-env` lets it run where the secrets are not set.
  * `--redis` also connects to `redis_url` and checks its settings as start-up does (src/redis/redis-preflight.ts).
  */
