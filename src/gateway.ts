@@ -240,23 +240,20 @@ export class Gateway {
    */
   private async checkRedisSettings(): Promise<void> {
     const check = await checkRedis(this.redis);
-    this.metrics.redisSettingsProblems.set(check.problems.length);
     if (check.problems.length > 0) {
       throw new OtpgwError(
         ErrorCodes.REDIS_UNSUITABLE,
         `Redis at ${maskUrl(this.config.daemon.redisUrl ?? "")} is not suitable: ${check.problems.join("; ")}`,
       );
     }
-    if (check.warnings.length > 0)
-      this.logger.warn({ warnings: check.warnings }, "Redis settings weaken durability");
     this.logger.info({ redis: check.facts }, "redis checked");
     const watch = new RedisSettingsWatch({
       redis: this.redis,
       logger: this.logger,
       intervalMs: REDIS_SETTINGS_CHECK_MS,
-      initial: check,
       onCheck: (latest) => this.metrics.redisSettingsProblems.set(latest.problems.length),
     });
+    watch.observe(check); // the gauge, and the warnings logged once
     watch.start();
     this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
   }

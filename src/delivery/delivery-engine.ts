@@ -236,14 +236,16 @@ export class DeliveryEngine implements DeliveryService {
 
   /** Moves a message on without waiting; a failure (Redis down) is logged and its timer brings it back. */
   private processInBackground(id: string): void {
-    this.processor.process(id).catch((error: unknown) => {
-      const suppressed = this.notProcessedLog.passes();
-      if (suppressed === undefined) return;
-      this.deps.logger.warn(
-        { err: (error as Error).message, messageId: id, suppressed },
-        "message not processed; its timer will retry (such lines at most every 10 s)",
+    this.processor
+      .process(id)
+      .catch((error: unknown) =>
+        this.notProcessedLog.warn(
+          this.deps.logger,
+          "",
+          { err: (error as Error).message, messageId: id },
+          "message not processed; its timer will retry (such lines at most every 10 s)",
+        ),
       );
-    });
   }
 
   /** Stops listening to carrier receipts (after the binds closed). */

@@ -131,6 +131,18 @@ export class MessageStore {
     return this.prefix + name;
   }
 
+  private docKey(id: string): string {
+    return this.prefix + "m:" + id;
+  }
+
+  private idempotencyKeyOf(account: string, idempotencyKey: string): string {
+    return this.prefix + "i:" + account + ":" + idempotencyKey;
+  }
+
+  private correlationKey(carrier: string, carrierMessageId: string): string {
+    return this.prefix + "c:" + carrier + ":" + carrierMessageId;
+  }
+
   /**
    * Persists a new message, its text, its first timer, and its idempotency key, in one step. When the key was
    * already used by the account, nothing is written and the first message's id is returned with created=false.
@@ -146,8 +158,8 @@ export class MessageStore {
   ): Promise<{ id: string; created: boolean }> {
     const { idempotencyKey, rate } = options;
     const correlations = options.correlations ?? [];
-    const docKey = this.key(`m:${message.id}`);
-    const idemKey = idempotencyKey ? this.key(`i:${message.account}:${idempotencyKey}`) : docKey;
+    const docKey = this.docKey(message.id);
+    const idemKey = idempotencyKey ? this.idempotencyKeyOf(message.account, idempotencyKey) : docKey;
     return this.batch
       .run<string>(
         "store_create",
@@ -156,7 +168,7 @@ export class MessageStore {
           docKey,
           this.key("timers"),
           rate?.key ?? docKey,
-          ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
+          ...correlations.map((c) => this.correlationKey(c.carrier, c.carrierMessageId)),
         ],
         [
           message.id,
@@ -186,14 +198,14 @@ export class MessageStore {
     message: Message,
     options: { idempotencyKey?: string; correlations?: Update["correlations"] } = {},
   ): Promise<"withdrawn" | "absent" | "too late"> {
-    const keys = [this.key(`m:${message.id}`), this.key("timers")];
+    const keys = [this.docKey(message.id), this.key("timers")];
     const values = [message.id];
     if (options.idempotencyKey) {
-      keys.push(this.key(`i:${message.account}:${options.idempotencyKey}`));
+      keys.push(this.idempotencyKeyOf(message.account, options.idempotencyKey));
       values.push(message.id);
     }
     for (const c of options.correlations ?? []) {
-      keys.push(this.key(`c:${c.carrier}:${c.carrierMessageId}`));
+      keys.push(this.correlationKey(c.carrier, c.carrierMessageId));
       values.push(correlationValue(c.target));
     }
     return this.batch
@@ -203,7 +215,7 @@ export class MessageStore {
 
   /** The message with the parts accepted since its last version merged in (see recordAccepted). */
   async get(id: string): Promise<Versioned | null> {
-    const flat = await this.batch.run<string[]>("store_get", [this.key(`m:${id}`)], []);
+    const flat = await this.batch.run<string[]>("store_get", [this.docKey(id)], []);
     let version: string | undefined;
     let doc: string | undefined;
     const accepted: [number, number, string][] = [];
@@ -239,7 +251,7 @@ export class MessageStore {
     return this.batch
       .run<number>(
         "store_accept",
-        [this.key(`m:${messageId}`), this.key(`c:${carrier}:${carrierMessageId}`)],
+        [this.docKey(messageId), this.correlationKey(carrier, carrierMessageId)],
         [
           `a:${n}:${part}`,
           carrierMessageId,
@@ -251,7 +263,7 @@ export class MessageStore {
   }
 
   async getText(id: string): Promise<string | null> {
-    return this.batch.run<string | null>("store_text", [this.key(`m:${id}`), this.key(`t:${id}`)], []);
+    return this.batch.run<string | null>("store_text", [this.docKey(id), this.key(`t:${id}`)], []);
   }
 
   /** Applies `update` if the stored version is still `version`; false means someone else changed it first. */
@@ -260,14 +272,14 @@ export class MessageStore {
     const correlations = update.correlations ?? [];
     const handOver = update.final ? update.handOver : undefined;
     const items = handOver?.items ?? [];
-    const docKey = this.key(`m:${message.id}`);
+    const docKey = this.docKey(message.id);
     const keys = [
       docKey,
       this.key("timers"),
       this.key("outbox"),
       this.key(`t:${message.id}`),
       items.length > 0 ? handOver!.list : docKey,
-      ...correlations.map((c) => this.key(`c:${c.carrier}:${c.carrierMessageId}`)),
+      ...correlations.map((c) => this.correlationKey(c.carrier, c.carrierMessageId)),
     ];
     const args = [
       message.id,
@@ -290,13 +302,17 @@ export class MessageStore {
 
   /** The id of the message an account's idempotency key points to (within the idempotency retention), or null. */
   findByIdempotencyKey(account: string, idempotencyKey: string): Promise<string | null> {
-    return this.batch.run<string | null>("store_string", [this.key(`i:${account}:${idempotencyKey}`)], []);
+    return this.batch.run<string | null>(
+      "store_string",
+      [this.idempotencyKeyOf(account, idempotencyKey)],
+      [],
+    );
   }
 
   async findByCarrierId(carrier: string, carrierMessageId: string): Promise<ReceiptTarget | null> {
     const value = await this.batch.run<string | null>(
       "store_string",
-      [this.key(`c:${carrier}:${carrierMessageId}`)],
+      [this.correlationKey(carrier, carrierMessageId)],
       [],
     );
     if (!value) return null;

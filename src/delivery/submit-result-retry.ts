@@ -27,13 +27,12 @@ export async function retrySubmitResult(
       logger.error({ err: error, messageId }, "submit result not recorded; its DLR deadline decides");
       return;
     }
-    const suppressed = retryLog.passes();
-    if (suppressed !== undefined) {
-      logger.warn(
-        { err: (error as Error).message, messageId, retryInMs: delay, suppressed },
-        "cannot record submit result yet (such lines at most every 10 s)",
-      );
-    }
+    retryLog.warn(
+      logger,
+      "",
+      { err: (error as Error).message, messageId, retryInMs: delay },
+      "cannot record submit result yet (such lines at most every 10 s)",
+    );
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, SUBMIT_RESULT_RETRY_MAX_MS);
     try {

@@ -1,3 +1,5 @@
+import type { Logger } from "./logger.js";
+
 /**
  * At most one log line per key per interval, for events that come in floods (a connection flood, every message
  * while Redis is unreachable): the metrics count every one; the log says it is happening, and how often, without
@@ -31,5 +33,11 @@ export class LogThrottle {
     const suppressed = this.held.get(key) ?? 0;
     this.held.delete(key);
     return suppressed;
+  }
+
+  /** Writes a warning for `key` when one may be written now, with how many were held back since (`suppressed`). */
+  warn(logger: Logger, key: string, fields: Record<string, unknown>, message: string): void {
+    const suppressed = this.passes(key);
+    if (suppressed !== undefined) logger.warn({ ...fields, suppressed }, message);
   }
 }

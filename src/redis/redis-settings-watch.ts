@@ -15,20 +15,24 @@ export interface RedisSettingsWatchOptions {
   intervalMs: number;
   /** Told of every check's result (the gauge). */
   onCheck: (check: RedisCheck) => void;
-  /** The findings of the start-up check, so an unchanged state is not logged twice. */
-  initial?: RedisCheck;
 }
+
+/** Findings as compared between checks: a change is logged, the same findings again are not. */
+function findings(check: Pick<RedisCheck, "problems" | "warnings">): string {
+  return JSON.stringify([check.problems, check.warnings]);
+}
+
+/** Nothing found: what a check is compared with before the first (so a clean start logs nothing). */
+const NOTHING = findings({ problems: [], warnings: [] });
 
 export class RedisSettingsWatch {
   private timer: NodeJS.Timeout | undefined;
-  private lastFindings: string;
+  private lastFindings = NOTHING;
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly onReady = (): void => void this.check();
 
-  constructor(private readonly options: RedisSettingsWatchOptions) {
-    this.lastFindings = options.initial ? findings(options.initial) : "";
-  }
+  constructor(private readonly options: RedisSettingsWatchOptions) {}
 
   start(): void {
     this.timer = setInterval(() => void this.check(), this.options.intervalMs);
@@ -46,13 +50,14 @@ export class RedisSettingsWatch {
   check(): Promise<void> {
     if (this.stopped || this.options.redis.status !== "ready") return Promise.resolve();
     this.running ??= checkRedis(this.options.redis)
-      .then((result) => this.report(result))
+      .then((result) => this.observe(result))
       .catch(() => undefined) // the connection went away mid-check: the next one will tell
       .finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private report(check: RedisCheck): void {
+  /** Takes a check's result (the start-up check's too): tells `onCheck`, and logs the findings if they changed. */
+  observe(check: RedisCheck): void {
     if (this.stopped) return;
     this.options.onCheck(check);
     const now = findings(check);
@@ -69,8 +74,4 @@ export class RedisSettingsWatch {
       logger.warn({ warnings: check.warnings }, "Redis settings weaken durability");
     if (check.problems.length === 0 && check.warnings.length === 0) logger.info("Redis settings fine again");
   }
-}
-
-function findings(check: RedisCheck): string {
-  return JSON.stringify([check.problems, check.warnings]);
 }

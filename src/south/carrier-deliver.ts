@@ -57,13 +57,12 @@ export function answerCarrierRequest(
   // Answer only once the receipt is recorded: if it cannot be (Redis down), ESME_RX_T_APPN makes the carrier
   // deliver it again later instead of it being lost behind an OK.
   return handled.then(acknowledged, (error: unknown) => {
-    const suppressed = ctx.notRecordedLog.passes();
-    if (suppressed !== undefined) {
-      ctx.logger.warn(
-        { err: (error as Error).message, suppressed },
-        "receipt not recorded: asking the carrier to redeliver it (such lines at most every 10 s per bind)",
-      );
-    }
+    ctx.notRecordedLog.warn(
+      ctx.logger,
+      "",
+      { err: (error as Error).message },
+      "receipt not recorded: asking the carrier to redeliver it (such lines at most every 10 s per bind)",
+    );
     return { status: SmppStatus.ESME_RX_T_APPN };
   });
 }

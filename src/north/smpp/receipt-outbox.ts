@@ -308,9 +308,7 @@ export class ReceiptOutbox {
 
   /** Redis trouble fails every receipt: each kind of line at most every 10 s, with the count held back. */
   private warn(kind: string, fields: Record<string, unknown>, message: string): void {
-    const suppressed = this.warnings.passes(kind);
-    if (suppressed !== undefined)
-      this.deps.logger.warn({ ...fields, suppressed }, `${message} (at most every 10 s)`);
+    this.warnings.warn(this.deps.logger, kind, fields, `${message} (at most every 10 s)`);
   }
 
   private keepUnremoved(key: string, item: string): void {

@@ -171,13 +171,11 @@ export class SubmitHandler {
     return this.deps.delivery.accept(input).then(
       (accepted) => accepted.message,
       (error: unknown) => {
-        const suppressed =
-          error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED
-            ? undefined
-            : this.notAcceptedLog.passes(ctx.account.id);
-        if (suppressed !== undefined) {
-          this.deps.logger.warn(
-            { account: ctx.account.id, err: (error as Error).message, suppressed },
+        if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
+          this.notAcceptedLog.warn(
+            this.deps.logger,
+            ctx.account.id,
+            { account: ctx.account.id, err: (error as Error).message },
             "submit not accepted (such lines at most every 10 s per account; otpgw_smpp_submits_total counts each)",
           );
         }

@@ -91,7 +91,6 @@ describe("Redis preflight against real servers", () => {
       redis: client,
       logger,
       intervalMs: 50,
-      initial: await checkRedis(client),
       onCheck: (c) => checks.push(c),
     });
     watch.start();
