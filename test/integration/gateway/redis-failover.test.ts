@@ -1,11 +1,9 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { otpGateway } from "../../helpers/otp-gateway.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -31,27 +29,9 @@ describe("a Redis failover behind the same address", () => {
     // The address the daemon knows (a DNS name, in production) leads to A.
     const proxy = await startRedisProxy(a.port);
     cleanups.push(() => proxy.close());
-    const sim = new CarrierSimulator({
-      credentials: [{ systemId: "otpgw", password: "secret" }],
-      submitRespLatencyMs: { min: 1, max: 3 },
-      receiptLatencyMs: { min: 10, max: 30 },
-    });
-    await sim.start();
-    cleanups.push(() => sim.stop());
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-    const daemon = await daemonFixture({ redisUrl: proxy.url, carriers: [{ id: "id-a", port: sim.port! }] });
+    const { hooks, daemon, send } = await otpGateway(proxy.url, { receiptLatencyMs: { min: 10, max: 30 } });
     await daemon.start();
     await daemon.waitForBinds();
-    const send = (i: number) =>
-      daemon.api("/v1/messages", {
-        method: "POST",
-        body: {
-          to: `+62811${String(i).padStart(7, "0")}`,
-          from: FIXTURE_ACCOUNT.sender,
-          text: "Your code is 771204",
-          callback_url: hooks.url,
-        },
-      });
     const acked: string[] = [];
     for (let i = 0; i < 5; i++) acked.push((await send(i)).body.id as string);
     await waitUntil(() => hooks.calls.length === 5, 10_000, "the first webhooks");

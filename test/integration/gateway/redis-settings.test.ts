@@ -1,31 +1,26 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { otpGateway } from "../../helpers/otp-gateway.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A private Redis (appendfsync always), an admin client on it, a carrier simulator and a daemon fixture. */
+/** A private Redis (appendfsync always), an admin client on it, and a gateway on it (otpGateway). */
 async function setup(receiptLatencyMs = { min: 20, max: 60 }) {
   const redis = await startPrivateRedis({ appendfsync: "always" });
   cleanups.push(() => redis.stop());
   const admin = new Redis(redis.url, { maxRetriesPerRequest: 2 });
   cleanups.push(() => admin.disconnect());
-  const sim = new CarrierSimulator({
-    credentials: [{ systemId: "otpgw", password: "secret" }],
+  const { sim, hooks, daemon, send } = await otpGateway(redis.url, {
     submitRespLatencyMs: { min: 1, max: 5 },
     receiptLatencyMs,
   });
-  await sim.start();
-  cleanups.push(() => sim.stop());
-  const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: sim.port! }] });
-  return { redis, admin, sim, daemon };
+  return { redis, admin, sim, hooks, daemon, send };
 }
 
 const logged = (lines: string[], level: number) =>
@@ -94,20 +89,9 @@ describe("Redis settings", () => {
   }, 60_000);
 
   it("Redis full (maxmemory, noeviction): new messages refused with 503, none lost; all delivered once it has room", async () => {
-    const { admin, daemon } = await setup({ min: 300, max: 600 });
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const { admin, daemon, hooks, send } = await setup({ min: 300, max: 600 });
     await daemon.start();
     await daemon.waitForBinds();
-    const send = (i: number) =>
-      daemon.api("/v1/messages", {
-        method: "POST",
-        body: {
-          to: `+62811${String(i).padStart(7, "0")}`,
-          from: FIXTURE_ACCOUNT.sender,
-          text: "Your code is 654321",
-          callback_url: hooks.url,
-        },
-      });
     const acked: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await send(i);

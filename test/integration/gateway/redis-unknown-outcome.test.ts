@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { otpGateway } from "../../helpers/otp-gateway.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 import { Redis } from "ioredis";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -21,28 +19,10 @@ describe("a Redis call whose answer is lost", () => {
     cleanups.push(() => proxy.close());
     const admin = new Redis(redis.url);
     cleanups.push(() => admin.disconnect());
-    const sim = new CarrierSimulator({
-      credentials: [{ systemId: "otpgw", password: "secret" }],
-      submitRespLatencyMs: { min: 1, max: 3 },
-      receiptLatencyMs: { min: 20, max: 50 },
-    });
-    await sim.start();
-    cleanups.push(() => sim.stop());
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-    const daemon = await daemonFixture({ redisUrl: proxy.url, carriers: [{ id: "id-a", port: sim.port! }] });
+    const { sim, hooks, daemon, send: sendOtp } = await otpGateway(proxy.url);
     await daemon.start();
     await daemon.waitForBinds();
-    const send = (i: number) =>
-      daemon.api("/v1/messages", {
-        method: "POST",
-        headers: { "idempotency-key": `otp-${i}` },
-        body: {
-          to: `+62811${String(i).padStart(7, "0")}`,
-          from: FIXTURE_ACCOUNT.sender,
-          text: "Your code is 318204",
-          callback_url: hooks.url,
-        },
-      });
+    const send = (i: number) => sendOtp(i, { idempotencyKey: `otp-${i}` });
     const acked: string[] = [];
     for (let i = 0; i < 5; i++) acked.push((await send(i)).body.id as string);
 

@@ -1,0 +1,38 @@
+import { onTestFinished } from "vitest";
+import { CarrierSimulator } from "../../scripts/sim/carrier-simulator.js";
+import { daemonFixture, FIXTURE_ACCOUNT } from "./daemon-fixture.js";
+import { webhookReceiver } from "./webhook-receiver.js";
+
+type Latency = { min: number; max: number };
+
+/**
+ * A gateway as the Redis-failure tests drive it: a carrier simulator (one carrier, `id-a`), a webhook receiver
+ * and a daemon fixture on `redisUrl` (not started), and `send(i)`: the fixture account's i-th OTP over HTTP, to
+ * its own number, with its final state to the receiver.
+ */
+export async function otpGateway(
+  redisUrl: string,
+  options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency } = {},
+) {
+  const sim = new CarrierSimulator({
+    credentials: [{ systemId: "otpgw", password: "secret" }],
+    submitRespLatencyMs: options.submitRespLatencyMs ?? { min: 1, max: 3 },
+    receiptLatencyMs: options.receiptLatencyMs ?? { min: 20, max: 50 },
+  });
+  await sim.start();
+  onTestFinished(() => sim.stop());
+  const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+  const daemon = await daemonFixture({ redisUrl, carriers: [{ id: "id-a", port: sim.port! }] });
+  const send = (i: number, init: { idempotencyKey?: string } = {}) =>
+    daemon.api("/v1/messages", {
+      method: "POST",
+      ...(init.idempotencyKey !== undefined && { headers: { "idempotency-key": init.idempotencyKey } }),
+      body: {
+        to: `+62811${String(i).padStart(7, "0")}`,
+        from: FIXTURE_ACCOUNT.sender,
+        text: "Your code is 318204",
+        callback_url: hooks.url,
+      },
+    });
+  return { sim, hooks, daemon, send };
+}
