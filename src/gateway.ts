@@ -1,6 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
 import { reconnectOnReadonly } from "./redis/failover.js";
+import { createRedis, parseRedisAddress, redisConnection, type RedisAuth } from "./redis/redis-address.js";
 import { checkRedis, maskUrl } from "./redis/redis-preflight.js";
 import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import type { FastifyInstance } from "fastify";
@@ -74,7 +75,11 @@ export class Gateway {
         "redis_url (or REDIS_URL) is required: otpgw keeps every message in Redis",
       );
     }
-    this.redis = new Redis(daemon.redisUrl, {
+    const address = parseRedisAddress(daemon.redisUrl);
+    const auth: RedisAuth = {
+      ...(daemon.redisSentinelPassword !== undefined && { sentinelPassword: daemon.redisSentinelPassword }),
+    };
+    this.redis = createRedis(address, auth, {
       lazyConnect: true,
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
       // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
@@ -97,7 +102,7 @@ export class Gateway {
         metrics.redisBatchSeconds.observe({ outcome: failed ? "error" : "ok" }, seconds);
         metrics.redisBatchOps.inc(ops);
       },
-      { delayMs: daemon.redisBatchDelayMs },
+      { delayMs: daemon.redisBatchDelayMs, wait: daemon.redisWait },
     );
     const store = (this.store = new MessageStore({
       redis: this.redis,
@@ -111,7 +116,7 @@ export class Gateway {
       },
     }));
     this.webhooks = new WebhookSender({
-      connection: daemon.redisUrl,
+      connection: redisConnection(address, auth, { reconnectOnError: reconnectOnReadonly }),
       prefix: `${daemon.redisKeyPrefix}bull`,
       getMessage: async (id) => (await store.get(id))?.message ?? null,
       webhookSecret: (account) => this.config.accounts.accounts.find((a) => a.id === account)?.webhookSecret,
@@ -239,7 +244,8 @@ export class Gateway {
    * what weakens durability, and keeps checking while running (the gauge and a log line when findings change).
    */
   private async checkRedisSettings(): Promise<void> {
-    const check = await checkRedis(this.redis);
+    const expect = { waitReplicas: this.config.daemon.redisWait.replicas };
+    const check = await checkRedis(this.redis, expect);
     if (check.problems.length > 0) {
       throw new OtpgwError(
         ErrorCodes.REDIS_UNSUITABLE,
@@ -251,6 +257,7 @@ export class Gateway {
       redis: this.redis,
       logger: this.logger,
       intervalMs: REDIS_SETTINGS_CHECK_MS,
+      expect,
       onCheck: (latest) => this.metrics.redisSettingsProblems.set(latest.problems.length),
     });
     watch.observe(check); // the gauge, and the warnings logged once

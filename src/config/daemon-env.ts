@@ -20,6 +20,8 @@ export const daemonEnvOverrides: readonly DaemonEnvOverride[] = [
   { variable: "REDIS_URL", path: ["redis_url"], type: "string" },
   { variable: "OTPGW_REDIS_KEY_PREFIX", path: ["redis_key_prefix"], type: "string" },
   { variable: "OTPGW_REDIS_BATCH_DELAY_MS", path: ["redis_batch_delay_ms"], type: "integer" },
+  { variable: "OTPGW_REDIS_WAIT_REPLICAS", path: ["redis_wait_replicas"], type: "integer" },
+  { variable: "OTPGW_REDIS_WAIT_TIMEOUT_MS", path: ["redis_wait_timeout_ms"], type: "integer" },
   { variable: "OTPGW_HTTP_HOST", path: ["http", "host"], type: "string" },
   { variable: "OTPGW_HTTP_PORT", path: ["http", "port"], type: "integer" },
   { variable: "OTPGW_SMPP_HOST", path: ["smpp", "host"], type: "string" },

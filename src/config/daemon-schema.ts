@@ -3,6 +3,7 @@
  * takes its default from `defaults.daemon`; unknown keys are errors.
  */
 import * as z from "zod";
+import { parseRedisAddress } from "../redis/redis-address.js";
 import { defaults, limits } from "./defaults.js";
 
 const d = defaults.daemon;
@@ -57,8 +58,26 @@ export const daemonFileSchema = z
       .prefault({}),
     redis_url: z
       .string()
-      .regex(/^rediss?:\/\/\S+$/, { error: "must be a redis:// or rediss:// URL" })
+      .superRefine((url, ctx) => {
+        try {
+          parseRedisAddress(url);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
       .optional(),
+    redis_wait_replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(limits.redisWaitReplicasMax)
+      .default(d.redisWait.replicas),
+    redis_wait_timeout_ms: z
+      .number()
+      .int()
+      .min(limits.redisWaitTimeoutMsRange[0])
+      .max(limits.redisWaitTimeoutMsRange[1])
+      .default(d.redisWait.timeoutMs),
     http: z
       .strictObject({
         ...listenerFields(d.http),

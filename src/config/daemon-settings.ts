@@ -37,6 +37,9 @@ export interface DaemonSettingsResult {
   problems: ConfigProblem[];
 }
 
+/** The sentinels' password: read from the environment only (a secret never sits in otpgw.yaml). */
+export const sentinelPasswordVariable = "OTPGW_REDIS_SENTINEL_PASSWORD";
+
 /** Reported as the source of a problem with a value that came from an environment variable. */
 export const environmentSource = "environment";
 
@@ -97,6 +100,10 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     ),
     redisKeyPrefix: settings.redis_key_prefix,
     redisBatchDelayMs: settings.redis_batch_delay_ms,
+    redisWait: { replicas: settings.redis_wait_replicas, timeoutMs: settings.redis_wait_timeout_ms },
+    ...(input.env[sentinelPasswordVariable] && {
+      redisSentinelPassword: input.env[sentinelPasswordVariable],
+    }),
     retention: {
       bodyMs: settings.retention.body_seconds * 1000,
       messageMs: settings.retention.message_seconds * 1000,

@@ -11,7 +11,7 @@ export type CarrierDefaults = Omit<
 >;
 
 /** Daemon settings that may be left out of `otpgw.yaml` (paths relative to that file, or to the cwd). */
-export type DaemonDefaults = Omit<DaemonConfig, "file" | "redisUrl">;
+export type DaemonDefaults = Omit<DaemonConfig, "file" | "redisUrl" | "redisSentinelPassword">;
 
 export const defaults = {
   carrier: {
@@ -58,6 +58,9 @@ export const defaults = {
     redisKeyPrefix: "otpgw:",
     // Lowest latency: a turn's operations go to Redis at the end of the turn (docs/performance.md for the trade).
     redisBatchDelayMs: 0,
+    // Acknowledge once the primary has a write (and its append-only file): replicas are not waited for unless asked.
+    // With Sentinel, 1 keeps an acknowledged message through a failover (docs/configuration.md).
+    redisWait: { replicas: 0, timeoutMs: 1_000 },
     retention: {
       // OTP codes are secrets: the text is deleted as soon as the message is final.
       bodyMs: 0,
@@ -127,6 +130,10 @@ export const limits = {
   throughputPerSecondMax: 10_000,
   /** Acknowledgements wait for the batch: beyond this the delay would dominate the gateway's latency. */
   redisBatchDelayMsMax: 20,
+  /** More replicas than this waited for per write is a cluster otpgw was not meant for. */
+  redisWaitReplicasMax: 5,
+  /** An acknowledgement held longer than 10 s for replicas is an outage, not a wait. */
+  redisWaitTimeoutMsRange: [10, 10_000] as const,
   /** setTimeout fires at once for delays above 2^31-1 ms, which would turn a timer into a busy loop. */
   timerMaxMs: 2_147_483_647,
   /** Missing this many enquire_link answers in a row is a dead peer; beyond 100 detection is meaningless. */

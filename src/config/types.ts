@@ -77,6 +77,13 @@ export interface DaemonConfig {
    * turn share it). A few ms save Redis and otpgw CPU below saturation, and add that much to acknowledgements.
    */
   redisBatchDelayMs: number;
+  /**
+   * Replicas that must have a write before it is acknowledged (Redis WAIT), and how long to wait for them; fewer in
+   * time and the write counts as failed (its submit is refused). 0 = the primary alone.
+   */
+  redisWait: { replicas: number; timeoutMs: number };
+  /** The sentinels' own password (OTPGW_REDIS_SENTINEL_PASSWORD; environment only, like every secret). */
+  redisSentinelPassword?: string;
   retention: {
     /** Text kept after the final state (0 = deleted at once): OTP codes are secrets. */
     bodyMs: number;

@@ -77,6 +77,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly handedOver = new Map<string, boolean>();
   private closed = false;
   private readonly notProcessedLog = new LogThrottle(10_000);
+  /** A poll fails every turn while Redis is unreachable (or its replicas behind): a line every 10 s says so. */
+  private readonly pollFailedLog = new LogThrottle(10_000);
   /** Receipts whose carrier id is not mapped in memory: looked up in Redis. */
   private readonly lookup: ReceiptLookup;
   /** Creates refused to their submitter because Redis's answer was lost: undone once Redis answers again. */
@@ -275,7 +277,12 @@ export class DeliveryEngine implements DeliveryService {
         }),
       );
     } catch (error) {
-      this.deps.logger.error({ err: error }, "timer poll failed; retrying");
+      this.pollFailedLog.warn(
+        this.deps.logger,
+        "",
+        { err: (error as Error).message },
+        "timer poll failed; retrying",
+      );
     } finally {
       this.polling = false;
     }

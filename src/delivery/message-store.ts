@@ -118,9 +118,9 @@ export class MessageStore {
     this.batch = options.batch ?? new RedisBatch(options.redis);
     this.batch.define("store_create", CREATE_SCRIPT);
     this.batch.define("store_update", UPDATE_SCRIPT);
-    this.batch.define("store_get", GET_SCRIPT);
-    this.batch.define("store_string", GET_STRING_SCRIPT);
-    this.batch.define("store_text", GET_TEXT_SCRIPT);
+    this.batch.define("store_get", GET_SCRIPT, { readOnly: true });
+    this.batch.define("store_string", GET_STRING_SCRIPT, { readOnly: true });
+    this.batch.define("store_text", GET_TEXT_SCRIPT, { readOnly: true });
     this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
     this.batch.define("store_accept", ACCEPT_SCRIPT);

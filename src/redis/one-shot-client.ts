@@ -3,14 +3,21 @@
  * reconnect loop, no unhandled "error" events; its failure is thrown with the socket's own reason (ioredis itself
  * only says "Connection is closed.").
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { createRedis, parseRedisAddress, type RedisAuth } from "./redis-address.js";
 
-export async function withOneShotRedis<T>(url: string, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(url, {
+/** `url`: any `redis_url` form (redis-address.ts); `auth`: the sentinels' password, if they have one. */
+export async function withOneShotRedis<T>(
+  url: string,
+  use: (client: Redis) => Promise<T>,
+  auth: RedisAuth = {},
+): Promise<T> {
+  const client = createRedis(parseRedisAddress(url), auth, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
   });
   let lastError: Error | undefined;
   client.on("error", (error: Error) => (lastError = error));

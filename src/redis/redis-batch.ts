@@ -53,6 +53,23 @@ export class RedisOutcomeUnknownError extends Error {
 }
 
 /**
+ * The replicas did not all confirm a call's writes in time (Redis WAIT, see RedisBatch's `wait`): the primary ran
+ * them, but a failover now could lose them.
+ */
+export class ReplicasBehindError extends Error {
+  constructor(acked: number, wanted: number, timeoutMs: number) {
+    super(`${acked} of ${wanted} Redis replicas confirmed the writes within ${timeoutMs} ms`);
+    this.name = "ReplicasBehindError";
+  }
+}
+
+/** How many replicas must have a call's writes before its operations are answered (0: the primary alone). */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/**
  * Runs the operations in order. ARGV[1] is the batch as one MessagePack array, flat: name, keys, args of the
  * first operation, then of the second, … (keys and args arrays of strings, as a script's own KEYS and ARGV are):
  * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
@@ -92,6 +109,9 @@ export class RedisBatch {
   private readonly redis: Redis;
   private readonly observe: BatchObserver | undefined;
   private readonly ops = new Map<string, string>();
+  /** Operations that only read: a call of nothing else waits for no replica. */
+  private readonly readOnly = new Set<string>();
+  private readonly wait: ReplicaWait;
   private script: { lua: string; sha: string } | undefined;
   private readonly delayMs: number;
   private queue: PendingOp[] = [];
@@ -107,24 +127,30 @@ export class RedisBatch {
    * `observe` sees each call's round trip (metrics): the time an acknowledgement waits for Redis, its fsync
    * included. `delayMs` (default 0): how long an operation waits for others to share its call; 0 sends those
    * of one event-loop turn together at the end of the turn. A full call (MAX_OPS_PER_CALL) never waits.
+   * `wait`: replicas that must have a call's writes before its operations are answered — WAIT is sent right
+   * behind the script (no extra round trip); fewer in time fails the call as of unknown outcome (the primary ran
+   * it): callers refuse what they were to acknowledge, and a create is withdrawn (src/delivery).
    */
-  constructor(redis: Redis, observe?: BatchObserver, options: { delayMs?: number } = {}) {
+  constructor(redis: Redis, observe?: BatchObserver, options: { delayMs?: number; wait?: ReplicaWait } = {}) {
     this.redis = redis;
     this.observe = observe;
     this.delayMs = options.delayMs ?? 0;
+    this.wait = options.wait ?? { replicas: 0, timeoutMs: 0 };
     redis.on("connect", () => this.connects++);
   }
 
   /**
    * Registers an operation: `lua` is a script body using KEYS and ARGV and ending with `return …`. Defining the
    * same name again with the same body does nothing; with another body it throws (two modules disagreeing).
+   * `readOnly`: the body writes nothing (a call of such operations alone waits for no replica).
    */
-  define(name: string, lua: string): void {
+  define(name: string, lua: string, options: { readOnly?: boolean } = {}): void {
     const existing = this.ops.get(name);
     if (existing === lua) return;
     if (existing !== undefined) throw new Error(`redis op ${name} is already defined differently`);
     if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(name)) throw new Error(`bad redis op name ${name}`);
     this.ops.set(name, lua);
+    if (options.readOnly) this.readOnly.add(name);
     this.script = undefined;
   }
 
@@ -193,7 +219,7 @@ export class RedisBatch {
     const sentWhileReady = this.redis.status === "ready";
     const connects = this.connects;
     try {
-      replies = await this.call(this.pack(batch));
+      replies = await this.call(this.pack(batch), this.writes(batch));
     } catch (error) {
       this.observe?.((performance.now() - started) / 1000, batch.length, true);
       // Redis's own refusal of the call is an answer; a connection lost after the call may have left is not.
@@ -231,14 +257,31 @@ export class RedisBatch {
     this.redis.disconnect(true);
   }
 
+  /** Whether the call must wait for replicas: some operation of it may write (and replicas are asked for). */
+  private writes(batch: PendingOp[]): boolean {
+    return this.wait.replicas > 0 && batch.some((op) => !this.readOnly.has(op.name));
+  }
+
   /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */
-  private async call(ops: Buffer): Promise<unknown[]> {
+  private async call(ops: Buffer, writes: boolean): Promise<unknown[]> {
     const { lua, sha } = this.compiled();
     try {
-      return (await this.redis.evalsha(sha, 0, ops)) as unknown[];
+      return await this.replicated(this.redis.evalsha(sha, 0, ops), writes);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await this.redis.eval(lua, 0, ops)) as unknown[];
+      return await this.replicated(this.redis.eval(lua, 0, ops), writes);
     }
+  }
+
+  /** The script's reply, once `wait.replicas` replicas have its writes (WAIT queued right behind the script). */
+  private async replicated(reply: Promise<unknown>, writes: boolean): Promise<unknown[]> {
+    if (!writes) return (await reply) as unknown[];
+    const { replicas, timeoutMs } = this.wait;
+    const acked = this.redis.wait(replicas, timeoutMs);
+    acked.catch(() => undefined); // awaited below; not unhandled meanwhile should the script fail first
+    const result = (await reply) as unknown[];
+    const count = await acked;
+    if (count < replicas) throw new ReplicasBehindError(count, replicas, timeoutMs);
+    return result;
   }
 }

@@ -7,7 +7,8 @@
  *   told; with `noeviction` Redis refuses new writes instead, so otpgw refuses new messages and loses none;
  * - a replica: every write is refused;
  * - Redis Cluster: the hot path's scripts touch keys they do not declare (otpgw needs one primary);
- * - a Redis older than BullMQ's minimum.
+ * - a Redis older than BullMQ's minimum;
+ * - fewer replicas connected than `redis_wait_replicas` asks to confirm each write: every write would fail.
  *
  * These are problems: start-up stops on them. Persistence off (`appendonly no`, `appendfsync no`) weakens the
  * promise only against a crash of Redis itself — an operator may choose that — so it is a warning.
@@ -29,6 +30,17 @@ export interface RedisFacts {
   aofEnabled: boolean;
   /** undefined where CONFIG is refused (managed Redis services often rename or forbid it). */
   appendfsync: string | undefined;
+  /**
+   * Replicas of this primary that are in sync (INFO replication `slaveN:…,state=online`): one still loading the
+   * primary's snapshot cannot confirm writes.
+   */
+  replicasInSync: number;
+}
+
+/** What the daemon's own settings ask of the server. */
+export interface RedisExpectations {
+  /** `redis_wait_replicas`: replicas that must confirm each write. */
+  waitReplicas?: number;
 }
 
 export interface RedisCheck {
@@ -72,6 +84,9 @@ export async function readRedisFacts(redis: Redis): Promise<RedisFacts> {
     maxmemoryPolicy: info.get("maxmemory_policy") ?? "unknown",
     aofEnabled: info.get("aof_enabled") === "1",
     appendfsync,
+    replicasInSync: [...info].filter(
+      ([field, value]) => /^slave\d+$/.test(field) && /state=online/.test(value),
+    ).length,
   };
 }
 
@@ -91,7 +106,10 @@ function megabytes(bytes: number): string {
 }
 
 /** Judges the facts (pure: the same facts always give the same problems and warnings, in the same order). */
-export function assessRedis(facts: RedisFacts): { problems: string[]; warnings: string[] } {
+export function assessRedis(
+  facts: RedisFacts,
+  expect: RedisExpectations = {},
+): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
   if (facts.version !== "unknown" && compareVersions(facts.version, MIN_REDIS_VERSION) < 0) {
@@ -100,6 +118,13 @@ export function assessRedis(facts: RedisFacts): { problems: string[]; warnings: 
   if (facts.role !== "master" && facts.role !== "unknown") {
     problems.push(
       `this Redis is a replica (role ${facts.role}) and refuses writes: point redis_url at the primary`,
+    );
+  }
+  const wanted = expect.waitReplicas ?? 0;
+  if (wanted > 0 && facts.role === "master" && facts.replicasInSync < wanted) {
+    problems.push(
+      `redis_wait_replicas is ${wanted} but ${facts.replicasInSync} replica(s) are in sync with the primary: ` +
+        "every write would wait and fail; start the replicas or lower redis_wait_replicas",
     );
   }
   if (facts.clusterEnabled) {
@@ -138,7 +163,7 @@ export function assessRedis(facts: RedisFacts): { problems: string[]; warnings: 
  * Reads and judges. INFO refused by the server (a restricted account) is a warning: the settings could not be
  * checked. Rejects when the connection fails.
  */
-export async function checkRedis(redis: Redis): Promise<RedisCheck> {
+export async function checkRedis(redis: Redis, expect: RedisExpectations = {}): Promise<RedisCheck> {
   let facts: RedisFacts;
   try {
     facts = await readRedisFacts(redis);
@@ -153,6 +178,7 @@ export async function checkRedis(redis: Redis): Promise<RedisCheck> {
       maxmemoryPolicy: "unknown",
       aofEnabled: true,
       appendfsync: undefined,
+      replicasInSync: 0,
     };
     return {
       facts: unknown,
@@ -163,5 +189,5 @@ export async function checkRedis(redis: Redis): Promise<RedisCheck> {
       ],
     };
   }
-  return { facts, ...assessRedis(facts) };
+  return { facts, ...assessRedis(facts, expect) };
 }

@@ -7,12 +7,14 @@
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { checkRedis, type RedisCheck } from "./redis-preflight.js";
+import { checkRedis, type RedisCheck, type RedisExpectations } from "./redis-preflight.js";
 
 export interface RedisSettingsWatchOptions {
   redis: Redis;
   logger: Logger;
   intervalMs: number;
+  /** What the daemon's settings ask of the server (checked each time too). */
+  expect?: RedisExpectations;
   /** Told of every check's result (the gauge). */
   onCheck: (check: RedisCheck) => void;
 }
@@ -49,7 +51,7 @@ export class RedisSettingsWatch {
   /** One check now (skipped while Redis is unreachable, or while one is running); resolves when done. */
   check(): Promise<void> {
     if (this.stopped || this.options.redis.status !== "ready") return Promise.resolve();
-    this.running ??= checkRedis(this.options.redis)
+    this.running ??= checkRedis(this.options.redis, this.options.expect)
       .then((result) => this.observe(result))
       .catch(() => undefined) // the connection went away mid-check: the next one will tell
       .finally(() => (this.running = undefined));

@@ -7,12 +7,12 @@ type Latency = { min: number; max: number };
 
 /**
  * A gateway as the Redis-failure tests drive it: a carrier simulator (one carrier, `id-a`), a webhook receiver
- * and a daemon fixture on `redisUrl` (not started), and `send(i)`: the fixture account's i-th OTP over HTTP, to
+ * and a daemon fixture on `redisUrl` (not started; `settings`: more lines for its otpgw.yaml), and `send(i)`: the fixture account's i-th OTP over HTTP, to
  * its own number, with its final state to the receiver.
  */
 export async function otpGateway(
   redisUrl: string,
-  options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency } = {},
+  options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency; settings?: string } = {},
 ) {
   const sim = new CarrierSimulator({
     credentials: [{ systemId: "otpgw", password: "secret" }],
@@ -22,7 +22,11 @@ export async function otpGateway(
   await sim.start();
   onTestFinished(() => sim.stop());
   const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-  const daemon = await daemonFixture({ redisUrl, carriers: [{ id: "id-a", port: sim.port! }] });
+  const daemon = await daemonFixture({
+    redisUrl,
+    carriers: [{ id: "id-a", port: sim.port! }],
+    ...(options.settings !== undefined && { settings: options.settings }),
+  });
   const send = (i: number, init: { idempotencyKey?: string } = {}) =>
     daemon.api("/v1/messages", {
       method: "POST",

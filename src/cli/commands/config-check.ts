@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
+import type { DaemonConfig } from "../../config/types.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
@@ -49,21 +50,28 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     if (flags.redis !== true) return ExitCodes.ok;
     if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
-    return await checkRedisSettings(config.daemon.redisUrl, context);
+    return await checkRedisSettings(config.daemon, context);
   } catch (error) {
     return reportFailure(error, context.stderr, "config check");
   }
 }
 
 /** Prints `redis: ok (facts)`, each warning, and each problem (exit 1 when there is one). */
-async function checkRedisSettings(url: string, context: CliContext): Promise<number> {
-  const { facts, problems, warnings } = await withOneShotRedis(url, checkRedis).catch((error: Error) => {
+async function checkRedisSettings(daemon: DaemonConfig, context: CliContext): Promise<number> {
+  const url = daemon.redisUrl ?? "";
+  const { facts, problems, warnings } = await withOneShotRedis(
+    url,
+    (client) => checkRedis(client, { waitReplicas: daemon.redisWait.replicas }),
+    { ...(daemon.redisSentinelPassword !== undefined && { sentinelPassword: daemon.redisSentinelPassword }) },
+  ).catch((error: Error) => {
     throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${error.message}`);
   });
   const persistence = facts.aofEnabled
     ? `appendonly yes, appendfsync ${facts.appendfsync ?? "?"}`
     : "appendonly no";
-  const summary = `Redis ${facts.version}, ${facts.role}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
+  const replicas = facts.replicasInSync;
+  const inSync = facts.role === "master" ? `, ${replicas} replica${replicas === 1 ? "" : "s"} in sync` : "";
+  const summary = `Redis ${facts.version}, ${facts.role}${inSync}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
   for (const warning of warnings) context.stdout.write(`redis warning: ${warning}\n`);
   if (problems.length === 0) {
     context.stdout.write(`redis: ok (${summary})\n`);

@@ -111,7 +111,7 @@ export class ReceiptOutbox {
 
   constructor(private readonly deps: ReceiptOutboxDeps) {
     deps.batch.define("receipts_enqueue", ENQUEUE);
-    deps.batch.define("receipts_range", RANGE);
+    deps.batch.define("receipts_range", RANGE, { readOnly: true });
     deps.batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
   }
 

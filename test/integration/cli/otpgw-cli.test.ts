@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { sentinelGroup } from "../../helpers/redis-sentinel.js";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 import { fixtureWebhookSecretEnv } from "../../unit/config/config-fixtures.js";
 
@@ -126,6 +127,19 @@ describe("otpgw command line", () => {
     ]);
   });
 
+  it("config check --redis through Sentinel: the primary the sentinels name, its replicas in sync, too few of them for redis_wait_replicas refused", async () => {
+    const group = await sentinelGroup(1);
+    const args = ["config", "check", "--config", join(valid.dir, "otpgw.yaml"), "--redis"];
+    const env = (replicas: number) =>
+      cleanEnv({ ...passwords, REDIS_URL: group.url, OTPGW_REDIS_WAIT_REPLICAS: String(replicas) });
+    const ok = await otpgw(args, env(1));
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toMatch(/redis: ok \(Redis [\d.]+, master, 1 replica in sync, /);
+    const strict = await otpgw(args, env(2));
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/redis problem: redis_wait_replicas is 2 but 1 replica\(s\) are in sync/);
+  }, 60_000);
+
   it("config check --redis checks Redis's settings as start-up would: ok, refused with the setting named, unreachable", async () => {
     const redis = await startPrivateRedis({ appendfsync: "everysec" });
     const admin = new Redis(redis.url);
@@ -136,7 +150,7 @@ describe("otpgw command line", () => {
       expect(ok.stderr).toBe("");
       expect(ok.code).toBe(0);
       expect(ok.stdout).toMatch(
-        /^ok: 2 carriers \(id-one, id-two\)\nredis: ok \(Redis \d+\.\d+\.\d+, master, maxmemory-policy noeviction, appendonly yes, appendfsync everysec\)\n$/,
+        /^ok: 2 carriers \(id-one, id-two\)\nredis: ok \(Redis \d+\.\d+\.\d+, master, 0 replicas in sync, maxmemory-policy noeviction, appendonly yes, appendfsync everysec\)\n$/,
       );
 
       await admin.config("SET", "maxmemory", "100mb");

@@ -45,6 +45,7 @@ describe("loadConfig", () => {
       accountsFile: join(dir, "accounts.yaml"),
       redisKeyPrefix: "otpgw:",
       redisBatchDelayMs: 0,
+      redisWait: { replicas: 0, timeoutMs: 1000 },
       retention: { bodyMs: 0, messageMs: 604_800_000, idempotencyMs: 86_400_000 },
       delivery: {
         minRemainingValidityMs: 10_000,

@@ -15,6 +15,7 @@ const SAFE: RedisFacts = {
   maxmemoryPolicy: "noeviction",
   aofEnabled: true,
   appendfsync: "always",
+  replicasInSync: 0,
 };
 
 describe("Redis preflight: judging the settings", () => {
@@ -32,6 +33,16 @@ describe("Redis preflight: judging the settings", () => {
     expect(compareVersions("5.0.0", MIN_REDIS_VERSION)).toBe(0);
     expect(compareVersions("10.0.1", "7.2.4")).toBe(1);
     expect(compareVersions("7.2", "7.2.0")).toBe(0);
+  });
+
+  it("refuses a primary with fewer replicas connected than redis_wait_replicas asks to confirm each write", () => {
+    expect(assessRedis({ ...SAFE, replicasInSync: 1 }, { waitReplicas: 1 }).problems).toEqual([]);
+    expect(assessRedis({ ...SAFE, replicasInSync: 2 }, { waitReplicas: 1 }).problems).toEqual([]);
+    const [problem, ...others] = assessRedis({ ...SAFE, replicasInSync: 1 }, { waitReplicas: 2 }).problems;
+    expect(others).toEqual([]);
+    expect(problem).toMatch(/redis_wait_replicas is 2 but 1 replica\(s\) are in sync/);
+    // Without waiting for replicas, none is needed.
+    expect(assessRedis(SAFE, { waitReplicas: 0 }).problems).toEqual([]);
   });
 
   it("finds nothing wrong with a durable primary that never evicts", () => {

@@ -1,0 +1,112 @@
+/**
+ * Where otpgw's Redis is, from `redis_url`: one server (`redis://`, `rediss://` with TLS), or a primary found
+ * through Redis Sentinel (`redis+sentinel://[user:password@]host:port[,host:port…]/<master name>[/<db>]`): the
+ * client asks the sentinels which server is the primary, connects to it, and asks again whenever the connection is
+ * lost — so a failover Sentinel makes is followed. The user and password are the data servers'; the sentinels'
+ * own password, if they have one, comes from the environment (`OTPGW_REDIS_SENTINEL_PASSWORD`), never a file.
+ * Every Redis connection the daemon opens (its own, BullMQ's, a command-line check) is made from here.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+
+export type RedisAddress =
+  | { kind: "server"; url: string }
+  | {
+      kind: "sentinel";
+      sentinels: { host: string; port: number }[];
+      masterName: string;
+      db: number;
+      username?: string;
+      password?: string;
+    };
+
+const SENTINEL_SCHEME = "redis+sentinel://";
+const DEFAULT_SENTINEL_PORT = 26379;
+
+/** Thrown for a `redis_url` otpgw cannot use; the message says what is wrong with it (never the password). */
+export class RedisAddressError extends Error {}
+
+function hostPort(text: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(text);
+  if (!match) throw new RedisAddressError(`"${text}" is not a sentinel host or host:port`);
+  const port = match[2] === undefined ? DEFAULT_SENTINEL_PORT : Number(match[2]);
+  if (port < 1 || port > 65_535) throw new RedisAddressError(`sentinel port ${match[2]} is out of range`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+/** Parses `redis_url`. @throws RedisAddressError naming what is wrong. */
+export function parseRedisAddress(url: string): RedisAddress {
+  if (/^rediss?:\/\/\S+$/.test(url)) return { kind: "server", url };
+  if (!url.startsWith(SENTINEL_SCHEME)) {
+    throw new RedisAddressError(
+      "must be a redis://, rediss:// or redis+sentinel://host:port[,host:port…]/<master name> URL",
+    );
+  }
+  const rest = url.slice(SENTINEL_SCHEME.length);
+  const at = rest.lastIndexOf("@", rest.indexOf("/") === -1 ? rest.length : rest.indexOf("/"));
+  const credentials = at === -1 ? "" : rest.slice(0, at);
+  const [hosts = "", masterName = "", db = "0", ...extra] = rest.slice(at + 1).split("/");
+  if (hosts === "") throw new RedisAddressError("redis+sentinel:// needs at least one sentinel host:port");
+  if (masterName === "")
+    throw new RedisAddressError("redis+sentinel:// needs the master's name after the hosts (…/mymaster)");
+  if (extra.length > 0 || !/^\d{1,2}$/.test(db))
+    throw new RedisAddressError(`redis+sentinel://…/${masterName}/<db>: the database must be a number`);
+  const colon = credentials.indexOf(":");
+  const username = decodeURIComponent(colon === -1 ? credentials : credentials.slice(0, colon));
+  const password = colon === -1 ? undefined : decodeURIComponent(credentials.slice(colon + 1));
+  return {
+    kind: "sentinel",
+    sentinels: hosts.split(",").map(hostPort),
+    masterName: decodeURIComponent(masterName),
+    db: Number(db),
+    ...(username !== "" && { username }),
+    ...(password !== undefined && password !== "" && { password }),
+  };
+}
+
+/** What a connection needs beyond the address: the sentinels' own password (from the environment). */
+export interface RedisAuth {
+  sentinelPassword?: string;
+}
+
+/** What `redisConnection` adds to the caller's options. */
+export interface RedisConnectionFields {
+  /** One server: its URL (BullMQ and `createRedis` hand it to ioredis as the URL argument). */
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  /** The master's name, as the sentinels know it. */
+  name?: string;
+  db?: number;
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+  failoverDetector?: boolean;
+}
+
+/**
+ * Connection options for `address` with the caller's `options` added (timeouts, retries, …): for ioredis
+ * (`createRedis`) and for BullMQ's `connection`, whose option type is its own.
+ */
+export function redisConnection<T extends object>(
+  address: RedisAddress,
+  auth: RedisAuth,
+  options: T,
+): T & RedisConnectionFields {
+  if (address.kind === "server") return { ...options, url: address.url };
+  return {
+    ...options,
+    sentinels: address.sentinels,
+    name: address.masterName,
+    db: address.db,
+    ...(address.username !== undefined && { username: address.username }),
+    ...(address.password !== undefined && { password: address.password }),
+    ...(auth.sentinelPassword !== undefined && { sentinelPassword: auth.sentinelPassword }),
+    // Ask the sentinels again after a failover instead of retrying the old primary's address.
+    failoverDetector: true,
+  };
+}
+
+/** A client for `address` (not connected when `options.lazyConnect`). */
+export function createRedis(address: RedisAddress, auth: RedisAuth, options: RedisOptions = {}): Redis {
+  const { url, ...rest }: RedisOptions & RedisConnectionFields = redisConnection(address, auth, options);
+  return url === undefined ? new Redis(rest) : new Redis(url, rest);
+}

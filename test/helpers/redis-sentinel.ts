@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { onTestFinished } from "vitest";
+import { freePort } from "../../scripts/lib/free-port.js";
+import { startPrivateRedis, type PrivateRedis } from "../../scripts/lib/private-redis.js";
+import { waitUntil } from "./wait.js";
+
+export const SENTINEL_MASTER = "otpgw-test";
+
+/**
+ * A primary, `replicas` replicas in sync with it and one Redis Sentinel watching them (quorum 1, a primary
+ * unreachable for 500 ms is down), all on 127.0.0.1 and stopped when the test finishes. `url` is the
+ * redis+sentinel:// URL otpgw is given. Replicas accept DEBUG (a test can make one sleep).
+ */
+export async function sentinelGroup(replicas: number) {
+  // Replicas sync at once (Redis waits 5 s by default for more replicas to share a snapshot).
+  const primary = await startPrivateRedis({
+    appendfsync: "always",
+    extraArgs: ["--repl-diskless-sync-delay", "0"],
+  });
+  onTestFinished(() => primary.stop());
+  const replicaServers: PrivateRedis[] = [];
+  for (let i = 0; i < replicas; i++) {
+    const replica = await startPrivateRedis({
+      appendfsync: "always",
+      extraArgs: ["--replicaof", "127.0.0.1", String(primary.port), "--enable-debug-command", "local"],
+    });
+    onTestFinished(() => replica.stop());
+    replicaServers.push(replica);
+  }
+  const admin = (server: PrivateRedis): Redis => {
+    const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on("error", () => undefined);
+    onTestFinished(() => client.disconnect());
+    return client;
+  };
+  const primaryAdmin = admin(primary);
+  await waitUntil(
+    async () => (await primaryAdmin.info("replication")).match(/state=online/g)?.length === replicas,
+    10_000,
+    "the replicas in sync",
+  );
+
+  const dir = await mkdtemp(join(tmpdir(), "otpgw-sentinel-"));
+  const port = await freePort();
+  const conf = join(dir, "sentinel.conf");
+  await writeFile(
+    conf,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${primary.port} 1`,
+      `sentinel down-after-milliseconds ${SENTINEL_MASTER} 500`,
+      `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
+      "",
+    ].join("\n"),
+  );
+  const sentinel: ChildProcess = spawn("redis-server", [conf, "--sentinel", "--loglevel", "warning"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  onTestFinished(async () => {
+    if (sentinel.exitCode === null) {
+      const exited = new Promise((resolve) => sentinel.once("exit", resolve));
+      sentinel.kill("SIGKILL");
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  const sentinelAdmin = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+  sentinelAdmin.on("error", () => undefined);
+  onTestFinished(() => sentinelAdmin.disconnect());
+  /** The primary's port as the sentinel knows it now. */
+  const primaryPort = async (): Promise<number> => {
+    const [, reply] = (await sentinelAdmin.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER)) as [
+      string,
+      string,
+    ];
+    return Number(reply);
+  };
+  await waitUntil(
+    async () =>
+      (await primaryPort().catch(() => 0)) === primary.port &&
+      new RegExp(`num-slaves\\s+${replicas}\\b`).test(
+        ((await sentinelAdmin.call("SENTINEL", "MASTER", SENTINEL_MASTER)) as string[]).join(" "),
+      ),
+    10_000,
+    "the sentinel watching the primary and its replicas",
+  );
+  return {
+    url: `redis+sentinel://127.0.0.1:${port}/${SENTINEL_MASTER}`,
+    primary,
+    replicas: replicaServers,
+    admin,
+    primaryPort,
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { parseDaemonSettings } from "../../../src/config/daemon-settings.js";
+import { parseRedisAddress, redisConnection } from "../../../src/redis/redis-address.js";
+import { maskUrl } from "../../../src/redis/redis-preflight.js";
+
+describe("redis_url: one server or a primary found through Sentinel", () => {
+  it("takes redis:// and rediss:// URLs as they are", () => {
+    expect(parseRedisAddress("redis://:pw@10.0.0.5:6380/2")).toEqual({
+      kind: "server",
+      url: "redis://:pw@10.0.0.5:6380/2",
+    });
+    expect(parseRedisAddress("rediss://cache.example:6380").kind).toBe("server");
+  });
+
+  it("reads the sentinels, the master's name, the database and the data servers' credentials", () => {
+    expect(
+      parseRedisAddress("redis+sentinel://otpgw:p%40ss@10.0.0.1:26379,10.0.0.2,[::1]:26380/otp-main/3"),
+    ).toEqual({
+      kind: "sentinel",
+      sentinels: [
+        { host: "10.0.0.1", port: 26379 },
+        { host: "10.0.0.2", port: 26379 },
+        { host: "::1", port: 26380 },
+      ],
+      masterName: "otp-main",
+      db: 3,
+      username: "otpgw",
+      password: "p@ss",
+    });
+    expect(parseRedisAddress("redis+sentinel://s1:26379/mymaster")).toEqual({
+      kind: "sentinel",
+      sentinels: [{ host: "s1", port: 26379 }],
+      masterName: "mymaster",
+      db: 0,
+    });
+  });
+
+  it("says what is wrong with a URL it cannot use", () => {
+    expect(() => parseRedisAddress("http://localhost:6379")).toThrow(
+      /redis:\/\/, rediss:\/\/ or redis\+sentinel/,
+    );
+    expect(() => parseRedisAddress("redis+sentinel://s1:26379")).toThrow(/master's name/);
+    expect(() => parseRedisAddress("redis+sentinel:///mymaster")).toThrow(/at least one sentinel/);
+    expect(() => parseRedisAddress("redis+sentinel://s1:99999/m")).toThrow(/out of range/);
+    expect(() => parseRedisAddress("redis+sentinel://s1/m/x")).toThrow(/database must be a number/);
+    expect(() => parseRedisAddress("redis+sentinel://s1:2x/m")).toThrow(/not a sentinel host/);
+  });
+
+  it("makes Sentinel connection options (the sentinels' password from the environment, not the URL)", () => {
+    const options = redisConnection(
+      parseRedisAddress("redis+sentinel://:data-pw@s1:26379,s2:26379/mymaster/1"),
+      { sentinelPassword: "sentinel-pw" },
+      { lazyConnect: true },
+    );
+    expect(options).toMatchObject({
+      lazyConnect: true,
+      sentinels: [
+        { host: "s1", port: 26379 },
+        { host: "s2", port: 26379 },
+      ],
+      name: "mymaster",
+      db: 1,
+      password: "data-pw",
+      sentinelPassword: "sentinel-pw",
+      failoverDetector: true,
+    });
+    expect(options.url).toBeUndefined();
+    expect(redisConnection(parseRedisAddress("redis://h:1"), {}, {})).toEqual({ url: "redis://h:1" });
+  });
+
+  it("masks the password of a Sentinel URL in messages", () => {
+    expect(maskUrl("redis+sentinel://otpgw:secret@s1:26379,s2:26379/m")).toBe(
+      "redis+sentinel://otpgw:***@s1:26379,s2:26379/m",
+    );
+  });
+
+  it("refuses a bad redis_url and out-of-range wait settings in the settings, and reads the sentinels' password from the environment", () => {
+    const bad = parseDaemonSettings({
+      file: {
+        text: "redis_url: redis+sentinel://s1:26379\nredis_wait_replicas: 9\n",
+        source: "otpgw.yaml",
+        dir: "/etc/otpgw",
+      },
+      env: {},
+      cwd: "/",
+    });
+    expect(bad.problems.map((p) => `${p.line} ${p.path}: ${p.reason}`)).toEqual([
+      expect.stringMatching(/^1 redis_url: .*master's name/),
+      expect.stringMatching(/^2 redis_wait_replicas: .*5/),
+    ]);
+    const good = parseDaemonSettings({
+      file: {
+        text: "redis_url: redis+sentinel://s1:26379/m\nredis_wait_replicas: 1\n",
+        source: "otpgw.yaml",
+        dir: "/etc/otpgw",
+      },
+      env: { OTPGW_REDIS_SENTINEL_PASSWORD: "from-env", OTPGW_REDIS_WAIT_TIMEOUT_MS: "250" },
+      cwd: "/",
+    });
+    expect(good.problems).toEqual([]);
+    expect(good.daemon?.redisWait).toEqual({ replicas: 1, timeoutMs: 250 });
+    expect(good.daemon?.redisSentinelPassword).toBe("from-env");
+  });
+});
