@@ -4,7 +4,8 @@
  */
 import { spawnSync } from "node:child_process";
 
-function redisInfo(port: number, section: string): string {
+/** A section of INFO as Redis prints it ("" when redis-cli cannot reach the server). */
+export function redisInfoText(port: number, section: string): string {
   return spawnSync("redis-cli", ["-p", String(port), "info", section], { encoding: "utf8" }).stdout ?? "";
 }
 
@@ -13,7 +14,7 @@ function redisInfo(port: number, section: string): string {
  * line `db0:keys=N,…`). NaN when absent.
  */
 export function redisInfoNumber(port: number, section: string, field: string): number {
-  const match = new RegExp(`^${field}[:=](\\d+(?:\\.\\d+)?)`, "m").exec(redisInfo(port, section));
+  const match = new RegExp(`^${field}[:=](\\d+(?:\\.\\d+)?)`, "m").exec(redisInfoText(port, section));
   return match ? Number(match[1]) : Number.NaN;
 }
 
@@ -26,7 +27,7 @@ export function redisPid(port: number): number {
 /** Calls and microseconds so far per Redis command (INFO commandstats; those run by scripts included). */
 export function redisCommandStats(port: number): Map<string, { calls: number; usec: number }> {
   const stats = new Map<string, { calls: number; usec: number }>();
-  for (const [, name, calls, usec] of redisInfo(port, "commandstats").matchAll(
+  for (const [, name, calls, usec] of redisInfoText(port, "commandstats").matchAll(
     /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm,
   )) {
     stats.set(name!, { calls: Number(calls), usec: Number(usec) });

@@ -11,11 +11,11 @@ import { performance } from "node:perf_hooks";
 import { MessageStore } from "../../src/delivery/message-store.js";
 import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-outbox.js";
 import { RedisBatch } from "../../src/redis/redis-batch.js";
-import { startPrivateRedis } from "../lib/private-redis.js";
+import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
 import { BENCH_DLR_TIMEOUT_MS, BENCH_TEXT, benchDelivered, benchFirstAttempt } from "./bench-message.js";
 import { renderTable } from "../lib/table.js";
 import { processCpuMs } from "./proc-stats.js";
-import { redisCommandStats, redisInfoNumber, redisPid } from "./redis-info.js";
+import { redisCommandStats, redisInfoNumber, redisInfoText, redisPid } from "./redis-info.js";
 
 export interface StoreBenchOptions {
   /** Messages measured per configuration, in waves of 100. */
@@ -76,14 +76,50 @@ async function oneMessage(store: MessageStore, batch: RedisBatch, list: string, 
   await batch.run(RECEIPTS_REMOVE.op, [list], items);
 }
 
-/** One configuration: a Redis of its own with or without the append-only file. */
-export async function measureStore(appendonly: boolean, options: StoreBenchOptions): Promise<StoreRun> {
-  const server = await startPrivateRedis({ appendfsync: options.appendfsync, appendonly });
+/**
+ * A replica of `primary` (AOF as the primary's), in sync when this resolves; for `redis_wait_replicas`' cost.
+ */
+async function startReplica(
+  primary: PrivateRedis,
+  appendfsync: "always" | "everysec",
+): Promise<PrivateRedis> {
+  const replica = await startPrivateRedis({
+    appendfsync,
+    extraArgs: ["--replicaof", "127.0.0.1", String(primary.port)],
+  });
+  const deadline = performance.now() + 20_000;
+  while (!/state=online/.test(redisInfoText(primary.port, "replication"))) {
+    if (performance.now() > deadline) throw new Error("the bench's replica did not get in sync within 20 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return replica;
+}
+
+/**
+ * One configuration: a Redis of its own with or without the append-only file; `waitReplica`: with a replica on
+ * this machine, each call waiting for it as `redis_wait_replicas: 1` does (Redis CPU is the primary's).
+ */
+export async function measureStore(
+  appendonly: boolean,
+  options: StoreBenchOptions,
+  waitReplica = false,
+): Promise<StoreRun> {
+  const server = await startPrivateRedis({
+    appendfsync: options.appendfsync,
+    appendonly,
+    // The replica gets its snapshot at once (Redis waits 5 s by default for more replicas to share one).
+    ...(waitReplica && { extraArgs: ["--repl-diskless-sync-delay", "0"] }),
+  });
+  const replica = waitReplica ? await startReplica(server, options.appendfsync) : undefined;
   const redis = new Redis(server.url, { lazyConnect: true });
   try {
     await redis.connect();
     const pid = redisPid(server.port);
-    const batch = new RedisBatch(redis);
+    const batch = new RedisBatch(
+      redis,
+      undefined,
+      waitReplica ? { wait: { replicas: 1, timeoutMs: 5000 } } : {},
+    );
     batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
     const store = new MessageStore({ redis, prefix: "bench:", retention: RETENTION, batch });
     const list = "bench:smpp:receipts:bench";
@@ -118,8 +154,9 @@ export async function measureStore(appendonly: boolean, options: StoreBenchOptio
         commandUsec += usec;
       }
     }
+    const label = appendonly ? `AOF, appendfsync ${options.appendfsync}` : "no AOF (no durability)";
     return {
-      redis: appendonly ? `AOF, appendfsync ${options.appendfsync}` : "no AOF (no durability)",
+      redis: waitReplica ? `${label}, WAIT 1 replica` : label,
       messages: done,
       msgsPerSecond: Math.round((done * 1000) / wallMs),
       redisCpuUs: round((redisMs * 1000) / done),
@@ -133,12 +170,17 @@ export async function measureStore(appendonly: boolean, options: StoreBenchOptio
     };
   } finally {
     redis.disconnect();
+    await replica?.stop();
     await server.stop();
   }
 }
 
 export async function runStoreBench(options: StoreBenchOptions): Promise<{ runs: StoreRun[] }> {
-  const runs = [await measureStore(true, options), await measureStore(false, options)];
+  const runs = [
+    await measureStore(true, options),
+    await measureStore(true, options, true),
+    await measureStore(false, options),
+  ];
   console.log(
     `\nStore writes per message, alone (create with the first attempt, carrier acceptance, final state with its ` +
       `receipt job, receipt removal) through MessageStore's group commit to a Redis of its own; ` +
@@ -175,7 +217,8 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<{ runs:
   console.log(
     "Script time includes the commands it ran; Redis CPU beyond the script is reading calls, answering and " +
       "(with AOF) writing and fsyncing the file. Kept bytes: what each final message still holds in Redis (its " +
-      "document and carrier-id key) for the message retention.",
+      "document and carrier-id key) for the message retention. WAIT 1 replica: a replica on this machine, every " +
+      "call acknowledged once it has the writes (redis_wait_replicas: 1); the CPU shown is the primary's.",
   );
   return { runs };
 }
