@@ -14,6 +14,7 @@ import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
+import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
 import { readFile } from "node:fs/promises";
@@ -58,6 +59,8 @@ export class Gateway {
   private closing: Promise<void> | undefined;
   private started = false;
   private http: FastifyInstance | undefined;
+  /** Lookups of a message's state per account and second, shared by the HTTP API and SMPP query_sm. */
+  private readonly lookups = new LookupLimiter();
   metricsPort: number | undefined;
   httpPort: number | undefined;
 
@@ -214,6 +217,7 @@ export class Gateway {
     const http = createHttpApi({
       accounts: this.config.accounts,
       delivery: this.delivery,
+      lookups: this.lookups,
       redis: this.redis,
       keyPrefix: daemon.redisKeyPrefix,
       logger: this.logger,
@@ -278,6 +282,7 @@ export class Gateway {
       : undefined;
     const authenticator = createSmppAuthenticator(accounts);
     const server = createSmppServer({
+      lookups: this.lookups,
       options: {
         host: daemon.smpp.host,
         port: daemon.smpp.port,

@@ -204,7 +204,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     smppQueries: new HotCounter({
       name: "otpgw_smpp_queries_total",
-      help: "query_sm answered by outcome: found (the message's state was given), not_found (ESME_RQUERYFAIL)",
+      help: "query_sm answered by outcome: found (the message's state was given), not_found (ESME_RQUERYFAIL), throttled (ESME_RTHROTTLED: over the account's lookups per second)",
       labelNames: ["outcome"],
       registers,
     }),

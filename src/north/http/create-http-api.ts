@@ -8,6 +8,7 @@ import { createApiKeyIndex } from "../accounts/api-key.js";
 import { toHttpApiError } from "./error-mapping.js";
 import { errorBody, notFound, type HttpApiError } from "./http-api-error.js";
 import { httpApiDefaults, type HttpApiDeps } from "./http-api-deps.js";
+import { LookupLimiter } from "../accounts/lookup-limit.js";
 import { registerMessageRoute } from "./message-route.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { registerSubmitRoute } from "./submit-route.js";
@@ -89,7 +90,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     validity: deps.validity,
     saturatedRetryAfterSeconds,
   });
-  registerMessageRoute(app, { keys, delivery: deps.delivery });
+  registerMessageRoute(app, { keys, delivery: deps.delivery, lookups: deps.lookups ?? new LookupLimiter() });
   registerServiceRoutes(app, {
     ready: deps.ready,
     logger: deps.logger,

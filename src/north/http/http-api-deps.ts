@@ -3,6 +3,7 @@ import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { AccountsConfig } from "../accounts/account-types.js";
+import type { LookupLimiter } from "../accounts/lookup-limit.js";
 import type { SubmitCheckDeps } from "./submit-checks.js";
 
 /** What the HTTP API needs; the gateway builds the real ones, tests pass their own. */
@@ -15,6 +16,8 @@ export interface HttpApiDeps extends SubmitCheckDeps {
   keyPrefix: string;
   logger: Logger;
   metrics?: Pick<Metrics, "httpRequests">;
+  /** Lookups per account and second (GET /v1/messages/:id), shared with SMPP query_sm. Default: the API's own. */
+  lookups?: LookupLimiter;
   /** Whether the daemon is ready for traffic (GET /readyz). */
   ready: () => boolean;
   /** `Retry-After` seconds of a 503 when carriers are saturated. Default 1: saturation clears in seconds. */

@@ -4,7 +4,8 @@
  * REJECTED), the time it became final, and the receipt's error code. Ids the ESME was given for the parts of a
  * reassembled submission (`<setId>-<seq>`) are found through the set's idempotency key. A message that does not
  * exist, belongs to another account, or was sent from another source_addr than the one given gets
- * ESME_RQUERYFAIL: the ESME cannot tell those apart, so ids cannot be probed across accounts.
+ * ESME_RQUERYFAIL: the ESME cannot tell those apart, so ids cannot be probed across accounts. Beyond the account's
+ * lookups per second (lookup-limit.ts, shared with GET /v1/messages/:id): ESME_RTHROTTLED, before any Redis read.
  */
 import type { DeliveryService } from "../../delivery/service-types.js";
 import { isFinal, type Message } from "../../delivery/types.js";
@@ -17,11 +18,13 @@ import { messageStateFor } from "../../smpp/receipt.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { absoluteTime } from "../../smpp/validity.js";
 import type { Account } from "../accounts/account-types.js";
+import { LookupLimiter } from "../accounts/lookup-limit.js";
 import { parsePartId } from "./concat-store.js";
 import { finalStatOf } from "./receipt-job.js";
 
 export interface QueryHandlerDeps {
   delivery: Pick<DeliveryService, "get" | "getByIdempotencyKey">;
+  lookups: LookupLimiter;
   metrics?: Pick<Metrics, "smppQueries">;
 }
 
@@ -54,6 +57,14 @@ export class QueryHandler {
   /** Answers one query_sm PDU (header included) from a bound transmitter or transceiver of `account`. */
   async handle(account: Account, pdu: Buffer): Promise<ResponseSpec> {
     const body = parseQuerySmBody(pdu); // SmppError with the status for a malformed body
+    if ((await this.deps.lookups.take(account)) !== undefined) {
+      this.deps.metrics?.smppQueries.inc({ outcome: "throttled" });
+      throw new SmppError(
+        ErrorCodes.SMPP_DECODE,
+        SmppStatus.ESME_RTHROTTLED,
+        `over the account's ${LookupLimiter.perSecond(account)} lookups per second`,
+      );
+    }
     const message = await this.find(account, body.messageId);
     if (message === null || (body.sourceAddr !== "" && body.sourceAddr !== message.from)) {
       this.deps.metrics?.smppQueries.inc({ outcome: "not_found" });

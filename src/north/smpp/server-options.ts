@@ -6,6 +6,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { Account } from "../accounts/account-types.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
+import type { LookupLimiter } from "../accounts/lookup-limit.js";
 
 /** The authenticator's answer (src/north/accounts/smpp-auth.ts): the account, or the bind_resp status and why. */
 export type SmppAuthResult = { ok: true; account: Account } | { ok: false; status: number; reason: string };
@@ -115,6 +116,8 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   /** The account with this id (for receipts: message.account → its system_id), as currently configured. */
   accountById: (id: string) => Account | undefined;
   delivery: DeliveryService;
+  /** Lookups per account and second (query_sm), shared with the HTTP API. Default: the server's own. */
+  lookups?: LookupLimiter;
   /** Rate-limit counters, concatenation parts and the receipt queues. */
   redis: Redis;
   /** The connection's group commit, shared with delivery (receipt queue writes join its script calls). */

@@ -16,6 +16,7 @@ import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
 import { EsmeSession, normaliseAddress, type SessionHost } from "./esme-session.js";
 import { OpenSets } from "./open-sets.js";
+import { LookupLimiter } from "../accounts/lookup-limit.js";
 import { QueryHandler } from "./query-handler.js";
 import { ReceiptOutbox } from "./receipt-outbox.js";
 import { smppKeys } from "./redis-keys.js";
@@ -99,7 +100,11 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     clock,
   });
 
-  const queries = new QueryHandler({ delivery: deps.delivery, ...(metrics && { metrics }) });
+  const queries = new QueryHandler({
+    delivery: deps.delivery,
+    lookups: deps.lookups ?? new LookupLimiter(),
+    ...(metrics && { metrics }),
+  });
 
   const host: SessionHost = {
     options,

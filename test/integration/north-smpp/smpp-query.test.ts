@@ -119,6 +119,22 @@ describe("SMPP query_sm", () => {
     expect((await query(esme, "0123456789abcdef-1")).command_status).toBe(SmppStatus.ESME_RQUERYFAIL);
   });
 
+  it("answers ESME_RTHROTTLED beyond the account's lookups per second, and answers again once the second is over", async () => {
+    // rate_per_second 1: the lookup floor (10 per second) applies.
+    const fixture = await startServer({ accounts: [account({ ratePerSecond: 1 })] });
+    const esme = await boundEsme(fixture.port);
+    const id = (await esme.submit()).message_id as string;
+    const answers = await Promise.all(Array.from({ length: 15 }, () => query(esme, id)));
+    const statuses = answers.map((a) => a.command_status);
+    expect(statuses.filter((s) => s === 0)).toHaveLength(10);
+    expect(statuses.filter((s) => s === SmppStatus.ESME_RTHROTTLED)).toHaveLength(5);
+    const counted = await fixture.metrics.registry.getSingleMetricAsString("otpgw_smpp_queries_total");
+    expect(counted).toContain('otpgw_smpp_queries_total{outcome="throttled"} 5');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await query(esme, id)).command_status).toBe(0);
+    await assertServesWellBehavedClient(fixture);
+  });
+
   it("refuses query_sm on a receiver bind with ESME_RINVBNDSTS", async () => {
     const fixture = await startServer();
     const sender = await boundEsme(fixture.port);

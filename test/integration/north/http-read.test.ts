@@ -157,4 +157,19 @@ describe("request logs and metrics", () => {
     const byStatus = Object.fromEntries(counted.values.map((v) => [String(v.labels.status), v.value]));
     expect(byStatus).toEqual({ "202": 1, "422": 1, "401": 1 });
   });
+
+  it("answers 429 with Retry-After beyond the account's lookups per second, then answers again", async () => {
+    const api = await startApi();
+    // The "slow" account submits 3 per second; it may look up 10 (the floor).
+    const answers = await Promise.all(Array.from({ length: 15 }, () => get(api, "no-such-id", keys.slow)));
+    expect(answers.filter((r) => r.status === 404)).toHaveLength(10);
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(5);
+    expect(limited[0]!.headers.get("retry-after")).toBe("1");
+    expect(await errorOf(limited[0]!)).toMatchObject({ code: "OTPGW_ERR_HTTP_RATE_LIMITED" });
+    // Another account is not held back by it.
+    expect((await get(api, "no-such-id", keys.acme)).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await get(api, "no-such-id", keys.slow)).status).toBe(404);
+  });
 });
