@@ -1,5 +1,4 @@
-import { onTestFinished } from "vitest";
-import { CarrierSimulator } from "../../scripts/sim/carrier-simulator.js";
+import { startCarrierSim } from "./carrier-sim.js";
 import { daemonFixture, FIXTURE_ACCOUNT } from "./daemon-fixture.js";
 import { webhookReceiver } from "./webhook-receiver.js";
 
@@ -14,13 +13,10 @@ export async function otpGateway(
   redisUrl: string,
   options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency } = {},
 ) {
-  const sim = new CarrierSimulator({
-    credentials: [{ systemId: "otpgw", password: "secret" }],
+  const sim = await startCarrierSim({
     submitRespLatencyMs: options.submitRespLatencyMs ?? { min: 1, max: 3 },
     receiptLatencyMs: options.receiptLatencyMs ?? { min: 20, max: 50 },
   });
-  await sim.start();
-  onTestFinished(() => sim.stop());
   const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
   const daemon = await daemonFixture({ redisUrl, carriers: [{ id: "id-a", port: sim.port! }] });
   const send = (i: number, init: { idempotencyKey?: string } = {}) =>
