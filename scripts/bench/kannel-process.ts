@@ -4,7 +4,6 @@
  * process of its own on 127.0.0.1, with their configuration, store and logs in a temporary directory.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -12,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../lib/free-port.js";
 import { ensureDebianPackage } from "../lib/system-package.js";
+import { terminate } from "../lib/terminate.js";
 
 /** Installs Kannel (Debian package `kannel`) when missing: as root with apt-get, else says what to run. */
 export function ensureKannel(): void {
@@ -156,14 +156,7 @@ export async function startKannel(options: KannelOptions): Promise<KannelProcess
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      for (const child of [...children].reverse()) {
-        if (child.exitCode !== null || child.signalCode !== null) continue;
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
+      for (const child of [...children].reverse()) await terminate(child, STOP_GRACE_MS);
       await rm(dir, { recursive: true, force: true });
     })());
 
