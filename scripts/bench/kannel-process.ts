@@ -26,6 +26,11 @@ export interface KannelOptions {
   smsc: { port: number; systemId: string; password: string };
   /** submit_sm outstanding on the SMPP link at most (`max-pending-submits`). */
   window: number;
+  /**
+   * SMS one sendsms request may be split into (`max-messages`; over 1, the parts are concatenated with a UDH).
+   * Default 1: the bench's messages fit one SMS.
+   */
+  maxParts?: number;
 }
 
 export interface KannelProcess {
@@ -87,7 +92,7 @@ log-level = ${LOG_LEVEL_WARNING}
 group = sendsms-user
 username = ${SENDSMS_USER.username}
 password = ${SENDSMS_USER.password}
-max-messages = 1
+max-messages = ${options.maxParts ?? 1}${(options.maxParts ?? 1) > 1 ? "\nconcatenation = true" : ""}
 
 group = sms-service
 keyword = default
