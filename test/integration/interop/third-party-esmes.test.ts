@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
 import { encodeGsm7 } from "../../../src/smpp/gsm7.js";
 import { encodeUcs2 } from "../../../src/smpp/ucs2.js";
@@ -11,11 +11,6 @@ import { ensureNetSmpp } from "../../helpers/system-package.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 const SYSTEM_ID = "acme";
 const PASSWORD = "s3cret!";
 
