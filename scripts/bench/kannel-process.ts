@@ -6,10 +6,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../lib/free-port.js";
+import { freePort, isListening } from "../lib/free-port.js";
 import { ensureDebianPackage } from "../lib/system-package.js";
 import { terminate } from "../lib/terminate.js";
 
@@ -100,18 +99,6 @@ text = "no service"
 `;
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /** bearerbox's status page, or "" while it does not answer. */
 async function status(adminPort: number): Promise<string> {
   try {
@@ -179,10 +166,10 @@ export async function startKannel(options: KannelOptions): Promise<KannelProcess
   try {
     await writeFile(file, config(dir, options, ports));
     const bearerbox = start("bearerbox");
-    await waitFor("bearerbox listening for smsbox", () => listening(ports.smsbox));
+    await waitFor("bearerbox listening for smsbox", () => isListening(ports.smsbox));
     const smsbox = start("smsbox");
     await waitFor("smsbox connected, SMPP link online", async () => serving(await status(ports.admin)));
-    await waitFor("sendsms listening", () => listening(ports.sendsms));
+    await waitFor("sendsms listening", () => isListening(ports.sendsms));
     return {
       bearerboxPid: bearerbox.pid ?? -1,
       smsboxPid: smsbox.pid ?? -1,
