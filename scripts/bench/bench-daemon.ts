@@ -7,13 +7,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { compiledCli } from "./compiled-daemon.js";
 import { createHash, randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashPassword } from "../../src/north/accounts/password-hash.js";
 import { freePort } from "../lib/free-port.js";
+import { terminate } from "../lib/terminate.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -248,13 +248,7 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await terminate(child, 15_000);
       await rm(dir, { recursive: true, force: true });
     })());
   try {

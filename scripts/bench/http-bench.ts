@@ -11,10 +11,16 @@ import { mkdir } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { startPrivateRedis } from "../lib/private-redis.js";
-import { quantile } from "../lib/table.js";
 import { startBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
-import type { EndToEndFigures } from "./end-to-end-figures.js";
+import {
+  DRAIN_MAX_MS,
+  drainReports,
+  endToEndFigures,
+  warmUp,
+  type EndToEndFigures,
+  type PhaseReports,
+} from "./end-to-end-figures.js";
 import { printHttpBench } from "./http-bench-report.js";
 import { runHttpLoad, type HttpLoadResult } from "./http-load.js";
 import { pipelineDelta, readPipelineCounters } from "./pipeline-counters.js";
@@ -78,16 +84,9 @@ export interface HttpBenchResult {
 
 const BINDS = 2;
 const WINDOW = 50;
-const WARM_UP = { durationMs: 1000, maxMessages: 2000, drainMs: 15_000 };
-/**
- * After the load, wait at most this long for the last webhooks (at saturation a backlog of tens of seconds can
- * build), and give up sooner if none come for 10 s.
- */
-const DRAIN_MAX_MS = 120_000;
-const DRAIN_STALL_MS = 10_000;
 
 /** What one load phase saw on the webhook side. */
-class Phase {
+class Phase implements PhaseReports {
   readonly sentAt = new Map<string, number>();
   readonly idOf = new Map<string, string>();
   readonly seen = new Set<string>();
@@ -115,21 +114,10 @@ class Phase {
   get completed(): number {
     return this.seen.size;
   }
-}
 
-/** Waits until every accepted message of the phase has its webhook, bounded in time and by progress. */
-async function drain(phase: Phase, accepted: number, maxMs: number): Promise<void> {
-  const deadline = performance.now() + maxMs;
-  let last = phase.completed;
-  let lastProgress = performance.now();
-  while (phase.completed < accepted && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (phase.completed !== last) {
-      last = phase.completed;
-      lastProgress = performance.now();
-    } else if (performance.now() - lastProgress > DRAIN_STALL_MS) {
-      return;
-    }
+  /** Every webhook is a final report: a message with one is completed, whatever its state. */
+  get reported(): number {
+    return this.completed;
   }
 }
 
@@ -181,35 +169,19 @@ async function measurePhase(rig: Rig, seconds: number, ratePerSecond?: number): 
     ...(ratePerSecond ? { ratePerSecond } : {}),
   });
   const atLoadEnd = pipelineDelta(countersBefore, await readPipelineCounters(rig.daemon.metricsPort));
-  await drain(phase, load.accepted, DRAIN_MAX_MS);
-  const end = Math.max(phase.lastAt, load.endedAt);
+  await drainReports(phase, load.accepted, DRAIN_MAX_MS);
   const cpuMs = {
     otpgw: processCpuMs(pids.otpgw) - cpuBefore.otpgw,
     redis: processCpuMs(pids.redis) - cpuBefore.redis,
     simulator: processCpuMs(pids.simulator) - cpuBefore.simulator,
     bench: ownCpuMs() - cpuBefore.bench,
   };
-  const wallMs = end - load.startedAt;
-  const completed = phase.completed;
-  const perMessage = (ms: number) => round(ms / Math.max(1, completed), 3);
+  const perMessage = (ms: number) => round(ms / Math.max(1, phase.completed), 3);
   return {
     mode: ratePerSecond ? "paced" : "saturation",
     ...(ratePerSecond ? { targetPerSecond: ratePerSecond } : {}),
-    seconds,
-    sent: load.sent,
-    accepted: load.accepted,
-    rejected: load.rejected,
-    completed,
-    missing: load.accepted - completed,
-    finalStates: phase.finalStates,
+    ...endToEndFigures(seconds, load, phase, cpuMs.otpgw + cpuMs.redis + cpuMs.simulator + cpuMs.bench),
     duplicateWebhooks: phase.duplicates,
-    acceptedPerSecond: Math.round(load.accepted / ((load.endedAt - load.startedAt) / 1000)),
-    completedPerSecond: Math.round(completed / (wallMs / 1000)),
-    submitP50Ms: round(quantile(load.submitLatenciesMs, 0.5), 2),
-    submitP99Ms: round(quantile(load.submitLatenciesMs, 0.99), 2),
-    endToEndP50Ms: round(quantile(phase.endToEndMs, 0.5), 2),
-    endToEndP99Ms: round(quantile(phase.endToEndMs, 0.99), 2),
-    drainMs: Math.round(Math.max(0, phase.lastAt - load.endedAt)),
     backlogAtLoadEnd: {
       awaitingAttempt: atLoadEnd.accepted - atLoadEnd.attemptsStarted,
       awaitingSubmitResp: atLoadEnd.attemptsStarted - atLoadEnd.submitsAccepted,
@@ -223,7 +195,6 @@ async function measurePhase(rig: Rig, seconds: number, ratePerSecond?: number): 
       simulator: perMessage(cpuMs.simulator),
       bench: perMessage(cpuMs.bench),
     },
-    coresBusy: round((cpuMs.otpgw + cpuMs.redis + cpuMs.simulator + cpuMs.bench) / wallMs, 2),
     otpgwRssMiB: round(processRssMiB(pids.otpgw), 1),
   };
 }
@@ -261,12 +232,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
 
     // Warm-up (JIT, connection pools, Redis scripts loaded), drained before anything is measured.
     const warmPhase = new Phase();
-    const warm = await runLoad(rig, warmPhase, {
-      durationMs: WARM_UP.durationMs,
-      maxMessages: WARM_UP.maxMessages,
-      refPrefix: "w",
-    });
-    await drain(warmPhase, warm.accepted, WARM_UP.drainMs);
+    await warmUp(warmPhase, (load) => runLoad(rig, warmPhase, load));
 
     const saturation = await measurePhase(rig, options.seconds);
     const paced = await measurePhase(rig, options.seconds, options.pacedRate ?? 500);

@@ -11,9 +11,15 @@
  */
 import { Agent } from "node:http";
 import { cpus } from "node:os";
-import { quantile } from "../lib/table.js";
 import { BENCH_CARRIER_ACCOUNT } from "./bench-daemon.js";
-import type { EndToEndFigures } from "./end-to-end-figures.js";
+import {
+  DRAIN_MAX_MS,
+  drainReports,
+  endToEndFigures,
+  warmUp,
+  type EndToEndFigures,
+  type PhaseReports,
+} from "./end-to-end-figures.js";
 import { startDlrSink, type DlrEvent } from "./kannel-dlr-sink.js";
 import { runKannelLoad, type KannelLoadResult } from "./kannel-load.js";
 import { startKannel, type KannelProcess } from "./kannel-process.js";
@@ -57,19 +63,16 @@ export interface KannelBenchResult extends EndToEndFigures {
  */
 const DLR_MASK_FINAL = 1 | 2 | 16;
 const REPORT_KINDS: Record<number, string> = { 1: "delivered", 2: "undelivered", 16: "smsc-reject" };
-const WARM_UP = { durationMs: 1000, maxMessages: 2000, drainMs: 15_000 };
-/** As the HTTP bench: wait at most this long for the last reports, and give up sooner if none come for 10 s. */
-const DRAIN_MAX_MS = 120_000;
-const DRAIN_STALL_MS = 10_000;
 const SENDER = "BenchOTP";
 
 /** What one load phase saw on the dlr-url side. */
-class Phase {
+class Phase implements PhaseReports {
   readonly sentAt = new Map<string, number>();
   readonly final = new Set<string>();
   readonly endToEndMs: number[] = [];
   readonly finalStates: Record<string, number> = {};
-  delivered = 0;
+  /** Final reports that say delivered: the messages completed. */
+  completed = 0;
   duplicates = 0;
   stray = 0;
   lastAt = 0;
@@ -88,24 +91,12 @@ class Phase {
     this.final.add(event.ref);
     this.endToEndMs.push(event.at - sentAt);
     this.finalStates[kind] = (this.finalStates[kind] ?? 0) + 1;
-    if (event.type === 1) this.delivered++;
+    if (event.type === 1) this.completed++;
     this.lastAt = event.at;
   }
-}
 
-/** Waits until every accepted message of the phase has its final report, bounded in time and by progress. */
-async function drain(phase: Phase, accepted: number, maxMs: number): Promise<void> {
-  const deadline = performance.now() + maxMs;
-  let last = phase.final.size;
-  let lastProgress = performance.now();
-  while (phase.final.size < accepted && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (phase.final.size !== last) {
-      last = phase.final.size;
-      lastProgress = performance.now();
-    } else if (performance.now() - lastProgress > DRAIN_STALL_MS) {
-      return;
-    }
+  get reported(): number {
+    return this.final.size;
   }
 }
 
@@ -158,7 +149,7 @@ async function measure(
   const phase = new Phase();
   const before = cpuNow(rig);
   const load = await runLoad(rig, phase, { durationMs: seconds * 1000, maxMessages, refPrefix: "s" });
-  await drain(phase, load.accepted, DRAIN_MAX_MS);
+  await drainReports(phase, load.accepted, DRAIN_MAX_MS);
   const after = cpuNow(rig);
   const cpuMs = {
     bearerbox: after.bearerbox - before.bearerbox,
@@ -166,27 +157,12 @@ async function measure(
     simulator: after.simulator - before.simulator,
     bench: after.bench - before.bench,
   };
-  const wallMs = Math.max(phase.lastAt, load.endedAt) - load.startedAt;
-  const completed = phase.delivered;
-  const perMessage = (ms: number) => round(ms / Math.max(1, completed), 3);
+  const perMessage = (ms: number) => round(ms / Math.max(1, phase.completed), 3);
   return {
     concurrency: rig.concurrency,
-    seconds,
-    sent: load.sent,
-    accepted: load.accepted,
-    rejected: load.rejected,
-    completed,
-    missing: load.accepted - phase.final.size,
-    finalStates: phase.finalStates,
+    ...endToEndFigures(seconds, load, phase, cpuMs.bearerbox + cpuMs.smsbox + cpuMs.simulator + cpuMs.bench),
     duplicateReports: phase.duplicates,
     strayReports: phase.stray,
-    acceptedPerSecond: Math.round(load.accepted / ((load.endedAt - load.startedAt) / 1000)),
-    completedPerSecond: Math.round(completed / (wallMs / 1000)),
-    submitP50Ms: round(quantile(load.submitLatenciesMs, 0.5), 2),
-    submitP99Ms: round(quantile(load.submitLatenciesMs, 0.99), 2),
-    endToEndP50Ms: round(quantile(phase.endToEndMs, 0.5), 2),
-    endToEndP99Ms: round(quantile(phase.endToEndMs, 0.99), 2),
-    drainMs: Math.round(Math.max(0, phase.lastAt - load.endedAt)),
     cpuMsPerMessage: {
       kannel: perMessage(cpuMs.bearerbox + cpuMs.smsbox),
       bearerbox: perMessage(cpuMs.bearerbox),
@@ -194,7 +170,6 @@ async function measure(
       simulator: perMessage(cpuMs.simulator),
       bench: perMessage(cpuMs.bench),
     },
-    coresBusy: round((cpuMs.bearerbox + cpuMs.smsbox + cpuMs.simulator + cpuMs.bench) / wallMs, 2),
     rssMiB: {
       bearerbox: round(processRssMiB(rig.kannel.bearerboxPid), 1),
       smsbox: round(processRssMiB(rig.kannel.smsboxPid), 1),
@@ -261,12 +236,7 @@ export function runKannelBench(options: KannelBenchOptions): Promise<KannelBench
 
     // Warm-up (connections opened, the store file created), drained before anything is measured.
     const warmPhase = new Phase();
-    const warm = await runLoad(rig, warmPhase, {
-      durationMs: WARM_UP.durationMs,
-      maxMessages: WARM_UP.maxMessages,
-      refPrefix: "w",
-    });
-    await drain(warmPhase, warm.accepted, WARM_UP.drainMs);
+    await warmUp(warmPhase, (load) => runLoad(rig, warmPhase, load));
 
     const measured = await measure(rig, options.seconds, options.maxMessages ?? 50_000);
     const result: KannelBenchResult = {

@@ -1,5 +1,4 @@
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { startCallbackServer } from "./callback-server.js";
 
 /** One delivery report as smsbox calls the dlr-url. */
 export interface DlrEvent {
@@ -22,7 +21,7 @@ export interface DlrSink {
 /** The submitter's dlr-url endpoint, in the bench process: answers 200 at once, hands each report on. */
 export async function startDlrSink(onEvent: (event: DlrEvent) => void): Promise<DlrSink> {
   let malformed = 0;
-  const server: Server = createServer((req, res) => {
+  const server = await startCallbackServer((req, res) => {
     const at = performance.now();
     res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -32,22 +31,12 @@ export async function startDlrSink(onEvent: (event: DlrEvent) => void): Promise<
     else onEvent({ ref, type, at });
     req.resume();
   });
-  // smsbox keeps its client connections alive; don't let the server's default timeout cut them.
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
-  const base = `http://127.0.0.1:${address.port}/dlr`;
+  const base = `http://127.0.0.1:${server.port}/dlr`;
   return {
     urlFor: (ref) => `${base}?ref=${encodeURIComponent(ref)}&type=%d`,
     get malformed() {
       return malformed;
     },
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }

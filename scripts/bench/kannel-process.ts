@@ -4,14 +4,13 @@
  * process of its own on 127.0.0.1, with their configuration, store and logs in a temporary directory.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../lib/free-port.js";
+import { freePort, isListening } from "../lib/free-port.js";
 import { ensureDebianPackage } from "../lib/system-package.js";
+import { terminate } from "../lib/terminate.js";
 
 /** Installs Kannel (Debian package `kannel`) when missing: as root with apt-get, else says what to run. */
 export function ensureKannel(): void {
@@ -26,6 +25,11 @@ export interface KannelOptions {
   smsc: { port: number; systemId: string; password: string };
   /** submit_sm outstanding on the SMPP link at most (`max-pending-submits`). */
   window: number;
+  /**
+   * SMS one sendsms request may be split into (`max-messages`; over 1, the parts are concatenated with a UDH).
+   * Default 1: the bench's messages fit one SMS.
+   */
+  maxParts?: number;
 }
 
 export interface KannelProcess {
@@ -87,24 +91,12 @@ log-level = ${LOG_LEVEL_WARNING}
 group = sendsms-user
 username = ${SENDSMS_USER.username}
 password = ${SENDSMS_USER.password}
-max-messages = 1
+max-messages = ${options.maxParts ?? 1}${(options.maxParts ?? 1) > 1 ? "\nconcatenation = true" : ""}
 
 group = sms-service
 keyword = default
 text = "no service"
 `;
-}
-
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** bearerbox's status page, or "" while it does not answer. */
@@ -156,14 +148,7 @@ export async function startKannel(options: KannelOptions): Promise<KannelProcess
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      for (const child of [...children].reverse()) {
-        if (child.exitCode !== null || child.signalCode !== null) continue;
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
+      for (const child of [...children].reverse()) await terminate(child, STOP_GRACE_MS);
       await rm(dir, { recursive: true, force: true });
     })());
 
@@ -181,10 +166,10 @@ export async function startKannel(options: KannelOptions): Promise<KannelProcess
   try {
     await writeFile(file, config(dir, options, ports));
     const bearerbox = start("bearerbox");
-    await waitFor("bearerbox listening for smsbox", () => listening(ports.smsbox));
+    await waitFor("bearerbox listening for smsbox", () => isListening(ports.smsbox));
     const smsbox = start("smsbox");
     await waitFor("smsbox connected, SMPP link online", async () => serving(await status(ports.admin)));
-    await waitFor("sendsms listening", () => listening(ports.sendsms));
+    await waitFor("sendsms listening", () => isListening(ports.sendsms));
     return {
       bearerboxPid: bearerbox.pid ?? -1,
       smsboxPid: smsbox.pid ?? -1,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { terminate } from "../lib/terminate.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -41,15 +41,7 @@ export async function startNullRelay(
     { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH } },
   );
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    })());
+  const stop = (): Promise<void> => (stopped ??= terminate(child, 5000));
   const timer = setTimeout(() => void stop(), 30_000);
   try {
     for await (const line of createInterface({ input: child.stdout })) {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { terminate } from "../lib/terminate.js";
 import { BENCH_CARRIER_ACCOUNT } from "./bench-daemon.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
@@ -57,11 +57,7 @@ export async function startSimProcess(yaml: string): Promise<SimProcess> {
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, "exit");
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await terminate(child);
       await rm(dir, { recursive: true, force: true });
     })());
   const lines = createInterface({ input: child.stdout });

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { redisPid } from "./redis-info.js";
 import type { DaemonVariant } from "./bench-daemon.js";
 import { summariseBusiestProfile, type ProfileSummary } from "./cpu-profile-summary.js";
-import { EsmeLoad } from "./esme-load.js";
+import { EsmeLoad, type EsmeLoadResult } from "./esme-load.js";
 import {
   BENCH_ESME,
   OTPGW_RELAY_SETTINGS,
@@ -57,18 +57,15 @@ export interface SmppBenchOptions {
   variant?: { label: string } & DaemonVariant;
 }
 
-export interface SmppRunResult {
+/** One relay's run: the ESME's counts (EsmeLoadResult's, summed over the slices) and the figures from them. */
+export interface SmppRunResult extends Pick<
+  EsmeLoadResult,
+  "sent" | "accepted" | "rejected" | "receipts" | "missing" | "duplicates" | "receiptStats"
+> {
   relay: RelayKind;
   /** Measured submitting time asked for, and the slices it was taken in. */
   seconds: number;
   slices: number;
-  sent: number;
-  accepted: number;
-  rejected: Record<string, number>;
-  receipts: number;
-  missing: number;
-  duplicates: number;
-  receiptStats: Record<string, number>;
   acceptedPerSecond: number;
   /** Receipts per second of the slices' time, each from its first submit to its last receipt. */
   completedPerSecond: number;

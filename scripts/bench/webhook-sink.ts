@@ -1,6 +1,5 @@
-import { createServer, type Server } from "node:http";
-import { once } from "node:events";
 import { verifySignature } from "../../src/north/webhook/webhook-signature.js";
+import { startCallbackServer } from "./callback-server.js";
 
 /** One final-state webhook as the bench sees it. */
 export interface SinkEvent {
@@ -32,7 +31,7 @@ export async function startWebhookSink(
 ): Promise<WebhookSink> {
   let badSignatures = 0;
   let malformed = 0;
-  const server: Server = createServer((req, res) => {
+  const server = await startCallbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -55,24 +54,14 @@ export async function startWebhookSink(
       }
     });
   });
-  // otpgw's webhook client keeps connections alive; don't let the server's default timeout cut them.
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
   return {
-    url: `http://127.0.0.1:${address.port}/otpgw-webhook`,
+    url: `http://127.0.0.1:${server.port}/otpgw-webhook`,
     get badSignatures() {
       return badSignatures;
     },
     get malformed() {
       return malformed;
     },
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }

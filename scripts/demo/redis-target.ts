@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { withOneShotRedis } from "../../src/redis/one-shot-client.js";
 import { startPrivateRedis } from "../lib/private-redis.js";
+import { deleteKeysWithPrefix } from "../lib/redis-keys.js";
 
 export interface RedisTarget {
   url: string;
@@ -32,7 +33,8 @@ export async function openRedisTarget(redisUrl: string | undefined): Promise<Red
       url: redisUrl,
       keyPrefix,
       description: `REDIS_URL ${maskRedisUrl(redisUrl)}, key prefix ${keyPrefix}`,
-      close: () => (closed ??= deleteKeys(redisUrl, keyPrefix)),
+      close: () =>
+        (closed ??= withOneShotRedis(redisUrl, (client) => deleteKeysWithPrefix(client, keyPrefix))),
     };
   }
   // A throwaway server: losing the last second on a crash does not matter, and fsync on every write would
@@ -44,17 +46,6 @@ export async function openRedisTarget(redisUrl: string | undefined): Promise<Red
     description: `private redis-server on 127.0.0.1:${redis.port} (data in ${redis.dir})`,
     close: () => redis.stop(),
   };
-}
-
-function deleteKeys(url: string, prefix: string): Promise<void> {
-  return withOneShotRedis(url, async (client) => {
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== "0");
-  });
 }
 
 export function maskRedisUrl(url: string): string {

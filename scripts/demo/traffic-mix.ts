@@ -5,6 +5,7 @@
  * codes stay in memory: nothing here is ever printed.
  */
 import { randomInt } from "node:crypto";
+import { seededRng } from "../sim/sampling.js";
 
 /** Where a message is meant to go, for the summary (the gateway decides the carrier). */
 export type Destination = "id-telkomsel-range" | "id-indosat-range" | "kr";
@@ -41,18 +42,6 @@ const LONG_KR_TEXT = (code: string) =>
   `[OTPGW] 인증번호는 [${code}] 입니다. 이 번호는 15초 동안만 유효하며 한 번만 사용할 수 있습니다. ` +
   `본인이 요청하지 않았다면 이 메시지를 무시하고 즉시 비밀번호를 변경해 주세요. 직원은 절대 인증번호를 묻지 않습니다.`;
 
-/** mulberry32: a small seeded generator, so the traffic mix is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function digits(rng: () => number, count: number): string {
   let out = "";
   for (let i = 0; i < count; i++) out += String(Math.floor(rng() * 10));
@@ -65,7 +54,7 @@ function pick<T>(rng: () => number, items: readonly T[]): T {
 
 /** The `count` OTPs of one run, in sending order. */
 export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
-  const rng = seededRandom(seed);
+  const rng = seededRng(seed);
   const otps: DemoOtp[] = [];
   for (let index = 0; index < count; index++) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");

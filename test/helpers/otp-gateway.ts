@@ -1,5 +1,4 @@
-import { onTestFinished } from "vitest";
-import { CarrierSimulator } from "../../scripts/sim/carrier-simulator.js";
+import { startCarrierSim } from "./carrier-sim.js";
 import { daemonFixture, FIXTURE_ACCOUNT } from "./daemon-fixture.js";
 import { webhookReceiver } from "./webhook-receiver.js";
 
@@ -7,20 +6,17 @@ type Latency = { min: number; max: number };
 
 /**
  * A gateway as the Redis-failure tests drive it: a carrier simulator (one carrier, `id-a`), a webhook receiver
- * and a daemon fixture on `redisUrl` (not started; `settings`: more lines for its otpgw.yaml), and `send(i)`: the fixture account's i-th OTP over HTTP, to
- * its own number, with its final state to the receiver.
+ * and a daemon fixture on `redisUrl` (not started; `settings`: more lines for its otpgw.yaml), and `send(i)`: the
+ * fixture account's i-th OTP over HTTP, to its own number, with its final state to the receiver.
  */
 export async function otpGateway(
   redisUrl: string,
   options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency; settings?: string } = {},
 ) {
-  const sim = new CarrierSimulator({
-    credentials: [{ systemId: "otpgw", password: "secret" }],
+  const sim = await startCarrierSim({
     submitRespLatencyMs: options.submitRespLatencyMs ?? { min: 1, max: 3 },
     receiptLatencyMs: options.receiptLatencyMs ?? { min: 20, max: 50 },
   });
-  await sim.start();
-  onTestFinished(() => sim.stop());
   const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
   const daemon = await daemonFixture({
     redisUrl,

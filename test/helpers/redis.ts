@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { inject, onTestFinished } from "vitest";
+import { deleteKeysWithPrefix } from "../../scripts/lib/redis-keys.js";
+
+export { scanKeys } from "../../scripts/lib/redis-keys.js";
 
 /**
  * Redis for one test: the run's private server (test/setup/global-redis.ts) with a key prefix of the test's
@@ -14,27 +17,10 @@ export async function testRedis(): Promise<{ url: string; prefix: string; client
   await client.connect();
   onTestFinished(async () => {
     try {
-      let cursor = "0";
-      do {
-        const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await client.unlink(...keys);
-      } while (cursor !== "0");
+      await deleteKeysWithPrefix(client, prefix);
     } finally {
       client.disconnect();
     }
   });
   return { url, prefix, client };
-}
-
-/** Every key matching `pattern` (SCAN, so a large keyspace is not blocked). */
-export async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== "0");
-  return keys;
 }

@@ -1,37 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../../../src/north/accounts/password-hash.js";
+import { runOtpgw } from "../../helpers/otpgw-cli.js";
 
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source with `input` piped to its stdin (so not a terminal), bounded to 30 s. */
-function otpgw(args: string[], input = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: repoRoot,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+/** Runs the CLI from source with `input` piped to its stdin (so not a terminal). */
+const otpgw = (args: string[], input = "") => runOtpgw(args, { input });
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

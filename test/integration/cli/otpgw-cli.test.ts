@@ -1,21 +1,15 @@
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { runOtpgw, type CliRun } from "../../helpers/otpgw-cli.js";
 import { sentinelGroup } from "../../helpers/redis-sentinel.js";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 import { fixtureWebhookSecretEnv } from "../../unit/config/config-fixtures.js";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The environment without anything that would change how otpgw reads its configuration. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -26,24 +20,9 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs the CLI from source, as `npm run otpgw` does, bounded to 30 s. */
-function otpgw(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: repoRoot,
-      env,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the CLI from source, as `npm run otpgw` does, in `env`. */
+function otpgw(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<CliRun> {
+  return runOtpgw(args, { env });
 }
 
 const passwords = {

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { isListening } from "../../../scripts/lib/free-port.js";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -54,17 +54,6 @@ function row(output: string, label: string): number[] {
     .split(/\s+/)
     .filter((token) => /^\d+$/.test(token))
     .map(Number);
-}
-
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(true));
-  });
 }
 
 function processIsGone(pid: number): boolean {
@@ -162,7 +151,7 @@ describe("npm run demo", () => {
         const redisPort = Number(/private redis-server on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
         const redisDir = /\(data in (\S+)\)/.exec(out)?.[1];
         const daemonPid = Number(/otpgw\s+pid (\d+)/.exec(out)?.[1]);
-        expect(await portIsClosed(redisPort)).toBe(true);
+        expect(await isListening(redisPort)).toBe(false);
         expect(redisDir && existsSync(redisDir)).toBe(false);
         expect(processIsGone(daemonPid)).toBe(true);
         expect(logFile).toBeDefined();

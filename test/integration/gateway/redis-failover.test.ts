@@ -1,25 +1,20 @@
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { otpGateway } from "../../helpers/otp-gateway.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { waitUntil } from "../../helpers/wait.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 describe("a Redis failover behind the same address", () => {
   it("after the old primary became a replica, the daemon follows the address to the new primary instead of failing every write", async () => {
     const a = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => a.stop());
+    onTestFinished(() => a.stop());
     const b = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => b.stop());
+    onTestFinished(() => b.stop());
     const adminA = new Redis(a.url);
     const adminB = new Redis(b.url);
-    cleanups.push(() => adminA.disconnect());
-    cleanups.push(() => adminB.disconnect());
+    onTestFinished(() => adminA.disconnect());
+    onTestFinished(() => adminB.disconnect());
     await adminB.replicaof("127.0.0.1", a.port);
     await waitUntil(
       async () => /master_link_status:up/.test(await adminB.info("replication")),
@@ -28,7 +23,7 @@ describe("a Redis failover behind the same address", () => {
     );
     // The address the daemon knows (a DNS name, in production) leads to A.
     const proxy = await startRedisProxy(a.port);
-    cleanups.push(() => proxy.close());
+    onTestFinished(() => proxy.close());
     const { hooks, daemon, send } = await otpGateway(proxy.url, { receiptLatencyMs: { min: 10, max: 30 } });
     await daemon.start();
     await daemon.waitForBinds();

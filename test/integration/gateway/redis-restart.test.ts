@@ -1,70 +1,40 @@
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { otpGateway } from "../../helpers/otp-gateway.js";
 import { scanKeys } from "../../helpers/redis.js";
+import { trafficAcrossRedisRestart } from "../../helpers/restart-traffic.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { webhookReceiver } from "../../helpers/webhook-receiver.js";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 describe("Redis restart", () => {
   it("the daemon reconnects and carries on: every acknowledged message is delivered and notified once", async () => {
     // A Redis of this test's own (appendfsync always, as the docs recommend), so it can be killed.
     const redis = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => redis.stop());
-    const sim = new CarrierSimulator({
-      credentials: [{ systemId: "otpgw", password: "secret" }],
+    onTestFinished(() => redis.stop());
+    const { hooks, daemon, send } = await otpGateway(redis.url, {
       submitRespLatencyMs: { min: 1, max: 5 },
       receiptLatencyMs: { min: 100, max: 400 },
     });
-    await sim.start();
-    cleanups.push(() => sim.stop());
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-    const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: sim.port! }] });
     await daemon.start();
     await daemon.waitForBinds();
 
     const acked: string[] = [];
     const ackedAt: number[] = [];
-    let restartedAt = Number.POSITIVE_INFINITY;
     let lastError = "";
     const refused = new Map<number, number>();
-    let sent = 0;
-    const stopAt = Date.now() + 5000;
-    const restart = (async () => {
-      await new Promise((r) => setTimeout(r, 1500));
-      await redis.restart({ downMs: 700 });
-      restartedAt = Date.now();
-    })();
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (Date.now() < stopAt && sent < 3000) {
-          sent++;
-          const to = `+62811${String(sent).padStart(7, "0")}`;
-          try {
-            const r = await daemon.api("/v1/messages", {
-              method: "POST",
-              body: { to, from: "ACME", text: "Your code is 654321", callback_url: hooks.url },
-            });
-            if (r.status !== 202 && r.status !== 503) lastError = JSON.stringify(r.body);
-            if (r.status === 202) {
-              acked.push(r.body.id as string);
-              ackedAt.push(Date.now());
-            } else refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
-          } catch (error) {
-            lastError = String(error);
-            refused.set(0, (refused.get(0) ?? 0) + 1);
-          }
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      }),
-    );
-    await restart;
+    const { sent, restartedAt } = await trafficAcrossRedisRestart(redis, async (i) => {
+      try {
+        const r = await send(i);
+        if (r.status !== 202 && r.status !== 503) lastError = JSON.stringify(r.body);
+        if (r.status === 202) {
+          acked.push(r.body.id as string);
+          ackedAt.push(Date.now());
+        } else refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
+      } catch (error) {
+        lastError = String(error);
+        refused.set(0, (refused.get(0) ?? 0) + 1);
+      }
+    });
     if (process.env.OTPGW_TEST_VERBOSE)
       console.log({ sent, acked: acked.length, refused: Object.fromEntries(refused) });
     const stats = JSON.stringify({ sent, acked: acked.length, refused: [...refused], lastError });

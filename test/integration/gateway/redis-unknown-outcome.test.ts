@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { otpGateway } from "../../helpers/otp-gateway.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
@@ -6,19 +6,14 @@ import { scanKeys } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { Redis } from "ioredis";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 describe("a Redis call whose answer is lost", () => {
   it("messages refused because their create's answer was lost are withdrawn, not delivered; their resends go out once", async () => {
     const redis = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => redis.stop());
+    onTestFinished(() => redis.stop());
     const proxy = await startRedisProxy(redis.port);
-    cleanups.push(() => proxy.close());
+    onTestFinished(() => proxy.close());
     const admin = new Redis(redis.url);
-    cleanups.push(() => admin.disconnect());
+    onTestFinished(() => admin.disconnect());
     const { sim, hooks, daemon, send: sendOtp } = await otpGateway(proxy.url);
     await daemon.start();
     await daemon.waitForBinds();

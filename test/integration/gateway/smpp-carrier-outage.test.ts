@@ -1,8 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
-import { waitUntil } from "../../helpers/wait.js";
-import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
+import { handset, receiptsFor, smppGateway, submitOtp } from "./smpp-gateway.js";
 
 const QUICK = { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 20, max: 60 } };
 
@@ -11,19 +9,14 @@ describe("a carrier going silent under an SMPP submitter", () => {
     // The primary's receipts take 300-600 ms: dozens are pending when it goes silent, for messages it accepted.
     const primary = await startCarrierSim({ ...QUICK, receiptLatencyMs: { min: 300, max: 600 } });
     const secondary = await startCarrierSim(QUICK);
-    const daemon = await daemonFixture({
+    const { esme } = await smppGateway({
       redisUrl: inject("redisUrl"),
       carriers: [
         { id: "id-primary", port: primary.port!, extra: "response_timeout_ms: 500" },
         { id: "id-secondary", port: secondary.port! },
       ],
       dlrTimeoutSeconds: 1,
-      smppBlock: await smppAccountBlock(PASSWORD),
     });
-    await daemon.start();
-    await daemon.waitForBinds();
-    const esme = await Esme.connect(daemon.ports!.smpp!);
-    expect((await esme.bind()).command_status).toBe(0);
 
     // The primary stops answering (submits and receipts held) 0.5 s into a 2 s burst, and comes back after it:
     // the receipts it held then arrive for messages otpgw has rerouted meanwhile.
@@ -39,12 +32,7 @@ describe("a carrier going silent under an SMPP submitter", () => {
     await Promise.all(
       Array.from({ length: 5 }, async () => {
         while (Date.now() < stopAt && sent < 400) {
-          const to = `62811${String(sent++).padStart(7, "0")}`;
-          const resp = await esme.submit({
-            source_addr: "ACME",
-            destination_addr: to,
-            registered_delivery: 1,
-          });
+          const resp = await submitOtp(esme, handset(sent++));
           if (resp.command_status === 0) acked.push(String(resp.message_id));
           await new Promise((r) => setTimeout(r, 10));
         }
@@ -52,15 +40,8 @@ describe("a carrier going silent under an SMPP submitter", () => {
     );
     await outage;
 
-    let receipts = esme.receiptStats();
-    const collect = (): number => {
-      receipts = esme.receiptStats();
-      return acked.filter((id) => receipts.has(id)).length;
-    };
-    await waitUntil(() => collect() >= acked.length, 30_000, "a receipt per acknowledged submit");
-    // Time for the primary's held receipts to arrive (and, wrongly, be passed on).
-    await new Promise((r) => setTimeout(r, 1500));
-    collect();
+    // 1.5 s more: time for the primary's held receipts to arrive (and, wrongly, be passed on).
+    const receipts = await receiptsFor(esme, acked, { timeoutMs: 30_000, settleMs: 1500 });
 
     expect(acked.length).toBeGreaterThan(50);
     for (const id of acked) expect(receipts.get(id), id).toEqual(["DELIVRD"]);

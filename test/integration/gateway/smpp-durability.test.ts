@@ -1,21 +1,18 @@
 import { describe, expect, inject, it } from "vitest";
 import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
+import { boundEsme, type Esme } from "../north-smpp/smpp-fixture.js";
+import { handset, smppGateway, submitOtp } from "./smpp-gateway.js";
 
 async function setup(sim: SimulatorOptions, options: { rateLimit?: number } = {}) {
   const carrier = await startCarrierSim(sim);
-  const daemon = await daemonFixture({
+  const { daemon, esme } = await smppGateway({
     redisUrl: inject("redisUrl"),
     carriers: [{ id: "id-sim", port: carrier.port! }],
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-    smppBlock: await smppAccountBlock(PASSWORD),
   });
-  await daemon.start();
-  await daemon.waitForBinds();
-  return { carrier, daemon };
+  return { carrier, daemon, esme };
 }
 
 /** Receipts an ESME got, by receipted message id (TLV): the stat of the last one. */
@@ -25,12 +22,10 @@ function receiptsById(esme: Esme): Map<string, string> {
 
 describe("SMPP submits through the daemon", () => {
   it("after a SIGKILL during a submit burst, every submit_sm that got OK is delivered and its receipt reaches the re-bound ESME", async () => {
-    const { carrier, daemon } = await setup({
+    const { carrier, daemon, esme } = await setup({
       submitRespLatencyMs: { min: 1, max: 3 },
       receiptLatencyMs: { min: 1500, max: 2500 },
     });
-    const esme = await Esme.connect(daemon.ports!.smpp!);
-    expect((await esme.bind()).command_status).toBe(0);
 
     const acked = new Map<string, string>(); // message id → destination
     let sent = 0;
@@ -40,13 +35,9 @@ describe("SMPP submits through the daemon", () => {
       await Promise.all(
         Array.from({ length: 10 }, async () => {
           while (sent < 400 && !esme.closed) {
-            const to = `62811${String(sent++).padStart(7, "0")}`;
+            const to = handset(sent++);
             try {
-              const resp = await esme.submit({
-                source_addr: "ACME",
-                destination_addr: to,
-                registered_delivery: 1,
-              });
+              const resp = await submitOtp(esme, to);
               if (resp.command_status === 0) acked.set(String(resp.message_id), to);
             } catch {
               return; // no response: the daemon died with it in flight (not acknowledged)
@@ -64,8 +55,7 @@ describe("SMPP submits through the daemon", () => {
 
     await daemon.start();
     await daemon.waitForBinds();
-    const again = await Esme.connect(daemon.ports!.smpp!);
-    expect((await again.bind()).command_status).toBe(0);
+    const again = await boundEsme(daemon.ports!.smpp!);
     await waitUntil(
       () => [...ackedAtKill.keys()].every((id) => receiptsById(again).has(id)),
       60_000,
@@ -82,12 +72,10 @@ describe("SMPP submits through the daemon", () => {
   }, 120_000);
 
   it("answers ESME_RTHROTTLED above the account's cap, and delivers everything it said OK to", async () => {
-    const { daemon } = await setup(
+    const { esme } = await setup(
       { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 20, max: 60 } },
       { rateLimit: 50 },
     );
-    const esme = await Esme.connect(daemon.ports!.smpp!);
-    expect((await esme.bind()).command_status).toBe(0);
     // 3× the cap: 150 submits per second for two seconds.
     const statuses: number[] = [];
     const ok: string[] = [];
@@ -95,16 +83,10 @@ describe("SMPP submits through the daemon", () => {
     for (let i = 0; i < 300; i++) {
       const due = started + (i * 1000) / 150;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      void esme
-        .submit({
-          source_addr: "ACME",
-          destination_addr: `62811${String(i).padStart(7, "0")}`,
-          registered_delivery: 1,
-        })
-        .then((resp) => {
-          statuses.push(resp.command_status);
-          if (resp.command_status === 0) ok.push(String(resp.message_id));
-        });
+      void submitOtp(esme, handset(i)).then((resp) => {
+        statuses.push(resp.command_status);
+        if (resp.command_status === 0) ok.push(String(resp.message_id));
+      });
     }
     await waitUntil(() => statuses.length === 300, 20_000, "an answer to every submit");
     const throttled = statuses.filter((s) => s === 0x58).length;
@@ -119,12 +101,10 @@ describe("SMPP submits through the daemon", () => {
   }, 60_000);
 
   it("answers query_sm from the store: ENROUTE, then the final state, also under a reassembled set's part ids", async () => {
-    const { daemon } = await setup({
+    const { esme } = await setup({
       submitRespLatencyMs: { min: 1, max: 3 },
       receiptLatencyMs: { min: 200, max: 300 },
     });
-    const esme = await Esme.connect(daemon.ports!.smpp!);
-    expect((await esme.bind()).command_status).toBe(0);
     const query = (messageId: string) =>
       esme.request("query_sm", { message_id: messageId, source_addr_ton: 5, source_addr: "ACME" });
 

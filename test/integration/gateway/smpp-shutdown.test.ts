@@ -1,9 +1,9 @@
 import type smpp from "smpp";
 import { describe, expect, inject, it } from "vitest";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
-import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
+import { boundEsme } from "../north-smpp/smpp-fixture.js";
+import { handset, smppGateway, submitOtp } from "./smpp-gateway.js";
 
 describe("graceful shutdown under an SMPP submitter", () => {
   it("on SIGTERM every outstanding submit_sm is answered, the ESME is unbound, and after a restart every OK'd message is delivered and receipted", async () => {
@@ -11,15 +11,10 @@ describe("graceful shutdown under an SMPP submitter", () => {
       submitRespLatencyMs: { min: 1, max: 3 },
       receiptLatencyMs: { min: 500, max: 1500 },
     });
-    const daemon = await daemonFixture({
+    const { daemon, esme } = await smppGateway({
       redisUrl: inject("redisUrl"),
       carriers: [{ id: "id-sim", port: sim.port! }],
-      smppBlock: await smppAccountBlock(PASSWORD),
     });
-    await daemon.start();
-    await daemon.waitForBinds();
-    const esme = await Esme.connect(daemon.ports!.smpp!);
-    expect((await esme.bind()).command_status).toBe(0);
     // A well-behaved ESME: asked to unbind, it sends nothing more and answers.
     let unbound = false;
     let stopping = false;
@@ -36,13 +31,8 @@ describe("graceful shutdown under an SMPP submitter", () => {
     const burst = Promise.all(
       Array.from({ length: 10 }, async () => {
         while (!esme.closed && !stopping && sent < 2000) {
-          const to = `62811${String(sent++).padStart(7, "0")}`;
           try {
-            const resp = await esme.submit({
-              source_addr: "ACME",
-              destination_addr: to,
-              registered_delivery: 1,
-            });
+            const resp = await submitOtp(esme, handset(sent++));
             if (resp.command_status === 0) acked.push(String(resp.message_id));
             else refused.set(resp.command_status, (refused.get(resp.command_status) ?? 0) + 1);
           } catch {
@@ -63,8 +53,7 @@ describe("graceful shutdown under an SMPP submitter", () => {
 
     await daemon.start();
     await daemon.waitForBinds();
-    const again = await Esme.connect(daemon.ports!.smpp!);
-    expect((await again.bind()).command_status).toBe(0);
+    const again = await boundEsme(daemon.ports!.smpp!);
     const received = (): Set<string> => {
       const ids = new Set<string>();
       for (const pdu of [...esme.deliveries, ...again.deliveries]) {

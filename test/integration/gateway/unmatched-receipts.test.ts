@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { CommandId } from "../../../src/smpp/constants.js";
 import { daemonFixture } from "../../helpers/daemon-fixture.js";
 import { rawSmsc, receiptPdu } from "../../helpers/raw-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
 describe("receipts that match nothing", () => {
   it("a carrier replaying receipts for unknown ids: each answered and counted, one log line for them all", async () => {
     const redis = await startPrivateRedis({ appendfsync: "always" });
-    cleanups.push(() => redis.stop());
+    onTestFinished(() => redis.stop());
     const smsc = await rawSmsc();
     const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: smsc.port }] });
     await daemon.start();

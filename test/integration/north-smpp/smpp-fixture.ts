@@ -134,6 +134,18 @@ export class Esme {
   static async connect(port: number, localAddress = "127.0.0.1"): Promise<Esme> {
     const session = smpp.connect({ host: "127.0.0.1", port, localAddress });
     await once(session, "connect");
+    return Esme.forTest(session);
+  }
+
+  /** Over TLS, trusting whatever certificate the server shows (the tests' are self-signed). */
+  static async connectTls(port: number): Promise<Esme> {
+    const session = smpp.connect({ host: "127.0.0.1", port, tls: true, rejectUnauthorized: false });
+    session.on("error", () => undefined);
+    await once(session, "secureConnect");
+    return Esme.forTest(session);
+  }
+
+  private static forTest(session: smpp.Session): Esme {
     const esme = new Esme(session);
     onTestFinished(() => esme.session.destroy());
     return esme;

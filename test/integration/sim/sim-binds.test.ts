@@ -1,34 +1,21 @@
 import { connect, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator, SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
-import { SimClient, waitFor } from "./sim-client.js";
+import { SimClient, startSim as startTestSim, waitFor } from "./sim-client.js";
 
-const credentials = [{ systemId: "otpgw", password: "s3cret" }];
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
 
-async function startSim(options: ConstructorParameters<typeof CarrierSimulator>[0] = {}): Promise<number> {
-  sim = new CarrierSimulator({ credentials, submitRespLatencyMs: { min: 0, max: 0 }, ...options });
-  return (await sim.start()).port;
+async function startSim(options: SimulatorOptions = {}): Promise<number> {
+  const started = await startTestSim({ submitRespLatencyMs: { min: 0, max: 0 }, ...options });
+  sim = started.sim;
+  return started.port;
 }
-
-async function client(port: number): Promise<SimClient> {
-  const c = await SimClient.connect(port);
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 describe("carrier simulator: binds and session commands", () => {
   it("accepts a bind with the right password and answers with its system_id", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     const resp = await c.bind("otpgw", "s3cret");
     expect(resp.command).toBe("bind_transceiver_resp");
     expect(resp.command_status).toBe(SmppStatus.ESME_ROK);
@@ -38,7 +25,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("refuses a wrong password with ESME_RINVPASWD and closes the connection", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     const resp = await c.bind("otpgw", "wrong");
     expect(resp.command_status).toBe(SmppStatus.ESME_RINVPASWD);
     await c.waitClosed();
@@ -47,7 +34,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("refuses an unknown system_id with ESME_RINVSYSID and closes the connection", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     const resp = await c.bind("stranger", "s3cret", "bind_transmitter");
     expect(resp.command_status).toBe(SmppStatus.ESME_RINVSYSID);
     await c.waitClosed();
@@ -55,7 +42,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("refuses an interface_version it does not speak with ESME_RBINDFAIL", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     const resp = await c.bind("otpgw", "s3cret", "bind_transceiver", 0x20);
     expect(resp.command_status).toBe(SmppStatus.ESME_RBINDFAIL);
     await c.waitClosed();
@@ -63,26 +50,26 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("refuses binds above maxBindsPerSystemId", async () => {
     const port = await startSim({ maxBindsPerSystemId: 1 });
-    const first = await client(port);
+    const first = await SimClient.connect(port);
     expect((await first.bind("otpgw", "s3cret")).command_status).toBe(SmppStatus.ESME_ROK);
-    const second = await client(port);
+    const second = await SimClient.connect(port);
     expect((await second.bind("otpgw", "s3cret")).command_status).toBe(SmppStatus.ESME_RBINDFAIL);
   });
 
   it("answers a second bind on the same session with ESME_RALYBND", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     await c.bind("otpgw", "s3cret");
     expect((await c.bind("otpgw", "s3cret")).command_status).toBe(SmppStatus.ESME_RALYBND);
   });
 
   it("refuses submit_sm before bind and on a receiver bind with ESME_RINVBNDSTS", async () => {
     const port = await startSim();
-    const unbound = await client(port);
+    const unbound = await SimClient.connect(port);
     expect((await unbound.submit({ short_message: Buffer.from("x") })).command_status).toBe(
       SmppStatus.ESME_RINVBNDSTS,
     );
-    const receiver = await client(port);
+    const receiver = await SimClient.connect(port);
     await receiver.bind("otpgw", "s3cret", "bind_receiver");
     expect((await receiver.submit({ short_message: Buffer.from("x") })).command_status).toBe(
       SmppStatus.ESME_RINVBNDSTS,
@@ -91,7 +78,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("answers enquire_link, before and after bind, and counts it", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     expect((await c.request("enquire_link")).command).toBe("enquire_link_resp");
     await c.bind("otpgw", "s3cret");
     expect((await c.request("enquire_link")).command_status).toBe(0);
@@ -100,7 +87,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("answers unbind with unbind_resp and then closes the connection", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     await c.bind("otpgw", "s3cret");
     const resp = await c.request("unbind");
     expect(resp.command).toBe("unbind_resp");
@@ -110,7 +97,7 @@ describe("carrier simulator: binds and session commands", () => {
 
   it("answers an unsupported command with generic_nack ESME_RINVCMDID and keeps the session", async () => {
     const port = await startSim();
-    const c = await client(port);
+    const c = await SimClient.connect(port);
     await c.bind("otpgw", "s3cret");
     const resp = await c.request("query_sm", { message_id: "1", source_addr: "OTPGW" });
     expect(resp.command).toBe("generic_nack");
@@ -141,7 +128,7 @@ describe("carrier simulator: binds and session commands", () => {
     const bad = connect(port, "127.0.0.1");
     bad.on("error", () => bad.destroy());
     bad.write(Buffer.alloc(32, 0xff));
-    const good = await client(port);
+    const good = await SimClient.connect(port);
     expect((await good.bind("otpgw", "s3cret")).command_status).toBe(0);
     bad.destroy();
   });

@@ -4,6 +4,8 @@
  * session engine: the simulator is tested against an independent ESME.
  */
 import smpp from "smpp";
+import { onTestFinished } from "vitest";
+import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 
 export type BindCommand = "bind_transmitter" | "bind_receiver" | "bind_transceiver";
 
@@ -34,10 +36,12 @@ export class SimClient {
     });
   }
 
+  /** Connects to 127.0.0.1:`port`; the connection is closed when the test finishes. */
   static connect(port: number): Promise<SimClient> {
     return new Promise((resolve, reject) => {
       const session = smpp.connect({ host: "127.0.0.1", port }, () => resolve(client));
       const client = new SimClient(session);
+      onTestFinished(() => client.close());
       session.once("error", reject);
     });
   }
@@ -85,6 +89,19 @@ export class SimClient {
   waitClosed(timeoutMs = 5000): Promise<void> {
     return waitFor(() => this.closed, timeoutMs, "connection to close");
   }
+}
+
+/**
+ * A simulator for one test, binding `otpgw` / `s3cret` (`options` add to or replace that), on 127.0.0.1:0;
+ * stopped when the test finishes.
+ */
+export async function startSim(
+  options: SimulatorOptions = {},
+): Promise<{ sim: CarrierSimulator; port: number; controlPort: number | undefined }> {
+  const sim = new CarrierSimulator({ credentials: [{ systemId: "otpgw", password: "s3cret" }], ...options });
+  onTestFinished(() => sim.stop());
+  const { port, controlPort } = await sim.start();
+  return { sim, port, controlPort };
 }
 
 /** Polls `condition` every 10 ms until true; rejects after `timeoutMs` naming `what`. */

@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
 import type { SimulatorCounters } from "../../../scripts/sim/counters.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
-import { SimClient, sleep } from "./sim-client.js";
+import { SimClient, sleep, startSim } from "./sim-client.js";
 
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 async function start(): Promise<{ port: number; base: string }> {
-  sim = new CarrierSimulator({
-    credentials: [{ systemId: "otpgw", password: "s3cret" }],
-    submitRespLatencyMs: { min: 0, max: 0 },
-    controlPort: 0,
-  });
-  const { port, controlPort } = await sim.start();
+  const started = await startSim({ submitRespLatencyMs: { min: 0, max: 0 }, controlPort: 0 });
+  sim = started.sim;
+  const { port, controlPort } = started;
   expect(controlPort).toBeGreaterThan(0);
   return { port, base: `http://127.0.0.1:${controlPort}` };
 }
@@ -31,15 +21,13 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 
 describe("carrier simulator: HTTP control endpoint", () => {
   it("is not started without controlPort", async () => {
-    sim = new CarrierSimulator({});
-    const started = await sim.start();
+    const started = await startSim();
     expect(started.controlPort).toBeUndefined();
   });
 
   it("serves the counters as JSON", async () => {
     const { port, base } = await start();
     const c = await SimClient.connect(port);
-    clients.push(c);
     await c.bind("otpgw", "s3cret");
     await c.submit({ short_message: Buffer.from("a") });
     const res = await fetch(`${base}/counters`);
@@ -56,7 +44,6 @@ describe("carrier simulator: HTTP control endpoint", () => {
       json: { outage: "refuse-binds" },
     });
     const c = await SimClient.connect(port);
-    clients.push(c);
     expect((await c.bind("otpgw", "s3cret")).command_status).toBe(SmppStatus.ESME_RBINDFAIL);
     expect((await post(`${base}/outage`, { mode: "meltdown" })).status).toBe(400);
     expect(sim!.outage).toBe("refuse-binds");
@@ -68,7 +55,6 @@ describe("carrier simulator: HTTP control endpoint", () => {
       200,
     );
     const c = await SimClient.connect(port);
-    clients.push(c);
     await c.bind("otpgw", "s3cret");
     // Both submits in one wall-clock second: start just after a second boundary.
     await sleep(1000 - (Date.now() % 1000) + 5);
@@ -91,7 +77,6 @@ describe("carrier simulator: HTTP control endpoint", () => {
   it("resets counters and history", async () => {
     const { port, base } = await start();
     const c = await SimClient.connect(port);
-    clients.push(c);
     await c.bind("otpgw", "s3cret");
     await c.submit({ short_message: Buffer.from("a") });
     expect((await post(`${base}/reset`, {})).status).toBe(200);
@@ -102,7 +87,6 @@ describe("carrier simulator: HTTP control endpoint", () => {
   it("pages received messages and leaves the text out unless asked", async () => {
     const { port, base } = await start();
     const c = await SimClient.connect(port);
-    clients.push(c);
     await c.bind("otpgw", "s3cret");
     for (const t of ["one", "two", "three"]) await c.submit({ short_message: Buffer.from(t) });
     const page = (await (await fetch(`${base}/received?offset=1&limit=1`)).json()) as {

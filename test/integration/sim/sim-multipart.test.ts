@@ -1,34 +1,24 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
 import { seededRng } from "../../../scripts/sim/sampling.js";
 import { encodeGsm7 } from "../../../src/smpp/gsm7.js";
 import { encodeUcs2 } from "../../../src/smpp/ucs2.js";
-import { SimClient, waitFor } from "./sim-client.js";
+import { SimClient, startSim, waitFor } from "./sim-client.js";
 
-const credentials = [{ systemId: "otpgw", password: "s3cret" }];
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
 
 async function boundClient(): Promise<SimClient> {
-  sim = new CarrierSimulator({
-    credentials,
+  const started = await startSim({
     submitRespLatencyMs: { min: 0, max: 3 },
     receiptLatencyMs: { min: 1, max: 10 },
     outcomeMix: { DELIVRD: 1, UNDELIV: 1, EXPIRED: 1, none: 0 },
     rng: seededRng(3),
   });
-  const { port } = await sim.start();
-  const c = await SimClient.connect(port);
-  clients.push(c);
+  sim = started.sim;
+  const c = await SimClient.connect(started.port);
   await c.bind("otpgw", "s3cret");
   return c;
 }
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 function udh8(ref: number, total: number, seq: number): Buffer {
   return Buffer.from([0x05, 0x00, 0x03, ref, total, seq]);

@@ -1,34 +1,25 @@
 import { connect } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
-import { SimClient, sleep, waitFor, within } from "./sim-client.js";
+import { SimClient, sleep, startSim, waitFor, within } from "./sim-client.js";
 
-const credentials = [{ systemId: "otpgw", password: "s3cret" }];
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
 
 async function start(): Promise<number> {
-  sim = new CarrierSimulator({
-    credentials,
+  const started = await startSim({
     submitRespLatencyMs: { min: 0, max: 0 },
     receiptLatencyMs: { min: 100, max: 100 },
   });
-  return (await sim.start()).port;
+  sim = started.sim;
+  return started.port;
 }
 
 async function bound(port: number): Promise<SimClient> {
   const c = await SimClient.connect(port);
-  clients.push(c);
   expect((await c.bind("otpgw", "s3cret")).command_status).toBe(0);
   return c;
 }
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 describe("carrier simulator: outages", () => {
   it("refuse-binds refuses new binds with ESME_RBINDFAIL but keeps bound sessions working", async () => {
@@ -36,7 +27,6 @@ describe("carrier simulator: outages", () => {
     const existing = await bound(port);
     sim!.setOutage("refuse-binds");
     const late = await SimClient.connect(port);
-    clients.push(late);
     expect((await late.bind("otpgw", "s3cret")).command_status).toBe(SmppStatus.ESME_RBINDFAIL);
     await late.waitClosed();
     expect((await existing.submit({ short_message: Buffer.from("a") })).command_status).toBe(0);

@@ -1,40 +1,30 @@
 import type smpp from "smpp";
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator, SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { encodeGsm7 } from "../../../src/smpp/gsm7.js";
 import { parseReceiptText } from "../../../src/smpp/receipt.js";
 import { encodeUcs2 } from "../../../src/smpp/ucs2.js";
 import { seededRng } from "../../../scripts/sim/sampling.js";
-import { SimClient, sleep, waitFor, type BindCommand } from "./sim-client.js";
+import { SimClient, sleep, startSim, waitFor, type BindCommand } from "./sim-client.js";
 
-const credentials = [{ systemId: "otpgw", password: "s3cret" }];
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
 
 async function boundClient(
   options: SimulatorOptions = {},
   bind: BindCommand = "bind_transceiver",
 ): Promise<SimClient> {
-  sim = new CarrierSimulator({
-    credentials,
+  const started = await startSim({
     submitRespLatencyMs: { min: 1, max: 5 },
     receiptLatencyMs: { min: 5, max: 20 },
     rng: seededRng(7),
     ...options,
   });
-  const { port } = await sim.start();
-  const c = await SimClient.connect(port);
-  clients.push(c);
+  sim = started.sim;
+  const c = await SimClient.connect(started.port);
   expect((await c.bind("otpgw", "s3cret", bind)).command_status).toBe(0);
   return c;
 }
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 function shortMessageText(pdu: smpp.PDU): string {
   const sm = pdu.short_message as { message?: unknown } | undefined;
@@ -119,14 +109,11 @@ describe("carrier simulator: submit_sm and receipts", () => {
   });
 
   it("sends text-only receipts to a session bound with interface_version 0x33", async () => {
-    sim = new CarrierSimulator({
-      credentials,
+    const { port } = await startSim({
       submitRespLatencyMs: { min: 0, max: 0 },
       receiptLatencyMs: { min: 1, max: 2 },
     });
-    const { port } = await sim.start();
     const c = await SimClient.connect(port);
-    clients.push(c);
     await c.bind("otpgw", "s3cret", "bind_transceiver", 0x33);
     await c.submit({ short_message: Buffer.from("a") });
     await waitFor(() => c.receipts.length === 1, 3000, "the receipt");
@@ -191,7 +178,6 @@ describe("carrier simulator: submit_sm and receipts", () => {
   it("delivers receipts to a receiver bind of the same account when the submit came on a transmitter", async () => {
     const tx = await boundClient({}, "bind_transmitter");
     const rx = await SimClient.connect(sim!.port!);
-    clients.push(rx);
     await rx.bind("otpgw", "s3cret", "bind_receiver");
     const resp = await tx.submit({ short_message: Buffer.from("a") });
     await waitFor(() => rx.receipts.length === 1, 3000, "the receipt on the receiver");
@@ -204,7 +190,6 @@ describe("carrier simulator: submit_sm and receipts", () => {
     await tx.submit({ short_message: Buffer.from("a") });
     await waitFor(() => sim!.counters().receiptsPending === 1, 3000, "the receipt to wait");
     const rx = await SimClient.connect(sim!.port!);
-    clients.push(rx);
     await rx.bind("otpgw", "s3cret", "bind_receiver");
     await waitFor(() => rx.receipts.length === 1, 3000, "the held receipt");
     expect(sim!.counters().receiptsPending).toBe(0);
@@ -228,7 +213,6 @@ describe("carrier simulator: submit_sm and receipts", () => {
     const resp = await first.submit({ short_message: Buffer.from("a") });
     await waitFor(() => first.receipts.length === 1, 3000, "the unanswered receipt");
     const second = await SimClient.connect(sim!.port!);
-    clients.push(second);
     await second.bind("otpgw", "s3cret", "bind_receiver");
     first.close();
     await waitFor(() => second.receipts.length === 1, 3000, "the receipt on the other bind");

@@ -1,26 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
-import { SimClient } from "./sim-client.js";
+import { describe, expect, it } from "vitest";
+import type { CarrierSimulator } from "../../../scripts/sim/carrier-simulator.js";
+import { SimClient, startSim } from "./sim-client.js";
 
-const credentials = [{ systemId: "otpgw", password: "s3cret" }];
 let sim: CarrierSimulator | undefined;
-const clients: SimClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.stop();
-  sim = undefined;
-});
 
 async function boundClient(): Promise<SimClient> {
-  sim = new CarrierSimulator({
-    credentials,
+  const started = await startSim({
     submitRespLatencyMs: { min: 50, max: 50 },
     outcomeMix: { DELIVRD: 0, UNDELIV: 0, EXPIRED: 0, none: 1 },
   });
-  const { port } = await sim.start();
-  const c = await SimClient.connect(port);
-  clients.push(c);
+  sim = started.sim;
+  const c = await SimClient.connect(started.port);
   await c.bind("otpgw", "s3cret", "bind_transmitter");
   return c;
 }

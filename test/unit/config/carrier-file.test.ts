@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCarrierFile } from "../../../src/config/carrier-file.js";
 import { formatProblem } from "../../../src/config/config-problem.js";
+import { defaults } from "../../../src/config/defaults.js";
 
 const env = { CARRIER_ID_TEST_PASSWORD: "s3cret" };
 const file = "carriers/id-test.yaml";
@@ -23,36 +24,17 @@ describe("parseCarrierFile", () => {
   it("applies every default to a file that gives only the required keys", () => {
     const result = parseCarrierFile(valid, file, { env });
     expect(result.problems).toEqual([]);
+    // The values are src/config/defaults.ts's (the one place they are written); what is checked here is that
+    // the parser fills every field the file leaves out with its default.
     expect(result.carrier).toEqual({
       id: "id-test",
       file,
       host: "127.0.0.1",
       port: 2775,
-      tls: false,
-      tlsRejectUnauthorized: true,
       systemId: "otpgw",
       password: "s3cret",
-      systemType: "",
-      bindMode: "transceiver",
-      binds: 1,
-      windowSize: 10,
-      throughputPerSecond: 50,
-      enquireLinkIntervalMs: 30_000,
-      responseTimeoutMs: 10_000,
-      reconnectMinDelayMs: 1_000,
-      reconnectMaxDelayMs: 60_000,
-      enquireLinkMaxMisses: 3,
-      sourceAddress: {
-        allowAlphanumeric: true,
-        alphanumericTon: 5,
-        alphanumericNpi: 0,
-        numericTon: 1,
-        numericNpi: 1,
-      },
-      receiptIdFormat: "string",
-      submitIdFormat: "string",
       countries: ["ID"],
-      defaultAlphabet: "gsm7",
+      ...defaults.carrier,
     });
   });
 

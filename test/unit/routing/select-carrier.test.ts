@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { seededRng } from "../../../scripts/sim/sampling.js";
 import type { Route } from "../../../src/routing/route.js";
 import { hasUntriedCarrier, selectCarrier } from "../../../src/routing/select-carrier.js";
-
-/** mulberry32: a small seeded generator, so the draws are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const route: Route = {
   name: "indonesia",
@@ -30,7 +19,7 @@ const route: Route = {
 const all = () => true;
 
 function draw(times: number, tried: readonly string[], available: (id: string) => boolean, seed: number) {
-  const rng = seeded(seed);
+  const rng = seededRng(seed);
   const counts = new Map<string, number>();
   for (let index = 0; index < times; index++) {
     const choice = selectCarrier(route, tried, available, rng);
@@ -60,7 +49,7 @@ describe("selectCarrier", () => {
   });
 
   it("never chooses a carrier already tried for the message", () => {
-    const rng = seeded(1);
+    const rng = seededRng(1);
     for (let index = 0; index < 1000; index++) {
       const choice = selectCarrier(route, ["id-telkomsel", "id-xl"], all, rng);
       expect(choice?.carrier).toBe("id-indosat");
@@ -68,7 +57,7 @@ describe("selectCarrier", () => {
   });
 
   it("tries every carrier once, then returns null", () => {
-    const rng = seeded(3);
+    const rng = seededRng(3);
     const tried: string[] = [];
     for (;;) {
       const choice = selectCarrier(route, tried, all, rng);
@@ -87,7 +76,7 @@ describe("selectCarrier", () => {
   });
 
   it("returns null when every untried carrier is unavailable, leaving untried carriers for later", () => {
-    expect(selectCarrier(route, ["id-telkomsel"], () => false, seeded(5))).toBeNull();
+    expect(selectCarrier(route, ["id-telkomsel"], () => false, seededRng(5))).toBeNull();
     expect(hasUntriedCarrier(route, ["id-telkomsel"])).toBe(true);
   });
 
