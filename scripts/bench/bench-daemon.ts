@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashPassword } from "../../src/north/accounts/password-hash.js";
-import { freePort } from "../lib/free-port.js";
+import { freePorts } from "../lib/free-port.js";
 import { terminate } from "../lib/terminate.js";
 
 /** Child scripts are named relative to the repository, wherever the bench is started from. */
@@ -215,11 +215,8 @@ export async function startBenchDaemon(options: BenchDaemonOptions): Promise<Ben
     webhookSecret: randomBytes(24).toString("hex"),
     sender: "BenchOTP",
   };
-  const ports = {
-    http: await freePort(),
-    metrics: await freePort(),
-    ...(options.smpp ? { smpp: await freePort() } : {}),
-  };
+  const [http, metrics, smpp] = await freePorts(3);
+  const ports = { http: http!, metrics: metrics!, ...(options.smpp ? { smpp: smpp! } : {}) };
   const configFile = await writeConfigTree(dir, options, ports, account);
   const nodeFlags = options.cpuProfileDir
     ? ["--cpu-prof", "--cpu-prof-dir", resolve(options.cpuProfileDir)]

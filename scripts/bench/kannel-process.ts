@@ -8,7 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, isListening } from "../lib/free-port.js";
+import { freePorts, isListening } from "../lib/free-port.js";
 import { ensureDebianPackage } from "../lib/system-package.js";
 import { terminate } from "../lib/terminate.js";
 
@@ -130,7 +130,8 @@ async function logTail(dir: string): Promise<string> {
 export async function startKannel(options: KannelOptions): Promise<KannelProcess> {
   ensureKannel();
   const dir = await mkdtemp(join(tmpdir(), "otpgw-bench-kannel-"));
-  const ports = { admin: await freePort(), smsbox: await freePort(), sendsms: await freePort() };
+  const [admin, smsbox, sendsms] = await freePorts(3);
+  const ports = { admin: admin!, smsbox: smsbox!, sendsms: sendsms! };
   const file = join(dir, "kannel.conf");
   const children: ChildProcess[] = [];
   const start = (binary: "bearerbox" | "smsbox"): ChildProcess => {
