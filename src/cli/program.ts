@@ -3,6 +3,8 @@ import { ExitCodes, type CliContext } from "./cli-context.js";
 import { registerAccountsCommands } from "./commands/accounts.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerStartCommand } from "./commands/start.js";
+import { daemonEnvOverrides } from "../config/daemon-env.js";
+import { sentinelPasswordVariable } from "../config/daemon-settings.js";
 
 /** Each adds its command (or command group) to the program; later issues append theirs here. */
 const commandRegistrations: readonly ((program: Command, context: CliContext) => void)[] = [
@@ -11,13 +13,33 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerAccountsCommands,
 ];
 
+/** The variables that override otpgw.yaml (daemon-env.ts), wrapped for the help text. */
+function overrideVariables(): string {
+  const words = [
+    ...daemonEnvOverrides
+      .filter((o) => o.variable !== "OTPGW_CARRIERS_DIR")
+      .map((o, i, all) => (i === all.length - 1 ? o.variable : `${o.variable},`)),
+    "override",
+    "otpgw.yaml;",
+  ];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && line.length + word.length > 88) {
+      lines.push(line);
+      line = "";
+    }
+    line = line === "" ? `  ${word}` : `${line} ${word}`;
+  }
+  return [...lines, line].join("\n");
+}
+
 const helpFooter = `
 Environment:
   OTPGW_CONFIG          daemon settings file (like --config)
   OTPGW_CARRIERS_DIR    carriers directory (like --carriers)
-  OTPGW_LOG_LEVEL, REDIS_URL, OTPGW_REDIS_KEY_PREFIX, OTPGW_HTTP_HOST, OTPGW_HTTP_PORT,
-  OTPGW_SMPP_HOST, OTPGW_SMPP_PORT, OTPGW_METRICS_HOST, OTPGW_METRICS_PORT, OTPGW_ROUTES_FILE,
-  OTPGW_ACCOUNTS_FILE, OTPGW_SHUTDOWN_TIMEOUT_MS override otpgw.yaml;
+${overrideVariables()}
+  ${sentinelPasswordVariable}  the Redis sentinels' own password (environment only);
   config files read secrets as \${VAR} (e.g. password: \${CARRIER_ID_TELKOMSEL_PASSWORD},
   webhook_secret: \${ACCOUNT_ACME_WEBHOOK_SECRET}).
 

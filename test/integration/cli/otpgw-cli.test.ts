@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { daemonEnvOverrides } from "../../../src/config/daemon-env.js";
 import { runOtpgw, type CliRun } from "../../helpers/otpgw-cli.js";
 import { sentinelGroup } from "../../helpers/redis-sentinel.js";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
@@ -60,6 +61,10 @@ describe("otpgw command line", () => {
     expect(run.stdout).toMatch(/^\s+start \[options\]\s+validate the configuration and run the gateway/m);
     expect(run.stdout).toMatch(/^\s+config\s+work with the configuration files/m);
     expect(run.stdout).toContain("Exit codes: 0 ok, 1 failure or bad command line, 2 invalid configuration.");
+    // Every variable that overrides otpgw.yaml, and the env-only secret, is named.
+    for (const { variable } of daemonEnvOverrides)
+      expect(run.stdout).toMatch(new RegExp(`\\b${variable}\\b`));
+    expect(run.stdout).toContain("OTPGW_REDIS_SENTINEL_PASSWORD");
 
     const config = await otpgw(["config", "--help"]);
     expect(config.code).toBe(0);
