@@ -57,8 +57,12 @@ export class RedisOutcomeUnknownError extends Error {
  * them, but a failover now could lose them.
  */
 export class ReplicasBehindError extends Error {
-  constructor(acked: number, wanted: number, timeoutMs: number) {
-    super(`${acked} of ${wanted} Redis replicas confirmed the writes within ${timeoutMs} ms`);
+  constructor(acked: number, wanted: number, timeoutMs: number, waitError?: string) {
+    super(
+      waitError === undefined
+        ? `${acked} of ${wanted} Redis replicas confirmed the writes within ${timeoutMs} ms`
+        : `the writes' replication could not be confirmed (WAIT failed: ${waitError})`,
+    );
     this.name = "ReplicasBehindError";
   }
 }
@@ -280,7 +284,10 @@ export class RedisBatch {
     const acked = this.redis.wait(replicas, timeoutMs);
     acked.catch(() => undefined); // awaited below; not unhandled meanwhile should the script fail first
     const result = (await reply) as unknown[];
-    const count = await acked;
+    // The script ran: a WAIT refused (an ACL without it, say) must not read as Redis refusing the call.
+    const count = await acked.catch((error: Error) => {
+      throw new ReplicasBehindError(0, replicas, timeoutMs, error.message);
+    });
     if (count < replicas) throw new ReplicasBehindError(count, replicas, timeoutMs);
     return result;
   }

@@ -8,7 +8,8 @@
  * - a replica: every write is refused;
  * - Redis Cluster: the hot path's scripts touch keys they do not declare (otpgw needs one primary);
  * - a Redis older than BullMQ's minimum;
- * - fewer replicas connected than `redis_wait_replicas` asks to confirm each write: every write would fail.
+ * - fewer replicas in sync than `redis_wait_replicas` asks to confirm each write, or WAIT refused to otpgw's
+ *   user: every write would fail.
  *
  * These are problems: start-up stops on them. Persistence off (`appendonly no`, `appendfsync no`) weakens the
  * promise only against a crash of Redis itself — an operator may choose that — so it is a warning.
@@ -189,5 +190,21 @@ export async function checkRedis(redis: Redis, expect: RedisExpectations = {}): 
       ],
     };
   }
-  return { facts, ...assessRedis(facts, expect) };
+  const assessed = assessRedis(facts, expect);
+  if ((expect.waitReplicas ?? 0) > 0) {
+    // WAIT 0 0 answers at once; refused (an ACL without it), every write would fail after running.
+    const refusal = await redis.wait(0, 0).then(
+      () => undefined,
+      (error: Error) => {
+        if (error.name !== "ReplyError") throw error;
+        return error.message;
+      },
+    );
+    if (refusal !== undefined) {
+      assessed.problems.push(
+        `WAIT is refused to otpgw's Redis user (${refusal}): redis_wait_replicas needs it; allow +wait`,
+      );
+    }
+  }
+  return { facts, ...assessed };
 }

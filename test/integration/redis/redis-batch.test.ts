@@ -1,7 +1,12 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { Redis } from "ioredis";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { RedisBatch, RedisOpError, RedisOutcomeUnknownError } from "../../../src/redis/redis-batch.js";
+import {
+  RedisBatch,
+  RedisOpError,
+  RedisOutcomeUnknownError,
+  ReplicasBehindError,
+} from "../../../src/redis/redis-batch.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { testRedis } from "../../helpers/redis.js";
 
@@ -106,6 +111,43 @@ describe("RedisBatch (real Redis)", () => {
     ]);
     expect(results).toEqual([1, null, null, 2]);
     expect(batch.calls).toBe(1);
+  });
+
+  it("with replicas to wait for, a write none confirms fails as outcome unknown (it ran); a read-only call waits for none", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { wait: { replicas: 1, timeoutMs: 50 } });
+    batch.define("incr", INCR);
+    batch.define("read", READ, { readOnly: true });
+    const failure = await batch.run("incr", [`${prefix}w`], [5]).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeInstanceOf(RedisOutcomeUnknownError);
+    expect((failure as Error).cause).toBeInstanceOf(ReplicasBehindError);
+    expect((failure as Error).message).toMatch(/0 of 1 Redis replicas confirmed the writes within 50 ms/);
+    expect(await client.get(`${prefix}w`)).toBe("5"); // the primary ran it
+    const started = Date.now();
+    expect(await batch.run("read", [`${prefix}h`], [])).toEqual([null, null]);
+    expect(Date.now() - started).toBeLessThan(50); // no WAIT for a read
+  });
+
+  it("a WAIT the server refuses (an ACL without it) still fails the writes as outcome unknown, not as refused", async () => {
+    const redis = await startPrivateRedis();
+    onTestFinished(() => redis.stop());
+    const admin = new Redis(redis.url);
+    onTestFinished(() => admin.disconnect());
+    await admin.call("ACL", "SETUSER", "nowait", "on", ">pw", "~*", "+@all", "-wait");
+    const client = new Redis(redis.url, { username: "nowait", password: "pw" });
+    onTestFinished(() => client.disconnect());
+    const batch = new RedisBatch(client, undefined, { wait: { replicas: 1, timeoutMs: 50 } });
+    batch.define("incr", INCR);
+    const failure = await batch.run("incr", ["n"], [2]).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeInstanceOf(RedisOutcomeUnknownError);
+    expect((failure as Error).message).toMatch(/WAIT failed: NOPERM/);
+    expect(await admin.get("n")).toBe("2");
   });
 
   it("tells its observer each call's round trip and operations, and whether it failed", async () => {

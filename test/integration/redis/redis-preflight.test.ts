@@ -81,6 +81,21 @@ describe("Redis preflight against real servers", () => {
     expect(check.warnings).toEqual([expect.stringMatching(/cannot read Redis's settings .*NOPERM/)]);
   });
 
+  it("with redis_wait_replicas, an account that may not run WAIT is refused, as is a primary without replicas", async () => {
+    const { redis, client } = await server();
+    await client.acl("SETUSER", "nowait", "on", ">pw-nowait", "~*", "+@all", "-wait");
+    const nowait = new Redis(`redis://nowait:pw-nowait@127.0.0.1:${redis.port}`, { maxRetriesPerRequest: 2 });
+    cleanups.push(() => nowait.disconnect());
+    expect((await checkRedis(nowait)).problems).toEqual([]); // WAIT not asked for
+    expect((await checkRedis(nowait, { waitReplicas: 1 })).problems).toEqual([
+      expect.stringMatching(/redis_wait_replicas is 1 but 0 replica\(s\) are in sync/),
+      expect.stringMatching(/WAIT is refused to otpgw's Redis user \(NOPERM.*allow \+wait/),
+    ]);
+    expect((await checkRedis(client, { waitReplicas: 1 })).problems).toEqual([
+      expect.stringMatching(/0 replica\(s\) are in sync/),
+    ]);
+  });
+
   it("the watch sees a setting changed at run time and cleared again, logging each change once", async () => {
     const { client } = await server();
     const admin = client.duplicate();
