@@ -116,6 +116,7 @@ export class DeliveryEngine implements DeliveryService {
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       retries: deps.options.receiptLookupRetries,
       delayMs: deps.options.receiptLookupDelayMs,
+      requestMarks: (carrierId) => deps.pools.get(carrierId)?.requestMarks() ?? [],
     });
   }
 

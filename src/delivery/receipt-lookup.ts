@@ -6,14 +6,18 @@
  * receipts otpgw cannot match — older than the retention, or another system's on a shared account — would
  * otherwise write a line per receipt).
  *
- * The carrier's deliver_sm is answered only after this, so such a replay holds the carrier's window for the
- * retries of each receipt (~5 × `delayMs`). Skipping the retries when many found nothing was tried and dropped: a
- * receipt that overtook its acceptance then went by the handset to a part whose id had meanwhile been recorded,
- * and was lost (the message stayed open until its DLR deadline; 2–13 of ~45,000 in a third of the bench's rounds).
+ * The carrier's deliver_sm is answered only after this, so such a replay holds the carrier's window while a receipt
+ * is retried. The retries wait for what could still map the id: a submit_sm this process had written to the carrier
+ * when the receipt came and that is still unanswered (its response may carry the id); once every such submit is
+ * answered (`answeredThrough`), one retry is left for an acceptance on its way from another instance, and then the
+ * handset. A replay of foreign receipts costs two lookups each instead of six when no older submit is outstanding.
+ * (Skipping the retries when many lookups found nothing was tried in an earlier version and dropped: a receipt that
+ * overtook its acceptance then went by the handset to a part whose id had meanwhile been recorded, and was lost.)
  */
 import type { Logger } from "pino";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Metrics } from "../observability/metrics.js";
+import { answeredThrough, type RequestMark } from "../smpp/session/request-window.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import type { ReceiptEvent } from "./lifecycle.js";
 import type { MessageProcessor } from "./message-processor.js";
@@ -35,9 +39,11 @@ export interface ReceiptLookupDeps {
   processor: Pick<MessageProcessor, "knownCorrelation" | "receipt" | "receiptByHandset">;
   logger: Logger;
   metrics?: Metrics;
-  /** Lookups after the first, `delayMs` apart. */
+  /** Lookups after the first, `delayMs` apart (at most). */
   retries: number;
   delayMs: number;
+  /** What the carrier's binds have written so far (CarrierPool.requestMarks); without it, every retry is made. */
+  requestMarks?: (carrierId: string) => RequestMark[];
 }
 
 export class ReceiptLookup {
@@ -48,11 +54,17 @@ export class ReceiptLookup {
   /** Resolves once the receipt is recorded or known to match nothing; rejects when Redis failed. */
   async lookUp({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
     const { store, processor } = this.deps;
+    // The submits written before this receipt came: only their answers (or another instance's) can map its id.
+    const marks = this.deps.requestMarks?.(carrierId);
     // A receipt read in the same chunk as its submit_sm_resp is handled before that response's outcome (a
     // promise callback) has mapped the carrier's id in memory: let those callbacks run before asking Redis.
     await new Promise<void>((resolve) => setImmediate(resolve));
     for (let tries = 0; tries <= this.deps.retries; tries++) {
       if (tries > 0) await new Promise((r) => setTimeout(r, this.deps.delayMs));
+      // Every submit written before the receipt came was answered before this lookup (and mapped in memory, turns
+      // ago): if this one finds nothing either, more would only hold the carrier's window. The first retry is
+      // always made, for another instance's acceptance.
+      const last = tries >= 1 && marks !== undefined && marks.every(answeredThrough);
       const target =
         processor.knownCorrelation(carrierId, receipt.messageId) ??
         (await store.findByCarrierId(carrierId, receipt.messageId));
@@ -60,6 +72,7 @@ export class ReceiptLookup {
         await processor.receipt(target, receiptEvent(receipt));
         return;
       }
+      if (last) break;
     }
     const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
     if (byHandset) {

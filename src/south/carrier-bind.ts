@@ -8,7 +8,7 @@ import type { Metrics } from "../observability/metrics.js";
 import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
 import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
-import type { Clock } from "../smpp/session/request-window.js";
+import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
@@ -111,6 +111,11 @@ export class CarrierBind extends EventEmitter {
 
   get mode(): CarrierBindOptions["mode"] {
     return this.options.mode;
+  }
+
+  /** The requests this bind has written so far; undefined while it has no session. */
+  requestMark(): RequestMark | undefined {
+    return this.session?.requestMark();
   }
 
   status(): BindStatus {

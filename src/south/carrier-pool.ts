@@ -8,6 +8,7 @@ import type { Clock } from "../smpp/session/request-window.js";
 import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
 import { SubmitQueue } from "./submit-queue.js";
 import type { BindStatus, QueuedSubmit, SubmitFields, SubmitOutcome, SubmitSource } from "./submit-types.js";
+import type { RequestMark } from "../smpp/session/request-window.js";
 
 /** Default most submits waiting per carrier before new ones are refused (back-pressure, not buffering). */
 export const DEFAULT_MAX_QUEUED_SUBMITS = 10_000;
@@ -133,6 +134,16 @@ export class CarrierPool extends EventEmitter {
     let count = 0;
     for (const bind of this.binds) if (bind.isBound && bind.mode !== "receiver") count++;
     return count;
+  }
+
+  /** What each bind has written so far: a receipt's lookup waits only for those (src/delivery/receipt-lookup.ts). */
+  requestMarks(): RequestMark[] {
+    const marks: RequestMark[] = [];
+    for (const bind of this.binds) {
+      const mark = bind.requestMark();
+      if (mark) marks.push(mark);
+    }
+    return marks;
   }
 
   /** Most submits that may wait; beyond it `submit` rejects (back-pressure). */

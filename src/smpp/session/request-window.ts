@@ -6,8 +6,21 @@ export type Clock = () => number;
 interface Entry {
   command: string;
   deadline: number;
+  /** Its place among the requests ever sent on this window (1, 2, …). */
+  index: number;
   resolve: (pdu: DecodedPdu) => void;
   reject: (error: Error) => void;
+}
+
+/** The requests a window had sent at some moment: `answeredThrough` tells later whether all are settled. */
+export interface RequestMark {
+  readonly window: RequestWindow;
+  readonly sent: number;
+}
+
+/** Whether every request sent up to `mark` has been answered, failed or expired (or its session closed). */
+export function answeredThrough(mark: RequestMark): boolean {
+  return mark.window.settledThrough(mark.sent);
 }
 
 /**
@@ -17,6 +30,7 @@ interface Entry {
  */
 export class RequestWindow {
   private readonly entries = new Map<number, Entry>();
+  private sent = 0;
 
   get size(): number {
     return this.entries.size;
@@ -33,7 +47,18 @@ export class RequestWindow {
     resolve: Entry["resolve"],
     reject: Entry["reject"],
   ): void {
-    this.entries.set(sequence, { command, deadline, resolve, reject });
+    this.entries.set(sequence, { command, deadline, index: ++this.sent, resolve, reject });
+  }
+
+  /** The requests sent so far. */
+  mark(): RequestMark {
+    return { window: this, sent: this.sent };
+  }
+
+  /** Whether none of the first `sent` requests is still outstanding (entries are in the order sent). */
+  settledThrough(sent: number): boolean {
+    for (const entry of this.entries.values()) return entry.index > sent;
+    return true;
   }
 
   /** Settles the request answered by `pdu`; returns false for a response nobody is waiting for. */

@@ -24,7 +24,7 @@ import { CoalescingWriter } from "./coalescing-writer.js";
 import { FrameIntake } from "./frame-intake.js";
 import { InboundAnswers, type RequestHandler } from "./inbound-answers.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
-import { RequestWindow, type Clock } from "./request-window.js";
+import { RequestWindow, type Clock, type RequestMark } from "./request-window.js";
 
 /** Sequence numbers run 1..0x7FFFFFFF (SMPP 3.4 §3.2) and wrap back to 1. */
 const MAX_SEQUENCE = 0x7fffffff;
@@ -128,6 +128,11 @@ export class SmppSession extends EventEmitter {
   /** Requests written and not yet answered. */
   get outstanding(): number {
     return this.window.size;
+  }
+
+  /** The requests written so far (see request-window.ts's `answeredThrough`). */
+  requestMark(): RequestMark {
+    return this.window.mark();
   }
 
   /** Requests accepted by `request` and not yet written (window full or socket not draining). */
