@@ -262,7 +262,10 @@ export class Gateway {
       logger: this.logger,
       intervalMs: REDIS_SETTINGS_CHECK_MS,
       expect,
-      onCheck: (latest) => this.metrics.redisSettingsProblems.set(latest.problems.length),
+      onCheck: (latest) => {
+        this.metrics.redisSettingsProblems.set(latest.problems.length);
+        this.metrics.redisReplicasInSync.set(latest.facts.replicasInSync);
+      },
     });
     watch.observe(check); // the gauge, and the warnings logged once
     watch.start();

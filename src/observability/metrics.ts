@@ -18,6 +18,7 @@ export interface Metrics {
   redisBatchSeconds: Histogram<"outcome">;
   redisBatchOps: Counter;
   redisSettingsProblems: Gauge;
+  redisReplicasInSync: Gauge;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -107,6 +108,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisSettingsProblems: new Gauge({
       name: "otpgw_redis_settings_problems",
       help: "Redis settings under which an acknowledged message could be lost or every write refused (eviction policy, replica, Cluster): 0 when fine, checked every minute and on reconnect",
+      registers,
+    }),
+    redisReplicasInSync: new Gauge({
+      name: "otpgw_redis_replicas_in_sync",
+      help: "Replicas in sync with otpgw's Redis primary (state=online), checked every minute and on reconnect; with redis_wait_replicas, fewer than it means every write fails",
       registers,
     }),
     throttled: new HotCounter({

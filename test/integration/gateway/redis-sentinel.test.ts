@@ -60,6 +60,9 @@ describe("Redis through Sentinel, writes confirmed by replicas (redis_wait_repli
     });
     await daemon.start();
     await daemon.waitForBinds();
+    const metrics = await (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    expect(metrics).toMatch(/^otpgw_redis_replicas_in_sync 1$/m);
+    expect(metrics).toMatch(/^otpgw_redis_settings_problems 0$/m);
     const acked: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await send(i, { idempotencyKey: `k${i}` });
