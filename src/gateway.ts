@@ -79,9 +79,7 @@ export class Gateway {
       );
     }
     const address = parseRedisAddress(daemon.redisUrl);
-    const auth: RedisAuth = {
-      ...(daemon.redisSentinelPassword !== undefined && { sentinelPassword: daemon.redisSentinelPassword }),
-    };
+    const auth: RedisAuth = { sentinelPassword: daemon.redisSentinelPassword };
     this.redis = createRedis(address, auth, {
       lazyConnect: true,
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a

@@ -63,9 +63,9 @@ export function parseRedisAddress(url: string): RedisAddress {
   };
 }
 
-/** What a connection needs beyond the address: the sentinels' own password (from the environment). */
+/** What a connection needs beyond the address: the sentinels' own password (from the environment), if any. */
 export interface RedisAuth {
-  sentinelPassword?: string;
+  sentinelPassword?: string | undefined;
 }
 
 /** What `redisConnection` adds to the caller's options. */

@@ -62,7 +62,7 @@ async function checkRedisSettings(daemon: DaemonConfig, context: CliContext): Pr
   const { facts, problems, warnings } = await withOneShotRedis(
     url,
     (client) => checkRedis(client, { waitReplicas: daemon.redisWait.replicas }),
-    { ...(daemon.redisSentinelPassword !== undefined && { sentinelPassword: daemon.redisSentinelPassword }) },
+    { sentinelPassword: daemon.redisSentinelPassword },
   ).catch((error: Error) => {
     throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${error.message}`);
   });
