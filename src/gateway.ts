@@ -1,9 +1,10 @@
 import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
 import { reconnectOnReadonly } from "./redis/failover.js";
-import { createRedis, parseRedisAddress, redisConnection, type RedisAuth } from "./redis/redis-address.js";
+import { createRedis, parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
 import { checkRedis, maskUrl } from "./redis/redis-preflight.js";
 import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
+import { redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
@@ -46,6 +47,10 @@ export class Gateway {
   readonly carriers = new Map<string, CarrierPool>();
   readonly metrics: Metrics;
   readonly redis: Redis;
+  /** The sentinels' password and TLS options every connection is made with (redis_tls). */
+  private readonly redisAccess: RedisAccess;
+  /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
+  private lastRedisError: Error | undefined;
   /** The hot path's group commit on `redis`. */
   private readonly batch: RedisBatch;
   private readonly store: MessageStore;
@@ -79,8 +84,8 @@ export class Gateway {
       );
     }
     const address = parseRedisAddress(daemon.redisUrl);
-    const auth: RedisAuth = { sentinelPassword: daemon.redisSentinelPassword };
-    this.redis = createRedis(address, auth, {
+    const access = (this.redisAccess = redisAccess(daemon));
+    this.redis = createRedis(address, access, {
       lazyConnect: true,
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
       // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
@@ -93,9 +98,10 @@ export class Gateway {
       // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
       reconnectOnError: reconnectOnReadonly,
     });
-    this.redis.on("error", (error: Error) =>
-      this.logger.warn({ err: error.message }, "redis connection error"),
-    );
+    this.redis.on("error", (error: Error) => {
+      this.lastRedisError = error;
+      this.logger.warn({ err: error.message }, "redis connection error");
+    });
     const metrics = this.metrics;
     this.batch = new RedisBatch(
       this.redis,
@@ -117,7 +123,7 @@ export class Gateway {
       },
     }));
     this.webhooks = new WebhookSender({
-      connection: redisConnection(address, auth, { reconnectOnError: reconnectOnReadonly }),
+      connection: redisConnection(address, access, { reconnectOnError: reconnectOnReadonly }),
       prefix: `${daemon.redisKeyPrefix}bull`,
       getMessage: async (id) => (await store.get(id))?.message ?? null,
       webhookSecret: (account) => this.config.accounts.accounts.find((a) => a.id === account)?.webhookSecret,
@@ -178,7 +184,8 @@ export class Gateway {
       await this.redis.connect();
       await this.redis.ping();
     } catch (error) {
-      throw new Error(`cannot reach Redis at ${maskUrl(daemon.redisUrl ?? "")}: ${(error as Error).message}`);
+      const cause = this.lastRedisError ?? (error as Error);
+      throw unreachableRedisError(maskUrl(daemon.redisUrl ?? ""), this.redisAccess, cause);
     }
     this.closers.push({
       name: "redis",

@@ -66,6 +66,14 @@ export const daemonFileSchema = z
         }
       })
       .optional(),
+    redis_tls: z
+      .strictObject({
+        ca_file: z.string().min(1).optional(),
+        cert_file: z.string().min(1).optional(),
+        key_file: z.string().min(1).optional(),
+        server_name: z.string().min(1).optional(),
+      })
+      .optional(),
     redis_wait_replicas: z
       .number()
       .int()
@@ -107,6 +115,7 @@ export const daemonFileSchema = z
     shutdown_timeout_ms: z.number().int().min(1).max(limits.timerMaxMs).default(d.shutdownTimeoutMs),
   })
   .superRefine((settings, ctx) => {
+    redisTlsIssues(settings, ctx);
     const port = settings.metrics.port;
     if (port !== 0 && port === settings.http.port) {
       ctx.addIssue({
@@ -118,3 +127,29 @@ export const daemonFileSchema = z
   });
 
 export type DaemonFile = z.output<typeof daemonFileSchema>;
+
+/** `redis_tls` needs a TLS URL, and a client certificate comes with its key. */
+function redisTlsIssues(
+  settings: {
+    redis_url?: string | undefined;
+    redis_tls?: { cert_file?: string; key_file?: string } | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const tls = settings.redis_tls;
+  if (!tls) return;
+  if (settings.redis_url !== undefined && !/^rediss(\+sentinel)?:\/\//.test(settings.redis_url)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["redis_tls"],
+      message: "applies to TLS connections only: redis_url must be rediss:// or rediss+sentinel://",
+    });
+  }
+  if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["redis_tls", tls.cert_file === undefined ? "cert_file" : "key_file"],
+      message: "cert_file and key_file go together (the client certificate and its key)",
+    });
+  }
+}

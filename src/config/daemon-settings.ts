@@ -88,22 +88,22 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
 
   // Paths written in the file (or defaulted) are relative to the file, so `--config /etc/otpgw/otpgw.yaml`
   // finds /etc/otpgw/carriers; paths from the environment are relative to the working directory.
-  const routesBase = overridden.has("routes_file") ? input.cwd : (input.file?.dir ?? input.cwd);
+  const baseOf = (path: string): string =>
+    overridden.has(path) ? input.cwd : (input.file?.dir ?? input.cwd);
+  const routesBase = baseOf("routes_file");
   const daemon: DaemonConfig = {
     ...(input.file && { file: input.file.source }),
     logLevel: settings.log_level,
     carriersDir: carriersDir ?? resolve(input.cwd, settings.carriers_dir),
     routesFile: resolve(routesBase, settings.routes_file),
-    accountsFile: resolve(
-      overridden.has("accounts_file") ? input.cwd : (input.file?.dir ?? input.cwd),
-      settings.accounts_file,
-    ),
+    accountsFile: resolve(baseOf("accounts_file"), settings.accounts_file),
     redisKeyPrefix: settings.redis_key_prefix,
     redisBatchDelayMs: settings.redis_batch_delay_ms,
     redisWait: { replicas: settings.redis_wait_replicas, timeoutMs: settings.redis_wait_timeout_ms },
     ...(input.env[sentinelPasswordVariable] && {
       redisSentinelPassword: input.env[sentinelPasswordVariable],
     }),
+    ...(settings.redis_tls && { redisTls: redisTlsFiles(settings.redis_tls, baseOf) }),
     retention: {
       bodyMs: settings.retention.body_seconds * 1000,
       messageMs: settings.retention.message_seconds * 1000,
@@ -142,6 +142,24 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     shutdownTimeoutMs: settings.shutdown_timeout_ms,
   };
   return { daemon, carriersDir: daemon.carriersDir, problems: [] };
+}
+
+/** `redis_tls` with its paths made absolute (`baseOf`: the directory a setting's relative path starts from). */
+function redisTlsFiles(
+  tls: { ca_file?: string; cert_file?: string; key_file?: string; server_name?: string },
+  baseOf: (path: string) => string,
+): NonNullable<DaemonConfig["redisTls"]> {
+  const file = (name: "ca_file" | "cert_file" | "key_file"): string | undefined => {
+    const value = tls[name];
+    return value === undefined ? undefined : resolve(baseOf(`redis_tls.${name}`), value);
+  };
+  const [caFile, certFile, keyFile] = [file("ca_file"), file("cert_file"), file("key_file")];
+  return {
+    ...(caFile !== undefined && { caFile }),
+    ...(certFile !== undefined && { certFile }),
+    ...(keyFile !== undefined && { keyFile }),
+    ...(tls.server_name !== undefined && { serverName: tls.server_name }),
+  };
 }
 
 function resolveCarriersDir(value: unknown, input: DaemonSettingsInput, fromEnv = false): string | undefined {

@@ -84,6 +84,11 @@ export interface DaemonConfig {
   redisWait: { replicas: number; timeoutMs: number };
   /** The sentinels' own password (OTPGW_REDIS_SENTINEL_PASSWORD; environment only, like every secret). */
   redisSentinelPassword?: string;
+  /**
+   * TLS to Redis beyond the system's trust (`redis_tls`; rediss:// and rediss+sentinel:// only): paths absolute.
+   * The files are read when a connection is made (redis/redis-tls.ts).
+   */
+  redisTls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
   retention: {
     /** Text kept after the final state (0 = deleted at once): OTP codes are secrets. */
     bodyMs: number;

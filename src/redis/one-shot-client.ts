@@ -4,15 +4,15 @@
  * only says "Connection is closed.").
  */
 import type { Redis } from "ioredis";
-import { createRedis, parseRedisAddress, type RedisAuth } from "./redis-address.js";
+import { createRedis, parseRedisAddress, type RedisAccess } from "./redis-address.js";
 
-/** `url`: any `redis_url` form (redis-address.ts); `auth`: the sentinels' password, if they have one. */
+/** `url`: any `redis_url` form (redis-address.ts); `access`: the sentinels' password and TLS options, if any. */
 export async function withOneShotRedis<T>(
   url: string,
   use: (client: Redis) => Promise<T>,
-  auth: RedisAuth = {},
+  access: RedisAccess = {},
 ): Promise<T> {
-  const client = createRedis(parseRedisAddress(url), auth, {
+  const client = createRedis(parseRedisAddress(url), access, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,

@@ -1,17 +1,22 @@
 /**
  * Where otpgw's Redis is, from `redis_url`: one server (`redis://`, `rediss://` with TLS), or a primary found
- * through Redis Sentinel (`redis+sentinel://[user:password@]host:port[,host:port…]/<master name>[/<db>]`): the
- * client asks the sentinels which server is the primary, connects to it, and asks again whenever the connection is
- * lost — so a failover Sentinel makes is followed. The user and password are the data servers'; the sentinels'
- * own password, if they have one, comes from the environment (`OTPGW_REDIS_SENTINEL_PASSWORD`), never a file.
- * Every Redis connection the daemon opens (its own, BullMQ's, a command-line check) is made from here.
+ * through Redis Sentinel (`redis+sentinel://[user:password@]host:port[,host:port…]/<master name>[/<db>]`,
+ * `rediss+sentinel://` with TLS to the sentinels and the data servers alike): the client asks the sentinels which
+ * server is the primary, connects to it, and asks again whenever the connection is lost — so a failover Sentinel
+ * makes is followed. The user and password are the data servers'; the sentinels' own password, if they have one,
+ * comes from the environment (`OTPGW_REDIS_SENTINEL_PASSWORD`), never a file. TLS trust and client certificates
+ * come from `redis_tls` (redis-tls.ts). Every Redis connection the daemon opens (its own, BullMQ's, a
+ * command-line check) is made from here.
  */
+import type { ConnectionOptions } from "node:tls";
 import { Redis, type RedisOptions } from "ioredis";
 
 export type RedisAddress =
   | { kind: "server"; url: string }
   | {
       kind: "sentinel";
+      /** rediss+sentinel://: TLS to the sentinels and to the servers they name. */
+      tls: boolean;
       sentinels: { host: string; port: number }[];
       masterName: string;
       db: number;
@@ -19,7 +24,7 @@ export type RedisAddress =
       password?: string;
     };
 
-const SENTINEL_SCHEME = "redis+sentinel://";
+const SENTINEL_SCHEME = /^(rediss?)\+sentinel:\/\//;
 const DEFAULT_SENTINEL_PORT = 26379;
 
 /** Thrown for a `redis_url` otpgw cannot use; the message says what is wrong with it (never the password). */
@@ -36,12 +41,13 @@ function hostPort(text: string): { host: string; port: number } {
 /** Parses `redis_url`. @throws RedisAddressError naming what is wrong. */
 export function parseRedisAddress(url: string): RedisAddress {
   if (/^rediss?:\/\/\S+$/.test(url)) return { kind: "server", url };
-  if (!url.startsWith(SENTINEL_SCHEME)) {
+  const scheme = SENTINEL_SCHEME.exec(url);
+  if (!scheme) {
     throw new RedisAddressError(
-      "must be a redis://, rediss:// or redis+sentinel://host:port[,host:port…]/<master name> URL",
+      "must be a redis://, rediss:// or redis+sentinel://host:port[,host:port…]/<master name> URL (rediss+sentinel:// for TLS)",
     );
   }
-  const rest = url.slice(SENTINEL_SCHEME.length);
+  const rest = url.slice(scheme[0].length);
   const at = rest.lastIndexOf("@", rest.indexOf("/") === -1 ? rest.length : rest.indexOf("/"));
   const credentials = at === -1 ? "" : rest.slice(0, at);
   const [hosts = "", masterName = "", db = "0", ...extra] = rest.slice(at + 1).split("/");
@@ -55,6 +61,7 @@ export function parseRedisAddress(url: string): RedisAddress {
   const password = colon === -1 ? undefined : decodeURIComponent(credentials.slice(colon + 1));
   return {
     kind: "sentinel",
+    tls: scheme[1] === "rediss",
     sentinels: hosts.split(",").map(hostPort),
     masterName: decodeURIComponent(masterName),
     db: Number(db),
@@ -63,9 +70,18 @@ export function parseRedisAddress(url: string): RedisAddress {
   };
 }
 
-/** What a connection needs beyond the address: the sentinels' own password (from the environment), if any. */
-export interface RedisAuth {
+/** Whether connections to `address` use TLS (rediss:// or rediss+sentinel://). */
+export function usesTls(address: RedisAddress): boolean {
+  return address.kind === "server" ? address.url.startsWith("rediss://") : address.tls;
+}
+
+/**
+ * What a connection needs beyond the address: the sentinels' own password (from the environment), and the TLS
+ * options (trusted CA, client certificate, name to check; redis-tls.ts) when the address uses TLS.
+ */
+export interface RedisAccess {
   sentinelPassword?: string | undefined;
+  tls?: ConnectionOptions | undefined;
 }
 
 /** What `redisConnection` adds to the caller's options. */
@@ -80,6 +96,9 @@ export interface RedisConnectionFields {
   password?: string;
   sentinelPassword?: string;
   failoverDetector?: boolean;
+  tls?: ConnectionOptions;
+  sentinelTLS?: ConnectionOptions;
+  enableTLSForSentinelMode?: boolean;
 }
 
 /**
@@ -88,10 +107,12 @@ export interface RedisConnectionFields {
  */
 export function redisConnection<T extends object>(
   address: RedisAddress,
-  auth: RedisAuth,
+  access: RedisAccess,
   options: T,
 ): T & RedisConnectionFields {
-  if (address.kind === "server") return { ...options, url: address.url };
+  // ioredis turns TLS on for a rediss:// URL by itself; these add the CA, client certificate and name to check.
+  const tls = usesTls(address) ? (access.tls ?? {}) : undefined;
+  if (address.kind === "server") return { ...options, url: address.url, ...(tls && { tls }) };
   return {
     ...options,
     sentinels: address.sentinels,
@@ -99,14 +120,15 @@ export function redisConnection<T extends object>(
     db: address.db,
     ...(address.username !== undefined && { username: address.username }),
     ...(address.password !== undefined && { password: address.password }),
-    ...(auth.sentinelPassword !== undefined && { sentinelPassword: auth.sentinelPassword }),
+    ...(access.sentinelPassword !== undefined && { sentinelPassword: access.sentinelPassword }),
     // Ask the sentinels again after a failover instead of retrying the old primary's address.
     failoverDetector: true,
+    ...(tls && { tls, sentinelTLS: tls, enableTLSForSentinelMode: true }),
   };
 }
 
 /** A client for `address` (not connected when `options.lazyConnect`). */
-export function createRedis(address: RedisAddress, auth: RedisAuth, options: RedisOptions = {}): Redis {
-  const { url, ...rest }: RedisOptions & RedisConnectionFields = redisConnection(address, auth, options);
+export function createRedis(address: RedisAddress, access: RedisAccess, options: RedisOptions = {}): Redis {
+  const { url, ...rest }: RedisOptions & RedisConnectionFields = redisConnection(address, access, options);
   return url === undefined ? new Redis(rest) : new Redis(url, rest);
 }

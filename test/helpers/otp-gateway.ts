@@ -11,13 +11,21 @@ type Latency = { min: number; max: number };
  */
 export async function otpGateway(
   redisUrl: string,
-  options: { submitRespLatencyMs?: Latency; receiptLatencyMs?: Latency; settings?: string } = {},
+  options: {
+    submitRespLatencyMs?: Latency;
+    receiptLatencyMs?: Latency;
+    settings?: string;
+    /** The receiver answers the first N webhooks with 500 (their retries go through BullMQ). */
+    failFirstWebhooks?: number;
+  } = {},
 ) {
   const sim = await startCarrierSim({
     submitRespLatencyMs: options.submitRespLatencyMs ?? { min: 1, max: 3 },
     receiptLatencyMs: options.receiptLatencyMs ?? { min: 20, max: 50 },
   });
-  const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+  const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret, {
+    failFirst: options.failFirstWebhooks ?? 0,
+  });
   const daemon = await daemonFixture({
     redisUrl,
     carriers: [{ id: "id-a", port: sim.port! }],

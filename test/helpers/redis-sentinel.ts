@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { onTestFinished } from "vitest";
 import { freePort } from "../../scripts/lib/free-port.js";
+import { readFileSync } from "node:fs";
 import { startPrivateRedis, type PrivateRedis } from "../../scripts/lib/private-redis.js";
+import { redisTlsArgs, type TestCertificates } from "./tls-certificates.js";
 import { waitUntil } from "./wait.js";
 
 export const SENTINEL_MASTER = "otpgw-test";
@@ -14,19 +16,34 @@ export const SENTINEL_MASTER = "otpgw-test";
  * A primary, `replicas` replicas in sync with it and one Redis Sentinel watching them (quorum 1, a primary
  * unreachable for 500 ms is down), all on 127.0.0.1 and stopped when the test finishes. `url` is the
  * redis+sentinel:// URL otpgw is given. Replicas accept DEBUG (a test can make one sleep).
+ * With `tls`: the servers replicate and the sentinel talks over TLS, client certificates required; otpgw is given
+ * the sentinel's TLS port only (`rediss+sentinel://`); the servers keep a plain port for the test's admin clients.
  */
-export async function sentinelGroup(replicas: number) {
+export async function sentinelGroup(replicas: number, options: { tls?: TestCertificates } = {}) {
+  const certs = options.tls;
+  const tlsArgs = async (): Promise<{ dataPort: number; args: string[] }> => {
+    if (!certs) return { dataPort: 0, args: [] };
+    const dataPort = await freePort();
+    return { dataPort, args: [...redisTlsArgs(certs, dataPort, true), "--tls-replication", "yes"] };
+  };
   // Replicas sync at once (Redis waits 5 s by default for more replicas to share a snapshot).
+  const primaryTls = await tlsArgs();
   const primary = await startPrivateRedis({
     appendfsync: "always",
-    extraArgs: ["--repl-diskless-sync-delay", "0"],
+    extraArgs: ["--repl-diskless-sync-delay", "0", ...primaryTls.args],
   });
   onTestFinished(() => primary.stop());
+  /** The port the sentinel and otpgw reach the primary on. */
+  const primaryDataPort = certs ? primaryTls.dataPort : primary.port;
   const replicaServers: PrivateRedis[] = [];
   for (let i = 0; i < replicas; i++) {
+    const replicaTls = await tlsArgs();
     const replica = await startPrivateRedis({
       appendfsync: "always",
-      extraArgs: ["--replicaof", "127.0.0.1", String(primary.port), "--enable-debug-command", "local"],
+      extraArgs: [
+        ...["--replicaof", "127.0.0.1", String(primaryDataPort), "--enable-debug-command", "local"],
+        ...replicaTls.args,
+      ],
     });
     onTestFinished(() => replica.stop());
     replicaServers.push(replica);
@@ -50,10 +67,20 @@ export async function sentinelGroup(replicas: number) {
   await writeFile(
     conf,
     [
-      `port ${port}`,
+      ...(certs
+        ? [
+            "port 0",
+            `tls-port ${port}`,
+            `tls-cert-file ${certs.serverCertFile}`,
+            `tls-key-file ${certs.serverKeyFile}`,
+            `tls-ca-cert-file ${certs.caFile}`,
+            "tls-auth-clients yes",
+            "tls-replication yes",
+          ]
+        : [`port ${port}`]),
       "bind 127.0.0.1",
       `dir ${dir}`,
-      `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${primary.port} 1`,
+      `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${primaryDataPort} 1`,
       `sentinel down-after-milliseconds ${SENTINEL_MASTER} 500`,
       `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
       "",
@@ -70,7 +97,18 @@ export async function sentinelGroup(replicas: number) {
     }
     await rm(dir, { recursive: true, force: true });
   });
-  const sentinelAdmin = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+  const sentinelAdmin = new Redis({
+    port,
+    host: "127.0.0.1",
+    maxRetriesPerRequest: 1,
+    ...(certs && {
+      tls: {
+        ca: readFileSync(certs.caFile),
+        cert: readFileSync(certs.clientCertFile),
+        key: readFileSync(certs.clientKeyFile),
+      },
+    }),
+  });
   sentinelAdmin.on("error", () => undefined);
   onTestFinished(() => sentinelAdmin.disconnect());
   /** The primary's port as the sentinel knows it now. */
@@ -83,7 +121,7 @@ export async function sentinelGroup(replicas: number) {
   };
   await waitUntil(
     async () =>
-      (await primaryPort().catch(() => 0)) === primary.port &&
+      (await primaryPort().catch(() => 0)) === primaryDataPort &&
       new RegExp(`num-slaves\\s+${replicas}\\b`).test(
         ((await sentinelAdmin.call("SENTINEL", "MASTER", SENTINEL_MASTER)) as string[]).join(" "),
       ),
@@ -91,7 +129,7 @@ export async function sentinelGroup(replicas: number) {
     "the sentinel watching the primary and its replicas",
   );
   return {
-    url: `redis+sentinel://127.0.0.1:${port}/${SENTINEL_MASTER}`,
+    url: `${certs ? "rediss" : "redis"}+sentinel://127.0.0.1:${port}/${SENTINEL_MASTER}`,
     primary,
     replicas: replicaServers,
     admin,

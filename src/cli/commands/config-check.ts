@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import type { DaemonConfig } from "../../config/types.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
+import type { RedisAccess } from "../../redis/redis-address.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
+import { redisAccess, unreachableRedisError } from "../../redis/redis-tls.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, loadOptionsFor, type ConfigFlags } from "../config-options.js";
 import { reportFailure } from "../report-failure.js";
@@ -46,25 +48,31 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
       ...loadOptionsFor(flags, context),
       ...(flags.allowMissingEnv === true && { allowMissingEnv: true }),
     });
+    // The TLS files for Redis are configuration too: a missing CA or a key of another certificate fails here.
+    const access = redisAccess(config.daemon);
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     if (flags.redis !== true) return ExitCodes.ok;
     if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
-    return await checkRedisSettings(config.daemon, context);
+    return await checkRedisSettings(config.daemon, access, context);
   } catch (error) {
     return reportFailure(error, context.stderr, "config check");
   }
 }
 
 /** Prints `redis: ok (facts)`, each warning, and each problem (exit 1 when there is one). */
-async function checkRedisSettings(daemon: DaemonConfig, context: CliContext): Promise<number> {
+async function checkRedisSettings(
+  daemon: DaemonConfig,
+  access: RedisAccess,
+  context: CliContext,
+): Promise<number> {
   const url = daemon.redisUrl ?? "";
   const { facts, problems, warnings } = await withOneShotRedis(
     url,
     (client) => checkRedis(client, { waitReplicas: daemon.redisWait.replicas }),
-    { sentinelPassword: daemon.redisSentinelPassword },
+    access,
   ).catch((error: Error) => {
-    throw new Error(`cannot reach Redis at ${maskUrl(url)}: ${error.message}`);
+    throw unreachableRedisError(maskUrl(url), access, error);
   });
   const persistence = facts.aofEnabled
     ? `appendonly yes, appendfsync ${facts.appendfsync ?? "?"}`

@@ -17,6 +17,7 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
       parseRedisAddress("redis+sentinel://otpgw:p%40ss@10.0.0.1:26379,10.0.0.2,[::1]:26380/otp-main/3"),
     ).toEqual({
       kind: "sentinel",
+      tls: false,
       sentinels: [
         { host: "10.0.0.1", port: 26379 },
         { host: "10.0.0.2", port: 26379 },
@@ -29,6 +30,7 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
     });
     expect(parseRedisAddress("redis+sentinel://s1:26379/mymaster")).toEqual({
       kind: "sentinel",
+      tls: false,
       sentinels: [{ host: "s1", port: 26379 }],
       masterName: "mymaster",
       db: 0,
@@ -66,6 +68,56 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
     });
     expect(options.url).toBeUndefined();
     expect(redisConnection(parseRedisAddress("redis://h:1"), {}, {})).toEqual({ url: "redis://h:1" });
+  });
+
+  it("TLS: rediss:// and rediss+sentinel:// get redis_tls's options, on the sentinels' connections too", () => {
+    const tls = { ca: "CA PEM", servername: "redis.internal" };
+    expect(parseRedisAddress("rediss+sentinel://s1/m")).toMatchObject({ kind: "sentinel", tls: true });
+    expect(redisConnection(parseRedisAddress("rediss+sentinel://s1/m"), { tls }, {})).toMatchObject({
+      tls,
+      sentinelTLS: tls,
+      enableTLSForSentinelMode: true,
+    });
+    // Without redis_tls: TLS with the system's CAs.
+    expect(redisConnection(parseRedisAddress("rediss+sentinel://s1/m"), {}, {})).toMatchObject({
+      tls: {},
+      sentinelTLS: {},
+      enableTLSForSentinelMode: true,
+    });
+    expect(redisConnection(parseRedisAddress("rediss://h:1"), { tls }, {})).toEqual({
+      url: "rediss://h:1",
+      tls,
+    });
+    // A plain URL never gets TLS options (the settings refuse redis_tls with one; see below).
+    expect(redisConnection(parseRedisAddress("redis+sentinel://s1/m"), { tls }, {})).not.toHaveProperty(
+      "tls",
+    );
+    expect(redisConnection(parseRedisAddress("redis://h:1"), { tls }, {})).toEqual({ url: "redis://h:1" });
+  });
+
+  it("redis_tls: only with a TLS URL, a certificate with its key, paths from the file relative to it and from the environment to the working directory", () => {
+    const settings = (text: string, env: NodeJS.ProcessEnv = {}) =>
+      parseDaemonSettings({ file: { text, source: "otpgw.yaml", dir: "/etc/otpgw" }, env, cwd: "/srv" });
+    const plain = settings("redis_url: redis://h:6379\nredis_tls: { ca_file: ca.pem }\n");
+    expect(plain.problems.map((p) => `${p.line} ${p.path}: ${p.reason}`)).toEqual([
+      "2 redis_tls: applies to TLS connections only: redis_url must be rediss:// or rediss+sentinel://",
+    ]);
+    const halfPair = settings("redis_url: rediss://h:6380\nredis_tls:\n  cert_file: client.pem\n");
+    expect(halfPair.problems.map((p) => `${p.path}: ${p.reason}`)).toEqual([
+      "redis_tls.key_file: cert_file and key_file go together (the client certificate and its key)",
+    ]);
+    const good = settings(
+      "redis_url: rediss+sentinel://s1/m\nredis_tls:\n  ca_file: ca.pem\n  cert_file: /abs/client.pem\n  key_file: client.key\n  server_name: redis.internal\n",
+      { OTPGW_REDIS_TLS_KEY_FILE: "keys/client.key" },
+    );
+    expect(good.problems).toEqual([]);
+    expect(good.daemon?.redisTls).toEqual({
+      caFile: "/etc/otpgw/ca.pem",
+      certFile: "/abs/client.pem",
+      keyFile: "/srv/keys/client.key",
+      serverName: "redis.internal",
+    });
+    expect(settings("redis_url: rediss://h:6380\n").daemon?.redisTls).toBeUndefined();
   });
 
   it("masks the password of a Sentinel URL in messages", () => {
