@@ -272,6 +272,7 @@ export class Gateway {
         this.metrics.redisReplicasInSync.set(latest.facts.replicasInSync);
       },
     });
+    this.metrics.redisWaitReplicas.set(this.config.daemon.redisWait.replicas);
     watch.observe(check); // the gauge, and the warnings logged once
     watch.start();
     this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });

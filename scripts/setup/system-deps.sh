@@ -4,7 +4,8 @@
 set -euo pipefail
 
 need=()
-# Later issues add: redis-server (message store), kannel and libnet-smpp-perl (interop peers).
+# The suite needs: redis-server (message store), kannel and libnet-smpp-perl (interop peers), prometheus (promtool:
+# the alerting rules' checks and unit tests).
 for pkg in "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done

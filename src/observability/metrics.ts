@@ -19,6 +19,7 @@ export interface Metrics {
   redisBatchOps: Counter;
   redisSettingsProblems: Gauge;
   redisReplicasInSync: Gauge;
+  redisWaitReplicas: Gauge;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -113,6 +114,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisReplicasInSync: new Gauge({
       name: "otpgw_redis_replicas_in_sync",
       help: "Replicas in sync with otpgw's Redis primary (state=online), checked every minute and on reconnect; with redis_wait_replicas, fewer than it means every write fails",
+      registers,
+    }),
+    redisWaitReplicas: new Gauge({
+      name: "otpgw_redis_wait_replicas",
+      help: "redis_wait_replicas: replicas each write waits for (0 = none); alert when otpgw_redis_replicas_in_sync comes down to it",
       registers,
     }),
     throttled: new HotCounter({
