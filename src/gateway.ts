@@ -77,6 +77,11 @@ export class Gateway {
     for (const carrier of this.config.carriers) {
       this.carriers.set(carrier.id, new CarrierPool({ carrier, logger: this.logger, metrics: this.metrics }));
     }
+    this.metrics.setOutstandingSource(() =>
+      this.carrierStatus().flatMap((c) =>
+        c.binds.map((b) => ({ carrier: c.id, bind: b.id, outstanding: b.outstanding })),
+      ),
+    );
     if (!daemon.redisUrl) {
       throw new OtpgwError(
         ErrorCodes.CONFIG_INVALID,

@@ -5,10 +5,21 @@ import { HotCounter } from "./hot-counter.js";
  * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
  * labels are carrier / bind / outcome / status — never a message id or a phone number.
  */
+/** One bind's requests written and not yet answered. */
+export interface BindOutstanding {
+  carrier: string;
+  bind: string;
+  outstanding: number;
+}
+
 export interface Metrics {
   registry: Registry;
   bindUp: Gauge<"carrier" | "bind">;
-  bindOutstanding: Gauge<"carrier" | "bind">;
+  /**
+   * Where `otpgw_carrier_bind_outstanding` is read from at each scrape (the gateway's binds): read when asked for,
+   * so the hot path pays nothing for it.
+   */
+  setOutstandingSource(read: () => Iterable<BindOutstanding>): void;
   bindRate: Gauge<"carrier" | "bind">;
   bindReconnects: Counter<"carrier" | "bind" | "reason">;
   bindRefused: Counter<"carrier" | "status">;
@@ -43,17 +54,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "otpgw_process_" });
   const registers = [registry];
+  let readOutstanding: (() => Iterable<BindOutstanding>) | undefined;
+  new Gauge({
+    name: "otpgw_carrier_bind_outstanding",
+    help: "Requests written on the bind and not yet answered (against its window)",
+    labelNames: ["carrier", "bind"],
+    registers,
+    collect() {
+      if (!readOutstanding) return;
+      this.reset();
+      for (const { carrier, bind, outstanding } of readOutstanding())
+        this.set({ carrier, bind }, outstanding);
+    },
+  });
   return {
     registry,
+    setOutstandingSource: (read) => {
+      readOutstanding = read;
+    },
     bindUp: new Gauge({
       name: "otpgw_carrier_bind_up",
       help: "1 when the carrier bind is bound, else 0",
-      labelNames: ["carrier", "bind"],
-      registers,
-    }),
-    bindOutstanding: new Gauge({
-      name: "otpgw_carrier_bind_outstanding",
-      help: "Requests written on the bind and not yet answered",
       labelNames: ["carrier", "bind"],
       registers,
     }),

@@ -1,3 +1,4 @@
+import { testRedis } from "./redis.js";
 import { startCarrierSim } from "./carrier-sim.js";
 import { daemonFixture, FIXTURE_ACCOUNT } from "./daemon-fixture.js";
 import { webhookReceiver } from "./webhook-receiver.js";
@@ -43,4 +44,13 @@ export async function otpGateway(
       },
     });
   return { sim, hooks, daemon, send };
+}
+
+/** An otpGateway on the run's Redis, started, its carrier bound. */
+export async function runningOtpGateway() {
+  const { url } = await testRedis();
+  const gateway = await otpGateway(url);
+  await gateway.daemon.start();
+  await gateway.daemon.waitForBinds();
+  return gateway;
 }

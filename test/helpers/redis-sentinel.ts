@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -8,6 +8,7 @@ import { freePort } from "../../scripts/lib/free-port.js";
 import { readFileSync } from "node:fs";
 import { startPrivateRedis, type PrivateRedis } from "../../scripts/lib/private-redis.js";
 import { redisTlsArgs, type TestCertificates } from "./tls-certificates.js";
+import { killWhenFinished } from "./child-cleanup.js";
 import { waitUntil } from "./wait.js";
 
 export const SENTINEL_MASTER = "otpgw-test";
@@ -89,14 +90,7 @@ export async function sentinelGroup(replicas: number, options: { tls?: TestCerti
   const sentinel: ChildProcess = spawn("redis-server", [conf, "--sentinel", "--loglevel", "warning"], {
     stdio: ["ignore", "ignore", "inherit"],
   });
-  onTestFinished(async () => {
-    if (sentinel.exitCode === null) {
-      const exited = new Promise((resolve) => sentinel.once("exit", resolve));
-      sentinel.kill("SIGKILL");
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  killWhenFinished(sentinel, dir);
   const sentinelAdmin = new Redis({
     port,
     host: "127.0.0.1",

@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createMetrics } from "../../../src/observability/metrics.js";
-import { otpGateway } from "../../helpers/otp-gateway.js";
-import { testRedis } from "../../helpers/redis.js";
+import { runningOtpGateway } from "../../helpers/otp-gateway.js";
+import { unknownMetricsAndLabels } from "../../helpers/promql-metrics.js";
 import { ensureDebianPackage } from "../../helpers/system-package.js";
 import { waitUntil } from "../../helpers/wait.js";
 
@@ -29,15 +29,6 @@ const rules = (
 function promtool(args: string[], input?: string) {
   const run = spawnSync("promtool", args, { cwd: repoRoot, encoding: "utf8", input, timeout: 60_000 });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
-}
-
-/** The otpgw metric families an expression reads (a histogram's _bucket/_count/_sum by its own name), with the
- * label names its selectors match on. */
-function selectors(expr: string): { family: string; labels: string[] }[] {
-  return [...expr.matchAll(/\b(otpgw_[a-z0-9_]+)(\{([^}]*)\})?/g)].map((m) => ({
-    family: m[1]!.replace(/_(bucket|count|sum)$/, ""),
-    labels: [...(m[3] ?? "").matchAll(/([a-z_]+)\s*(=~|!~|!=|=)/g)].map((l) => l[1]!),
-  }));
 }
 
 describe("Prometheus alerting rules (docs/alerts/otpgw-alerts.yaml)", () => {
@@ -81,40 +72,15 @@ describe("Prometheus alerting rules (docs/alerts/otpgw-alerts.yaml)", () => {
         problems.push(`${rule.alert}: severity`);
       if (!rule.annotations.summary || !rule.annotations.description)
         problems.push(`${rule.alert}: annotations`);
-      for (const { family, labels } of selectors(rule.expr)) {
-        const metric = metrics.registry.getSingleMetric(family) as unknown as
-          { labelNames?: string[] } | undefined;
-        if (!metric) {
-          // Node's process metrics (prom-client's defaults, prefixed otpgw_process_) carry no labels of ours.
-          if (!new RegExp(`^# TYPE ${family} `, "m").test(exported))
-            problems.push(`${rule.alert}: no ${family}`);
-          continue;
-        }
-        const known = new Set([...(metric.labelNames ?? []), "le", "job", "instance"]);
-        for (const label of labels) {
-          if (!known.has(label)) problems.push(`${rule.alert}: ${family} has no label ${label}`);
-        }
-      }
-      // Labels aggregated by must exist on some metric the rule reads.
-      for (const by of rule.expr.matchAll(/\bby \(([^)]*)\)/g)) {
-        const families = selectors(rule.expr).map((s) => metrics.registry.getSingleMetric(s.family));
-        const names = new Set(
-          families.flatMap((m) => (m as unknown as { labelNames?: string[] } | undefined)?.labelNames ?? []),
-        );
-        for (const label of by[1]!.split(",").map((l) => l.trim())) {
-          if (!["le", "job", "instance"].includes(label) && !names.has(label))
-            problems.push(`${rule.alert}: by (${label}) matches no label`);
-        }
+      for (const problem of unknownMetricsAndLabels(rule.expr, metrics.registry, exported)) {
+        problems.push(`${rule.alert}: ${problem}`);
       }
     }
     expect(problems).toEqual([]);
   });
 
   it("a running gateway's /metrics passes promtool's lint, apart from prom-client's own process gauges named _total", async () => {
-    const { url } = await testRedis();
-    const gateway = await otpGateway(url);
-    await gateway.daemon.start();
-    await gateway.daemon.waitForBinds();
+    const gateway = await runningOtpGateway();
     for (let i = 0; i < 2; i++) expect((await gateway.send(i)).status).toBe(202);
     await waitUntil(() => gateway.hooks.calls.length === 2, 15_000, "both webhooks");
     const text = await (await fetch(`http://127.0.0.1:${gateway.daemon.ports!.metrics}/metrics`)).text();
