@@ -57,6 +57,13 @@ const rows: RowSpec[] = [
         { steps: [0.95, 0.9], reverse: true },
       ),
       stat(
+        "Delivered in (p95)",
+        "95 % of delivered OTPs reached the handset within this time of their acceptance (per the carriers' receipts).",
+        "s",
+        [q(quantile(0.95, "otpgw_message_final_seconds_bucket", sel(', state="delivered"'), ""), "p95")],
+        { steps: [15, 30] },
+      ),
+      stat(
         "Carrier binds up",
         "Binds bound out of all configured, every carrier and instance (alert OtpgwCarrierDown).",
         "percentunit",
@@ -82,6 +89,9 @@ const rows: RowSpec[] = [
         [q(quantile(0.99, "otpgw_redis_batch_seconds_bucket", sel(', outcome="ok"'), ""), "p99")],
         { steps: [0.02, 0.05] },
       ),
+      stat("SMPP sessions", "Open ESME connections to otpgw's SMPP server, bound or not.", "none", [
+        q(`sum(otpgw_smpp_sessions{${sel()}})`, "sessions"),
+      ]),
       stat(
         "Redis settings problems",
         "Redis settings under which an acknowledged message could be lost (the log names the setting).",
@@ -101,6 +111,10 @@ const rows: RowSpec[] = [
         [q(`sum by (state) (${rate("otpgw_messages_final_total", sel())})`, "{{state}}")],
         true,
       ),
+      series("Time to the final state", "From acceptance to the final state, p50 and p95 by state.", "s", [
+        q(quantile(0.5, "otpgw_message_final_seconds_bucket", sel(), "state"), "{{state}} p50"),
+        q(quantile(0.95, "otpgw_message_final_seconds_bucket", sel(), "state"), "{{state}} p95"),
+      ]),
       series(
         "Attempts / s by carrier",
         "Submissions of an OTP to a carrier, reroutes included.",
@@ -136,6 +150,21 @@ const rows: RowSpec[] = [
           q(
             `sum by (carrier) (${rate("otpgw_carrier_receipts_total", carrierSel(', stat="DELIVRD"'))}) / sum by (carrier) (${rate("otpgw_carrier_receipts_total", carrierSel())})`,
             "{{carrier}}",
+          ),
+        ],
+      ),
+      series(
+        "DELIVRD receipt time",
+        "From an attempt's start to the carrier's DELIVRD receipt: p50 and p95 by carrier.",
+        "s",
+        [
+          q(
+            quantile(0.5, "otpgw_carrier_receipt_seconds_bucket", carrierSel(', stat="DELIVRD"'), "carrier"),
+            "{{carrier}} p50",
+          ),
+          q(
+            quantile(0.95, "otpgw_carrier_receipt_seconds_bucket", carrierSel(', stat="DELIVRD"'), "carrier"),
+            "{{carrier}} p95",
           ),
         ],
       ),
@@ -306,7 +335,7 @@ function stat(
   queries: Query[],
   thresholds?: PanelSpec["thresholds"],
 ): PanelSpec {
-  return { title, description, kind: "stat", unit, queries, width: 4, ...(thresholds && { thresholds }) };
+  return { title, description, kind: "stat", unit, queries, width: 3, ...(thresholds && { thresholds }) };
 }
 
 function series(

@@ -3,6 +3,7 @@ import type { SubmitOutcome } from "../south/submit-types.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
+import { FinalMetrics } from "./final-metrics.js";
 import { LocalIndex } from "./local-index.js";
 import { correlationsOf, errorToSubmitResult, toSubmitResult } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
@@ -43,10 +44,12 @@ export class MessageProcessor {
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index = new LocalIndex();
   private readonly noIdLog = new LogThrottle(60_000);
+  private readonly finalMetrics: FinalMetrics | undefined;
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
+    this.finalMetrics = deps.metrics ? new FinalMetrics(deps.metrics) : undefined;
   }
 
   /**
@@ -287,6 +290,7 @@ export class MessageProcessor {
     this.cache.delete(done.id);
     this.index.forget(done);
     this.deps.metrics?.messagesFinal.inc({ state: done.state });
+    this.finalMetrics?.observe(done, this.deps.clock());
     this.deps.logger.info(
       { messageId: done.id, state: done.state, reason: done.finalReason, attempts: done.attempts.length },
       "message final",

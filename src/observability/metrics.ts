@@ -5,6 +5,9 @@ import { HotCounter } from "./hot-counter.js";
  * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
  * labels are carrier / bind / outcome / status — never a message id or a phone number.
  */
+/** Seconds an OTP may take to reach a handset: most arrive within seconds, a validity is minutes. */
+const DELIVERY_BUCKETS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300];
+
 /** One bind's requests written and not yet answered. */
 export interface BindOutstanding {
   carrier: string;
@@ -36,6 +39,8 @@ export interface Metrics {
   receiptsUnmatched: Counter<"carrier">;
   messagesAccepted: Counter;
   messagesFinal: Counter<"state">;
+  messageFinalSeconds: Histogram<"state">;
+  carrierReceiptSeconds: Histogram<"carrier" | "stat">;
   messagesWithdrawn: Counter<"outcome">;
   attempts: Counter<"carrier">;
   httpRequests: Counter<"route" | "status" | "code">;
@@ -169,6 +174,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_messages_final_total",
       help: "Messages that reached a final state, by state",
       labelNames: ["state"],
+      registers,
+    }),
+    messageFinalSeconds: new Histogram({
+      name: "otpgw_message_final_seconds",
+      help: "From a message's acceptance to its final state, by state: for delivered, the time until the carrier's receipt said so (reroutes included)",
+      labelNames: ["state"],
+      buckets: DELIVERY_BUCKETS,
+      registers,
+    }),
+    carrierReceiptSeconds: new Histogram({
+      name: "otpgw_carrier_receipt_seconds",
+      help: "From an attempt's start to the carrier's final receipt for it, by carrier and stat (attempts that ended without a receipt are not counted)",
+      labelNames: ["carrier", "stat"],
+      buckets: DELIVERY_BUCKETS,
       registers,
     }),
     messagesWithdrawn: new Counter({
