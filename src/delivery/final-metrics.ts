@@ -12,7 +12,10 @@ type Child = ReturnType<Histogram<string>["labels"]>;
 
 export class FinalMetrics {
   private readonly metrics: Pick<Metrics, "messageFinalSeconds" | "carrierReceiptSeconds">;
-  /** Label sets seen, so that an observation does not build prom-client's label key each time. */
+  /**
+   * Label sets seen, as prom-client's children: an observation skips building the labels object (prom-client still
+   * checks and hashes them: ~0.2 µs an observation measured alone, two per message — under 1 % of its CPU).
+   */
   private readonly byState = new Map<string, Child>();
   private readonly byCarrierStat = new Map<string, Child>();
 
