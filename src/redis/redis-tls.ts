@@ -68,6 +68,11 @@ export function loadRedisTls(files: RedisTlsFiles, now = new Date()): Connection
   checkCertificate("ca_file", files.caFile, ca, now);
   checkCertificate("cert_file", files.certFile, cert, now);
   if (key !== undefined) {
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString("latin1"))) {
+      throw new RedisTlsError(
+        `redis_tls.key_file: the key in ${files.keyFile} is encrypted: give the key without a passphrase`,
+      );
+    }
     try {
       createPrivateKey(key);
     } catch (error) {
@@ -88,13 +93,11 @@ export function loadRedisTls(files: RedisTlsFiles, now = new Date()): Connection
   return options;
 }
 
-/** OpenSSL's reasons, with the file they are about. */
+/** OpenSSL's reasons, with the file they are about (an encrypted key is caught before, by its PEM header). */
 function describe(error: Error, files: RedisTlsFiles): string {
   const message = error.message.replace(/^error:[0-9A-F]+:/, "");
   if (/key values mismatch/i.test(message))
     return `the key in ${files.keyFile} does not belong to the certificate in ${files.certFile}`;
-  if (/bad decrypt|passphrase|bad password/i.test(message))
-    return `the key in ${files.keyFile} is encrypted: give the key without a passphrase (${message})`;
   if (/no start line|bad base64|PEM|unsupported|decoder/i.test(message)) {
     return `${files.keyFile} holds no PEM private key (${message})`;
   }
@@ -123,7 +126,7 @@ export function redisAccess(
  * certificate and gets none just closes the connection (the client sees a reset or an alert).
  */
 export function unreachableRedisError(maskedUrl: string, access: RedisAccess, cause: Error): Error {
-  const withoutCertificate = access.tls !== undefined && access.tls.cert === undefined;
+  const withoutCertificate = maskedUrl.startsWith("rediss") && access.tls?.cert === undefined;
   const hint =
     withoutCertificate &&
     /ECONNRESET|certificate required|Connection is closed|socket hang up/i.test(cause.message)

@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
+import { loadRedisTls } from "../../../src/redis/redis-tls.js";
 import { otpGateway } from "../../helpers/otp-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
 import { scanKeys } from "../../helpers/redis.js";
@@ -136,6 +138,31 @@ describe("Redis over TLS (rediss://, rediss+sentinel://, redis_tls)", () => {
       /invalid configuration[\s\S]*redis_tls\.ca_file: .* holds no PEM certificate/,
     );
   }, 60_000);
+
+  it("loading redis_tls names what is wrong: an expired certificate, an encrypted key", () => {
+    const certs = testCertificates();
+    const files = { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile };
+    expect(loadRedisTls(files).servername).toBeUndefined();
+    // The test certificates are valid for a day: two days on, they have expired.
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    expect(() => loadRedisTls(files, later)).toThrow(
+      new RegExp(`redis_tls\\.ca_file: the certificate in ${certs.caFile} expired on `),
+    );
+    const encrypted = join(certs.dir, "encrypted.key");
+    execFileSync("openssl", [
+      "pkey",
+      "-in",
+      certs.clientKeyFile,
+      "-aes256",
+      "-passout",
+      "pass:secret",
+      "-out",
+      encrypted,
+    ]);
+    expect(() => loadRedisTls({ ...files, keyFile: encrypted })).toThrow(
+      `redis_tls.key_file: the key in ${encrypted} is encrypted: give the key without a passphrase`,
+    );
+  });
 
   it("rediss+sentinel://: the sentinel and the servers over TLS only; otpgw finds the primary and delivers", async () => {
     const certs = testCertificates();
