@@ -7,6 +7,7 @@ import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
+import { smppTlsMaterial } from "./config/tls-files.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
@@ -18,7 +19,6 @@ import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
-import { readFile } from "node:fs/promises";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
@@ -58,6 +58,8 @@ export class Gateway {
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
   smppPort: number | undefined;
+  /** The SMPP TLS listener's port, when smpp.tls is set. */
+  smppTlsPort: number | undefined;
   private readonly config: LoadedConfig;
   private readonly logger: Logger;
   private readonly closers: { name: string; close: () => Promise<void> }[] = [];
@@ -248,6 +250,7 @@ export class Gateway {
         httpPort: this.httpPort,
         metricsPort: this.metricsPort,
         smppPort: this.smppPort,
+        ...(this.smppTlsPort !== undefined && { smppTlsPort: this.smppTlsPort }),
       },
       "otpgw started",
     );
@@ -286,14 +289,11 @@ export class Gateway {
   /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
   private async startSmppServer(checks: SubmitCheckDeps): Promise<void> {
     const { daemon, accounts } = this.config;
-    const tls = daemon.smpp.tls
-      ? {
-          host: daemon.smpp.host,
-          port: daemon.smpp.tls.port,
-          key: await readFile(daemon.smpp.tls.keyFile),
-          cert: await readFile(daemon.smpp.tls.certFile),
-        }
-      : undefined;
+    const material = smppTlsMaterial(daemon);
+    const tls =
+      daemon.smpp.tls && material
+        ? { host: daemon.smpp.host, port: daemon.smpp.tls.port, ...material }
+        : undefined;
     const authenticator = createSmppAuthenticator(accounts);
     const server = createSmppServer({
       lookups: this.lookups,
@@ -319,9 +319,10 @@ export class Gateway {
       metrics: this.metrics,
       ...checks,
     });
-    const { port } = await server.listen();
+    const { port, tlsPort } = await server.listen();
     this.smpp = server;
     this.smppPort = port;
+    this.smppTlsPort = tlsPort;
     this.closers.push({
       name: "smpp server",
       // close() takes the time allowed (ms from now), not an absolute deadline.

@@ -32,6 +32,8 @@ export interface DaemonFixtureOptions {
   smppBlock?: string;
   /** `http.max_connections` (default: the daemon's). */
   httpMaxConnections?: number;
+  /** `smpp.tls`: a TLS listener on a free port with these PEM files. */
+  smppTls?: { keyFile: string; certFile: string };
 }
 
 /** The account every fixture has: its API key, webhook secret, sender. */
@@ -130,7 +132,9 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       `redis_key_prefix: "${prefix}"`,
       `http: { host: 127.0.0.1, port: 0${options.httpMaxConnections ? `, max_connections: ${options.httpMaxConnections}` : ""} }`,
       "metrics: { host: 127.0.0.1, port: 0 }",
-      "smpp: { host: 127.0.0.1, port: 0 }",
+      options.smppTls
+        ? `smpp: { host: 127.0.0.1, port: 0, tls: { port: 0, key_file: ${options.smppTls.keyFile}, cert_file: ${options.smppTls.certFile} } }`
+        : "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",
       "delivery: { timer_poll_ms: 20, timer_lease_ms: 3000, min_remaining_validity_seconds: 1 }",
       options.settings ?? "",
@@ -139,9 +143,10 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
 
   let child: ChildProcess | undefined;
   const logLines: string[] = [];
-  let ports: { http: number; metrics: number; smpp?: number } | undefined;
+  type Ports = { http: number; metrics: number; smpp?: number; smppTls?: number };
+  let ports: Ports | undefined;
 
-  const start = async (): Promise<{ http: number; metrics: number; smpp?: number }> => {
+  const start = async (): Promise<Ports> => {
     ports = undefined;
     const proc = spawn(
       process.execPath,
@@ -163,12 +168,14 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
           httpPort?: number;
           metricsPort?: number;
           smppPort?: number;
+          smppTlsPort?: number;
         };
         if (entry.msg === "otpgw started") {
           ports = {
             http: entry.httpPort!,
             metrics: entry.metricsPort!,
             ...(entry.smppPort ? { smpp: entry.smppPort } : {}),
+            ...(entry.smppTlsPort ? { smppTls: entry.smppTlsPort } : {}),
           };
         }
       } catch {

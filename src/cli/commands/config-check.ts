@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
+import { smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import type { RedisAccess } from "../../redis/redis-address.js";
@@ -48,8 +49,9 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
       ...loadOptionsFor(flags, context),
       ...(flags.allowMissingEnv === true && { allowMissingEnv: true }),
     });
-    // The TLS files for Redis are configuration too: a missing CA or a key of another certificate fails here.
+    // TLS files are configuration too: a missing CA or a key of another certificate fails here, not at start.
     const access = redisAccess(config.daemon);
+    smppTlsMaterial(config.daemon);
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     if (flags.redis !== true) return ExitCodes.ok;

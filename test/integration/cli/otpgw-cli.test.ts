@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -158,6 +158,36 @@ describe("otpgw command line", () => {
     } finally {
       admin.disconnect();
       await redis.stop();
+    }
+  });
+
+  it("config check reads the SMPP TLS listener's files: one missing or not PEM is a configuration problem naming the setting", async () => {
+    const tree = await tempTree({
+      "otpgw.yaml":
+        "log_level: silent\nsmpp: { tls: { port: 0, key_file: tls/nope.key, cert_file: tls/cert.pem } }\n",
+      "tls/cert.pem": "not a certificate\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    try {
+      const run = await otpgw(
+        ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
+        cleanEnv(passwords),
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `smpp.tls.key_file: cannot read ${join(tree.dir, "tls/nope.key")} (ENOENT)`,
+      );
+      await writeFile(join(tree.dir, "tls/nope.key"), "not a key either\n");
+      const garbage = await otpgw(
+        ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
+        cleanEnv(passwords),
+      );
+      expect(garbage.code).toBe(2);
+      expect(garbage.stderr).toContain(
+        `smpp.tls.cert_file: ${join(tree.dir, "tls/cert.pem")} holds no PEM certificate`,
+      );
+    } finally {
+      await tree.remove();
     }
   });
 

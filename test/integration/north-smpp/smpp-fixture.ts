@@ -138,8 +138,10 @@ export class Esme {
   }
 
   /** Over TLS, trusting whatever certificate the server shows (the tests' are self-signed). */
-  static async connectTls(port: number): Promise<Esme> {
-    const session = smpp.connect({ host: "127.0.0.1", port, tls: true, rejectUnauthorized: false });
+  /** Over TLS; with `ca`, the server's certificate must chain to it and name 127.0.0.1 (else it is not checked). */
+  static async connectTls(port: number, ca?: Buffer): Promise<Esme> {
+    const trust = ca ? { ca, rejectUnauthorized: true } : { rejectUnauthorized: false };
+    const session = smpp.connect({ host: "127.0.0.1", port, tls: true, ...trust });
     session.on("error", () => undefined);
     await once(session, "secureConnect");
     return Esme.forTest(session);
