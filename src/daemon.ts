@@ -3,7 +3,8 @@ import { Gateway } from "./gateway.js";
 import type { Logger } from "./observability/logger.js";
 
 /**
- * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order.
+ * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order; SIGHUP reloads the SMPP TLS
+ * certificate.
  * Resolves once everything is closed; rejects (and the CLI exits non-zero) if start-up fails — after
  * closing whatever had started, so there is never a half-started daemon.
  */
@@ -23,6 +24,13 @@ export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<v
     await gateway.close();
     throw error;
   }
+  // SIGHUP reloads what can change without a restart (the SMPP TLS listener's certificate); the configuration
+  // files themselves are read at start only.
+  const reload = (): void => {
+    logger.info({ signal: "SIGHUP" }, "reloading");
+    gateway.reload().catch((error: unknown) => logger.error({ err: error }, "reload failed"));
+  };
+  process.on("SIGHUP", reload);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, "shutting down");
@@ -33,5 +41,6 @@ export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<v
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
+  process.off("SIGHUP", reload);
   await gateway.close();
 }

@@ -7,7 +7,8 @@ import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
-import { smppTlsMaterial } from "./config/tls-files.js";
+import { certificateExpiry, smppTlsMaterial } from "./config/tls-files.js";
+import { CertificateReloader } from "./north/smpp/certificate-reloader.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
@@ -37,6 +38,8 @@ export interface GatewayOptions {
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** How often the running daemon checks Redis's settings again (and on every reconnect). */
 const REDIS_SETTINGS_CHECK_MS = 60_000;
+/** How often the SMPP TLS listener's key and certificate files are checked for a renewal. */
+const TLS_FILE_CHECK_MS = 60_000;
 
 /**
  * The composition root: builds every component from the validated config and owns their lifecycle.
@@ -57,6 +60,7 @@ export class Gateway {
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
+  private tlsReloader: CertificateReloader | undefined;
   smppPort: number | undefined;
   /** The SMPP TLS listener's port, when smpp.tls is set. */
   smppTlsPort: number | undefined;
@@ -92,6 +96,9 @@ export class Gateway {
     }
     const address = parseRedisAddress(daemon.redisUrl);
     const access = (this.redisAccess = redisAccess(daemon));
+    if (Buffer.isBuffer(access.tls?.cert)) {
+      this.metrics.tlsCertificateExpiry.set({ use: "redis_client" }, certificateExpiry(access.tls.cert));
+    }
     this.redis = createRedis(address, access, {
       lazyConnect: true,
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
@@ -323,11 +330,37 @@ export class Gateway {
     this.smpp = server;
     this.smppPort = port;
     this.smppTlsPort = tlsPort;
+    if (daemon.smpp.tls && material) await this.watchTlsCertificate(server, daemon.smpp.tls, material.cert);
     this.closers.push({
       name: "smpp server",
       // close() takes the time allowed (ms from now), not an absolute deadline.
       close: () => server.close(daemon.shutdownTimeoutMs),
     });
+  }
+
+  /** The SMPP TLS listener's certificate, reloaded when its files change (checked every minute) or on SIGHUP. */
+  private async watchTlsCertificate(
+    server: SmppServer,
+    files: { keyFile: string; certFile: string },
+    installed: Buffer,
+  ): Promise<void> {
+    const { daemon } = this.config;
+    const reloader = new CertificateReloader({
+      files,
+      load: () => smppTlsMaterial(daemon)!,
+      apply: (material) => server.setTlsCertificate(material),
+      expiry: (at) => this.metrics.tlsCertificateExpiry.set({ use: "smpp_listener" }, at),
+      logger: this.logger,
+      intervalMs: TLS_FILE_CHECK_MS,
+    });
+    await reloader.start(installed);
+    this.tlsReloader = reloader;
+    this.closers.push({ name: "tls certificate watch", close: () => Promise.resolve(reloader.stop()) });
+  }
+
+  /** SIGHUP: reload what can be reloaded without a restart (the SMPP TLS listener's certificate). */
+  async reload(): Promise<void> {
+    await this.tlsReloader?.reload();
   }
 
   carrierStatus(): CarrierStatus[] {

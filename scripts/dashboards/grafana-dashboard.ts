@@ -315,6 +315,17 @@ const rows: RowSpec[] = [
       series("Event loop lag p99", "Above ~100 ms the process is CPU-bound (alert OtpgwEventLoopLag).", "s", [
         q(`max by (instance) (otpgw_process_nodejs_eventloop_lag_p99_seconds{${sel()}})`, "{{instance}}"),
       ]),
+      series(
+        "TLS certificates: days left",
+        "Until the certificates otpgw presents expire (SMPP listener, Redis client); alert under 14 days.",
+        "d",
+        [
+          q(
+            `min by (use) (otpgw_tls_certificate_expiry_timestamp_seconds{${sel()}} - time()) / 86400`,
+            "{{use}}",
+          ),
+        ],
+      ),
     ],
   },
 ];

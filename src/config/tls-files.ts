@@ -122,3 +122,8 @@ export function smppTlsMaterial(
   );
   return { key: key!, cert: cert! };
 }
+
+/** A PEM certificate's end of validity, in Unix seconds (for the expiry gauge). */
+export function certificateExpiry(cert: Buffer): number {
+  return Math.floor(Date.parse(new X509Certificate(cert).validTo) / 1000);
+}

@@ -34,6 +34,7 @@ export interface Metrics {
   redisSettingsProblems: Gauge;
   redisReplicasInSync: Gauge;
   redisWaitReplicas: Gauge;
+  tlsCertificateExpiry: Gauge<"use">;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -145,6 +146,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisWaitReplicas: new Gauge({
       name: "otpgw_redis_wait_replicas",
       help: "redis_wait_replicas: replicas each write waits for (0 = none); alert when otpgw_redis_replicas_in_sync comes down to it",
+      registers,
+    }),
+    tlsCertificateExpiry: new Gauge({
+      name: "otpgw_tls_certificate_expiry_timestamp_seconds",
+      help: "When the certificate otpgw presents ends its validity (Unix seconds), by use: smpp_listener (reloaded on change or SIGHUP), redis_client (read at start)",
+      labelNames: ["use"],
       registers,
     }),
     throttled: new HotCounter({

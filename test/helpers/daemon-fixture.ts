@@ -243,6 +243,8 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
     waitForBinds,
     logLines,
     start,
+    /** Sends `signal` to the running daemon (SIGHUP: reload). */
+    signal: (signal: NodeJS.Signals) => void child?.kill(signal),
     /** SIGTERM: graceful; resolves with the exit code. */
     stop: () => stopWith("SIGTERM"),
     /** SIGKILL: a crash. */

@@ -82,6 +82,15 @@ export function testCertificates(): TestCertificates {
   };
 }
 
+/** Another server certificate for 127.0.0.1 signed by the same CA (a renewal), in `certs.dir` as `<name>.pem/.key`. */
+export function renewedServerCertificate(
+  certs: TestCertificates,
+  name: string,
+): { certFile: string; keyFile: string } {
+  signed(certs.dir, name, "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost");
+  return { certFile: join(certs.dir, `${name}.pem`), keyFile: join(certs.dir, `${name}.key`) };
+}
+
 /**
  * redis-server arguments for a TLS port beside the plain one (the test's admin connections use the plain one;
  * otpgw is given only the TLS port). `authClients`: whether Redis demands a client certificate.

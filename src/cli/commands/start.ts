@@ -13,7 +13,12 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     program
       .command("start")
       .description("validate the configuration and run the gateway until SIGTERM or SIGINT")
-      .addHelpText("after", "\nExits 2 without starting anything if the configuration is invalid."),
+      .addHelpText(
+        "after",
+        "\nExits 2 without starting anything if the configuration is invalid." +
+          "\nSIGHUP reloads the SMPP TLS listener's certificate (also picked up within a minute of its files changing);" +
+          "\nthe configuration files are read at start only.",
+      ),
   ).action(async (flags: ConfigFlags) => {
     context.setExitCode(await start(flags, context));
   });

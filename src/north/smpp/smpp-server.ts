@@ -7,7 +7,7 @@
  */
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer } from "node:tls";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { PreparedHandOver } from "../../delivery/processor-types.js";
 import type { Message } from "../../delivery/types.js";
 import { LogThrottle } from "../../observability/log-throttle.js";
@@ -26,6 +26,8 @@ import { SubmitHandler } from "./submit-handler.js";
 export interface SmppServer {
   /** Starts listening; resolves with the bound ports (useful with port 0). */
   listen(): Promise<{ port: number; tlsPort?: number }>;
+  /** A new key and certificate for the TLS listener's next handshakes (open sessions keep theirs). */
+  setTlsCertificate(material: { key: Buffer; cert: Buffer }): void;
   /**
    * Stops accepting, unbinds every session (each bounded by the response timeout) and closes them all by
    * `deadlineMs` from now at the latest. Idempotent.
@@ -166,7 +168,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   };
 
   const plain: Server = createServer(onConnection);
-  const secure: Server | undefined = options.tls
+  const secure: TlsServer | undefined = options.tls
     ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onConnection)
     : undefined;
   for (const server of [plain, secure]) {
@@ -212,6 +214,10 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
         await listeners;
       })();
       return closing;
+    },
+    setTlsCertificate(material) {
+      if (!secure) throw new Error("the SMPP server has no TLS listener");
+      secure.setSecureContext(material);
     },
     enqueueReceipt: (message) => outbox.enqueue(message),
     prepareReceipt: (message) => outbox.prepare(message),

@@ -32,6 +32,7 @@ const QUIET_ON_A_HEALTHY_HTTP_GATEWAY = new Set([
   "SMPP submits / s",
   "SMPP binds and receipts / s",
   "Connections refused / s",
+  "TLS certificates: days left",
 ]);
 
 /** A dashboard query as Prometheus runs it once Grafana has put in its variables (all instances and carriers). */
