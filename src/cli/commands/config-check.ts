@@ -81,7 +81,8 @@ async function checkRedisSettings(
     : "appendonly no";
   const replicas = facts.replicasInSync;
   const inSync = facts.role === "master" ? `, ${replicas} replica${replicas === 1 ? "" : "s"} in sync` : "";
-  const summary = `Redis ${facts.version}, ${facts.role}${inSync}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}`;
+  const tls = access.tls === undefined ? (url.startsWith("rediss") ? ", TLS" : "") : ", TLS (redis_tls)";
+  const summary = `Redis ${facts.version}, ${facts.role}${inSync}, maxmemory-policy ${facts.maxmemoryPolicy}, ${persistence}${tls}`;
   for (const warning of warnings) context.stdout.write(`redis warning: ${warning}\n`);
   if (problems.length === 0) {
     context.stdout.write(`redis: ok (${summary})\n`);

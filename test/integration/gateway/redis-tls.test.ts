@@ -108,7 +108,9 @@ describe("Redis over TLS (rediss://, rediss+sentinel://, redis_tls)", () => {
 
     const ok = await check({}, true);
     expect(ok.stderr).toBe("");
-    expect(ok.stdout).toMatch(/^redis: ok \(Redis [\d.]+, master, 0 replicas in sync, /m);
+    expect(ok.stdout).toMatch(
+      /^redis: ok \(Redis [\d.]+, master, 0 replicas in sync, .*, TLS \(redis_tls\)\)$/m,
+    );
 
     // The environment's paths win over the file's: a CA file that is not there.
     const missing = await check({ OTPGW_REDIS_TLS_CA_FILE: join(certs.dir, "nope.pem") });
