@@ -86,12 +86,10 @@ describe("Prometheus alerting rules (docs/alerts/otpgw-alerts.yaml)", () => {
     const text = await (await fetch(`http://127.0.0.1:${gateway.daemon.ports!.metrics}/metrics`)).text();
     expect(text).toMatch(/^otpgw_messages_final_total\{state="delivered"\} 2$/m);
     expect(text).toMatch(/^otpgw_redis_wait_replicas 0$/m);
-    // Delivery times: both messages counted once, delivered within the simulator's receipt latency (20–50 ms).
+    // Delivery times: both messages counted once, delivered within seconds (the simulator answers in 20–50 ms).
     expect(text).toMatch(/^otpgw_message_final_seconds_count\{state="delivered"\} 2$/m);
     expect(text).toMatch(/^otpgw_carrier_receipt_seconds_count\{carrier="id-a",stat="DELIVRD"\} 2$/m);
-    expect(text).toMatch(
-      /^otpgw_carrier_receipt_seconds_bucket\{le="0.5",carrier="id-a",stat="DELIVRD"\} 2$/m,
-    );
+    expect(text).toMatch(/^otpgw_carrier_receipt_seconds_bucket\{le="3",carrier="id-a",stat="DELIVRD"\} 2$/m);
 
     const lint = promtool(["check", "metrics"], text);
     const findings = lint.output.split("\n").filter((line) => line.trim() !== "");

