@@ -3,8 +3,8 @@ import { Gateway } from "./gateway.js";
 import type { Logger } from "./observability/logger.js";
 
 /**
- * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order; SIGHUP reloads the SMPP TLS
- * certificate.
+ * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order; SIGHUP reloads the TLS files
+ * (smpp.tls, redis_tls).
  * Resolves once everything is closed; rejects (and the CLI exits non-zero) if start-up fails — after
  * closing whatever had started, so there is never a half-started daemon.
  */
@@ -24,7 +24,7 @@ export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<v
     await gateway.close();
     throw error;
   }
-  // SIGHUP reloads what can change without a restart (the SMPP TLS listener's certificate); the configuration
+  // SIGHUP reloads what can change without a restart (the TLS files of smpp.tls and redis_tls); the configuration
   // files themselves are read at start only.
   const reload = (): void => {
     logger.info({ signal: "SIGHUP" }, "reloading");

@@ -2,13 +2,13 @@ import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
 import { reconnectOnReadonly } from "./redis/failover.js";
 import { createRedis, parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
-import { checkRedis, maskUrl } from "./redis/redis-preflight.js";
-import { RedisSettingsWatch } from "./redis/redis-settings-watch.js";
-import { redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
+import { maskUrl } from "./redis/redis-preflight.js";
+import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
+import { loadRedisTls, redisAccess, unreachableRedisError, type RedisTlsOptions } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
-import { certificateExpiry, smppTlsMaterial } from "./config/tls-files.js";
-import { CertificateReloader } from "./north/smpp/certificate-reloader.js";
+import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
+import { TlsReloader } from "./config/tls-reloader.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
@@ -60,7 +60,7 @@ export class Gateway {
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
-  private tlsReloader: CertificateReloader | undefined;
+  private readonly tlsReloaders: { reload(): Promise<boolean> }[] = [];
   smppPort: number | undefined;
   /** The SMPP TLS listener's port, when smpp.tls is set. */
   smppTlsPort: number | undefined;
@@ -96,9 +96,6 @@ export class Gateway {
     }
     const address = parseRedisAddress(daemon.redisUrl);
     const access = (this.redisAccess = redisAccess(daemon));
-    if (Buffer.isBuffer(access.tls?.cert)) {
-      this.metrics.tlsCertificateExpiry.set({ use: "redis_client" }, certificateExpiry(access.tls.cert));
-    }
     this.redis = createRedis(address, access, {
       lazyConnect: true,
       // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
@@ -205,7 +202,27 @@ export class Gateway {
       name: "redis",
       close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
     });
-    await this.checkRedisSettings();
+    const watch = await startRedisSettingsWatch({
+      redis: this.redis,
+      url: daemon.redisUrl ?? "",
+      waitReplicas: daemon.redisWait.replicas,
+      logger: this.logger,
+      metrics: this.metrics,
+      intervalMs: REDIS_SETTINGS_CHECK_MS,
+    });
+    this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
+    const redisTls = daemon.redisTls;
+    const shared = this.redisAccess.tls as RedisTlsOptions | undefined;
+    if (redisTls && shared) {
+      await this.watchTls(
+        "Redis TLS files",
+        "redis_client",
+        [redisTls.caFile, redisTls.certFile, redisTls.keyFile],
+        shared,
+        () => withTlsFiles(daemon, () => loadRedisTls(redisTls)),
+        (m) => Object.assign(shared, m),
+      );
+    }
 
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
     this.webhooks.start();
@@ -263,36 +280,6 @@ export class Gateway {
     );
   }
 
-  /**
-   * Refuses to run on a Redis that could lose acknowledged messages or refuses writes (redis-preflight.ts), says
-   * what weakens durability, and keeps checking while running (the gauge and a log line when findings change).
-   */
-  private async checkRedisSettings(): Promise<void> {
-    const expect = { waitReplicas: this.config.daemon.redisWait.replicas };
-    const check = await checkRedis(this.redis, expect);
-    if (check.problems.length > 0) {
-      throw new OtpgwError(
-        ErrorCodes.REDIS_UNSUITABLE,
-        `Redis at ${maskUrl(this.config.daemon.redisUrl ?? "")} is not suitable: ${check.problems.join("; ")}`,
-      );
-    }
-    this.logger.info({ redis: check.facts }, "redis checked");
-    const watch = new RedisSettingsWatch({
-      redis: this.redis,
-      logger: this.logger,
-      intervalMs: REDIS_SETTINGS_CHECK_MS,
-      expect,
-      onCheck: (latest) => {
-        this.metrics.redisSettingsProblems.set(latest.problems.length);
-        this.metrics.redisReplicasInSync.set(latest.facts.replicasInSync);
-      },
-    });
-    this.metrics.redisWaitReplicas.set(this.config.daemon.redisWait.replicas);
-    watch.observe(check); // the gauge, and the warnings logged once
-    watch.start();
-    this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
-  }
-
   /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
   private async startSmppServer(checks: SubmitCheckDeps): Promise<void> {
     const { daemon, accounts } = this.config;
@@ -330,7 +317,17 @@ export class Gateway {
     this.smpp = server;
     this.smppPort = port;
     this.smppTlsPort = tlsPort;
-    if (daemon.smpp.tls && material) await this.watchTlsCertificate(server, daemon.smpp.tls, material.cert);
+    const files = daemon.smpp.tls;
+    if (files && material) {
+      await this.watchTls(
+        "SMPP TLS certificate",
+        "smpp_listener",
+        [files.keyFile, files.certFile],
+        material,
+        () => smppTlsMaterial(daemon)!,
+        (m) => server.setTlsCertificate(m),
+      );
+    }
     this.closers.push({
       name: "smpp server",
       // close() takes the time allowed (ms from now), not an absolute deadline.
@@ -338,29 +335,35 @@ export class Gateway {
     });
   }
 
-  /** The SMPP TLS listener's certificate, reloaded when its files change (checked every minute) or on SIGHUP. */
-  private async watchTlsCertificate(
-    server: SmppServer,
-    files: { keyFile: string; certFile: string },
-    installed: Buffer,
+  /**
+   * TLS files reloaded when they change (checked every minute) or on SIGHUP: the SMPP listener's certificate (new
+   * handshakes), Redis's client files (new connections; every Redis client shares the one options object).
+   */
+  private async watchTls<M extends TlsMaterial>(
+    name: string,
+    use: "smpp_listener" | "redis_client",
+    files: (string | undefined)[],
+    installed: M,
+    load: () => M,
+    apply: (material: M) => void,
   ): Promise<void> {
-    const { daemon } = this.config;
-    const reloader = new CertificateReloader({
-      files,
-      load: () => smppTlsMaterial(daemon)!,
-      apply: (material) => server.setTlsCertificate(material),
-      expiry: (at) => this.metrics.tlsCertificateExpiry.set({ use: "smpp_listener" }, at),
+    const reloader = new TlsReloader<M>({
+      name,
+      files: files.filter((f): f is string => f !== undefined),
+      load,
+      apply,
+      expiry: (at) => this.metrics.tlsCertificateExpiry.set({ use }, at),
       logger: this.logger,
       intervalMs: TLS_FILE_CHECK_MS,
     });
     await reloader.start(installed);
-    this.tlsReloader = reloader;
-    this.closers.push({ name: "tls certificate watch", close: () => Promise.resolve(reloader.stop()) });
+    this.tlsReloaders.push(reloader);
+    this.closers.push({ name: `${name} watch`, close: () => Promise.resolve(reloader.stop()) });
   }
 
-  /** SIGHUP: reload what can be reloaded without a restart (the SMPP TLS listener's certificate). */
+  /** SIGHUP: reload what can be reloaded without a restart (the TLS files). */
   async reload(): Promise<void> {
-    await this.tlsReloader?.reload();
+    await Promise.all(this.tlsReloaders.map((r) => r.reload()));
   }
 
   carrierStatus(): CarrierStatus[] {

@@ -150,7 +150,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     tlsCertificateExpiry: new Gauge({
       name: "otpgw_tls_certificate_expiry_timestamp_seconds",
-      help: "When the certificate otpgw presents ends its validity (Unix seconds), by use: smpp_listener (reloaded on change or SIGHUP), redis_client (read at start)",
+      help: "When the certificate otpgw presents ends its validity (Unix seconds), by use: smpp_listener, redis_client (both reloaded when their files change or on SIGHUP)",
       labelNames: ["use"],
       registers,
     }),

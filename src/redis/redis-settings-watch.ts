@@ -7,7 +7,9 @@
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { checkRedis, type RedisCheck, type RedisExpectations } from "./redis-preflight.js";
+import { ErrorCodes, OtpgwError } from "../errors.js";
+import type { Metrics } from "../observability/metrics.js";
+import { checkRedis, maskUrl, type RedisCheck, type RedisExpectations } from "./redis-preflight.js";
 
 export interface RedisSettingsWatchOptions {
   redis: Redis;
@@ -76,4 +78,44 @@ export class RedisSettingsWatch {
       logger.warn({ warnings: check.warnings }, "Redis settings weaken durability");
     if (check.problems.length === 0 && check.warnings.length === 0) logger.info("Redis settings fine again");
   }
+}
+
+/**
+ * Start-up's check and the watch after it: refuses to run on a Redis that could lose acknowledged messages or
+ * refuses writes (redis-preflight.ts), says what weakens durability, then keeps checking (the gauges, and a log line
+ * when the findings change). Returns the running watch (stop it on shutdown).
+ * @throws OtpgwError REDIS_UNSUITABLE naming the problems.
+ */
+export async function startRedisSettingsWatch(options: {
+  redis: Redis;
+  url: string;
+  waitReplicas: number;
+  logger: Logger;
+  metrics: Pick<Metrics, "redisSettingsProblems" | "redisReplicasInSync" | "redisWaitReplicas">;
+  intervalMs: number;
+}): Promise<RedisSettingsWatch> {
+  const { redis, logger, metrics } = options;
+  const expect = { waitReplicas: options.waitReplicas };
+  const check = await checkRedis(redis, expect);
+  if (check.problems.length > 0) {
+    throw new OtpgwError(
+      ErrorCodes.REDIS_UNSUITABLE,
+      `Redis at ${maskUrl(options.url)} is not suitable: ${check.problems.join("; ")}`,
+    );
+  }
+  logger.info({ redis: check.facts }, "redis checked");
+  const watch = new RedisSettingsWatch({
+    redis,
+    logger,
+    intervalMs: options.intervalMs,
+    expect,
+    onCheck: (latest) => {
+      metrics.redisSettingsProblems.set(latest.problems.length);
+      metrics.redisReplicasInSync.set(latest.facts.replicasInSync);
+    },
+  });
+  metrics.redisWaitReplicas.set(options.waitReplicas);
+  watch.observe(check); // the gauges, and the warnings logged once
+  watch.start();
+  return watch;
 }

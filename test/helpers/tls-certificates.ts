@@ -41,7 +41,7 @@ function selfSignedCa(dir: string, name: string): void {
   ]);
 }
 
-function signed(dir: string, name: string, subject: string, extensions: string): void {
+function signed(dir: string, name: string, subject: string, extensions: string, ca = "ca"): void {
   writeFileSync(join(dir, `${name}.ext`), `${extensions}\n`);
   openssl(dir, ["req", ...ecKey, "-subj", subject, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
   openssl(dir, [
@@ -50,9 +50,9 @@ function signed(dir: string, name: string, subject: string, extensions: string):
     "-in",
     `${name}.csr`,
     "-CA",
-    "ca.pem",
+    `${ca}.pem`,
     "-CAkey",
-    "ca.key",
+    `${ca}.key`,
     "-CAcreateserial",
     "-days",
     "1",
@@ -88,6 +88,15 @@ export function renewedServerCertificate(
   name: string,
 ): { certFile: string; keyFile: string } {
   signed(certs.dir, name, "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost");
+  return { certFile: join(certs.dir, `${name}.pem`), keyFile: join(certs.dir, `${name}.key`) };
+}
+
+/** A client certificate signed by the other CA (a renewal from a new CA), in `certs.dir` as `<name>.pem/.key`. */
+export function otherCaClientCertificate(
+  certs: TestCertificates,
+  name: string,
+): { certFile: string; keyFile: string } {
+  signed(certs.dir, name, "/CN=otpgw", "extendedKeyUsage=clientAuth", "other-ca");
   return { certFile: join(certs.dir, `${name}.pem`), keyFile: join(certs.dir, `${name}.key`) };
 }
 

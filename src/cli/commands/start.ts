@@ -16,7 +16,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       .addHelpText(
         "after",
         "\nExits 2 without starting anything if the configuration is invalid." +
-          "\nSIGHUP reloads the SMPP TLS listener's certificate (also picked up within a minute of its files changing);" +
+          "\nSIGHUP reloads the TLS files (smpp.tls, redis_tls; also picked up within a minute of a change);" +
           "\nthe configuration files are read at start only.",
       ),
   ).action(async (flags: ConfigFlags) => {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -11,6 +12,7 @@ import { runOtpgw } from "../../helpers/otpgw-cli.js";
 import { scanKeys } from "../../helpers/redis.js";
 import { sentinelGroup } from "../../helpers/redis-sentinel.js";
 import {
+  otherCaClientCertificate,
   redisTlsArgs,
   redisTlsSettings,
   testCertificates,
@@ -165,6 +167,64 @@ describe("Redis over TLS (rediss://, rediss+sentinel://, redis_tls)", () => {
       `redis_tls.key_file: the key in ${encrypted} is encrypted: give the key without a passphrase`,
     );
   });
+
+  it("a renewed client certificate is used from the next connection after SIGHUP, without a restart", async () => {
+    const certs = testCertificates();
+    // Redis trusts client certificates of both CAs for now.
+    const bundle = join(certs.dir, "both-cas.pem");
+    await writeFile(
+      bundle,
+      `${readFileSync(certs.caFile, "utf8")}${readFileSync(certs.otherCaFile, "utf8")}`,
+    );
+    const tlsPort = await freePort();
+    const server = await startPrivateRedis({
+      extraArgs: [...redisTlsArgs(certs, tlsPort, true), "--tls-ca-cert-file", bundle],
+    });
+    onTestFinished(() => server.stop());
+    const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    admin.on("error", () => undefined);
+    onTestFinished(() => admin.disconnect());
+    const live = {
+      certFile: join(certs.dir, "live-client.pem"),
+      keyFile: join(certs.dir, "live-client.key"),
+    };
+    await copyFile(certs.clientCertFile, live.certFile);
+    await copyFile(certs.clientKeyFile, live.keyFile);
+    const gateway = await otpGateway(`rediss://127.0.0.1:${tlsPort}`, {
+      settings: [
+        "redis_tls:",
+        `  ca_file: ${certs.caFile}`,
+        `  cert_file: ${live.certFile}`,
+        `  key_file: ${live.keyFile}`,
+      ].join("\n"),
+    });
+    await gateway.daemon.start();
+    await gateway.daemon.waitForBinds();
+    await deliverSome(gateway, 1);
+
+    // The client certificate is renewed from the other CA, otpgw told with SIGHUP; then Redis stops trusting the
+    // first CA and drops every connection: otpgw's reconnections must present the renewed certificate.
+    const renewed = otherCaClientCertificate(certs, "renewed-client");
+    await copyFile(renewed.keyFile, live.keyFile);
+    await copyFile(renewed.certFile, live.certFile);
+    gateway.daemon.signal("SIGHUP");
+    await waitUntil(
+      () => gateway.daemon.logLines.some((l) => l.includes('"msg":"Redis TLS files reloaded"')),
+      10_000,
+      "the reload",
+    );
+    await admin.config("SET", "tls-ca-cert-file", certs.otherCaFile);
+    await admin.client("KILL", "TYPE", "normal");
+    let accepted = 0;
+    const deadline = Date.now() + 15_000;
+    while (accepted === 0 && Date.now() < deadline) {
+      const r = await gateway.send(100);
+      if (r.status === 202) accepted++;
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(accepted).toBe(1);
+    await waitUntil(() => gateway.hooks.calls.length === 2, 15_000, "the second message's webhook");
+  }, 60_000);
 
   it("rediss+sentinel://: the sentinel and the servers over TLS only; otpgw finds the primary and delivers", async () => {
     const certs = testCertificates();

@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { loadTlsFiles } from "../../../src/config/tls-files.js";
-import { CertificateReloader } from "../../../src/north/smpp/certificate-reloader.js";
+import { TlsReloader } from "../../../src/config/tls-reloader.js";
 import { createLogger } from "../../../src/observability/logger.js";
 import { renewedServerCertificate, testCertificates } from "../../helpers/tls-certificates.js";
 import { waitUntil } from "../../helpers/wait.js";
@@ -21,7 +21,7 @@ async function servedSerial(port: number, ca: Buffer): Promise<string> {
   }
 }
 
-describe("the SMPP TLS listener's certificate, reloaded without a restart", () => {
+describe("TLS files reloaded without a restart (the SMPP listener's, here on a plain TLS server)", () => {
   it("a renewed key and certificate are served to new connections once the files change; unusable files leave the current one", async () => {
     const certs = testCertificates();
     const files = { keyFile: `${certs.dir}/live.key`, certFile: `${certs.dir}/live.pem` };
@@ -42,15 +42,16 @@ describe("the SMPP TLS listener's certificate, reloaded without a restart", () =
       destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
     });
     const expiries: number[] = [];
-    const reloader = new CertificateReloader({
-      files,
+    const reloader = new TlsReloader({
+      name: "SMPP TLS certificate",
+      files: [files.keyFile, files.certFile],
       load,
       apply: (material) => server.setSecureContext(material),
       expiry: (at) => expiries.push(at),
       logger,
       intervalMs: 50,
     });
-    await reloader.start(first.cert);
+    await reloader.start(first);
     onTestFinished(() => reloader.stop());
     const firstSerial = new X509Certificate(first.cert).serialNumber;
     expect(await servedSerial(port, ca)).toBe(firstSerial);
@@ -74,7 +75,7 @@ describe("the SMPP TLS listener's certificate, reloaded without a restart", () =
 
     // A half-written certificate: refused with an error log, the renewed one still served.
     const refusals = () =>
-      lines.filter((l) => l.msg === "SMPP TLS certificate not reloaded: the current one stays");
+      lines.filter((l) => l.msg === "SMPP TLS certificate not reloaded: the current ones stay");
     const before = refusals().length;
     await writeFile(files.certFile, "-----BEGIN CERTIFICATE-----\ntruncated\n");
     await waitUntil(() => refusals().length > before, 5_000, "the refusal");
