@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { HotCounter } from "./hot-counter.js";
+import { HotHistogram } from "./hot-histogram.js";
 
 /**
  * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
@@ -40,8 +41,8 @@ export interface Metrics {
   receiptsUnmatched: Counter<"carrier">;
   messagesAccepted: Counter;
   messagesFinal: Counter<"state">;
-  messageFinalSeconds: Histogram<"state">;
-  carrierReceiptSeconds: Histogram<"carrier" | "stat">;
+  messageFinalSeconds: HotHistogram<"state">;
+  carrierReceiptSeconds: HotHistogram<"carrier" | "stat">;
   messagesWithdrawn: Counter<"outcome">;
   attempts: Counter<"carrier">;
   httpRequests: Counter<"route" | "status" | "code">;
@@ -183,14 +184,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["state"],
       registers,
     }),
-    messageFinalSeconds: new Histogram({
+    messageFinalSeconds: new HotHistogram({
       name: "otpgw_message_final_seconds",
       help: "From a message's acceptance to its final state, by state: for delivered, the time until the carrier's receipt said so (reroutes included)",
       labelNames: ["state"],
       buckets: DELIVERY_BUCKETS,
       registers,
     }),
-    carrierReceiptSeconds: new Histogram({
+    carrierReceiptSeconds: new HotHistogram({
       name: "otpgw_carrier_receipt_seconds",
       help: "From an attempt's start to the carrier's final receipt for it, by carrier and stat (attempts that ended without a receipt are not counted)",
       labelNames: ["carrier", "stat"],
