@@ -37,6 +37,8 @@ export async function sentinelGroup(replicas: number, options: { tls?: TestCerti
   /** The port the sentinel and otpgw reach the primary on. */
   const primaryDataPort = certs ? primaryTls.dataPort : primary.port;
   const replicaServers: PrivateRedis[] = [];
+  /** The ports the sentinel and otpgw reach each replica on (its TLS port with `tls`). */
+  const replicaDataPorts: number[] = [];
   for (let i = 0; i < replicas; i++) {
     const replicaTls = await tlsArgs();
     const replica = await startPrivateRedis({
@@ -48,6 +50,7 @@ export async function sentinelGroup(replicas: number, options: { tls?: TestCerti
     });
     onTestFinished(() => replica.stop());
     replicaServers.push(replica);
+    replicaDataPorts.push(certs ? replicaTls.dataPort : replica.port);
   }
   const admin = (server: PrivateRedis): Redis => {
     const client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
@@ -126,6 +129,7 @@ export async function sentinelGroup(replicas: number, options: { tls?: TestCerti
     url: `${certs ? "rediss" : "redis"}+sentinel://127.0.0.1:${port}/${SENTINEL_MASTER}`,
     primary,
     replicas: replicaServers,
+    replicaDataPorts,
     admin,
     primaryPort,
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { otpGateway } from "../../helpers/otp-gateway.js";
 import { scanKeys } from "../../helpers/redis.js";
 import { sentinelGroup } from "../../helpers/redis-sentinel.js";
+import { redisTlsSettings, testCertificates } from "../../helpers/tls-certificates.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 /** Each acknowledged id has a webhook saying it was delivered. */
@@ -21,37 +22,47 @@ async function expectAllDelivered(
 }
 
 describe("Redis through Sentinel, writes confirmed by replicas (redis_wait_replicas)", () => {
-  it("the primary killed under load: otpgw follows Sentinel's failover and every acknowledged message is delivered", async () => {
-    const group = await sentinelGroup(2);
-    const { hooks, daemon, send } = await otpGateway(group.url, {
-      receiptLatencyMs: { min: 10, max: 30 },
-      settings: "redis_wait_replicas: 1\nredis_wait_timeout_ms: 500",
-    });
-    await daemon.start();
-    await daemon.waitForBinds();
+  it.each([
+    { over: "plain TCP", tls: false },
+    { over: "TLS (rediss+sentinel://, client certificates)", tls: true },
+  ])(
+    "the primary killed under load, over $over: otpgw follows Sentinel's failover and every acknowledged message is delivered",
+    async ({ tls }) => {
+      const certs = tls ? testCertificates() : undefined;
+      const group = await sentinelGroup(2, certs ? { tls: certs } : {});
+      const { hooks, daemon, send } = await otpGateway(group.url, {
+        receiptLatencyMs: { min: 10, max: 30 },
+        settings: [
+          "redis_wait_replicas: 1\nredis_wait_timeout_ms: 500",
+          ...(certs ? [redisTlsSettings(certs, { serverName: "localhost" })] : []),
+        ].join("\n"),
+      });
+      await daemon.start();
+      await daemon.waitForBinds();
 
-    // Submits one after another (bounded in count and time); the primary is killed after the tenth acknowledgement.
-    const acked: string[] = [];
-    const statuses: number[] = [];
-    let killedAt = -1;
-    const deadline = Date.now() + 40_000;
-    for (let i = 0; Date.now() < deadline && i < 2_000; i++) {
-      const r = await send(i);
-      statuses.push(r.status);
-      if (r.status === 202) acked.push(r.body.id as string);
-      else expect(r.status, JSON.stringify(r.body)).toBe(503); // refused, never acknowledged and lost
-      if (killedAt < 0 && acked.length === 10) {
-        killedAt = acked.length;
-        await group.primary.kill();
+      // Submits one after another (bounded in count and time); the primary is killed after the tenth acknowledgement.
+      const acked: string[] = [];
+      const statuses: number[] = [];
+      let killedAt = -1;
+      const deadline = Date.now() + 40_000;
+      for (let i = 0; Date.now() < deadline && i < 2_000; i++) {
+        const r = await send(i);
+        statuses.push(r.status);
+        if (r.status === 202) acked.push(r.body.id as string);
+        else expect(r.status, JSON.stringify(r.body)).toBe(503); // refused, never acknowledged and lost
+        if (killedAt < 0 && acked.length === 10) {
+          killedAt = acked.length;
+          await group.primary.kill();
+        }
+        if (killedAt >= 0 && acked.length >= killedAt + 10) break;
       }
-      if (killedAt >= 0 && acked.length >= killedAt + 10) break;
-    }
-    expect(acked.length, `statuses ${statuses.join(",")}`).toBeGreaterThanOrEqual(20);
-    // Sentinel made a replica the primary, and otpgw writes there.
-    expect(await group.primaryPort()).not.toBe(group.primary.port);
-    expect(group.replicas.map((r) => r.port)).toContain(await group.primaryPort());
-    await expectAllDelivered(hooks, acked);
-  }, 90_000);
+      expect(acked.length, `statuses ${statuses.join(",")}`).toBeGreaterThanOrEqual(20);
+      // Sentinel made a replica the primary, and otpgw writes there.
+      expect(group.replicaDataPorts).toContain(await group.primaryPort());
+      await expectAllDelivered(hooks, acked);
+    },
+    90_000,
+  );
 
   it("a write the replicas do not confirm in time is refused (503), withdrawn, and its resend delivered once; start-up refuses too few replicas", async () => {
     const group = await sentinelGroup(1);

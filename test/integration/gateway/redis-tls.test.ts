@@ -10,7 +10,6 @@ import { loadRedisTls } from "../../../src/redis/redis-tls.js";
 import { otpGateway } from "../../helpers/otp-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
 import { scanKeys } from "../../helpers/redis.js";
-import { sentinelGroup } from "../../helpers/redis-sentinel.js";
 import {
   otherCaClientCertificate,
   redisTlsArgs,
@@ -60,7 +59,7 @@ async function startFailure(gateway: Awaited<ReturnType<typeof otpGateway>>): Pr
   );
 }
 
-describe("Redis over TLS (rediss://, rediss+sentinel://, redis_tls)", () => {
+describe("Redis over TLS (rediss://, redis_tls; rediss+sentinel:// in redis-sentinel.test.ts)", () => {
   it("a Redis that demands client certificates: otpgw with the CA and its certificate delivers; without them it refuses to start and says why", async () => {
     const certs = testCertificates();
     const redis = await tlsRedis(certs);
@@ -224,20 +223,5 @@ describe("Redis over TLS (rediss://, rediss+sentinel://, redis_tls)", () => {
     }
     expect(accepted).toBe(1);
     await waitUntil(() => gateway.hooks.calls.length === 2, 15_000, "the second message's webhook");
-  }, 60_000);
-
-  it("rediss+sentinel://: the sentinel and the servers over TLS only; otpgw finds the primary and delivers", async () => {
-    const certs = testCertificates();
-    const group = await sentinelGroup(1, { tls: certs });
-    expect(group.url).toMatch(/^rediss\+sentinel:\/\//);
-    const gateway = await otpGateway(group.url, {
-      // The servers' certificate checked against the name it carries (the sentinel names them by address).
-      settings: `${redisTlsSettings(certs, { serverName: "localhost" })}\nredis_wait_replicas: 1`,
-    });
-    await gateway.daemon.start();
-    await gateway.daemon.waitForBinds();
-    await deliverSome(gateway, 3);
-    const primary = group.admin(group.primary);
-    expect((await scanKeys(primary, `${gateway.daemon.prefix}m:*`)).length).toBe(3);
   }, 60_000);
 });
