@@ -127,3 +127,25 @@ export function smppTlsMaterial(
 export function certificateExpiry(cert: Buffer): number {
   return Math.floor(Date.parse(new X509Certificate(cert).validTo) / 1000);
 }
+
+/** Below this many days of validity left, `config check` warns (the alert OtpgwCertificateExpiring agrees). */
+const EXPIRY_WARNING_DAYS = 14;
+
+/**
+ * What `config check` says of a certificate otpgw presents: its subject and end of validity, and a warning when it
+ * ends within two weeks.
+ */
+export function certificateReport(setting: string, cert: Buffer, now = new Date()): string[] {
+  const certificate = new X509Certificate(cert);
+  const days = Math.floor((Date.parse(certificate.validTo) - now.getTime()) / 86_400_000);
+  const until = new Date(certificate.validTo).toISOString().slice(0, 10);
+  const lines = [
+    `tls: ${setting}: "${certificate.subject.replace(/\n/g, ", ")}" valid until ${until} (${days} days)`,
+  ];
+  if (days < EXPIRY_WARNING_DAYS) {
+    lines.push(
+      `tls warning: the ${setting} certificate expires in ${days} days: renew it (otpgw installs renewed files without a restart)`,
+    );
+  }
+  return lines;
+}

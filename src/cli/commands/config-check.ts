@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
-import { smppTlsMaterial } from "../../config/tls-files.js";
+import { certificateReport, smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import type { RedisAccess } from "../../redis/redis-address.js";
@@ -51,9 +51,14 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     });
     // TLS files are configuration too: a missing CA or a key of another certificate fails here, not at start.
     const access = redisAccess(config.daemon);
-    smppTlsMaterial(config.daemon);
+    const smppTls = smppTlsMaterial(config.daemon);
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
+    const reports = [
+      ...(smppTls ? certificateReport("smpp.tls", smppTls.cert) : []),
+      ...(Buffer.isBuffer(access.tls?.cert) ? certificateReport("redis_tls client", access.tls.cert) : []),
+    ];
+    for (const line of reports) context.stdout.write(`${line}\n`);
     if (flags.redis !== true) return ExitCodes.ok;
     if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
     return await checkRedisSettings(config.daemon, access, context);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -7,6 +7,7 @@ import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
 import { daemonEnvOverrides } from "../../../src/config/daemon-env.js";
 import { runOtpgw, type CliRun } from "../../helpers/otpgw-cli.js";
 import { sentinelGroup } from "../../helpers/redis-sentinel.js";
+import { testCertificates } from "../../helpers/tls-certificates.js";
 import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 import { fixtureWebhookSecretEnv } from "../../unit/config/config-fixtures.js";
 
@@ -185,6 +186,19 @@ describe("otpgw command line", () => {
       expect(garbage.code).toBe(2);
       expect(garbage.stderr).toContain(
         `smpp.tls.cert_file: ${join(tree.dir, "tls/cert.pem")} holds no PEM certificate`,
+      );
+      // Valid files: accepted, and the certificate named with its end of validity.
+      const certs = testCertificates();
+      await copyFile(certs.serverCertFile, join(tree.dir, "tls/cert.pem"));
+      await copyFile(certs.serverKeyFile, join(tree.dir, "tls/nope.key"));
+      const good = await otpgw(
+        ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
+        cleanEnv(passwords),
+      );
+      expect(good.stderr).toBe("");
+      expect(good.code).toBe(0);
+      expect(good.stdout).toMatch(
+        /^tls: smpp\.tls: "CN=127\.0\.0\.1" valid until \d{4}-\d\d-\d\d \(0 days\)$/m,
       );
     } finally {
       await tree.remove();

@@ -109,6 +109,9 @@ describe("Redis over TLS (rediss://, redis_tls; rediss+sentinel:// in redis-sent
 
     const ok = await check({}, true);
     expect(ok.stderr).toBe("");
+    // The client certificate is named with its end of validity; the test's are valid for a day: a warning.
+    expect(ok.stdout).toMatch(/^tls: redis_tls client: "CN=otpgw" valid until \d{4}-\d\d-\d\d \(0 days\)$/m);
+    expect(ok.stdout).toMatch(/^tls warning: the redis_tls client certificate expires in 0 days: renew it/m);
     expect(ok.stdout).toMatch(
       /^redis: ok \(Redis [\d.]+, master, 0 replicas in sync, .*, TLS \(redis_tls\)\)$/m,
     );
