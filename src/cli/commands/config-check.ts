@@ -36,6 +36,8 @@ export function registerConfigCheckCommand(config: Command, context: CliContext)
       .addHelpText(
         "after",
         "\nPrints `ok: N carriers (ids)` and exits 0, or every problem as file:line: path: reason and exits 2." +
+          "\nThen a `tls:` line per certificate otpgw presents (smpp.tls, redis_tls) with its end of validity" +
+          "\n(and a `tls warning:` under 14 days)." +
           "\nWith --redis, then a `redis:` line; a setting start-up would refuse is printed and exits 1.",
       ),
   ).action(async (flags: CheckFlags) => {
