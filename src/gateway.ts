@@ -4,7 +4,7 @@ import { reconnectOnReadonly } from "./redis/failover.js";
 import { createRedis, parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
 import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
-import { loadRedisTls, redisAccess, unreachableRedisError, type RedisTlsOptions } from "./redis/redis-tls.js";
+import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
@@ -212,7 +212,7 @@ export class Gateway {
     });
     this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
     const redisTls = daemon.redisTls;
-    const shared = this.redisAccess.tls as RedisTlsOptions | undefined;
+    const shared = this.redisAccess.tls;
     if (redisTls && shared) {
       await this.watchTls(
         "Redis TLS files",

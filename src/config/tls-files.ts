@@ -123,9 +123,14 @@ export function smppTlsMaterial(
   return { key: key!, cert: cert! };
 }
 
-/** A PEM certificate's end of validity, in Unix seconds (for the expiry gauge). */
+/** A certificate's end of validity, in Unix seconds (for the expiry gauge). */
+export function expiryOf(certificate: X509Certificate): number {
+  return Math.floor(Date.parse(certificate.validTo) / 1000);
+}
+
+/** The same for a PEM certificate. */
 export function certificateExpiry(cert: Buffer): number {
-  return Math.floor(Date.parse(new X509Certificate(cert).validTo) / 1000);
+  return expiryOf(new X509Certificate(cert));
 }
 
 /** Below this many days of validity left, `config check` warns (the alert OtpgwCertificateExpiring agrees). */
@@ -137,7 +142,7 @@ const EXPIRY_WARNING_DAYS = 14;
  */
 export function certificateReport(setting: string, cert: Buffer, now = new Date()): string[] {
   const certificate = new X509Certificate(cert);
-  const days = Math.floor((Date.parse(certificate.validTo) - now.getTime()) / 86_400_000);
+  const days = Math.floor((expiryOf(certificate) * 1000 - now.getTime()) / 86_400_000);
   const until = new Date(certificate.validTo).toISOString().slice(0, 10);
   const lines = [
     `tls: ${setting}: "${certificate.subject.replace(/\n/g, ", ")}" valid until ${until} (${days} days)`,

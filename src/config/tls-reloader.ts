@@ -9,7 +9,7 @@
 import { stat } from "node:fs/promises";
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
-import { certificateExpiry, type TlsMaterial } from "./tls-files.js";
+import { certificateExpiry, expiryOf, type TlsMaterial } from "./tls-files.js";
 
 export interface TlsReloaderOptions<M extends TlsMaterial> {
   /** What is reloaded, for the log lines: "SMPP TLS certificate", "Redis TLS files". */
@@ -93,12 +93,14 @@ export class TlsReloader<M extends TlsMaterial> {
     if (loaded === this.current) return false;
     this.options.apply(material);
     this.current = loaded;
-    const certificate = material.cert ? new X509Certificate(material.cert) : undefined;
-    if (material.cert) this.options.expiry?.(certificateExpiry(material.cert));
+    if (!material.cert) {
+      logger.info(`${name} reloaded`);
+      return true;
+    }
+    const certificate = new X509Certificate(material.cert);
+    this.options.expiry?.(expiryOf(certificate));
     logger.info(
-      certificate
-        ? { subject: certificate.subject, serial: certificate.serialNumber, validTo: certificate.validTo }
-        : {},
+      { subject: certificate.subject, serial: certificate.serialNumber, validTo: certificate.validTo },
       `${name} reloaded`,
     );
     return true;

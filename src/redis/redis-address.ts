@@ -9,6 +9,7 @@
  * command-line check) is made from here.
  */
 import type { ConnectionOptions } from "node:tls";
+import type { TlsMaterial } from "../config/tls-files.js";
 import { Redis, type RedisOptions } from "ioredis";
 
 export type RedisAddress =
@@ -70,6 +71,9 @@ export function parseRedisAddress(url: string): RedisAddress {
   };
 }
 
+/** TLS options for ioredis from `redis_tls` (redis-tls.ts): the files' contents and the name to check. */
+export type RedisTlsOptions = TlsMaterial & { servername?: string };
+
 /** Whether connections to `address` use TLS (rediss:// or rediss+sentinel://). */
 export function usesTls(address: RedisAddress): boolean {
   return address.kind === "server" ? address.url.startsWith("rediss://") : address.tls;
@@ -81,7 +85,7 @@ export function usesTls(address: RedisAddress): boolean {
  */
 export interface RedisAccess {
   sentinelPassword?: string | undefined;
-  tls?: ConnectionOptions | undefined;
+  tls?: RedisTlsOptions | undefined;
 }
 
 /** What `redisConnection` adds to the caller's options. */

@@ -4,17 +4,14 @@
  * server's certificate must carry when it is not the host connected to (Sentinel names its servers by address).
  * The files are read and checked (config/tls-files.ts) when the daemon starts and when `config check` runs.
  */
-import { loadTlsFiles, withTlsFiles, type TlsFiles, type TlsMaterial } from "../config/tls-files.js";
+import { loadTlsFiles, withTlsFiles, type TlsFiles } from "../config/tls-files.js";
 import type { DaemonConfig } from "../config/types.js";
-import type { RedisAccess } from "./redis-address.js";
+import type { RedisAccess, RedisTlsOptions } from "./redis-address.js";
 
 /** `redis_tls` with its paths resolved (config/daemon-settings.ts). */
 export interface RedisTlsFiles extends TlsFiles {
   serverName?: string;
 }
-
-/** TLS options for ioredis: the files' contents and the name to check. */
-export type RedisTlsOptions = TlsMaterial & { servername?: string };
 
 /** The TLS options for ioredis from `files`. @throws TlsFileError for a file that is missing or not usable. */
 export function loadRedisTls(files: RedisTlsFiles, now = new Date()): RedisTlsOptions {

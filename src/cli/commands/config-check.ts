@@ -58,7 +58,7 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     const reports = [
       ...(smppTls ? certificateReport("smpp.tls", smppTls.cert) : []),
-      ...(Buffer.isBuffer(access.tls?.cert) ? certificateReport("redis_tls client", access.tls.cert) : []),
+      ...(access.tls?.cert ? certificateReport("redis_tls client", access.tls.cert) : []),
     ];
     for (const line of reports) context.stdout.write(`${line}\n`);
     if (flags.redis !== true) return ExitCodes.ok;

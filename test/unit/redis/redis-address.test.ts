@@ -71,7 +71,7 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
   });
 
   it("TLS: rediss:// and rediss+sentinel:// get redis_tls's options, on the sentinels' connections too", () => {
-    const tls = { ca: "CA PEM", servername: "redis.internal" };
+    const tls = { ca: Buffer.from("CA PEM"), servername: "redis.internal" };
     expect(parseRedisAddress("rediss+sentinel://s1/m")).toMatchObject({ kind: "sentinel", tls: true });
     expect(redisConnection(parseRedisAddress("rediss+sentinel://s1/m"), { tls }, {})).toMatchObject({
       tls,
