@@ -120,7 +120,7 @@ export class Gateway {
         metrics.redisBatchSeconds.observe({ outcome: failed ? "error" : "ok" }, seconds);
         metrics.redisBatchOps.inc(ops);
       },
-      { delayMs: daemon.redisBatchDelayMs, wait: daemon.redisWait },
+      { delayMs: daemon.redisBatchDelayMs, wait: daemon.redisWait, keyPrefix: daemon.redisKeyPrefix },
     );
     const store = (this.store = new MessageStore({
       redis: this.redis,

@@ -115,7 +115,7 @@ export class MessageStore {
     this.prefix = options.prefix;
     this.retention = options.retention;
     this.redis = options.redis;
-    this.batch = options.batch ?? new RedisBatch(options.redis);
+    this.batch = options.batch ?? new RedisBatch(options.redis, undefined, { keyPrefix: options.prefix });
     this.batch.define("store_create", CREATE_SCRIPT);
     this.batch.define("store_update", UPDATE_SCRIPT);
     this.batch.define("store_get", GET_SCRIPT, { readOnly: true });

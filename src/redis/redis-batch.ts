@@ -9,8 +9,15 @@
  * a standalone script would, so each stays readable and testable on its own. An operation that raises an error
  * fails only its own caller (its earlier writes stay, as with any Redis script); a failed call (connection lost)
  * fails every operation of that batch — none of them was acknowledged to anyone.
+ *
+ * A call runs at most once. ioredis sends a command again when its connection dropped before the answer and came
+ * back within its retries (`autoResendUnfulfilledCommands`, which the other commands on the connection need): a
+ * create would then run twice — its idempotency key already taken by itself, the account's rate counted twice —
+ * and its caller would get the second run's answer. So a call that writes carries a key of its own (the replay
+ * key): the script stores its answer there (for a minute) in the same step as its writes, and a second run of the
+ * same call answers that instead of running again.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { pack } from "msgpackr";
@@ -18,6 +25,9 @@ import { isReadonlyError } from "./failover.js";
 
 /** Operations per script call: bounds how long one call holds Redis (each op is a few commands). */
 const MAX_OPS_PER_CALL = 256;
+
+/** How long a call's answer is kept for a second run of it (ioredis resends within its retries: seconds). */
+const REPLAY_TTL_MS = 60_000;
 
 type Arg = string | number;
 
@@ -79,9 +89,15 @@ export interface ReplicaWait {
  * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
  * cmsgpack), and no table per operation beyond its own KEYS and ARGV. Answers flat too: 1 and the result, or 0 and
  * the error text, per operation (a result of nil is answered as false: a nil would end the reply early).
+ * ARGV[2], for a call that writes: its replay key (see the class comment).
  * The keys are not declared in the call's KEYS: fine on one Redis primary, not on a Cluster.
  */
 const DISPATCH = `
+local replay = ARGV[2]
+if replay then
+  local answered = redis.call("GET", replay)
+  if answered then return cmsgpack.unpack(answered) end
+end
 local batch = cmsgpack.unpack(ARGV[1])
 local out = {}
 local j = 1
@@ -103,6 +119,7 @@ for i = 1, #batch, 3 do
   end
   j = j + 2
 end
+if replay then redis.call("SET", replay, cmsgpack.pack(out), "PX", ${REPLAY_TTL_MS}) end
 return out
 `;
 
@@ -118,6 +135,9 @@ export class RedisBatch {
   private readonly wait: ReplicaWait;
   private script: { lua: string; sha: string } | undefined;
   private readonly delayMs: number;
+  /** `<key prefix>batch:<this batch's random id>:`, followed by a call's number: its replay key. */
+  private readonly replayPrefix: string;
+  private replaySequence = 0;
   private queue: PendingOp[] = [];
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Script calls sent (for metrics and the benchmark). */
@@ -134,11 +154,17 @@ export class RedisBatch {
    * `wait`: replicas that must have a call's writes before its operations are answered — WAIT is sent right
    * behind the script (no extra round trip); fewer in time fails the call as of unknown outcome (the primary ran
    * it): callers refuse what they were to acknowledge, and a create is withdrawn (src/delivery).
+   * `keyPrefix`: the deployment's Redis key prefix, which the calls' replay keys start with.
    */
-  constructor(redis: Redis, observe?: BatchObserver, options: { delayMs?: number; wait?: ReplicaWait } = {}) {
+  constructor(
+    redis: Redis,
+    observe?: BatchObserver,
+    options: { delayMs?: number; wait?: ReplicaWait; keyPrefix?: string } = {},
+  ) {
     this.redis = redis;
     this.observe = observe;
     this.delayMs = options.delayMs ?? 0;
+    this.replayPrefix = `${options.keyPrefix ?? ""}batch:${randomBytes(8).toString("hex")}:`;
     this.wait = options.wait ?? { replicas: 0, timeoutMs: 0 };
     redis.on("connect", () => this.connects++);
   }
@@ -223,7 +249,9 @@ export class RedisBatch {
     const sentWhileReady = this.redis.status === "ready";
     const connects = this.connects;
     try {
-      replies = await this.call(this.pack(batch), this.writes(batch));
+      const writes = batch.some((op) => !this.readOnly.has(op.name));
+      const replayKey = writes ? `${this.replayPrefix}${++this.replaySequence}` : undefined;
+      replies = await this.call(this.pack(batch), replayKey, writes && this.wait.replicas > 0);
     } catch (error) {
       this.observe?.((performance.now() - started) / 1000, batch.length, true);
       // Redis's own refusal of the call is an answer; a connection lost after the call may have left is not.
@@ -261,19 +289,22 @@ export class RedisBatch {
     this.redis.disconnect(true);
   }
 
-  /** Whether the call must wait for replicas: some operation of it may write (and replicas are asked for). */
-  private writes(batch: PendingOp[]): boolean {
-    return this.wait.replicas > 0 && batch.some((op) => !this.readOnly.has(op.name));
-  }
-
-  /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */
-  private async call(ops: Buffer, writes: boolean): Promise<unknown[]> {
+  /**
+   * EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). `replayKey`
+   * for a call that writes; `waitForReplicas` when its writes must reach the replicas.
+   */
+  private async call(
+    ops: Buffer,
+    replayKey: string | undefined,
+    waitForReplicas: boolean,
+  ): Promise<unknown[]> {
     const { lua, sha } = this.compiled();
+    const args = replayKey === undefined ? [ops] : [ops, replayKey];
     try {
-      return await this.replicated(this.redis.evalsha(sha, 0, ops), writes);
+      return await this.replicated(this.redis.evalsha(sha, 0, ...args), waitForReplicas);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return await this.replicated(this.redis.eval(lua, 0, ops), writes);
+      return await this.replicated(this.redis.eval(lua, 0, ...args), waitForReplicas);
     }
   }
 

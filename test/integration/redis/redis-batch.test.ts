@@ -227,4 +227,39 @@ describe("RedisBatch (real Redis)", () => {
     onTestFinished(() => direct.disconnect());
     expect(await direct.get("n")).toBe("2"); // the lost one ran; the unsent one did not
   });
+
+  it("a call ioredis sends again after a quick reconnect runs once: the second run answers what the first did", async () => {
+    const redis = await startPrivateRedis();
+    onTestFinished(() => redis.stop());
+    const proxy = await startRedisProxy(redis.port);
+    onTestFinished(() => proxy.close());
+    const client = new Redis(proxy.url, { maxRetriesPerRequest: 2 });
+    client.on("error", () => undefined);
+    onTestFinished(() => client.disconnect());
+    const batch = new RedisBatch(client, undefined, { keyPrefix: "p:" });
+    batch.define("incr", INCR);
+    batch.define("read", READ, { readOnly: true });
+    expect(await batch.run("incr", ["n"], [1])).toBe(1);
+
+    // Redis runs it, its answer is lost, the connection comes back at once: ioredis sends the same call again.
+    proxy.swallowReplies();
+    const resent = batch.run("incr", ["n"], [1]);
+    await new Promise((r) => setTimeout(r, 100));
+    await proxy.cut(20);
+    expect(await resent).toBe(2); // the first run's answer, not a second increment's
+    const direct = new Redis(redis.url);
+    onTestFinished(() => direct.disconnect());
+    expect(await direct.get("n")).toBe("2");
+
+    // Each call that writes keeps its answer under a key of the deployment's prefix, for a minute; reads keep none.
+    await batch.run("read", ["h"], []);
+    const kept = await direct.keys("*batch:*");
+    expect(kept).toHaveLength(2);
+    for (const key of kept) {
+      expect(key.startsWith("p:batch:")).toBe(true);
+      const ttl = await direct.pttl(key);
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+  });
 });
