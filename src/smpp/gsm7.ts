@@ -34,12 +34,17 @@ const EXTENSION: readonly (readonly [number, string])[] = [
 const ENCODE = new Int16Array(0x10000).fill(-1);
 /** Basic code → UTF-16 code unit (ESC decodes as a space if it ends the text). */
 const DECODE_BASIC = new Uint16Array(128);
-/** Extension code → UTF-16 code unit; 0x20 (space) for codes the table does not define, and for ESC ESC. */
-const DECODE_EXT = new Uint16Array(128).fill(0x20);
+/**
+ * Extension code → UTF-16 code unit. A code the table does not define reads as the basic table's character (TS
+ * 23.038 §6.2.1.1: "the MS shall display … the character shown in the main GSM 7 bit default alphabet table") —
+ * never a space, which would swallow an OTP digit sent after a stray ESC; ESC ESC (reserved) reads as a space.
+ */
+const DECODE_EXT = new Uint16Array(128);
 
 for (let code = 0; code < 128; code++) {
   const unit = BASIC.charCodeAt(code);
   DECODE_BASIC[code] = code === GSM7_ESC ? 0x20 : unit;
+  DECODE_EXT[code] = code === GSM7_ESC ? 0x20 : unit;
   if (code !== GSM7_ESC) ENCODE[unit] = code;
 }
 for (const [code, ch] of EXTENSION) {
@@ -124,8 +129,8 @@ export function encodeGsm7(text: string): Buffer {
 }
 
 /**
- * Text of unpacked GSM 03.38 bytes. ESC ESC, an extension code the table does not define and a trailing ESC read as a
- * space (SMPP-NOTES B.13); bytes ≥ 0x80 are not GSM and read as U+FFFD.
+ * Text of unpacked GSM 03.38 bytes. ESC ESC and a trailing ESC read as a space (SMPP-NOTES B.13), an extension
+ * code the table does not define as its basic character; bytes ≥ 0x80 are not GSM and read as U+FFFD.
  */
 export function decodeGsm7(bytes: Buffer): string {
   // Build UTF-16LE in a Buffer and convert once: no per-character string concatenation.

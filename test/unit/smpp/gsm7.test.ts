@@ -61,10 +61,16 @@ describe("GSM 03.38 codec", () => {
     expect(encodeGsm7("").length).toBe(0);
   });
 
-  it("decodes ESC ESC, an undefined extension code and a trailing ESC as spaces", () => {
+  it("decodes ESC ESC and a trailing ESC as spaces", () => {
     expect(decodeGsm7(Buffer.from([0x41, 0x1b, 0x1b, 0x42]))).toBe("A B");
-    expect(decodeGsm7(Buffer.from([0x41, 0x1b, 0x41, 0x42]))).toBe("A B");
     expect(decodeGsm7(Buffer.from([0x41, 0x1b]))).toBe("A ");
+  });
+
+  it("decodes an extension code the table does not define as the basic character (TS 23.038 §6.2.1.1)", () => {
+    // A stray ESC before a digit must not cost the OTP that digit.
+    expect(decodeGsm7(Buffer.from([0x1b, 0x31, 0x32, 0x1b, 0x41]))).toBe("12A");
+    expect(decodeGsm7(Buffer.from([0x41, 0x1b, 0x41, 0x42]))).toBe("AAB");
+    expect(decodeGsm7(Buffer.from([0x1b, 0x65]))).toBe("€"); // a defined one still reads as the extension
   });
 
   it("decodes bytes above 0x7F as U+FFFD rather than guessing", () => {
