@@ -267,9 +267,10 @@ export class DeliveryEngine implements DeliveryService {
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
       for (const id of due) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
-      // Messages being handed over right now are left to that hand-over (no read); the rest are read together
-      // (one Redis call), so a long outbox does not hold up the next timer poll.
-      const pending = (await this.deps.store.outbox(100)).filter((id) => !this.handingOver.has(id));
+      // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
+      // those being handed over here right now are left to that hand-over. The rest are read together (one Redis
+      // call), so a long outbox does not hold up the next timer poll.
+      const pending = (await this.deps.store.claimOutbox(100)).filter((id) => !this.handingOver.has(id));
       await Promise.all(
         pending.map(async (id) => {
           const loaded = await this.deps.store.get(id);
@@ -307,11 +308,12 @@ export class DeliveryEngine implements DeliveryService {
       if (!leftOutbox) await this.deps.store.outboxDone(message.id);
       this.handedOver.set(message.id, true);
     } catch (error) {
-      // Stays in the outbox: the next poll tries again.
+      // Stays in the outbox: the next poll tries again (here or on another instance: the lease is given up).
       this.deps.logger.warn(
         { err: error, messageId: message.id },
         "notification hand-over failed; will retry",
       );
+      await this.deps.store.outboxRelease(message.id).catch(() => undefined);
     } finally {
       this.handingOver.delete(message.id);
     }

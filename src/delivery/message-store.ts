@@ -10,7 +10,9 @@ import {
   GET_SCRIPT,
   GET_STRING_SCRIPT,
   GET_TEXT_SCRIPT,
+  OUTBOX_CLAIM_SCRIPT,
   OUTBOX_DONE_SCRIPT,
+  OUTBOX_RELEASE_SCRIPT,
   UPDATE_SCRIPT,
   WITHDRAW_SCRIPT,
 } from "./redis-scripts.js";
@@ -41,6 +43,13 @@ export interface StoreRetention {
 }
 
 const isOne = (applied: number): boolean => applied === 1;
+
+/**
+ * How long a message in the outbox is leased to the instance handing its notification over (see
+ * OUTBOX_CLAIM_SCRIPT): longer than a hand-over can take (a webhook POST times out after 10 s, then its retry is
+ * queued), short enough that another instance takes over soon after one died mid-hand-over.
+ */
+const OUTBOX_LEASE_MS = 60_000;
 
 /** What a correlation key holds: the part a carrier's message id (or a handset) maps to (read by findByCarrierId). */
 const correlationValue = (target: ReceiptTarget): string =>
@@ -97,7 +106,8 @@ export class RateLimitedError extends OtpgwError {
  * - `i:<account>:<key>`: idempotency key → id;
  * - `c:<carrier>:<carrier message id>`: → `<id>:<attempt>:<part>`;
  * - `timers` (zset): id → when to look at it next, for every non-final message; `outbox` (set): final
- *   messages whose notification (webhook / SMPP receipt) has not been handed over yet.
+ *   messages whose notification (webhook / SMPP receipt) has not been handed over yet; `outbox:<id>`: the lease
+ *   of the instance handing it over.
  * The hot-path calls (create, recordAccepted, update) are plain functions returning the batch's promise mapped
  * with `.then`: a message waiting for Redis keeps a promise and a callback alive, not a suspended `async` frame
  * (those were a good share of what every young-generation collection copied; a four-level chain of plain
@@ -122,6 +132,8 @@ export class MessageStore {
     this.batch.define("store_string", GET_STRING_SCRIPT, { readOnly: true });
     this.batch.define("store_text", GET_TEXT_SCRIPT, { readOnly: true });
     this.batch.define("store_outbox_done", OUTBOX_DONE_SCRIPT);
+    this.batch.define("store_outbox_claim", OUTBOX_CLAIM_SCRIPT);
+    this.batch.define("store_outbox_release", OUTBOX_RELEASE_SCRIPT);
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
     this.batch.define("store_accept", ACCEPT_SCRIPT);
     this.batch.define("store_withdraw", WITHDRAW_SCRIPT);
@@ -293,6 +305,7 @@ export class MessageStore {
       handOver ? "1" : "0",
       handOver ? (handOver.refreshExpiry === false ? -handOver.ttlMs : handOver.ttlMs) : 0,
       handOver?.maxLength ?? 0,
+      OUTBOX_LEASE_MS,
       correlations.length,
       ...correlations.map((c) => correlationValue(c.target)),
       ...items,
@@ -326,13 +339,22 @@ export class MessageStore {
     return this.batch.run<string[]>("store_claim_due", [this.key("timers")], [now, leaseMs, limit]);
   }
 
-  /** Final messages whose notification has not been handed over (up to `limit`). */
-  async outbox(limit: number): Promise<string[]> {
-    return this.redis.srandmember(this.key("outbox"), limit);
+  /**
+   * Final messages whose notification has not been handed over and that no instance is handing over (up to
+   * `limit`), each now leased to this one for OUTBOX_LEASE_MS: hand it over, then `outboxDone` (or
+   * `outboxRelease` when that failed).
+   */
+  claimOutbox(limit: number): Promise<string[]> {
+    return this.batch.run<string[]>("store_outbox_claim", [this.key("outbox")], [OUTBOX_LEASE_MS, limit]);
   }
 
   async outboxDone(id: string): Promise<void> {
     await this.batch.run("store_outbox_done", [this.key("outbox")], [id]);
+  }
+
+  /** Gives up this instance's lease of a message in the outbox (its hand-over failed): the next sweep retries. */
+  async outboxRelease(id: string): Promise<void> {
+    await this.batch.run("store_outbox_release", [this.key("outbox")], [id]);
   }
 
   /** The set of final messages whose notification has not been handed over yet. */

@@ -54,8 +54,10 @@ return ARGV[1]
  * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
  *       docTtlMs, correlationTtlMs, handOver ("1" = the notification is handed over in this step, "0" = the
  *       message goes to the outbox), listTtlMs (negative: the list's expiry was refreshed moments ago, set it
- *       only if this step creates the list), listMax, correlation count, then the correlation values (one per
- *       extra KEY), then the hand-over items (appended to the list; none = nothing to notify).
+ *       only if this step creates the list), listMax, outboxLeaseMs, correlation count, then the correlation
+ *       values (one per extra KEY), then the hand-over items (appended to the list; none = nothing to notify).
+ * A message entering the outbox is leased to the instance that stores it (`<outbox key>:<id>`, see
+ * OUTBOX_CLAIM_SCRIPT): it hands the notification over at once, and no other instance's sweep takes it meanwhile.
  * A final message goes to the outbox (its notification is handed over later, e.g. a webhook), or, when the
  * notifier could say at once what to queue (SMPP receipts), its items go to their list in this same step and it
  * never enters the outbox. At the final state the text (field `t`) is deleted, or moved to the text key to expire
@@ -71,13 +73,13 @@ if ARGV[4] == "" then
 else
   redis.call("ZADD", KEYS[2], ARGV[4], ARGV[1])
 end
-local correlations = tonumber(ARGV[12])
+local correlations = tonumber(ARGV[13])
 for i = 1, correlations do
-  redis.call("SET", KEYS[5 + i], ARGV[12 + i], "PX", ARGV[8])
+  redis.call("SET", KEYS[5 + i], ARGV[13 + i], "PX", ARGV[8])
 end
 if ARGV[5] == "1" then
   if ARGV[9] == "1" then
-    local first = 13 + correlations
+    local first = 14 + correlations
     if #ARGV >= first then
       local length = redis.call("RPUSH", KEYS[5], unpack(ARGV, first))
       local listTtl = tonumber(ARGV[10])
@@ -86,6 +88,7 @@ if ARGV[5] == "1" then
     end
   else
     redis.call("SADD", KEYS[3], ARGV[1])
+    redis.call("SET", KEYS[3] .. ":" .. ARGV[1], "1", "PX", ARGV[12])
   end
   redis.call("PEXPIRE", KEYS[1], ARGV[7])
   local bodyTtl = tonumber(ARGV[6])
@@ -143,6 +146,23 @@ export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
 
 /** outboxDone — KEYS: outbox; ARGV: id. */
 export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;
+
+/**
+ * outboxClaim — KEYS: outbox; ARGV: leaseMs, limit. Up to `limit` messages of the outbox whose notification nobody
+ * is handing over: each is leased (`<outbox key>:<id>`, NX with an expiry) to the caller, which hands it over; a
+ * message leased by another instance (it stored the final state and is notifying now, see update) is left to it,
+ * and taken by whoever sweeps after the lease ran out (that instance died, or its hand-over hangs). Returns the ids.
+ */
+export const OUTBOX_CLAIM_SCRIPT = `
+local claimed = {}
+for _, id in ipairs(redis.call("SRANDMEMBER", KEYS[1], ARGV[2])) do
+  if redis.call("SET", KEYS[1] .. ":" .. id, "1", "NX", "PX", ARGV[1]) then claimed[#claimed + 1] = id end
+end
+return claimed
+`;
+
+/** outboxRelease — KEYS: outbox; ARGV: id. Lets the next sweep take a message whose hand-over failed at once. */
+export const OUTBOX_RELEASE_SCRIPT = `return redis.call("DEL", KEYS[1] .. ":" .. ARGV[1])`;
 
 /**
  * withdraw — KEYS: doc, timers, then keys the create wrote that point at the message (idempotency key, handset

@@ -43,11 +43,14 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
       await new Promise((r) => setTimeout(r, 150));
       await outboxDone(id);
     };
-    // …and a sweep that read it answers only once the hand-over is over: it then holds a stale list.
-    const outbox = h.store.outbox.bind(h.store);
+    // …and a sweep that read it (its lease ran out meanwhile: a hand-over slower than the lease) answers only
+    // once the hand-over is over: it then holds a stale list.
+    const claimOutbox = h.store.claimOutbox.bind(h.store);
     let staleReads = 0;
-    h.store.outbox = async (limit) => {
-      const ids = await outbox(limit);
+    h.store.claimOutbox = async (limit) => {
+      for (const id of await h.redis.client.smembers(outboxKey))
+        await h.redis.client.del(`${outboxKey}:${id}`);
+      const ids = await claimOutbox(limit);
       if (ids.length > 0) {
         staleReads++;
         await waitUntil(
@@ -63,7 +66,7 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await waitUntil(() => staleReads > 0, 5000, "a sweep reading the message before its removal");
     await new Promise((r) => setTimeout(r, 400));
     expect(h.notified).toHaveLength(1);
-    expect(await h.store.outbox(10)).toEqual([]);
+    expect(await h.redis.client.smembers(h.store.outboxKey)).toEqual([]);
   });
 
   it("does not read a message the outbox sweep finds while its notification is being handed over", async () => {
@@ -76,7 +79,11 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     });
     await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
     const { message } = await h.engine.accept(h.newMessage(1));
-    await waitUntil(async () => (await h.store.outbox(10)).includes(message.id), 15_000, "the final state");
+    await waitUntil(
+      async () => (await h.redis.client.smembers(h.store.outboxKey)).includes(message.id),
+      15_000,
+      "the final state",
+    );
     let reads = 0;
     const get = h.store.get.bind(h.store);
     h.store.get = (id) => {
@@ -87,7 +94,11 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(reads).toBe(0);
     release();
     await waitUntil(() => h.notified.length === 1, 5000, "the notification");
-    await waitUntil(async () => (await h.store.outbox(10)).length === 0, 5000, "leaving the outbox");
+    await waitUntil(
+      async () => (await h.redis.client.smembers(h.store.outboxKey)).length === 0,
+      5000,
+      "leaving the outbox",
+    );
   });
 
   it("retries recording a carrier's acceptance that Redis refused, with backoff, until it is stored", async () => {
@@ -121,7 +132,7 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
       if (Date.now() > deadline) throw new Error("never delivered");
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(await h.store.outbox(10)).toEqual([]);
+    expect(await h.redis.client.smembers(h.store.outboxKey)).toEqual([]);
     await new Promise((r) => setTimeout(r, 200));
     expect(h.notified).toHaveLength(0);
   });

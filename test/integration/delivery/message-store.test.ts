@@ -62,10 +62,30 @@ describe("message store (real Redis)", () => {
     expect(await store.getText("a")).toBeNull();
     expect(await client.zscore(`${prefix}timers`, "a")).toBeNull();
     expect(await store.activeCount()).toBe(0);
-    expect(await store.outbox(10)).toEqual(["a"]);
+    expect(await client.smembers(store.outboxKey)).toEqual(["a"]);
     expect(await client.pttl(`${prefix}m:a`)).toBeGreaterThan(50_000);
+    // Leased to this instance, which hands it over now: no sweep takes it meanwhile, here or elsewhere.
+    expect(await client.pttl(`${store.outboxKey}:a`)).toBeGreaterThan(50_000);
+    expect(await store.claimOutbox(10)).toEqual([]);
     await store.outboxDone("a");
-    expect(await store.outbox(10)).toEqual([]);
+    expect(await client.smembers(store.outboxKey)).toEqual([]);
+  });
+
+  it("lets one sweep at a time take a message of the outbox whose lease ran out or was given up", async () => {
+    const { client, prefix, store } = await setup();
+    const other = new MessageStore({ redis: client, prefix, retention: RETENTION }); // another instance
+    await store.create(message("a"), "x", 1000);
+    await store.update(1, {
+      message: { ...message("a"), state: "delivered" as const },
+      timerAt: null,
+      final: true,
+    });
+    await store.outboxRelease("a"); // its hand-over failed
+    const [mine, theirs] = await Promise.all([store.claimOutbox(10), other.claimOutbox(10)]);
+    expect([...mine, ...theirs]).toEqual(["a"]); // one of the two instances, not both
+    expect(await store.claimOutbox(10)).toEqual([]);
+    await client.del(`${store.outboxKey}:a`); // the lease ran out (its instance died mid-hand-over)
+    expect(await other.claimOutbox(10)).toEqual(["a"]);
   });
 
   it("keeps the text in the document while in flight and moves it to its own key to expire with a body retention", async () => {
@@ -126,7 +146,7 @@ describe("message store (real Redis)", () => {
         handOver: { ...handOver, items: [] },
       }),
     ).toBe(true);
-    expect(await store.outbox(10)).toEqual([]);
+    expect(await client.smembers(store.outboxKey)).toEqual([]);
     // Bounded: the oldest item is trimmed beyond maxLength.
     expect(await client.lrange(list, 0, -1)).toEqual(["b1", "b2"]);
     expect(await client.pttl(list)).toBeGreaterThan(40_000);
