@@ -96,6 +96,46 @@ export function decodeText(
   return latin1(bytes);
 }
 
+/** True for data_coding values that {@link decodeText} reads as GSM 7-bit (0x00 with the GSM default alphabet). */
+function isGsm7Coding(dc: number): boolean {
+  return (
+    (dc >= 0x10 && dc < 0x80 && !(dc & 0x20) && ((dc >> 2) & 3) === 0) ||
+    (dc >= 0xc0 && dc < 0xe0) ||
+    (dc >= 0xf0 && !(dc & 0x04))
+  );
+}
+
+/**
+ * Why `bytes` labelled `dataCoding` are not text {@link decodeText} can read faithfully — a coding it only shows
+ * byte for byte (JIS, pictograms, compressed or reserved groups, 8-bit data, a national set this Node lacks), GSM
+ * 7-bit with a byte above 0x7F, UCS-2 of an odd length (`length`) — or undefined when they are. For text a person
+ * will read (an OTP): decodeText itself stays lenient, for receipts and logs.
+ */
+export function unreadableText(
+  dataCoding: number,
+  bytes: Buffer,
+): { reason: string; length: boolean } | undefined {
+  const dc = dataCoding & 0xff;
+  const hex = `0x${dc.toString(16).padStart(2, "0")}`;
+  if (dc === 0x00 || isGsm7Coding(dc)) {
+    if (!bytes.some((b) => b >= 0x80)) return undefined;
+    return { reason: `data_coding ${hex} is GSM 7-bit, but a byte is above 0x7F`, length: false };
+  }
+  if (isUcs2Coding(dc)) {
+    if (bytes.length % 2 === 0) return undefined;
+    return { reason: `data_coding ${hex} is UCS-2, but the text has an odd number of bytes`, length: true };
+  }
+  const readable =
+    dc === 0x01 ||
+    dc === 0x03 ||
+    (dc === 0x06 && CYRILLIC !== undefined) ||
+    (dc === 0x07 && HEBREW !== undefined) ||
+    (dc === 0x0e && KSC5601 !== undefined);
+  return readable
+    ? undefined
+    : { reason: `data_coding ${hex} is not a text coding otpgw reads`, length: false };
+}
+
 /** True for data_coding values that {@link decodeText} reads as UCS-2. */
 function isUcs2Coding(dc: number): boolean {
   return (

@@ -7,7 +7,7 @@ import { ErrorCodes, OtpgwError, SmppError } from "../../errors.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import { EsmClass, Tlv } from "../../smpp/constants.js";
 import type { SmBody } from "../../smpp/sm-body.js";
-import { decodeText } from "../../smpp/text-codec.js";
+import { decodeText, unreadableText } from "../../smpp/text-codec.js";
 import { concatInfo, parseUdh } from "../../smpp/udh.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
@@ -43,6 +43,19 @@ export type DecodedSubmit = SingleSubmit | PartSubmit;
 
 function refuse(status: number, message: string): SmppError {
   return new SmppError(ErrorCodes.SMPP_DECODE, status, message);
+}
+
+/**
+ * The text of a submit's user data (a single message, or a reassembled set's parts joined).
+ * @throws SmppError ESME_RINVDCS for bytes that are not text of their data_coding (otpgw would pass on something
+ * else than was meant), ESME_RINVMSGLEN for UCS-2 of an odd length.
+ */
+export function readableText(dataCoding: number, bytes: Buffer): string {
+  const unreadable = unreadableText(dataCoding, bytes);
+  if (unreadable) {
+    throw refuse(unreadable.length ? SmppStatus.ESME_RINVMSGLEN : SmppStatus.ESME_RINVDCS, unreadable.reason);
+  }
+  return decodeText(dataCoding, bytes);
 }
 
 /** 8-bit data has no text meaning: an OTP never needs it. */
@@ -161,6 +174,10 @@ export function decodeSubmit(
     if (concat.total > maxSmsParts) {
       throw refuse(SmppStatus.ESME_RINVMSGLEN, `${concat.total} parts; at most ${maxSmsParts}`);
     }
+    // A coding otpgw cannot read, or a byte that is no GSM character, is refused at the part that has it; an odd
+    // UCS-2 length only once the parts are joined (readableText).
+    const unreadable = unreadableText(body.dataCoding, bytes);
+    if (unreadable && !unreadable.length) throw refuse(SmppStatus.ESME_RINVDCS, unreadable.reason);
     // Literals written out, not `{ ...common, kind }`: a spread copy that adds fields gets a hidden class of
     // its own on Node 20 (see lifecycle.ts), and every read of the submit then misses V8's caches.
     return {
@@ -177,7 +194,7 @@ export function decodeSubmit(
       bytes: Buffer.from(bytes),
     };
   }
-  const text = decodeText(body.dataCoding, bytes);
+  const text = readableText(body.dataCoding, bytes);
   const parts = checkText(text, account, deps.countParts);
   return { to, country, from, validitySeconds: validity, receiptRequest, kind: "single", text, parts };
 }

@@ -12,14 +12,19 @@ import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { parseSmBody } from "../../smpp/sm-body.js";
-import { decodeText } from "../../smpp/text-codec.js";
 import type { Account } from "../accounts/account-types.js";
 import { accountRateLimit } from "../accounts/rate-limit.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
 import { partId, type ConcatStore, type SetKey } from "./concat-store.js";
 import type { OpenSets } from "./open-sets.js";
 import type { SmppServerMetrics } from "./server-options.js";
-import { checkText, decodeSubmit, type PartSubmit, type SubmitCommon } from "./submit-decoder.js";
+import {
+  checkText,
+  decodeSubmit,
+  readableText,
+  type PartSubmit,
+  type SubmitCommon,
+} from "./submit-decoder.js";
 
 export interface SubmitContext {
   account: Account;
@@ -110,9 +115,10 @@ export class SubmitHandler {
       throw status(SmppStatus.ESME_RSYSERR, "the set's parts changed while being assembled; resend");
     }
     const first = parts[0]!;
-    const text = decodeText(first.dataCoding, Buffer.concat(parts.map((p) => p.bytes)));
+    let text: string;
     let count: number;
     try {
+      text = readableText(first.dataCoding, Buffer.concat(parts.map((p) => p.bytes)));
       count = checkText(text, ctx.account, this.deps.checks.countParts);
     } catch (error) {
       // The whole text is unacceptable: the set can never succeed, so drop it rather than hold it.

@@ -72,6 +72,21 @@ describe("SMPP submit_sm", () => {
     ["a sender the account does not have", { source_addr: "Other" }, SmppStatus.ESME_RINVSRCADR],
     ["an invalid destination", { destination_addr: "12" }, SmppStatus.ESME_RINVDSTADR],
     ["8-bit binary data", { data_coding: 4 }, SmppStatus.ESME_RINVDCS],
+    [
+      "JIS text (data_coding 0x05, read only byte for byte)",
+      { data_coding: 5, short_message: Buffer.from([0x1b, 0x24, 0x42, 0x24, 0x33, 0x1b, 0x28, 0x42]) },
+      SmppStatus.ESME_RINVDCS,
+    ],
+    [
+      "GSM 7-bit text with a byte above 0x7F",
+      { data_coding: 0, short_message: Buffer.from([0x31, 0x32, 0xe9, 0x33]) },
+      SmppStatus.ESME_RINVDCS,
+    ],
+    [
+      "UCS-2 text of an odd number of bytes",
+      { data_coding: 8, short_message: Buffer.from([0x00, 0x31, 0x00, 0x32, 0x00]) },
+      SmppStatus.ESME_RINVMSGLEN,
+    ],
     ["an empty text", { short_message: Buffer.alloc(0) }, SmppStatus.ESME_RINVMSGLEN],
     ["a scheduled delivery", { schedule_delivery_time: "000000000500000R" }, SmppStatus.ESME_RINVSCHED],
   ])("refuses %s with its status and accepts nothing", async (_, fields, status) => {
@@ -161,6 +176,31 @@ describe("SMPP concatenated submits", () => {
     });
     expect(fixture.delivery.accepted).toHaveLength(1);
     expect(fixture.delivery.accepted[0]!.text).toBe(part1 + part2);
+  });
+
+  it("refuses a set whose joined UCS-2 text has an odd length at its last part, and a part in an unread coding at once", async () => {
+    const fixture = await startServer();
+    const esme = await boundEsme(fixture.port);
+    const ucs2 = (s: string) => Buffer.from(s, "utf16le").swap16();
+    const first = await esme.submit({
+      esm_class: 0x40,
+      data_coding: 8,
+      short_message: Buffer.concat([udh8(7, 2, 1), ucs2("인증번호 ")]),
+    });
+    expect(first.command_status).toBe(0);
+    const last = await esme.submit({
+      esm_class: 0x40,
+      data_coding: 8,
+      short_message: Buffer.concat([udh8(7, 2, 2), ucs2("123456"), Buffer.from([0x00])]),
+    });
+    expect(last.command_status).toBe(SmppStatus.ESME_RINVMSGLEN);
+    const jis = await esme.submit({
+      esm_class: 0x40,
+      data_coding: 5,
+      short_message: Buffer.concat([udh8(8, 2, 1), Buffer.from([0x24, 0x33])]),
+    });
+    expect(jis.command_status).toBe(SmppStatus.ESME_RINVDCS);
+    expect(fixture.delivery.accepted).toHaveLength(0);
   });
 
   it("reassembles parts sent with SAR TLVs", async () => {
