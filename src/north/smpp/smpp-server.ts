@@ -74,6 +74,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     retentionMs: deps.retentionMs,
     maxQueued: options.maxQueuedReceipts,
     retryMs: options.receiptRetryMs,
+    answerTimeoutMs: options.responseTimeoutMs,
     accountById: deps.accountById,
     receivers: (systemId) => [...(binds.bound.get(systemId) ?? [])].filter((s) => s.isReceiver),
     boundSystemIds: () => binds.bound.keys(),
