@@ -45,6 +45,8 @@ export interface SmppServer {
   prepareReceipt(message: Message): PreparedHandOver | undefined;
   /** Open sessions (bound or not). */
   readonly sessionCount: number;
+  /** Receipt jobs this process keeps in memory (held, in flight, answered but not removed): bounded. */
+  readonly receiptJobsInMemory: number;
 }
 
 export function createSmppServer(deps: SmppServerDeps): SmppServer {
@@ -193,6 +195,9 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   }
 
   return {
+    get receiptJobsInMemory() {
+      return outbox.jobsInMemory;
+    },
     get sessionCount() {
       return sessions.size;
     },
