@@ -10,7 +10,7 @@
 import { Redis } from "ioredis";
 import { MessageStore } from "../../src/delivery/message-store.js";
 import type { Message } from "../../src/delivery/types.js";
-import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-outbox.js";
+import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-scripts.js";
 import { RedisBatch } from "../../src/redis/redis-batch.js";
 import { BENCH_DLR_TIMEOUT_MS, BENCH_TEXT, benchDelivered, benchFirstAttempt } from "./bench-message.js";
 

@@ -9,7 +9,7 @@
 import { Redis } from "ioredis";
 import { performance } from "node:perf_hooks";
 import { MessageStore } from "../../src/delivery/message-store.js";
-import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-outbox.js";
+import { RECEIPTS_REMOVE } from "../../src/north/smpp/receipt-scripts.js";
 import { RedisBatch } from "../../src/redis/redis-batch.js";
 import { startPrivateRedis, type PrivateRedis } from "../lib/private-redis.js";
 import { BENCH_DLR_TIMEOUT_MS, BENCH_TEXT, benchDelivered, benchFirstAttempt } from "./bench-message.js";

@@ -258,7 +258,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     smppReceipts: new HotCounter({
       name: "otpgw_smpp_receipts_total",
-      help: "Receipts sent back over SMPP by outcome: queued, acknowledged, retry, dropped, expired, skipped",
+      help: "Receipts sent back over SMPP by outcome: queued, acknowledged, retry, dropped, expired, skipped, unreadable",
       labelNames: ["outcome"],
       registers,
     }),

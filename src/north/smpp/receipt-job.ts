@@ -94,12 +94,16 @@ export function decodeJob(item: string): ReceiptJob {
   throw new Error("not a receipt job");
 }
 
+/** The stats a job can carry (see `finalStatOf`): another can never be sent (no message_state for it). */
+const JOB_STATS: ReadonlySet<string> = new Set<string>([...Object.values(STAT_BY_STATE), "UNKNOWN"]);
+
 function isJob(value: unknown): value is ReceiptJob {
   if (typeof value !== "object" || value === null) return false;
   const job = value as Record<string, unknown>;
   return (
     typeof job.id === "string" &&
     typeof job.stat === "string" &&
+    JOB_STATS.has(job.stat) &&
     typeof job.err === "string" &&
     typeof job.submitDate === "number" &&
     typeof job.doneDate === "number" &&

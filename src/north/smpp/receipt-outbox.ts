@@ -1,12 +1,15 @@
 /**
  * Receipts back to ESMEs. A final message submitted over SMPP becomes one receipt job per id the ESME was given,
  * appended to a per-system_id Redis list (durable, bounded by the message retention and `maxQueued`); the list is
- * drained onto any receiver/transceiver bind of that system_id, within each session's window (jobs queued by this
- * process straight from memory; the list is read when a receiver binds and every `retryMs`). A job leaves the list
- * only when the ESME answered it: 0 (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any
- * other status, a timeout or a lost session leave it for a retry every `retryMs`. A job the ESME answered whose
- * removal failed (Redis unreachable) is never sent again by this process: its removal is retried instead. Delivery
- * is at least once: a crash between the ESME's answer and the removal resends the receipt.
+ * drained onto any receiver/transceiver bind of that system_id, within each session's window. Several instances
+ * share the list, so an instance sends only the jobs it holds a lease on (receipt-scripts.ts): those it queued
+ * itself (claimed in the step that queues them, sent straight from memory) and those a scan claimed (the list is
+ * walked when a receiver binds and every `retryMs`). A job leaves the list only when the ESME answered it: 0
+ * (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any other status or a timeout sets its
+ * lease to `retryMs` (no instance sends it before), a lost session releases it (another receiver takes it at
+ * once). A job the ESME answered whose removal failed (Redis unreachable) is never sent again by this process:
+ * its removal is retried instead. Exactly once while instances live; at least once across a crash: a job whose
+ * instance died is sent again once its lease expires (2 × `answerTimeoutMs` + 2 s after it was claimed).
  */
 import { LogThrottle } from "../../observability/log-throttle.js";
 import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
@@ -18,42 +21,17 @@ import { SmppStatus } from "../../smpp/command-status.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
 import { decodeJob, encodeJob, receiptFields, receiptJobs, type ReceiptJob } from "./receipt-job.js";
+import { ReceiptRemovals } from "./receipt-removals.js";
+import { leaseKey, RECEIPTS_CLAIM, RECEIPTS_ENQUEUE, RECEIPTS_LEASE } from "./receipt-scripts.js";
 import type { SmppKeys } from "./redis-keys.js";
 import type { SmppServerMetrics } from "./server-options.js";
 
-/** A bound receiver or transceiver session, as the outbox sees it. */
-export interface ReceiptCarrier {
-  readonly interfaceVersion: number;
-  /** Bound to receive and with room in its window. */
-  canTakeReceipt(): boolean;
-  /** Sends one deliver_sm; resolves with the ESME's command_status (a generic_nack's status for a nack). */
-  sendReceipt(fields: smpp.PduFields): Promise<number>;
-}
-
-/**
- * Queues the jobs of a final message as it leaves delivery's outbox, in one step: only the call that takes the id
- * out of the outbox queues them, so a repeated hand-over (an outbox sweep, a crash in between) queues nothing
- * twice. Bounded and expiring with the retention.
- * KEYS: delivery outbox, receipt list; ARGV: message id, retentionMs, maxQueued, jobs…
- */
-const ENQUEUE = `
-if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-local length = 0
-for i = 4, #ARGV do length = redis.call('RPUSH', KEYS[2], ARGV[i]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-if length > tonumber(ARGV[3]) then redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1) end
-return 1
-`;
-const RANGE = `return redis.call('LRANGE', KEYS[1], 0, ARGV[1])`;
-/** KEYS: receipt list; ARGV: the jobs answered (removed once each). Exported for the store benchmark. */
-export const RECEIPTS_REMOVE = {
-  op: "receipts_remove",
-  lua: `
-local removed = 0
-for i = 1, #ARGV do removed = removed + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
-return removed
-`,
-} as const;
+/** Items a scan step reads from the list at most: bounds how long one step holds Redis. */
+const SCAN_EXAMINE_ITEMS = 1000;
+/** Jobs a scan step claims at most: more than a few sessions' windows take at once, few to hold unsent. */
+const SCAN_CLAIM_JOBS = 100;
+/** What a lease allows beyond two answer timeouts: the Redis round trips around a send, and clock rates. */
+const LEASE_MARGIN_MS = 2000;
 
 /** The receipt never reached an answer because its session closed (or was never bound): not the ESME's doing. */
 function isSessionLost(error: unknown): boolean {
@@ -64,6 +42,22 @@ function isSessionLost(error: unknown): boolean {
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
+/** A bound receiver or transceiver session, as the outbox sees it. */
+export interface ReceiptCarrier {
+  readonly interfaceVersion: number;
+  /** Bound to receive and with room in its window. */
+  canTakeReceipt(): boolean;
+  /** Sends one deliver_sm; resolves with the ESME's command_status (a generic_nack's status for a nack). */
+  sendReceipt(fields: smpp.PduFields): Promise<number>;
+}
+
+/** A job this process holds the lease on and has not sent yet (its decoded form when queued here). */
+interface Held {
+  job: ReceiptJob | undefined;
+  /** Sent after this (local clock), its answer could come after the lease expired: left to a later scan. */
+  sendBy: number;
+}
+
 export interface ReceiptOutboxDeps {
   /** Group commit of the connection: the queue's writes join the delivery's script calls. */
   batch: RedisBatch;
@@ -73,6 +67,8 @@ export interface ReceiptOutboxDeps {
   retentionMs: number;
   maxQueued: number;
   retryMs: number;
+  /** How long a session waits for the ESME's answer to a deliver_sm (its `responseTimeoutMs`): leases outlast it. */
+  answerTimeoutMs: number;
   accountById: (id: string) => Account | undefined;
   /** Every bound receiver/transceiver session of a system_id. */
   receivers: (systemId: string) => ReceiptCarrier[];
@@ -85,24 +81,19 @@ export interface ReceiptOutboxDeps {
 
 export class ReceiptOutbox {
   private readonly warnings = new LogThrottle(10_000);
+  /** How long a claim holds a job: its send, then its answer or timeout, fit in it. */
+  private readonly leaseMs: number;
   private readonly inFlight = new Set<string>();
-  private readonly retryAt = new Map<string, number>();
+  /**
+   * Per system_id, the jobs this process holds a lease on and has not sent yet, oldest first: queued here (sent
+   * straight from memory) or claimed by a scan. Bounded by `maxQueued` and by each one's `sendBy`.
+   */
+  private readonly held = new Map<string, Map<string, Held>>();
   private readonly pumping = new Set<string>();
-  /**
-   * Jobs queued by this process and not yet sent, per system_id, oldest first: sent straight from memory. Redis
-   * holds them too; it is read (`scan`) when a receiver binds and every `retryMs`, for jobs queued before a
-   * restart, by another instance, or waiting for a retry.
-   */
-  private readonly fresh = new Map<string, Map<string, ReceiptJob>>();
-  /** Answered jobs per list, removed together in one step (see `remove`). */
-  private readonly removals = new Map<string, { items: string[]; done: Promise<void> }>();
-  /**
-   * Per list, jobs the ESME answered whose removal failed (Redis was unreachable): skipped when the list is read,
-   * so the ESME does not get them twice, and their removal retried at each pump until it succeeds.
-   */
-  private readonly unremoved = new Map<string, Set<string>>();
-  private readonly retryingRemovals = new Set<string>();
+  private readonly removals: ReceiptRemovals;
   private readonly scan = new Set<string>();
+  /** Per system_id, where a scan that stopped for want of room goes on walking the list. */
+  private readonly cursors = new Map<string, number>();
   private readonly again = new Set<string>();
   /** When this process last pushed each list's expiry to the retention (see `expiryDue`). */
   private readonly expirySetAt = new Map<string, number>();
@@ -110,9 +101,11 @@ export class ReceiptOutbox {
   private closed = false;
 
   constructor(private readonly deps: ReceiptOutboxDeps) {
-    deps.batch.define("receipts_enqueue", ENQUEUE);
-    deps.batch.define("receipts_range", RANGE, { readOnly: true });
-    deps.batch.define(RECEIPTS_REMOVE.op, RECEIPTS_REMOVE.lua);
+    this.leaseMs = 2 * deps.answerTimeoutMs + LEASE_MARGIN_MS;
+    for (const { op, lua } of [RECEIPTS_ENQUEUE, RECEIPTS_CLAIM, RECEIPTS_LEASE]) deps.batch.define(op, lua);
+    this.removals = new ReceiptRemovals(deps.batch, deps.keys, (kind, fields, message) =>
+      this.warn(kind, fields, message),
+    );
   }
 
   start(): void {
@@ -122,15 +115,29 @@ export class ReceiptOutbox {
     this.timer.unref();
   }
 
+  /** Stops sending; the leases of jobs held unsent are given back, so another instance sends them at once. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    for (const [systemId, held] of this.held) {
+      for (const item of held.keys()) this.lease(systemId, item, 0).catch(() => undefined);
+    }
+    this.held.clear();
+  }
+
+  /** Jobs this process keeps in memory (held, in flight, answered but not removed): bounded, whatever Redis does. */
+  get jobsInMemory(): number {
+    let count = this.inFlight.size + this.removals.size;
+    for (const held of this.held.values()) count += held.size;
+    return count;
   }
 
   /**
    * The receipt(s) of a message about to become final, to be queued in the same step as its final state (the
    * message then never enters delivery's outbox): undefined for a message that did not ask for an SMPP receipt;
-   * no items for one whose ESME is unknown now or asked for failures only and it was delivered (skipped).
+   * no items for one whose ESME is unknown now or asked for failures only and it was delivered (skipped). When
+   * this process has a receiver of the ESME bound, the step also claims the jobs for it (no extra round trip).
    */
   prepare(message: Message): PreparedHandOver | undefined {
     if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
@@ -139,17 +146,30 @@ export class ReceiptOutbox {
     const list = this.deps.keys.receipts(jobs.systemId);
     const now = this.deps.clock();
     const refreshExpiry = this.expiryDue(list, now);
+    const leases = this.leasesFor(jobs.systemId, jobs.items);
     return {
       list,
       items: jobs.items,
       ttlMs: this.deps.retentionMs,
       refreshExpiry,
       maxLength: this.deps.maxQueued,
+      ...(leases.length > 0 && { leases: { keys: leases, ms: this.leaseMs } }),
       committed: () => {
         if (refreshExpiry) this.expirySetAt.set(list, now);
-        this.queued(jobs.systemId, jobs.jobs, jobs.items);
+        this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0);
       },
     };
+  }
+
+  /**
+   * The lease keys to claim `items` with as they are queued: none when this process could not send them soon (no
+   * receiver of the system_id bound here, or too many held already) — a scan, here or elsewhere, claims them.
+   */
+  private leasesFor(systemId: string, items: string[]): string[] {
+    if (this.closed || this.deps.receivers(systemId).length === 0) return [];
+    if ((this.held.get(systemId)?.size ?? 0) + items.length > this.deps.maxQueued) return [];
+    const prefix = this.deps.keys.receiptLeases(systemId);
+    return items.map((item) => leaseKey(prefix, item));
   }
 
   /**
@@ -176,12 +196,13 @@ export class ReceiptOutbox {
       this.skipped();
       return false;
     }
+    const leases = this.leasesFor(jobs.systemId, jobs.items);
     const queued = await this.deps.batch.run(
-      "receipts_enqueue",
-      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId)],
-      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...jobs.items],
+      RECEIPTS_ENQUEUE.op,
+      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId), ...leases],
+      [message.id, this.deps.retentionMs, this.deps.maxQueued, this.leaseMs, ...jobs.items],
     );
-    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items);
+    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0);
     // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
     return true;
   }
@@ -199,22 +220,25 @@ export class ReceiptOutbox {
     this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
   }
 
-  /** Jobs now in Redis: sent from memory as soon as a receiver has room. */
-  private queued(systemId: string, jobs: ReceiptJob[], items: string[]): void {
+  /** Jobs now in Redis: sent from memory as soon as a receiver has room when claimed, else left to a scan. */
+  private queued(systemId: string, jobs: ReceiptJob[], items: string[], claimed: boolean): void {
     this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, items.length);
-    let fresh = this.fresh.get(systemId);
-    if (!fresh) this.fresh.set(systemId, (fresh = new Map<string, ReceiptJob>()));
-    // Beyond the bound (receivers far behind), Redis alone holds them until a scan.
-    items.forEach((item, i) => {
-      if (fresh.size < this.deps.maxQueued) fresh.set(item, jobs[i]!);
-      else this.scan.add(systemId);
-    });
+    if (!claimed) return this.kick(systemId, true);
+    const sendBy = this.deps.clock() + this.deps.answerTimeoutMs;
+    const held = this.heldOf(systemId);
+    items.forEach((item, i) => held.set(item, { job: jobs[i], sendBy }));
     this.kick(systemId);
+  }
+
+  private heldOf(systemId: string): Map<string, Held> {
+    let held = this.held.get(systemId);
+    if (!held) this.held.set(systemId, (held = new Map<string, Held>()));
+    return held;
   }
 
   /**
    * Sends what can be sent now for `systemId` (after a bind, an answer, a new receipt, or the retry timer);
-   * `scan` also reads the queue in Redis (a bind, the retry timer).
+   * `scan` also claims jobs from the list in Redis (a bind, the retry timer).
    */
   kick(systemId: string, scan = false): void {
     if (this.closed) return;
@@ -234,67 +258,116 @@ export class ReceiptOutbox {
       });
   }
 
+  /**
+   * Held jobs first; then, while a receiver has room, a scan walks the list from where the last one stopped,
+   * claiming jobs nobody holds (those waiting for a retry are skipped, however many there are).
+   */
   private async pump(systemId: string): Promise<void> {
     const carriers = this.deps.receivers(systemId);
-    if (!carriers.some((c) => c.canTakeReceipt())) return;
-    const key = this.deps.keys.receipts(systemId);
-    const unremoved = this.unremoved.get(key);
-    if (unremoved) this.retryRemovals(key, unremoved);
-    const fresh = this.fresh.get(systemId);
-    let items: Iterable<string> = fresh?.keys() ?? [];
-    if (!fresh?.size && this.scan.delete(systemId)) {
-      items = await this.deps.batch.run<string[]>("receipts_range", [key], [this.inFlight.size + 100]);
+    const room = () => carriers.some((c) => c.canTakeReceipt());
+    if (!room()) return;
+    this.removals.retry(systemId);
+    this.sendHeld(systemId, carriers);
+    while (!this.closed && this.scan.has(systemId) && room()) {
+      const [next, ...items] = await this.deps.batch.run<[number, ...string[]]>(
+        RECEIPTS_CLAIM.op,
+        [this.deps.keys.receipts(systemId)],
+        [
+          this.deps.keys.receiptLeases(systemId),
+          this.cursors.get(systemId) ?? 0,
+          SCAN_EXAMINE_ITEMS,
+          SCAN_CLAIM_JOBS,
+          this.leaseMs,
+        ],
+      );
+      if (next === 0) {
+        this.scan.delete(systemId);
+        this.cursors.delete(systemId);
+      } else {
+        this.cursors.set(systemId, next);
+      }
+      const sendBy = this.deps.clock() + this.deps.answerTimeoutMs;
+      const held = this.heldOf(systemId);
+      for (const item of items) held.set(item, { job: undefined, sendBy });
+      this.sendHeld(systemId, carriers);
     }
+  }
+
+  /** Sends held jobs while a receiver has room; drops those held too long to send under their lease. */
+  private sendHeld(systemId: string, carriers: ReceiptCarrier[]): void {
+    const held = this.held.get(systemId);
+    if (!held) return;
     const now = this.deps.clock();
-    for (const item of items) {
-      if (this.inFlight.has(item) || unremoved?.has(item) || (this.retryAt.get(item) ?? 0) > now) {
-        fresh?.delete(item);
+    for (const [item, entry] of held) {
+      // Left to a later scan once the lease expires (or, answered, to the removal being retried).
+      if (entry.sendBy <= now || this.removals.has(systemId, item) || this.inFlight.has(item)) {
+        held.delete(item);
         continue;
       }
       const carrier = carriers.find((c) => c.canTakeReceipt());
       if (!carrier) break;
-      let job = fresh?.get(item);
-      fresh?.delete(item);
-      try {
-        job ??= decodeJob(item);
-      } catch {
-        await this.remove(key, item);
-        continue;
-      }
-      if (now - job.queuedAt > this.deps.retentionMs) {
-        this.deps.metrics?.smppReceipts.inc({ outcome: "expired" });
-        await this.remove(key, item);
-        continue;
-      }
-      this.send(systemId, key, carrier, item, job);
+      held.delete(item);
+      this.attempt(systemId, carrier, item, entry.job, now);
     }
+    if (held.size === 0) this.held.delete(systemId);
   }
 
-  private send(systemId: string, key: string, carrier: ReceiptCarrier, item: string, job: ReceiptJob): void {
+  /** Sends one job, or drops it when it can never be sent (unreadable) or is older than the retention. */
+  private attempt(
+    systemId: string,
+    carrier: ReceiptCarrier,
+    item: string,
+    decoded: ReceiptJob | undefined,
+    now: number,
+  ): void {
+    let job: ReceiptJob;
+    let fields: smpp.PduFields;
+    try {
+      job = decoded ?? decodeJob(item);
+      fields = receiptFields(job, carrier.interfaceVersion);
+    } catch (error) {
+      this.deps.metrics?.smppReceipts.inc({ outcome: "unreadable" });
+      this.warn("job", { systemId, err: (error as Error).message }, "unreadable receipt job dropped");
+      return this.drop(systemId, item);
+    }
+    if (now - job.queuedAt > this.deps.retentionMs) {
+      this.deps.metrics?.smppReceipts.inc({ outcome: "expired" });
+      return this.drop(systemId, item);
+    }
+    this.send(systemId, carrier, item, fields);
+  }
+
+  private drop(systemId: string, item: string): void {
+    this.removals
+      .remove(systemId, item)
+      .catch((error: Error) =>
+        this.warn("drop", { systemId, err: error.message }, "receipt job not dropped yet"),
+      );
+  }
+
+  private send(systemId: string, carrier: ReceiptCarrier, item: string, fields: smpp.PduFields): void {
     this.inFlight.add(item);
     carrier
-      .sendReceipt(receiptFields(job, carrier.interfaceVersion))
+      .sendReceipt(fields)
       .then(
-        (status): Promise<void> | undefined => {
+        (status): Promise<unknown> => {
           if (status === SmppStatus.ESME_ROK || REFUSED.has(status)) {
             this.deps.metrics?.smppReceipts.inc({ outcome: status === 0 ? "acknowledged" : "dropped" });
             if (status !== 0) this.deps.logger.warn({ systemId, status }, "ESME refused a receipt: dropped");
             // Chained, not awaited: no frame waits for Redis (see MessageStore).
-            return this.remove(key, item).catch((error: unknown) => {
-              this.keepUnremoved(key, item);
-              throw error;
-            });
+            return this.removals.answered(systemId, item);
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
-          return undefined;
+          return this.lease(systemId, item, this.deps.retryMs);
         },
-        (error: unknown) => {
+        (error: unknown): Promise<unknown> => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          // The session went away (not the ESME's answer): another receiver of the system_id, or the next one to
-          // bind, gets it at once. A timeout waits for the retry, as an ESME that is slow is not helped by more.
-          if (isSessionLost(error)) this.scan.add(systemId);
-          else this.retryAt.set(item, this.deps.clock() + this.deps.retryMs);
+          // The session went away (not the ESME's answer): released, so another receiver of the system_id, here
+          // or elsewhere, or the next one to bind, takes it at once. A timeout waits for the retry, as an ESME
+          // that is slow is not helped by more.
+          if (!isSessionLost(error)) return this.lease(systemId, item, this.deps.retryMs);
+          this.scan.add(systemId);
+          return this.lease(systemId, item, 0);
         },
       )
       .catch((error: Error) =>
@@ -306,55 +379,17 @@ export class ReceiptOutbox {
       });
   }
 
+  /** Sets a job's lease to `ms` from now (the retry delay), or releases it (0). */
+  private lease(systemId: string, item: string, ms: number): Promise<unknown> {
+    return this.deps.batch.run(
+      RECEIPTS_LEASE.op,
+      [leaseKey(this.deps.keys.receiptLeases(systemId), item)],
+      [ms],
+    );
+  }
+
   /** Redis trouble fails every receipt: each kind of line at most every 10 s, with the count held back. */
   private warn(kind: string, fields: Record<string, unknown>, message: string): void {
     this.warnings.warn(this.deps.logger, kind, fields, `${message} (at most every 10 s)`);
-  }
-
-  private keepUnremoved(key: string, item: string): void {
-    let items = this.unremoved.get(key);
-    if (!items) this.unremoved.set(key, (items = new Set<string>()));
-    items.add(item);
-  }
-
-  /** Tries again to remove answered jobs whose removal failed; one attempt per list at a time. */
-  private retryRemovals(key: string, items: Set<string>): void {
-    if (this.retryingRemovals.has(key)) return;
-    this.retryingRemovals.add(key);
-    const batch = [...items];
-    Promise.all(batch.map((item) => this.remove(key, item)))
-      .then(() => {
-        for (const item of batch) items.delete(item);
-        if (items.size === 0) this.unremoved.delete(key);
-      })
-      .catch((error: Error) =>
-        this.warn(
-          "unremoved",
-          { err: error.message, jobs: batch.length },
-          "answered receipts not removed yet",
-        ),
-      )
-      .finally(() => this.retryingRemovals.delete(key));
-  }
-
-  /**
-   * Takes an answered job out of its list. The answers of one event-loop turn (an ESME acknowledges many
-   * receipts in one read) are removed in one step: collected until the turn's callbacks are done.
-   */
-  private remove(key: string, item: string): Promise<void> {
-    this.retryAt.delete(item);
-    let pending = this.removals.get(key);
-    if (!pending) {
-      const items: string[] = [];
-      const done = new Promise<void>((resolve, reject) =>
-        process.nextTick(() => {
-          this.removals.delete(key);
-          this.deps.batch.run(RECEIPTS_REMOVE.op, [key], items).then(() => resolve(), reject);
-        }),
-      );
-      this.removals.set(key, (pending = { items, done }));
-    }
-    pending.items.push(item);
-    return pending.done;
   }
 }

@@ -45,6 +45,8 @@ export interface SmppServer {
   prepareReceipt(message: Message): PreparedHandOver | undefined;
   /** Open sessions (bound or not). */
   readonly sessionCount: number;
+  /** Receipt jobs this process keeps in memory (held, in flight, answered but not removed): bounded. */
+  readonly receiptJobsInMemory: number;
 }
 
 export function createSmppServer(deps: SmppServerDeps): SmppServer {
@@ -74,6 +76,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     retentionMs: deps.retentionMs,
     maxQueued: options.maxQueuedReceipts,
     retryMs: options.receiptRetryMs,
+    answerTimeoutMs: options.responseTimeoutMs,
     accountById: deps.accountById,
     receivers: (systemId) => [...(binds.bound.get(systemId) ?? [])].filter((s) => s.isReceiver),
     boundSystemIds: () => binds.bound.keys(),
@@ -192,6 +195,9 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   }
 
   return {
+    get receiptJobsInMemory() {
+      return outbox.jobsInMemory;
+    },
     get sessionCount() {
       return sessions.size;
     },

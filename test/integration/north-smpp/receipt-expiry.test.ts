@@ -20,6 +20,7 @@ describe("receipt queue expiry", () => {
       retentionMs: 3_600_000,
       maxQueued: 100,
       retryMs: 60_000,
+      answerTimeoutMs: 30_000,
       accountById: (id) => (id === account.id ? account : undefined),
       receivers: () => [],
       boundSystemIds: () => [],

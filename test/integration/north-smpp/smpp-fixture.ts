@@ -77,9 +77,11 @@ export async function startServer(
     accounts?: Account[];
     server?: Partial<SmppServerOptions>;
     authenticate?: AuthenticateBind;
+    /** Another fixture's Redis and key prefix: a second otpgw instance sharing its state. */
+    redis?: Fixture["redis"];
   } = {},
 ): Promise<Fixture> {
-  const redis = await testRedis();
+  const redis = options.redis ?? (await testRedis());
   const accounts = options.accounts ?? [account()];
   const delivery = new MemoryDelivery();
   const metrics = createMetrics();

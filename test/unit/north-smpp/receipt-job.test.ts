@@ -32,6 +32,10 @@ describe("receipt jobs as stored", () => {
     expect(() => decodeJob(JSON.stringify(["m1", "DELIVRD"]))).toThrow(/not a receipt job/);
     expect(() => decodeJob(JSON.stringify({ ...job, queuedAt: "yesterday" }))).toThrow(/not a receipt job/);
     expect(() => decodeJob("null")).toThrow(/not a receipt job/);
+    // A stat no final message has: no message_state to send it with.
+    expect(() => decodeJob(encodeJob({ ...job, stat: "WHATEVR" as ReceiptJob["stat"] }))).toThrow(
+      /not a receipt job/,
+    );
   });
 
   it("encodes every job of a final message", () => {

@@ -1,0 +1,174 @@
+/**
+ * Receipts when several otpgw instances share one Redis: two SMPP servers on one key prefix, each with a receiver
+ * of the same system_id, and the real final step (MessageStore.update) queuing the receipts.
+ */
+import { describe, expect, it } from "vitest";
+import { MessageStore } from "../../../src/delivery/message-store.js";
+import type { Message } from "../../../src/delivery/types.js";
+import { encodeJob, type ReceiptJob } from "../../../src/north/smpp/receipt-job.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
+import { decodePdu, encodePdu } from "../../../src/smpp/session/pdu-codec.js";
+import { waitUntil } from "../../helpers/wait.js";
+import { bindPdu, Esme, rawPeer, startServer, type Fixture } from "./smpp-fixture.js";
+
+const RETENTION = { bodyMs: 0, messageMs: 60_000, idempotencyMs: 60_000, correlationMs: 60_000 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A message accepted on `fixture` (submitted by a transmitter), as its delivery stored it. */
+async function accepted(fixture: Fixture): Promise<Message> {
+  const tx = await Esme.connect(fixture.port);
+  await tx.bind("bind_transmitter");
+  const resp = await tx.submit({ registered_delivery: 1 });
+  tx.session.destroy();
+  return fixture.delivery.messages.get(resp.message_id as string)!;
+}
+
+/** Delivery's final step on `fixture`'s instance: the final state and the receipts it prepared, in one step. */
+async function finalise(fixture: Fixture, message: Message, commit = true): Promise<void> {
+  const { client, prefix } = fixture.redis;
+  const store = new MessageStore({ redis: client, prefix, retention: RETENTION });
+  await store.create(message, "code 123456", Date.now() + 60_000, {});
+  const final: Message = { ...message, state: "delivered", finalAt: Date.now() };
+  const handOver = fixture.server.prepareReceipt(final)!;
+  expect(await store.update(1, { message: final, timerAt: null, final: true, handOver })).toBe(true);
+  if (commit) handOver.committed();
+}
+
+/** A receiver that reads deliver_sm and answers only when told to. */
+async function silentReceiver(port: number) {
+  const peer = await rawPeer(port);
+  peer.socket.write(bindPdu(1, {}, "bind_receiver"));
+  await peer.frames.waitFor(1);
+  return {
+    deliveries: async (n: number) => (await peer.frames.waitFor(n + 1)).slice(1),
+    answer: (raw: Buffer) =>
+      peer.socket.write(encodePdu("deliver_sm_resp", decodePdu(raw).sequence, { message_id: "" })),
+    peer,
+  };
+}
+
+function job(id: string, now: number): ReceiptJob {
+  return {
+    id,
+    stat: "DELIVRD",
+    err: "000",
+    submitDate: now - 2000,
+    doneDate: now - 1000,
+    handset: "6281234567890",
+    sender: "AcmeOTP",
+    queuedAt: now - 1000,
+  };
+}
+
+describe("receipts with several instances on one Redis", () => {
+  it("sends a receipt once: another instance's retry scans and a new bind skip it while its sender waits for the answer", async () => {
+    const a = await startServer();
+    const b = await startServer({ redis: a.redis, server: { receiptRetryMs: 100 } });
+    const slow = await silentReceiver(a.port);
+    const message = await accepted(a);
+    await finalise(a, message);
+    const [sent] = await slow.deliveries(1);
+    const other = await Esme.connect(b.port);
+    await other.bind("bind_receiver");
+    await sleep(600); // B's bind scan and five of its retry scans
+    expect(other.deliveries).toHaveLength(0);
+    slow.answer(sent!.raw);
+    const list = `${a.redis.prefix}smpp:receipts:acme`;
+    await waitUntil(async () => (await a.redis.client.llen(list)) === 0, 3000, "answered receipt removed");
+    await sleep(300);
+    expect(other.deliveries).toHaveLength(0);
+    expect(slow.peer.frames.frames).toHaveLength(2); // bind_resp and the one deliver_sm
+    expect(await a.redis.client.keys(`${a.redis.prefix}smpp:receipt-lease:*`)).toEqual([]);
+  });
+
+  it("sends a receipt queued by an instance that died before sending it, once its lease expired, from another instance", async () => {
+    const a = await startServer({ server: { responseTimeoutMs: 500 } }); // leases of 3 s
+    const b = await startServer({ redis: a.redis, server: { receiptRetryMs: 100 } });
+    await silentReceiver(a.port); // A claims the receipts it queues: it has a receiver bound
+    const message = await accepted(a);
+    await finalise(a, message, false); // committed in Redis, then A is gone before sending
+    const rx = await Esme.connect(b.port);
+    await rx.bind("bind_receiver");
+    const started = Date.now();
+    await sleep(1500);
+    expect(rx.deliveries).toHaveLength(0);
+    await waitUntil(() => rx.deliveries.length === 1, 5000, "the receipt from B");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+    expect(rx.deliveries[0]!.receipted_message_id).toBe(message.id);
+  });
+
+  it("gives a stopping instance's unanswered receipts to another instance at once, and not before", async () => {
+    const a = await startServer();
+    const b = await startServer({ redis: a.redis, server: { receiptRetryMs: 100 } });
+    const slow = await silentReceiver(a.port);
+    const message = await accepted(a);
+    await finalise(a, message);
+    await slow.deliveries(1);
+    const rx = await Esme.connect(b.port);
+    await rx.bind("bind_receiver");
+    await sleep(300);
+    expect(rx.deliveries).toHaveLength(0); // A holds it while it waits for the answer
+    await a.server.close(200);
+    await waitUntil(() => rx.deliveries.length === 1, 2000, "the receipt from B");
+    expect(rx.deliveries[0]!.receipted_message_id).toBe(message.id);
+  });
+});
+
+describe("receipt queue scans", () => {
+  it("sends a receipt queued behind more than a hundred waiting for a retry, without resending those", async () => {
+    const fixture = await startServer({ server: { receiptRetryMs: 10_000 } });
+    const list = `${fixture.redis.prefix}smpp:receipts:acme`;
+    const now = Date.now();
+    // Queued before a restart: the ESME asks for a retry of every one.
+    const waiting = Array.from({ length: 150 }, (_, i) => encodeJob(job(`w${i}`, now)));
+    await fixture.redis.client.rpush(list, ...waiting);
+    const esme = await Esme.connect(fixture.port);
+    esme.receiptAnswer = SmppStatus.ESME_RX_T_APPN;
+    await esme.bind("bind_receiver");
+    await waitUntil(() => esme.deliveries.length === 150, 5000, "every queued receipt tried once");
+    esme.receiptAnswer = 0;
+    await fixture.redis.client.rpush(list, encodeJob(job("behind", now)));
+    const second = await Esme.connect(fixture.port);
+    await second.bind("bind_receiver"); // a bind scans the list
+    await waitUntil(
+      () => [...esme.deliveries, ...second.deliveries].some((d) => d.receipted_message_id === "behind"),
+      3000,
+      "the receipt behind them",
+    );
+    await sleep(300);
+    expect(esme.deliveries.length + second.deliveries.length).toBe(151);
+    expect(await fixture.redis.client.llen(list)).toBe(150);
+  });
+
+  it("drops a queued job it can never send (an unknown stat) and sends the one behind it", async () => {
+    const fixture = await startServer();
+    const list = `${fixture.redis.prefix}smpp:receipts:acme`;
+    const now = Date.now();
+    const unknown = JSON.stringify(["bad-1", "WHATEVR", "000", now, now, "6281234567890", "AcmeOTP", now]);
+    await fixture.redis.client.rpush(list, unknown, encodeJob(job("good-1", now)));
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind("bind_receiver");
+    await waitUntil(() => esme.deliveries.length === 1, 3000, "the good receipt");
+    expect(esme.deliveries[0]!.receipted_message_id).toBe("good-1");
+    await waitUntil(async () => (await fixture.redis.client.llen(list)) === 0, 3000, "both out of the list");
+    expect(fixture.server.receiptJobsInMemory).toBe(0);
+  });
+
+  it("keeps nothing in memory for receipts waiting for a retry that leave Redis another way", async () => {
+    const fixture = await startServer({ server: { receiptRetryMs: 10_000 } });
+    const list = `${fixture.redis.prefix}smpp:receipts:acme`;
+    const now = Date.now();
+    await fixture.redis.client.rpush(list, ...["r1", "r2", "r3"].map((id) => encodeJob(job(id, now))));
+    const esme = await Esme.connect(fixture.port);
+    esme.receiptAnswer = SmppStatus.ESME_RX_T_APPN;
+    await esme.bind("bind_receiver");
+    await waitUntil(() => esme.deliveries.length === 3, 3000, "three receipts tried");
+    // Trimmed, expired or removed by another instance: nothing here refers to them any more.
+    await fixture.redis.client.del(list);
+    await waitUntil(() => fixture.server.receiptJobsInMemory === 0, 2000, "nothing held");
+    // Their retry delay lives in Redis and expires with it.
+    const leases = await fixture.redis.client.keys(`${fixture.redis.prefix}smpp:receipt-lease:*`);
+    expect(leases).toHaveLength(3);
+    for (const key of leases) expect(await fixture.redis.client.pttl(key)).toBeLessThanOrEqual(10_000);
+  });
+});
