@@ -35,7 +35,9 @@ export function validitySeconds(raw: string, nowMs: number): number | undefined 
     // Months and years have no fixed length; 30 and 365 days are what SMSCs commonly use.
     return (((yy * 365 + mo * 30 + dd) * 24 + hh) * 60 + mi) * 60 + ss;
   }
-  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59 || nn > 48) {
+  // The month's own length (Date.UTC(y, m, 0) is the last day of month m): 31 February would roll into March.
+  const monthDays = new Date(Date.UTC(2000 + yy, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || dd < 1 || dd > monthDays || hh > 23 || mi > 59 || ss > 59 || nn > 48) {
     throw invalid("has a field out of range");
   }
   const localAsUtc = Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss, t * 100);

@@ -36,6 +36,13 @@ describe("validitySeconds", () => {
     expect(statusOf(() => validitySeconds("2601101200", now))).toBe(SmppStatus.ESME_RINVEXPIRY);
     expect(statusOf(() => validitySeconds("261310120000000+", now))).toBe(SmppStatus.ESME_RINVEXPIRY);
   });
+  it("refuses a day the month does not have (it would roll into the next month), and takes its last day", () => {
+    expect(statusOf(() => validitySeconds("260231120000000+", now))).toBe(SmppStatus.ESME_RINVEXPIRY);
+    expect(statusOf(() => validitySeconds("260229120000000+", now))).toBe(SmppStatus.ESME_RINVEXPIRY); // 2026
+    expect(statusOf(() => validitySeconds("260431120000000+", now))).toBe(SmppStatus.ESME_RINVEXPIRY);
+    expect(validitySeconds("280229120000000+", now)).toBeGreaterThan(0); // 2028 is a leap year
+    expect(validitySeconds("260131120000000+", now)).toBe(21 * 86_400);
+  });
 });
 
 describe("BindFailureTracker", () => {
