@@ -219,6 +219,11 @@ export class DeliveryEngine implements DeliveryService {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.processor.stop();
     await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    // Hand-overs still unanswered (a webhook receiver that hangs) are left to the next sweep, here after a restart
+    // or on another instance, at once rather than when their leases run out.
+    await Promise.all(
+      [...this.handingOver].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
+    );
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
       this.deps.logger.warn(

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { OtpgwError, ErrorCodes } from "../errors.js";
 import { RedisBatch } from "../redis/redis-batch.js";
@@ -47,9 +48,10 @@ const isOne = (applied: number): boolean => applied === 1;
 /**
  * How long a message in the outbox is leased to the instance handing its notification over (see
  * OUTBOX_CLAIM_SCRIPT): longer than a hand-over can take (a webhook POST times out after 10 s, then its retry is
- * queued), short enough that another instance takes over soon after one died mid-hand-over.
+ * queued), short enough that another instance — or this one restarted — takes over soon after one died
+ * mid-hand-over (one that stops gives its leases up).
  */
-const OUTBOX_LEASE_MS = 60_000;
+const OUTBOX_LEASE_MS = 30_000;
 
 /** What a correlation key holds: the part a carrier's message id (or a handset) maps to (read by findByCarrierId). */
 const correlationValue = (target: ReceiptTarget): string =>
@@ -124,6 +126,8 @@ export class MessageStore {
   private readonly batch: RedisBatch;
   private readonly prefix: string;
   private readonly retention: StoreRetention;
+  /** This process's token in the outbox's leases (see OUTBOX_CLAIM_SCRIPT). */
+  private readonly instance = randomBytes(8).toString("hex");
 
   /** `batch`: the connection's group commit, shared with other hot-path writers (one is made if not given). */
   constructor(options: { redis: Redis; prefix: string; retention: StoreRetention; batch?: RedisBatch }) {
@@ -312,6 +316,7 @@ export class MessageStore {
       handOver ? (handOver.refreshExpiry === false ? -handOver.ttlMs : handOver.ttlMs) : 0,
       handOver?.maxLength ?? 0,
       OUTBOX_LEASE_MS,
+      this.instance,
       correlations.length,
       handOver?.leases?.ms ?? 0,
       ...correlations.map((c) => correlationValue(c.target)),
@@ -352,7 +357,11 @@ export class MessageStore {
    * `outboxRelease` when that failed).
    */
   claimOutbox(limit: number): Promise<string[]> {
-    return this.batch.run<string[]>("store_outbox_claim", [this.key("outbox")], [OUTBOX_LEASE_MS, limit]);
+    return this.batch.run<string[]>(
+      "store_outbox_claim",
+      [this.key("outbox")],
+      [OUTBOX_LEASE_MS, limit, this.instance],
+    );
   }
 
   async outboxDone(id: string): Promise<void> {
@@ -361,7 +370,7 @@ export class MessageStore {
 
   /** Gives up this instance's lease of a message in the outbox (its hand-over failed): the next sweep retries. */
   async outboxRelease(id: string): Promise<void> {
-    await this.batch.run("store_outbox_release", [this.key("outbox")], [id]);
+    await this.batch.run("store_outbox_release", [this.key("outbox")], [id, this.instance]);
   }
 
   /** The set of final messages whose notification has not been handed over yet. */

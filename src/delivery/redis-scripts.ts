@@ -55,10 +55,10 @@ return ARGV[1]
  * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
  *       docTtlMs, correlationTtlMs, handOver ("1" = the notification is handed over in this step, "0" = the
  *       message goes to the outbox), listTtlMs (negative: the list's expiry was refreshed moments ago, set it
- *       only if this step creates the list), listMax, outboxLeaseMs, correlation count, receiptLeaseMs, then the
- *       correlation values (one per correlation KEY), then the hand-over items (appended to the list; none =
- *       nothing to notify).
- * A message entering the outbox is leased to the instance that stores it (`<outbox key>:<id>`, see
+ *       only if this step creates the list), listMax, outboxLeaseMs, the storing instance's token, correlation
+ *       count, receiptLeaseMs, then the correlation values (one per correlation KEY), then the hand-over items
+ *       (appended to the list; none = nothing to notify).
+ * A message entering the outbox is leased to the instance that stores it (`<outbox key>:<id>` = its token, see
  * OUTBOX_CLAIM_SCRIPT): it hands the notification over at once, and no other instance's sweep takes it meanwhile.
  * Lease keys: the instance handing over will send the items itself, so each item is claimed (SET PX
  * receiptLeaseMs) in this same step and no other instance sends it meanwhile (src/north/smpp/receipt-scripts.ts).
@@ -77,23 +77,23 @@ if ARGV[4] == "" then
 else
   redis.call("ZADD", KEYS[2], ARGV[4], ARGV[1])
 end
-local correlations = tonumber(ARGV[13])
+local correlations = tonumber(ARGV[14])
 for i = 1, correlations do
-  redis.call("SET", KEYS[5 + i], ARGV[14 + i], "PX", ARGV[8])
+  redis.call("SET", KEYS[5 + i], ARGV[15 + i], "PX", ARGV[8])
 end
 if ARGV[5] == "1" then
   if ARGV[9] == "1" then
-    local first = 15 + correlations
+    local first = 16 + correlations
     if #ARGV >= first then
       local length = redis.call("RPUSH", KEYS[5], unpack(ARGV, first))
-      for i = 6 + correlations, #KEYS do redis.call("SET", KEYS[i], 1, "PX", ARGV[14]) end
+      for i = 6 + correlations, #KEYS do redis.call("SET", KEYS[i], 1, "PX", ARGV[15]) end
       local listTtl = tonumber(ARGV[10])
       if listTtl > 0 or length == #ARGV - first + 1 then redis.call("PEXPIRE", KEYS[5], math.abs(listTtl)) end
       if length > tonumber(ARGV[11]) then redis.call("LTRIM", KEYS[5], -tonumber(ARGV[11]), -1) end
     end
   else
     redis.call("SADD", KEYS[3], ARGV[1])
-    redis.call("SET", KEYS[3] .. ":" .. ARGV[1], "1", "PX", ARGV[12])
+    redis.call("SET", KEYS[3] .. ":" .. ARGV[1], ARGV[13], "PX", ARGV[12])
   end
   redis.call("PEXPIRE", KEYS[1], ARGV[7])
   local bodyTtl = tonumber(ARGV[6])
@@ -153,21 +153,36 @@ export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
 export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;
 
 /**
- * outboxClaim — KEYS: outbox; ARGV: leaseMs, limit. Up to `limit` messages of the outbox whose notification nobody
- * is handing over: each is leased (`<outbox key>:<id>`, NX with an expiry) to the caller, which hands it over; a
- * message leased by another instance (it stored the final state and is notifying now, see update) is left to it,
- * and taken by whoever sweeps after the lease ran out (that instance died, or its hand-over hangs). Returns the ids.
+ * outboxClaim — KEYS: outbox; ARGV: leaseMs, limit, token. Up to `limit` messages of the outbox whose notification
+ * no other instance is handing over: each is leased (`<outbox key>:<id>` = token, with an expiry) to the caller,
+ * which hands it over — also one it holds already (its own final step's answer was lost, say: the instance keeps
+ * its own hand-overs apart in memory). A message leased by another instance (it stored the final state and is
+ * notifying now, see update) is left to it, and taken by whoever sweeps after the lease ran out (that instance
+ * died, or its hand-over hangs). Returns the ids.
  */
 export const OUTBOX_CLAIM_SCRIPT = `
 local claimed = {}
 for _, id in ipairs(redis.call("SRANDMEMBER", KEYS[1], ARGV[2])) do
-  if redis.call("SET", KEYS[1] .. ":" .. id, "1", "NX", "PX", ARGV[1]) then claimed[#claimed + 1] = id end
+  local lease = KEYS[1] .. ":" .. id
+  if redis.call("SET", lease, ARGV[3], "NX", "PX", ARGV[1]) then
+    claimed[#claimed + 1] = id
+  elseif redis.call("GET", lease) == ARGV[3] then
+    redis.call("PEXPIRE", lease, ARGV[1])
+    claimed[#claimed + 1] = id
+  end
 end
 return claimed
 `;
 
-/** outboxRelease — KEYS: outbox; ARGV: id. Lets the next sweep take a message whose hand-over failed at once. */
-export const OUTBOX_RELEASE_SCRIPT = `return redis.call("DEL", KEYS[1] .. ":" .. ARGV[1])`;
+/**
+ * outboxRelease — KEYS: outbox; ARGV: id, token. Gives up the caller's lease (a hand-over failed, or the instance
+ * stops with hand-overs unanswered): the next sweep, here or elsewhere, takes the message at once.
+ */
+export const OUTBOX_RELEASE_SCRIPT = `
+local lease = KEYS[1] .. ":" .. ARGV[1]
+if redis.call("GET", lease) == ARGV[2] then return redis.call("DEL", lease) end
+return 0
+`;
 
 /**
  * withdraw — KEYS: doc, timers, then keys the create wrote that point at the message (idempotency key, handset
