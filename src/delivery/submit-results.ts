@@ -10,7 +10,7 @@ import type { Message } from "./types.js";
  */
 
 /**
- * Default start-up grace for receipts (see startupGrace): a carrier sends the receipts it held within a second or
+ * Default start-up grace for receipts (see startupGraceUntil): a carrier sends the receipts it held within a second or
  * two of a bind; five seconds covers a slow link without holding a failed attempt long.
  */
 export const DEFAULT_STARTUP_RECEIPT_GRACE_MS = 5_000;
