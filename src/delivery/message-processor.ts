@@ -5,6 +5,7 @@ import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
 import { FinalMetrics } from "./final-metrics.js";
 import { LocalIndex } from "./local-index.js";
+import { QueuedParts } from "./queued-parts.js";
 import { startupGraceUntil } from "./startup-grace.js";
 import { correlationsOf, errorToSubmitResult, toSubmitResult } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
@@ -44,6 +45,8 @@ export class MessageProcessor {
   private readonly startedAt: number;
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index = new LocalIndex();
+  /** Parts waiting in a carrier's queue: withdrawn before their attempt ends (one attempt at a time). */
+  private readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly finalMetrics: FinalMetrics | undefined;
 
@@ -206,10 +209,16 @@ export class MessageProcessor {
     correlate?: [number, number, SubmitResult],
   ): Promise<boolean> {
     const now = this.deps.clock();
-    const { message: settled, next } = settle(message, {
-      now,
-      minRemainingMs: this.deps.options.minRemainingMs,
-    });
+    const context = { now, minRemainingMs: this.deps.options.minRemainingMs };
+    let { message: settled, next } = settle(message, context);
+    if (next.kind !== "wait") {
+      // The open attempt ends (or the message becomes final): what of it still waits in a queue never goes out.
+      const withdrawn = this.queuedParts.withdraw(message);
+      if (withdrawn !== message) {
+        message = withdrawn;
+        ({ message: settled, next } = settle(message, context));
+      }
+    }
     const correlations = correlate ? correlationsOf(settled, ...correlate) : undefined;
     const grace = startupGraceUntil(message, {
       now,
@@ -356,11 +365,25 @@ export class MessageProcessor {
     this.deps.metrics?.attempts.inc({ carrier });
     if (this.deps.logger.isLevelEnabled("debug"))
       this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
+    const tickets = this.queuedParts.tickets(
+      message.id,
+      n,
+      plan.parts.length,
+      plan.notAfter,
+      message.expiresAt,
+    );
     plan.parts.forEach((fields, part) => {
-      pool.submit(fields).then(
-        (outcome: SubmitOutcome) =>
-          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier),
-        (error: unknown) => void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier),
+      pool.submit(fields, tickets[part]).then(
+        (outcome: SubmitOutcome) => {
+          this.queuedParts.answered(message.id, n, part);
+          // A withdrawn part is recorded by the step that withdrew it.
+          if (outcome.kind === "not_sent" && outcome.reason === "withdrawn") return;
+          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier);
+        },
+        (error: unknown) => {
+          this.queuedParts.answered(message.id, n, part);
+          void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier);
+        },
       );
     });
   }

@@ -27,6 +27,7 @@ export function handsetKey(e164OrDigits: string): string {
 
 export function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
   if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
+  if (outcome.kind === "not_sent") return { status: "not_sent", reason: outcome.reason };
   return { status: "failed", error: outcome.statusName };
 }
 
