@@ -55,3 +55,24 @@ describe("submits held in a carrier's queue", () => {
     expect(withdrawn).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("admission", () => {
+  it("refuses new messages while the only carrier's queue cannot drain within the DLR timeout", async () => {
+    const h = await deliveryHarness({
+      carriers: [{ id: "slow", sim: QUICK, config: { throughputPerSecond: 1 } }],
+      dlrTimeoutMs: 2000,
+      engine: { defaultDlrTimeoutMs: 2000 },
+    });
+    const pool = h.pools.get("slow")!;
+    await waitUntil(() => pool.boundCount === 1, 15_000, "the bind");
+    expect(h.engine.canAccept("ID")).toBe(true);
+    // At one a second, the queue soon holds as much as an attempt's 2 s deadline lets it send.
+    const held = Array.from({ length: 6 }, (_, i) =>
+      h.engine.accept(h.newMessage(i, { validitySeconds: 30 })),
+    );
+    await Promise.all(held);
+    await waitUntil(() => pool.queued >= 2, 2_000, "a queue");
+    expect(pool.estimatedWaitMs()).toBeGreaterThanOrEqual(2000);
+    expect(h.engine.canAccept("ID")).toBe(false);
+  });
+});
