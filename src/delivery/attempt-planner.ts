@@ -14,6 +14,8 @@ export interface ReadyAttempt {
   message: Message;
   /** Its DLR deadline: when to look at the message again if no receipt came. */
   timerAt: number;
+  /** No part is written at or after this: the DLR deadline, or earlier when the OTP would be too close to expiry. */
+  notAfter: number;
   correlations: Update["correlations"];
   carrier: string;
   n: number;
@@ -34,9 +36,18 @@ type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" 
 /** Chooses a carrier and encodes the message for it (no I/O). */
 export function planAttempt(deps: PlannerDeps, message: Message, text: string, now: number): AttemptPlan {
   const { planner, pools, carriers } = deps;
+  const route = planner.plan(message.to, message.country);
+  const dlrTimeoutMs = route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs;
+  const notAfter = Math.min(now + dlrTimeoutMs, message.expiresAt - deps.options.minRemainingMs);
+  // A carrier whose queue would hold the parts past their not-after time could not send them: no choice now.
   const available = (carrierId: string): boolean => {
     const pool = pools.get(carrierId);
-    return pool !== undefined && pool.boundCount > 0 && pool.queued < pool.maxQueued;
+    return (
+      pool !== undefined &&
+      pool.boundCount > 0 &&
+      pool.queued < pool.maxQueued &&
+      now + pool.estimatedWaitMs() < notAfter
+    );
   };
   // Carriers never tried first; then, once, a carrier whose only attempt ended with its outcome unknown
   // (the process died around the submit: the SMS may never have left). A duplicate OTP beats none.
@@ -46,7 +57,6 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     tried = exhaustedCarriers(message);
     choice = planner.choose(message.to, message.country, tried, available);
   }
-  const route = planner.plan(message.to, message.country);
   if (!choice) {
     const untried = (route?.carriers ?? []).filter((c) => !tried.includes(c));
     if (untried.length === 0) {
@@ -80,13 +90,13 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     );
     return { kind: "failed", message: failed };
   }
-  const dlrTimeoutMs = route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs;
   const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
   const n = withAttempt.attempts.length;
   return {
     kind: "ready",
     message: withAttempt,
     timerAt: now + dlrTimeoutMs,
+    notAfter,
     // A one-part attempt is also findable by carrier and handset: if the process dies between the carrier's
     // answer and recording its id, the receipt still finds its message (see receiptByHandset).
     correlations:

@@ -200,11 +200,22 @@ export class DeliveryEngine implements DeliveryService {
     return id ? this.get(id) : null;
   }
 
+  /**
+   * Whether some carrier for the country can take a message now: bound, its queue below 80 % of its limit, and
+   * short enough to drain within the default DLR timeout. A submit still queued at its attempt's DLR deadline is
+   * never sent, so a queue longer than that only holds messages that would go out nowhere: back-pressure instead.
+   */
   canAccept(country: string): boolean {
     for (const [id, carrier] of this.deps.carriers) {
       if (!carrier.countries.includes(country)) continue;
       const pool = this.deps.pools.get(id);
-      if (pool && pool.boundCount > 0 && pool.queued < pool.maxQueued * 0.8) return true;
+      if (
+        pool &&
+        pool.boundCount > 0 &&
+        pool.queued < pool.maxQueued * 0.8 &&
+        pool.estimatedWaitMs() < this.deps.options.defaultDlrTimeoutMs
+      )
+        return true;
     }
     return false;
   }

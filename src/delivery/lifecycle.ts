@@ -24,7 +24,9 @@ export type SubmitResult =
   /** Refused by the carrier (command_status name) or never sent (error code): the attempt fails at once. */
   | { status: "failed"; error: string }
   /** Written but no answer (link dropped, response timeout): wait for a receipt until the DLR deadline. */
-  | { status: "unknown"; error: string };
+  | { status: "unknown"; error: string }
+  /** Never written (too late, or withdrawn as its attempt ended): not the carrier's doing; the attempt ends. */
+  | { status: "not_sent"; reason: string };
 
 export interface ReceiptEvent {
   stat: string;
@@ -135,6 +137,11 @@ export function applySubmitResult(message: Message, n: number, part: number, res
       return next;
     }
     const next = copyAttempt(attempt);
+    if (result.status === "not_sent") {
+      next.partStatus = setPart(attempt.partStatus, part, "not_sent");
+      next.submitError = result.reason;
+      return next;
+    }
     next.partStatus = setPart(attempt.partStatus, part, result.status === "failed" ? "failed" : "unknown");
     next.submitError = result.error;
     return next;
@@ -172,6 +179,8 @@ export function attemptOutcome(attempt: Attempt, now: number): AttemptOutcome | 
   const parts = attempt.partStatus;
   if (parts.includes("failed")) return attempt.submitError && !attempt.receiptStat ? "rejected" : "failed";
   if (parts.every((p) => p === "delivered")) return "delivered";
+  // A part that never went out: the message cannot arrive whole by this attempt.
+  if (parts.includes("not_sent")) return "not_sent";
   if (now < attempt.dlrDeadline) return undefined;
   return parts.some((p) => p === "unknown" || p === "pending") ? "unknown" : "timeout";
 }
@@ -224,14 +233,15 @@ export function settle(message: Message, ctx: SettleContext): { message: Message
 }
 
 /**
- * Carriers that may not be tried again: any with an attempt that ended other than "unknown", and any with two
- * "unknown" attempts. (A single unknown outcome may mean the SMS never left: it earns one more try.)
+ * Carriers that may not be tried again: any with an attempt that ended other than "unknown" or "not_sent", and
+ * any with two such attempts. (A single unknown outcome may mean the SMS never left, and a not_sent one means it
+ * did not, through no fault of the carrier: it earns one more try.)
  */
 export function exhaustedCarriers(message: Message): string[] {
   const unknown = new Map<string, number>();
   const exhausted = new Set<string>();
   for (const attempt of message.attempts) {
-    if (attempt.outcome === "unknown") {
+    if (attempt.outcome === "unknown" || attempt.outcome === "not_sent") {
       const count = (unknown.get(attempt.carrier) ?? 0) + 1;
       unknown.set(attempt.carrier, count);
       if (count >= 2) exhausted.add(attempt.carrier);

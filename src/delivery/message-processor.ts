@@ -5,6 +5,8 @@ import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
 import { FinalMetrics } from "./final-metrics.js";
 import { LocalIndex } from "./local-index.js";
+import { QueuedParts } from "./queued-parts.js";
+import { startupGraceUntil } from "./startup-grace.js";
 import { correlationsOf, errorToSubmitResult, toSubmitResult } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
 import {
@@ -39,10 +41,12 @@ export class MessageProcessor {
   /** Documents this process is working on, with their versions (bounded): saves a read per event. */
   private readonly cache = new DocumentCache();
   private stopping = false;
-  /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGrace. */
+  /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGraceUntil. */
   private readonly startedAt: number;
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index = new LocalIndex();
+  /** Parts waiting in a carrier's queue: withdrawn before their attempt ends (one attempt at a time). */
+  private readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly finalMetrics: FinalMetrics | undefined;
 
@@ -205,12 +209,23 @@ export class MessageProcessor {
     correlate?: [number, number, SubmitResult],
   ): Promise<boolean> {
     const now = this.deps.clock();
-    const { message: settled, next } = settle(message, {
-      now,
-      minRemainingMs: this.deps.options.minRemainingMs,
-    });
+    const context = { now, minRemainingMs: this.deps.options.minRemainingMs };
+    let { message: settled, next } = settle(message, context);
+    if (next.kind !== "wait") {
+      // The open attempt ends (or the message becomes final): what of it still waits in a queue never goes out.
+      const withdrawn = this.queuedParts.withdraw(message);
+      if (withdrawn !== message) {
+        message = withdrawn;
+        ({ message: settled, next } = settle(message, context));
+      }
+    }
     const correlations = correlate ? correlationsOf(settled, ...correlate) : undefined;
-    const grace = this.startupGrace(message, now);
+    const grace = startupGraceUntil(message, {
+      now,
+      processStartedAt: this.startedAt,
+      firstBoundAt: this.firstBoundAt,
+      graceMs: this.deps.options.startupReceiptGraceMs,
+    });
     if (grace !== undefined)
       return this.commit(loaded, message, { kind: "wait", timerAt: grace }, correlations);
     if (next.kind === "attempt") return this.attempt(loaded, settled, now);
@@ -243,20 +258,9 @@ export class MessageProcessor {
       });
   }
 
-  /**
-   * After a restart, receipts the carrier held while we were down arrive only once a bind is up again: an open
-   * attempt whose DLR deadline passed meanwhile is not timed out until its carrier has been bound (in this
-   * process) for `startupReceiptGraceMs`. Returns when to look again, or undefined when no grace applies.
-   * Later carrier outages get no grace: rerouting then is what gets the OTP through.
-   */
-  private startupGrace(message: Message, now: number): number | undefined {
-    const open = message.attempts.find((a) => !a.outcome);
-    if (!open || now < open.dlrDeadline || now >= message.expiresAt) return undefined;
-    if (open.startedAt >= this.startedAt) return undefined;
-    const since = this.deps.pools.get(open.carrier)?.firstBoundAt;
-    const until = (since ?? now) + this.deps.options.startupReceiptGraceMs;
-    return now < until ? Math.min(until, message.expiresAt) : undefined;
-  }
+  /** When a carrier first bound in this process (see startupGraceUntil). */
+  private readonly firstBoundAt = (carrier: string): number | undefined =>
+    this.deps.pools.get(carrier)?.firstBoundAt;
 
   private commit(
     loaded: Versioned,
@@ -361,11 +365,25 @@ export class MessageProcessor {
     this.deps.metrics?.attempts.inc({ carrier });
     if (this.deps.logger.isLevelEnabled("debug"))
       this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
+    const tickets = this.queuedParts.tickets(
+      message.id,
+      n,
+      plan.parts.length,
+      plan.notAfter,
+      message.expiresAt,
+    );
     plan.parts.forEach((fields, part) => {
-      pool.submit(fields).then(
-        (outcome: SubmitOutcome) =>
-          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier),
-        (error: unknown) => void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier),
+      pool.submit(fields, tickets[part]).then(
+        (outcome: SubmitOutcome) => {
+          this.queuedParts.answered(message.id, n, part);
+          // A withdrawn part is recorded by the step that withdrew it.
+          if (outcome.kind === "not_sent" && outcome.reason === "withdrawn") return;
+          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier);
+        },
+        (error: unknown) => {
+          this.queuedParts.answered(message.id, n, part);
+          void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier);
+        },
       );
     });
   }

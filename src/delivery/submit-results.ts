@@ -10,7 +10,7 @@ import type { Message } from "./types.js";
  */
 
 /**
- * Default start-up grace for receipts (see startupGrace): a carrier sends the receipts it held within a second or
+ * Default start-up grace for receipts (see startupGraceUntil): a carrier sends the receipts it held within a second or
  * two of a bind; five seconds covers a slow link without holding a failed attempt long.
  */
 export const DEFAULT_STARTUP_RECEIPT_GRACE_MS = 5_000;
@@ -27,6 +27,7 @@ export function handsetKey(e164OrDigits: string): string {
 
 export function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
   if (outcome.kind === "accepted") return { status: "accepted", carrierMessageId: outcome.carrierMessageId };
+  if (outcome.kind === "not_sent") return { status: "not_sent", reason: outcome.reason };
   return { status: "failed", error: outcome.statusName };
 }
 

@@ -18,7 +18,7 @@ export function isFinal(state: MessageState): state is FinalState {
 }
 
 /** Per-part progress within one attempt. */
-export type PartStatus = "pending" | "accepted" | "delivered" | "failed" | "unknown";
+export type PartStatus = "pending" | "accepted" | "delivered" | "failed" | "unknown" | "not_sent";
 
 /** How one attempt ended. */
 export type AttemptOutcome =
@@ -26,7 +26,8 @@ export type AttemptOutcome =
   | "failed" // a part got a failed receipt (UNDELIV, REJECTD, EXPIRED, UNKNOWN, DELETED)
   | "rejected" // the carrier refused a part at submit (permanent or retry status)
   | "timeout" // no final receipt for every part before the DLR deadline
-  | "unknown"; // a part's submit outcome is unknown (link dropped / no response) and its DLR deadline passed
+  | "unknown" // a part's submit outcome is unknown (link dropped / no response) and its DLR deadline passed
+  | "not_sent"; // a part was never written to the carrier (its queue held it too long, or it was withdrawn)
 
 export interface Attempt {
   /** 1-based attempt number. */
@@ -39,7 +40,7 @@ export interface Attempt {
   /** Carrier message id per part (normalised), null until the part is accepted. */
   carrierMessageIds: (string | null)[];
   partStatus: PartStatus[];
-  /** command_status name of a refused submit, e.g. "ESME_RINVDSTADR". */
+  /** command_status name of a refused submit, e.g. "ESME_RINVDSTADR", or why a part was not sent. */
   submitError?: string;
   /** Latest receipt stat seen for this attempt, e.g. "DELIVRD", "UNDELIV". */
   receiptStat?: string;

@@ -6,7 +6,9 @@ import type { Metrics } from "../observability/metrics.js";
 import type { Receipt } from "../smpp/receipt.js";
 import type { Clock } from "../smpp/session/request-window.js";
 import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
+import { relativeValidity } from "../smpp/validity.js";
 import { SubmitQueue } from "./submit-queue.js";
+import type { NotSentReason, SubmitTicket } from "./submit-ticket.js";
 import type { BindStatus, QueuedSubmit, SubmitFields, SubmitOutcome, SubmitSource } from "./submit-types.js";
 import type { RequestMark } from "../smpp/session/request-window.js";
 
@@ -76,9 +78,9 @@ export class CarrierPool extends EventEmitter {
     this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
     this.clock = options.clock ?? Date.now;
     const source: SubmitSource = {
-      next: () => this.queue.next(),
+      next: () => this.nextToWrite(),
       requeue: (item) => {
-        this.queue.requeue(item);
+        if (!item.ticket || item.ticket.returned()) this.queue.requeue(item);
         this.kick();
       },
     };
@@ -156,11 +158,24 @@ export class CarrierPool extends EventEmitter {
   }
 
   /**
-   * Queues one submit_sm. Resolves with the carrier's answer (accepted with its message id, or rejected
-   * with a classified status). Rejects with ConnectionClosedError / ResponseTimeoutError when the PDU was
-   * written but its outcome is unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was not queued.
+   * How long a submit queued now would wait before it is written, at the configured throughput of the binds up now
+   * (Infinity with none): a carrier whose queue cannot drain before a submit's not-after time is no choice for it.
    */
-  submit(fields: SubmitFields): Promise<SubmitOutcome> {
+  estimatedWaitMs(): number {
+    const rate = this.boundCount * this.options.carrier.throughputPerSecond;
+    if (rate <= 0) return Infinity;
+    return (this.queue.length / rate) * 1000;
+  }
+
+  /**
+   * Queues one submit_sm. Resolves with the carrier's answer (accepted with its message id, or rejected
+   * with a classified status), or with not_sent when it was never written: its `ticket`'s not-after time came
+   * first (deadline_passed) or its attempt withdrew it (withdrawn); with a ticket that has a `validUntil`, the
+   * validity_period is set when the submit is written. Rejects with ConnectionClosedError / ResponseTimeoutError
+   * when the PDU was written but its outcome is unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was
+   * not queued.
+   */
+  submit(fields: SubmitFields, ticket?: SubmitTicket): Promise<SubmitOutcome> {
     if (this.closing) {
       return Promise.reject(new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} is shutting down`));
     }
@@ -173,11 +188,39 @@ export class CarrierPool extends EventEmitter {
       );
     }
     return new Promise<SubmitOutcome>((resolve, reject) => {
-      const item: QueuedSubmit = { fields, enqueuedAt: this.clock(), resolve, reject };
+      const now = this.clock();
+      const item: QueuedSubmit = { fields, enqueuedAt: now, ticket, resolve, reject };
+      if (ticket && !ticket.queued(now, (reason, wasWaiting) => this.notSent(item, reason, wasWaiting)))
+        return;
       this.queue.push(item);
       this.options.metrics?.carrierQueued.set({ carrier: this.id }, this.queue.length);
       this.kick();
     });
+  }
+
+  /** The next submit a bind may write now: refuses those whose not-after time has come, sets validity. */
+  private nextToWrite(): QueuedSubmit | undefined {
+    for (;;) {
+      const item = this.queue.next();
+      const ticket = item?.ticket;
+      if (!ticket) return item;
+      const now = this.clock();
+      if (!ticket.take(now)) continue;
+      if (ticket.validUntil !== undefined) {
+        item.fields.validity_period = relativeValidity((ticket.validUntil - now) / 1000);
+      }
+      return item;
+    }
+  }
+
+  /** Answers a submit that was never written (see SubmitTicket): not the carrier's doing. */
+  private notSent(item: QueuedSubmit, reason: NotSentReason, wasWaiting: boolean): void {
+    if (wasWaiting) {
+      this.queue.countWithdrawn();
+      this.options.metrics?.carrierQueued.set({ carrier: this.id }, this.queue.length);
+    }
+    this.options.metrics?.submits.inc({ carrier: this.id, outcome: "not_sent", status: reason });
+    item.resolve({ kind: "not_sent", reason });
   }
 
   status(): CarrierStatus {

@@ -1,5 +1,6 @@
 import type smpp from "smpp";
 import type { StatusClass } from "../smpp/command-status.js";
+import type { NotSentReason, SubmitTicket } from "./submit-ticket.js";
 
 /** The submit_sm body fields for one part, ready for the codec (short_message is already a Buffer). */
 export interface SubmitFields extends smpp.PduFields {
@@ -16,8 +17,12 @@ export interface SubmitFields extends smpp.PduFields {
   validity_period?: string;
 }
 
-/** What a carrier answered to one submit_sm. Transport failures are not outcomes: they reject. */
+/**
+ * What a carrier answered to one submit_sm, or that it was never written (not_sent: too late, or withdrawn by its
+ * attempt; not the carrier's doing). Transport failures are not outcomes: they reject.
+ */
 export type SubmitOutcome =
+  | { kind: "not_sent"; reason: NotSentReason }
   | { kind: "accepted"; carrierMessageId: string; bindId: string }
   | {
       kind: "rejected";
@@ -31,6 +36,8 @@ export type SubmitOutcome =
 export interface QueuedSubmit {
   fields: SubmitFields;
   enqueuedAt: number;
+  /** Its time limit and withdrawal handle, when the caller gave one. */
+  ticket: SubmitTicket | undefined;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }

@@ -161,3 +161,17 @@ describe("exhaustedCarriers", () => {
     expect(exhaustedCarriers(m).sort()).toEqual(["isat", "tsel"]);
   });
 });
+
+describe("a part never sent", () => {
+  it("ends its attempt at once as not_sent, not as a carrier failure, and the carrier keeps one more try", () => {
+    let m = startAttempt(message(), "tsel", 2, T0, 30_000);
+    m = applySubmitResult(m, 1, 0, { status: "accepted", carrierMessageId: "c1" });
+    m = applySubmitResult(m, 1, 1, { status: "not_sent", reason: "deadline_passed" });
+    const { message: ended, next } = settle(m, ctx(T0 + 1000));
+    expect(ended.attempts[0]!.outcome).toBe("not_sent");
+    expect(ended.attempts[0]!.partStatus).toEqual(["accepted", "not_sent"]);
+    expect(ended.attempts[0]!.submitError).toBe("deadline_passed");
+    expect(next).toEqual({ kind: "attempt" });
+    expect(exhaustedCarriers(ended)).toEqual([]);
+  });
+});

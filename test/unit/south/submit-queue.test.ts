@@ -6,6 +6,7 @@ function item(n: number): QueuedSubmit {
   return {
     fields: { destination_addr: String(n) } as QueuedSubmit["fields"],
     enqueuedAt: n,
+    ticket: undefined,
     resolve: () => {},
     reject: () => {},
   };

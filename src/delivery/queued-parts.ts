@@ -1,0 +1,53 @@
+import { SubmitTicket } from "../south/submit-ticket.js";
+import { applySubmitResult } from "./lifecycle.js";
+import type { Message } from "./types.js";
+
+/** The parts of one attempt handed to a carrier's queue in this process that have no answer yet. */
+interface Launched {
+  n: number;
+  tickets: (SubmitTicket | undefined)[];
+  open: number;
+}
+
+/**
+ * The submits this process queued for each message's current attempt, until the carrier answers them. One attempt
+ * at a time (DESIGN.md): before an attempt ends, or its message becomes final, the parts still waiting in the
+ * carrier's queue are withdrawn — they were never sent — so no part of it can go out once the next attempt starts.
+ * A part a bind has taken already may be on the wire: it stays, and its attempt ends as before (unknown).
+ * Entries live from the submit to its answer (usually milliseconds), so the map stays small.
+ */
+export class QueuedParts {
+  private readonly launched = new Map<string, Launched>();
+
+  /** Tickets for the parts of attempt `n`, each never written at or after `notAfter`, valid until `validUntil`. */
+  tickets(messageId: string, n: number, parts: number, notAfter: number, validUntil: number): SubmitTicket[] {
+    const tickets = Array.from({ length: parts }, () => new SubmitTicket(notAfter, validUntil));
+    this.launched.set(messageId, { n, tickets, open: parts });
+    return tickets;
+  }
+
+  /** Part `part` of attempt `n` has its answer: nothing left to withdraw for it. */
+  answered(messageId: string, n: number, part: number): void {
+    const entry = this.launched.get(messageId);
+    if (!entry || entry.n !== n || !entry.tickets[part]) return;
+    entry.tickets[part] = undefined;
+    if (--entry.open === 0) this.launched.delete(messageId);
+  }
+
+  /**
+   * Withdraws what is still queued of `message`'s attempt and records those parts as not sent; returns the message
+   * unchanged when nothing was withdrawn. Call when its open attempt is about to end or it is about to become final.
+   */
+  withdraw(message: Message): Message {
+    const entry = this.launched.get(message.id);
+    if (!entry) return message;
+    this.launched.delete(message.id);
+    let updated = message;
+    entry.tickets.forEach((ticket, part) => {
+      if (ticket?.withdraw()) {
+        updated = applySubmitResult(updated, entry.n, part, { status: "not_sent", reason: "withdrawn" });
+      }
+    });
+    return updated;
+  }
+}

@@ -1,0 +1,26 @@
+import type { Message } from "./types.js";
+
+export interface StartupGraceContext {
+  now: number;
+  /** When this process started delivering: attempts started before it belong to an earlier process. */
+  processStartedAt: number;
+  /** When a bind of `carrier` first came up in this process; undefined if none has. */
+  firstBoundAt: (carrier: string) => number | undefined;
+  graceMs: number;
+}
+
+/**
+ * After a restart, receipts the carrier held while we were down arrive only once a bind is up again: an open
+ * attempt (started by an earlier process) whose DLR deadline passed meanwhile is not timed out until its carrier
+ * has been bound in this process for `graceMs`. A carrier that has not bound (down, or gone from the config)
+ * gets the same grace counted from the process's start, so it ends and the message reroutes instead of waiting
+ * for the OTP to expire. Returns when to look again, or undefined when no grace applies.
+ * Later carrier outages get no grace: rerouting then is what gets the OTP through.
+ */
+export function startupGraceUntil(message: Message, ctx: StartupGraceContext): number | undefined {
+  const open = message.attempts.find((a) => !a.outcome);
+  if (!open || ctx.now < open.dlrDeadline || ctx.now >= message.expiresAt) return undefined;
+  if (open.startedAt >= ctx.processStartedAt) return undefined;
+  const until = (ctx.firstBoundAt(open.carrier) ?? ctx.processStartedAt) + ctx.graceMs;
+  return ctx.now < until ? Math.min(until, message.expiresAt) : undefined;
+}
