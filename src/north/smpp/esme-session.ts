@@ -8,7 +8,7 @@ import type { Socket } from "node:net";
 import { SmppError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus, statusName } from "../../smpp/command-status.js";
-import { CommandId } from "../../smpp/constants.js";
+import { CommandId, NO_RESPONSE_COMMANDS } from "../../smpp/constants.js";
 import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
 import { InboundLimit } from "../../smpp/session/inbound-limit.js";
 import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
@@ -32,9 +32,6 @@ export interface SessionHost {
   refused(session: EsmeSession, reason: string, status: number, command: string): void;
   closed(session: EsmeSession, reason: string): void;
 }
-
-/** Commands that have no response: answering them would send a PDU that does not exist. */
-const NO_RESPONSE: ReadonlySet<number> = new Set<number>([CommandId.outbind, CommandId.alert_notification]);
 
 export class EsmeSession implements ReceiptCarrier {
   readonly id: number;
@@ -166,7 +163,7 @@ export class EsmeSession implements ReceiptCarrier {
         return this.refuse("already_bound", SmppStatus.ESME_RALYBND, pdu);
       return this.host.bind(this, pdu);
     }
-    if (NO_RESPONSE.has(pdu.commandId)) {
+    if (NO_RESPONSE_COMMANDS.has(pdu.commandId)) {
       this.host.refused(this, "unsupported_command", 0, pdu.command);
       return { noResponse: true };
     }

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClosedError, NotSentError, ResponseTimeoutError, SmppError } from "../../../src/errors.js";
 import { silentLogger } from "../../../src/observability/logger.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { parseSmBody } from "../../../src/smpp/sm-body.js";
 import { SmppSession, type RequestHandler } from "../../../src/smpp/session/smpp-session.js";
@@ -147,6 +148,29 @@ describe("SmppSession", () => {
     expect(frames[0]!.sequence).toBe(5);
     expect(frames[0]!.status).toBe(0xc2); // ESME_RINVPARLEN: the TLV runs past the PDU
     expect(frames[1]).toMatchObject({ commandId: 0x80000015, sequence: 6, status: 0 });
+    expect(session.closed).toBe(false);
+  });
+
+  it("never answers outbind or alert_notification, not even when the body cannot be decoded or the handler refuses", async () => {
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () => ({ status: SmppStatus.ESME_RINVCMDID }), // as a carrier bind answers what it does not take
+    });
+    /** The PDU followed by a TLV header promising a value that is not there (04 27 00 01: message_state, 1 octet). */
+    const truncatedTlv = (pdu: Buffer): Buffer => {
+      const bad = Buffer.concat([pdu, Buffer.from("04270001", "hex")]);
+      bad.writeUInt32BE(bad.length, 0);
+      return bad;
+    };
+    const alert = encodePdu("alert_notification", 11, { source_addr: "6281", esme_addr: "otpgw" });
+    peerSocket.write(truncatedTlv(alert));
+    peerSocket.write(truncatedTlv(encodePdu("outbind", 12, { system_id: "smsc", password: "pw" })));
+    peerSocket.write(encodePdu("alert_notification", 13, { source_addr: "6281", esme_addr: "otpgw" }));
+    peerSocket.write(encodePdu("enquire_link", 14));
+    // Answers leave in the order the requests came: anything answered before the enquire_link would come first.
+    const [first] = await peer.waitFor(1);
+    expect(first).toMatchObject({ commandId: 0x80000015, sequence: 14, status: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(peer.frames).toHaveLength(1);
     expect(session.closed).toBe(false);
   });
 
