@@ -84,6 +84,19 @@ describe("parseBindBody", () => {
     raw.writeUInt32BE(raw.length, 0);
     expect(statusOf(() => parseBindBody(raw))).toBe(SmppStatus.ESME_RINVPASWD);
   });
+  it("ignores a well-formed TLV after address_range and refuses a malformed TLV stream", () => {
+    const withTail = (hex: string) => {
+      const raw = Buffer.concat([
+        encodePdu("bind_transceiver", 1, { system_id: "acme" }),
+        Buffer.from(hex, "hex"),
+      ]);
+      raw.writeUInt32BE(raw.length, 0);
+      return raw;
+    };
+    expect(parseBindBody(withTail("1400000141")).systemId).toBe("acme"); // vendor TLV 0x1400, one octet
+    expect(statusOf(() => parseBindBody(withTail("04270001")))).toBe(SmppStatus.ESME_RINVPARLEN);
+    expect(statusOf(() => parseBindBody(withTail("0427")))).toBe(SmppStatus.ESME_RINVOPTPARSTREAM);
+  });
 });
 
 describe("OpenSets", () => {
