@@ -14,7 +14,7 @@ import { InboundLimit } from "../../smpp/session/inbound-limit.js";
 import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
-import { BIND_TYPES, type BindBody, type BindType } from "./bind-body.js";
+import { BIND_TYPES, type BindBody, type BindType } from "../../smpp/bind-body.js";
 import type { ReceiptCarrier } from "./receipt-outbox.js";
 import type { SmppServerOptions } from "./server-options.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SmppError } from "../../../src/errors.js";
 import { BindFailureTracker } from "../../../src/north/smpp/bind-failure-tracker.js";
-import { parseBindBody } from "../../../src/north/smpp/bind-body.js";
+import { parseBindBody } from "../../../src/smpp/bind-body.js";
 import { OpenSets } from "../../../src/north/smpp/open-sets.js";
 import { isBinaryCoding } from "../../../src/north/smpp/submit-decoder.js";
 import { validitySeconds } from "../../../src/north/smpp/validity-period.js";

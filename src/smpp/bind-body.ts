@@ -2,9 +2,9 @@
  * A validating reader for bind_transmitter / bind_receiver / bind_transceiver bodies (§4.1.1): node-smpp reads a
  * C-string without NUL to the end of the PDU and a truncated body "successfully", so we walk the bytes ourselves.
  */
-import { BodyReader, bodyError, parseTlvs } from "../../smpp/body-reader.js";
-import { SmppStatus } from "../../smpp/command-status.js";
-import { CommandId } from "../../smpp/constants.js";
+import { BodyReader, bodyError, parseTlvs } from "./body-reader.js";
+import { SmppStatus } from "./command-status.js";
+import { CommandId } from "./constants.js";
 
 export type BindType = "transmitter" | "receiver" | "transceiver";
 
