@@ -54,6 +54,8 @@ export class EsmeSession implements ReceiptCarrier {
     id: number,
     private readonly socket: Socket,
     private readonly host: SessionHost,
+    /** When the TCP connection was accepted: the session-init timer runs from then (a TLS handshake included). */
+    acceptedAt = host.clock(),
   ) {
     this.id = id;
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? "");
@@ -72,12 +74,15 @@ export class EsmeSession implements ReceiptCarrier {
       this.clearTimers();
       host.closed(this, reason);
     });
-    this.initTimer = setTimeout(() => {
-      if (this.engine.isBound || this.engine.closed) return;
-      this.logger.info({ afterMs: host.options.sessionInitMs }, "no bind in time: closing");
-      host.refused(this, "session_init_timeout", 0, "none");
-      this.engine.destroy("session-init timer expired");
-    }, host.options.sessionInitMs);
+    this.initTimer = setTimeout(
+      () => {
+        if (this.engine.isBound || this.engine.closed) return;
+        this.logger.info({ afterMs: host.options.sessionInitMs }, "no bind in time: closing");
+        host.refused(this, "session_init_timeout", 0, "none");
+        this.engine.destroy("session-init timer expired");
+      },
+      Math.max(0, acceptedAt + host.options.sessionInitMs - host.clock()),
+    );
     this.initTimer.unref();
   }
 
