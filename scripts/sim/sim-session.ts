@@ -8,15 +8,10 @@
  */
 import type { Socket } from "node:net";
 import { SmppError } from "../../src/errors.js";
+import { parseBindBody, type BindBody } from "../../src/smpp/bind-body.js";
 import { SmppStatus } from "../../src/smpp/command-status.js";
 import { CommandId, RESPONSE_BIT } from "../../src/smpp/constants.js";
-import {
-  decodePdu,
-  encodeGenericNack,
-  encodeHeaderOnlyResponse,
-  encodePdu,
-  type PduFieldValues,
-} from "../../src/smpp/session/pdu-codec.js";
+import { encodeGenericNack, encodeHeaderOnlyResponse, encodePdu } from "../../src/smpp/session/pdu-codec.js";
 import { FramingError, PduFramer } from "../../src/smpp/session/pdu-framer.js";
 import type { BindType } from "./counters.js";
 import { BindStats } from "./counters.js";
@@ -32,12 +27,6 @@ const WRITE_HIGH_WATER_BYTES = 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 /** The SMSC's own system_id, in bind responses. */
 const SMSC_SYSTEM_ID = "otpgw-sim";
-
-const BIND_TYPES: ReadonlyMap<number, BindType> = new Map<number, BindType>([
-  [CommandId.bind_transmitter, "transmitter"],
-  [CommandId.bind_receiver, "receiver"],
-  [CommandId.bind_transceiver, "transceiver"],
-]);
 
 const TEMPORARY_RECEIPT_ERRORS: ReadonlySet<number> = new Set<number>([
   SmppStatus.ESME_RX_T_APPN,
@@ -239,14 +228,13 @@ export class SimSession implements ReceiptTarget {
   }
 
   private onBind(frame: Buffer, commandId: number, sequence: number): void {
-    const bindType = BIND_TYPES.get(commandId) as BindType;
     if (this.state !== "open") {
       this.write(encodeHeaderOnlyResponse(commandId, sequence, SmppStatus.ESME_RALYBND));
       return;
     }
-    let fields: PduFieldValues;
+    let bind: BindBody;
     try {
-      fields = decodePdu(frame).fields;
+      bind = parseBindBody(frame);
     } catch (error) {
       // A bind body we cannot read: answer with the codec's status and close, as for any refused bind.
       this.host.counterBook.bindsRefused++;
@@ -255,9 +243,7 @@ export class SimSession implements ReceiptTarget {
       this.closeSoon();
       return;
     }
-    const systemId = typeof fields.system_id === "string" ? fields.system_id : "";
-    const password = typeof fields.password === "string" ? fields.password : "";
-    const version = typeof fields.interface_version === "number" ? fields.interface_version : 0;
+    const { systemId, password, interfaceVersion: version, type: bindType } = bind;
     const status = this.host.authorizeBind(systemId, password, version);
     if (status !== SmppStatus.ESME_ROK) {
       this.host.counterBook.bindsRefused++;
@@ -273,7 +259,7 @@ export class SimSession implements ReceiptTarget {
     this.stats = new BindStats(this.sessionId, systemId, bindType, version, this.socket.remotePort ?? 0);
     const response: Record<string, unknown> = { system_id: SMSC_SYSTEM_ID };
     if (version >= TLV_MIN_INTERFACE_VERSION) response.sc_interface_version = 0x34;
-    this.write(encodePdu(`${fields.command}_resp`, sequence, response));
+    this.write(encodePdu(`bind_${bindType}_resp`, sequence, response));
     this.host.counterBook.bindsAccepted++;
     this.host.logger.info({ session: this.sessionId, systemId, bindType }, "bind accepted");
     this.host.onBound(this);

@@ -43,3 +43,33 @@ export class BodyReader {
     throw bodyError(status, `${field} has no NUL within ${max} octets`);
   }
 }
+
+/**
+ * TLVs (tag 2, length 2, value) from `offset` to `end`; unknown tags are kept, not rejected (be liberal). Throws
+ * ESME_RINVOPTPARSTREAM for 1–3 stray octets where a TLV header should be, ESME_RINVPARLEN for a value that runs
+ * past the end of the PDU.
+ */
+export function parseTlvs(pdu: Buffer, offset: number, end: number): Map<number, Buffer> {
+  const tlvs = new Map<number, Buffer>();
+  let o = offset;
+  while (o < end) {
+    if (o + 4 > end) {
+      throw bodyError(
+        SmppStatus.ESME_RINVOPTPARSTREAM,
+        `${end - o} stray octets where a TLV header should be`,
+      );
+    }
+    const tag = pdu.readUInt16BE(o);
+    const length = pdu.readUInt16BE(o + 2);
+    const valueEnd = o + 4 + length;
+    if (valueEnd > end) {
+      throw bodyError(
+        SmppStatus.ESME_RINVPARLEN,
+        `TLV 0x${tag.toString(16).padStart(4, "0")} length ${length} runs past the end of the PDU`,
+      );
+    }
+    if (!tlvs.has(tag)) tlvs.set(tag, pdu.subarray(o + 4, valueEnd));
+    o = valueEnd;
+  }
+  return tlvs;
+}

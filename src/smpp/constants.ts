@@ -37,6 +37,15 @@ export const CommandId = {
   data_sm_resp: 0x80000103,
 } as const;
 
+/**
+ * Requests that have no response PDU (outbind §4.1.7, alert_notification §4.12): never answered, not even when
+ * malformed or refused — an "outbind_resp" or "alert_notification_resp" would be a PDU that does not exist.
+ */
+export const NO_RESPONSE_COMMANDS: ReadonlySet<number> = new Set<number>([
+  CommandId.outbind,
+  CommandId.alert_notification,
+]);
+
 /** Size of the PDU header: command_length, command_id, command_status, sequence_number (§3.2). */
 export const PDU_HEADER_BYTES = 16;
 

@@ -3,7 +3,7 @@
  * decoder also re-decodes short_message with its own codec (SMPP-NOTES A.5, A.6), so we walk the raw bytes ourselves
  * (body-reader.ts) and reject what is malformed with the command_status the response should carry.
  */
-import { BodyReader, bodyError as fail } from "./body-reader.js";
+import { BodyReader, bodyError as fail, parseTlvs } from "./body-reader.js";
 import { SmppStatus } from "./command-status.js";
 import { CommandId, PDU_HEADER_BYTES, Tlv } from "./constants.js";
 
@@ -122,27 +122,4 @@ export function parseSmBody(pdu: Buffer): SmBody {
     shortMessage,
     tlvs,
   };
-}
-
-/** TLVs (tag 2, length 2, value) from `offset` to `end`; unknown tags are kept, not rejected (be liberal). */
-function parseTlvs(pdu: Buffer, offset: number, end: number): Map<number, Buffer> {
-  const tlvs = new Map<number, Buffer>();
-  let o = offset;
-  while (o < end) {
-    if (o + 4 > end) {
-      throw fail(SmppStatus.ESME_RINVOPTPARSTREAM, `${end - o} stray octets where a TLV header should be`);
-    }
-    const tag = pdu.readUInt16BE(o);
-    const length = pdu.readUInt16BE(o + 2);
-    const valueEnd = o + 4 + length;
-    if (valueEnd > end) {
-      throw fail(
-        SmppStatus.ESME_RINVPARLEN,
-        `TLV 0x${tag.toString(16).padStart(4, "0")} length ${length} runs past the end of the PDU`,
-      );
-    }
-    if (!tlvs.has(tag)) tlvs.set(tag, pdu.subarray(o + 4, valueEnd));
-    o = valueEnd;
-  }
-  return tlvs;
 }

@@ -8,7 +8,7 @@ import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
-import { parseBindBody, type BindBody } from "./bind-body.js";
+import { parseBindBody, type BindBody } from "../../smpp/bind-body.js";
 import { BindFailureTracker } from "./bind-failure-tracker.js";
 import type { EsmeSession } from "./esme-session.js";
 import type { AuthenticateBind, SmppServerMetrics, SmppServerOptions } from "./server-options.js";

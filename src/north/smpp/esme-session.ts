@@ -8,13 +8,13 @@ import type { Socket } from "node:net";
 import { SmppError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus, statusName } from "../../smpp/command-status.js";
-import { CommandId } from "../../smpp/constants.js";
+import { CommandId, NO_RESPONSE_COMMANDS } from "../../smpp/constants.js";
 import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
 import { InboundLimit } from "../../smpp/session/inbound-limit.js";
 import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
-import { BIND_TYPES, type BindBody, type BindType } from "./bind-body.js";
+import { BIND_TYPES, type BindBody, type BindType } from "../../smpp/bind-body.js";
 import type { ReceiptCarrier } from "./receipt-outbox.js";
 import type { SmppServerOptions } from "./server-options.js";
 
@@ -32,9 +32,6 @@ export interface SessionHost {
   refused(session: EsmeSession, reason: string, status: number, command: string): void;
   closed(session: EsmeSession, reason: string): void;
 }
-
-/** Commands that have no response: answering them would send a PDU that does not exist. */
-const NO_RESPONSE: ReadonlySet<number> = new Set<number>([CommandId.outbind, CommandId.alert_notification]);
 
 export class EsmeSession implements ReceiptCarrier {
   readonly id: number;
@@ -57,6 +54,8 @@ export class EsmeSession implements ReceiptCarrier {
     id: number,
     private readonly socket: Socket,
     private readonly host: SessionHost,
+    /** When the TCP connection was accepted: the session-init timer runs from then (a TLS handshake included). */
+    acceptedAt = host.clock(),
   ) {
     this.id = id;
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? "");
@@ -75,12 +74,15 @@ export class EsmeSession implements ReceiptCarrier {
       this.clearTimers();
       host.closed(this, reason);
     });
-    this.initTimer = setTimeout(() => {
-      if (this.engine.isBound || this.engine.closed) return;
-      this.logger.info({ afterMs: host.options.sessionInitMs }, "no bind in time: closing");
-      host.refused(this, "session_init_timeout", 0, "none");
-      this.engine.destroy("session-init timer expired");
-    }, host.options.sessionInitMs);
+    this.initTimer = setTimeout(
+      () => {
+        if (this.engine.isBound || this.engine.closed) return;
+        this.logger.info({ afterMs: host.options.sessionInitMs }, "no bind in time: closing");
+        host.refused(this, "session_init_timeout", 0, "none");
+        this.engine.destroy("session-init timer expired");
+      },
+      Math.max(0, acceptedAt + host.options.sessionInitMs - host.clock()),
+    );
     this.initTimer.unref();
   }
 
@@ -166,7 +168,7 @@ export class EsmeSession implements ReceiptCarrier {
         return this.refuse("already_bound", SmppStatus.ESME_RALYBND, pdu);
       return this.host.bind(this, pdu);
     }
-    if (NO_RESPONSE.has(pdu.commandId)) {
+    if (NO_RESPONSE_COMMANDS.has(pdu.commandId)) {
       this.host.refused(this, "unsupported_command", 0, pdu.command);
       return { noResponse: true };
     }

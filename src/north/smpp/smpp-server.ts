@@ -153,28 +153,78 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     );
   };
 
-  const onConnection = (socket: Socket): void => {
+  /**
+   * TCP connections to the TLS port still in their handshake, by `address:port`: they count as unbound
+   * connections of their address (towards maxSessions and maxUnboundPerAddress) until they become sessions.
+   */
+  const handshakes = new Map<string, { raw: Socket; peer: string; acceptedAt: number }>();
+  const endpoint = (socket: Socket): string => `${socket.remoteAddress ?? ""}:${socket.remotePort ?? 0}`;
+
+  /** Applies the connection limits to a newly accepted TCP connection; false when it was refused. */
+  const admit = (socket: Socket): boolean => {
     // Until the engine takes the socket over: a reset during accept must not crash the process.
     socket.on("error", () => undefined);
     if (closing) {
       socket.destroy();
-      return;
+      return false;
     }
     const peer = normaliseAddress(socket.remoteAddress ?? "");
-    if (sessions.size >= options.maxSessions) return refuseConnection(socket, "too_many_sessions", peer);
+    if (sessions.size + handshakes.size >= options.maxSessions) {
+      refuseConnection(socket, "too_many_sessions", peer);
+      return false;
+    }
     let unbound = 0;
     for (const s of sessions) if (s.remoteAddress === peer && !s.engine.isBound) unbound++;
-    if (unbound >= options.maxUnboundPerAddress) return refuseConnection(socket, "too_many_unbound", peer);
-    const session = new EsmeSession(++nextId, socket, host);
+    for (const h of handshakes.values()) if (h.peer === peer) unbound++;
+    if (unbound >= options.maxUnboundPerAddress) {
+      refuseConnection(socket, "too_many_unbound", peer);
+      return false;
+    }
+    return true;
+  };
+
+  /** A connection admitted (and, on the TLS port, through its handshake) becomes a session. */
+  const startSession = (socket: Socket, acceptedAt: number): void => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const session = new EsmeSession(++nextId, socket, host, acceptedAt);
     sessions.add(session);
     metrics?.smppSessions.set(sessions.size);
   };
 
-  const plain: Server = createServer(onConnection);
+  const plain: Server = createServer((socket) => {
+    if (admit(socket)) startSession(socket, clock());
+  });
+  // The TLS port's TCP connections are admitted like plain ones, before any handshake: a connection that never
+  // sends a ClientHello is counted, and dropped after the handshake timeout, which is part of sessionInitMs
+  // (the session-init timer runs from the TCP accept). The TLS server itself never listens: it is handed them.
   const secure: TlsServer | undefined = options.tls
-    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onConnection)
+    ? createTlsServer(
+        { key: options.tls.key, cert: options.tls.cert, handshakeTimeout: options.sessionInitMs },
+        (socket) => {
+          const key = endpoint(socket);
+          const acceptedAt = handshakes.get(key)?.acceptedAt ?? clock();
+          handshakes.delete(key);
+          startSession(socket, acceptedAt);
+        },
+      )
     : undefined;
-  for (const server of [plain, secure]) {
+  const secureListener: Server | undefined = secure
+    ? createServer((raw) => {
+        if (!admit(raw)) return;
+        const key = endpoint(raw);
+        handshakes.set(key, { raw, peer: normaliseAddress(raw.remoteAddress ?? ""), acceptedAt: clock() });
+        raw.once("close", () => {
+          if (handshakes.get(key)?.raw === raw) handshakes.delete(key);
+        });
+        secure.emit("connection", raw);
+      })
+    : undefined;
+  // A failed or timed-out handshake is only reported: Node leaves closing the connection to us.
+  secure?.on("tlsClientError", (_error, socket) => socket.destroy());
+  for (const server of [plain, secureListener]) {
     server?.on("error", (error: Error) => logger.error({ err: error.message }, "SMPP listener error"));
   }
 
@@ -205,15 +255,16 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       const port = await listenOn(plain, options.host, options.port);
       outbox.start();
       logger.info({ host: options.host, port }, "SMPP server listening");
-      if (!secure || !options.tls) return { port };
-      const tlsPort = await listenOn(secure, options.tls.host ?? options.host, options.tls.port);
+      if (!secureListener || !options.tls) return { port };
+      const tlsPort = await listenOn(secureListener, options.tls.host ?? options.host, options.tls.port);
       logger.info({ port: tlsPort }, "SMPP TLS listener listening");
       return { port, tlsPort };
     },
     close(deadlineMs) {
       closing ??= (async () => {
         outbox.close();
-        const listeners = Promise.all([closeServer(plain), closeServer(secure)]);
+        const listeners = Promise.all([closeServer(plain), closeServer(secureListener)]);
+        for (const { raw } of handshakes.values()) raw.destroy();
         const unbinds = Promise.allSettled([...sessions].map((s) => s.unbind()));
         await Promise.race([unbinds, new Promise((resolve) => setTimeout(resolve, deadlineMs).unref())]);
         for (const session of [...sessions]) session.destroy("server closing");

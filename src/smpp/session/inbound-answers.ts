@@ -1,13 +1,15 @@
 /**
  * Answers the peer's requests (other than enquire_link, unbind and unknown commands, which the session answers
  * itself): decodes each, runs the handler, and writes its response, or an error response when the body or the
- * handler fails — never an uncaught exception. Answers still being worked out are counted, so an unbind can let
- * them out first.
+ * handler fails — never an uncaught exception. A request that has no response (outbind, alert_notification) is
+ * never answered, whatever its body or the handler says: a failure is logged and the PDU dropped. Answers still
+ * being worked out are counted, so an unbind can let them out first.
  */
 import type smpp from "smpp";
 import { SmppError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../command-status.js";
+import { NO_RESPONSE_COMMANDS } from "../constants.js";
 import { decodePdu, encodeHeaderOnlyResponse, encodePdu, type DecodedPdu } from "./pdu-codec.js";
 import { PendingCount } from "./pending-count.js";
 
@@ -42,8 +44,14 @@ export class InboundAnswers {
   ) {}
 
   handle(frame: Buffer, commandId: number, sequence: number): void {
+    // Known from the header, before the body is decoded: a malformed outbind gets no made-up response either.
+    const hasResponse = !NO_RESPONSE_COMMANDS.has(commandId);
     const answer = (status: number, fields?: smpp.PduFields, command?: string): void => {
       if (this.sink.closed) return;
+      if (!hasResponse) {
+        this.logger.warn({ commandId, sequence, status }, "request that has no response refused: dropped");
+        return;
+      }
       if (status !== 0 || !command) {
         this.sink.write(encodeHeaderOnlyResponse(commandId, sequence, status));
         return;

@@ -9,9 +9,14 @@ export type PduFieldValues = Readonly<Record<string, unknown>> & { readonly comm
 
 /**
  * Commands whose bodies the package does not decode: submit_sm and deliver_sm are read by our validating walker
- * (sm-body.ts) where they are handled, and their responses carry only a message_id.
+ * (sm-body.ts) where they are handled, and their responses carry only a message_id. Binds are read by the SMPP
+ * server's own walker (bind-body.ts), so a malformed one is a failed bind there — delayed, counted towards the
+ * IP's cooldown, closed — and not a decode error answered at once.
  */
 const OWN_DECODE: ReadonlyMap<number, string> = new Map([
+  [CommandId.bind_transmitter, "bind_transmitter"],
+  [CommandId.bind_receiver, "bind_receiver"],
+  [CommandId.bind_transceiver, "bind_transceiver"],
   [CommandId.submit_sm, "submit_sm"],
   [CommandId.deliver_sm, "deliver_sm"],
   [CommandId.submit_sm_resp, "submit_sm_resp"],
@@ -28,7 +33,8 @@ export interface DecodedPdu {
   raw: Buffer;
   /**
    * Fields decoded by the `smpp` package (strings, numbers, TLVs by name); text fields are not trusted. For
-   * submit_sm / deliver_sm only `command` (read the body with sm-body.ts), for their responses `message_id`.
+   * submit_sm / deliver_sm and binds only `command` (read the body with sm-body.ts / bind-body.ts), for the
+   * responses of submit_sm / deliver_sm `message_id`.
    */
   fields: PduFieldValues;
 }

@@ -30,6 +30,12 @@ import { RequestWindow, type Clock, type RequestMark } from "./request-window.js
 const MAX_SEQUENCE = 0x7fffffff;
 /** How long a session closing after a fatal framing error waits for its generic_nack to flush. */
 const FATAL_FLUSH_MS = 200;
+/**
+ * Default bound on our unsent output (socket.writableLength) before we stop reading the peer's PDUs until it
+ * drains: far above any normal traffic (a full window of receipts is a few KB), and it stops a peer that floods
+ * requests without reading the answers from growing our memory without limit.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export type SessionState = "open" | "bound_tx" | "bound_rx" | "bound_trx" | "unbinding" | "closed";
 
@@ -44,6 +50,8 @@ export interface SmppSessionOptions {
   windowSize: number;
   /** Time allowed for the peer's response to each request. */
   responseTimeoutMs: number;
+  /** Unsent output beyond which the peer's PDUs are not read until the socket drains. Default MAX_UNSENT_BYTES. */
+  maxUnsentBytes?: number;
   onRequest: RequestHandler;
   clock?: Clock;
 }
@@ -60,6 +68,8 @@ interface Waiting {
  * - framing with a maximum PDU size; a framing error answers generic_nack(ESME_RINVCMDLEN) and closes;
  * - a request window: at most `windowSize` requests outstanding, each with a deadline; requests beyond it
  *   wait in FIFO order and are written as slots free up and the socket drains;
+ * - back-pressure on what we write back: beyond `maxUnsentBytes` unsent (a peer that sends and does not read),
+ *   the peer's PDUs are not read until the socket drains, so answers never pile up in memory;
  * - on close every outstanding request is rejected with ConnectionClosedError (outcome unknown) and every
  *   waiting one with NotSentError (never written: safe to send again) — nothing waits forever;
  * - enquire_link and unbind are answered here, unknown commands get generic_nack(SmppStatus.ESME_RINVCMDID), and a
@@ -86,11 +96,15 @@ export class SmppSession extends EventEmitter {
   private readonly out: CoalescingWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
+  private backlogLogged = false;
 
   constructor(options: SmppSessionOptions) {
     super();
     this.socket = options.socket;
-    this.out = new CoalescingWriter(options.socket);
+    this.out = new CoalescingWriter(options.socket, {
+      maxUnsentBytes: options.maxUnsentBytes ?? MAX_UNSENT_BYTES,
+      onBacklog: (unsentBytes) => this.onBacklog(unsentBytes),
+    });
     this.logger = options.logger;
     this.framer = new PduFramer(options.maxPduBytes);
     this.windowSize = options.windowSize;
@@ -118,6 +132,7 @@ export class SmppSession extends EventEmitter {
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("drain", () => {
       this.out.blocked = false;
+      this.intake.resume("output");
       this.flushWaiting();
     });
     this.socket.on("error", (error) => this.destroy(`socket error: ${error.message}`));
@@ -306,11 +321,20 @@ export class SmppSession extends EventEmitter {
    * `resumeReading` (back-pressure: e.g. too many submits being stored).
    */
   pauseReading(): void {
-    this.intake.pause();
+    this.intake.pause("requests");
   }
 
   resumeReading(): void {
-    this.intake.resume();
+    this.intake.resume("requests");
+  }
+
+  /** The peer does not read what we write: stop reading what it sends until the socket drains. */
+  private onBacklog(unsentBytes: number): void {
+    if (this.state === "closed") return;
+    this.intake.pause("output");
+    if (this.backlogLogged) return;
+    this.backlogLogged = true; // once per session: a peer that keeps doing it must not flood the log
+    this.logger.warn({ unsentBytes }, "peer is not reading our answers: not reading its PDUs until it does");
   }
 
   private failFraming(error: unknown): void {

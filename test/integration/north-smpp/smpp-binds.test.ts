@@ -318,4 +318,31 @@ describe("SMPP server bad input", () => {
     await within(peer.closed, 3000, "connection closed");
     await assertServesWellBehavedClient(fixture);
   });
+
+  it("treats a bind whose body ends in a truncated TLV as a failed bind: delayed, counted, closed, towards the IP's cooldown", async () => {
+    const fixture = await startServer({ server: { failedBindDelayMs: 300, bindFailureLimit: 2 } });
+    // The right credentials, then a TLV header promising a value that is not there (message_state, 1 octet).
+    const malformed = (sequence: number) =>
+      withLength(Buffer.concat([bindPdu(sequence), Buffer.from("04270001", "hex")]));
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const peer = await rawPeer(fixture.port);
+      const started = Date.now();
+      peer.socket.write(malformed(attempt));
+      const [frame] = await peer.frames.waitFor(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250); // the uniform failed-bind delay
+      expect(frame).toMatchObject({
+        commandId: CommandId.bind_transceiver_resp,
+        status: SmppStatus.ESME_RINVPARLEN,
+        sequence: attempt,
+      });
+      await within(peer.closed, 3000, "connection closed after the failed bind");
+      expect(peer.frames.frames).toHaveLength(1);
+    }
+    expect(await metricValue(fixture, "otpgw_smpp_binds_total", { outcome: "malformed" })).toBe(2);
+    // Two failures put 127.0.0.1 in its cooldown: the right password, well-formed, is refused now.
+    const esme = await Esme.connect(fixture.port);
+    expect((await esme.bind()).command_status).toBe(SmppStatus.ESME_RBINDFAIL);
+    expect(await metricValue(fixture, "otpgw_smpp_binds_total", { outcome: "ip_cooldown" })).toBe(1);
+    await assertServesWellBehavedClient(fixture, "127.0.0.2");
+  });
 });

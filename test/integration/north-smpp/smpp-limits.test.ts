@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import { onTestFinished, describe, expect, it } from "vitest";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { assertServesWellBehavedClient, bindPdu, rawPeer, startServer, within } from "./smpp-fixture.js";
-import { FrameCollector } from "../../helpers/raw-peer.js";
+import { connectRaw, EnquireLinkAnswers, floodEnquireLinks, FrameCollector } from "../../helpers/raw-peer.js";
 
 /** A raw TCP connection from `localAddress`, and whether the server has closed it. */
 async function open(port: number, localAddress = "127.0.0.1") {
@@ -99,4 +99,20 @@ describe("SMPP connection and in-flight limits", () => {
     );
     expect(fixture.delivery.accepted).toHaveLength(300);
   });
+
+  it("stops reading an unbound peer that floods enquire_link without reading the answers, serves others meanwhile, and loses none", async () => {
+    const fixture = await startServer({ server: { sessionInitMs: 60_000 } });
+    const socket = await connectRaw(fixture.port); // reads nothing until `answers.start()`
+    socket.on("error", () => undefined);
+    onTestFinished(() => void socket.destroy());
+    const flood = await floodEnquireLinks(socket, { maxBytes: 48 * 1024 * 1024, stallMs: 1000 });
+    expect(flood.backedUp).toBe(true); // the server stopped reading, well before 48 MiB
+    expect(flood.bytes).toBeLessThan(32 * 1024 * 1024);
+    await assertServesWellBehavedClient(fixture, "127.0.0.2");
+    const answers = new EnquireLinkAnswers(socket);
+    answers.start();
+    await answers.waitFor(flood.sent, 20_000);
+    expect(answers.unexpected).toBeUndefined(); // each answered once, in order
+    expect(answers.count).toBe(flood.sent);
+  }, 40_000);
 });

@@ -3,20 +3,40 @@ import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionClosedError, NotSentError, ResponseTimeoutError, SmppError } from "../../../src/errors.js";
 import { silentLogger } from "../../../src/observability/logger.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { parseSmBody } from "../../../src/smpp/sm-body.js";
 import { SmppSession, type RequestHandler } from "../../../src/smpp/session/smpp-session.js";
-import { closeServer, connectRaw, FrameCollector, listenRaw } from "../../helpers/raw-peer.js";
+import {
+  closeServer,
+  connectRaw,
+  EnquireLinkAnswers,
+  floodEnquireLinks,
+  FrameCollector,
+  listenRaw,
+} from "../../helpers/raw-peer.js";
+import { waitUntil } from "../../helpers/wait.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+interface PairOptions {
+  windowSize?: number;
+  responseTimeoutMs?: number;
+  maxUnsentBytes?: number;
+  onRequest?: RequestHandler;
+}
+
 /** Our session on the client socket, a raw frame collector on the server side. */
-async function pair(
-  options: { windowSize?: number; responseTimeoutMs?: number; onRequest?: RequestHandler } = {},
-) {
+async function pair(options: PairOptions = {}) {
+  const { session, peerSocket } = await rawPair(options);
+  return { session, peer: new FrameCollector(peerSocket), peerSocket };
+}
+
+/** Our session on the client socket and the raw socket on the server side, which reads nothing yet. */
+async function rawPair(options: PairOptions = {}) {
   let accept!: (s: Socket) => void;
   const accepted = new Promise<Socket>((resolve) => (accept = resolve));
   const { server, port } = await listenRaw((s) => accept(s));
@@ -28,13 +48,26 @@ async function pair(
     maxPduBytes: 4096,
     windowSize: options.windowSize ?? 10,
     responseTimeoutMs: options.responseTimeoutMs ?? 5000,
+    ...(options.maxUnsentBytes !== undefined && { maxUnsentBytes: options.maxUnsentBytes }),
     onRequest: options.onRequest ?? (() => ({ status: 0, fields: { message_id: "" } })),
   });
   cleanups.push(() => session.destroy("test over"));
   const peerSocket = await accepted;
   cleanups.push(() => void peerSocket.destroy());
   session.state = "bound_trx";
-  return { session, peer: new FrameCollector(peerSocket), peerSocket };
+  return { session, peerSocket };
+}
+
+/** `read()` once it has not changed for `quietMs` (polled; gives up after `timeoutMs`). */
+async function quietCount(read: () => number, quietMs: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = read();
+  let since = Date.now();
+  while (Date.now() - since < quietMs && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    if (read() !== last) [last, since] = [read(), Date.now()];
+  }
+  return last;
 }
 
 const submitFields = { destination_addr: "628123", short_message: Buffer.from("x"), data_coding: 0 };
@@ -149,6 +182,47 @@ describe("SmppSession", () => {
     expect(frames[1]).toMatchObject({ commandId: 0x80000015, sequence: 6, status: 0 });
     expect(session.closed).toBe(false);
   });
+
+  it("never answers outbind or alert_notification, not even when the body cannot be decoded or the handler refuses", async () => {
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () => ({ status: SmppStatus.ESME_RINVCMDID }), // as a carrier bind answers what it does not take
+    });
+    /** The PDU followed by a TLV header promising a value that is not there (04 27 00 01: message_state, 1 octet). */
+    const truncatedTlv = (pdu: Buffer): Buffer => {
+      const bad = Buffer.concat([pdu, Buffer.from("04270001", "hex")]);
+      bad.writeUInt32BE(bad.length, 0);
+      return bad;
+    };
+    const alert = encodePdu("alert_notification", 11, { source_addr: "6281", esme_addr: "otpgw" });
+    peerSocket.write(truncatedTlv(alert));
+    peerSocket.write(truncatedTlv(encodePdu("outbind", 12, { system_id: "smsc", password: "pw" })));
+    peerSocket.write(encodePdu("alert_notification", 13, { source_addr: "6281", esme_addr: "otpgw" }));
+    peerSocket.write(encodePdu("enquire_link", 14));
+    // Answers leave in the order the requests came: anything answered before the enquire_link would come first.
+    const [first] = await peer.waitFor(1);
+    expect(first).toMatchObject({ commandId: 0x80000015, sequence: 14, status: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(peer.frames).toHaveLength(1);
+    expect(session.closed).toBe(false);
+  });
+
+  it("stops reading a peer that does not read its answers until they drain, and only once no other pause holds", async () => {
+    const { session, peerSocket } = await rawPair({ maxUnsentBytes: 256 * 1024 });
+    const flood = await floodEnquireLinks(peerSocket, { maxBytes: 48 * 1024 * 1024, stallMs: 500 });
+    expect(flood.backedUp).toBe(true); // the session stopped reading
+    expect(flood.bytes).toBeLessThan(48 * 1024 * 1024);
+    // Requests being handled reached their limit too (InboundLimit's pause), then the peer reads its answers.
+    session.pauseReading();
+    const answers = new EnquireLinkAnswers(peerSocket);
+    answers.start();
+    await waitUntil(() => answers.count > 0, 5000, "the first answers");
+    // Drained, but the other pause still holds: the answers stop at what was read before the pauses.
+    expect(await quietCount(() => answers.count, 300, 5000)).toBeLessThan(flood.sent);
+    session.resumeReading();
+    await answers.waitFor(flood.sent, 20_000);
+    expect(answers.unexpected).toBeUndefined(); // every enquire_link answered once, in order: nothing lost
+    expect(session.closed).toBe(false);
+  }, 30_000);
 
   it("when it unbinds, first answers the requests the peer sent before, then sends unbind", async () => {
     const { session, peer, peerSocket } = await pair({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SmppError } from "../../../src/errors.js";
 import { BindFailureTracker } from "../../../src/north/smpp/bind-failure-tracker.js";
-import { parseBindBody } from "../../../src/north/smpp/bind-body.js";
+import { parseBindBody } from "../../../src/smpp/bind-body.js";
 import { OpenSets } from "../../../src/north/smpp/open-sets.js";
 import { isBinaryCoding } from "../../../src/north/smpp/submit-decoder.js";
 import { validitySeconds } from "../../../src/north/smpp/validity-period.js";
@@ -90,6 +90,19 @@ describe("parseBindBody", () => {
     const raw = Buffer.concat([head, Buffer.alloc(20, 0x41)]);
     raw.writeUInt32BE(raw.length, 0);
     expect(statusOf(() => parseBindBody(raw))).toBe(SmppStatus.ESME_RINVPASWD);
+  });
+  it("ignores a well-formed TLV after address_range and refuses a malformed TLV stream", () => {
+    const withTail = (hex: string) => {
+      const raw = Buffer.concat([
+        encodePdu("bind_transceiver", 1, { system_id: "acme" }),
+        Buffer.from(hex, "hex"),
+      ]);
+      raw.writeUInt32BE(raw.length, 0);
+      return raw;
+    };
+    expect(parseBindBody(withTail("1400000141")).systemId).toBe("acme"); // vendor TLV 0x1400, one octet
+    expect(statusOf(() => parseBindBody(withTail("04270001")))).toBe(SmppStatus.ESME_RINVPARLEN);
+    expect(statusOf(() => parseBindBody(withTail("0427")))).toBe(SmppStatus.ESME_RINVOPTPARSTREAM);
   });
 });
 

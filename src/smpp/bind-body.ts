@@ -2,9 +2,9 @@
  * A validating reader for bind_transmitter / bind_receiver / bind_transceiver bodies (§4.1.1): node-smpp reads a
  * C-string without NUL to the end of the PDU and a truncated body "successfully", so we walk the bytes ourselves.
  */
-import { BodyReader, bodyError } from "../../smpp/body-reader.js";
-import { SmppStatus } from "../../smpp/command-status.js";
-import { CommandId } from "../../smpp/constants.js";
+import { BodyReader, bodyError, parseTlvs } from "./body-reader.js";
+import { SmppStatus } from "./command-status.js";
+import { CommandId } from "./constants.js";
 
 export type BindType = "transmitter" | "receiver" | "transceiver";
 
@@ -31,7 +31,9 @@ export const BIND_TYPES: ReadonlyMap<number, BindType> = new Map<number, BindTyp
 /**
  * Parses a whole bind PDU (header included). Throws SmppError with the bind_resp status:
  * ESME_RINVCMDLEN for a truncated body, ESME_RINVSYSID / ESME_RINVPASWD for a system_id / password without
- * NUL within its size, ESME_RBINDFAIL for a bad system_type or address_range.
+ * NUL within its size, ESME_RBINDFAIL for a bad system_type or address_range, and ESME_RINVOPTPARSTREAM /
+ * ESME_RINVPARLEN for a malformed TLV after it (a bind has none in 3.4, but well-formed ones are ignored). The
+ * session hands binds over undecoded (pdu-codec.ts), so this is the only place a bind body is judged.
  */
 export function parseBindBody(pdu: Buffer): BindBody {
   const type = BIND_TYPES.get(pdu.readUInt32BE(4));
@@ -44,5 +46,6 @@ export function parseBindBody(pdu: Buffer): BindBody {
   r.int8("addr_ton");
   r.int8("addr_npi");
   r.cstring("address_range", ADDRESS_RANGE_MAX, SmppStatus.ESME_RBINDFAIL);
+  parseTlvs(pdu, r.offset, r.end);
   return { type, systemId, password, systemType, interfaceVersion };
 }
