@@ -10,12 +10,14 @@
  * fails only its own caller (its earlier writes stay, as with any Redis script); a failed call (connection lost)
  * fails every operation of that batch — none of them was acknowledged to anyone.
  *
- * A call runs at most once. ioredis sends a command again when its connection dropped before the answer and came
- * back within its retries (`autoResendUnfulfilledCommands`, which the other commands on the connection need): a
- * create would then run twice — its idempotency key already taken by itself, the account's rate counted twice —
- * and its caller would get the second run's answer. So a call that writes carries a key of its own (the replay
- * key): the script stores its answer there (for a minute) in the same step as its writes, and a second run of the
- * same call answers that instead of running again.
+ * A call's writes run at most once. ioredis sends a command again when its connection dropped before the answer
+ * and came back within its retries (`autoResendUnfulfilledCommands`, which the other commands on the connection
+ * need): a create would then run twice — its idempotency key already taken by itself, the account's rate counted
+ * twice — and its caller would get the second run's answer. So a call that writes carries a key of its own (the
+ * replay key): the script stores its writing operations' answers there (for a minute) in the same step as their
+ * writes, and a second run of the same call answers those instead of running them again. Read-only operations'
+ * answers are not kept (one may be a message's text: nothing of it may outlive its retention) — a second run reads
+ * again.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -94,18 +96,25 @@ export interface ReplicaWait {
  */
 const DISPATCH = `
 local replay = ARGV[2]
+local answered = nil
 if replay then
-  local answered = redis.call("GET", replay)
-  if answered then return cmsgpack.unpack(answered) end
+  local stored = redis.call("GET", replay)
+  if stored then answered = cmsgpack.unpack(stored) end
 end
 local batch = cmsgpack.unpack(ARGV[1])
 local out = {}
+local reads = false
 local j = 1
 for i = 1, #batch, 3 do
-  local fn = OPS[batch[i]]
-  if fn == nil then
+  local name = batch[i]
+  local fn = OPS[name]
+  if READS[name] then reads = true end
+  if answered and not READS[name] then
+    out[j] = answered[j]
+    out[j + 1] = answered[j + 1]
+  elseif fn == nil then
     out[j] = 0
-    out[j + 1] = "unknown operation " .. batch[i]
+    out[j + 1] = "unknown operation " .. name
   else
     local ok, res = pcall(fn, batch[i + 1], batch[i + 2])
     if ok then
@@ -119,7 +128,24 @@ for i = 1, #batch, 3 do
   end
   j = j + 2
 end
-if replay then redis.call("SET", replay, cmsgpack.pack(out), "PX", ${REPLAY_TTL_MS}) end
+if replay and not answered then
+  local kept = out
+  if reads then
+    kept = {}
+    j = 1
+    for i = 1, #batch, 3 do
+      if READS[batch[i]] then
+        kept[j] = 0
+        kept[j + 1] = false
+      else
+        kept[j] = out[j]
+        kept[j + 1] = out[j + 1]
+      end
+      j = j + 2
+    end
+  end
+  redis.call("SET", replay, cmsgpack.pack(kept), "PX", ${REPLAY_TTL_MS})
+end
 return out
 `;
 
@@ -203,7 +229,8 @@ export class RedisBatch {
   private compiled(): { lua: string; sha: string } {
     if (!this.script) {
       const bodies = [...this.ops].map(([name, lua]) => `OPS["${name}"] = function(KEYS, ARGV)\n${lua}\nend`);
-      const lua = `local OPS = {}\n${bodies.join("\n")}\n${DISPATCH}`;
+      const reads = [...this.readOnly].map((name) => `READS["${name}"] = true`);
+      const lua = `local OPS = {}\nlocal READS = {}\n${bodies.join("\n")}\n${reads.join("\n")}\n${DISPATCH}`;
       this.script = { lua, sha: createHash("sha1").update(lua).digest("hex") };
     }
     return this.script;

@@ -241,17 +241,22 @@ describe("RedisBatch (real Redis)", () => {
     batch.define("read", READ, { readOnly: true });
     expect(await batch.run("incr", ["n"], [1])).toBe(1);
 
-    // Redis runs it, its answer is lost, the connection comes back at once: ioredis sends the same call again.
-    proxy.swallowReplies();
-    const resent = batch.run("incr", ["n"], [1]);
-    await new Promise((r) => setTimeout(r, 100));
-    await proxy.cut(20);
-    expect(await resent).toBe(2); // the first run's answer, not a second increment's
     const direct = new Redis(redis.url);
     onTestFinished(() => direct.disconnect());
+    await direct.hset("h", "a", "551177");
+
+    // Redis runs it, its answer is lost, the connection comes back at once: ioredis sends the same call again.
+    proxy.swallowReplies();
+    const resent = Promise.all([batch.run("incr", ["n"], [1]), batch.run("read", ["h"], [])]);
+    await new Promise((r) => setTimeout(r, 100));
+    await direct.hset("h", "b", "read again");
+    await proxy.cut(20);
+    // The write answers as its first run did (not a second increment); the read ran again.
+    expect(await resent).toEqual([2, ["551177", "read again"]]);
     expect(await direct.get("n")).toBe("2");
 
-    // Each call that writes keeps its answer under a key of the deployment's prefix, for a minute; reads keep none.
+    // Each call that writes keeps its writes' answers under a key of the deployment's prefix, for a minute —
+    // never what a read answered (a message's text, say); a call that only reads keeps nothing.
     await batch.run("read", ["h"], []);
     const kept = await direct.keys("*batch:*");
     expect(kept).toHaveLength(2);
@@ -260,6 +265,7 @@ describe("RedisBatch (real Redis)", () => {
       const ttl = await direct.pttl(key);
       expect(ttl).toBeGreaterThan(50_000);
       expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await direct.get(key)).not.toContain("551177");
     }
   });
 });
