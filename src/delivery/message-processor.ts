@@ -117,18 +117,24 @@ export class MessageProcessor {
 
   /**
    * Applies a receipt found by carrier and handset instead of by carrier message id — only to a part whose
-   * carrier id was never recorded (the process died before it could), or was recorded meanwhile as this very
-   * receipt's id (it overtook its acceptance), so it can never land on the wrong message.
+   * carrier id was recorded as this very receipt's id (it overtook its acceptance), whose carrier answered without
+   * an id (the handset is then the only key), or whose id was never recorded because an earlier process died
+   * first. Not to a part of an attempt this process started and whose carrier has not answered yet: the handset's
+   * key now leads there, but the receipt is for another message to the same handset (one the dead process sent).
    */
   receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<void> {
     const now = this.deps.clock();
     return this.serial.run(target.messageId, () =>
       this.withConflictRetry(target.messageId, (current) => {
-        const recorded = current.attempts.find((a) => a.n === target.attempt)?.carrierMessageIds[target.part];
+        const attempt = current.attempts.find((a) => a.n === target.attempt);
+        const recorded = attempt?.carrierMessageIds[target.part];
+        if (attempt === undefined || recorded === undefined) return current;
         // null: never recorded; "": the carrier answered without an id.
-        const known = recorded !== null && recorded !== "";
-        if (recorded === undefined || (known && recorded !== carrierMessageId)) return current;
-        return applyReceipt(current, target.attempt, target.part, receipt, now);
+        const applies =
+          recorded === carrierMessageId ||
+          recorded === "" ||
+          (recorded === null && attempt.startedAt < this.startedAt);
+        return applies ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
       }),
     );
   }

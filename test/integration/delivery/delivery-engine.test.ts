@@ -250,6 +250,32 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 
+  it("a receipt found by handset never lands on a part this process submitted whose carrier has not answered yet", async () => {
+    // The carrier answers submits after 5 s: meanwhile the part's id is unknown, and the handset's key leads to it.
+    const slow = { ...NO_RECEIPTS, submitRespLatencyMs: { min: 5000, max: 5000 } };
+    const h = await deliveryHarness({ carriers: [{ id: "slow", sim: slow }], dlrTimeoutMs: 20_000 });
+    await waitUntil(() => h.pools.get("slow")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(2));
+    let target: Awaited<ReturnType<typeof h.store.findByCarrierId>> = null;
+    await waitUntil(
+      async () => (target = await h.store.findByCarrierId("slow", handsetKey(message.to))) !== null,
+      5000,
+      "the attempt stored",
+    );
+    expect((await h.store.get(message.id))?.message.attempts[0]?.carrierMessageIds[0]).toBeNull();
+    const processor = (h.engine as unknown as { processor: MessageProcessor }).processor;
+    // A receipt for an earlier message to the same handset, which a process that died had sent (its id never
+    // recorded): it must not deliver this one.
+    await processor.receiptByHandset(target!, "sent-by-the-dead-process", {
+      stat: "DELIVRD",
+      delivered: true,
+      final: true,
+    });
+    const stored = (await h.store.get(message.id))?.message;
+    expect(stored?.state).toBe("attempting");
+    expect(stored?.attempts[0]?.partStatus).toEqual(["pending"]);
+  });
+
   it("a repeat of a create refused because Redis's answer was lost takes the message over and it is delivered once", async () => {
     // No timer poll during the test: the withdrawal would otherwise race the repeat (both orders deliver once;
     // this test is about the repeat coming first).
