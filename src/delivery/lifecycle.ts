@@ -163,7 +163,7 @@ export function applyReceipt(
   return withAttempt(message, n, (attempt) => {
     const updated = copyAttempt(attempt);
     if (attempt.outcome) {
-      updated.lateReceipts = [...(attempt.lateReceipts ?? []), { stat: receipt.stat, at: now }];
+      updated.lateReceipts = [...(attempt.lateReceipts ?? []), { stat: receipt.stat, at: now, part }];
       return updated;
     }
     updated.receiptStat = receipt.stat;
@@ -185,8 +185,21 @@ export function attemptOutcome(attempt: Attempt, now: number): AttemptOutcome | 
   return parts.some((p) => p === "unknown" || p === "pending") ? "unknown" : "timeout";
 }
 
+/**
+ * An ended attempt whose every part is now known delivered — before it ended, or by a late DELIVRD for that part
+ * (one part's late DELIVRD proves nothing of the others). A late receipt stored without its part (by an earlier
+ * version) counts for a one-part attempt only.
+ */
 function hasLateDelivery(message: Message): Attempt | undefined {
-  return message.attempts.find((a) => a.lateReceipts?.some((r) => r.stat === "DELIVRD"));
+  return message.attempts.find((a) => {
+    const late = a.lateReceipts;
+    if (!late?.some((r) => r.stat === "DELIVRD")) return false;
+    return a.partStatus.every(
+      (status, part) =>
+        status === "delivered" ||
+        late.some((r) => r.stat === "DELIVRD" && (r.part ?? (a.partStatus.length === 1 ? 0 : -1)) === part),
+    );
+  });
 }
 
 /**

@@ -48,8 +48,11 @@ export interface Attempt {
   receiptErr?: string;
   outcome?: AttemptOutcome;
   endedAt?: number;
-  /** Receipts that arrived after the attempt ended (recorded, never forwarded), e.g. a late DELIVRD. */
-  lateReceipts?: { stat: string; at: number }[];
+  /**
+   * Receipts that arrived after the attempt ended (recorded, never forwarded), e.g. a late DELIVRD, with the part
+   * each is for (absent in documents stored before it was recorded).
+   */
+  lateReceipts?: { stat: string; at: number; part?: number }[];
 }
 
 export interface Message {

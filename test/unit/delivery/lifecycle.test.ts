@@ -111,13 +111,35 @@ describe("message lifecycle", () => {
     m = settle(m, ctx(T0 + 30_000)).message; // timed out
     m = startAttempt(m, "isat", 1, T0 + 30_000, 30_000);
     m = applyReceipt(m, 1, 0, DELIVRD, T0 + 31_000);
-    expect(m.attempts[0]!.lateReceipts).toEqual([{ stat: "DELIVRD", at: T0 + 31_000 }]);
+    expect(m.attempts[0]!.lateReceipts).toEqual([{ stat: "DELIVRD", at: T0 + 31_000, part: 0 }]);
     expect(m.attempts[0]!.partStatus).toEqual(["accepted"]); // the ended attempt is not reopened
     expect(settle(m, ctx(T0 + 31_000)).next).toEqual({
       kind: "final",
       state: "delivered",
       reason: "delivered by tsel (late receipt for attempt 1)",
     });
+  });
+
+  it("a late DELIVRD for one part of a two-part attempt delivers nothing; one for each part (or after the other's DELIVRD) does", () => {
+    let m = startAttempt(message({ parts: 2 }), "tsel", 2, T0, 30_000);
+    m = applySubmitResult(m, 1, 0, { status: "accepted", carrierMessageId: "a" });
+    m = applySubmitResult(m, 1, 1, { status: "accepted", carrierMessageId: "b" });
+    m = applyReceipt(m, 1, 0, UNDELIV, T0 + 1_000);
+    m = settle(m, ctx(T0 + 1_000)).message; // failed: part 0 undelivered
+    expect(m.attempts[0]!.outcome).toBe("failed");
+    m = startAttempt(m, "isat", 2, T0 + 1_000, 30_000);
+    m = applyReceipt(m, 1, 1, DELIVRD, T0 + 2_000); // late, for part 1 only
+    expect(settle(m, ctx(T0 + 2_000)).next.kind).not.toBe("final");
+    m = applyReceipt(m, 1, 0, DELIVRD, T0 + 3_000); // the carrier corrects part 0 too
+    expect(settle(m, ctx(T0 + 3_000)).next).toEqual({
+      kind: "final",
+      state: "delivered",
+      reason: "delivered by tsel (late receipt for attempt 1)",
+    });
+    // A late receipt stored without its part (an earlier version) proves a one-part attempt only.
+    const legacy = structuredClone(m);
+    legacy.attempts[0]!.lateReceipts = [{ stat: "DELIVRD", at: T0 + 2_000 }];
+    expect(settle(legacy, ctx(T0 + 3_000)).next.kind).not.toBe("final");
   });
 
   it("ignores intermediate receipts and submit results for an ended attempt", () => {
