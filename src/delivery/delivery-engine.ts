@@ -68,7 +68,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly clock: () => number;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling = false;
-  private readonly handingOver = new Set<string>();
+  /** Hand-overs under way in this process: message id → the hand-over (close waits for them, bounded). */
+  private readonly handingOver = new Map<string, Promise<void>>();
   /**
    * Messages this process handed over that a running outbox sweep may still have read before they left the
    * outbox: true once out of it. A sweep drops the true ones before it reads the outbox (what it then reads cannot
@@ -229,11 +230,16 @@ export class DeliveryEngine implements DeliveryService {
     this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.processor.stop();
-    await Promise.race([this.processor.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-    // Hand-overs still unanswered (a webhook receiver that hangs) are left to the next sweep, here after a restart
-    // or on another instance, at once rather than when their leases run out.
+    const deadline = Date.now() + timeoutMs;
+    const until = (): Promise<unknown> =>
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
+    await Promise.race([this.processor.idle(), until()]);
+    // Hand-overs under way finish (bounded by the same deadline); those still unanswered then (a webhook receiver
+    // that hangs) are left to the next sweep, here after a restart or on another instance, at once rather than
+    // when their leases run out. Released earlier, another instance would send them while they are still going out.
+    await Promise.race([Promise.allSettled(this.handingOver.values()), until()]);
     await Promise.all(
-      [...this.handingOver].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
+      [...this.handingOver.keys()].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
     );
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
@@ -312,9 +318,15 @@ export class DeliveryEngine implements DeliveryService {
    * `handedOver`); across a crash the notifier may see a message twice and must dedupe (webhook jobs are keyed
    * by message id).
    */
-  private async handOver(message: Message): Promise<void> {
-    if (this.handingOver.has(message.id)) return;
-    this.handingOver.add(message.id);
+  private handOver(message: Message): Promise<void> {
+    const running = this.handingOver.get(message.id);
+    if (running) return running;
+    const handOver = this.handOverNow(message).finally(() => this.handingOver.delete(message.id));
+    this.handingOver.set(message.id, handOver);
+    return handOver;
+  }
+
+  private async handOverNow(message: Message): Promise<void> {
     try {
       let leftOutbox = false;
       if (!this.handedOver.has(message.id)) {
@@ -324,14 +336,16 @@ export class DeliveryEngine implements DeliveryService {
       if (!leftOutbox) await this.deps.store.outboxDone(message.id);
       this.handedOver.set(message.id, true);
     } catch (error) {
-      // Stays in the outbox: the next poll tries again (here or on another instance: the lease is given up).
+      // Stays in the outbox: the next poll tries again. A notification that failed is left to any instance (its
+      // lease given up); one that went out and only its removal failed stays leased here, so this instance's own
+      // sweep finishes it (handedOver) and no other notifies again.
       this.deps.logger.warn(
         { err: error, messageId: message.id },
         "notification hand-over failed; will retry",
       );
-      await this.deps.store.outboxRelease(message.id).catch(() => undefined);
-    } finally {
-      this.handingOver.delete(message.id);
+      if (!this.handedOver.has(message.id)) {
+        await this.deps.store.outboxRelease(message.id).catch(() => undefined);
+      }
     }
   }
 

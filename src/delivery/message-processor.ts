@@ -119,8 +119,9 @@ export class MessageProcessor {
    * Applies a receipt found by carrier and handset instead of by carrier message id — only to a part whose
    * carrier id was recorded as this very receipt's id (it overtook its acceptance), whose carrier answered without
    * an id (the handset is then the only key), or whose id was never recorded because an earlier process died
-   * first. Not to a part of an attempt this process started and whose carrier has not answered yet: the handset's
-   * key now leads there, but the receipt is for another message to the same handset (one the dead process sent).
+   * first or the carrier's answer was lost (outcome unknown). Not to a part of an attempt this process started and
+   * whose carrier has not answered yet: the handset's key now leads there, but the receipt is for another message
+   * to the same handset (one the dead process sent).
    */
   receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<void> {
     const now = this.deps.clock();
@@ -130,10 +131,12 @@ export class MessageProcessor {
         const recorded = attempt?.carrierMessageIds[target.part];
         if (attempt === undefined || recorded === undefined) return current;
         // null: never recorded; "": the carrier answered without an id.
+        // null and "unknown": its submit_sm_resp was lost (no answer can come any more: the receipt is this part's).
         const applies =
           recorded === carrierMessageId ||
           recorded === "" ||
-          (recorded === null && attempt.startedAt < this.startedAt);
+          (recorded === null &&
+            (attempt.startedAt < this.startedAt || attempt.partStatus[target.part] === "unknown"));
         return applies ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
       }),
     );

@@ -250,7 +250,7 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 
-  it("a receipt found by handset never lands on a part this process submitted whose carrier has not answered yet", async () => {
+  it("a receipt found by handset never lands on a part this process submitted whose carrier has not answered yet, and does once its answer is lost", async () => {
     // The carrier answers submits after 5 s: meanwhile the part's id is unknown, and the handset's key leads to it.
     const slow = { ...NO_RECEIPTS, submitRespLatencyMs: { min: 5000, max: 5000 } };
     const h = await deliveryHarness({ carriers: [{ id: "slow", sim: slow }], dlrTimeoutMs: 20_000 });
@@ -274,6 +274,17 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     const stored = (await h.store.get(message.id))?.message;
     expect(stored?.state).toBe("attempting");
     expect(stored?.attempts[0]?.partStatus).toEqual(["pending"]);
+
+    // Once the carrier's answer is known lost (the link dropped: outcome unknown), no answer can come any more:
+    // a receipt by handset is this part's, and delivers it.
+    await processor.submitResult(message.id, 1, 0, { status: "unknown", error: "link dropped" }, "slow");
+    await processor.receiptByHandset(target!, "its-own-id", {
+      stat: "DELIVRD",
+      delivered: true,
+      final: true,
+    });
+    await waitUntil(() => h.notified.some((m) => m.id === message.id), 5000, "the final notification");
+    expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 
   it("a repeat of a create refused because Redis's answer was lost takes the message over and it is delivered once", async () => {

@@ -10,51 +10,81 @@ import { waitUntil } from "../../helpers/wait.js";
 /** No carrier for anything: a message is final (undeliverable) at once, and its webhook goes through the outbox. */
 const NO_ROUTE: RoutePlanner = { plan: () => undefined, choose: () => null };
 
+/** Two instances (engine and store) on one Redis prefix; each notification takes `notifyMs`. */
+async function twoInstances(notifyMs: number, aPollMs = FAST.timerPollMs) {
+  const { client, prefix } = await testRedis();
+  const notified: string[] = [];
+  const instance = (name: string, timerPollMs: number) => {
+    const store = new MessageStore({
+      redis: client,
+      prefix,
+      retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
+    });
+    const engine = new DeliveryEngine({
+      store,
+      planner: NO_ROUTE,
+      pools: new Map(),
+      carriers: new Map(),
+      logger: silentLogger(),
+      options: { ...FAST, timerPollMs },
+      notify: async (message) => {
+        notified.push(`${name}:${message.id}`);
+        await new Promise((r) => setTimeout(r, notifyMs)); // a webhook receiver answering in notifyMs
+      },
+    });
+    engine.start();
+    onTestFinished(() => engine.close(1000));
+    return { engine, store };
+  };
+  const accept = (engine: DeliveryEngine, i: number) =>
+    engine.accept({
+      account: "acme",
+      to: `+6281100000${i}`,
+      from: "ACME",
+      country: "ID",
+      text: "Your code is 123456",
+      parts: 1,
+      validitySeconds: 60,
+      receiptVia: "webhook",
+      callbackUrl: "http://127.0.0.1:9/hook",
+    });
+  const outboxEmpty = () =>
+    waitUntil(async () => (await client.scard(`${prefix}outbox`)) === 0, 5000, "every hand-over done");
+  return { a: instance("A", aPollMs), b: instance("B", FAST.timerPollMs), notified, accept, outboxEmpty };
+}
+
 describe("the outbox with two instances on one Redis", () => {
   it("hands a final message's notification over once: the other instance's sweeps leave it to the one notifying", async () => {
-    const { client, prefix } = await testRedis();
-    const notified: string[] = [];
-    const instance = (name: string): DeliveryEngine => {
-      const store = new MessageStore({
-        redis: client,
-        prefix,
-        retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
-      });
-      const engine = new DeliveryEngine({
-        store,
-        planner: NO_ROUTE,
-        pools: new Map(),
-        carriers: new Map(),
-        logger: silentLogger(),
-        options: FAST, // sweeps every 20 ms
-        notify: async (message) => {
-          notified.push(`${name}:${message.id}`);
-          await new Promise((r) => setTimeout(r, 300)); // a webhook receiver answering in 300 ms
-        },
-      });
-      engine.start();
-      onTestFinished(() => engine.close(1000));
-      return engine;
-    };
-    const a = instance("A");
-    instance("B");
-    const accepted = await Promise.all(
-      [1, 2, 3].map((i) =>
-        a.accept({
-          account: "acme",
-          to: `+6281100000${i}`,
-          from: "ACME",
-          country: "ID",
-          text: "Your code is 123456",
-          parts: 1,
-          validitySeconds: 60,
-          receiptVia: "webhook",
-          callbackUrl: "http://127.0.0.1:9/hook",
-        }),
-      ),
-    );
-    await waitUntil(async () => (await client.scard(`${prefix}outbox`)) === 0, 5000, "every hand-over done");
+    const { a, notified, accept, outboxEmpty } = await twoInstances(300);
+    const accepted = await Promise.all([1, 2, 3].map((i) => accept(a.engine, i)));
+    await waitUntil(() => notified.length >= 3, 5000, "the notifications");
+    await outboxEmpty();
     await new Promise((r) => setTimeout(r, 200)); // sweeps of both instances meanwhile
     expect(notified.sort()).toEqual(accepted.map(({ message }) => `A:${message.id}`).sort());
+  });
+
+  it("an instance stopping lets its notifications under way finish before giving their leases up", async () => {
+    const { a, notified, accept, outboxEmpty } = await twoInstances(400);
+    const { message } = await accept(a.engine, 4);
+    await waitUntil(() => notified.length === 1, 5000, "the notification under way");
+    await a.engine.close(2000); // a deploy: SIGTERM while the webhook is being POSTed
+    await outboxEmpty();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(notified).toEqual([`A:${message.id}`]);
+  });
+
+  it("a notification that went out but whose removal failed is finished by its own instance, not sent again", async () => {
+    // A sweeps every 300 ms, B every 20 ms: B would take the message first if A let it go.
+    const { a, notified, accept, outboxEmpty } = await twoInstances(50, 300);
+    const outboxDone = a.store.outboxDone.bind(a.store);
+    let failures = 1;
+    a.store.outboxDone = (id) =>
+      failures-- > 0 ? Promise.reject(new Error("READONLY (a failover)")) : outboxDone(id);
+    const { message } = await accept(a.engine, 5);
+    await waitUntil(() => failures === 0, 5000, "the notification, and its removal failing");
+    await outboxEmpty();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(failures).toBe(-1); // it failed once, then A's own sweep removed it
+    expect(notified).toEqual([`A:${message.id}`]);
   });
 });
