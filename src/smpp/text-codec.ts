@@ -105,6 +105,8 @@ function isGsm7Coding(dc: number): boolean {
   );
 }
 
+const hexByte = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
+
 /**
  * Why `bytes` labelled `dataCoding` are not text {@link decodeText} can read faithfully — a coding it only shows
  * byte for byte (JIS, pictograms, compressed or reserved groups, 8-bit data, a national set this Node lacks), GSM
@@ -116,14 +118,16 @@ export function unreadableText(
   bytes: Buffer,
 ): { reason: string; length: boolean } | undefined {
   const dc = dataCoding & 0xff;
-  const hex = `0x${dc.toString(16).padStart(2, "0")}`;
   if (dc === 0x00 || isGsm7Coding(dc)) {
     if (!bytes.some((b) => b >= 0x80)) return undefined;
-    return { reason: `data_coding ${hex} is GSM 7-bit, but a byte is above 0x7F`, length: false };
+    return { reason: `data_coding ${hexByte(dc)} is GSM 7-bit, but a byte is above 0x7F`, length: false };
   }
   if (isUcs2Coding(dc)) {
     if (bytes.length % 2 === 0) return undefined;
-    return { reason: `data_coding ${hex} is UCS-2, but the text has an odd number of bytes`, length: true };
+    return {
+      reason: `data_coding ${hexByte(dc)} is UCS-2, but the text has an odd number of bytes`,
+      length: true,
+    };
   }
   const readable =
     dc === 0x01 ||
@@ -133,7 +137,7 @@ export function unreadableText(
     (dc === 0x0e && KSC5601 !== undefined);
   return readable
     ? undefined
-    : { reason: `data_coding ${hex} is not a text coding otpgw reads`, length: false };
+    : { reason: `data_coding ${hexByte(dc)} is not a text coding otpgw reads`, length: false };
 }
 
 /** True for data_coding values that {@link decodeText} reads as UCS-2. */

@@ -72,6 +72,8 @@ export interface ReceiptOutboxDeps {
   accountById: (id: string) => Account | undefined;
   /** Every bound receiver/transceiver session of a system_id. */
   receivers: (systemId: string) => ReceiptCarrier[];
+  /** Whether a receiver or transceiver of the system_id is bound here (asked per final message: no array). */
+  hasReceiver: (systemId: string) => boolean;
   /** The system_ids with at least one receiver bound (retried every `retryMs`). */
   boundSystemIds: () => Iterable<string>;
   logger: Logger;
@@ -156,7 +158,8 @@ export class ReceiptOutbox {
       ...(leases.length > 0 && { leases: { keys: leases, ms: this.leaseMs } }),
       committed: () => {
         if (refreshExpiry) this.expirySetAt.set(list, now);
-        this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0);
+        // Due by the lease's start (the step ran after `now`), not by Redis's answer: no later than the lease ends.
+        this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0, now);
       },
     };
   }
@@ -166,7 +169,7 @@ export class ReceiptOutbox {
    * receiver of the system_id bound here, or too many held already) — a scan, here or elsewhere, claims them.
    */
   private leasesFor(systemId: string, items: string[]): string[] {
-    if (this.closed || this.deps.receivers(systemId).length === 0) return [];
+    if (this.closed || !this.deps.hasReceiver(systemId)) return [];
     if ((this.held.get(systemId)?.size ?? 0) + items.length > this.deps.maxQueued) return [];
     const prefix = this.deps.keys.receiptLeases(systemId);
     return items.map((item) => leaseKey(prefix, item));
@@ -197,12 +200,13 @@ export class ReceiptOutbox {
       return false;
     }
     const leases = this.leasesFor(jobs.systemId, jobs.items);
+    const leasedAt = this.deps.clock();
     const queued = await this.deps.batch.run(
       RECEIPTS_ENQUEUE.op,
       [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId), ...leases],
       [message.id, this.deps.retentionMs, this.deps.maxQueued, this.leaseMs, ...jobs.items],
     );
-    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0);
+    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0, leasedAt);
     // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
     return true;
   }
@@ -220,11 +224,20 @@ export class ReceiptOutbox {
     this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
   }
 
-  /** Jobs now in Redis: sent from memory as soon as a receiver has room when claimed, else left to a scan. */
-  private queued(systemId: string, jobs: ReceiptJob[], items: string[], claimed: boolean): void {
+  /**
+   * Jobs now in Redis: sent from memory as soon as a receiver has room when claimed (by `leasedAt` plus the answer
+   * timeout at the latest, so the ESME's answer comes within the lease), else left to a scan.
+   */
+  private queued(
+    systemId: string,
+    jobs: ReceiptJob[],
+    items: string[],
+    claimed: boolean,
+    leasedAt: number,
+  ): void {
     this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, items.length);
     if (!claimed) return this.kick(systemId, true);
-    const sendBy = this.deps.clock() + this.deps.answerTimeoutMs;
+    const sendBy = leasedAt + this.deps.answerTimeoutMs;
     const held = this.heldOf(systemId);
     items.forEach((item, i) => held.set(item, { job: jobs[i], sendBy }));
     this.kick(systemId);
@@ -269,6 +282,7 @@ export class ReceiptOutbox {
     this.removals.retry(systemId);
     this.sendHeld(systemId, carriers);
     while (!this.closed && this.scan.has(systemId) && room()) {
+      const leasedAt = this.deps.clock(); // the leases start when the step runs: after this
       const [next, ...items] = await this.deps.batch.run<[number, ...string[]]>(
         RECEIPTS_CLAIM.op,
         [this.deps.keys.receipts(systemId)],
@@ -286,7 +300,7 @@ export class ReceiptOutbox {
       } else {
         this.cursors.set(systemId, next);
       }
-      const sendBy = this.deps.clock() + this.deps.answerTimeoutMs;
+      const sendBy = leasedAt + this.deps.answerTimeoutMs;
       const held = this.heldOf(systemId);
       for (const item of items) held.set(item, { job: undefined, sendBy });
       this.sendHeld(systemId, carriers);

@@ -6,11 +6,12 @@
  * It goes when the ESME answered (with the job), is set to the retry delay when the ESME asks for a retry, and
  * is deleted when the session is lost; an instance that crashed leaves it to expire, and another sends the job.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** The key of an item's lease, under its list's lease prefix (`redis.sha1hex` in the scripts: the same hex). */
 export function leaseKey(leasePrefix: string, item: string): string {
-  return leasePrefix + createHash("sha1").update(item).digest("hex");
+  // crypto.hash: one call, no Hash object (~0.26 instead of ~0.63 µs here; twice per receipt).
+  return leasePrefix + hash("sha1", item, "hex");
 }
 
 /**

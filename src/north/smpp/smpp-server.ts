@@ -79,6 +79,10 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     answerTimeoutMs: options.responseTimeoutMs,
     accountById: deps.accountById,
     receivers: (systemId) => [...(binds.bound.get(systemId) ?? [])].filter((s) => s.isReceiver),
+    hasReceiver: (systemId) => {
+      for (const session of binds.bound.get(systemId) ?? []) if (session.isReceiver) return true;
+      return false;
+    },
     boundSystemIds: () => binds.bound.keys(),
     logger,
     ...(metrics && { metrics }),

@@ -23,6 +23,7 @@ describe("receipt queue expiry", () => {
       answerTimeoutMs: 30_000,
       accountById: (id) => (id === account.id ? account : undefined),
       receivers: () => [],
+      hasReceiver: () => false,
       boundSystemIds: () => [],
       logger: silentLogger(),
       clock: () => now,

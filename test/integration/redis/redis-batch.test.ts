@@ -255,7 +255,7 @@ describe("RedisBatch (real Redis)", () => {
     expect(await resent).toEqual([2, ["551177", "read again"]]);
     expect(await direct.get("n")).toBe("2");
 
-    // Each call that writes keeps its writes' answers under a key of the deployment's prefix, for a minute —
+    // Each call that writes keeps its writes' answers under a key of the deployment's prefix, for 30 s —
     // never what a read answered (a message's text, say); a call that only reads keeps nothing.
     await batch.run("read", ["h"], []);
     const kept = await direct.keys("*batch:*");
@@ -263,8 +263,8 @@ describe("RedisBatch (real Redis)", () => {
     for (const key of kept) {
       expect(key.startsWith("p:batch:")).toBe(true);
       const ttl = await direct.pttl(key);
-      expect(ttl).toBeGreaterThan(50_000);
-      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(ttl).toBeGreaterThan(20_000);
+      expect(ttl).toBeLessThanOrEqual(30_000);
       expect(await direct.get(key)).not.toContain("551177");
     }
   });
