@@ -91,7 +91,10 @@ export class BindHandler {
           log,
         );
       }
-      if (session.engine.closed) return { status: SmppStatus.ESME_RBINDFAIL };
+      // Closed, or the ESME sent unbind while its bind was being checked: it is not to be bound any more.
+      if (session.engine.closed || session.engine.state === "unbinding") {
+        return { status: SmppStatus.ESME_RBINDFAIL };
+      }
       sessions.add(session);
       this.bound.set(body.systemId, sessions);
       session.markBound(body, account);

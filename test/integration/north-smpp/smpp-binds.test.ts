@@ -173,6 +173,21 @@ describe("SMPP server binds", () => {
     await assertServesWellBehavedClient(fixture);
   });
 
+  it("refuses a bind the ESME unbinds while it is being checked, answers the unbind and closes", async () => {
+    const fixture = await startServer();
+    const peer = await rawPeer(fixture.port);
+    // The unbind arrives while the password is being checked (scrypt): the bind must not then count as bound.
+    peer.socket.write(Buffer.concat([bindPdu(1), encodePdu("unbind", 2, {})]));
+    const [bind, unbind] = await peer.frames.waitFor(2);
+    expect(bind!.sequence).toBe(1);
+    expect(bind!.status).toBe(SmppStatus.ESME_RBINDFAIL);
+    expect(unbind!.sequence).toBe(2);
+    expect(unbind!.status).toBe(0);
+    await within(peer.closed, 3000, "the session closed");
+    await waitUntil(() => fixture.server.sessionCount === 0, 3000, "server forgot the session");
+    await assertServesWellBehavedClient(fixture);
+  });
+
   it("answers unbind and closes the session", async () => {
     const fixture = await startServer();
     const esme = await Esme.connect(fixture.port);
