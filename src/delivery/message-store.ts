@@ -81,11 +81,6 @@ export interface HandOverItems {
    */
   refreshExpiry?: boolean;
   maxLength: number;
-  /**
-   * Claims on the items, taken in the same step: one key per item, each set to expire after `ms` (the instance
-   * handing over sends them itself; see src/north/smpp/receipt-scripts.ts). None: no claim.
-   */
-  leases?: { keys: string[]; ms: number };
 }
 
 /** An account's rate budget, taken in the same step as the message is created. */
@@ -301,7 +296,6 @@ export class MessageStore {
       this.key(`t:${message.id}`),
       items.length > 0 ? handOver!.list : docKey,
       ...correlations.map((c) => this.correlationKey(c.carrier, c.carrierMessageId)),
-      ...(items.length > 0 ? (handOver!.leases?.keys ?? []) : []),
     ];
     const args = [
       message.id,
@@ -318,7 +312,6 @@ export class MessageStore {
       OUTBOX_LEASE_MS,
       this.instance,
       correlations.length,
-      handOver?.leases?.ms ?? 0,
       ...correlations.map((c) => correlationValue(c.target)),
       ...items,
     ];

@@ -51,17 +51,18 @@ return ARGV[1]
 
 /**
  * update — KEYS: doc, timers, outbox, text key, hand-over list (the doc key when none), then one key per
- *       correlation, then the hand-over items' lease keys (one per item, or none)
- * ARGV: id, expectedVersion, docJson, timerDueMs ("" = remove the timer), final ("1"/"0"), bodyTtlMs,
- *       docTtlMs, correlationTtlMs, handOver ("1" = the notification is handed over in this step, "0" = the
- *       message goes to the outbox), listTtlMs (negative: the list's expiry was refreshed moments ago, set it
- *       only if this step creates the list), listMax, outboxLeaseMs, the storing instance's token, correlation
- *       count, receiptLeaseMs, then the correlation values (one per correlation KEY), then the hand-over items
- *       (appended to the list; none = nothing to notify).
+ *       correlation
+ * ARGV: [1] id, [2] expectedVersion, [3] docJson, [4] timerDueMs ("" = remove the timer), [5] final ("1"/"0"),
+ *       [6] bodyTtlMs, [7] docTtlMs, [8] correlationTtlMs, [9] handOver ("1" = the notification is handed over in
+ *       this step, "0" = the message goes to the outbox), [10] listTtlMs (negative: the list's expiry was
+ *       refreshed moments ago, set it only if this step creates the list), [11] listMax, [12] outboxLeaseMs,
+ *       [13] the storing instance's token, [14] correlation count, then the correlation values from [15] (one per
+ *       correlation KEY), then the hand-over items from [15 + count] (appended to the list; none = nothing to
+ *       notify).
  * A message entering the outbox is leased to the instance that stores it (`<outbox key>:<id>` = its token, see
  * OUTBOX_CLAIM_SCRIPT): it hands the notification over at once, and no other instance's sweep takes it meanwhile.
- * Lease keys: the instance handing over will send the items itself, so each item is claimed (SET PX
- * receiptLeaseMs) in this same step and no other instance sends it meanwhile (src/north/smpp/receipt-scripts.ts).
+ * Hand-over items are appended as given: an instance that will send them itself has stamped them with its token
+ * and a deadline (no key is set for them here; src/north/smpp/receipt-scripts.ts).
  * A final message goes to the outbox (its notification is handed over later, e.g. a webhook), or, when the
  * notifier could say at once what to queue (SMPP receipts), its items go to their list in this same step and it
  * never enters the outbox. At the final state the text (field `t`) is deleted, or moved to the text key to expire
@@ -79,14 +80,13 @@ else
 end
 local correlations = tonumber(ARGV[14])
 for i = 1, correlations do
-  redis.call("SET", KEYS[5 + i], ARGV[15 + i], "PX", ARGV[8])
+  redis.call("SET", KEYS[5 + i], ARGV[14 + i], "PX", ARGV[8])
 end
 if ARGV[5] == "1" then
   if ARGV[9] == "1" then
-    local first = 16 + correlations
+    local first = 15 + correlations
     if #ARGV >= first then
       local length = redis.call("RPUSH", KEYS[5], unpack(ARGV, first))
-      for i = 6 + correlations, #KEYS do redis.call("SET", KEYS[i], 1, "PX", ARGV[15]) end
       local listTtl = tonumber(ARGV[10])
       if listTtl > 0 or length == #ARGV - first + 1 then redis.call("PEXPIRE", KEYS[5], math.abs(listTtl)) end
       if length > tonumber(ARGV[11]) then redis.call("LTRIM", KEYS[5], -tonumber(ARGV[11]), -1) end

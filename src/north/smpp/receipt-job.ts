@@ -79,11 +79,28 @@ export function encodeJob(job: ReceiptJob): string {
 }
 
 /**
- * The job of a stored item: the array form, or the object form queued by earlier versions.
+ * An encoded job stamped with the instance that will send it from memory and until when (epoch ms) it does:
+ * `<owner>:<deadline>|<job>`, owner in lowercase hex. The scan (RECEIPTS_CLAIM) reads the stamp with one
+ * anchored `string.match` and leaves the item to its owner until the deadline. The stamp is part of the item's
+ * identity in the list (its removal names the stamped string).
+ */
+export function stampJob(item: string, owner: string, deadline: number): string {
+  return `${owner}:${deadline}|${item}`;
+}
+
+/** The stamp `stampJob` writes, anchored at the item's start. */
+const STAMP = /^[0-9a-f]+:\d+\|/;
+
+/**
+ * The job of a stored item: the array form, or the object form queued by earlier versions, either of them
+ * stamped (`stampJob`) or not (items queued by earlier versions, or not to be sent from memory).
  * @throws Error when the item is neither (it can never be sent).
  */
 export function decodeJob(item: string): ReceiptJob {
-  const value: unknown = JSON.parse(item);
+  // JSON starts with '[' or '{': anything else may only be a stamp before it.
+  const first = item.charCodeAt(0);
+  const stamp = first === 0x5b || first === 0x7b ? undefined : STAMP.exec(item);
+  const value: unknown = JSON.parse(stamp ? item.slice(stamp[0].length) : item);
   if (Array.isArray(value)) {
     const [id, stat, err, submitDate, doneDate, handset, sender, queuedAt] = value as unknown[];
     const job = { id, stat, err, submitDate, doneDate, handset, sender, queuedAt };

@@ -2,15 +2,20 @@
  * Receipts back to ESMEs. A final message submitted over SMPP becomes one receipt job per id the ESME was given,
  * appended to a per-system_id Redis list (durable, bounded by the message retention and `maxQueued`); the list is
  * drained onto any receiver/transceiver bind of that system_id, within each session's window. Several instances
- * share the list, so an instance sends only the jobs it holds a lease on (receipt-scripts.ts): those it queued
- * itself (claimed in the step that queues them, sent straight from memory) and those a scan claimed (the list is
+ * share the list, so an instance sends only the jobs it holds (receipt-scripts.ts): those it queued itself with
+ * a receiver bound here (their items stamped with this process's token and a deadline in the step that queues
+ * them — no lease key — and sent straight from memory) and those a scan claimed with a lease key (the list is
  * walked when a receiver binds and every `retryMs`). A job leaves the list only when the ESME answered it: 0
  * (done) or 0x65/0x66 (it refuses the receipt: dropped and counted); 0x64, any other status or a timeout sets its
- * lease to `retryMs` (no instance sends it before), a lost session releases it (another receiver takes it at
- * once). A job the ESME answered whose removal failed (Redis unreachable) is never sent again by this process:
- * its removal is retried instead. Exactly once while instances live; at least once across a crash: a job whose
- * instance died is sent again once its lease expires (2 × `answerTimeoutMs` + 2 s after it was claimed).
+ * lease key to `retryMs` (no instance sends it before), a lost session releases it (another receiver here takes
+ * it at once; another instance once its stamp's deadline passed). A job the ESME answered whose removal failed
+ * (Redis unreachable) is never sent again by this process: its removal is retried instead. Exactly once while
+ * instances live; at least once across a crash: a job whose instance died is sent again once its stamp's
+ * deadline passed or its lease expired (2 × `answerTimeoutMs` + 2 s after it was queued or claimed). A stopping
+ * instance's stamped jobs not sent yet are not given back (that would rewrite the items): another instance sends
+ * them after their deadline.
  */
+import { randomBytes } from "node:crypto";
 import { LogThrottle } from "../../observability/log-throttle.js";
 import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
 import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
@@ -20,7 +25,14 @@ import type { RedisBatch } from "../../redis/redis-batch.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
-import { decodeJob, encodeJob, receiptFields, receiptJobs, type ReceiptJob } from "./receipt-job.js";
+import {
+  decodeJob,
+  encodeJob,
+  receiptFields,
+  receiptJobs,
+  stampJob,
+  type ReceiptJob,
+} from "./receipt-job.js";
 import { ReceiptRemovals } from "./receipt-removals.js";
 import { leaseKey, RECEIPTS_CLAIM, RECEIPTS_ENQUEUE, RECEIPTS_LEASE } from "./receipt-scripts.js";
 import type { SmppKeys } from "./redis-keys.js";
@@ -30,7 +42,10 @@ import type { SmppServerMetrics } from "./server-options.js";
 const SCAN_EXAMINE_ITEMS = 1000;
 /** Jobs a scan step claims at most: more than a few sessions' windows take at once, few to hold unsent. */
 const SCAN_CLAIM_JOBS = 100;
-/** What a lease allows beyond two answer timeouts: the Redis round trips around a send, and clock rates. */
+/**
+ * What a lease or a stamp allows beyond two answer timeouts: the Redis round trips around a send, clock rates, and
+ * (a stamp's deadline is this process's clock, read against Redis's by the scan) the skew of NTP-synced clocks.
+ */
 const LEASE_MARGIN_MS = 2000;
 
 /** The receipt never reached an answer because its session closed (or was never bound): not the ESME's doing. */
@@ -51,11 +66,20 @@ export interface ReceiptCarrier {
   sendReceipt(fields: smpp.PduFields): Promise<number>;
 }
 
-/** A job this process holds the lease on and has not sent yet (its decoded form when queued here). */
+/** A job this process holds and has not sent yet (its decoded form when queued here). */
 interface Held {
   job: ReceiptJob | undefined;
   /** Sent after this (local clock), its answer could come after the lease expired: left to a later scan. */
   sendBy: number;
+  /** Held by a lease key (claimed by a scan), else by its stamp alone (queued here): no key to delete. */
+  leased: boolean;
+}
+
+/** A job being sent: whether a lease key holds it (a scan here may take one meanwhile), and whether answered. */
+interface Sending {
+  systemId: string;
+  leased: boolean;
+  answered: boolean;
 }
 
 export interface ReceiptOutboxDeps {
@@ -79,16 +103,21 @@ export interface ReceiptOutboxDeps {
   logger: Logger;
   metrics?: SmppServerMetrics;
   clock: () => number;
+  /** This process's token in the stamps of the jobs it sends from memory (lowercase hex). Default: random. */
+  instance?: string;
 }
 
 export class ReceiptOutbox {
   private readonly warnings = new LogThrottle(10_000);
   /** How long a claim holds a job: its send, then its answer or timeout, fit in it. */
   private readonly leaseMs: number;
-  private readonly inFlight = new Set<string>();
+  /** Stamped into the jobs this process queues and sends from memory; a scan leaves them to it until the deadline. */
+  private readonly instance: string;
+  private readonly inFlight = new Map<string, Sending>();
   /**
-   * Per system_id, the jobs this process holds a lease on and has not sent yet, oldest first: queued here (sent
-   * straight from memory) or claimed by a scan. Bounded by `maxQueued` and by each one's `sendBy`.
+   * Per system_id, the jobs this process holds and has not sent yet, oldest first: queued here (held on their
+   * stamp, sent straight from memory) or claimed by a scan (a lease key). Bounded by `maxQueued` and by each one's
+   * `sendBy`.
    */
   private readonly held = new Map<string, Map<string, Held>>();
   private readonly pumping = new Set<string>();
@@ -104,6 +133,8 @@ export class ReceiptOutbox {
 
   constructor(private readonly deps: ReceiptOutboxDeps) {
     this.leaseMs = 2 * deps.answerTimeoutMs + LEASE_MARGIN_MS;
+    this.instance = deps.instance ?? randomBytes(8).toString("hex");
+    if (!/^[0-9a-f]+$/.test(this.instance)) throw new Error("a receipt outbox's instance token must be hex");
     for (const { op, lua } of [RECEIPTS_ENQUEUE, RECEIPTS_CLAIM, RECEIPTS_LEASE]) deps.batch.define(op, lua);
     this.removals = new ReceiptRemovals(deps.batch, deps.keys, (kind, fields, message) =>
       this.warn(kind, fields, message),
@@ -117,13 +148,19 @@ export class ReceiptOutbox {
     this.timer.unref();
   }
 
-  /** Stops sending; the leases of jobs held unsent are given back, so another instance sends them at once. */
+  /**
+   * Stops sending. The lease keys of jobs held unsent are given back, so another instance sends them at once; the
+   * jobs held on their stamp alone (queued here) are not: giving them back would mean rewriting their items in the
+   * list, so another instance sends them once their deadline passed (at most 2 × `answerTimeoutMs` + 2 s).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     for (const [systemId, held] of this.held) {
-      for (const item of held.keys()) this.lease(systemId, item, 0).catch(() => undefined);
+      for (const [item, entry] of held) {
+        if (entry.leased) this.lease(systemId, item, 0).catch(() => undefined);
+      }
     }
     this.held.clear();
   }
@@ -139,40 +176,46 @@ export class ReceiptOutbox {
    * The receipt(s) of a message about to become final, to be queued in the same step as its final state (the
    * message then never enters delivery's outbox): undefined for a message that did not ask for an SMPP receipt;
    * no items for one whose ESME is unknown now or asked for failures only and it was delivered (skipped). When
-   * this process has a receiver of the ESME bound, the step also claims the jobs for it (no extra round trip).
+   * this process has a receiver of the ESME bound, the items are stamped for it (`stampJob`: its token and a
+   * deadline, no lease key) and it sends them from memory once the step committed.
    */
   prepare(message: Message): PreparedHandOver | undefined {
     if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
     const jobs = this.jobsOf(message);
     if (!jobs) return nothingToNotify(() => this.skipped());
     const list = this.deps.keys.receipts(jobs.systemId);
+    // Before the step runs: the deadline and the send-by time count from no later than the step.
     const now = this.deps.clock();
     const refreshExpiry = this.expiryDue(list, now);
-    const leases = this.leasesFor(jobs.systemId, jobs.items);
+    const owned = this.sendsFromMemory(jobs.systemId, jobs.items.length);
+    const items = owned ? this.stamped(jobs.items, now) : jobs.items;
     return {
       list,
-      items: jobs.items,
+      items,
       ttlMs: this.deps.retentionMs,
       refreshExpiry,
       maxLength: this.deps.maxQueued,
-      ...(leases.length > 0 && { leases: { keys: leases, ms: this.leaseMs } }),
       committed: () => {
         if (refreshExpiry) this.expirySetAt.set(list, now);
-        // Due by the lease's start (the step ran after `now`), not by Redis's answer: no later than the lease ends.
-        this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0, now);
+        this.queued(jobs.systemId, jobs.jobs, items, owned, now);
       },
     };
   }
 
   /**
-   * The lease keys to claim `items` with as they are queued: none when this process could not send them soon (no
-   * receiver of the system_id bound here, or too many held already) — a scan, here or elsewhere, claims them.
+   * Whether this process sends `count` jobs it queues now from memory (stamped for it): not when it could not send
+   * them soon (no receiver of the system_id bound here, or too many held already) — a scan, here or elsewhere,
+   * claims them.
    */
-  private leasesFor(systemId: string, items: string[]): string[] {
-    if (this.closed || !this.deps.hasReceiver(systemId)) return [];
-    if ((this.held.get(systemId)?.size ?? 0) + items.length > this.deps.maxQueued) return [];
-    const prefix = this.deps.keys.receiptLeases(systemId);
-    return items.map((item) => leaseKey(prefix, item));
+  private sendsFromMemory(systemId: string, count: number): boolean {
+    if (this.closed || !this.deps.hasReceiver(systemId)) return false;
+    return (this.held.get(systemId)?.size ?? 0) + count <= this.deps.maxQueued;
+  }
+
+  /** The items stamped for this process until the lease time after `now` (the time before the step ran). */
+  private stamped(items: string[], now: number): string[] {
+    const deadline = now + this.leaseMs;
+    return items.map((item) => stampJob(item, this.instance, deadline));
   }
 
   /**
@@ -199,14 +242,15 @@ export class ReceiptOutbox {
       this.skipped();
       return false;
     }
-    const leases = this.leasesFor(jobs.systemId, jobs.items);
-    const leasedAt = this.deps.clock();
+    const owned = this.sendsFromMemory(jobs.systemId, jobs.items.length);
+    const now = this.deps.clock();
+    const items = owned ? this.stamped(jobs.items, now) : jobs.items;
     const queued = await this.deps.batch.run(
       RECEIPTS_ENQUEUE.op,
-      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId), ...leases],
-      [message.id, this.deps.retentionMs, this.deps.maxQueued, this.leaseMs, ...jobs.items],
+      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId)],
+      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...items],
     );
-    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, jobs.items, leases.length > 0, leasedAt);
+    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, items, owned, now);
     // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
     return true;
   }
@@ -225,21 +269,22 @@ export class ReceiptOutbox {
   }
 
   /**
-   * Jobs now in Redis: sent from memory as soon as a receiver has room when claimed (by `leasedAt` plus the answer
-   * timeout at the latest, so the ESME's answer comes within the lease), else left to a scan.
+   * Jobs now in Redis: sent from memory as soon as a receiver has room when stamped for this process (by
+   * `stampedAt` plus the answer timeout at the latest, so the ESME's answer comes before the stamp's deadline),
+   * else left to a scan.
    */
   private queued(
     systemId: string,
     jobs: ReceiptJob[],
     items: string[],
-    claimed: boolean,
-    leasedAt: number,
+    owned: boolean,
+    stampedAt: number,
   ): void {
     this.deps.metrics?.smppReceipts.inc({ outcome: "queued" }, items.length);
-    if (!claimed) return this.kick(systemId, true);
-    const sendBy = leasedAt + this.deps.answerTimeoutMs;
+    if (!owned) return this.kick(systemId, true);
+    const sendBy = stampedAt + this.deps.answerTimeoutMs;
     const held = this.heldOf(systemId);
-    items.forEach((item, i) => held.set(item, { job: jobs[i], sendBy }));
+    items.forEach((item, i) => held.set(item, { job: jobs[i], sendBy, leased: false }));
     this.kick(systemId);
   }
 
@@ -292,6 +337,8 @@ export class ReceiptOutbox {
           SCAN_EXAMINE_ITEMS,
           SCAN_CLAIM_JOBS,
           this.leaseMs,
+          this.instance,
+          ...this.heldOnStamp(systemId),
         ],
       );
       if (next === 0) {
@@ -302,8 +349,41 @@ export class ReceiptOutbox {
       }
       const sendBy = leasedAt + this.deps.answerTimeoutMs;
       const held = this.heldOf(systemId);
-      for (const item of items) held.set(item, { job: undefined, sendBy });
+      for (const item of items) this.claimed(systemId, held, item, sendBy);
       this.sendHeld(systemId, carriers);
+    }
+  }
+
+  /**
+   * The jobs of `systemId` this process holds in memory on their stamp alone (in flight, mostly; held unsent; or
+   * answered and not removed yet): a scan here is told to leave them, as it leaves another instance's. A job
+   * stamped for this process and not among them it let go (or never had: its final step's answer was lost), and
+   * the scan may lease it.
+   */
+  private heldOnStamp(systemId: string): string[] {
+    const items: string[] = [];
+    for (const [item, sending] of this.inFlight) {
+      if (sending.systemId === systemId && !sending.leased) items.push(item);
+    }
+    for (const [item, entry] of this.held.get(systemId) ?? []) if (!entry.leased) items.push(item);
+    for (const item of this.removals.unleased(systemId)) items.push(item);
+    return items;
+  }
+
+  /**
+   * A job a scan here just leased. It may be one this process holds already on its stamp (queued by a step that
+   * ran just before the scan, committed after the scan was sent): then its lease key is to be deleted with it — or
+   * at once, when its removal went out without the key.
+   */
+  private claimed(systemId: string, held: Map<string, Held>, item: string, sendBy: number): void {
+    const sending = this.inFlight.get(item);
+    if (sending) {
+      if (sending.answered && !sending.leased) this.lease(systemId, item, 0).catch(() => undefined);
+      sending.leased = true;
+    } else if (this.removals.has(systemId, item)) {
+      this.removals.leased(systemId, item);
+    } else {
+      held.set(item, { job: held.get(item)?.job, sendBy, leased: true });
     }
   }
 
@@ -321,46 +401,47 @@ export class ReceiptOutbox {
       const carrier = carriers.find((c) => c.canTakeReceipt());
       if (!carrier) break;
       held.delete(item);
-      this.attempt(systemId, carrier, item, entry.job, now);
+      this.attempt(systemId, carrier, item, entry, now);
     }
     if (held.size === 0) this.held.delete(systemId);
   }
 
   /** Sends one job, or drops it when it can never be sent (unreadable) or is older than the retention. */
-  private attempt(
-    systemId: string,
-    carrier: ReceiptCarrier,
-    item: string,
-    decoded: ReceiptJob | undefined,
-    now: number,
-  ): void {
+  private attempt(systemId: string, carrier: ReceiptCarrier, item: string, entry: Held, now: number): void {
     let job: ReceiptJob;
     let fields: smpp.PduFields;
     try {
-      job = decoded ?? decodeJob(item);
+      job = entry.job ?? decodeJob(item);
       fields = receiptFields(job, carrier.interfaceVersion);
     } catch (error) {
       this.deps.metrics?.smppReceipts.inc({ outcome: "unreadable" });
       this.warn("job", { systemId, err: (error as Error).message }, "unreadable receipt job dropped");
-      return this.drop(systemId, item);
+      return this.drop(systemId, item, entry.leased);
     }
     if (now - job.queuedAt > this.deps.retentionMs) {
       this.deps.metrics?.smppReceipts.inc({ outcome: "expired" });
-      return this.drop(systemId, item);
+      return this.drop(systemId, item, entry.leased);
     }
-    this.send(systemId, carrier, item, fields);
+    this.send(systemId, carrier, item, fields, entry.leased);
   }
 
-  private drop(systemId: string, item: string): void {
+  private drop(systemId: string, item: string, leased: boolean): void {
     this.removals
-      .remove(systemId, item)
+      .remove(systemId, item, leased)
       .catch((error: Error) =>
         this.warn("drop", { systemId, err: error.message }, "receipt job not dropped yet"),
       );
   }
 
-  private send(systemId: string, carrier: ReceiptCarrier, item: string, fields: smpp.PduFields): void {
-    this.inFlight.add(item);
+  private send(
+    systemId: string,
+    carrier: ReceiptCarrier,
+    item: string,
+    fields: smpp.PduFields,
+    leased: boolean,
+  ): void {
+    const sending: Sending = { systemId, leased, answered: false };
+    this.inFlight.set(item, sending);
     carrier
       .sendReceipt(fields)
       .then(
@@ -368,20 +449,23 @@ export class ReceiptOutbox {
           if (status === SmppStatus.ESME_ROK || REFUSED.has(status)) {
             this.deps.metrics?.smppReceipts.inc({ outcome: status === 0 ? "acknowledged" : "dropped" });
             if (status !== 0) this.deps.logger.warn({ systemId, status }, "ESME refused a receipt: dropped");
-            // Chained, not awaited: no frame waits for Redis (see MessageStore).
-            return this.removals.answered(systemId, item);
+            // Chained, not awaited: no frame waits for Redis (see MessageStore). A job held on its stamp alone
+            // leaves with no key to delete (the fast path: LREM only).
+            sending.answered = true;
+            return this.removals.answered(systemId, item, sending.leased);
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
           return this.lease(systemId, item, this.deps.retryMs);
         },
         (error: unknown): Promise<unknown> => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          // The session went away (not the ESME's answer): released, so another receiver of the system_id, here
-          // or elsewhere, or the next one to bind, takes it at once. A timeout waits for the retry, as an ESME
-          // that is slow is not helped by more.
+          // The session went away (not the ESME's answer): released, so another receiver of the system_id here,
+          // or the next one to bind, takes it at once — elsewhere too, unless its stamp holds it there until the
+          // deadline (a job held on its stamp alone has no key to delete). A timeout waits for the retry, as an
+          // ESME that is slow is not helped by more.
           if (!isSessionLost(error)) return this.lease(systemId, item, this.deps.retryMs);
           this.scan.add(systemId);
-          return this.lease(systemId, item, 0);
+          return sending.leased ? this.lease(systemId, item, 0) : Promise.resolve();
         },
       )
       .catch((error: Error) =>

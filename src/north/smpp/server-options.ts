@@ -130,5 +130,6 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   retentionMs: number;
   logger: Logger;
   metrics?: SmppServerMetrics;
+  /** Wall-clock epoch ms (default Date.now): receipts' stamped deadlines are compared with Redis's clock. */
   clock?: () => number;
 }

@@ -225,6 +225,26 @@ describe("message store (real Redis)", () => {
     expect(await store.findByCarrierId("isat", "12345")).toBeNull();
   });
 
+  it("writes a final step's correlations and hand-over items each where they belong, and no other key", async () => {
+    const { client, prefix, store } = await setup();
+    const list = `${prefix}receipts:esme`;
+    await store.create(message("a"), "x", 1000);
+    const correlations = [
+      { carrier: "tsel", carrierMessageId: "c1", target: { messageId: "a", attempt: 1, part: 0 } },
+      { carrier: "tsel", carrierMessageId: "c2", target: { messageId: "a", attempt: 1, part: 1 } },
+    ];
+    const handOver = { list, ttlMs: 45_000, maxLength: 10, items: ["ab:1|i1", "ab:1|i2"] };
+    const final = { ...message("a"), state: "delivered" as const };
+    expect(
+      await store.update(1, { message: final, timerAt: null, final: true, correlations, handOver }),
+    ).toBe(true);
+    expect(await store.findByCarrierId("tsel", "c2")).toEqual({ messageId: "a", attempt: 1, part: 1 });
+    expect(await client.lrange(list, 0, -1)).toEqual(["ab:1|i1", "ab:1|i2"]);
+    // The message, its list and its two correlations (and the batch's replay keys): no key per hand-over item.
+    const keys = (await client.keys(`${prefix}*`)).filter((k) => !k.startsWith(`${prefix}batch:`)).sort();
+    expect(keys).toEqual([`${prefix}c:tsel:c1`, `${prefix}c:tsel:c2`, `${prefix}m:a`, list].sort());
+  });
+
   it("hands a due timer to one claimer and brings it back after the lease", async () => {
     const { store } = await setup();
     await store.create(message("a"), "x", 1000);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { MessageStore } from "../../../src/delivery/message-store.js";
 import type { Message } from "../../../src/delivery/types.js";
-import { encodeJob, type ReceiptJob } from "../../../src/north/smpp/receipt-job.js";
+import { decodeJob, encodeJob, stampJob, type ReceiptJob } from "../../../src/north/smpp/receipt-job.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { decodePdu, encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { waitUntil } from "../../helpers/wait.js";
@@ -81,12 +81,15 @@ describe("receipts with several instances on one Redis", () => {
     expect(await a.redis.client.keys(`${a.redis.prefix}smpp:receipt-lease:*`)).toEqual([]);
   });
 
-  it("sends a receipt queued by an instance that died before sending it, once its lease expired, from another instance", async () => {
-    const a = await startServer({ server: { responseTimeoutMs: 500 } }); // leases of 3 s
+  it("sends a receipt queued by an instance that died before sending it, once its stamp's deadline passed, from another instance", async () => {
+    const a = await startServer({ server: { responseTimeoutMs: 500 } }); // deadlines 3 s after the final step
     const b = await startServer({ redis: a.redis, server: { receiptRetryMs: 100 } });
-    await silentReceiver(a.port); // A claims the receipts it queues: it has a receiver bound
+    await silentReceiver(a.port); // A stamps the receipts it queues for itself: it has a receiver bound
     const message = await accepted(a);
     await finalise(a, message, false); // committed in Redis, then A is gone before sending
+    // Gone, not merely forgetful: an A that lives on takes a job stamped with its own token that it does not hold
+    // back with its next scan (as after a final step whose answer was lost), so it must stop here.
+    await a.server.close(100);
     const rx = await Esme.connect(b.port);
     await rx.bind("bind_receiver");
     const started = Date.now();
@@ -97,11 +100,15 @@ describe("receipts with several instances on one Redis", () => {
     expect(rx.deliveries[0]!.receipted_message_id).toBe(message.id);
   });
 
-  it("gives a stopping instance's unanswered receipts to another instance at once, and not before", async () => {
-    const a = await startServer();
+  it("leaves a stopping instance's unanswered receipt to another instance until its stamp's deadline, not longer", async () => {
+    // Changed with the stamped items (it used to be "at once, within 2 s of the stop"): A holds a receipt it sends
+    // from memory by the stamp in its item, not by a key it could delete; giving it back would mean rewriting
+    // the item in the list, so B sends it once the deadline passed: 2 × responseTimeoutMs + 2 s after A's step.
+    const a = await startServer({ server: { responseTimeoutMs: 1500 } }); // the deadline: 5 s after the step
     const b = await startServer({ redis: a.redis, server: { receiptRetryMs: 100 } });
     const slow = await silentReceiver(a.port);
     const message = await accepted(a);
+    const step = Date.now();
     await finalise(a, message);
     await slow.deliveries(1);
     const rx = await Esme.connect(b.port);
@@ -109,8 +116,64 @@ describe("receipts with several instances on one Redis", () => {
     await sleep(300);
     expect(rx.deliveries).toHaveLength(0); // A holds it while it waits for the answer
     await a.server.close(200);
-    await waitUntil(() => rx.deliveries.length === 1, 2000, "the receipt from B");
+    await sleep(2000); // the bound before stamped items
+    expect(rx.deliveries).toHaveLength(0);
+    await waitUntil(() => rx.deliveries.length === 1, 4000, "the receipt from B");
+    expect(Date.now() - step).toBeGreaterThanOrEqual(5000);
     expect(rx.deliveries[0]!.receipted_message_id).toBe(message.id);
+  });
+
+  it("queues and sends a receipt from memory without a lease key: the final step stamps it, its removal deletes none", async () => {
+    const a = await startServer({ server: { receiptRetryMs: 60_000 } }); // no scan of its own after the bind's
+    const slow = await silentReceiver(a.port);
+    const message = await accepted(a);
+    await sleep(100); // the bind's scan is over
+    const { client, prefix } = a.redis;
+    const list = `${prefix}smpp:receipts:acme`;
+    const leasePrefix = `${prefix}smpp:receipt-lease:`;
+    // Every command on this test's keys, those run by the scripts included.
+    const monitor = await client.monitor();
+    const seen: string[][] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args[1]?.startsWith(prefix)) seen.push(args);
+    });
+    let item = "";
+    try {
+      const before = Date.now();
+      await finalise(a, message);
+      const after = Date.now();
+      [item = ""] = await client.lrange(list, 0, -1);
+      const stamp = /^([0-9a-f]+):(\d+)\|/.exec(item);
+      expect(stamp).not.toBeNull();
+      // The deadline: the lease time (2 × 30 s + 2 s) from the time taken before the step.
+      expect(Number(stamp![2])).toBeGreaterThanOrEqual(before + 62_000);
+      expect(Number(stamp![2])).toBeLessThanOrEqual(after + 62_000);
+      expect(decodeJob(item).id).toBe(message.id);
+      expect(await client.keys(`${leasePrefix}*`)).toEqual([]);
+      const [sent] = await slow.deliveries(1);
+      // A's own scan (a second receiver's bind) leaves the job A is sending alone too: no lease key, no resend.
+      const second = await Esme.connect(a.port);
+      await second.bind("bind_receiver");
+      await sleep(200);
+      expect(second.deliveries).toHaveLength(0);
+      slow.answer(sent!.raw);
+      await waitUntil(async () => (await client.llen(list)) === 0, 3000, "answered receipt removed");
+      await sleep(200); // the last monitor lines
+    } finally {
+      monitor.disconnect();
+    }
+    // No command on a lease key (this test's own KEYS look-up aside).
+    expect(seen.filter((args) => args[1]!.startsWith(leasePrefix) && args[0] !== "keys")).toEqual([]);
+    const writes = new Set(["rpush", "pexpire", "ltrim", "lrem", "set", "del"]);
+    const onList = seen.filter((args) => args[1] === list && writes.has(args[0]!.toLowerCase()));
+    // The final step appends the stamped item (and sets the new list's expiry); the removal takes it out.
+    expect(onList.map((args) => [args[0]!.toLowerCase(), args[2]])).toEqual([
+      ["rpush", item],
+      ["pexpire", expect.any(String)],
+      ["lrem", "1"],
+    ]);
+    expect(onList[2]![3]).toBe(item);
+    expect(slow.peer.frames.frames).toHaveLength(2); // bind_resp and the one deliver_sm
   });
 });
 
@@ -138,6 +201,39 @@ describe("receipt queue scans", () => {
     await sleep(300);
     expect(esme.deliveries.length + second.deliveries.length).toBe(151);
     expect(await fixture.redis.client.llen(list)).toBe(150);
+  });
+
+  it("sends unstamped jobs (an earlier version's) and those whose stamp ran out at once, one another instance stamped only after its deadline", async () => {
+    const fixture = await startServer({ server: { receiptRetryMs: 100 } });
+    const { client, prefix } = fixture.redis;
+    const list = `${prefix}smpp:receipts:acme`;
+    const now = Date.now();
+    const other = "0123456789abcdef"; // another instance's token
+    const deadline = now + 2000;
+    await client.rpush(
+      list,
+      stampJob(encodeJob(job("held", now)), other, deadline),
+      stampJob(encodeJob(job("ran-out", now)), other, now - 1),
+      encodeJob(job("unstamped", now)),
+    );
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind("bind_receiver");
+    await waitUntil(() => esme.deliveries.length === 2, 1500, "the two receipts nobody holds");
+    expect(esme.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(["ran-out", "unstamped"]);
+    await sleep(deadline - Date.now() - 300); // retry scans go by it while the other instance holds it
+    expect(esme.deliveries).toHaveLength(2);
+    await waitUntil(
+      () => esme.deliveries.length === 3,
+      3000,
+      "the other instance's receipt after its deadline",
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    expect(esme.deliveries[2]!.receipted_message_id).toBe("held");
+    await waitUntil(async () => (await client.llen(list)) === 0, 3000, "all three answered and removed");
+    await sleep(200);
+    expect(esme.deliveries).toHaveLength(3);
+    // Claimed by a scan, each with a lease key, deleted with the job.
+    expect(await client.keys(`${prefix}smpp:receipt-lease:*`)).toEqual([]);
   });
 
   it("drops a queued job it can never send (an unknown stat) and sends the one behind it", async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeJob, encodeJob, receiptJobs, type ReceiptJob } from "../../../src/north/smpp/receipt-job.js";
+import {
+  decodeJob,
+  encodeJob,
+  receiptJobs,
+  stampJob,
+  type ReceiptJob,
+} from "../../../src/north/smpp/receipt-job.js";
 import { testMessage } from "../../helpers/message.js";
 
 const job: ReceiptJob = {
@@ -25,6 +31,20 @@ describe("receipt jobs as stored", () => {
 
   it("reads the object form queued by earlier versions", () => {
     expect(decodeJob(JSON.stringify(job))).toEqual(job);
+  });
+
+  it("reads a job stamped with its sending instance and deadline, in either form, and refuses a bad stamp", () => {
+    const stamped = stampJob(encodeJob(job), "0a1b2c3d4e5f6a7b", 1_795_000_063_000);
+    expect(stamped).toBe(`0a1b2c3d4e5f6a7b:1795000063000|${encodeJob(job)}`);
+    expect(decodeJob(stamped)).toEqual(job);
+    expect(decodeJob(stampJob(JSON.stringify(job), "ff", 1))).toEqual(job);
+    // A sender with '|' in it does not confuse an unstamped item.
+    const piped = { ...job, sender: "A|B:1" };
+    expect(decodeJob(encodeJob(piped))).toEqual(piped);
+    expect(decodeJob(stampJob(encodeJob(piped), "ff", 1))).toEqual(piped);
+    // Not a stamp (owner not hex, deadline not a number): unreadable, never sent.
+    expect(() => decodeJob(`owner:1|${encodeJob(job)}`)).toThrow();
+    expect(() => decodeJob(`ff:soon|${encodeJob(job)}`)).toThrow();
   });
 
   it("refuses items that are not jobs", () => {
