@@ -100,7 +100,13 @@ export function decodeJob(item: string): ReceiptJob {
   // JSON starts with '[' or '{': anything else may only be a stamp before it.
   const first = item.charCodeAt(0);
   const stamp = first === 0x5b || first === 0x7b ? undefined : STAMP.exec(item);
-  const value: unknown = JSON.parse(stamp ? item.slice(stamp[0].length) : item);
+  let value: unknown;
+  try {
+    value = JSON.parse(stamp ? item.slice(stamp[0].length) : item);
+  } catch {
+    // Not V8's message: it quotes the text around the error, which holds the handset's number.
+    throw new Error("receipt job is not JSON");
+  }
   if (Array.isArray(value)) {
     const [id, stat, err, submitDate, doneDate, handset, sender, queuedAt] = value as unknown[];
     const job = { id, stat, err, submitDate, doneDate, handset, sender, queuedAt };

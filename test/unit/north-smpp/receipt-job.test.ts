@@ -49,6 +49,10 @@ describe("receipt jobs as stored", () => {
 
   it("refuses items that are not jobs", () => {
     expect(() => decodeJob("{not json")).toThrow();
+    // A corrupt job's error (logged) names no part of it: the handset's number is in it.
+    expect(() => decodeJob('["m1","DELIVRD","000",1,2,"6281100000012",')).toThrow(
+      /^receipt job is not JSON$/,
+    );
     expect(() => decodeJob(JSON.stringify(["m1", "DELIVRD"]))).toThrow(/not a receipt job/);
     expect(() => decodeJob(JSON.stringify({ ...job, queuedAt: "yesterday" }))).toThrow(/not a receipt job/);
     expect(() => decodeJob("null")).toThrow(/not a receipt job/);
