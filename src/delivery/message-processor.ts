@@ -190,25 +190,23 @@ export class MessageProcessor {
         return;
       }
       if (isFinal(loaded.message.state)) {
-        // Final: only a late receipt is still worth recording, and only on the document.
+        // Final: only a late receipt is still worth recording, and only on the document (again on a conflict).
         const updated = event(loaded.message);
-        if (
-          updated !== loaded.message &&
-          (await this.deps.store.update(loaded.version, { message: updated, timerAt: null, final: false }))
-        ) {
-          this.cache.delete(id);
-        }
-        return;
+        if (updated === loaded.message) return;
+        this.cache.delete(id);
+        if (await this.deps.store.update(loaded.version, { message: updated, timerAt: null, final: false }))
+          return;
+        continue;
       }
       const changed = event(loaded.message);
       const applied = await this.advance(loaded, changed, correlate);
       if (applied) return;
       this.cache.delete(id);
     }
-    this.deps.logger.error(
-      { messageId: id },
-      "gave up after repeated version conflicts; the timer will retry",
-    );
+    // Not recorded: the caller must not take it as done (a carrier's receipt is then asked for again, a submit
+    // result retried; the message's timer retries its own work).
+    this.deps.logger.error({ messageId: id }, "gave up after repeated version conflicts");
+    throw new Error(`message ${id}: gave up after ${MAX_CONFLICT_RETRIES} version conflicts`);
   }
 
   /** Settles `message` and commits the result, starting an attempt when due. False on a version conflict. */

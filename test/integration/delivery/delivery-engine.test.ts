@@ -287,6 +287,26 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 
+  it("a receipt it could not record through repeated version conflicts is refused, so the carrier sends it again", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "silent", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
+    await waitUntil(() => h.pools.get("silent")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(3));
+    await waitUntil(
+      async () =>
+        typeof (await h.store.get(message.id))?.message.attempts[0]?.carrierMessageIds[0] === "string",
+      5000,
+      "the carrier's acceptance recorded",
+    );
+    // Another instance wins every write of this message (each update finds another version).
+    h.store.update = () => Promise.resolve(false);
+    const processor = (h.engine as unknown as { processor: MessageProcessor }).processor;
+    const recorded = processor.receipt(
+      { messageId: message.id, attempt: 1, part: 0 },
+      { stat: "DELIVRD", delivered: true, final: true },
+    );
+    await expect(recorded).rejects.toThrow(/gave up after \d+ version conflicts/);
+  });
+
   it("a repeat of a create refused because Redis's answer was lost takes the message over and it is delivered once", async () => {
     // No timer poll during the test: the withdrawal would otherwise race the repeat (both orders deliver once;
     // this test is about the repeat coming first).
