@@ -186,8 +186,11 @@ export class MessageProcessor {
     for (let tries = triedAlready; tries < MAX_CONFLICT_RETRIES; tries++) {
       const loaded = this.cache.get(id) ?? (await this.deps.store.get(id));
       if (!loaded) {
-        this.deps.logger.warn({ messageId: id }, "message not found (expired from the store?)");
-        return;
+        const timerDropped = await this.deps.store.dropOrphanTimer(id);
+        return this.deps.logger.warn(
+          { messageId: id, timerDropped },
+          "message not found (gone from the store)",
+        );
       }
       if (isFinal(loaded.message.state)) {
         // Final: only a late receipt is still worth recording, and only on the document (again on a conflict).
@@ -203,8 +206,7 @@ export class MessageProcessor {
       if (applied) return;
       this.cache.delete(id);
     }
-    // Not recorded: the caller must not take it as done (a carrier's receipt is then asked for again, a submit
-    // result retried; the message's timer retries its own work).
+    // Not recorded, so not done: the carrier is asked for its receipt again, a submit result is retried.
     this.deps.logger.error({ messageId: id }, "gave up after repeated version conflicts");
     throw new Error(`message ${id}: gave up after ${MAX_CONFLICT_RETRIES} version conflicts`);
   }

@@ -16,6 +16,7 @@ import {
   OUTBOX_RELEASE_SCRIPT,
   UPDATE_SCRIPT,
   WITHDRAW_SCRIPT,
+  DROP_ORPHAN_TIMER_SCRIPT,
 } from "./redis-scripts.js";
 import type { Message } from "./types.js";
 
@@ -141,6 +142,7 @@ export class MessageStore {
     this.batch.define("store_claim_due", CLAIM_DUE_SCRIPT);
     this.batch.define("store_accept", ACCEPT_SCRIPT);
     this.batch.define("store_withdraw", WITHDRAW_SCRIPT);
+    this.batch.define("store_drop_orphan_timer", DROP_ORPHAN_TIMER_SCRIPT);
   }
 
   private key(name: string): string {
@@ -369,6 +371,13 @@ export class MessageStore {
   /** The set of final messages whose notification has not been handed over yet. */
   get outboxKey(): string {
     return this.key("outbox");
+  }
+
+  /** Removes the timer of a message whose document is gone (see DROP_ORPHAN_TIMER_SCRIPT); true when removed. */
+  dropOrphanTimer(id: string): Promise<boolean> {
+    return this.batch
+      .run<number>("store_drop_orphan_timer", [this.docKey(id), this.key("timers")], [id])
+      .then(isOne);
   }
 
   /** Messages not final yet (each has a timer). */

@@ -149,6 +149,16 @@ export const GET_TEXT_SCRIPT = `return redis.call("HGET", KEYS[1], "t") or redis
 /** correlation lookups — KEYS: the key. Returns its string value or nil. */
 export const GET_STRING_SCRIPT = `return redis.call("GET", KEYS[1])`;
 
+/**
+ * dropOrphanTimer — KEYS: doc, timers; ARGV: id. Removes the timer of a message whose document is gone (deleted by
+ * hand, or evicted by a Redis without `noeviction`): it would otherwise be claimed again every lease, for ever.
+ * Returns 1 when removed, 0 when the document exists (nothing to drop).
+ */
+export const DROP_ORPHAN_TIMER_SCRIPT = `
+if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+return redis.call("ZREM", KEYS[2], ARGV[1])
+`;
+
 /** outboxDone — KEYS: outbox; ARGV: id. */
 export const OUTBOX_DONE_SCRIPT = `return redis.call("SREM", KEYS[1], ARGV[1])`;
 

@@ -307,6 +307,31 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await expect(recorded).rejects.toThrow(/gave up after \d+ version conflicts/);
   });
 
+  it("drops the timer of a message whose document is gone, instead of claiming it again every lease", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "silent", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
+    await waitUntil(() => h.pools.get("silent")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(4));
+    const timers = `${h.redis.prefix}timers`;
+    await waitUntil(
+      async () => (await h.redis.client.zscore(timers, message.id)) !== null,
+      5000,
+      "its timer",
+    );
+    // The document is deleted by hand (or evicted), then its timer comes due.
+    await h.redis.client.del(`${h.redis.prefix}m:${message.id}`);
+    await h.redis.client.zadd(timers, Date.now() - 1, message.id);
+    await waitUntil(
+      async () => (await h.redis.client.zscore(timers, message.id)) === null,
+      5000,
+      "the timer dropped",
+    );
+    // A message whose document exists keeps its timer through the same step.
+    const { message: other } = await h.engine.accept(h.newMessage(5));
+    await waitUntil(async () => (await h.redis.client.zscore(timers, other.id)) !== null, 5000, "its timer");
+    expect(await h.store.dropOrphanTimer(other.id)).toBe(false);
+    expect(await h.redis.client.zscore(timers, other.id)).not.toBeNull();
+  });
+
   it("a repeat of a create refused because Redis's answer was lost takes the message over and it is delivered once", async () => {
     // No timer poll during the test: the withdrawal would otherwise race the repeat (both orders deliver once;
     // this test is about the repeat coming first).
