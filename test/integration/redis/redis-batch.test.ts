@@ -14,6 +14,18 @@ const INCR = `return redis.call("INCRBY", KEYS[1], ARGV[1])`;
 const FAIL = `return redis.call("INCR", KEYS[1])`;
 const READ = `return redis.call("HMGET", KEYS[1], "a", "b")`;
 
+/** A Redis of the test's own behind a proxy that can lose answers and cut connections, and a client through it. */
+async function proxiedRedis() {
+  const redis = await startPrivateRedis();
+  onTestFinished(() => redis.stop());
+  const proxy = await startRedisProxy(redis.port);
+  onTestFinished(() => proxy.close());
+  const client = new Redis(proxy.url, { maxRetriesPerRequest: 2 });
+  client.on("error", () => undefined);
+  onTestFinished(() => client.disconnect());
+  return { redis, proxy, client };
+}
+
 describe("RedisBatch (real Redis)", () => {
   it("runs the operations of one turn in a single script call, in order, each answered on its own", async () => {
     const { client, prefix } = await testRedis();
@@ -198,13 +210,7 @@ describe("RedisBatch (real Redis)", () => {
   });
 
   it("a call whose answer is lost with the connection fails as outcome unknown; one never sent fails plainly", async () => {
-    const redis = await startPrivateRedis();
-    onTestFinished(() => redis.stop());
-    const proxy = await startRedisProxy(redis.port);
-    onTestFinished(() => proxy.close());
-    const client = new Redis(proxy.url, { maxRetriesPerRequest: 2 });
-    client.on("error", () => undefined);
-    onTestFinished(() => client.disconnect());
+    const { redis, proxy, client } = await proxiedRedis();
     const batch = new RedisBatch(client);
     batch.define("incr", INCR);
     expect(await batch.run("incr", ["n"], [1])).toBe(1);
@@ -229,13 +235,7 @@ describe("RedisBatch (real Redis)", () => {
   });
 
   it("a call ioredis sends again after a quick reconnect runs once: the second run answers what the first did", async () => {
-    const redis = await startPrivateRedis();
-    onTestFinished(() => redis.stop());
-    const proxy = await startRedisProxy(redis.port);
-    onTestFinished(() => proxy.close());
-    const client = new Redis(proxy.url, { maxRetriesPerRequest: 2 });
-    client.on("error", () => undefined);
-    onTestFinished(() => client.disconnect());
+    const { redis, proxy, client } = await proxiedRedis();
     const batch = new RedisBatch(client, undefined, { keyPrefix: "p:" });
     batch.define("incr", INCR);
     batch.define("read", READ, { readOnly: true });
