@@ -15,7 +15,7 @@ import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
 import { BIND_TYPES, type BindBody, type BindType } from "../../smpp/bind-body.js";
-import type { ReceiptCarrier } from "./receipt-outbox.js";
+import type { ReceiptCarrier } from "./receipt-queueing.js";
 import type { SmppServerOptions } from "./server-options.js";
 
 /** What a session needs from its server. */

@@ -1,7 +1,8 @@
 /**
- * Receipts back to ESMEs. A final message submitted over SMPP becomes one receipt job per id the ESME was given,
- * appended to a per-system_id Redis list (durable, bounded by the message retention and `maxQueued`); the list is
- * drained onto any receiver/transceiver bind of that system_id, within each session's window. Several instances
+ * Receipts back to ESMEs, the sending side. A final message submitted over SMPP becomes one receipt job per id the
+ * ESME was given, appended to a per-system_id Redis list (receipt-queueing.ts; durable, bounded by the message
+ * retention and `maxQueued`); the list is drained onto any receiver/transceiver bind of that system_id, within each
+ * session's window. Several instances
  * share the list, so an instance sends only the jobs it holds (receipt-scripts.ts): those it queued itself with
  * a receiver bound here (their items stamped with this process's token and a deadline in the step that queues
  * them — no lease key — and sent straight from memory) and those a scan claimed with a lease key (the list is
@@ -18,25 +19,12 @@
 import { randomBytes } from "node:crypto";
 import { LogThrottle } from "../../observability/log-throttle.js";
 import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
-import { nothingToNotify, type PreparedHandOver } from "../../delivery/processor-types.js";
-import { isFinal, type Message } from "../../delivery/types.js";
-import type { Logger } from "../../observability/logger.js";
-import type { RedisBatch } from "../../redis/redis-batch.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type smpp from "smpp";
-import type { Account } from "../accounts/account-types.js";
-import {
-  decodeJob,
-  encodeJob,
-  receiptFields,
-  receiptJobs,
-  stampJob,
-  type ReceiptJob,
-} from "./receipt-job.js";
+import { decodeJob, receiptFields, type ReceiptJob } from "./receipt-job.js";
+import { ReceiptQueueing, type ReceiptCarrier, type ReceiptOutboxDeps } from "./receipt-queueing.js";
 import { ReceiptRemovals } from "./receipt-removals.js";
 import { leaseKey, RECEIPTS_CLAIM, RECEIPTS_ENQUEUE, RECEIPTS_LEASE } from "./receipt-scripts.js";
-import type { SmppKeys } from "./redis-keys.js";
-import type { SmppServerMetrics } from "./server-options.js";
 
 /** Items a scan step reads from the list at most: bounds how long one step holds Redis. */
 const SCAN_EXAMINE_ITEMS = 1000;
@@ -57,15 +45,6 @@ function isSessionLost(error: unknown): boolean {
 
 const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN, SmppStatus.ESME_RX_R_APPN]);
 
-/** A bound receiver or transceiver session, as the outbox sees it. */
-export interface ReceiptCarrier {
-  readonly interfaceVersion: number;
-  /** Bound to receive and with room in its window. */
-  canTakeReceipt(): boolean;
-  /** Sends one deliver_sm; resolves with the ESME's command_status (a generic_nack's status for a nack). */
-  sendReceipt(fields: smpp.PduFields): Promise<number>;
-}
-
 /** A job this process holds and has not sent yet (its decoded form when queued here). */
 interface Held {
   job: ReceiptJob | undefined;
@@ -80,31 +59,6 @@ interface Sending {
   systemId: string;
   leased: boolean;
   answered: boolean;
-}
-
-export interface ReceiptOutboxDeps {
-  /** Group commit of the connection: the queue's writes join the delivery's script calls. */
-  batch: RedisBatch;
-  /** Delivery's outbox set (final messages not handed over yet): queuing a receipt takes its id out. */
-  deliveryOutboxKey: string;
-  keys: SmppKeys;
-  retentionMs: number;
-  maxQueued: number;
-  retryMs: number;
-  /** How long a session waits for the ESME's answer to a deliver_sm (its `responseTimeoutMs`): leases outlast it. */
-  answerTimeoutMs: number;
-  accountById: (id: string) => Account | undefined;
-  /** Every bound receiver/transceiver session of a system_id. */
-  receivers: (systemId: string) => ReceiptCarrier[];
-  /** Whether a receiver or transceiver of the system_id is bound here (asked per final message: no array). */
-  hasReceiver: (systemId: string) => boolean;
-  /** The system_ids with at least one receiver bound (retried every `retryMs`). */
-  boundSystemIds: () => Iterable<string>;
-  logger: Logger;
-  metrics?: SmppServerMetrics;
-  clock: () => number;
-  /** This process's token in the stamps of the jobs it sends from memory (lowercase hex). Default: random. */
-  instance?: string;
 }
 
 export class ReceiptOutbox {
@@ -126,8 +80,8 @@ export class ReceiptOutbox {
   /** Per system_id, where a scan that stopped for want of room goes on walking the list. */
   private readonly cursors = new Map<string, number>();
   private readonly again = new Set<string>();
-  /** When this process last pushed each list's expiry to the retention (see `expiryDue`). */
-  private readonly expirySetAt = new Map<string, number>();
+  /** Queues receipts (prepare, enqueue): what it stamped for this process comes back through `queued`. */
+  readonly queueing: ReceiptQueueing;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -139,6 +93,14 @@ export class ReceiptOutbox {
     this.removals = new ReceiptRemovals(deps.batch, deps.keys, (kind, fields, message) =>
       this.warn(kind, fields, message),
     );
+    this.queueing = new ReceiptQueueing({
+      ...deps,
+      instance: this.instance,
+      leaseMs: this.leaseMs,
+      canHold: (systemId, count) => this.canHold(systemId, count),
+      queued: (systemId, jobs, items, owned, stampedAt) =>
+        this.queued(systemId, jobs, items, owned, stampedAt),
+    });
   }
 
   start(): void {
@@ -172,100 +134,10 @@ export class ReceiptOutbox {
     return count;
   }
 
-  /**
-   * The receipt(s) of a message about to become final, to be queued in the same step as its final state (the
-   * message then never enters delivery's outbox): undefined for a message that did not ask for an SMPP receipt;
-   * no items for one whose ESME is unknown now or asked for failures only and it was delivered (skipped). When
-   * this process has a receiver of the ESME bound, the items are stamped for it (`stampJob`: its token and a
-   * deadline, no lease key) and it sends them from memory once the step committed.
-   */
-  prepare(message: Message): PreparedHandOver | undefined {
-    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return undefined;
-    const jobs = this.jobsOf(message);
-    if (!jobs) return nothingToNotify(() => this.skipped());
-    const list = this.deps.keys.receipts(jobs.systemId);
-    // Before the step runs: the deadline and the send-by time count from no later than the step.
-    const now = this.deps.clock();
-    const refreshExpiry = this.expiryDue(list, now);
-    const owned = this.sendsFromMemory(jobs.systemId, jobs.items.length);
-    const items = owned ? this.stamped(jobs.items, now) : jobs.items;
-    return {
-      list,
-      items,
-      ttlMs: this.deps.retentionMs,
-      refreshExpiry,
-      maxLength: this.deps.maxQueued,
-      committed: () => {
-        if (refreshExpiry) this.expirySetAt.set(list, now);
-        this.queued(jobs.systemId, jobs.jobs, items, owned, now);
-      },
-    };
-  }
-
-  /**
-   * Whether this process sends `count` jobs it queues now from memory (stamped for it): not when it could not send
-   * them soon (no receiver of the system_id bound here, or too many held already) — a scan, here or elsewhere,
-   * claims them.
-   */
-  private sendsFromMemory(systemId: string, count: number): boolean {
+  /** Whether this process sends `count` jobs of `systemId` it queues now from memory (ReceiptQueueingDeps). */
+  private canHold(systemId: string, count: number): boolean {
     if (this.closed || !this.deps.hasReceiver(systemId)) return false;
     return (this.held.get(systemId)?.size ?? 0) + count <= this.deps.maxQueued;
-  }
-
-  /** The items stamped for this process until the lease time after `now` (the time before the step ran). */
-  private stamped(items: string[], now: number): string[] {
-    const deadline = now + this.leaseMs;
-    return items.map((item) => stampJob(item, this.instance, deadline));
-  }
-
-  /**
-   * Whether a step queuing onto `list` must push its expiry to the retention again: not when this process did
-   * so less than a hundredth of the retention (at most a second) ago — the list then still outlives every job
-   * in it by ~99 % of the retention, and a busy list is spared one command per message. (A step that creates
-   * the list always sets its expiry.)
-   */
-  private expiryDue(list: string, now: number): boolean {
-    const last = this.expirySetAt.get(list);
-    return last === undefined || now - last >= Math.min(1000, this.deps.retentionMs / 100);
-  }
-
-  /**
-   * Queues the receipt(s) of a final message found in delivery's outbox (one not handed over with its final
-   * state: written by an older version, or while the SMPP server was not running) and takes it out, in one
-   * step; once per message (a message no longer in the outbox queues nothing). Resolves true when the message
-   * left the outbox here (delivery need not remove it), false when it was skipped (see `prepare`).
-   */
-  async enqueue(message: Message): Promise<boolean> {
-    if (message.receiptVia !== "smpp" || !isFinal(message.state)) return false;
-    const jobs = this.jobsOf(message);
-    if (!jobs) {
-      this.skipped();
-      return false;
-    }
-    const owned = this.sendsFromMemory(jobs.systemId, jobs.items.length);
-    const now = this.deps.clock();
-    const items = owned ? this.stamped(jobs.items, now) : jobs.items;
-    const queued = await this.deps.batch.run(
-      RECEIPTS_ENQUEUE.op,
-      [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId)],
-      [message.id, this.deps.retentionMs, this.deps.maxQueued, ...items],
-    );
-    if (queued === 1) this.queued(jobs.systemId, jobs.jobs, items, owned, now);
-    // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
-    return true;
-  }
-
-  /** The receipt jobs of a final message (and as stored) and its ESME's system_id; undefined when none are due. */
-  private jobsOf(message: Message): { systemId: string; jobs: ReceiptJob[]; items: string[] } | undefined {
-    const systemId = this.deps.accountById(message.account)?.smpp?.systemId;
-    if (systemId === undefined) return undefined;
-    if (message.smppReceipt?.failuresOnly && message.state === "delivered") return undefined;
-    const jobs = receiptJobs(message, message.smppReceipt?.set, this.deps.clock());
-    return { systemId, jobs, items: jobs.map(encodeJob) };
-  }
-
-  private skipped(): void {
-    this.deps.metrics?.smppReceipts.inc({ outcome: "skipped" });
   }
 
   /**

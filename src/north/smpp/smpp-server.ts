@@ -280,7 +280,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       if (!secure) throw new Error("the SMPP server has no TLS listener");
       secure.setSecureContext(material);
     },
-    enqueueReceipt: (message) => outbox.enqueue(message),
-    prepareReceipt: (message) => outbox.prepare(message),
+    enqueueReceipt: (message) => outbox.queueing.enqueue(message),
+    prepareReceipt: (message) => outbox.queueing.prepare(message),
   };
 }

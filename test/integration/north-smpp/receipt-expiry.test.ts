@@ -30,16 +30,16 @@ describe("receipt queue expiry", () => {
     });
     const final = (id: string) =>
       testMessage(id, { receiptVia: "smpp", state: "delivered", finalAt: now, createdAt: now - 10 });
-    const first = outbox.prepare(final("a"))!;
+    const first = outbox.queueing.prepare(final("a"))!;
     expect(first.list).toBe(`${prefix}smpp:receipts:esme1`);
     expect(first.refreshExpiry).toBe(true);
     // Prepared but not committed (a conflict, a failed step): the next one still refreshes.
-    expect(outbox.prepare(final("b"))!.refreshExpiry).toBe(true);
+    expect(outbox.queueing.prepare(final("b"))!.refreshExpiry).toBe(true);
     first.committed();
     now += 500;
-    expect(outbox.prepare(final("c"))!.refreshExpiry).toBe(false);
+    expect(outbox.queueing.prepare(final("c"))!.refreshExpiry).toBe(false);
     now += 500;
-    expect(outbox.prepare(final("d"))!.refreshExpiry).toBe(true);
+    expect(outbox.queueing.prepare(final("d"))!.refreshExpiry).toBe(true);
     outbox.close();
   });
 });
