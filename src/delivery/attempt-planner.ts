@@ -1,5 +1,4 @@
 import { OtpgwError } from "../errors.js";
-import { relativeValidity } from "../smpp/validity.js";
 import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitFields } from "../south/submit-types.js";
 import { applySubmitResult, exhaustedCarriers, startAttempt, triedCarriers, type Next } from "./lifecycle.js";
@@ -79,7 +78,7 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
       destination: message.to,
       text,
       reference: Math.floor(deps.rng() * 256),
-      validityPeriod: relativeValidity((message.expiresAt - now) / 1000),
+      // No validity_period here: the carrier pool writes it when the part goes out (its ticket's validUntil).
     });
   } catch (error) {
     const failed = applySubmitResult(
