@@ -22,11 +22,6 @@ export type DestinationResult =
       e164: string;
       /** ISO 3166-1 alpha-2 country the number belongs to (by its number range, before porting). */
       country: string;
-      /**
-       * The number is in a range that can receive SMS: mobile, or a range the plan does not split between
-       * mobile and fixed line (the US, Canada, ...). False for fixed lines, toll-free, premium rate, pagers.
-       */
-      mobileCapable: boolean;
     }
   | { ok: false; reason: string };
 
@@ -35,24 +30,46 @@ export const e164MaxDigits = 15;
 
 const example = "+6281234567890";
 
-/** Number types that can receive an SMS (the rest are fixed lines, toll-free, premium, pagers, ...). */
+/**
+ * Number types that can receive an SMS: mobile, or a range the plan does not split between mobile and fixed line
+ * (the US, Canada, ...). The rest — fixed lines, toll-free, premium rate, pagers, ... — are refused with their type
+ * in words: an OTP sent there is paid for and never read.
+ */
 const smsCapableTypes: ReadonlySet<PhoneNumberType> = new Set<PhoneNumberType>([
   "MOBILE",
   "FIXED_LINE_OR_MOBILE",
 ]);
 
+const typeInWords: Partial<Record<PhoneNumberType, string>> = {
+  FIXED_LINE: "a fixed line",
+  PREMIUM_RATE: "a premium-rate number",
+  TOLL_FREE: "a toll-free number",
+  SHARED_COST: "a shared-cost number",
+  VOIP: "a VoIP number",
+  PERSONAL_NUMBER: "a personal (follow-me) number",
+  PAGER: "a pager number",
+  UAN: "a universal access number",
+  VOICEMAIL: "a voicemail access number",
+};
+
+/** The answer for a valid number of `type` in `country`: accepted when it can receive SMS. */
+function smsDestination(e164: string, country: string, type: PhoneNumberType): DestinationResult {
+  if (smsCapableTypes.has(type)) return { ok: true, e164, country };
+  return { ok: false, reason: `${typeInWords[type] ?? "a number"} of ${country}, which cannot receive SMS` };
+}
+
 /**
  * Parses a destination written in E.164 (`+6281234567890`): the "+" is required, and nothing but digits may
- * follow it, so a national number is never guessed into the wrong country. The reason of a refusal never
- * repeats the number, so it may be logged.
+ * follow it, so a national number is never guessed into the wrong country; and it must be a number that can
+ * receive SMS (not a fixed line, toll-free, ...). The reason of a refusal never repeats the number, so it may be
+ * logged.
  */
 export function parseDestination(input: string): DestinationResult {
   const shape = e164ShapeProblem(input);
   if (shape !== undefined) return { ok: false, reason: shape };
   // Most valid numbers need not go through the library's parse: same answer, a tenth of the cost (number-type.ts).
   const fast = fastE164(input);
-  if (fast)
-    return { ok: true, e164: input, country: fast.country, mobileCapable: smsCapableTypes.has(fast.type) };
+  if (fast) return smsDestination(input, fast.country, fast.type);
 
   let number: PhoneNumber;
   try {
@@ -72,12 +89,7 @@ export function parseDestination(input: string): DestinationResult {
   // once (number-type.ts).
   const type = number.country === undefined ? undefined : numberType(number.country, number.nationalNumber);
   if (number.country === undefined || type === undefined) return { ok: false, reason: invalidReason(number) };
-  return {
-    ok: true,
-    e164: number.number,
-    country: number.country,
-    mobileCapable: smsCapableTypes.has(type),
-  };
+  return smsDestination(number.number, number.country, type);
 }
 
 /** What a number prefix written in routes.yaml (`+62811`) says about the destinations it matches. */

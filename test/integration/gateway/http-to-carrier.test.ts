@@ -61,6 +61,20 @@ describe("HTTP submit → carriers → receipt → webhook (the daemon as a proc
     ]);
     expect(JSON.stringify(view.body)).not.toContain("482913");
     expect(daemon.logLines.join("\n")).not.toContain("482913");
+
+    // The numbering plan's verdict reaches the API: a Jakarta fixed line cannot receive the code.
+    const fixedLine = await daemon.api("/v1/messages", {
+      method: "POST",
+      body: { to: "+622150123456", from: "ACME", text: "Your code is 482914" },
+    });
+    expect(fixedLine.status).toBe(422);
+    expect(fixedLine.body).toMatchObject({
+      error: {
+        code: "OTPGW_ERR_HTTP_INVALID_NUMBER",
+        field: "to",
+        message: "not a valid E.164 mobile number: a fixed line of ID, which cannot receive SMS",
+      },
+    });
   });
 
   it("creates one message for one Idempotency-Key, also when the requests race", async () => {

@@ -71,6 +71,11 @@ describe("SMPP submit_sm", () => {
     ["a malformed validity period", { validity_period: "tomorrow" }, SmppStatus.ESME_RINVEXPIRY],
     ["a sender the account does not have", { source_addr: "Other" }, SmppStatus.ESME_RINVSRCADR],
     ["an invalid destination", { destination_addr: "12" }, SmppStatus.ESME_RINVDSTADR],
+    [
+      "a fixed line, which cannot receive SMS",
+      { destination_addr: "622150123456" },
+      SmppStatus.ESME_RINVDSTADR,
+    ],
     ["8-bit binary data", { data_coding: 4 }, SmppStatus.ESME_RINVDCS],
     [
       "JIS text (data_coding 0x05, read only byte for byte)",

@@ -8,20 +8,19 @@ describe("parseDestination", () => {
     ["+821012345678", "KR"],
     ["+66812345678", "TH"],
   ])("accepts the mobile number %s as %s", (input, country) => {
-    expect(parseDestination(input)).toEqual({ ok: true, e164: input, country, mobileCapable: true });
+    expect(parseDestination(input)).toEqual({ ok: true, e164: input, country });
   });
 
-  it("tells a fixed line from a mobile number", () => {
-    expect(parseDestination("+622150123456")).toEqual({
-      ok: true,
-      e164: "+622150123456",
-      country: "ID",
-      mobileCapable: false,
-    });
+  it.each([
+    ["+622150123456", "a fixed line of ID, which cannot receive SMS"],
+    ["+18005550123", "a toll-free number of US, which cannot receive SMS"],
+    ["+33899123456", "a premium-rate number of FR, which cannot receive SMS"],
+  ])("refuses %s, which cannot receive SMS, saying what it is", (input, reason) => {
+    expect(parseDestination(input)).toEqual({ ok: false, reason });
   });
 
-  it("counts numbers the plan does not split between mobile and fixed line as mobile-capable", () => {
-    expect(parseDestination("+12125550123")).toMatchObject({ ok: true, country: "US", mobileCapable: true });
+  it("accepts numbers the plan does not split between mobile and fixed line", () => {
+    expect(parseDestination("+12125550123")).toEqual({ ok: true, e164: "+12125550123", country: "US" });
   });
 
   it("uses the number range, not only the calling code, to find the country", () => {
