@@ -21,6 +21,8 @@ export const REDACTED_PATHS = [
   "*.secret",
   "apiKey",
   "*.apiKey",
+  // Node's ERR_INVALID_URL carries the URL it could not parse, password and all.
+  "err.input",
 ];
 
 export interface LoggerConfig {

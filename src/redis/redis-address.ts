@@ -39,9 +39,27 @@ function hostPort(text: string): { host: string; port: number } {
   return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
 }
 
-/** Parses `redis_url`. @throws RedisAddressError naming what is wrong. */
+/**
+ * A redis:// or rediss:// URL as ioredis will read it (WHATWG URL): one it cannot read would fail later, at
+ * connect, with Node's "Invalid URL" error — which carries the whole URL, password included, into the log.
+ */
+function serverUrl(url: string): string {
+  let host = "";
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    // Refused below, without repeating the URL.
+  }
+  if (host === "")
+    throw new RedisAddressError(
+      "is not a URL with a host: characters such as / ? # in the password must be percent-encoded (/ as %2F, ? as %3F, # as %23)",
+    );
+  return url;
+}
+
+/** Parses `redis_url`. @throws RedisAddressError naming what is wrong (never the password). */
 export function parseRedisAddress(url: string): RedisAddress {
-  if (/^rediss?:\/\/\S+$/.test(url)) return { kind: "server", url };
+  if (/^rediss?:\/\/\S+$/.test(url)) return { kind: "server", url: serverUrl(url) };
   const scheme = SENTINEL_SCHEME.exec(url);
   if (!scheme) {
     throw new RedisAddressError(

@@ -52,9 +52,15 @@ export interface RedisCheck {
   warnings: string[];
 }
 
-/** A Redis URL without its password, for messages. */
+/**
+ * A Redis URL without its password, for messages: everything from the user name's colon to the last "@" is
+ * masked, so a password holding "@" or "/" (legal in the URL once percent-encoded, and sometimes written without)
+ * is masked whole. A URL with an "@" after the host is over-masked, never under-masked.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:***@");
+  return url.replace(/^([a-z+]+:\/\/)(?:([^:@/]*):)?.*@/is, (_, scheme: string, user?: string) => {
+    return `${scheme}${user ?? ""}:***@`;
+  });
 }
 
 /** INFO's `field:value` lines as a map (section headers and blank lines skipped). */

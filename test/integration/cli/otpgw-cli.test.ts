@@ -162,6 +162,33 @@ describe("otpgw command line", () => {
     }
   });
 
+  it("config check refuses a Redis password with an unencoded / without printing it, and reaches Redis with it percent-encoded", async () => {
+    const redis = await startPrivateRedis({ appendfsync: "always" });
+    const admin = new Redis(redis.url);
+    admin.on("error", () => undefined);
+    const password = "ab/cd@SECRET+x=";
+    try {
+      await admin.config("SET", "requirepass", password);
+      const url = (pw: string) => redis.url.replace("redis://", `redis://:${pw}@`);
+      const args = ["config", "check", "--config", join(valid.dir, "otpgw.yaml"), "--redis"];
+      const raw = await otpgw(args, cleanEnv({ ...passwords, REDIS_URL: url(password) }));
+      expect(raw.code).toBe(2);
+      expect(raw.stderr).toMatch(
+        /REDIS_URL: is not a URL with a host: .* must be percent-encoded \(\/ as %2F/,
+      );
+      expect(raw.stdout + raw.stderr).not.toContain("SECRET");
+      const encoded = await otpgw(
+        args,
+        cleanEnv({ ...passwords, REDIS_URL: url(encodeURIComponent(password)) }),
+      );
+      expect(encoded.stderr).toBe("");
+      expect(encoded.stdout).toMatch(/^redis: ok \(Redis /m);
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
+  });
+
   it("config check reads the SMPP TLS listener's files: one missing or not PEM is a configuration problem naming the setting", async () => {
     const tree = await tempTree({
       "otpgw.yaml":

@@ -126,6 +126,37 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
     );
   });
 
+  it.each([
+    ["redis://:pw@10.0.0.5:6380/2", "redis://:***@10.0.0.5:6380/2"],
+    ["redis://otpgw:p@ssSECRET@h:1/0", "redis://otpgw:***@h:1/0"],
+    ["redis://:ab/cdSECRET+xyz=@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"],
+    ["rediss://onlySECRET@h", "rediss://:***@h"],
+    ["redis://h:6379/0", "redis://h:6379/0"],
+  ])("masks the whole password of %s, whatever it holds", (url, masked) => {
+    expect(maskUrl(url)).toBe(masked);
+  });
+
+  it("refuses a redis:// URL ioredis could not read, without repeating the password", () => {
+    for (const url of [
+      "redis://:ab/cdSECRET+xyz=@127.0.0.1:1/0",
+      "redis://:ab#SECRET@h:1",
+      "redis://:a?SECRET@h",
+    ]) {
+      let message = "";
+      try {
+        parseRedisAddress(url);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/must be percent-encoded \(\/ as %2F/);
+      expect(message).not.toContain("SECRET");
+    }
+    // Percent-encoded, the same password is taken (ioredis decodes it).
+    expect(parseRedisAddress("redis://:ab%2FcdSECRET+xyz=@127.0.0.1:1/0").kind).toBe("server");
+    // An unencoded "@" in the password is read as ioredis reads it (the last "@" ends it).
+    expect(parseRedisAddress("redis://:p@ssSECRET@h:1/0").kind).toBe("server");
+  });
+
   it("refuses a bad redis_url and out-of-range wait settings in the settings, and reads the sentinels' password from the environment", () => {
     const bad = parseDaemonSettings({
       file: {
