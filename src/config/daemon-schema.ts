@@ -116,6 +116,15 @@ export const daemonFileSchema = z
   })
   .superRefine((settings, ctx) => {
     redisTlsIssues(settings, ctx);
+    const { message_seconds: messageSeconds, idempotency_seconds: idempotencySeconds } = settings.retention;
+    if (idempotencySeconds > messageSeconds) {
+      // A key outliving its message: a repeat could be neither answered with the message nor created anew.
+      ctx.addIssue({
+        code: "custom",
+        path: ["retention", "idempotency_seconds"],
+        message: `must not exceed retention.message_seconds (${messageSeconds}): an Idempotency-Key must not outlive its message`,
+      });
+    }
     const port = settings.metrics.port;
     if (port !== 0 && port === settings.http.port) {
       ctx.addIssue({

@@ -192,12 +192,13 @@ export class DeliveryEngine implements DeliveryService {
     return { message: loaded.message, created: false };
   }
 
+  /** @throws OtpgwError DELIVERY_STORE when Redis cannot answer (the API says 503, retry; not a 500). */
   async get(id: string): Promise<Message | null> {
-    return (await this.deps.store.get(id))?.message ?? null;
+    return (await this.storeCall(() => this.deps.store.get(id)))?.message ?? null;
   }
 
   async getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null> {
-    const id = await this.deps.store.findByIdempotencyKey(account, idempotencyKey);
+    const id = await this.storeCall(() => this.deps.store.findByIdempotencyKey(account, idempotencyKey));
     return id ? this.get(id) : null;
   }
 

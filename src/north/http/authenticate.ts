@@ -10,10 +10,14 @@ import "./request-context.js";
 /** Longer "keys" are not ours; refusing them early bounds the hashing work an attacker can cause. */
 const apiKeyMaxLength = 256;
 
-/** The key from `Authorization: Bearer <key>`, else `X-Api-Key`, else undefined. */
+/**
+ * The key from `Authorization: Bearer <key>`, else `X-Api-Key`, else undefined. An `Authorization` of another
+ * scheme (a proxy's Basic, say) is not ours and does not hide an `X-Api-Key`; a Bearer one, even malformed, is
+ * the client's choice and is the only key looked at.
+ */
 export function presentedApiKey(headers: FastifyRequest["headers"]): string | undefined {
   const authorization = headers.authorization;
-  if (typeof authorization === "string") {
+  if (typeof authorization === "string" && /^Bearer(?:[ \t]|$)/i.test(authorization)) {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
     return match?.[1];
   }

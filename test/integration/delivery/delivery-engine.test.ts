@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { MessageProcessor } from "../../../src/delivery/message-processor.js";
 import { handsetKey } from "../../../src/delivery/submit-results.js";
+import { ErrorCodes } from "../../../src/errors.js";
+import { toHttpApiError } from "../../../src/north/http/error-mapping.js";
 import { RedisOutcomeUnknownError } from "../../../src/redis/redis-batch.js";
 import { deliveryHarness } from "../../helpers/delivery-harness.js";
 import { waitUntil } from "../../helpers/wait.js";
@@ -358,6 +360,24 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.notified.map((m) => [m.id, m.state])).toEqual([[repeat.message.id, "delivered"]]);
     expect(h.sims.get("good")!.counters().messagesReceived).toBe(1);
+  });
+
+  it("fails a lookup with the store's error when Redis cannot answer (the API's 503, not a 500)", async () => {
+    const h = await deliveryHarness({ carriers: [{ id: "good", sim: QUICK }], dlrTimeoutMs: 5000 });
+    await waitUntil(() => h.pools.get("good")!.boundCount === 1, 15_000, "the bind");
+    const { message } = await h.engine.accept(h.newMessage(8, { idempotencyKey: "otp-8" }));
+    expect((await h.engine.get(message.id))?.id).toBe(message.id);
+    h.redis.client.disconnect();
+    await expect(h.engine.get(message.id)).rejects.toMatchObject({ code: ErrorCodes.DELIVERY_STORE });
+    await expect(h.engine.getByIdempotencyKey("acme", "otp-8")).rejects.toMatchObject({
+      code: ErrorCodes.DELIVERY_STORE,
+    });
+    expect(
+      toHttpApiError(await h.engine.get(message.id).catch((e: unknown) => e), {
+        saturatedRetryAfterSeconds: 1,
+      }),
+    ).toMatchObject({ status: 503, code: ErrorCodes.HTTP_UNAVAILABLE });
+    await h.redis.client.connect(); // for the harness's clean-up
   });
 });
 

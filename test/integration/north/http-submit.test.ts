@@ -56,6 +56,19 @@ describe("POST /v1/messages", () => {
     });
   });
 
+  it("takes X-Api-Key beside an Authorization of another scheme (a proxy's Basic), but not beside a Bearer", async () => {
+    const api = await startApi();
+    const post = (headers: Record<string, string>) =>
+      fetch(`${api.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ to: "+821012345678", from: "Anything", text: "code 1234" }),
+      });
+    expect((await post({ authorization: "Basic cHJveHk6cHc=", "x-api-key": keys.beta })).status).toBe(202);
+    expect((await post({ authorization: "Bearer not-a-key", "x-api-key": keys.beta })).status).toBe(401);
+    expect(api.delivery.accepted.map((m) => m.account)).toEqual(["beta"]);
+  });
+
   it("counts SMS parts with the injected counter (a 161-character GSM text is two parts)", async () => {
     const api = await startApi();
     const response = await api.submit({ ...validSubmit, text: "x".repeat(161) });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ErrorCodes } from "../../../src/errors.js";
+import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { MemoryDelivery } from "./memory-delivery.js";
 import { keys, startApi, validSubmit, type ApiFixture } from "./http-api-fixture.js";
 
@@ -85,8 +85,16 @@ const provoke: Record<string, (api: ApiFixture) => Promise<Response>> = {
   "GET /v1/messages/{id} 200": async (api) => getMessage(api, await submittedId(api)),
   "GET /v1/messages/{id} 401": async (api) => getMessage(api, await submittedId(api), null),
   "GET /v1/messages/{id} 404": (api) => getMessage(api, "nope"),
+  "GET /v1/messages/{id} 429": async (api) => {
+    const responses = await Promise.all(Array.from({ length: 30 }, () => getMessage(api, "nope", keys.slow)));
+    return responses.find((response) => response.status === 429) ?? responses[0]!;
+  },
   "GET /v1/messages/{id} 500": (api) => {
     api.delivery.getError = new Error("boom");
+    return getMessage(api, "any");
+  },
+  "GET /v1/messages/{id} 503": (api) => {
+    api.delivery.getError = new OtpgwError(ErrorCodes.DELIVERY_STORE, "message store unavailable: down");
     return getMessage(api, "any");
   },
   "GET /healthz 200": (api) => fetch(`${api.url}/healthz`),

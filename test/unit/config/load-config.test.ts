@@ -185,6 +185,21 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("refuses an Idempotency-Key retention longer than the message's (a repeat would find no message)", async () => {
+    const dir = await tree({
+      "otpgw.yaml": "retention:\n  message_seconds: 3600\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    expect(await problemsOf(loadConfig({ cwd: dir, env: passwords }))).toEqual([
+      "otpgw.yaml:1: retention.idempotency_seconds: must not exceed retention.message_seconds (3600): an Idempotency-Key must not outlive its message",
+    ]);
+    const ok = await tree({
+      "otpgw.yaml": "retention:\n  message_seconds: 3600\n  idempotency_seconds: 3600\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    await expect(loadConfig({ cwd: ok, env: passwords })).resolves.toBeDefined();
+  });
+
   it("reports a carrier id used by two files, pointing at both", async () => {
     const dir = await tree({
       "carriers/a.yaml": carrierYaml("id-one"),
