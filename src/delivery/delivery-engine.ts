@@ -203,19 +203,22 @@ export class DeliveryEngine implements DeliveryService {
   }
 
   /**
-   * Whether some carrier for the country can take a message now: bound, its queue below 80 % of its limit, and
-   * short enough to drain within the default DLR timeout. A submit still queued at its attempt's DLR deadline is
-   * never sent, so a queue longer than that only holds messages that would go out nowhere: back-pressure instead.
+   * Whether some carrier of the destination's route can take a message now: bound, its queue below 80 % of its
+   * limit, and short enough to drain within the route's DLR timeout. A submit still queued at its attempt's DLR
+   * deadline is never sent, so a queue longer than that only holds messages that would go out nowhere:
+   * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
+   * prefix's), not every carrier that lists the country.
    */
-  canAccept(country: string): boolean {
-    for (const [id, carrier] of this.deps.carriers) {
-      if (!carrier.countries.includes(country)) continue;
+  canAccept(to: string, country: string): boolean {
+    const route = this.deps.planner.plan(to, country);
+    if (!route) return false;
+    for (const id of route.carriers) {
       const pool = this.deps.pools.get(id);
       if (
         pool &&
         pool.boundCount > 0 &&
         pool.queued < pool.maxQueued * 0.8 &&
-        pool.estimatedWaitMs() < this.deps.options.defaultDlrTimeoutMs
+        pool.estimatedWaitMs() < route.dlrTimeoutMs
       )
         return true;
     }

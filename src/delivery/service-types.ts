@@ -16,6 +16,9 @@ export interface DeliveryService {
    * submission), while the key lasts (the idempotency retention), or null.
    */
   getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null>;
-  /** False when new work would only queue up (every carrier saturated): answer 503 with Retry-After. */
-  canAccept(country: string): boolean;
+  /**
+   * False when new work for this destination (E.164, and its country) would only queue up — every carrier of its
+   * route saturated or unbound: answer 503 with Retry-After.
+   */
+  canAccept(to: string, country: string): boolean;
 }

@@ -56,7 +56,7 @@ export function registerSubmitRoute(
       const account = request.otpgwAccount;
       if (account === null) throw new Error("authenticated route without an account");
       const checked = checkSubmit(request.body, account, deps);
-      if (!deps.delivery.canAccept(checked.country)) {
+      if (!deps.delivery.canAccept(checked.to, checked.country)) {
         throw new HttpApiError(
           503,
           ErrorCodes.HTTP_SATURATED,

@@ -70,7 +70,7 @@ export class SubmitHandler {
   async handle(ctx: SubmitContext, raw: Buffer): Promise<ResponseSpec> {
     const body = parseSmBody(raw);
     const submit = decodeSubmit(body, ctx.account, this.deps.checks, this.deps.clock());
-    if (!this.deps.delivery.canAccept(submit.country)) {
+    if (!this.deps.delivery.canAccept(submit.to, submit.country)) {
       throw status(SmppStatus.ESME_RMSGQFUL, `carriers for ${submit.country} are saturated`);
     }
     if (submit.kind === "single") {

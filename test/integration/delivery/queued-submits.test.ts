@@ -65,7 +65,7 @@ describe("admission", () => {
     });
     const pool = h.pools.get("slow")!;
     await waitUntil(() => pool.boundCount === 1, 15_000, "the bind");
-    expect(h.engine.canAccept("ID")).toBe(true);
+    expect(h.engine.canAccept("+6281100000001", "ID")).toBe(true);
     // At one a second, the queue soon holds as much as an attempt's 2 s deadline lets it send.
     const held = Array.from({ length: 6 }, (_, i) =>
       h.engine.accept(h.newMessage(i, { validitySeconds: 30 })),
@@ -73,6 +73,6 @@ describe("admission", () => {
     await Promise.all(held);
     await waitUntil(() => pool.queued >= 2, 2_000, "a queue");
     expect(pool.estimatedWaitMs()).toBeGreaterThanOrEqual(2000);
-    expect(h.engine.canAccept("ID")).toBe(false);
+    expect(h.engine.canAccept("+6281100000001", "ID")).toBe(false);
   });
 });

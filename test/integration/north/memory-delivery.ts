@@ -58,7 +58,7 @@ export class MemoryDelivery implements DeliveryService {
     return this.get(id ?? "");
   }
 
-  canAccept(country: string): boolean {
+  canAccept(_to: string, country: string): boolean {
     return !this.saturated.has(country);
   }
 
