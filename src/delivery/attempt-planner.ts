@@ -36,20 +36,27 @@ type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" 
 export function planAttempt(deps: PlannerDeps, message: Message, text: string, now: number): AttemptPlan {
   const { planner, pools, carriers } = deps;
   const route = planner.plan(message.to, message.country);
-  const dlrTimeoutMs = route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs;
+  // The attempt's DLR deadline, never past the OTP's expiry: a receipt after it could not make the code usable,
+  // and the submitter hears "expired" when the code dies, not a DLR timeout later.
+  const dlrTimeoutMs = Math.min(
+    route?.dlrTimeoutMs ?? deps.options.defaultDlrTimeoutMs,
+    Math.max(1, message.expiresAt - now),
+  );
   const notAfter = Math.min(now + dlrTimeoutMs, message.expiresAt - deps.options.minRemainingMs);
-  // A carrier whose queue would hold the parts past their not-after time could not send them: no choice now.
+  // A carrier whose queue has no room for every part, or would hold them past their not-after time, could not
+  // send them: no choice now.
   const available = (carrierId: string): boolean => {
     const pool = pools.get(carrierId);
     return (
       pool !== undefined &&
       pool.boundCount > 0 &&
-      pool.queued < pool.maxQueued &&
+      pool.queued + message.parts <= pool.maxQueued &&
       now + pool.estimatedWaitMs() < notAfter
     );
   };
-  // Carriers never tried first; then, once, a carrier whose only attempt ended with its outcome unknown
-  // (the process died around the submit: the SMS may never have left). A duplicate OTP beats none.
+  // Carriers never tried first; then, when none of them is available, once more a carrier whose only attempt ended
+  // with its outcome unknown (the process died around the submit: the SMS may never have left) or not sent. A
+  // duplicate OTP beats none — and an untried carrier that is down may not come back while the code is valid.
   let tried = triedCarriers(message);
   let choice = planner.choose(message.to, message.country, tried, available);
   if (!choice) {

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, OtpgwError, ResponseTimeoutError } from "../errors.js";
+import { ConnectionClosedError, ErrorCodes, OtpgwError, ResponseTimeoutError } from "../errors.js";
 import type { SubmitOutcome } from "../south/submit-types.js";
 import type { SubmitResult } from "./lifecycle.js";
 import type { Update } from "./message-store.js";
@@ -31,10 +31,20 @@ export function toSubmitResult(outcome: SubmitOutcome): SubmitResult {
   return { status: "failed", error: outcome.statusName };
 }
 
-/** Written-but-unanswered is unknown (wait for a receipt); anything else never reached the carrier. */
+/**
+ * Written-but-unanswered is unknown (wait for a receipt); anything else never reached the carrier. A part the pool
+ * refused to queue (its queue full since the carrier was chosen) or dropped as it closed was not sent through no
+ * fault of the carrier: `not_sent`, which does not rule the carrier out for the message.
+ */
 export function errorToSubmitResult(error: unknown): SubmitResult {
   if (error instanceof ConnectionClosedError || error instanceof ResponseTimeoutError) {
     return { status: "unknown", error: error.code };
+  }
+  if (
+    error instanceof OtpgwError &&
+    (error.code === ErrorCodes.CARRIER_SATURATED || error.code === ErrorCodes.CARRIER_CLOSED)
+  ) {
+    return { status: "not_sent", reason: error.code };
   }
   return { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) };
 }
