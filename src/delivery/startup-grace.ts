@@ -1,3 +1,4 @@
+import { attemptOutcome } from "./lifecycle.js";
 import type { Message } from "./types.js";
 
 export interface StartupGraceContext {
@@ -15,12 +16,16 @@ export interface StartupGraceContext {
  * has been bound in this process for `graceMs`. A carrier that has not bound (down, or gone from the config)
  * gets the same grace counted from the process's start, so it ends and the message reroutes instead of waiting
  * for the OTP to expire. Returns when to look again, or undefined when no grace applies.
- * Later carrier outages get no grace: rerouting then is what gets the OTP through.
+ * Later carrier outages get no grace: rerouting then is what gets the OTP through; nor does an attempt whose outcome
+ * is known (a receipt came): only a timeout is held back.
  */
 export function startupGraceUntil(message: Message, ctx: StartupGraceContext): number | undefined {
   const open = message.attempts.find((a) => !a.outcome);
   if (!open || ctx.now < open.dlrDeadline || ctx.now >= message.expiresAt) return undefined;
   if (open.startedAt >= ctx.processStartedAt) return undefined;
+  // Only a timeout waits: an outcome already known (a held UNDELIV or DELIVRD that came in) ends the attempt now.
+  const outcome = attemptOutcome(open, ctx.now);
+  if (outcome !== "timeout" && outcome !== "unknown") return undefined;
   const until = (ctx.firstBoundAt(open.carrier) ?? ctx.processStartedAt) + ctx.graceMs;
   return ctx.now < until ? Math.min(until, message.expiresAt) : undefined;
 }
