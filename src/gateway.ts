@@ -245,7 +245,12 @@ export class Gateway {
       validity: (country, e164) => {
         const route = this.config.routes.match(e164, country);
         return route
-          ? { defaultSeconds: route.validitySeconds, maxSeconds: route.maxValiditySeconds }
+          ? {
+              defaultSeconds: route.validitySeconds,
+              maxSeconds: route.maxValiditySeconds,
+              // No attempt starts this close to the expiry: a shorter validity could only expire.
+              minSeconds: Math.floor(daemon.delivery.minRemainingValidityMs / 1000) + 1,
+            }
           : undefined;
       },
     };

@@ -21,8 +21,18 @@ export interface SubmitCheckDeps {
   parseDestination: ParseDestination;
   /** SMS parts the text needs (may throw OTPGW_ERR_ENCODING_INVALID when it cannot be sent at all). */
   countParts: (text: string) => number;
-  /** The route's validity for the destination, or undefined when no route takes it. */
-  validity: (country: string, e164: string) => { defaultSeconds: number; maxSeconds: number } | undefined;
+  /**
+   * The route's validity for the destination, or undefined when no route takes it. `minSeconds` (default 1): the
+   * shortest validity an OTP can be delivered in — no attempt starts within `min_remaining_validity_seconds` of
+   * its expiry, so a shorter one would be accepted only to expire.
+   */
+  validity: (country: string, e164: string) => RouteValidity | undefined;
+}
+
+export interface RouteValidity {
+  defaultSeconds: number;
+  maxSeconds: number;
+  minSeconds?: number;
 }
 
 /** A submit that passed every check, ready for delivery. */
@@ -129,18 +139,15 @@ export function senderFormatProblem(from: string): string | undefined {
  * The validity to use. The bound is the smaller of the route's maximum and the account's; the default is the
  * account's, else the route's, never above the bound.
  */
-export function checkValidity(
-  requested: number | undefined,
-  account: Account,
-  route: { defaultSeconds: number; maxSeconds: number },
-): number {
+export function checkValidity(requested: number | undefined, account: Account, route: RouteValidity): number {
   const max = Math.min(route.maxSeconds, account.maxValiditySeconds ?? Number.POSITIVE_INFINITY);
   if (requested === undefined) return Math.min(account.defaultValiditySeconds ?? route.defaultSeconds, max);
-  if (requested < 1 || requested > max) {
+  const min = route.minSeconds ?? 1;
+  if (requested < min || requested > max) {
     throw unprocessable(
       ErrorCodes.HTTP_VALIDITY_OUT_OF_RANGE,
       "validity_seconds",
-      `must be between 1 and ${max} seconds for this destination and account (got ${requested})`,
+      `must be between ${min} and ${max} seconds for this destination and account (got ${requested})`,
     );
   }
   return requested;

@@ -152,6 +152,12 @@ export function decodeSubmit(
   if (requested !== undefined && requested < 1) {
     throw refuse(SmppStatus.ESME_RINVEXPIRY, "validity_period is already past");
   }
+  if (requested !== undefined && requested < (route.minSeconds ?? 1)) {
+    throw refuse(
+      SmppStatus.ESME_RINVEXPIRY,
+      `validity_period of ${requested} s is shorter than the ${route.minSeconds} s an OTP needs to be delivered`,
+    );
+  }
   const to = destination.e164;
   const country = destination.country;
   const validity =

@@ -75,6 +75,17 @@ describe("HTTP submit → carriers → receipt → webhook (the daemon as a proc
         message: "not a valid E.164 mobile number: a fixed line of ID, which cannot receive SMS",
       },
     });
+
+    // A validity no attempt could start in (the fixture's min_remaining_validity_seconds is 1) is refused.
+    const tooShort = await daemon.api("/v1/messages", {
+      method: "POST",
+      body: { to: "+6281234567890", from: "ACME", text: "Your code is 482915", validity_seconds: 1 },
+    });
+    expect(tooShort.status).toBe(422);
+    expect(tooShort.body).toMatchObject({
+      error: { code: "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE", field: "validity_seconds" },
+    });
+    expect((tooShort.body.error as { message: string }).message).toMatch(/between 2 and \d+ seconds/);
   });
 
   it("creates one message for one Idempotency-Key, also when the requests race", async () => {

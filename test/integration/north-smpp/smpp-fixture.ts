@@ -92,7 +92,7 @@ export async function startServer(
     delivery,
     parseDestination,
     countParts: (text) => segmentText(text, 0).parts.length,
-    validity: () => ({ defaultSeconds: 300, maxSeconds: 600 }),
+    validity: () => ({ defaultSeconds: 300, maxSeconds: 600, minSeconds: 11 }),
     redis: redis.client,
     deliveryOutboxKey: `${redis.prefix}outbox`,
     keyPrefix: redis.prefix,

@@ -69,6 +69,11 @@ describe("SMPP submit_sm", () => {
       SmppStatus.ESME_RINVEXPIRY,
     ],
     ["a malformed validity period", { validity_period: "tomorrow" }, SmppStatus.ESME_RINVEXPIRY],
+    [
+      "a validity period too short for an attempt to start",
+      { validity_period: "000000000005000R" },
+      SmppStatus.ESME_RINVEXPIRY,
+    ],
     ["a sender the account does not have", { source_addr: "Other" }, SmppStatus.ESME_RINVSRCADR],
     ["an invalid destination", { destination_addr: "12" }, SmppStatus.ESME_RINVDSTADR],
     [

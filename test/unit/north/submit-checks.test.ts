@@ -58,6 +58,12 @@ describe("checkValidity", () => {
       refusal(() => checkValidity(1000, { ...account, maxValiditySeconds: 3600 }, route)).message,
     ).toMatch(/between 1 and 900/);
   });
+
+  it("refuses a validity too short for any attempt to start (within min_remaining_validity of the expiry)", () => {
+    const withMin = { ...route, minSeconds: 11 };
+    expect(refusal(() => checkValidity(5, account, withMin)).message).toMatch(/between 11 and 900 seconds/);
+    expect(checkValidity(11, account, withMin)).toBe(11);
+  });
 });
 
 describe("senderFormatProblem", () => {
