@@ -2,11 +2,10 @@ import { EventEmitter } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { CarrierConfig } from "../config/types.js";
-import { ErrorCodes, NotSentError } from "../errors.js";
+import { ErrorCodes } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
-import { normaliseMessageId } from "../smpp/receipt.js";
+import { statusName } from "../smpp/command-status.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
@@ -15,6 +14,7 @@ import { SmppSession } from "../smpp/session/smpp-session.js";
 import { backoffDelayMs } from "./backoff.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
+import { SubmitAnswers } from "./submit-answers.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -66,6 +66,7 @@ export class CarrierBind extends EventEmitter {
   private readonly rng: () => number;
   private readonly bucket: TokenBucket;
   private readonly throttle: ThrottleControl;
+  private readonly answers: SubmitAnswers;
   private session: SmppSession | undefined;
   private keepalive: Keepalive | undefined;
   private state: BindState = "idle";
@@ -89,6 +90,14 @@ export class CarrierBind extends EventEmitter {
     const rate = options.carrier.throughputPerSecond;
     this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });
     this.throttle = new ThrottleControl({ maxRatePerSecond: rate, clock: this.clock });
+    this.answers = new SubmitAnswers({
+      carrier: this.carrier,
+      bindId: this.id,
+      source: options.source,
+      throttle: this.throttle,
+      logger: this.logger,
+      metrics: options.metrics,
+    });
     this.inbound = {
       carrier: this.carrier,
       bindId: this.id,
@@ -195,56 +204,15 @@ export class CarrierBind extends EventEmitter {
 
   private send(session: SmppSession, item: QueuedSubmit): void {
     const sentAt = this.clock();
-    const carrier = this.carrier.id;
-    const metrics = this.options.metrics;
     session.request("submit_sm", item.fields).then(
       (response) => {
-        metrics?.submitResponseSeconds.observe({ carrier }, (this.clock() - sentAt) / 1000);
-        this.onSubmitResponse(item, response);
+        const seconds = (this.clock() - sentAt) / 1000;
+        this.options.metrics?.submitResponseSeconds.observe({ carrier: this.carrier.id }, seconds);
+        this.answers.answered(item, response);
         this.pump();
       },
-      (error: Error) => {
-        if (error instanceof NotSentError) {
-          this.options.source.requeue(item);
-          return;
-        }
-        metrics?.submits.inc({ carrier, outcome: "unknown", status: error.name });
-        item.reject(error);
-      },
+      (error: Error) => this.answers.failed(item, error),
     );
-  }
-
-  private onSubmitResponse(item: QueuedSubmit, response: DecodedPdu): void {
-    const status =
-      response.command === "generic_nack" && response.status === 0
-        ? SmppStatus.ESME_RSYSERR
-        : response.status;
-    const statusClass = classifyStatus(status);
-    const carrier = this.carrier.id;
-    const metrics = this.options.metrics;
-    if (statusClass === "ok") {
-      const raw = typeof response.fields.message_id === "string" ? response.fields.message_id : "";
-      metrics?.submits.inc({ carrier, outcome: "accepted", status: "ESME_ROK" });
-      item.resolve({
-        kind: "accepted",
-        carrierMessageId: normaliseMessageId(raw, this.carrier.submitIdFormat),
-        bindId: this.id,
-      });
-      return;
-    }
-    if (statusClass === "throttle") {
-      const rate = this.throttle.onThrottled();
-      metrics?.throttled.inc({ carrier });
-      metrics?.bindRate.set({ carrier, bind: this.id }, rate);
-      this.logger.debug(
-        { status: statusName(status), rate },
-        "carrier throttling: slowing down and requeueing",
-      );
-      this.options.source.requeue(item);
-      return;
-    }
-    metrics?.submits.inc({ carrier, outcome: "rejected", status: statusName(status) });
-    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId: this.id });
   }
 
   private connect(): void {
