@@ -10,7 +10,7 @@ import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
-import { SmppSession } from "../smpp/session/smpp-session.js";
+import { PEER_UNBOUND, SmppSession } from "../smpp/session/smpp-session.js";
 import { backoffDelayMs } from "./backoff.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
@@ -256,6 +256,7 @@ export class CarrierBind extends EventEmitter {
     const inFlight: InboundLimit = new InboundLimit(this.options.receiptsInProgress, session);
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
+    session.once("unbind", () => this.onPeerUnbind(session));
     this.setState("binding");
     void this.bind(session);
   }
@@ -308,6 +309,15 @@ export class CarrierBind extends EventEmitter {
     this.keepalive.start();
     this.emit("bound");
     this.pump();
+  }
+
+  /** The carrier asked to unbind: no more submits here (nor counted as bound) while the session answers and closes. */
+  private onPeerUnbind(session: SmppSession): void {
+    if (this.session !== session || this.state !== "bound") return;
+    this.setState("unbinding");
+    this.logger.info(
+      "carrier asked to unbind: no more submits on this bind; it reconnects when the session closes",
+    );
   }
 
   private onSessionClosed(session: SmppSession, reason: string): void {
@@ -363,5 +373,6 @@ function reasonLabel(reason: string): string {
   if (reason.startsWith("connect failed")) return "connect_failed";
   if (reason.includes("enquire_link")) return "keepalive";
   if (reason.startsWith("bind failed")) return "bind_failed";
+  if (reason === PEER_UNBOUND) return "peer_unbind";
   return "dropped";
 }

@@ -1,5 +1,5 @@
 import type { CarrierConfig } from "../config/types.js";
-import { NotSentError } from "../errors.js";
+import { NotBoundError, NotSentError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
@@ -64,7 +64,8 @@ export class SubmitAnswers {
 
   /** The request for `item` ended without an answer. */
   failed(item: QueuedSubmit, error: Error): void {
-    if (error instanceof NotSentError) {
+    // Never written (the link dropped first, or the carrier had asked to unbind): safe to send again.
+    if (error instanceof NotSentError || error instanceof NotBoundError) {
       this.options.source.requeue(item);
       return;
     }

@@ -49,7 +49,9 @@ export interface SubmitSource {
   requeue(item: QueuedSubmit): void;
 }
 
-export type BindState = "idle" | "connecting" | "binding" | "bound" | "backoff" | "closing" | "closed";
+/** unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session closes. */
+export type BindState =
+  "idle" | "connecting" | "binding" | "bound" | "unbinding" | "backoff" | "closing" | "closed";
 
 export interface BindStatus {
   id: string;
