@@ -211,7 +211,11 @@ export class CarrierBind extends EventEmitter {
         this.answers.answered(item, response);
         this.pump();
       },
-      (error: Error) => this.answers.failed(item, error),
+      (error: Error) => {
+        this.answers.failed(item, error);
+        // A timeout or an undecodable answer freed a window slot as a response does: the next submit goes now.
+        this.pump();
+      },
     );
   }
 

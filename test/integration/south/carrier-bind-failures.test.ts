@@ -93,3 +93,38 @@ describe("carrier bind: the carrier unbinds", () => {
     expect(smsc.frames.filter((f) => f.command.startsWith("bind_")).map((f) => f.conn)).toEqual([1, 2]);
   });
 });
+
+describe("carrier bind: requests that end without a response", () => {
+  it("lets the next queued submit out as soon as a response timeout frees a window slot", async () => {
+    // The carrier never answers the first two submits, and answers everything after.
+    const smsc = await scriptedSmsc((f) => f.command === "submit_sm" && smsc.count("submit_sm") <= 2);
+    const carrier = testCarrier({ port: smsc.port, windowSize: 2, responseTimeoutMs: 300 });
+    const pool = startPool(carrier);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+
+    const started = Date.now();
+    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settled(pool.submit(part(i)))));
+    await waitUntil(() => smsc.count("submit_sm") === 4, 2500, "the two queued submits to go out");
+    expect(await outcomes).toEqual(["ResponseTimeoutError", "ResponseTimeoutError", "accepted", "accepted"]);
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
+  it("lets the next queued submit out when a response cannot be decoded", async () => {
+    // The first submit's answer is garbage (a query_sm_resp whose TLV runs past the PDU's end); then all is normal.
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm" || smsc.count("submit_sm") > 1) return false;
+      const body = Buffer.from([0x4d, 0x31, 0, 0, 1, 0, 0x04, 0x27, 0x00, 0x05]);
+      const header = Buffer.alloc(16);
+      header.writeUInt32BE(16 + body.length, 0);
+      header.writeUInt32BE(0x80000003, 4);
+      header.writeUInt32BE(f.sequence, 12);
+      socket.write(Buffer.concat([header, body]));
+      return true;
+    });
+    const pool = startPool(testCarrier({ port: smsc.port, windowSize: 1 }));
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+    const outcomes = Promise.all(Array.from({ length: 2 }, (_, i) => settled(pool.submit(part(i)))));
+    await waitUntil(() => smsc.count("submit_sm") === 2, 2000, "the queued submit to go out");
+    expect(await outcomes).toEqual(["SmppError", "accepted"]);
+  });
+});
