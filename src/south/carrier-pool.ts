@@ -79,10 +79,7 @@ export class CarrierPool extends EventEmitter {
     this.clock = options.clock ?? Date.now;
     const source: SubmitSource = {
       next: () => this.nextToWrite(),
-      requeue: (item) => {
-        if (!item.ticket || item.ticket.returned()) this.queue.requeue(item);
-        this.kick();
-      },
+      requeue: (item) => this.requeue(item),
     };
     const { carrier } = options;
     const modes: CarrierBindOptions["mode"][] =
@@ -213,6 +210,25 @@ export class CarrierPool extends EventEmitter {
     }
   }
 
+  /**
+   * Takes back a submit a bind did not get written (throttled, or never sent): it goes out before newer ones. One
+   * withdrawn meanwhile is answered not_sent; once closing, it fails as everything unsent does (close() drained the
+   * queue already, and no bind would take it).
+   */
+  private requeue(item: QueuedSubmit): void {
+    if (item.ticket && !item.ticket.returned()) return;
+    if (this.closing) {
+      item.reject(this.closedBeforeSent());
+      return;
+    }
+    this.queue.requeue(item);
+    this.kick();
+  }
+
+  private closedBeforeSent(): OtpgwError {
+    return new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} closed before the submit was sent`);
+  }
+
   /** Answers a submit that was never written (see SubmitTicket): not the carrier's doing. */
   private notSent(item: QueuedSubmit, reason: NotSentReason, wasWaiting: boolean): void {
     if (wasWaiting) {
@@ -235,16 +251,13 @@ export class CarrierPool extends EventEmitter {
 
   /**
    * Stops taking submits, fails what is still queued (never sent: OTPGW_ERR_CARRIER_CLOSED, safe to send
-   * elsewhere), drains each bind's window until `timeoutMs` passes, and unbinds. Idempotent.
+   * elsewhere) and whatever a bind gives back unsent from now on, drains each bind's window until `timeoutMs`
+   * passes, and unbinds. Idempotent.
    */
   async close(timeoutMs: number): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const item of this.queue.drain()) {
-      item.reject(
-        new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} closed before the submit was sent`),
-      );
-    }
+    for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     const deadline = this.clock() + timeoutMs;
     await Promise.allSettled(this.binds.map((b) => b.close(deadline)));
   }

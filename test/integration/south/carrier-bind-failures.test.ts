@@ -3,11 +3,12 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import type { CarrierConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/observability/logger.js";
 import { createMetrics, type Metrics } from "../../../src/observability/metrics.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { receiptPdu } from "../../helpers/raw-smsc.js";
-import { scriptedSmsc, unbindPdu } from "../../helpers/scripted-smsc.js";
+import { scriptedSmsc, statusResponse, unbindPdu } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -127,4 +128,27 @@ describe("carrier bind: requests that end without a response", () => {
     await waitUntil(() => smsc.count("submit_sm") === 2, 2000, "the queued submit to go out");
     expect(await outcomes).toEqual(["SmppError", "accepted"]);
   });
+});
+
+describe("carrier pool: close() while submits are handed back", () => {
+  for (const status of ["ESME_RTHROTTLED", "ESME_RMSGQFUL"] as const) {
+    it(`rejects a submit answered ${status} during close with OTPGW_ERR_CARRIER_CLOSED instead of leaving it unsettled`, async () => {
+      const smsc = await scriptedSmsc((f, socket) => {
+        if (f.command !== "submit_sm") return false;
+        setTimeout(() => socket.write(statusResponse(f, SmppStatus[status])), 200);
+        return true;
+      });
+      const pool = startPool(testCarrier({ port: smsc.port }));
+      await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+      const outcome = pool.submit(part(1)).then(
+        (o) => o.kind,
+        (e: { code?: string }) => e.code,
+      );
+      await waitUntil(() => smsc.count("submit_sm") === 1, 2000, "the submit");
+      await pool.close(2000);
+      const result = await Promise.race([outcome, sleep(1000).then(() => "never settled")]);
+      expect(result).toBe("OTPGW_ERR_CARRIER_CLOSED");
+      expect(smsc.count("submit_sm")).toBe(1);
+    });
+  }
 });
