@@ -11,9 +11,9 @@ import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
 import { PEER_UNBOUND, SmppSession } from "../smpp/session/smpp-session.js";
-import { backoffDelayMs } from "./backoff.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
+import { ReconnectBackoff } from "./reconnect-backoff.js";
 import { SubmitAnswers } from "./submit-answers.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
@@ -63,14 +63,13 @@ export class CarrierBind extends EventEmitter {
   private readonly carrier: CarrierConfig;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly rng: () => number;
   private readonly bucket: TokenBucket;
   private readonly throttle: ThrottleControl;
   private readonly answers: SubmitAnswers;
   private session: SmppSession | undefined;
   private keepalive: Keepalive | undefined;
   private state: BindState = "idle";
-  private attempt = 0;
+  private readonly backoff: ReconnectBackoff;
   private reconnects = 0;
   private boundSince: number | undefined;
   private lastError: string | undefined;
@@ -84,12 +83,17 @@ export class CarrierBind extends EventEmitter {
     this.options = options;
     this.carrier = options.carrier;
     this.clock = options.clock ?? Date.now;
-    this.rng = options.rng ?? Math.random;
     this.id = `${options.carrier.id}/${BIND_ID_PREFIX[options.mode]}${options.index}`;
     this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
     const rate = options.carrier.throughputPerSecond;
     this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });
     this.throttle = new ThrottleControl({ maxRatePerSecond: rate, clock: this.clock });
+    this.backoff = new ReconnectBackoff({
+      minDelayMs: this.carrier.reconnectMinDelayMs,
+      maxDelayMs: this.carrier.reconnectMaxDelayMs,
+      rng: options.rng ?? Math.random,
+      clock: this.clock,
+    });
     this.answers = new SubmitAnswers({
       carrier: this.carrier,
       bindId: this.id,
@@ -298,7 +302,7 @@ export class CarrierBind extends EventEmitter {
         : this.options.mode === "transmitter"
           ? "bound_tx"
           : "bound_rx";
-    this.attempt = 0;
+    this.backoff.up();
     this.boundSince = this.clock();
     this.lastError = undefined;
     this.setState("bound");
@@ -339,13 +343,7 @@ export class CarrierBind extends EventEmitter {
 
   private scheduleReconnect(reason: string): void {
     if (this.state === "closing" || this.state === "closed") return;
-    const delay = backoffDelayMs(
-      this.attempt,
-      this.carrier.reconnectMinDelayMs,
-      this.carrier.reconnectMaxDelayMs,
-      this.rng,
-    );
-    this.attempt++;
+    const delay = this.backoff.nextDelayMs();
     this.reconnects++;
     this.lastError = reason;
     this.setState("backoff");
@@ -355,7 +353,7 @@ export class CarrierBind extends EventEmitter {
       reason: reasonLabel(reason),
     });
     this.logger.warn(
-      { reason, delayMs: delay, attempt: this.attempt },
+      { reason, delayMs: delay, attempt: this.backoff.attempt },
       "carrier bind down: reconnecting after backoff",
     );
     this.reconnectTimer = setTimeout(() => {

@@ -152,3 +152,25 @@ describe("carrier pool: close() while submits are handed back", () => {
     });
   }
 });
+
+describe("carrier bind: reconnect backoff", () => {
+  for (const mode of ["closes", "unbinds"] as const) {
+    it(`keeps growing the delay while the carrier accepts each bind and at once ${mode}`, async () => {
+      const smsc = await scriptedSmsc((f, socket) => {
+        if (f.command.startsWith("bind_")) {
+          setTimeout(() => (mode === "closes" ? socket.destroy() : socket.write(unbindPdu(1))), 20);
+        }
+        return false; // the bind itself is answered OK
+      });
+      const carrier = testCarrier({ port: smsc.port, reconnectMinDelayMs: 100, reconnectMaxDelayMs: 10_000 });
+      startPool(carrier, { rng: () => 0.5 });
+      await sleep(3000);
+      const binds = smsc.frames.filter((f) => f.command.startsWith("bind_")).map((f) => f.at);
+      // Growing delays (75, 150, 300, 600, 1200 ms) give about 6 binds in 3 s; a reset on each bind gives ~30.
+      expect(binds.length).toBeGreaterThanOrEqual(3);
+      expect(binds.length).toBeLessThanOrEqual(9);
+      const gaps = binds.slice(1).map((t, i) => t - binds[i]!);
+      expect(gaps.at(-1)!).toBeGreaterThan(2 * gaps[0]!);
+    });
+  }
+});
