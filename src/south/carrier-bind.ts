@@ -313,6 +313,7 @@ export class CarrierBind extends EventEmitter {
       maxMisses: this.carrier.enquireLinkMaxMisses,
       logger: this.logger,
       clock: this.clock,
+      onSettled: () => this.pump(),
     });
     this.keepalive.start();
     this.emit("bound");

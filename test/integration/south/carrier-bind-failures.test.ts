@@ -4,6 +4,7 @@ import type { CarrierConfig } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/observability/logger.js";
 import { createMetrics, type Metrics } from "../../../src/observability/metrics.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
+import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
@@ -127,6 +128,25 @@ describe("carrier bind: requests that end without a response", () => {
     const outcomes = Promise.all(Array.from({ length: 2 }, (_, i) => settled(pool.submit(part(i)))));
     await waitUntil(() => smsc.count("submit_sm") === 2, 2000, "the queued submit to go out");
     expect(await outcomes).toEqual(["SmppError", "accepted"]);
+  });
+
+  it("lets the next queued submit out when an enquire_link answer frees the window slot", async () => {
+    // Submits are answered after 150 ms, so the keep-alive (every 100 ms of silence) takes the one slot in between.
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm") return false;
+      setTimeout(
+        () => socket.write(encodePdu("submit_sm_resp", f.sequence, { message_id: `M${f.sequence}` })),
+        150,
+      );
+      return true;
+    });
+    const carrier = testCarrier({ port: smsc.port, windowSize: 1, enquireLinkIntervalMs: 100 });
+    const pool = startPool(carrier);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+    const outcomes = Promise.all(Array.from({ length: 5 }, (_, i) => settled(pool.submit(part(i)))));
+    await waitUntil(() => smsc.count("submit_sm") === 5, 4000, "every submit to go out");
+    expect(await outcomes).toEqual(Array(5).fill("accepted"));
+    expect(smsc.count("enquire_link")).toBeGreaterThan(0);
   });
 });
 
