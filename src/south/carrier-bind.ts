@@ -14,7 +14,7 @@ import { PEER_UNBOUND, SmppSession } from "../smpp/session/smpp-session.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
-import { SubmitAnswers } from "./submit-answers.js";
+import { MAX_SUBMIT_TIMEOUTS_IN_ROW, SUBMITS_UNANSWERED, SubmitAnswers } from "./submit-answers.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -216,11 +216,21 @@ export class CarrierBind extends EventEmitter {
         this.pump();
       },
       (error: Error) => {
-        this.answers.failed(item, error);
+        if (this.answers.failed(item, error)) this.dropDeadLink(session);
         // A timeout or an undecodable answer freed a window slot as a response does: the next submit goes now.
         this.pump();
       },
     );
+  }
+
+  /** Submits keep going unanswered although the link may answer keep-alives: drop it and rebind with backoff. */
+  private dropDeadLink(session: SmppSession): void {
+    if (session.closed) return;
+    this.logger.warn(
+      { timeouts: MAX_SUBMIT_TIMEOUTS_IN_ROW, timeoutMs: this.carrier.responseTimeoutMs },
+      `${SUBMITS_UNANSWERED}: dropping the bind to rebind`,
+    );
+    session.destroy(SUBMITS_UNANSWERED);
   }
 
   private connect(): void {
@@ -303,6 +313,7 @@ export class CarrierBind extends EventEmitter {
           ? "bound_tx"
           : "bound_rx";
     this.backoff.up();
+    this.answers.reset();
     this.boundSince = this.clock();
     this.lastError = undefined;
     this.setState("bound");
@@ -377,5 +388,6 @@ function reasonLabel(reason: string): string {
   if (reason.includes("enquire_link")) return "keepalive";
   if (reason.startsWith("bind failed")) return "bind_failed";
   if (reason === PEER_UNBOUND) return "peer_unbind";
+  if (reason === SUBMITS_UNANSWERED) return "response_timeouts";
   return "dropped";
 }

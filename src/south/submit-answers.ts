@@ -1,5 +1,5 @@
 import type { CarrierConfig } from "../config/types.js";
-import { NotBoundError, NotSentError } from "../errors.js";
+import { NotBoundError, NotSentError, ResponseTimeoutError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
@@ -7,6 +7,17 @@ import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { QueuedSubmit, SubmitSource } from "./submit-types.js";
 import type { ThrottleControl } from "./throttle-control.js";
+
+/**
+ * Submits in a row left unanswered (response timeouts, no answer to any submit in between) that mean the link is
+ * dead although it may still answer enquire_link: the bind is dropped and rebinds with backoff (SMPP-NOTES B.5,
+ * response_timer: "repeated failures mean the link is dead, so drop and rebind"). Three, as the keep-alive's default
+ * misses: one or two can be a carrier's slow moment; three response timeouts (30 s by default) with no answer is not.
+ */
+export const MAX_SUBMIT_TIMEOUTS_IN_ROW = 3;
+
+/** The drop reason of a bind whose submits went unanswered (logs; metric label response_timeouts). */
+export const SUBMITS_UNANSWERED = "submits unanswered in a row";
 
 export interface SubmitAnswersOptions {
   carrier: CarrierConfig;
@@ -24,6 +35,7 @@ export interface SubmitAnswersOptions {
  */
 export class SubmitAnswers {
   private readonly options: SubmitAnswersOptions;
+  private timeoutsInRow = 0;
 
   constructor(options: SubmitAnswersOptions) {
     this.options = options;
@@ -31,6 +43,7 @@ export class SubmitAnswers {
 
   /** The carrier answered `item` (a submit_sm_resp, or a generic_nack). */
   answered(item: QueuedSubmit, response: DecodedPdu): void {
+    this.timeoutsInRow = 0;
     const status =
       response.command === "generic_nack" && response.status === 0
         ? SmppStatus.ESME_RSYSERR
@@ -62,12 +75,20 @@ export class SubmitAnswers {
     item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
   }
 
-  /** The request for `item` ended without an answer. */
-  failed(item: QueuedSubmit, error: Error): void {
+  /** A new session: its link starts with a clean record. */
+  reset(): void {
+    this.timeoutsInRow = 0;
+  }
+
+  /**
+   * The request for `item` ended without an answer. True when this makes MAX_SUBMIT_TIMEOUTS_IN_ROW response
+   * timeouts in a row: the link is dead and the bind should drop it.
+   */
+  failed(item: QueuedSubmit, error: Error): boolean {
     // Never written (the link dropped first, or the carrier had asked to unbind): safe to send again.
     if (error instanceof NotSentError || error instanceof NotBoundError) {
       this.options.source.requeue(item);
-      return;
+      return false;
     }
     this.options.metrics?.submits.inc({
       carrier: this.options.carrier.id,
@@ -75,5 +96,9 @@ export class SubmitAnswers {
       status: error.name,
     });
     item.reject(error);
+    if (!(error instanceof ResponseTimeoutError) || ++this.timeoutsInRow < MAX_SUBMIT_TIMEOUTS_IN_ROW)
+      return false;
+    this.timeoutsInRow = 0;
+    return true;
   }
 }

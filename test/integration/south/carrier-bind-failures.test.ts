@@ -194,3 +194,43 @@ describe("carrier bind: reconnect backoff", () => {
     });
   }
 });
+
+describe("carrier bind: a link that answers keep-alives but not submits", () => {
+  it("drops and rebinds after consecutive response timeouts, and says why in the log and the metrics", async () => {
+    // Every submit_sm is swallowed; enquire_link is answered.
+    const smsc = await scriptedSmsc((f) => f.command === "submit_sm");
+    const carrier = testCarrier({
+      port: smsc.port,
+      windowSize: 1,
+      responseTimeoutMs: 200,
+      enquireLinkIntervalMs: 100,
+    });
+    const metrics = createMetrics();
+    const logLines: Record<string, unknown>[] = [];
+    const pool = startPool(carrier, { metrics, logLines });
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+
+    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settled(pool.submit(part(i)))));
+    await waitUntil(() => smsc.conns() >= 2, 5000, "a rebind");
+    await outcomes;
+    expect(pool.status().binds[0]!.reconnects).toBeGreaterThanOrEqual(1);
+    const exported = await metrics.registry.metrics();
+    expect(exported).toMatch(/otpgw_carrier_bind_reconnects_total\{[^}]*reason="response_timeouts"[^}]*\} 1/);
+    const warning = logLines.find((l) => l.level === 40 && String(l.msg).includes("submits unanswered"));
+    expect(warning).toBeDefined();
+    expect(JSON.stringify(logLines)).not.toContain("62811");
+  });
+
+  it("keeps the bind while responses still come between the timeouts", async () => {
+    // Every third submit is answered: never three timeouts in a row.
+    const smsc = await scriptedSmsc((f) => f.command === "submit_sm" && smsc.count("submit_sm") % 3 !== 0);
+    const carrier = testCarrier({ port: smsc.port, windowSize: 1, responseTimeoutMs: 150 });
+    const pool = startPool(carrier);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+    const outcomes = Promise.all(Array.from({ length: 9 }, (_, i) => settled(pool.submit(part(i)))));
+    await waitUntil(() => smsc.count("submit_sm") === 9, 6000, "all nine submits written");
+    expect((await outcomes).filter((o) => o === "accepted")).toHaveLength(3);
+    expect(smsc.conns()).toBe(1);
+    expect(pool.status().binds[0]!.reconnects).toBe(0);
+  });
+});
