@@ -111,7 +111,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     submits: new HotCounter({
       name: "otpgw_carrier_submits_total",
-      help: "submit_sm outcomes: accepted, rejected (by status), unknown (closed or timed out), not_sent (never written: deadline_passed or withdrawn)",
+      help: "submit_sm outcomes: accepted, rejected (by status), retried (a transient status: sent again after a backoff), unknown (closed or timed out), not_sent (never written: deadline_passed or withdrawn)",
       labelNames: ["carrier", "outcome", "status"],
       registers,
     }),

@@ -30,7 +30,8 @@ export interface SubmitAnswersOptions {
 
 /**
  * What becomes of each submit_sm one bind wrote: the carrier's answer (accepted; throttled, so the bind slows down
- * and the submit goes back to the queue; or rejected with its status class), or the request's failure (never
+ * and the submit goes back to the queue; a transient refusal, sent again after a backoff while it has retries and
+ * time left; or rejected with its status class), or the request's failure (never
  * written: back to the queue; written, no answer: outcome unknown, never resent here).
  */
 export class SubmitAnswers {
@@ -69,6 +70,14 @@ export class SubmitAnswers {
         "carrier throttling: slowing down and requeueing",
       );
       this.options.source.requeue(item);
+      return;
+    }
+    if (statusClass === "retry" && this.options.source.retryLater(item)) {
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusName(status) });
+      this.options.logger.debug(
+        { status: statusName(status) },
+        "transient carrier status: retrying after a backoff",
+      );
       return;
     }
     metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusName(status) });
