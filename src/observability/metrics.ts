@@ -93,7 +93,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     bindReconnects: new HotCounter({
       name: "otpgw_carrier_bind_reconnects_total",
-      help: "Times a carrier bind dropped and was scheduled to reconnect",
+      help: "Times a carrier bind dropped and was scheduled to reconnect, by reason: connect_failed, bind_refused, bind_failed, keepalive, response_timeouts, peer_unbind, dropped",
       labelNames: ["carrier", "bind", "reason"],
       registers,
     }),
@@ -111,7 +111,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     submits: new HotCounter({
       name: "otpgw_carrier_submits_total",
-      help: "submit_sm outcomes: accepted, rejected (by status), unknown (closed or timed out), not_sent (never written: deadline_passed or withdrawn)",
+      help: "submit_sm outcomes: accepted, rejected (by status), retried (a transient status: sent again after a backoff), unknown (closed or timed out), not_sent (never written: deadline_passed or withdrawn)",
       labelNames: ["carrier", "outcome", "status"],
       registers,
     }),

@@ -2,19 +2,19 @@ import { EventEmitter } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { CarrierConfig } from "../config/types.js";
-import { ErrorCodes, NotSentError } from "../errors.js";
+import { ErrorCodes } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
-import { normaliseMessageId } from "../smpp/receipt.js";
+import { statusName } from "../smpp/command-status.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
-import { SmppSession } from "../smpp/session/smpp-session.js";
-import { backoffDelayMs } from "./backoff.js";
+import { PEER_UNBOUND, SmppSession } from "../smpp/session/smpp-session.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { Keepalive } from "./keepalive.js";
+import { ReconnectBackoff } from "./reconnect-backoff.js";
+import { MAX_SUBMIT_TIMEOUTS_IN_ROW, SUBMITS_UNANSWERED, SubmitAnswers } from "./submit-answers.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -63,13 +63,13 @@ export class CarrierBind extends EventEmitter {
   private readonly carrier: CarrierConfig;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly rng: () => number;
   private readonly bucket: TokenBucket;
   private readonly throttle: ThrottleControl;
+  private readonly answers: SubmitAnswers;
   private session: SmppSession | undefined;
   private keepalive: Keepalive | undefined;
   private state: BindState = "idle";
-  private attempt = 0;
+  private readonly backoff: ReconnectBackoff;
   private reconnects = 0;
   private boundSince: number | undefined;
   private lastError: string | undefined;
@@ -83,12 +83,25 @@ export class CarrierBind extends EventEmitter {
     this.options = options;
     this.carrier = options.carrier;
     this.clock = options.clock ?? Date.now;
-    this.rng = options.rng ?? Math.random;
     this.id = `${options.carrier.id}/${BIND_ID_PREFIX[options.mode]}${options.index}`;
     this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
     const rate = options.carrier.throughputPerSecond;
     this.bucket = new TokenBucket({ ratePerSecond: rate, clock: this.clock });
     this.throttle = new ThrottleControl({ maxRatePerSecond: rate, clock: this.clock });
+    this.backoff = new ReconnectBackoff({
+      minDelayMs: this.carrier.reconnectMinDelayMs,
+      maxDelayMs: this.carrier.reconnectMaxDelayMs,
+      rng: options.rng ?? Math.random,
+      clock: this.clock,
+    });
+    this.answers = new SubmitAnswers({
+      carrier: this.carrier,
+      bindId: this.id,
+      source: options.source,
+      throttle: this.throttle,
+      logger: this.logger,
+      metrics: options.metrics,
+    });
     this.inbound = {
       carrier: this.carrier,
       bindId: this.id,
@@ -195,56 +208,29 @@ export class CarrierBind extends EventEmitter {
 
   private send(session: SmppSession, item: QueuedSubmit): void {
     const sentAt = this.clock();
-    const carrier = this.carrier.id;
-    const metrics = this.options.metrics;
     session.request("submit_sm", item.fields).then(
       (response) => {
-        metrics?.submitResponseSeconds.observe({ carrier }, (this.clock() - sentAt) / 1000);
-        this.onSubmitResponse(item, response);
+        const seconds = (this.clock() - sentAt) / 1000;
+        this.options.metrics?.submitResponseSeconds.observe({ carrier: this.carrier.id }, seconds);
+        this.answers.answered(item, response);
         this.pump();
       },
       (error: Error) => {
-        if (error instanceof NotSentError) {
-          this.options.source.requeue(item);
-          return;
-        }
-        metrics?.submits.inc({ carrier, outcome: "unknown", status: error.name });
-        item.reject(error);
+        if (this.answers.failed(item, error)) this.dropDeadLink(session);
+        // A timeout or an undecodable answer freed a window slot as a response does: the next submit goes now.
+        this.pump();
       },
     );
   }
 
-  private onSubmitResponse(item: QueuedSubmit, response: DecodedPdu): void {
-    const status =
-      response.command === "generic_nack" && response.status === 0
-        ? SmppStatus.ESME_RSYSERR
-        : response.status;
-    const statusClass = classifyStatus(status);
-    const carrier = this.carrier.id;
-    const metrics = this.options.metrics;
-    if (statusClass === "ok") {
-      const raw = typeof response.fields.message_id === "string" ? response.fields.message_id : "";
-      metrics?.submits.inc({ carrier, outcome: "accepted", status: "ESME_ROK" });
-      item.resolve({
-        kind: "accepted",
-        carrierMessageId: normaliseMessageId(raw, this.carrier.submitIdFormat),
-        bindId: this.id,
-      });
-      return;
-    }
-    if (statusClass === "throttle") {
-      const rate = this.throttle.onThrottled();
-      metrics?.throttled.inc({ carrier });
-      metrics?.bindRate.set({ carrier, bind: this.id }, rate);
-      this.logger.debug(
-        { status: statusName(status), rate },
-        "carrier throttling: slowing down and requeueing",
-      );
-      this.options.source.requeue(item);
-      return;
-    }
-    metrics?.submits.inc({ carrier, outcome: "rejected", status: statusName(status) });
-    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId: this.id });
+  /** Submits keep going unanswered although the link may answer keep-alives: drop it and rebind with backoff. */
+  private dropDeadLink(session: SmppSession): void {
+    if (session.closed) return;
+    this.logger.warn(
+      { timeouts: MAX_SUBMIT_TIMEOUTS_IN_ROW, timeoutMs: this.carrier.responseTimeoutMs },
+      `${SUBMITS_UNANSWERED}: dropping the bind to rebind`,
+    );
+    session.destroy(SUBMITS_UNANSWERED);
   }
 
   private connect(): void {
@@ -288,6 +274,7 @@ export class CarrierBind extends EventEmitter {
     const inFlight: InboundLimit = new InboundLimit(this.options.receiptsInProgress, session);
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
+    session.once("unbind", () => this.onPeerUnbind(session));
     this.setState("binding");
     void this.bind(session);
   }
@@ -325,7 +312,8 @@ export class CarrierBind extends EventEmitter {
         : this.options.mode === "transmitter"
           ? "bound_tx"
           : "bound_rx";
-    this.attempt = 0;
+    this.backoff.up();
+    this.answers.reset();
     this.boundSince = this.clock();
     this.lastError = undefined;
     this.setState("bound");
@@ -336,10 +324,20 @@ export class CarrierBind extends EventEmitter {
       maxMisses: this.carrier.enquireLinkMaxMisses,
       logger: this.logger,
       clock: this.clock,
+      onSettled: () => this.pump(),
     });
     this.keepalive.start();
     this.emit("bound");
     this.pump();
+  }
+
+  /** The carrier asked to unbind: no more submits here (nor counted as bound) while the session answers and closes. */
+  private onPeerUnbind(session: SmppSession): void {
+    if (this.session !== session || this.state !== "bound") return;
+    this.setState("unbinding");
+    this.logger.info(
+      "carrier asked to unbind: no more submits on this bind; it reconnects when the session closes",
+    );
   }
 
   private onSessionClosed(session: SmppSession, reason: string): void {
@@ -357,13 +355,7 @@ export class CarrierBind extends EventEmitter {
 
   private scheduleReconnect(reason: string): void {
     if (this.state === "closing" || this.state === "closed") return;
-    const delay = backoffDelayMs(
-      this.attempt,
-      this.carrier.reconnectMinDelayMs,
-      this.carrier.reconnectMaxDelayMs,
-      this.rng,
-    );
-    this.attempt++;
+    const delay = this.backoff.nextDelayMs();
     this.reconnects++;
     this.lastError = reason;
     this.setState("backoff");
@@ -373,7 +365,7 @@ export class CarrierBind extends EventEmitter {
       reason: reasonLabel(reason),
     });
     this.logger.warn(
-      { reason, delayMs: delay, attempt: this.attempt },
+      { reason, delayMs: delay, attempt: this.backoff.attempt },
       "carrier bind down: reconnecting after backoff",
     );
     this.reconnectTimer = setTimeout(() => {
@@ -395,5 +387,7 @@ function reasonLabel(reason: string): string {
   if (reason.startsWith("connect failed")) return "connect_failed";
   if (reason.includes("enquire_link")) return "keepalive";
   if (reason.startsWith("bind failed")) return "bind_failed";
+  if (reason === PEER_UNBOUND) return "peer_unbind";
+  if (reason === SUBMITS_UNANSWERED) return "response_timeouts";
   return "dropped";
 }

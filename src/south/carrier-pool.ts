@@ -8,6 +8,7 @@ import type { Clock } from "../smpp/session/request-window.js";
 import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
 import { relativeValidity } from "../smpp/validity.js";
 import { SubmitQueue } from "./submit-queue.js";
+import { SubmitRetries } from "./submit-retries.js";
 import type { NotSentReason, SubmitTicket } from "./submit-ticket.js";
 import type { BindStatus, QueuedSubmit, SubmitFields, SubmitOutcome, SubmitSource } from "./submit-types.js";
 import type { RequestMark } from "../smpp/session/request-window.js";
@@ -65,6 +66,7 @@ export class CarrierPool extends EventEmitter {
   private readonly options: CarrierPoolOptions;
   private readonly maxQueuedSubmits: number;
   private readonly clock: Clock;
+  private readonly retries: SubmitRetries;
   private closing = false;
   /** When a bind of this pool first came up in this process (receipts held by the carrier arrive after it). */
   firstBoundAt: number | undefined;
@@ -77,12 +79,15 @@ export class CarrierPool extends EventEmitter {
     this.id = options.carrier.id;
     this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
     this.clock = options.clock ?? Date.now;
+    this.retries = new SubmitRetries({
+      clock: this.clock,
+      rng: options.rng ?? Math.random,
+      requeue: (item) => this.requeue(item),
+    });
     const source: SubmitSource = {
       next: () => this.nextToWrite(),
-      requeue: (item) => {
-        if (!item.ticket || item.ticket.returned()) this.queue.requeue(item);
-        this.kick();
-      },
+      requeue: (item) => this.requeue(item),
+      retryLater: (item) => !this.closing && this.retries.hold(item),
     };
     const { carrier } = options;
     const modes: CarrierBindOptions["mode"][] =
@@ -169,7 +174,7 @@ export class CarrierPool extends EventEmitter {
 
   /**
    * Queues one submit_sm. Resolves with the carrier's answer (accepted with its message id, or rejected
-   * with a classified status), or with not_sent when it was never written: its `ticket`'s not-after time came
+   * with a classified status — a transient one once its retries, see submit-retries.ts, are used up), or with not_sent when it was never written: its `ticket`'s not-after time came
    * first (deadline_passed) or its attempt withdrew it (withdrawn); with a ticket that has a `validUntil`, the
    * validity_period is set when the submit is written. Rejects with ConnectionClosedError / ResponseTimeoutError
    * when the PDU was written but its outcome is unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was
@@ -213,6 +218,25 @@ export class CarrierPool extends EventEmitter {
     }
   }
 
+  /**
+   * Takes back a submit a bind did not get written (throttled, or never sent): it goes out before newer ones. One
+   * withdrawn meanwhile is answered not_sent; once closing, it fails as everything unsent does (close() drained the
+   * queue already, and no bind would take it).
+   */
+  private requeue(item: QueuedSubmit): void {
+    if (item.ticket && !item.ticket.returned()) return;
+    if (this.closing) {
+      item.reject(this.closedBeforeSent());
+      return;
+    }
+    this.queue.requeue(item);
+    this.kick();
+  }
+
+  private closedBeforeSent(): OtpgwError {
+    return new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} closed before the submit was sent`);
+  }
+
   /** Answers a submit that was never written (see SubmitTicket): not the carrier's doing. */
   private notSent(item: QueuedSubmit, reason: NotSentReason, wasWaiting: boolean): void {
     if (wasWaiting) {
@@ -234,17 +258,15 @@ export class CarrierPool extends EventEmitter {
   }
 
   /**
-   * Stops taking submits, fails what is still queued (never sent: OTPGW_ERR_CARRIER_CLOSED, safe to send
-   * elsewhere), drains each bind's window until `timeoutMs` passes, and unbinds. Idempotent.
+   * Stops taking submits, fails what is still queued or held for a retry (never sent: OTPGW_ERR_CARRIER_CLOSED, safe
+   * to send elsewhere) and whatever a bind gives back unsent from now on, drains each bind's window until `timeoutMs`
+   * passes, and unbinds. Idempotent.
    */
   async close(timeoutMs: number): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const item of this.queue.drain()) {
-      item.reject(
-        new OtpgwError(ErrorCodes.CARRIER_CLOSED, `carrier ${this.id} closed before the submit was sent`),
-      );
-    }
+    for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
+    this.retries.releaseAll();
     const deadline = this.clock() + timeoutMs;
     await Promise.allSettled(this.binds.map((b) => b.close(deadline)));
   }

@@ -10,6 +10,8 @@ export interface KeepaliveOptions {
   maxMisses: number;
   logger: Logger;
   clock: Clock;
+  /** An enquire_link ended (answered or not): the window slot it held is free for the bind's submits again. */
+  onSettled?: () => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export class Keepalive {
       () => {
         this.inFlight = false;
         this.misses = 0;
+        this.options.onSettled?.();
       },
       (error: Error) => {
         this.inFlight = false;
@@ -57,6 +60,7 @@ export class Keepalive {
         this.misses++;
         this.options.logger.warn({ misses: this.misses, err: error.message }, "enquire_link unanswered");
         if (this.misses >= this.options.maxMisses) session.destroy("peer not answering enquire_link");
+        else this.options.onSettled?.();
       },
     );
   }

@@ -6,7 +6,7 @@ import type { QueuedSubmit, SubmitSource } from "./submit-types.js";
  * `shift()` copying, compacted when the consumed head grows large. A submit withdrawn while it waits stays in
  * place (no search) but no longer counts, and is skipped when its turn comes.
  */
-export class SubmitQueue implements SubmitSource {
+export class SubmitQueue implements Pick<SubmitSource, "next" | "requeue"> {
   private items: QueuedSubmit[] = [];
   private head = 0;
   private readonly front: QueuedSubmit[] = [];

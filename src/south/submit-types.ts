@@ -38,6 +38,8 @@ export interface QueuedSubmit {
   enqueuedAt: number;
   /** Its time limit and withdrawal handle, when the caller gave one. */
   ticket: SubmitTicket | undefined;
+  /** Times it was sent again after a transient refusal (see submit-retries.ts). */
+  retries?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -47,9 +49,16 @@ export interface SubmitSource {
   next(): QueuedSubmit | undefined;
   /** Puts back a submit that was not sent (or was throttled): it goes out before newer ones. */
   requeue(item: QueuedSubmit): void;
+  /**
+   * Sends a submit the carrier refused with a transient status again after a short backoff: false when it may not
+   * (retries used up, its not-after time too close, shutting down); its rejection then stands.
+   */
+  retryLater(item: QueuedSubmit): boolean;
 }
 
-export type BindState = "idle" | "connecting" | "binding" | "bound" | "backoff" | "closing" | "closed";
+/** unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session closes. */
+export type BindState =
+  "idle" | "connecting" | "binding" | "bound" | "unbinding" | "backoff" | "closing" | "closed";
 
 export interface BindStatus {
   id: string;

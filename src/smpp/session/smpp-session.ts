@@ -28,6 +28,8 @@ import { RequestWindow, type Clock, type RequestMark } from "./request-window.js
 
 /** Sequence numbers run 1..0x7FFFFFFF (SMPP 3.4 §3.2) and wrap back to 1. */
 const MAX_SEQUENCE = 0x7fffffff;
+/** The close reason of a session the peer unbound (after our unbind_resp). */
+export const PEER_UNBOUND = "unbound by the peer";
 /** How long a session closing after a fatal framing error waits for its generic_nack to flush. */
 const FATAL_FLUSH_MS = 200;
 /**
@@ -75,7 +77,8 @@ interface Waiting {
  * - enquire_link and unbind are answered here, unknown commands get generic_nack(SmppStatus.ESME_RINVCMDID), and a
  *   handler that throws becomes an error response, never an uncaught exception.
  *
- * Events: `close` (reason: string), `unbind` (the peer asked to unbind).
+ * Events: `close` (reason: string), `unbind` (the peer asked to unbind: the session closes, reason PEER_UNBOUND, once
+ * its unbind_resp is written).
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
@@ -362,11 +365,11 @@ export class SmppSession extends EventEmitter {
       this.emit("unbind");
       this.state = "unbinding";
       // The answers to what the peer asked before its unbind go out first (bounded by the response timeout).
+      // Then the session closes on our side: a peer that leaves the TCP close to us must not hold it open.
       void this.answers.pending.none(this.responseTimeoutMs).then(() => {
         if (this.state === "closed") return;
         this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
-        this.out.flush();
-        this.socket.end();
+        this.end(PEER_UNBOUND);
       });
       return;
     }

@@ -1,0 +1,113 @@
+import type { CarrierConfig } from "../config/types.js";
+import { NotBoundError, NotSentError, ResponseTimeoutError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
+import { normaliseMessageId } from "../smpp/receipt.js";
+import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
+import type { QueuedSubmit, SubmitSource } from "./submit-types.js";
+import type { ThrottleControl } from "./throttle-control.js";
+
+/**
+ * Submits in a row left unanswered (response timeouts, no answer to any submit in between) that mean the link is
+ * dead although it may still answer enquire_link: the bind is dropped and rebinds with backoff (SMPP-NOTES B.5,
+ * response_timer: "repeated failures mean the link is dead, so drop and rebind"). Three, as the keep-alive's default
+ * misses: one or two can be a carrier's slow moment; three response timeouts (30 s by default) with no answer is not.
+ */
+export const MAX_SUBMIT_TIMEOUTS_IN_ROW = 3;
+
+/** The drop reason of a bind whose submits went unanswered (logs; metric label response_timeouts). */
+export const SUBMITS_UNANSWERED = "submits unanswered in a row";
+
+export interface SubmitAnswersOptions {
+  carrier: CarrierConfig;
+  bindId: string;
+  source: SubmitSource;
+  throttle: ThrottleControl;
+  logger: Logger;
+  metrics?: Metrics | undefined;
+}
+
+/**
+ * What becomes of each submit_sm one bind wrote: the carrier's answer (accepted; throttled, so the bind slows down
+ * and the submit goes back to the queue; a transient refusal, sent again after a backoff while it has retries and
+ * time left; or rejected with its status class), or the request's failure (never
+ * written: back to the queue; written, no answer: outcome unknown, never resent here).
+ */
+export class SubmitAnswers {
+  private readonly options: SubmitAnswersOptions;
+  private timeoutsInRow = 0;
+
+  constructor(options: SubmitAnswersOptions) {
+    this.options = options;
+  }
+
+  /** The carrier answered `item` (a submit_sm_resp, or a generic_nack). */
+  answered(item: QueuedSubmit, response: DecodedPdu): void {
+    this.timeoutsInRow = 0;
+    const status =
+      response.command === "generic_nack" && response.status === 0
+        ? SmppStatus.ESME_RSYSERR
+        : response.status;
+    const statusClass = classifyStatus(status);
+    const { carrier, bindId, metrics } = this.options;
+    if (statusClass === "ok") {
+      const raw = typeof response.fields.message_id === "string" ? response.fields.message_id : "";
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "accepted", status: "ESME_ROK" });
+      item.resolve({
+        kind: "accepted",
+        carrierMessageId: normaliseMessageId(raw, carrier.submitIdFormat),
+        bindId,
+      });
+      return;
+    }
+    if (statusClass === "throttle") {
+      const rate = this.options.throttle.onThrottled();
+      metrics?.throttled.inc({ carrier: carrier.id });
+      metrics?.bindRate.set({ carrier: carrier.id, bind: bindId }, rate);
+      this.options.logger.debug(
+        { status: statusName(status), rate },
+        "carrier throttling: slowing down and requeueing",
+      );
+      this.options.source.requeue(item);
+      return;
+    }
+    if (statusClass === "retry" && this.options.source.retryLater(item)) {
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusName(status) });
+      this.options.logger.debug(
+        { status: statusName(status) },
+        "transient carrier status: retrying after a backoff",
+      );
+      return;
+    }
+    metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusName(status) });
+    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
+  }
+
+  /** A new session: its link starts with a clean record. */
+  reset(): void {
+    this.timeoutsInRow = 0;
+  }
+
+  /**
+   * The request for `item` ended without an answer. True when this makes MAX_SUBMIT_TIMEOUTS_IN_ROW response
+   * timeouts in a row: the link is dead and the bind should drop it.
+   */
+  failed(item: QueuedSubmit, error: Error): boolean {
+    // Never written (the link dropped first, or the carrier had asked to unbind): safe to send again.
+    if (error instanceof NotSentError || error instanceof NotBoundError) {
+      this.options.source.requeue(item);
+      return false;
+    }
+    this.options.metrics?.submits.inc({
+      carrier: this.options.carrier.id,
+      outcome: "unknown",
+      status: error.name,
+    });
+    item.reject(error);
+    if (!(error instanceof ResponseTimeoutError) || ++this.timeoutsInRow < MAX_SUBMIT_TIMEOUTS_IN_ROW)
+      return false;
+    this.timeoutsInRow = 0;
+    return true;
+  }
+}
