@@ -17,7 +17,10 @@ function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: st
 describe("the log's redaction (configured once)", () => {
   it("hides passwords, texts and keys, also one level down", () => {
     const { logger, lines } = capturingLogger();
-    logger.info({ password: "pw-SECRET", text: "Your code is 123456", account: { apiKey: "key-SECRET" } }, "x");
+    logger.info(
+      { password: "pw-SECRET", text: "Your code is 123456", account: { apiKey: "key-SECRET" } },
+      "x",
+    );
     expect(lines.join("")).not.toMatch(/SECRET|123456/);
     expect(lines.join("")).toContain("[redacted]");
   });
