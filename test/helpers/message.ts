@@ -1,3 +1,4 @@
+import { newMessage } from "../../src/delivery/lifecycle.js";
 import type { Message } from "../../src/delivery/types.js";
 
 /** A message document as delivery stores it, accepted and with no attempt yet; `overrides` replace fields. */
@@ -17,4 +18,22 @@ export function testMessage(id: string, overrides: Partial<Message> = {}): Messa
     attempts: [],
     ...overrides,
   };
+}
+
+/** An OTP to +6285512345678 created through the lifecycle at `at` (its id "m1"). */
+export function newOtp(at: number, validitySeconds = 300, parts = 1): Message {
+  return newMessage(
+    "m1",
+    {
+      account: "acme",
+      to: "+6285512345678",
+      from: "ACME",
+      country: "ID",
+      text: "Your code is 123456",
+      parts,
+      validitySeconds,
+      receiptVia: "none",
+    },
+    at,
+  );
 }

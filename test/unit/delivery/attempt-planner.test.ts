@@ -3,7 +3,6 @@ import { planAttempt, type AttemptPlan, type ReadyAttempt } from "../../../src/d
 import {
   applySubmitResult,
   exhaustedCarriers,
-  newMessage,
   settle,
   startAttempt,
 } from "../../../src/delivery/lifecycle.js";
@@ -14,6 +13,7 @@ import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { createRoutePlanner } from "../../../src/routing/route-planner.js";
 import { parseRoutesFile } from "../../../src/routing/routes-file.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
+import { newOtp } from "../../helpers/message.js";
 
 /** What the planner reads of a carrier pool (the pool itself has its own tests). */
 interface PoolState {
@@ -66,21 +66,7 @@ function plan(
   return planAttempt(deps, message, "Your code is 123456", now);
 }
 
-const otp = (validitySeconds: number, parts = 1): Message =>
-  newMessage(
-    "m1",
-    {
-      account: "acme",
-      to: "+6285512345678",
-      from: "ACME",
-      country: "ID",
-      text: "Your code is 123456",
-      parts,
-      validitySeconds,
-      receiptVia: "none",
-    },
-    T0,
-  );
+const otp = (validitySeconds: number, parts = 1): Message => newOtp(T0, validitySeconds, parts);
 
 describe("planning an attempt", () => {
   it("never sets a DLR deadline past the OTP's expiry, so the message is final when the code dies", () => {

@@ -1,39 +1,14 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyReceipt,
-  applySubmitResult,
-  newMessage,
-  startAttempt,
-} from "../../../src/delivery/lifecycle.js";
+import { applyReceipt, applySubmitResult, startAttempt } from "../../../src/delivery/lifecycle.js";
 import { startupGraceUntil } from "../../../src/delivery/startup-grace.js";
+import { newOtp } from "../../helpers/message.js";
 
 const T0 = 1_000_000;
 /** An attempt started by an earlier process at T0, accepted, DLR deadline T0 + 30 s; this process started at +40 s. */
-const held = applySubmitResult(
-  startAttempt(
-    newMessage(
-      "m1",
-      {
-        account: "acme",
-        to: "+6285512345678",
-        from: "ACME",
-        country: "ID",
-        text: "Your code is 123456",
-        parts: 1,
-        validitySeconds: 300,
-        receiptVia: "none",
-      },
-      T0,
-    ),
-    "a",
-    1,
-    T0,
-    30_000,
-  ),
-  1,
-  0,
-  { status: "accepted", carrierMessageId: "c1" },
-);
+const held = applySubmitResult(startAttempt(newOtp(T0), "a", 1, T0, 30_000), 1, 0, {
+  status: "accepted",
+  carrierMessageId: "c1",
+});
 const ctx = {
   now: T0 + 41_000,
   processStartedAt: T0 + 40_000,
