@@ -56,7 +56,10 @@ export interface SubmitSource {
   retryLater(item: QueuedSubmit): boolean;
 }
 
-/** unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session closes. */
+/**
+ * unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session
+ * closes.
+ */
 export type BindState =
   "idle" | "connecting" | "binding" | "bound" | "unbinding" | "backoff" | "closing" | "closed";
 
