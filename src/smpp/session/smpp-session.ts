@@ -22,41 +22,24 @@ import { SmppStatus } from "../command-status.js";
 import { CommandId, RESPONSE_BIT } from "../constants.js";
 import { CoalescingWriter } from "./coalescing-writer.js";
 import { FrameIntake } from "./frame-intake.js";
-import { InboundAnswers, type RequestHandler } from "./inbound-answers.js";
+import { InboundAnswers } from "./inbound-answers.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
 import { RequestWindow, type Clock, type RequestMark } from "./request-window.js";
+import {
+  MAX_UNSENT_BYTES,
+  PEER_UNBOUND,
+  type SessionState,
+  type SmppSessionOptions,
+} from "./session-options.js";
 
 /** Sequence numbers run 1..0x7FFFFFFF (SMPP 3.4 §3.2) and wrap back to 1. */
 const MAX_SEQUENCE = 0x7fffffff;
-/** The close reason of a session the peer unbound (after our unbind_resp). */
-export const PEER_UNBOUND = "unbound by the peer";
 /** How long a session closing after a fatal framing error waits for its generic_nack to flush. */
 const FATAL_FLUSH_MS = 200;
-/**
- * Default bound on our unsent output (socket.writableLength) before we stop reading the peer's PDUs until it
- * drains: far above any normal traffic (a full window of receipts is a few KB), and it stops a peer that floods
- * requests without reading the answers from growing our memory without limit.
- */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
 
-export type SessionState = "open" | "bound_tx" | "bound_rx" | "bound_trx" | "unbinding" | "closed";
-
+export { MAX_UNSENT_BYTES, PEER_UNBOUND } from "./session-options.js";
+export type { SessionState, SmppSessionOptions } from "./session-options.js";
 export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
-
-export interface SmppSessionOptions {
-  socket: Socket;
-  logger: Logger;
-  /** Largest command_length accepted; larger means framing is lost. */
-  maxPduBytes: number;
-  /** Most requests of ours outstanding at once. */
-  windowSize: number;
-  /** Time allowed for the peer's response to each request. */
-  responseTimeoutMs: number;
-  /** Unsent output beyond which the peer's PDUs are not read until the socket drains. Default MAX_UNSENT_BYTES. */
-  maxUnsentBytes?: number;
-  onRequest: RequestHandler;
-  clock?: Clock;
-}
 
 interface Waiting {
   command: string;
