@@ -2,8 +2,10 @@
  * The session's options, states and shared constants (smpp-session.ts is the engine; re-exported there).
  */
 import type { Socket } from "node:net";
+import type smpp from "smpp";
 import type { Logger } from "../../observability/logger.js";
 import type { RequestHandler } from "./inbound-answers.js";
+import type { DecodedPdu } from "./pdu-codec.js";
 import type { Clock } from "./request-window.js";
 
 /** The close reason of a session the peer unbound (after our unbind_resp). */
@@ -30,4 +32,12 @@ export interface SmppSessionOptions {
   maxUnsentBytes?: number;
   onRequest: RequestHandler;
   clock?: Clock;
+}
+
+/** A request accepted by the session and not yet written (its window full, or the socket not draining). */
+export interface WaitingRequest {
+  command: string;
+  fields: smpp.PduFields;
+  resolve: (pdu: DecodedPdu) => void;
+  reject: (error: Error) => void;
 }

@@ -28,6 +28,7 @@ import { RequestWindow, type Clock, type RequestMark } from "./request-window.js
 import {
   MAX_UNSENT_BYTES,
   PEER_UNBOUND,
+  type WaitingRequest,
   type SessionState,
   type SmppSessionOptions,
 } from "./session-options.js";
@@ -40,13 +41,6 @@ const FATAL_FLUSH_MS = 200;
 export { MAX_UNSENT_BYTES, PEER_UNBOUND } from "./session-options.js";
 export type { SessionState, SmppSessionOptions } from "./session-options.js";
 export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
-
-interface Waiting {
-  command: string;
-  fields: smpp.PduFields;
-  resolve: (pdu: DecodedPdu) => void;
-  reject: (error: Error) => void;
-}
 
 /**
  * One SMPP session over one socket: our own engine on top of the `smpp` package's codec (SMPP-NOTES A.3–A.5).
@@ -61,7 +55,7 @@ interface Waiting {
  *   handler that throws becomes an error response, never an uncaught exception.
  *
  * Events: `close` (reason: string), `unbind` (the peer asked to unbind: the session closes, reason PEER_UNBOUND, once
- * its unbind_resp is written).
+ * its unbind_resp is written and the answers to our requests still outstanding are in or timed out).
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
@@ -71,7 +65,7 @@ export class SmppSession extends EventEmitter {
   private readonly logger: Logger;
   private readonly framer: PduFramer;
   private readonly window = new RequestWindow();
-  private readonly waiting: Waiting[] = [];
+  private readonly waiting: WaitingRequest[] = [];
   private readonly clock: Clock;
   private readonly windowSize: number;
   private readonly responseTimeoutMs: number;
@@ -82,6 +76,8 @@ export class SmppSession extends EventEmitter {
   private readonly out: CoalescingWriter;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
+  /** The peer unbound and has our unbind_resp: the session closes once our requests are answered or timed out. */
+  private peerUnbound = false;
   private backlogLogged = false;
 
   constructor(options: SmppSessionOptions) {
@@ -167,6 +163,7 @@ export class SmppSession extends EventEmitter {
   request(command: string, fields: smpp.PduFields = {}): Promise<DecodedPdu> {
     if (this.state === "closed")
       return Promise.reject(new NotSentError(command, this.closeReason ?? "closed"));
+    if (this.peerUnbound) return Promise.reject(new NotSentError(command, PEER_UNBOUND));
     if (!this.mayRequest(command)) return Promise.reject(new NotBoundError(this.state));
     return new Promise<DecodedPdu>((resolve, reject) => {
       this.waiting.push({ command, fields, resolve, reject });
@@ -285,6 +282,7 @@ export class SmppSession extends EventEmitter {
       this.logger.warn({ expired, timeoutMs: this.responseTimeoutMs }, "responses timed out");
       this.emit("timeout", expired);
       this.flushWaiting();
+      this.closeOncePeerUnboundSettled();
     }
     this.armSweep();
   }
@@ -347,12 +345,15 @@ export class SmppSession extends EventEmitter {
     if (header.commandId === CommandId.unbind) {
       this.emit("unbind");
       this.state = "unbinding";
+      // Nothing of ours goes out after the peer's unbind: what waits to be written never is (safe to send again).
+      for (const w of this.waiting.splice(0)) w.reject(new NotSentError(w.command, PEER_UNBOUND));
       // The answers to what the peer asked before its unbind go out first (bounded by the response timeout).
-      // Then the session closes on our side: a peer that leaves the TCP close to us must not hold it open.
       void this.answers.pending.none(this.responseTimeoutMs).then(() => {
         if (this.state === "closed") return;
         this.write(encodeHeaderOnlyResponse(header.commandId, header.sequence, 0));
-        this.end(PEER_UNBOUND);
+        this.out.flush();
+        this.peerUnbound = true;
+        this.closeOncePeerUnboundSettled();
       });
       return;
     }
@@ -364,6 +365,15 @@ export class SmppSession extends EventEmitter {
     this.answers.handle(frame, header.commandId, header.sequence);
   }
 
+  /**
+   * After the peer's unbind its answers to our outstanding requests may still cross it on the wire: read on until
+   * they are in or timed out, then close (an answer on its way is not an unknown outcome, nor can the peer hold the
+   * session open by leaving the TCP close to us).
+   */
+  private closeOncePeerUnboundSettled(): void {
+    if (this.peerUnbound && this.window.size === 0) this.end(PEER_UNBOUND);
+  }
+
   private onResponse(frame: Buffer, sequence: number): void {
     let pdu: DecodedPdu;
     try {
@@ -371,6 +381,7 @@ export class SmppSession extends EventEmitter {
     } catch (error) {
       this.window.fail(sequence, error instanceof Error ? error : new Error(String(error)));
       this.flushWaiting();
+      this.closeOncePeerUnboundSettled();
       return;
     }
     if (!this.window.settle(pdu)) {
@@ -378,5 +389,6 @@ export class SmppSession extends EventEmitter {
       return;
     }
     this.flushWaiting();
+    this.closeOncePeerUnboundSettled();
   }
 }

@@ -3,6 +3,7 @@ import type { Message } from "../../../src/delivery/types.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { decodePdu, encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { parseReceiptText } from "../../../src/smpp/receipt.js";
+import { unbindPdu } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { bindPdu, Esme, rawPeer, startServer, type Fixture } from "./smpp-fixture.js";
 
@@ -107,6 +108,28 @@ describe("SMPP receipts back", () => {
     await waitUntil(() => rx.deliveries.length === 2, 5000, "the two receipts on the new receiver");
     expect(Date.now() - started).toBeLessThan(2000);
     expect(rx.deliveries.map((d) => d.receipted_message_id).sort()).toEqual(messages.map((m) => m.id).sort());
+  });
+
+  it("takes the answer to a receipt that crossed the ESME's unbind on the wire: sent once, not again on its next bind", async () => {
+    const fixture = await startServer({ server: { receiptRetryMs: 300 } });
+    const tx = await Esme.connect(fixture.port);
+    await tx.bind("bind_transmitter");
+    const { message } = await submitted(fixture, tx);
+    const leaving = await rawPeer(fixture.port);
+    leaving.socket.write(bindPdu(1, {}, "bind_receiver"));
+    await handOver(fixture, finalised(message));
+    const [, deliver] = await leaving.frames.waitFor(2); // bind_resp, the receipt
+    expect(deliver!.commandId).toBe(0x00000005);
+    // The ESME had decided to unbind just as the receipt came: its unbind first, its answer 5 ms later.
+    leaving.socket.write(unbindPdu(2));
+    await new Promise((r) => setTimeout(r, 5));
+    leaving.socket.write(encodePdu("deliver_sm_resp", deliver!.sequence, { message_id: "" }));
+    await leaving.closed; // otpgw closes once its receipt is answered
+    const rx = await Esme.connect(fixture.port);
+    await rx.bind("bind_receiver");
+    await new Promise((r) => setTimeout(r, 1000)); // beyond the retry time
+    expect(rx.deliveries).toHaveLength(0);
+    expect(await fixture.redis.client.llen(`${fixture.redis.prefix}smpp:receipts:acme`)).toBe(0);
   });
 
   it("sends a receipt queued by an earlier version (object form) and drops an unreadable item", async () => {

@@ -94,6 +94,24 @@ describe("carrier bind: the carrier unbinds", () => {
     expect(outcomes).toEqual(Array(5).fill("accepted"));
     expect(smsc.frames.filter((f) => f.command.startsWith("bind_")).map((f) => f.conn)).toEqual([1, 2]);
   });
+
+  it("reads the answer to a submit the carrier held as it unbound: accepted with its id, not outcome unknown", async () => {
+    // A carrier going into maintenance sends unbind as our submit arrives, and answers the submit 5 ms later.
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm" || smsc.count("submit_sm") > 1) return false;
+      socket.write(unbindPdu(99));
+      setTimeout(
+        () => socket.write(encodePdu("submit_sm_resp", f.sequence, { message_id: "CARRIER-ID-1" })),
+        5,
+      );
+      return true;
+    });
+    const pool = startPool(testCarrier({ port: smsc.port }));
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+    const outcome = await pool.submit(part(1));
+    expect(outcome).toMatchObject({ kind: "accepted", carrierMessageId: "CARRIER-ID-1" });
+    expect(smsc.count("submit_sm")).toBe(1);
+  });
 });
 
 describe("carrier bind: requests that end without a response", () => {
