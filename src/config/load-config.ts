@@ -102,6 +102,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (accountsText !== undefined) {
       const result = parseAccountsFile(accountsText, shown(daemon.accountsFile), env, {
         ...(options.allowMissingEnv !== undefined && { allowMissingEnv: options.allowMissingEnv }),
+        minValiditySeconds: Math.floor(daemon.delivery.minRemainingValidityMs / 1000) + 1,
       });
       problems.push(...result.problems);
       accounts = result.accounts;

@@ -20,6 +20,8 @@ export interface AccountsFileOptions {
    * length is not judged). For offline checks only, never for running. Default false.
    */
   allowMissingEnv?: boolean;
+  /** The shortest validity an OTP can be delivered in (min_remaining_validity_seconds + 1). Default 1. */
+  minValiditySeconds?: number;
 }
 
 /** `source` is the file name as shown in messages (and kept in `AccountsConfig.file`). */
@@ -62,7 +64,7 @@ export function parseAccountsFile(
   problems.push(...checked.problems);
   const interpolated = { data: checked.data };
   problems.push(...secretLengthProblems(interpolated.data, { source, lineOf: yaml.lineOf, skipPaths }));
-  for (const { path, reason } of crossCheckAccounts(interpolated.data)) {
+  for (const { path, reason } of crossCheckAccounts(interpolated.data, options.minValiditySeconds)) {
     problems.push({ source, line: yaml.lineOf(path), path: formatPath(path), reason });
   }
 

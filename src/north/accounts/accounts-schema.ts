@@ -109,7 +109,7 @@ export interface CrossCheckProblem {
  * ids, a key or a system_id shared by two accounts). Done on the raw data rather than as schema refinements,
  * which zod runs only once everything else passed: the operator sees every problem in one go.
  */
-export function crossCheckAccounts(data: unknown): CrossCheckProblem[] {
+export function crossCheckAccounts(data: unknown, minValiditySeconds = 1): CrossCheckProblem[] {
   const problems: CrossCheckProblem[] = [];
   const entries = isRecord(data) && Array.isArray(data.accounts) ? (data.accounts as unknown[]) : [];
   const ids = new Map<string, number>();
@@ -136,6 +136,17 @@ export function crossCheckAccounts(data: unknown): CrossCheckProblem[] {
         });
       } else {
         systemIds.set(systemId.toLowerCase(), name);
+      }
+    }
+    for (const [field, value] of [
+      ["default_validity_seconds", byDefault],
+      ["max_validity_seconds", max],
+    ] as const) {
+      if (typeof value === "number" && value < minValiditySeconds) {
+        problems.push({
+          path: ["accounts", index, field],
+          reason: `must be at least ${minValiditySeconds} (delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire`,
+        });
       }
     }
     if (typeof byDefault === "number" && typeof max === "number" && byDefault > max) {

@@ -200,6 +200,20 @@ describe("loadConfig", () => {
     await expect(loadConfig({ cwd: ok, env: passwords })).resolves.toBeDefined();
   });
 
+  it("refuses an account validity shorter than the daemon's min_remaining_validity_seconds allows", async () => {
+    const dir = await tree({
+      "otpgw.yaml": "delivery:\n  min_remaining_validity_seconds: 30\n",
+      "accounts.yaml": accountsYaml.replace(
+        "    rate_per_second: 10\n",
+        "    rate_per_second: 10\n    max_validity_seconds: 20\n",
+      ),
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    expect(await problemsOf(loadConfig({ cwd: dir, env: passwords }))).toEqual([
+      "accounts.yaml:7: accounts.0.max_validity_seconds: must be at least 31 (delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire",
+    ]);
+  });
+
   it("reports a carrier id used by two files, pointing at both", async () => {
     const dir = await tree({
       "carriers/a.yaml": carrierYaml("id-one"),

@@ -212,6 +212,26 @@ ${smpp}`;
     });
   });
 
+  it("refuses a default or maximum validity shorter than any attempt needs (min_remaining_validity_seconds + 1)", () => {
+    const text = `accounts:
+  - id: acme
+    api_keys: [sha256:${digestA}]
+    senders: [AcmeOTP]
+    rate_per_second: 5
+    default_validity_seconds: 5
+    max_validity_seconds: 8
+`;
+    const reason =
+      "(delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire";
+    expect(
+      parseAccountsFile(text, file, env, { minValiditySeconds: 11 }).problems.map(formatProblem),
+    ).toEqual([
+      `accounts.yaml:6: accounts.0.default_validity_seconds: must be at least 11 ${reason}`,
+      `accounts.yaml:7: accounts.0.max_validity_seconds: must be at least 11 ${reason}`,
+    ]);
+    expect(parseAccountsFile(text, file, env, { minValiditySeconds: 5 }).problems).toEqual([]);
+  });
+
   it("refuses a plain password where the hash belongs, without repeating it", () => {
     const reported = problems(
       smppOnly(`      system_id: aggr01
