@@ -6,6 +6,7 @@ import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
+import { minValiditySeconds } from "./config/daemon-settings.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
 import { TlsReloader } from "./config/tls-reloader.js";
@@ -248,8 +249,7 @@ export class Gateway {
           ? {
               defaultSeconds: route.validitySeconds,
               maxSeconds: route.maxValiditySeconds,
-              // No attempt starts this close to the expiry: a shorter validity could only expire.
-              minSeconds: Math.floor(daemon.delivery.minRemainingValidityMs / 1000) + 1,
+              minSeconds: minValiditySeconds(daemon.delivery),
             }
           : undefined;
       },

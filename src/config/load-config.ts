@@ -9,7 +9,7 @@ import { ConfigError } from "../errors.js";
 import { parseCarrierFile, type CarrierFileResult } from "./carrier-file.js";
 import { formatProblem, sortByLine, type ConfigProblem } from "./config-problem.js";
 import { configFileEnvVariable } from "./daemon-env.js";
-import { parseDaemonSettings } from "./daemon-settings.js";
+import { minValiditySeconds, parseDaemonSettings } from "./daemon-settings.js";
 import type { LoadedConfig } from "./loaded-config.js";
 import type { CarrierConfig } from "./types.js";
 import type { AccountsConfig } from "../north/accounts/account-types.js";
@@ -87,6 +87,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   let routes: RouteTable | undefined;
   let accounts: AccountsConfig | undefined;
   if (daemon) {
+    const minValidity = minValiditySeconds(daemon.delivery);
     const routesText = await readText(daemon.routesFile, shown(daemon.routesFile), problems);
     if (routesText !== undefined) {
       // A carrier whose file has problems is known by id, serving any country (its own file is what's wrong).
@@ -94,7 +95,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
         [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
       );
       for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
-      const result = parseRoutesFile(routesText, shown(daemon.routesFile), known);
+      const result = parseRoutesFile(routesText, shown(daemon.routesFile), known, minValidity);
       problems.push(...result.problems);
       routes = result.table;
     }
@@ -102,7 +103,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     if (accountsText !== undefined) {
       const result = parseAccountsFile(accountsText, shown(daemon.accountsFile), env, {
         ...(options.allowMissingEnv !== undefined && { allowMissingEnv: options.allowMissingEnv }),
-        minValiditySeconds: Math.floor(daemon.delivery.minRemainingValidityMs / 1000) + 1,
+        minValiditySeconds: minValidity,
       });
       problems.push(...result.problems);
       accounts = result.accounts;

@@ -26,6 +26,8 @@ export function parseRoutesFile(
   text: string,
   source: string,
   carriers: ReadonlyMap<string, KnownCarrier>,
+  /** The shortest validity an OTP can be delivered in (min_remaining_validity_seconds + 1). Default 1. */
+  minValiditySeconds = 1,
 ): RoutesFileResult {
   const yaml = parseYamlSource(text, source);
   if (yaml.data === undefined) return { problems: yaml.problems };
@@ -40,6 +42,20 @@ export function parseRoutesFile(
   const at = (path: Path, reason: string) =>
     problems.push({ source, line: yaml.lineOf(path), path: formatPath(path), reason });
   checkAcrossRoutes(checked.value, at, yaml.lineOf);
+  const timed: [Path, { validity_seconds?: number; max_validity_seconds?: number }][] = [
+    [["defaults"], checked.value.defaults],
+    ...checked.value.routes.map((route, i): [Path, typeof route] => [["routes", i], route]),
+  ];
+  for (const [path, keys] of timed) {
+    for (const field of ["validity_seconds", "max_validity_seconds"] as const) {
+      const value = keys[field];
+      if (value !== undefined && value < minValiditySeconds)
+        at(
+          [...path, field],
+          `must be at least ${minValiditySeconds} (delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire`,
+        );
+    }
+  }
   if (problems.length > 0) return { problems: sortByLine(problems) };
 
   const file = checked.value;

@@ -43,6 +43,15 @@ routes:
 `;
 
 describe("parseRoutesFile", () => {
+  it("refuses a validity shorter than any attempt needs (min_remaining_validity_seconds + 1), with its line", () => {
+    const reason =
+      "(delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire";
+    expect(parseRoutesFile(valid, file, carriers, 200).problems.map(formatProblem)).toEqual([
+      `routes.yaml:12: routes.0.validity_seconds: must be at least 200 ${reason}`,
+    ]);
+    expect(parseRoutesFile(valid, file, carriers, 180).problems).toEqual([]);
+  });
+
   it("builds the table with each route's overrides and the defaults for the rest", () => {
     const result = parseRoutesFile(valid, file, carriers);
     expect(result.problems).toEqual([]);
