@@ -67,7 +67,8 @@ export class Gateway {
   smppTlsPort: number | undefined;
   private readonly config: LoadedConfig;
   private readonly logger: Logger;
-  private readonly closers: { name: string; close: () => Promise<void> }[] = [];
+  /** Run in reverse order at shutdown; each gets what is left of the one shutdown_timeout_ms (ms from now). */
+  private readonly closers: { name: string; close: (remainingMs: number) => Promise<void> }[] = [];
   private closing: Promise<void> | undefined;
   private started = false;
   private http: FastifyInstance | undefined;
@@ -227,18 +228,19 @@ export class Gateway {
 
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
     this.webhooks.start();
-    this.closers.push({ name: "webhooks", close: () => this.webhooks.close() });
+    this.closers.push({ name: "webhooks", close: (ms) => this.webhooks.close(ms) });
     for (const pool of this.carriers.values()) pool.start();
     this.closers.push({
       name: "carrier binds",
-      close: async () => {
-        await Promise.allSettled([...this.carriers.values()].map((p) => p.close(daemon.shutdownTimeoutMs)));
-        this.delivery.detach();
+      close: async (ms) => {
+        const deadline = Date.now() + ms;
+        await Promise.allSettled([...this.carriers.values()].map((p) => p.close(ms)));
+        await this.delivery.detach(Math.max(0, deadline - Date.now()));
       },
     });
 
     this.delivery.start();
-    this.closers.push({ name: "delivery", close: () => this.delivery.close(daemon.shutdownTimeoutMs) });
+    this.closers.push({ name: "delivery", close: (ms) => this.delivery.close(ms) });
 
     const checks: SubmitCheckDeps = {
       parseDestination,
@@ -271,7 +273,7 @@ export class Gateway {
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;
-    this.closers.push({ name: "http api", close: () => closeHttpApi(http, daemon.shutdownTimeoutMs) });
+    this.closers.push({ name: "http api", close: (ms) => closeHttpApi(http, ms) });
     this.started = true;
     this.logger.info(
       {
@@ -336,7 +338,7 @@ export class Gateway {
     this.closers.push({
       name: "smpp server",
       // close() takes the time allowed (ms from now), not an absolute deadline.
-      close: () => server.close(daemon.shutdownTimeoutMs),
+      close: (ms) => server.close(ms),
     });
   }
 
@@ -375,12 +377,16 @@ export class Gateway {
     return [...this.carriers.values()].map((p) => p.status());
   }
 
-  /** Closes everything in reverse start order; idempotent; never throws. */
+  /**
+   * Closes everything in reverse start order within one shutdown_timeout_ms: each step gets what the steps before it
+   * left (a slow webhook receiver and a slow carrier do not each take the whole time). Idempotent; never throws.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const deadline = Date.now() + this.config.daemon.shutdownTimeoutMs;
       for (const closer of this.closers.reverse()) {
         try {
-          await closer.close();
+          await closer.close(Math.max(0, deadline - Date.now()));
         } catch (error) {
           this.logger.error({ err: error, component: closer.name }, "error while closing");
         }

@@ -238,13 +238,7 @@ export class DeliveryEngine implements DeliveryService {
     const until = (): Promise<unknown> =>
       new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
     await Promise.race([this.processor.idle(), until()]);
-    // Hand-overs under way finish (bounded by the same deadline); those still unanswered then (a webhook receiver
-    // that hangs) are left to the next sweep, here after a restart or on another instance, at once rather than
-    // when their leases run out. Released earlier, another instance would send them while they are still going out.
-    await Promise.race([Promise.allSettled(this.handingOver.values()), until()]);
-    await Promise.all(
-      [...this.handingOver.keys()].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
-    );
+    await this.settleHandOvers(until);
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
       this.deps.logger.warn(
@@ -277,9 +271,28 @@ export class DeliveryEngine implements DeliveryService {
       );
   }
 
-  /** Stops listening to carrier receipts (after the binds closed). */
-  detach(): void {
+  /**
+   * Stops listening to carrier receipts (after the binds closed). Receipts recorded while the binds drained finalised
+   * messages and started their hand-overs after `close`: they are settled the same way, within `timeoutMs`.
+   */
+  async detach(timeoutMs = 0): Promise<void> {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
+    const deadline = Date.now() + timeoutMs;
+    await this.settleHandOvers(
+      () => new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+    );
+  }
+
+  /**
+   * Hand-overs under way finish (until `until` resolves); those still unanswered then (a webhook receiver that hangs)
+   * are left to the next sweep, here after a restart or on another instance, at once rather than when their leases
+   * run out. Released earlier, another instance would send them while they are still going out.
+   */
+  private async settleHandOvers(until: () => Promise<unknown>): Promise<void> {
+    await Promise.race([Promise.allSettled(this.handingOver.values()), until()]);
+    await Promise.all(
+      [...this.handingOver.keys()].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
+    );
   }
 
   /** Claims due timers and processes those messages; also retries notifications left in the outbox. */

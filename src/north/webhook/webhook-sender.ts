@@ -191,10 +191,32 @@ export class WebhookSender {
     );
   }
 
-  /** Stops the worker (waiting for webhooks in flight, each bounded by the timeout) and the queue. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Stops the worker (waiting for webhooks in flight, each bounded by the timeout) and the queue, within `timeoutMs`:
+   * BullMQ's close waits for Redis, so with Redis unreachable it would never end — past the time its connections
+   * are dropped instead and this resolves (retries it held stay in Redis for the next start). Idempotent.
+   */
+  close(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.closing ??= (async () => {
-      const results = await Promise.allSettled([this.worker?.close(), this.retryQueue?.close()]);
+      const closed = Promise.allSettled([this.worker?.close(), this.retryQueue?.close()]);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve("late"), timeoutMs);
+      });
+      const results = await Promise.race([closed, late]);
+      clearTimeout(timer);
+      if (results === "late") {
+        this.logger.warn(
+          { timeoutMs },
+          "webhook sender did not close in time (Redis unreachable?): disconnecting",
+        );
+        // Not awaited: BullMQ's disconnect waits for a connection to be ready first, which never comes while Redis
+        // is unreachable; the process exits once this resolves.
+        for (const dropping of [this.worker?.disconnect(), this.retryQueue?.disconnect()]) {
+          dropping?.catch(() => undefined);
+        }
+        return;
+      }
       for (const result of results) {
         if (result.status === "rejected") {
           this.logger.warn({ err: String(result.reason) }, "webhook sender did not close cleanly");
