@@ -7,6 +7,7 @@ import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
 import { minValiditySeconds } from "./config/daemon-settings.js";
+import { ShutdownSequence } from "./shutdown-sequence.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
 import { TlsReloader } from "./config/tls-reloader.js";
@@ -67,8 +68,7 @@ export class Gateway {
   smppTlsPort: number | undefined;
   private readonly config: LoadedConfig;
   private readonly logger: Logger;
-  /** Run in reverse order at shutdown; each gets what is left of the one shutdown_timeout_ms (ms from now). */
-  private readonly closers: { name: string; close: (remainingMs: number) => Promise<void> }[] = [];
+  private readonly closers = new ShutdownSequence();
   private closing: Promise<void> | undefined;
   private started = false;
   private http: FastifyInstance | undefined;
@@ -191,7 +191,7 @@ export class Gateway {
       }),
     });
     this.metricsPort = metricsServer.port;
-    this.closers.push({ name: "metrics server", close: metricsServer.close });
+    this.closers.add({ name: "metrics server", close: metricsServer.close });
 
     try {
       await this.redis.connect();
@@ -200,7 +200,7 @@ export class Gateway {
       const cause = this.lastRedisError ?? (error as Error);
       throw unreachableRedisError(maskUrl(daemon.redisUrl ?? ""), this.redisAccess, cause);
     }
-    this.closers.push({
+    this.closers.add({
       name: "redis",
       close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
     });
@@ -212,7 +212,7 @@ export class Gateway {
       metrics: this.metrics,
       intervalMs: REDIS_SETTINGS_CHECK_MS,
     });
-    this.closers.push({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
+    this.closers.add({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
     const redisTls = daemon.redisTls;
     const shared = this.redisAccess.tls;
     if (redisTls && shared) {
@@ -228,9 +228,9 @@ export class Gateway {
 
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
     this.webhooks.start();
-    this.closers.push({ name: "webhooks", close: (ms) => this.webhooks.close(ms) });
+    this.closers.add({ name: "webhooks", close: (ms) => this.webhooks.close(ms) });
     for (const pool of this.carriers.values()) pool.start();
-    this.closers.push({
+    this.closers.add({
       name: "carrier binds",
       close: async (ms) => {
         const deadline = Date.now() + ms;
@@ -240,7 +240,7 @@ export class Gateway {
     });
 
     this.delivery.start();
-    this.closers.push({ name: "delivery", close: (ms) => this.delivery.close(ms) });
+    this.closers.add({ name: "delivery", close: (ms) => this.delivery.close(ms) });
 
     const checks: SubmitCheckDeps = {
       parseDestination,
@@ -273,7 +273,7 @@ export class Gateway {
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;
-    this.closers.push({ name: "http api", close: (ms) => closeHttpApi(http, ms) });
+    this.closers.add({ name: "http api", close: (ms) => closeHttpApi(http, ms) });
     this.started = true;
     this.logger.info(
       {
@@ -335,7 +335,7 @@ export class Gateway {
         (m) => server.setTlsCertificate(m),
       );
     }
-    this.closers.push({
+    this.closers.add({
       name: "smpp server",
       // close() takes the time allowed (ms from now), not an absolute deadline.
       close: (ms) => server.close(ms),
@@ -365,7 +365,7 @@ export class Gateway {
     });
     await reloader.start(installed);
     this.tlsReloaders.push(reloader);
-    this.closers.push({ name: `${name} watch`, close: () => Promise.resolve(reloader.stop()) });
+    this.closers.add({ name: `${name} watch`, close: () => Promise.resolve(reloader.stop()) });
   }
 
   /** SIGHUP: reload what can be reloaded without a restart (the TLS files). */
@@ -377,20 +377,10 @@ export class Gateway {
     return [...this.carriers.values()].map((p) => p.status());
   }
 
-  /**
-   * Closes everything in reverse start order within one shutdown_timeout_ms: each step gets what the steps before it
-   * left (a slow webhook receiver and a slow carrier do not each take the whole time). Idempotent; never throws.
-   */
+  /** Closes everything in reverse start order within one shutdown_timeout_ms (ShutdownSequence); idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const deadline = Date.now() + this.config.daemon.shutdownTimeoutMs;
-      for (const closer of this.closers.reverse()) {
-        try {
-          await closer.close(Math.max(0, deadline - Date.now()));
-        } catch (error) {
-          this.logger.error({ err: error, component: closer.name }, "error while closing");
-        }
-      }
+      await this.closers.run(this.config.daemon.shutdownTimeoutMs, this.logger);
       if (!this.started) this.redis.disconnect();
       this.logger.info("otpgw stopped");
     })();
