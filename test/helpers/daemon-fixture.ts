@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
+import type { SimulatorOptions } from "../../scripts/sim/carrier-simulator.js";
 import { hashPassword } from "../../src/north/accounts/password-hash.js";
+import { startCarrierSim } from "./carrier-sim.js";
 import { waitUntil } from "./wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -254,4 +256,13 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       return ports;
     },
   };
+}
+
+/** One carrier simulator and a started daemon bound to it as carrier `id-sim`: the setup many gateway tests share. */
+export async function daemonWithSim(sim: SimulatorOptions, options: Omit<DaemonFixtureOptions, "carriers">) {
+  const simulator = await startCarrierSim(sim);
+  const daemon = await daemonFixture({ ...options, carriers: [{ id: "id-sim", port: simulator.port! }] });
+  await daemon.start();
+  await daemon.waitForBinds();
+  return { sim: simulator, daemon };
 }

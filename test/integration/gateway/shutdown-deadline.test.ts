@@ -2,10 +2,10 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { startPrivateRedis } from "../../../scripts/lib/private-redis.js";
-import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { daemonFixture, daemonWithSim } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
 
+const QUICK = { submitRespLatencyMs: { min: 1, max: 3 }, receiptLatencyMs: { min: 20, max: 40 } };
 /** The daemon fixture's shutdown_timeout_ms. */
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** What a carrier bind's unbind may take beyond it (UNBIND_GRACE_MS), and slack for a loaded machine. */
@@ -45,16 +45,7 @@ describe("graceful shutdown within one shutdown_timeout_ms (the daemon as a proc
   it("exits in time while Redis is unreachable", async () => {
     const redis = await startPrivateRedis({ appendfsync: "always" });
     onTestFinished(() => redis.stop());
-    const sim = await startCarrierSim({
-      submitRespLatencyMs: { min: 1, max: 3 },
-      receiptLatencyMs: { min: 20, max: 40 },
-    });
-    const daemon = await daemonFixture({
-      redisUrl: redis.url,
-      carriers: [{ id: "id-sim", port: sim.port! }],
-    });
-    await daemon.start();
-    await daemon.waitForBinds();
+    const { daemon } = await daemonWithSim(QUICK, { redisUrl: redis.url });
     for (let i = 0; i < 3; i++) await submit(daemon, i);
     await redis.kill();
     await new Promise((r) => setTimeout(r, 500));
@@ -71,17 +62,10 @@ describe("graceful shutdown within one shutdown_timeout_ms (the daemon as a proc
   it("shares the time between a webhook receiver that hangs and a carrier that stopped answering", async () => {
     const taken: string[] = [];
     const hook = await webhookReceiver((event) => taken.push(event)); // never answers
-    const sim = await startCarrierSim({
-      submitRespLatencyMs: { min: 1, max: 3 },
-      receiptLatencyMs: { min: 20, max: 40 },
-    });
-    const daemon = await daemonFixture({
+    const { sim, daemon } = await daemonWithSim(QUICK, {
       redisUrl: inject("redisUrl"),
-      carriers: [{ id: "id-sim", port: sim.port! }],
       dlrTimeoutSeconds: 1,
     });
-    await daemon.start();
-    await daemon.waitForBinds();
     for (let i = 0; i < 5; i++) await submit(daemon, 100 + i, hook.url);
     await waitUntil(() => taken.length >= 5, 10_000, "five webhooks in flight");
     sim.setOutage("stop-answering");
@@ -102,17 +86,10 @@ describe("graceful shutdown within one shutdown_timeout_ms (the daemon as a proc
       else response.writeHead(200).end(() => answered.add(event));
     });
     // Submits answered after 1.5–2.5 s: the receipts come while the binds drain at shutdown.
-    const sim = await startCarrierSim({
-      submitRespLatencyMs: { min: 1500, max: 2500 },
-      receiptLatencyMs: { min: 20, max: 40 },
-    });
-    const daemon = await daemonFixture({
-      redisUrl: inject("redisUrl"),
-      carriers: [{ id: "id-sim", port: sim.port! }],
-      dlrTimeoutSeconds: 30,
-    });
-    await daemon.start();
-    await daemon.waitForBinds();
+    const { daemon } = await daemonWithSim(
+      { submitRespLatencyMs: { min: 1500, max: 2500 }, receiptLatencyMs: { min: 20, max: 40 } },
+      { redisUrl: inject("redisUrl"), dlrTimeoutSeconds: 30 },
+    );
     const events: string[] = [];
     for (let i = 0; i < 6; i++) events.push(await submit(daemon, 300 + i, hook.url));
     expect(await daemon.stop()).toBe(0);
