@@ -9,6 +9,7 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
+import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
 import { newMessage } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
@@ -202,27 +203,9 @@ export class DeliveryEngine implements DeliveryService {
     return id ? this.get(id) : null;
   }
 
-  /**
-   * Whether some carrier of the destination's route can take a message now: bound, its queue below 80 % of its
-   * limit, and short enough to drain within the route's DLR timeout. A submit still queued at its attempt's DLR
-   * deadline is never sent, so a queue longer than that only holds messages that would go out nowhere:
-   * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
-   * prefix's), not every carrier that lists the country.
-   */
+  /** Whether new work for this destination can go out now, or would only queue up (admission.ts). */
   canAccept(to: string, country: string): boolean {
-    const route = this.deps.planner.plan(to, country);
-    if (!route) return false;
-    for (const id of route.carriers) {
-      const pool = this.deps.pools.get(id);
-      if (
-        pool &&
-        pool.boundCount > 0 &&
-        pool.queued < pool.maxQueued * 0.8 &&
-        pool.estimatedWaitMs() < route.dlrTimeoutMs
-      )
-        return true;
-    }
-    return false;
+    return canAccept(this.deps, to, country);
   }
 
   /**

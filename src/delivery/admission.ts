@@ -1,0 +1,31 @@
+import type { ProcessorDeps } from "./processor-types.js";
+
+/** A carrier queue this full (of its limit) takes no new message: room is kept for reroutes and retries. */
+const ADMISSION_QUEUE_SHARE = 0.8;
+
+/**
+ * Whether some carrier of the destination's route can take a message now: bound, its queue below 80 % of its
+ * limit, and short enough to drain within the route's DLR timeout. A submit still queued at its attempt's DLR
+ * deadline is never sent, so a queue longer than that only holds messages that would go out nowhere:
+ * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
+ * prefix's), not every carrier that lists the country.
+ */
+export function canAccept(
+  deps: Pick<ProcessorDeps, "planner" | "pools">,
+  to: string,
+  country: string,
+): boolean {
+  const route = deps.planner.plan(to, country);
+  if (!route) return false;
+  for (const id of route.carriers) {
+    const pool = deps.pools.get(id);
+    if (
+      pool &&
+      pool.boundCount > 0 &&
+      pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE &&
+      pool.estimatedWaitMs() < route.dlrTimeoutMs
+    )
+      return true;
+  }
+  return false;
+}
