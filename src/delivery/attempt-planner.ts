@@ -57,11 +57,18 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
   // Carriers never tried first; then, when none of them is available, once more a carrier whose only attempt ended
   // with its outcome unknown (the process died around the submit: the SMS may never have left) or not sent. A
   // duplicate OTP beats none — and an untried carrier that is down may not come back while the code is valid.
-  let tried = triedCarriers(message);
+  const triedBefore = triedCarriers(message);
+  let tried = triedBefore;
   let choice = planner.choose(message.to, message.country, tried, available);
   if (!choice) {
     tried = exhaustedCarriers(message);
     choice = planner.choose(message.to, message.country, tried, available);
+    // The choice's own "tried" lists only the carriers ruled out: say this is a second try, and after which.
+    if (choice)
+      choice = {
+        carrier: choice.carrier,
+        explain: `${choice.explain}; a second try (tried before: ${triedBefore.join(", ")}; an attempt not sent or of unknown outcome may be tried once more)`,
+      };
   }
   if (!choice) {
     const untried = (route?.carriers ?? []).filter((c) => !tried.includes(c));

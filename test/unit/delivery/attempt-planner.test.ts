@@ -121,9 +121,9 @@ describe("planning an attempt", () => {
     message = settle(message, { now: T0 + 1000, minRemainingMs: MIN_REMAINING_MS }).message;
     expect(plan(message, T0 + 1000, { a: {}, b: {} })).toMatchObject({ kind: "ready", carrier: "b" });
     // b is down and may stay down past the code's validity: a second chance for a beats none.
-    expect(plan(message, T0 + 1000, { a: {}, b: { boundCount: 0 } })).toMatchObject({
-      kind: "ready",
-      carrier: "a",
-    });
+    const again = plan(message, T0 + 1000, { a: {}, b: { boundCount: 0 } });
+    expect(again).toMatchObject({ kind: "ready", carrier: "a" });
+    // Its explanation says so: the choice's own "tried: none" alone would hide that a was tried.
+    expect((again as ReadyAttempt).explain).toMatch(/a second try \(tried before: a;/);
   });
 });
