@@ -6,7 +6,7 @@ import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
-import { minValiditySeconds } from "./config/daemon-settings.js";
+import { minValiditySeconds } from "./config/min-validity.js";
 import { ShutdownSequence } from "./shutdown-sequence.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";

@@ -43,14 +43,6 @@ export const sentinelPasswordVariable = "OTPGW_REDIS_SENTINEL_PASSWORD";
 /** Reported as the source of a problem with a value that came from an environment variable. */
 export const environmentSource = "environment";
 
-/**
- * The shortest validity (s) an OTP can be delivered in: no attempt starts within `min_remaining_validity_seconds` of
- * its expiry, so a shorter validity could only expire. Submits, accounts and routes are held to it.
- */
-export function minValiditySeconds(delivery: { minRemainingValidityMs: number }): number {
-  return Math.floor(delivery.minRemainingValidityMs / 1000) + 1;
-}
-
 export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsResult {
   const source = input.file?.source ?? environmentSource;
   const yaml = input.file ? parseYamlSource(input.file.text, input.file.source) : undefined;

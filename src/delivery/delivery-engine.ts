@@ -55,6 +55,11 @@ const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
 
+/** Resolves at `deadline` (ms since the epoch), at once if it passed; holds no process open. */
+function untilDeadline(deadline: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
+}
+
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
 
@@ -218,10 +223,8 @@ export class DeliveryEngine implements DeliveryService {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.processor.stop();
     const deadline = Date.now() + timeoutMs;
-    const until = (): Promise<unknown> =>
-      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
-    await Promise.race([this.processor.idle(), until()]);
-    await this.settleHandOvers(until);
+    await Promise.race([this.processor.idle(), untilDeadline(deadline)]);
+    await this.settleHandOvers(deadline);
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
       this.deps.logger.warn(
@@ -260,19 +263,16 @@ export class DeliveryEngine implements DeliveryService {
    */
   async detach(timeoutMs = 0): Promise<void> {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
-    const deadline = Date.now() + timeoutMs;
-    await this.settleHandOvers(
-      () => new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
-    );
+    await this.settleHandOvers(Date.now() + timeoutMs);
   }
 
   /**
-   * Hand-overs under way finish (until `until` resolves); those still unanswered then (a webhook receiver that hangs)
+   * Hand-overs under way finish (until `deadline`); those still unanswered then (a webhook receiver that hangs)
    * are left to the next sweep, here after a restart or on another instance, at once rather than when their leases
    * run out. Released earlier, another instance would send them while they are still going out.
    */
-  private async settleHandOvers(until: () => Promise<unknown>): Promise<void> {
-    await Promise.race([Promise.allSettled(this.handingOver.values()), until()]);
+  private async settleHandOvers(deadline: number): Promise<void> {
+    await Promise.race([Promise.allSettled(this.handingOver.values()), untilDeadline(deadline)]);
     await Promise.all(
       [...this.handingOver.keys()].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
     );

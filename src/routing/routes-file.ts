@@ -4,6 +4,7 @@
  * file and supplies the carriers.
  */
 import { formatPath, sortByLine, type ConfigProblem } from "../config/config-problem.js";
+import { shortValidityReason } from "../config/min-validity.js";
 import { checkAgainstSchema } from "../config/schema-issues.js";
 import { parseYamlSource } from "../config/yaml-source.js";
 import { RouteTable } from "./route-table.js";
@@ -50,10 +51,7 @@ export function parseRoutesFile(
     for (const field of ["validity_seconds", "max_validity_seconds"] as const) {
       const value = keys[field];
       if (value !== undefined && value < minValiditySeconds)
-        at(
-          [...path, field],
-          `must be at least ${minValiditySeconds} (delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire`,
-        );
+        at([...path, field], shortValidityReason(minValiditySeconds));
     }
   }
   if (problems.length > 0) return { problems: sortByLine(problems) };

@@ -177,9 +177,8 @@ export class CarrierPool extends EventEmitter {
    * with a classified status — a transient one once its retries, see submit-retries.ts, are used up), or with
    * not_sent when it was never written: its `ticket`'s not-after time came first (deadline_passed) or its attempt
    * withdrew it (withdrawn); with a ticket that has a `validUntil`, the validity_period is set when the submit is
-   * written. Rejects with ConnectionClosedError / ResponseTimeoutError
-   * when the PDU was written but its outcome is unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was
-   * not queued.
+   * written. Rejects with ConnectionClosedError / ResponseTimeoutError when the PDU was written but its outcome is
+   * unknown, and with OTPGW_ERR_CARRIER_SATURATED / _CLOSED when it was not queued.
    */
   submit(fields: SubmitFields, ticket?: SubmitTicket): Promise<SubmitOutcome> {
     if (this.closing) {

@@ -3,6 +3,7 @@
  * are errors, so a typo such as `rate_per_secnd` is never silently ignored.
  */
 import * as z from "zod";
+import { shortValidityReason } from "../../config/min-validity.js";
 import type { Account, AccountsConfig, SmppAccess } from "./account-types.js";
 import { ipRangeProblem } from "./ip-allow-list.js";
 import { parsePasswordHash } from "./password-hash.js";
@@ -145,7 +146,7 @@ export function crossCheckAccounts(data: unknown, minValiditySeconds = 1): Cross
       if (typeof value === "number" && value < minValiditySeconds) {
         problems.push({
           path: ["accounts", index, field],
-          reason: `must be at least ${minValiditySeconds} (delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire`,
+          reason: shortValidityReason(minValiditySeconds),
         });
       }
     }
