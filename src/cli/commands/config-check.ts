@@ -24,7 +24,9 @@ export function registerConfigCheckCommand(config: Command, context: CliContext)
   addConfigOptions(
     config
       .command("check")
-      .description("validate the settings file and every carrier file, without starting anything")
+      .description(
+        "validate the settings, routes, accounts and every carrier file, without starting anything",
+      )
       .option(
         "--allow-missing-env",
         "do not report ${VAR} references to unset variables (for CI without secrets)",

@@ -70,7 +70,7 @@ describe("otpgw command line", () => {
     const config = await otpgw(["config", "--help"]);
     expect(config.code).toBe(0);
     expect(config.stdout).toMatch(
-      /^\s+check \[options\]\s+validate the settings file and every carrier file/m,
+      /^\s+check \[options\]\s+validate the settings, routes, accounts and every/m,
     );
   });
 
