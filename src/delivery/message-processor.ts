@@ -116,30 +116,33 @@ export class MessageProcessor {
   }
 
   /**
-   * Applies a receipt found by carrier and handset instead of by carrier message id — only to a part whose
-   * carrier id was recorded as this very receipt's id (it overtook its acceptance), whose carrier answered without
-   * an id (the handset is then the only key), or whose id was never recorded because an earlier process died
-   * first or the carrier's answer was lost (outcome unknown). Not to a part of an attempt this process started and
-   * whose carrier has not answered yet: the handset's key now leads there, but the receipt is for another message
-   * to the same handset (one the dead process sent).
+   * Applies a receipt found by carrier and handset instead of by carrier message id: to a part whose carrier id
+   * was recorded as this receipt's id, whose carrier answered without one, or whose id was never recorded while no
+   * submit of it awaits its answer here (its sender died, its answer was lost, or another instance sent it and has
+   * not recorded the answer yet). Not to a part never sent, nor to one this process sent whose carrier has not
+   * answered: the lookup waited for the answers to every submit written before the receipt came, so that part went
+   * out after it and the receipt is another message's to the same handset. Resolves whether it was applied.
    */
-  receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<void> {
+  receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<boolean> {
     const now = this.deps.clock();
-    return this.serial.run(target.messageId, () =>
-      this.withConflictRetry(target.messageId, (current) => {
-        const attempt = current.attempts.find((a) => a.n === target.attempt);
-        const recorded = attempt?.carrierMessageIds[target.part];
-        if (attempt === undefined || recorded === undefined) return current;
-        // null: never recorded; "": the carrier answered without an id.
-        // null and "unknown": its submit_sm_resp was lost (no answer can come any more: the receipt is this part's).
-        const applies =
-          recorded === carrierMessageId ||
-          recorded === "" ||
-          (recorded === null &&
-            (attempt.startedAt < this.startedAt || attempt.partStatus[target.part] === "unknown"));
-        return applies ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
-      }),
-    );
+    let applied = false;
+    return this.serial
+      .run(target.messageId, () =>
+        this.withConflictRetry(target.messageId, (current) => {
+          const attempt = current.attempts.find((a) => a.n === target.attempt);
+          const recorded = attempt?.carrierMessageIds[target.part];
+          if (attempt === undefined || recorded === undefined) return current;
+          // null: never recorded; "": the carrier answered without an id.
+          const status = attempt.partStatus[target.part];
+          const waitsHere = this.queuedParts.isOpen(target.messageId, target.attempt, target.part);
+          applied =
+            recorded === carrierMessageId ||
+            recorded === "" ||
+            (recorded === null && (status === "unknown" || (status !== "not_sent" && !waitsHere)));
+          return applied ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
+        }),
+      )
+      .then(() => applied);
   }
 
   /**
@@ -291,10 +294,7 @@ export class MessageProcessor {
         })
         .then((applied) => applied && this.finished(done, handOver));
     }
-    if (message === loaded.message && !correlations) {
-      // Nothing changed; make sure the timer still points at the deadline (it may have been claimed).
-      return this.store(loaded, message, next.timerAt);
-    }
+    // Also when nothing changed: the timer must point at the deadline again (it may have been claimed).
     return this.store(loaded, message, next.timerAt, correlations);
   }
 

@@ -26,6 +26,12 @@ export class QueuedParts {
     return tickets;
   }
 
+  /** Whether part `part` of attempt `n` was queued in this process and its carrier has not answered it yet. */
+  isOpen(messageId: string, n: number, part: number): boolean {
+    const entry = this.launched.get(messageId);
+    return entry !== undefined && entry.n === n && entry.tickets[part] !== undefined;
+  }
+
   /** Part `part` of attempt `n` has its answer: nothing left to withdraw for it. */
   answered(messageId: string, n: number, part: number): void {
     const entry = this.launched.get(messageId);

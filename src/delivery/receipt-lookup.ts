@@ -74,11 +74,10 @@ export class ReceiptLookup {
       }
       if (last) break;
     }
+    // Refused by the message it leads to (see receiptByHandset): as unmatched as a receipt with no handset key.
     const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
-    if (byHandset) {
-      await processor.receiptByHandset(byHandset, receipt.messageId, receiptEvent(receipt));
+    if (byHandset && (await processor.receiptByHandset(byHandset, receipt.messageId, receiptEvent(receipt))))
       return;
-    }
     this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
     if (this.unmatchedLog.allow(carrierId)) {
       this.deps.logger.warn(

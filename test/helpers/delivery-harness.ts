@@ -39,8 +39,10 @@ export async function deliveryHarness(options: {
   engine?: Partial<DeliveryEngineOptions>;
   /** Runs before a notification is recorded (e.g. a slow webhook). */
   beforeNotify?: (message: Message) => Promise<void>;
+  /** Another harness's Redis and prefix: the two are then two instances of otpgw sharing one Redis. */
+  redis?: Awaited<ReturnType<typeof testRedis>>;
 }) {
-  const redis = await testRedis();
+  const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
   const pools = new Map<string, CarrierPool>();
   const configs = new Map<string, CarrierConfig>();

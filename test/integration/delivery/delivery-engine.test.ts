@@ -289,6 +289,31 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
     expect(h.notified.find((m) => m.id === message.id)?.state).toBe("delivered");
   });
 
+  it("a receipt found by handset lands on a part another instance submitted and has not recorded an answer for", async () => {
+    // Two instances on one Redis. B submits (its carrier answers after 5 s, or B dies before recording the answer);
+    // the carrier's receipt comes on A's bind. A has no such submit of its own outstanding: the receipt is the part's.
+    const a = await deliveryHarness({ carriers: [{ id: "c", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
+    const slow = { ...NO_RECEIPTS, submitRespLatencyMs: { min: 5000, max: 5000 } };
+    const b = await deliveryHarness({
+      carriers: [{ id: "c", sim: slow }],
+      dlrTimeoutMs: 20_000,
+      redis: a.redis,
+    });
+    await waitUntil(() => b.pools.get("c")!.boundCount === 1, 15_000, "B's bind");
+    const { message } = await b.engine.accept(b.newMessage(4));
+    const target = await a.store.findByCarrierId("c", handsetKey(message.to));
+    expect(target).toEqual({ messageId: message.id, attempt: 1, part: 0 });
+    expect((await a.store.get(message.id))?.message.attempts[0]?.carrierMessageIds[0]).toBeNull();
+    const processor = (a.engine as unknown as { processor: MessageProcessor }).processor;
+    const applied = await processor.receiptByHandset(target!, "its-own-id", {
+      stat: "DELIVRD",
+      delivered: true,
+      final: true,
+    });
+    expect(applied).toBe(true);
+    expect((await a.store.get(message.id))?.message.state).toBe("delivered");
+  });
+
   it("a receipt it could not record through repeated version conflicts is refused, so the carrier sends it again", async () => {
     const h = await deliveryHarness({ carriers: [{ id: "silent", sim: NO_RECEIPTS }], dlrTimeoutMs: 20_000 });
     await waitUntil(() => h.pools.get("silent")!.boundCount === 1, 15_000, "the bind");

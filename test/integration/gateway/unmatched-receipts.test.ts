@@ -85,4 +85,39 @@ describe("receipts that match nothing", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
     expect(metrics).not.toMatch(/^otpgw_carrier_receipts_unmatched_total\{/m);
   }, 30_000);
+
+  it("a receipt the handset leads to a part it cannot be for is counted as unmatched, and the part's own receipt still lands", async () => {
+    const redis = await startPrivateRedis({ appendfsync: "always" });
+    onTestFinished(() => redis.stop());
+    const smsc = await rawSmsc();
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: smsc.port }] });
+    await daemon.start();
+    const { socket, frames } = await smsc.bound;
+    const r = await daemon.api("/v1/messages", {
+      method: "POST",
+      body: {
+        to: "+6281100000078",
+        from: FIXTURE_ACCOUNT.sender,
+        text: "Your code is 551234",
+        callback_url: hooks.url,
+      },
+    });
+    expect(r.status).toBe(202);
+    const submits = () => frames.frames.filter((f) => f.commandId === CommandId.submit_sm);
+    await waitUntil(() => submits().length === 1, 5000, "the submit");
+    // Before the submit is answered, a receipt for an earlier message to the same handset (one a process that
+    // died had sent; its id never recorded) comes after the submit went out: only the handset's key leads on, to
+    // this part, which it cannot be for. Acknowledged (nothing to redeliver) and counted.
+    socket.write(receiptPdu(1, "SENT-BY-A-DEAD-PROCESS", "6281100000078"));
+    const receiptAnswers = () => frames.frames.filter((f) => f.commandId === CommandId.deliver_sm_resp);
+    await waitUntil(() => receiptAnswers().length === 1, 10_000, "the receipt answered");
+    const metricsText = async () => (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    expect(await metricsText()).toMatch(/^otpgw_carrier_receipts_unmatched_total\{carrier="id-a"\} 1$/m);
+    socket.write(encodePdu("submit_sm_resp", submits()[0]!.sequence, { message_id: "OWN-1" }));
+    await new Promise((res) => setTimeout(res, 50));
+    socket.write(receiptPdu(2, "OWN-1", "6281100000078"));
+    await waitUntil(() => hooks.calls.length >= 1, 10_000, "the message's webhook");
+    expect(hooks.calls.map((c) => c.body.state)).toEqual(["delivered"]);
+  }, 30_000);
 });
