@@ -62,6 +62,8 @@ function untilDeadline(deadline: number): Promise<void> {
 
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
+/** Outbox hand-overs started by sweeps and still under way (receivers that hang): no more are taken beyond it. */
+const SWEEP_HAND_OVERS = 100;
 
 /**
  * The message lifecycle service: accepts messages durably, moves them through attempts on carriers as
@@ -76,6 +78,8 @@ export class DeliveryEngine implements DeliveryService {
   private polling = false;
   /** Hand-overs under way in this process: message id → the hand-over (close waits for them, bounded). */
   private readonly handingOver = new Map<string, Promise<void>>();
+  /** Of those, the ones outbox sweeps started: never awaited by a poll, which runs the timers. */
+  private sweepHandOvers = 0;
   /**
    * Messages this process handed over that a running outbox sweep may still have read before they left the
    * outbox: true once out of it. A sweep drops the true ones before it reads the outbox (what it then reads cannot
@@ -290,26 +294,33 @@ export class DeliveryEngine implements DeliveryService {
       for (const id of due) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
       // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
-      // those being handed over here right now are left to that hand-over. The rest are read together (one Redis
-      // call), so a long outbox does not hold up the next timer poll.
-      const pending = (await this.deps.store.claimOutbox(100)).filter((id) => !this.handingOver.has(id));
-      await Promise.all(
-        pending.map(async (id) => {
-          const loaded = await this.deps.store.get(id);
-          if (loaded) await this.handOver(loaded.message);
-          else await this.deps.store.outboxDone(id);
-        }),
-      );
+      // those being handed over here right now are left to that hand-over. The rest are started here (the next poll
+      // drops what `handedOver` holds) and awaited by none: a receiver that hangs must not hold up the timers.
+      const room = Math.min(100, SWEEP_HAND_OVERS - this.sweepHandOvers);
+      if (room <= 0) return;
+      const pending = (await this.deps.store.claimOutbox(room)).filter((id) => !this.handingOver.has(id));
+      const loaded = await Promise.all(pending.map((id) => this.deps.store.get(id)));
+      pending.forEach((id, i) => {
+        const message = loaded[i]?.message;
+        this.sweepHandOver(message ? this.handOver(message) : this.deps.store.outboxDone(id));
+      });
     } catch (error) {
-      this.pollFailedLog.warn(
-        this.deps.logger,
-        "",
-        { err: (error as Error).message },
-        "timer poll failed; retrying",
-      );
+      this.pollFailed(error, "timer poll failed; retrying");
     } finally {
       this.polling = false;
     }
+  }
+
+  /** Counts a hand-over an outbox sweep started while it runs (see SWEEP_HAND_OVERS). */
+  private sweepHandOver(handOver: Promise<unknown>): void {
+    this.sweepHandOvers++;
+    handOver
+      .catch((error: unknown) => this.pollFailed(error, "outbox sweep failed"))
+      .finally(() => this.sweepHandOvers--);
+  }
+
+  private pollFailed(error: unknown, what: string): void {
+    this.pollFailedLog.warn(this.deps.logger, "", { err: (error as Error).message }, what);
   }
 
   /**

@@ -87,4 +87,59 @@ describe("the outbox with two instances on one Redis", () => {
     expect(failures).toBe(-1); // it failed once, then A's own sweep removed it
     expect(notified).toEqual([`A:${message.id}`]);
   });
+
+  it("hand-overs a sweep took that hang (a webhook receiver that never answers) do not hold up the timers", async () => {
+    const { client, prefix } = await testRedis();
+    const never = new Promise<void>(() => undefined);
+    const hung = new Set<string>();
+    const swept: string[] = [];
+    const notified: string[] = [];
+    const engine = (planner: RoutePlanner, notify: (id: string) => Promise<void>) => {
+      const store = new MessageStore({
+        redis: client,
+        prefix,
+        retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
+      });
+      const e = new DeliveryEngine({
+        store,
+        planner,
+        pools: new Map(),
+        carriers: new Map(),
+        logger: silentLogger(),
+        options: FAST,
+        notify: (message) => notify(message.id),
+      });
+      e.start();
+      onTestFinished(() => e.close(200));
+      return e;
+    };
+    const otp = (i: number, validitySeconds: number) => ({
+      account: "acme",
+      to: `+6281100001${i}`,
+      from: "ACME",
+      country: "ID",
+      text: "Your code is 123456",
+      parts: 1,
+      validitySeconds,
+      receiptVia: "webhook" as const,
+      callbackUrl: "http://127.0.0.1:9/hook",
+    });
+    // A stored three final messages whose webhooks hang, and stopped: they wait in the outbox, leases given up.
+    const a = engine(NO_ROUTE, () => never);
+    for (let i = 0; i < 3; i++) hung.add((await a.accept(otp(i, 60))).message.id);
+    await a.close(100);
+    // B's sweep takes them, and their receivers hang again.
+    const b = engine(
+      { plan: () => ({ name: "test", dlrTimeoutMs: 1000, carriers: ["down"] }), choose: () => null },
+      (id) => {
+        if (!hung.has(id)) return Promise.resolve(void notified.push(id));
+        swept.push(id);
+        return never;
+      },
+    );
+    await waitUntil(() => swept.length === 3, 5000, "B's sweep taking the hung hand-overs");
+    // An OTP whose only carrier is down: its timer looks again every 100 ms until it expires (~1.5 s).
+    const { message } = await b.accept(otp(9, 2));
+    await waitUntil(() => notified.includes(message.id), 5000, "the OTP expired by its timer");
+  });
 });
