@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { createApiKeyIndex } from "../accounts/api-key.js";
+import { clientErrorHandler } from "./client-errors.js";
 import { toHttpApiError } from "./error-mapping.js";
 import { errorBody, notFound, type HttpApiError } from "./http-api-error.js";
 import { httpApiDefaults, type HttpApiDeps } from "./http-api-deps.js";
@@ -28,6 +29,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
           : toHttpApiError(error, { saturatedRetryAfterSeconds });
       void sendApiError(reply, apiError);
     },
+    clientErrorHandler: clientErrorHandler(deps.metrics),
     bodyLimit: deps.bodyLimitBytes ?? httpApiDefaults.bodyLimitBytes,
     ajv: {
       // Wrong types are the client's error (400), not something to guess at: no coercion, no silent
