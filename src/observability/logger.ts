@@ -23,6 +23,10 @@ export const REDACTED_PATHS = [
   "*.apiKey",
   // Node's ERR_INVALID_URL carries the URL it could not parse, password and all.
   "err.input",
+  // ioredis's errors carry the command's arguments: a script's (texts, numbers) or a key (numbers), in clear.
+  "err.command",
+  "err.cause.command",
+  "err.previousErrors",
 ];
 
 export interface LoggerConfig {

@@ -67,14 +67,15 @@ export function parseRedisAddress(url: string): RedisAddress {
     );
   }
   const rest = url.slice(scheme[0].length);
-  const at = rest.lastIndexOf("@", rest.indexOf("/") === -1 ? rest.length : rest.indexOf("/"));
+  // The last "@" ends the credentials (hosts and master names hold none): a password may hold "/" or "@".
+  const at = rest.lastIndexOf("@");
   const credentials = at === -1 ? "" : rest.slice(0, at);
   const [hosts = "", masterName = "", db = "0", ...extra] = rest.slice(at + 1).split("/");
   if (hosts === "") throw new RedisAddressError("redis+sentinel:// needs at least one sentinel host:port");
   if (masterName === "")
     throw new RedisAddressError("redis+sentinel:// needs the master's name after the hosts (…/mymaster)");
   if (extra.length > 0 || !/^\d{1,2}$/.test(db))
-    throw new RedisAddressError(`redis+sentinel://…/${masterName}/<db>: the database must be a number`);
+    throw new RedisAddressError("redis+sentinel://…/<master name>/<db>: the database must be a number");
   const colon = credentials.indexOf(":");
   const username = decodeURIComponent(colon === -1 ? credentials : credentials.slice(0, colon));
   const password = colon === -1 ? undefined : decodeURIComponent(credentials.slice(colon + 1));

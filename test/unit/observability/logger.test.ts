@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/observability/logger.js";
+import { testRedis } from "../../helpers/redis.js";
 
 /** A logger at debug whose lines are kept. */
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
@@ -37,5 +38,22 @@ describe("the log's redaction (configured once)", () => {
     logger.fatal({ err: error }, "start-up failed");
     expect(lines.join("")).not.toContain("SECRET");
     expect(lines.join("")).toContain("Invalid URL");
+  });
+
+  it("hides the arguments an ioredis error carries (a script's texts, a key's number)", async () => {
+    const { client, prefix } = await testRedis();
+    await client.set(`${prefix}k`, "x");
+    let error: unknown;
+    try {
+      await client.eval("return redis.call('HGETALL', KEYS[1])", 1, `${prefix}k`, "Your code is 123456");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(JSON.stringify((error as { command?: unknown }).command)).toContain("123456");
+    const { logger, lines } = capturingLogger();
+    logger.error({ err: error }, "request handler failed");
+    logger.error({ err: new Error("wrapped", { cause: error }) }, "request handler failed");
+    expect(lines.join("")).not.toContain("123456");
+    expect(lines.join("")).toContain("WRONGTYPE");
   });
 });

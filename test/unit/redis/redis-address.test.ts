@@ -157,6 +157,23 @@ describe("redis_url: one server or a primary found through Sentinel", () => {
     expect(parseRedisAddress("redis://:p@ssSECRET@h:1/0").kind).toBe("server");
   });
 
+  it("reads a redis+sentinel:// password holding / or @ as the password, and never repeats it in an error", () => {
+    for (const password of ["q8Zk/Vb3SECRET+Wm9==", "ab@cdSECRET", "a/b@cSECRET/"]) {
+      const parsed = parseRedisAddress(`redis+sentinel://:${password}@10.0.0.1:26379,10.0.0.2/otp-main/0`);
+      expect(parsed).toMatchObject({ kind: "sentinel", masterName: "otp-main", db: 0, password });
+      for (const tail of ["otp-main/x", "", "otp-main/0/9", "h:99999/otp-main"]) {
+        let message = "";
+        try {
+          parseRedisAddress(`redis+sentinel://:${password}@10.0.0.1:26379/${tail}`);
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message).not.toBe("");
+        expect(message).not.toContain("SECRET");
+      }
+    }
+  });
+
   it("refuses a bad redis_url and out-of-range wait settings in the settings, and reads the sentinels' password from the environment", () => {
     const bad = parseDaemonSettings({
       file: {
