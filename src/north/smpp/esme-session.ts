@@ -28,8 +28,8 @@ export interface SessionHost {
   submit(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
   /** Answers a query_sm (the session is bound, and not as a receiver). */
   query(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
-  /** A PDU refused with `status` (counted and logged by the host). */
-  refused(session: EsmeSession, reason: string, status: number, command: string): void;
+  /** A PDU refused with `status` (counted and logged by the host); `error`: the failure behind an ESME_RSYSERR. */
+  refused(session: EsmeSession, reason: string, status: number, command: string, error?: unknown): void;
   closed(session: EsmeSession, reason: string): void;
 }
 
@@ -70,6 +70,7 @@ export class EsmeSession implements ReceiptCarrier {
       clock: host.clock,
     });
     this.inFlight = new InboundLimit(host.options.maxSubmitsInFlight, this.engine);
+    this.engine.on("refused", (reason: string, status: number) => host.refused(this, reason, status, "none"));
     this.engine.on("close", (reason: string) => {
       this.clearTimers();
       host.closed(this, reason);
@@ -151,14 +152,23 @@ export class EsmeSession implements ReceiptCarrier {
     this.initTimer = this.inactivityTimer = undefined;
   }
 
-  /** A handler's SmppError becomes its refusal (logged and counted); anything else is the engine's to answer. */
+  /**
+   * A handler's failure becomes its refusal, logged (throttled, by the host) and counted: an SmppError with its
+   * status, anything else (Redis unreachable, a bug) as ESME_RSYSERR with the error's message.
+   */
   private refuseOnSmppError(error: unknown, pdu: DecodedPdu): ResponseSpec {
     if (error instanceof SmppError) return this.refuse(refusalReason(error.status), error.status, pdu);
-    throw error;
+    return this.refuse("syserr", SmppStatus.ESME_RSYSERR, pdu, undefined, error);
   }
 
-  private refuse(reason: string, status: number, pdu: DecodedPdu, closeAfter?: string): ResponseSpec {
-    this.host.refused(this, reason, status, pdu.command);
+  private refuse(
+    reason: string,
+    status: number,
+    pdu: DecodedPdu,
+    closeAfter?: string,
+    error?: unknown,
+  ): ResponseSpec {
+    this.host.refused(this, reason, status, pdu.command, error);
     return closeAfter === undefined ? { status } : { status, closeAfter };
   }
 

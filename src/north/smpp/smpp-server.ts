@@ -56,6 +56,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   const metrics = deps.metrics;
   const keys = smppKeys(deps.keyPrefix);
   const sessions = new Set<EsmeSession>();
+  const refusedLog = new LogThrottle(10_000, clock);
   let nextId = 0;
   let closing: Promise<void> | undefined;
 
@@ -130,12 +131,18 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       if (!account) throw new Error("query on a session without an account");
       return queries.handle(account, pdu.raw);
     },
-    refused: (session, reason, status, command) => {
+    refused: (session, reason, status, command, error) => {
       metrics?.smppPdusRefused.inc({ reason });
-      session.logger.info(
-        { reason, status, command, systemId: session.systemId || undefined },
-        "PDU refused",
-      );
+      // One line per reason and system_id every 10 s (with how many were held back): a peer that sends garbage
+      // without binding, or an account over its rate, must not flood the log. The metric counts every one.
+      const systemId = session.systemId || undefined;
+      const suppressed = refusedLog.passes(`${reason}|${systemId ?? ""}`);
+      if (suppressed === undefined) return;
+      const err =
+        error === undefined ? undefined : error instanceof Error ? error.message : "a non-Error was thrown";
+      const fields = { reason, status, command, systemId, suppressed, ...(err !== undefined && { err }) };
+      if (err !== undefined) session.logger.error(fields, "PDU refused: request handler failed");
+      else session.logger.info(fields, "PDU refused");
     },
     closed: (session, reason) => {
       sessions.delete(session);

@@ -55,7 +55,8 @@ export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
  *   handler that throws becomes an error response, never an uncaught exception.
  *
  * Events: `close` (reason: string), `unbind` (the peer asked to unbind: the session closes, reason PEER_UNBOUND, once
- * its unbind_resp is written and the answers to our requests still outstanding are in or timed out).
+ * its unbind_resp is written and the answers to our requests still outstanding are in or timed out), `refused`
+ * (reason, status: a PDU the engine answered generic_nack itself — unknown command_id, framing lost).
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
@@ -324,7 +325,8 @@ export class SmppSession extends EventEmitter {
   private failFraming(error: unknown): void {
     const sequence = error instanceof FramingError ? error.sequence : 0;
     const status = error instanceof SmppError ? error.status : SmppStatus.ESME_RINVCMDLEN;
-    this.logger.warn({ err: error }, "framing lost: answering generic_nack and closing");
+    // Counted and logged by the session's owner when it listens for `refused` (an ESME's: throttled).
+    if (!this.emit("refused", "invcmdlen", status)) this.logger.warn({ err: error }, "framing lost: closing");
     this.teardown("framing error", () => {
       // Let the generic_nack flush, but never keep a peer that sends garbage for long.
       this.socket.end(encodeGenericNack(sequence, status));
@@ -358,7 +360,8 @@ export class SmppSession extends EventEmitter {
       return;
     }
     if (commandName(header.commandId) === undefined) {
-      this.logger.warn({ commandId: header.commandId }, "unknown command_id: generic_nack");
+      if (!this.emit("refused", "invcmdid", SmppStatus.ESME_RINVCMDID))
+        this.logger.warn({ commandId: header.commandId }, "unknown command_id: generic_nack");
       this.write(encodeGenericNack(header.sequence, SmppStatus.ESME_RINVCMDID));
       return;
     }

@@ -11,7 +11,7 @@ import type { Account } from "../../../src/north/accounts/account-types.js";
 import { createSmppServer, type SmppServer } from "../../../src/north/smpp/smpp-server.js";
 import type { AuthenticateBind, SmppServerOptions } from "../../../src/north/smpp/server-options.js";
 import { createMetrics, type Metrics } from "../../../src/observability/metrics.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger, type Logger } from "../../../src/observability/logger.js";
 import { parseDestination } from "../../../src/routing/numbering.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { segmentText } from "../../../src/smpp/segmentation.js";
@@ -79,6 +79,8 @@ export async function startServer(
     authenticate?: AuthenticateBind;
     /** Another fixture's Redis and key prefix: a second otpgw instance sharing its state. */
     redis?: Fixture["redis"];
+    /** The server's logger (default: silent). */
+    logger?: Logger;
   } = {},
 ): Promise<Fixture> {
   const redis = options.redis ?? (await testRedis());
@@ -97,7 +99,7 @@ export async function startServer(
     deliveryOutboxKey: `${redis.prefix}outbox`,
     keyPrefix: redis.prefix,
     retentionMs: 3_600_000,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     metrics,
   });
   const { port, tlsPort } = await server.listen();
