@@ -23,6 +23,7 @@ import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
 import type { Logger } from "./observability/logger.js";
+import { LogThrottle } from "./observability/log-throttle.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { parseDestination } from "./routing/numbering.js";
@@ -111,9 +112,10 @@ export class Gateway {
       // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
       reconnectOnError: reconnectOnReadonly,
     });
+    const connectionErrors = new LogThrottle(10_000); // one line per reconnect attempt would be ~1 a second
     this.redis.on("error", (error: Error) => {
       this.lastRedisError = error;
-      this.logger.warn({ err: error.message }, "redis connection error");
+      connectionErrors.warn(this.logger, "", { err: error.message }, "redis connection error");
     });
     const metrics = this.metrics;
     this.batch = new RedisBatch(

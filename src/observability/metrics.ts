@@ -229,7 +229,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     smppBinds: new HotCounter({
       name: "otpgw_smpp_binds_total",
-      help: "Binds to otpgw's SMPP server by outcome: ok, invalid_password, unknown_system_id, ip_not_allowed, max_binds, ip_cooldown, malformed, error",
+      help: "Binds to otpgw's SMPP server by outcome: ok, invalid_password, unknown_system_id, ip_not_allowed, max_binds, ip_cooldown, malformed, refused (no SMPP access), error",
       labelNames: ["outcome"],
       registers,
     }),

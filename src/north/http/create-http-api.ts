@@ -27,6 +27,12 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
         error.code === "FST_ERR_MAX_PARAM_LENGTH"
           ? notFound("message")
           : toHttpApiError(error, { saturatedRetryAfterSeconds });
+      // Answered before any hook: counted here (onResponse does not see it).
+      deps.metrics?.httpRequests.inc({
+        route: "unmatched",
+        status: String(apiError.status),
+        code: apiError.code,
+      });
       void sendApiError(reply, apiError);
     },
     clientErrorHandler: clientErrorHandler(deps.metrics),

@@ -63,3 +63,27 @@ describe("requests the HTTP parser refuses before any route sees them", () => {
     );
   });
 });
+
+describe("requests the router refuses before any route or hook runs", () => {
+  it("a malformed path and an over-long message id: the documented error body, and counted once each", async () => {
+    const api = await startApi();
+    const malformed = await fetch(`${api.url}/v1/messages/%zz`, {
+      headers: { authorization: `Bearer ${keys.acme}` },
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe(
+      "OTPGW_ERR_HTTP_BAD_REQUEST",
+    );
+    const long = await fetch(`${api.url}/v1/messages/${"a".repeat(200)}`, {
+      headers: { authorization: `Bearer ${keys.acme}` },
+    });
+    expect(long.status).toBe(404);
+    const metrics = await api.metrics.registry.metrics();
+    expect(metrics).toContain(
+      'otpgw_http_requests_total{route="unmatched",status="400",code="OTPGW_ERR_HTTP_BAD_REQUEST"} 1',
+    );
+    expect(metrics).toContain(
+      'otpgw_http_requests_total{route="unmatched",status="404",code="OTPGW_ERR_HTTP_NOT_FOUND"} 1',
+    );
+  });
+});
