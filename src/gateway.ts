@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
-import { reconnectOnReadonly } from "./redis/failover.js";
+import { readonlyReconnect } from "./redis/failover.js";
 import { createRedis, parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
 import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
@@ -110,7 +110,7 @@ export class Gateway {
       enableAutoPipelining: false,
       connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
       // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
-      reconnectOnError: reconnectOnReadonly,
+      reconnectOnError: readonlyReconnect(),
     });
     const connectionErrors = new LogThrottle(10_000); // one line per reconnect attempt would be ~1 a second
     this.redis.on("error", (error: Error) => {
@@ -138,7 +138,7 @@ export class Gateway {
       },
     }));
     this.webhooks = new WebhookSender({
-      connection: redisConnection(address, access, { reconnectOnError: reconnectOnReadonly }),
+      connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
       prefix: `${daemon.redisKeyPrefix}bull`,
       getMessage: async (id) => (await store.get(id))?.message ?? null,
       webhookSecret: (account) => this.config.accounts.accounts.find((a) => a.id === account)?.webhookSecret,

@@ -11,9 +11,18 @@ export function isReadonlyError(message: string): boolean {
 }
 
 /**
- * ioredis's `reconnectOnError` for connections that run plain commands (BullMQ's): on READONLY, reconnect and send
- * the refused command again (it did not run).
+ * ioredis's `reconnectOnError` for a connection that runs plain commands (the rate and lookup limits, BullMQ's): on
+ * READONLY, reconnect and send the refused command again (it did not run) — at most once a second. Should the
+ * address itself lead to a replica (no new primary behind it), the command resent is refused again and then fails
+ * (its caller answers 503) instead of being resent on every reconnect for ever. One per connection.
  */
-export function reconnectOnReadonly(error: Error): 2 | false {
-  return isReadonlyError(error.message) ? 2 : false;
+export function readonlyReconnect(clock: () => number = Date.now): (error: Error) => 2 | false {
+  let lastAt = -Infinity;
+  return (error) => {
+    if (!isReadonlyError(error.message)) return false;
+    const now = clock();
+    if (now - lastAt < 1000) return false;
+    lastAt = now;
+    return 2;
+  };
 }

@@ -6,7 +6,7 @@
  * jobs are kept for the retention), so a final state handed over twice is queued once. Delivery is at least
  * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id).
  */
-import { reconnectOnReadonly } from "../../redis/failover.js";
+import { readonlyReconnect } from "../../redis/failover.js";
 import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
 import type { Message } from "../../delivery/types.js";
 import { isFinal } from "../../delivery/types.js";
@@ -103,7 +103,7 @@ export class WebhookSender {
     // BullMQ's connections follow a failover behind the same address, as the hot path's does (failover.ts).
     const connection: RedisOptions =
       typeof options.connection === "string"
-        ? { url: options.connection, reconnectOnError: reconnectOnReadonly }
+        ? { url: options.connection, reconnectOnError: readonlyReconnect() }
         : options.connection;
     this.connection = connection;
     if (options.worker !== false) {

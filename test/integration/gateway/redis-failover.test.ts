@@ -72,4 +72,27 @@ describe("a Redis failover behind the same address", () => {
     );
     expect(hooks.calls.filter((c) => c.body.state !== "delivered")).toEqual([]);
   }, 60_000);
+
+  it("an address that leads to a replica (and no new primary behind it): submits are refused 503 at once, not held", async () => {
+    const a = await startPrivateRedis({ appendfsync: "always" });
+    onTestFinished(() => a.stop());
+    const b = await startPrivateRedis({ appendfsync: "always" });
+    onTestFinished(() => b.stop());
+    const adminA = new Redis(a.url);
+    onTestFinished(() => adminA.disconnect());
+    const { daemon, send } = await otpGateway(a.url);
+    await daemon.start();
+    await daemon.waitForBinds();
+    expect((await send(1)).status).toBe(202);
+    await adminA.replicaof("127.0.0.1", b.port); // the primary turned replica, behind the same address
+    for (let i = 2; i < 6; i++) {
+      const started = Date.now();
+      const answer = await Promise.race([
+        send(i).then((r) => r.status),
+        new Promise<string>((resolve) => setTimeout(() => resolve("no answer within 5 s"), 5000)),
+      ]);
+      expect(answer, `submit ${i}`).toBe(503);
+      expect(Date.now() - started, `submit ${i}`).toBeLessThan(5000);
+    }
+  }, 60_000);
 });
