@@ -4,19 +4,20 @@
  * it with capped exponential backoff until a 2xx or the message's retention ends — BullMQ carries the retries,
  * not every message. `enqueue` is idempotent per message (the job id is derived from the message id, finished
  * jobs are kept for the retention), so a final state handed over twice is queued once. Delivery is at least
- * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id).
+ * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id). A
+ * receiver host gets a few of the worker's slots at a time (`hostConcurrency`), so one that holds its tries until
+ * they time out delays no other host's webhooks.
  */
 import { reconnectOnReadonly } from "../../redis/failover.js";
-import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
 import type { Message } from "../../delivery/types.js";
 import { isFinal } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
+import { HostSlots } from "./host-slots.js";
 import { webhookMaxAttempts, webhookRetryDelayMs, type WebhookBackoff } from "./webhook-backoff.js";
-import { postJson } from "./http-post.js";
-import { finalEventId, toWebhookPayload } from "./webhook-payload.js";
-import { eventIdHeader, signatureHeader, signBody, timestampHeader } from "./webhook-signature.js";
+import { hostOf, sendWebhook } from "./webhook-request.js";
 
 export const webhookQueueName = "webhooks";
 /** Not the message id alone: BullMQ refuses custom ids that look like integers or contain ":". */
@@ -50,6 +51,12 @@ export interface WebhookSenderOptions {
   timeoutMs?: number;
   /** Queued (retried) webhooks in flight at once in this process. Default 16. */
   concurrency?: number;
+  /**
+   * Queued webhooks in flight at once to one receiver host; more for that host wait (without using a try) while
+   * other hosts' go out. Default 4: a receiver that holds every try until the timeout takes a quarter of the
+   * worker, never all of it.
+   */
+  hostConcurrency?: number;
   /** First tries in flight at once; beyond, webhooks are queued instead. Default 256. */
   directConcurrency?: number;
   /** Run a worker in this process (false: only enqueue). Default true. */
@@ -64,6 +71,7 @@ export const webhookDefaults = {
   maxDelayMs: 5 * 60 * 1000,
   timeoutMs: 10_000,
   concurrency: 16,
+  hostConcurrency: 4,
   directConcurrency: 256,
 } as const;
 
@@ -84,6 +92,7 @@ export class WebhookSender {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly now: () => number;
+  private readonly hostSlots: HostSlots;
   private closing: Promise<void> | undefined;
   private directInFlight = 0;
 
@@ -99,6 +108,7 @@ export class WebhookSender {
     };
     this.backoff.maxDelayMs = Math.max(this.backoff.maxDelayMs, this.backoff.initialDelayMs);
     this.maxAttempts = webhookMaxAttempts(this.retentionMs, this.backoff);
+    this.hostSlots = new HostSlots(options.hostConcurrency ?? webhookDefaults.hostConcurrency);
 
     // BullMQ's connections follow a failover behind the same address, as the hot path's does (failover.ts).
     const connection: RedisOptions =
@@ -107,7 +117,7 @@ export class WebhookSender {
         : options.connection;
     this.connection = connection;
     if (options.worker !== false) {
-      this.worker = new Worker<WebhookJobData>(webhookQueueName, (job) => this.process(job), {
+      this.worker = new Worker<WebhookJobData>(webhookQueueName, (job, token) => this.process(job, token), {
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? webhookDefaults.concurrency,
@@ -226,9 +236,12 @@ export class WebhookSender {
     return this.closing;
   }
 
-  private async process(job: Job<WebhookJobData>): Promise<void> {
+  private async process(job: Job<WebhookJobData>, token: string | undefined): Promise<void> {
     const { messageId } = job.data;
     const log = this.logger.child({ messageId });
+    const attempt = job.attemptsMade + 1;
+    const retentionOver = (finalAt: number | undefined) =>
+      attempt >= this.maxAttempts || this.now() >= (finalAt ?? job.timestamp) + this.retentionMs;
     const message = await this.options.getMessage(messageId);
     if (message === null) {
       this.count("gave_up");
@@ -240,8 +253,15 @@ export class WebhookSender {
       this.count("skipped");
       return;
     }
-    const deadline = (message.finalAt ?? job.timestamp) + this.retentionMs;
-    const isLastTry = job.attemptsMade + 1 >= this.maxAttempts || this.now() >= deadline;
+    const host = hostOf(callbackUrl);
+    if (!this.hostSlots.take(host)) {
+      // The host already has its share of the worker in flight: wait a little, without using a try, so that
+      // one receiver holding its tries does not keep every other account's webhooks waiting.
+      const waitMs = Math.round(this.backoff.initialDelayMs * (1 + Math.random()));
+      // BullMQ's timestamps are its own wall clock, not the injected one.
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
     try {
       // Delivery enqueues only after the final state is stored; a non-final one is a store catching up.
       if (!isFinal(message.state)) {
@@ -249,69 +269,38 @@ export class WebhookSender {
       }
       await this.post(message, callbackUrl);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const host = hostOf(callbackUrl);
-      if (isLastTry) {
-        this.count("gave_up");
-        log.warn(
-          { host, attempt: job.attemptsMade + 1, reason },
-          "webhook given up: retention ended before an acknowledgement",
-        );
-        throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: ${reason}`);
-      }
-      this.count("not_acknowledged");
-      log.debug({ host, attempt: job.attemptsMade + 1, reason }, "webhook not acknowledged; will retry");
-      throw error;
+      return this.failed(log, error, host, attempt, retentionOver(message.finalAt));
+    } finally {
+      this.hostSlots.release(host);
     }
     this.count("acknowledged");
-    log.debug({ attempt: job.attemptsMade + 1 }, "webhook acknowledged");
+    log.debug({ attempt }, "webhook acknowledged");
   }
 
-  /** @throws OtpgwError WEBHOOK_NOT_ACKNOWLEDGED unless the receiver answers 2xx in time. */
-  private async post(message: Message, callbackUrl: string): Promise<void> {
-    const secret = this.options.webhookSecret(message.account);
-    if (secret === undefined) {
-      throw new OtpgwError(
-        ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED,
-        `account ${message.account} is not configured`,
-      );
+  /** A try that failed: rethrown for a retry, or, when it was the last, counted and logged as given up. */
+  private failed(log: Logger, error: unknown, host: string, attempt: number, last: boolean): never {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (last) {
+      this.count("gave_up");
+      log.warn({ host, attempt, reason }, "webhook given up: retention ended before an acknowledgement");
+      throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: ${reason}`);
     }
-    const body = JSON.stringify(toWebhookPayload(message));
-    let status: number;
-    try {
-      status = await postJson(
-        callbackUrl,
-        body,
-        {
-          "content-type": "application/json",
-          "user-agent": "otpgw-webhook",
-          [signatureHeader]: signBody(body, secret),
-          [timestampHeader]: String(Math.floor(this.now() / 1000)),
-          [eventIdHeader]: finalEventId(message.id),
-        },
-        this.timeoutMs,
-      );
-    } catch (error) {
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    // A redirect is not an acknowledgement, and following one could send the payload somewhere unintended.
-    if (status < 200 || status > 299) {
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `receiver answered ${status}`);
-    }
+    this.count("not_acknowledged");
+    log.debug({ host, attempt, reason }, "webhook not acknowledged; will retry");
+    throw error;
+  }
+
+  private post(message: Message, callbackUrl: string): Promise<void> {
+    return sendWebhook(
+      message,
+      callbackUrl,
+      this.options.webhookSecret(message.account),
+      this.now(),
+      this.timeoutMs,
+    );
   }
 
   private count(outcome: Outcome): void {
     this.options.metrics?.webhookDeliveries.inc({ outcome });
-  }
-}
-
-/** The host only: a callback URL's path or query may carry the submitter's own tokens. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(invalid URL)";
   }
 }
