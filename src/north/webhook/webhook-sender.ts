@@ -4,9 +4,9 @@
  * it with capped exponential backoff until a 2xx or the message's retention ends — BullMQ carries the retries,
  * not every message. `enqueue` is idempotent per message (the job id is derived from the message id, finished
  * jobs are kept for the retention), so a final state handed over twice is queued once. Delivery is at least
- * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id). A
- * receiver host gets a few of the worker's slots at a time (`hostConcurrency`), so one that holds its tries until
- * they time out delays no other host's webhooks.
+ * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id), and so
+ * does a retry taken over from a process that died sending it. A receiver host gets a few of the worker's slots at
+ * a time (`hostConcurrency`), so one that holds its tries until they time out delays no other host's webhooks.
  */
 import { reconnectOnReadonly } from "../../redis/failover.js";
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
@@ -61,6 +61,17 @@ export interface WebhookSenderOptions {
   directConcurrency?: number;
   /** Run a worker in this process (false: only enqueue). Default true. */
   worker?: boolean;
+  /**
+   * How long a retry taken by a process that then died (killed, crashed) stays with it before another process
+   * takes it over (BullMQ's lock duration and stalled-job check interval). Default 30 s.
+   */
+  lockDurationMs?: number;
+  /**
+   * How many times a retry may be taken over from a process that died holding it before it is given up
+   * (BullMQ's `maxStalledCount`). Default 1 000 000, in effect never: sending again is safe (receivers dedupe on
+   * the event id) and the retention still ends the retries; BullMQ's own default, 1, lost a webhook to two crashes.
+   */
+  maxStalledCount?: number;
   /** Clock (ms since the epoch). Default Date.now. */
   now?: () => number;
 }
@@ -73,6 +84,8 @@ export const webhookDefaults = {
   concurrency: 16,
   hostConcurrency: 4,
   directConcurrency: 256,
+  lockDurationMs: 30_000,
+  maxStalledCount: 1_000_000,
 } as const;
 
 interface WebhookJobData {
@@ -117,15 +130,20 @@ export class WebhookSender {
         : options.connection;
     this.connection = connection;
     if (options.worker !== false) {
+      const lockDurationMs = options.lockDurationMs ?? webhookDefaults.lockDurationMs;
       this.worker = new Worker<WebhookJobData>(webhookQueueName, (job, token) => this.process(job, token), {
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? webhookDefaults.concurrency,
+        lockDuration: lockDurationMs,
+        stalledInterval: lockDurationMs,
+        maxStalledCount: options.maxStalledCount ?? webhookDefaults.maxStalledCount,
         // Retries start with `start()`, in the gateway's start order: not before Redis was checked.
         autorun: false,
         settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade, this.backoff) },
       });
       this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
+      this.worker.on("failed", (job, error) => this.onFailed(job, error));
     }
   }
 
@@ -242,7 +260,13 @@ export class WebhookSender {
     const attempt = job.attemptsMade + 1;
     const retentionOver = (finalAt: number | undefined) =>
       attempt >= this.maxAttempts || this.now() >= (finalAt ?? job.timestamp) + this.retentionMs;
-    const message = await this.options.getMessage(messageId);
+    let message: Message | null;
+    try {
+      message = await this.options.getMessage(messageId);
+    } catch (error) {
+      // Redis unreachable, most likely: a try like any other that failed, given up only when it was the last.
+      return this.failed(log, error, "(message not read)", attempt, retentionOver(undefined));
+    }
     if (message === null) {
       this.count("gave_up");
       log.warn("webhook given up: the message no longer exists (past its retention)");
@@ -288,6 +312,26 @@ export class WebhookSender {
     this.count("not_acknowledged");
     log.debug({ host, attempt, reason }, "webhook not acknowledged; will retry");
     throw error;
+  }
+
+  /**
+   * A job failed. `process` counted and logged every failure it saw; a final one it did not see — BullMQ failing a
+   * job without running it (a stall limit, a failure of its own) — is counted and logged as given up here, so no
+   * webhook is lost without a trace.
+   */
+  private onFailed(job: Job<WebhookJobData> | undefined, error: Error): void {
+    if (error.message.startsWith(ErrorCodes.WEBHOOK_GAVE_UP)) return;
+    const final = job === undefined || job.finishedOn !== undefined || error.name === "UnrecoverableError";
+    if (!final) return;
+    this.count("gave_up");
+    this.logger.warn(
+      {
+        messageId: job?.data.messageId,
+        tries: job === undefined ? undefined : job.attemptsMade,
+        reason: error.message,
+      },
+      "webhook given up: its retry job failed",
+    );
   }
 
   private post(message: Message, callbackUrl: string): Promise<void> {

@@ -97,6 +97,19 @@ describe("WebhookSender", () => {
     expect(await outcomes()).toEqual({ not_acknowledged: 2, acknowledged: 1 });
   });
 
+  it("retries a message it cannot read like a failed try, and gives it up on the last", async () => {
+    const { sender, outcomes, logs } = await startSender(new Map(), {
+      getMessage: () => Promise.reject(new Error("Redis unreachable")),
+      retentionMs: 600,
+    });
+    await sender.enqueue("r1");
+    const counted = await eventually(outcomes, (c) => c.gave_up === 1, "giving up");
+    expect(counted.not_acknowledged).toBeGreaterThanOrEqual(1);
+    const gaveUp = logs.filter((l) => String(l.msg).startsWith("webhook given up"));
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]).toMatchObject({ messageId: "r1", reason: "Redis unreachable" });
+  });
+
   it("queues instead of sending when too many first tries are in flight", async () => {
     const hook = await receiver([0, 200]);
     const first = finalMessage("d3", hook.url);
