@@ -90,6 +90,11 @@ export const webhookDefaults = {
 
 interface WebhookJobData {
   messageId: string;
+  /**
+   * Tries made before the job was queued (1 after a direct try that was not acknowledged; absent in jobs queued
+   * by older versions): the backoff and the number of tries count from the very first try.
+   */
+  priorTries?: number;
 }
 
 type Outcome = "acknowledged" | "not_acknowledged" | "gave_up" | "skipped";
@@ -140,7 +145,14 @@ export class WebhookSender {
         maxStalledCount: options.maxStalledCount ?? webhookDefaults.maxStalledCount,
         // Retries start with `start()`, in the gateway's start order: not before Redis was checked.
         autorun: false,
-        settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade, this.backoff) },
+        settings: {
+          // `attemptsMade` counts this job's tries; the direct try before it (if any) counts too.
+          backoffStrategy: (attemptsMade, _type, _error, job) =>
+            webhookRetryDelayMs(
+              attemptsMade + priorTriesOf(job?.data as WebhookJobData | undefined),
+              this.backoff,
+            ),
+        },
       });
       this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
       this.worker.on("failed", (job, error) => this.onFailed(job, error));
@@ -179,7 +191,8 @@ export class WebhookSender {
     const callbackUrl = message.callbackUrl;
     if (callbackUrl === undefined) return;
     const limit = this.options.directConcurrency ?? webhookDefaults.directConcurrency;
-    if (this.directInFlight < limit && isFinal(message.state)) {
+    const tried = this.directInFlight < limit && isFinal(message.state);
+    if (tried) {
       this.directInFlight++;
       try {
         await this.post(message, callbackUrl);
@@ -195,7 +208,8 @@ export class WebhookSender {
         this.directInFlight--;
       }
     }
-    await this.enqueue(message.id, this.backoff.initialDelayMs);
+    // The first retry comes `initialDelayMs` after the first try; the direct try, when made, was that first try.
+    await this.add(message.id, this.backoff.initialDelayMs, tried ? 1 : 0);
   }
 
   /**
@@ -203,20 +217,20 @@ export class WebhookSender {
    * while its webhook is pending, or within the retention after it was sent or given up, does nothing.
    */
   async enqueue(messageId: string, delayMs = 0): Promise<void> {
+    await this.add(messageId, delayMs, 0);
+  }
+
+  private async add(messageId: string, delayMs: number, priorTries: number): Promise<void> {
     if (this.closing !== undefined) throw new Error("webhook sender is closed");
     const keepSeconds = Math.ceil(this.retentionMs / 1000);
-    await this.queue.add(
-      "final",
-      { messageId },
-      {
-        jobId: jobIdPrefix + messageId,
-        ...(delayMs > 0 && { delay: delayMs }),
-        attempts: this.maxAttempts,
-        backoff: { type: backoffType },
-        removeOnComplete: { age: keepSeconds },
-        removeOnFail: { age: keepSeconds },
-      },
-    );
+    await this.queue.add("final", priorTries > 0 ? { messageId, priorTries } : { messageId }, {
+      jobId: jobIdPrefix + messageId,
+      ...(delayMs > 0 && { delay: delayMs }),
+      attempts: Math.max(1, this.maxAttempts - priorTries),
+      backoff: { type: backoffType },
+      removeOnComplete: { age: keepSeconds },
+      removeOnFail: { age: keepSeconds },
+    });
   }
 
   /**
@@ -257,7 +271,8 @@ export class WebhookSender {
   private async process(job: Job<WebhookJobData>, token: string | undefined): Promise<void> {
     const { messageId } = job.data;
     const log = this.logger.child({ messageId });
-    const attempt = job.attemptsMade + 1;
+    // Counts every try, the direct one before the queue included.
+    const attempt = job.attemptsMade + 1 + priorTriesOf(job.data);
     const retentionOver = (finalAt: number | undefined) =>
       attempt >= this.maxAttempts || this.now() >= (finalAt ?? job.timestamp) + this.retentionMs;
     let message: Message | null;
@@ -327,7 +342,7 @@ export class WebhookSender {
     this.logger.warn(
       {
         messageId: job?.data.messageId,
-        tries: job === undefined ? undefined : job.attemptsMade,
+        tries: job === undefined ? undefined : job.attemptsMade + priorTriesOf(job.data),
         reason: error.message,
       },
       "webhook given up: its retry job failed",
@@ -347,4 +362,10 @@ export class WebhookSender {
   private count(outcome: Outcome): void {
     this.options.metrics?.webhookDeliveries.inc({ outcome });
   }
+}
+
+/** Tries made before a job was queued (see `WebhookJobData.priorTries`). */
+function priorTriesOf(data: Partial<WebhookJobData> | undefined): number {
+  const tries = data?.priorTries;
+  return typeof tries === "number" && Number.isInteger(tries) && tries > 0 ? tries : 0;
 }

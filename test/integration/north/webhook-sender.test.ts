@@ -97,6 +97,24 @@ describe("WebhookSender", () => {
     expect(await outcomes()).toEqual({ not_acknowledged: 2, acknowledged: 1 });
   });
 
+  it("spaces the retries after a failed first try 1, 2, 4 times the initial delay", async () => {
+    const hook = await receiver([500, 500, 500, 200]);
+    const message = finalMessage("s1", hook.url);
+    const { sender, outcomes } = await startSender(new Map([["s1", message]]), {
+      initialDelayMs: 300,
+      maxDelayMs: 10_000,
+    });
+    await sender.deliver(message);
+    await waitUntil(() => hook.received.length >= 4, 15_000, "four tries");
+    const gaps = hook.received.slice(1).map((r, i) => r.at - hook.received[i]!.at);
+    // Lower bounds only: a retry is never early, and may be late (BullMQ adds up to ~0.1 s to a delay). The direct
+    // try is the first try: the queued retry after it must not repeat the initial delay (300, 300, 600 before).
+    expect(gaps[0]).toBeGreaterThanOrEqual(295);
+    expect(gaps[1]).toBeGreaterThanOrEqual(595);
+    expect(gaps[2]).toBeGreaterThanOrEqual(1195);
+    expect(await outcomes()).toEqual({ not_acknowledged: 3, acknowledged: 1 });
+  });
+
   it("retries a message it cannot read like a failed try, and gives it up on the last", async () => {
     const { sender, outcomes, logs } = await startSender(new Map(), {
       getMessage: () => Promise.reject(new Error("Redis unreachable")),
