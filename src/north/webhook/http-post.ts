@@ -6,17 +6,30 @@
 import http from "node:http";
 import https from "node:https";
 
-/** Connections kept open per receiver host (and per protocol pool). */
-const MAX_SOCKETS = 256;
+/**
+ * Connections open at once per receiver host (and per protocol pool). Enough for a receiver answering in tens of
+ * milliseconds at a thousand webhooks a second; few enough that a receiver which holds its connections open holds
+ * dozens of sockets, not hundreds. Tries beyond wait for a connection, within their own timeout.
+ */
+export const maxSocketsPerHost = 64;
+
+/**
+ * The most of a receiver's answer that is read. Only its status matters; a longer body is not read on (its
+ * connection is closed rather than kept for another webhook), so a receiver cannot make otpgw buffer or wait.
+ */
+export const maxResponseBodyBytes = 4096;
 
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+  "http:": new http.Agent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: maxSocketsPerHost }),
 };
 
 /**
- * POSTs `body`; resolves with the receiver's status code once its answer starts (the answer's body is read
- * and dropped), rejects when there is no answer within `timeoutMs` or the connection fails.
+ * POSTs `body`; resolves with the receiver's status code once its answer is complete (or `maxResponseBodyBytes` of
+ * its body arrived), rejects when the connection fails or the whole exchange — waiting for a pooled connection,
+ * connecting, the answer's headers and its body — takes longer than `timeoutMs`. Always settles within
+ * `timeoutMs`: a request still waiting for a pooled socket emits nothing when destroyed (Node 20) until a socket
+ * frees, so the timer rejects before it destroys.
  */
 export function postJson(
   url: string,
@@ -36,6 +49,14 @@ export function postJson(
       reject(new Error(`unsupported callback URL scheme ${target.protocol}`));
       return;
     }
+    let settled = false;
+    const settle = (error: Error | undefined, status = 0): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error === undefined) resolve(status);
+      else reject(error);
+    };
     const client = target.protocol === "https:" ? https : http;
     const request = client.request(
       target,
@@ -47,16 +68,28 @@ export function postJson(
         headers: Object.assign({}, headers, { "content-length": String(Buffer.byteLength(body)) }),
       },
       (response) => {
-        clearTimeout(timer);
-        response.resume();
-        resolve(response.statusCode ?? 0);
+        const status = response.statusCode ?? 0;
+        let received = 0;
+        response.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxResponseBodyBytes) {
+            settle(undefined, status);
+            // Closes the connection: the rest of the answer is never read, so the socket cannot be reused.
+            request.destroy();
+          }
+        });
+        response.on("end", () => settle(undefined, status));
+        response.on("error", (error) => settle(error));
+        // A connection closed mid-answer: 'close' without 'end' (Node emits no error for every such case).
+        response.on("close", () => settle(new Error("the answer was cut short")));
       },
     );
-    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    request.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+    const timer = setTimeout(() => {
+      settle(new Error(`no complete answer within ${timeoutMs} ms`));
+      // After settling: the socket (if it has one yet) is closed, never returned to the pool half-read.
+      request.destroy();
+    }, timeoutMs);
+    request.on("error", (error) => settle(error));
     request.end(body);
   });
 }

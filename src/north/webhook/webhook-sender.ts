@@ -4,19 +4,20 @@
  * it with capped exponential backoff until a 2xx or the message's retention ends — BullMQ carries the retries,
  * not every message. `enqueue` is idempotent per message (the job id is derived from the message id, finished
  * jobs are kept for the retention), so a final state handed over twice is queued once. Delivery is at least
- * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id).
+ * once: a crash between the receiver's answer and the hand-over's record sends it again (same event id), and so
+ * does a retry taken over from a process that died sending it. A receiver host gets a few of the worker's slots at
+ * a time (`hostConcurrency`), so one that holds its tries until they time out delays no other host's webhooks.
  */
 import { readonlyReconnect } from "../../redis/failover.js";
-import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
 import type { Message } from "../../delivery/types.js";
 import { isFinal } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
+import { HostSlots } from "./host-slots.js";
 import { webhookMaxAttempts, webhookRetryDelayMs, type WebhookBackoff } from "./webhook-backoff.js";
-import { postJson } from "./http-post.js";
-import { finalEventId, toWebhookPayload } from "./webhook-payload.js";
-import { eventIdHeader, signatureHeader, signBody, timestampHeader } from "./webhook-signature.js";
+import { hostOf, sendWebhook } from "./webhook-request.js";
 
 export const webhookQueueName = "webhooks";
 /** Not the message id alone: BullMQ refuses custom ids that look like integers or contain ":". */
@@ -50,10 +51,27 @@ export interface WebhookSenderOptions {
   timeoutMs?: number;
   /** Queued (retried) webhooks in flight at once in this process. Default 16. */
   concurrency?: number;
+  /**
+   * Queued webhooks in flight at once to one receiver host; more for that host wait (without using a try) while
+   * other hosts' go out. Default 4: a receiver that holds every try until the timeout takes a quarter of the
+   * worker, never all of it.
+   */
+  hostConcurrency?: number;
   /** First tries in flight at once; beyond, webhooks are queued instead. Default 256. */
   directConcurrency?: number;
   /** Run a worker in this process (false: only enqueue). Default true. */
   worker?: boolean;
+  /**
+   * How long a retry taken by a process that then died (killed, crashed) stays with it before another process
+   * takes it over (BullMQ's lock duration and stalled-job check interval). Default 30 s.
+   */
+  lockDurationMs?: number;
+  /**
+   * How many times a retry may be taken over from a process that died holding it before it is given up
+   * (BullMQ's `maxStalledCount`). Default 1 000 000, in effect never: sending again is safe (receivers dedupe on
+   * the event id) and the retention still ends the retries; BullMQ's own default, 1, lost a webhook to two crashes.
+   */
+  maxStalledCount?: number;
   /** Clock (ms since the epoch). Default Date.now. */
   now?: () => number;
 }
@@ -64,11 +82,19 @@ export const webhookDefaults = {
   maxDelayMs: 5 * 60 * 1000,
   timeoutMs: 10_000,
   concurrency: 16,
+  hostConcurrency: 4,
   directConcurrency: 256,
+  lockDurationMs: 30_000,
+  maxStalledCount: 1_000_000,
 } as const;
 
 interface WebhookJobData {
   messageId: string;
+  /**
+   * Tries made before the job was queued (1 after a direct try that was not acknowledged; absent in jobs queued
+   * by older versions): the backoff and the number of tries count from the very first try.
+   */
+  priorTries?: number;
 }
 
 type Outcome = "acknowledged" | "not_acknowledged" | "gave_up" | "skipped";
@@ -84,6 +110,7 @@ export class WebhookSender {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly now: () => number;
+  private readonly hostSlots: HostSlots;
   private closing: Promise<void> | undefined;
   private directInFlight = 0;
 
@@ -99,6 +126,7 @@ export class WebhookSender {
     };
     this.backoff.maxDelayMs = Math.max(this.backoff.maxDelayMs, this.backoff.initialDelayMs);
     this.maxAttempts = webhookMaxAttempts(this.retentionMs, this.backoff);
+    this.hostSlots = new HostSlots(options.hostConcurrency ?? webhookDefaults.hostConcurrency);
 
     // BullMQ's connections follow a failover behind the same address, as the hot path's does (failover.ts).
     const connection: RedisOptions =
@@ -107,15 +135,27 @@ export class WebhookSender {
         : options.connection;
     this.connection = connection;
     if (options.worker !== false) {
-      this.worker = new Worker<WebhookJobData>(webhookQueueName, (job) => this.process(job), {
+      const lockDurationMs = options.lockDurationMs ?? webhookDefaults.lockDurationMs;
+      this.worker = new Worker<WebhookJobData>(webhookQueueName, (job, token) => this.process(job, token), {
         connection,
         prefix: options.prefix,
         concurrency: options.concurrency ?? webhookDefaults.concurrency,
+        lockDuration: lockDurationMs,
+        stalledInterval: lockDurationMs,
+        maxStalledCount: options.maxStalledCount ?? webhookDefaults.maxStalledCount,
         // Retries start with `start()`, in the gateway's start order: not before Redis was checked.
         autorun: false,
-        settings: { backoffStrategy: (attemptsMade) => webhookRetryDelayMs(attemptsMade, this.backoff) },
+        settings: {
+          // `attemptsMade` counts this job's tries; the direct try before it (if any) counts too.
+          backoffStrategy: (attemptsMade, _type, _error, job) =>
+            webhookRetryDelayMs(
+              attemptsMade + priorTriesOf(job?.data as WebhookJobData | undefined),
+              this.backoff,
+            ),
+        },
       });
       this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
+      this.worker.on("failed", (job, error) => this.onFailed(job, error));
     }
   }
 
@@ -151,7 +191,8 @@ export class WebhookSender {
     const callbackUrl = message.callbackUrl;
     if (callbackUrl === undefined) return;
     const limit = this.options.directConcurrency ?? webhookDefaults.directConcurrency;
-    if (this.directInFlight < limit && isFinal(message.state)) {
+    const tried = this.directInFlight < limit && isFinal(message.state);
+    if (tried) {
       this.directInFlight++;
       try {
         await this.post(message, callbackUrl);
@@ -167,7 +208,8 @@ export class WebhookSender {
         this.directInFlight--;
       }
     }
-    await this.enqueue(message.id, this.backoff.initialDelayMs);
+    // The first retry comes `initialDelayMs` after the first try; the direct try, when made, was that first try.
+    await this.add(message.id, this.backoff.initialDelayMs, tried ? 1 : 0);
   }
 
   /**
@@ -175,20 +217,20 @@ export class WebhookSender {
    * while its webhook is pending, or within the retention after it was sent or given up, does nothing.
    */
   async enqueue(messageId: string, delayMs = 0): Promise<void> {
+    await this.add(messageId, delayMs, 0);
+  }
+
+  private async add(messageId: string, delayMs: number, priorTries: number): Promise<void> {
     if (this.closing !== undefined) throw new Error("webhook sender is closed");
     const keepSeconds = Math.ceil(this.retentionMs / 1000);
-    await this.queue.add(
-      "final",
-      { messageId },
-      {
-        jobId: jobIdPrefix + messageId,
-        ...(delayMs > 0 && { delay: delayMs }),
-        attempts: this.maxAttempts,
-        backoff: { type: backoffType },
-        removeOnComplete: { age: keepSeconds },
-        removeOnFail: { age: keepSeconds },
-      },
-    );
+    await this.queue.add("final", priorTries > 0 ? { messageId, priorTries } : { messageId }, {
+      jobId: jobIdPrefix + messageId,
+      ...(delayMs > 0 && { delay: delayMs }),
+      attempts: Math.max(1, this.maxAttempts - priorTries),
+      backoff: { type: backoffType },
+      removeOnComplete: { age: keepSeconds },
+      removeOnFail: { age: keepSeconds },
+    });
   }
 
   /**
@@ -226,10 +268,20 @@ export class WebhookSender {
     return this.closing;
   }
 
-  private async process(job: Job<WebhookJobData>): Promise<void> {
+  private async process(job: Job<WebhookJobData>, token: string | undefined): Promise<void> {
     const { messageId } = job.data;
     const log = this.logger.child({ messageId });
-    const message = await this.options.getMessage(messageId);
+    // Counts every try, the direct one before the queue included.
+    const attempt = job.attemptsMade + 1 + priorTriesOf(job.data);
+    const retentionOver = (finalAt: number | undefined) =>
+      attempt >= this.maxAttempts || this.now() >= (finalAt ?? job.timestamp) + this.retentionMs;
+    let message: Message | null;
+    try {
+      message = await this.options.getMessage(messageId);
+    } catch (error) {
+      // Redis unreachable, most likely: a try like any other that failed, given up only when it was the last.
+      return this.failed(log, error, "(message not read)", attempt, retentionOver(undefined));
+    }
     if (message === null) {
       this.count("gave_up");
       log.warn("webhook given up: the message no longer exists (past its retention)");
@@ -240,8 +292,15 @@ export class WebhookSender {
       this.count("skipped");
       return;
     }
-    const deadline = (message.finalAt ?? job.timestamp) + this.retentionMs;
-    const isLastTry = job.attemptsMade + 1 >= this.maxAttempts || this.now() >= deadline;
+    const host = hostOf(callbackUrl);
+    if (!this.hostSlots.take(host)) {
+      // The host already has its share of the worker in flight: wait a little, without using a try, so that
+      // one receiver holding its tries does not keep every other account's webhooks waiting.
+      const waitMs = Math.round(this.backoff.initialDelayMs * (1 + Math.random()));
+      // BullMQ's timestamps are its own wall clock, not the injected one.
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
     try {
       // Delivery enqueues only after the final state is stored; a non-final one is a store catching up.
       if (!isFinal(message.state)) {
@@ -249,57 +308,55 @@ export class WebhookSender {
       }
       await this.post(message, callbackUrl);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const host = hostOf(callbackUrl);
-      if (isLastTry) {
-        this.count("gave_up");
-        log.warn(
-          { host, attempt: job.attemptsMade + 1, reason },
-          "webhook given up: retention ended before an acknowledgement",
-        );
-        throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: ${reason}`);
-      }
-      this.count("not_acknowledged");
-      log.debug({ host, attempt: job.attemptsMade + 1, reason }, "webhook not acknowledged; will retry");
-      throw error;
+      return this.failed(log, error, host, attempt, retentionOver(message.finalAt));
+    } finally {
+      this.hostSlots.release(host);
     }
     this.count("acknowledged");
-    log.debug({ attempt: job.attemptsMade + 1 }, "webhook acknowledged");
+    log.debug({ attempt }, "webhook acknowledged");
   }
 
-  /** @throws OtpgwError WEBHOOK_NOT_ACKNOWLEDGED unless the receiver answers 2xx in time. */
-  private async post(message: Message, callbackUrl: string): Promise<void> {
-    const secret = this.options.webhookSecret(message.account);
-    if (secret === undefined) {
-      throw new OtpgwError(
-        ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED,
-        `account ${message.account} is not configured`,
-      );
+  /** A try that failed: rethrown for a retry, or, when it was the last, counted and logged as given up. */
+  private failed(log: Logger, error: unknown, host: string, attempt: number, last: boolean): never {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (last) {
+      this.count("gave_up");
+      log.warn({ host, attempt, reason }, "webhook given up: retention ended before an acknowledgement");
+      throw new UnrecoverableError(`${ErrorCodes.WEBHOOK_GAVE_UP}: ${reason}`);
     }
-    const body = JSON.stringify(toWebhookPayload(message));
-    let status: number;
-    try {
-      status = await postJson(
-        callbackUrl,
-        body,
-        {
-          "content-type": "application/json",
-          "user-agent": "otpgw-webhook",
-          [signatureHeader]: signBody(body, secret),
-          [timestampHeader]: String(Math.floor(this.now() / 1000)),
-          [eventIdHeader]: finalEventId(message.id),
-        },
-        this.timeoutMs,
-      );
-    } catch (error) {
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    // A redirect is not an acknowledgement, and following one could send the payload somewhere unintended.
-    if (status < 200 || status > 299) {
-      throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `receiver answered ${status}`);
-    }
+    this.count("not_acknowledged");
+    log.debug({ host, attempt, reason }, "webhook not acknowledged; will retry");
+    throw error;
+  }
+
+  /**
+   * A job failed. `process` counted and logged every failure it saw; a final one it did not see — BullMQ failing a
+   * job without running it (a stall limit, a failure of its own) — is counted and logged as given up here, so no
+   * webhook is lost without a trace.
+   */
+  private onFailed(job: Job<WebhookJobData> | undefined, error: Error): void {
+    if (error.message.startsWith(ErrorCodes.WEBHOOK_GAVE_UP)) return;
+    const final = job === undefined || job.finishedOn !== undefined || error.name === "UnrecoverableError";
+    if (!final) return;
+    this.count("gave_up");
+    this.logger.warn(
+      {
+        messageId: job?.data.messageId,
+        tries: job === undefined ? undefined : job.attemptsMade + priorTriesOf(job.data),
+        reason: error.message,
+      },
+      "webhook given up: its retry job failed",
+    );
+  }
+
+  private post(message: Message, callbackUrl: string): Promise<void> {
+    return sendWebhook(
+      message,
+      callbackUrl,
+      this.options.webhookSecret(message.account),
+      this.now(),
+      this.timeoutMs,
+    );
   }
 
   private count(outcome: Outcome): void {
@@ -307,11 +364,8 @@ export class WebhookSender {
   }
 }
 
-/** The host only: a callback URL's path or query may carry the submitter's own tokens. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(invalid URL)";
-  }
+/** Tries made before a job was queued (see `WebhookJobData.priorTries`). */
+function priorTriesOf(data: Partial<WebhookJobData> | undefined): number {
+  const tries = data?.priorTries;
+  return typeof tries === "number" && Number.isInteger(tries) && tries > 0 ? tries : 0;
 }

@@ -1,19 +1,19 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { describe, expect, it, onTestFinished } from "vitest";
-import type { Message } from "../../../src/delivery/types.js";
-import { silentLogger } from "../../../src/observability/logger.js";
-import { createMetrics } from "../../../src/observability/metrics.js";
-import { WebhookSender, type WebhookSenderOptions } from "../../../src/north/webhook/webhook-sender.js";
 import { verifySignature } from "../../../src/north/webhook/webhook-signature.js";
-import { testRedis } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
-
-const secret = "acme-webhook-secret-0123456789";
+import {
+  finalMessage,
+  startSender,
+  webhookTestSecret as secret,
+} from "../../helpers/webhook-sender-fixture.js";
 
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
+  /** When its body had arrived (ms since the epoch). */
+  at: number;
 }
 
 /**
@@ -26,7 +26,11 @@ async function receiver(statuses: number[]): Promise<{ url: string; received: Re
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      received.push({
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      });
       const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
       if (status === 0) return;
       response.statusCode = status;
@@ -45,65 +49,6 @@ async function receiver(statuses: number[]): Promise<{ url: string; received: Re
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no address");
   return { url: `http://127.0.0.1:${address.port}/hooks/otp?token=abc`, received };
-}
-
-function finalMessage(id: string, callbackUrl: string | undefined): Message {
-  const t0 = Date.now() - 10_000;
-  return {
-    id,
-    account: "acme",
-    to: "+6281234567890",
-    from: "AcmeOTP",
-    country: "ID",
-    parts: 1,
-    textLength: 20,
-    clientRef: "login-1",
-    ...(callbackUrl !== undefined && { callbackUrl }),
-    receiptVia: callbackUrl === undefined ? "none" : "webhook",
-    createdAt: t0,
-    expiresAt: t0 + 300_000,
-    state: "delivered",
-    finalAt: t0 + 5000,
-    finalReason: "delivered by id-telkomsel",
-    attempts: [
-      {
-        n: 1,
-        channel: "sms",
-        carrier: "id-telkomsel",
-        startedAt: t0 + 10,
-        dlrDeadline: t0 + 60_000,
-        carrierMessageIds: ["c1"],
-        partStatus: ["delivered"],
-        receiptStat: "DELIVRD",
-        outcome: "delivered",
-        endedAt: t0 + 5000,
-      },
-    ],
-  };
-}
-
-async function startSender(messages: Map<string, Message>, options: Partial<WebhookSenderOptions> = {}) {
-  const redis = await testRedis();
-  const metrics = createMetrics();
-  const sender = new WebhookSender({
-    connection: redis.url,
-    prefix: `${redis.prefix}bull`,
-    getMessage: (id) => Promise.resolve(messages.get(id) ?? null),
-    webhookSecret: (account) => (account === "acme" ? secret : undefined),
-    logger: silentLogger(),
-    metrics,
-    initialDelayMs: 50,
-    maxDelayMs: 200,
-    timeoutMs: 2000,
-    ...options,
-  });
-  sender.start();
-  onTestFinished(() => sender.close());
-  const outcomes = async (): Promise<Record<string, number>> =>
-    Object.fromEntries(
-      (await metrics.webhookDeliveries.get()).values.map((v) => [String(v.labels.outcome), v.value]),
-    );
-  return { sender, outcomes };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,6 +95,37 @@ describe("WebhookSender", () => {
     await sleep(400);
     expect(hook.received).toHaveLength(3);
     expect(await outcomes()).toEqual({ not_acknowledged: 2, acknowledged: 1 });
+  });
+
+  it("spaces the retries after a failed first try 1, 2, 4 times the initial delay", async () => {
+    const hook = await receiver([500, 500, 500, 200]);
+    const message = finalMessage("s1", hook.url);
+    const { sender, outcomes } = await startSender(new Map([["s1", message]]), {
+      initialDelayMs: 300,
+      maxDelayMs: 10_000,
+    });
+    await sender.deliver(message);
+    await waitUntil(() => hook.received.length >= 4, 15_000, "four tries");
+    const gaps = hook.received.slice(1).map((r, i) => r.at - hook.received[i]!.at);
+    // Lower bounds only: a retry is never early, and may be late (BullMQ adds up to ~0.1 s to a delay). The direct
+    // try is the first try: the queued retry after it must not repeat the initial delay (300, 300, 600 before).
+    expect(gaps[0]).toBeGreaterThanOrEqual(295);
+    expect(gaps[1]).toBeGreaterThanOrEqual(595);
+    expect(gaps[2]).toBeGreaterThanOrEqual(1195);
+    expect(await outcomes()).toEqual({ not_acknowledged: 3, acknowledged: 1 });
+  });
+
+  it("retries a message it cannot read like a failed try, and gives it up on the last", async () => {
+    const { sender, outcomes, logs } = await startSender(new Map(), {
+      getMessage: () => Promise.reject(new Error("Redis unreachable")),
+      retentionMs: 600,
+    });
+    await sender.enqueue("r1");
+    const counted = await eventually(outcomes, (c) => c.gave_up === 1, "giving up");
+    expect(counted.not_acknowledged).toBeGreaterThanOrEqual(1);
+    const gaveUp = logs.filter((l) => String(l.msg).startsWith("webhook given up"));
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]).toMatchObject({ messageId: "r1", reason: "Redis unreachable" });
   });
 
   it("queues instead of sending when too many first tries are in flight", async () => {
