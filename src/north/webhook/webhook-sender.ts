@@ -13,6 +13,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOp
 import type { Message } from "../../delivery/types.js";
 import { isFinal } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
+import { LogThrottle } from "../../observability/log-throttle.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { HostSlots } from "./host-slots.js";
@@ -111,6 +112,8 @@ export class WebhookSender {
   private readonly maxAttempts: number;
   private readonly now: () => number;
   private readonly hostSlots: HostSlots;
+  /** BullMQ reports a Redis outage at every reconnect attempt: a line per kind every 10 s (README, operations). */
+  private readonly redisErrors = new LogThrottle(10_000);
   private closing: Promise<void> | undefined;
   private directInFlight = 0;
 
@@ -154,7 +157,9 @@ export class WebhookSender {
             ),
         },
       });
-      this.worker.on("error", (error) => this.logger.warn({ err: error.message }, "webhook worker error"));
+      this.worker.on("error", (error) =>
+        this.redisErrors.warn(this.logger, "worker", { err: error.message }, "webhook worker error"),
+      );
       this.worker.on("failed", (job, error) => this.onFailed(job, error));
     }
   }
@@ -169,7 +174,9 @@ export class WebhookSender {
         connection: this.connection,
         prefix: this.options.prefix,
       });
-      this.retryQueue.on("error", (error) => this.logger.warn({ err: error.message }, "webhook queue error"));
+      this.retryQueue.on("error", (error) =>
+        this.redisErrors.warn(this.logger, "queue", { err: error.message }, "webhook queue error"),
+      );
     }
     return this.retryQueue;
   }

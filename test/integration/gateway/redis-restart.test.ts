@@ -64,5 +64,13 @@ describe("Redis restart", () => {
       10_000,
       "exactly the acknowledged messages stored",
     );
+    // The outage is told in a few lines: each kind at most every 10 s, not one per reconnect attempt.
+    const lines = new Map<string, number>();
+    for (const line of daemon.logLines) {
+      const { level, msg } = JSON.parse(line) as { level: number; msg: string };
+      if (level >= 40) lines.set(msg, (lines.get(msg) ?? 0) + 1);
+    }
+    for (const kind of ["redis connection error", "webhook worker error", "webhook queue error"])
+      expect(lines.get(kind) ?? 0, kind).toBeLessThanOrEqual(1);
   }, 120_000);
 });
