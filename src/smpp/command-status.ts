@@ -172,6 +172,15 @@ export function classifyStatus(status: number): StatusClass {
   return "retry";
 }
 
+/**
+ * A status as a metric label: its name when known, its hex for the SMSC vendor range 0x400–0x4FF (a carrier's own
+ * errors, worth telling apart), `other` for anything else — a peer sending arbitrary statuses must not grow the
+ * registry without bound. Logs use `statusName`, which names every value.
+ */
+export function statusLabel(status: number): string {
+  return NAMES.has(status) || (status >= 0x400 && status <= 0x4ff) ? statusName(status) : "other";
+}
+
 /** `ESME_RTHROTTLED` for a known status, `0x0000045a` (8 hex digits) for any other. */
 export function statusName(status: number): string {
   return NAMES.get(status) ?? `0x${(status >>> 0).toString(16).padStart(8, "0")}`;

@@ -2,7 +2,7 @@ import type { CarrierConfig } from "../config/types.js";
 import { NotBoundError, NotSentError, ResponseTimeoutError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { classifyStatus, SmppStatus, statusName } from "../smpp/command-status.js";
+import { classifyStatus, SmppStatus, statusLabel, statusName } from "../smpp/command-status.js";
 import { normaliseMessageId } from "../smpp/receipt.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { QueuedSubmit, SubmitSource } from "./submit-types.js";
@@ -73,14 +73,14 @@ export class SubmitAnswers {
       return;
     }
     if (statusClass === "retry" && this.options.source.retryLater(item)) {
-      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusName(status) });
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
       this.options.logger.debug(
         { status: statusName(status) },
         "transient carrier status: retrying after a backoff",
       );
       return;
     }
-    metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusName(status) });
+    metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusLabel(status) });
     item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
   }
 

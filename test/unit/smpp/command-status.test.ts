@@ -1,7 +1,7 @@
 import smpp from "smpp";
 import { describe, expect, it } from "vitest";
 
-import { SmppStatus, classifyStatus, statusName } from "../../../src/smpp/command-status.js";
+import { SmppStatus, classifyStatus, statusLabel, statusName } from "../../../src/smpp/command-status.js";
 
 describe("classifyStatus", () => {
   it("treats 0 as ok", () => {
@@ -54,5 +54,15 @@ describe("SmppStatus", () => {
       if (name in smpp.errors) expect(code, name).toBe(smpp.errors[name]);
     }
     expect(SmppStatus.ESME_RINVPARLEN).toBe(smpp.errors.ESME_RINVTLVLEN);
+  });
+
+  it("labels metrics with a bounded set: known names, the vendor range in hex, anything else as other", () => {
+    expect(statusLabel(SmppStatus.ESME_RTHROTTLED)).toBe("ESME_RTHROTTLED");
+    expect(statusLabel(0x45a)).toBe("0x0000045a");
+    expect(statusLabel(0x12345678)).toBe("other");
+    expect(statusLabel(0xfffffff0)).toBe("other");
+    expect(statusName(0x12345678)).toBe("0x12345678"); // logs still name it
+    const labels = new Set(Array.from({ length: 100_000 }, (_, i) => statusLabel(i * 42_949)));
+    expect(labels.size).toBeLessThan(400);
   });
 });
