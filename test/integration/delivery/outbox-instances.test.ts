@@ -1,7 +1,9 @@
 import { describe, expect, it, onTestFinished } from "vitest";
+import type { Redis } from "ioredis";
 import { DeliveryEngine } from "../../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../../src/delivery/message-store.js";
 import type { RoutePlanner } from "../../../src/delivery/route-planner.js";
+import type { Message } from "../../../src/delivery/types.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { FAST } from "../../helpers/delivery-harness.js";
 import { testRedis } from "../../helpers/redis.js";
@@ -10,32 +12,42 @@ import { waitUntil } from "../../helpers/wait.js";
 /** No carrier for anything: a message is final (undeliverable) at once, and its webhook goes through the outbox. */
 const NO_ROUTE: RoutePlanner = { plan: () => undefined, choose: () => null };
 
+/** An instance (engine and store) on `prefix`, started; closed when the test ends. */
+function startInstance(
+  client: Redis,
+  prefix: string,
+  planner: RoutePlanner,
+  timerPollMs: number,
+  notify: (message: Message) => Promise<void>,
+) {
+  const store = new MessageStore({
+    redis: client,
+    prefix,
+    retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
+  });
+  const engine = new DeliveryEngine({
+    store,
+    planner,
+    pools: new Map(),
+    carriers: new Map(),
+    logger: silentLogger(),
+    options: { ...FAST, timerPollMs },
+    notify,
+  });
+  engine.start();
+  onTestFinished(() => engine.close(1000));
+  return { engine, store };
+}
+
 /** Two instances (engine and store) on one Redis prefix; each notification takes `notifyMs`. */
 async function twoInstances(notifyMs: number, aPollMs = FAST.timerPollMs) {
   const { client, prefix } = await testRedis();
   const notified: string[] = [];
-  const instance = (name: string, timerPollMs: number) => {
-    const store = new MessageStore({
-      redis: client,
-      prefix,
-      retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
+  const instance = (name: string, timerPollMs: number) =>
+    startInstance(client, prefix, NO_ROUTE, timerPollMs, async (message) => {
+      notified.push(`${name}:${message.id}`);
+      await new Promise((r) => setTimeout(r, notifyMs)); // a webhook receiver answering in notifyMs
     });
-    const engine = new DeliveryEngine({
-      store,
-      planner: NO_ROUTE,
-      pools: new Map(),
-      carriers: new Map(),
-      logger: silentLogger(),
-      options: { ...FAST, timerPollMs },
-      notify: async (message) => {
-        notified.push(`${name}:${message.id}`);
-        await new Promise((r) => setTimeout(r, notifyMs)); // a webhook receiver answering in notifyMs
-      },
-    });
-    engine.start();
-    onTestFinished(() => engine.close(1000));
-    return { engine, store };
-  };
   const accept = (engine: DeliveryEngine, i: number) =>
     engine.accept({
       account: "acme",
@@ -94,25 +106,8 @@ describe("the outbox with two instances on one Redis", () => {
     const hung = new Set<string>();
     const swept: string[] = [];
     const notified: string[] = [];
-    const engine = (planner: RoutePlanner, notify: (id: string) => Promise<void>) => {
-      const store = new MessageStore({
-        redis: client,
-        prefix,
-        retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
-      });
-      const e = new DeliveryEngine({
-        store,
-        planner,
-        pools: new Map(),
-        carriers: new Map(),
-        logger: silentLogger(),
-        options: FAST,
-        notify: (message) => notify(message.id),
-      });
-      e.start();
-      onTestFinished(() => e.close(200));
-      return e;
-    };
+    const engine = (planner: RoutePlanner, notify: (id: string) => Promise<void>) =>
+      startInstance(client, prefix, planner, FAST.timerPollMs, (message) => notify(message.id)).engine;
     const otp = (i: number, validitySeconds: number) => ({
       account: "acme",
       to: `+6281100001${i}`,

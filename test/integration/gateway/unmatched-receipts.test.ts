@@ -11,6 +11,18 @@ import { waitUntil } from "../../helpers/wait.js";
 /** GETs Redis ran so far (the store's lookups run GET inside its scripts). */
 const redisGets = (port: number): number => redisCommandStats(port).get("get")?.calls ?? 0;
 
+/** A gateway on a Redis of its own, its one carrier a raw SMSC the test scripts, and a webhook receiver. */
+async function gatewayOnRawSmsc() {
+  const redis = await startPrivateRedis({ appendfsync: "always" });
+  onTestFinished(() => redis.stop());
+  const smsc = await rawSmsc();
+  const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+  const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: smsc.port }] });
+  await daemon.start();
+  const { socket, frames } = await smsc.bound;
+  return { hooks, daemon, socket, frames };
+}
+
 describe("receipts that match nothing", () => {
   it("a carrier replaying receipts for unknown ids: each answered and counted, one log line for them all", async () => {
     const redis = await startPrivateRedis({ appendfsync: "always" });
@@ -51,13 +63,7 @@ describe("receipts that match nothing", () => {
   }, 90_000);
 
   it("a receipt that comes before its submit_sm_resp is looked up again until the submit is answered", async () => {
-    const redis = await startPrivateRedis({ appendfsync: "always" });
-    onTestFinished(() => redis.stop());
-    const smsc = await rawSmsc();
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-    const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: smsc.port }] });
-    await daemon.start();
-    const { socket, frames } = await smsc.bound;
+    const { hooks, daemon, socket, frames } = await gatewayOnRawSmsc();
     // A two-part message: no handset fallback for it, so only its own id can match a receipt.
     const r = await daemon.api("/v1/messages", {
       method: "POST",
@@ -87,13 +93,7 @@ describe("receipts that match nothing", () => {
   }, 30_000);
 
   it("a receipt the handset leads to a part it cannot be for is counted as unmatched, and the part's own receipt still lands", async () => {
-    const redis = await startPrivateRedis({ appendfsync: "always" });
-    onTestFinished(() => redis.stop());
-    const smsc = await rawSmsc();
-    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
-    const daemon = await daemonFixture({ redisUrl: redis.url, carriers: [{ id: "id-a", port: smsc.port }] });
-    await daemon.start();
-    const { socket, frames } = await smsc.bound;
+    const { hooks, daemon, socket, frames } = await gatewayOnRawSmsc();
     const r = await daemon.api("/v1/messages", {
       method: "POST",
       body: {

@@ -1,8 +1,8 @@
-import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifySignature } from "../../../src/north/webhook/webhook-signature.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { listenForTest } from "../../helpers/http-test-server.js";
 import {
   finalMessage,
   startSender,
@@ -37,18 +37,8 @@ async function receiver(statuses: number[]): Promise<{ url: string; received: Re
       response.end("ok");
     });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return { url: `http://127.0.0.1:${address.port}/hooks/otp?token=abc`, received };
+  const { port } = await listenForTest(server);
+  return { url: `http://127.0.0.1:${port}/hooks/otp?token=abc`, received };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,11 @@
-import { once } from "node:events";
 import { createServer } from "node:http";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/delivery/types.js";
 import { maxResponseBodyBytes, maxSocketsPerHost, postJson } from "../../../src/north/webhook/http-post.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { webhookReceiver } from "../../helpers/webhook-receiver.js";
 import { finalMessage, startSender, webhookTestSecret } from "../../helpers/webhook-sender-fixture.js";
+import { listenForTest } from "../../helpers/http-test-server.js";
 
 /**
  * A receiver on 127.0.0.1 that answers every POST with `200` headers and `bodyBytes` of body, and never ends the
@@ -26,18 +26,9 @@ async function stallingReceiver(bodyBytes = 2) {
     mostOpen = Math.max(mostOpen, open);
     socket.on("close", () => open--);
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  onTestFinished(close);
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
+  const { port, close } = await listenForTest(server);
   return {
-    url: `http://127.0.0.1:${address.port}/hook`,
+    url: `http://127.0.0.1:${port}/hook`,
     events,
     close,
     get open() {

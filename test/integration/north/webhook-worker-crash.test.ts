@@ -4,10 +4,11 @@ import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { killWhenFinished } from "../../helpers/child-cleanup.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { finalMessage, startSender } from "../../helpers/webhook-sender-fixture.js";
+import { listenForTest } from "../../helpers/http-test-server.js";
 
 /** Lock duration (and stalled-job check) in these tests: a killed worker's retry is taken over within about 1 s. */
 const lockDurationMs = 300;
@@ -25,18 +26,8 @@ async function receiver() {
     acknowledged.push(event);
     response.writeHead(200).end("ok");
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return { url: `http://127.0.0.1:${address.port}/hook`, events, acknowledged, state };
+  const { port } = await listenForTest(server);
+  return { url: `http://127.0.0.1:${port}/hook`, events, acknowledged, state };
 }
 
 /**
