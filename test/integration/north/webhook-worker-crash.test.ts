@@ -72,6 +72,8 @@ describe("queued webhooks across crashes of the process sending them", () => {
     hook.state.answering = true;
     const { outcomes } = await startSender(new Map([["k1", message]]), { prefix, lockDurationMs });
     await waitUntil(() => hook.acknowledged.length >= 1, 20_000, "the webhook after the crashes");
+    // Counted once the sender has read the receiver's answer, a moment after the receiver sent it.
+    await waitUntil(async () => (await outcomes()).acknowledged === 1, 5000, "the acknowledgement counted");
     expect(hook.acknowledged).toEqual(["final:k1"]);
     expect(await outcomes()).toEqual({ acknowledged: 1 });
   });
