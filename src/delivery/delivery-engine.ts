@@ -11,6 +11,7 @@ import {
 } from "./message-processor.js";
 import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
+import type { HandOffs } from "./hand-offs.js";
 import { newMessage } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
@@ -41,6 +42,8 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   notify: (message: Message) => Promise<NotifyResult>;
   /** A notification to queue in the same step as the final state (see ProcessorDeps.prepareHandOver). */
   prepareHandOver?: ProcessorDeps["prepareHandOver"];
+  /** Messages passed between instances for a carrier whose binds are elsewhere (bind-slot leases); none without. */
+  handOffs?: HandOffs;
 }
 
 /** A Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged); our own errors stay. */
@@ -115,6 +118,7 @@ export class DeliveryEngine implements DeliveryService {
       onFinal: (message, handedOver) => {
         if (!handedOver) void this.handOver(message);
       },
+      ...(deps.handOffs && { handOff: (carrier, id) => deps.handOffs?.handOff(carrier, id, this.clock()) }),
     });
     this.lookup = new ReceiptLookup({
       store: deps.store,
@@ -288,6 +292,9 @@ export class DeliveryEngine implements DeliveryService {
       if (this.withdrawals.size > 0) return;
       const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
       for (const id of due) this.processInBackground(id);
+      const { handOffs, pools, options } = this.deps;
+      const handedOff = await handOffs?.claimForBound(pools, this.clock(), options.timerLeaseMs, TIMER_BATCH);
+      for (const id of handedOff ?? []) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
       // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
       // those being handed over here right now are left to that hand-over. The rest are read together (one Redis
