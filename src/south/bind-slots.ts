@@ -117,6 +117,11 @@ export class BindSlots {
     await this.tick(true);
   }
 
+  /** A tick now rather than at the next renewal (tests drive the fleet's ticks in a chosen order). */
+  tickNow(): Promise<void> {
+    return this.inFlight ?? this.tick(false);
+  }
+
   /** Shutting down: takes no slot any more and withdraws the announcement; held slots are still renewed. */
   stopAcquiring(): void {
     this.acquiring = false;
