@@ -52,7 +52,7 @@ function fakePool(board: Board, instance: string, id: string, slotCount: number)
   };
 }
 
-async function instance(
+function instance(
   redis: Redis,
   prefix: string,
   token: string,
@@ -91,7 +91,7 @@ describe("bind-slot leases", () => {
     const { client, prefix } = await testRedis();
     const board = new Board();
     const metrics = createMetrics();
-    const a = await instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 3 }], metrics);
+    const a = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 3 }], metrics);
     await a.slots.start();
     expect(a.pool().openSlots()).toEqual([0, 1, 2]);
     for (const k of [0, 1, 2]) {
@@ -107,7 +107,7 @@ describe("bind-slot leases", () => {
 
   it("renews its leases every third of the lease, without opening a bind again", async () => {
     const { client, prefix } = await testRedis();
-    const a = await instance(client, prefix, "inst-a", [{ board: new Board(), carrier: "id-a", binds: 1 }]);
+    const a = instance(client, prefix, "inst-a", [{ board: new Board(), carrier: "id-a", binds: 1 }]);
     await a.slots.start();
     // Past the first renewal (2 s): without it, 6 s - 3 s = ~3 s would be left.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -118,8 +118,8 @@ describe("bind-slot leases", () => {
   it("a joining instance gets its fair share: the holder drains the slot and releases it before the newcomer binds", async () => {
     const { client, prefix } = await testRedis();
     const board = new Board();
-    const a = await instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 2 }]);
-    const b = await instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 2 }]);
+    const a = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 2 }]);
+    const b = instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 2 }]);
     await a.slots.start();
     expect(a.pool().openSlots()).toEqual([0, 1]);
     // b announces itself; slot 1 prefers it (rank 1 of 2) but a holds it: b waits.
@@ -150,8 +150,8 @@ describe("bind-slot leases", () => {
     const { client, prefix } = await testRedis();
     const board = new Board();
     // inst-b ranks after inst-a: slot 0 would prefer inst-a anyway; here the holder ranks second.
-    const b = await instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
-    const a = await instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
+    const b = instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
+    const a = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
     await b.slots.start();
     await a.slots.start();
     await b.slots.tickNow();
@@ -165,8 +165,8 @@ describe("bind-slot leases", () => {
   it("a graceful close releases the leases and the announcement: another instance binds at its next tick", async () => {
     const { client, prefix } = await testRedis();
     const board = new Board();
-    const a = await instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
-    const b = await instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
+    const a = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
+    const b = instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
     await a.slots.start();
     await b.slots.start();
     expect(b.pool().openSlots()).toEqual([]);
@@ -185,7 +185,7 @@ describe("bind-slot leases", () => {
     // An instance that announced itself (it ranks first: slot 0 prefers it) but never takes its slot.
     await client.zadd(`${prefix}slots:id-a:members`, Date.now() + 60_000, "inst-0");
     await client.hset(`${prefix}slots:id-a:binds`, "inst-0", 2);
-    const a = await instance(client, prefix, "inst-a", [{ board: new Board(), carrier: "id-a", binds: 2 }]);
+    const a = instance(client, prefix, "inst-a", [{ board: new Board(), carrier: "id-a", binds: 2 }]);
     await a.slots.start();
     expect(a.pool().openSlots()).toEqual([1]);
     const started = Date.now();
@@ -198,10 +198,8 @@ describe("bind-slot leases", () => {
     const proxy = await startRedisProxy(Number(new URL(url).port));
     onTestFinished(() => proxy.close());
     const board = new Board();
-    const a = await instance(await ownClient(proxy.url), prefix, "inst-a", [
-      { board, carrier: "id-a", binds: 1 },
-    ]);
-    const b = await instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
+    const a = instance(await ownClient(proxy.url), prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
+    const b = instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
     await a.slots.start();
     await b.slots.start();
     const expiresAt = Date.now() + (await client.pttl(`${prefix}slots:id-a:0`));
@@ -224,7 +222,7 @@ describe("bind-slot leases", () => {
     const { prefix, url } = await testRedis();
     const proxy = await startRedisProxy(Number(new URL(url).port));
     onTestFinished(() => proxy.close());
-    const a = await instance(await ownClient(proxy.url), prefix, "inst-a", [
+    const a = instance(await ownClient(proxy.url), prefix, "inst-a", [
       { board: new Board(), carrier: "id-a", binds: 1 },
     ]);
     await a.slots.start();
@@ -239,7 +237,7 @@ describe("bind-slot leases", () => {
     const board = new Board();
     // A crash: the connection goes and nothing is released.
     const crashing = await ownClient(url);
-    const a = await instance(crashing, prefix, "inst-a", [
+    const a = instance(crashing, prefix, "inst-a", [
       { board, carrier: "id-a", binds: 1 },
       { board, carrier: "id-b", binds: 1 },
     ]);
@@ -248,11 +246,11 @@ describe("bind-slot leases", () => {
     await a.pool("id-a").closeSlot(0, Date.now());
     await a.pool("id-b").closeSlot(0, Date.now());
     // Restarted at once under the same token: its leases are its own.
-    const again = await instance(client, prefix, "inst-a", [{ board, carrier: "id-b", binds: 1 }]);
+    const again = instance(client, prefix, "inst-a", [{ board, carrier: "id-b", binds: 1 }]);
     await again.slots.start();
     expect(again.pool("id-b").openSlots()).toEqual([0]);
     // Another instance takes id-a (not served by the restarted one) only once the crashed lease expired.
-    const b = await instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
+    const b = instance(client, prefix, "inst-b", [{ board, carrier: "id-a", binds: 1 }]);
     await b.slots.start();
     expect(b.pool().openSlots()).toEqual([]);
     const waiting = Date.now();
