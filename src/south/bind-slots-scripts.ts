@@ -3,7 +3,9 @@
  * - `slots:<carrier>:members` (zset): instance token → when its announcement expires (Redis time, ms);
  * - `slots:<carrier>:binds` (hash): instance token → how many slots (binds) it has configured for the carrier;
  * - `slots:<carrier>:<k>`: the token of the instance holding slot k, expiring with its lease;
- * - `slots:<carrier>:<k>:free`: when slot k was first seen free (Redis time, ms) while nobody took it.
+ * - `slots:<carrier>:<k>:free`: when slot k was first seen free (Redis time, ms) while nobody took it;
+ * - `slots:instance:<token>`: `<nonce>:<time>` — the process running under the token (a random nonce per process)
+ *   and when it last ticked, to notice two running instances sharing one token.
  * Times come from Redis's own clock (TIME), so instances' clocks need not agree.
  */
 
@@ -14,6 +16,10 @@ export function carrierKeys(prefix: string, carrier: string, binds: number): str
   for (let k = 0; k < binds; k++) keys.push(`${base}${k}`);
   for (let k = 0; k < binds; k++) keys.push(`${base}${k}:free`);
   return keys;
+}
+
+export function instanceKey(prefix: string, token: string): string {
+  return `${prefix}slots:instance:${token}`;
 }
 
 export function slotKey(prefix: string, carrier: string, slot: number): string {
@@ -36,22 +42,24 @@ export const SlotState = {
 export type SlotStateCode = (typeof SlotState)[keyof typeof SlotState];
 
 /**
- * tick — KEYS: carrierKeys(...) of each carrier, one after the other; ARGV: token, leaseMs, freeGraceMs, acquire
- * ("1": announce, take and yield; "0": shutting down — withdraw the announcement, only renew what is held), carrier
- * count, then each carrier's binds. Per carrier: drops expired announcements, announces this instance (unless
+ * tick — KEYS: instanceKey, then carrierKeys(...) of each carrier, one after the other; ARGV: token, leaseMs,
+ * freeGraceMs, acquire ("1": announce, take and yield; "0": shutting down — withdraw the announcement, only renew what
+ * is held), carrier count, process nonce, then each carrier's binds. Per carrier: drops expired announcements, announces this instance (unless
  * shutting down), then for each slot k renews it when it is ours, takes it when free and ours by preference (slot k
  * prefers the live instance of rank k mod n among those configured with more than k binds, ranked by token), or
  * when free for `freeGraceMs` whoever asks. A slot held by an instance it does not prefer is yielded (Y) to the
  * preferred one when there are at least as many slots as instances (so every instance gets one); with fewer, only
  * when the preferred one holds at least two slots fewer (a joining instance does not move a bind for nothing).
- * Returns one string per carrier, a SlotState letter per slot.
+ * Returns what the instance key held before ("" if none), then one string per carrier, a SlotState letter per
+ * slot.
  */
 export const TICK_SCRIPT = `
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local token, lease, grace, acquire = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == "1"
-local out = {}
-local k, a = 1, 6
+local out = {redis.call("GET", KEYS[1]) or ""}
+redis.call("SET", KEYS[1], ARGV[6] .. ":" .. now, "PX", lease * 2)
+local k, a = 2, 7
 for c = 1, tonumber(ARGV[5]) do
   local binds = tonumber(ARGV[a])
   a = a + 1
@@ -121,7 +129,7 @@ for c = 1, tonumber(ARGV[5]) do
     end
     states[#states + 1] = state
   end
-  out[c] = table.concat(states)
+  out[c + 1] = table.concat(states)
 end
 return out
 `;
@@ -145,4 +153,17 @@ for i = slots + 1, #KEYS, 2 do
   redis.call("HDEL", KEYS[i + 1], ARGV[1])
 end
 return released
+`;
+
+/** probe — KEYS: instanceKey. Returns what it holds ("" if nothing) and Redis's time (ms). */
+export const PROBE_SCRIPT = `
+local t = redis.call("TIME")
+return {redis.call("GET", KEYS[1]) or "", tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))}
+`;
+
+/** forget — KEYS: instanceKey; ARGV: nonce. Deletes it if this process wrote it last. */
+export const FORGET_SCRIPT = `
+local value = redis.call("GET", KEYS[1]) or ""
+if string.sub(value, 1, #ARGV[1] + 1) == ARGV[1] .. ":" then return redis.call("DEL", KEYS[1]) end
+return 0
 `;

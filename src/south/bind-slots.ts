@@ -1,12 +1,17 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import {
+  FORGET_SCRIPT,
+  PROBE_SCRIPT,
   RELEASE_SCRIPT,
   SlotState,
   TICK_SCRIPT,
   carrierKeys,
+  instanceKey,
   slotKey,
   type SlotStateCode,
 } from "./bind-slots-scripts.js";
@@ -81,6 +86,8 @@ export class BindSlots {
   private stopped = false;
   private inFlight: Promise<void> | undefined;
   private readonly failedLog = new LogThrottle(10_000);
+  /** This process, among those that may run under the token (see `duplicate`). */
+  private readonly nonce = randomBytes(8).toString("hex");
 
   constructor(options: BindSlotsOptions) {
     this.options = options;
@@ -112,8 +119,34 @@ export class BindSlots {
     return this.carriers.get(carrierId)?.seen.includes(SlotState.other) ?? false;
   }
 
-  /** The first tick: takes this instance's slots (all of them when it is alone). Throws when Redis cannot answer. */
+  /**
+   * The first tick: takes this instance's slots (all of them when it is alone). Throws when Redis cannot answer, or
+   * when another running instance uses this instance's token: a process that ticked under it within the last renewal
+   * period is either this instance's predecessor, just crashed, or such a duplicate — start-up waits until it would
+   * have ticked again, and refuses to run if it did.
+   */
   async start(): Promise<void> {
+    const key = instanceKey(this.options.prefix, this.token);
+    const probe = async (): Promise<[string, number]> => {
+      const [value, now] = (await this.options.redis.eval(PROBE_SCRIPT, 1, key)) as [string, string];
+      return [value, Number(now) - Number(value.split(":")[1] ?? 0)];
+    };
+    const [seen, age] = await probe();
+    const waitMs = this.renewMs + RETRY_MS - age;
+    if (seen !== "" && waitMs > 0) {
+      this.options.logger.info(
+        { instanceId: this.token, waitMs },
+        "instance id used moments ago: checking it is not in use",
+      );
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const [now] = await probe();
+      if (now !== seen) {
+        throw new OtpgwError(
+          ErrorCodes.CONFIG_INVALID,
+          `another running instance uses instance id ${this.token}: give each instance its own OTPGW_INSTANCE_ID (instance_id)`,
+        );
+      }
+    }
     await this.tick(true);
   }
 
@@ -132,6 +165,7 @@ export class BindSlots {
    * one restarted) binds at once. Call it after the binds closed. Never throws.
    */
   async close(): Promise<void> {
+    if (this.stopped) return;
     this.acquiring = false;
     this.stopped = true;
     clearTimeout(this.timer);
@@ -151,6 +185,13 @@ export class BindSlots {
         ...members,
         this.token,
         slots.length,
+      );
+      // A restart under the same id need not wait to tell this process from a duplicate.
+      await this.options.redis.eval(
+        FORGET_SCRIPT,
+        1,
+        instanceKey(this.options.prefix, this.token),
+        this.nonce,
       );
       this.options.logger.info({ released }, "bind slots released at shutdown");
     } catch (error) {
@@ -176,9 +217,9 @@ export class BindSlots {
   private async tick(first: boolean): Promise<void> {
     if (this.inFlight) return;
     const sentAt = this.clock();
-    const keys: string[] = [];
+    const keys = [instanceKey(this.options.prefix, this.token)];
     const args: (string | number)[] = [this.token, this.leaseMs, 2 * this.renewMs, this.acquiring ? 1 : 0];
-    args.push(this.carriers.size);
+    args.push(this.carriers.size, this.nonce);
     for (const { holder } of this.carriers.values()) {
       keys.push(...carrierKeys(this.options.prefix, holder.id, holder.slotCount));
       args.push(holder.slotCount);
@@ -191,7 +232,10 @@ export class BindSlots {
       }),
     ]);
     const done = call.then(
-      (answer) => {
+      ([previous = "", ...answer]) => {
+        // After our own first tick, only this process writes its nonce under the token: another one did.
+        // (An instance key expired during a long outage reads "".)
+        if (!first && previous !== "" && previous.split(":")[0] !== this.nonce) return this.duplicate();
         this.renewed(sentAt);
         this.apply(answer);
         this.schedule(this.renewMs);
@@ -212,6 +256,28 @@ export class BindSlots {
       this.inFlight = undefined;
     });
     return this.inFlight;
+  }
+
+  /**
+   * Another running process uses this instance's token: both would think they hold its slots. This one closes its binds
+   * at once and stops renewing without releasing anything (a release could let a third instance bind beside the other
+   * one, which still has its binds open): the other notices at its next tick (this one's nonce is the last written) and
+   * does the same, and the slots go to other instances when the leases expire.
+   */
+  private duplicate(): void {
+    this.options.logger.error(
+      { code: ErrorCodes.CONFIG_INVALID, instanceId: this.token },
+      "another running instance uses this instance id: this one gives up its carrier binds until restarted; give each instance its own OTPGW_INSTANCE_ID",
+    );
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.lossTimer);
+    for (const carrier of this.carriers.values()) {
+      carrier.local.forEach(
+        (local, slot) => void (local !== "idle" && this.closeBinds(carrier, slot, this.clock())),
+      );
+      carrier.seen.fill(SlotState.free);
+    }
   }
 
   private renewed(sentAt: number): void {

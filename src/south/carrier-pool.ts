@@ -155,6 +155,9 @@ export class CarrierPool extends EventEmitter {
    */
   async closeSlot(slot: number, deadline: number): Promise<void> {
     await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
+    // Not down but elsewhere: no "bind down" series (and alert) for a bind another instance now holds.
+    for (const p of this.slotPositions(slot))
+      this.options.metrics?.bindUp.remove({ carrier: this.id, bind: this.binds[p]!.id });
     if (this.closing || this.binds.some((b) => b.mode !== "receiver" && b.isOpen)) return;
     for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     this.retries.releaseAll();

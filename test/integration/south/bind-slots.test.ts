@@ -232,7 +232,7 @@ describe("bind-slot leases", () => {
     expect(a.pool().openSlots()).toEqual([0]);
   }, 15_000);
 
-  it("after a crash: another instance binds once the lease expired; restarted under its token, it reclaims its slots at once", async () => {
+  it("after a crash: another instance binds once the lease expired; restarted under its token, it reclaims its slots without waiting for them to expire", async () => {
     const { client, prefix, url } = await testRedis();
     const board = new Board();
     // A crash: the connection goes and nothing is released.
@@ -258,4 +258,15 @@ describe("bind-slot leases", () => {
     expect(Date.now() - waiting).toBeGreaterThan(1_000);
     expect(board.violations).toEqual([]);
   }, 20_000);
+
+  it("refuses to start under an instance id a running instance uses, and opens no bind", async () => {
+    const { client, prefix } = await testRedis();
+    const board = new Board();
+    const a = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
+    await a.slots.start();
+    const twin = instance(client, prefix, "inst-a", [{ board, carrier: "id-a", binds: 1 }]);
+    await expect(twin.slots.start()).rejects.toThrow(/another running instance uses instance id inst-a/);
+    expect(twin.pool().opened).toEqual([]);
+    expect(a.pool().openSlots()).toEqual([0]);
+  }, 10_000);
 });
