@@ -239,7 +239,8 @@ export class Gateway {
         // Leases are renewed while the binds drain, then released: another instance binds at once.
         this.slots.stopAcquiring();
         await Promise.allSettled([...this.carriers.values()].map((p) => p.close(ms)));
-        await this.slots.close();
+        // A moment for the release even when draining took the whole budget: else the slots wait out their leases.
+        await this.slots.close(Math.max(250, deadline - Date.now()));
         await this.delivery.detach(Math.max(0, deadline - Date.now()));
       },
     });

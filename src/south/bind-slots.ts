@@ -27,6 +27,8 @@ const LOSS_MARGIN_MS = 3_000;
  * the socket is gone a second before the lease can expire).
  */
 const CLOSED_MARGIN_MS = 2_000;
+/** Longest a shutdown waits for the leases' release (Redis unreachable: they expire on their own). */
+const RELEASE_TIMEOUT_MS = 2_000;
 /** After a failed renewal, try again this soon (not a whole renewal period later). */
 const RETRY_MS = 1_000;
 
@@ -164,12 +166,34 @@ export class BindSlots {
    * Stops renewing and releases every lease this instance holds and its announcement, so another instance (or this
    * one restarted) binds at once. Call it after the binds closed. Never throws.
    */
-  async close(): Promise<void> {
+  async close(timeoutMs = RELEASE_TIMEOUT_MS): Promise<void> {
     if (this.stopped) return;
     this.acquiring = false;
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.lossTimer);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), timeoutMs)));
+    try {
+      const released = await Promise.race([this.releaseAll(), late]);
+      if (released === "late") throw new Error(`no answer within ${timeoutMs} ms`);
+      this.options.logger.info({ released }, "bind slots released at shutdown");
+    } catch (error) {
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        "bind slots not released (Redis unreachable): they expire on their own",
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const carrier of this.carriers.values()) {
+      carrier.local.fill("idle");
+      this.gauge(carrier);
+    }
+  }
+
+  /** Releases every lease of this instance and its announcement, once a tick under way has ended. */
+  private async releaseAll(): Promise<unknown> {
     await this.inFlight?.catch(() => undefined);
     const slots: string[] = [];
     const members: string[] = [];
@@ -177,33 +201,18 @@ export class BindSlots {
       for (let k = 0; k < holder.slotCount; k++) slots.push(slotKey(this.options.prefix, holder.id, k));
       members.push(...carrierKeys(this.options.prefix, holder.id, 0));
     }
-    try {
-      const released = await this.options.redis.eval(
-        RELEASE_SCRIPT,
-        slots.length + members.length,
-        ...slots,
-        ...members,
-        this.token,
-        slots.length,
-      );
-      // A restart under the same id need not wait to tell this process from a duplicate.
-      await this.options.redis.eval(
-        FORGET_SCRIPT,
-        1,
-        instanceKey(this.options.prefix, this.token),
-        this.nonce,
-      );
-      this.options.logger.info({ released }, "bind slots released at shutdown");
-    } catch (error) {
-      this.options.logger.warn(
-        { err: (error as Error).message },
-        "bind slots not released (Redis unreachable): they expire on their own",
-      );
-    }
-    for (const carrier of this.carriers.values()) {
-      carrier.local.fill("idle");
-      this.gauge(carrier);
-    }
+    const { redis } = this.options;
+    const released = await redis.eval(
+      RELEASE_SCRIPT,
+      slots.length + members.length,
+      ...slots,
+      ...members,
+      this.token,
+      slots.length,
+    );
+    // A restart under the same id need not wait to tell this process from a duplicate.
+    await redis.eval(FORGET_SCRIPT, 1, instanceKey(this.options.prefix, this.token), this.nonce);
+    return released;
   }
 
   private schedule(delayMs: number): void {
