@@ -290,11 +290,14 @@ export class DeliveryEngine implements DeliveryService {
       // Withdrawals first: a message to withdraw must not be claimed and attempted before it is withdrawn.
       await this.withdrawals.drain();
       if (this.withdrawals.size > 0) return;
-      const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
-      for (const id of due) this.processInBackground(id);
-      const { handOffs, pools, options } = this.deps;
-      const handedOff = await handOffs?.claimForBound(pools, this.clock(), options.timerLeaseMs, TIMER_BATCH);
-      for (const id of handedOff ?? []) this.processInBackground(id);
+      // Due timers and messages handed over by other instances (hand-offs.ts): asked in one turn, one Redis call.
+      const { store, handOffs, pools, options } = this.deps;
+      const now = this.clock();
+      const [due, handedOff = []] = await Promise.all([
+        store.claimDue(now, options.timerLeaseMs, TIMER_BATCH),
+        handOffs?.claimForBound(pools, now, options.timerLeaseMs, TIMER_BATCH),
+      ]);
+      for (const id of [...due, ...handedOff]) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
       // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
       // those being handed over here right now are left to that hand-over. The rest are read together (one Redis
