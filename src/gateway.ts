@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
 import { readonlyReconnect } from "./redis/failover.js";
-import { createRedis, parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
+import { parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
+import { createDaemonRedis } from "./redis/daemon-client.js";
 import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
@@ -12,6 +13,7 @@ import type { LoadedConfig } from "./config/loaded-config.js";
 import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
 import { TlsReloader } from "./config/tls-reloader.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
+import { HandOffs } from "./delivery/hand-offs.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
@@ -29,6 +31,8 @@ import { startMetricsServer } from "./observability/metrics-server.js";
 import { parseDestination } from "./routing/numbering.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
 import { countSmsParts } from "./smpp/segmentation.js";
+import { instanceId } from "./config/instance-id.js";
+import { BindSlots } from "./south/bind-slots.js";
 import { CarrierPool, type CarrierStatus } from "./south/carrier-pool.js";
 
 export interface GatewayOptions {
@@ -37,8 +41,6 @@ export interface GatewayOptions {
   metrics?: Metrics;
 }
 
-/** How long start-up waits for Redis before refusing to run. */
-const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** How often the running daemon checks Redis's settings again (and on every reconnect). */
 const REDIS_SETTINGS_CHECK_MS = 60_000;
 /** How often the SMPP TLS listener's key and certificate files are checked for a renewal. */
@@ -53,6 +55,8 @@ export class Gateway {
   readonly carriers = new Map<string, CarrierPool>();
   readonly metrics: Metrics;
   readonly redis: Redis;
+  /** Each carrier's bind slots, leased to the instances sharing the Redis. */
+  readonly slots: BindSlots;
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
   private readonly redisAccess: RedisAccess;
   /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
@@ -83,9 +87,6 @@ export class Gateway {
     this.logger = options.logger;
     this.metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
     const { daemon } = this.config;
-    for (const carrier of this.config.carriers) {
-      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger: this.logger, metrics: this.metrics }));
-    }
     this.metrics.setOutstandingSource(() =>
       this.carrierStatus().flatMap((c) =>
         c.binds.map((b) => ({ carrier: c.id, bind: b.id, outstanding: b.outstanding })),
@@ -99,25 +100,23 @@ export class Gateway {
     }
     const address = parseRedisAddress(daemon.redisUrl);
     const access = (this.redisAccess = redisAccess(daemon));
-    this.redis = createRedis(address, access, {
-      lazyConnect: true,
-      // Fail a command after a few retries instead of holding an HTTP request for long: the client gets a
-      // 503 (not acknowledged, nothing lost) and the timers retry delivery work on their own.
-      maxRetriesPerRequest: 2,
-      // No auto-pipelining: ioredis 5.11 throws an uncaught "results[i] is not iterable" from it when a
-      // batch mixes scripts (EVAL/EVALSHA) with other commands, which killed the daemon under load. The hot
-      // path batches on its own instead (RedisBatch: one script call per event-loop turn).
-      enableAutoPipelining: false,
-      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-      // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
-      reconnectOnError: readonlyReconnect(),
-    });
+    this.redis = createDaemonRedis(address, access);
+    const { logger, metrics } = this;
+    const slots = (this.slots = new BindSlots({
+      redis: this.redis,
+      prefix: daemon.redisKeyPrefix,
+      token: instanceId(daemon),
+      logger,
+      metrics,
+    }));
+    for (const carrier of this.config.carriers) {
+      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots }));
+    }
     const connectionErrors = new LogThrottle(10_000); // one line per reconnect attempt would be ~1 a second
     this.redis.on("error", (error: Error) => {
       this.lastRedisError = error;
       connectionErrors.warn(this.logger, "", { err: error.message }, "redis connection error");
     });
-    const metrics = this.metrics;
     this.batch = new RedisBatch(
       this.redis,
       (seconds, ops, failed) => {
@@ -164,6 +163,7 @@ export class Gateway {
         receiptLookupDelayMs: 50,
       },
       prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
+      handOffs: new HandOffs({ batch: this.batch, prefix: daemon.redisKeyPrefix, logger: this.logger }),
       notify: async (message) => {
         if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
         if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))
@@ -231,12 +231,18 @@ export class Gateway {
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
     this.webhooks.start();
     this.closers.add({ name: "webhooks", close: (ms) => this.webhooks.close(ms) });
+    // Binds open on the slots the first lease tick takes: every slot when this instance is alone.
     for (const pool of this.carriers.values()) pool.start();
+    await this.slots.start();
     this.closers.add({
       name: "carrier binds",
       close: async (ms) => {
         const deadline = Date.now() + ms;
+        // Leases are renewed while the binds drain, then released: another instance binds at once.
+        this.slots.stopAcquiring();
         await Promise.allSettled([...this.carriers.values()].map((p) => p.close(ms)));
+        // A moment for the release even when draining took the whole budget: else the slots wait out their leases.
+        await this.slots.close(Math.max(250, deadline - Date.now()));
         await this.delivery.detach(Math.max(0, deadline - Date.now()));
       },
     });

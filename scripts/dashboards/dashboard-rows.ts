@@ -170,6 +170,17 @@ export const rows: RowSpec[] = [
         q(`sum by (carrier) (otpgw_carrier_bind_up{${carrierSel()}})`, "{{carrier}}"),
       ]),
       series(
+        "Bind slots held",
+        "Per carrier and instance: the bind slots (leases in Redis) each instance holds; per carrier they add up to its binds setting.",
+        "none",
+        [
+          q(
+            `sum by (carrier, instance) (otpgw_carrier_bind_slots_held{${carrierSel()}})`,
+            "{{carrier}} {{instance}}",
+          ),
+        ],
+      ),
+      series(
         "DELIVRD share of receipts",
         "Per carrier: receipts reporting delivery, of all its receipts.",
         "percentunit",

@@ -130,4 +130,9 @@ export interface DaemonConfig {
   metrics: { host: string; port: number };
   /** How long shutdown may take before remaining work is abandoned. */
   shutdownTimeoutMs: number;
+  /**
+   * This instance's name among those sharing the Redis (bind-slot leases); unset: derived from the host name and
+   * listening ports (see instance-id.ts).
+   */
+  instanceId?: string;
 }

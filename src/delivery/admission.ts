@@ -19,8 +19,10 @@ export function canAccept(
   if (!route) return false;
   for (const id of route.carriers) {
     const pool = deps.pools.get(id);
+    if (!pool) continue;
+    // Another instance holds a bind of it (bind-slot leases): the message is handed to it (its queue unseen here).
+    if (pool.servedElsewhere) return true;
     if (
-      pool &&
       pool.boundCount > 0 &&
       pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE &&
       pool.estimatedWaitMs() < route.dlrTimeoutMs

@@ -25,8 +25,11 @@ export interface ReadyAttempt {
 /** What starting the next attempt comes to, decided in memory before anything is written. */
 export type AttemptPlan =
   | ReadyAttempt
-  /** No carrier now: commit this instead (final when none is left, else wait and look again). */
-  | { kind: "decided"; message: Message; next: Exclude<Next, { kind: "attempt" }> }
+  /**
+   * No carrier now: commit this instead (final when none is left, else wait and look again); `handOff`: a carrier
+   * another instance holds a bind of, to hand the waiting message to.
+   */
+  | { kind: "decided"; message: Message; next: Exclude<Next, { kind: "attempt" }>; handOff?: string }
   /** The chosen carrier cannot carry the message (e.g. its sender rules): a failed attempt; settle again. */
   | { kind: "failed"; message: Message };
 
@@ -83,7 +86,15 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
       now + deps.options.retryUnavailableMs,
       message.expiresAt - deps.options.minRemainingMs + 1,
     );
-    return { kind: "decided", message, next: { kind: "wait", timerAt: Math.max(now + 1, retryAt) } };
+    // A carrier whose binds (bind-slot leases) are all with other instances: the message goes to one of them.
+    const elsewhere = planner.choose(
+      message.to,
+      message.country,
+      tried,
+      (id) => !!pools.get(id)?.servedElsewhere,
+    );
+    const next = { kind: "wait", timerAt: Math.max(now + 1, retryAt) } as const;
+    return { kind: "decided", message, next, ...(elsewhere && { handOff: elsewhere.carrier }) };
   }
   let built: ReturnType<typeof buildSubmits>;
   try {

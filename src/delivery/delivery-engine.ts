@@ -11,6 +11,7 @@ import {
 } from "./message-processor.js";
 import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
+import type { HandOffs } from "./hand-offs.js";
 import { newMessage } from "./lifecycle.js";
 import { nothingToNotify } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
@@ -41,6 +42,8 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   notify: (message: Message) => Promise<NotifyResult>;
   /** A notification to queue in the same step as the final state (see ProcessorDeps.prepareHandOver). */
   prepareHandOver?: ProcessorDeps["prepareHandOver"];
+  /** Messages passed between instances for a carrier whose binds are elsewhere (bind-slot leases); none without. */
+  handOffs?: HandOffs;
 }
 
 /** A Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged); our own errors stay. */
@@ -119,6 +122,7 @@ export class DeliveryEngine implements DeliveryService {
       onFinal: (message, handedOver) => {
         if (!handedOver) void this.handOver(message);
       },
+      ...(deps.handOffs && { handOff: (carrier, id) => deps.handOffs?.handOff(carrier, id, this.clock()) }),
     });
     this.lookup = new ReceiptLookup({
       store: deps.store,
@@ -290,8 +294,14 @@ export class DeliveryEngine implements DeliveryService {
       // Withdrawals first: a message to withdraw must not be claimed and attempted before it is withdrawn.
       await this.withdrawals.drain();
       if (this.withdrawals.size > 0) return;
-      const due = await this.deps.store.claimDue(this.clock(), this.deps.options.timerLeaseMs, TIMER_BATCH);
-      for (const id of due) this.processInBackground(id);
+      // Due timers and messages handed over by other instances (hand-offs.ts): asked in one turn, one Redis call.
+      const { store, handOffs, pools, options } = this.deps;
+      const now = this.clock();
+      const [due, handedOff = []] = await Promise.all([
+        store.claimDue(now, options.timerLeaseMs, TIMER_BATCH),
+        handOffs?.claimForBound(pools, now, options.timerLeaseMs, TIMER_BATCH),
+      ]);
+      for (const id of [...due, ...handedOff]) this.processInBackground(id);
       for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
       // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
       // those being handed over here right now are left to that hand-over. The rest are started here (the next poll

@@ -65,10 +65,6 @@ export class MessageProcessor {
     this.stopping = true;
   }
 
-  get busy(): number {
-    return this.serial.size;
-  }
-
   idle(): Promise<void> {
     return this.serial.idle();
   }
@@ -235,7 +231,8 @@ export class MessageProcessor {
     const grace = startupGraceUntil(message, {
       now,
       processStartedAt: this.startedAt,
-      firstBoundAt: this.firstBoundAt,
+      // When a carrier first bound in this process.
+      firstBoundAt: (carrier) => this.deps.pools.get(carrier)?.firstBoundAt,
       graceMs: this.deps.options.startupReceiptGraceMs,
     });
     if (grace !== undefined)
@@ -269,10 +266,6 @@ export class MessageProcessor {
         return true;
       });
   }
-
-  /** When a carrier first bound in this process (see startupGraceUntil). */
-  private readonly firstBoundAt = (carrier: string): number | undefined =>
-    this.deps.pools.get(carrier)?.firstBoundAt;
 
   private commit(
     loaded: Versioned,
@@ -339,7 +332,14 @@ export class MessageProcessor {
       });
     }
     const plan = planAttempt(this.deps, message, text, now);
-    if (plan.kind === "decided") return this.commit(loaded, plan.message, plan.next);
+    if (plan.kind === "decided") {
+      // Handed to an instance holding a bind of the carrier once the wait is committed (see attempt-planner.ts).
+      const { handOff } = plan;
+      const committed = this.commit(loaded, plan.message, plan.next);
+      return handOff
+        ? committed.then((ok) => (ok && this.deps.handOff?.(handOff, message.id), ok))
+        : committed;
+    }
     if (plan.kind === "failed") return this.advance(loaded, plan.message);
     if (!(await this.store(loaded, plan.message, plan.timerAt, plan.correlations))) return false;
     this.launch(plan);

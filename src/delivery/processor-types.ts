@@ -37,6 +37,11 @@ export interface ProcessorDeps extends DeliveryCollaborators {
    * the message goes to the outbox and `onFinal` hands it over.
    */
   prepareHandOver?: (message: Message) => PreparedHandOver | undefined;
+  /**
+   * Hands a message that waits for a carrier no bind of which is open here to the instances holding one (hand-offs.ts);
+   * its timer stays the safety net.
+   */
+  handOff?: (carrier: string, id: string) => void;
   /** Called once a message reached its final state: in the outbox, or handed over already (`handedOver`). */
   onFinal: (message: Message, handedOver: boolean) => void;
 }

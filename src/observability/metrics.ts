@@ -28,6 +28,7 @@ export interface Metrics {
   bindReconnects: Counter<"carrier" | "bind" | "reason">;
   bindRefused: Counter<"carrier" | "status">;
   carrierQueued: Gauge<"carrier">;
+  bindSlotsHeld: Gauge<"carrier">;
   submits: Counter<"carrier" | "outcome" | "status">;
   submitResponseSeconds: Histogram<"carrier">;
   redisBatchSeconds: Histogram<"outcome">;
@@ -106,6 +107,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     carrierQueued: new Gauge({
       name: "otpgw_carrier_queued",
       help: "Submits waiting for a bind's window and throughput",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    bindSlotsHeld: new Gauge({
+      name: "otpgw_carrier_bind_slots_held",
+      help: "The carrier's bind slots this instance holds a lease on (its binds open only on those; the carrier's binds setting counts across instances)",
       labelNames: ["carrier"],
       registers,
     }),

@@ -10,8 +10,9 @@ import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
-import { PEER_UNBOUND, SmppSession } from "../smpp/session/smpp-session.js";
+import { SmppSession } from "../smpp/session/smpp-session.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
+import { reasonLabel } from "./drop-reason.js";
 import { Keepalive } from "./keepalive.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
 import { MAX_SUBMIT_TIMEOUTS_IN_ROW, SUBMITS_UNANSWERED, SubmitAnswers } from "./submit-answers.js";
@@ -75,6 +76,8 @@ export class CarrierBind extends EventEmitter {
   private lastError: string | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
+  private closeDeadline = Infinity;
+  private closed: Promise<void> | undefined;
   /** What deliver_sm handling needs of this bind (built once: every receipt passes through it). */
   private readonly inbound: CarrierRequestContext;
 
@@ -115,6 +118,15 @@ export class CarrierBind extends EventEmitter {
 
   get isBound(): boolean {
     return this.state === "bound";
+  }
+
+  /** Started and not closed: bound or on its way (a closed bind stays closed; its slot reopens with a new one). */
+  get isOpen(): boolean {
+    return this.state !== "idle" && this.closed === undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.closed !== undefined;
   }
 
   start(): void {
@@ -170,24 +182,25 @@ export class CarrierBind extends EventEmitter {
    * UNBIND_GRACE_MS after it) and stops reconnecting.
    * Idempotent; never throws.
    */
-  async close(deadline: number): Promise<void> {
-    if (this.state === "closed" || this.state === "closing") return;
+  close(deadline: number): Promise<void> {
+    // A second call may bring the deadline forward (a lost bind-slot lease must close before it expires).
+    this.closeDeadline = Math.min(this.closeDeadline, deadline);
+    return (this.closed ??= this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     this.state = "closing";
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     const session = this.session;
     if (session && !session.closed) {
-      while (session.outstanding > 0 && !session.closed && this.clock() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const sleep = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 10));
+      while (session.outstanding > 0 && !session.closed && this.clock() < this.closeDeadline) await sleep();
       if (session.isBound) {
-        const waitMs = Math.max(deadline - this.clock(), UNBIND_GRACE_MS);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          session.unbind(),
-          new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
-        ]);
-        clearTimeout(timer);
+        const graceEnd = this.clock() + UNBIND_GRACE_MS;
+        let answered = false;
+        void session.unbind().finally(() => (answered = true));
+        while (!answered && this.clock() < Math.max(this.closeDeadline, graceEnd)) await sleep();
       }
       session.destroy("closed by otpgw");
     }
@@ -379,15 +392,4 @@ export class CarrierBind extends EventEmitter {
     this.state = state;
     this.options.metrics?.bindUp.set({ carrier: this.carrier.id, bind: this.id }, state === "bound" ? 1 : 0);
   }
-}
-
-/** A low-cardinality label for a drop reason (the full reason goes to the log). */
-function reasonLabel(reason: string): string {
-  if (reason.startsWith("bind refused")) return "bind_refused";
-  if (reason.startsWith("connect failed")) return "connect_failed";
-  if (reason.includes("enquire_link")) return "keepalive";
-  if (reason.startsWith("bind failed")) return "bind_failed";
-  if (reason === PEER_UNBOUND) return "peer_unbind";
-  if (reason === SUBMITS_UNANSWERED) return "response_timeouts";
-  return "dropped";
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Receipt } from "../smpp/receipt.js";
 import type { Clock } from "../smpp/session/request-window.js";
+import type { BindSlots } from "./bind-slots.js";
 import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
 import { relativeValidity } from "../smpp/validity.js";
 import { SubmitQueue } from "./submit-queue.js";
@@ -35,6 +36,11 @@ export interface CarrierPoolOptions {
   receiptsInProgress?: number;
   clock?: Clock;
   rng?: () => number;
+  /**
+   * Bind-slot leases shared with other instances (bind-slots.ts): binds open only on the slots this instance holds.
+   * Without it every bind opens at start.
+   */
+  slots?: BindSlots;
 }
 
 export interface CarrierStatus {
@@ -72,6 +78,8 @@ export class CarrierPool extends EventEmitter {
   firstBoundAt: number | undefined;
   private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
   private kickScheduled = false;
+  private readonly source: SubmitSource;
+  private readonly modes: CarrierBindOptions["mode"][];
 
   constructor(options: CarrierPoolOptions) {
     super();
@@ -84,41 +92,86 @@ export class CarrierPool extends EventEmitter {
       rng: options.rng ?? Math.random,
       requeue: (item) => this.requeue(item),
     });
-    const source: SubmitSource = {
+    this.source = {
       next: () => this.nextToWrite(),
       requeue: (item) => this.requeue(item),
       retryLater: (item) => !this.closing && this.retries.hold(item),
     };
     const { carrier } = options;
-    const modes: CarrierBindOptions["mode"][] =
-      carrier.bindMode === "transceiver" ? ["transceiver"] : ["transmitter", "receiver"];
-    for (const mode of modes) {
-      for (let index = 0; index < carrier.binds; index++) {
-        const bind = new CarrierBind({
-          carrier,
-          index,
-          mode,
-          source,
-          logger: options.logger,
-          maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
-          receiptsInProgress: options.receiptsInProgress ?? DEFAULT_RECEIPTS_IN_PROGRESS,
-          onReceipt: (receipt, bindId, handset) =>
-            this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
-          ...(options.metrics ? { metrics: options.metrics } : {}),
-          ...(options.clock ? { clock: options.clock } : {}),
-          ...(options.rng ? { rng: options.rng } : {}),
-        });
+    this.modes = carrier.bindMode === "transceiver" ? ["transceiver"] : ["transmitter", "receiver"];
+    for (const mode of this.modes) {
+      for (let index = 0; index < carrier.binds; index++) this.binds.push(this.newBind(mode, index));
+    }
+    options.slots?.register(this);
+  }
 
-        bind.on("bound", () => {
-          this.firstBoundAt ??= this.clock();
-          this.kick();
-        });
-        this.binds.push(bind);
-      }
+  private newBind(mode: CarrierBindOptions["mode"], index: number): CarrierBind {
+    const { options } = this;
+    const bind = new CarrierBind({
+      carrier: options.carrier,
+      index,
+      mode,
+      source: this.source,
+      logger: options.logger,
+      maxPduBytes: options.maxPduBytes ?? DEFAULT_MAX_PDU_BYTES,
+      receiptsInProgress: options.receiptsInProgress ?? DEFAULT_RECEIPTS_IN_PROGRESS,
+      onReceipt: (receipt, bindId, handset) =>
+        this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.rng ? { rng: options.rng } : {}),
+    });
+    bind.on("bound", () => {
+      this.firstBoundAt ??= this.clock();
+      this.kick();
+    });
+    return bind;
+  }
+
+  /** The carrier's configured binds: slots 0..slotCount-1 (see bind-slots.ts). */
+  get slotCount(): number {
+    return this.options.carrier.binds;
+  }
+
+  /** Where slot k's binds are in `binds` (its transceiver, or its transmitter and receiver). */
+  private slotPositions(slot: number): number[] {
+    return this.modes.map((_, m) => m * this.slotCount + slot);
+  }
+
+  /** Opens the binds of a slot this instance now holds the lease of (new ones when earlier ones were closed). */
+  openSlot(slot: number): void {
+    if (this.closing) return;
+    for (const position of this.slotPositions(slot)) {
+      let bind = this.binds[position]!;
+      if (bind.isClosed) bind = this.binds[position] = this.newBind(bind.mode, slot);
+      bind.start();
     }
   }
 
+  /**
+   * Drains and unbinds a slot's binds by `deadline` (its lease goes to another instance, or could not be renewed).
+   * When no bind of this pool is left open, what is still queued fails as at close (never sent: safe to send
+   * elsewhere), rather than wait for a bind this instance may never hold again.
+   */
+  async closeSlot(slot: number, deadline: number): Promise<void> {
+    await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
+    // Not down but elsewhere: no "bind down" series (and alert) for a bind another instance now holds.
+    for (const p of this.slotPositions(slot))
+      this.options.metrics?.bindUp.remove({ carrier: this.id, bind: this.binds[p]!.id });
+    if (this.closing || this.binds.some((b) => b.mode !== "receiver" && b.isOpen)) return;
+    for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
+    this.retries.releaseAll();
+    this.options.metrics?.carrierQueued.set({ carrier: this.id }, 0);
+  }
+
+  /** Whether another instance holds a bind slot of this carrier (always false without leases). */
+  get servedElsewhere(): boolean {
+    return this.options.slots?.heldElsewhere(this.id) ?? false;
+  }
+
+  /** Opens every bind; with bind-slot leases (`slots`), only those of the slots held (the lease manager opens them). */
   start(): void {
+    if (this.options.slots) return;
     for (const bind of this.binds) bind.start();
   }
 

@@ -143,6 +143,23 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
     ].join("\n"),
   );
 
+  // Object.assign keeps the process's `ports` getter (a spread would copy its value at this moment).
+  return Object.assign(daemonProcess(dir, env), {
+    dir,
+    prefix,
+    /**
+     * Another `otpgw start` on the same files and Redis prefix (a second instance of the deployment), with `extraEnv`
+     * added to its environment; started by its own `start`.
+     */
+    another: (extraEnv: NodeJS.ProcessEnv = {}) => daemonProcess(dir, { ...env, ...extraEnv }),
+  });
+}
+
+/** One `otpgw start` process on the configuration in `dir`: started, stopped and spoken to through these. */
+function daemonProcess(dir: string, instanceEnv: NodeJS.ProcessEnv) {
+  // Its own instance id, the same across its restarts (as a host name and port are): after a crash it finds its
+  // bind-slot leases instead of waiting for them to expire.
+  const env = { OTPGW_INSTANCE_ID: `fixture-${randomBytes(4).toString("hex")}`, ...instanceEnv };
   let child: ChildProcess | undefined;
   const logLines: string[] = [];
   type Ports = { http: number; metrics: number; smpp?: number; smppTls?: number };
@@ -240,8 +257,6 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
   };
 
   return {
-    dir,
-    prefix,
     waitForBinds,
     logLines,
     start,
