@@ -5,7 +5,7 @@ import type { CarrierConfig } from "../config/types.js";
 import { ErrorCodes } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { statusName } from "../smpp/command-status.js";
+import { statusLabel, statusName } from "../smpp/command-status.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
@@ -311,7 +311,10 @@ export class CarrierBind extends EventEmitter {
     }
     if (response.status !== 0 || response.command === "generic_nack") {
       const name = statusName(response.status);
-      this.options.metrics?.bindRefused.inc({ carrier: this.carrier.id, status: name });
+      this.options.metrics?.bindRefused.inc({
+        carrier: this.carrier.id,
+        status: statusLabel(response.status),
+      });
       this.logger.error(
         { code: ErrorCodes.CARRIER_BIND_REFUSED, status: name, systemId: this.carrier.systemId },
         `carrier refused the bind with ${name}: check system_id and the password variable for carrier ${this.carrier.id}`,
