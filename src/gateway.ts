@@ -144,6 +144,7 @@ export class Gateway {
       logger: this.logger,
       metrics: this.metrics,
       retentionMs: daemon.retention.messageMs,
+      privateAddresses: daemon.webhookPrivateAddresses,
     });
     this.delivery = new DeliveryEngine({
       store,
@@ -263,6 +264,7 @@ export class Gateway {
             }
           : undefined;
       },
+      privateCallbacks: daemon.webhookPrivateAddresses,
     };
     if (daemon.smpp.enabled) await this.startSmppServer(checks);
     const http = createHttpApi({

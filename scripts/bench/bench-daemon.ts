@@ -158,6 +158,7 @@ async function writeConfigTree(
         ? "smpp: { enabled: false }"
         : `smpp: { host: 127.0.0.1, port: ${ports.smpp}${options.smpp?.window ? `, window: ${options.smpp.window}` : ""} }`,
       "shutdown_timeout_ms: 5000",
+      "webhook_private_addresses: allow # the webhook sink listens on 127.0.0.1",
       "",
     ].join("\n"),
   );

@@ -75,6 +75,8 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
       // The demo's aggregators use HTTP; a free port keeps the SMPP listener off 2775 (maybe in use).
       "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",
+      // The demo's webhook receiver listens on 127.0.0.1: a private address, refused by default.
+      "webhook_private_addresses: allow",
       // Short polls so DLR timeouts fire on time; the demo's validity is seconds, not minutes.
       `delivery: { timer_poll_ms: 50, min_remaining_validity_seconds: ${DEMO_TIMING.minRemainingValiditySeconds} }`,
       "",

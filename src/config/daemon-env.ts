@@ -33,6 +33,7 @@ export const daemonEnvOverrides: readonly DaemonEnvOverride[] = [
   { variable: "OTPGW_METRICS_PORT", path: ["metrics", "port"], type: "integer" },
   { variable: "OTPGW_SHUTDOWN_TIMEOUT_MS", path: ["shutdown_timeout_ms"], type: "integer" },
   { variable: "OTPGW_INSTANCE_ID", path: ["instance_id"], type: "string" },
+  { variable: "OTPGW_WEBHOOK_PRIVATE_ADDRESSES", path: ["webhook_private_addresses"], type: "string" },
 ];
 
 /** The settings file to read when `--config` is not given (before falling back to ./otpgw.yaml). */

@@ -113,6 +113,7 @@ export const daemonFileSchema = z
       .prefault({}),
     metrics: listener(d.metrics),
     shutdown_timeout_ms: z.number().int().min(1).max(limits.timerMaxMs).default(d.shutdownTimeoutMs),
+    webhook_private_addresses: z.enum(["refuse", "allow"]).default(d.webhookPrivateAddresses),
     instance_id: z
       .string()
       .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, { error: "1-128 characters from A-Z a-z 0-9 _ . : @ -" })

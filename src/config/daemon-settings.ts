@@ -140,6 +140,7 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     },
     metrics: { host: settings.metrics.host, port: settings.metrics.port },
     shutdownTimeoutMs: settings.shutdown_timeout_ms,
+    webhookPrivateAddresses: settings.webhook_private_addresses,
     ...(settings.instance_id !== undefined && { instanceId: settings.instance_id }),
   };
   return { daemon, carriersDir: daemon.carriersDir, problems: [] };

@@ -102,6 +102,7 @@ export const defaults = {
     metrics: { host: "0.0.0.0", port: 9464 },
     // Below Kubernetes' default 30 s termination grace period, so we finish before SIGKILL.
     shutdownTimeoutMs: 25_000,
+    webhookPrivateAddresses: "refuse",
   },
 } as const satisfies { carrier: CarrierDefaults; daemon: DaemonDefaults };
 

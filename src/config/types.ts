@@ -130,6 +130,8 @@ export interface DaemonConfig {
   metrics: { host: string; port: number };
   /** How long shutdown may take before remaining work is abandoned. */
   shutdownTimeoutMs: number;
+  /** Webhooks to loopback, private, link-local or reserved addresses: refused (default) or allowed. */
+  webhookPrivateAddresses: "refuse" | "allow";
   /**
    * This instance's name among those sharing the Redis (bind-slot leases); unset: derived from the host name and
    * listening ports (see instance-id.ts).

@@ -138,6 +138,9 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
         ? `smpp: { host: 127.0.0.1, port: 0, tls: { port: 0, key_file: ${options.smppTls.keyFile}, cert_file: ${options.smppTls.certFile} } }`
         : "smpp: { host: 127.0.0.1, port: 0 }",
       "shutdown_timeout_ms: 3000",
+      options.settings?.includes("webhook_private_addresses")
+        ? ""
+        : "webhook_private_addresses: allow # the tests' receivers listen on 127.0.0.1",
       "delivery: { timer_poll_ms: 20, timer_lease_ms: 3000, min_remaining_validity_seconds: 1 }",
       options.settings ?? "",
     ].join("\n"),

@@ -44,6 +44,7 @@ export async function startSender(
     initialDelayMs: 50,
     maxDelayMs: 200,
     timeoutMs: 2000,
+    privateAddresses: "allow", // the tests' receivers listen on 127.0.0.1
     ...options,
   });
   sender.start();

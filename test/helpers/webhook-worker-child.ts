@@ -23,6 +23,7 @@ const sender = new WebhookSender({
   webhookSecret: () => "acme-webhook-secret-0123456789",
   logger: silentLogger(),
   timeoutMs: 60_000,
+  privateAddresses: "allow", // the test's receiver listens on 127.0.0.1
   lockDurationMs: options.lockDurationMs,
 });
 sender.start();

@@ -97,6 +97,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     countParts: deps.countParts,
     validity: deps.validity,
     saturatedRetryAfterSeconds,
+    ...(deps.privateCallbacks !== undefined && { privateCallbacks: deps.privateCallbacks }),
   });
   registerMessageRoute(app, { keys, delivery: deps.delivery, lookups: deps.lookups ?? new LookupLimiter() });
   registerServiceRoutes(app, {

@@ -8,6 +8,7 @@ import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
 import { unprocessable, type HttpApiError } from "./http-api-error.js";
 import type { SubmitBody } from "./submit-schema.js";
+import { privateHostOf } from "../webhook/private-address.js";
 
 /** An SMS concatenation beyond this many parts is refused: handsets reassemble ten reliably, not more. */
 export const maxSmsParts = 10;
@@ -27,6 +28,8 @@ export interface SubmitCheckDeps {
    * its expiry, so a shorter one would be accepted only to expire.
    */
   validity: (country: string, e164: string) => RouteValidity | undefined;
+  /** `webhook_private_addresses`: "refuse" (default) refuses a callback_url written with a private host. */
+  privateCallbacks?: "refuse" | "allow";
 }
 
 export interface RouteValidity {
@@ -68,7 +71,8 @@ export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitChec
   const parts = checkText(body.text, account, deps.countParts);
   checkSender(body.from, account);
   const validitySeconds = checkValidity(body.validity_seconds, account, route);
-  if (body.callback_url !== undefined) checkCallbackUrl(body.callback_url, account);
+  if (body.callback_url !== undefined)
+    checkCallbackUrl(body.callback_url, account, deps.privateCallbacks !== "allow");
   return {
     to: destination.e164,
     country: destination.country,
@@ -153,7 +157,7 @@ export function checkValidity(requested: number | undefined, account: Account, r
   return requested;
 }
 
-function checkCallbackUrl(value: string, account: Account): void {
+function checkCallbackUrl(value: string, account: Account, publicOnly: boolean): void {
   // Webhooks are signed with the account's secret: without one there is nothing to sign them with.
   if (account.webhookSecret === undefined) {
     throw unprocessable(
@@ -173,6 +177,14 @@ function checkCallbackUrl(value: string, account: Account): void {
       ErrorCodes.HTTP_INVALID_CALLBACK_URL,
       "callback_url",
       `must be an http or https URL (got ${url.protocol.replace(/:$/, "")})`,
+    );
+  }
+  const privateHost = publicOnly ? privateHostOf(url) : undefined;
+  if (privateHost !== undefined) {
+    throw unprocessable(
+      ErrorCodes.HTTP_INVALID_CALLBACK_URL,
+      "callback_url",
+      `must not point at a loopback, private or link-local address (${privateHost}); the operator can permit it with webhook_private_addresses: allow`,
     );
   }
 }

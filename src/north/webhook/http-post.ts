@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { privateHostOf, publicOnlyLookup } from "./private-address.js";
 
 /**
  * Connections open at once per receiver host (and per protocol pool). Enough for a receiver answering in tens of
@@ -36,6 +37,8 @@ export function postJson(
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  /** Refuse private addresses (private-address.ts): written as the host, or where the host name resolves. */
+  publicOnly = false,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let target: URL;
@@ -47,6 +50,11 @@ export function postJson(
     }
     if (target.protocol !== "http:" && target.protocol !== "https:") {
       reject(new Error(`unsupported callback URL scheme ${target.protocol}`));
+      return;
+    }
+    const privateHost = publicOnly ? privateHostOf(target) : undefined;
+    if (privateHost !== undefined) {
+      reject(new Error(`${privateHost} is a private address; webhook_private_addresses: allow permits it`));
       return;
     }
     let settled = false;
@@ -66,6 +74,7 @@ export function postJson(
         // Object.assign, not `{ ...headers, field }`: that copy would get a hidden class of its own per request on
         // Node 20 (see delivery/lifecycle.ts).
         headers: Object.assign({}, headers, { "content-length": String(Buffer.byteLength(body)) }),
+        lookup: publicOnly ? publicOnlyLookup : undefined,
       },
       (response) => {
         const status = response.statusCode ?? 0;

@@ -7,7 +7,7 @@ import { eventIdHeader, signatureHeader, signBody, timestampHeader } from "./web
 
 /**
  * POSTs the final-state webhook of `message` to `callbackUrl`, signed with `secret` (undefined: the account is not
- * configured). `nowMs` is when the try is sent.
+ * configured). `nowMs` is when the try is sent; `publicOnly`: refuse a receiver at a private address.
  * @throws OtpgwError WEBHOOK_NOT_ACKNOWLEDGED unless the receiver answers 2xx in time.
  */
 export async function sendWebhook(
@@ -16,6 +16,7 @@ export async function sendWebhook(
   secret: string | undefined,
   nowMs: number,
   timeoutMs: number,
+  publicOnly: boolean,
 ): Promise<void> {
   if (secret === undefined) {
     throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `account ${message.account} is not configured`);
@@ -34,6 +35,7 @@ export async function sendWebhook(
         [eventIdHeader]: finalEventId(message.id),
       },
       timeoutMs,
+      publicOnly,
     );
   } catch (error) {
     throw new OtpgwError(ErrorCodes.WEBHOOK_NOT_ACKNOWLEDGED, `no answer: ${(error as Error).message}`, {

@@ -50,6 +50,11 @@ export interface WebhookSenderOptions {
   maxDelayMs?: number;
   /** Time allowed for the receiver's answer. Default 10 s: a receiver only has to store and answer. */
   timeoutMs?: number;
+  /**
+   * "refuse" (default): no webhook to a receiver at a loopback, private, link-local or reserved address, as
+   * written or as resolved (private-address.ts); "allow": receivers on the operator's own network.
+   */
+  privateAddresses?: "refuse" | "allow";
   /** Queued (retried) webhooks in flight at once in this process. Default 16. */
   concurrency?: number;
   /**
@@ -363,6 +368,7 @@ export class WebhookSender {
       this.options.webhookSecret(message.account),
       this.now(),
       this.timeoutMs,
+      this.options.privateAddresses !== "allow",
     );
   }
 

@@ -125,4 +125,39 @@ describe("HTTP submit → carriers → receipt → webhook (the daemon as a proc
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ error: { code: "OTPGW_ERR_HTTP_NO_ROUTE", field: "to" } });
   });
+
+  it("by default refuses a callback_url at a private address, and sends webhooks there once allowed", async () => {
+    const good = await sim(QUICK);
+    const hooks = await webhookReceiver(FIXTURE_ACCOUNT.webhookSecret);
+    const submit = (daemon: Awaited<ReturnType<typeof daemonFixture>>) =>
+      daemon.api("/v1/messages", {
+        method: "POST",
+        body: {
+          to: "+6281100000099",
+          from: FIXTURE_ACCOUNT.sender,
+          text: "Your code is 1234",
+          callback_url: hooks.url,
+        },
+      });
+    const refusing = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-good", port: good.port! }],
+      settings: "webhook_private_addresses: refuse",
+    });
+    await refusing.start();
+    const refused = await submit(refusing);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      error: { code: "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL", field: "callback_url" },
+    });
+    const allowing = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-good", port: good.port! }],
+    });
+    await allowing.start();
+    await allowing.waitForBinds();
+    const accepted = await submit(allowing);
+    expect(accepted.status).toBe(202);
+    await waitUntil(() => hooks.calls.length === 1, 10_000, "the webhook");
+  });
 });

@@ -202,6 +202,22 @@ describe("POST /v1/messages: validation", () => {
         "callback_url",
         /absolute/,
       ],
+      ...[
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8080/hook",
+        "http://0x7f.1/hook",
+        "https://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.1.1]/hook",
+        "http://localhost:9000/hook",
+      ].map((url): (typeof cases)[number] => [
+        `a callback at a private address (${url})`,
+        { callback_url: url },
+        keys.acme,
+        "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+        "callback_url",
+        /must not point at a loopback, private or link-local address .*webhook_private_addresses: allow/,
+      ]),
     ];
     it.each(cases)("%s", async (_name, change, key, code, field, message) => {
       const api = await startApi();

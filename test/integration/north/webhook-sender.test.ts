@@ -55,6 +55,17 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe("WebhookSender", () => {
+  it("refuses a receiver at a private address unless allowed (webhook_private_addresses)", async () => {
+    const hook = await receiver([200, 200]);
+    const refusing = await startSender(new Map(), { privateAddresses: "refuse" });
+    await refusing.sender.deliver(finalMessage("p1", hook.url));
+    expect(hook.received).toHaveLength(0);
+    expect(await refusing.outcomes()).toEqual({ not_acknowledged: 1 });
+    const allowing = await startSender(new Map(), { privateAddresses: "allow" });
+    await allowing.sender.deliver(finalMessage("p2", hook.url));
+    expect(hook.received).toHaveLength(1);
+  });
+
   it("delivers a webhook at once from the message in hand, without queuing it", async () => {
     const hook = await receiver([200]);
     const message = finalMessage("d1", hook.url);

@@ -66,6 +66,7 @@ describe("loadConfig", () => {
         windowSize: 10,
       },
       shutdownTimeoutMs: 25_000,
+      webhookPrivateAddresses: "refuse",
     });
   });
 
