@@ -17,7 +17,8 @@ describe("delivery lifecycle against simulated carriers and real Redis", () => {
         { id: "silent", sim: NO_RECEIPTS },
         { id: "good", sim: QUICK },
       ],
-      dlrTimeoutMs: 400,
+      // Long enough for the part to go out on a loaded machine (else it ends not_sent, withdrawn from the queue).
+      dlrTimeoutMs: 1000,
     });
     await waitUntil(() => [...h.pools.values()].every((p) => p.boundCount === 1), 15_000, "the binds");
     const { message } = await h.engine.accept(h.newMessage(1));
