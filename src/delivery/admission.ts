@@ -20,14 +20,11 @@ export function canAccept(
   for (const id of route.carriers) {
     const pool = deps.pools.get(id);
     if (!pool) continue;
-    // Another instance holds a bind of it (bind-slot leases): the message is handed to it (its queue unseen here).
-    if (pool.servedElsewhere) return true;
-    if (
-      pool.boundCount > 0 &&
-      pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE &&
-      pool.estimatedWaitMs() < route.dlrTimeoutMs
-    )
-      return true;
+    // Bound here: this instance's queue decides (back-pressure), also when other instances hold binds too.
+    if (pool.boundCount > 0) {
+      if (pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE && pool.estimatedWaitMs() < route.dlrTimeoutMs)
+        return true;
+    } else if (pool.servedElsewhere) return true; // handed to an instance with a bind (its queue unseen here)
   }
   return false;
 }

@@ -86,13 +86,12 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
       now + deps.options.retryUnavailableMs,
       message.expiresAt - deps.options.minRemainingMs + 1,
     );
-    // A carrier whose binds (bind-slot leases) are all with other instances: the message goes to one of them.
-    const elsewhere = planner.choose(
-      message.to,
-      message.country,
-      tried,
-      (id) => !!pools.get(id)?.servedElsewhere,
-    );
+    // A carrier whose binds (bind-slot leases) are all with other instances: the message goes to one of them. Not
+    // one bound here but saturated: the holders would hand it back and forth (it waits here instead).
+    const elsewhere = planner.choose(message.to, message.country, tried, (id) => {
+      const pool = pools.get(id);
+      return pool !== undefined && pool.boundCount === 0 && pool.servedElsewhere;
+    });
     const next = { kind: "wait", timerAt: Math.max(now + 1, retryAt) } as const;
     return { kind: "decided", message, next, ...(elsewhere && { handOff: elsewhere.carrier }) };
   }

@@ -3,8 +3,16 @@ import type { Logger } from "../observability/logger.js";
 import type { RedisBatch } from "../redis/redis-batch.js";
 import type { CarrierPool } from "../south/carrier-pool.js";
 
-/** handOffPush — KEYS: the carrier's hand-off set; ARGV: id, now. */
+/**
+ * Longest a handed-off message waits in the set: nobody may ever claim it (the carrier down everywhere, or removed
+ * from the configuration); its own timer moves it on anyway. Past this it is dropped, and the set expires with it.
+ */
+export const HAND_OFF_MAX_AGE_MS = 86_400_000;
+
+/** handOffPush — KEYS: the carrier's hand-off set; ARGV: id, now, maxAgeMs. */
 const PUSH_SCRIPT = `redis.call("ZADD", KEYS[1], "NX", ARGV[2], ARGV[1])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", tonumber(ARGV[2]) - tonumber(ARGV[3]))
+redis.call("PEXPIRE", KEYS[1], ARGV[3])
 return 1`;
 
 /**
@@ -53,7 +61,7 @@ export class HandOffs {
   /** Hands a message (its wait committed) to the instances with a bind of `carrier` up; a failure is only logged. */
   handOff(carrier: string, id: string, now: number): void {
     this.batch
-      .run("handoff_push", [this.key(carrier)], [id, now])
+      .run("handoff_push", [this.key(carrier)], [id, now, HAND_OFF_MAX_AGE_MS])
       .catch((error: unknown) =>
         this.failedLog.warn(
           this.logger,

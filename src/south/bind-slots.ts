@@ -29,6 +29,8 @@ const LOSS_MARGIN_MS = 3_000;
 const CLOSED_MARGIN_MS = 2_000;
 /** Longest a shutdown waits for the leases' release (Redis unreachable: they expire on their own). */
 const RELEASE_TIMEOUT_MS = 2_000;
+/** Renewal period (at most a third of the lease): any outage under ~lease − margin − this (~10 s) drops nothing. */
+const RENEW_MS = 2_000;
 /** After a failed renewal, try again this soon (not a whole renewal period later). */
 const RETRY_MS = 1_000;
 
@@ -95,7 +97,7 @@ export class BindSlots {
     this.options = options;
     this.clock = options.clock ?? Date.now;
     this.leaseMs = Math.max(options.leaseMs ?? DEFAULT_SLOT_LEASE_MS, MIN_SLOT_LEASE_MS);
-    this.renewMs = Math.floor(this.leaseMs / 3);
+    this.renewMs = Math.min(RENEW_MS, Math.floor(this.leaseMs / 3));
   }
 
   get token(): string {
@@ -114,6 +116,11 @@ export class BindSlots {
   held(carrierId: string): number {
     const carrier = this.carriers.get(carrierId);
     return carrier ? carrier.local.filter((l) => l === "open").length : 0;
+  }
+
+  /** False once the leases may have run out: a process paused past it (a stall) writes nothing before the loss timer. */
+  mayWrite(): boolean {
+    return this.renewedAt !== undefined && this.clock() < this.renewedAt + this.leaseMs - LOSS_MARGIN_MS;
   }
 
   /** Whether another instance holds a slot of the carrier (as of the last tick): its messages can go out there. */

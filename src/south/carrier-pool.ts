@@ -258,6 +258,8 @@ export class CarrierPool extends EventEmitter {
 
   /** The next submit a bind may write now: refuses those whose not-after time has come, sets validity. */
   private nextToWrite(): QueuedSubmit | undefined {
+    // A lease that may have run out (bind-slot leases): nothing goes out until renewed (or the bind closes).
+    if (this.options.slots && !this.options.slots.mayWrite()) return undefined;
     for (;;) {
       const item = this.queue.next();
       const ticket = item?.ticket;

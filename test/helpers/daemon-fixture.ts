@@ -83,7 +83,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
         `password: \${${variable}}`,
         `countries: [${(carrier.countries ?? ["ID"]).join(", ")}]`,
         "window: 20",
-        "throughput_per_second: 2000",
+        carrier.extra?.includes("throughput_per_second") ? "" : "throughput_per_second: 2000",
         "enquire_link_interval_ms: 2000",
         "reconnect: { min_delay_ms: 100, max_delay_ms: 1000 }",
         carrier.extra ?? "",

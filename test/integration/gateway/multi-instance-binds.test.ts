@@ -105,4 +105,33 @@ describe("a carrier's binds across instances sharing one Redis (bind-slot leases
     expect(sim.counters().bindsRefused).toBe(0);
     expect(sessions.max()).toBeLessThanOrEqual(2);
   }, 60_000);
+
+  it("binds: 2 at 2/s — each instance with a bind refuses what its own bind cannot send in time (back-pressure)", async () => {
+    const sim = await startCarrierSim({ ...QUICK });
+    const a = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-sim", port: sim.port!, extra: "binds: 2\nthroughput_per_second: 2" }],
+    });
+    await a.start();
+    await a.waitForBinds();
+    const b = a.another();
+    await b.start();
+    await waitUntil(async () => (await bound(a)) === 1 && (await bound(b)) === 1, 20_000, "one bind each");
+    for (const [instance, from] of [
+      [a, 0],
+      [b, 1000],
+    ] as const) {
+      const statuses: Record<number, number> = {};
+      for (const to of numbers(from, 60)) {
+        const { status } = await instance.api("/v1/messages", {
+          method: "POST",
+          body: { to, from: FIXTURE_ACCOUNT.sender, text: "Your code is 318204" },
+        });
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+      // A bind at 2/s drains ~60 in the route's 30 s DLR timeout: a sequential burst of 60 outruns it.
+      expect(statuses[503] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
+      expect(statuses[202] ?? 0, JSON.stringify(statuses)).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

@@ -218,6 +218,28 @@ describe("bind-slot leases", () => {
     expect(board.violations).toEqual([]);
   }, 30_000);
 
+  it("writes nothing once its leases may have run out unrenewed (a process paused past its lease), before any timer ran", async () => {
+    const { client, prefix } = await testRedis();
+    let now = Date.now();
+    const slots = new BindSlots({
+      redis: client,
+      prefix,
+      token: "inst-paused",
+      logger: silentLogger(),
+      leaseMs: LEASE_MS,
+      clock: () => now,
+    });
+    slots.register(fakePool(new Board(), "inst-paused", "id-a", 1));
+    onTestFinished(() => slots.close());
+    expect(slots.mayWrite()).toBe(false); // before the first tick: no lease yet
+    await slots.start();
+    expect(slots.mayWrite()).toBe(true);
+    now += LEASE_MS - 3001; // still inside the lease, short of the loss margin
+    expect(slots.mayWrite()).toBe(true);
+    now += 2; // the binds would be closing now: another instance may take the slot soon
+    expect(slots.mayWrite()).toBe(false);
+  });
+
   it("rides out a Redis outage shorter than the loss margin without closing the bind", async () => {
     const { prefix, url } = await testRedis();
     const proxy = await startRedisProxy(Number(new URL(url).port));

@@ -18,6 +18,8 @@ import { newOtp } from "../../helpers/message.js";
 /** What the planner reads of a carrier pool (the pool itself has its own tests). */
 interface PoolState {
   boundCount: number;
+  /** Another instance holds a bind of it (bind-slot leases). */
+  servedElsewhere: boolean;
   queued: number;
   maxQueued: number;
   estimatedWaitMs(): number;
@@ -44,7 +46,14 @@ function plan(
   const state = new Map(
     ids.map((id) => [
       id,
-      { boundCount: 1, queued: 0, maxQueued: 10_000, estimatedWaitMs: () => 0, ...pools[id] },
+      {
+        boundCount: 1,
+        servedElsewhere: false,
+        queued: 0,
+        maxQueued: 10_000,
+        estimatedWaitMs: () => 0,
+        ...pools[id],
+      },
     ]),
   );
   const deps = {
@@ -87,6 +96,18 @@ describe("planning an attempt", () => {
   it("caps a route's DLR timeout longer than the validity at the expiry", () => {
     const first = plan(otp(60), T0, { a: {} }, 3600) as ReadyAttempt;
     expect(first.timerAt).toBe(T0 + 60_000);
+  });
+
+  it("hands a message off to the instances holding a carrier only when no bind of it is up here", () => {
+    const elsewhereOnly = plan(otp(300), T0, { a: { boundCount: 0, servedElsewhere: true } });
+    expect(elsewhereOnly).toMatchObject({ kind: "decided", next: { kind: "wait" }, handOff: "a" });
+    // Bound here but saturated (its queue would outlast the DLR timeout): it waits here. Handed to another holder,
+    // saturated too, it would be handed back, and so on.
+    const saturated = plan(otp(300), T0, {
+      a: { boundCount: 1, servedElsewhere: true, estimatedWaitMs: () => 60_000 },
+    });
+    expect(saturated).toMatchObject({ kind: "decided", next: { kind: "wait" } });
+    expect(saturated).not.toHaveProperty("handOff");
   });
 
   it("does not choose a carrier whose queue has no room for every part", () => {
