@@ -41,8 +41,8 @@ export interface SlotHolder {
   readonly slotCount: number;
   /** Opens the bind(s) of `slot` (the transmitter and receiver of that index, or its transceiver). */
   openSlot(slot: number): void;
-  /** Stops taking submits on `slot`, lets its window drain and unbinds by `deadline` (an earlier call may hasten it). */
-  closeSlot(slot: number, deadline: number): Promise<void>;
+  /** Drains and unbinds `slot` by `deadline` (a later call may hasten it); `moved`: its lease goes to another instance. */
+  closeSlot(slot: number, deadline: number, moved: boolean): Promise<void>;
 }
 
 export interface BindSlotsOptions {
@@ -364,7 +364,7 @@ export class BindSlots {
     carrier.local[slot] = "closing";
     this.gauge(carrier);
     try {
-      await carrier.holder.closeSlot(slot, deadline);
+      await carrier.holder.closeSlot(slot, deadline, release);
       if (release) await this.release(carrier.holder, slot);
     } finally {
       carrier.local[slot] = "idle";

@@ -153,11 +153,15 @@ export class CarrierPool extends EventEmitter {
    * When no bind of this pool is left open, what is still queued fails as at close (never sent: safe to send
    * elsewhere), rather than wait for a bind this instance may never hold again.
    */
-  async closeSlot(slot: number, deadline: number): Promise<void> {
+  async closeSlot(slot: number, deadline: number, moved: boolean): Promise<void> {
     await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
-    // Not down but elsewhere: no "bind down" series (and alert) for a bind another instance now holds.
-    for (const p of this.slotPositions(slot))
-      this.options.metrics?.bindUp.remove({ carrier: this.id, bind: this.binds[p]!.id });
+    // Moved elsewhere: no "bind down" series (and alert) for a bind another instance now holds. Lost (Redis
+    // unreachable): down here, and said so.
+    for (const p of this.slotPositions(slot)) {
+      const labels = { carrier: this.id, bind: this.binds[p]!.id };
+      if (moved) this.options.metrics?.bindUp.remove(labels);
+      else this.options.metrics?.bindUp.set(labels, 0);
+    }
     if (this.closing || this.binds.some((b) => b.mode !== "receiver" && b.isOpen)) return;
     for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     this.retries.releaseAll();

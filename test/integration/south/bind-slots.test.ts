@@ -171,7 +171,7 @@ describe("bind-slot leases", () => {
     await b.slots.start();
     expect(b.pool().openSlots()).toEqual([]);
     a.slots.stopAcquiring();
-    await a.pool().closeSlot(0, Date.now());
+    await a.pool().closeSlot(0, Date.now(), false);
     await a.slots.close();
     expect(await client.get(`${prefix}slots:id-a:0`)).toBeNull();
     expect(await client.zscore(`${prefix}slots:id-a:members`, "inst-a")).toBeNull();
@@ -265,8 +265,8 @@ describe("bind-slot leases", () => {
     ]);
     await a.slots.start();
     crashing.disconnect();
-    await a.pool("id-a").closeSlot(0, Date.now());
-    await a.pool("id-b").closeSlot(0, Date.now());
+    await a.pool("id-a").closeSlot(0, Date.now(), false);
+    await a.pool("id-b").closeSlot(0, Date.now(), false);
     // Restarted at once under the same token: its leases are its own.
     const again = instance(client, prefix, "inst-a", [{ board, carrier: "id-b", binds: 1 }]);
     await again.slots.start();
