@@ -328,6 +328,7 @@ export class CarrierBind extends EventEmitter {
         : this.options.mode === "transmitter"
           ? "bound_tx"
           : "bound_rx";
+    if (this.state === "closing" || this.state === "closed") return; // closed while binding: closeNow unbinds it
     this.backoff.up();
     this.answers.reset();
     this.boundSince = this.clock();

@@ -252,3 +252,26 @@ describe("carrier bind: a link that answers keep-alives but not submits", () => 
     expect(pool.status().binds[0]!.reconnects).toBe(0);
   });
 });
+
+describe("carrier bind: closed while its bind is outstanding", () => {
+  it("writes no submit on a bind that comes up while its slot closes (the lease moved), and unbinds it", async () => {
+    let bindSequence = -1;
+    const smsc = await scriptedSmsc((frame) => {
+      if (!frame.command.startsWith("bind_")) return false;
+      bindSequence = frame.sequence; // held: answered by the test
+      return true;
+    });
+    const pool = startPool(testCarrier({ port: smsc.port }));
+    await waitUntil(() => bindSequence >= 0, 5000, "the bind request");
+    const submit = settled(pool.submit(part(1)));
+    // The slot's lease went to another instance while the bind was outstanding: it drains and unbinds.
+    const closed = pool.closeSlot(0, Date.now() + 2000, true);
+    await sleep(50);
+    smsc.sockets[0]!.write(encodePdu("bind_transceiver_resp", bindSequence, { system_id: "SCRIPTED" }));
+    await closed;
+    await sleep(100);
+    expect(smsc.frames.filter((f) => f.command === "submit_sm")).toEqual([]);
+    expect(smsc.frames.some((f) => f.command === "unbind")).toBe(true);
+    expect(await submit).not.toBe("accepted");
+  });
+});
