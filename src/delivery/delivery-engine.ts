@@ -13,6 +13,7 @@ import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
 import type { HandOffs } from "./hand-offs.js";
 import { newMessage } from "./lifecycle.js";
+import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
 import { nothingToNotify } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
 import type { DeliveryService } from "./service-types.js";
@@ -27,12 +28,6 @@ export interface DeliveryEngineOptions extends ProcessorOptions {
   receiptLookupRetries: number;
   receiptLookupDelayMs: number;
 }
-
-/**
- * What a hand-over did with the outbox entry: "out-of-outbox" when the notifier took the message out itself in
- * the same step as queuing its notification (SMPP receipts), else delivery removes it afterwards.
- */
-export type NotifyResult = "out-of-outbox" | void;
 
 export interface DeliveryEngineDeps extends DeliveryCollaborators {
   clock?: () => number;
@@ -58,15 +53,8 @@ const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
 
-/** Resolves at `deadline` (ms since the epoch), at once if it passed; holds no process open. */
-function untilDeadline(deadline: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
-}
-
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
-/** Outbox hand-overs started by sweeps and still under way (receivers that hang): no more are taken beyond it. */
-const SWEEP_HAND_OVERS = 100;
 
 /**
  * The message lifecycle service: accepts messages durably, moves them through attempts on carriers as
@@ -79,16 +67,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly clock: () => number;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling = false;
-  /** Hand-overs under way in this process: message id → the hand-over (close waits for them, bounded). */
-  private readonly handingOver = new Map<string, Promise<void>>();
-  /** Of those, the ones outbox sweeps started: never awaited by a poll, which runs the timers. */
-  private sweepHandOvers = 0;
-  /**
-   * Messages this process handed over that a running outbox sweep may still have read before they left the
-   * outbox: true once out of it. A sweep drops the true ones before it reads the outbox (what it then reads cannot
-   * hold them), so this holds the hand-overs since the last sweep (~100 ms), not a minute's worth.
-   */
-  private readonly handedOver = new Map<string, boolean>();
+  /** Final states to the notifier, and the outbox sweep. */
+  private readonly handOvers: OutboxHandOvers;
   private closed = false;
   private readonly notProcessedLog = new LogThrottle(10_000);
   /** A poll fails every turn while Redis is unreachable (or its replicas behind): a line every 10 s says so. */
@@ -101,6 +81,12 @@ export class DeliveryEngine implements DeliveryService {
   constructor(deps: DeliveryEngineDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? Date.now;
+    this.handOvers = new OutboxHandOvers({
+      store: deps.store,
+      notify: deps.notify,
+      logger: deps.logger,
+      sweepFailed: (error) => this.pollFailed(error, "outbox sweep failed"),
+    });
     this.withdrawals = new CreateWithdrawals({
       store: deps.store,
       logger: deps.logger,
@@ -120,7 +106,7 @@ export class DeliveryEngine implements DeliveryService {
       prepareHandOver: (message) =>
         message.receiptVia === "none" ? nothingToNotify() : deps.prepareHandOver?.(message),
       onFinal: (message, handedOver) => {
-        if (!handedOver) void this.handOver(message);
+        if (!handedOver) void this.handOvers.handOver(message);
       },
       ...(deps.handOffs && { handOff: (carrier, id) => deps.handOffs?.handOff(carrier, id, this.clock()) }),
     });
@@ -232,7 +218,7 @@ export class DeliveryEngine implements DeliveryService {
     this.processor.stop();
     const deadline = Date.now() + timeoutMs;
     await Promise.race([this.processor.idle(), untilDeadline(deadline)]);
-    await this.settleHandOvers(deadline);
+    await this.handOvers.settle(deadline);
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
       this.deps.logger.warn(
@@ -271,19 +257,7 @@ export class DeliveryEngine implements DeliveryService {
    */
   async detach(timeoutMs = 0): Promise<void> {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
-    await this.settleHandOvers(Date.now() + timeoutMs);
-  }
-
-  /**
-   * Hand-overs under way finish (until `deadline`); those still unanswered then (a webhook receiver that hangs)
-   * are left to the next sweep, here after a restart or on another instance, at once rather than when their leases
-   * run out. Released earlier, another instance would send them while they are still going out.
-   */
-  private async settleHandOvers(deadline: number): Promise<void> {
-    await Promise.race([Promise.allSettled(this.handingOver.values()), untilDeadline(deadline)]);
-    await Promise.all(
-      [...this.handingOver.keys()].map((id) => this.deps.store.outboxRelease(id).catch(() => undefined)),
-    );
+    await this.handOvers.settle(Date.now() + timeoutMs);
   }
 
   /** Claims due timers and processes those messages; also retries notifications left in the outbox. */
@@ -302,18 +276,7 @@ export class DeliveryEngine implements DeliveryService {
         handOffs?.claimForBound(pools, now, options.timerLeaseMs, TIMER_BATCH),
       ]);
       for (const id of [...due, ...handedOff]) this.processInBackground(id);
-      for (const [id, out] of this.handedOver) if (out) this.handedOver.delete(id);
-      // Only messages nobody is handing over are taken (leased to this instance, so no other one takes them too);
-      // those being handed over here right now are left to that hand-over. The rest are started here (the next poll
-      // drops what `handedOver` holds) and awaited by none: a receiver that hangs must not hold up the timers.
-      const room = Math.min(100, SWEEP_HAND_OVERS - this.sweepHandOvers);
-      if (room <= 0) return;
-      const pending = (await this.deps.store.claimOutbox(room)).filter((id) => !this.handingOver.has(id));
-      const loaded = await Promise.all(pending.map((id) => this.deps.store.get(id)));
-      pending.forEach((id, i) => {
-        const message = loaded[i]?.message;
-        this.sweepHandOver(message ? this.handOver(message) : this.deps.store.outboxDone(id));
-      });
+      await this.handOvers.sweep();
     } catch (error) {
       this.pollFailed(error, "timer poll failed; retrying");
     } finally {
@@ -321,53 +284,8 @@ export class DeliveryEngine implements DeliveryService {
     }
   }
 
-  /** Counts a hand-over an outbox sweep started while it runs (see SWEEP_HAND_OVERS). */
-  private sweepHandOver(handOver: Promise<unknown>): void {
-    this.sweepHandOvers++;
-    handOver
-      .catch((error: unknown) => this.pollFailed(error, "outbox sweep failed"))
-      .finally(() => this.sweepHandOvers--);
-  }
-
   private pollFailed(error: unknown, what: string): void {
     this.pollFailedLog.warn(this.deps.logger, "", { err: (error as Error).message }, what);
-  }
-
-  /**
-   * Hands a final message to the notifier, then takes it out of the outbox. One hand-over per message at a
-   * time in this process, and none again for one an outbox sweep read before it left the outbox (see
-   * `handedOver`); across a crash the notifier may see a message twice and must dedupe (webhook jobs are keyed
-   * by message id).
-   */
-  private handOver(message: Message): Promise<void> {
-    const running = this.handingOver.get(message.id);
-    if (running) return running;
-    const handOver = this.handOverNow(message).finally(() => this.handingOver.delete(message.id));
-    this.handingOver.set(message.id, handOver);
-    return handOver;
-  }
-
-  private async handOverNow(message: Message): Promise<void> {
-    try {
-      let leftOutbox = false;
-      if (!this.handedOver.has(message.id)) {
-        leftOutbox = (await this.deps.notify(message)) === "out-of-outbox";
-        this.handedOver.set(message.id, false);
-      }
-      if (!leftOutbox) await this.deps.store.outboxDone(message.id);
-      this.handedOver.set(message.id, true);
-    } catch (error) {
-      // Stays in the outbox: the next poll tries again. A notification that failed is left to any instance (its
-      // lease given up); one that went out and only its removal failed stays leased here, so this instance's own
-      // sweep finishes it (handedOver) and no other notifies again.
-      this.deps.logger.warn(
-        { err: error, messageId: message.id },
-        "notification hand-over failed; will retry",
-      );
-      if (!this.handedOver.has(message.id)) {
-        await this.deps.store.outboxRelease(message.id).catch(() => undefined);
-      }
-    }
   }
 
   /**
