@@ -4,11 +4,15 @@ import type { Logger } from "./observability/logger.js";
 
 /**
  * Runs the daemon until SIGTERM/SIGINT, then shuts down in reverse start order; SIGHUP reloads the TLS files
- * (smpp.tls, redis_tls).
+ * (smpp.tls, redis_tls) and, with `reloadConfig`, the route table.
  * Resolves once everything is closed; rejects (and the CLI exits non-zero) if start-up fails — after
  * closing whatever had started, so there is never a half-started daemon.
  */
-export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<void> {
+export async function runDaemon(
+  config: LoadedConfig,
+  logger: Logger,
+  reloadConfig?: () => Promise<LoadedConfig>,
+): Promise<void> {
   // A bug that escapes every handler must leave a trace in the log before the process dies (exit 1); the
   // timers in Redis resume the messages in flight on the next start.
   const fatal = (kind: string) => (error: unknown) => {
@@ -17,15 +21,15 @@ export async function runDaemon(config: LoadedConfig, logger: Logger): Promise<v
   };
   process.on("uncaughtException", fatal("uncaught exception"));
   process.on("unhandledRejection", fatal("unhandled promise rejection"));
-  const gateway = new Gateway({ config, logger });
+  const gateway = new Gateway({ config, logger, ...(reloadConfig && { reloadConfig }) });
   try {
     await gateway.start();
   } catch (error) {
     await gateway.close();
     throw error;
   }
-  // SIGHUP reloads what can change without a restart (the TLS files of smpp.tls and redis_tls); the configuration
-  // files themselves are read at start only.
+  // SIGHUP reloads what can change without a restart: the TLS files of smpp.tls and redis_tls, and the route table
+  // when every configuration file is valid (src/reloads.ts).
   const reload = (): void => {
     logger.info({ signal: "SIGHUP" }, "reloading");
     gateway.reload().catch((error: unknown) => logger.error({ err: error }, "reload failed"));

@@ -9,9 +9,10 @@ import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-
 import type { FastifyInstance } from "fastify";
 import { minValiditySeconds } from "./config/min-validity.js";
 import { ShutdownSequence } from "./shutdown-sequence.js";
+import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
-import { smppTlsMaterial, withTlsFiles, type TlsMaterial } from "./config/tls-files.js";
-import { TlsReloader } from "./config/tls-reloader.js";
+import { smppTlsMaterial, withTlsFiles } from "./config/tls-files.js";
+import { ConfigReload } from "./config/config-reload.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { HandOffs } from "./delivery/hand-offs.js";
 import { MessageStore } from "./delivery/message-store.js";
@@ -29,6 +30,7 @@ import { LogThrottle } from "./observability/log-throttle.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { parseDestination } from "./routing/numbering.js";
+import { LiveRouteTable } from "./routing/live-route-table.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
 import { countSmsParts } from "./smpp/segmentation.js";
 import { instanceId } from "./config/instance-id.js";
@@ -39,12 +41,12 @@ export interface GatewayOptions {
   config: LoadedConfig;
   logger: Logger;
   metrics?: Metrics;
+  /** Reads the configuration files again (as at start) for SIGHUP; without it SIGHUP reloads TLS files only. */
+  reloadConfig?: () => Promise<LoadedConfig>;
 }
 
 /** How often the running daemon checks Redis's settings again (and on every reconnect). */
 const REDIS_SETTINGS_CHECK_MS = 60_000;
-/** How often the SMPP TLS listener's key and certificate files are checked for a renewal. */
-const TLS_FILE_CHECK_MS = 60_000;
 
 /**
  * The composition root: builds every component from the validated config and owns their lifecycle.
@@ -67,7 +69,9 @@ export class Gateway {
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
   private smpp: SmppServer | undefined;
-  private readonly tlsReloaders: { reload(): Promise<boolean> }[] = [];
+  /** The route table in use: replaced when SIGHUP finds a valid, different routes.yaml. */
+  readonly routes: LiveRouteTable;
+  private readonly reloads: Reloads;
   smppPort: number | undefined;
   /** The SMPP TLS listener's port, when smpp.tls is set. */
   smppTlsPort: number | undefined;
@@ -87,6 +91,18 @@ export class Gateway {
     this.logger = options.logger;
     this.metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
     const { daemon } = this.config;
+    const routes = (this.routes = new LiveRouteTable(this.config.routes));
+    this.reloads = new Reloads({ logger: this.logger, metrics: this.metrics, closers: this.closers });
+    if (options.reloadConfig) {
+      const load = options.reloadConfig;
+      this.reloads.config = new ConfigReload({
+        load,
+        running: this.config,
+        routes,
+        logger: this.logger,
+        metrics: this.metrics,
+      });
+    }
     this.metrics.setOutstandingSource(() =>
       this.carrierStatus().flatMap((c) =>
         c.binds.map((b) => ({ carrier: c.id, bind: b.id, outstanding: b.outstanding })),
@@ -148,7 +164,7 @@ export class Gateway {
     });
     this.delivery = new DeliveryEngine({
       store,
-      planner: createRoutePlanner(this.config.routes),
+      planner: createRoutePlanner(routes),
       pools: this.carriers,
       carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
       logger: this.logger,
@@ -219,14 +235,14 @@ export class Gateway {
     const redisTls = daemon.redisTls;
     const shared = this.redisAccess.tls;
     if (redisTls && shared) {
-      await this.watchTls(
-        "Redis TLS files",
-        "redis_client",
-        [redisTls.caFile, redisTls.certFile, redisTls.keyFile],
-        shared,
-        () => withTlsFiles(daemon, () => loadRedisTls(redisTls)),
-        (m) => Object.assign(shared, m),
-      );
+      await this.reloads.watchTls({
+        name: "Redis TLS files",
+        use: "redis_client",
+        files: [redisTls.caFile, redisTls.certFile, redisTls.keyFile],
+        installed: shared,
+        load: () => withTlsFiles(daemon, () => loadRedisTls(redisTls)),
+        apply: (m) => Object.assign(shared, m),
+      });
     }
 
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
@@ -255,7 +271,7 @@ export class Gateway {
       parseDestination,
       countParts: (text) => countSmsParts(text),
       validity: (country, e164) => {
-        const route = this.config.routes.match(e164, country);
+        const route = this.routes.match(e164, country);
         return route
           ? {
               defaultSeconds: route.validitySeconds,
@@ -285,6 +301,7 @@ export class Gateway {
     this.httpPort = address && typeof address === "object" ? address.port : daemon.http.port;
     this.closers.add({ name: "http api", close: (ms) => closeHttpApi(http, ms) });
     this.started = true;
+    this.metrics.configReloadedAt.set(Date.now() / 1000);
     this.logger.info(
       {
         carriers: [...this.carriers.keys()],
@@ -336,14 +353,14 @@ export class Gateway {
     this.smppTlsPort = tlsPort;
     const files = daemon.smpp.tls;
     if (files && material) {
-      await this.watchTls(
-        "SMPP TLS certificate",
-        "smpp_listener",
-        [files.keyFile, files.certFile],
-        material,
-        () => smppTlsMaterial(daemon)!,
-        (m) => server.setTlsCertificate(m),
-      );
+      await this.reloads.watchTls({
+        name: "SMPP TLS certificate",
+        use: "smpp_listener",
+        files: [files.keyFile, files.certFile],
+        installed: material,
+        load: () => smppTlsMaterial(daemon)!,
+        apply: (m) => server.setTlsCertificate(m),
+      });
     }
     this.closers.add({
       name: "smpp server",
@@ -352,35 +369,9 @@ export class Gateway {
     });
   }
 
-  /**
-   * TLS files reloaded when they change (checked every minute) or on SIGHUP: the SMPP listener's certificate (new
-   * handshakes), Redis's client files (new connections; every Redis client shares the one options object).
-   */
-  private async watchTls<M extends TlsMaterial>(
-    name: string,
-    use: "smpp_listener" | "redis_client",
-    files: (string | undefined)[],
-    installed: M,
-    load: () => M,
-    apply: (material: M) => void,
-  ): Promise<void> {
-    const reloader = new TlsReloader<M>({
-      name,
-      files: files.filter((f): f is string => f !== undefined),
-      load,
-      apply,
-      expiry: (at) => this.metrics.tlsCertificateExpiry.set({ use }, at),
-      logger: this.logger,
-      intervalMs: TLS_FILE_CHECK_MS,
-    });
-    await reloader.start(installed);
-    this.tlsReloaders.push(reloader);
-    this.closers.add({ name: `${name} watch`, close: () => Promise.resolve(reloader.stop()) });
-  }
-
-  /** SIGHUP: reload what can be reloaded without a restart (the TLS files). */
-  async reload(): Promise<void> {
-    await Promise.all(this.tlsReloaders.map((r) => r.reload()));
+  /** SIGHUP: reload what can be reloaded without a restart (TLS files, the route table; src/reloads.ts). */
+  reload(): Promise<void> {
+    return this.reloads.reload();
   }
 
   carrierStatus(): CarrierStatus[] {

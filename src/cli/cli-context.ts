@@ -25,8 +25,11 @@ export interface CliContext {
   /** otpgw's version (package.json). */
   version: string;
   createLogger(config: LoggerConfig): Logger;
-  /** Runs the daemon until it is told to stop; rejects if start-up fails. */
-  runDaemon(config: LoadedConfig, logger: Logger): Promise<void>;
+  /**
+   * Runs the daemon until it is told to stop; rejects if start-up fails. `reloadConfig` reads the files again
+   * (SIGHUP) with the options the daemon was started with.
+   */
+  runDaemon(config: LoadedConfig, logger: Logger, reloadConfig?: () => Promise<LoadedConfig>): Promise<void>;
   /** The process exit code once the command returns (0 unless a command sets it). */
   setExitCode(code: number): void;
 }

@@ -17,9 +17,9 @@ try {
     cwd: process.cwd(),
     version: readVersion(),
     createLogger,
-    runDaemon: async (config, logger) => {
+    runDaemon: async (config, logger, reloadConfig) => {
       const { runDaemon } = await import("../daemon.js");
-      await runDaemon(config, logger);
+      await runDaemon(config, logger, reloadConfig);
     },
   });
 } catch (error) {

@@ -37,6 +37,9 @@ export interface Metrics {
   redisReplicasInSync: Gauge;
   redisWaitReplicas: Gauge;
   tlsCertificateExpiry: Gauge<"use">;
+  configReloads: Counter<"result">;
+  configReloadedAt: Gauge;
+  configRestartPending: Gauge;
   throttled: Counter<"carrier">;
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
@@ -160,6 +163,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_tls_certificate_expiry_timestamp_seconds",
       help: "When the certificate otpgw presents ends its validity (Unix seconds), by use: smpp_listener, redis_client (both reloaded when their files change or on SIGHUP)",
       labelNames: ["use"],
+      registers,
+    }),
+    configReloads: new Counter({
+      name: "otpgw_config_reloads_total",
+      help: "Configuration reloads (SIGHUP) by result: applied (routes.yaml installed), unchanged, invalid (a file failed validation: the running table stays), refused (valid, but not applicable without a restart), failed",
+      labelNames: ["result"],
+      registers,
+    }),
+    configReloadedAt: new Gauge({
+      name: "otpgw_config_reload_success_timestamp_seconds",
+      help: "When the configuration was last read successfully (start or SIGHUP), Unix seconds",
+      registers,
+    }),
+    configRestartPending: new Gauge({
+      name: "otpgw_config_restart_pending",
+      help: "1 when the last reload found changes a reload cannot apply (otpgw.yaml, carrier files, accounts.yaml): they wait for a restart",
       registers,
     }),
     throttled: new HotCounter({

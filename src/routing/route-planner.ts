@@ -2,8 +2,14 @@ import type { RoutePlan, RoutePlanner } from "../delivery/route-planner.js";
 import type { RouteTable } from "./route-table.js";
 import { selectCarrier } from "./select-carrier.js";
 
-/** Delivery's view of the route table: the route a destination takes, and its next carrier by weight. */
-export function createRoutePlanner(table: RouteTable, rng: () => number = Math.random): RoutePlanner {
+/**
+ * Delivery's view of the route table: the route a destination takes, and its next carrier by weight. `table` may
+ * be a LiveRouteTable: each call matches on the table in use at that moment.
+ */
+export function createRoutePlanner(
+  table: Pick<RouteTable, "match">,
+  rng: () => number = Math.random,
+): RoutePlanner {
   return {
     plan(to: string, country: string): RoutePlan | undefined {
       const route = table.match(to, country);

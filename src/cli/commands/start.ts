@@ -16,8 +16,10 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       .addHelpText(
         "after",
         "\nExits 2 without starting anything if the configuration is invalid." +
-          "\nSIGHUP reloads the TLS files (smpp.tls, redis_tls; also picked up within a minute of a change);" +
-          "\nthe configuration files are read at start only.",
+          "\nSIGHUP reads every configuration file again and, if all are valid, installs the new routes.yaml" +
+          "\n(an invalid edit is logged with every problem and the running table stays; changes to otpgw.yaml," +
+          "\ncarriers/ and accounts.yaml are logged and wait for a restart). SIGHUP also reloads the TLS files" +
+          "\n(smpp.tls, redis_tls; picked up within a minute of a change without it).",
       ),
   ).action(async (flags: ConfigFlags) => {
     context.setExitCode(await start(flags, context));
@@ -26,14 +28,15 @@ export function registerStartCommand(program: Command, context: CliContext): voi
 
 async function start(flags: ConfigFlags, context: CliContext): Promise<number> {
   let config;
+  const options = loadOptionsFor(flags, context);
   try {
-    config = await loadConfig(loadOptionsFor(flags, context));
+    config = await loadConfig(options);
   } catch (error) {
     return reportFailure(error, context.stderr, "start");
   }
   const logger = context.createLogger({ level: config.daemon.logLevel });
   try {
-    await context.runDaemon(config, logger);
+    await context.runDaemon(config, logger, () => loadConfig(options));
     return ExitCodes.ok;
   } catch (error) {
     logger.fatal({ err: error }, "otpgw stopped: start-up or run failed");

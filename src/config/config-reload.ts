@@ -1,0 +1,172 @@
+/**
+ * SIGHUP: every configuration file read again and validated as a whole, exactly as at start (loadConfig), and
+ * what can change in a running daemon applied — the route table (routes.yaml). Nothing is applied unless
+ * everything is valid: an invalid edit of any file is refused with every problem (`file:line: path: reason`) and
+ * the running table stays (DESIGN promise 8). A valid routes.yaml that names a carrier this process does not run
+ * (a carrier file added since start) is refused too: carriers are bound at start. Changes a reload cannot apply —
+ * otpgw.yaml and the environment, carrier files, accounts.yaml — are logged by name (never their values) and
+ * flagged in `otpgw_config_restart_pending` until a restart (or an edit back) clears them.
+ */
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { LiveRouteTable } from "../routing/live-route-table.js";
+import type { RouteSpec } from "../routing/route.js";
+import type { RouteTable } from "../routing/route-table.js";
+import type { LoadedConfig } from "./loaded-config.js";
+
+const RESULTS = ["applied", "unchanged", "invalid", "refused", "failed"] as const;
+export type ReloadResult = (typeof RESULTS)[number];
+
+export interface ReloadReport {
+  result: ReloadResult;
+  /** Why nothing was applied (invalid, refused, failed): configuration problems or reasons, one per line. */
+  problems: string[];
+  /** Routes added, removed and changed by an applied reload (names). */
+  routes?: { added: string[]; removed: string[]; changed: string[] };
+  /** What differs from the running configuration and waits for a restart: `otpgw.yaml: http`, `carrier id-x`. */
+  restartNeeded: string[];
+}
+
+export interface ConfigReloadDeps {
+  /** Reads and validates every file as `otpgw start` did (same options); throws ConfigError when invalid. */
+  load: () => Promise<LoadedConfig>;
+  /** The configuration the process started with: its carriers, settings and accounts are what runs. */
+  running: LoadedConfig;
+  routes: LiveRouteTable;
+  logger: Logger;
+  metrics?: Pick<Metrics, "configReloads" | "configReloadedAt" | "configRestartPending">;
+}
+
+export class ConfigReload {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ConfigReloadDeps) {
+    // Every result at 0 from the start: a rate over the counter then sees its first refusal.
+    for (const result of RESULTS) deps.metrics?.configReloads.inc({ result }, 0);
+  }
+
+  /** Reads the files and applies what changed; reloads asked for while one runs run after it, in turn. */
+  reload(): Promise<ReloadReport> {
+    const run = this.chain.then(() => this.reloadOnce());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadOnce(): Promise<ReloadReport> {
+    const { logger, metrics } = this.deps;
+    let next: LoadedConfig;
+    try {
+      next = await this.deps.load();
+    } catch (error) {
+      const invalid = error instanceof ConfigError;
+      const problems = invalid ? [...error.problems] : [(error as Error).message];
+      const result: ReloadResult = invalid ? "invalid" : "failed";
+      metrics?.configReloads.inc({ result });
+      logger.error(
+        { problems },
+        invalid
+          ? `configuration reload refused: ${problems.length} problem(s); the running configuration stays`
+          : "configuration reload failed; the running configuration stays",
+      );
+      return { result, problems, restartNeeded: [] };
+    }
+    const running = this.deps.running;
+    const restartNeeded = pendingRestart(running, next);
+    metrics?.configRestartPending.set(restartNeeded.length > 0 ? 1 : 0);
+    if (restartNeeded.length > 0) {
+      logger.warn(
+        { pending: restartNeeded },
+        "configuration changes a reload cannot apply: they take effect at the next restart",
+      );
+    }
+    const unknown = unknownCarriers(next.routes, new Set(running.carriers.map((c) => c.id)));
+    if (unknown.length > 0) {
+      metrics?.configReloads.inc({ result: "refused" });
+      logger.error(
+        { problems: unknown },
+        "routes.yaml reload refused: it names carriers this process does not run; the running table stays",
+      );
+      return { result: "refused", problems: unknown, restartNeeded };
+    }
+    metrics?.configReloadedAt.set(Date.now() / 1000);
+    const routes = routeChanges(this.deps.routes.current, next.routes);
+    if (!routes) {
+      metrics?.configReloads.inc({ result: "unchanged" });
+      logger.info("configuration reloaded: routes.yaml unchanged");
+      return { result: "unchanged", problems: [], restartNeeded };
+    }
+    this.deps.routes.replace(next.routes);
+    metrics?.configReloads.inc({ result: "applied" });
+    logger.info(
+      { routes: next.routes.specs.length, ...routes },
+      "configuration reloaded: new route table in use",
+    );
+    return { result: "applied", problems: [], routes, restartNeeded };
+  }
+}
+
+/** The routes' carriers that the running process has no pool for, as problems. */
+function unknownCarriers(table: RouteTable, running: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const spec of table.specs) {
+    for (const carrier of spec.carriers) {
+      if (!running.has(carrier.id)) {
+        problems.push(
+          `route ${spec.name}: carrier ${carrier.id} is not running in this process (carriers are added at a restart)`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Routes added, removed and changed between two tables, or undefined when nothing (defaults included) differs. */
+function routeChanges(
+  before: RouteTable,
+  after: RouteTable,
+): { added: string[]; removed: string[]; changed: string[] } | undefined {
+  const old = new Map(before.specs.map((s) => [s.name, same(s)]));
+  const now = new Map(after.specs.map((s) => [s.name, same(s)]));
+  const added = [...now.keys()].filter((name) => !old.has(name));
+  const removed = [...old.keys()].filter((name) => !now.has(name));
+  const changed = [...now].filter(([name, spec]) => old.has(name) && old.get(name) !== spec).map(([n]) => n);
+  const order = (table: RouteTable) => table.specs.map((s) => s.name).join("\n");
+  const differs =
+    added.length + removed.length + changed.length > 0 ||
+    same(before.defaults) !== same(after.defaults) ||
+    order(before) !== order(after);
+  return differs ? { added, removed, changed } : undefined;
+}
+
+/** A comparable form of validated, plain data (specs, settings, carriers, accounts). */
+function same(value: RouteSpec | object | undefined): string {
+  return JSON.stringify(value) ?? "";
+}
+
+/** Names of what differs between the running configuration and the files now, except routes.yaml. */
+function pendingRestart(running: LoadedConfig, next: LoadedConfig): string[] {
+  const pending: string[] = [];
+  const settings = new Set([...Object.keys(running.daemon), ...Object.keys(next.daemon)]);
+  settings.delete("file"); // where the settings came from, not a setting
+  for (const key of settings) {
+    const before = (running.daemon as unknown as Record<string, unknown>)[key];
+    const after = (next.daemon as unknown as Record<string, unknown>)[key];
+    if (same(before as object) !== same(after as object)) pending.push(`otpgw.yaml: ${snakeCase(key)}`);
+  }
+  const carriers = new Map(running.carriers.map((c) => [c.id, same(c)]));
+  for (const carrier of next.carriers) {
+    const before = carriers.get(carrier.id);
+    if (before === undefined) pending.push(`carrier ${carrier.id}: added`);
+    else if (before !== same(carrier)) pending.push(`carrier ${carrier.id}: changed`);
+    carriers.delete(carrier.id);
+  }
+  for (const id of carriers.keys()) pending.push(`carrier ${id}: removed`);
+  if (same(running.accounts.accounts) !== same(next.accounts.accounts))
+    pending.push("accounts.yaml: changed");
+  return pending;
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

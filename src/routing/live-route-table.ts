@@ -1,0 +1,30 @@
+/**
+ * The running route table, replaced as a whole when a reloaded routes.yaml is valid (src/config/config-reload.ts).
+ * Readers call `match` on this object each time, so a lookup that started on the old table finishes on it and the
+ * next one sees the new table: no message ever sees half of each.
+ */
+import type { Route } from "./route.js";
+import type { RouteTable } from "./route-table.js";
+
+export class LiveRouteTable {
+  #table: RouteTable;
+
+  constructor(table: RouteTable) {
+    this.#table = table;
+  }
+
+  /** The table in use now. */
+  get current(): RouteTable {
+    return this.#table;
+  }
+
+  /** The route for a destination in the table in use now (RouteTable.match). */
+  match(e164: string, country: string): Route | undefined {
+    return this.#table.match(e164, country);
+  }
+
+  /** Installs a validated table: every later lookup uses it. */
+  replace(table: RouteTable): void {
+    this.#table = table;
+  }
+}

@@ -1,0 +1,155 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigReload } from "../../../src/config/config-reload.js";
+import { loadConfig } from "../../../src/config/load-config.js";
+import { createMetrics } from "../../../src/observability/metrics.js";
+import { LiveRouteTable } from "../../../src/routing/live-route-table.js";
+import {
+  accountsYaml,
+  carrierYaml,
+  fixtureWebhookSecretEnv,
+  routesYaml,
+  tempTree,
+} from "./config-fixtures.js";
+
+const env = {
+  ...fixtureWebhookSecretEnv,
+  CARRIER_ID_ONE_PASSWORD: "one",
+  CARRIER_ID_TWO_PASSWORD: "two",
+  CARRIER_ID_THREE_PASSWORD: "three",
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+/** A configuration tree with carriers id-one and id-two, loaded as at start, and its reload. */
+async function started() {
+  const { dir, remove } = await tempTree({
+    "carriers/one.yaml": carrierYaml("id-one"),
+    "carriers/two.yaml": carrierYaml("id-two"),
+    "routes.yaml": routesYaml(["id-one"]),
+  });
+  cleanups.push(remove);
+  const load = () => loadConfig({ cwd: dir, env });
+  const running = await load();
+  const routes = new LiveRouteTable(running.routes);
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: "info" },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const metrics = createMetrics();
+  const reload = new ConfigReload({ load, running, routes, logger, metrics });
+  const counts = async () =>
+    (await metrics.registry.getSingleMetric("otpgw_config_reloads_total")!.get()).values.map((v) => [
+      v.labels.result,
+      v.value,
+    ]);
+  const pending = async () =>
+    (await metrics.registry.getSingleMetric("otpgw_config_restart_pending")!.get()).values[0]?.value;
+  return {
+    dir,
+    routes,
+    reload,
+    lines,
+    counts,
+    pending,
+    write: (file: string, text: string) => writeFile(join(dir, file), text),
+  };
+}
+
+const carriersOf = (table: LiveRouteTable) => table.match("+6281234567890", "ID")?.carriers.map((c) => c.id);
+
+describe("ConfigReload (SIGHUP)", () => {
+  it("installs a changed routes.yaml and names the routes it changed", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write("routes.yaml", routesYaml(["id-two", "id-one"]));
+    const report = await s.reload.reload();
+    expect(report).toMatchObject({
+      result: "applied",
+      routes: { changed: ["indonesia"], added: [], removed: [] },
+    });
+    expect(s.routes.current).not.toBe(before);
+    expect(carriersOf(s.routes)).toEqual(["id-two", "id-one"]);
+    expect(Object.fromEntries(await s.counts())).toEqual({
+      applied: 1,
+      unchanged: 0,
+      invalid: 0,
+      refused: 0,
+      failed: 0,
+    });
+  });
+
+  it("reports an unchanged table as unchanged and keeps the table object", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    expect((await s.reload.reload()).result).toBe("unchanged");
+    expect(s.routes.current).toBe(before);
+  });
+
+  it("refuses an invalid edit with every problem and keeps the running table", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write("routes.yaml", routesYaml(["id-nope"]));
+    const report = await s.reload.reload();
+    expect(report.result).toBe("invalid");
+    expect(report.problems.join("\n")).toMatch(/routes\.yaml:\d+: .*id-nope/);
+    expect(s.routes.current).toBe(before);
+    expect(s.lines.some((l) => String(l.msg).startsWith("configuration reload refused"))).toBe(true);
+  });
+
+  it("refuses a valid table naming a carrier this process does not run, and flags the new carrier for a restart", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write("carriers/three.yaml", carrierYaml("id-three"));
+    await s.write("routes.yaml", routesYaml(["id-three"]));
+    const report = await s.reload.reload();
+    expect(report.result).toBe("refused");
+    expect(report.problems).toEqual([
+      "route indonesia: carrier id-three is not running in this process (carriers are added at a restart)",
+    ]);
+    expect(report.restartNeeded).toEqual(["carrier id-three: added"]);
+    expect(s.routes.current).toBe(before);
+    expect(await s.pending()).toBe(1);
+  });
+
+  it("applies routes and names what waits for a restart (settings, carriers, accounts) without their values", async () => {
+    const s = await started();
+    await s.write("otpgw.yaml", "http: { port: 18080 }\n");
+    await s.write("carriers/two.yaml", carrierYaml("id-two", "window: 7"));
+    await s.write("routes.yaml", routesYaml(["id-one", "id-two"]));
+    await s.write("accounts.yaml", accountsYaml.replace("rate_per_second: 10", "rate_per_second: 20"));
+    const report = await s.reload.reload();
+    expect(report.result).toBe("applied");
+    expect(report.restartNeeded).toEqual([
+      "otpgw.yaml: http",
+      "carrier id-two: changed",
+      "accounts.yaml: changed",
+    ]);
+    expect(await s.pending()).toBe(1);
+    const warning = s.lines.find((l) => String(l.msg).includes("a reload cannot apply"))!;
+    expect(warning.pending).toEqual(report.restartNeeded);
+    expect(JSON.stringify(s.lines)).not.toContain("18080");
+    // Edited back: nothing waits any more.
+    await s.write("otpgw.yaml", "");
+    await s.write("carriers/two.yaml", carrierYaml("id-two"));
+    await s.write("accounts.yaml", accountsYaml);
+    expect((await s.reload.reload()).restartNeeded).toEqual([]);
+    expect(await s.pending()).toBe(0);
+  });
+
+  it("runs reloads asked for at once one after another, the last file winning", async () => {
+    const s = await started();
+    await s.write("routes.yaml", routesYaml(["id-two"]));
+    const first = s.reload.reload();
+    const second = s.reload.reload();
+    expect((await first).result).toBe("applied");
+    expect((await second).result).toBe("unchanged");
+    expect(carriersOf(s.routes)).toEqual(["id-two"]);
+  });
+});
