@@ -29,7 +29,7 @@ export async function runDaemon(
     throw error;
   }
   // SIGHUP reloads what can change without a restart: the TLS files of smpp.tls and redis_tls, and the route table
-  // when every configuration file is valid (src/reloads.ts).
+  // and the accounts when every configuration file is valid (src/reloads.ts).
   const reload = (): void => {
     logger.info({ signal: "SIGHUP" }, "reloading");
     gateway.reload().catch((error: unknown) => logger.error({ err: error }, "reload failed"));

@@ -21,7 +21,7 @@ import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
-import { createSmppAuthenticator } from "./north/accounts/smpp-auth.js";
+import { AccountDirectory } from "./north/accounts/account-directory.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
@@ -71,6 +71,8 @@ export class Gateway {
   private smpp: SmppServer | undefined;
   /** The route table in use: replaced when SIGHUP finds a valid, different routes.yaml. */
   readonly routes: LiveRouteTable;
+  /** The accounts in force (API keys, SMPP credentials, settings): replaced when SIGHUP finds accounts.yaml changed. */
+  private readonly accounts: AccountDirectory;
   private readonly reloads: Reloads;
   smppPort: number | undefined;
   /** The SMPP TLS listener's port, when smpp.tls is set. */
@@ -92,6 +94,7 @@ export class Gateway {
     this.metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
     const { daemon } = this.config;
     const routes = (this.routes = new LiveRouteTable(this.config.routes));
+    this.accounts = new AccountDirectory(this.config.accounts);
     this.reloads = new Reloads({ logger: this.logger, metrics: this.metrics, closers: this.closers });
     if (options.reloadConfig) {
       const load = options.reloadConfig;
@@ -99,6 +102,10 @@ export class Gateway {
         load,
         running: this.config,
         routes,
+        applyAccounts: (next) => ({
+          ...this.accounts.replace(next),
+          unbound: this.smpp?.accountsChanged((a, ip) => this.accounts.stillBound(a, ip)) ?? 0,
+        }),
         logger: this.logger,
         metrics: this.metrics,
       });
@@ -156,7 +163,7 @@ export class Gateway {
       connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
       prefix: `${daemon.redisKeyPrefix}bull`,
       getMessage: async (id) => (await store.get(id))?.message ?? null,
-      webhookSecret: (account) => this.config.accounts.accounts.find((a) => a.id === account)?.webhookSecret,
+      webhookSecret: (account) => this.accounts.byId(account)?.webhookSecret,
       logger: this.logger,
       metrics: this.metrics,
       retentionMs: daemon.retention.messageMs,
@@ -284,7 +291,7 @@ export class Gateway {
     };
     if (daemon.smpp.enabled) await this.startSmppServer(checks);
     const http = createHttpApi({
-      accounts: this.config.accounts,
+      accounts: this.accounts,
       delivery: this.delivery,
       lookups: this.lookups,
       redis: this.redis,
@@ -316,13 +323,12 @@ export class Gateway {
 
   /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
   private async startSmppServer(checks: SubmitCheckDeps): Promise<void> {
-    const { daemon, accounts } = this.config;
+    const { daemon } = this.config;
     const material = smppTlsMaterial(daemon);
     const tls =
       daemon.smpp.tls && material
         ? { host: daemon.smpp.host, port: daemon.smpp.tls.port, ...material }
         : undefined;
-    const authenticator = createSmppAuthenticator(accounts);
     const server = createSmppServer({
       lookups: this.lookups,
       options: {
@@ -335,8 +341,8 @@ export class Gateway {
         windowSize: daemon.smpp.windowSize,
         ...(tls ? { tls } : {}),
       },
-      authenticate: (systemId, password, ip) => authenticator.authenticate(systemId, password, ip),
-      accountById: (id) => accounts.accounts.find((a) => a.id === id),
+      authenticate: (systemId, password, ip) => this.accounts.authenticate(systemId, password, ip),
+      accountById: (id) => this.accounts.byId(id),
       delivery: this.delivery,
       redis: this.redis,
       batch: this.batch,

@@ -1,6 +1,7 @@
 /**
  * What SIGHUP reloads without a restart: the TLS files (smpp.tls, redis_tls; also picked up within a minute of a
- * change) and the configuration files, of which the route table is applied (src/config/config-reload.ts).
+ * change) and the configuration files, of which the route table and the accounts are applied
+ * (src/config/config-reload.ts).
  */
 import type { ConfigReload } from "./config/config-reload.js";
 import type { TlsMaterial } from "./config/tls-files.js";

@@ -1,11 +1,11 @@
 /**
  * SIGHUP: every configuration file read again and validated as a whole, exactly as at start (loadConfig), and
- * what can change in a running daemon applied — the route table (routes.yaml). Nothing is applied unless
- * everything is valid: an invalid edit of any file is refused with every problem (`file:line: path: reason`) and
- * the running table stays (DESIGN promise 8). A valid routes.yaml that names a carrier this process does not run
- * (a carrier file added since start) is refused too: carriers are bound at start. Changes a reload cannot apply —
- * otpgw.yaml and the environment, carrier files, accounts.yaml — are logged by name (never their values) and
- * flagged in `otpgw_config_restart_pending` until a restart (or an edit back) clears them.
+ * what can change in a running daemon applied — the route table (routes.yaml) and the accounts (accounts.yaml).
+ * Nothing is applied unless everything is valid: an invalid edit of any file is refused with every problem
+ * (`file:line: path: reason`) and the running configuration stays (DESIGN promise 8). A valid routes.yaml that
+ * names a carrier this process does not run (a carrier file added since start) is refused too: carriers are bound
+ * at start. Changes a reload cannot apply — otpgw.yaml and the environment, carrier files — are logged by name
+ * (never their values) and flagged in `otpgw_config_restart_pending` until a restart (or an edit back) clears them.
  */
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
@@ -13,6 +13,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { LiveRouteTable } from "../routing/live-route-table.js";
 import type { RouteSpec } from "../routing/route.js";
 import type { RouteTable } from "../routing/route-table.js";
+import type { AccountsConfig } from "../north/accounts/account-types.js";
 import type { LoadedConfig } from "./loaded-config.js";
 
 const RESULTS = ["applied", "unchanged", "invalid", "refused", "failed"] as const;
@@ -23,9 +24,18 @@ export interface ReloadReport {
   /** Why nothing was applied (invalid, refused, failed): configuration problems or reasons, one per line. */
   problems: string[];
   /** Routes added, removed and changed by an applied reload (names). */
-  routes?: { added: string[]; removed: string[]; changed: string[] };
+  routes?: Changes;
+  /** Accounts added, removed and changed (ids), and the SMPP sessions unbound because their access changed. */
+  accounts?: Changes & { unbound: number };
   /** What differs from the running configuration and waits for a restart: `otpgw.yaml: http`, `carrier id-x`. */
   restartNeeded: string[];
+}
+
+/** What a reload changed in one file, by name. */
+export interface Changes {
+  added: string[];
+  removed: string[];
+  changed: string[];
 }
 
 export interface ConfigReloadDeps {
@@ -34,14 +44,19 @@ export interface ConfigReloadDeps {
   /** The configuration the process started with: its carriers, settings and accounts are what runs. */
   running: LoadedConfig;
   routes: LiveRouteTable;
+  /** Installs a changed accounts.yaml (AccountDirectory and the SMPP server); without it, a restart does. */
+  applyAccounts?: (accounts: AccountsConfig) => Changes & { unbound: number };
   logger: Logger;
   metrics?: Pick<Metrics, "configReloads" | "configReloadedAt" | "configRestartPending">;
 }
 
 export class ConfigReload {
   private chain: Promise<unknown> = Promise.resolve();
+  /** The accounts in force (the started ones until a reload installs others). */
+  private accounts: AccountsConfig;
 
   constructor(private readonly deps: ConfigReloadDeps) {
+    this.accounts = deps.running.accounts;
     // Every result at 0 from the start: a rate over the counter then sees its first refusal.
     for (const result of RESULTS) deps.metrics?.configReloads.inc({ result }, 0);
   }
@@ -72,7 +87,7 @@ export class ConfigReload {
       return { result, problems, restartNeeded: [] };
     }
     const running = this.deps.running;
-    const restartNeeded = pendingRestart(running, next);
+    const restartNeeded = pendingRestart(running, next, this.deps.applyAccounts === undefined);
     metrics?.configRestartPending.set(restartNeeded.length > 0 ? 1 : 0);
     if (restartNeeded.length > 0) {
       logger.warn(
@@ -91,18 +106,32 @@ export class ConfigReload {
     }
     metrics?.configReloadedAt.set(Date.now() / 1000);
     const routes = routeChanges(this.deps.routes.current, next.routes);
-    if (!routes) {
-      metrics?.configReloads.inc({ result: "unchanged" });
-      logger.info("configuration reloaded: routes.yaml unchanged");
-      return { result: "unchanged", problems: [], restartNeeded };
+    if (routes) {
+      this.deps.routes.replace(next.routes);
+      logger.info(
+        { routes: next.routes.specs.length, ...routes },
+        "configuration reloaded: new route table in use",
+      );
     }
-    this.deps.routes.replace(next.routes);
-    metrics?.configReloads.inc({ result: "applied" });
-    logger.info(
-      { routes: next.routes.specs.length, ...routes },
-      "configuration reloaded: new route table in use",
+    const accounts = this.installAccounts(next.accounts);
+    const result = routes || accounts ? "applied" : "unchanged";
+    metrics?.configReloads.inc({ result });
+    if (result === "unchanged")
+      logger.info("configuration reloaded: routes.yaml and accounts.yaml unchanged");
+    return { result, problems: [], ...(routes && { routes }), ...(accounts && { accounts }), restartNeeded };
+  }
+
+  /** Installs accounts.yaml when it changed and the daemon can take it live. */
+  private installAccounts(next: AccountsConfig): ReloadReport["accounts"] {
+    const apply = this.deps.applyAccounts;
+    if (!apply || same(this.accounts.accounts) === same(next.accounts)) return undefined;
+    const changes = apply(next);
+    this.accounts = next;
+    this.deps.logger.info(
+      { accounts: next.accounts.length, ...changes },
+      "configuration reloaded: new accounts in use",
     );
-    return { result: "applied", problems: [], routes, restartNeeded };
+    return changes;
   }
 }
 
@@ -122,10 +151,7 @@ function unknownCarriers(table: RouteTable, running: ReadonlySet<string>): strin
 }
 
 /** Routes added, removed and changed between two tables, or undefined when nothing (defaults included) differs. */
-function routeChanges(
-  before: RouteTable,
-  after: RouteTable,
-): { added: string[]; removed: string[]; changed: string[] } | undefined {
+function routeChanges(before: RouteTable, after: RouteTable): Changes | undefined {
   const old = new Map(before.specs.map((s) => [s.name, same(s)]));
   const now = new Map(after.specs.map((s) => [s.name, same(s)]));
   const added = [...now.keys()].filter((name) => !old.has(name));
@@ -144,8 +170,11 @@ function same(value: RouteSpec | object | undefined): string {
   return JSON.stringify(value) ?? "";
 }
 
-/** Names of what differs between the running configuration and the files now, except routes.yaml. */
-function pendingRestart(running: LoadedConfig, next: LoadedConfig): string[] {
+/**
+ * Names of what differs between the running configuration and the files now, except routes.yaml (and
+ * accounts.yaml unless `accountsToo`: a daemon that cannot install accounts live).
+ */
+function pendingRestart(running: LoadedConfig, next: LoadedConfig, accountsToo: boolean): string[] {
   const pending: string[] = [];
   const settings = new Set([...Object.keys(running.daemon), ...Object.keys(next.daemon)]);
   settings.delete("file"); // where the settings came from, not a setting
@@ -162,7 +191,7 @@ function pendingRestart(running: LoadedConfig, next: LoadedConfig): string[] {
     carriers.delete(carrier.id);
   }
   for (const id of carriers.keys()) pending.push(`carrier ${id}: removed`);
-  if (same(running.accounts.accounts) !== same(next.accounts.accounts))
+  if (accountsToo && same(running.accounts.accounts) !== same(next.accounts.accounts))
     pending.push("accounts.yaml: changed");
   return pending;
 }

@@ -167,7 +167,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     configReloads: new Counter({
       name: "otpgw_config_reloads_total",
-      help: "Configuration reloads (SIGHUP) by result: applied (routes.yaml installed), unchanged, invalid (a file failed validation: the running table stays), refused (valid, but not applicable without a restart), failed",
+      help: "Configuration reloads (SIGHUP) by result: applied (routes.yaml or accounts.yaml installed), unchanged, invalid (a file failed validation: the running table stays), refused (valid, but not applicable without a restart), failed",
       labelNames: ["result"],
       registers,
     }),
@@ -178,7 +178,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     configRestartPending: new Gauge({
       name: "otpgw_config_restart_pending",
-      help: "1 when the last reload found changes a reload cannot apply (otpgw.yaml, carrier files, accounts.yaml): they wait for a restart",
+      help: "1 when the last reload found changes a reload cannot apply (otpgw.yaml and the environment, carrier files): they wait for a restart",
       registers,
     }),
     throttled: new HotCounter({

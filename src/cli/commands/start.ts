@@ -16,9 +16,9 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       .addHelpText(
         "after",
         "\nExits 2 without starting anything if the configuration is invalid." +
-          "\nSIGHUP reads every configuration file again and, if all are valid, installs the new routes.yaml" +
-          "\n(an invalid edit is logged with every problem and the running table stays; changes to otpgw.yaml," +
-          "\ncarriers/ and accounts.yaml are logged and wait for a restart). SIGHUP also reloads the TLS files" +
+          "\nSIGHUP reads every configuration file again and, if all are valid, installs routes.yaml and" +
+          "\naccounts.yaml (an invalid edit is logged with every problem and the running configuration stays;" +
+          "\nchanges to otpgw.yaml and carriers/ are logged and wait for a restart). SIGHUP also reloads the TLS files" +
           "\n(smpp.tls, redis_tls; picked up within a minute of a change without it).",
       ),
   ).action(async (flags: ConfigFlags) => {

@@ -88,7 +88,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     done();
   });
 
-  const keys = createApiKeyIndex(deps.accounts);
+  const keys = "find" in deps.accounts ? deps.accounts : createApiKeyIndex(deps.accounts);
   registerSubmitRoute(app, {
     keys,
     delivery: deps.delivery,

@@ -3,12 +3,14 @@ import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { AccountsConfig } from "../accounts/account-types.js";
+import type { ApiKeyIndex } from "../accounts/api-key.js";
 import type { LookupLimiter } from "../accounts/lookup-limit.js";
 import type { SubmitCheckDeps } from "./submit-checks.js";
 
 /** What the HTTP API needs; the gateway builds the real ones, tests pass their own. */
 export interface HttpApiDeps extends SubmitCheckDeps {
-  accounts: AccountsConfig;
+  /** The accounts whose API keys authenticate; an AccountDirectory makes a reloaded accounts.yaml apply at once. */
+  accounts: AccountsConfig | ApiKeyIndex;
   delivery: DeliveryService;
   /** For the per-account rate limits, shared by every instance. */
   redis: Redis;

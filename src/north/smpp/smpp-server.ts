@@ -16,6 +16,7 @@ import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
 import { EsmeSession, normaliseAddress, type SessionHost } from "./esme-session.js";
 import { OpenSets } from "./open-sets.js";
+import type { Account } from "../accounts/account-types.js";
 import { LookupLimiter } from "../accounts/lookup-limit.js";
 import { QueryHandler } from "./query-handler.js";
 import { ReceiptOutbox } from "./receipt-outbox.js";
@@ -43,6 +44,11 @@ export interface SmppServer {
    * state (the message then skips the outbox); undefined when it did not ask for an SMPP receipt.
    */
   prepareReceipt(message: Message): PreparedHandOver | undefined;
+  /**
+   * The accounts changed (a reload): each bound session continues as the account `stillBound` gives, or is unbound
+   * when it gives none (access revoked, password rotated, address no longer allowed). Returns how many were.
+   */
+  accountsChanged(stillBound: (account: Account, remoteAddress: string) => Account | undefined): number;
   /** Open sessions (bound or not). */
   readonly sessionCount: number;
   /** Receipt jobs this process keeps in memory (held, in flight, answered but not removed): bounded. */
@@ -286,6 +292,25 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     setTlsCertificate(material) {
       if (!secure) throw new Error("the SMPP server has no TLS listener");
       secure.setSecureContext(material);
+    },
+    accountsChanged(stillBound) {
+      let unbound = 0;
+      for (const session of sessions) {
+        const account = session.account;
+        if (!account) continue;
+        const now = stillBound(account, session.remoteAddress);
+        if (now) {
+          session.account = now;
+          continue;
+        }
+        unbound++;
+        session.logger.warn(
+          { account: account.id, systemId: session.systemId },
+          "the account's SMPP access changed (accounts.yaml reloaded): unbinding",
+        );
+        void session.unbind();
+      }
+      return unbound;
     },
     enqueueReceipt: (message) => outbox.queueing.enqueue(message),
     prepareReceipt: (message) => outbox.queueing.prepare(message),

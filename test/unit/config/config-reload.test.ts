@@ -143,6 +143,28 @@ describe("ConfigReload (SIGHUP)", () => {
     expect(await s.pending()).toBe(0);
   });
 
+  it("installs a changed accounts.yaml through applyAccounts, which then waits for no restart", async () => {
+    const s = await started();
+    const applied: string[] = [];
+    const reload = new ConfigReload({
+      load: () => loadConfig({ cwd: s.dir, env }),
+      running: await loadConfig({ cwd: s.dir, env }),
+      routes: s.routes,
+      applyAccounts: (accounts) => {
+        applied.push(accounts.accounts.map((a) => `${a.id}:${a.ratePerSecond}`).join());
+        return { added: [], removed: [], changed: ["test"], unbound: 0 };
+      },
+      logger: pino({ level: "silent" }),
+    });
+    expect((await reload.reload()).result).toBe("unchanged");
+    await s.write("accounts.yaml", accountsYaml.replace("rate_per_second: 10", "rate_per_second: 20"));
+    const report = await reload.reload();
+    expect(report).toMatchObject({ result: "applied", restartNeeded: [] });
+    expect(report.accounts).toEqual({ added: [], removed: [], changed: ["test"], unbound: 0 });
+    expect((await reload.reload()).result).toBe("unchanged");
+    expect(applied).toEqual(["test:20"]);
+  });
+
   it("runs reloads asked for at once one after another, the last file winning", async () => {
     const s = await started();
     await s.write("routes.yaml", routesYaml(["id-two"]));

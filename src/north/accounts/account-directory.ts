@@ -1,0 +1,84 @@
+/**
+ * The accounts in force: API keys, SMPP credentials and each account's settings, replaced as a whole when a
+ * reloaded accounts.yaml is valid (src/config/config-reload.ts). Lookups after a replacement see only the new
+ * accounts: a revoked API key gets 401 on its next request, a removed SMPP account cannot bind, a raised rate or a
+ * new sender applies to the next submit. Requests already past authentication finish with the account they had.
+ */
+import type { Account, AccountsConfig } from "./account-types.js";
+import { createApiKeyIndex, type ApiKeyIndex } from "./api-key.js";
+import { createIpAllowList } from "./ip-allow-list.js";
+import { createSmppAuthenticator, type SmppAuthenticator, type SmppAuthResult } from "./smpp-auth.js";
+
+/** What a replacement changed, by account id. */
+export interface AccountChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+interface Installed {
+  config: AccountsConfig;
+  keys: ApiKeyIndex;
+  smpp: SmppAuthenticator;
+  byId: Map<string, Account>;
+}
+
+function install(config: AccountsConfig): Installed {
+  // Built whole before anything is swapped in: a configuration that cannot be indexed changes nothing.
+  return {
+    config,
+    keys: createApiKeyIndex(config),
+    smpp: createSmppAuthenticator(config),
+    byId: new Map(config.accounts.map((a) => [a.id, a])),
+  };
+}
+
+export class AccountDirectory implements ApiKeyIndex, SmppAuthenticator {
+  #now: Installed;
+
+  constructor(config: AccountsConfig) {
+    this.#now = install(config);
+  }
+
+  /** The account an API key belongs to now. */
+  find(key: string): Account | undefined {
+    return this.#now.keys.find(key);
+  }
+
+  authenticate(systemId: string, password: string, remoteAddress: string): Promise<SmppAuthResult> {
+    return this.#now.smpp.authenticate(systemId, password, remoteAddress);
+  }
+
+  /** The account with this id as configured now. */
+  byId(id: string): Account | undefined {
+    return this.#now.byId.get(id);
+  }
+
+  /** Installs a validated accounts configuration; returns which accounts it added, removed and changed. */
+  replace(config: AccountsConfig): AccountChanges {
+    const before = this.#now.byId;
+    this.#now = install(config);
+    const after = this.#now.byId;
+    const same = (a: Account, b: Account) => JSON.stringify(a) === JSON.stringify(b);
+    return {
+      added: [...after.keys()].filter((id) => !before.has(id)),
+      removed: [...before.keys()].filter((id) => !after.has(id)),
+      changed: [...after].filter(([id, a]) => before.has(id) && !same(before.get(id)!, a)).map(([id]) => id),
+    };
+  }
+
+  /**
+   * For an SMPP session bound as `bound` from `remoteAddress`: the account it continues as under the accounts now,
+   * or undefined when it may no longer be bound — the account is gone or has no SMPP access, its system_id or
+   * password hash changed (a rotated password ends the sessions bound with the old one), or the address is no
+   * longer in its allowed_ips.
+   */
+  stillBound(bound: Account, remoteAddress: string): Account | undefined {
+    const now = this.#now.byId.get(bound.id);
+    const was = bound.smpp;
+    const is = now?.smpp;
+    if (!now || !was || !is) return undefined;
+    if (is.systemId !== was.systemId || is.passwordHash !== was.passwordHash) return undefined;
+    return createIpAllowList(is.allowedIps).allows(remoteAddress) ? now : undefined;
+  }
+}
