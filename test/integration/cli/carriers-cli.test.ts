@@ -48,7 +48,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
 
     const list = await otpgw(["carriers", "list"]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^id-one\s+drained\s+100 %\s+0: -  1: host-b:2775:8080$/m);
+    expect(list.stdout).toMatch(/^id-one\s+drained\s+100 %\s+0: - {2}1: host-b:2775:8080$/m);
     expect(list.stdout).toMatch(
       /^\s+drained by noc-1 at \S+Z until \S+Z \(in (29m \d+s|30m)\): INC-7 no DLRs$/m,
     );
