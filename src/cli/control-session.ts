@@ -10,12 +10,30 @@ import { withOneShotRedis } from "../redis/one-shot-client.js";
 import { maskUrl } from "../redis/redis-preflight.js";
 import { redisAccess, unreachableRedisError } from "../redis/redis-tls.js";
 import type { Redis } from "ioredis";
-import type { CliContext } from "./cli-context.js";
+import { ExitCodes, type CliContext } from "./cli-context.js";
 import { loadOptionsFor, type ConfigFlags } from "./config-options.js";
+import { reportFailure } from "./report-failure.js";
 
 /** A refusal the operator can act on: printed as `otpgw: <command>: <message>`, exit 1, no stack. */
 export class CommandRefusal extends Error {
   override readonly name = "CommandRefusal";
+}
+
+/**
+ * Prints why `command` failed and returns its exit code: a refusal (CommandRefusal, and the command's own input
+ * errors in `refusals`) as one line, `otpgw: <command>: <why>`, exit 1; anything else as reportFailure does.
+ */
+export function reportRefusal(
+  error: unknown,
+  context: CliContext,
+  command: string,
+  refusals: readonly (new (message: string) => Error)[] = [],
+): number {
+  if (error instanceof CommandRefusal || refusals.some((kind) => error instanceof kind)) {
+    context.stderr.write(`otpgw: ${command}: ${(error as Error).message}\n`);
+    return ExitCodes.failure;
+  }
+  return reportFailure(error, context.stderr, command);
 }
 
 /**

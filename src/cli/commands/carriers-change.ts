@@ -24,9 +24,9 @@ import {
   loadForOperations,
   operatorName,
   redisWhere,
+  reportRefusal,
   withDaemonRedis,
 } from "../control-session.js";
-import { reportFailure } from "../report-failure.js";
 
 interface ChangeFlags extends ConfigFlags {
   reason?: string;
@@ -54,11 +54,7 @@ async function runChange(
     context.stdout.write(`${describe(now, before)}\n`);
     return ExitCodes.ok;
   } catch (error) {
-    if (error instanceof CommandRefusal || error instanceof ControlInputError) {
-      context.stderr.write(`otpgw: carriers ${name}: ${error.message}\n`);
-      return ExitCodes.failure;
-    }
-    return reportFailure(error, context.stderr, `carriers ${name}`);
+    return reportRefusal(error, context, `carriers ${name}`, [ControlInputError]);
   }
 }
 

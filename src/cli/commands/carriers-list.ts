@@ -13,13 +13,12 @@ import { slotKey } from "../../south/bind-slots-scripts.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
-  CommandRefusal,
   formatTime,
   loadForOperations,
   redisWhere,
+  reportRefusal,
   withDaemonRedis,
 } from "../control-session.js";
-import { reportFailure } from "../report-failure.js";
 import { renderTable } from "../text-table.js";
 
 interface ListFlags extends ConfigFlags {
@@ -71,11 +70,7 @@ async function list(flags: ListFlags, context: CliContext): Promise<number> {
     context.stdout.write(`(read from ${redisWhere(config.daemon)})\n`);
     return ExitCodes.ok;
   } catch (error) {
-    if (error instanceof CommandRefusal) {
-      context.stderr.write(`otpgw: carriers list: ${error.message}\n`);
-      return ExitCodes.failure;
-    }
-    return reportFailure(error, context.stderr, "carriers list");
+    return reportRefusal(error, context, "carriers list");
   }
 }
 

@@ -6,8 +6,13 @@ import { parseDestination } from "../../routing/numbering.js";
 import type { Route } from "../../routing/route.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
-import { CommandRefusal, loadForOperations, redisWhere, withDaemonRedis } from "../control-session.js";
-import { reportFailure } from "../report-failure.js";
+import {
+  CommandRefusal,
+  loadForOperations,
+  redisWhere,
+  reportRefusal,
+  withDaemonRedis,
+} from "../control-session.js";
 import { renderTable } from "../text-table.js";
 
 interface ExplainFlags extends ConfigFlags {
@@ -51,11 +56,7 @@ async function explain(number: string, flags: ExplainFlags, context: CliContext)
     context.stdout.write(render(destination.e164, destination.country, route, overrides, Date.now()));
     return ExitCodes.ok;
   } catch (error) {
-    if (error instanceof CommandRefusal) {
-      context.stderr.write(`otpgw: routes explain: ${error.message}\n`);
-      return ExitCodes.failure;
-    }
-    return reportFailure(error, context.stderr, "routes explain");
+    return reportRefusal(error, context, "routes explain");
   }
 }
 

@@ -42,6 +42,18 @@ async function otpgw(daemon: Daemon, ...args: string[]): Promise<{ code: number;
   return { code, out };
 }
 
+async function waitDelivered(daemon: Daemon, ids: readonly string[]): Promise<void> {
+  await waitUntil(
+    async () => {
+      for (const id of ids)
+        if ((await daemon.api(`/v1/messages/${id}`)).body.state !== "delivered") return false;
+      return true;
+    },
+    15_000,
+    "every message to be delivered",
+  );
+}
+
 let next = 0;
 /** Submits `count` messages over HTTP and waits until each is delivered; resolves to their ids. */
 async function deliver(daemon: Daemon, count: number): Promise<string[]> {
@@ -58,15 +70,7 @@ async function deliver(daemon: Daemon, count: number): Promise<string[]> {
     expect(response.status).toBe(202);
     ids.push(response.body.id as string);
   }
-  await waitUntil(
-    async () => {
-      for (const id of ids)
-        if ((await daemon.api(`/v1/messages/${id}`)).body.state !== "delivered") return false;
-      return true;
-    },
-    15_000,
-    "every message to be delivered",
-  );
+  await waitDelivered(daemon, ids);
   return ids;
 }
 
@@ -161,15 +165,7 @@ describe("operators drain and weight carriers on running daemons (otpgw carriers
     }
     await waitUntil(() => a.received().length > 0, 5_000, "a submit to id-a");
     expect((await otpgw(daemon, "carriers", "drain", "id-a")).code).toBe(0);
-    await waitUntil(
-      async () => {
-        for (const id of ids)
-          if ((await daemon.api(`/v1/messages/${id}`)).body.state !== "delivered") return false;
-        return true;
-      },
-      15_000,
-      "every message to be delivered",
-    );
+    await waitDelivered(daemon, ids);
     let deliveredOnA = 0;
     for (const id of ids) {
       const attempts = (await daemon.api(`/v1/messages/${id}`)).body.attempts as {
