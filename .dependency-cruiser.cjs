@@ -5,7 +5,7 @@
  * dependencies at run time: they do not count for cycles or layers (a layer may implement an interface that the
  * layer using it declares, as routing/route-planner.ts implements delivery's RoutePlanner).
  */
-const FEATURES = "^src/(north|south|delivery|routing|cli)/";
+const FEATURES = "^src/(north|south|delivery|routing|ops|cli)/";
 const ROOT = "^src/(gateway|daemon)[.]ts$";
 
 module.exports = {

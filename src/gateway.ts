@@ -7,7 +7,6 @@ import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
-import { minValiditySeconds } from "./config/min-validity.js";
 import { ShutdownSequence } from "./shutdown-sequence.js";
 import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
@@ -25,14 +24,14 @@ import { AccountDirectory } from "./north/accounts/account-directory.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
+import { submitCheckDeps } from "./north/submit-check-deps.js";
 import type { Logger } from "./observability/logger.js";
 import { LogThrottle } from "./observability/log-throttle.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
-import { parseDestination } from "./routing/numbering.js";
 import { LiveRouteTable } from "./routing/live-route-table.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
-import { countSmsParts } from "./smpp/segmentation.js";
+import { ControlWatch } from "./ops/control-watch.js";
 import { instanceId } from "./config/instance-id.js";
 import { BindSlots } from "./south/bind-slots.js";
 import { CarrierPool, type CarrierStatus } from "./south/carrier-pool.js";
@@ -57,6 +56,8 @@ export class Gateway {
   readonly carriers = new Map<string, CarrierPool>();
   readonly metrics: Metrics;
   readonly redis: Redis;
+  /** Operators' drains and weight factors (otpgw carriers …), read from Redis; routing reads them from memory. */
+  readonly controls: ControlWatch;
   /** Each carrier's bind slots, leased to the instances sharing the Redis. */
   readonly slots: BindSlots;
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
@@ -135,6 +136,15 @@ export class Gateway {
     for (const carrier of this.config.carriers) {
       this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots }));
     }
+    const { redis } = this;
+    const ids = this.config.carriers.map((c) => c.id);
+    this.controls = new ControlWatch({
+      redis,
+      prefix: daemon.redisKeyPrefix,
+      carriers: ids,
+      logger,
+      metrics,
+    });
     const connectionErrors = new LogThrottle(10_000); // one line per reconnect attempt would be ~1 a second
     this.redis.on("error", (error: Error) => {
       this.lastRedisError = error;
@@ -171,7 +181,7 @@ export class Gateway {
     });
     this.delivery = new DeliveryEngine({
       store,
-      planner: createRoutePlanner(routes),
+      planner: createRoutePlanner(routes, Math.random, this.controls),
       pools: this.carriers,
       carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
       logger: this.logger,
@@ -239,6 +249,9 @@ export class Gateway {
       intervalMs: REDIS_SETTINGS_CHECK_MS,
     });
     this.closers.add({ name: "redis settings watch", close: () => Promise.resolve(watch.stop()) });
+    // Before any bind opens or any message resumes: a drained carrier gets nothing, even right after a restart.
+    await this.controls.start();
+    this.closers.add({ name: "carrier overrides", close: () => this.controls.close() });
     const redisTls = daemon.redisTls;
     const shared = this.redisAccess.tls;
     if (redisTls && shared) {
@@ -274,21 +287,8 @@ export class Gateway {
     this.delivery.start();
     this.closers.add({ name: "delivery", close: (ms) => this.delivery.close(ms) });
 
-    const checks: SubmitCheckDeps = {
-      parseDestination,
-      countParts: (text) => countSmsParts(text),
-      validity: (country, e164) => {
-        const route = this.routes.match(e164, country);
-        return route
-          ? {
-              defaultSeconds: route.validitySeconds,
-              maxSeconds: route.maxValiditySeconds,
-              minSeconds: minValiditySeconds(daemon.delivery),
-            }
-          : undefined;
-      },
-      privateCallbacks: daemon.webhookPrivateAddresses,
-    };
+    // The routes as they are now (a reload replaces them): validity defaults follow routes.yaml.
+    const checks = submitCheckDeps({ daemon, routes: this.routes });
     if (daemon.smpp.enabled) await this.startSmppServer(checks);
     const http = createHttpApi({
       accounts: this.accounts,

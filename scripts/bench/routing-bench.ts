@@ -6,7 +6,8 @@
  *
  * - match: RouteTable.match (longest prefix, else country, else default);
  * - plan: RoutePlanner.plan (the route and its carriers, as delivery asks before a first attempt);
- * - choose: RoutePlanner.choose for a first attempt, and for a second one with the first carrier tried;
+ * - choose: RoutePlanner.choose for a first attempt, and for a second one with the first carrier tried; and a first
+ *   attempt with operators' overrides in force (every carrier's weight at 50 %, one carrier drained);
  * - parse: parseDestination (libphonenumber-js, "max" metadata), which precedes routing at submit.
  *
  * Per operation: median and p99 of the batches' ns per call, and calls per second over all batches.
@@ -18,6 +19,7 @@ import { loadConfig } from "../../src/config/load-config.js";
 import { isoCountryCodes } from "../../src/config/iso-countries.js";
 import { parseDestination } from "../../src/routing/numbering.js";
 import { createRoutePlanner } from "../../src/routing/route-planner.js";
+import type { CarrierOverrides } from "../../src/routing/select-carrier.js";
 import type { RouteTable } from "../../src/routing/route-table.js";
 import { parseRoutesFile } from "../../src/routing/routes-file.js";
 import type { KnownCarrier } from "../../src/routing/routes-schema.js";
@@ -101,6 +103,16 @@ function time(
   };
 }
 
+/** Every carrier of the table at 50 % of its weight, and the first route's first carrier drained. */
+function benchOverrides(table: RouteTable): CarrierOverrides {
+  const map = new Map<string, { drained: boolean; weightPercent: number }>();
+  for (const spec of table.specs)
+    for (const { id } of spec.carriers) map.set(id, { drained: false, weightPercent: 50 });
+  const first = table.specs[0]?.carriers[0]?.id;
+  if (first !== undefined) map.set(first, { drained: true, weightPercent: 50 });
+  return { active: true, get: (id) => map.get(id) };
+}
+
 /** routes.yaml's routes, plus for each other country of the mix a country route and an operator prefix route, plus a default. */
 function widenRoutes(text: string, known: Map<string, KnownCarrier>): RouteTable {
   const doc = parse(text) as { routes: unknown[] };
@@ -157,7 +169,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   const tables = await loadTables();
   const everyone = (): boolean => true;
   const none: readonly string[] = [];
-  const budgetMs = (options.seconds * 1000) / (1 + 4 * tables.length);
+  const budgetMs = (options.seconds * 1000) / (1 + 5 * tables.length);
 
   const operations: OperationResult[] = [];
   operations.push(time("parse", "-", n, budgetMs, (i) => parseDestination(inputs[i]!).ok));
@@ -174,6 +186,12 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
       time("choose 1st", name, n, budgetMs, (i) => planner.choose(e164s[i]!, countries[i]!, none, everyone)),
       time("choose 2nd", name, n, budgetMs, (i) =>
         planner.choose(e164s[i]!, countries[i]!, tried[i]!, everyone),
+      ),
+    );
+    const overridden = createRoutePlanner(table, seededRng(7), benchOverrides(table));
+    operations.push(
+      time("choose 1st, overrides", name, n, budgetMs, (i) =>
+        overridden.choose(e164s[i]!, countries[i]!, none, everyone),
       ),
     );
   }

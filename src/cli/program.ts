@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { ExitCodes, type CliContext } from "./cli-context.js";
 import { registerAccountsCommands } from "./commands/accounts.js";
+import { registerCarriersCommands } from "./commands/carriers.js";
 import { registerConfigCommands } from "./commands/config.js";
+import { registerRoutesCommands } from "./commands/routes.js";
 import { registerStartCommand } from "./commands/start.js";
 import { daemonEnvOverrides } from "../config/daemon-env.js";
 import { sentinelPasswordVariable } from "../config/daemon-settings.js";
@@ -11,6 +13,8 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerStartCommand,
   registerConfigCommands,
   registerAccountsCommands,
+  registerCarriersCommands,
+  registerRoutesCommands,
 ];
 
 /** The variables that override otpgw.yaml (daemon-env.ts), wrapped for the help text. */

@@ -8,7 +8,8 @@ const ADMISSION_QUEUE_SHARE = 0.8;
  * limit, and short enough to drain within the route's DLR timeout. A submit still queued at its attempt's DLR
  * deadline is never sent, so a queue longer than that only holds messages that would go out nowhere:
  * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
- * prefix's), not every carrier that lists the country.
+ * prefix's), not every carrier that lists the country. A carrier an operator drained takes no new work: a route
+ * whose carriers are all drained refuses new messages as one whose carriers are all down does.
  */
 export function canAccept(
   deps: Pick<ProcessorDeps, "planner" | "pools">,
@@ -19,7 +20,7 @@ export function canAccept(
   if (!route) return false;
   for (const id of route.carriers) {
     const pool = deps.pools.get(id);
-    if (!pool) continue;
+    if (!pool || deps.planner.drained(id)) continue;
     // Bound here: this instance's queue decides (back-pressure), also when other instances hold binds too.
     if (pool.boundCount > 0) {
       if (pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE && pool.estimatedWaitMs() < route.dlrTimeoutMs)

@@ -6,6 +6,8 @@ export interface RoutePlan {
 }
 
 export interface RoutePlanner {
+  /** Whether an operator drained the carrier: it takes no new attempt (`choose` leaves it out). */
+  drained(carrierId: string): boolean;
   plan(to: string, country: string): RoutePlan | undefined;
   /**
    * The next carrier for a message, among the route's carriers not in `tried` and `available` now; null when

@@ -29,6 +29,8 @@ export interface Metrics {
   bindRefused: Counter<"carrier" | "status">;
   carrierQueued: Gauge<"carrier">;
   bindSlotsHeld: Gauge<"carrier">;
+  carrierDrained: Gauge<"carrier">;
+  carrierWeightPercent: Gauge<"carrier">;
   submits: Counter<"carrier" | "outcome" | "status">;
   submitResponseSeconds: Histogram<"carrier">;
   redisBatchSeconds: Histogram<"outcome">;
@@ -116,6 +118,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     bindSlotsHeld: new Gauge({
       name: "otpgw_carrier_bind_slots_held",
       help: "The carrier's bind slots this instance holds a lease on (its binds open only on those; the carrier's binds setting counts across instances)",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    carrierDrained: new Gauge({
+      name: "otpgw_carrier_drained",
+      help: "1 while an operator's drain (otpgw carriers drain) keeps new attempts off the carrier, else 0",
+      labelNames: ["carrier"],
+      registers,
+    }),
+    carrierWeightPercent: new Gauge({
+      name: "otpgw_carrier_weight_percent",
+      help: "The carrier's weight in every route as a percentage of routes.yaml's (otpgw carriers weight; 100 = as configured)",
       labelNames: ["carrier"],
       registers,
     }),

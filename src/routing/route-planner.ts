@@ -1,16 +1,19 @@
 import type { RoutePlan, RoutePlanner } from "../delivery/route-planner.js";
 import type { RouteTable } from "./route-table.js";
-import { selectCarrier } from "./select-carrier.js";
+import { selectCarrier, type CarrierOverrides } from "./select-carrier.js";
 
 /**
- * Delivery's view of the route table: the route a destination takes, and its next carrier by weight. `table` may
- * be a LiveRouteTable: each call matches on the table in use at that moment.
+ * Delivery's view of the route table: the route a destination takes, and its next carrier by weight — with the
+ * operators' `overrides` (drains, weight factors) applied when given. `table` may be a LiveRouteTable: each call
+ * matches on the table in use at that moment.
  */
 export function createRoutePlanner(
   table: Pick<RouteTable, "match">,
   rng: () => number = Math.random,
+  overrides?: CarrierOverrides,
 ): RoutePlanner {
   return {
+    drained: (carrierId) => overrides?.active === true && overrides.get(carrierId)?.drained === true,
     plan(to: string, country: string): RoutePlan | undefined {
       const route = table.match(to, country);
       if (!route) return undefined;
@@ -22,7 +25,7 @@ export function createRoutePlanner(
     },
     choose(to, country, tried, available) {
       const route = table.match(to, country);
-      return route ? selectCarrier(route, tried, available, rng) : null;
+      return route ? selectCarrier(route, tried, available, rng, overrides) : null;
     },
   };
 }

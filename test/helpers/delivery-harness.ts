@@ -13,6 +13,7 @@ import { testRedis } from "./redis.js";
 /** Tries carriers in the listed order (a fixed route for lifecycle tests; routing has its own tests). */
 export function orderedPlanner(carriers: string[], dlrTimeoutMs: number): RoutePlanner {
   return {
+    drained: () => false,
     plan: () => ({ name: "test", dlrTimeoutMs, carriers }),
     choose: (_to, _country, tried, available) => {
       const next = carriers.find((c) => !tried.includes(c) && available(c));

@@ -10,7 +10,7 @@ import { testRedis } from "../../helpers/redis.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 /** No carrier for anything: a message is final (undeliverable) at once, and its webhook goes through the outbox. */
-const NO_ROUTE: RoutePlanner = { plan: () => undefined, choose: () => null };
+const NO_ROUTE: RoutePlanner = { drained: () => false, plan: () => undefined, choose: () => null };
 
 /** An instance (engine and store) on `prefix`, started; closed when the test ends. */
 function startInstance(
@@ -125,7 +125,11 @@ describe("the outbox with two instances on one Redis", () => {
     await a.close(100);
     // B's sweep takes them, and their receivers hang again.
     const b = engine(
-      { plan: () => ({ name: "test", dlrTimeoutMs: 1000, carriers: ["down"] }), choose: () => null },
+      {
+        drained: () => false,
+        plan: () => ({ name: "test", dlrTimeoutMs: 1000, carriers: ["down"] }),
+        choose: () => null,
+      },
       (id) => {
         if (!hung.has(id)) return Promise.resolve(void notified.push(id));
         swept.push(id);

@@ -117,6 +117,8 @@ describe("webhooks to a receiver that sends its answer's headers and then stalls
     await waitUntil(() => stalled.events.length >= 2, 5000, "the stalled host's tries");
     await sender.enqueue("h1");
     await waitUntil(() => healthy.calls.length === 1, 15_000, "the healthy host's webhook");
+    // Counted once the sender has read the receiver's answer, a moment after the receiver sent it.
+    await waitUntil(async () => (await outcomes()).acknowledged === 1, 5000, "the acknowledgement counted");
     // Not one of the stalled tries has ended yet, and no more than the host's share was started.
     expect(await outcomes()).toEqual({ acknowledged: 1 });
     expect(healthy.calls[0]!.eventId).toBe("final:h1");

@@ -1,0 +1,237 @@
+/**
+ * `otpgw carriers drain|undrain|weight|forget`: operators' overrides of a carrier, written to the daemons' Redis
+ * (src/ops/control-store.ts), which every running instance applies within a second (DESIGN promise 7).
+ */
+import type { Command } from "commander";
+import type { LoadedConfig } from "../../config/loaded-config.js";
+import {
+  ControlInputError,
+  MAX_BY_LENGTH,
+  MAX_REASON_LENGTH,
+  checkNote,
+  formatRemaining,
+  inForce,
+  parseDuration,
+  parseWeightPercent,
+  type CarrierControl,
+} from "../../ops/carrier-controls.js";
+import { writeControl, type ControlChange } from "../../ops/control-store.js";
+import { ExitCodes, type CliContext } from "../cli-context.js";
+import { addConfigOptions, type ConfigFlags } from "../config-options.js";
+import {
+  CommandRefusal,
+  formatTime,
+  loadForOperations,
+  operatorName,
+  redisWhere,
+  reportRefusal,
+  withDaemonRedis,
+} from "../control-session.js";
+
+interface ChangeFlags extends ConfigFlags {
+  reason?: string;
+  for?: string;
+  by?: string;
+  reset?: boolean;
+}
+
+const APPLIES =
+  "Every running instance applies it within a second, and it survives restarts (it lives in Redis).";
+
+/** Runs one change command: its own checks (`plan`) before anything is read or written, then the write. */
+async function runChange(
+  name: string,
+  context: CliContext,
+  flags: ChangeFlags,
+  plan: (config: LoadedConfig) => { carrier: string; change: ControlChange; describe: Describe },
+): Promise<number> {
+  try {
+    const config = await loadForOperations(flags, context);
+    const { carrier, change, describe } = plan(config);
+    const { now, before } = await withDaemonRedis(config.daemon, (redis) =>
+      writeControl(redis, config.daemon.redisKeyPrefix, carrier, change),
+    );
+    context.stdout.write(`${describe(now, before)}\n`);
+    return ExitCodes.ok;
+  } catch (error) {
+    return reportRefusal(error, context, `carriers ${name}`, [ControlInputError]);
+  }
+}
+
+type Describe = (now: number, before: CarrierControl) => string;
+
+/** The carrier id, if it is one of carriers/. @throws CommandRefusal naming the known ids */
+function configuredCarrier(config: LoadedConfig, id: string): string {
+  if (config.carriers.some((c) => c.id === id)) return id;
+  const known = config.carriers.map((c) => c.id).join(", ");
+  throw new CommandRefusal(
+    `unknown carrier "${id}" (carriers in ${config.daemon.carriersDir}: ${known}); nothing was written`,
+  );
+}
+
+/** `--reason`, `--for` and `--by` as the change needs them. @throws ControlInputError, CommandRefusal */
+function stampOf(flags: ChangeFlags, context: CliContext): { by: string; reason?: string; forMs?: number } {
+  const reason =
+    flags.reason === undefined ? undefined : checkNote("--reason", flags.reason, MAX_REASON_LENGTH);
+  const forMs = flags.for === undefined ? undefined : parseForOption(flags.for);
+  return {
+    by: checkNote("--by", operatorName(flags.by, context.env), MAX_BY_LENGTH),
+    ...(reason !== undefined && { reason }),
+    ...(forMs !== undefined && { forMs }),
+  };
+}
+
+function parseForOption(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new ControlInputError(`--for: ${(error as Error).message}`);
+  }
+}
+
+/** ` until 2025-11-23T07:10:00Z (in 30m)`, or "" for an override without an end. */
+function ending(now: number, forMs: number | undefined): string {
+  return forMs === undefined ? "" : ` until ${formatTime(now + forMs)} (in ${formatRemaining(forMs)})`;
+}
+
+function withOptions(command: Command): Command {
+  return addConfigOptions(command).option(
+    "--by <name>",
+    "who makes the change, shown in lists and logs (default: $USER)",
+  );
+}
+
+export function registerCarrierChangeCommands(carriers: Command, context: CliContext): void {
+  withOptions(
+    carriers
+      .command("drain <carrier>")
+      .description("send no new attempts to a carrier (messages in flight on it finish)")
+      .option("--reason <text>", "why, shown in lists and logs (e.g. an incident number)")
+      .option(
+        "--for <duration>",
+        "lift the drain by itself after this long: 90s, 30m, 2h, 1h30m, 7d (at most 30d)",
+      )
+      .addHelpText(
+        "after",
+        `\nWhile drained, routing chooses the route's other carriers (as if it were down): its binds stay up and its` +
+          `\nreceipts are still processed. A route whose carriers are all drained takes no new messages (503 /` +
+          `\nESME_RMSGQFUL) and those waiting are retried as while carriers are down. ${APPLIES}` +
+          `\n\nExample:\n  otpgw carriers drain id-telkomsel --reason "INC-4711 DLRs missing" --for 30m`,
+      ),
+  ).action(async (id: string, flags: ChangeFlags) => {
+    context.setExitCode(
+      await runChange("drain", context, flags, (config) => {
+        const carrier = configuredCarrier(config, id);
+        const stamp = stampOf(flags, context);
+        return {
+          carrier,
+          change: { op: "set", kind: "drain", ...stamp },
+          describe: (now, before) =>
+            `${carrier} drained by ${stamp.by}${ending(now, stamp.forMs)}` +
+            `${stamp.reason ? `: ${stamp.reason}` : ""}` +
+            `${inForce(before.drain, now) ? ` (it was drained already, by ${before.drain.by}: replaced)` : ""}` +
+            `\n${APPLIES} Lift it with: otpgw carriers undrain ${carrier}`,
+        };
+      }),
+    );
+  });
+
+  withOptions(
+    carriers
+      .command("undrain <carrier>")
+      .description("lift a carrier's drain: it takes new attempts again")
+      .addHelpText("after", `\n${APPLIES}\n\nExample:\n  otpgw carriers undrain id-telkomsel`),
+  ).action(async (id: string, flags: ChangeFlags) => {
+    context.setExitCode(
+      await runChange("undrain", context, flags, (config) => {
+        const carrier = configuredCarrier(config, id);
+        const { by } = stampOf(flags, context);
+        return {
+          carrier,
+          change: { op: "clear", kind: "drain", by },
+          describe: (now, before) =>
+            inForce(before.drain, now)
+              ? `${carrier} undrained by ${by} (drained by ${before.drain.by} since ${formatTime(before.drain.at)})\n${APPLIES}`
+              : `${carrier} was not drained: nothing to lift`,
+        };
+      }),
+    );
+  });
+
+  withOptions(
+    carriers
+      .command("weight <carrier> [percent]")
+      .description(
+        "scale a carrier's weight in every route to a percentage of routes.yaml's (1-1000; 100 or --reset: as configured)",
+      )
+      .option("--reset", "back to the weights in routes.yaml (as `weight <carrier> 100`)")
+      .option("--reason <text>", "why, shown in lists and logs")
+      .option("--for <duration>", "back to routes.yaml's weight by itself after this long: 90s, 30m, 2h, 7d")
+      .addHelpText(
+        "after",
+        `\nThe factor applies to the carrier's weight in every route it is in: with 80/20 in routes.yaml,` +
+          `\n\`weight <first> 25\` makes it 20/20. The carrier's share of first attempts moves accordingly; retries still` +
+          `\ngo to carriers not tried yet. ${APPLIES}` +
+          `\n\nExamples:\n  otpgw carriers weight id-indosat 50 --reason "slow DLRs" --for 2h\n  otpgw carriers weight id-indosat --reset`,
+      ),
+  ).action(async (id: string, percentText: string | undefined, flags: ChangeFlags) => {
+    context.setExitCode(
+      await runChange("weight", context, flags, (config) => {
+        const carrier = configuredCarrier(config, id);
+        if (flags.reset === true && percentText !== undefined)
+          throw new ControlInputError("give a percentage or --reset, not both");
+        if (flags.reset !== true && percentText === undefined)
+          throw new ControlInputError("give a percentage (1-1000; 100 = as in routes.yaml) or --reset");
+        const percent = flags.reset === true ? 100 : parseWeightPercent(percentText!);
+        const stamp = stampOf(flags, context);
+        if (percent === 100)
+          return {
+            carrier,
+            change: { op: "clear", kind: "weight", by: stamp.by },
+            describe: (now, before) =>
+              inForce(before.weight, now)
+                ? `${carrier} weight back to routes.yaml's (was ${before.weight.percent} %, set by ${before.weight.by})\n${APPLIES}`
+                : `${carrier} weight was routes.yaml's already: nothing to reset`,
+          };
+        return {
+          carrier,
+          change: { op: "set", kind: "weight", percent, ...stamp },
+          describe: (now) =>
+            `${carrier} weight set to ${percent} % of routes.yaml's by ${stamp.by}${ending(now, stamp.forMs)}` +
+            `${stamp.reason ? `: ${stamp.reason}` : ""}\n${APPLIES} Reset it with: otpgw carriers weight ${carrier} --reset`,
+        };
+      }),
+    );
+  });
+
+  withOptions(
+    carriers
+      .command("forget <carrier>")
+      .description(
+        "remove the overrides of a carrier no longer in carriers/ (otpgw carriers list shows them)",
+      )
+      .addHelpText(
+        "after",
+        "\nDaemons ignore overrides of carriers they do not have (with a warning); a drain without an end of a carrier" +
+          "\nremoved from carriers/ stays in Redis until forgotten. For a configured carrier use undrain or weight --reset.",
+      ),
+  ).action(async (id: string, flags: ChangeFlags) => {
+    context.setExitCode(
+      await runChange("forget", context, flags, (config) => {
+        if (config.carriers.some((c) => c.id === id))
+          throw new CommandRefusal(
+            `${id} is a configured carrier: use otpgw carriers undrain ${id} or otpgw carriers weight ${id} --reset`,
+          );
+        const { by } = stampOf(flags, context);
+        return {
+          carrier: id,
+          change: { op: "forget", kind: "drain", by },
+          describe: (_now, before) =>
+            before.drain || before.weight
+              ? `overrides of ${id} removed from ${redisWhere(config.daemon)}`
+              : `${id} had no overrides: nothing to remove`,
+        };
+      }),
+    );
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * What the operations commands (`carriers …`, `routes explain`) share: the configuration as `start` reads it, and one
+ * short Redis connection made as the daemon makes its own (redis_url / REDIS_URL, redis_key_prefix, redis_tls,
+ * Sentinel).
+ */
+import { loadConfig } from "../config/load-config.js";
+import type { LoadedConfig } from "../config/loaded-config.js";
+import type { DaemonConfig } from "../config/types.js";
+import { withOneShotRedis } from "../redis/one-shot-client.js";
+import { maskUrl } from "../redis/redis-preflight.js";
+import { redisAccess, unreachableRedisError } from "../redis/redis-tls.js";
+import type { Redis } from "ioredis";
+import { ExitCodes, type CliContext } from "./cli-context.js";
+import { loadOptionsFor, type ConfigFlags } from "./config-options.js";
+import { reportFailure } from "./report-failure.js";
+
+/** A refusal the operator can act on: printed as `otpgw: <command>: <message>`, exit 1, no stack. */
+export class CommandRefusal extends Error {
+  override readonly name = "CommandRefusal";
+}
+
+/**
+ * Prints why `command` failed and returns its exit code: a refusal (CommandRefusal, and the command's own input
+ * errors in `refusals`) as one line, `otpgw: <command>: <why>`, exit 1; anything else as reportFailure does.
+ */
+export function reportRefusal(
+  error: unknown,
+  context: CliContext,
+  command: string,
+  refusals: readonly (new (message: string) => Error)[] = [],
+): number {
+  if (error instanceof CommandRefusal || refusals.some((kind) => error instanceof kind)) {
+    context.stderr.write(`otpgw: ${command}: ${(error as Error).message}\n`);
+    return ExitCodes.failure;
+  }
+  return reportFailure(error, context.stderr, command);
+}
+
+/**
+ * The configuration as `start` reads it, except that `${VAR}` references to unset variables are allowed: the NOC
+ * drains a carrier without holding its bind password.
+ */
+export function loadForOperations(flags: ConfigFlags, context: CliContext): Promise<LoadedConfig> {
+  return loadConfig({ ...loadOptionsFor(flags, context), allowMissingEnv: true });
+}
+
+/** `redis_url` masked for output: where the command read or wrote. */
+export function redisWhere(daemon: DaemonConfig): string {
+  return `${maskUrl(daemon.redisUrl ?? "")}, key prefix "${daemon.redisKeyPrefix}"`;
+}
+
+/**
+ * Runs `use` on one connection to the daemons' Redis. @throws CommandRefusal when redis_url is not set or Redis
+ * cannot be reached (the reason, never the password).
+ */
+export async function withDaemonRedis<T>(
+  daemon: DaemonConfig,
+  use: (redis: Redis) => Promise<T>,
+): Promise<T> {
+  const url = daemon.redisUrl;
+  if (!url) throw new CommandRefusal("redis_url (or REDIS_URL) is not set: the daemons' Redis is unknown");
+  const access = redisAccess(daemon);
+  let connected = false;
+  return withOneShotRedis(
+    url,
+    (client) => {
+      connected = true;
+      return use(client);
+    },
+    access,
+  ).catch((error: unknown) => {
+    if (error instanceof CommandRefusal) throw error;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    // Connected, then refused (NOAUTH, a replica's READONLY, a script error): Redis's own words, without a stack.
+    if (connected) throw new CommandRefusal(`Redis at ${maskUrl(url)}: ${cause.message}`);
+    throw new CommandRefusal(unreachableRedisError(maskUrl(url), access, cause).message);
+  });
+}
+
+/** `2025-11-23T07:10:00Z`: a stored time for people (UTC, to the second). */
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Who makes a change: `--by`, else the login name from the environment. @throws CommandRefusal */
+export function operatorName(by: string | undefined, env: NodeJS.ProcessEnv): string {
+  const name = by ?? env.USER ?? env.LOGNAME ?? env.USERNAME;
+  if (name === undefined || name.trim() === "")
+    throw new CommandRefusal("who makes this change is unknown ($USER is not set): give --by <name>");
+  return name;
+}

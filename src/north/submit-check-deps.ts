@@ -1,0 +1,28 @@
+import { minValiditySeconds } from "../config/min-validity.js";
+import type { LoadedConfig } from "../config/loaded-config.js";
+import { parseDestination } from "../routing/numbering.js";
+import type { RouteTable } from "../routing/route-table.js";
+import { countSmsParts } from "../smpp/segmentation.js";
+import type { SubmitCheckDeps } from "./http/submit-checks.js";
+
+/** What the HTTP API and the SMPP server check a submit against: the numbering plan, SMS parts, the route's validity. */
+export function submitCheckDeps(
+  config: Pick<LoadedConfig, "daemon"> & { routes: Pick<RouteTable, "match"> },
+): SubmitCheckDeps {
+  const { daemon, routes } = config;
+  return {
+    parseDestination,
+    countParts: (text) => countSmsParts(text),
+    validity: (country, e164) => {
+      const route = routes.match(e164, country);
+      return route
+        ? {
+            defaultSeconds: route.validitySeconds,
+            maxSeconds: route.maxValiditySeconds,
+            minSeconds: minValiditySeconds(daemon.delivery),
+          }
+        : undefined;
+    },
+    privateCallbacks: daemon.webhookPrivateAddresses,
+  };
+}

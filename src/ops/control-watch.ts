@@ -1,0 +1,217 @@
+import type { Redis } from "ioredis";
+import { LogThrottle } from "../observability/log-throttle.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { CarrierOverrides } from "../routing/select-carrier.js";
+import {
+  DEFAULT_WEIGHT_PERCENT,
+  NO_OVERRIDE,
+  effectiveControl,
+  type CarrierControl,
+  type EffectiveControl,
+  type OverrideStamp,
+} from "./carrier-controls.js";
+import { parseVersion, readControls, readVersion, type ChangeRecord } from "./control-store.js";
+
+/**
+ * How often an instance looks at the version key (one GET) and lifts overrides whose end passed: a change reaches
+ * every instance within this plus a round trip — well within DESIGN's second.
+ */
+export const CONTROL_POLL_MS = 250;
+/** At most one "Redis unreachable" line per this while polls fail. */
+const FAILED_LOG_MS = 10_000;
+
+export interface ControlWatchOptions {
+  redis: Redis;
+  /** The daemon's Redis key prefix. */
+  prefix: string;
+  /** The configured carriers: an override of another id is ignored, with a warning. */
+  carriers: readonly string[];
+  logger: Logger;
+  metrics?: Metrics;
+  /** Default CONTROL_POLL_MS. */
+  pollMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * The daemon's copy of the operators' carrier overrides (control-store.ts), which routing reads from memory on every
+ * decision. Read once at start (before anything is submitted; start-up fails if Redis cannot answer), then polled:
+ * one GET of the version key, and everything again only when it changed. While Redis is unreachable the last state
+ * read stays in force (a throttled warning says so); an override's end is checked against the clock at every poll,
+ * reachable or not. Each change an instance sees is logged (carrier, what, by, reason) and exported as gauges.
+ */
+export class ControlWatch implements CarrierOverrides {
+  active = false;
+  private readonly options: ControlWatchOptions;
+  private readonly clock: () => number;
+  private readonly configured: ReadonlySet<string>;
+  /** Carriers with an override in force now (routing's lookups). */
+  private readonly inForce = new Map<string, EffectiveControl>();
+  /** The configured carriers' overrides as last read. */
+  private controls = new Map<string, CarrierControl>();
+  private version: string | undefined;
+  private lastChange: ChangeRecord | undefined;
+  private warnedUnknown = "";
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private readonly failedLog = new LogThrottle(FAILED_LOG_MS);
+
+  constructor(options: ControlWatchOptions) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+    this.configured = new Set(options.carriers);
+  }
+
+  get(carrierId: string): EffectiveControl | undefined {
+    return this.inForce.get(carrierId);
+  }
+
+  /** What routing applies to `carrierId` now (NO_OVERRIDE when nothing). */
+  effective(carrierId: string): EffectiveControl {
+    return this.inForce.get(carrierId) ?? NO_OVERRIDE;
+  }
+
+  /** The first read (throws when Redis cannot answer), then polls until close(). */
+  async start(): Promise<void> {
+    for (const id of this.configured) this.gauge(id, NO_OVERRIDE);
+    await this.read();
+    this.timer = setInterval(() => this.tick(), this.options.pollMs ?? CONTROL_POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops polling; idempotent. The overrides read stay in force for what is still running. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  /** One poll now (tests); resolves once it is done. */
+  async pollNow(): Promise<void> {
+    this.tick();
+    await this.polling;
+  }
+
+  private tick(): void {
+    this.refresh();
+    if (this.polling) return;
+    this.polling = this.poll().finally(() => (this.polling = undefined));
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const version = await readVersion(this.options.redis, this.options.prefix);
+      if (version !== this.version) await this.read();
+    } catch (error) {
+      this.failedLog.warn(
+        this.options.logger,
+        "",
+        { err: (error as Error).message },
+        "carrier overrides not read (Redis unreachable): the last ones read stay in force",
+      );
+    }
+  }
+
+  private async read(): Promise<void> {
+    const { logger } = this.options;
+    const snapshot = await readControls(this.options.redis, this.options.prefix);
+    const unknown = [...snapshot.controls.keys()].filter((id) => !this.configured.has(id)).sort();
+    if (unknown.join() !== this.warnedUnknown) {
+      this.warnedUnknown = unknown.join();
+      if (unknown.length > 0)
+        logger.warn(
+          { carriers: unknown },
+          "carrier overrides in Redis for carriers not configured here: ignored (otpgw carriers forget <id> removes them)",
+        );
+    }
+    for (const problem of snapshot.problems)
+      logger.warn({ problem }, "carrier override in Redis not understood: ignored");
+    this.controls = new Map([...snapshot.controls].filter(([id]) => this.configured.has(id)));
+    this.version = snapshot.version;
+    this.lastChange = parseVersion(snapshot.version);
+    this.refresh();
+  }
+
+  /** Applies what was read, as of now (an override whose end passed lifts itself). */
+  private refresh(): void {
+    const now = this.clock();
+    for (const id of this.configured) {
+      const control = this.controls.get(id);
+      const next = effectiveControl(control, now);
+      const previous = this.inForce.get(id) ?? NO_OVERRIDE;
+      if (next.drained === previous.drained && next.weightPercent === previous.weightPercent) continue;
+      if (next === NO_OVERRIDE) this.inForce.delete(id);
+      else this.inForce.set(id, next);
+      this.gauge(id, next);
+      if (next.drained !== previous.drained) this.logDrain(id, next.drained, control?.drain, now);
+      if (next.weightPercent !== previous.weightPercent)
+        this.logWeight(id, previous.weightPercent, next.weightPercent, control?.weight, now);
+    }
+    this.active = this.inForce.size > 0;
+  }
+
+  private logDrain(id: string, drained: boolean, stamp: OverrideStamp | undefined, now: number): void {
+    if (drained) {
+      this.options.logger.info(
+        { carrier: id, change: "drained", ...stampFields(stamp) },
+        "carrier drained by an operator: no new attempts go to it (those in flight finish)",
+      );
+      return;
+    }
+    this.options.logger.info(
+      { carrier: id, change: "undrained", ...this.liftedBy(id, "drain", stamp, now) },
+      "carrier drain lifted: it takes new attempts again",
+    );
+  }
+
+  private logWeight(
+    id: string,
+    from: number,
+    to: number,
+    stamp: OverrideStamp | undefined,
+    now: number,
+  ): void {
+    const set = to !== DEFAULT_WEIGHT_PERCENT;
+    this.options.logger.info(
+      {
+        carrier: id,
+        change: "weight",
+        weightPercent: to,
+        previousPercent: from,
+        ...(set ? stampFields(stamp) : this.liftedBy(id, "weight", stamp, now)),
+      },
+      set
+        ? "carrier weight set by an operator (a percentage of its weight in every route)"
+        : "carrier weight back to routes.yaml's",
+    );
+  }
+
+  /** Why an override is gone: it ended, or who removed it (when the version key names that change). */
+  private liftedBy(
+    id: string,
+    kind: "drain" | "weight",
+    stamp: OverrideStamp | undefined,
+    now: number,
+  ): Record<string, unknown> {
+    if (stamp?.until !== undefined && stamp.until <= now) return { cause: "expired" };
+    const change = this.lastChange;
+    return change && change.carrier === id && (change.kind === kind || change.change === "forget")
+      ? { cause: "removed", by: change.by }
+      : { cause: "removed" };
+  }
+
+  private gauge(id: string, control: EffectiveControl): void {
+    this.options.metrics?.carrierDrained.set({ carrier: id }, control.drained ? 1 : 0);
+    this.options.metrics?.carrierWeightPercent.set({ carrier: id }, control.weightPercent);
+  }
+}
+
+function stampFields(stamp: OverrideStamp | undefined): Record<string, unknown> {
+  if (!stamp) return {};
+  return {
+    by: stamp.by,
+    ...(stamp.reason !== undefined && { reason: stamp.reason }),
+    ...(stamp.until !== undefined && { until: new Date(stamp.until).toISOString() }),
+  };
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { freePort } from "../../../scripts/lib/free-port.js";
+import { carrierKey, indexKey, versionKey } from "../../../src/ops/control-store.js";
+import { runOtpgw, type CliRun } from "../../helpers/otpgw-cli.js";
+import { scanKeys, testRedis } from "../../helpers/redis.js";
+import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
+
+/**
+ * A configuration tree on the test's Redis and key prefix (carriers id-one with two binds, id-two), and the CLI run
+ * on it as user noc-1, without any carrier password set (operations commands do not need them).
+ */
+async function setup(routes?: string) {
+  const redis = await testRedis();
+  const tree = await tempTree({
+    "otpgw.yaml": `log_level: silent\nredis_url: ${redis.url}\nredis_key_prefix: "${redis.prefix}"\n`,
+    "carriers/one.yaml": carrierYaml("id-one", "binds: 2"),
+    "carriers/two.yaml": carrierYaml("id-two", "", 2776),
+    ...(routes !== undefined && { "routes.yaml": routes }),
+  });
+  onTestFinished(() => tree.remove());
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, USER: "noc-1" };
+  const otpgw = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
+    runOtpgw([...args, "--config", `${tree.dir}/otpgw.yaml`], { env: { ...env, ...extraEnv } });
+  return { redis, otpgw, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
+}
+
+/** A refusal is one line on stderr, never a stack trace. */
+function expectOneLineRefusal(run: CliRun, text: string): void {
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(text);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  expect(run.stdout).toBe("");
+}
+
+describe("otpgw carriers (the command line, on a real Redis)", () => {
+  it("drains a carrier with who, why and an end; lists it with its bind slots' holders; undrains it", async () => {
+    const { redis, otpgw } = await setup();
+    // Another instance holds slot 1 of id-one (as bind-slots.ts writes it).
+    await redis.client.set(`${redis.prefix}slots:id-one:1`, "host-b:2775:8080", "PX", 60_000);
+
+    const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-7 no DLRs", "--for", "30m"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toMatch(/^id-one drained by noc-1 until \S+Z \(in 30m\): INC-7 no DLRs$/m);
+    const stored = await redis.client.hgetall(carrierKey(redis.prefix, "id-one"));
+    expect(stored).toMatchObject({ drain: "1", drain_by: "noc-1", drain_reason: "INC-7 no DLRs" });
+    expect(Number(stored.drain_until) - Number(stored.drain_at)).toBe(30 * 60_000);
+
+    const list = await otpgw(["carriers", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^id-one\s+drained\s+100 %\s+0: - {2}1: host-b:2775:8080$/m);
+    expect(list.stdout).toMatch(
+      /^\s+drained by noc-1 at \S+Z until \S+Z \(in (29m \d+s|30m)\): INC-7 no DLRs$/m,
+    );
+    expect(list.stdout).toMatch(/^id-two\s+active\s+100 %\s+0: -$/m);
+
+    const undrain = await otpgw(["carriers", "undrain", "id-one", "--by", "alice"]);
+    expect(undrain.code).toBe(0);
+    expect(undrain.stdout).toContain("id-one undrained by alice (drained by noc-1 since ");
+    expect(await redis.client.exists(carrierKey(redis.prefix, "id-one"), indexKey(redis.prefix))).toBe(0);
+  });
+
+  it("sets and resets a weight factor, and routes explain applies it", async () => {
+    const { redis, otpgw } = await setup();
+    const weight = await otpgw(["carriers", "weight", "id-two", "300%"]);
+    expect(weight.code).toBe(0);
+    expect(weight.stdout).toContain("id-two weight set to 300 % of routes.yaml's by noc-1");
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-two"), "weight")).toBe("300");
+
+    const explain = await otpgw(["routes", "explain", "+6281234567890"]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain("+6281234567890: ID; route indonesia (country ID);");
+    // Weights 1 and 1 × 300 %: 25 % and 75 % of first attempts.
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+1\s+25 %\s+-$/m);
+    expect(explain.stdout).toMatch(/^id-two\s+1\s+3\s+75 %\s+weight 300 % by noc-1$/m);
+    expect(explain.stdout).toContain("Operator overrides read from redis://");
+
+    const reset = await otpgw(["carriers", "weight", "id-two", "--reset"]);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain("id-two weight back to routes.yaml's (was 300 %, set by noc-1)");
+    expect(await redis.client.exists(carrierKey(redis.prefix, "id-two"))).toBe(0);
+  });
+
+  it("refuses an unknown carrier, a bad percentage or duration, and writes nothing", async () => {
+    const { otpgw, keys } = await setup();
+    const [unknown, zero, tooMuch, both, duration, longReason] = await Promise.all([
+      otpgw(["carriers", "drain", "id-nope"]),
+      otpgw(["carriers", "weight", "id-one", "0"]),
+      otpgw(["carriers", "weight", "id-one", "1001"]),
+      otpgw(["carriers", "weight", "id-one", "50", "--reset"]),
+      otpgw(["carriers", "drain", "id-one", "--for", "30 minutes"]),
+      otpgw(["carriers", "drain", "id-one", "--reason", "x".repeat(201)]),
+    ]);
+    expectOneLineRefusal(unknown, 'otpgw: carriers drain: unknown carrier "id-nope" (carriers in ');
+    expect(unknown.stderr).toContain(": id-one, id-two); nothing was written");
+    expectOneLineRefusal(zero, 'otpgw: carriers weight: "0" is not a whole percentage of 1–1000');
+    expectOneLineRefusal(tooMuch, '"1001" is not a whole percentage of 1–1000');
+    expectOneLineRefusal(both, "give a percentage or --reset, not both");
+    expectOneLineRefusal(duration, 'otpgw: carriers drain: --for: "30 minutes" is not a duration');
+    expectOneLineRefusal(longReason, "--reason is longer than 200 characters");
+    expect(await keys()).toEqual([]);
+  });
+
+  it("says clearly when Redis cannot be reached; routes explain then shows routes.yaml's weights and says so", async () => {
+    const { otpgw } = await setup();
+    const down = { REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
+    const [drain, list, explain] = await Promise.all([
+      otpgw(["carriers", "drain", "id-one"], down),
+      otpgw(["carriers", "list"], down),
+      otpgw(["routes", "explain", "+6281234567890"], down),
+    ]);
+    expectOneLineRefusal(drain, "otpgw: carriers drain: cannot reach Redis at redis://127.0.0.1:");
+    expect(drain.stderr).toContain("ECONNREFUSED");
+    expectOneLineRefusal(list, "otpgw: carriers list: cannot reach Redis at redis://127.0.0.1:");
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+1\s+50 %\s+-$/m);
+    expect(explain.stdout).toContain("Operator overrides not read (cannot reach Redis at redis://127.0.0.1:");
+  });
+
+  it("lists overrides of a carrier no longer configured, and forgets them", async () => {
+    const { redis, otpgw } = await setup();
+    await redis.client.hset(carrierKey(redis.prefix, "id-old"), {
+      drain: "1",
+      drain_by: "bob",
+      drain_at: String(Date.now()),
+    });
+    await redis.client.sadd(indexKey(redis.prefix), "id-old");
+    const list = await otpgw(["carriers", "list"]);
+    expect(list.stdout).toContain("Overrides of carriers not in carriers/");
+    expect(list.stdout).toMatch(/^\s+id-old: drained by bob at \S+Z, no end$/m);
+    const configured = await otpgw(["carriers", "forget", "id-one"]);
+    expectOneLineRefusal(configured, "id-one is a configured carrier: use otpgw carriers undrain id-one");
+    const forget = await otpgw(["carriers", "forget", "id-old"]);
+    expect(forget.code).toBe(0);
+    expect(forget.stdout).toContain("overrides of id-old removed");
+    expect(await redis.client.exists(carrierKey(redis.prefix, "id-old"), indexKey(redis.prefix))).toBe(0);
+    // Only the version key remains, and it expires.
+    expect(await redis.client.pttl(versionKey(redis.prefix))).toBeGreaterThan(0);
+  });
+
+  it("routes explain refuses a number that is not E.164 or has no route", async () => {
+    const { otpgw } = await setup();
+    const [national, korean] = await Promise.all([
+      otpgw(["routes", "explain", "081234567890", "--offline"]),
+      otpgw(["routes", "explain", "+821012345678", "--offline"]),
+    ]);
+    expectOneLineRefusal(
+      national,
+      'otpgw: routes explain: not a destination otpgw accepts: must start with "+"',
+    );
+    expectOneLineRefusal(korean, "otpgw: routes explain: no route takes KR numbers");
+  });
+
+  it("documents the commands in --help", async () => {
+    const [top, carriers, drain] = await Promise.all([
+      runOtpgw(["--help"]),
+      runOtpgw(["carriers", "--help"]),
+      runOtpgw(["carriers", "drain", "--help"]),
+    ]);
+    expect(top.stdout).toMatch(/^\s+carriers\s+drain or weight carriers on every running instance/m);
+    expect(top.stdout).toMatch(/^\s+routes\s+inspect routing/m);
+    for (const name of ["list", "drain", "undrain", "weight", "forget"])
+      expect(carriers.stdout).toMatch(new RegExp(`^\\s+${name} \\[options\\]`, "m"));
+    expect(drain.stdout).toContain("--for <duration>");
+    expect(drain.stdout).toContain("messages in flight on it finish");
+  });
+});

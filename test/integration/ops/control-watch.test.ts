@@ -1,0 +1,165 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createLogger } from "../../../src/observability/logger.js";
+import { createMetrics } from "../../../src/observability/metrics.js";
+import { ControlWatch } from "../../../src/ops/control-watch.js";
+import {
+  carrierKey,
+  indexKey,
+  readControls,
+  versionKey,
+  writeControl,
+} from "../../../src/ops/control-store.js";
+import { testRedis } from "../../helpers/redis.js";
+import { waitUntil } from "../../helpers/wait.js";
+
+/** A logger whose JSON lines land in `lines`. */
+function capturedLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: "info",
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
+
+async function watch(
+  redis: Awaited<ReturnType<typeof testRedis>>,
+  options: { clock?: () => number; pollMs?: number } = {},
+) {
+  const { logger, lines } = capturedLogger();
+  const metrics = createMetrics();
+  const watcher = new ControlWatch({
+    redis: redis.client,
+    prefix: redis.prefix,
+    carriers: ["id-a", "id-b"],
+    logger,
+    metrics,
+    pollMs: options.pollMs ?? 50,
+    ...(options.clock && { clock: options.clock }),
+  });
+  await watcher.start();
+  onTestFinished(() => watcher.close());
+  const gauge = async (name: string, carrier: string) =>
+    (await metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.carrier === carrier)
+      ?.value;
+  return { watcher, lines, gauge };
+}
+
+describe("carrier overrides in Redis", () => {
+  it("a drain written after start reaches a running instance within a poll, with its log line and gauges", async () => {
+    const redis = await testRedis();
+    const { watcher, lines, gauge } = await watch(redis);
+    expect(watcher.active).toBe(false);
+    expect(await gauge("otpgw_carrier_drained", "id-a")).toBe(0);
+    expect(await gauge("otpgw_carrier_weight_percent", "id-a")).toBe(100);
+
+    await writeControl(redis.client, redis.prefix, "id-a", {
+      op: "set",
+      kind: "drain",
+      by: "alice",
+      reason: "SMSC degraded",
+    });
+    await waitUntil(() => watcher.get("id-a")?.drained === true, 2_000, "the drain to be seen");
+    expect(watcher.active).toBe(true);
+    expect(watcher.get("id-b")).toBeUndefined();
+    expect(await gauge("otpgw_carrier_drained", "id-a")).toBe(1);
+    expect(lines.find((l) => l.change === "drained")).toMatchObject({
+      carrier: "id-a",
+      by: "alice",
+      reason: "SMSC degraded",
+    });
+
+    await writeControl(redis.client, redis.prefix, "id-b", {
+      op: "set",
+      kind: "weight",
+      percent: 250,
+      by: "bob",
+    });
+    await waitUntil(() => watcher.get("id-b")?.weightPercent === 250, 2_000, "the weight to be seen");
+    expect(await gauge("otpgw_carrier_weight_percent", "id-b")).toBe(250);
+
+    await writeControl(redis.client, redis.prefix, "id-a", { op: "clear", kind: "drain", by: "carol" });
+    await waitUntil(() => watcher.get("id-a") === undefined, 2_000, "the drain to lift");
+    expect(lines.find((l) => l.change === "undrained")).toMatchObject({
+      carrier: "id-a",
+      cause: "removed",
+      by: "carol",
+    });
+    expect(await gauge("otpgw_carrier_drained", "id-a")).toBe(0);
+  });
+
+  it("an override with an end lifts itself on every instance, and Redis forgets it then", async () => {
+    const redis = await testRedis();
+    let now = Date.now();
+    const { watcher, lines } = await watch(redis, { clock: () => now });
+    await writeControl(redis.client, redis.prefix, "id-a", {
+      op: "set",
+      kind: "drain",
+      by: "alice",
+      forMs: 60_000,
+    });
+    await waitUntil(() => watcher.get("id-a")?.drained === true, 2_000, "the drain to be seen");
+    // The hash and the index expire with the override (nothing left without an expiry).
+    const ttl = await redis.client.pttl(carrierKey(redis.prefix, "id-a"));
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(await redis.client.pttl(indexKey(redis.prefix))).toBeGreaterThan(55_000);
+    expect(await redis.client.pttl(versionKey(redis.prefix))).toBeGreaterThan(0);
+
+    now += 61_000;
+    await waitUntil(() => watcher.get("id-a") === undefined, 2_000, "the drain to lift at its end");
+    expect(lines.find((l) => l.change === "undrained")).toMatchObject({ carrier: "id-a", cause: "expired" });
+  });
+
+  it("an override without an end lives on without an expiry; once cleared, nothing is left", async () => {
+    const redis = await testRedis();
+    await writeControl(redis.client, redis.prefix, "id-a", {
+      op: "set",
+      kind: "drain",
+      by: "a",
+      forMs: 60_000,
+    });
+    await writeControl(redis.client, redis.prefix, "id-a", {
+      op: "set",
+      kind: "weight",
+      percent: 50,
+      by: "a",
+    });
+    expect(await redis.client.pttl(carrierKey(redis.prefix, "id-a"))).toBe(-1);
+    expect(await redis.client.pttl(indexKey(redis.prefix))).toBe(-1);
+    await writeControl(redis.client, redis.prefix, "id-a", { op: "clear", kind: "weight", by: "a" });
+    expect(await redis.client.pttl(carrierKey(redis.prefix, "id-a"))).toBeGreaterThan(55_000);
+    await writeControl(redis.client, redis.prefix, "id-a", { op: "clear", kind: "drain", by: "a" });
+    expect(await redis.client.exists(carrierKey(redis.prefix, "id-a"), indexKey(redis.prefix))).toBe(0);
+  });
+
+  it("reads the state at start, ignores a carrier it does not have with a warning, and forgets one on request", async () => {
+    const redis = await testRedis();
+    await writeControl(redis.client, redis.prefix, "id-b", { op: "set", kind: "drain", by: "a" });
+    await writeControl(redis.client, redis.prefix, "id-gone", { op: "set", kind: "drain", by: "a" });
+    const { watcher, lines } = await watch(redis);
+    // In force from the first read: before start() resolved, not a poll later.
+    expect(watcher.get("id-b")?.drained).toBe(true);
+    expect(watcher.get("id-gone")).toBeUndefined();
+    expect(lines.find((l) => l.level === 40 && Array.isArray(l.carriers))).toMatchObject({
+      carriers: ["id-gone"],
+    });
+    await writeControl(redis.client, redis.prefix, "id-gone", { op: "forget", kind: "drain", by: "a" });
+    const snapshot = await readControls(redis.client, redis.prefix);
+    expect([...snapshot.controls.keys()]).toEqual(["id-b"]);
+  });
+
+  it("keeps the last state read while Redis does not answer, and says so once", async () => {
+    const redis = await testRedis();
+    await writeControl(redis.client, redis.prefix, "id-a", { op: "set", kind: "drain", by: "a" });
+    const { watcher, lines } = await watch(redis, { pollMs: 20 });
+    expect(watcher.get("id-a")?.drained).toBe(true);
+    // The watcher's connection goes away: every poll now fails.
+    redis.client.disconnect();
+    await waitUntil(() => lines.some((l) => l.level === 40), 2_000, "the warning");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(watcher.get("id-a")?.drained).toBe(true);
+    expect(lines.filter((l) => /carrier overrides not read/.test(String(l.msg)))).toHaveLength(1);
+    await redis.client.connect();
+  });
+});
