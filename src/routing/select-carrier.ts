@@ -2,10 +2,13 @@
  * Chooses the carrier for a message's next attempt on its route. Weights are traffic shares across many
  * messages; within one message each carrier is tried at most once, so a second attempt always goes to a
  * carrier not tried yet, chosen by weight among those left. The order of the carriers in routes.yaml does
- * not make one a primary: only the weights do. Pure (the random source is injected) and allocation-free
- * apart from the explanation.
+ * not make one a primary: only the weights do. Live health (`adjust`, see health-odds.ts) may lower a carrier's
+ * weight by its health factor. Pure (the random source is injected) and allocation-free apart from the explanation.
  */
+import { drawAdjusted, type WeightAdjustment } from "./health-odds.js";
 import type { Route } from "./route.js";
+
+export type { WeightAdjustment } from "./health-odds.js";
 
 export interface CarrierChoice {
   carrier: string;
@@ -20,13 +23,15 @@ export interface CarrierChoice {
  * Picks, by weight, one of the route's carriers that is not in `tried` and is `available` now (bound and
  * not saturated: the caller decides). Null when none is left: either every carrier was tried (see
  * hasUntriedCarrier) or every untried one is unavailable, when the caller may try again later while the
- * OTP is still valid. `rng` returns a number in [0, 1), like Math.random.
+ * OTP is still valid. `rng` returns a number in [0, 1), like Math.random. `adjust`: the route's live health
+ * (none: the configured weights alone).
  */
 export function selectCarrier(
   route: Route,
   tried: readonly string[],
   available: (carrierId: string) => boolean,
   rng: () => number,
+  adjust?: WeightAdjustment,
 ): CarrierChoice | null {
   const carriers = route.carriers;
   // Bit i set: carriers[i] is a candidate / is untried but unavailable. Routes have at most 31 carriers.
@@ -44,6 +49,11 @@ export function selectCarrier(
     }
   }
   if (candidates === 0) return null;
+  const adjusted = adjust && drawAdjusted(route, candidates, total, adjust, rng);
+  if (adjusted) {
+    const { id, weight } = carriers[adjusted.index]!;
+    return { carrier: id, explain: explain(route, id, weight, total, tried, unavailable, adjusted.by) };
+  }
 
   let point = rng() * total;
   let chosen = -1;
@@ -73,6 +83,8 @@ function explain(
   total: number,
   tried: readonly string[],
   unavailable: number,
+  /** What decided instead of `weight <weight> of <total>` (live health: `weight 20×0.35 of 27 (health: …)`). */
+  by?: string,
 ): string {
   let down = "";
   for (let index = 0; index < route.carriers.length; index++) {
@@ -80,8 +92,9 @@ function explain(
     down = down === "" ? route.carriers[index]!.id : `${down}, ${route.carriers[index]!.id}`;
   }
   return (
-    `route ${route.name} (${route.matchedBy}): ${id} chosen by weight ${formatWeight(weight)} of ` +
-    `${formatWeight(total)}; tried: ${tried.length === 0 ? "none" : tried.join(", ")}; ` +
+    `route ${route.name} (${route.matchedBy}): ${id} chosen by ` +
+    `${by ?? `weight ${formatWeight(weight)} of ${formatWeight(total)}`}; ` +
+    `tried: ${tried.length === 0 ? "none" : tried.join(", ")}; ` +
     `unavailable: ${down === "" ? "none" : down}`
   );
 }
