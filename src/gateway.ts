@@ -148,7 +148,7 @@ export class Gateway {
     });
     this.delivery = new DeliveryEngine({
       store,
-      planner: createRoutePlanner(this.config.routes),
+      planner: createRoutePlanner(this.config.routes, Math.random, { logger, metrics }),
       pools: this.carriers,
       carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
       logger: this.logger,
