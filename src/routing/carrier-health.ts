@@ -7,8 +7,10 @@
  * path. Behind a load balancer every instance sees a fair sample of every route's traffic, so each comes to the same
  * view within a window; a new instance starts at factor 1 and learns within min_samples attempts.
  *
- * Recording is O(1) and allocates nothing. A factor is computed again at most once a second per carrier (when read):
- * a choice reads the cached number; the explanation's texts are built only when a choice shows them.
+ * A carrier's factor is computed when one of its attempts ends (O(1), no allocation) and at each metrics scrape,
+ * never on a choice: a choice reads cached numbers, and asks nothing at all of a route whose factors are all 1. So an
+ * old bad figure leaves the window at the carrier's next ended attempt (the floor share keeps those coming while it is
+ * available) or at the next scrape. The explanation's texts are built only when a choice shows them.
  */
 import type { Attempt } from "../delivery/types.js";
 import type { Logger } from "../observability/logger.js";
@@ -17,8 +19,6 @@ import type { WeightAdjustment } from "./health-odds.js";
 import { HealthOutcome, HealthWindow, type WindowFigures } from "./health-window.js";
 import type { HealthSettings, RouteCarrier } from "./route.js";
 
-/** How old a factor may be when read: figures of a minute's traffic do not move in a second. */
-export const HEALTH_REFRESH_MS = 1000;
 /** A factor crossing this (either way) is logged: the carrier's share of the route is (no longer) much reduced. */
 export const HEALTH_LOG_THRESHOLD = 0.5;
 /** At most one such line per route and carrier per minute, whatever the flapping. */
@@ -47,12 +47,11 @@ export interface CarrierHealthOptions {
 class CarrierState {
   readonly id: string;
   readonly window: HealthWindow;
+  readonly figures: WindowFigures = { attempts: 0, delivered: 0, p50Ms: NaN };
   factor = 1;
   factorText = "1";
-  figures: WindowFigures | undefined;
-  /** describeFigures(figures), built when first asked for. */
+  /** describeFigures(figures), built when first shown. */
   summary: string | undefined;
-  computedAt = -Infinity;
   /** The side of HEALTH_LOG_THRESHOLD last logged, and when. */
   loggedBelow = false;
   loggedAt = -Infinity;
@@ -69,60 +68,55 @@ class RouteHealth implements WeightAdjustment {
   readonly settings: HealthSettings;
   readonly floorShare: number;
   readonly floorText: string;
-  readonly #carriers = new Map<string, CarrierState>();
-  readonly #crossed: (route: RouteHealth, state: CarrierState) => void;
-  /** The time of the current read (set by CarrierHealth before selectCarrier asks). */
-  now = 0;
+  readonly states: CarrierState[];
+  /** Some carrier's factor is below 1: only then do choices on the route consult it. */
+  active = false;
+  readonly #byId = new Map<string, CarrierState>();
+  readonly #crossed: (route: RouteHealth, state: CarrierState, now: number) => void;
 
-  constructor(route: HealthRoute, crossed: (route: RouteHealth, state: CarrierState) => void) {
+  constructor(route: HealthRoute, crossed: (route: RouteHealth, state: CarrierState, now: number) => void) {
     this.name = route.name;
     this.settings = route.health;
     this.floorShare = route.health.floorShare;
     this.floorText = `${Math.round(route.health.floorShare * 1000) / 10} %`;
     this.#crossed = crossed;
-    for (const { id } of route.carriers) this.#carriers.set(id, new CarrierState(id, route.health.windowMs));
-  }
-
-  carriers(): IterableIterator<CarrierState> {
-    return this.#carriers.values();
+    this.states = route.carriers.map(({ id }) => new CarrierState(id, route.health.windowMs));
+    for (const state of this.states) this.#byId.set(state.id, state);
   }
 
   record(carrierId: string, outcome: HealthOutcome, latencyMs: number, now: number): void {
-    this.#carriers.get(carrierId)?.window.record(outcome, latencyMs, now);
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return;
+    state.window.record(outcome, latencyMs, now);
+    this.refresh(state, now);
   }
 
   factor(carrierId: string): number {
-    const state = this.#carriers.get(carrierId);
-    return state === undefined ? 1 : this.refresh(state).factor;
+    return this.#byId.get(carrierId)?.factor ?? 1;
   }
 
   factorText(carrierId: string): string {
-    const state = this.#carriers.get(carrierId);
-    return state === undefined ? "1" : this.refresh(state).factorText;
+    return this.#byId.get(carrierId)?.factorText ?? "1";
   }
 
   describe(carrierId: string): string {
-    const state = this.#carriers.get(carrierId);
+    const state = this.#byId.get(carrierId);
     if (state === undefined) return "";
-    this.refresh(state);
-    if (state.figures === undefined) return "";
     return (state.summary ??= describeFigures(state.figures));
   }
 
-  /** The state with its factor at most HEALTH_REFRESH_MS old. */
-  refresh(state: CarrierState): CarrierState {
-    if (this.now - state.computedAt < HEALTH_REFRESH_MS) return state;
-    state.computedAt = this.now;
-    const figures = state.window.figures(this.now);
-    state.figures = figures;
+  /** Computes the carrier's factor from its window at `now`. */
+  refresh(state: CarrierState, now: number): void {
+    // The median only matters once the factor does.
+    const figures = state.window.read(now, state.figures, this.settings.minSamples);
     state.summary = undefined;
     const factor = healthFactor(figures, this.settings);
     if (factor !== state.factor) {
       state.factor = factor;
       state.factorText = formatFactor(factor);
+      this.active = this.states.some((s) => s.factor < 1);
     }
-    if (factor < HEALTH_LOG_THRESHOLD !== state.loggedBelow) this.#crossed(this, state);
-    return state;
+    if (factor < HEALTH_LOG_THRESHOLD !== state.loggedBelow) this.#crossed(this, state, now);
   }
 }
 
@@ -155,12 +149,13 @@ export class CarrierHealth {
     this.#logger = options.logger;
   }
 
-  /** What selectCarrier multiplies the route's weights by now; undefined when the route's health is off. */
+  /**
+   * What selectCarrier multiplies the route's weights by; undefined when the route's health is off or every factor is
+   * 1 (the weights alone then choose, at the cost of one lookup).
+   */
   adjustment(route: HealthRoute): WeightAdjustment | undefined {
-    if (!route.health.enabled) return undefined;
-    const health = this.#route(route);
-    health.now = this.#clock();
-    return health;
+    const health = this.#routes.get(route.name);
+    return health !== undefined && health.active && health.settings === route.health ? health : undefined;
   }
 
   /** Counts an attempt of `route` that has just ended (once per attempt, by the instance that recorded its end). */
@@ -172,16 +167,17 @@ export class CarrierHealth {
     this.#route(route).record(attempt.carrier, outcome, latencyMs, attempt.endedAt);
   }
 
-  /** Every carrier's factor on every route with health on (for the gauge; crossings are logged as they are read). */
+  /** Every carrier's factor on every route with health on, computed now (for the gauge; crossings are logged). */
   readings(routes: readonly HealthRoute[]): HealthReading[] {
     const now = this.#clock();
     const readings: HealthReading[] = [];
     for (const route of routes) {
       if (!route.health.enabled) continue;
       const health = this.#route(route);
-      health.now = now;
-      for (const state of health.carriers())
-        readings.push({ route: route.name, carrier: state.id, factor: health.refresh(state).factor });
+      for (const state of health.states) {
+        health.refresh(state, now);
+        readings.push({ route: route.name, carrier: state.id, factor: state.factor });
+      }
     }
     return readings;
   }
@@ -190,7 +186,7 @@ export class CarrierHealth {
   #route(route: HealthRoute): RouteHealth {
     let health = this.#routes.get(route.name);
     if (health === undefined || health.settings !== route.health) {
-      health = new RouteHealth(route, (r, state) => this.#crossed(r, state));
+      health = new RouteHealth(route, (r, state, now) => this.#crossed(r, state, now));
       this.#routes.set(route.name, health);
     }
     return health;
@@ -200,13 +196,13 @@ export class CarrierHealth {
    * Logs that a carrier's factor went below (or back above) the threshold, at most once a minute per carrier: a
    * crossing within the minute after the last line is logged when the minute is over, if it still holds.
    */
-  #crossed(route: RouteHealth, state: CarrierState): void {
+  #crossed(route: RouteHealth, state: CarrierState, now: number): void {
     const logger = this.#logger;
-    if (logger === undefined || route.now - state.loggedAt < HEALTH_LOG_INTERVAL_MS) return;
+    if (logger === undefined || now - state.loggedAt < HEALTH_LOG_INTERVAL_MS) return;
     const below = state.factor < HEALTH_LOG_THRESHOLD;
     state.loggedBelow = below;
-    state.loggedAt = route.now;
-    const figures = state.figures!;
+    state.loggedAt = now;
+    const { figures } = state;
     logger.info(
       {
         route: route.name,

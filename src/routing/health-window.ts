@@ -78,16 +78,19 @@ export class HealthWindow {
     this.#totalLatency[bin]!++;
   }
 
-  /** The figures of the window ending at `now` (older buckets drop out first). */
-  figures(now: number): WindowFigures {
+  /**
+   * Writes the figures of the window ending at `now` (older buckets drop out first) into `out` (no allocation); the
+   * median (a scan of the latency bins) only from `medianFrom` attempts, else NaN.
+   */
+  read(now: number, out: WindowFigures, medianFrom = 0): WindowFigures {
     this.#advance(now);
     const t = this.#totals;
     const delivered = t[HealthOutcome.Delivered]!;
-    return {
-      attempts: delivered + t[HealthOutcome.Failed]! + t[HealthOutcome.Timeout]! + t[HealthOutcome.Refused]!,
-      delivered,
-      p50Ms: this.#median(delivered),
-    };
+    out.attempts =
+      delivered + t[HealthOutcome.Failed]! + t[HealthOutcome.Timeout]! + t[HealthOutcome.Refused]!;
+    out.delivered = delivered;
+    out.p50Ms = out.attempts >= medianFrom ? this.#median(delivered) : NaN;
+    return out;
   }
 
   /** Moves the window to `now`, clearing the slots that fell out of it; returns the slot of `now`. */

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Attempt, AttemptOutcome } from "../../../src/delivery/types.js";
-import { CarrierHealth, HEALTH_REFRESH_MS, type HealthRoute } from "../../../src/routing/carrier-health.js";
+import { CarrierHealth, type HealthRoute } from "../../../src/routing/carrier-health.js";
 
 const health = { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 5000 };
 const route = (name: string, settings = health): HealthRoute => ({
@@ -50,15 +50,18 @@ describe("CarrierHealth", () => {
   it("keeps a carrier at factor 1 until min_samples attempts ended, then follows its delivered share", () => {
     const { clock, health: h } = tracker();
     for (let i = 0; i < 19; i++) h.observe(ID, ended("bad", i < 5 ? "delivered" : "failed", clock.now));
-    expect(h.adjustment(ID)!.factor("bad")).toBe(1);
+    // Every factor 1: no adjustment, the weights alone choose.
+    expect(h.adjustment(ID)).toBeUndefined();
     h.observe(ID, ended("bad", "timeout", clock.now));
-    clock.now += HEALTH_REFRESH_MS;
     // 5 delivered of 20 (14 failed receipts, 1 timeout).
-    expect(h.adjustment(ID)!.factor("bad")).toBe(0.25);
+    const adjust = h.adjustment(ID)!;
+    expect(adjust.factor("bad")).toBe(0.25);
     // The median is read from 25 %-wide bins: 1 s reads as 1.1 s.
-    expect(h.adjustment(ID)!.describe("bad")).toBe("25 % delivered, p50 DLR 1.1 s over 20 attempts");
-    expect(h.adjustment(ID)!.factorText("bad")).toBe("0.25");
-    expect(h.adjustment(ID)!.factor("good")).toBe(1);
+    expect(adjust.describe("bad")).toBe("25 % delivered, p50 DLR 1.1 s over 20 attempts");
+    expect(adjust.factorText("bad")).toBe("0.25");
+    expect(adjust.factor("good")).toBe(1);
+    expect(adjust.floorShare).toBe(0.05);
+    expect(adjust.floorText).toBe("5 %");
   });
 
   it("keeps each route's figures apart: a carrier may be bad for one country and good for another", () => {
@@ -68,7 +71,7 @@ describe("CarrierHealth", () => {
       h.observe(KR, ended("bad", "delivered", clock.now));
     }
     expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
-    expect(h.adjustment(KR)!.factor("bad")).toBe(1);
+    expect(h.adjustment(KR)).toBeUndefined();
   });
 
   it("lowers the factor for receipts slower than the latency target", () => {
@@ -87,29 +90,33 @@ describe("CarrierHealth", () => {
       h.observe(ID, ended("bad", "not_sent", clock.now));
       h.observe(ID, ended("bad", "rejected", clock.now, 0, "OTPGW_ERR_SUBMIT_SENDER_NOT_ALLOWED"));
     }
-    expect(h.adjustment(ID)!.factor("bad")).toBe(1);
+    expect(h.adjustment(ID)).toBeUndefined();
     for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "rejected", clock.now, 0, "ESME_RINVDSTADR"));
-    clock.now += HEALTH_REFRESH_MS;
     expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
   });
 
-  it("reads a cached factor for up to a second, then the window as it is", () => {
-    const { clock, health: h } = tracker();
-    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "failed", clock.now));
+  it("computes the factor as attempts end, and reads no clock on a choice", () => {
+    let reads = 0;
+    const h = new CarrierHealth({ clock: () => ++reads });
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "failed", 1000));
     expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
-    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", clock.now));
-    clock.now += HEALTH_REFRESH_MS - 1;
-    expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
-    clock.now += 1;
+    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", 2000));
     expect(h.adjustment(ID)!.factor("bad")).toBe(0.8);
+    expect(reads).toBe(0);
   });
 
-  it("recovers to 1 once the bad attempts are older than the window", () => {
+  it("recovers to 1 once the bad attempts are older than the window, at the next ended attempt or scrape", () => {
     const { clock, health: h } = tracker();
     for (let i = 0; i < 40; i++) h.observe(ID, ended("bad", "timeout", clock.now));
     expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
     clock.now += health.windowMs;
-    expect(h.adjustment(ID)!.factor("bad")).toBe(1);
+    expect(h.readings([ID])).toContainEqual({ route: "indonesia", carrier: "bad", factor: 1 });
+    expect(h.adjustment(ID)).toBeUndefined();
+    // The same through an ended attempt, on another tracker.
+    const other = tracker();
+    for (let i = 0; i < 40; i++) other.health.observe(ID, ended("bad", "timeout", other.clock.now));
+    other.health.observe(ID, ended("bad", "delivered", other.clock.now + health.windowMs));
+    expect(other.health.adjustment(ID)).toBeUndefined();
   });
 
   it("gives no adjustment and records nothing for a route with health off", () => {
@@ -118,7 +125,7 @@ describe("CarrierHealth", () => {
     for (let i = 0; i < 40; i++) h.observe(off, ended("bad", "failed", clock.now));
     expect(h.adjustment(off)).toBeUndefined();
     expect(h.readings([off])).toEqual([]);
-    expect(h.adjustment(route("off"))!.factor("bad")).toBe(1);
+    expect(h.readings([route("off")])).toContainEqual({ route: "off", carrier: "bad", factor: 1 });
   });
 
   it("reads every carrier's factor for the gauge, on the routes with health on", () => {
@@ -133,7 +140,6 @@ describe("CarrierHealth", () => {
   it("logs a carrier going below 0.5 and back, at most once a minute, without message data", () => {
     const { clock, lines, health: h } = tracker();
     for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", i < 8 ? "delivered" : "failed", clock.now));
-    h.adjustment(ID)!.factor("bad");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 30,
@@ -146,14 +152,11 @@ describe("CarrierHealth", () => {
       msg: "carrier health below 0.5 on the route: its share of the traffic is reduced",
     });
     // Back above within the minute: held until the minute is over, then logged once.
-    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", clock.now));
-    clock.now += 30_000;
-    h.adjustment(ID)!.factor("bad");
+    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", clock.now + 30_000));
     expect(lines).toHaveLength(1);
-    clock.now += 30_000;
-    h.adjustment(ID)!.factor("bad");
-    clock.now += HEALTH_REFRESH_MS;
-    h.adjustment(ID)!.factor("bad");
+    clock.now += 60_000;
+    h.readings([ID]);
+    h.readings([ID]);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ carrier: "bad", factor: 0.88 });
     expect(lines[1]!.msg).toMatch(/^carrier health back/);
