@@ -119,4 +119,25 @@ describe("selectCarrier with live health", () => {
       "route indonesia (country ID): id-xl chosen by weight 10×0.01 of 90.1, raised to the 5 % floor (health: figures of id-xl); tried: none; unavailable: none",
     );
   });
+
+  it("explains the worked example of docs/routing.md", () => {
+    const indonesia = {
+      ...route,
+      carriers: [
+        { id: "id-telkomsel", weight: 20 },
+        { id: "id-indosat", weight: 20 },
+      ],
+    };
+    const factor = (19 / 47) * (7.5 / 9.2);
+    const adjust = {
+      ...health({ "id-indosat": factor }),
+      describe: () => "40 % delivered, p50 DLR 9.2 s over 47 attempts",
+    };
+    expect(selectCarrier(indonesia, [], all, () => 0.99, adjust)?.explain).toBe(
+      "route indonesia (country ID): id-indosat chosen by weight 20×0.33 of 26.59 (health: 40 % delivered, p50 DLR 9.2 s over 47 attempts); tried: none; unavailable: none",
+    );
+    expect(selectCarrier(indonesia, [], all, () => 0, adjust)?.explain).toBe(
+      "route indonesia (country ID): id-telkomsel chosen by weight 20 of 26.59 (health: id-indosat ×0.33); tried: none; unavailable: none",
+    );
+  });
 });
