@@ -49,8 +49,8 @@ class CarrierState {
   readonly window: HealthWindow;
   readonly figures: WindowFigures = { attempts: 0, delivered: 0, p50Ms: NaN };
   factor = 1;
-  factorText = "1";
-  /** describeFigures(figures), built when first shown. */
+  /** formatFactor(factor) and describeFigures(figures), built when first shown after they change. */
+  factorText: string | undefined;
   summary: string | undefined;
   /** The side of HEALTH_LOG_THRESHOLD last logged, and when. */
   loggedBelow = false;
@@ -96,13 +96,20 @@ class RouteHealth implements WeightAdjustment {
   }
 
   factorText(carrierId: string): string {
-    return this.#byId.get(carrierId)?.factorText ?? "1";
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return "1";
+    return (state.factorText ??= formatFactor(state.factor));
   }
 
   describe(carrierId: string): string {
     const state = this.#byId.get(carrierId);
     if (state === undefined) return "";
     return (state.summary ??= describeFigures(state.figures));
+  }
+
+  #anyBelowOne(): boolean {
+    for (const state of this.states) if (state.factor < 1) return true;
+    return false;
   }
 
   /** Computes the carrier's factor from its window at `now`. */
@@ -113,8 +120,8 @@ class RouteHealth implements WeightAdjustment {
     const factor = healthFactor(figures, this.settings);
     if (factor !== state.factor) {
       state.factor = factor;
-      state.factorText = formatFactor(factor);
-      this.active = this.states.some((s) => s.factor < 1);
+      state.factorText = undefined;
+      this.active = factor < 1 || this.#anyBelowOne();
     }
     if (factor < HEALTH_LOG_THRESHOLD !== state.loggedBelow) this.#crossed(this, state, now);
   }
