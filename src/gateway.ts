@@ -181,7 +181,7 @@ export class Gateway {
     });
     this.delivery = new DeliveryEngine({
       store,
-      planner: createRoutePlanner(routes, Math.random, this.controls),
+      planner: createRoutePlanner(routes, Math.random, { overrides: this.controls, logger, metrics }),
       pools: this.carriers,
       carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
       logger: this.logger,

@@ -6,8 +6,10 @@
  *
  * - match: RouteTable.match (longest prefix, else country, else default);
  * - plan: RoutePlanner.plan (the route and its carriers, as delivery asks before a first attempt);
- * - choose: RoutePlanner.choose for a first attempt, and for a second one with the first carrier tried; and a first
- *   attempt with operators' overrides in force (every carrier's weight at 50 %, one carrier drained);
+ * - choose: RoutePlanner.choose for a first attempt, and for a second one with the first carrier tried (live health
+ *   on, every factor 1: the weights alone); a first attempt with operators' overrides in force (every carrier's
+ *   weight at 50 %, one carrier drained); and "choose 1st, health" on the wider table after the second carrier of
+ *   every route has had half its attempts fail (factors below 1, the floor and the health explanation in play);
  * - parse: parseDestination (libphonenumber-js, "max" metadata), which precedes routing at submit.
  *
  * Per operation: median and p99 of the batches' ns per call, and calls per second over all batches.
@@ -18,6 +20,7 @@ import { parse, stringify } from "yaml";
 import { loadConfig } from "../../src/config/load-config.js";
 import { isoCountryCodes } from "../../src/config/iso-countries.js";
 import { parseDestination } from "../../src/routing/numbering.js";
+import type { Attempt } from "../../src/delivery/types.js";
 import { createRoutePlanner } from "../../src/routing/route-planner.js";
 import type { CarrierOverrides } from "../../src/routing/select-carrier.js";
 import type { RouteTable } from "../../src/routing/route-table.js";
@@ -169,7 +172,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   const tables = await loadTables();
   const everyone = (): boolean => true;
   const none: readonly string[] = [];
-  const budgetMs = (options.seconds * 1000) / (1 + 5 * tables.length);
+  const budgetMs = (options.seconds * 1000) / (2 + 5 * tables.length);
 
   const operations: OperationResult[] = [];
   operations.push(time("parse", "-", n, budgetMs, (i) => parseDestination(inputs[i]!).ok));
@@ -188,13 +191,20 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
         planner.choose(e164s[i]!, countries[i]!, tried[i]!, everyone),
       ),
     );
-    const overridden = createRoutePlanner(table, seededRng(7), benchOverrides(table));
+    const overridden = createRoutePlanner(table, seededRng(7), { overrides: benchOverrides(table) });
     operations.push(
       time("choose 1st, overrides", name, n, budgetMs, (i) =>
         overridden.choose(e164s[i]!, countries[i]!, none, everyone),
       ),
     );
   }
+  const wide = tables.find((t) => t.name === TABLE_WIDE)!.table;
+  const degraded = degradedPlanner(wide, destinations);
+  operations.push(
+    time("choose 1st, health", TABLE_WIDE, n, budgetMs, (i) =>
+      degraded.choose(e164s[i]!, countries[i]!, none, everyone),
+    ),
+  );
   const result: RoutingBenchResult = {
     destinations: n,
     countries: DESTINATION_MIX.map((c) => `${c.country} ${c.share} %`),
@@ -204,6 +214,32 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   };
   printRoutingBench(result);
   return result;
+}
+
+/**
+ * A planner whose live health has seen, for every destination, an attempt on its route's second carrier, half of them
+ * failed: past min_samples, so those carriers' factors are about 0.5.
+ */
+function degradedPlanner(table: RouteTable, destinations: Destination[]) {
+  const planner = createRoutePlanner(table, seededRng(11));
+  const now = Date.now();
+  destinations.forEach((d, i) => {
+    const carrier = planner.plan(d.e164, d.country)?.carriers[1];
+    if (carrier === undefined) return;
+    const attempt: Attempt = {
+      n: 1,
+      channel: "sms",
+      carrier,
+      startedAt: now - 3000,
+      dlrDeadline: now + 27_000,
+      carrierMessageIds: ["x"],
+      partStatus: [i % 2 === 0 ? "delivered" : "failed"],
+      outcome: i % 2 === 0 ? "delivered" : "failed",
+      endedAt: now,
+    };
+    planner.attemptEnded?.(d.e164, d.country, attempt);
+  });
+  return planner;
 }
 
 function printRoutingBench(r: RoutingBenchResult): void {

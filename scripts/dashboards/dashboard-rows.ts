@@ -207,6 +207,17 @@ export const rows: RowSpec[] = [
         ],
       ),
       series(
+        "Live health factor",
+        "Per route and carrier: what routing multiplies the carrier's weight by (delivered share × receipt speed over the last window; 1 = no change). The lowest across instances.",
+        "none",
+        [
+          q(
+            `min by (route, carrier) (otpgw_carrier_health_factor{${carrierSel()}})`,
+            "{{route}} {{carrier}}",
+          ),
+        ],
+      ),
+      series(
         "Submits / s by outcome",
         "submit_sm answers: accepted, rejected (by status), unknown (no answer).",
         "reqps",

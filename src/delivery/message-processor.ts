@@ -3,7 +3,7 @@ import type { SubmitOutcome } from "../south/submit-types.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
-import { FinalMetrics } from "./final-metrics.js";
+import { CommitObserver } from "./commit-observer.js";
 import { LocalIndex } from "./local-index.js";
 import { QueuedParts } from "./queued-parts.js";
 import { startupGraceUntil } from "./startup-grace.js";
@@ -48,12 +48,12 @@ export class MessageProcessor {
   /** Parts waiting in a carrier's queue: withdrawn before their attempt ends (one attempt at a time). */
   private readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
-  private readonly finalMetrics: FinalMetrics | undefined;
+  private readonly observer: CommitObserver;
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
-    this.finalMetrics = deps.metrics ? new FinalMetrics(deps.metrics) : undefined;
+    this.observer = new CommitObserver(deps.planner, deps.metrics);
   }
 
   /**
@@ -285,18 +285,17 @@ export class MessageProcessor {
           correlations,
           ...(handOver && { handOver }),
         })
-        .then((applied) => applied && this.finished(done, handOver));
+        .then((applied) => applied && this.finished(loaded.message, done, handOver));
     }
     // Also when nothing changed: the timer must point at the deadline again (it may have been claimed).
     return this.store(loaded, message, next.timerAt, correlations);
   }
 
-  /** After the final state is in Redis: forget the message, count, log, hand its notification over. */
-  private finished(done: Message, handOver: PreparedHandOver | undefined): true {
+  /** After the final state replaced `before` in Redis: forget the message, count, log, hand its notification over. */
+  private finished(before: Message, done: Message, handOver: PreparedHandOver | undefined): true {
     this.cache.delete(done.id);
     this.index.forget(done);
-    this.deps.metrics?.messagesFinal.inc({ state: done.state });
-    this.finalMetrics?.observe(done, this.deps.clock());
+    this.observer.final(before, done, this.deps.clock());
     this.deps.logger.info(
       { messageId: done.id, state: done.state, reason: done.finalReason, attempts: done.attempts.length },
       "message final",
@@ -316,6 +315,7 @@ export class MessageProcessor {
       .update(loaded.version, { message, timerAt, final: false, correlations })
       .then((applied) => {
         if (applied) this.cache.set(message.id, { message, version: loaded.version + 1 });
+        if (applied) this.observer.stored(loaded.message, message);
         return applied;
       });
   }

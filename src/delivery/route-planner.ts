@@ -1,3 +1,5 @@
+import type { Attempt } from "./types.js";
+
 /** What delivery needs from routing: which route a destination takes, and the next carrier to try. */
 export interface RoutePlan {
   name: string;
@@ -19,4 +21,9 @@ export interface RoutePlanner {
     tried: readonly string[],
     available: (carrierId: string) => boolean,
   ): { carrier: string; explain: string } | null;
+  /**
+   * An attempt of a message to `to` has just ended (it has its outcome and endedAt): called once per attempt, by the
+   * instance that stored its end, for live carrier health. Optional: a planner without live health ignores it.
+   */
+  attemptEnded?(to: string, country: string, attempt: Attempt): void;
 }

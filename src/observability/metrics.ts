@@ -9,6 +9,13 @@ import { HotHistogram } from "./hot-histogram.js";
 /** Seconds an OTP may take to reach a handset: most arrive within seconds, a validity is minutes. */
 const DELIVERY_BUCKETS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300];
 
+/** One carrier's live health factor on one route (src/routing/carrier-health.ts). */
+export interface HealthFactorReading {
+  route: string;
+  carrier: string;
+  factor: number;
+}
+
 /** One bind's requests written and not yet answered. */
 export interface BindOutstanding {
   carrier: string;
@@ -24,6 +31,8 @@ export interface Metrics {
    * so the hot path pays nothing for it.
    */
   setOutstandingSource(read: () => Iterable<BindOutstanding>): void;
+  /** Where `otpgw_carrier_health_factor` is read from at each scrape (routing's live health). */
+  setHealthSource(read: () => Iterable<HealthFactorReading>): void;
   bindRate: Gauge<"carrier" | "bind">;
   bindReconnects: Counter<"carrier" | "bind" | "reason">;
   bindRefused: Counter<"carrier" | "status">;
@@ -68,6 +77,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "otpgw_process_" });
   const registers = [registry];
   let readOutstanding: (() => Iterable<BindOutstanding>) | undefined;
+  let readHealth: (() => Iterable<HealthFactorReading>) | undefined;
   new Gauge({
     name: "otpgw_carrier_bind_outstanding",
     help: "Requests written on the bind and not yet answered (against its window)",
@@ -80,10 +90,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
         this.set({ carrier, bind }, outstanding);
     },
   });
+  new Gauge({
+    name: "otpgw_carrier_health_factor",
+    help: "A carrier's live health factor on a route, in (0, 1]: what its configured weight is multiplied by (1 below the route's health min_samples, or with health off: no series)",
+    labelNames: ["route", "carrier"],
+    registers,
+    collect() {
+      if (!readHealth) return;
+      this.reset();
+      for (const { route, carrier, factor } of readHealth()) this.set({ route, carrier }, factor);
+    },
+  });
   return {
     registry,
     setOutstandingSource: (read) => {
       readOutstanding = read;
+    },
+    setHealthSource: (read) => {
+      readHealth = read;
     },
     bindUp: new Gauge({
       name: "otpgw_carrier_bind_up",

@@ -18,6 +18,11 @@ export class LiveRouteTable {
     return this.#table;
   }
 
+  /** The routes of the table in use now. */
+  get specs(): RouteTable["specs"] {
+    return this.#table.specs;
+  }
+
   /** The route for a destination in the table in use now (RouteTable.match). */
   match(e164: string, country: string): Route | undefined {
     return this.#table.match(e164, country);

@@ -17,6 +17,40 @@ export const routeDefaults = {
   weight: 1,
 } as const;
 
+/** Live carrier health (routes.yaml `health:`), see docs/routing.md "Live health". */
+export const healthDefaults = {
+  /** On: routing follows the carriers' live figures; `enabled: false` keeps the configured weights alone. */
+  enabled: true,
+  /**
+   * Ten minutes of attempts: enough for a few dozen on a quiet route, short enough that a carrier's bad quarter
+   * of an hour fades within the next one.
+   */
+  windowSeconds: 600,
+  /** Below twenty attempts a ratio is mostly chance (one failure moves it 5 points): the factor stays 1. */
+  minSamples: 20,
+  /**
+   * A carrier keeps at least 5 % of the route's traffic (or its configured share, if smaller) however bad its
+   * figures: enough attempts to notice its recovery within the window, few enough OTPs to spend on finding out.
+   */
+  floorPercent: 5,
+  /**
+   * The latency target, when a route sets none, is this fraction of its dlr_timeout: a carrier whose typical
+   * receipt takes more than half the wait is close to timing out on many messages.
+   */
+  latencyTargetOfDlrTimeout: 0.5,
+} as const;
+
+export const healthLimits = {
+  /** The window moves in tenths of itself; under ten seconds a tenth is too short to hold a receipt's wait. */
+  windowSecondsMin: 10,
+  /** A day: older figures describe another carrier. */
+  windowSecondsMax: 86_400,
+  /** More than this would never be reached within a window on most routes: a typo. */
+  minSamplesMax: 100_000,
+  /** A floor above half the traffic would overrule the weights themselves. */
+  floorPercentMax: 50,
+} as const;
+
 export const routeLimits = {
   /**
    * SMSCs commonly cap a message's validity at a few days; a week is far above any OTP, so a larger value is

@@ -100,5 +100,6 @@ function toRoute(spec: RouteSpec, matchedBy: string): Route {
     dlrTimeoutMs: spec.dlrTimeoutMs,
     validitySeconds: spec.validitySeconds,
     maxValiditySeconds: spec.maxValiditySeconds,
+    health: spec.health,
   };
 }

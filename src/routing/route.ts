@@ -28,6 +28,20 @@ export interface RouteTiming {
   maxValiditySeconds: number;
 }
 
+/** How live carrier health adjusts a route's weights (routes.yaml `health:`, see docs/routing.md "Live health"). */
+export interface HealthSettings {
+  /** False: the configured weights alone choose, as without live health. */
+  enabled: boolean;
+  /** Attempts older than this no longer count (the window moves in tenths of itself). */
+  windowMs: number;
+  /** Below this many ended attempts in the window a carrier's factor is 1. */
+  minSamples: number;
+  /** The least share of the route's traffic a carrier keeps while available, in [0, 0.5] (or its configured share if less). */
+  floorShare: number;
+  /** A median DLR latency above this lowers the factor in proportion. */
+  latencyTargetMs: number;
+}
+
 /** One validated route of routes.yaml, with the defaults applied. */
 export interface RouteSpec extends RouteTiming {
   /** Unique name, shown in explanations, logs and metrics. */
@@ -35,6 +49,8 @@ export interface RouteSpec extends RouteTiming {
   match: RouteMatch;
   /** In the order written; at most `routeLimits.carriersPerRouteMax`, each id once. */
   carriers: readonly RouteCarrier[];
+  /** One object per route, shared by every Route the route table builds from it. */
+  health: HealthSettings;
 }
 
 /** The route a destination matched: what delivery needs to pick a carrier and time its attempts. */
@@ -43,4 +59,5 @@ export interface Route extends RouteTiming {
   /** How the destination matched, for explanations: `prefix +62811`, `country ID` or `default`. */
   matchedBy: string;
   carriers: readonly RouteCarrier[];
+  health: HealthSettings;
 }

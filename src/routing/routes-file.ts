@@ -8,8 +8,15 @@ import { shortValidityReason } from "../config/min-validity.js";
 import { checkAgainstSchema } from "../config/schema-issues.js";
 import { parseYamlSource } from "../config/yaml-source.js";
 import { RouteTable } from "./route-table.js";
-import type { RouteMatch, RouteSpec, RouteTiming } from "./route.js";
-import { routesFileSchema, type KnownCarrier, type MatchInput, type RoutesFile } from "./routes-schema.js";
+import { healthDefaults } from "./route-defaults.js";
+import type { HealthSettings, RouteMatch, RouteSpec, RouteTiming } from "./route.js";
+import {
+  routesFileSchema,
+  type HealthKeys,
+  type KnownCarrier,
+  type MatchInput,
+  type RoutesFile,
+} from "./routes-schema.js";
 
 export interface RoutesFileResult {
   /** The route table, when the file has no problem. */
@@ -58,16 +65,20 @@ export function parseRoutesFile(
 
   const file = checked.value;
   const defaults = timing(file.defaults);
-  const specs = file.routes.map((route): RouteSpec => ({
-    name: route.name,
-    match: toRouteMatch(route.match),
-    carriers: route.carriers.map((entry) => ({ id: entry.carrier, weight: entry.weight })),
-    ...timing({
+  const specs = file.routes.map((route): RouteSpec => {
+    const routeTiming = timing({
       dlr_timeout_seconds: route.dlr_timeout_seconds ?? file.defaults.dlr_timeout_seconds,
       validity_seconds: route.validity_seconds ?? file.defaults.validity_seconds,
       max_validity_seconds: route.max_validity_seconds ?? file.defaults.max_validity_seconds,
-    }),
-  }));
+    });
+    return {
+      name: route.name,
+      match: toRouteMatch(route.match),
+      carriers: route.carriers.map((entry) => ({ id: entry.carrier, weight: entry.weight })),
+      ...routeTiming,
+      health: healthSettings(route.health, file.defaults.health, routeTiming.dlrTimeoutMs),
+    };
+  });
   return { table: new RouteTable(specs, defaults), problems: [] };
 }
 
@@ -82,6 +93,25 @@ function timing(keys: TimingKeys): RouteTiming {
     dlrTimeoutMs: Math.max(1, Math.round(keys.dlr_timeout_seconds * 1000)),
     validitySeconds: keys.validity_seconds,
     maxValiditySeconds: keys.max_validity_seconds,
+  };
+}
+
+/** A route's live-health settings: its own keys, else the defaults' keys, else the built-in defaults. */
+function healthSettings(
+  own: HealthKeys | undefined,
+  defaults: HealthKeys | undefined,
+  dlrTimeoutMs: number,
+): HealthSettings {
+  const latencyTarget = own?.latency_target_seconds ?? defaults?.latency_target_seconds;
+  return {
+    enabled: own?.enabled ?? defaults?.enabled ?? healthDefaults.enabled,
+    windowMs: (own?.window_seconds ?? defaults?.window_seconds ?? healthDefaults.windowSeconds) * 1000,
+    minSamples: own?.min_samples ?? defaults?.min_samples ?? healthDefaults.minSamples,
+    floorShare: (own?.floor_percent ?? defaults?.floor_percent ?? healthDefaults.floorPercent) / 100,
+    latencyTargetMs:
+      latencyTarget === undefined
+        ? dlrTimeoutMs * healthDefaults.latencyTargetOfDlrTimeout
+        : Math.max(1, Math.round(latencyTarget * 1000)),
   };
 }
 

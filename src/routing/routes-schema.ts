@@ -9,7 +9,7 @@ import * as z from "zod";
 import { countryCodeProblem } from "../config/iso-countries.js";
 import { suggestKey } from "../config/suggest-key.js";
 import { describePrefix, e164MaxDigits } from "./numbering.js";
-import { routeDefaults, routeLimits } from "./route-defaults.js";
+import { healthLimits, routeDefaults, routeLimits } from "./route-defaults.js";
 
 /** What routes.yaml needs to know about a carrier. */
 export interface KnownCarrier {
@@ -122,6 +122,24 @@ const timing = {
   max_validity_seconds: validitySeconds().optional(),
 };
 
+/** `health:` in `defaults` and in a route: every key optional (a route's keys override the defaults' one by one). */
+const healthBlock = () =>
+  z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      window_seconds: z
+        .number()
+        .min(healthLimits.windowSecondsMin)
+        .max(healthLimits.windowSecondsMax)
+        .optional(),
+      min_samples: z.number().int().min(1).max(healthLimits.minSamplesMax).optional(),
+      floor_percent: z.number().min(0).max(healthLimits.floorPercentMax).optional(),
+      latency_target_seconds: dlrTimeoutSeconds().optional(),
+    })
+    .optional();
+
+export type HealthKeys = NonNullable<z.output<ReturnType<typeof healthBlock>>>;
+
 /** The routes.yaml schema, checking carrier ids and countries against `carriers` (by id). */
 export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
   const known = [...carriers.keys()].sort().join(", ");
@@ -168,6 +186,7 @@ export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
       match: z.unknown().transform((input, ctx) => parseMatch(input, ctx)),
       carriers: carrierList,
       ...timing,
+      health: healthBlock(),
     })
     .superRefine((parsed, ctx) => {
       parsed.carriers.forEach((entry, index) => {
@@ -183,6 +202,7 @@ export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
         dlr_timeout_seconds: dlrTimeoutSeconds().default(routeDefaults.dlrTimeoutSeconds),
         validity_seconds: validitySeconds().default(routeDefaults.validitySeconds),
         max_validity_seconds: validitySeconds().default(routeDefaults.maxValiditySeconds),
+        health: healthBlock(),
       })
       .prefault({}),
     routes: z.array(route).min(1),

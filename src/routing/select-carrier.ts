@@ -3,10 +3,14 @@
  * messages; within one message each carrier is tried at most once, so a second attempt always goes to a
  * carrier not tried yet, chosen by weight among those left. The order of the carriers in routes.yaml does
  * not make one a primary: only the weights do. Operators' overrides (`otpgw carriers drain|weight`, kept by
- * src/ops/) take a drained carrier out and scale a carrier's weight. Pure (the random source is injected) and
- * allocation-free apart from the explanation.
+ * src/ops/) take a drained carrier out and scale a carrier's weight; live health (`adjust`, see health-odds.ts) may
+ * then lower a carrier's share by its health factor. Pure (the random source is injected) and allocation-free apart
+ * from the explanation.
  */
+import { drawAdjusted, type WeightAdjustment } from "./health-odds.js";
 import type { Route } from "./route.js";
+
+export type { WeightAdjustment } from "./health-odds.js";
 
 export interface CarrierChoice {
   carrier: string;
@@ -41,7 +45,8 @@ const scaled = new Float64Array(32);
  * Picks, by weight, one of the route's carriers that is not in `tried`, not drained by an operator, and is
  * `available` now (bound and not saturated: the caller decides). Null when none is left: either every carrier was
  * tried (see hasUntriedCarrier) or every untried one is unavailable or drained, when the caller may try again later
- * while the OTP is still valid. `rng` returns a number in [0, 1), like Math.random.
+ * while the OTP is still valid. `rng` returns a number in [0, 1), like Math.random. `adjust`: the route's live
+ * health (none: the weights alone), applied to the weights as the operators' overrides left them.
  */
 export function selectCarrier(
   route: Route,
@@ -49,6 +54,7 @@ export function selectCarrier(
   available: (carrierId: string) => boolean,
   rng: () => number,
   overrides?: CarrierOverrides,
+  adjust?: WeightAdjustment,
 ): CarrierChoice | null {
   const carriers = route.carriers;
   const active = overrides?.active === true;
@@ -80,17 +86,22 @@ export function selectCarrier(
   }
   if (candidates === 0) return null;
 
-  let point = rng() * total;
+  const adjusted = adjust && drawAdjusted(route, candidates, scaled, total, adjust, rng);
   let chosen = -1;
-  for (let index = 0; index < carriers.length; index++) {
-    if ((candidates & (1 << index)) === 0) continue;
-    chosen = index;
-    point -= scaled[index]!;
-    // Falls through to the last candidate if rounding leaves `point` at or just above zero.
-    if (point < 0) break;
+  if (adjusted) {
+    chosen = adjusted.index;
+  } else {
+    let point = rng() * total;
+    for (let index = 0; index < carriers.length; index++) {
+      if ((candidates & (1 << index)) === 0) continue;
+      chosen = index;
+      point -= scaled[index]!;
+      // Falls through to the last candidate if rounding leaves `point` at or just above zero.
+      if (point < 0) break;
+    }
   }
   const carrier = carriers[chosen]!;
-  let text = explain(route, carrier.id, scaled[chosen]!, total, tried, unavailable);
+  let text = explain(route, carrier.id, scaled[chosen]!, total, tried, unavailable, adjusted?.by);
   if (drained !== 0) text += `; drained: ${listed(route, drained)}`;
   if (factored !== 0) text += `; operator weights: ${weightFactors(route, factored, overrides!)}`;
   return { carrier: carrier.id, explain: text };
@@ -108,11 +119,14 @@ function explain(
   total: number,
   tried: readonly string[],
   unavailable: number,
+  /** What decided instead of `weight <weight> of <total>` (live health: `weight 20×0.35 of 27 (health: …)`). */
+  by?: string,
 ): string {
   const down = listed(route, unavailable);
   return (
-    `route ${route.name} (${route.matchedBy}): ${id} chosen by weight ${formatWeight(weight)} of ` +
-    `${formatWeight(total)}; tried: ${tried.length === 0 ? "none" : tried.join(", ")}; ` +
+    `route ${route.name} (${route.matchedBy}): ${id} chosen by ` +
+    `${by ?? `weight ${formatWeight(weight)} of ${formatWeight(total)}`}; ` +
+    `tried: ${tried.length === 0 ? "none" : tried.join(", ")}; ` +
     `unavailable: ${down === "" ? "none" : down}`
   );
 }

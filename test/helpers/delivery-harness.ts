@@ -42,6 +42,8 @@ export async function deliveryHarness(options: {
   beforeNotify?: (message: Message) => Promise<void>;
   /** Another harness's Redis and prefix: the two are then two instances of otpgw sharing one Redis. */
   redis?: Awaited<ReturnType<typeof testRedis>>;
+  /** The planner's attemptEnded (what live carrier health learns from). */
+  attemptEnded?: RoutePlanner["attemptEnded"];
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -65,10 +67,13 @@ export async function deliveryHarness(options: {
   const notified: Message[] = [];
   const engine = new DeliveryEngine({
     store,
-    planner: orderedPlanner(
-      options.carriers.map((c) => c.id),
-      options.dlrTimeoutMs,
-    ),
+    planner: {
+      ...orderedPlanner(
+        options.carriers.map((c) => c.id),
+        options.dlrTimeoutMs,
+      ),
+      ...(options.attemptEnded && { attemptEnded: options.attemptEnded }),
+    },
     pools,
     carriers: configs,
     logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),

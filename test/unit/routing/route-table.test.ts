@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { RouteMatch, RouteSpec } from "../../../src/routing/route.js";
 import { RouteTable } from "../../../src/routing/route-table.js";
+import { TEST_HEALTH } from "../../helpers/route.js";
 
 const timing = { dlrTimeoutMs: 30_000, validitySeconds: 300, maxValiditySeconds: 3600 };
+const health = TEST_HEALTH;
 
 function spec(name: string, match: RouteMatch, overrides: Partial<RouteSpec> = {}): RouteSpec {
-  return { name, match, carriers: [{ id: "id-telkomsel", weight: 1 }], ...timing, ...overrides };
+  return { name, match, carriers: [{ id: "id-telkomsel", weight: 1 }], ...timing, health, ...overrides };
 }
 
 const table = new RouteTable(
@@ -48,7 +50,7 @@ describe("RouteTable.match", () => {
     expect(table.match("+12125550123", "US")?.matchedBy).toBe("default");
   });
 
-  it("gives the route's carriers and timing", () => {
+  it("gives the route's carriers, timing and live-health settings", () => {
     expect(table.match("+6281234567890", "ID")).toEqual({
       name: "telkomsel",
       matchedBy: "prefix +62812",
@@ -56,7 +58,10 @@ describe("RouteTable.match", () => {
       dlrTimeoutMs: 20_000,
       validitySeconds: 300,
       maxValiditySeconds: 3600,
+      health,
     });
+    // Every prefix of a route shares its settings object (live health keys its state on it).
+    expect(table.match("+6281134567890", "ID")?.health).toBe(table.match("+6281234567890", "ID")?.health);
   });
 
   it("does not match a prefix longer than the number", () => {

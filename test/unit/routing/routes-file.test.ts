@@ -67,6 +67,8 @@ describe("parseRoutesFile", () => {
       dlrTimeoutMs: 20_000,
       validitySeconds: 180,
       maxValiditySeconds: 3600,
+      // No health: block: on, with the built-in defaults and half the route's DLR timeout as the latency target.
+      health: { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 10_000 },
     });
     expect(table.match("+622150123456", "ID")).toMatchObject({
       name: "indonesia",

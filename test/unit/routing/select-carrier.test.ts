@@ -6,19 +6,9 @@ import {
   selectCarrier,
   type CarrierOverrides,
 } from "../../../src/routing/select-carrier.js";
+import { INDONESIA_ROUTE } from "../../helpers/route.js";
 
-const route: Route = {
-  name: "indonesia",
-  matchedBy: "country ID",
-  carriers: [
-    { id: "id-telkomsel", weight: 60 },
-    { id: "id-indosat", weight: 30 },
-    { id: "id-xl", weight: 10 },
-  ],
-  dlrTimeoutMs: 30_000,
-  validitySeconds: 300,
-  maxValiditySeconds: 3600,
-};
+const route = INDONESIA_ROUTE;
 
 const all = () => true;
 

@@ -1,0 +1,227 @@
+/**
+ * Live carrier health: per route and carrier (a carrier may do well for one country and badly for another), the
+ * attempts that ended over the last window (health-window.ts), and the factor they give (health-factor.ts), which
+ * selection multiplies the carrier's weight by (health-odds.ts).
+ *
+ * In memory, per instance: each instance learns from the attempts whose end it records, with no Redis on the hot
+ * path. Behind a load balancer every instance sees a fair sample of every route's traffic, so each comes to the same
+ * view within a window; a new instance starts at factor 1 and learns within min_samples attempts.
+ *
+ * A carrier's factor is computed when one of its attempts ends (O(1), no allocation) and at each metrics scrape,
+ * never on a choice: a choice reads cached numbers, and asks nothing at all of a route whose factors are all 1. So an
+ * old bad figure leaves the window at the carrier's next ended attempt (the floor share keeps those coming while it is
+ * available) or at the next scrape. The explanation's texts are built only when a choice shows them.
+ */
+import type { Attempt } from "../delivery/types.js";
+import type { Logger } from "../observability/logger.js";
+import { describeFigures, formatFactor, healthFactor } from "./health-factor.js";
+import type { WeightAdjustment } from "./health-odds.js";
+import { HealthOutcome, HealthWindow, type WindowFigures } from "./health-window.js";
+import type { HealthSettings, RouteCarrier } from "./route.js";
+
+/** A factor crossing this (either way) is logged: the carrier's share of the route is (no longer) much reduced. */
+export const HEALTH_LOG_THRESHOLD = 0.5;
+/** At most one such line per route and carrier per minute, whatever the flapping. */
+const HEALTH_LOG_INTERVAL_MS = 60_000;
+
+/** What the tracker needs to know of a route (a Route or a RouteSpec). */
+export interface HealthRoute {
+  name: string;
+  carriers: readonly RouteCarrier[];
+  health: HealthSettings;
+}
+
+/** One carrier's factor on one route, for the gauge. */
+export interface HealthReading {
+  route: string;
+  carrier: string;
+  factor: number;
+}
+
+export interface CarrierHealthOptions {
+  clock: () => number;
+  /** Where crossings of HEALTH_LOG_THRESHOLD are logged (info). */
+  logger?: Logger;
+}
+
+class CarrierState {
+  readonly id: string;
+  readonly window: HealthWindow;
+  readonly figures: WindowFigures = { attempts: 0, delivered: 0, p50Ms: NaN };
+  factor = 1;
+  /** formatFactor(factor) and describeFigures(figures), built when first shown after they change. */
+  factorText: string | undefined;
+  summary: string | undefined;
+  /** The side of HEALTH_LOG_THRESHOLD last logged, and when. */
+  loggedBelow = false;
+  loggedAt = -Infinity;
+
+  constructor(id: string, windowMs: number) {
+    this.id = id;
+    this.window = new HealthWindow(windowMs);
+  }
+}
+
+/** One route's carriers; the route's WeightAdjustment for selectCarrier. */
+class RouteHealth implements WeightAdjustment {
+  readonly name: string;
+  readonly settings: HealthSettings;
+  readonly floorShare: number;
+  readonly floorText: string;
+  readonly states: CarrierState[];
+  /** Some carrier's factor is below 1: only then do choices on the route consult it. */
+  active = false;
+  readonly #byId = new Map<string, CarrierState>();
+  readonly #crossed: (route: RouteHealth, state: CarrierState, now: number) => void;
+
+  constructor(route: HealthRoute, crossed: (route: RouteHealth, state: CarrierState, now: number) => void) {
+    this.name = route.name;
+    this.settings = route.health;
+    this.floorShare = route.health.floorShare;
+    this.floorText = `${Math.round(route.health.floorShare * 1000) / 10} %`;
+    this.#crossed = crossed;
+    this.states = route.carriers.map(({ id }) => new CarrierState(id, route.health.windowMs));
+    for (const state of this.states) this.#byId.set(state.id, state);
+  }
+
+  record(carrierId: string, outcome: HealthOutcome, latencyMs: number, now: number): void {
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return;
+    state.window.record(outcome, latencyMs, now);
+    this.refresh(state, now);
+  }
+
+  factor(carrierId: string): number {
+    return this.#byId.get(carrierId)?.factor ?? 1;
+  }
+
+  factorText(carrierId: string): string {
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return "1";
+    return (state.factorText ??= formatFactor(state.factor));
+  }
+
+  describe(carrierId: string): string {
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return "";
+    return (state.summary ??= describeFigures(state.figures));
+  }
+
+  #anyBelowOne(): boolean {
+    for (const state of this.states) if (state.factor < 1) return true;
+    return false;
+  }
+
+  /** Computes the carrier's factor from its window at `now`. */
+  refresh(state: CarrierState, now: number): void {
+    // The median only matters once the factor does.
+    const figures = state.window.read(now, state.figures, this.settings.minSamples);
+    state.summary = undefined;
+    const factor = healthFactor(figures, this.settings);
+    if (factor !== state.factor) {
+      state.factor = factor;
+      state.factorText = undefined;
+      this.active = factor < 1 || this.#anyBelowOne();
+    }
+    if (factor < HEALTH_LOG_THRESHOLD !== state.loggedBelow) this.#crossed(this, state, now);
+  }
+}
+
+/** The classification of an ended attempt, or undefined when it says nothing of the carrier. */
+function healthOutcome(attempt: Attempt): HealthOutcome | undefined {
+  switch (attempt.outcome) {
+    case "delivered":
+      return HealthOutcome.Delivered;
+    case "failed":
+      return HealthOutcome.Failed;
+    case "timeout":
+      return HealthOutcome.Timeout;
+    case "rejected":
+      // Refused by otpgw itself before anything reached the carrier (its sender rules, say): not the carrier's doing.
+      return attempt.submitError?.startsWith("OTPGW_ERR_") ? undefined : HealthOutcome.Refused;
+    default:
+      // unknown (the link dropped around the submit) and not_sent (it never left): the carrier is not blamed, as
+      // the lifecycle does not blame it (it may be tried once more).
+      return undefined;
+  }
+}
+
+export class CarrierHealth {
+  readonly #clock: () => number;
+  readonly #logger: Logger | undefined;
+  readonly #routes = new Map<string, RouteHealth>();
+
+  constructor(options: CarrierHealthOptions) {
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * What selectCarrier multiplies the route's weights by; undefined when the route's health is off or every factor is
+   * 1 (the weights alone then choose, at the cost of one lookup).
+   */
+  adjustment(route: HealthRoute): WeightAdjustment | undefined {
+    const health = this.#routes.get(route.name);
+    return health !== undefined && health.active && health.settings === route.health ? health : undefined;
+  }
+
+  /** Counts an attempt of `route` that has just ended (once per attempt, by the instance that recorded its end). */
+  observe(route: HealthRoute, attempt: Attempt): void {
+    if (!route.health.enabled || attempt.endedAt === undefined) return;
+    const outcome = healthOutcome(attempt);
+    if (outcome === undefined) return;
+    const latencyMs = attempt.endedAt - attempt.startedAt;
+    this.#route(route).record(attempt.carrier, outcome, latencyMs, attempt.endedAt);
+  }
+
+  /** Every carrier's factor on every route with health on, computed now (for the gauge; crossings are logged). */
+  readings(routes: readonly HealthRoute[]): HealthReading[] {
+    const now = this.#clock();
+    const readings: HealthReading[] = [];
+    for (const route of routes) {
+      if (!route.health.enabled) continue;
+      const health = this.#route(route);
+      for (const state of health.states) {
+        health.refresh(state, now);
+        readings.push({ route: route.name, carrier: state.id, factor: state.factor });
+      }
+    }
+    return readings;
+  }
+
+  /** The route's state, made on first use, and again when its settings are another object (another route table). */
+  #route(route: HealthRoute): RouteHealth {
+    let health = this.#routes.get(route.name);
+    if (health === undefined || health.settings !== route.health) {
+      health = new RouteHealth(route, (r, state, now) => this.#crossed(r, state, now));
+      this.#routes.set(route.name, health);
+    }
+    return health;
+  }
+
+  /**
+   * Logs that a carrier's factor went below (or back above) the threshold, at most once a minute per carrier: a
+   * crossing within the minute after the last line is logged when the minute is over, if it still holds.
+   */
+  #crossed(route: RouteHealth, state: CarrierState, now: number): void {
+    const logger = this.#logger;
+    if (logger === undefined || now - state.loggedAt < HEALTH_LOG_INTERVAL_MS) return;
+    const below = state.factor < HEALTH_LOG_THRESHOLD;
+    state.loggedBelow = below;
+    state.loggedAt = now;
+    const { figures } = state;
+    logger.info(
+      {
+        route: route.name,
+        carrier: state.id,
+        factor: Math.round(state.factor * 100) / 100,
+        attempts: figures.attempts,
+        deliveredPercent: Math.round((figures.delivered * 100) / Math.max(1, figures.attempts)),
+        p50DlrSeconds: Number.isNaN(figures.p50Ms) ? null : Math.round(figures.p50Ms / 100) / 10,
+      },
+      below
+        ? `carrier health below ${HEALTH_LOG_THRESHOLD} on the route: its share of the traffic is reduced`
+        : `carrier health back to ${HEALTH_LOG_THRESHOLD} or above on the route: its share is restored`,
+    );
+  }
+}

@@ -1,0 +1,177 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { Attempt, AttemptOutcome } from "../../../src/delivery/types.js";
+import { CarrierHealth, type HealthRoute } from "../../../src/routing/carrier-health.js";
+
+const health = { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 5000 };
+const route = (name: string, settings = health): HealthRoute => ({
+  name,
+  carriers: [
+    { id: "good", weight: 1 },
+    { id: "bad", weight: 1 },
+  ],
+  health: settings,
+});
+const ID = route("indonesia");
+const KR = route("korea");
+
+function ended(
+  carrier: string,
+  outcome: AttemptOutcome,
+  at: number,
+  tookMs = 1000,
+  submitError?: string,
+): Attempt {
+  return {
+    n: 1,
+    channel: "sms",
+    carrier,
+    startedAt: at - tookMs,
+    dlrDeadline: at - tookMs + 30_000,
+    carrierMessageIds: ["x"],
+    partStatus: ["accepted"],
+    outcome,
+    endedAt: at,
+    ...(submitError !== undefined && { submitError }),
+  };
+}
+
+function tracker() {
+  const clock = { now: 1_000_000 };
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    {},
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { clock, lines, health: new CarrierHealth({ clock: () => clock.now, logger }) };
+}
+
+describe("CarrierHealth", () => {
+  it("keeps a carrier at factor 1 until min_samples attempts ended, then follows its delivered share", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 19; i++) h.observe(ID, ended("bad", i < 5 ? "delivered" : "failed", clock.now));
+    // Every factor 1: no adjustment, the weights alone choose.
+    expect(h.adjustment(ID)).toBeUndefined();
+    h.observe(ID, ended("bad", "timeout", clock.now));
+    // 5 delivered of 20 (14 failed receipts, 1 timeout).
+    const adjust = h.adjustment(ID)!;
+    expect(adjust.factor("bad")).toBe(0.25);
+    // The median is read from 25 %-wide bins: 1 s reads as 1.1 s.
+    expect(adjust.describe("bad")).toBe("25 % delivered, p50 DLR 1.1 s over 20 attempts");
+    expect(adjust.factorText("bad")).toBe("0.25");
+    expect(adjust.factor("good")).toBe(1);
+    expect(adjust.floorShare).toBe(0.05);
+    expect(adjust.floorText).toBe("5 %");
+  });
+
+  it("keeps each route's figures apart: a carrier may be bad for one country and good for another", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 20; i++) {
+      h.observe(ID, ended("bad", "failed", clock.now));
+      h.observe(KR, ended("bad", "delivered", clock.now));
+    }
+    expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
+    expect(h.adjustment(KR)).toBeUndefined();
+  });
+
+  it("lowers the factor for receipts slower than the latency target", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("good", "delivered", clock.now, 10_000));
+    const factor = h.adjustment(ID)!.factor("good");
+    // target 5 s / median ~10 s (read from 25 %-wide bins).
+    expect(factor).toBeGreaterThan(0.45);
+    expect(factor).toBeLessThan(0.55);
+  });
+
+  it("does not blame a carrier for attempts of unknown outcome, not sent, or refused by otpgw itself", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 30; i++) {
+      h.observe(ID, ended("bad", "unknown", clock.now));
+      h.observe(ID, ended("bad", "not_sent", clock.now));
+      h.observe(ID, ended("bad", "rejected", clock.now, 0, "OTPGW_ERR_SUBMIT_SENDER_NOT_ALLOWED"));
+    }
+    expect(h.adjustment(ID)).toBeUndefined();
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "rejected", clock.now, 0, "ESME_RINVDSTADR"));
+    expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
+  });
+
+  it("computes the factor as attempts end, and reads no clock on a choice", () => {
+    let reads = 0;
+    const h = new CarrierHealth({ clock: () => ++reads });
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "failed", 1000));
+    expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
+    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", 2000));
+    expect(h.adjustment(ID)!.factor("bad")).toBe(0.8);
+    expect(reads).toBe(0);
+  });
+
+  it("recovers to 1 once the bad attempts are older than the window, at the next ended attempt or scrape", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 40; i++) h.observe(ID, ended("bad", "timeout", clock.now));
+    expect(h.adjustment(ID)!.factor("bad")).toBe(0.01);
+    clock.now += health.windowMs;
+    expect(h.readings([ID])).toContainEqual({ route: "indonesia", carrier: "bad", factor: 1 });
+    expect(h.adjustment(ID)).toBeUndefined();
+    // The same through an ended attempt, on another tracker.
+    const other = tracker();
+    for (let i = 0; i < 40; i++) other.health.observe(ID, ended("bad", "timeout", other.clock.now));
+    other.health.observe(ID, ended("bad", "delivered", other.clock.now + health.windowMs));
+    expect(other.health.adjustment(ID)).toBeUndefined();
+  });
+
+  it("gives no adjustment and records nothing for a route with health off", () => {
+    const { clock, health: h } = tracker();
+    const off = route("off", { ...health, enabled: false });
+    for (let i = 0; i < 40; i++) h.observe(off, ended("bad", "failed", clock.now));
+    expect(h.adjustment(off)).toBeUndefined();
+    expect(h.readings([off])).toEqual([]);
+    expect(h.readings([route("off")])).toContainEqual({ route: "off", carrier: "bad", factor: 1 });
+  });
+
+  it("reads every carrier's factor for the gauge, on the routes with health on", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", i < 10 ? "delivered" : "failed", clock.now));
+    expect(h.readings([ID, route("off", { ...health, enabled: false })])).toEqual([
+      { route: "indonesia", carrier: "good", factor: 1 },
+      { route: "indonesia", carrier: "bad", factor: 0.5 },
+    ]);
+  });
+
+  it("logs a carrier going below 0.5 and back, at most once a minute, without message data", () => {
+    const { clock, lines, health: h } = tracker();
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", i < 8 ? "delivered" : "failed", clock.now));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      route: "indonesia",
+      carrier: "bad",
+      factor: 0.4,
+      attempts: 20,
+      deliveredPercent: 40,
+      p50DlrSeconds: 1.1,
+      msg: "carrier health below 0.5 on the route: its share of the traffic is reduced",
+    });
+    // Back above within the minute: held until the minute is over, then logged once.
+    for (let i = 0; i < 80; i++) h.observe(ID, ended("bad", "delivered", clock.now + 30_000));
+    expect(lines).toHaveLength(1);
+    clock.now += 60_000;
+    h.readings([ID]);
+    h.readings([ID]);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ carrier: "bad", factor: 0.88 });
+    expect(lines[1]!.msg).toMatch(/^carrier health back/);
+    expect(Object.keys(lines[1]!).sort()).toEqual([
+      "attempts",
+      "carrier",
+      "deliveredPercent",
+      "factor",
+      "hostname",
+      "level",
+      "msg",
+      "p50DlrSeconds",
+      "pid",
+      "route",
+      "time",
+    ]);
+  });
+});

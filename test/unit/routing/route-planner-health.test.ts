@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { seededRng } from "../../../scripts/sim/sampling.js";
+import type { RoutePlanner } from "../../../src/delivery/route-planner.js";
+import type { Attempt } from "../../../src/delivery/types.js";
+import { createMetrics } from "../../../src/observability/metrics.js";
+import { createRoutePlanner } from "../../../src/routing/route-planner.js";
+import { parseRoutesFile } from "../../../src/routing/routes-file.js";
+
+const carriers = new Map([
+  ["id-a", { countries: ["ID"] }],
+  ["id-b", { countries: ["ID"] }],
+]);
+const TO = "+6281234567890";
+
+function table(health: string) {
+  const text = `routes:
+  - name: indonesia
+    match: { country: ID }
+    carriers: [{ carrier: id-a }, { carrier: id-b }]
+    health: ${health}
+`;
+  const result = parseRoutesFile(text, "routes.yaml", carriers);
+  if (!result.table) throw new Error(result.problems.map((p) => p.reason).join("; "));
+  return result.table;
+}
+
+function failed(carrier: string, at: number): Attempt {
+  return {
+    n: 1,
+    channel: "sms",
+    carrier,
+    startedAt: at - 2000,
+    dlrDeadline: at + 28_000,
+    carrierMessageIds: ["x"],
+    partStatus: ["failed"],
+    receiptStat: "UNDELIV",
+    outcome: "failed",
+    endedAt: at,
+  };
+}
+
+/** The carriers of `times` first attempts. */
+function firstAttempts(planner: RoutePlanner, times: number): string[] {
+  const chosen: string[] = [];
+  for (let i = 0; i < times; i++) chosen.push(planner.choose(TO, "ID", [], () => true)!.carrier);
+  return chosen;
+}
+
+describe("the route planner with live health", () => {
+  it("learns from the attempts delivery reports ended, and moves traffic off a failing carrier", () => {
+    const now = 1_000_000;
+    const planner = createRoutePlanner(table("{ min_samples: 10 }"), seededRng(1), { clock: () => now });
+    for (let i = 0; i < 10; i++) planner.attemptEnded!(TO, "ID", failed("id-a", now));
+    const chosen = firstAttempts(planner, 4000);
+    const onA = chosen.filter((c) => c === "id-a").length;
+    // At the 5 % floor (by weights alone: 50 %); 4 standard deviations of 4000 draws at 5 % are 55.
+    expect(onA).toBeGreaterThan(200 - 55);
+    expect(onA).toBeLessThan(200 + 55);
+  });
+
+  it("with health off, chooses exactly as the configured weights do, whatever the attempts", () => {
+    const now = 1_000_000;
+    const off = createRoutePlanner(table("{ enabled: false, min_samples: 10 }"), seededRng(3), {
+      clock: () => now,
+    });
+    for (let i = 0; i < 50; i++) off.attemptEnded!(TO, "ID", failed("id-a", now));
+    const untouched = createRoutePlanner(table("{ enabled: false }"), seededRng(3));
+    const chosen = firstAttempts(off, 2000);
+    expect(chosen).toEqual(firstAttempts(untouched, 2000));
+    const onA = chosen.filter((c) => c === "id-a").length;
+    expect(onA).toBeGreaterThan(1000 - 90);
+    expect(onA).toBeLessThan(1000 + 90);
+  });
+
+  it("exports each carrier's factor as otpgw_carrier_health_factor{route,carrier}", async () => {
+    const now = 1_000_000;
+    const metrics = createMetrics();
+    const planner = createRoutePlanner(table("{ min_samples: 10 }"), seededRng(1), {
+      clock: () => now,
+      metrics,
+    });
+    for (let i = 0; i < 10; i++) planner.attemptEnded!(TO, "ID", failed("id-a", now));
+    const { values } = await metrics.registry.getSingleMetric("otpgw_carrier_health_factor")!.get();
+    expect(values).toEqual([
+      { labels: { route: "indonesia", carrier: "id-a" }, value: 0.01 },
+      { labels: { route: "indonesia", carrier: "id-b" }, value: 1 },
+    ]);
+  });
+});
