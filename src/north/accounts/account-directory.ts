@@ -45,8 +45,18 @@ export class AccountDirectory implements ApiKeyIndex, SmppAuthenticator {
     return this.#now.keys.find(key);
   }
 
-  authenticate(systemId: string, password: string, remoteAddress: string): Promise<SmppAuthResult> {
-    return this.#now.smpp.authenticate(systemId, password, remoteAddress);
+  /**
+   * Checks a bind against the accounts in force when the check ends: one replaced while the password was being
+   * hashed (a reload revoking it) is checked again with the new accounts, so a rotated password or a revoked account
+   * never binds through a check that began before the reload. The caller binds on the answer without awaiting
+   * anything else, so no reload can come between.
+   */
+  async authenticate(systemId: string, password: string, remoteAddress: string): Promise<SmppAuthResult> {
+    for (;;) {
+      const installed = this.#now;
+      const result = await installed.smpp.authenticate(systemId, password, remoteAddress);
+      if (installed === this.#now) return result;
+    }
   }
 
   /** The account with this id as configured now. */

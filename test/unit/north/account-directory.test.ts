@@ -48,6 +48,19 @@ describe("AccountDirectory", () => {
     expect(await directory.authenticate("gamma", "s3cret", "127.0.0.1")).toMatchObject({ ok: true });
   });
 
+  it("judges a bind whose password check spans a reload by the accounts in force when the check ends", async () => {
+    const directory = new AccountDirectory(config(account("acme")));
+    // The check starts with the old password; the reload rotating it lands while scrypt runs.
+    const checking = directory.authenticate("acme", "s3cret", "127.0.0.1");
+    directory.replace(config(account("acme", {}, { passwordHash: rotated })));
+    expect(await checking).toMatchObject({ ok: false, status: SmppStatus.ESME_RINVPASWD });
+    // And the other way round: a bind with the new password started before the reload installed it.
+    const early = new AccountDirectory(config(account("acme")));
+    const rebinding = early.authenticate("acme", "n3wpass", "127.0.0.1");
+    early.replace(config(account("acme", {}, { passwordHash: rotated })));
+    expect(await rebinding).toMatchObject({ ok: true });
+  });
+
   it("keeps an SMPP session bound as the new account when its access is unchanged, and ends it when revoked", () => {
     const bound = account("acme");
     const directory = new AccountDirectory(config(bound));
