@@ -1,0 +1,53 @@
+import { describe, expect, inject, it } from "vitest";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { daemonFixture } from "../../helpers/daemon-fixture.js";
+import { waitUntil } from "../../helpers/wait.js";
+
+const messages = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? "");
+
+describe("SIGHUP at any moment of the daemon's life (logrotate or `systemctl reload` racing a start or a stop)", () => {
+  it("a SIGHUP while starting neither kills the daemon nor is lost: the reload runs once started", async () => {
+    const sim = await startCarrierSim();
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-sim", port: sim.port! }],
+    });
+    const starting = daemon.start();
+    await waitUntil(() => daemon.logLines.length > 0, 30_000, "the first log line");
+    expect(messages(daemon.logLines)).not.toContain("otpgw started");
+    daemon.signal("SIGHUP");
+    await starting;
+    await waitUntil(
+      () => messages(daemon.logLines).some((m) => m.startsWith("configuration reloaded")),
+      10_000,
+      "the reload after start",
+    );
+    const seen = messages(daemon.logLines);
+    expect(seen).toContain("SIGHUP while starting: reloading once started");
+    expect(seen.indexOf("otpgw started")).toBeLessThan(
+      seen.findIndex((m) => m.startsWith("configuration reloaded")),
+    );
+    expect(await daemon.stop()).toBe(0);
+  }, 60_000);
+
+  it("a SIGHUP while shutting down is ignored: the graceful shutdown completes", async () => {
+    const sim = await startCarrierSim();
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-sim", port: sim.port! }],
+    });
+    await daemon.start();
+    await daemon.waitForBinds();
+    const stopped = daemon.stop();
+    await waitUntil(
+      () => messages(daemon.logLines).includes("shutting down"),
+      5_000,
+      "the shutdown to begin",
+    );
+    daemon.signal("SIGHUP");
+    expect(await stopped).toBe(0);
+    const seen = messages(daemon.logLines);
+    expect(seen).toContain("SIGHUP while shutting down: ignored");
+    expect(seen.at(-1)).toBe("otpgw stopped");
+  }, 60_000);
+});
