@@ -15,6 +15,7 @@ import type { RouteSpec } from "../routing/route.js";
 import type { RouteTable } from "../routing/route-table.js";
 import type { AccountsConfig } from "../north/accounts/account-types.js";
 import type { LoadedConfig } from "./loaded-config.js";
+import { minValiditySeconds } from "./min-validity.js";
 
 const RESULTS = ["applied", "unchanged", "invalid", "refused", "failed"] as const;
 export type ReloadResult = (typeof RESULTS)[number];
@@ -95,14 +96,17 @@ export class ConfigReload {
         "configuration changes a reload cannot apply: they take effect at the next restart",
       );
     }
-    const unknown = unknownCarriers(next.routes, new Set(running.carriers.map((c) => c.id)));
-    if (unknown.length > 0) {
+    const refusals = [
+      ...unknownCarriers(next.routes, new Set(running.carriers.map((c) => c.id))),
+      ...validatedOtherwise(running, next),
+    ];
+    if (refusals.length > 0) {
       metrics?.configReloads.inc({ result: "refused" });
       logger.error(
-        { problems: unknown },
-        "routes.yaml reload refused: it names carriers this process does not run; the running table stays",
+        { problems: refusals },
+        "configuration reload refused: valid files, but not as this process runs; the running configuration stays",
       );
-      return { result: "refused", problems: unknown, restartNeeded };
+      return { result: "refused", problems: refusals, restartNeeded };
     }
     metrics?.configReloadedAt.set(Date.now() / 1000);
     const routes = routeChanges(this.deps.routes.current, next.routes);
@@ -145,6 +149,41 @@ function unknownCarriers(table: RouteTable, running: ReadonlySet<string>): strin
           `route ${spec.name}: carrier ${carrier.id} is not running in this process (carriers are added at a restart)`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * What makes the new files valid only against settings or carriers this process does not run: the files read from
+ * other paths than the running ones, validities held to another minimum, or routes checked against a carrier's new
+ * countries. Installing those tables would install what no check of the running configuration passed.
+ */
+function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[] {
+  const problems: string[] = [];
+  const was = running.daemon;
+  const is = next.daemon;
+  const paths = [
+    ["routes_file", was.routesFile, is.routesFile],
+    ["accounts_file", was.accountsFile, is.accountsFile],
+    ["carriers_dir", was.carriersDir, is.carriersDir],
+  ] as const;
+  for (const [key, before, after] of paths) {
+    if (before !== after) problems.push(`otpgw.yaml: ${key} changed: restart to read the files from there`);
+  }
+  if (minValiditySeconds(was.delivery) !== minValiditySeconds(is.delivery)) {
+    problems.push(
+      "otpgw.yaml: delivery.min_remaining_validity_seconds changed: the files were checked against the new value; restart to apply it",
+    );
+  }
+  const countries = new Map(running.carriers.map((c) => [c.id, c.countries.join()]));
+  const routed = new Set(next.routes.specs.flatMap((spec) => spec.carriers.map((c) => c.id)));
+  for (const carrier of next.carriers) {
+    const before = countries.get(carrier.id);
+    if (before !== undefined && routed.has(carrier.id) && before !== carrier.countries.join()) {
+      problems.push(
+        `carrier ${carrier.id}: its countries changed and routes.yaml was checked against them; restart to apply the carrier file`,
+      );
     }
   }
   return problems;

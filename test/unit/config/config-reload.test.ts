@@ -118,6 +118,31 @@ describe("ConfigReload (SIGHUP)", () => {
     expect(await s.pending()).toBe(1);
   });
 
+  it("refuses files validated against settings or carriers the process does not run", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    // routes_file now names another file: the reload would read routes from where the running daemon does not.
+    await s.write("other-routes.yaml", routesYaml(["id-two"]));
+    await s.write("otpgw.yaml", "routes_file: other-routes.yaml\n");
+    const moved = await s.reload.reload();
+    expect(moved.result).toBe("refused");
+    expect(moved.problems).toEqual(["otpgw.yaml: routes_file changed: restart to read the files from there"]);
+    expect(s.routes.current).toBe(before);
+    // A routed carrier's countries changed: routes.yaml was checked against the new ones.
+    await s.write("otpgw.yaml", "");
+    await s.write(
+      "carriers/one.yaml",
+      carrierYaml("id-one").replace("countries: [ID]", "countries: [ID, SG]"),
+    );
+    await s.write("routes.yaml", routesYaml(["id-two", "id-one"]));
+    const recountried = await s.reload.reload();
+    expect(recountried.result).toBe("refused");
+    expect(recountried.problems).toEqual([
+      "carrier id-one: its countries changed and routes.yaml was checked against them; restart to apply the carrier file",
+    ]);
+    expect(s.routes.current).toBe(before);
+  });
+
   it("applies routes and names what waits for a restart (settings, carriers, accounts) without their values", async () => {
     const s = await started();
     await s.write("otpgw.yaml", "http: { port: 18080 }\n");
