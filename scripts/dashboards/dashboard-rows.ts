@@ -218,6 +218,17 @@ export const rows: RowSpec[] = [
         ],
       ),
       series(
+        "Operator weight % (0 = drained)",
+        "Carrier overrides set with `otpgw carriers weight|drain`: the percentage of its routes.yaml weight each carrier gets (100 = as configured), 0 while drained. The highest across instances (all read the same Redis within a second).",
+        "percent",
+        [
+          q(
+            `max by (carrier) (otpgw_carrier_weight_percent{${carrierSel()}} * (1 - otpgw_carrier_drained{${carrierSel()}}))`,
+            "{{carrier}}",
+          ),
+        ],
+      ),
+      series(
         "Submits / s by outcome",
         "submit_sm answers: accepted, rejected (by status), unknown (no answer).",
         "reqps",
