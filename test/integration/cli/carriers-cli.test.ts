@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
 import { carrierKey, indexKey, versionKey } from "../../../src/ops/control-store.js";
@@ -136,6 +137,27 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(await redis.client.exists(carrierKey(redis.prefix, "id-old"), indexKey(redis.prefix))).toBe(0);
     // Only the version key remains, and it expires.
     expect(await redis.client.pttl(versionKey(redis.prefix))).toBeGreaterThan(0);
+  });
+
+  it("judges the ends by Redis's clock, not the host's: a host 2 minutes ahead still sees a --for 1m drain", async () => {
+    const { otpgw } = await setup();
+    const preload = fileURLToPath(new URL("../../helpers/skewed-clock.mjs", import.meta.url));
+    const skewed = (skewMs: number) => ({
+      NODE_OPTIONS: `--import ${preload}`,
+      OTPGW_TEST_CLOCK_SKEW_MS: String(skewMs),
+    });
+    const drain = await otpgw(["carriers", "drain", "id-one", "--for", "1m"], skewed(120_000));
+    expect(drain.stdout).toMatch(/^id-one drained by noc-1 until \S+Z \(in 1m\)$/m);
+    const [ahead, behind, explain] = await Promise.all([
+      otpgw(["carriers", "list"], skewed(120_000)),
+      otpgw(["carriers", "list"], skewed(-600_000)),
+      otpgw(["routes", "explain", "+6281234567890"], skewed(120_000)),
+    ]);
+    for (const list of [ahead, behind]) {
+      expect(list.stdout).toMatch(/^id-one\s+drained\s/m);
+      expect(list.stdout).toMatch(/^\s+drained by noc-1 at \S+Z until \S+Z \(in (1m|\d+s)\)$/m);
+    }
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1, ends in (1m|\d+s)$/m);
   });
 
   it("routes explain refuses a number that is not E.164 or has no route", async () => {
