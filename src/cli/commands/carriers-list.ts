@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Redis } from "ioredis";
-import type { LoadedConfig } from "../../config/loaded-config.js";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import {
   effectiveControl,
   formatRemaining,
@@ -76,7 +76,7 @@ async function list(flags: ListFlags, context: CliContext): Promise<number> {
 
 async function readRows(
   redis: Redis,
-  config: LoadedConfig,
+  config: SettingsAndCarriers,
 ): Promise<{ rows: CarrierRow[]; stale: [string, CarrierControl][]; now: number }> {
   const prefix = config.daemon.redisKeyPrefix;
   const snapshot = await readControls(redis, prefix);

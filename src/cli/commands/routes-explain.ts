@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { LoadedConfig } from "../../config/loaded-config.js";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { effectiveControl, formatRemaining, type CarrierControl } from "../../ops/carrier-controls.js";
 import { readControls } from "../../ops/control-store.js";
 import { parseDestination } from "../../routing/numbering.js";
@@ -44,7 +44,7 @@ export function registerRoutesExplainCommand(routes: Command, context: CliContex
 
 async function explain(number: string, flags: ExplainFlags, context: CliContext): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context);
+    const config = await loadForOperations(flags, context, { routes: true });
     const destination = parseDestination(number);
     if (!destination.ok) throw new CommandRefusal(`not a destination otpgw accepts: ${destination.reason}`);
     const route = config.routes.match(destination.e164, destination.country);
@@ -65,7 +65,7 @@ type Overrides =
   | { read: true; controls: Map<string, CarrierControl>; now: number; where: string }
   | { read: false; why: string };
 
-async function readOverrides(flags: ExplainFlags, config: LoadedConfig): Promise<Overrides> {
+async function readOverrides(flags: ExplainFlags, config: SettingsAndCarriers): Promise<Overrides> {
   if (flags.offline === true) return { read: false, why: "--offline" };
   if (!config.daemon.redisUrl) return { read: false, why: "redis_url (or REDIS_URL) is not set" };
   try {

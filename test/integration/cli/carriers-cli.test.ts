@@ -8,21 +8,22 @@ import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 
 /**
  * A configuration tree on the test's Redis and key prefix (carriers id-one with two binds, id-two), and the CLI run
- * on it as user noc-1, without any carrier password set (operations commands do not need them).
+ * on it as user noc-1, without any carrier password set (operations commands do not need them). `files` add to or
+ * replace the tree's files (routes.yaml, accounts.yaml).
  */
-async function setup(routes?: string) {
+async function setup(files: Record<string, string> = {}) {
   const redis = await testRedis();
   const tree = await tempTree({
     "otpgw.yaml": `log_level: silent\nredis_url: ${redis.url}\nredis_key_prefix: "${redis.prefix}"\n`,
     "carriers/one.yaml": carrierYaml("id-one", "binds: 2"),
     "carriers/two.yaml": carrierYaml("id-two", "", 2776),
-    ...(routes !== undefined && { "routes.yaml": routes }),
+    ...files,
   });
   onTestFinished(() => tree.remove());
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, USER: "noc-1" };
   const otpgw = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
     runOtpgw([...args, "--config", `${tree.dir}/otpgw.yaml`], { env: { ...env, ...extraEnv } });
-  return { redis, otpgw, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
+  return { redis, otpgw, dir: tree.dir, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
 }
 
 /** A refusal is one line on stderr, never a stack trace. */
@@ -158,6 +159,36 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
       expect(list.stdout).toMatch(/^\s+drained by noc-1 at \S+Z until \S+Z \(in (1m|\d+s)\)$/m);
     }
     expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1, ends in (1m|\d+s)$/m);
+  });
+
+  it("drains, lists and explains while accounts.yaml is half-edited: no operations command reads it", async () => {
+    const { redis, otpgw } = await setup({ "accounts.yaml": "accounts:\n  - id: [half-edited\n" });
+    const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-9"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const [list, explain] = await Promise.all([
+      otpgw(["carriers", "list"]),
+      otpgw(["routes", "explain", "+6281234567890"]),
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^id-one\s+drained\s/m);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1 \(INC-9\)$/m);
+  });
+
+  it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {
+    const broken =
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers:\n      - { carrier: id-nope }\n";
+    const { redis, otpgw, dir } = await setup({ "routes.yaml": broken });
+    const drain = await otpgw(["carriers", "drain", "id-one"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const explain = await otpgw(["routes", "explain", "+6281234567890"]);
+    expect(explain.code).toBe(2);
+    expect(explain.stderr).toContain(`${dir}/routes.yaml:5: routes.0.carriers.0.carrier: `);
+    expect(explain.stdout).toBe("");
   });
 
   it("routes explain refuses a number that is not E.164 or has no route", async () => {
