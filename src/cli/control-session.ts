@@ -1,10 +1,10 @@
 /**
- * What the operations commands (`carriers …`, `routes explain`) share: the configuration as `start` reads it, and one
- * short Redis connection made as the daemon makes its own (redis_url / REDIS_URL, redis_key_prefix, redis_tls,
- * Sentinel).
+ * What the operations commands (`carriers …`, `routes explain`) share: the part of the configuration they need, read
+ * as `start` reads it, and one short Redis connection made as the daemon makes its own (redis_url / REDIS_URL,
+ * redis_key_prefix, redis_tls, Sentinel).
  */
-import { loadConfig } from "../config/load-config.js";
-import type { LoadedConfig } from "../config/loaded-config.js";
+import { loadSettingsAndCarriers } from "../config/load-config.js";
+import type { LoadedConfig, SettingsAndCarriers } from "../config/loaded-config.js";
 import type { DaemonConfig } from "../config/types.js";
 import { withOneShotRedis } from "../redis/one-shot-client.js";
 import { maskUrl } from "../redis/redis-preflight.js";
@@ -37,11 +37,24 @@ export function reportRefusal(
 }
 
 /**
- * The configuration as `start` reads it, except that `${VAR}` references to unset variables are allowed: the NOC
- * drains a carrier without holding its bind password.
+ * The daemon settings (the settings file and the environment) and carriers/ — and routes.yaml with `routes` — as
+ * `start` reads them, except that `${VAR}` references to unset variables are allowed: the NOC drains a carrier
+ * without holding its bind password. accounts.yaml is never read: a half-edited one must not block an incident
+ * drain, and the NOC host need not read the accounts' password hashes. @throws ConfigError for the files read
  */
-export function loadForOperations(flags: ConfigFlags, context: CliContext): Promise<LoadedConfig> {
-  return loadConfig({ ...loadOptionsFor(flags, context), allowMissingEnv: true });
+export function loadForOperations(
+  flags: ConfigFlags,
+  context: CliContext,
+  parts: { routes: true },
+): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes">>;
+export function loadForOperations(flags: ConfigFlags, context: CliContext): Promise<SettingsAndCarriers>;
+export function loadForOperations(
+  flags: ConfigFlags,
+  context: CliContext,
+  parts?: { routes: true },
+): Promise<SettingsAndCarriers> {
+  const options = { ...loadOptionsFor(flags, context), allowMissingEnv: true };
+  return parts ? loadSettingsAndCarriers(options, parts) : loadSettingsAndCarriers(options);
 }
 
 /** `redis_url` masked for output: where the command read or wrote. */

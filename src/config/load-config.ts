@@ -1,6 +1,8 @@
 /**
- * Reads and validates the whole configuration: the daemon settings file, the environment, and every carrier
- * file. Either everything is valid, or one ConfigError lists every problem in every file.
+ * Reads and validates the whole configuration: the daemon settings file, the environment, every carrier file,
+ * routes.yaml and accounts.yaml (loadConfig), or only the settings and carriers, and routes.yaml if asked
+ * (loadSettingsAndCarriers, for the operations commands). Either everything read is valid, or one ConfigError
+ * lists every problem in every file read.
  */
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -11,8 +13,8 @@ import { formatProblem, sortByLine, type ConfigProblem } from "./config-problem.
 import { configFileEnvVariable } from "./daemon-env.js";
 import { parseDaemonSettings } from "./daemon-settings.js";
 import { minValiditySeconds } from "./min-validity.js";
-import type { LoadedConfig } from "./loaded-config.js";
-import type { CarrierConfig } from "./types.js";
+import type { LoadedConfig, SettingsAndCarriers } from "./loaded-config.js";
+import type { CarrierConfig, DaemonConfig } from "./types.js";
 import type { AccountsConfig } from "../north/accounts/account-types.js";
 import { parseAccountsFile } from "../north/accounts/accounts-file.js";
 import type { RouteTable } from "../routing/route-table.js";
@@ -37,11 +39,68 @@ export const defaultConfigFileName = "otpgw.yaml";
 
 /** Loads everything, or throws one ConfigError listing every problem as `file:line: path: reason`. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
-  const env = options.env ?? process.env;
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const shown = (path: string) => displayPath(path, cwd);
-  const problems: ConfigProblem[] = [];
+  const reading = startReading(options);
+  const { daemon, carriers, carrierIds } = await readSettingsAndCarriers(reading);
+  // routes.yaml and accounts.yaml are checked even when other files have problems, so one run lists all.
+  const routes = daemon && (await readRoutes(reading, daemon, carriers, carrierIds));
+  const accounts = daemon && (await readAccounts(reading, daemon));
+  if (reading.problems.length > 0 || !daemon || !routes || !accounts)
+    throw new ConfigError(reading.problems.map(formatProblem));
+  return { daemon, carriers, routes, accounts };
+}
 
+/**
+ * Loads the daemon settings (the settings file and the environment) and the carriers and, with `routes`, routes.yaml
+ * — never accounts.yaml — validated exactly as loadConfig does: for commands that need no more, so that a file they
+ * do not read (half-edited, unreadable, or holding secrets the host should not) cannot stop them. Throws one
+ * ConfigError listing every problem in the files read, as `file:line: path: reason`.
+ */
+export async function loadSettingsAndCarriers(
+  options: LoadConfigOptions,
+  parts: { routes: true },
+): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes">>;
+export async function loadSettingsAndCarriers(options?: LoadConfigOptions): Promise<SettingsAndCarriers>;
+export async function loadSettingsAndCarriers(
+  options: LoadConfigOptions = {},
+  parts: { routes?: boolean } = {},
+): Promise<SettingsAndCarriers & Partial<Pick<LoadedConfig, "routes">>> {
+  const reading = startReading(options);
+  const { daemon, carriers, carrierIds } = await readSettingsAndCarriers(reading);
+  const routes =
+    daemon && parts.routes === true ? await readRoutes(reading, daemon, carriers, carrierIds) : undefined;
+  if (reading.problems.length > 0 || !daemon || (parts.routes === true && !routes))
+    throw new ConfigError(reading.problems.map(formatProblem));
+  return { daemon, carriers, ...(routes && { routes }) };
+}
+
+/** One load: its options, the environment, how paths are shown, and the problems found so far. */
+interface Reading {
+  options: LoadConfigOptions;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  shown: (path: string) => string;
+  problems: ConfigProblem[];
+}
+
+function startReading(options: LoadConfigOptions): Reading {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  return {
+    options,
+    env: options.env ?? process.env,
+    cwd,
+    shown: (path) => displayPath(path, cwd),
+    problems: [],
+  };
+}
+
+/** The settings (undefined when they have problems) and every carrier file; problems go to `reading`. */
+async function readSettingsAndCarriers(reading: Reading): Promise<{
+  daemon: DaemonConfig | undefined;
+  carriers: CarrierConfig[];
+  /** Every carrier id that has a file, even one with problems: routes naming it are not wrong too. */
+  carrierIds: Set<string>;
+}> {
+  const { options, env, cwd, shown, problems } = reading;
   const named = options.configFile ?? (env[configFileEnvVariable] || undefined);
   const configPath = resolve(cwd, named ?? defaultConfigFileName);
   let file: { text: string; source: string; dir: string } | undefined;
@@ -60,7 +119,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   problems.push(...settings.problems);
 
   const carriers: CarrierConfig[] = [];
-  /** Every carrier id that has a file, even one with problems: routes naming it are not wrong too. */
   const carrierIds = new Set<string>();
   const dir = settings.carriersDir;
   if (dir !== undefined && !(settings.carriersDirIsGuess && !existsSync(dir))) {
@@ -82,38 +140,39 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       if (result.carrier) carriers.push(result.carrier);
     }
   }
+  return { daemon: settings.daemon, carriers, carrierIds };
+}
 
-  // routes.yaml and accounts.yaml are checked even when other files have problems, so one run lists all.
-  const daemon = settings.daemon;
-  let routes: RouteTable | undefined;
-  let accounts: AccountsConfig | undefined;
-  if (daemon) {
-    const minValidity = minValiditySeconds(daemon.delivery);
-    const routesText = await readText(daemon.routesFile, shown(daemon.routesFile), problems);
-    if (routesText !== undefined) {
-      // A carrier whose file has problems is known by id, serving any country (its own file is what's wrong).
-      const known = new Map<string, { countries: readonly string[] }>(
-        [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
-      );
-      for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
-      const result = parseRoutesFile(routesText, shown(daemon.routesFile), known, minValidity);
-      problems.push(...result.problems);
-      routes = result.table;
-    }
-    const accountsText = await readText(daemon.accountsFile, shown(daemon.accountsFile), problems);
-    if (accountsText !== undefined) {
-      const result = parseAccountsFile(accountsText, shown(daemon.accountsFile), env, {
-        ...(options.allowMissingEnv !== undefined && { allowMissingEnv: options.allowMissingEnv }),
-        minValiditySeconds: minValidity,
-      });
-      problems.push(...result.problems);
-      accounts = result.accounts;
-    }
-  }
+async function readRoutes(
+  { shown, problems }: Reading,
+  daemon: DaemonConfig,
+  carriers: readonly CarrierConfig[],
+  carrierIds: ReadonlySet<string>,
+): Promise<RouteTable | undefined> {
+  const text = await readText(daemon.routesFile, shown(daemon.routesFile), problems);
+  if (text === undefined) return undefined;
+  // A carrier whose file has problems is known by id, serving any country (its own file is what's wrong).
+  const known = new Map<string, { countries: readonly string[] }>(
+    [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
+  );
+  for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
+  const result = parseRoutesFile(text, shown(daemon.routesFile), known, minValiditySeconds(daemon.delivery));
+  problems.push(...result.problems);
+  return result.table;
+}
 
-  if (problems.length > 0 || !daemon || !routes || !accounts)
-    throw new ConfigError(problems.map(formatProblem));
-  return { daemon, carriers, routes, accounts };
+async function readAccounts(
+  { options, env, shown, problems }: Reading,
+  daemon: DaemonConfig,
+): Promise<AccountsConfig | undefined> {
+  const text = await readText(daemon.accountsFile, shown(daemon.accountsFile), problems);
+  if (text === undefined) return undefined;
+  const result = parseAccountsFile(text, shown(daemon.accountsFile), env, {
+    ...(options.allowMissingEnv !== undefined && { allowMissingEnv: options.allowMissingEnv }),
+    minValiditySeconds: minValiditySeconds(daemon.delivery),
+  });
+  problems.push(...result.problems);
+  return result.accounts;
 }
 
 /** Cross-file check: a carrier id names one carrier. The later file (in name order) gets the problem. */

@@ -9,3 +9,6 @@ export interface LoadedConfig {
   routes: RouteTable;
   accounts: AccountsConfig;
 }
+
+/** The daemon settings and the carriers, without routes.yaml and accounts.yaml (what the carriers commands read). */
+export type SettingsAndCarriers = Pick<LoadedConfig, "daemon" | "carriers">;

@@ -6,10 +6,12 @@
  *   override without an end (a drain until undrained);
  * - `ops:carriers` (set): the ids with a hash, so a daemon also sees (and warns about) ids it has no carrier for;
  *   it expires with the last of them;
- * - `ops:version`: a new random value at every change, with who made it, so a daemon's poll costs one GET while
+ * - `ops:version`: a new random value at every change, with who made it, so a daemon's poll costs one small read while
  *   nothing changed (expires after a week: a daemon that then reads it missing reads everything once more).
- * Only the command line writes (WRITE_SCRIPT, one atomic call); daemons read (READ_SCRIPT). Scripts build the
- * carrier keys from the prefix, which a Redis Cluster would refuse — otpgw refuses Cluster anyway (redis-preflight.ts).
+ * Only the command line writes (WRITE_SCRIPT, one atomic call); daemons read (POLL_SCRIPT, READ_SCRIPT). Every script
+ * answers with Redis's time: the ends are Redis's times, so whoever judges them (a daemon, the command line) does so
+ * by Redis's clock, never its own — hosts' clocks differ by more than a short `--for`. Scripts build the carrier
+ * keys from the prefix, which a Redis Cluster would refuse — otpgw refuses Cluster anyway (redis-preflight.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -29,12 +31,23 @@ export function carrierKey(prefix: string, carrier: string): string {
 
 const VERSION_TTL_MS = 7 * 86_400_000;
 
+/** Lua: `now`, Redis's time in ms since the epoch (the clock every stored time and end is on). */
+const REDIS_NOW = `
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** poll — KEYS: version. Returns Redis's time (ms) and the version ("" when none). */
+const POLL_SCRIPT = `${REDIS_NOW}
+return {now, redis.call("GET", KEYS[1]) or ""}
+`;
+
 /**
- * read — KEYS: version, index; ARGV: the carrier key prefix (`<prefix>ops:carrier:`). Returns the version ("" when
- * none), then per carrier with a hash: its id and its fields as a flat list.
+ * read — KEYS: version, index; ARGV: the carrier key prefix (`<prefix>ops:carrier:`). Returns Redis's time (ms), the
+ * version ("" when none), then per carrier with a hash: its id and its fields as a flat list.
  */
-const READ_SCRIPT = `
-local out = {redis.call("GET", KEYS[1]) or ""}
+const READ_SCRIPT = `${REDIS_NOW}
+local out = {now, redis.call("GET", KEYS[1]) or ""}
 for _, id in ipairs(redis.call("SMEMBERS", KEYS[2])) do
   local fields = redis.call("HGETALL", ARGV[1] .. id)
   if #fields > 0 then
@@ -51,9 +64,7 @@ return out
  * Drops overrides whose end passed, deletes an empty hash, and sets the hash's and the index's expiry to when their
  * last override lifts (none while one has no end). Returns Redis's time (ms) and the hash's fields before the change.
  */
-const WRITE_SCRIPT = `
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const WRITE_SCRIPT = `${REDIS_NOW}
 local id, kind, op = ARGV[1], ARGV[2], ARGV[3]
 local key = KEYS[3]
 local before = redis.call("HGETALL", key)
@@ -109,6 +120,8 @@ return {now, before}
 
 /** Everything Redis holds: the version read with it, and each carrier's overrides (unknown ids included). */
 export interface ControlSnapshot {
+  /** Redis's time when it was read (ms since the epoch): judge the overrides' ends by this clock. */
+  now: number;
   version: string;
   controls: Map<string, CarrierControl>;
   /** Fields that did not parse, as `<carrier>: <what>`. */
@@ -117,13 +130,13 @@ export interface ControlSnapshot {
 
 /** Reads every carrier's overrides in one call. */
 export async function readControls(redis: Redis, prefix: string): Promise<ControlSnapshot> {
-  const [version = "", ...rest] = (await redis.eval(
+  const [now, version, ...rest] = (await redis.eval(
     READ_SCRIPT,
     2,
     versionKey(prefix),
     indexKey(prefix),
     carrierKey(prefix, ""),
-  )) as [string, ...(string | string[])[]];
+  )) as [number, string, ...(string | string[])[]];
   const controls = new Map<string, CarrierControl>();
   const problems: string[] = [];
   for (let i = 0; i + 1 < rest.length; i += 2) {
@@ -132,12 +145,13 @@ export async function readControls(redis: Redis, prefix: string): Promise<Contro
     controls.set(id, control);
     for (const problem of found) problems.push(`${id}: ${problem}`);
   }
-  return { version, controls, problems };
+  return { now, version, controls, problems };
 }
 
-/** The current version alone: the poll's one cheap command. */
-export async function readVersion(redis: Redis, prefix: string): Promise<string> {
-  return (await redis.get(versionKey(prefix))) ?? "";
+/** The current version and Redis's time: the poll's one cheap call. */
+export async function readVersion(redis: Redis, prefix: string): Promise<{ now: number; version: string }> {
+  const [now, version] = (await redis.eval(POLL_SCRIPT, 1, versionKey(prefix))) as [number, string];
+  return { now, version };
 }
 
 /** What the last change was, as the version key records it (for the daemons' log lines). */

@@ -14,8 +14,9 @@ import {
 import { parseVersion, readControls, readVersion, type ChangeRecord } from "./control-store.js";
 
 /**
- * How often an instance looks at the version key (one GET) and lifts overrides whose end passed: a change reaches
- * every instance within this plus a round trip — well within DESIGN's second.
+ * How often an instance looks at the version key (one small script: the version and Redis's time) and lifts
+ * overrides whose end passed: a change reaches every instance within this plus a round trip — well within DESIGN's
+ * second.
  */
 export const CONTROL_POLL_MS = 250;
 /** At most one "Redis unreachable" line per this while polls fail. */
@@ -31,15 +32,19 @@ export interface ControlWatchOptions {
   metrics?: Metrics;
   /** Default CONTROL_POLL_MS. */
   pollMs?: number;
+  /** This instance's clock (default Date.now); override ends are judged by Redis's, through the offset to it. */
   clock?: () => number;
 }
 
 /**
  * The daemon's copy of the operators' carrier overrides (control-store.ts), which routing reads from memory on every
  * decision. Read once at start (before anything is submitted; start-up fails if Redis cannot answer), then polled:
- * one GET of the version key, and everything again only when it changed. While Redis is unreachable the last state
- * read stays in force (a throttled warning says so); an override's end is checked against the clock at every poll,
- * reachable or not. Each change an instance sees is logged (carrier, what, by, reason) and exported as gauges.
+ * the version key, and everything again only when it changed. While Redis is unreachable the last state read stays
+ * in force (a throttled warning says so); an override's end is checked at every poll, reachable or not, by Redis's
+ * clock: ends are Redis's times, and this host's clock may be minutes off — ahead, a `--for 1m` drain would never
+ * apply; behind, it would outlive its end (the key's expiry changes no version, so nothing would be read again). Each
+ * answer gives Redis's time, hence the offset to the local clock, kept while Redis does not answer. Each change an
+ * instance sees is logged (carrier, what, by, reason) and exported as gauges.
  */
 export class ControlWatch implements CarrierOverrides {
   active = false;
@@ -51,6 +56,8 @@ export class ControlWatch implements CarrierOverrides {
   /** The configured carriers' overrides as last read. */
   private controls = new Map<string, CarrierControl>();
   private version: string | undefined;
+  /** Redis's clock minus this one, as of Redis's last answer (off by at most half that answer's round trip). */
+  private offsetMs = 0;
   private lastChange: ChangeRecord | undefined;
   private warnedUnknown = "";
   private timer: NodeJS.Timeout | undefined;
@@ -93,15 +100,24 @@ export class ControlWatch implements CarrierOverrides {
     await this.polling;
   }
 
+  /**
+   * Refreshes after each poll, with the offset it brought (refreshing before it, a clock stepped since the last poll
+   * would lift a drain for one poll); while a poll still waits on Redis, at each tick with the last offset.
+   */
   private tick(): void {
-    this.refresh();
-    if (this.polling) return;
-    this.polling = this.poll().finally(() => (this.polling = undefined));
+    if (this.polling) {
+      this.refresh();
+      return;
+    }
+    this.polling = this.poll().finally(() => {
+      this.polling = undefined;
+      this.refresh();
+    });
   }
 
   private async poll(): Promise<void> {
     try {
-      const version = await readVersion(this.options.redis, this.options.prefix);
+      const { version } = await this.timed(() => readVersion(this.options.redis, this.options.prefix));
       if (version !== this.version) await this.read();
     } catch (error) {
       this.failedLog.warn(
@@ -115,7 +131,7 @@ export class ControlWatch implements CarrierOverrides {
 
   private async read(): Promise<void> {
     const { logger } = this.options;
-    const snapshot = await readControls(this.options.redis, this.options.prefix);
+    const snapshot = await this.timed(() => readControls(this.options.redis, this.options.prefix));
     const unknown = [...snapshot.controls.keys()].filter((id) => !this.configured.has(id)).sort();
     if (unknown.join() !== this.warnedUnknown) {
       this.warnedUnknown = unknown.join();
@@ -133,9 +149,18 @@ export class ControlWatch implements CarrierOverrides {
     this.refresh();
   }
 
-  /** Applies what was read, as of now (an override whose end passed lifts itself). */
+  /** Runs one read of Redis and takes the offset to its clock from the time it answers with. */
+  private async timed<T extends { now: number }>(read: () => Promise<T>): Promise<T> {
+    const sent = this.clock();
+    const answer = await read();
+    // Redis read its clock somewhere within the round trip: its middle is the best guess.
+    this.offsetMs = answer.now - (sent + this.clock()) / 2;
+    return answer;
+  }
+
+  /** Applies what was read, as of now on Redis's clock (an override whose end passed lifts itself). */
   private refresh(): void {
-    const now = this.clock();
+    const now = this.clock() + this.offsetMs;
     for (const id of this.configured) {
       const control = this.controls.get(id);
       const next = effectiveControl(control, now);

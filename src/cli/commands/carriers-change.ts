@@ -3,7 +3,7 @@
  * (src/ops/control-store.ts), which every running instance applies within a second (DESIGN promise 7).
  */
 import type { Command } from "commander";
-import type { LoadedConfig } from "../../config/loaded-config.js";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import {
   ControlInputError,
   MAX_BY_LENGTH,
@@ -43,7 +43,7 @@ async function runChange(
   name: string,
   context: CliContext,
   flags: ChangeFlags,
-  plan: (config: LoadedConfig) => { carrier: string; change: ControlChange; describe: Describe },
+  plan: (config: SettingsAndCarriers) => { carrier: string; change: ControlChange; describe: Describe },
 ): Promise<number> {
   try {
     const config = await loadForOperations(flags, context);
@@ -61,7 +61,7 @@ async function runChange(
 type Describe = (now: number, before: CarrierControl) => string;
 
 /** The carrier id, if it is one of carriers/. @throws CommandRefusal naming the known ids */
-function configuredCarrier(config: LoadedConfig, id: string): string {
+function configuredCarrier(config: SettingsAndCarriers, id: string): string {
   if (config.carriers.some((c) => c.id === id)) return id;
   const known = config.carriers.map((c) => c.id).join(", ");
   throw new CommandRefusal(

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Redis } from "ioredis";
-import type { LoadedConfig } from "../../config/loaded-config.js";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import {
   effectiveControl,
   formatRemaining,
@@ -59,14 +59,14 @@ export function registerCarriersListCommand(carriers: Command, context: CliConte
 async function list(flags: ListFlags, context: CliContext): Promise<number> {
   try {
     const config = await loadForOperations(flags, context);
-    const { rows, stale } = await withDaemonRedis(config.daemon, (redis) => readRows(redis, config));
+    const { rows, stale, now } = await withDaemonRedis(config.daemon, (redis) => readRows(redis, config));
     if (flags.json === true) {
       context.stdout.write(
         `${JSON.stringify({ carriers: rows, notConfigured: Object.fromEntries(stale) }, null, 2)}\n`,
       );
       return ExitCodes.ok;
     }
-    context.stdout.write(render(rows, stale, Date.now()));
+    context.stdout.write(render(rows, stale, now));
     context.stdout.write(`(read from ${redisWhere(config.daemon)})\n`);
     return ExitCodes.ok;
   } catch (error) {
@@ -76,15 +76,16 @@ async function list(flags: ListFlags, context: CliContext): Promise<number> {
 
 async function readRows(
   redis: Redis,
-  config: LoadedConfig,
-): Promise<{ rows: CarrierRow[]; stale: [string, CarrierControl][] }> {
+  config: SettingsAndCarriers,
+): Promise<{ rows: CarrierRow[]; stale: [string, CarrierControl][]; now: number }> {
   const prefix = config.daemon.redisKeyPrefix;
   const snapshot = await readControls(redis, prefix);
   const slotKeys = config.carriers.flatMap((c) =>
     Array.from({ length: c.binds }, (_, k) => slotKey(prefix, c.id, k)),
   );
   const holders = slotKeys.length === 0 ? [] : await redis.mget(...slotKeys);
-  const now = Date.now();
+  // Ends are Redis's times: judged by its clock, not this host's.
+  const now = snapshot.now;
   let next = 0;
   const rows = config.carriers
     .map((carrier): CarrierRow => {
@@ -102,7 +103,7 @@ async function readRows(
     .sort((a, b) => a.carrier.localeCompare(b.carrier));
   const configured = new Set(config.carriers.map((c) => c.id));
   const stale = [...snapshot.controls].filter(([id]) => !configured.has(id));
-  return { rows, stale };
+  return { rows, stale, now };
 }
 
 /** `by alice at 2025-11-23T06:40:00Z until 2025-11-23T07:10:00Z (in 29m): SMSC degraded` */

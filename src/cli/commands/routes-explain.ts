@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { LoadedConfig } from "../../config/loaded-config.js";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { effectiveControl, formatRemaining, type CarrierControl } from "../../ops/carrier-controls.js";
 import { readControls } from "../../ops/control-store.js";
 import { parseDestination } from "../../routing/numbering.js";
@@ -44,7 +44,7 @@ export function registerRoutesExplainCommand(routes: Command, context: CliContex
 
 async function explain(number: string, flags: ExplainFlags, context: CliContext): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context);
+    const config = await loadForOperations(flags, context, { routes: true });
     const destination = parseDestination(number);
     if (!destination.ok) throw new CommandRefusal(`not a destination otpgw accepts: ${destination.reason}`);
     const route = config.routes.match(destination.e164, destination.country);
@@ -53,31 +53,35 @@ async function explain(number: string, flags: ExplainFlags, context: CliContext)
         `no route takes ${destination.country} numbers (no prefix, country or default route matches): a submit is refused`,
       );
     const overrides = await readOverrides(flags, config);
-    context.stdout.write(render(destination.e164, destination.country, route, overrides, Date.now()));
+    context.stdout.write(render(destination.e164, destination.country, route, overrides));
     return ExitCodes.ok;
   } catch (error) {
     return reportRefusal(error, context, "routes explain");
   }
 }
 
+/** The overrides read, with Redis's time then (their ends are on its clock, not this host's). */
 type Overrides =
-  { read: true; controls: Map<string, CarrierControl>; where: string } | { read: false; why: string };
+  | { read: true; controls: Map<string, CarrierControl>; now: number; where: string }
+  | { read: false; why: string };
 
-async function readOverrides(flags: ExplainFlags, config: LoadedConfig): Promise<Overrides> {
+async function readOverrides(flags: ExplainFlags, config: SettingsAndCarriers): Promise<Overrides> {
   if (flags.offline === true) return { read: false, why: "--offline" };
   if (!config.daemon.redisUrl) return { read: false, why: "redis_url (or REDIS_URL) is not set" };
   try {
-    const { controls } = await withDaemonRedis(config.daemon, (redis) =>
+    const { controls, now } = await withDaemonRedis(config.daemon, (redis) =>
       readControls(redis, config.daemon.redisKeyPrefix),
     );
-    return { read: true, controls, where: redisWhere(config.daemon) };
+    return { read: true, controls, now, where: redisWhere(config.daemon) };
   } catch (error) {
     if (error instanceof CommandRefusal) return { read: false, why: error.message };
     throw error;
   }
 }
 
-function render(e164: string, country: string, route: Route, overrides: Overrides, now: number): string {
+function render(e164: string, country: string, route: Route, overrides: Overrides): string {
+  // Only read overrides have ends to judge, by Redis's time when read.
+  const now = overrides.read ? overrides.now : Number.NaN;
   const rows = route.carriers.map((c) => {
     const control = overrides.read ? effectiveControl(overrides.controls.get(c.id), now) : undefined;
     const stored = overrides.read ? overrides.controls.get(c.id) : undefined;

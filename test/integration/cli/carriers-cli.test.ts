@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
 import { carrierKey, indexKey, versionKey } from "../../../src/ops/control-store.js";
@@ -7,21 +8,22 @@ import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 
 /**
  * A configuration tree on the test's Redis and key prefix (carriers id-one with two binds, id-two), and the CLI run
- * on it as user noc-1, without any carrier password set (operations commands do not need them).
+ * on it as user noc-1, without any carrier password set (operations commands do not need them). `files` add to or
+ * replace the tree's files (routes.yaml, accounts.yaml).
  */
-async function setup(routes?: string) {
+async function setup(files: Record<string, string> = {}) {
   const redis = await testRedis();
   const tree = await tempTree({
     "otpgw.yaml": `log_level: silent\nredis_url: ${redis.url}\nredis_key_prefix: "${redis.prefix}"\n`,
     "carriers/one.yaml": carrierYaml("id-one", "binds: 2"),
     "carriers/two.yaml": carrierYaml("id-two", "", 2776),
-    ...(routes !== undefined && { "routes.yaml": routes }),
+    ...files,
   });
   onTestFinished(() => tree.remove());
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, USER: "noc-1" };
   const otpgw = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
     runOtpgw([...args, "--config", `${tree.dir}/otpgw.yaml`], { env: { ...env, ...extraEnv } });
-  return { redis, otpgw, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
+  return { redis, otpgw, dir: tree.dir, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
 }
 
 /** A refusal is one line on stderr, never a stack trace. */
@@ -136,6 +138,57 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(await redis.client.exists(carrierKey(redis.prefix, "id-old"), indexKey(redis.prefix))).toBe(0);
     // Only the version key remains, and it expires.
     expect(await redis.client.pttl(versionKey(redis.prefix))).toBeGreaterThan(0);
+  });
+
+  it("judges the ends by Redis's clock, not the host's: a host 2 minutes ahead still sees a --for 1m drain", async () => {
+    const { otpgw } = await setup();
+    const preload = fileURLToPath(new URL("../../helpers/skewed-clock.mjs", import.meta.url));
+    const skewed = (skewMs: number) => ({
+      NODE_OPTIONS: `--import ${preload}`,
+      OTPGW_TEST_CLOCK_SKEW_MS: String(skewMs),
+    });
+    const drain = await otpgw(["carriers", "drain", "id-one", "--for", "1m"], skewed(120_000));
+    expect(drain.stdout).toMatch(/^id-one drained by noc-1 until \S+Z \(in 1m\)$/m);
+    const [ahead, behind, explain] = await Promise.all([
+      otpgw(["carriers", "list"], skewed(120_000)),
+      otpgw(["carriers", "list"], skewed(-600_000)),
+      otpgw(["routes", "explain", "+6281234567890"], skewed(120_000)),
+    ]);
+    for (const list of [ahead, behind]) {
+      expect(list.stdout).toMatch(/^id-one\s+drained\s/m);
+      expect(list.stdout).toMatch(/^\s+drained by noc-1 at \S+Z until \S+Z \(in (1m|\d+s)\)$/m);
+    }
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1, ends in (1m|\d+s)$/m);
+  });
+
+  it("drains, lists and explains while accounts.yaml is half-edited: no operations command reads it", async () => {
+    const { redis, otpgw } = await setup({ "accounts.yaml": "accounts:\n  - id: [half-edited\n" });
+    const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-9"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const [list, explain] = await Promise.all([
+      otpgw(["carriers", "list"]),
+      otpgw(["routes", "explain", "+6281234567890"]),
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^id-one\s+drained\s/m);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1 \(INC-9\)$/m);
+  });
+
+  it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {
+    const broken =
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers:\n      - { carrier: id-nope }\n";
+    const { redis, otpgw, dir } = await setup({ "routes.yaml": broken });
+    const drain = await otpgw(["carriers", "drain", "id-one"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const explain = await otpgw(["routes", "explain", "+6281234567890"]);
+    expect(explain.code).toBe(2);
+    expect(explain.stderr).toContain(`${dir}/routes.yaml:5: routes.0.carriers.0.carrier: `);
+    expect(explain.stdout).toBe("");
   });
 
   it("routes explain refuses a number that is not E.164 or has no route", async () => {

@@ -90,25 +90,24 @@ describe("carrier overrides in Redis", () => {
 
   it("an override with an end lifts itself on every instance, and Redis forgets it then", async () => {
     const redis = await testRedis();
-    let now = Date.now();
-    const { watcher, lines } = await watch(redis, { clock: () => now });
+    const { watcher, lines } = await watch(redis);
     await writeControl(redis.client, redis.prefix, "id-a", {
       op: "set",
       kind: "drain",
       by: "alice",
-      forMs: 60_000,
+      forMs: 1_500,
     });
-    await waitUntil(() => watcher.get("id-a")?.drained === true, 2_000, "the drain to be seen");
+    await waitUntil(() => watcher.get("id-a")?.drained === true, 1_000, "the drain to be seen");
     // The hash and the index expire with the override (nothing left without an expiry).
     const ttl = await redis.client.pttl(carrierKey(redis.prefix, "id-a"));
-    expect(ttl).toBeGreaterThan(55_000);
-    expect(ttl).toBeLessThanOrEqual(60_000);
-    expect(await redis.client.pttl(indexKey(redis.prefix))).toBeGreaterThan(55_000);
+    expect(ttl).toBeGreaterThan(500);
+    expect(ttl).toBeLessThanOrEqual(1_500);
+    expect(await redis.client.pttl(indexKey(redis.prefix))).toBeGreaterThan(500);
     expect(await redis.client.pttl(versionKey(redis.prefix))).toBeGreaterThan(0);
 
-    now += 61_000;
-    await waitUntil(() => watcher.get("id-a") === undefined, 2_000, "the drain to lift at its end");
+    await waitUntil(() => watcher.get("id-a") === undefined, 3_000, "the drain to lift at its end");
     expect(lines.find((l) => l.change === "undrained")).toMatchObject({ carrier: "id-a", cause: "expired" });
+    expect(await redis.client.exists(carrierKey(redis.prefix, "id-a"), indexKey(redis.prefix))).toBe(0);
   });
 
   it("an override without an end lives on without an expiry; once cleared, nothing is left", async () => {
@@ -161,5 +160,63 @@ describe("carrier overrides in Redis", () => {
     expect(watcher.get("id-a")?.drained).toBe(true);
     expect(lines.filter((l) => /carrier overrides not read/.test(String(l.msg)))).toHaveLength(1);
     await redis.client.connect();
+  });
+});
+
+describe("override ends judged by Redis's clock, whatever each instance's own clock says", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Drains id-a for `forMs`; resolves to when the write was answered (this process's clock). */
+  const drainFor = async (redis: Awaited<ReturnType<typeof testRedis>>, forMs: number) => {
+    await writeControl(redis.client, redis.prefix, "id-a", { op: "set", kind: "drain", by: "a", forMs });
+    return Date.now();
+  };
+
+  it("instances whose clocks run 2 minutes ahead or 10 minutes behind apply a --for drain at once and lift it at its end", async () => {
+    const redis = await testRedis();
+    const instances = await Promise.all(
+      [120_000, -600_000, 0].map((skewMs) => watch(redis, { clock: () => Date.now() + skewMs })),
+    );
+    const written = await drainFor(redis, 2_000);
+    const drained = () => instances.map(({ watcher }) => watcher.get("id-a")?.drained === true);
+    await waitUntil(() => drained().every(Boolean), 1_000, "every instance to apply the drain");
+    // Still in force a second before its end (on Redis's clock) on every instance…
+    await sleep(written + 1_000 - Date.now());
+    expect(drained()).toEqual([true, true, true]);
+    // …and lifted on every instance once Redis has dropped it.
+    await waitUntil(() => drained().every((d) => !d), 3_000, "every instance to lift the drain");
+    expect(Date.now() - written).toBeGreaterThanOrEqual(1_900);
+    for (const { lines } of instances)
+      expect(lines.find((l) => l.change === "undrained")).toMatchObject({
+        carrier: "id-a",
+        cause: "expired",
+      });
+  });
+
+  it("keeps judging ends by Redis's clock while Redis does not answer", async () => {
+    const redis = await testRedis();
+    const { watcher } = await watch(redis, { clock: () => Date.now() + 120_000, pollMs: 20 });
+    const written = await drainFor(redis, 1_500);
+    await waitUntil(() => watcher.get("id-a")?.drained === true, 1_000, "the drain to be seen");
+    redis.client.disconnect();
+    await sleep(written + 1_000 - Date.now());
+    expect(watcher.get("id-a")?.drained).toBe(true);
+    await waitUntil(() => watcher.get("id-a") === undefined, 2_000, "the drain to lift at its end");
+    expect(Date.now() - written).toBeGreaterThanOrEqual(1_400);
+    await redis.client.connect();
+  });
+
+  it("a drain stays in force, without a flicker, when the instance's clock is stepped past its end", async () => {
+    const redis = await testRedis();
+    let skewMs = 0;
+    const { watcher, lines } = await watch(redis, { clock: () => Date.now() + skewMs });
+    await drainFor(redis, 60_000);
+    await waitUntil(() => watcher.get("id-a")?.drained === true, 1_000, "the drain to be seen");
+    skewMs = 120_000; // as NTP stepping the host's clock would
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      expect(watcher.get("id-a")?.drained).toBe(true);
+      await sleep(5);
+    }
+    expect(lines.filter((l) => l.change === "undrained")).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config/load-config.js";
+import { loadConfig, loadSettingsAndCarriers } from "../../../src/config/load-config.js";
 import { carrierYaml, problemsOf, tempTree } from "./config-fixtures.js";
 import { accountsYaml, fixtureWebhookSecretEnv, routesYaml } from "./config-fixtures.js";
 
@@ -294,5 +294,31 @@ describe("loadConfig", () => {
       ["kr-skt", "127.0.0.1", 2777],
     ]);
     expect(config.daemon.file).toBe("otpgw.yaml");
+  });
+});
+
+describe("loadSettingsAndCarriers", () => {
+  it("reads the settings and carriers alone: a broken accounts.yaml or routes.yaml is not its concern", async () => {
+    const dir = await tree({
+      "carriers/one.yaml": carrierYaml("id-one"),
+      "accounts.yaml": "accounts: [unclosed\n",
+      "routes.yaml": routesYaml(["id-nope"]),
+    });
+    const parts = await loadSettingsAndCarriers({ cwd: dir, env: passwords });
+    expect(parts.carriers.map((carrier) => carrier.id)).toEqual(["id-one"]);
+    expect(parts).not.toHaveProperty("routes");
+    expect(await problemsOf(loadSettingsAndCarriers({ cwd: dir, env: passwords }, { routes: true }))).toEqual(
+      ['routes.yaml:5: routes.0.carriers.0.carrier: unknown carrier "id-nope" (known: id-one)'],
+    );
+  });
+
+  it("refuses with every problem of the files it reads, located as loadConfig locates them", async () => {
+    const dir = await tree({ "otpgw.yaml": "log_level: chatty\n", "carriers/c.yaml": "id: [unclosed\n" });
+    const found = await problemsOf(loadSettingsAndCarriers({ cwd: dir, env: passwords }));
+    expect(found.map((problem) => problem.split(":").slice(0, 2).join(":"))).toEqual([
+      "otpgw.yaml:1",
+      "carriers/c.yaml:2",
+    ]);
+    expect(found).toEqual(await problemsOf(loadConfig({ cwd: dir, env: passwords })));
   });
 });
