@@ -184,6 +184,9 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
           throw new ControlInputError("give a percentage (1-1000; 100 = as in routes.yaml) or --reset");
         const percent = flags.reset === true ? 100 : parseWeightPercent(percentText!);
         const stamp = stampOf(flags, context);
+        // Back to routes.yaml's weight is a clearing, which lasts and has no reason of its own: refused, not dropped.
+        if (percent === 100 && flags.for !== undefined)
+          throw new ControlInputError("--for goes with a percentage other than 100: a reset has no end");
         if (percent === 100)
           return {
             carrier,

@@ -85,13 +85,14 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
 
   it("refuses an unknown carrier, a bad percentage or duration, and writes nothing", async () => {
     const { otpgw, keys } = await setup();
-    const [unknown, zero, tooMuch, both, duration, longReason] = await Promise.all([
+    const [unknown, zero, tooMuch, both, duration, longReason, resetFor] = await Promise.all([
       otpgw(["carriers", "drain", "id-nope"]),
       otpgw(["carriers", "weight", "id-one", "0"]),
       otpgw(["carriers", "weight", "id-one", "1001"]),
       otpgw(["carriers", "weight", "id-one", "50", "--reset"]),
       otpgw(["carriers", "drain", "id-one", "--for", "30 minutes"]),
       otpgw(["carriers", "drain", "id-one", "--reason", "x".repeat(201)]),
+      otpgw(["carriers", "weight", "id-one", "100", "--for", "1h"]),
     ]);
     expectOneLineRefusal(unknown, 'otpgw: carriers drain: unknown carrier "id-nope" (carriers in ');
     expect(unknown.stderr).toContain(": id-one, id-two); nothing was written");
@@ -100,6 +101,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expectOneLineRefusal(both, "give a percentage or --reset, not both");
     expectOneLineRefusal(duration, 'otpgw: carriers drain: --for: "30 minutes" is not a duration');
     expectOneLineRefusal(longReason, "--reason is longer than 200 characters");
+    expectOneLineRefusal(resetFor, "--for goes with a percentage other than 100: a reset has no end");
     expect(await keys()).toEqual([]);
   });
 
