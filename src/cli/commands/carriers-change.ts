@@ -3,6 +3,7 @@
  * (src/ops/control-store.ts), which every running instance applies within a second (DESIGN promise 7).
  */
 import type { Command } from "commander";
+import type { Redis } from "ioredis";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import {
   ControlInputError,
@@ -16,6 +17,7 @@ import {
   type CarrierControl,
 } from "../../ops/carrier-controls.js";
 import { writeControl, type ControlChange } from "../../ops/control-store.js";
+import { slotKey } from "../../south/bind-slots-scripts.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -48,10 +50,16 @@ async function runChange(
   try {
     const config = await loadForOperations(flags, context);
     const { carrier, change, describe } = plan(config);
-    const { now, before } = await withDaemonRedis(config.daemon, (redis) =>
-      writeControl(redis, config.daemon.redisKeyPrefix, carrier, change),
-    );
+    const { now, before, bound } = await withDaemonRedis(config.daemon, async (redis) => ({
+      ...(await writeControl(redis, config.daemon.redisKeyPrefix, carrier, change)),
+      bound: await anyInstanceBound(redis, config),
+    }));
     context.stdout.write(`${describe(now, before)}\n`);
+    // Written where no daemon seems to be: a wrong --config, REDIS_URL or key prefix would change nothing that runs.
+    if (!bound)
+      context.stderr.write(
+        `otpgw: carriers ${name}: warning: no running instance holds a bind slot of any carrier at ${redisWhere(config.daemon)}; if daemons run, check --config, REDIS_URL and redis_key_prefix\n`,
+      );
     return ExitCodes.ok;
   } catch (error) {
     return reportRefusal(error, context, `carriers ${name}`, [ControlInputError]);
@@ -59,6 +67,15 @@ async function runChange(
 }
 
 type Describe = (now: number, before: CarrierControl) => string;
+
+/** Whether some instance holds a bind slot of a configured carrier here: the sign that daemons use this Redis. */
+async function anyInstanceBound(redis: Redis, config: SettingsAndCarriers): Promise<boolean> {
+  const prefix = config.daemon.redisKeyPrefix;
+  const keys = config.carriers.flatMap((c) =>
+    Array.from({ length: c.binds }, (_, k) => slotKey(prefix, c.id, k)),
+  );
+  return keys.length > 0 && (await redis.exists(...keys)) > 0;
+}
 
 /** The carrier id, if it is one of carriers/. @throws CommandRefusal naming the known ids */
 function configuredCarrier(config: SettingsAndCarriers, id: string): string {

@@ -26,6 +26,11 @@ async function setup(files: Record<string, string> = {}) {
   return { redis, otpgw, dir: tree.dir, keys: () => scanKeys(redis.client, `${redis.prefix}*`) };
 }
 
+/** As a running daemon would: an instance holds id-two's bind slot (the CLI warns when none does). */
+async function daemonHoldsASlot(redis: Awaited<ReturnType<typeof testRedis>>): Promise<void> {
+  await redis.client.set(`${redis.prefix}slots:id-two:0`, "host-a:2775:8080", "PX", 60_000);
+}
+
 /** A refusal is one line on stderr, never a stack trace. */
 function expectOneLineRefusal(run: CliRun, text: string): void {
   expect(run.code).toBe(1);
@@ -60,6 +65,18 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(undrain.code).toBe(0);
     expect(undrain.stdout).toContain("id-one undrained by alice (drained by noc-1 since ");
     expect(await redis.client.exists(carrierKey(redis.prefix, "id-one"), indexKey(redis.prefix))).toBe(0);
+  });
+
+  it("warns, after writing, when no running instance holds a bind slot at that Redis and prefix", async () => {
+    const { redis, otpgw } = await setup();
+    const drain = await otpgw(["carriers", "drain", "id-one"]);
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    expect(drain.stderr).toContain(
+      "otpgw: carriers drain: warning: no running instance holds a bind slot of any carrier at redis://",
+    );
+    await daemonHoldsASlot(redis);
+    expect((await otpgw(["carriers", "undrain", "id-one"])).stderr).toBe("");
   });
 
   it("sets and resets a weight factor, and routes explain applies it", async () => {
@@ -165,6 +182,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
 
   it("drains, lists and explains while accounts.yaml is half-edited: no operations command reads it", async () => {
     const { redis, otpgw } = await setup({ "accounts.yaml": "accounts:\n  - id: [half-edited\n" });
+    await daemonHoldsASlot(redis);
     const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-9"]);
     expect(drain.stderr).toBe("");
     expect(drain.code).toBe(0);
@@ -183,6 +201,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     const broken =
       "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers:\n      - { carrier: id-nope }\n";
     const { redis, otpgw, dir } = await setup({ "routes.yaml": broken });
+    await daemonHoldsASlot(redis);
     const drain = await otpgw(["carriers", "drain", "id-one"]);
     expect(drain.stderr).toBe("");
     expect(drain.code).toBe(0);
