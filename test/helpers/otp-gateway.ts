@@ -16,6 +16,8 @@ export async function otpGateway(
     submitRespLatencyMs?: Latency;
     receiptLatencyMs?: Latency;
     settings?: string;
+    /** routes.yaml's DLR timeout (default: the fixture's 5 s). */
+    dlrTimeoutSeconds?: number;
     /** The receiver answers the first N webhooks with 500 (their retries go through BullMQ). */
     failFirstWebhooks?: number;
   } = {},
@@ -31,6 +33,7 @@ export async function otpGateway(
     redisUrl,
     carriers: [{ id: "id-a", port: sim.port! }],
     ...(options.settings !== undefined && { settings: options.settings }),
+    ...(options.dlrTimeoutSeconds !== undefined && { dlrTimeoutSeconds: options.dlrTimeoutSeconds }),
   });
   const send = (i: number, init: { idempotencyKey?: string } = {}) =>
     daemon.api("/v1/messages", {

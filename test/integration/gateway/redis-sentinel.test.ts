@@ -32,6 +32,10 @@ describe("Redis through Sentinel, writes confirmed by replicas (redis_wait_repli
       const group = await sentinelGroup(2, certs ? { tls: certs } : {});
       const { hooks, daemon, send } = await otpGateway(group.url, {
         receiptLatencyMs: { min: 10, max: 30 },
+        // Receipts that come while no primary is elected are answered ESME_RX_T_APPN and resent by the carrier each
+        // second; on a loaded machine the failover can outlast a 5 s DLR timeout, and the route's only carrier then
+        // leaves the message undeliverable — lawful, but not what this test is about.
+        dlrTimeoutSeconds: 30,
         settings: [
           "redis_wait_replicas: 1\nredis_wait_timeout_ms: 500",
           ...(certs ? [redisTlsSettings(certs, { serverName: "localhost" })] : []),
