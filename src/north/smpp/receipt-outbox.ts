@@ -77,6 +77,11 @@ export class ReceiptOutbox {
   private readonly pumping = new Set<string>();
   private readonly removals: ReceiptRemovals;
   private readonly scan = new Set<string>();
+  /**
+   * A scan asked for while one was claiming (a session lost, a bind): the claim may have skipped, as in flight, the
+   * very jobs it is for, so the scan goes on from the head instead of ending.
+   */
+  private readonly rescan = new Set<string>();
   /** Per system_id, where a scan that stopped for want of room goes on walking the list. */
   private readonly cursors = new Map<string, number>();
   private readonly again = new Set<string>();
@@ -172,7 +177,10 @@ export class ReceiptOutbox {
    */
   kick(systemId: string, scan = false): void {
     if (this.closed) return;
-    if (scan) this.scan.add(systemId);
+    if (scan) {
+      this.scan.add(systemId);
+      this.rescan.add(systemId);
+    }
     if (this.pumping.has(systemId)) {
       this.again.add(systemId);
       return;
@@ -199,6 +207,7 @@ export class ReceiptOutbox {
     this.removals.retry(systemId);
     this.sendHeld(systemId, carriers);
     while (!this.closed && this.scan.has(systemId) && room()) {
+      this.rescan.delete(systemId);
       const leasedAt = this.deps.clock(); // the leases start when the step runs: after this
       const [next, ...items] = await this.deps.batch.run<[number, ...string[]]>(
         RECEIPTS_CLAIM.op,
@@ -214,7 +223,7 @@ export class ReceiptOutbox {
         ],
       );
       if (next === 0) {
-        this.scan.delete(systemId);
+        if (!this.rescan.has(systemId)) this.scan.delete(systemId);
         this.cursors.delete(systemId);
       } else {
         this.cursors.set(systemId, next);
@@ -314,6 +323,7 @@ export class ReceiptOutbox {
   ): void {
     const sending: Sending = { systemId, leased, answered: false };
     this.inFlight.set(item, sending);
+    let lost = false;
     carrier
       .sendReceipt(fields)
       .then(
@@ -336,7 +346,7 @@ export class ReceiptOutbox {
           // deadline (a job held on its stamp alone has no key to delete). A timeout waits for the retry, as an
           // ESME that is slow is not helped by more.
           if (!isSessionLost(error)) return this.lease(systemId, item, this.deps.retryMs);
-          this.scan.add(systemId);
+          lost = true;
           return sending.leased ? this.lease(systemId, item, 0) : Promise.resolve();
         },
       )
@@ -345,7 +355,8 @@ export class ReceiptOutbox {
       )
       .finally(() => {
         this.inFlight.delete(item);
-        this.kick(systemId);
+        // Lost with its session: a scan claims it again — asked for only now that it is no longer in flight here.
+        this.kick(systemId, lost);
       });
   }
 
