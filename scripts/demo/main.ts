@@ -9,6 +9,7 @@
  * Everything started is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway
  * kept its promises (one final state per message, one signed webhook each).
  */
+import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -170,6 +171,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
     webhooks: receiver.stats,
   });
   console.log(`\n${renderSummary(summary)}\n`);
+  console.log(`${await healthView(daemon.metricsPort)}\n`);
   console.log(
     `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +
       `waiting for final states ${seconds(waited.waitedMs)}, total ${seconds(Date.now() - t0)}`,
