@@ -74,14 +74,29 @@ class RouteHealth implements WeightAdjustment {
   readonly #byId = new Map<string, CarrierState>();
   readonly #crossed: (route: RouteHealth, state: CarrierState, now: number) => void;
 
-  constructor(route: HealthRoute, crossed: (route: RouteHealth, state: CarrierState, now: number) => void) {
+  /**
+   * `previous`: the route's state under the table a reload replaced: its carriers still on the route keep what they
+   * learned (unless the window's length changed), judged again under the new settings at `now`.
+   */
+  constructor(
+    route: HealthRoute,
+    crossed: (route: RouteHealth, state: CarrierState, now: number) => void,
+    previous?: RouteHealth,
+    now = 0,
+  ) {
     this.name = route.name;
     this.settings = route.health;
     this.floorShare = route.health.floorShare;
     this.floorText = `${Math.round(route.health.floorShare * 1000) / 10} %`;
     this.#crossed = crossed;
-    this.states = route.carriers.map(({ id }) => new CarrierState(id, route.health.windowMs));
+    const keep = previous !== undefined && previous.settings.windowMs === route.health.windowMs;
+    this.states = route.carriers.map(
+      ({ id }) => (keep ? previous.#byId.get(id) : undefined) ?? new CarrierState(id, route.health.windowMs),
+    );
     for (const state of this.states) this.#byId.set(state.id, state);
+    if (!keep) return;
+    for (const state of this.states) this.refresh(state, now);
+    this.active = this.#anyBelowOne();
   }
 
   record(carrierId: string, outcome: HealthOutcome, latencyMs: number, now: number): void {
@@ -161,8 +176,10 @@ export class CarrierHealth {
    * 1 (the weights alone then choose, at the cost of one lookup).
    */
   adjustment(route: HealthRoute): WeightAdjustment | undefined {
-    const health = this.#routes.get(route.name);
-    return health !== undefined && health.active && health.settings === route.health ? health : undefined;
+    let health = this.#routes.get(route.name);
+    // Another route table (a reload): the route's state moves over to it once, with what it learned.
+    if (health !== undefined && health.settings !== route.health) health = this.#route(route);
+    return health !== undefined && health.active ? health : undefined;
   }
 
   /** Counts an attempt of `route` that has just ended (once per attempt, by the instance that recorded its end). */
@@ -178,6 +195,9 @@ export class CarrierHealth {
   readings(routes: readonly HealthRoute[]): HealthReading[] {
     const now = this.#clock();
     const readings: HealthReading[] = [];
+    // Routes a reload removed (or renamed) are forgotten.
+    const names = new Set(routes.map((r) => r.name));
+    for (const name of this.#routes.keys()) if (!names.has(name)) this.#routes.delete(name);
     for (const route of routes) {
       if (!route.health.enabled) continue;
       const health = this.#route(route);
@@ -189,13 +209,21 @@ export class CarrierHealth {
     return readings;
   }
 
-  /** The route's state, made on first use, and again when its settings are another object (another route table). */
+  /**
+   * The route's state, made on first use, and made again when its settings are another object (another route table,
+   * after a reload) — carrying over what its carriers learned.
+   */
   #route(route: HealthRoute): RouteHealth {
-    let health = this.#routes.get(route.name);
-    if (health === undefined || health.settings !== route.health) {
-      health = new RouteHealth(route, (r, state, now) => this.#crossed(r, state, now));
-      this.#routes.set(route.name, health);
-    }
+    const previous = this.#routes.get(route.name);
+    if (previous !== undefined && previous.settings === route.health) return previous;
+    const health = new RouteHealth(
+      route,
+      (r, state, now) => this.#crossed(r, state, now),
+      previous,
+      // Only a route carried over from another table is judged now (once per route and reload).
+      previous === undefined ? 0 : this.#clock(),
+    );
+    this.#routes.set(route.name, health);
     return health;
   }
 

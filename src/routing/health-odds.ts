@@ -130,6 +130,15 @@ function explainAdjusted(
   }
   return (
     `weight ${formatHundredths(weights[chosen]!)}${own ? `×${adjust.factorText(carrier.id)}` : ""} of ` +
-    `${formatHundredths(effectiveTotal)}${raised ? `, raised to the ${adjust.floorText} floor` : ""} (health: ${health})`
+    `${formatHundredths(effectiveTotal)}${raised ? raisedTo(floors[chosen]!, adjust) : ""} (health: ${health})`
   );
+}
+
+/**
+ * `, raised to the 5 % floor`; or, for a carrier whose share by weight is below the floor (it keeps that share, never
+ * more), `, raised to its 2 % share by weight`.
+ */
+function raisedTo(floor: number, adjust: WeightAdjustment): string {
+  if (floor >= adjust.floorShare) return `, raised to the ${adjust.floorText} floor`;
+  return `, raised to its ${Math.round(floor * 1000) / 10} % share by weight`;
 }

@@ -119,6 +119,13 @@ describe("selectCarrier with live health", () => {
     );
   });
 
+  it("explains a choice raised only to the carrier's share by weight, when that is below the floor", () => {
+    // id-xl: 10 of 100 by weight; with a 20 % floor its least share is its 10 %, not 20 %.
+    const choice = selectCarrier(route, [], all, () => 0.97, undefined, health({ "id-xl": 0.01 }, 0.2));
+    expect(choice?.carrier).toBe("id-xl");
+    expect(choice?.explain).toContain(", raised to its 10 % share by weight (health: figures of id-xl)");
+  });
+
   it("explains a choice the floor decided", () => {
     const choice = selectCarrier(route, [], all, () => 0.97, undefined, health({ "id-xl": 0.01 }));
     expect(choice?.carrier).toBe("id-xl");

@@ -3,22 +3,30 @@ import { seededRng } from "../../../scripts/sim/sampling.js";
 import type { RoutePlanner } from "../../../src/delivery/route-planner.js";
 import type { Attempt } from "../../../src/delivery/types.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
+import { LiveRouteTable } from "../../../src/routing/live-route-table.js";
 import { createRoutePlanner } from "../../../src/routing/route-planner.js";
 import { parseRoutesFile } from "../../../src/routing/routes-file.js";
 
 const carriers = new Map([
   ["id-a", { countries: ["ID"] }],
   ["id-b", { countries: ["ID"] }],
+  ["kr-skt", { countries: ["KR"] }],
 ]);
 const TO = "+6281234567890";
 
-function table(health: string) {
+const KOREA = `  - name: korea
+    match: { country: KR }
+    carriers: [{ carrier: kr-skt }]
+`;
+
+/** routes.yaml with the indonesia route (named `name`) whose health is `health`, and `more` routes after it. */
+function table(health: string, more = "", name = "indonesia") {
   const text = `routes:
-  - name: indonesia
+  - name: ${name}
     match: { country: ID }
     carriers: [{ carrier: id-a }, { carrier: id-b }]
     health: ${health}
-`;
+${more}`;
   const result = parseRoutesFile(text, "routes.yaml", carriers);
   if (!result.table) throw new Error(result.problems.map((p) => p.reason).join("; "));
   return result.table;
@@ -85,5 +93,25 @@ describe("the route planner with live health", () => {
       { labels: { route: "indonesia", carrier: "id-a" }, value: 0.01 },
       { labels: { route: "indonesia", carrier: "id-b" }, value: 1 },
     ]);
+  });
+
+  it("keeps what a route's carriers learned across a reload of routes.yaml, and forgets routes the reload removed", async () => {
+    const now = 1_000_000;
+    const metrics = createMetrics();
+    const live = new LiveRouteTable(table("{ min_samples: 10 }"));
+    const planner = createRoutePlanner(live, seededRng(1), { clock: () => now, metrics });
+    for (let i = 0; i < 10; i++) planner.attemptEnded!(TO, "ID", failed("id-a", now));
+    const share = () => firstAttempts(planner, 2000).filter((c) => c === "id-a").length / 2000;
+    expect(share()).toBeLessThan(0.1);
+    // An edit elsewhere in the file (a Korean route added): indonesia is parsed again, the same.
+    live.replace(table("{ min_samples: 10 }", KOREA));
+    expect(share()).toBeLessThan(0.1);
+    // A stricter min_samples judges the same attempts again: too few now, so the factor is 1.
+    live.replace(table("{ min_samples: 20 }"));
+    expect(share()).toBeGreaterThan(0.4);
+    // A route renamed away is forgotten at the next scrape; the gauge follows the table in use.
+    live.replace(table("{ min_samples: 10 }", "", "indonesia-2"));
+    const { values } = await metrics.registry.getSingleMetric("otpgw_carrier_health_factor")!.get();
+    expect(values.map((v) => v.labels.route)).toEqual(["indonesia-2", "indonesia-2"]);
   });
 });
