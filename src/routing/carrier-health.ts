@@ -29,6 +29,8 @@ export interface HealthRoute {
   name: string;
   carriers: readonly RouteCarrier[];
   health: HealthSettings;
+  /** The route's DLR timeout: a timeout of an attempt given less (the OTP's expiry cut it short) is not counted. */
+  dlrTimeoutMs: number;
 }
 
 /** One carrier's factor on one route, for the gauge. */
@@ -187,6 +189,9 @@ export class CarrierHealth {
     if (!route.health.enabled || attempt.endedAt === undefined) return;
     const outcome = healthOutcome(attempt);
     if (outcome === undefined) return;
+    // No receipt within a deadline the OTP's expiry shortened says little of the carrier: only full ones count.
+    if (outcome === HealthOutcome.Timeout && attempt.dlrDeadline - attempt.startedAt < route.dlrTimeoutMs)
+      return;
     const latencyMs = attempt.endedAt - attempt.startedAt;
     this.#route(route).record(attempt.carrier, outcome, latencyMs, attempt.endedAt);
   }

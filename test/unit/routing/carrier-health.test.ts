@@ -11,6 +11,7 @@ const route = (name: string, settings = health): HealthRoute => ({
     { id: "bad", weight: 1 },
   ],
   health: settings,
+  dlrTimeoutMs: 30_000,
 });
 const ID = route("indonesia");
 const KR = route("korea");
@@ -47,6 +48,17 @@ function tracker() {
 }
 
 describe("CarrierHealth", () => {
+  it("does not count a timeout whose DLR deadline the OTP's expiry cut short", () => {
+    const { clock, health: h } = tracker();
+    for (let i = 0; i < 20; i++) {
+      // Started with 8 s of validity left: a deadline of 8 s instead of the route's 30 s.
+      h.observe(ID, { ...ended("bad", "timeout", clock.now, 8000), dlrDeadline: clock.now });
+    }
+    expect(h.adjustment(ID)).toBeUndefined();
+    for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "timeout", clock.now, 30_000));
+    expect(h.adjustment(ID)?.factor("bad")).toBe(0.01);
+  });
+
   it("keeps a carrier at factor 1 until min_samples attempts ended, then follows its delivered share", () => {
     const { clock, health: h } = tracker();
     for (let i = 0; i < 19; i++) h.observe(ID, ended("bad", i < 5 ? "delivered" : "failed", clock.now));
