@@ -5,6 +5,7 @@ import { registerCarriersCommands } from "./commands/carriers.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerRoutesCommands } from "./commands/routes.js";
 import { registerStartCommand } from "./commands/start.js";
+import { registerWatchCommand } from "./commands/watch.js";
 import { daemonEnvOverrides } from "../config/daemon-env.js";
 import { sentinelPasswordVariable } from "../config/daemon-settings.js";
 
@@ -15,6 +16,7 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerAccountsCommands,
   registerCarriersCommands,
   registerRoutesCommands,
+  registerWatchCommand,
 ];
 
 /** The variables that override otpgw.yaml (daemon-env.ts), wrapped for the help text. */

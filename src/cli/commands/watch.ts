@@ -1,0 +1,136 @@
+/**
+ * `otpgw watch`: a running instance's traffic, carrier by carrier, from its own metrics endpoint — read twice
+ * `--interval` apart, so rates are what its counters grew by in between: binds up, submits queued, submits
+ * accepted and refused per second, receipts per second (DELIVRD and the rest), the lowest live-health factor of the
+ * carrier across its routes, and operators' overrides in force. Read-only; nothing is written anywhere.
+ */
+import type { Command } from "commander";
+import type { SettingsAndCarriers } from "../../config/loaded-config.js";
+import { ExitCodes, type CliContext } from "../cli-context.js";
+import { addConfigOptions, type ConfigFlags } from "../config-options.js";
+import { CommandRefusal, loadForOperations, reportRefusal } from "../control-session.js";
+import { parsePromText, sumOf, type Sample } from "../prom-text.js";
+import { renderTable } from "../text-table.js";
+
+interface WatchFlags extends ConfigFlags {
+  metricsUrl?: string;
+  interval: string;
+  count?: string;
+}
+
+export function registerWatchCommand(program: Command, context: CliContext): void {
+  addConfigOptions(
+    program
+      .command("watch")
+      .description(
+        "show a running instance's traffic per carrier, from its metrics endpoint, every few seconds",
+      )
+      .option(
+        "--metrics-url <url>",
+        "the instance's /metrics (default: metrics.host and metrics.port of the settings)",
+      )
+      .option(
+        "--interval <seconds>",
+        "seconds between the two reads each table's rates come from (0.2-60)",
+        "2",
+      )
+      .option("--count <n>", "print this many tables, then exit (default: until interrupted)")
+      .addHelpText(
+        "after",
+        "\nColumns: binds up of configured, submits queued, submits accepted and refused per second, receipts" +
+          "\nper second (DELIVRD and other stats), the lowest live-health factor across the carrier's routes, and" +
+          "\noperators' overrides (drained, weight %). One instance's view: with several, watch each.",
+      ),
+  ).action(async (flags: WatchFlags) => {
+    context.setExitCode(await watch(flags, context));
+  });
+}
+
+async function watch(flags: WatchFlags, context: CliContext): Promise<number> {
+  try {
+    const intervalMs = Number(flags.interval) * 1000;
+    if (!(intervalMs >= 200 && intervalMs <= 60_000))
+      throw new CommandRefusal(`--interval: "${flags.interval}" is not a number of seconds from 0.2 to 60`);
+    const count = flags.count === undefined ? Infinity : Number(flags.count);
+    if (!(Number.isInteger(count) || count === Infinity) || count < 1)
+      throw new CommandRefusal(`--count: "${flags.count}" is not a whole number of at least 1`);
+    const config = await loadForOperations(flags, context);
+    const url = flags.metricsUrl ?? metricsUrlOf(config);
+    let before = await scrape(url);
+    for (let printed = 0; printed < count; printed++) {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      const after = await scrape(url);
+      context.stdout.write(`${table(config, before, after)}\n`);
+      before = after;
+    }
+    return ExitCodes.ok;
+  } catch (error) {
+    return reportRefusal(error, context, "watch");
+  }
+}
+
+/** The settings' metrics endpoint; a listener on every address is read on the loopback. */
+function metricsUrlOf(config: SettingsAndCarriers): string {
+  const { host, port } = config.daemon.metrics;
+  if (port === 0) throw new CommandRefusal("metrics.port is 0 (a free port at start): give --metrics-url");
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}/metrics`;
+}
+
+interface Scrape {
+  at: number;
+  samples: Sample[];
+}
+
+async function scrape(url: string): Promise<Scrape> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new CommandRefusal(`cannot read ${url}: ${cause}`);
+  }
+  if (!response.ok) throw new CommandRefusal(`cannot read ${url}: HTTP ${response.status}`);
+  return { at: Date.now(), samples: parsePromText(await response.text()) };
+}
+
+function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): string {
+  const seconds = (after.at - before.at) / 1000;
+  const rate = (name: string, where: Record<string, string>, excluding?: Record<string, string>) => {
+    let grown = sumOf(after.samples, name, where) - sumOf(before.samples, name, where);
+    if (excluding) grown -= sumOf(after.samples, name, excluding) - sumOf(before.samples, name, excluding);
+    return (Math.max(0, grown) / seconds).toFixed(1);
+  };
+  const rows = config.carriers.map((carrier) => {
+    const c = { carrier: carrier.id };
+    const binds = after.samples.filter(
+      (s) => s.name === "otpgw_carrier_bind_up" && s.labels.get("carrier") === carrier.id,
+    );
+    const factors = after.samples.filter(
+      (s) => s.name === "otpgw_carrier_health_factor" && s.labels.get("carrier") === carrier.id,
+    );
+    const drained = sumOf(after.samples, "otpgw_carrier_drained", c) > 0;
+    const weight = sumOf(after.samples, "otpgw_carrier_weight_percent", c);
+    return [
+      carrier.id,
+      `${binds.filter((b) => b.value > 0).length}/${carrier.binds}`,
+      sumOf(after.samples, "otpgw_carrier_queued", c),
+      rate("otpgw_carrier_submits_total", { ...c, outcome: "accepted" }),
+      rate("otpgw_carrier_submits_total", c, { ...c, outcome: "accepted" }),
+      rate("otpgw_carrier_receipts_total", { ...c, stat: "DELIVRD" }),
+      rate("otpgw_carrier_receipts_total", c, { ...c, stat: "DELIVRD" }),
+      factors.length === 0 ? "-" : Math.min(...factors.map((f) => f.value)).toFixed(2),
+      drained ? "drained" : weight > 0 && weight !== 100 ? `weight ${weight} %` : "-",
+    ];
+  });
+  const accepted = rate("otpgw_messages_accepted_total", {});
+  const delivered = rate("otpgw_messages_final_total", { state: "delivered" });
+  const final = rate("otpgw_messages_final_total", {});
+  return (
+    `${new Date(after.at).toISOString().slice(11, 19)}Z  accepted ${accepted}/s, final ${final}/s (delivered ${delivered}/s)\n` +
+    renderTable(
+      ["carrier", "binds", "queued", "submits/s", "refused/s", "DELIVRD/s", "other/s", "health", "override"],
+      rows,
+    )
+  );
+}

@@ -1,0 +1,61 @@
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { freePort } from "../../../scripts/lib/free-port.js";
+import { daemonWithSim, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { runOtpgw } from "../../helpers/otpgw-cli.js";
+
+describe("otpgw watch (the command line, on a running daemon)", () => {
+  it("prints the instance's traffic per carrier from its metrics, rates over the interval", async () => {
+    const { daemon } = await daemonWithSim(
+      { receiptLatencyMs: { min: 5, max: 20 } },
+      { redisUrl: inject("redisUrl") },
+    );
+    const args = ["watch", "--config", join(daemon.dir, "otpgw.yaml"), "--count", "1", "--interval", "1.5"];
+    const url = `http://127.0.0.1:${daemon.ports!.metrics}/metrics`;
+    const watching = runOtpgw([...args, "--metrics-url", url], { env: { PATH: process.env.PATH } });
+    // Traffic all along the command's run (it starts, reads, waits 1.5 s, reads again): one OTP every 50 ms, bounded.
+    let finished = false;
+    void watching.finally(() => (finished = true));
+    for (let i = 0; !finished && i < 400; i++) {
+      const sent = await daemon.api("/v1/messages", {
+        method: "POST",
+        body: { to: `+62811${String(i).padStart(7, "0")}`, from: FIXTURE_ACCOUNT.sender, text: "Code 5521" },
+      });
+      expect(sent.status).toBe(202);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const run = await watching;
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^\d\d:\d\d:\d\dZ {2}accepted \d+\.\d\/s, final \d+\.\d\/s \(delivered \d+\.\d\/s\)$/m,
+    );
+    const row = /^id-sim\s+1\/1\s+\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+1\.00\s+-$/m.exec(run.stdout);
+    expect(row, run.stdout).not.toBeNull();
+    // Submits and receipts fell inside the interval; none was refused.
+    expect(Number(row![1])).toBeGreaterThan(0);
+    expect(row![2]).toBe("0.0");
+    expect(Number(row![3])).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("says in one line when the metrics cannot be read, or the settings do not say where", async () => {
+    const { daemon } = await daemonWithSim({}, { redisUrl: inject("redisUrl") });
+    const config = ["--config", join(daemon.dir, "otpgw.yaml")];
+    const env = { env: { PATH: process.env.PATH } };
+    const [down, unknown, interval] = await Promise.all([
+      runOtpgw(["watch", ...config, "--metrics-url", `http://127.0.0.1:${await freePort()}/metrics`], env),
+      runOtpgw(["watch", ...config], env), // the fixture's metrics port is 0
+      runOtpgw(["watch", ...config, "--interval", "0"], env),
+    ]);
+    for (const run of [down, unknown, interval]) {
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    expect(down.stderr).toMatch(
+      /^otpgw: watch: cannot read http:\/\/127\.0\.0\.1:\d+\/metrics: .*ECONNREFUSED/,
+    );
+    expect(unknown.stderr).toContain("metrics.port is 0 (a free port at start): give --metrics-url");
+    expect(interval.stderr).toContain('--interval: "0" is not a number of seconds from 0.2 to 60');
+  }, 60_000);
+});
