@@ -10,6 +10,7 @@ import { withOneShotRedis } from "../redis/one-shot-client.js";
 import { maskUrl } from "../redis/redis-preflight.js";
 import { redisAccess, unreachableRedisError } from "../redis/redis-tls.js";
 import type { Redis } from "ioredis";
+import { slotKey } from "../south/bind-slots-scripts.js";
 import { ExitCodes, type CliContext } from "./cli-context.js";
 import { loadOptionsFor, type ConfigFlags } from "./config-options.js";
 import { reportFailure } from "./report-failure.js";
@@ -101,4 +102,10 @@ export function operatorName(by: string | undefined, env: NodeJS.ProcessEnv): st
   if (name === undefined || name.trim() === "")
     throw new CommandRefusal("who makes this change is unknown ($USER is not set): give --by <name>");
   return name;
+}
+
+/** Every bind slot's key of the configured carriers, carrier by carrier in slot order (bind-slots.ts writes them). */
+export function slotKeysOf(config: SettingsAndCarriers): string[] {
+  const prefix = config.daemon.redisKeyPrefix;
+  return config.carriers.flatMap((c) => Array.from({ length: c.binds }, (_, k) => slotKey(prefix, c.id, k)));
 }

@@ -11,9 +11,9 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { LiveRouteTable } from "../routing/live-route-table.js";
-import type { RouteSpec } from "../routing/route.js";
 import type { RouteTable } from "../routing/route-table.js";
 import type { AccountsConfig } from "../north/accounts/account-types.js";
+import { changesByName, type Changes } from "./changes.js";
 import type { LoadedConfig } from "./loaded-config.js";
 import { minValiditySeconds } from "./min-validity.js";
 
@@ -30,13 +30,6 @@ export interface ReloadReport {
   accounts?: Changes & { unbound: number };
   /** What differs from the running configuration and waits for a restart: `otpgw.yaml: http`, `carrier id-x`. */
   restartNeeded: string[];
-}
-
-/** What a reload changed in one file, by name. */
-export interface Changes {
-  added: string[];
-  removed: string[];
-  changed: string[];
 }
 
 export interface ConfigReloadDeps {
@@ -191,21 +184,17 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
 
 /** Routes added, removed and changed between two tables, or undefined when nothing (defaults included) differs. */
 function routeChanges(before: RouteTable, after: RouteTable): Changes | undefined {
-  const old = new Map(before.specs.map((s) => [s.name, same(s)]));
-  const now = new Map(after.specs.map((s) => [s.name, same(s)]));
-  const added = [...now.keys()].filter((name) => !old.has(name));
-  const removed = [...old.keys()].filter((name) => !now.has(name));
-  const changed = [...now].filter(([name, spec]) => old.has(name) && old.get(name) !== spec).map(([n]) => n);
+  const changes = changesByName(before.specs, after.specs, (spec) => spec.name);
   const order = (table: RouteTable) => table.specs.map((s) => s.name).join("\n");
   const differs =
-    added.length + removed.length + changed.length > 0 ||
+    changes.added.length + changes.removed.length + changes.changed.length > 0 ||
     same(before.defaults) !== same(after.defaults) ||
     order(before) !== order(after);
-  return differs ? { added, removed, changed } : undefined;
+  return differs ? changes : undefined;
 }
 
-/** A comparable form of validated, plain data (specs, settings, carriers, accounts). */
-function same(value: RouteSpec | object | undefined): string {
+/** A comparable form of validated, plain data (route defaults, settings, accounts). */
+function same(value: object | undefined): string {
   return JSON.stringify(value) ?? "";
 }
 
@@ -222,14 +211,10 @@ function pendingRestart(running: LoadedConfig, next: LoadedConfig, accountsToo: 
     const after = (next.daemon as unknown as Record<string, unknown>)[key];
     if (same(before as object) !== same(after as object)) pending.push(`otpgw.yaml: ${snakeCase(key)}`);
   }
-  const carriers = new Map(running.carriers.map((c) => [c.id, same(c)]));
-  for (const carrier of next.carriers) {
-    const before = carriers.get(carrier.id);
-    if (before === undefined) pending.push(`carrier ${carrier.id}: added`);
-    else if (before !== same(carrier)) pending.push(`carrier ${carrier.id}: changed`);
-    carriers.delete(carrier.id);
+  const carriers = changesByName(running.carriers, next.carriers, (c) => c.id);
+  for (const what of ["added", "changed", "removed"] as const) {
+    for (const id of carriers[what]) pending.push(`carrier ${id}: ${what}`);
   }
-  for (const id of carriers.keys()) pending.push(`carrier ${id}: removed`);
   if (accountsToo && same(running.accounts.accounts) !== same(next.accounts.accounts))
     pending.push("accounts.yaml: changed");
   return pending;

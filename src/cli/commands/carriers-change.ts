@@ -17,7 +17,6 @@ import {
   type CarrierControl,
 } from "../../ops/carrier-controls.js";
 import { writeControl, type ControlChange } from "../../ops/control-store.js";
-import { slotKey } from "../../south/bind-slots-scripts.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -27,6 +26,7 @@ import {
   operatorName,
   redisWhere,
   reportRefusal,
+  slotKeysOf,
   withDaemonRedis,
 } from "../control-session.js";
 
@@ -70,10 +70,7 @@ type Describe = (now: number, before: CarrierControl) => string;
 
 /** Whether some instance holds a bind slot of a configured carrier here: the sign that daemons use this Redis. */
 async function anyInstanceBound(redis: Redis, config: SettingsAndCarriers): Promise<boolean> {
-  const prefix = config.daemon.redisKeyPrefix;
-  const keys = config.carriers.flatMap((c) =>
-    Array.from({ length: c.binds }, (_, k) => slotKey(prefix, c.id, k)),
-  );
+  const keys = slotKeysOf(config);
   return keys.length > 0 && (await redis.exists(...keys)) > 0;
 }
 

@@ -9,7 +9,6 @@ import {
   type OverrideStamp,
 } from "../../ops/carrier-controls.js";
 import { readControls } from "../../ops/control-store.js";
-import { slotKey } from "../../south/bind-slots-scripts.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -17,6 +16,7 @@ import {
   loadForOperations,
   redisWhere,
   reportRefusal,
+  slotKeysOf,
   withDaemonRedis,
 } from "../control-session.js";
 import { renderTable } from "../text-table.js";
@@ -80,9 +80,7 @@ async function readRows(
 ): Promise<{ rows: CarrierRow[]; stale: [string, CarrierControl][]; now: number }> {
   const prefix = config.daemon.redisKeyPrefix;
   const snapshot = await readControls(redis, prefix);
-  const slotKeys = config.carriers.flatMap((c) =>
-    Array.from({ length: c.binds }, (_, k) => slotKey(prefix, c.id, k)),
-  );
+  const slotKeys = slotKeysOf(config);
   const holders = slotKeys.length === 0 ? [] : await redis.mget(...slotKeys);
   // Ends are Redis's times: judged by its clock, not this host's.
   const now = snapshot.now;

@@ -4,17 +4,11 @@
  * accounts: a revoked API key gets 401 on its next request, a removed SMPP account cannot bind, a raised rate or a
  * new sender applies to the next submit. Requests already past authentication finish with the account they had.
  */
+import { changesByName, type Changes } from "../../config/changes.js";
 import type { Account, AccountsConfig } from "./account-types.js";
 import { createApiKeyIndex, type ApiKeyIndex } from "./api-key.js";
 import { createIpAllowList } from "./ip-allow-list.js";
 import { createSmppAuthenticator, type SmppAuthenticator, type SmppAuthResult } from "./smpp-auth.js";
-
-/** What a replacement changed, by account id. */
-export interface AccountChanges {
-  added: string[];
-  removed: string[];
-  changed: string[];
-}
 
 interface Installed {
   config: AccountsConfig;
@@ -65,16 +59,10 @@ export class AccountDirectory implements ApiKeyIndex, SmppAuthenticator {
   }
 
   /** Installs a validated accounts configuration; returns which accounts it added, removed and changed. */
-  replace(config: AccountsConfig): AccountChanges {
-    const before = this.#now.byId;
+  replace(config: AccountsConfig): Changes {
+    const before = this.#now.config.accounts;
     this.#now = install(config);
-    const after = this.#now.byId;
-    const same = (a: Account, b: Account) => JSON.stringify(a) === JSON.stringify(b);
-    return {
-      added: [...after.keys()].filter((id) => !before.has(id)),
-      removed: [...before.keys()].filter((id) => !after.has(id)),
-      changed: [...after].filter(([id, a]) => before.has(id) && !same(before.get(id)!, a)).map(([id]) => id),
-    };
+    return changesByName(before, config.accounts, (account) => account.id);
   }
 
   /**
