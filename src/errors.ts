@@ -71,6 +71,8 @@ export const ErrorCodes = {
   HTTP_RATE_LIMITED: "OTPGW_ERR_HTTP_RATE_LIMITED",
   /** HTTP API: the carriers for the destination are saturated: back-pressure (503 with Retry-After). */
   HTTP_SATURATED: "OTPGW_ERR_HTTP_SATURATED",
+  /** A channel provider's status callback without a valid signature (401): not the provider's, or a wrong secret. */
+  CHANNEL_SIGNATURE: "OTPGW_ERR_CHANNEL_SIGNATURE",
   /** HTTP API: Redis is unreachable, nothing was accepted (503 with Retry-After). */
   HTTP_UNAVAILABLE: "OTPGW_ERR_HTTP_UNAVAILABLE",
   /** HTTP API: an unexpected failure; whether the message was accepted is unknown, retry with the same Idempotency-Key (500). */

@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { ShutdownSequence } from "./shutdown-sequence.js";
 import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
-import { smppTlsMaterial, withTlsFiles } from "./config/tls-files.js";
+import { withTlsFiles } from "./config/tls-files.js";
 import { ConfigReload } from "./config/config-reload.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { HandOffs } from "./delivery/hand-offs.js";
@@ -20,9 +20,12 @@ import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
+import { EscalationService } from "./escalation/escalation-service.js";
+import { otpCodePattern } from "./escalation/otp-code.js";
 import { AccountDirectory } from "./north/accounts/account-directory.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
-import { createSmppServer, type SmppServer } from "./north/smpp/smpp-server.js";
+import type { SmppServer } from "./north/smpp/smpp-server.js";
+import { startSmppServer } from "./gateway-smpp.js";
 import type { SubmitCheckDeps } from "./north/http/submit-checks.js";
 import { submitCheckDeps } from "./north/submit-check-deps.js";
 import type { Logger } from "./observability/logger.js";
@@ -69,6 +72,8 @@ export class Gateway {
   private readonly store: MessageStore;
   readonly delivery: DeliveryEngine;
   private readonly webhooks: WebhookSender;
+  /** WhatsApp and voice after SMS; undefined when otpgw.yaml configures no channel. */
+  private readonly escalation: EscalationService | undefined;
   private smpp: SmppServer | undefined;
   /** The route table in use: replaced when SIGHUP finds a valid, different routes.yaml. */
   readonly routes: LiveRouteTable;
@@ -179,6 +184,18 @@ export class Gateway {
       retentionMs: daemon.retention.messageMs,
       privateAddresses: daemon.webhookPrivateAddresses,
     });
+    this.escalation = EscalationService.create({
+      channels: daemon.channels,
+      connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
+      prefix: `${daemon.redisKeyPrefix}bull`,
+      delivery: () => this.delivery,
+      codePattern: (account) => otpCodePattern(this.accounts.byId(account)?.otpCodePattern),
+      minRemainingMs: daemon.delivery.minRemainingValidityMs,
+      // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
+      downCountsFrom: Date.now() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+      logger,
+      metrics,
+    });
     this.delivery = new DeliveryEngine({
       store,
       planner: createRoutePlanner(routes, Math.random, { overrides: this.controls, logger, metrics }),
@@ -198,6 +215,7 @@ export class Gateway {
       },
       prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
       handOffs: new HandOffs({ batch: this.batch, prefix: daemon.redisKeyPrefix, logger: this.logger }),
+      ...(this.escalation && { escalation: this.escalation.escalator }),
       notify: async (message) => {
         if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
         if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))
@@ -268,6 +286,11 @@ export class Gateway {
     // Webhooks close after the binds drained (receipts arriving meanwhile still finalise messages).
     this.webhooks.start();
     this.closers.add({ name: "webhooks", close: (ms) => this.webhooks.close(ms) });
+    const escalation = this.escalation;
+    if (escalation) {
+      escalation.start();
+      this.closers.add({ name: "escalation", close: (ms) => escalation.close(ms) });
+    }
     // Binds open on the slots the first lease tick takes: every slot when this instance is alone.
     for (const pool of this.carriers.values()) pool.start();
     await this.slots.start();
@@ -302,6 +325,7 @@ export class Gateway {
       ...checks,
     });
     this.http = http;
+    this.escalation?.registerRoutes(http);
     capConnections(http, daemon.http.maxConnections, { metrics: this.metrics, logger: this.logger });
     await http.listen({ host: daemon.http.host, port: daemon.http.port });
     const address = http.server.address();
@@ -321,58 +345,25 @@ export class Gateway {
     );
   }
 
-  /** The SMPP server for aggregators: plain (and TLS when configured) listeners, sharing the submit checks. */
+  /** The SMPP server for aggregators (gateway-smpp.ts), sharing the submit checks. */
   private async startSmppServer(checks: SubmitCheckDeps): Promise<void> {
-    const { daemon } = this.config;
-    const material = smppTlsMaterial(daemon);
-    const tls =
-      daemon.smpp.tls && material
-        ? { host: daemon.smpp.host, port: daemon.smpp.tls.port, ...material }
-        : undefined;
-    const server = createSmppServer({
+    const { server, port, tlsPort } = await startSmppServer({
+      daemon: this.config.daemon,
       lookups: this.lookups,
-      options: {
-        host: daemon.smpp.host,
-        port: daemon.smpp.port,
-        sessionInitMs: daemon.smpp.sessionInitMs,
-        maxSessions: daemon.smpp.maxSessions,
-        maxUnboundPerAddress: daemon.smpp.maxUnboundPerAddress,
-        inactivityMs: daemon.smpp.inactivityMs,
-        windowSize: daemon.smpp.windowSize,
-        ...(tls ? { tls } : {}),
-      },
-      authenticate: (systemId, password, ip) => this.accounts.authenticate(systemId, password, ip),
-      accountById: (id) => this.accounts.byId(id),
+      accounts: this.accounts,
       delivery: this.delivery,
       redis: this.redis,
       batch: this.batch,
-      deliveryOutboxKey: this.store.outboxKey,
-      keyPrefix: daemon.redisKeyPrefix,
-      retentionMs: daemon.retention.messageMs,
+      store: this.store,
+      reloads: this.reloads,
+      closers: this.closers,
       logger: this.logger,
       metrics: this.metrics,
-      ...checks,
+      checks,
     });
-    const { port, tlsPort } = await server.listen();
     this.smpp = server;
     this.smppPort = port;
     this.smppTlsPort = tlsPort;
-    const files = daemon.smpp.tls;
-    if (files && material) {
-      await this.reloads.watchTls({
-        name: "SMPP TLS certificate",
-        use: "smpp_listener",
-        files: [files.keyFile, files.certFile],
-        installed: material,
-        load: () => smppTlsMaterial(daemon)!,
-        apply: (m) => server.setTlsCertificate(m),
-      });
-    }
-    this.closers.add({
-      name: "smpp server",
-      // close() takes the time allowed (ms from now), not an absolute deadline.
-      close: (ms) => server.close(ms),
-    });
   }
 
   /** SIGHUP: reload what can be reloaded without a restart (TLS files, the route table; src/reloads.ts). */

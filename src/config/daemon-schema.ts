@@ -3,6 +3,7 @@
  * takes its default from `defaults.daemon`; unknown keys are errors.
  */
 import * as z from "zod";
+import { channelsFileSchema } from "../escalation/channel-config.js";
 import { parseRedisAddress } from "../redis/redis-address.js";
 import { defaults, limits } from "./defaults.js";
 
@@ -28,6 +29,8 @@ const ms = (min: number) => z.number().int().min(min).max(limits.timerMaxMs);
 export const daemonFileSchema = z
   .strictObject({
     log_level: z.enum(limits.logLevels).default(d.logLevel),
+    // WhatsApp and voice after SMS (docs/channels.md); none by default.
+    channels: channelsFileSchema,
     carriers_dir: z.string().min(1).default(d.carriersDir),
     routes_file: z.string().min(1).default(d.routesFile),
     accounts_file: z.string().min(1).default(d.accountsFile),

@@ -3,12 +3,13 @@
  * that order of precedence (command line wins). Pure: the caller reads the file.
  */
 import { resolve } from "node:path";
-import { sortByLine, type ConfigProblem } from "./config-problem.js";
+import { formatPath, sortByLine, type ConfigProblem } from "./config-problem.js";
 import { applyDaemonEnvOverrides } from "./daemon-env.js";
 import { daemonFileSchema } from "./daemon-schema.js";
 import { defaults } from "./defaults.js";
 import { envProblems, interpolateEnv } from "./interpolate-env.js";
 import { checkAgainstSchema } from "./schema-issues.js";
+import { literalChannelSecrets, toChannelsConfig } from "../escalation/channel-config.js";
 import type { DaemonConfig } from "./types.js";
 import { parseYamlSource } from "./yaml-source.js";
 
@@ -78,6 +79,14 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     },
   });
   problems.push(...checked.problems);
+  for (const path of literalChannelSecrets(isRecord(fromFile) ? fromFile.channels : undefined)) {
+    problems.push({
+      source,
+      line: lineOf(path),
+      path: formatPath(path),
+      reason: "must be a ${VARIABLE} reference: credentials come from the environment, never from this file",
+    });
+  }
 
   const rawCarriersDir = isRecord(data) ? data.carriers_dir : undefined;
   const carriersDir = resolveCarriersDir(rawCarriersDir, input, overridden.has("carriers_dir"));
@@ -141,6 +150,7 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     metrics: { host: settings.metrics.host, port: settings.metrics.port },
     shutdownTimeoutMs: settings.shutdown_timeout_ms,
     webhookPrivateAddresses: settings.webhook_private_addresses,
+    channels: toChannelsConfig(settings.channels),
     ...(settings.instance_id !== undefined && { instanceId: settings.instance_id }),
   };
   return { daemon, carriersDir: daemon.carriersDir, problems: [] };

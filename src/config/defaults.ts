@@ -103,6 +103,8 @@ export const defaults = {
     // Below Kubernetes' default 30 s termination grace period, so we finish before SIGKILL.
     shutdownTimeoutMs: 25_000,
     webhookPrivateAddresses: "refuse",
+    // No escalation until a channel is configured (docs/channels.md).
+    channels: {},
   },
 } as const satisfies { carrier: CarrierDefaults; daemon: DaemonDefaults };
 

@@ -4,6 +4,7 @@
  * (loadSettingsAndCarriers, for the operations commands). Either everything read is valid, or one ConfigError
  * lists every problem in every file read.
  */
+import { channelIds } from "../escalation/channel-types.js";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -156,7 +157,14 @@ async function readRoutes(
     [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
   );
   for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
-  const result = parseRoutesFile(text, shown(daemon.routesFile), known, minValiditySeconds(daemon.delivery));
+  const channels = new Set(channelIds.filter((id) => daemon.channels[id] !== undefined));
+  const result = parseRoutesFile(
+    text,
+    shown(daemon.routesFile),
+    known,
+    minValiditySeconds(daemon.delivery),
+    channels,
+  );
   problems.push(...result.problems);
   return result.table;
 }

@@ -4,6 +4,8 @@
  */
 
 /** How the carrier writes message ids: in submit_sm_resp and in receipts (they may differ in form). */
+import type { ChannelsConfig } from "../escalation/channel-config.js";
+
 export type MessageIdFormat = "hex" | "decimal" | "string";
 
 export type BindMode = "transceiver" | "transmitter+receiver";
@@ -130,6 +132,8 @@ export interface DaemonConfig {
   metrics: { host: string; port: number };
   /** How long shutdown may take before remaining work is abandoned. */
   shutdownTimeoutMs: number;
+  /** The channels escalation may use after SMS (otpgw.yaml `channels:`); empty: none. */
+  channels: ChannelsConfig;
   /** Webhooks to loopback, private, link-local or reserved addresses: refused (default) or allowed. */
   webhookPrivateAddresses: "refuse" | "allow";
   /**

@@ -1,6 +1,7 @@
 import { OtpgwError } from "../errors.js";
 import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitFields } from "../south/submit-types.js";
+import type { ChannelId } from "../escalation/channel-types.js";
 import { applySubmitResult, exhaustedCarriers, startAttempt, triedCarriers, type Next } from "./lifecycle.js";
 import type { Update } from "./message-store.js";
 import type { ProcessorDeps } from "./processor-types.js";
@@ -31,9 +32,19 @@ export type AttemptPlan =
    */
   | { kind: "decided"; message: Message; next: Exclude<Next, { kind: "attempt" }>; handOff?: string }
   /** The chosen carrier cannot carry the message (e.g. its sender rules): a failed attempt; settle again. */
-  | { kind: "failed"; message: Message };
+  | { kind: "failed"; message: Message }
+  /** SMS is spent: an attempt on another channel, to commit and then queue (see EscalationDeps). */
+  | EscalationAttempt;
 
-type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" | "options">;
+export interface EscalationAttempt {
+  kind: "escalate";
+  message: Message;
+  timerAt: number;
+  channel: ChannelId;
+  n: number;
+}
+
+type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" | "options" | "escalation">;
 
 /** Chooses a carrier and encodes the message for it (no I/O). */
 export function planAttempt(deps: PlannerDeps, message: Message, text: string, now: number): AttemptPlan {
@@ -74,6 +85,8 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
       };
   }
   if (!choice) {
+    const escalation = route && escalate(deps, message, route, triedBefore, text, now);
+    if (escalation) return escalation;
     const untried = (route?.carriers ?? []).filter((c) => !tried.includes(c));
     if (untried.length === 0) {
       const reason = route
@@ -136,5 +149,42 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     n,
     parts: built.parts,
     explain: choice.explain,
+  };
+}
+
+/**
+ * An attempt on the route's next channel, when SMS is spent: every carrier of the route tried (whatever the
+ * outcome: a second SMS try beats a channel only while that carrier is available now), or every untried one
+ * down — drained, or bound by no instance — once the process has been up long enough for its binds to come up.
+ * Its deadline is the channel's status timeout, never past the OTP's expiry.
+ */
+function escalate(
+  deps: PlannerDeps,
+  message: Message,
+  route: NonNullable<ReturnType<PlannerDeps["planner"]["plan"]>>,
+  triedBefore: readonly string[],
+  text: string,
+  now: number,
+): EscalationAttempt | undefined {
+  const { escalation, pools, planner } = deps;
+  if (!escalation || route.escalation.length === 0) return undefined;
+  const down = (id: string): boolean => {
+    if (planner.drained(id)) return true;
+    const pool = pools.get(id);
+    return pool === undefined || (pool.boundCount === 0 && !pool.servedElsewhere);
+  };
+  const untried = route.carriers.filter((c) => !triedBefore.includes(c));
+  if (untried.length > 0 && (now < escalation.downCountsFrom || !untried.every(down))) return undefined;
+  if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
+  const next = escalation.nextChannel(message, route.escalation, text);
+  if (!next) return undefined;
+  const timeoutMs = Math.min(next.timeoutMs, Math.max(1, message.expiresAt - now));
+  const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel);
+  return {
+    kind: "escalate",
+    message: withAttempt,
+    timerAt: now + timeoutMs,
+    channel: next.channel,
+    n: withAttempt.attempts.length,
   };
 }

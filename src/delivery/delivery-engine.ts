@@ -9,12 +9,13 @@ import {
   type ProcessorDeps,
   type ProcessorOptions,
 } from "./message-processor.js";
+import type { ChannelStatus } from "../escalation/channel-types.js";
 import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
 import type { HandOffs } from "./hand-offs.js";
-import { newMessage } from "./lifecycle.js";
+import { newMessage, type SubmitResult } from "./lifecycle.js";
 import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
-import { nothingToNotify } from "./processor-types.js";
+import { nothingToNotify, type EscalationDeps } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
@@ -39,6 +40,8 @@ export interface DeliveryEngineDeps extends DeliveryCollaborators {
   prepareHandOver?: ProcessorDeps["prepareHandOver"];
   /** Messages passed between instances for a carrier whose binds are elsewhere (bind-slot leases); none without. */
   handOffs?: HandOffs;
+  /** WhatsApp and voice after SMS (src/escalation/); none without. */
+  escalation?: EscalationDeps;
 }
 
 /** A Redis failure becomes OTPGW_ERR_DELIVERY_STORE (answer 503: not acknowledged); our own errors stay. */
@@ -109,6 +112,7 @@ export class DeliveryEngine implements DeliveryService {
         if (!handedOver) void this.handOvers.handOver(message);
       },
       ...(deps.handOffs && { handOff: (carrier, id) => deps.handOffs?.handOff(carrier, id, this.clock()) }),
+      ...(deps.escalation && { escalation: deps.escalation }),
     });
     this.lookup = new ReceiptLookup({
       store: deps.store,
@@ -200,6 +204,39 @@ export class DeliveryEngine implements DeliveryService {
   async getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null> {
     const id = await this.storeCall(() => this.deps.store.findByIdempotencyKey(account, idempotencyKey));
     return id ? this.get(id) : null;
+  }
+
+  /** The text of a message not yet final (escalation reads its code from it); null once deleted. */
+  getText(id: string): Promise<string | null> {
+    return this.storeCall(() => this.deps.store.getText(id));
+  }
+
+  /**
+   * Records how a channel's provider answered the send of escalation attempt `attempt` (its one part), as a
+   * carrier's submit answer is recorded: an accepted send's provider id then finds the message's statuses.
+   */
+  channelResult(messageId: string, attempt: number, channel: string, result: SubmitResult): Promise<void> {
+    return this.processor.submitResult(messageId, attempt, 0, result, channel);
+  }
+
+  /**
+   * Records a status a channel's provider reported (its status callback), as a carrier's receipt is recorded.
+   * Resolves once recorded or known to match no message; rejects when it could not be recorded (the provider is
+   * then answered 5xx and posts it again).
+   */
+  channelStatus(channel: string, status: ChannelStatus): Promise<void> {
+    return this.onReceipt({
+      carrierId: channel,
+      bindId: `${channel}-status`,
+      receipt: {
+        messageId: status.providerMessageId,
+        stat: status.stat,
+        final: status.final,
+        delivered: status.delivered,
+        ...(status.err !== undefined && { err: status.err }),
+        from: "text",
+      },
+    });
   }
 
   /** Whether new work for this destination can go out now, or would only queue up (admission.ts). */

@@ -270,17 +270,21 @@ export function triedCarriers(message: Message): string[] {
   return message.attempts.map((a) => a.carrier);
 }
 
-/** A new attempt on `carrier` with `parts` parts, its DLR deadline `dlrTimeoutMs` from now. */
+/**
+ * A new attempt on `carrier` with `parts` parts, its DLR deadline `dlrTimeoutMs` from now. An escalation attempt
+ * (`channel` other than sms) has one part and its channel's name as its carrier.
+ */
 export function startAttempt(
   message: Message,
   carrier: string,
   parts: number,
   now: number,
   dlrTimeoutMs: number,
+  channel: Attempt["channel"] = "sms",
 ): Message {
   const attempt = copyAttempt({
     n: message.attempts.length + 1,
-    channel: "sms",
+    channel,
     carrier,
     startedAt: now,
     dlrDeadline: now + dlrTimeoutMs,

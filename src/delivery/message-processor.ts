@@ -1,5 +1,4 @@
 import { LogThrottle } from "../observability/log-throttle.js";
-import type { SubmitOutcome } from "../south/submit-types.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
@@ -7,7 +6,7 @@ import { CommitObserver } from "./commit-observer.js";
 import { LocalIndex } from "./local-index.js";
 import { QueuedParts } from "./queued-parts.js";
 import { startupGraceUntil } from "./startup-grace.js";
-import { correlationsOf, errorToSubmitResult, toSubmitResult } from "./submit-results.js";
+import { correlationsOf } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
 import {
   applyReceipt,
@@ -341,6 +340,13 @@ export class MessageProcessor {
         : committed;
     }
     if (plan.kind === "failed") return this.advance(loaded, plan.message);
+    if (plan.kind === "escalate") {
+      const { message: next, n, channel } = plan;
+      return this.store(loaded, next, plan.timerAt).then((ok) => {
+        if (ok) this.deps.escalation?.send(next.id, n, channel);
+        return ok;
+      });
+    }
     if (!(await this.store(loaded, plan.message, plan.timerAt, plan.correlations))) return false;
     this.launch(plan);
     return true;
@@ -370,30 +376,11 @@ export class MessageProcessor {
   /** Submits the parts of a committed attempt; each outcome is recorded as it comes. */
   private launch(plan: ReadyAttempt): void {
     const { message, n, carrier } = plan;
-    const pool = this.deps.pools.get(carrier)!;
     this.deps.metrics?.attempts.inc({ carrier });
     if (this.deps.logger.isLevelEnabled("debug"))
       this.deps.logger.debug({ messageId: message.id, attempt: n, explain: plan.explain }, "attempt started");
-    const tickets = this.queuedParts.tickets(
-      message.id,
-      n,
-      plan.parts.length,
-      plan.notAfter,
-      message.expiresAt,
-    );
-    plan.parts.forEach((fields, part) => {
-      pool.submit(fields, tickets[part]).then(
-        (outcome: SubmitOutcome) => {
-          this.queuedParts.answered(message.id, n, part);
-          // A withdrawn part is recorded by the step that withdrew it.
-          if (outcome.kind === "not_sent" && outcome.reason === "withdrawn") return;
-          void this.submitResult(message.id, n, part, toSubmitResult(outcome), carrier);
-        },
-        (error: unknown) => {
-          this.queuedParts.answered(message.id, n, part);
-          void this.submitResult(message.id, n, part, errorToSubmitResult(error), carrier);
-        },
-      );
+    this.queuedParts.launch(plan, this.deps.pools.get(carrier)!, (part, result) => {
+      void this.submitResult(message.id, n, part, result, carrier);
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { CarrierConfig } from "../config/types.js";
+import type { ChannelId } from "../escalation/channel-types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { CarrierPool } from "../south/carrier-pool.js";
@@ -27,7 +28,32 @@ export interface DeliveryCollaborators {
   metrics?: Metrics;
 }
 
+/** What delivery asks of escalation (src/escalation/): the channel after SMS, and sending through it. */
+export interface EscalationDeps {
+  /**
+   * From when (ms since the epoch) a route whose untried carriers are all down — drained, or bound by no instance —
+   * escalates at once: not in a process's first moments, before its binds came up.
+   */
+  readonly downCountsFrom: number;
+  /**
+   * The next of `channels` for `message`, whose SMS options are spent: undefined when each was tried, is not
+   * configured, or the account's code pattern finds no code in `text` (nothing to send but the SMS).
+   */
+  nextChannel(
+    message: Message,
+    channels: readonly ChannelId[],
+    text: string,
+  ): { channel: ChannelId; timeoutMs: number } | undefined;
+  /**
+   * Queues the send of a committed escalation attempt. Never throws: a send that cannot be queued (Redis lost) is
+   * logged, and the attempt ends at its deadline like one whose provider never answered.
+   */
+  send(messageId: string, attempt: number, channel: ChannelId): void;
+}
+
 export interface ProcessorDeps extends DeliveryCollaborators {
+  /** Absent: no escalation; a message whose carriers are spent is undeliverable. */
+  escalation?: EscalationDeps;
   clock: () => number;
   rng: () => number;
   options: ProcessorOptions;

@@ -1,5 +1,8 @@
+import type { CarrierPool } from "../south/carrier-pool.js";
 import { SubmitTicket } from "../south/submit-ticket.js";
-import { applySubmitResult } from "./lifecycle.js";
+import type { ReadyAttempt } from "./attempt-planner.js";
+import { applySubmitResult, type SubmitResult } from "./lifecycle.js";
+import { errorToSubmitResult, toSubmitResult } from "./submit-results.js";
 import type { Message } from "./types.js";
 
 /** The parts of one attempt handed to a carrier's queue in this process that have no answer yet. */
@@ -55,5 +58,27 @@ export class QueuedParts {
       }
     });
     return updated;
+  }
+
+  /**
+   * Submits the parts of a committed attempt to its carrier's pool; each part's outcome goes to `record` as it
+   * comes — except a withdrawn part's, which the step that withdrew it records.
+   */
+  launch(plan: ReadyAttempt, pool: CarrierPool, record: (part: number, result: SubmitResult) => void): void {
+    const { message, n } = plan;
+    const tickets = this.tickets(message.id, n, plan.parts.length, plan.notAfter, message.expiresAt);
+    plan.parts.forEach((fields, part) => {
+      pool.submit(fields, tickets[part]).then(
+        (outcome) => {
+          this.answered(message.id, n, part);
+          if (outcome.kind === "not_sent" && outcome.reason === "withdrawn") return;
+          record(part, toSubmitResult(outcome));
+        },
+        (error: unknown) => {
+          this.answered(message.id, n, part);
+          record(part, errorToSubmitResult(error));
+        },
+      );
+    });
   }
 }

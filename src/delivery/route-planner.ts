@@ -1,3 +1,4 @@
+import type { ChannelId } from "../escalation/channel-types.js";
 import type { Attempt } from "./types.js";
 
 /** What delivery needs from routing: which route a destination takes, and the next carrier to try. */
@@ -5,6 +6,8 @@ export interface RoutePlan {
   name: string;
   dlrTimeoutMs: number;
   carriers: readonly string[];
+  /** Channels after SMS, in order (routes.yaml `escalation:`). */
+  escalation: readonly ChannelId[];
 }
 
 export interface RoutePlanner {

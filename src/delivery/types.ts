@@ -2,6 +2,7 @@
  * The message model shared by north (accepting), delivery (lifecycle) and the store. See DESIGN.md,
  * "The lifecycle of a message". Times are ms since the epoch.
  */
+import type { ChannelId } from "../escalation/channel-types.js";
 
 export type MessageState = "accepted" | "attempting" | "delivered" | "undeliverable" | "expired" | "rejected";
 export type FinalState = "delivered" | "undeliverable" | "expired" | "rejected";
@@ -32,7 +33,8 @@ export type AttemptOutcome =
 export interface Attempt {
   /** 1-based attempt number. */
   n: number;
-  channel: "sms";
+  /** SMS over a carrier, or a channel escalated to (its `carrier` is then the channel's name too). */
+  channel: "sms" | ChannelId;
   carrier: string;
   startedAt: number;
   /** No final receipt by then → the attempt times out (route's dlr_timeout). */

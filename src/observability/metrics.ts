@@ -60,6 +60,8 @@ export interface Metrics {
   carrierReceiptSeconds: HotHistogram<"carrier" | "stat">;
   messagesWithdrawn: Counter<"outcome">;
   attempts: Counter<"carrier">;
+  escalationSends: Counter<"channel" | "result">;
+  channelStatuses: Counter<"channel" | "outcome">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -272,6 +274,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_attempts_total",
       help: "Delivery attempts started, by carrier",
       labelNames: ["carrier"],
+      registers,
+    }),
+    escalationSends: new Counter({
+      name: "otpgw_escalation_sends_total",
+      help: "Escalation sends (WhatsApp, voice) by channel and result: accepted, refused (the attempt fails), retried (provider busy or unreachable: tried again), not_sent (too late, no code, or out of tries), stale (the attempt had ended)",
+      labelNames: ["channel", "result"],
+      registers,
+    }),
+    channelStatuses: new Counter({
+      name: "otpgw_channel_status_callbacks_total",
+      help: "Status callbacks from channel providers by channel and outcome: recorded, unverified (bad or missing signature: refused 401), malformed (refused 400), failed (not recorded: 503, the provider posts again)",
+      labelNames: ["channel", "outcome"],
       registers,
     }),
     httpRequests: new HotCounter({

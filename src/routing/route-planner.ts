@@ -38,6 +38,7 @@ export function createRoutePlanner(
         name: route.name,
         dlrTimeoutMs: route.dlrTimeoutMs,
         carriers: route.carriers.map((c) => c.id),
+        escalation: route.escalation,
       };
     },
     choose(to, country, tried, available) {

@@ -101,5 +101,6 @@ function toRoute(spec: RouteSpec, matchedBy: string): Route {
     validitySeconds: spec.validitySeconds,
     maxValiditySeconds: spec.maxValiditySeconds,
     health: spec.health,
+    escalation: spec.escalation,
   };
 }

@@ -4,6 +4,8 @@
  * (ms), validities are compared with what submitters send (seconds).
  */
 
+import type { ChannelId } from "../escalation/channel-types.js";
+
 /** One carrier of a route and its traffic share. */
 export interface RouteCarrier {
   /** Carrier id (a `carriers/*.yaml` id). */
@@ -51,6 +53,8 @@ export interface RouteSpec extends RouteTiming {
   carriers: readonly RouteCarrier[];
   /** One object per route, shared by every Route the route table builds from it. */
   health: HealthSettings;
+  /** Channels tried, in order, once SMS has failed on every carrier (or every carrier left is down). */
+  escalation: readonly ChannelId[];
 }
 
 /** The route a destination matched: what delivery needs to pick a carrier and time its attempts. */
@@ -60,4 +64,5 @@ export interface Route extends RouteTiming {
   matchedBy: string;
   carriers: readonly RouteCarrier[];
   health: HealthSettings;
+  escalation: readonly ChannelId[];
 }

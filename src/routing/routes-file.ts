@@ -7,6 +7,7 @@ import { formatPath, sortByLine, type ConfigProblem } from "../config/config-pro
 import { shortValidityReason } from "../config/min-validity.js";
 import { checkAgainstSchema } from "../config/schema-issues.js";
 import { parseYamlSource } from "../config/yaml-source.js";
+import type { ChannelId } from "../escalation/channel-types.js";
 import { RouteTable } from "./route-table.js";
 import { healthDefaults } from "./route-defaults.js";
 import type { HealthSettings, RouteMatch, RouteSpec, RouteTiming } from "./route.js";
@@ -36,11 +37,13 @@ export function parseRoutesFile(
   carriers: ReadonlyMap<string, KnownCarrier>,
   /** The shortest validity an OTP can be delivered in (min_remaining_validity_seconds + 1). Default 1. */
   minValiditySeconds = 1,
+  /** The channels otpgw.yaml configures (`channels:`): `escalation:` may only name these. */
+  channels: ReadonlySet<ChannelId> = new Set(),
 ): RoutesFileResult {
   const yaml = parseYamlSource(text, source);
   if (yaml.data === undefined) return { problems: yaml.problems };
 
-  const checked = checkAgainstSchema(routesFileSchema(carriers), yaml.data, {
+  const checked = checkAgainstSchema(routesFileSchema(carriers, channels), yaml.data, {
     source,
     lineOf: yaml.lineOf,
   });
@@ -77,6 +80,7 @@ export function parseRoutesFile(
       carriers: route.carriers.map((entry) => ({ id: entry.carrier, weight: entry.weight })),
       ...routeTiming,
       health: healthSettings(route.health, file.defaults.health, routeTiming.dlrTimeoutMs),
+      escalation: route.escalation ?? file.defaults.escalation ?? [],
     };
   });
   return { table: new RouteTable(specs, defaults), problems: [] };

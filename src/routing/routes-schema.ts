@@ -7,6 +7,7 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import * as z from "zod";
 import { countryCodeProblem } from "../config/iso-countries.js";
+import { channelIds, type ChannelId } from "../escalation/channel-types.js";
 import { suggestKey } from "../config/suggest-key.js";
 import { describePrefix, e164MaxDigits } from "./numbering.js";
 import { healthLimits, routeDefaults, routeLimits } from "./route-defaults.js";
@@ -138,10 +139,34 @@ const healthBlock = () =>
     })
     .optional();
 
+/**
+ * `escalation:` in `defaults` and in a route: the channels tried after SMS, in order, each once; only channels
+ * otpgw.yaml configures (`channels:`). A route's list replaces the defaults' (`[]`: none for this route).
+ */
+const escalationList = (configured: ReadonlySet<ChannelId>) =>
+  z
+    .array(z.enum(channelIds, { error: `must be one of: ${channelIds.join(", ")}` }))
+    .superRefine((list, ctx) => {
+      list.forEach((channel, index) => {
+        if (list.indexOf(channel) < index)
+          ctx.addIssue({ code: "custom", path: [index], message: `${channel} is listed twice` });
+        else if (!configured.has(channel))
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `channel ${channel} is not configured (otpgw.yaml channels.${channel}; docs/channels.md)`,
+          });
+      });
+    })
+    .optional();
+
 export type HealthKeys = NonNullable<z.output<ReturnType<typeof healthBlock>>>;
 
 /** The routes.yaml schema, checking carrier ids and countries against `carriers` (by id). */
-export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
+export function routesFileSchema(
+  carriers: ReadonlyMap<string, KnownCarrier>,
+  channels: ReadonlySet<ChannelId> = new Set(),
+) {
   const known = [...carriers.keys()].sort().join(", ");
   const carrierId = z
     .string()
@@ -187,6 +212,7 @@ export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
       carriers: carrierList,
       ...timing,
       health: healthBlock(),
+      escalation: escalationList(channels),
     })
     .superRefine((parsed, ctx) => {
       parsed.carriers.forEach((entry, index) => {
@@ -203,6 +229,7 @@ export function routesFileSchema(carriers: ReadonlyMap<string, KnownCarrier>) {
         validity_seconds: validitySeconds().default(routeDefaults.validitySeconds),
         max_validity_seconds: validitySeconds().default(routeDefaults.maxValiditySeconds),
         health: healthBlock(),
+        escalation: escalationList(channels),
       })
       .prefault({}),
     routes: z.array(route).min(1),

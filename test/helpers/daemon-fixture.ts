@@ -34,6 +34,10 @@ export interface DaemonFixtureOptions {
   smppBlock?: string;
   /** `http.max_connections` (default: the daemon's). */
   httpMaxConnections?: number;
+  /** `http.port` (default 0: any free port), for peers that must know it before the daemon starts. */
+  httpPort?: number;
+  /** More environment variables for the daemon (e.g. the secrets `settings` refers to). */
+  env?: NodeJS.ProcessEnv;
   /** `smpp.tls`: a TLS listener on a free port with these PEM files. */
   smppTls?: { keyFile: string; certFile: string };
 }
@@ -69,6 +73,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     ACCOUNT_ACME_WEBHOOK_SECRET: FIXTURE_ACCOUNT.webhookSecret,
+    ...options.env,
   };
   for (const carrier of options.carriers) {
     const variable = `CARRIER_${carrier.id.toUpperCase().replace(/-/g, "_")}_PASSWORD`;
@@ -132,7 +137,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       "log_level: info",
       `redis_url: ${options.redisUrl}`,
       `redis_key_prefix: "${prefix}"`,
-      `http: { host: 127.0.0.1, port: 0${options.httpMaxConnections ? `, max_connections: ${options.httpMaxConnections}` : ""} }`,
+      `http: { host: 127.0.0.1, port: ${options.httpPort ?? 0}${options.httpMaxConnections ? `, max_connections: ${options.httpMaxConnections}` : ""} }`,
       "metrics: { host: 127.0.0.1, port: 0 }",
       options.smppTls
         ? `smpp: { host: 127.0.0.1, port: 0, tls: { port: 0, key_file: ${options.smppTls.keyFile}, cert_file: ${options.smppTls.certFile} } }`

@@ -3,7 +3,7 @@ import { CarrierSimulator, type SimulatorOptions } from "../../scripts/sim/carri
 import type { CarrierConfig } from "../../src/config/types.js";
 import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
-import type { RoutePlanner } from "../../src/delivery/route-planner.js";
+import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
 import type { Message, NewMessage } from "../../src/delivery/types.js";
 import { createLogger, silentLogger } from "../../src/observability/logger.js";
 import { CarrierPool } from "../../src/south/carrier-pool.js";
@@ -11,10 +11,14 @@ import { testCarrier } from "./carrier-config.js";
 import { testRedis } from "./redis.js";
 
 /** Tries carriers in the listed order (a fixed route for lifecycle tests; routing has its own tests). */
-export function orderedPlanner(carriers: string[], dlrTimeoutMs: number): RoutePlanner {
+export function orderedPlanner(
+  carriers: string[],
+  dlrTimeoutMs: number,
+  escalation: RoutePlan["escalation"] = [],
+): RoutePlanner {
   return {
     drained: () => false,
-    plan: () => ({ name: "test", dlrTimeoutMs, carriers }),
+    plan: () => ({ name: "test", dlrTimeoutMs, carriers, escalation }),
     choose: (_to, _country, tried, available) => {
       const next = carriers.find((c) => !tried.includes(c) && available(c));
       return next ? { carrier: next, explain: `ordered: ${next}` } : null;

@@ -22,4 +22,5 @@ export const INDONESIA_ROUTE: Route = {
   validitySeconds: 300,
   maxValiditySeconds: 3600,
   health: TEST_HEALTH,
+  escalation: [],
 };

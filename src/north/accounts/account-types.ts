@@ -23,6 +23,8 @@ export interface Account {
   maxValiditySeconds?: number;
   /** Most characters (Unicode code points) a text may have; unset: only the 10-part SMS limit applies. */
   maxTextLength?: number;
+  /** Where escalation finds the OTP code in a text (accounts.yaml `otp_code_pattern`); unset: the default. */
+  otpCodePattern?: string;
   /** SMPP access; unset: the account submits over HTTP only. */
   smpp?: SmppAccess;
 }

@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { shortValidityReason } from "../../config/min-validity.js";
 import type { Account, AccountsConfig, SmppAccess } from "./account-types.js";
+import { otpCodePatternProblem } from "../../escalation/otp-code.js";
 import { ipRangeProblem } from "./ip-allow-list.js";
 import { parsePasswordHash } from "./password-hash.js";
 
@@ -94,6 +95,8 @@ const account = z.strictObject({
   default_validity_seconds: intBetween(1, accountLimits.validitySecondsMax).optional(),
   max_validity_seconds: intBetween(1, accountLimits.validitySecondsMax).optional(),
   max_text_length: intBetween(1, accountLimits.textLengthMax).optional(),
+  // Optional: where escalation (WhatsApp, voice) finds the code in the text; default: 4-8 digits standing alone.
+  otp_code_pattern: z.string().superRefine(checkedBy(otpCodePatternProblem)).optional(),
   smpp: smppAccess.optional(),
 });
 
@@ -211,6 +214,7 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
       }),
       ...(entry.max_validity_seconds !== undefined && { maxValiditySeconds: entry.max_validity_seconds }),
       ...(entry.max_text_length !== undefined && { maxTextLength: entry.max_text_length }),
+      ...(entry.otp_code_pattern !== undefined && { otpCodePattern: entry.otp_code_pattern }),
       ...(entry.smpp !== undefined && { smpp: toSmppAccess(entry.smpp) }),
     })),
   };

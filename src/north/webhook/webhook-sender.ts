@@ -8,6 +8,7 @@
  * does a retry taken over from a process that died sending it. A receiver host gets a few of the worker's slots at
  * a time (`hostConcurrency`), so one that holds its tries until they time out delays no other host's webhooks.
  */
+import { closeWithin } from "../../redis/bullmq-close.js";
 import { readonlyReconnect } from "../../redis/failover.js";
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from "bullmq";
 import type { Message } from "../../delivery/types.js";
@@ -251,32 +252,7 @@ export class WebhookSender {
    * are dropped instead and this resolves (retries it held stay in Redis for the next start). Idempotent.
    */
   close(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
-    this.closing ??= (async () => {
-      const closed = Promise.allSettled([this.worker?.close(), this.retryQueue?.close()]);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<"late">((resolve) => {
-        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve("late"), timeoutMs);
-      });
-      const results = await Promise.race([closed, late]);
-      clearTimeout(timer);
-      if (results === "late") {
-        this.logger.warn(
-          { timeoutMs },
-          "webhook sender did not close in time (Redis unreachable?): disconnecting",
-        );
-        // Not awaited: BullMQ's disconnect waits for a connection to be ready first, which never comes while Redis
-        // is unreachable; the process exits once this resolves.
-        for (const dropping of [this.worker?.disconnect(), this.retryQueue?.disconnect()]) {
-          dropping?.catch(() => undefined);
-        }
-        return;
-      }
-      for (const result of results) {
-        if (result.status === "rejected") {
-          this.logger.warn({ err: String(result.reason) }, "webhook sender did not close cleanly");
-        }
-      }
-    })();
+    this.closing ??= closeWithin([this.worker, this.retryQueue], timeoutMs, this.logger, "webhook sender");
     return this.closing;
   }
 

@@ -127,7 +127,7 @@ describe("the outbox with two instances on one Redis", () => {
     const b = engine(
       {
         drained: () => false,
-        plan: () => ({ name: "test", dlrTimeoutMs: 1000, carriers: ["down"] }),
+        plan: () => ({ name: "test", dlrTimeoutMs: 1000, carriers: ["down"], escalation: [] }),
         choose: () => null,
       },
       (id) => {

@@ -67,6 +67,7 @@ describe("loadConfig", () => {
       },
       shutdownTimeoutMs: 25_000,
       webhookPrivateAddresses: "refuse",
+      channels: {},
     });
   });
 

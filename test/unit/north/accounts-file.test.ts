@@ -64,6 +64,18 @@ describe("parseAccountsFile", () => {
     ]);
   });
 
+  it("takes an OTP code pattern for escalation, and refuses one that is no regular expression, with its line", () => {
+    const withPattern = `${valid}    otp_code_pattern: "code (\\\\d{6})"\n`;
+    expect(parseAccountsFile(withPattern, file, env).accounts?.accounts[0]?.otpCodePattern).toBe(
+      "code (\\d{6})",
+    );
+    expect(problems(withPattern.replace("{6})", "{6}"))).toEqual([
+      expect.stringMatching(
+        /^accounts\.yaml:12: accounts\.0\.otp_code_pattern: is not a valid regular expression: /,
+      ),
+    ]);
+  });
+
   it("refuses a literal webhook secret, without repeating it", () => {
     const reported = problems(valid.replace("${ACCOUNT_ACME_WEBHOOK_SECRET}", "literal-secret-value-123"));
     expect(reported).toEqual([

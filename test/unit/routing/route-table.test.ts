@@ -7,7 +7,15 @@ const timing = { dlrTimeoutMs: 30_000, validitySeconds: 300, maxValiditySeconds:
 const health = TEST_HEALTH;
 
 function spec(name: string, match: RouteMatch, overrides: Partial<RouteSpec> = {}): RouteSpec {
-  return { name, match, carriers: [{ id: "id-telkomsel", weight: 1 }], ...timing, health, ...overrides };
+  return {
+    name,
+    match,
+    carriers: [{ id: "id-telkomsel", weight: 1 }],
+    ...timing,
+    health,
+    escalation: [],
+    ...overrides,
+  };
 }
 
 const table = new RouteTable(
@@ -59,6 +67,7 @@ describe("RouteTable.match", () => {
       validitySeconds: 300,
       maxValiditySeconds: 3600,
       health,
+      escalation: [],
     });
     // Every prefix of a route shares its settings object (live health keys its state on it).
     expect(table.match("+6281134567890", "ID")?.health).toBe(table.match("+6281234567890", "ID")?.health);

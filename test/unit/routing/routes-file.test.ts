@@ -43,6 +43,44 @@ routes:
 `;
 
 describe("parseRoutesFile", () => {
+  it("takes each route's escalation channels, else the defaults', and refuses a channel not configured or listed twice", () => {
+    const text = `defaults:
+  escalation: [whatsapp]
+routes:
+  - name: indonesia
+    match: { country: ID }
+    carriers: [{ carrier: id-telkomsel }]
+    escalation: [whatsapp, voice]
+  - name: korea
+    match: { country: KR }
+    carriers: [{ carrier: kr-skt }]
+  - name: rest
+    match: default
+    carriers: [{ carrier: asia-hub }]
+    escalation: []
+`;
+    const table = parseRoutesFile(text, file, carriers, 1, new Set(["whatsapp", "voice"])).table!;
+    expect(table.match("+622150123456", "ID")?.escalation).toEqual(["whatsapp", "voice"]);
+    expect(table.match("+82212345678", "KR")?.escalation).toEqual(["whatsapp"]);
+    expect(table.match("+6621234567", "TH")?.escalation).toEqual([]);
+    const onlyWhatsapp = parseRoutesFile(text, file, carriers, 1, new Set(["whatsapp"]));
+    expect(onlyWhatsapp.problems.map(formatProblem)).toEqual([
+      "routes.yaml:7: routes.0.escalation.1: channel voice is not configured (otpgw.yaml channels.voice; docs/channels.md)",
+    ]);
+    const only = (list: string) =>
+      parseRoutesFile(
+        text.replace("[whatsapp, voice]", list),
+        file,
+        carriers,
+        1,
+        new Set(["whatsapp"]),
+      ).problems.map(formatProblem);
+    expect(only("[whatsapp, whatsapp]")).toEqual([
+      "routes.yaml:7: routes.0.escalation.1: whatsapp is listed twice",
+    ]);
+    expect(only("[sms]")).toEqual(["routes.yaml:7: routes.0.escalation.0: must be one of: whatsapp, voice"]);
+  });
+
   it("refuses a validity shorter than any attempt needs (min_remaining_validity_seconds + 1), with its line", () => {
     const reason =
       "(delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire";
@@ -69,6 +107,8 @@ describe("parseRoutesFile", () => {
       maxValiditySeconds: 3600,
       // No health: block: on, with the built-in defaults and half the route's DLR timeout as the latency target.
       health: { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 10_000 },
+      // No escalation: block: SMS only.
+      escalation: [],
     });
     expect(table.match("+622150123456", "ID")).toMatchObject({
       name: "indonesia",

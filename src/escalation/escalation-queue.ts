@@ -1,0 +1,216 @@
+/**
+ * Sending escalation attempts through their channel's provider, from a BullMQ queue (DESIGN.md: "BullMQ carries
+ * delayed, retry and escalation work"). The attempt is committed before its job is queued; the job sends once,
+ * retries while the provider is busy or unreachable, and records the provider's answer on the attempt as a
+ * carrier's submit answer is recorded. Never after the code has expired: no send starts at or after the attempt's
+ * not-after time (its deadline, or the OTP's expiry less the minimum remaining validity).
+ */
+import { Queue, Worker, type Job, type RedisOptions } from "bullmq";
+import type { SubmitResult } from "../delivery/lifecycle.js";
+import { isFinal, type Message } from "../delivery/types.js";
+import { LogThrottle } from "../observability/log-throttle.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { closeWithin } from "../redis/bullmq-close.js";
+import { readonlyReconnect } from "../redis/failover.js";
+import type { ChannelId, ChannelProvider } from "./channel-types.js";
+import { otpCodeIn } from "./otp-code.js";
+
+export const escalationQueueName = "escalations";
+
+export interface EscalationJobData {
+  messageId: string;
+  attempt: number;
+  channel: ChannelId;
+}
+
+/** What the queue needs of delivery (the DeliveryEngine). */
+export interface EscalationDelivery {
+  get(id: string): Promise<Message | null>;
+  getText(id: string): Promise<string | null>;
+  channelResult(messageId: string, attempt: number, channel: string, result: SubmitResult): Promise<void>;
+}
+
+export const escalationDefaults = {
+  /** Sends in flight at once per instance: provider calls take tens to hundreds of milliseconds. */
+  concurrency: 16,
+  /** Tries of one send while the provider is busy or unreachable (the not-after time usually ends them first). */
+  maxTries: 6,
+  initialRetryMs: 1000,
+  maxRetryMs: 8000,
+  /** Finished jobs are kept this long (seconds) for inspection, then removed. */
+  keepSeconds: 3600,
+} as const;
+
+export interface EscalationQueueOptions {
+  /** A Redis URL or options; the queue and its worker open their own connections. */
+  connection: string | RedisOptions;
+  /** BullMQ's key prefix (keys are `<prefix>:escalations:…`). */
+  prefix: string;
+  providers: ReadonlyMap<ChannelId, ChannelProvider>;
+  delivery: EscalationDelivery;
+  /** The compiled OTP code pattern of an account (escalation never sends the text). */
+  codePattern: (account: string) => RegExp;
+  /** No send starts with less OTP validity left than this. */
+  minRemainingMs: number;
+  logger: Logger;
+  metrics?: Pick<Metrics, "escalationSends">;
+  now?: () => number;
+  concurrency?: number;
+  maxTries?: number;
+  initialRetryMs?: number;
+  maxRetryMs?: number;
+  /** False: queue only (tests); default true. */
+  worker?: boolean;
+}
+
+/** A provider's "not now": BullMQ tries again after `retryAfterMs` (or the backoff). */
+class ProviderBusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+    this.name = "ProviderBusyError";
+  }
+}
+
+type SendResult = "accepted" | "refused" | "retried" | "not_sent" | "stale";
+
+export class EscalationQueue {
+  private readonly options: EscalationQueueOptions;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly connection: RedisOptions;
+  private readonly worker: Worker<EscalationJobData> | undefined;
+  private sendQueue: Queue<EscalationJobData> | undefined;
+  private readonly maxTries: number;
+  private readonly redisErrors = new LogThrottle(10_000);
+  private closing: Promise<void> | undefined;
+
+  constructor(options: EscalationQueueOptions) {
+    this.options = options;
+    this.logger = options.logger.child({ component: "escalation" });
+    this.now = options.now ?? Date.now;
+    this.maxTries = options.maxTries ?? escalationDefaults.maxTries;
+    this.connection =
+      typeof options.connection === "string"
+        ? { url: options.connection, reconnectOnError: readonlyReconnect() }
+        : options.connection;
+    if (options.worker === false) return;
+    const initial = options.initialRetryMs ?? escalationDefaults.initialRetryMs;
+    const max = options.maxRetryMs ?? escalationDefaults.maxRetryMs;
+    this.worker = new Worker<EscalationJobData>(escalationQueueName, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? escalationDefaults.concurrency,
+      autorun: false,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, error) =>
+          error instanceof ProviderBusyError && error.retryAfterMs !== undefined
+            ? Math.min(error.retryAfterMs, max)
+            : Math.min(initial * 2 ** Math.max(0, attemptsMade - 1), max),
+      },
+    });
+    this.worker.on("error", (error) =>
+      this.redisErrors.warn(this.logger, "worker", { err: error.message }, "escalation worker error"),
+    );
+  }
+
+  /** The queue, made at its first use: not before start-up has checked Redis. */
+  private get queue(): Queue<EscalationJobData> {
+    if (!this.sendQueue) {
+      this.sendQueue = new Queue<EscalationJobData>(escalationQueueName, {
+        connection: this.connection,
+        prefix: this.options.prefix,
+      });
+      this.sendQueue.on("error", (error) =>
+        this.redisErrors.warn(this.logger, "queue", { err: error.message }, "escalation queue error"),
+      );
+    }
+    return this.sendQueue;
+  }
+
+  start(): void {
+    if (this.closing !== undefined || !this.worker || this.worker.isRunning()) return;
+    this.worker
+      .run()
+      .catch((error: Error) => this.logger.warn({ err: error.message }, "escalation worker stopped"));
+  }
+
+  /** Queues the send of attempt `attempt` (committed already). Idempotent per attempt: its job id is fixed. */
+  async add(data: EscalationJobData): Promise<void> {
+    if (this.closing !== undefined) throw new Error("escalation queue is closed");
+    await this.queue.add("send", data, {
+      jobId: `${data.messageId}-${data.attempt}`,
+      attempts: this.maxTries,
+      backoff: { type: "otpgw-escalation" },
+      removeOnComplete: { age: escalationDefaults.keepSeconds },
+      removeOnFail: { age: escalationDefaults.keepSeconds },
+    });
+  }
+
+  close(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    this.closing ??= closeWithin([this.worker, this.sendQueue], timeoutMs, this.logger, "escalation queue");
+    return this.closing;
+  }
+
+  private async process(job: Job<EscalationJobData>): Promise<void> {
+    const { messageId, attempt: n, channel } = job.data;
+    const log = this.logger.child({ messageId, attempt: n, channel });
+    const message = await this.options.delivery.get(messageId);
+    const attempt = message?.attempts.find((a) => a.n === n);
+    if (
+      !message ||
+      isFinal(message.state) ||
+      !attempt ||
+      attempt.outcome !== undefined ||
+      attempt.channel !== channel
+    ) {
+      // Ended meanwhile (its deadline passed, the message expired, a late SMS receipt proved delivery).
+      return this.count(channel, "stale", log, "escalation send skipped: its attempt has ended");
+    }
+    const notAfter = Math.min(attempt.dlrDeadline, message.expiresAt - this.options.minRemainingMs);
+    const record = (result: SubmitResult) =>
+      this.options.delivery.channelResult(messageId, n, channel, result);
+    if (this.now() >= notAfter) {
+      await record({ status: "not_sent", reason: "too late" });
+      return this.count(channel, "not_sent", log, "escalation not sent: too close to the code's expiry");
+    }
+    const provider = this.options.providers.get(channel);
+    const text = await this.options.delivery.getText(messageId);
+    const code = text === null ? undefined : otpCodeIn(text, this.options.codePattern(message.account));
+    if (!provider || code === undefined) {
+      const reason = provider ? "no OTP code in the text" : `channel ${channel} not configured here`;
+      await record({ status: "not_sent", reason });
+      return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
+    }
+    const result = await provider.send({ messageId, to: message.to, code });
+    if (result.kind === "accepted") {
+      await record({ status: "accepted", carrierMessageId: result.providerMessageId });
+      return this.count(channel, "accepted", log, "escalation sent");
+    }
+    if (result.kind === "refused") {
+      await record({ status: "failed", error: result.error });
+      return this.count(channel, "refused", log, `escalation refused by the provider: ${result.error}`);
+    }
+    const retryAt = this.now() + (result.retryAfterMs ?? 0);
+    if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
+      await record({ status: "not_sent", reason: `provider unavailable (${result.error})` });
+      return this.count(
+        channel,
+        "not_sent",
+        log,
+        `escalation not sent: provider unavailable (${result.error})`,
+      );
+    }
+    this.count(channel, "retried", log, `escalation provider busy or unreachable, retrying: ${result.error}`);
+    throw new ProviderBusyError(result.error, result.retryAfterMs);
+  }
+
+  private count(channel: ChannelId, result: SendResult, log: Logger, text: string): void {
+    this.options.metrics?.escalationSends.inc({ channel, result });
+    if (result === "accepted" || result === "stale") log.info(text);
+    else log.warn(text);
+  }
+}

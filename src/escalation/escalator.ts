@@ -1,0 +1,64 @@
+/**
+ * Delivery's escalation collaborator (EscalationDeps): which channel comes after SMS for a message, and queueing
+ * the send of an attempt on it. A channel is tried once per message, in the route's order, and only when the
+ * account's code pattern finds a code in the text — escalation sends the code alone.
+ */
+import type { EscalationDeps } from "../delivery/processor-types.js";
+import type { Message } from "../delivery/types.js";
+import { LogThrottle } from "../observability/log-throttle.js";
+import type { Logger } from "../observability/logger.js";
+import type { ChannelId } from "./channel-types.js";
+import type { EscalationJobData } from "./escalation-queue.js";
+import { otpCodeIn } from "./otp-code.js";
+
+export interface EscalatorOptions {
+  /** The configured channels and how long each waits for its provider's final status. */
+  timeouts: ReadonlyMap<ChannelId, number>;
+  codePattern: (account: string) => RegExp;
+  queue: { add(data: EscalationJobData): Promise<void> };
+  downCountsFrom: number;
+  logger: Logger;
+}
+
+export class Escalator implements EscalationDeps {
+  readonly downCountsFrom: number;
+  private readonly options: EscalatorOptions;
+  private readonly noCodeLog = new LogThrottle(60_000);
+
+  constructor(options: EscalatorOptions) {
+    this.options = options;
+    this.downCountsFrom = options.downCountsFrom;
+  }
+
+  nextChannel(
+    message: Message,
+    channels: readonly ChannelId[],
+    text: string,
+  ): { channel: ChannelId; timeoutMs: number } | undefined {
+    const channel = channels.find(
+      (id) => this.options.timeouts.has(id) && !message.attempts.some((a) => a.channel === id),
+    );
+    if (channel === undefined) return undefined;
+    if (otpCodeIn(text, this.options.codePattern(message.account)) === undefined) {
+      this.noCodeLog.warn(
+        this.options.logger,
+        message.account,
+        { account: message.account, messageId: message.id },
+        "not escalated: the account's otp_code_pattern finds no code in the text (at most once a minute per account)",
+      );
+      return undefined;
+    }
+    return { channel, timeoutMs: this.options.timeouts.get(channel)! };
+  }
+
+  send(messageId: string, attempt: number, channel: ChannelId): void {
+    this.options.queue
+      .add({ messageId, attempt, channel })
+      .catch((error: unknown) =>
+        this.options.logger.error(
+          { messageId, attempt, channel, err: (error as Error).message },
+          "escalation send not queued (Redis?): the attempt ends at its deadline and the next option follows",
+        ),
+      );
+  }
+}
