@@ -156,6 +156,21 @@ export const rows: RowSpec[] = [
         [q(`sum by (outcome) (${rate("otpgw_webhook_deliveries_total", sel())})`, "{{outcome}}")],
       ),
       series(
+        "Escalations / s by channel and result",
+        "WhatsApp and voice sends after SMS failed (accepted, refused, retried, not sent, stale), and the providers' status callbacks not recorded (unverified signature, malformed, failed).",
+        "reqps",
+        [
+          q(
+            `sum by (channel, result) (${rate("otpgw_escalation_sends_total", sel())})`,
+            "{{channel}} {{result}}",
+          ),
+          q(
+            `sum by (channel, outcome) (${rate("otpgw_channel_status_callbacks_total", sel(`,outcome!="recorded"`))})`,
+            "{{channel}} status {{outcome}}",
+          ),
+        ],
+      ),
+      series(
         "Creates withdrawn / s",
         "Submits refused because Redis's answer was lost, by what became of the stored copy.",
         "reqps",

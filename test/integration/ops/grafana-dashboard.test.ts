@@ -27,6 +27,8 @@ interface Panel {
 /** Panels on a healthy gateway taking HTTP traffic only that have nothing to show (no such event happened). */
 const QUIET_ON_A_HEALTHY_HTTP_GATEWAY = new Set([
   "Creates withdrawn / s",
+  // No channel is configured there: nothing escalates.
+  "Escalations / s by channel and result",
   "Throttled / s, unmatched receipts / s",
   "Bind reconnects and refusals / s",
   "SMPP submits / s",
