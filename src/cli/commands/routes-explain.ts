@@ -25,7 +25,7 @@ export function registerRoutesExplainCommand(routes: Command, context: CliContex
     routes
       .command("explain <number>")
       .description(
-        "show the route an E.164 number takes, its carriers, their weights and shares of first attempts",
+        "show the route an E.164 number takes, its carriers, their weights and shares of first attempts, and its escalation channels",
       )
       .option("--offline", "do not read the operators' drains and weight factors from Redis")
       .addHelpText(
@@ -115,6 +115,9 @@ function render(e164: string, country: string, route: Route, overrides: Override
     overrides.read
       ? `Operator overrides read from ${overrides.where}.`
       : `Operator overrides not read (${overrides.why}): shares by routes.yaml's weights alone.`,
+    route.escalation.length > 0
+      ? `When SMS is spent (every carrier tried, or every one left down): ${route.escalation.join(", then ")}, each once while the code is valid.`
+      : "No escalation after SMS (routes.yaml escalation:).",
   ];
   if (total === 0)
     lines.push(

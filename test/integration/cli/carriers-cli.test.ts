@@ -93,6 +93,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(explain.stdout).toMatch(/^id-one\s+1\s+1\s+25 %\s+-$/m);
     expect(explain.stdout).toMatch(/^id-two\s+1\s+3\s+75 %\s+weight 300 % by noc-1$/m);
     expect(explain.stdout).toContain("Operator overrides read from redis://");
+    expect(explain.stdout).toContain("No escalation after SMS (routes.yaml escalation:).");
 
     const reset = await otpgw(["carriers", "weight", "id-two", "--reset"]);
     expect(reset.code).toBe(0);
