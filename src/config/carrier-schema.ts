@@ -4,6 +4,7 @@
  * never silently ignored.
  */
 import * as z from "zod";
+import { channelIds } from "../escalation/channel-types.js";
 import { defaults, limits } from "./defaults.js";
 import { countryCodeProblem } from "./iso-countries.js";
 import type { CarrierConfig } from "./types.js";
@@ -85,10 +86,18 @@ const reconnect = z
   });
 
 export const carrierFileSchema = z.strictObject({
-  id: z.string().min(1).max(limits.carrierIdMaxLength).regex(limits.carrierIdPattern, {
-    error:
-      "must be lower-case letters, digits and '-', starting with a letter or digit (it names the carrier in logs, metrics and routes.yaml)",
-  }),
+  id: z
+    .string()
+    .min(1)
+    .max(limits.carrierIdMaxLength)
+    .regex(limits.carrierIdPattern, {
+      error:
+        "must be lower-case letters, digits and '-', starting with a letter or digit (it names the carrier in logs, metrics and routes.yaml)",
+    })
+    // An escalation attempt's carrier is its channel's name: a carrier of the same name would share its receipts.
+    .refine((id) => !(channelIds as readonly string[]).includes(id), {
+      error: `is reserved for an escalation channel (${channelIds.join(", ")}): choose another id`,
+    }),
   host: z
     .string()
     .min(1)

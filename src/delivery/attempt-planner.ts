@@ -89,8 +89,12 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     if (escalation) return escalation;
     const untried = (route?.carriers ?? []).filter((c) => !tried.includes(c));
     if (untried.length === 0) {
+      // Channels escalated to are attempts too (their carrier is the channel's name): named apart.
+      const channels = message.attempts.filter((a) => a.channel !== "sms").map((a) => a.channel);
+      const carriersTried = tried.filter((c) => !(channels as string[]).includes(c));
       const reason = route
-        ? `every carrier of route ${route.name} tried (${tried.join(", ") || "none"})`
+        ? `every carrier of route ${route.name} tried (${carriersTried.join(", ") || "none"})` +
+          (channels.length > 0 ? `, then ${channels.join(" and ")}` : "")
         : "no route for the destination";
       return { kind: "decided", message, next: { kind: "final", state: "undeliverable", reason } };
     }

@@ -21,7 +21,9 @@ export class FinalMetrics {
       .cell({ state: done.state })
       .observe(Math.max(0, (done.finalAt ?? now) - done.createdAt) / 1000);
     for (const attempt of done.attempts) {
-      if (attempt.receiptStat === undefined || attempt.endedAt === undefined) continue;
+      // Carriers' receipts only: a WhatsApp or voice status is not a carrier's (the carrier alerts read this).
+      if (attempt.channel !== "sms" || attempt.receiptStat === undefined || attempt.endedAt === undefined)
+        continue;
       if (attempt.outcome !== "delivered" && attempt.outcome !== "failed") continue;
       carrierReceiptSeconds
         .cell({ carrier: attempt.carrier, stat: attempt.receiptStat })

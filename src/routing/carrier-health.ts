@@ -186,7 +186,8 @@ export class CarrierHealth {
 
   /** Counts an attempt of `route` that has just ended (once per attempt, by the instance that recorded its end). */
   observe(route: HealthRoute, attempt: Attempt): void {
-    if (!route.health.enabled || attempt.endedAt === undefined) return;
+    // A WhatsApp or voice attempt says nothing of the route's carriers.
+    if (!route.health.enabled || attempt.endedAt === undefined || attempt.channel !== "sms") return;
     const outcome = healthOutcome(attempt);
     if (outcome === undefined) return;
     // No receipt within a deadline the OTP's expiry shortened says little of the carrier: only full ones count.

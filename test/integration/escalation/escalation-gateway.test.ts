@@ -24,6 +24,7 @@ const CODE = "318204";
 interface Message {
   id: string;
   state: string;
+  final_reason?: string;
   attempts: { channel: string; carrier: string; outcome?: string }[];
 }
 
@@ -164,6 +165,9 @@ describe("escalation after SMS", () => {
     const id = await gw.send("+628111000003");
     const message = await gw.final(id);
     expect(message.state).toBe("undeliverable");
+    expect(message.final_reason).toBe(
+      "every carrier of route indonesia tried (id-a), then whatsapp and voice",
+    );
     expect(message.attempts.map((a) => [a.channel, a.outcome])).toEqual([
       ["sms", "failed"],
       ["whatsapp", "rejected"],

@@ -100,6 +100,12 @@ default_alphabet: latin1
     ]);
   });
 
+  it("refuses a carrier id an escalation channel uses (its statuses would match the carrier's receipts)", () => {
+    expect(problems(valid.replace("id: id-test", "id: whatsapp"))).toEqual([
+      `${file}:2: id: is reserved for an escalation channel (whatsapp, voice): choose another id`,
+    ]);
+  });
+
   it("reports a value of the wrong type", () => {
     expect(problems(valid.replace("port: 2775", 'port: "2775"'))).toEqual([
       `${file}:4: port: expected a number, got a string`,

@@ -75,12 +75,33 @@ describe("delivery times of final messages", () => {
       61_000,
     );
 
+    // Failed by SMS, then delivered by WhatsApp: a channel's status is not a carrier's receipt.
+    final.observe(
+      testMessage("m4", {
+        createdAt: 70_000,
+        state: "delivered",
+        finalAt: 73_000,
+        attempts: [
+          attempt(1, "tsel", 70_100, { outcome: "failed", receiptStat: "UNDELIV", endedAt: 71_000 }),
+          {
+            ...attempt(2, "whatsapp", 71_000, {
+              outcome: "delivered",
+              receiptStat: "DELIVRD",
+              endedAt: 73_000,
+            }),
+            channel: "whatsapp",
+          },
+        ],
+      }),
+      73_000,
+    );
+
     expect(await histogram(metrics, "otpgw_message_final_seconds")).toEqual({
-      delivered: { count: 2, sum: 5 },
+      delivered: { count: 3, sum: 8 },
       expired: { count: 1, sum: 30 },
     });
     expect(await histogram(metrics, "otpgw_carrier_receipt_seconds")).toEqual({
-      "tsel UNDELIV": { count: 1, sum: 2 },
+      "tsel UNDELIV": { count: 2, sum: 2.9 },
       "isat DELIVRD": { count: 1, sum: 1.5 },
       "tsel DELIVRD": { count: 1, sum: 0.8 },
     });
