@@ -1,13 +1,16 @@
 /**
  * The configuration tree `otpgw start` runs on in the demo: carriers/*.yaml pointing at the simulators,
- * routes.yaml, accounts.yaml with the digest of a fresh API key, and otpgw.yaml (HTTP and metrics on free
- * ports of 127.0.0.1, a key prefix of the run's own). Secrets (carrier passwords, the webhook secret, a Redis
- * URL that may hold a password) go into the daemon's environment, never into the files.
+ * routes.yaml (Indonesian routes escalating to WhatsApp, then voice), accounts.yaml with the digest of a fresh API
+ * key, and otpgw.yaml (HTTP on the port the channel simulators post their statuses to, metrics on a free port of
+ * 127.0.0.1, a key prefix of the run's own, `channels:` pointing at the simulators). Secrets (carrier passwords,
+ * channel credentials, the webhook secret, a Redis URL that may hold a password) go into the daemon's
+ * environment, never into the files.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  CHANNEL_SECRET_VARIABLES,
   DEMO_ACCOUNT,
   DEMO_TIMING,
   SMPP_PASSWORD,
@@ -32,6 +35,16 @@ export interface ConfigTreeOptions {
   carriers: { carrier: DemoCarrier; port: number }[];
   redisUrl: string;
   redisKeyPrefix: string;
+  /** otpgw's HTTP port: fixed, since the channel simulators post statuses to it. */
+  httpPort: number;
+  channels: {
+    whatsappUrl: string;
+    phoneNumberId: string;
+    voiceUrl: string;
+    voiceCallbackUrl: string;
+    /** The channels' credentials, for the daemon's environment. */
+    env: Record<string, string>;
+  };
 }
 
 export async function writeConfigTree(options: ConfigTreeOptions): Promise<ConfigTree> {
@@ -42,6 +55,7 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
   const env: Record<string, string> = {
     REDIS_URL: options.redisUrl,
     [DEMO_ACCOUNT.webhookSecretVariable]: webhookSecret,
+    ...options.channels.env,
   };
   for (const { carrier, port } of options.carriers) {
     env[passwordVariable(carrier.id)] = SMPP_PASSWORD;
@@ -70,7 +84,7 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
       "routes_file: routes.yaml",
       "accounts_file: accounts.yaml",
       `redis_key_prefix: "${options.redisKeyPrefix}"`,
-      "http: { host: 127.0.0.1, port: 0 }",
+      `http: { host: 127.0.0.1, port: ${options.httpPort} }`,
       "metrics: { host: 127.0.0.1, port: 0 }",
       // The demo's aggregators use HTTP; a free port keeps the SMPP listener off 2775 (maybe in use).
       "smpp: { host: 127.0.0.1, port: 0 }",
@@ -79,10 +93,32 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
       "webhook_private_addresses: allow",
       // Short polls so DLR timeouts fire on time; the demo's validity is seconds, not minutes.
       `delivery: { timer_poll_ms: 50, min_remaining_validity_seconds: ${DEMO_TIMING.minRemainingValiditySeconds} }`,
+      ...channelsYaml(options.channels),
       "",
     ].join("\n"),
   );
   return { dir, configFile, env, apiKey, webhookSecret };
+}
+
+/** otpgw.yaml's `channels:` block: the simulators, with status timeouts scaled to the demo's short validity. */
+function channelsYaml(channels: ConfigTreeOptions["channels"]): string[] {
+  const v = CHANNEL_SECRET_VARIABLES;
+  return [
+    "channels:",
+    "  whatsapp:",
+    `    api_url: ${channels.whatsappUrl}`,
+    `    phone_number_id: "${channels.phoneNumberId}"`,
+    `    access_token: \${${v.whatsappAccessToken}}`,
+    `    app_secret: \${${v.whatsappAppSecret}}`,
+    "    template: otp_code",
+    `    status_timeout_seconds: ${DEMO_TIMING.whatsappStatusTimeoutSeconds}`,
+    "  voice:",
+    `    api_url: ${channels.voiceUrl}`,
+    `    api_key: \${${v.voiceApiKey}}`,
+    `    callback_secret: \${${v.voiceCallbackSecret}}`,
+    `    callback_url: ${channels.voiceCallbackUrl}`,
+    `    status_timeout_seconds: ${DEMO_TIMING.voiceStatusTimeoutSeconds}`,
+  ];
 }
 
 function carrierYaml(carrier: DemoCarrier, port: number): string {

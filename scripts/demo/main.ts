@@ -2,12 +2,15 @@
  * `npm run demo [-- --messages N]`: the whole gateway end to end on 127.0.0.1, on a fresh machine.
  *
  * A throwaway Redis (or REDIS_URL), three simulated carriers (id-telkomsel healthy, id-indosat flaky and
- * throttling, kr-skt for Korea), a temporary configuration tree, `otpgw start` as a child process, and a
- * webhook receiver that checks signatures. A few hundred OTPs go in over HTTP; half way through, id-telkomsel
- * goes down and its traffic reroutes. Once every accepted message has its final state, the summary shows per
- * carrier submits, receipts and their latency, final states, reroutes, webhooks and end-to-end latency.
- * Everything started is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway
- * kept its promises (one final state per message, one signed webhook each).
+ * throttling, kr-skt for Korea), WhatsApp and voice simulators that Indonesian OTPs escalate to once SMS is spent
+ * (WhatsApp fails some, so voice follows), a temporary configuration tree, `otpgw start` as a child process on a
+ * fixed HTTP port (the channel simulators post their statuses to it), and a webhook receiver that checks
+ * signatures. A few hundred OTPs go in over HTTP; half way through, id-telkomsel goes down and its traffic
+ * reroutes, or escalates when id-indosat fails too. Once every accepted message has its final state, the summary
+ * shows per carrier submits, receipts and their latency, final states, reroutes, escalations per channel,
+ * webhooks and end-to-end latency. Everything started is stopped again, also on Ctrl-C or an error; the exit code
+ * says whether the gateway kept its promises (one final state per message, one signed webhook each; a channel
+ * only before the code expires, each at most once, one attempt at a time, the code alone).
  */
 import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
@@ -15,19 +18,28 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CarrierSimulator } from "../sim/carrier-simulator.js";
+import type { VoiceSim } from "../sim/voice-sim.js";
+import type { WhatsappSim } from "../sim/whatsapp-sim.js";
+import { freePort } from "../lib/free-port.js";
 import { ProgressBar } from "../lib/progress.js";
 import { ApiClient } from "./api-client.js";
 import { USAGE, parseArgs, type DemoArgs } from "./args.js";
+import { startDemoChannelSims } from "./channel-sims.js";
 import { Cleanup } from "./cleanup.js";
 import { fetchViews, waitForFinals } from "./collect.js";
 import { writeConfigTree } from "./config-tree.js";
 import { DaemonProcess } from "./daemon-process.js";
+import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
 import { openRedisTarget } from "./redis-target.js";
 import {
   DEMO_ACCOUNT,
   DEMO_CARRIERS,
+  DEMO_CHANNELS,
   DEMO_TIMING,
+  ESCALATING_ROUTES,
+  ESCALATION,
+  NON_ESCALATING_ROUTE,
   OUTAGE_CARRIER,
   OUTAGE_MODE,
   SMPP_PASSWORD,
@@ -51,6 +63,12 @@ function field(name: string, value: string): void {
   console.log(`  ${name.padEnd(9)} ${value}`);
 }
 
+/** What the summary needs of a channel simulator. */
+function channelRecord(sim: WhatsappSim | VoiceSim): ChannelSimRecord {
+  const { sends, callbacksSent, callbacksFailed } = sim.counters;
+  return { sends, received: sim.received, callbacksSent, callbacksFailed };
+}
+
 /** Runs the demo; resolves with the failed checks (empty: success). Everything it starts goes in `cleanup`. */
 async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   const t0 = Date.now();
@@ -60,7 +78,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   // The log stays after the run (its path is printed); the configuration and data go.
   cleanup.add("temporary configuration", () => rm(configDir, { recursive: true, force: true }));
   console.log(
-    `otpgw demo: ${args.messages} OTPs over HTTP → otpgw → three simulated SMPP carriers → receipts → webhooks`,
+    `otpgw demo: ${args.messages} OTPs over HTTP → otpgw → three simulated SMPP carriers (then WhatsApp, voice) → receipts → webhooks`,
   );
 
   const redis = await openRedisTarget(process.env.REDIS_URL || undefined);
@@ -81,16 +99,39 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
     field("carrier", `${carrier.id.padEnd(12)} 127.0.0.1:${port}  ${carrier.description}`);
   }
 
+  // Fixed before otpgw starts: the WhatsApp simulator posts its statuses there, voice gets it as callback_url.
+  const httpPort = await freePort();
+  const channels = await startDemoChannelSims(httpPort, cleanup);
+  field(
+    "channel",
+    `${"whatsapp".padEnd(12)} ${channels.whatsapp.url}  ${DEMO_CHANNELS.whatsapp.description}`,
+  );
+  field("channel", `${"voice".padEnd(12)} ${channels.voice.url}  ${DEMO_CHANNELS.voice.description}`);
+
   const tree = await writeConfigTree({
     dir: configDir,
     carriers,
     redisUrl: redis.url,
     redisKeyPrefix: redis.keyPrefix,
+    httpPort,
+    channels: {
+      whatsappUrl: channels.whatsapp.url,
+      phoneNumberId: channels.whatsapp.phoneNumberId,
+      voiceUrl: channels.voice.url,
+      voiceCallbackUrl: channels.voiceCallbackUrl,
+      env: channels.env,
+    },
   });
   field(
     "routes",
     `DLR timeout ${DEMO_TIMING.dlrTimeoutSeconds} s, OTP validity ${DEMO_TIMING.validitySeconds} s ` +
       "(short, so reroutes and expiries happen during the demo)",
+  );
+  field(
+    "escalate",
+    `Indonesian routes: ${ESCALATION.join(" → ")} once SMS is spent (statuses awaited ` +
+      `${DEMO_TIMING.whatsappStatusTimeoutSeconds} s / ${DEMO_TIMING.voiceStatusTimeoutSeconds} s, none started ` +
+      `with under ${DEMO_TIMING.minRemainingValiditySeconds} s of validity left); Korea: SMS only`,
   );
 
   const receiver = new WebhookReceiver({ secret: tree.webhookSecret });
@@ -169,8 +210,18 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
     views,
     finals: receiver.finals,
     webhooks: receiver.stats,
+    escalation: {
+      channels: ESCALATION,
+      sims: new Map([
+        ["whatsapp", channelRecord(channels.whatsapp)],
+        ["voice", channelRecord(channels.voice)],
+      ]),
+      minRemainingMs: DEMO_TIMING.minRemainingValiditySeconds * 1000,
+      escalates: (sent) => sent.otp.destination !== "kr",
+    },
   });
-  console.log(`\n${renderSummary(summary)}\n`);
+  const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };
+  console.log(`\n${renderSummary(summary, setup)}\n`);
   console.log(`${await healthView(daemon.metricsPort)}\n`);
   console.log(
     `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +

@@ -1,9 +1,11 @@
 /**
- * What the demo simulates: three carriers with their quirks, the routes between them, the account that submits
- * and the timing that makes reroutes and expiries visible within a minute. Everything the other demo files
- * configure comes from here, so the story the summary tells can be read in one place.
+ * What the demo simulates: three carriers with their quirks, the WhatsApp and voice providers Indonesian OTPs
+ * escalate to, the routes between them, the account that submits and the timing that makes reroutes, escalations
+ * and expiries visible within a minute. Everything the other demo files configure comes from here, so the story
+ * the summary tells can be read in one place.
  */
 import type { SimulatorOptions } from "../sim/carrier-simulator.js";
+import type { ChannelSimOutcomeOptions } from "../sim/channel-sim-http.js";
 
 /** One simulated carrier: how the simulator behaves and how otpgw's carrier file is set up for it. */
 export interface DemoCarrier {
@@ -72,14 +74,61 @@ export const DEMO_CARRIERS: DemoCarrier[] = [
 export const DEMO_TIMING = {
   dlrTimeoutSeconds: 3,
   validitySeconds: 15,
-  /** No attempt starts with less validity left than this. */
+  /** No attempt starts with less validity left than this (SMS or channel). */
   minRemainingValiditySeconds: 2,
+  /**
+   * How long WhatsApp waits for its final status before voice follows (production: 60 s of a 5 min validity).
+   * SMS is spent 1-6 s after the submit (a failed receipt, or none within the DLR timeout, with the other carrier
+   * down). WhatsApp's failures reach voice at once. After a silent WhatsApp send, voice follows 9 s later: by
+   * 13 s when SMS was spent within 4 s (its wait then cut short by the expiry), too late otherwise — no attempt
+   * starts in the last `minRemainingValiditySeconds`, so the code expires with voice never tried.
+   */
+  whatsappStatusTimeoutSeconds: 9,
+  /** The same for a call (production: 120 s); the schema's minimum. */
+  voiceStatusTimeoutSeconds: 5,
   /** Longest wait for every accepted message to reach a final state after the last submit. */
   finalWaitMs: 30_000,
 };
 
+/** The channels Indonesian OTPs escalate to once SMS is spent, in order; Korea has none (compare the two). */
+export const ESCALATION = ["whatsapp", "voice"] as const;
+/** The routes with `escalation:`, and the one without. */
+export const ESCALATING_ROUTES = ["id-telkomsel-ranges", "id-indosat-ranges", "indonesia"];
+export const NON_ESCALATING_ROUTE = "south-korea";
+
+/** One simulated escalation provider: its banner line and how its simulator picks each send's outcome. */
+export interface DemoChannel {
+  description: string;
+  outcomes: ChannelSimOutcomeOptions;
+  /** Before the first status callback, and again before the final one. */
+  statusDelayMs: number;
+}
+
+export const DEMO_CHANNELS = {
+  whatsapp: {
+    description: "80 % delivered, 10 % failed, 10 % never a final status; statuses after 0.2 s and 0.4 s",
+    outcomes: { deliverShare: 80, failShare: 10, silentShare: 10, seed: 7 },
+    statusDelayMs: 200,
+  },
+  voice: {
+    description:
+      "85 % completed, 10 % no answer, 5 % never a final status; ringing after 0.5 s, ended after 1 s",
+    outcomes: { deliverShare: 85, failShare: 10, silentShare: 5, seed: 11 },
+    statusDelayMs: 500,
+  },
+} satisfies Record<(typeof ESCALATION)[number], DemoChannel>;
+
+/** Environment variables carrying the channels' credentials into otpgw (`${VAR}` in otpgw.yaml). */
+export const CHANNEL_SECRET_VARIABLES = {
+  whatsappAccessToken: "WHATSAPP_ACCESS_TOKEN",
+  whatsappAppSecret: "WHATSAPP_APP_SECRET",
+  voiceApiKey: "VOICE_API_KEY",
+  voiceCallbackSecret: "VOICE_CALLBACK_SECRET",
+} as const;
+
 /** routes.yaml of the demo: each operator's number ranges go to it first, the other carrier is the fallback. */
 export function routesYaml(): string {
+  const escalation = `    escalation: [${ESCALATION.join(", ")}]`;
   return [
     "defaults:",
     `  dlr_timeout_seconds: ${DEMO_TIMING.dlrTimeoutSeconds}`,
@@ -91,16 +140,19 @@ export function routesYaml(): string {
     "    carriers:",
     "      - { carrier: id-telkomsel, weight: 80 }",
     "      - { carrier: id-indosat, weight: 20 }",
+    escalation,
     "  - name: id-indosat-ranges",
     '    match: { prefix: ["+62814", "+62815", "+62816", "+62855", "+62856", "+62857", "+62858"] }',
     "    carriers:",
     "      - { carrier: id-indosat, weight: 80 }",
     "      - { carrier: id-telkomsel, weight: 20 }",
+    escalation,
     "  - name: indonesia",
     "    match: { country: ID }",
     "    carriers:",
     "      - { carrier: id-telkomsel }",
     "      - { carrier: id-indosat }",
+    escalation,
     "  - name: south-korea",
     "    match: { country: KR }",
     "    carriers:",

@@ -1,5 +1,6 @@
 /** The demo's summary as text: one table per question, then the checks that decide the exit code. */
 import { renderTable } from "../lib/table.js";
+import { escalationSection, type EscalationSetup } from "./escalation-render.js";
 import { failedChecks, type Percentiles, type Summary } from "./summary.js";
 
 const FINAL_STATE_ROWS = ["delivered", "undeliverable", "expired"];
@@ -83,7 +84,7 @@ function statesSection(summary: Summary): string {
 function reroutesSection(summary: Summary): string {
   const r = summary.reroutes;
   const lines = [
-    `Reroutes: ${r.messages} messages had more than one attempt; ${r.delivered} of them were delivered in the end`,
+    `Reroutes: ${r.messages} messages had more than one SMS attempt; ${r.delivered} of them were delivered in the end`,
   ];
   if (r.steps.length > 0) {
     lines.push(
@@ -146,16 +147,19 @@ function checksSection(summary: Summary): string {
       "Checks: all passed",
       `  every accepted message reached one final state (${summary.accepted}/${summary.accepted})`,
       "  one webhook per message, every signature valid, each agreeing with GET",
+      "  escalation: every WhatsApp / voice attempt started before expires_at − min_remaining_validity_seconds, no",
+      "  channel twice for a message, one attempt at a time, only the code sent, one provider send per attempt",
     ].join("\n");
   }
   return ["Checks: FAILED", ...failures.map((f) => `  FAIL ${f}`)].join("\n");
 }
 
-export function renderSummary(summary: Summary): string {
+export function renderSummary(summary: Summary, escalation: EscalationSetup): string {
   return [
     carriersSection(summary),
     statesSection(summary),
     reroutesSection(summary),
+    escalationSection(summary.escalation, escalation),
     webhooksSection(summary),
     refusedSection(summary),
     checksSection(summary),

@@ -4,8 +4,14 @@
  * summary-render.ts.
  */
 import type { AttemptView, MessageView } from "../../src/north/message-view.js";
-import { quantile } from "../lib/table.js";
+import {
+  endedWhy,
+  summarizeEscalation,
+  type EscalationFigures,
+  type EscalationInput,
+} from "./escalation-summary.js";
 import type { RefusedOtp, SentOtp } from "./load-sender.js";
+import { percentiles, type Percentiles } from "./percentiles.js";
 import type { ReceivedFinal, WebhookStats } from "./webhook-receiver.js";
 
 export interface SimCounts {
@@ -25,13 +31,11 @@ export interface SummaryInput {
   views: Map<string, MessageView>;
   finals: Map<string, ReceivedFinal>;
   webhooks: WebhookStats;
+  /** What the escalation checks need besides the messages: the channel simulators' records, the limits. */
+  escalation: Omit<EscalationInput, "accepted" | "views">;
 }
 
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p95: number;
-}
+export { percentiles, type Percentiles };
 
 export interface CarrierFigures extends SimCounts {
   carrier: string;
@@ -49,7 +53,7 @@ export interface CarrierFigures extends SimCounts {
 }
 
 export interface RerouteFigures {
-  /** Messages with more than one attempt. */
+  /** Messages with more than one SMS attempt. */
   messages: number;
   delivered: number;
   /** "a → b" with how the earlier attempt ended, and how many messages took that step. */
@@ -76,13 +80,10 @@ export interface Summary {
   };
   /** POST sent → webhook received. */
   endToEndMs: { delivered: Percentiles; all: Percentiles };
+  escalation: EscalationFigures;
 }
 
 const FINAL = new Set(["delivered", "undeliverable", "expired", "rejected"]);
-
-export function percentiles(values: number[]): Percentiles {
-  return { count: values.length, p50: quantile(values, 0.5), p95: quantile(values, 0.95) };
-}
 
 function ms(iso: string | null): number | undefined {
   if (iso === null) return undefined;
@@ -128,14 +129,15 @@ function reroutes(views: MessageView[]): RerouteFigures {
   let messages = 0;
   let delivered = 0;
   for (const view of views) {
-    if (view.attempts.length < 2) continue;
+    // Between carriers only: the steps to WhatsApp and voice are in the escalation section.
+    const attempts = view.attempts.filter((a) => a.channel === "sms");
+    if (attempts.length < 2) continue;
     messages++;
     if (view.state === "delivered") delivered++;
-    for (let i = 1; i < view.attempts.length; i++) {
-      const before = view.attempts[i - 1]!;
-      const after = view.attempts[i]!;
-      const why =
-        before.outcome === "failed" ? `receipt ${before.receipt_stat ?? "failed"}` : String(before.outcome);
+    for (let i = 1; i < attempts.length; i++) {
+      const before = attempts[i - 1]!;
+      const after = attempts[i]!;
+      const why = endedWhy(before);
       const key = `${before.carrier}|${after.carrier}|${why}`;
       const step = steps.get(key) ?? { from: before.carrier, to: after.carrier, why, count: 0 };
       step.count++;
@@ -151,7 +153,8 @@ export function summarize(input: SummaryInput): Summary {
     .filter((v): v is MessageView => v !== undefined);
   const attemptsByCarrier = new Map<string, AttemptView[]>(input.carriers.map((c) => [c, []]));
   for (const view of views) {
-    for (const attempt of view.attempts) {
+    // WhatsApp and voice attempts have their own section.
+    for (const attempt of view.attempts.filter((a) => a.channel === "sms")) {
       const list = attemptsByCarrier.get(attempt.carrier) ?? [];
       list.push(attempt);
       attemptsByCarrier.set(attempt.carrier, list);
@@ -201,6 +204,7 @@ export function summarize(input: SummaryInput): Summary {
     reroutes: reroutes(views),
     webhooks: { ...input.webhooks, missing, stateMismatch },
     endToEndMs: { delivered: percentiles(e2eDelivered), all: percentiles(e2eAll) },
+    escalation: summarizeEscalation({ ...input.escalation, accepted: input.accepted, views: input.views }),
   };
 }
 
@@ -218,5 +222,6 @@ export function failedChecks(summary: Summary): string[] {
   if (summary.webhooks.stateMismatch > 0)
     failures.push(`${summary.webhooks.stateMismatch} webhooks disagree with GET /v1/messages/:id`);
   if (summary.refused.length > 0) failures.push(`${summary.refused.length} OTPs were refused at submit`);
+  failures.push(...summary.escalation.failures);
   return failures;
 }

@@ -15,6 +15,8 @@ export interface DemoOtp {
   destination: Destination;
   to: string;
   text: string;
+  /** The code in `text`: what WhatsApp and voice must send, alone, when the message escalates. */
+  code: string;
   /** True for the texts that need two SMS parts. */
   long: boolean;
   clientRef: string;
@@ -74,7 +76,7 @@ export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
       to = `${prefix}${digits(rng, 8)}`;
       text = long ? LONG_ID_TEXT(code) : pick(rng, SHORT_ID_TEXTS)(code);
     }
-    otps.push({ index, destination, to, text, long, clientRef: `demo-${index}` });
+    otps.push({ index, destination, to, text, code, long, clientRef: `demo-${index}` });
   }
   return otps;
 }

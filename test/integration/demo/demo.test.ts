@@ -67,7 +67,7 @@ function processIsGone(pid: number): boolean {
 
 describe("npm run demo", () => {
   it(
-    "sends 60 OTPs end to end, reroutes around the downed carrier, prints a consistent summary and cleans up",
+    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, prints a consistent summary and cleans up",
     { timeout: DEMO_LIMIT_MS + 30_000 },
     async () => {
       const run = await runDemo(["--messages", "60"]);
@@ -87,6 +87,7 @@ describe("npm run demo", () => {
           "Per carrier",
           "Final states of the 60 accepted messages",
           "Reroutes:",
+          "Escalation:",
           "Webhooks",
           "Checks: all passed",
           "Timings:",
@@ -126,6 +127,27 @@ describe("npm run demo", () => {
         // The outage made some messages move to another carrier.
         const reroutes = Number(/Reroutes: (\d+) messages/.exec(out)?.[1]);
         expect(reroutes).toBeGreaterThan(0);
+
+        // Indonesian messages that SMS could not deliver went on to WhatsApp (and some to voice); every send the
+        // channel simulators took is an attempt otpgw reports, and the escalation checks passed ("Checks: all
+        // passed" above: never after the code expired, each channel once, one attempt at a time, the code alone).
+        expect(out).toMatch(
+          /Escalation: whatsapp, then voice once SMS is spent, on routes .*; none on south-korea/,
+        );
+        const escalated = Number(/^ {2}(\d+) messages escalated/m.exec(out)?.[1]);
+        expect(escalated).toBeGreaterThan(0);
+        expect(escalated).toBeLessThanOrEqual(60);
+        for (const channel of ["whatsapp", "voice"]) {
+          // escalated, delivered, failed, refused, timed out, not sent, other, cut by expiry, sends, statuses.
+          const [count, delivered, failed, refused, timedOut, notSent, other, , sends] = row(out, channel);
+          expect(delivered! + failed! + refused! + timedOut! + notSent! + other!, channel).toBe(count);
+          // An attempt the message outlived ("other") may or may not have been sent.
+          expect(sends, channel).toBeGreaterThanOrEqual(count! - notSent! - other!);
+          expect(sends, channel).toBeLessThanOrEqual(count! - notSent!);
+        }
+        expect(row(out, "whatsapp")[0]).toBe(escalated);
+        expect(out).toMatch(/Delivered messages by channel: .*sms \d+/);
+        expect(out).toMatch(/the latest started with \d+\.\d s of validity left/);
 
         // Webhooks: one per message, no duplicates, no bad signatures, all agreeing with GET.
         const webhookLine = out.split("\n")[out.split("\n").findIndex((l) => /^\s+received\s/.test(l)) + 2]!;
