@@ -112,12 +112,15 @@ function channelsYaml(channels: ConfigTreeOptions["channels"]): string[] {
     `    app_secret: \${${v.whatsappAppSecret}}`,
     "    template: otp_code",
     `    status_timeout_seconds: ${DEMO_TIMING.whatsappStatusTimeoutSeconds}`,
+    // The simulators answer in milliseconds; a send may take at most half its status timeout.
+    "    request_timeout_ms: 2000",
     "  voice:",
     `    api_url: ${channels.voiceUrl}`,
     `    api_key: \${${v.voiceApiKey}}`,
     `    callback_secret: \${${v.voiceCallbackSecret}}`,
     `    callback_url: ${channels.voiceCallbackUrl}`,
     `    status_timeout_seconds: ${DEMO_TIMING.voiceStatusTimeoutSeconds}`,
+    "    request_timeout_ms: 2000",
   ];
 }
 

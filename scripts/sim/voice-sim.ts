@@ -45,6 +45,7 @@ const callsPath = "/v1/calls";
 export async function startVoiceSim(options: VoiceSimOptions): Promise<VoiceSim> {
   const callStatus = (send: VoiceSimSend, callId: string, status: string) => ({
     call_id: callId,
+    to: send.to,
     status,
     ...(send.reference === undefined ? {} : { reference: send.reference }),
   });

@@ -169,6 +169,16 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
       "otpgw.yaml: delivery.min_remaining_validity_seconds changed: the files were checked against the new value; restart to apply it",
     );
   }
+  const notRunning = new Set(
+    next.routes.specs
+      .flatMap((spec) => spec.escalation)
+      .filter((channel) => was.channels[channel] === undefined),
+  );
+  for (const channel of notRunning) {
+    problems.push(
+      `routes.yaml: a route escalates to ${channel}, which this process does not run (otpgw.yaml channels.${channel} is new): restart to start it`,
+    );
+  }
   const countries = new Map(running.carriers.map((c) => [c.id, c.countries.join()]));
   const routed = new Set(next.routes.specs.flatMap((spec) => spec.carriers.map((c) => c.id)));
   for (const carrier of next.carriers) {

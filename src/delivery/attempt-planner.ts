@@ -42,6 +42,8 @@ export interface EscalationAttempt {
   timerAt: number;
   channel: ChannelId;
   n: number;
+  /** Findable by channel and handset, as a one-part SMS attempt is: a status may overtake the provider's id. */
+  correlations: NonNullable<Update["correlations"]>;
 }
 
 type PlannerDeps = Pick<ProcessorDeps, "planner" | "pools" | "carriers" | "rng" | "options" | "escalation">;
@@ -184,11 +186,19 @@ function escalate(
   if (!next) return undefined;
   const timeoutMs = Math.min(next.timeoutMs, Math.max(1, message.expiresAt - now));
   const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel);
+  const n = withAttempt.attempts.length;
   return {
     kind: "escalate",
     message: withAttempt,
     timerAt: now + timeoutMs,
     channel: next.channel,
-    n: withAttempt.attempts.length,
+    n,
+    correlations: [
+      {
+        carrier: next.channel,
+        carrierMessageId: handsetKey(message.to),
+        target: { messageId: message.id, attempt: n, part: 0 },
+      },
+    ],
   };
 }

@@ -228,6 +228,7 @@ export class DeliveryEngine implements DeliveryService {
     return this.onReceipt({
       carrierId: channel,
       bindId: `${channel}-status`,
+      ...(status.recipient !== undefined && { handset: status.recipient }),
       receipt: {
         messageId: status.providerMessageId,
         stat: status.stat,

@@ -342,7 +342,7 @@ export class MessageProcessor {
     if (plan.kind === "failed") return this.advance(loaded, plan.message);
     if (plan.kind === "escalate") {
       const { message: next, n, channel } = plan;
-      return this.store(loaded, next, plan.timerAt).then((ok) => {
+      return this.store(loaded, next, plan.timerAt, plan.correlations).then((ok) => {
         if (ok) this.deps.escalation?.send(next.id, n, channel);
         return ok;
       });

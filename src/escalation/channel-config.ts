@@ -70,51 +70,74 @@ const statusTimeoutSeconds = (fallbackMs: number) =>
     .max(channelLimits.statusTimeoutSecondsRange[1])
     .default(fallbackMs / 1000);
 
+/**
+ * A send must end well inside its attempt: the worker also bounds each exchange by the attempt's not-after time, but
+ * a request timeout as long as the status timeout leaves no time for a retry or a status.
+ */
+function requestWithinStatusTimeout(
+  block: { request_timeout_ms: number; status_timeout_seconds: number },
+  context: z.RefinementCtx,
+): void {
+  if (block.request_timeout_ms * 2 > block.status_timeout_seconds * 1000) {
+    context.addIssue({
+      code: "custom",
+      path: ["request_timeout_ms"],
+      message: `must be at most half of status_timeout_seconds (${block.status_timeout_seconds} s): a send must end well before its attempt does`,
+    });
+  }
+}
+
 const w = channelDefaults.whatsapp;
 const v = channelDefaults.voice;
 
-const whatsappFileSchema = z.strictObject({
-  api_url: httpUrl().default(w.apiUrl),
-  phone_number_id: z
-    .string({
-      error: (issue) => (issue.input === undefined ? undefined : "must be a quoted string of digits"),
-    })
-    .regex(/^\d{1,32}$/, { error: "must be the phone number's id: digits only (not the phone number)" }),
-  access_token: secret(),
-  app_secret: secret(),
-  verify_token: secret().optional(),
-  template: z
-    .string()
-    .regex(/^[a-z0-9_]{1,512}$/, { error: "must be a template name: lower-case letters, digits and _" }),
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(_[A-Z]{2,4})?$/, { error: "must be a WhatsApp language code such as en or en_US" })
-    .default(w.language),
-  copy_code_button: z.boolean().default(w.copyCodeButton),
-  request_timeout_ms: requestTimeoutMs(w.requestTimeoutMs),
-  status_timeout_seconds: statusTimeoutSeconds(w.statusTimeoutMs),
-});
+const whatsappFileSchema = z
+  .strictObject({
+    api_url: httpUrl().default(w.apiUrl),
+    phone_number_id: z
+      .string({
+        error: (issue) => (issue.input === undefined ? undefined : "must be a quoted string of digits"),
+      })
+      .regex(/^\d{1,32}$/, { error: "must be the phone number's id: digits only (not the phone number)" }),
+    access_token: secret(),
+    app_secret: secret(),
+    verify_token: secret().optional(),
+    template: z
+      .string()
+      .regex(/^[a-z0-9_]{1,512}$/, { error: "must be a template name: lower-case letters, digits and _" }),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(_[A-Z]{2,4})?$/, { error: "must be a WhatsApp language code such as en or en_US" })
+      .default(w.language),
+    copy_code_button: z.boolean().default(w.copyCodeButton),
+    request_timeout_ms: requestTimeoutMs(w.requestTimeoutMs),
+    status_timeout_seconds: statusTimeoutSeconds(w.statusTimeoutMs),
+  })
+  .superRefine(requestWithinStatusTimeout);
 
-const voiceFileSchema = z.strictObject({
-  api_url: httpUrl(),
-  api_key: secret(),
-  callback_secret: z.string().min(channelLimits.callbackSecretMinChars, {
-    error: `must be at least ${channelLimits.callbackSecretMinChars} characters long (it authenticates the provider's callbacks)`,
-  }),
-  callback_url: httpUrl(),
-  language: z
-    .string()
-    .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, { error: "must be a language tag such as en or en-GB" })
-    .default(v.language),
-  repeat: z
-    .number()
-    .int()
-    .min(channelLimits.repeatRange[0])
-    .max(channelLimits.repeatRange[1])
-    .default(v.repeat),
-  request_timeout_ms: requestTimeoutMs(v.requestTimeoutMs),
-  status_timeout_seconds: statusTimeoutSeconds(v.statusTimeoutMs),
-});
+const voiceFileSchema = z
+  .strictObject({
+    api_url: httpUrl(),
+    api_key: secret(),
+    callback_secret: z.string().min(channelLimits.callbackSecretMinChars, {
+      error: `must be at least ${channelLimits.callbackSecretMinChars} characters long (it authenticates the provider's callbacks)`,
+    }),
+    callback_url: httpUrl(),
+    language: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, {
+        error: "must be a language tag such as en or en-GB",
+      })
+      .default(v.language),
+    repeat: z
+      .number()
+      .int()
+      .min(channelLimits.repeatRange[0])
+      .max(channelLimits.repeatRange[1])
+      .default(v.repeat),
+    request_timeout_ms: requestTimeoutMs(v.requestTimeoutMs),
+    status_timeout_seconds: statusTimeoutSeconds(v.statusTimeoutMs),
+  })
+  .superRefine(requestWithinStatusTimeout);
 
 export const channelsFileSchema = z
   .strictObject({ whatsapp: whatsappFileSchema.optional(), voice: voiceFileSchema.optional() })

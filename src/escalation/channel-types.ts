@@ -16,6 +16,11 @@ export interface ChannelSendRequest {
   to: string;
   /** The OTP code extracted from the message text by the account's pattern. A secret: never logged. */
   code: string;
+  /**
+   * The most the exchange may take, when less than the provider's own request timeout: the attempt's not-after
+   * time. A send still unanswered then is given up, so it cannot be accepted after the next channel started.
+   */
+  timeoutMs?: number;
 }
 
 /** How a provider answered a send. */
@@ -24,8 +29,11 @@ export type ChannelSendResult =
   | { kind: "accepted"; providerMessageId: string }
   /** Refused for good (invalid number, template rejected, bad credentials): the attempt fails; `error` names why. */
   | { kind: "refused"; error: string }
-  /** Not taken this time (HTTP 429, 5xx, timeout, connection refused): may be tried again while time is left. */
-  | { kind: "retry"; error: string; retryAfterMs?: number };
+  /**
+   * Not taken this time (HTTP 429, 5xx, timeout, connection refused): may be tried again while time is left.
+   * `maybeTaken`: no answer came, so the provider may have taken it all the same.
+   */
+  | { kind: "retry"; error: string; retryAfterMs?: number; maybeTaken?: true };
 
 export interface ChannelProvider {
   readonly channel: ChannelId;
@@ -36,6 +44,11 @@ export interface ChannelProvider {
 /** One status a provider reported for a message it accepted, in the terms of an SMS receipt. */
 export interface ChannelStatus {
   providerMessageId: string;
+  /**
+   * The handset the status is about (digits, no "+"), when the provider says: finds the attempt by its number when
+   * the status overtook the recording of the provider's id (another instance, a slow Redis).
+   */
+  recipient?: string;
   /** DELIVRD (WhatsApp delivered or read; a call answered and the code played), UNDELIV, or ENROUTE (not final). */
   stat: "DELIVRD" | "UNDELIV" | "ENROUTE";
   delivered: boolean;

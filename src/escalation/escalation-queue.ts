@@ -106,9 +106,10 @@ export class EscalationQueue {
       concurrency: options.concurrency ?? escalationDefaults.concurrency,
       autorun: false,
       settings: {
+        // A provider's Retry-After is honoured whole: the attempt's not-after time, not the backoff cap, ends the tries.
         backoffStrategy: (attemptsMade, _type, error) =>
           error instanceof ProviderBusyError && error.retryAfterMs !== undefined
-            ? Math.min(error.retryAfterMs, max)
+            ? error.retryAfterMs
             : Math.min(initial * 2 ** Math.max(0, attemptsMade - 1), max),
       },
     });
@@ -185,7 +186,8 @@ export class EscalationQueue {
       await record({ status: "not_sent", reason });
       return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
     }
-    const result = await provider.send({ messageId, to: message.to, code });
+    // Bounded by the not-after time: a send answered later could be accepted while the next channel goes out.
+    const result = await provider.send({ messageId, to: message.to, code, timeoutMs: notAfter - this.now() });
     if (result.kind === "accepted") {
       await record({ status: "accepted", carrierMessageId: result.providerMessageId });
       return this.count(channel, "accepted", log, "escalation sent");
@@ -196,7 +198,9 @@ export class EscalationQueue {
     }
     const retryAt = this.now() + (result.retryAfterMs ?? 0);
     if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
-      await record({ status: "not_sent", reason: `provider unavailable (${result.error})` });
+      // Unanswered, the last send may have been taken: its status may still come until the attempt's deadline.
+      const error = `provider unavailable (${result.error})`;
+      await record(result.maybeTaken ? { status: "unknown", error } : { status: "not_sent", reason: error });
       return this.count(
         channel,
         "not_sent",

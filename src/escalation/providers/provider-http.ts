@@ -40,7 +40,8 @@ export interface ProviderPost {
 /** What came back from a POST: an HTTP answer (its body parsed when it was JSON within the limit), or none. */
 export type ProviderAnswer =
   | { kind: "answer"; status: number; retryAfterMs?: number; body: unknown }
-  | { kind: "no-answer"; error: string };
+  /** `unsent`: the request never reached the provider (no connection: refused, no such host). */
+  | { kind: "no-answer"; error: string; unsent?: true };
 
 /**
  * POSTs `post.body` as JSON. Never rejects: a connection that fails or an exchange that outlasts the timeout is a
@@ -63,7 +64,10 @@ export async function postProviderJson(post: ProviderPost): Promise<ProviderAnsw
       signal,
     });
   } catch (error) {
-    return { kind: "no-answer", error: describeFailure(error, post.timeoutMs) };
+    const failure = describeFailure(error, post.timeoutMs);
+    return neverConnected(error)
+      ? { kind: "no-answer", error: failure, unsent: true }
+      : { kind: "no-answer", error: failure };
   }
   const body = await readJsonBounded(response);
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
@@ -97,7 +101,10 @@ export interface AnswerReading {
  */
 export function classifyAnswer(answer: ProviderAnswer, reading: AnswerReading): ChannelSendResult {
   const { channel } = reading;
-  if (answer.kind === "no-answer") return { kind: "retry", error: `${channel}: ${answer.error}` };
+  if (answer.kind === "no-answer") {
+    const error = `${channel}: ${answer.error}`;
+    return answer.unsent ? { kind: "retry", error } : { kind: "retry", error, maybeTaken: true };
+  }
   const { status, body } = answer;
   if (status >= 200 && status < 300) {
     const id = reading.acceptedId(body);
@@ -138,7 +145,8 @@ export class JsonChannelProvider implements ChannelProvider {
   async send(request: ChannelSendRequest): Promise<ChannelSendResult> {
     const spec = this.#spec;
     if (!e164.test(request.to)) return { kind: "refused", error: `${spec.channel}: not an E.164 number` };
-    const post = { url: spec.url, bearer: spec.bearer, body: spec.body(request), timeoutMs: spec.timeoutMs };
+    const timeoutMs = Math.max(1, Math.min(spec.timeoutMs, request.timeoutMs ?? spec.timeoutMs));
+    const post = { url: spec.url, bearer: spec.bearer, body: spec.body(request), timeoutMs };
     return classifyAnswer(await postProviderJson(post), spec);
   }
 }
@@ -196,6 +204,14 @@ async function readJsonBounded(response: Response): Promise<unknown> {
  * A failure in words an operator can act on, from the error's code only: fetch's messages can carry the URL, and
  * nothing of the request belongs in a result that is stored and logged.
  */
+/** Connection errors before any byte of the request could be written. */
+const connectErrors = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function neverConnected(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === "string" && connectErrors.has(cause.code);
+}
+
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return `no answer within ${timeoutMs} ms`;
@@ -236,6 +252,12 @@ export function statusReader(states: Record<StatusKind, readonly string[]>): Sta
     if (kind === "undelivered" && err !== undefined) status.err = err;
     return status;
   };
+}
+
+/** `status` with the handset it is about, when the provider named one as an international number (digits kept). */
+export function withRecipient(status: ChannelStatus, number: string | undefined): ChannelStatus {
+  const digits = number?.replace(/^\+/, "");
+  return digits !== undefined && /^[1-9]\d{5,14}$/.test(digits) ? { ...status, recipient: digits } : status;
 }
 
 /** A callback body checked against its schema; throws naming where it differs (values are never quoted). */

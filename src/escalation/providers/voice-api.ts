@@ -10,6 +10,7 @@ import {
   readCallbackBody,
   signedStatusCallbacks,
   statusReader,
+  withRecipient,
   type AnswerReading,
 } from "./provider-http.js";
 
@@ -75,6 +76,8 @@ const callStatus = z.object({
   call_id: z.string().min(1),
   status: z.string().min(1),
   reference: z.string().optional(),
+  /** The number called, E.164. */
+  to: z.string().optional(),
 });
 
 /** Reads the status callbacks the voice provider POSTs to `/v1/channels/voice/status`. */
@@ -91,5 +94,5 @@ export function createVoiceStatusCallbacks(callbackSecret: string): StatusCallba
 export function parseVoiceStatuses(body: unknown): ChannelStatus[] {
   const call = readCallbackBody(callStatus, body, "a voice call status");
   const status = voiceStatus(call.status, call.call_id, call.status);
-  return status === undefined ? [] : [status];
+  return status === undefined ? [] : [withRecipient(status, call.to)];
 }

@@ -12,6 +12,7 @@ import {
   readCallbackBody,
   signedStatusCallbacks,
   statusReader,
+  withRecipient,
   type AnswerReading,
   type ProviderErrorCode,
 } from "./provider-http.js";
@@ -112,6 +113,7 @@ const whatsappStatus = statusReader({
 const statusEntry = z.object({
   id: z.string().min(1),
   status: z.string(),
+  recipient_id: z.string().optional(),
   errors: z.array(z.object({ code: z.union([z.number(), z.string()]) })).optional(),
 });
 const notification = z.object({
@@ -141,7 +143,7 @@ export function parseWhatsappStatuses(body: unknown): ChannelStatus[] {
       for (const status of readCallbackBody(messagesValue, change.value, what).statuses ?? []) {
         const code = status.errors?.[0]?.code;
         const read = whatsappStatus(status.status, status.id, code === undefined ? undefined : String(code));
-        if (read !== undefined) statuses.push(read);
+        if (read !== undefined) statuses.push(withRecipient(read, status.recipient_id));
       }
     }
   }

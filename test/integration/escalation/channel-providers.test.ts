@@ -117,8 +117,8 @@ describe("channel providers against their simulators", () => {
     ]);
     await waitUntil(() => receiver.statuses.get("whatsapp")!.length === 2, 5_000, "two WhatsApp statuses");
     expect(receiver.statuses.get("whatsapp")).toEqual([
-      { providerMessageId: id, stat: "ENROUTE", delivered: false, final: false },
-      { providerMessageId: id, stat: "DELIVRD", delivered: true, final: true },
+      { providerMessageId: id, stat: "ENROUTE", delivered: false, final: false, recipient: "6281234567890" },
+      { providerMessageId: id, stat: "DELIVRD", delivered: true, final: true, recipient: "6281234567890" },
     ]);
     expect(receiver.unverified).toBe(0);
   });

@@ -1,134 +1,18 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/lib/free-port.js";
-import { startVoiceSim } from "../../../scripts/sim/voice-sim.js";
-import { startWhatsappSim } from "../../../scripts/sim/whatsapp-sim.js";
-import type { ChannelSimOutcome } from "../../../scripts/sim/channel-sim-http.js";
-import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
-import { testRedis } from "../../helpers/redis.js";
+import {
+  CODE,
+  escalatingGateway,
+  secrets,
+  whatsappStatusBody,
+  type EscalatedMessage,
+} from "../../helpers/escalating-gateway.js";
 import { waitUntil } from "../../helpers/wait.js";
 
 /**
  * SMS → WhatsApp → voice through the real daemon: a carrier simulator that fails (or never reports) every message,
  * the WhatsApp Cloud API and voice simulators posting signed statuses back to the daemon's HTTP API.
  */
-const secrets = {
-  WHATSAPP_ACCESS_TOKEN: "wa-token-0123456789",
-  WHATSAPP_APP_SECRET: "wa-app-secret-0123456789",
-  VOICE_API_KEY: "voice-key-0123456789",
-  VOICE_CALLBACK_SECRET: "voice-callback-secret-0123",
-};
-const CODE = "318204";
-
-interface Message {
-  id: string;
-  state: string;
-  final_reason?: string;
-  attempts: { channel: string; carrier: string; outcome?: string }[];
-}
-
-async function escalatingGateway(options: {
-  carrierOutcome: "UNDELIV" | "none";
-  whatsapp: ChannelSimOutcome;
-  voice: ChannelSimOutcome;
-  dlrTimeoutSeconds?: number;
-  /** A second carrier on the route that never comes up (nothing listens on its port). */
-  deadCarrier?: boolean;
-}) {
-  const { url: redisUrl } = await testRedis();
-  const sim = await startCarrierSim({
-    submitRespLatencyMs: { min: 1, max: 2 },
-    receiptLatencyMs: { min: 5, max: 10 },
-    outcomeMix: {
-      DELIVRD: 0,
-      UNDELIV: options.carrierOutcome === "UNDELIV" ? 1 : 0,
-      EXPIRED: 0,
-      none: options.carrierOutcome === "none" ? 1 : 0,
-    },
-  });
-  const httpPort = await freePort();
-  const whatsapp = await startWhatsappSim({
-    accessToken: secrets.WHATSAPP_ACCESS_TOKEN,
-    appSecret: secrets.WHATSAPP_APP_SECRET,
-    callbackUrl: `http://127.0.0.1:${httpPort}/v1/channels/whatsapp/status`,
-    outcome: () => options.whatsapp,
-  });
-  const voice = await startVoiceSim({
-    apiKey: secrets.VOICE_API_KEY,
-    callbackSecret: secrets.VOICE_CALLBACK_SECRET,
-    outcome: () => options.voice,
-  });
-  const daemon = await daemonFixture({
-    redisUrl,
-    carriers: [
-      { id: "id-a", port: sim.port! },
-      ...(options.deadCarrier ? [{ id: "id-b", port: await freePort() }] : []),
-    ],
-    httpPort,
-    env: secrets,
-    dlrTimeoutSeconds: options.dlrTimeoutSeconds ?? 5,
-    routes: [
-      "  - name: indonesia",
-      "    match: { country: ID }",
-      `    carriers: [{ carrier: id-a }${options.deadCarrier ? ", { carrier: id-b }" : ""}]`,
-      "    escalation: [whatsapp, voice]",
-    ].join("\n"),
-    settings: [
-      "channels:",
-      "  whatsapp:",
-      `    api_url: ${whatsapp.url}`,
-      `    phone_number_id: "${whatsapp.phoneNumberId}"`,
-      "    access_token: ${WHATSAPP_ACCESS_TOKEN}",
-      "    app_secret: ${WHATSAPP_APP_SECRET}",
-      "    template: otp_code",
-      "    status_timeout_seconds: 10",
-      "  voice:",
-      `    api_url: ${voice.url}`,
-      "    api_key: ${VOICE_API_KEY}",
-      "    callback_secret: ${VOICE_CALLBACK_SECRET}",
-      `    callback_url: http://127.0.0.1:${httpPort}/v1/channels/voice/status`,
-      "    status_timeout_seconds: 10",
-    ].join("\n"),
-  });
-  const ports = await daemon.start();
-  await waitUntil(
-    async () => {
-      const health = (await (await fetch(`http://127.0.0.1:${ports.metrics}/healthz`)).json()) as {
-        detail: { carriers: { id: string; bound: number }[] };
-      };
-      return health.detail.carriers.some((c) => c.id === "id-a" && c.bound > 0);
-    },
-    15_000,
-    "id-a bound",
-  );
-  const send = async (to: string, validitySeconds = 300) => {
-    const response = await daemon.api("/v1/messages", {
-      method: "POST",
-      body: {
-        to,
-        from: FIXTURE_ACCOUNT.sender,
-        text: `Your ACME code is ${CODE}. Never share it.`,
-        validity_seconds: validitySeconds,
-      },
-    });
-    expect(response.status).toBe(202);
-    return response.body.id as string;
-  };
-  const final = async (id: string, timeoutMs = 20_000): Promise<Message> => {
-    let message: Message | undefined;
-    await waitUntil(
-      async () => {
-        message = (await daemon.api(`/v1/messages/${id}`)).body as unknown as Message;
-        return ["delivered", "undeliverable", "expired"].includes(message.state);
-      },
-      timeoutMs,
-      `message ${id} final`,
-    );
-    return message!;
-  };
-  return { daemon, sim, whatsapp, voice, send, final, httpPort };
-}
 
 describe("escalation after SMS", () => {
   it("sends the code alone over WhatsApp once every carrier failed, and the message is delivered by it", async () => {
@@ -197,24 +81,7 @@ describe("escalation after SMS", () => {
       "a WhatsApp send",
     );
     const providerId = gw.whatsapp.received[0]!.providerId!;
-    const body = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "1",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                statuses: [
-                  { id: providerId, status: "delivered", timestamp: "1", recipient_id: "628111000005" },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    });
+    const body = whatsappStatusBody(providerId, "delivered", "628111000005");
     const post = (signature: string) =>
       fetch(`http://127.0.0.1:${gw.httpPort}/v1/channels/whatsapp/status`, {
         method: "POST",
@@ -226,7 +93,7 @@ describe("escalation after SMS", () => {
     expect(((await forged.json()) as { error: { code: string } }).error.code).toBe(
       "OTPGW_ERR_CHANNEL_SIGNATURE",
     );
-    const during = (await gw.daemon.api(`/v1/messages/${id}`)).body as unknown as Message;
+    const during = (await gw.daemon.api(`/v1/messages/${id}`)).body as unknown as EscalatedMessage;
     expect(during.state).toBe("attempting");
     // The same body signed with the app secret is the provider's: recorded, and the message is delivered.
     const genuine = await post(

@@ -19,6 +19,8 @@ const env = {
   CARRIER_ID_ONE_PASSWORD: "one",
   CARRIER_ID_TWO_PASSWORD: "two",
   CARRIER_ID_THREE_PASSWORD: "three",
+  VOICE_KEY: "voice-key-0123456789",
+  VOICE_SECRET: "voice-secret-0123456789",
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -140,6 +142,30 @@ describe("ConfigReload (SIGHUP)", () => {
     expect(recountried.problems).toEqual([
       "carrier id-one: its countries changed and routes.yaml was checked against them; restart to apply the carrier file",
     ]);
+    expect(s.routes.current).toBe(before);
+  });
+
+  it("refuses routes escalating to a channel otpgw.yaml adds: the process runs no provider for it until a restart", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write(
+      "otpgw.yaml",
+      [
+        "channels:",
+        "  voice:",
+        "    api_url: https://voice.example/v1/calls",
+        "    api_key: ${VOICE_KEY}",
+        "    callback_secret: ${VOICE_SECRET}",
+        "    callback_url: https://otpgw.example/v1/channels/voice/status",
+        "",
+      ].join("\n"),
+    );
+    await s.write("routes.yaml", `${routesYaml(["id-one"])}    escalation: [voice]\n`);
+    const added = await s.reload.reload();
+    expect(added.problems).toEqual([
+      "routes.yaml: a route escalates to voice, which this process does not run (otpgw.yaml channels.voice is new): restart to start it",
+    ]);
+    expect(added.result).toBe("refused");
     expect(s.routes.current).toBe(before);
   });
 

@@ -146,6 +146,13 @@ describe("the channels: block", () => {
       ],
     ],
     ["an API URL that is no URL", { voice: { ...voice, api_url: "not a url" } }, [`voice.api_url: ${url}`]],
+    [
+      "a send allowed more than half its attempt",
+      { voice: { ...voice, status_timeout_seconds: 10, request_timeout_ms: 5001 } },
+      [
+        "voice.request_timeout_ms: must be at most half of status_timeout_seconds (10 s): a send must end well before its attempt does",
+      ],
+    ],
   ];
 
   it.each(mistakes)("reports %s", (_what, channels, expected) => {

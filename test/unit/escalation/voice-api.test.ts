@@ -90,7 +90,11 @@ describe("voice API calls", () => {
     const busy = createVoiceProvider(options(`http://127.0.0.1:${port}/busy`));
     expect(await busy.send(call)).toEqual({ kind: "retry", error: "voice http 429", retryAfterMs: 3_000 });
     const silent = createVoiceProvider(options(`http://127.0.0.1:${port}/silent`, { requestTimeoutMs: 150 }));
-    expect(await silent.send(call)).toEqual({ kind: "retry", error: "voice: no answer within 150 ms" });
+    expect(await silent.send(call)).toEqual({
+      kind: "retry",
+      error: "voice: no answer within 150 ms",
+      maybeTaken: true,
+    });
   });
 });
 
