@@ -9,15 +9,18 @@ const ADMISSION_QUEUE_SHARE = 0.8;
  * deadline is never sent, so a queue longer than that only holds messages that would go out nowhere:
  * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
  * prefix's), not every carrier that lists the country. A carrier an operator drained takes no new work: a route
- * whose carriers are all drained refuses new messages as one whose carriers are all down does.
+ * whose carriers are all drained refuses new messages as one whose carriers are all down does — unless the route
+ * escalates to a channel this process runs: WhatsApp and voice still carry the code while every carrier is down
+ * or drained (not while one is merely full: that is back-pressure).
  */
 export function canAccept(
-  deps: Pick<ProcessorDeps, "planner" | "pools">,
+  deps: Pick<ProcessorDeps, "planner" | "pools" | "escalation">,
   to: string,
   country: string,
 ): boolean {
   const route = deps.planner.plan(to, country);
   if (!route) return false;
+  let full = false;
   for (const id of route.carriers) {
     const pool = deps.pools.get(id);
     if (!pool || deps.planner.drained(id)) continue;
@@ -25,7 +28,9 @@ export function canAccept(
     if (pool.boundCount > 0) {
       if (pool.queued < pool.maxQueued * ADMISSION_QUEUE_SHARE && pool.estimatedWaitMs() < route.dlrTimeoutMs)
         return true;
+      full = true;
     } else if (pool.servedElsewhere) return true; // handed to an instance with a bind (its queue unseen here)
   }
-  return false;
+  const escalation = deps.escalation;
+  return !full && escalation !== undefined && route.escalation.some((channel) => escalation.runs(channel));
 }

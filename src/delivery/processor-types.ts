@@ -35,6 +35,8 @@ export interface EscalationDeps {
    * escalates at once: not in a process's first moments, before its binds came up.
    */
   readonly downCountsFrom: number;
+  /** Whether this process can send through `channel` (otpgw.yaml configures it). */
+  runs(channel: ChannelId): boolean;
   /**
    * The next of `channels` for `message`, whose SMS options are spent: undefined when each was tried, is not
    * configured, or the account's code pattern finds no code in `text` (nothing to send but the SMS).

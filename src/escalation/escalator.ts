@@ -30,6 +30,10 @@ export class Escalator implements EscalationDeps {
     this.downCountsFrom = options.downCountsFrom;
   }
 
+  runs(channel: ChannelId): boolean {
+    return this.options.timeouts.has(channel);
+  }
+
   nextChannel(
     message: Message,
     channels: readonly ChannelId[],

@@ -131,7 +131,7 @@ export async function escalatingGateway(options: {
     );
     return message!;
   };
-  return { daemon, sim, whatsapp, voice, send, final, httpPort };
+  return { daemon, sim, whatsapp, voice, send, final, httpPort, metricsPort: ports.metrics };
 }
 
 /** A WhatsApp Business Account notification of one status, as Meta posts it. */

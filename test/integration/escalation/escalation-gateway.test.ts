@@ -123,4 +123,24 @@ describe("escalation after SMS", () => {
     ]);
     expect(Date.now() - sent).toBeLessThan(20_000);
   });
+
+  it("accepts OTPs while every carrier of the route is down, and delivers them by WhatsApp", async () => {
+    const gw = await escalatingGateway({ carrierOutcome: "UNDELIV", whatsapp: "deliver", voice: "deliver" });
+    await gw.sim.stop();
+    await waitUntil(
+      async () => {
+        const health = (await (await fetch(`http://127.0.0.1:${gw.metricsPort}/healthz`)).json()) as {
+          detail: { carriers: { bound: number }[] };
+        };
+        return health.detail.carriers.every((c) => c.bound === 0);
+      },
+      10_000,
+      "the carrier's bind down",
+    );
+    // Without escalation the route would refuse it (503): no carrier can take it.
+    const id = await gw.send("+628111000007");
+    const message = await gw.final(id);
+    expect(message.state).toBe("delivered");
+    expect(message.attempts.map((a) => [a.channel, a.outcome])).toEqual([["whatsapp", "delivered"]]);
+  });
 });
