@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import { certificateReport, smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
+import type { LoadedConfig } from "../../config/loaded-config.js";
+import { channelIds } from "../../escalation/channel-types.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import type { RedisAccess } from "../../redis/redis-address.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
@@ -38,6 +40,7 @@ export function registerConfigCheckCommand(config: Command, context: CliContext)
       .addHelpText(
         "after",
         "\nPrints `ok: N carriers (ids)` and exits 0, or every problem as file:line: path: reason and exits 2." +
+          "\nThen a `channel` line per escalation channel configured, with the routes escalating to it." +
           "\nThen a `tls:` line per certificate otpgw presents (smpp.tls, redis_tls) with its end of validity" +
           "\n(and a `tls warning:` under 14 days)." +
           "\nWith --redis, then a `redis:` line; a setting start-up would refuse is printed and exits 1.",
@@ -59,6 +62,7 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     const reports = [
+      ...channelReport(config),
       ...(smppTls ? certificateReport("smpp.tls", smppTls.cert) : []),
       ...(access.tls?.cert ? certificateReport("redis_tls client", access.tls.cert) : []),
     ];
@@ -102,4 +106,18 @@ async function checkRedisSettings(
     `otpgw: config check failed: otpgw would refuse to start on this Redis (${summary})\n`,
   );
   return ExitCodes.failure;
+}
+
+/** The configured escalation channels and the routes using each (a channel no route uses is said so). */
+function channelReport(config: LoadedConfig): string[] {
+  return channelIds
+    .filter((channel) => config.daemon.channels[channel] !== undefined)
+    .map((channel) => {
+      const routes = config.routes.specs
+        .filter((spec) => spec.escalation.includes(channel))
+        .map((spec) => spec.name);
+      return routes.length > 0
+        ? `channel ${channel}: routes escalating to it: ${routes.join(", ")}`
+        : `channel ${channel}: configured, but no route escalates to it (routes.yaml escalation:)`;
+    });
 }
