@@ -7,7 +7,7 @@ import { formatPath, sortByLine, type ConfigProblem } from "./config-problem.js"
 import { applyDaemonEnvOverrides } from "./daemon-env.js";
 import { daemonFileSchema } from "./daemon-schema.js";
 import { defaults } from "./defaults.js";
-import { envProblems, interpolateEnv } from "./interpolate-env.js";
+import { envProblems, interpolateEnv, unsetVariablePlaceholder } from "./interpolate-env.js";
 import { checkAgainstSchema } from "./schema-issues.js";
 import { literalChannelSecrets, toChannelsConfig } from "../escalation/channel-config.js";
 import type { DaemonConfig } from "./types.js";
@@ -61,7 +61,11 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
   const fromFile = yaml?.data;
 
   const skipPaths: PropertyKey[][] = [];
-  const interpolated = interpolateEnv(fromFile, input.env);
+  const interpolated = interpolateEnv(
+    fromFile,
+    input.env,
+    input.allowMissingEnv ? unsetVariablePlaceholder : "",
+  );
   const problems = envProblems(interpolated.problems, {
     source,
     lineOf,
@@ -91,6 +95,14 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
   const rawCarriersDir = isRecord(data) ? data.carriers_dir : undefined;
   const carriersDir = resolveCarriersDir(rawCarriersDir, input, overridden.has("carriers_dir"));
   const settings = checked.value;
+  if (settings === undefined && problems.length === 0) {
+    // Every issue was at a value an unset variable left out (--allow-missing-env): say so rather than nothing.
+    problems.push({
+      source,
+      path: "",
+      reason: "cannot be checked without the unset environment variables it refers to: set them",
+    });
+  }
   if (problems.length > 0 || settings === undefined) {
     return { ...(carriersDir !== undefined && { carriersDir }), problems: sortByLine(problems) };
   }

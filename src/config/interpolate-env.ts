@@ -28,12 +28,21 @@ export function wholeEnvReference(value: string): string | undefined {
   return wholeReferencePattern.exec(value)?.[1];
 }
 
-/** Replaces `${VAR}` in every string value of `data` (keys are left alone). */
-export function interpolateEnv(data: unknown, env: NodeJS.ProcessEnv): InterpolationResult {
+/**
+ * What an unset variable reads as when a command checks files without the secrets (`--allow-missing-env`): a value
+ * the schemas accept where a secret goes (not empty, long enough), so that the rest of the file is still judged.
+ */
+export const unsetVariablePlaceholder = "unset-environment-variable-placeholder";
+
+/**
+ * Replaces `${VAR}` in every string value of `data` (keys are left alone). An unset variable is a problem and reads
+ * as `missing` ("" by default).
+ */
+export function interpolateEnv(data: unknown, env: NodeJS.ProcessEnv, missing = ""): InterpolationResult {
   const problems: InterpolationProblem[] = [];
   const visit = (value: unknown, path: PropertyKey[]): unknown => {
     if (typeof value === "string") {
-      return interpolateString(value, env, (kind, reason) => problems.push({ path, kind, reason }));
+      return interpolateString(value, env, missing, (kind, reason) => problems.push({ path, kind, reason }));
     }
     if (Array.isArray(value)) return value.map((item: unknown, index) => visit(item, [...path, index]));
     if (value !== null && typeof value === "object") {
@@ -49,6 +58,7 @@ export function interpolateEnv(data: unknown, env: NodeJS.ProcessEnv): Interpola
 function interpolateString(
   value: string,
   env: NodeJS.ProcessEnv,
+  missing: string,
   report: (kind: InterpolationProblem["kind"], reason: string) => void,
 ): string {
   return value.replace(referencePattern, (match: string, name: string | undefined) => {
@@ -67,7 +77,7 @@ function interpolateString(
     const resolved = env[name];
     if (resolved === undefined) {
       report("missing", `environment variable ${name} is not set`);
-      return "";
+      return missing;
     }
     return resolved;
   });

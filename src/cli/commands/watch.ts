@@ -2,10 +2,12 @@
  * `otpgw watch`: a running instance's traffic, carrier by carrier, from its own metrics endpoint — read twice
  * `--interval` apart, so rates are what its counters grew by in between: binds up, submits queued, submits
  * accepted and refused per second, receipts per second (DELIVRD and the rest), the lowest live-health factor of the
- * carrier across its routes, and operators' overrides in force. Read-only; nothing is written anywhere.
+ * carrier across its routes, and operators' overrides in force; with escalation channels configured, their sends
+ * per second. Read-only; nothing is written anywhere.
  */
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
+import { channelIds } from "../../escalation/channel-types.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import { CommandRefusal, loadForOperations, reportRefusal } from "../control-session.js";
@@ -39,7 +41,8 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
         "after",
         "\nColumns: binds up of configured, submits queued, submits accepted and refused per second, receipts" +
           "\nper second (DELIVRD and other stats), the lowest live-health factor across the carrier's routes, and" +
-          "\noperators' overrides (drained, weight %). One instance's view: with several, watch each.",
+          "\noperators' overrides (drained, weight %). With escalation channels configured, a line of their sends" +
+          "\nper second (accepted by the provider, and refused or not sent). One instance's view: with several, watch each.",
       ),
   ).action(async (flags: WatchFlags) => {
     context.setExitCode(await watch(flags, context));
@@ -126,8 +129,20 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
   const accepted = rate("otpgw_messages_accepted_total", {});
   const delivered = rate("otpgw_messages_final_total", { state: "delivered" });
   const final = rate("otpgw_messages_final_total", {});
+  // Escalation sends per configured channel: accepted by the provider, and the rest (refused, not sent).
+  const channels = channelIds
+    .filter((channel) => config.daemon.channels[channel] !== undefined)
+    .map((channel) => {
+      const sent = rate("otpgw_escalation_sends_total", { channel, result: "accepted" });
+      const failed =
+        Number(rate("otpgw_escalation_sends_total", { channel, result: "refused" })) +
+        Number(rate("otpgw_escalation_sends_total", { channel, result: "not_sent" }));
+      return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s)`;
+    });
+  const escalation = channels.length > 0 ? `escalation sends: ${channels.join(", ")}\n` : "";
   return (
     `${new Date(after.at).toISOString().slice(11, 19)}Z  accepted ${accepted}/s, final ${final}/s (delivered ${delivered}/s)\n` +
+    escalation +
     renderTable(
       ["carrier", "binds", "queued", "submits/s", "refused/s", "DELIVRD/s", "other/s", "health", "override"],
       rows,

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
 import { daemonWithSim, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { escalatingGateway } from "../../helpers/escalating-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
 
 describe("otpgw watch (the command line, on a running daemon)", () => {
@@ -36,6 +37,28 @@ describe("otpgw watch (the command line, on a running daemon)", () => {
     expect(Number(row![1])).toBeGreaterThan(0);
     expect(row![2]).toBe("0.0");
     expect(Number(row![3])).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("adds each escalation channel's sends per second when channels are configured", async () => {
+    const gw = await escalatingGateway({ carrierOutcome: "UNDELIV", whatsapp: "deliver", voice: "deliver" });
+    const args = ["watch", "--config", join(gw.daemon.dir, "otpgw.yaml"), "--count", "1", "--interval", "2"];
+    const url = `http://127.0.0.1:${gw.metricsPort}/metrics`;
+    const watching = runOtpgw([...args, "--metrics-url", url], { env: { PATH: process.env.PATH } });
+    let finished = false;
+    void watching.finally(() => (finished = true));
+    // Every OTP fails by SMS and goes to WhatsApp: one every 100 ms while the command runs, bounded.
+    for (let i = 0; !finished && i < 100; i++) {
+      await gw.send(`+62811${String(i).padStart(7, "0")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const run = await watching;
+    expect(run.code, run.stderr).toBe(0);
+    const line =
+      /^escalation sends: whatsapp (\S+)\/s \(failed 0\.0\/s\), voice 0\.0\/s \(failed 0\.0\/s\)$/m.exec(
+        run.stdout,
+      );
+    expect(line, run.stdout).not.toBeNull();
+    expect(Number(line![1])).toBeGreaterThan(0);
   }, 60_000);
 
   it("says in one line when the metrics cannot be read, or the settings do not say where", async () => {

@@ -144,6 +144,25 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("checks escalation channels whose secrets are unset when told to allow it, and says which are unset otherwise", async () => {
+    const channels = [
+      "channels:",
+      "  voice:",
+      "    api_url: https://voice.example/v1/calls",
+      "    api_key: ${VOICE_KEY}",
+      "    callback_secret: ${VOICE_SECRET}",
+      "    callback_url: https://otpgw.example/v1/channels/voice/status",
+      "",
+    ].join("\n");
+    const dir = await tree({ "otpgw.yaml": channels, "carriers/one.yaml": carrierYaml("id-one") });
+    const allowed = await loadConfig({ cwd: dir, env: passwords, allowMissingEnv: true });
+    expect(allowed.daemon.channels.voice?.callbackUrl).toBe("https://otpgw.example/v1/channels/voice/status");
+    expect(await problemsOf(loadConfig({ cwd: dir, env: passwords }))).toEqual([
+      "otpgw.yaml:4: channels.voice.api_key: environment variable VOICE_KEY is not set",
+      "otpgw.yaml:5: channels.voice.callback_secret: environment variable VOICE_SECRET is not set",
+    ]);
+  });
+
   it("reports problems in the settings file with their lines, and still checks the carriers", async () => {
     const dir = await tree({
       "otpgw.yaml": "# settings\nlog_level: info\nhttp:\n  port: 8000\nmetrcs: {}\nshutdown_timeout_ms: -1\n",
