@@ -3,63 +3,9 @@
  * grafana-dashboard.ts turns them into Grafana's JSON model; the test suite checks every query against otpgw's
  * metrics with promtool.
  */
+import { carrierSel, q, quantile, rate, sel, series, stat, type RowSpec } from "./dashboard-panel.js";
 
-/** One query of a panel: PromQL (Grafana's $carrier, $instance and $__rate_interval allowed) and its legend. */
-export interface Query {
-  expr: string;
-  legend: string;
-}
-
-export interface PanelSpec {
-  title: string;
-  description: string;
-  kind: "timeseries" | "stat";
-  unit: string;
-  queries: Query[];
-  /** Stacked areas (parts of a whole), for time series. */
-  stacked?: boolean;
-  /** Stat colour thresholds: [value at which it turns orange, red]; `reverse` when low is bad. */
-  thresholds?: { steps: [number, number]; reverse?: boolean };
-  width?: number;
-}
-
-export interface RowSpec {
-  title: string;
-  panels: PanelSpec[];
-}
-
-const sel = (extra = ""): string => `instance=~"$instance"${extra}`;
-const carrierSel = (extra = ""): string => `instance=~"$instance", carrier=~"$carrier"${extra}`;
-const rate = (metric: string, selector: string): string => `rate(${metric}{${selector}}[$__rate_interval])`;
-
-function q(expr: string, legend: string): Query {
-  return { expr, legend };
-}
-
-function quantile(phi: number, bucket: string, selector: string, by: string): string {
-  const labels = by === "" ? "le" : `${by}, le`;
-  return `histogram_quantile(${phi}, sum by (${labels}) (${rate(bucket, selector)}))`;
-}
-
-function stat(
-  title: string,
-  description: string,
-  unit: string,
-  queries: Query[],
-  thresholds?: PanelSpec["thresholds"],
-): PanelSpec {
-  return { title, description, kind: "stat", unit, queries, width: 3, ...(thresholds && { thresholds }) };
-}
-
-function series(
-  title: string,
-  description: string,
-  unit: string,
-  queries: Query[],
-  stacked = false,
-): PanelSpec {
-  return { title, description, kind: "timeseries", unit, queries, stacked };
-}
+export type { PanelSpec, Query, RowSpec } from "./dashboard-panel.js";
 
 export const rows: RowSpec[] = [
   {

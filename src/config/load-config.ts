@@ -4,7 +4,7 @@
  * (loadSettingsAndCarriers, for the operations commands). Either everything read is valid, or one ConfigError
  * lists every problem in every file read.
  */
-import { channelIds } from "../escalation/channel-types.js";
+import { configuredChannels } from "../escalation/channel-config.js";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -157,7 +157,7 @@ async function readRoutes(
     [...carrierIds].map((id) => [id, { countries: [...isoCountryCodes] }]),
   );
   for (const carrier of carriers) known.set(carrier.id, { countries: carrier.countries });
-  const channels = new Set(channelIds.filter((id) => daemon.channels[id] !== undefined));
+  const channels = new Set(configuredChannels(daemon.channels));
   const result = parseRoutesFile(
     text,
     shown(daemon.routesFile),

@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 import { wholeEnvReference } from "../config/interpolate-env.js";
-import type { ChannelId, ChannelProvider, StatusCallbacks } from "./channel-types.js";
+import { channelIds, type ChannelId, type ChannelProvider, type StatusCallbacks } from "./channel-types.js";
 import {
   createVoiceProvider,
   createVoiceStatusCallbacks,
@@ -216,6 +216,11 @@ export function toChannelsConfig(file: ChannelsFile): ChannelsConfig {
     };
   }
   return config;
+}
+
+/** The channels `config` configures, in escalation's order. */
+export function configuredChannels(config: ChannelsConfig): ChannelId[] {
+  return channelIds.filter((channel) => config[channel] !== undefined);
 }
 
 /** The providers and callback readers of the configured channels; a channel not configured has neither. */

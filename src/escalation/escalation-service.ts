@@ -7,7 +7,7 @@ import type { RedisOptions } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { createChannelProviders, type ChannelsConfig } from "./channel-config.js";
+import { configuredChannels, createChannelProviders, type ChannelsConfig } from "./channel-config.js";
 import type { ChannelId, ChannelStatus } from "./channel-types.js";
 import { EscalationQueue, type EscalationDelivery } from "./escalation-queue.js";
 import { Escalator } from "./escalator.js";
@@ -40,8 +40,7 @@ export class EscalationService {
 
   /** Undefined when no channel is configured. */
   static create(options: EscalationServiceOptions): EscalationService | undefined {
-    const { whatsapp, voice } = options.channels;
-    return whatsapp || voice ? new EscalationService(options) : undefined;
+    return configuredChannels(options.channels).length > 0 ? new EscalationService(options) : undefined;
   }
 
   private constructor(options: EscalationServiceOptions) {
@@ -63,11 +62,9 @@ export class EscalationService {
       logger,
       ...(options.metrics && { metrics: options.metrics }),
     });
-    const timeouts = new Map<ChannelId, number>();
-    for (const id of ["whatsapp", "voice"] as const) {
-      const channel = options.channels[id];
-      if (channel) timeouts.set(id, channel.statusTimeoutMs);
-    }
+    const timeouts = new Map(
+      configuredChannels(options.channels).map((id) => [id, options.channels[id]!.statusTimeoutMs]),
+    );
     this.escalator = new Escalator({
       timeouts,
       codePattern: options.codePattern,

@@ -3,7 +3,7 @@ import { loadConfig } from "../../config/load-config.js";
 import { certificateReport, smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
 import type { LoadedConfig } from "../../config/loaded-config.js";
-import { channelIds } from "../../escalation/channel-types.js";
+import { configuredChannels } from "../../escalation/channel-config.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import type { RedisAccess } from "../../redis/redis-address.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
@@ -110,14 +110,12 @@ async function checkRedisSettings(
 
 /** The configured escalation channels and the routes using each (a channel no route uses is said so). */
 function channelReport(config: LoadedConfig): string[] {
-  return channelIds
-    .filter((channel) => config.daemon.channels[channel] !== undefined)
-    .map((channel) => {
-      const routes = config.routes.specs
-        .filter((spec) => spec.escalation.includes(channel))
-        .map((spec) => spec.name);
-      return routes.length > 0
-        ? `channel ${channel}: routes escalating to it: ${routes.join(", ")}`
-        : `channel ${channel}: configured, but no route escalates to it (routes.yaml escalation:)`;
-    });
+  return configuredChannels(config.daemon.channels).map((channel) => {
+    const routes = config.routes.specs
+      .filter((spec) => spec.escalation.includes(channel))
+      .map((spec) => spec.name);
+    return routes.length > 0
+      ? `channel ${channel}: routes escalating to it: ${routes.join(", ")}`
+      : `channel ${channel}: configured, but no route escalates to it (routes.yaml escalation:)`;
+  });
 }

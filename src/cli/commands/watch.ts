@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
-import { channelIds } from "../../escalation/channel-types.js";
+import { configuredChannels } from "../../escalation/channel-config.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import { CommandRefusal, loadForOperations, reportRefusal } from "../control-session.js";
@@ -130,15 +130,13 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
   const delivered = rate("otpgw_messages_final_total", { state: "delivered" });
   const final = rate("otpgw_messages_final_total", {});
   // Escalation sends per configured channel: accepted by the provider, and the rest (refused, not sent).
-  const channels = channelIds
-    .filter((channel) => config.daemon.channels[channel] !== undefined)
-    .map((channel) => {
-      const sent = rate("otpgw_escalation_sends_total", { channel, result: "accepted" });
-      const failed =
-        Number(rate("otpgw_escalation_sends_total", { channel, result: "refused" })) +
-        Number(rate("otpgw_escalation_sends_total", { channel, result: "not_sent" }));
-      return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s)`;
-    });
+  const channels = configuredChannels(config.daemon.channels).map((channel) => {
+    const sent = rate("otpgw_escalation_sends_total", { channel, result: "accepted" });
+    const failed =
+      Number(rate("otpgw_escalation_sends_total", { channel, result: "refused" })) +
+      Number(rate("otpgw_escalation_sends_total", { channel, result: "not_sent" }));
+    return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s)`;
+  });
   const escalation = channels.length > 0 ? `escalation sends: ${channels.join(", ")}\n` : "";
   return (
     `${new Date(after.at).toISOString().slice(11, 19)}Z  accepted ${accepted}/s, final ${final}/s (delivered ${delivered}/s)\n` +
