@@ -65,6 +65,8 @@ export const ErrorCodes = {
   HTTP_VALIDITY_OUT_OF_RANGE: "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
   /** HTTP API: `callback_url` is not an absolute http(s) URL (422). */
   HTTP_INVALID_CALLBACK_URL: "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+  /** HTTP API: a conversion report from an account without `reports_conversions: true` (403). */
+  HTTP_CONVERSIONS_OFF: "OTPGW_ERR_HTTP_CONVERSIONS_OFF",
   /** HTTP API: no such message for this account, or no such path (404). */
   HTTP_NOT_FOUND: "OTPGW_ERR_HTTP_NOT_FOUND",
   /** HTTP API: the account is over its rate_per_second (429 with Retry-After). */

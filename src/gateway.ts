@@ -203,6 +203,7 @@ export class Gateway {
       carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
       logger: this.logger,
       metrics: this.metrics,
+      reportsConversions: (account) => this.accounts.byId(account)?.reportsConversions === true,
       options: {
         minRemainingMs: daemon.delivery.minRemainingValidityMs,
         retryUnavailableMs: daemon.delivery.retryUnavailableMs,

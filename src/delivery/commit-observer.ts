@@ -5,6 +5,7 @@
  */
 import type { Metrics } from "../observability/metrics.js";
 import { FinalMetrics } from "./final-metrics.js";
+import { conversionCredit } from "./lifecycle.js";
 import type { RoutePlanner } from "./route-planner.js";
 import type { Message } from "./types.js";
 
@@ -12,11 +13,17 @@ export class CommitObserver {
   private readonly planner: RoutePlanner;
   private readonly metrics: Metrics | undefined;
   private readonly finalMetrics: FinalMetrics | undefined;
+  private readonly reportsConversions: (account: string) => boolean;
 
-  constructor(planner: RoutePlanner, metrics: Metrics | undefined) {
+  constructor(
+    planner: RoutePlanner,
+    metrics: Metrics | undefined,
+    reportsConversions: (account: string) => boolean = () => false,
+  ) {
     this.planner = planner;
     this.metrics = metrics;
     this.finalMetrics = metrics ? new FinalMetrics(metrics) : undefined;
+    this.reportsConversions = reportsConversions;
   }
 
   /** `after` has just replaced `before` in the store, not final. */
@@ -29,6 +36,14 @@ export class CommitObserver {
     reportEndedAttempts(this.planner, before, done);
     this.metrics?.messagesFinal.inc({ state: done.state });
     this.finalMetrics?.observe(done, now);
+    // The conversion share's denominator: a delivered message whose submitter will report whether the code was used.
+    if (this.metrics && done.state === "delivered" && this.reportsConversions(done.account)) {
+      const credited = conversionCredit(done);
+      this.metrics.conversionsExpected.inc({
+        carrier: credited?.carrier ?? "none",
+        channel: credited?.channel ?? "none",
+      });
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import type { ChannelStatus } from "../escalation/channel-types.js";
 import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
 import type { HandOffs } from "./hand-offs.js";
-import { newMessage, type SubmitResult } from "./lifecycle.js";
+import { conversionCredit, newMessage, type SubmitResult } from "./lifecycle.js";
 import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
 import { nothingToNotify, type EscalationDeps } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
@@ -102,6 +102,7 @@ export class DeliveryEngine implements DeliveryService {
       carriers: deps.carriers,
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.reportsConversions && { reportsConversions: deps.reportsConversions }),
       clock: this.clock,
       rng: deps.rng ?? Math.random,
       options: deps.options,
@@ -204,6 +205,24 @@ export class DeliveryEngine implements DeliveryService {
   async getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null> {
     const id = await this.storeCall(() => this.deps.store.findByIdempotencyKey(account, idempotencyKey));
     return id ? this.get(id) : null;
+  }
+
+  /**
+   * Records that the person used the code of message `id` (docs/http-api.md, "Conversions"): a message not final is
+   * delivered at once (nothing more is sent), a final one keeps its state. Counted once, by the attempt it proves
+   * delivered. Resolves with the message as stored now, or null when it is gone.
+   */
+  async convert(id: string): Promise<Message | null> {
+    const before = await this.storeCall(() => this.processor.convert(id));
+    if (before !== undefined) {
+      const credited = conversionCredit(before);
+      this.deps.metrics?.conversions.inc({
+        carrier: credited?.carrier ?? "none",
+        channel: credited?.channel ?? "none",
+        message_state: before.state,
+      });
+    }
+    return this.get(id);
   }
 
   /** The text of a message not yet final (escalation reads its code from it); null once deleted. */

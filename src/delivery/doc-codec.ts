@@ -61,6 +61,7 @@ export function encodeMessage(m: Message): string {
       m.clientRef ?? null,
       m.callbackUrl ?? null,
       m.smppReceipt ?? null,
+      m.convertedAt === undefined ? null : m.convertedAt - t0,
     ]),
   );
 }
@@ -135,5 +136,6 @@ export function decodeMessage(text: string): Message {
     clientRef: optional(f[15]),
     callbackUrl: optional(f[16]),
     smppReceipt: optional(f[17]),
+    convertedAt: time(f[18], t0),
   });
 }

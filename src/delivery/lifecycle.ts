@@ -84,6 +84,7 @@ export function copyMessage(m: Message): Message {
     attempts: m.attempts,
     finalAt: m.finalAt,
     finalReason: m.finalReason,
+    convertedAt: m.convertedAt,
   };
   return copy;
 }
@@ -203,10 +204,56 @@ function hasLateDelivery(message: Message): Attempt | undefined {
 }
 
 /**
+ * Records that the person used the code (the submitter's conversion report) at `now`. The first report counts; a
+ * repeat returns `message` itself (nothing to store). On a final message it is recorded and changes nothing else
+ * (exactly one final state); on one not final, `settle` then delivers it.
+ */
+export function applyConversion(message: Message, now: number): Message {
+  if (message.convertedAt !== undefined) return message;
+  const next = copyMessage(message);
+  next.convertedAt = now;
+  return next;
+}
+
+/**
+ * The attempt a conversion proves delivered: the one that was delivered (by its receipts or a late DELIVRD), else the
+ * one open, else the last (a receipt that never came, or came as a failure, though the code arrived). Undefined when
+ * nothing was attempted.
+ */
+export function conversionCredit(message: Message): Attempt | undefined {
+  const attempts = message.attempts;
+  return (
+    attempts.find((a) => a.outcome === "delivered") ??
+    hasLateDelivery(message) ??
+    attempts.find((a) => a.outcome === undefined) ??
+    attempts[attempts.length - 1]
+  );
+}
+
+/** A message not final whose code was used: its open attempt delivered it, and nothing more is sent. */
+function settleConverted(message: Message, now: number): { message: Message; next: Next } {
+  const open = message.attempts.find((a) => !a.outcome);
+  const current = open
+    ? withAttempt(message, open.n, (a) => {
+        const ended = copyAttempt(a);
+        ended.outcome = "delivered";
+        ended.endedAt = now;
+        return ended;
+      })
+    : message;
+  const credited = conversionCredit(current);
+  const reason = credited
+    ? `code used (conversion reported) after attempt ${credited.n} on ${credited.carrier}`
+    : "code used (conversion reported) before any attempt";
+  return { message: current, next: { kind: "final", state: "delivered", reason } };
+}
+
+/**
  * Decides what happens next and closes the open attempt if its outcome is known. Call after every event and
  * whenever the message's timer fires. Never called on a final message.
  */
 export function settle(message: Message, ctx: SettleContext): { message: Message; next: Next } {
+  if (message.convertedAt !== undefined) return settleConverted(message, ctx.now);
   const late = hasLateDelivery(message);
   if (late) {
     return {

@@ -9,6 +9,7 @@ import { startupGraceUntil } from "./startup-grace.js";
 import { correlationsOf } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
 import {
+  applyConversion,
   applyReceipt,
   applySubmitResult,
   finalize,
@@ -52,7 +53,7 @@ export class MessageProcessor {
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
-    this.observer = new CommitObserver(deps.planner, deps.metrics);
+    this.observer = new CommitObserver(deps.planner, deps.metrics, deps.reportsConversions);
   }
 
   /**
@@ -155,6 +156,17 @@ export class MessageProcessor {
         applyReceipt(current, target.attempt, target.part, receipt, now),
       ),
     );
+  }
+
+  /** Records a conversion report (applyConversion): the message before it, undefined if one came before. */
+  convert(id: string): Promise<Message | undefined> {
+    const now = this.deps.clock();
+    let before: Message | undefined;
+    const event = (current: Message): Message => {
+      before = current.convertedAt === undefined ? current : undefined; // the version the commit took
+      return applyConversion(current, now);
+    };
+    return this.serial.run(id, () => this.withConflictRetry(id, event)).then(() => before);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface DeliveryCollaborators {
   carriers: ReadonlyMap<string, CarrierConfig>;
   logger: Logger;
   metrics?: Metrics;
+  /** Whether an account reports conversions (its delivered messages count towards the conversion share). */
+  reportsConversions?: (account: string) => boolean;
 }
 
 /** What delivery asks of escalation (src/escalation/): the channel after SMS, and sending through it. */

@@ -17,6 +17,12 @@ export interface DeliveryService {
    */
   getByIdempotencyKey(account: string, idempotencyKey: string): Promise<Message | null>;
   /**
+   * Records that the person used the message's code (the submitter's conversion report): a message not yet final
+   * is delivered at once and nothing more is sent; a final one keeps its state. Repeats change nothing. Resolves
+   * with the message as stored now, or null when there is none.
+   */
+  convert(id: string): Promise<Message | null>;
+  /**
    * False when new work for this destination (E.164, and its country) would only queue up — every carrier of its
    * route saturated or unbound: answer 503 with Retry-After.
    */

@@ -83,6 +83,11 @@ export interface Message {
   finalAt?: number;
   /** Why the message ended as it did, e.g. "delivered by id-telkomsel", "all carriers tried", "validity ended". */
   finalReason?: string;
+  /**
+   * When the submitter reported that the person used the code (POST /v1/messages/{id}/conversion): the one proof
+   * that the OTP arrived. A message not yet final when it comes is delivered at once (no further attempt).
+   */
+  convertedAt?: number;
 }
 
 /** What north hands to delivery for a new message. */

@@ -37,6 +37,8 @@ export interface MessageView {
   expires_at: string;
   final_at: string | null;
   final_reason: string | null;
+  /** When the submitter reported that the person used the code (POST /v1/messages/{id}/conversion). */
+  converted_at: string | null;
   attempts: AttemptView[];
 }
 
@@ -96,6 +98,7 @@ export function toMessageView(message: Message): MessageView {
     expires_at: isoTime(message.expiresAt),
     final_at: message.finalAt === undefined ? null : isoTime(message.finalAt),
     final_reason: message.finalReason ?? null,
+    converted_at: message.convertedAt === undefined ? null : isoTime(message.convertedAt),
     attempts: message.attempts.map(toAttemptView),
   };
 }

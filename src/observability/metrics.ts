@@ -62,6 +62,8 @@ export interface Metrics {
   attempts: Counter<"carrier">;
   escalationSends: Counter<"channel" | "result">;
   channelStatuses: Counter<"channel" | "outcome">;
+  conversions: Counter<"carrier" | "channel" | "message_state">;
+  conversionsExpected: Counter<"carrier" | "channel">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -286,6 +288,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_channel_status_callbacks_total",
       help: "Status callbacks from channel providers by channel and outcome: recorded, unverified (bad or missing signature: refused 401), malformed (refused 400), failed (not recorded: 503, the provider posts again)",
       labelNames: ["channel", "outcome"],
+      registers,
+    }),
+    conversions: new Counter({
+      name: "otpgw_conversions_total",
+      help: "Conversions reported by submitters (the person used the code), by the carrier or channel of the attempt they prove delivered and the message's state when reported: delivered (the receipt was true), attempting (no receipt yet: nothing more is sent), undeliverable or expired (a failed or missing receipt, yet the code arrived)",
+      labelNames: ["carrier", "channel", "message_state"],
+      registers,
+    }),
+    conversionsExpected: new HotCounter({
+      name: "otpgw_conversions_expected_total",
+      help: "Messages delivered for accounts that report conversions (reports_conversions: true), by the carrier or channel that delivered them: the conversion share's denominator",
+      labelNames: ["carrier", "channel"],
       registers,
     }),
     httpRequests: new HotCounter({

@@ -25,6 +25,12 @@ export interface Account {
   maxTextLength?: number;
   /** Where escalation finds the OTP code in a text (accounts.yaml `otp_code_pattern`); unset: the default. */
   otpCodePattern?: string;
+  /**
+   * The account reports when a person used a code (POST /v1/messages/{id}/conversion; accounts.yaml
+   * `reports_conversions`): its delivered messages then count in each carrier's conversion share. Unset: its
+   * conversion reports are refused (403), so the share never mixes accounts that report with ones that do not.
+   */
+  reportsConversions?: true;
   /** SMPP access; unset: the account submits over HTTP only. */
   smpp?: SmppAccess;
 }

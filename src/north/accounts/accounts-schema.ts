@@ -97,6 +97,8 @@ const account = z.strictObject({
   max_text_length: intBetween(1, accountLimits.textLengthMax).optional(),
   // Optional: where escalation (WhatsApp, voice) finds the code in the text; default: 4-8 digits standing alone.
   otp_code_pattern: z.string().superRefine(checkedBy(otpCodePatternProblem)).optional(),
+  // Optional: whether the account reports conversions (the person used the code) through the HTTP API.
+  reports_conversions: z.boolean().optional(),
   smpp: smppAccess.optional(),
 });
 
@@ -127,6 +129,13 @@ export function crossCheckAccounts(data: unknown, minValiditySeconds = 1): Cross
       problems.push({
         path: ["accounts", index],
         reason: "must have api_keys (HTTP API), smpp (SMPP binds) or both: otherwise it could never submit",
+      });
+    }
+    if (entry.reports_conversions === true && entry.api_keys === undefined) {
+      problems.push({
+        path: ["accounts", index, "reports_conversions"],
+        reason:
+          "needs api_keys: conversions are reported through the HTTP API (POST /v1/messages/{id}/conversion)",
       });
     }
     const systemId = isRecord(entry.smpp) ? entry.smpp.system_id : undefined;
@@ -215,6 +224,7 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
       ...(entry.max_validity_seconds !== undefined && { maxValiditySeconds: entry.max_validity_seconds }),
       ...(entry.max_text_length !== undefined && { maxTextLength: entry.max_text_length }),
       ...(entry.otp_code_pattern !== undefined && { otpCodePattern: entry.otp_code_pattern }),
+      ...(entry.reports_conversions === true && { reportsConversions: true as const }),
       ...(entry.smpp !== undefined && { smpp: toSmppAccess(entry.smpp) }),
     })),
   };

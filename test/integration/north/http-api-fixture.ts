@@ -27,6 +27,7 @@ accounts:
     senders: [AcmeOTP, "Acme*", "12345"]
     rate_per_second: 1000
     max_text_length: 400
+    reports_conversions: true
   - id: beta
     api_keys: [${sha(keys.beta)}]
     webhook_secret: \${ACCOUNT_BETA_WEBHOOK_SECRET}

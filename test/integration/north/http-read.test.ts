@@ -68,6 +68,7 @@ describe("GET /v1/messages/:id", () => {
       expires_at: iso(message.expiresAt),
       final_at: iso(t0 + 9000),
       final_reason: "delivered by kr-skt",
+      converted_at: null,
       attempts: [
         {
           n: 1,

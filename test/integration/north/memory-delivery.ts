@@ -58,6 +58,14 @@ export class MemoryDelivery implements DeliveryService {
     return this.get(id ?? "");
   }
 
+  convert(id: string): Promise<Message | null> {
+    if (this.getError !== undefined) return Promise.reject(this.getError);
+    const message = this.messages.get(id);
+    if (message === undefined) return Promise.resolve(null);
+    if (message.convertedAt === undefined) this.messages.set(id, { ...message, convertedAt: Date.now() });
+    return Promise.resolve(this.messages.get(id)!);
+  }
+
   canAccept(_to: string, country: string): boolean {
     return !this.saturated.has(country);
   }

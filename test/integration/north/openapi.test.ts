@@ -56,6 +56,12 @@ async function submittedId(api: ApiFixture): Promise<string> {
 const getMessage = (api: ApiFixture, id: string, key: string | null = keys.acme) =>
   fetch(`${api.url}/v1/messages/${id}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
 
+const convert = (api: ApiFixture, id: string, key: string | null = keys.acme) =>
+  fetch(`${api.url}/v1/messages/${id}/conversion`, {
+    method: "POST",
+    headers: key === null ? {} : { authorization: `Bearer ${key}` },
+  });
+
 /** One way to provoke each documented status, keyed as "METHOD path status". */
 const provoke: Record<string, (api: ApiFixture) => Promise<Response>> = {
   "POST /v1/messages 202": (api) => api.submit(validSubmit),
@@ -96,6 +102,14 @@ const provoke: Record<string, (api: ApiFixture) => Promise<Response>> = {
   "GET /v1/messages/{id} 503": (api) => {
     api.delivery.getError = new OtpgwError(ErrorCodes.DELIVERY_STORE, "message store unavailable: down");
     return getMessage(api, "any");
+  },
+  "POST /v1/messages/{id}/conversion 200": async (api) => convert(api, await submittedId(api)),
+  "POST /v1/messages/{id}/conversion 401": async (api) => convert(api, await submittedId(api), null),
+  "POST /v1/messages/{id}/conversion 403": async (api) => convert(api, "any", keys.slow),
+  "POST /v1/messages/{id}/conversion 404": (api) => convert(api, "nope"),
+  "POST /v1/messages/{id}/conversion 503": (api) => {
+    api.delivery.getError = new OtpgwError(ErrorCodes.DELIVERY_STORE, "message store unavailable: down");
+    return convert(api, "any");
   },
   "GET /healthz 200": (api) => fetch(`${api.url}/healthz`),
   "GET /readyz 200": (api) => {

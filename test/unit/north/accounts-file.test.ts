@@ -146,6 +146,16 @@ describe("parseAccountsFile", () => {
     ]);
   });
 
+  it("refuses reports_conversions on an account without api_keys (conversions come through the HTTP API)", () => {
+    const text = valid.replace(/ {4}api_keys:\n.*\n.*\n/, "    reports_conversions: true\n");
+    const found = problems(text).filter((p) => p.includes("accounts.0.reports_conversions"));
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^accounts\.yaml:\d+: accounts\.0\.reports_conversions: needs api_keys: conversions are reported through the HTTP API/,
+      ),
+    ]);
+  });
+
   it("refuses an empty file and one without accounts", () => {
     expect(problems("")).toHaveLength(1);
     expect(problems("accounts: []\n")).toEqual(["accounts.yaml:1: accounts: must list at least 1 item"]);
