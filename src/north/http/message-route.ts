@@ -24,7 +24,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
   const onRequest = authenticateHook(deps.keys);
 
   app.get<{ Params: { id: string } }>("/v1/messages/:id", { onRequest }, async (request) => {
-    const { account } = await lookUp(request, deps);
+    const account = await lookUp(request, deps);
     return toMessageView(await ownMessage(deps, account, request.params.id));
   });
 
@@ -33,7 +33,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
     // No body is read: a report needs only the id (a JSON body, if sent, is parsed and ignored).
     { onRequest },
     async (request) => {
-      const { account } = await lookUp(request, deps);
+      const account = await lookUp(request, deps);
       if (account.reportsConversions !== true) {
         throw new HttpApiError(
           403,
@@ -50,7 +50,7 @@ export function registerMessageRoute(app: FastifyInstance, deps: MessageRouteDep
 }
 
 /** The request's account, once it took one lookup from the account's budget (429 beyond it). */
-async function lookUp(request: FastifyRequest, deps: MessageRouteDeps): Promise<{ account: Account }> {
+async function lookUp(request: FastifyRequest, deps: MessageRouteDeps): Promise<Account> {
   const account = request.otpgwAccount;
   if (account === null) throw new Error("authenticated route without an account");
   const waitMs = await deps.lookups.take(account);
@@ -62,7 +62,7 @@ async function lookUp(request: FastifyRequest, deps: MessageRouteDeps): Promise<
       { retryAfterSeconds: Math.ceil(waitMs / 1000) },
     );
   }
-  return { account };
+  return account;
 }
 
 /** The message `id` if `account` submitted it. */
