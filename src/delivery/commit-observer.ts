@@ -37,12 +37,20 @@ export class CommitObserver {
     this.metrics?.messagesFinal.inc({ state: done.state });
     this.finalMetrics?.observe(done, now);
     // The conversion share's denominator: a delivered message whose submitter will report whether the code was used.
-    if (this.metrics && done.state === "delivered" && this.reportsConversions(done.account)) {
+    if (done.state === "delivered" && this.reportsConversions(done.account)) {
       const credited = conversionCredit(done);
-      this.metrics.conversionsExpected.inc({
+      this.metrics?.conversionsExpected.inc({
         carrier: credited?.carrier ?? "none",
         channel: credited?.channel ?? "none",
       });
+      if (credited?.channel === "sms")
+        this.planner.conversionObserved?.(
+          done.to,
+          done.country,
+          credited.carrier,
+          done.finalAt ?? now,
+          false,
+        );
     }
   }
 }

@@ -214,15 +214,31 @@ export class DeliveryEngine implements DeliveryService {
    */
   async convert(id: string): Promise<Message | null> {
     const before = await this.storeCall(() => this.processor.convert(id));
-    if (before !== undefined) {
-      const credited = conversionCredit(before);
-      this.deps.metrics?.conversions.inc({
-        carrier: credited?.carrier ?? "none",
-        channel: credited?.channel ?? "none",
-        message_state: before.state,
-      });
-    }
+    if (before !== undefined) this.#countConversion(before);
     return this.get(id);
+  }
+
+  /**
+   * A first conversion report of a message as it was before: in the metrics, and in live health's conversion share
+   * when its delivery was counted there (delivered by SMS, or ended delivered by this report).
+   */
+  #countConversion(before: Message): void {
+    const credited = conversionCredit(before);
+    this.deps.metrics?.conversions.inc({
+      carrier: credited?.carrier ?? "none",
+      channel: credited?.channel ?? "none",
+      message_state: before.state,
+    });
+    if (credited?.channel !== "sms") return;
+    // A message that ended undeliverable or expired was never counted as a delivery.
+    const deliveredAt =
+      before.state === "attempting"
+        ? this.clock()
+        : before.state === "delivered"
+          ? before.finalAt
+          : undefined;
+    if (deliveredAt !== undefined)
+      this.deps.planner.conversionObserved?.(before.to, before.country, credited.carrier, deliveredAt, true);
   }
 
   /** The text of a message not yet final (escalation reads its code from it); null once deleted. */

@@ -25,6 +25,8 @@ export class FinalMetrics {
       if (attempt.channel !== "sms" || attempt.receiptStat === undefined || attempt.endedAt === undefined)
         continue;
       if (attempt.outcome !== "delivered" && attempt.outcome !== "failed") continue;
+      // Delivered by a conversion report before its DELIVRD came (an ENROUTE seen, say): no final receipt to time.
+      if (attempt.outcome === "delivered" && attempt.receiptStat !== "DELIVRD") continue;
       carrierReceiptSeconds
         .cell({ carrier: attempt.carrier, stat: attempt.receiptStat })
         .observe(Math.max(0, attempt.endedAt - attempt.startedAt) / 1000);

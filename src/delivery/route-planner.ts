@@ -29,4 +29,16 @@ export interface RoutePlanner {
    * instance that stored its end, for live carrier health. Optional: a planner without live health ignores it.
    */
   attemptEnded?(to: string, country: string, attempt: Attempt): void;
+  /**
+   * For live health's conversion share (accounts that report conversions only): a message to `to` delivered by SMS
+   * carrier `carrierId` at `deliveredAt` — counted once when its final state is stored (`converted` false), and again
+   * when its conversion is reported (true). Optional, as attemptEnded.
+   */
+  conversionObserved?(
+    to: string,
+    country: string,
+    carrierId: string,
+    deliveredAt: number,
+    converted: boolean,
+  ): void;
 }

@@ -11,10 +11,15 @@
  * never on a choice: a choice reads cached numbers, and asks nothing at all of a route whose factors are all 1. So an
  * old bad figure leaves the window at the carrier's next ended attempt (the floor share keeps those coming while it is
  * available) or at the next scrape. The explanation's texts are built only when a choice shows them.
+ *
+ * Conversions (conversion-window.ts): for accounts that report them, each carrier's share of deliveries whose code was
+ * used, against the best share among the route's carriers — a carrier whose DELIVRD receipts lie converts less than
+ * the others for the same people. The scores are judged again at each delivery or conversion counted, and each scrape.
  */
 import type { Attempt } from "../delivery/types.js";
 import type { Logger } from "../observability/logger.js";
-import { describeFigures, formatFactor, healthFactor } from "./health-factor.js";
+import { ConversionWindow, type ConversionFigures } from "./conversion-window.js";
+import { describeConversions, describeFigures, formatFactor, healthFactor } from "./health-factor.js";
 import type { WeightAdjustment } from "./health-odds.js";
 import { HealthOutcome, HealthWindow, type WindowFigures } from "./health-window.js";
 import type { HealthSettings, RouteCarrier } from "./route.js";
@@ -23,6 +28,11 @@ import type { HealthSettings, RouteCarrier } from "./route.js";
 export const HEALTH_LOG_THRESHOLD = 0.5;
 /** At most one such line per route and carrier per minute, whatever the flapping. */
 const HEALTH_LOG_INTERVAL_MS = 60_000;
+/**
+ * Conversions mature with time alone: a route that counts them has them judged again on a choice at most this often
+ * (besides each delivery or conversion counted, and each scrape).
+ */
+const CONVERSIONS_JUDGED_EVERY_MS = 1000;
 
 /** What the tracker needs to know of a route (a Route or a RouteSpec). */
 export interface HealthRoute {
@@ -50,6 +60,10 @@ class CarrierState {
   readonly id: string;
   readonly window: HealthWindow;
   readonly figures: WindowFigures = { attempts: 0, delivered: 0, p50Ms: NaN };
+  readonly conversions: ConversionWindow;
+  readonly conversionFigures: ConversionFigures = { delivered: 0, converted: 0 };
+  /** Its conversion share ÷ the route's best, 1 when not judged (too few deliveries, or no other carrier to beat). */
+  conversionScore = 1;
   factor = 1;
   /** formatFactor(factor) and describeFigures(figures), built when first shown after they change. */
   factorText: string | undefined;
@@ -58,9 +72,10 @@ class CarrierState {
   loggedBelow = false;
   loggedAt = -Infinity;
 
-  constructor(id: string, windowMs: number) {
+  constructor(id: string, settings: HealthSettings) {
     this.id = id;
-    this.window = new HealthWindow(windowMs);
+    this.window = new HealthWindow(settings.windowMs);
+    this.conversions = new ConversionWindow(settings.windowMs, settings.conversionWaitMs);
   }
 }
 
@@ -73,6 +88,12 @@ class RouteHealth implements WeightAdjustment {
   readonly states: CarrierState[];
   /** Some carrier's factor is below 1: only then do choices on the route consult it. */
   active = false;
+  /** The best conversion share among the carriers judged (NaN: none judged). */
+  bestConversionShare = NaN;
+  /** When conversions are judged again on a choice (they mature with time alone); Infinity: none counted yet. */
+  conversionsDueAt = Infinity;
+  /** Some delivery or conversion was counted on the route (since the window was made). */
+  #countsConversions = false;
   readonly #byId = new Map<string, CarrierState>();
   readonly #crossed: (route: RouteHealth, state: CarrierState, now: number) => void;
 
@@ -91,12 +112,17 @@ class RouteHealth implements WeightAdjustment {
     this.floorShare = route.health.floorShare;
     this.floorText = `${Math.round(route.health.floorShare * 1000) / 10} %`;
     this.#crossed = crossed;
-    const keep = previous !== undefined && previous.settings.windowMs === route.health.windowMs;
+    const keep =
+      previous !== undefined &&
+      previous.settings.windowMs === route.health.windowMs &&
+      previous.settings.conversionWaitMs === route.health.conversionWaitMs;
     this.states = route.carriers.map(
-      ({ id }) => (keep ? previous.#byId.get(id) : undefined) ?? new CarrierState(id, route.health.windowMs),
+      ({ id }) => (keep ? previous.#byId.get(id) : undefined) ?? new CarrierState(id, route.health),
     );
     for (const state of this.states) this.#byId.set(state.id, state);
     if (!keep) return;
+    this.#countsConversions = previous.#countsConversions;
+    this.judgeConversions(now);
     for (const state of this.states) this.refresh(state, now);
     this.active = this.#anyBelowOne();
   }
@@ -106,6 +132,43 @@ class RouteHealth implements WeightAdjustment {
     if (state === undefined) return;
     state.window.record(outcome, latencyMs, now);
     this.refresh(state, now);
+  }
+
+  /** A delivery by the carrier (`converted` false) or the conversion of one (true), both by the delivery's time. */
+  recordConversion(carrierId: string, deliveredAt: number, converted: boolean, now: number): void {
+    const state = this.#byId.get(carrierId);
+    if (state === undefined) return;
+    if (converted) state.conversions.converted(deliveredAt, now);
+    else state.conversions.delivered(deliveredAt, now);
+    this.#countsConversions = true;
+    this.judgeConversions(now);
+  }
+
+  /**
+   * Reads every carrier's matured conversion figures at `now` and scores each against the best share among those
+   * with min_samples deliveries judged; a carrier whose score changes is judged again.
+   */
+  judgeConversions(now: number): void {
+    if (!this.#countsConversions) return;
+    this.conversionsDueAt = now + CONVERSIONS_JUDGED_EVERY_MS;
+    let best = NaN;
+    for (const state of this.states) {
+      const figures = state.conversions.read(now, state.conversionFigures);
+      if (figures.delivered < this.settings.minSamples) continue;
+      const share = figures.converted / figures.delivered;
+      if (!(share <= best)) best = share;
+    }
+    this.bestConversionShare = best;
+    for (const state of this.states) {
+      const figures = state.conversionFigures;
+      const score =
+        best > 0 && figures.delivered >= this.settings.minSamples
+          ? figures.converted / figures.delivered / best
+          : 1;
+      if (score === state.conversionScore) continue;
+      state.conversionScore = score;
+      this.refresh(state, now);
+    }
   }
 
   factor(carrierId: string): number {
@@ -121,7 +184,16 @@ class RouteHealth implements WeightAdjustment {
   describe(carrierId: string): string {
     const state = this.#byId.get(carrierId);
     if (state === undefined) return "";
-    return (state.summary ??= describeFigures(state.figures));
+    return (state.summary ??= this.#describe(state));
+  }
+
+  /** The DLR figures, then the conversion figures when they lower the factor (none of either: left out). */
+  #describe(state: CarrierState): string {
+    const dlr = state.figures.attempts > 0 ? describeFigures(state.figures) : "";
+    if (state.conversionScore >= 1) return dlr;
+    const { delivered, converted } = state.conversionFigures;
+    const conversions = describeConversions(delivered, converted, this.bestConversionShare);
+    return dlr === "" ? conversions : `${dlr}, ${conversions}`;
   }
 
   #anyBelowOne(): boolean {
@@ -134,7 +206,7 @@ class RouteHealth implements WeightAdjustment {
     // The median only matters once the factor does.
     const figures = state.window.read(now, state.figures, this.settings.minSamples);
     state.summary = undefined;
-    const factor = healthFactor(figures, this.settings);
+    const factor = healthFactor(figures, this.settings, state.conversionScore);
     if (factor !== state.factor) {
       state.factor = factor;
       state.factorText = undefined;
@@ -181,7 +253,22 @@ export class CarrierHealth {
     let health = this.#routes.get(route.name);
     // Another route table (a reload): the route's state moves over to it once, with what it learned.
     if (health !== undefined && health.settings !== route.health) health = this.#route(route);
-    return health !== undefined && health.active ? health : undefined;
+    if (health === undefined) return undefined;
+    // Only a route that counts conversions reads the clock here.
+    if (health.conversionsDueAt !== Infinity) {
+      const now = this.#clock();
+      if (now >= health.conversionsDueAt) health.judgeConversions(now);
+    }
+    return health.active ? health : undefined;
+  }
+
+  /**
+   * Counts a delivery by `carrierId` on `route` at `deliveredAt` for an account that reports conversions (`converted`
+   * false, once, when its final state is stored), or that delivery's conversion (true, when it is reported).
+   */
+  observeConversion(route: HealthRoute, carrierId: string, deliveredAt: number, converted: boolean): void {
+    if (!route.health.enabled) return;
+    this.#route(route).recordConversion(carrierId, deliveredAt, converted, this.#clock());
   }
 
   /** Counts an attempt of `route` that has just ended (once per attempt, by the instance that recorded its end). */
@@ -207,6 +294,7 @@ export class CarrierHealth {
     for (const route of routes) {
       if (!route.health.enabled) continue;
       const health = this.#route(route);
+      health.judgeConversions(now);
       for (const state of health.states) {
         health.refresh(state, now);
         readings.push({ route: route.name, carrier: state.id, factor: state.factor });
@@ -252,6 +340,12 @@ export class CarrierHealth {
         attempts: figures.attempts,
         deliveredPercent: Math.round((figures.delivered * 100) / Math.max(1, figures.attempts)),
         p50DlrSeconds: Number.isNaN(figures.p50Ms) ? null : Math.round(figures.p50Ms / 100) / 10,
+        ...(state.conversionScore < 1 && {
+          conversionPercent: Math.round(
+            (state.conversionFigures.converted * 100) / Math.max(1, state.conversionFigures.delivered),
+          ),
+          bestConversionPercent: Math.round(route.bestConversionShare * 100),
+        }),
       },
       below
         ? `carrier health below ${HEALTH_LOG_THRESHOLD} on the route: its share of the traffic is reduced`

@@ -1,9 +1,10 @@
 /**
  * The health factor of a carrier on a route, from its figures over the window (docs/routing.md, "Live health"):
  *
- *   factor = delivered share × latency score, at least MIN_HEALTH_FACTOR; 1 below min_samples attempts
+ *   factor = delivered share × latency score × conversion score, at least MIN_HEALTH_FACTOR
  *   delivered share = delivered / (delivered + failed receipts + DLR timeouts + refused submits)
  *   latency score   = 1 when the median DLR latency is within the target, else target / median
+ *   (both 1 below min_samples attempts; the conversion score, 1 unless judged, comes from carrier-health.ts)
  *
  * For example 47 attempts, 19 delivered with a median receipt at 9.2 s against a target of 7.5 s:
  * 19/47 = 0.40, 7.5/9.2 = 0.82, factor 0.33: the carrier's weight counts a third. Pure, and the texts are built with
@@ -21,12 +22,14 @@ export const MIN_HEALTH_FACTOR = 0.01;
 export function healthFactor(
   figures: WindowFigures,
   settings: Pick<HealthSettings, "minSamples" | "latencyTargetMs">,
+  conversionScore = 1,
 ): number {
-  if (figures.attempts < settings.minSamples || figures.attempts === 0) return 1;
+  if (figures.attempts < settings.minSamples || figures.attempts === 0)
+    return Math.max(MIN_HEALTH_FACTOR, conversionScore);
   const delivered = figures.delivered / figures.attempts;
   // NaN (nothing delivered) is not above the target: the delivered share (0) already says it all.
   const latency = figures.p50Ms > settings.latencyTargetMs ? settings.latencyTargetMs / figures.p50Ms : 1;
-  return Math.max(MIN_HEALTH_FACTOR, delivered * latency);
+  return Math.max(MIN_HEALTH_FACTOR, delivered * latency * conversionScore);
 }
 
 /** A factor below 1 with two decimals, never shown as 1 ("0.35", "0.01", "0.99"). */
@@ -42,6 +45,15 @@ export function describeFigures(figures: WindowFigures): string {
   const over = ` over ${figures.attempts} attempts`;
   if (figures.delivered === 0) return `${percent} % delivered${over}`;
   return `${percent} % delivered, p50 DLR ${formatTenths(figures.p50Ms / 1000)} s${over}`;
+}
+
+/**
+ * `41 % of 120 deliveries converted (best 80 %)`: the conversion figures behind a conversion score below 1 (see
+ * carrier-health.ts).
+ */
+export function describeConversions(delivered: number, converted: number, bestShare: number): string {
+  const percent = Math.round((converted * 100) / Math.max(1, delivered));
+  return `${percent} % of ${delivered} deliveries converted (best ${Math.round(bestShare * 100)} %)`;
 }
 
 /** A non-negative number with at most one decimal ("9.2", "12", "0.3"). */

@@ -38,6 +38,11 @@ export const healthDefaults = {
    * receipt takes more than half the wait is close to timing out on many messages.
    */
   latencyTargetOfDlrTimeout: 0.5,
+  /**
+   * Most people type a code within a minute of its arrival: two minutes after a delivery, one whose code was not
+   * used is counted as not converted.
+   */
+  conversionWaitSeconds: 120,
 } as const;
 
 export const healthLimits = {
@@ -49,6 +54,8 @@ export const healthLimits = {
   minSamplesMax: 100_000,
   /** A floor above half the traffic would overrule the weights themselves. */
   floorPercentMax: 50,
+  /** An hour: no OTP lives longer than that, so a later conversion says nothing of the delivery. */
+  conversionWaitSecondsMax: 3600,
 } as const;
 
 export const routeLimits = {

@@ -49,5 +49,9 @@ export function createRoutePlanner(
       const route = table.match(to, country);
       if (route) health.observe(route, attempt);
     },
+    conversionObserved(to, country, carrierId, deliveredAt, converted) {
+      const route = table.match(to, country);
+      if (route) health.observeConversion(route, carrierId, deliveredAt, converted);
+    },
   };
 }

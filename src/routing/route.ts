@@ -42,6 +42,8 @@ export interface HealthSettings {
   floorShare: number;
   /** A median DLR latency above this lowers the factor in proportion. */
   latencyTargetMs: number;
+  /** A delivery's conversion (its code used) is judged once this long has passed since it (docs/routing.md). */
+  conversionWaitMs: number;
 }
 
 /** One validated route of routes.yaml, with the defaults applied. */

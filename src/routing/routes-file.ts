@@ -116,6 +116,10 @@ function healthSettings(
       latencyTarget === undefined
         ? dlrTimeoutMs * healthDefaults.latencyTargetOfDlrTimeout
         : Math.max(1, Math.round(latencyTarget * 1000)),
+    conversionWaitMs:
+      (own?.conversion_wait_seconds ??
+        defaults?.conversion_wait_seconds ??
+        healthDefaults.conversionWaitSeconds) * 1000,
   };
 }
 

@@ -136,6 +136,7 @@ const healthBlock = () =>
       min_samples: z.number().int().min(1).max(healthLimits.minSamplesMax).optional(),
       floor_percent: z.number().min(0).max(healthLimits.floorPercentMax).optional(),
       latency_target_seconds: dlrTimeoutSeconds().optional(),
+      conversion_wait_seconds: z.number().min(1).max(healthLimits.conversionWaitSecondsMax).optional(),
     })
     .optional();
 

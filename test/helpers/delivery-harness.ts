@@ -46,8 +46,11 @@ export async function deliveryHarness(options: {
   beforeNotify?: (message: Message) => Promise<void>;
   /** Another harness's Redis and prefix: the two are then two instances of otpgw sharing one Redis. */
   redis?: Awaited<ReturnType<typeof testRedis>>;
-  /** The planner's attemptEnded (what live carrier health learns from). */
+  /** The planner's attemptEnded and conversionObserved (what live carrier health learns from). */
   attemptEnded?: RoutePlanner["attemptEnded"];
+  conversionObserved?: RoutePlanner["conversionObserved"];
+  /** Which accounts report conversions (none by default). */
+  reportsConversions?: (account: string) => boolean;
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -77,7 +80,9 @@ export async function deliveryHarness(options: {
         options.dlrTimeoutMs,
       ),
       ...(options.attemptEnded && { attemptEnded: options.attemptEnded }),
+      ...(options.conversionObserved && { conversionObserved: options.conversionObserved }),
     },
+    ...(options.reportsConversions && { reportsConversions: options.reportsConversions }),
     pools,
     carriers: configs,
     logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),

@@ -7,6 +7,7 @@ export const TEST_HEALTH: HealthSettings = {
   minSamples: 20,
   floorShare: 0.05,
   latencyTargetMs: 15_000,
+  conversionWaitMs: 120_000,
 };
 
 /** Indonesia by country over three carriers weighted 60 / 30 / 10. */

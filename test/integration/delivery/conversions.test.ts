@@ -54,6 +54,59 @@ describe("conversion reports (the person used the code)", () => {
     expect(await h.engine.convert("0000000000000000nothere")).toBeNull();
   });
 
+  it("tells live health of each delivery for an account that reports, and of its conversion, by delivery time", async () => {
+    const seen: string[] = [];
+    const h = await deliveryHarness({
+      carriers: [
+        { id: "silent", sim: SILENT },
+        { id: "good", sim: QUICK },
+      ],
+      dlrTimeoutMs: 1000,
+      reportsConversions: (account) => account === "acme",
+      conversionObserved: (to, country, carrier, deliveredAt, converted) =>
+        void seen.push(`${to} ${country} ${carrier} ${deliveredAt} ${converted}`),
+    });
+    await waitUntil(() => [...h.pools.values()].every((p) => p.boundCount === 1), 15_000, "the binds");
+    // Silent, then rerouted to good after the 1 s DLR timeout: the delivery is good's, at its final time.
+    const { id } = (await h.engine.accept(h.newMessage(3))).message;
+    await waitUntil(() => h.notified.some((m) => m.id === id), 10_000, "the delivery");
+    const final = (await h.engine.get(id))!;
+    expect(final.attempts.map((a) => `${a.carrier} ${a.outcome}`)).toEqual([
+      "silent timeout",
+      "good delivered",
+    ]);
+    expect(seen).toEqual([`+628110000003 ID good ${final.finalAt} false`]);
+    await h.engine.convert(id);
+    await h.engine.convert(id);
+    expect(seen).toEqual([
+      `+628110000003 ID good ${final.finalAt} false`,
+      `+628110000003 ID good ${final.finalAt} true`,
+    ]);
+
+    // Converted while waiting on the silent carrier: delivered there and then, and converted.
+    seen.length = 0;
+    const waiting = (await h.engine.accept(h.newMessage(4))).message.id;
+    await waitUntil(
+      async () => (await h.engine.get(waiting))?.attempts[0]?.partStatus[0] === "accepted",
+      10_000,
+      "the silent carrier's acceptance",
+    );
+    const done = (await h.engine.convert(waiting))!;
+    expect(seen.map((line) => line.replace(/ \d+ /, " T "))).toEqual([
+      `+628110000004 ID silent T false`,
+      `+628110000004 ID silent T true`,
+    ]);
+    const [deliveredAt, convertedAt] = seen.map((line) => Number(line.split(" ")[3]));
+    expect(deliveredAt).toBe(done.finalAt);
+    expect(Math.abs(convertedAt! - deliveredAt!)).toBeLessThan(1000);
+
+    // Another account's delivery is not counted.
+    seen.length = 0;
+    const other = (await h.engine.accept(h.newMessage(5, { account: "other" }))).message.id;
+    await waitUntil(() => h.notified.some((m) => m.id === other), 10_000, "the other delivery");
+    expect(seen).toEqual([]);
+  });
+
   it("keeps the conversion time in the stored document", () => {
     const message = {
       id: "m1",

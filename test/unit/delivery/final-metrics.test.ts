@@ -96,8 +96,22 @@ describe("delivery times of final messages", () => {
       73_000,
     );
 
+    // Delivered by a conversion report while isat had only said ENROUTE: no final receipt to time.
+    final.observe(
+      testMessage("m5", {
+        createdAt: 80_000,
+        state: "delivered",
+        finalAt: 84_000,
+        convertedAt: 84_000,
+        attempts: [
+          attempt(1, "isat", 80_100, { outcome: "delivered", receiptStat: "ENROUTE", endedAt: 84_000 }),
+        ],
+      }),
+      84_000,
+    );
+
     expect(await histogram(metrics, "otpgw_message_final_seconds")).toEqual({
-      delivered: { count: 3, sum: 8 },
+      delivered: { count: 4, sum: 12 },
       expired: { count: 1, sum: 30 },
     });
     expect(await histogram(metrics, "otpgw_carrier_receipt_seconds")).toEqual({

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import type { Attempt, AttemptOutcome } from "../../../src/delivery/types.js";
 import { CarrierHealth, type HealthRoute } from "../../../src/routing/carrier-health.js";
 
-const health = { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 5000 };
+const health = {
+  enabled: true,
+  windowMs: 600_000,
+  minSamples: 20,
+  floorShare: 0.05,
+  latencyTargetMs: 5000,
+  conversionWaitMs: 120_000,
+};
 const route = (name: string, settings = health): HealthRoute => ({
   name,
   carriers: [
@@ -185,5 +192,119 @@ describe("CarrierHealth", () => {
       "route",
       "time",
     ]);
+  });
+
+  describe("conversions", () => {
+    /** `delivered` deliveries by `carrier` at `at`, `converted` of them converted 30 s later. */
+    function deliveries(h: CarrierHealth, carrier: string, at: number, delivered: number, converted: number) {
+      for (let i = 0; i < delivered; i++) h.observeConversion(ID, carrier, at, false);
+      for (let i = 0; i < converted; i++) h.observeConversion(ID, carrier, at, true);
+    }
+
+    it("lowers a carrier whose deliveries convert less than the route's best, once they have waited", () => {
+      const { clock, health: h } = tracker();
+      const at = clock.now;
+      deliveries(h, "good", at, 40, 32);
+      deliveries(h, "bad", at, 40, 8);
+      // Not judged before the 2-minute wait is over (plus the rest of the delivery's minute).
+      clock.now = at + 120_000;
+      h.readings([ID]);
+      expect(h.adjustment(ID)).toBeUndefined();
+      clock.now = at + 181_000;
+      expect(h.readings([ID])).toEqual([
+        { route: "indonesia", carrier: "good", factor: 1 },
+        { route: "indonesia", carrier: "bad", factor: 0.25 },
+      ]);
+      const adjust = h.adjustment(ID)!;
+      expect(adjust.factorText("bad")).toBe("0.25");
+      expect(adjust.describe("bad")).toBe("20 % of 40 deliveries converted (best 80 %)");
+      // The DLR figures multiply: 10 of 20 attempts delivered halves it again.
+      for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", i < 10 ? "delivered" : "failed", clock.now));
+      expect(adjust.factor("bad")).toBe(0.125);
+      expect(adjust.describe("bad")).toBe(
+        "50 % delivered, p50 DLR 1.1 s over 20 attempts, 20 % of 40 deliveries converted (best 80 %)",
+      );
+    });
+
+    it("judges nothing below min_samples deliveries, or when no carrier converts at all", () => {
+      const { clock, health: h } = tracker();
+      const at = clock.now;
+      deliveries(h, "good", at, 40, 32);
+      deliveries(h, "bad", at, 19, 0);
+      clock.now = at + 181_000;
+      expect(h.readings([ID]).map((r) => r.factor)).toEqual([1, 1]);
+      const { health: quiet } = tracker();
+      deliveries(quiet, "good", at, 40, 0);
+      deliveries(quiet, "bad", at, 40, 0);
+      expect(quiet.readings([ID]).map((r) => r.factor)).toEqual([1, 1]);
+    });
+
+    it("keeps the figures of every route apart and ignores a route with health off", () => {
+      const { clock, health: h } = tracker();
+      const at = clock.now;
+      deliveries(h, "good", at, 40, 40);
+      deliveries(h, "bad", at, 40, 10);
+      const off = route("off", { ...health, enabled: false });
+      for (let i = 0; i < 40; i++) h.observeConversion(off, "bad", at, false);
+      clock.now = at + 181_000;
+      expect(h.readings([ID, KR, off])).toEqual([
+        { route: "indonesia", carrier: "good", factor: 1 },
+        { route: "indonesia", carrier: "bad", factor: 0.25 },
+        { route: "korea", carrier: "good", factor: 1 },
+        { route: "korea", carrier: "bad", factor: 1 },
+      ]);
+    });
+
+    it("logs the conversion figures when they take a carrier below 0.5", () => {
+      const { clock, lines, health: h } = tracker();
+      const at = clock.now;
+      deliveries(h, "good", at, 50, 45);
+      deliveries(h, "bad", at, 50, 9);
+      clock.now = at + 181_000;
+      h.readings([ID]);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        carrier: "bad",
+        factor: 0.2,
+        conversionPercent: 18,
+        bestConversionPercent: 90,
+      });
+    });
+
+    it("reads the clock on a choice only for a route that counts conversions, at most once a second", () => {
+      let reads = 0;
+      let now = 1_000_000;
+      const h = new CarrierHealth({ clock: () => (reads++, now) });
+      for (let i = 0; i < 20; i++) h.observe(ID, ended("bad", "failed", now));
+      h.readings([ID]);
+      reads = 0;
+      for (let i = 0; i < 100; i++) h.adjustment(ID);
+      expect(reads).toBe(0);
+      deliveries(h, "good", now, 40, 40);
+      deliveries(h, "bad", now, 40, 4);
+      now += 181_000;
+      reads = 0;
+      // A route that counts no conversions (korea) reads nothing; indonesia's next choice judges the matured ones.
+      expect(h.adjustment(KR)).toBeUndefined();
+      expect(reads).toBe(0);
+      h.adjustment(ID);
+      expect(reads).toBe(1);
+      expect(h.adjustment(ID)!.describe("bad")).toMatch(/10 % of 40 deliveries converted \(best 100 %\)$/);
+    });
+
+    it("recovers as the bad deliveries leave the window", () => {
+      const { clock, health: h } = tracker();
+      const at = clock.now;
+      deliveries(h, "good", at, 40, 32);
+      deliveries(h, "bad", at, 40, 8);
+      clock.now = at + 181_000;
+      expect(h.readings([ID])[1]!.factor).toBe(0.25);
+      // Ten minutes later the bad minute has left the judged window; fresh deliveries convert like the others.
+      const later = at + 600_000;
+      deliveries(h, "good", later, 40, 32);
+      deliveries(h, "bad", later, 40, 32);
+      clock.now = later + 181_000;
+      expect(h.readings([ID])[1]!.factor).toBe(1);
+    });
   });
 });

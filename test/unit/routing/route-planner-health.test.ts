@@ -114,4 +114,33 @@ describe("the route planner with live health", () => {
     const { values } = await metrics.registry.getSingleMetric("otpgw_carrier_health_factor")!.get();
     expect(values.map((v) => v.labels.route)).toEqual(["indonesia-2", "indonesia-2"]);
   });
+
+  it("moves traffic off a carrier whose deliveries convert less, once the conversion wait is over", () => {
+    let now = 1_000_000;
+    const planner = createRoutePlanner(
+      table("{ min_samples: 10, conversion_wait_seconds: 30 }"),
+      seededRng(5),
+      {
+        clock: () => now,
+      },
+    );
+    const at = now;
+    for (let i = 0; i < 20; i++) {
+      planner.conversionObserved!(TO, "ID", "id-a", at, false);
+      planner.conversionObserved!(TO, "ID", "id-b", at, false);
+      planner.conversionObserved!(TO, "ID", "id-b", at, true);
+      if (i < 2) planner.conversionObserved!(TO, "ID", "id-a", at, true);
+    }
+    expect(planner.choose(TO, "ID", ["id-b"], () => true)!.explain).not.toMatch(/health/);
+    // The window's tenth is a minute: the delivery's minute has waited 30 s once the next one is 30 s old.
+    now = at + 91_000;
+    const chosen = firstAttempts(planner, 4000);
+    const onA = chosen.filter((c) => c === "id-a").length;
+    // id-a converts 10 % against id-b's 100 %: factor 0.1, weight 1 × 0.1 of 1.1 (9 %); 4 σ of 4000 draws is 72.
+    expect(onA).toBeGreaterThan(364 - 72);
+    expect(onA).toBeLessThan(364 + 72);
+    expect(planner.choose(TO, "ID", ["id-b"], () => true)!.explain).toMatch(
+      /10 % of 20 deliveries converted \(best 100 %\)/,
+    );
+  });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseCarrierFile } from "../../../src/config/carrier-file.js";
 import { formatProblem } from "../../../src/config/config-problem.js";
 import { parseRoutesFile } from "../../../src/routing/routes-file.js";
+import { TEST_HEALTH } from "../../helpers/route.js";
 
 const file = "routes.yaml";
 const carriers = new Map([
@@ -106,7 +107,7 @@ routes:
       validitySeconds: 180,
       maxValiditySeconds: 3600,
       // No health: block: on, with the built-in defaults and half the route's DLR timeout as the latency target.
-      health: { enabled: true, windowMs: 600_000, minSamples: 20, floorShare: 0.05, latencyTargetMs: 10_000 },
+      health: { ...TEST_HEALTH, latencyTargetMs: 10_000 },
       // No escalation: block: SMS only.
       escalation: [],
     });

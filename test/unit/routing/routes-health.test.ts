@@ -35,13 +35,14 @@ describe("routes.yaml health:", () => {
       minSamples: 20,
       floorShare: 0.05,
       latencyTargetMs: 10_000,
+      conversionWaitMs: 120_000,
     });
   });
 
   it("takes each key from the route, else from defaults, else the built-in default", () => {
     const text = `defaults:
   dlr_timeout_seconds: 30
-  health: { window_seconds: 300, min_samples: 30, floor_percent: 10, latency_target_seconds: 8 }
+  health: { window_seconds: 300, min_samples: 30, floor_percent: 10, latency_target_seconds: 8, conversion_wait_seconds: 90 }
 ${routes}`;
     const { table, problems } = parse(text);
     expect(problems).toEqual([]);
@@ -51,6 +52,7 @@ ${routes}`;
       minSamples: 30,
       floorShare: 0.1,
       latencyTargetMs: 8000,
+      conversionWaitMs: 90_000,
     });
     expect(table!.match("+821055551234", "KR")!.health).toEqual({
       enabled: true,
@@ -58,6 +60,7 @@ ${routes}`;
       minSamples: 50,
       floorShare: 0.1,
       latencyTargetMs: 4000,
+      conversionWaitMs: 90_000,
     });
   });
 
@@ -85,7 +88,7 @@ routes:
   - name: korea
     match: { country: KR }
     carriers: [{ carrier: kr-skt }]
-    health: { min_samples: 2.5, window_seconds: 100000 }
+    health: { min_samples: 2.5, window_seconds: 100000, conversion_wait_seconds: 7200 }
 `;
     // Sorted: problems on one line come in the schema's order.
     expect(parse(text).problems.sort()).toEqual(
@@ -98,6 +101,7 @@ routes:
         "routes.yaml:11: routes.0.health.enabled: expected true or false, got a string",
         "routes.yaml:15: routes.1.health.min_samples: must be a whole number",
         "routes.yaml:15: routes.1.health.window_seconds: must be at most 86400",
+        "routes.yaml:15: routes.1.health.conversion_wait_seconds: must be at most 3600",
       ].sort(),
     );
   });
