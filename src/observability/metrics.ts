@@ -14,6 +14,8 @@ export interface HealthFactorReading {
   route: string;
   carrier: string;
   factor: number;
+  /** Its conversion share on the route, when judged (min_samples deliveries for accounts that report conversions). */
+  conversionShare?: number;
 }
 
 /** One bind's requests written and not yet answered. */
@@ -103,6 +105,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       if (!readHealth) return;
       this.reset();
       for (const { route, carrier, factor } of readHealth()) this.set({ route, carrier }, factor);
+    },
+  });
+  new Gauge({
+    name: "otpgw_carrier_conversion_share",
+    help: "A carrier's conversion share on a route, in [0, 1]: of its SMS deliveries for accounts that report conversions, judged health conversion_wait_seconds after each over the health window, the share whose code was used (no series below min_samples deliveries judged, or with health off)",
+    labelNames: ["route", "carrier"],
+    registers,
+    collect() {
+      if (!readHealth) return;
+      this.reset();
+      for (const { route, carrier, conversionShare } of readHealth())
+        if (conversionShare !== undefined) this.set({ route, carrier }, conversionShare);
     },
   });
   return {

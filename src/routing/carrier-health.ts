@@ -43,11 +43,12 @@ export interface HealthRoute {
   dlrTimeoutMs: number;
 }
 
-/** One carrier's factor on one route, for the gauge. */
+/** One carrier's factor on one route, and its conversion share when judged, for the gauges. */
 export interface HealthReading {
   route: string;
   carrier: string;
   factor: number;
+  conversionShare?: number;
 }
 
 export interface CarrierHealthOptions {
@@ -297,7 +298,13 @@ export class CarrierHealth {
       health.judgeConversions(now);
       for (const state of health.states) {
         health.refresh(state, now);
-        readings.push({ route: route.name, carrier: state.id, factor: state.factor });
+        const { delivered, converted } = state.conversionFigures;
+        readings.push({
+          route: route.name,
+          carrier: state.id,
+          factor: state.factor,
+          ...(delivered >= health.settings.minSamples && { conversionShare: converted / delivered }),
+        });
       }
     }
     return readings;

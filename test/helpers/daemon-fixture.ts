@@ -30,6 +30,8 @@ export interface DaemonFixtureOptions {
   /** Extra lines for otpgw.yaml. */
   settings?: string;
   rateLimit?: number;
+  /** More keys of the fixture's account, as accounts.yaml lines (e.g. `reports_conversions: true`). */
+  accountKeys?: string[];
   /** YAML lines of the account's `smpp:` block (indented under the account), when it binds over SMPP. */
   smppBlock?: string;
   /** `http.max_connections` (default: the daemon's). */
@@ -126,6 +128,7 @@ export async function daemonFixture(options: DaemonFixtureOptions) {
       "    webhook_secret: ${ACCOUNT_ACME_WEBHOOK_SECRET}",
       `    senders: [${FIXTURE_ACCOUNT.sender}]`,
       `    rate_per_second: ${options.rateLimit ?? 10_000}`,
+      ...(options.accountKeys ?? []).map((line) => `    ${line}`),
       ...(options.smppBlock ? ["    smpp:", ...options.smppBlock.split("\n").map((l) => `      ${l}`)] : []),
       "",
     ].join("\n"),

@@ -2,7 +2,7 @@
  * `otpgw watch`: a running instance's traffic, carrier by carrier, from its own metrics endpoint — read twice
  * `--interval` apart, so rates are what its counters grew by in between: binds up, submits queued, submits
  * accepted and refused per second, receipts per second (DELIVRD and the rest), the lowest live-health factor of the
- * carrier across its routes, and operators' overrides in force; with escalation channels configured, their sends
+ * carrier across its routes and its lowest conversion share, and operators' overrides in force; with escalation channels configured, their sends
  * per second. Read-only; nothing is written anywhere.
  */
 import type { Command } from "commander";
@@ -40,8 +40,9 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
       .addHelpText(
         "after",
         "\nColumns: binds up of configured, submits queued, submits accepted and refused per second, receipts" +
-          "\nper second (DELIVRD and other stats), the lowest live-health factor across the carrier's routes, and" +
-          "\noperators' overrides (drained, weight %). With escalation channels configured, a line of their sends" +
+          "\nper second (DELIVRD and other stats), the lowest live-health factor across the carrier's routes, its" +
+          "\nlowest conversion share (codes used, for accounts that report them; `-` until judged), and operators'" +
+          "\noverrides (drained, weight %). With escalation channels configured, a line of their sends" +
           "\nper second (accepted by the provider, and refused or not sent). One instance's view: with several, watch each.",
       ),
   ).action(async (flags: WatchFlags) => {
@@ -109,9 +110,12 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
     const binds = after.samples.filter(
       (s) => s.name === "otpgw_carrier_bind_up" && s.labels.get("carrier") === carrier.id,
     );
-    const factors = after.samples.filter(
-      (s) => s.name === "otpgw_carrier_health_factor" && s.labels.get("carrier") === carrier.id,
-    );
+    const lowest = (name: string) => {
+      const values = after.samples.filter((s) => s.name === name && s.labels.get("carrier") === carrier.id);
+      return values.length === 0 ? undefined : Math.min(...values.map((v) => v.value));
+    };
+    const factor = lowest("otpgw_carrier_health_factor");
+    const converted = lowest("otpgw_carrier_conversion_share");
     const drained = sumOf(after.samples, "otpgw_carrier_drained", c) > 0;
     const weight = sumOf(after.samples, "otpgw_carrier_weight_percent", c);
     return [
@@ -122,7 +126,8 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
       rate("otpgw_carrier_submits_total", c, { ...c, outcome: "accepted" }),
       rate("otpgw_carrier_receipts_total", { ...c, stat: "DELIVRD" }),
       rate("otpgw_carrier_receipts_total", c, { ...c, stat: "DELIVRD" }),
-      factors.length === 0 ? "-" : Math.min(...factors.map((f) => f.value)).toFixed(2),
+      factor === undefined ? "-" : factor.toFixed(2),
+      converted === undefined ? "-" : `${Math.round(converted * 100)} %`,
       drained ? "drained" : weight > 0 && weight !== 100 ? `weight ${weight} %` : "-",
     ];
   });
@@ -142,7 +147,18 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
     `${new Date(after.at).toISOString().slice(11, 19)}Z  accepted ${accepted}/s, final ${final}/s (delivered ${delivered}/s)\n` +
     escalation +
     renderTable(
-      ["carrier", "binds", "queued", "submits/s", "refused/s", "DELIVRD/s", "other/s", "health", "override"],
+      [
+        "carrier",
+        "binds",
+        "queued",
+        "submits/s",
+        "refused/s",
+        "DELIVRD/s",
+        "other/s",
+        "health",
+        "converted",
+        "override",
+      ],
       rows,
     )
   );

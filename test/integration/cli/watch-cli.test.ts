@@ -4,6 +4,7 @@ import { freePort } from "../../../scripts/lib/free-port.js";
 import { daemonWithSim, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
 import { escalatingGateway } from "../../helpers/escalating-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
+import { waitUntil } from "../../helpers/wait.js";
 
 describe("otpgw watch (the command line, on a running daemon)", () => {
   it("prints the instance's traffic per carrier from its metrics, rates over the interval", async () => {
@@ -31,12 +32,55 @@ describe("otpgw watch (the command line, on a running daemon)", () => {
     expect(run.stdout).toMatch(
       /^\d\d:\d\d:\d\dZ {2}accepted \d+\.\d\/s, final \d+\.\d\/s \(delivered \d+\.\d\/s\)$/m,
     );
-    const row = /^id-sim\s+1\/1\s+\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+1\.00\s+-$/m.exec(run.stdout);
+    const row = /^id-sim\s+1\/1\s+\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+\s+1\.00\s+-\s+-$/m.exec(run.stdout);
     expect(row, run.stdout).not.toBeNull();
     // Submits and receipts fell inside the interval; none was refused.
     expect(Number(row![1])).toBeGreaterThan(0);
     expect(row![2]).toBe("0.0");
     expect(Number(row![3])).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("shows a carrier's conversion share once live health judged it, from the codes the account reported used", async () => {
+    // Deliveries are judged 1 s after them, over a 30 s window (3 s buckets), from 10 of them.
+    const routes = [
+      "  - name: indonesia",
+      "    match: { country: ID }",
+      "    carriers: [{ carrier: id-sim }]",
+      "    health: { window_seconds: 30, min_samples: 10, conversion_wait_seconds: 1 }",
+    ].join("\n");
+    const { daemon } = await daemonWithSim(
+      { receiptLatencyMs: { min: 5, max: 20 } },
+      { redisUrl: inject("redisUrl"), routes, accountKeys: ["reports_conversions: true"] },
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const sent = await daemon.api("/v1/messages", {
+        method: "POST",
+        body: { to: `+62811${String(i).padStart(7, "0")}`, from: FIXTURE_ACCOUNT.sender, text: "Code 5521" },
+      });
+      expect(sent.status).toBe(202);
+      ids.push(sent.body.id as string);
+    }
+    for (const id of ids)
+      await waitUntil(
+        async () => (await daemon.api(`/v1/messages/${id}`)).body.state === "delivered",
+        10_000,
+        id,
+      );
+    // The person used 7 of the 10 codes.
+    for (const id of ids.slice(0, 7))
+      expect((await daemon.api(`/v1/messages/${id}/conversion`, { method: "POST" })).status).toBe(200);
+    const url = `http://127.0.0.1:${daemon.ports!.metrics}/metrics`;
+    await waitUntil(
+      async () => (await (await fetch(url)).text()).includes("otpgw_carrier_conversion_share{"),
+      15_000,
+      "the judged share",
+    );
+    const args = ["watch", "--config", join(daemon.dir, "otpgw.yaml"), "--count", "1", "--interval", "0.2"];
+    const run = await runOtpgw([...args, "--metrics-url", url], { env: { PATH: process.env.PATH } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\bconverted\b/);
+    expect(run.stdout, run.stdout).toMatch(/^id-sim\s.*\s1\.00\s+70 %\s+-$/m);
   }, 60_000);
 
   it("adds each escalation channel's sends per second when channels are configured", async () => {

@@ -212,8 +212,8 @@ describe("CarrierHealth", () => {
       expect(h.adjustment(ID)).toBeUndefined();
       clock.now = at + 181_000;
       expect(h.readings([ID])).toEqual([
-        { route: "indonesia", carrier: "good", factor: 1 },
-        { route: "indonesia", carrier: "bad", factor: 0.25 },
+        { route: "indonesia", carrier: "good", factor: 1, conversionShare: 0.8 },
+        { route: "indonesia", carrier: "bad", factor: 0.25, conversionShare: 0.2 },
       ]);
       const adjust = h.adjustment(ID)!;
       expect(adjust.factorText("bad")).toBe("0.25");
@@ -248,8 +248,8 @@ describe("CarrierHealth", () => {
       for (let i = 0; i < 40; i++) h.observeConversion(off, "bad", at, false);
       clock.now = at + 181_000;
       expect(h.readings([ID, KR, off])).toEqual([
-        { route: "indonesia", carrier: "good", factor: 1 },
-        { route: "indonesia", carrier: "bad", factor: 0.25 },
+        { route: "indonesia", carrier: "good", factor: 1, conversionShare: 1 },
+        { route: "indonesia", carrier: "bad", factor: 0.25, conversionShare: 0.25 },
         { route: "korea", carrier: "good", factor: 1 },
         { route: "korea", carrier: "bad", factor: 1 },
       ]);

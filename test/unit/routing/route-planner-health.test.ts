@@ -143,4 +143,25 @@ describe("the route planner with live health", () => {
       /10 % of 20 deliveries converted \(best 100 %\)/,
     );
   });
+
+  it("exports each judged conversion share as otpgw_carrier_conversion_share{route,carrier}", async () => {
+    let now = 1_000_000;
+    const metrics = createMetrics();
+    const planner = createRoutePlanner(table("{ min_samples: 10 }"), seededRng(1), {
+      clock: () => now,
+      metrics,
+    });
+    const gauge = async () =>
+      (await metrics.registry.getSingleMetric("otpgw_carrier_conversion_share")!.get()).values;
+    expect(await gauge()).toEqual([]);
+    for (let i = 0; i < 12; i++) {
+      planner.conversionObserved!(TO, "ID", "id-a", now, false);
+      if (i < 9) planner.conversionObserved!(TO, "ID", "id-a", now, true);
+    }
+    // id-b has too few deliveries to be judged: no series.
+    for (let i = 0; i < 9; i++) planner.conversionObserved!(TO, "ID", "id-b", now, false);
+    expect(await gauge()).toEqual([]);
+    now += 181_000;
+    expect(await gauge()).toEqual([{ labels: { route: "indonesia", carrier: "id-a" }, value: 0.75 }]);
+  });
 });
