@@ -29,8 +29,9 @@ export interface RowSpec {
 
 export const sel = (extra = ""): string => `instance=~"$instance"${extra}`;
 export const carrierSel = (extra = ""): string => `instance=~"$instance", carrier=~"$carrier"${extra}`;
-export const rate = (metric: string, selector: string): string =>
-  `rate(${metric}{${selector}}[$__rate_interval])`;
+/** A rate over Grafana's `$__rate_interval` unless a slower-moving ratio needs a longer `window`. */
+export const rate = (metric: string, selector: string, window = "$__rate_interval"): string =>
+  `rate(${metric}{${selector}}[${window}])`;
 
 export function q(expr: string, legend: string): Query {
   return { expr, legend };

@@ -153,6 +153,17 @@ export const rows: RowSpec[] = [
         ],
       ),
       series(
+        "Conversion share by carrier",
+        "Per SMS carrier: codes used (reported while delivered or still attempting) of the messages it delivered for accounts reporting conversions, over 5 minutes since conversions trail deliveries by a minute or two. Far below the other carriers: its DELIVRD receipts lie (alert OtpgwCarrierConversionLow). A carrier none of whose codes were used shows 0.",
+        "percentunit",
+        [
+          q(
+            `sum by (carrier) (${rate("otpgw_conversions_total", carrierSel(', channel="sms", message_state=~"delivered|attempting"'), "5m")} or 0 * ${rate("otpgw_conversions_expected_total", carrierSel(', channel="sms"'), "5m")}) / sum by (carrier) (${rate("otpgw_conversions_expected_total", carrierSel(', channel="sms"'), "5m")})`,
+            "{{carrier}}",
+          ),
+        ],
+      ),
+      series(
         "DELIVRD receipt time",
         "From an attempt's start to the carrier's DELIVRD receipt: p50 and p95 by carrier.",
         "s",
@@ -169,7 +180,7 @@ export const rows: RowSpec[] = [
       ),
       series(
         "Live health factor",
-        "Per route and carrier: what routing multiplies the carrier's weight by (delivered share × receipt speed over the last window; 1 = no change). The lowest across instances.",
+        "Per route and carrier: what routing multiplies the carrier's weight by (delivered share × receipt speed × conversion score — its conversion share against the route's best carrier's, for accounts reporting conversions — over the last window; 1 = no change). The lowest across instances.",
         "none",
         [
           q(

@@ -35,6 +35,8 @@ const QUIET_ON_A_HEALTHY_HTTP_GATEWAY = new Set([
   "SMPP binds and receipts / s",
   "Connections refused / s",
   "TLS certificates: days left",
+  // Its account does not report conversions (reports_conversions): no share to show.
+  "Conversion share by carrier",
 ]);
 
 /** A dashboard query as Prometheus runs it once Grafana has put in its variables (all instances and carriers). */
