@@ -35,6 +35,11 @@ export const ErrorCodes = {
   DELIVERY_SATURATED: "OTPGW_ERR_DELIVERY_SATURATED",
   /** The account is over its rate_per_second (HTTP 429, ESME_RTHROTTLED); nothing was stored. */
   DELIVERY_RATE_LIMITED: "OTPGW_ERR_DELIVERY_RATE_LIMITED",
+  /**
+   * An anti-abuse volume limit of the account (messages to one number, or one range of numbers, in a window) is
+   * reached (HTTP 429, ESME_RSUBMITFAIL); nothing was stored.
+   */
+  DELIVERY_VOLUME_LIMITED: "OTPGW_ERR_DELIVERY_VOLUME_LIMITED",
   /** A text cannot be encoded for SMS (empty, or more parts than a concatenated message allows). */
   ENCODING_INVALID: "OTPGW_ERR_ENCODING_INVALID",
   /** HTTP API: the API key is missing or unknown (401). */
@@ -55,6 +60,8 @@ export const ErrorCodes = {
   HTTP_INVALID_NUMBER: "OTPGW_ERR_HTTP_INVALID_NUMBER",
   /** HTTP API: no route in routes.yaml takes the destination's country or prefix (422). */
   HTTP_NO_ROUTE: "OTPGW_ERR_HTTP_NO_ROUTE",
+  /** HTTP API: the account's `countries` (anti-abuse) do not include the destination's (422). */
+  HTTP_COUNTRY_NOT_ALLOWED: "OTPGW_ERR_HTTP_COUNTRY_NOT_ALLOWED",
   /** HTTP API: `text` is empty or only white space (422). */
   HTTP_TEXT_EMPTY: "OTPGW_ERR_HTTP_TEXT_EMPTY",
   /** HTTP API: `text` needs more than 10 SMS parts or exceeds the account's max_text_length (422). */
@@ -71,6 +78,11 @@ export const ErrorCodes = {
   HTTP_NOT_FOUND: "OTPGW_ERR_HTTP_NOT_FOUND",
   /** HTTP API: the account is over its rate_per_second (429 with Retry-After). */
   HTTP_RATE_LIMITED: "OTPGW_ERR_HTTP_RATE_LIMITED",
+  /**
+   * HTTP API: an anti-abuse volume limit of the account (messages to one number, or one range of numbers, in a
+   * window) is reached (429, with Retry-After).
+   */
+  HTTP_VOLUME_LIMITED: "OTPGW_ERR_HTTP_VOLUME_LIMITED",
   /** HTTP API: the carriers for the destination are saturated: back-pressure (503 with Retry-After). */
   HTTP_SATURATED: "OTPGW_ERR_HTTP_SATURATED",
   /** A channel provider's status callback without a valid signature (401): not the provider's, or a wrong secret. */

@@ -2,6 +2,7 @@ import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { RedisOutcomeUnknownError } from "../redis/redis-batch.js";
+import { VolumeLimitedError } from "./message-store.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import {
   MessageProcessor,
@@ -154,9 +155,12 @@ export class DeliveryEngine implements DeliveryService {
         .create(stored, input.text, first?.timerAt ?? now + this.deps.options.timerLeaseMs, {
           idempotencyKey: input.idempotencyKey,
           rate: input.rateLimit,
+          limits: input.volumeLimits,
           correlations: first?.correlations,
         })
         .catch((error: unknown) => {
+          if (error instanceof VolumeLimitedError)
+            this.deps.metrics?.submitsLimited.inc({ account: input.account, limit: error.limit.kind });
           // Refused to the submitter (who sends it again): if the create did run, that copy must not go out too.
           if (error instanceof RedisOutcomeUnknownError) {
             this.withdrawals.add(

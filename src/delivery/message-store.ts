@@ -18,7 +18,7 @@ import {
   WITHDRAW_SCRIPT,
   DROP_ORPHAN_TIMER_SCRIPT,
 } from "./redis-scripts.js";
-import type { Message } from "./types.js";
+import type { Message, VolumeLimit } from "./types.js";
 
 /** A message as stored: the document plus the version its next update must be computed from. */
 export interface Versioned {
@@ -90,6 +90,21 @@ export interface RateLimit {
   key: string;
   perSecond: number;
 }
+
+/** Thrown by `create` when a volume limit is reached: nothing was stored (nor counted). */
+export class VolumeLimitedError extends OtpgwError {
+  constructor(
+    readonly limit: VolumeLimit,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      ErrorCodes.DELIVERY_VOLUME_LIMITED,
+      `the account's limit of ${limit.messages} messages per ${limit.kind === "number" ? "number" : "range of numbers"} in ${Math.round(limit.windowMs / 1000)} s is reached`,
+    );
+  }
+}
+
+const NO_LIMITS: readonly VolumeLimit[] = [];
 
 /** Thrown by `create` when the account is over its rate: nothing was stored. */
 export class RateLimitedError extends OtpgwError {
@@ -172,10 +187,16 @@ export class MessageStore {
     message: Message,
     text: string,
     timerAt: number,
-    options: { idempotencyKey?: string; rate?: RateLimit; correlations?: Update["correlations"] } = {},
+    options: {
+      idempotencyKey?: string;
+      rate?: RateLimit;
+      limits?: readonly VolumeLimit[];
+      correlations?: Update["correlations"];
+    } = {},
   ): Promise<{ id: string; created: boolean }> {
     const { idempotencyKey, rate } = options;
     const correlations = options.correlations ?? [];
+    const limits = options.limits ?? NO_LIMITS;
     const docKey = this.docKey(message.id);
     const idemKey = idempotencyKey ? this.idempotencyKeyOf(message.account, idempotencyKey) : docKey;
     return this.batch
@@ -186,6 +207,7 @@ export class MessageStore {
           docKey,
           this.key("timers"),
           rate?.key ?? docKey,
+          ...limits.map((l) => l.key),
           ...correlations.map((c) => this.correlationKey(c.carrier, c.carrierMessageId)),
         ],
         [
@@ -197,11 +219,17 @@ export class MessageStore {
           idempotencyKey ? "1" : "0",
           rate?.perSecond ?? 0,
           this.retention.correlationMs,
+          limits.length,
+          ...limits.flatMap((l) => [l.messages, l.windowMs]),
           ...correlations.map((c) => correlationValue(c.target)),
         ],
       )
       .then((result) => {
         if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
+        if (result.startsWith("#")) {
+          const [index, ttl] = result.slice(1).split(":");
+          throw new VolumeLimitedError(limits[Number(index) - 1]!, Number(ttl));
+        }
         if (result.startsWith("=")) return { id: result.slice(1), created: false };
         return { id: result, created: true };
       });

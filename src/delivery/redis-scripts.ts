@@ -8,11 +8,15 @@
 
 /**
  * create — KEYS: idem (or a placeholder equal to doc when no key), doc, timers, rate (or the doc key when no
- * rate limit), then one key per correlation
- * ARGV: id, docJson, text, idemTtlMs, timerDueMs, hasIdem ("1"/"0"), ratePoints ("0" = no limit),
- *       correlationTtlMs, then correlation values (one per extra KEY)
+ * rate limit), then one key per volume limit, then one key per correlation
+ * ARGV: [1] id, [2] docJson, [3] text, [4] idemTtlMs, [5] timerDueMs, [6] hasIdem ("1"/"0"), [7] ratePoints
+ *       ("0" = no limit), [8] correlationTtlMs, [9] volume limit count L, then per limit its most messages and its
+ *       window in ms ([10], [11], …), then the correlation values (one per correlation KEY)
  * Returns the id of the message that now owns the idempotency key ("=" + id when it existed already), or
- * "!" + ms until the window resets when the account is over its rate (nothing written but the count).
+ * "!" + ms until the window resets when the account is over its rate (nothing written but the count), or
+ * "#" + i + ":" + ms until its window resets when volume limit i (1-based) is reached (nothing written). Volume
+ * limits (anti-abuse: messages to one number or one range, src/north/accounts/volume-limits.ts) are checked after
+ * the idempotency key, so a repeat of a stored message counts nothing, and counted only when every one has room.
  * The rate count is a fixed one-second window per account (a counter that expires a second after its first
  * unit, src/north/accounts/rate-limit.ts), shared by the HTTP API, every SMPP bind and every instance; it is
  * here so that the check and the write are one step (one round trip per accepted message). The text is a field
@@ -39,12 +43,28 @@ if ARGV[6] == "1" then
     if redis.call("EXISTS", doc) == 1 then redis.call("HSET", doc, "r", 1) end
     return "=" .. existing
   end
-  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4])
 end
+local limits = tonumber(ARGV[9])
+for i = 1, limits do
+  local key = KEYS[4 + i]
+  if tonumber(redis.call("GET", key) or "0") >= tonumber(ARGV[8 + 2 * i]) then
+    local ttl = redis.call("PTTL", key)
+    if ttl < 0 then
+      ttl = tonumber(ARGV[9 + 2 * i])
+      redis.call("PEXPIRE", key, ttl)
+    end
+    return "#" .. i .. ":" .. ttl
+  end
+end
+for i = 1, limits do
+  if redis.call("INCR", KEYS[4 + i]) == 1 then redis.call("PEXPIRE", KEYS[4 + i], ARGV[9 + 2 * i]) end
+end
+if ARGV[6] == "1" then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[4]) end
 redis.call("HSET", KEYS[2], "v", 1, "doc", ARGV[2], "t", ARGV[3])
 redis.call("ZADD", KEYS[3], ARGV[5], ARGV[1])
-for i = 5, #KEYS do
-  redis.call("SET", KEYS[i], ARGV[9 + i - 5], "PX", ARGV[8])
+local values = 10 + 2 * limits
+for i = 5 + limits, #KEYS do
+  redis.call("SET", KEYS[i], ARGV[values + i - 5 - limits], "PX", ARGV[8])
 end
 return ARGV[1]
 `;

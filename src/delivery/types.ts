@@ -107,6 +107,20 @@ export interface NewMessage {
   smppReceipt?: SmppReceiptRequest;
   /** Take one from the account's rate budget in the same step as storing (over it: nothing stored). */
   rateLimit?: { key: string; perSecond: number };
+  /** Anti-abuse volume limits, counted in the same step as storing (one reached: nothing stored nor counted). */
+  volumeLimits?: readonly VolumeLimit[];
+}
+
+/**
+ * An anti-abuse volume limit: at most `messages` accepted in a fixed window of `windowMs` from the first, counted
+ * under `key` (src/north/accounts/volume-limits.ts).
+ */
+export interface VolumeLimit {
+  key: string;
+  messages: number;
+  windowMs: number;
+  /** What is limited: one number, or one range of numbers (for the error and the metric). */
+  kind: "number" | "range";
 }
 
 export interface SmppReceiptRequest {

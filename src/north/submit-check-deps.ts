@@ -1,6 +1,7 @@
 import { minValiditySeconds } from "../config/min-validity.js";
 import type { LoadedConfig } from "../config/loaded-config.js";
 import { parseDestination } from "../routing/numbering.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { RouteTable } from "../routing/route-table.js";
 import { countSmsParts } from "../smpp/segmentation.js";
 import type { SubmitCheckDeps } from "./http/submit-checks.js";
@@ -8,6 +9,7 @@ import type { SubmitCheckDeps } from "./http/submit-checks.js";
 /** What the HTTP API and the SMPP server check a submit against: the numbering plan, SMS parts, the route's validity. */
 export function submitCheckDeps(
   config: Pick<LoadedConfig, "daemon"> & { routes: Pick<RouteTable, "match"> },
+  metrics?: Pick<Metrics, "submitsLimited">,
 ): SubmitCheckDeps {
   const { daemon, routes } = config;
   return {
@@ -24,5 +26,6 @@ export function submitCheckDeps(
         : undefined;
     },
     privateCallbacks: daemon.webhookPrivateAddresses,
+    ...(metrics && { limited: (account, limit) => metrics.submitsLimited.inc({ account, limit }) }),
   };
 }

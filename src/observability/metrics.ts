@@ -66,6 +66,7 @@ export interface Metrics {
   channelStatuses: Counter<"channel" | "outcome">;
   conversions: Counter<"carrier" | "channel" | "message_state">;
   conversionsExpected: Counter<"carrier" | "channel">;
+  submitsLimited: Counter<"account" | "limit">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -302,6 +303,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_channel_status_callbacks_total",
       help: "Status callbacks from channel providers by channel and outcome: recorded, unverified (bad or missing signature: refused 401), malformed (refused 400), failed (not recorded: 503, the provider posts again)",
       labelNames: ["channel", "outcome"],
+      registers,
+    }),
+    submitsLimited: new Counter({
+      name: "otpgw_submits_limited_total",
+      help: "Submits refused by an account's anti-abuse limits (HTTP or SMPP, nothing stored), by account and limit: country (not in its countries), number (per_number_limit reached), range (per_range_limit reached: a walk through a range of numbers, the mark of SMS pumping)",
+      labelNames: ["account", "limit"],
       registers,
     }),
     conversions: new Counter({

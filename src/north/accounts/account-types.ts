@@ -31,8 +31,26 @@ export interface Account {
    * conversion reports are refused (403), so the share never mixes accounts that report with ones that do not.
    */
   reportsConversions?: true;
+  /**
+   * Anti-abuse: the destination countries the account may send to (ISO 3166-1 alpha-2, accounts.yaml `countries`);
+   * unset: any country a route takes. A submit to another is refused before anything is stored.
+   */
+  countries?: ReadonlySet<string>;
+  /** Anti-abuse: at most so many messages to one number in a window (accounts.yaml `per_number_limit`). */
+  perNumberLimit?: VolumeLimitSpec;
+  /**
+   * Anti-abuse: at most so many messages to one range of numbers — a number without its last `rangeDigits` digits —
+   * in a window (accounts.yaml `per_range_limit`): SMS pumping walks through a range of premium or fraudulent numbers.
+   */
+  perRangeLimit?: VolumeLimitSpec & { rangeDigits: number };
   /** SMPP access; unset: the account submits over HTTP only. */
   smpp?: SmppAccess;
+}
+
+/** A volume limit: at most `messages` accepted in `windowSeconds` (a fixed window from the first one). */
+export interface VolumeLimitSpec {
+  messages: number;
+  windowSeconds: number;
 }
 
 /** How an account binds to otpgw's SMPP server (issue 4). */

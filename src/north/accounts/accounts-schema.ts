@@ -6,6 +6,7 @@ import * as z from "zod";
 import { shortValidityReason } from "../../config/min-validity.js";
 import type { Account, AccountsConfig, SmppAccess } from "./account-types.js";
 import { otpCodePatternProblem } from "../../escalation/otp-code.js";
+import { countryCodeProblem } from "../../config/iso-countries.js";
 import { ipRangeProblem } from "./ip-allow-list.js";
 import { parsePasswordHash } from "./password-hash.js";
 
@@ -31,6 +32,13 @@ export const accountLimits = {
   maxBindsMax: 64,
   /** Default binds per system_id: a transmitter and a receiver, twice (e.g. two of the aggregator's hosts). */
   maxBindsDefault: 4,
+  /** A volume limit's window: a day at most (a longer one keeps a key per number that long). */
+  limitWindowSecondsMax: 86_400,
+  /** Far above any volume limit that still limits something. */
+  limitMessagesMax: 1_000_000,
+  /** A range drops 1–6 trailing digits of the number: from ten numbers to a million. */
+  rangeDigitsMax: 6,
+  rangeDigitsDefault: 3,
 } as const;
 
 const printableAscii = /^[\x20-\x7e]+$/;
@@ -80,6 +88,11 @@ const smppAccess = z.strictObject({
   receipts: z.boolean().default(true),
 });
 
+const volumeLimit = {
+  messages: intBetween(1, accountLimits.limitMessagesMax),
+  window_seconds: intBetween(1, accountLimits.limitWindowSecondsMax),
+};
+
 const account = z.strictObject({
   id: z.string().min(1).max(accountLimits.idMaxLength).regex(accountLimits.idPattern, {
     error:
@@ -99,6 +112,20 @@ const account = z.strictObject({
   otp_code_pattern: z.string().superRefine(checkedBy(otpCodePatternProblem)).optional(),
   // Optional: whether the account reports conversions (the person used the code) through the HTTP API.
   reports_conversions: z.boolean().optional(),
+  // Anti-abuse (docs/http-api.md, "Anti-abuse limits"): all optional, none by default.
+  countries: z
+    .array(z.string().superRefine(checkedBy(countryCodeProblem)))
+    .min(1, {
+      error: "must list at least 1 country (leave the key out to allow every country a route takes)",
+    })
+    .optional(),
+  per_number_limit: z.strictObject(volumeLimit).optional(),
+  per_range_limit: z
+    .strictObject({
+      ...volumeLimit,
+      range_digits: intBetween(1, accountLimits.rangeDigitsMax).default(accountLimits.rangeDigitsDefault),
+    })
+    .optional(),
   smpp: smppAccess.optional(),
 });
 
@@ -225,6 +252,20 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
       ...(entry.max_text_length !== undefined && { maxTextLength: entry.max_text_length }),
       ...(entry.otp_code_pattern !== undefined && { otpCodePattern: entry.otp_code_pattern }),
       ...(entry.reports_conversions === true && { reportsConversions: true as const }),
+      ...(entry.countries !== undefined && { countries: new Set(entry.countries) }),
+      ...(entry.per_number_limit !== undefined && {
+        perNumberLimit: {
+          messages: entry.per_number_limit.messages,
+          windowSeconds: entry.per_number_limit.window_seconds,
+        },
+      }),
+      ...(entry.per_range_limit !== undefined && {
+        perRangeLimit: {
+          messages: entry.per_range_limit.messages,
+          windowSeconds: entry.per_range_limit.window_seconds,
+          rangeDigits: entry.per_range_limit.range_digits,
+        },
+      }),
       ...(entry.smpp !== undefined && { smpp: toSmppAccess(entry.smpp) }),
     })),
   };

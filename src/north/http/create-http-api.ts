@@ -98,6 +98,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     validity: deps.validity,
     saturatedRetryAfterSeconds,
     ...(deps.privateCallbacks !== undefined && { privateCallbacks: deps.privateCallbacks }),
+    ...(deps.limited !== undefined && { limited: deps.limited }),
   });
   registerMessageRoute(app, { keys, delivery: deps.delivery, lookups: deps.lookups ?? new LookupLimiter() });
   registerServiceRoutes(app, {

@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifySchemaValidationError } from "fastify";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
-import { RateLimitedError } from "../../delivery/message-store.js";
+import { RateLimitedError, VolumeLimitedError } from "../../delivery/message-store.js";
 import { HttpApiError } from "./http-api-error.js";
 
 export function toHttpApiError(
@@ -20,6 +20,11 @@ export function toHttpApiError(
         "the carriers for this destination are saturated; retry later",
         { retryAfterSeconds: options.saturatedRetryAfterSeconds },
       );
+    }
+    if (error instanceof VolumeLimitedError) {
+      return new HttpApiError(429, ErrorCodes.HTTP_VOLUME_LIMITED, error.message, {
+        retryAfterSeconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)),
+      });
     }
     if (error instanceof RateLimitedError) {
       return new HttpApiError(

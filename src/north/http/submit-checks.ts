@@ -6,6 +6,7 @@ import { limits } from "../../config/defaults.js";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
+import { countryAllowed, countryRefusal } from "../accounts/volume-limits.js";
 import { unprocessable, type HttpApiError } from "./http-api-error.js";
 import type { SubmitBody } from "./submit-schema.js";
 import { privateHostOf } from "../webhook/private-address.js";
@@ -30,6 +31,8 @@ export interface SubmitCheckDeps {
   validity: (country: string, e164: string) => RouteValidity | undefined;
   /** `webhook_private_addresses`: "refuse" (default) refuses a callback_url written with a private host. */
   privateCallbacks?: "refuse" | "allow";
+  /** Told of each submit an anti-abuse check refused here (a country the account may not send to). */
+  limited?: (account: string, limit: "country") => void;
 }
 
 export interface RouteValidity {
@@ -58,6 +61,14 @@ export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitChec
       ErrorCodes.HTTP_INVALID_NUMBER,
       "to",
       `not a valid E.164 mobile number: ${destination.reason}`,
+    );
+  }
+  if (!countryAllowed(account, destination.country)) {
+    deps.limited?.(account.id, "country");
+    throw unprocessable(
+      ErrorCodes.HTTP_COUNTRY_NOT_ALLOWED,
+      "to",
+      countryRefusal(account, destination.country),
     );
   }
   const route = deps.validity(destination.country, destination.e164);

@@ -11,6 +11,7 @@ import { ErrorCodes } from "../../errors.js";
 import type { ApiKeyIndex } from "../accounts/api-key.js";
 import { isoTime } from "../message-view.js";
 import { accountRateLimit } from "../accounts/rate-limit.js";
+import { volumeLimitsFor } from "../accounts/volume-limits.js";
 import { authenticateHook } from "./authenticate.js";
 import { HttpApiError } from "./http-api-error.js";
 import { checkSubmit, type SubmitCheckDeps } from "./submit-checks.js";
@@ -78,6 +79,7 @@ export function registerSubmitRoute(
         receiptVia: checked.callbackUrl === undefined ? "none" : "webhook",
         // Taken in the same step as storing: over the rate, nothing is stored (429).
         rateLimit: accountRateLimit(deps.keyPrefix, account),
+        volumeLimits: volumeLimitsFor(deps.keyPrefix, account, checked.to),
         ...(idempotencyKey !== undefined && { idempotencyKey }),
       });
       return reply

@@ -96,7 +96,12 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     clock,
   });
   const submits = new SubmitHandler({
-    checks: { parseDestination: deps.parseDestination, countParts: deps.countParts, validity: deps.validity },
+    checks: {
+      parseDestination: deps.parseDestination,
+      countParts: deps.countParts,
+      validity: deps.validity,
+      ...(deps.limited && { limited: deps.limited }),
+    },
     delivery: deps.delivery,
     keyPrefix: deps.keyPrefix,
     concat: new ConcatStore({

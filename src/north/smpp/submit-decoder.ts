@@ -11,6 +11,7 @@ import { decodeText, unreadableText } from "../../smpp/text-codec.js";
 import { concatInfo, parseUdh } from "../../smpp/udh.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
+import { countryAllowed, countryRefusal } from "../accounts/volume-limits.js";
 import { maxSmsParts, type SubmitCheckDeps } from "../http/submit-checks.js";
 import { validitySeconds } from "./validity-period.js";
 
@@ -142,6 +143,10 @@ export function decodeSubmit(
   }
   const destination = deps.parseDestination(destinationE164(body.destinationAddr));
   if (!destination.ok) throw refuse(SmppStatus.ESME_RINVDSTADR, `destination_addr: ${destination.reason}`);
+  if (!countryAllowed(account, destination.country)) {
+    deps.limited?.(account.id, "country");
+    throw refuse(SmppStatus.ESME_RINVDSTADR, countryRefusal(account, destination.country));
+  }
   const route = deps.validity(destination.country, destination.e164);
   if (!route) throw refuse(SmppStatus.ESME_RINVDSTADR, `no route delivers to ${destination.country} numbers`);
   if (body.scheduleDeliveryTime !== "") {

@@ -14,6 +14,7 @@ import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
 import { parseSmBody } from "../../smpp/sm-body.js";
 import type { Account } from "../accounts/account-types.js";
 import { accountRateLimit } from "../accounts/rate-limit.js";
+import { volumeLimitsFor } from "../accounts/volume-limits.js";
 import type { SubmitCheckDeps } from "../http/submit-checks.js";
 import { partId, type ConcatStore, type SetKey } from "./concat-store.js";
 import type { OpenSets } from "./open-sets.js";
@@ -54,8 +55,17 @@ export function deliveryErrorStatus(error: unknown): number {
     return SmppStatus.ESME_RMSGQFUL;
   if (error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)
     return SmppStatus.ESME_RTHROTTLED;
+  // Not ESME_RTHROTTLED: that slows the whole bind down (many ESMEs pause all traffic), for one number's excess.
+  if (error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_VOLUME_LIMITED)
+    return SmppStatus.ESME_RSUBMITFAIL;
   return SmppStatus.ESME_RSYSERR;
 }
+
+/** Refusals that are the account's own limits: counted, not logged as a failure to accept. */
+const LIMITS: ReadonlySet<string> = new Set([
+  ErrorCodes.DELIVERY_RATE_LIMITED,
+  ErrorCodes.DELIVERY_VOLUME_LIMITED,
+]);
 
 export class SubmitHandler {
   /** While Redis is unreachable every submit fails: one line per account every 10 s says so. */
@@ -171,13 +181,14 @@ export class SubmitHandler {
       validitySeconds: submit.validitySeconds,
       receiptVia: wantsReceipt ? "smpp" : "none",
       rateLimit: accountRateLimit(this.deps.keyPrefix, ctx.account),
+      volumeLimits: volumeLimitsFor(this.deps.keyPrefix, ctx.account, submit.to),
       ...(wantsReceipt && (smppReceipt.failuresOnly || smppReceipt.set) && { smppReceipt }),
       ...(extra.idempotencyKey !== undefined && { idempotencyKey: extra.idempotencyKey }),
     };
     return this.deps.delivery.accept(input).then(
       (accepted) => accepted.message,
       (error: unknown) => {
-        if (!(error instanceof OtpgwError && error.code === ErrorCodes.DELIVERY_RATE_LIMITED)) {
+        if (!(error instanceof OtpgwError && LIMITS.has(error.code))) {
           this.notAcceptedLog.warn(
             this.deps.logger,
             ctx.account.id,

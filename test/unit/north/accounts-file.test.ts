@@ -76,6 +76,34 @@ describe("parseAccountsFile", () => {
     ]);
   });
 
+  it("reads the anti-abuse limits, range_digits 3 by default, and refuses bad ones with their line", () => {
+    const limits = `${valid}    countries: [ID, KR]
+    per_number_limit: { messages: 5, window_seconds: 600 }
+    per_range_limit: { messages: 50, window_seconds: 600 }
+`;
+    const account = parseAccountsFile(limits, file, env).accounts!.accounts[0]!;
+    expect(account.countries).toEqual(new Set(["ID", "KR"]));
+    expect(account.perNumberLimit).toEqual({ messages: 5, windowSeconds: 600 });
+    expect(account.perRangeLimit).toEqual({ messages: 50, windowSeconds: 600, rangeDigits: 3 });
+    const bad = `${valid}    countries: [id, UK]
+    per_number_limit: { messages: 0, window_seconds: 600 }
+    per_range_limit: { messages: 5, window: 60, range_digits: 9 }
+`;
+    expect(problems(bad).sort()).toEqual(
+      [
+        'accounts.yaml:12: accounts.0.countries.0: must be upper case ("ID")',
+        'accounts.yaml:12: accounts.0.countries.1: "UK" is not an ISO 3166-1 alpha-2 code; the United Kingdom is "GB"',
+        "accounts.yaml:13: accounts.0.per_number_limit.messages: must be at least 1",
+        "accounts.yaml:14: accounts.0.per_range_limit.range_digits: must be at most 6",
+        "accounts.yaml:14: accounts.0.per_range_limit.window: unknown key (did you mean window_seconds?)",
+        "accounts.yaml:14: accounts.0.per_range_limit.window_seconds: missing required key",
+      ].sort(),
+    );
+    expect(problems(`${valid}    countries: []\n`)).toEqual([
+      "accounts.yaml:12: accounts.0.countries: must list at least 1 country (leave the key out to allow every country a route takes)",
+    ]);
+  });
+
   it("refuses a literal webhook secret, without repeating it", () => {
     const reported = problems(valid.replace("${ACCOUNT_ACME_WEBHOOK_SECRET}", "literal-secret-value-123"));
     expect(reported).toEqual([

@@ -1,0 +1,69 @@
+import { describe, expect, inject, it } from "vitest";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
+import { startCarrierSim } from "../../helpers/carrier-sim.js";
+import { FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { smppGateway } from "./smpp-gateway.js";
+
+describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daemon, real Redis)", () => {
+  it("refuses other countries, and messages past its per-number and per-range limits, counting each", async () => {
+    const sim = await startCarrierSim({ receiptLatencyMs: { min: 5, max: 20 } });
+    // A carrier for Indonesia and Korea: a route takes both, only the account's countries refuse Korea.
+    const { daemon, esme } = await smppGateway({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-sim", port: sim.port!, countries: ["ID", "KR"] }],
+      accountKeys: [
+        "countries: [ID]",
+        "per_number_limit: { messages: 2, window_seconds: 600 }",
+        "per_range_limit: { messages: 4, window_seconds: 600, range_digits: 2 }",
+      ],
+    });
+    const post = (to: string) =>
+      daemon.api("/v1/messages", {
+        method: "POST",
+        body: { to, from: FIXTURE_ACCOUNT.sender, text: "Code 5521" },
+      });
+    const submit = (to: string) =>
+      esme.submit({ source_addr: FIXTURE_ACCOUNT.sender, destination_addr: to, registered_delivery: 0 });
+
+    // Two to one number over HTTP; the third is refused until the window ends, and nothing is stored for it.
+    expect((await post("+6281100000001")).status).toBe(202);
+    expect((await post("+6281100000001")).status).toBe(202);
+    const third = await post("+6281100000001");
+    expect(third.status).toBe(429);
+    expect(third.body.error).toEqual({
+      code: "OTPGW_ERR_HTTP_VOLUME_LIMITED",
+      message: "the account's limit of 2 messages per number in 600 s is reached",
+    });
+    expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(590);
+    // The same number over SMPP shares the count: refused, and not with ESME_RTHROTTLED (that slows the bind).
+    expect((await submit("6281100000001")).command_status).toBe(SmppStatus.ESME_RSUBMITFAIL);
+
+    // A walk through the range +62811000000xx: two more numbers pass (four in the range), the fifth does not.
+    expect((await submit("6281100000002")).command_status).toBe(0);
+    expect((await post("+6281100000003")).status).toBe(202);
+    expect((await submit("6281100000004")).command_status).toBe(SmppStatus.ESME_RSUBMITFAIL);
+    expect((await post("+6281100000005")).status).toBe(429);
+    // Another range is not held to it.
+    expect((await submit("6281100000100")).command_status).toBe(0);
+
+    // Korea is routed, but not one of the account's countries.
+    const korea = await post("+821055551234");
+    expect(korea.status).toBe(422);
+    expect(korea.body.error).toEqual({
+      code: "OTPGW_ERR_HTTP_COUNTRY_NOT_ALLOWED",
+      field: "to",
+      message: "this account may not send to KR numbers (its countries: ID)",
+    });
+    expect((await submit("821055551234")).command_status).toBe(SmppStatus.ESME_RINVDSTADR);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    const limited = metrics.split("\n").filter((line) => line.startsWith("otpgw_submits_limited_total{"));
+    expect(limited.sort()).toEqual([
+      'otpgw_submits_limited_total{account="acme",limit="country"} 2',
+      'otpgw_submits_limited_total{account="acme",limit="number"} 2',
+      'otpgw_submits_limited_total{account="acme",limit="range"} 2',
+    ]);
+    // Five accepted in all.
+    expect(metrics).toMatch(/^otpgw_messages_accepted_total 5$/m);
+  }, 60_000);
+});
