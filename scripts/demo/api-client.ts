@@ -63,6 +63,21 @@ export class ApiClient {
     };
   }
 
+  /**
+   * POST /v1/messages/:id/conversion: the person used the code. Resolves with the answer's status and its
+   * Retry-After (seconds, for 429 / 503); rejects on a network error.
+   */
+  async convert(id: string): Promise<{ status: number; retryAfterSeconds: number }> {
+    const response = await fetch(`${this.baseUrl}/v1/messages/${encodeURIComponent(id)}/conversion`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.apiKey}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    const retryAfter = Number(response.headers.get("retry-after") ?? "1");
+    return { status: response.status, retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : 1 };
+  }
+
   /** GET /v1/messages/:id; null for a 404. */
   async get(id: string): Promise<MessageView | null> {
     const response = await fetch(`${this.baseUrl}/v1/messages/${encodeURIComponent(id)}`, {

@@ -1,7 +1,7 @@
 /**
  * The configuration tree `otpgw start` runs on in the demo: carriers/*.yaml pointing at the simulators,
  * routes.yaml (Indonesian routes escalating to WhatsApp, then voice), accounts.yaml with the digest of a fresh API
- * key, and otpgw.yaml (HTTP on the port the channel simulators post their statuses to, metrics on a free port of
+ * key (the account reports conversions), and otpgw.yaml (HTTP on the port the channel simulators post their statuses to, metrics on a free port of
  * 127.0.0.1, a key prefix of the run's own, `channels:` pointing at the simulators). Secrets (carrier passwords,
  * channel credentials, the webhook secret, a Redis URL that may hold a password) go into the daemon's
  * environment, never into the files.
@@ -72,6 +72,7 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
       `    webhook_secret: \${${DEMO_ACCOUNT.webhookSecretVariable}}`,
       `    senders: [${DEMO_ACCOUNT.sender}]`,
       `    rate_per_second: ${DEMO_ACCOUNT.ratePerSecond}`,
+      `    reports_conversions: ${DEMO_ACCOUNT.reportsConversions}`,
       "",
     ].join("\n"),
   );

@@ -5,12 +5,15 @@
  * throttling, kr-skt for Korea), WhatsApp and voice simulators that Indonesian OTPs escalate to once SMS is spent
  * (WhatsApp fails some, so voice follows), a temporary configuration tree, `otpgw start` as a child process on a
  * fixed HTTP port (the channel simulators post their statuses to it), and a webhook receiver that checks
- * signatures. A few hundred OTPs go in over HTTP; half way through, id-telkomsel goes down and its traffic
- * reroutes, or escalates when id-indosat fails too. Once every accepted message has its final state, the summary
- * shows per carrier submits, receipts and their latency, final states, reroutes, escalations per channel,
- * webhooks and end-to-end latency. Everything started is stopped again, also on Ctrl-C or an error; the exit code
- * says whether the gateway kept its promises (one final state per message, one signed webhook each; a channel
- * only before the code expires, each at most once, one attempt at a time, the code alone).
+ * signatures, and a "platform" that reports the codes people used (POST /v1/messages/{id}/conversion) after
+ * their final webhook — never those kr-skt's false DELIVRD receipts claim to have delivered. A few hundred OTPs go
+ * in over HTTP; half way through, id-telkomsel goes down and its traffic reroutes, or escalates when id-indosat
+ * fails too. Once every accepted message has its final state, the summary shows per carrier submits, receipts and
+ * their latency, final states, reroutes, escalations per channel, conversions per carrier (delivered, converted,
+ * conversion share: the lying carrier's is low), webhooks and end-to-end latency. Everything started is stopped
+ * again, also on Ctrl-C or an error; the exit code says whether the gateway kept its promises (one final state per
+ * message, one signed webhook each; a channel only before the code expires, each at most once, one attempt at a
+ * time, the code alone; every conversion report taken and counted).
  */
 import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
@@ -28,11 +31,14 @@ import { startDemoChannelSims } from "./channel-sims.js";
 import { Cleanup } from "./cleanup.js";
 import { fetchViews, waitForFinals } from "./collect.js";
 import { writeConfigTree } from "./config-tree.js";
+import { readConversionMetrics } from "./conversion-metrics.js";
+import { ConversionPlatform } from "./conversion-platform.js";
 import { DaemonProcess } from "./daemon-process.js";
 import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
 import { openRedisTarget } from "./redis-target.js";
 import {
+  CONVERSIONS,
   DEMO_ACCOUNT,
   DEMO_CARRIERS,
   DEMO_CHANNELS,
@@ -134,7 +140,22 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       `with under ${DEMO_TIMING.minRemainingValiditySeconds} s of validity left); Korea: SMS only`,
   );
 
-  const receiver = new WebhookReceiver({ secret: tree.webhookSecret });
+  // otpgw's HTTP port is fixed by its configuration: the client can be made before it starts.
+  const client = new ApiClient(`http://127.0.0.1:${httpPort}`, tree.apiKey);
+  const platform = new ConversionPlatform({ client, plan: CONVERSIONS });
+  cleanup.add("conversion platform", () => Promise.resolve(platform.close()));
+  field(
+    "convert",
+    `a platform reports ${Math.round(100 * CONVERSIONS.useShare)} % of delivered codes used ` +
+      `${CONVERSIONS.delayMs.min}-${CONVERSIONS.delayMs.max} ms after their webhook; ` +
+      `${Math.round(100 * CONVERSIONS.neverArrivedShare)} % of ${CONVERSIONS.lyingCarrier}'s DELIVRD are false ` +
+      "(the code never arrives)",
+  );
+
+  const receiver = new WebhookReceiver({
+    secret: tree.webhookSecret,
+    onFinal: (final) => platform.onFinal(final.payload),
+  });
   cleanup.add("webhook receiver", () => receiver.close());
   const callbackUrl = await receiver.listen();
   field("webhooks", `${callbackUrl} (signatures verified, deduplicated on X-Otpgw-Event-Id)`);
@@ -160,7 +181,6 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   );
   const shouldStop = () => interrupted ?? daemon.exitedUnexpectedly;
 
-  const client = new ApiClient(`http://127.0.0.1:${daemon.httpPort}`, tree.apiKey);
   const otps = buildTrafficMix(args.messages);
   field("traffic", `${describeMix(otps)}; ${args.rate}/s, at most ${args.concurrency} in flight`);
   console.log("");
@@ -196,7 +216,10 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
 
   const ids = sent.accepted.map((s) => s.id);
   const waited = await waitForFinals({ receiver, ids, timeoutMs: DEMO_TIMING.finalWaitMs, shouldStop });
+  // The last codes used are reported within CONVERSIONS.delayMs (and a few retries) of the last final state.
+  await platform.settle();
   const views = await fetchViews(client, ids, args.concurrency);
+  const conversionMetrics = await readConversionMetrics(daemon.metricsPort);
   const sim = new Map<string, SimCounts>();
   for (const [id, s] of sims) {
     const c = s.counters();
@@ -219,9 +242,15 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       minRemainingMs: DEMO_TIMING.minRemainingValiditySeconds * 1000,
       escalates: (sent) => sent.otp.destination !== "kr",
     },
+    conversions: {
+      channels: ESCALATION,
+      lyingCarrier: CONVERSIONS.lyingCarrier,
+      metrics: conversionMetrics,
+      platform,
+    },
   });
   const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };
-  console.log(`\n${renderSummary(summary, setup)}\n`);
+  console.log(`\n${renderSummary(summary, setup, CONVERSIONS)}\n`);
   console.log(`${await healthView(daemon.metricsPort)}\n`);
   console.log(
     `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +

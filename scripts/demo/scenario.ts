@@ -1,8 +1,8 @@
 /**
  * What the demo simulates: three carriers with their quirks, the WhatsApp and voice providers Indonesian OTPs
- * escalate to, the routes between them, the account that submits and the timing that makes reroutes, escalations
- * and expiries visible within a minute. Everything the other demo files configure comes from here, so the story
- * the summary tells can be read in one place.
+ * escalate to, the routes between them, the account that submits, the people who use (or never get) their codes,
+ * and the timing that makes reroutes, escalations and expiries visible within a minute. Everything the other demo
+ * files configure comes from here, so the story the summary tells can be read in one place.
  */
 import type { SimulatorOptions } from "../sim/carrier-simulator.js";
 import type { ChannelSimOutcomeOptions } from "../sim/channel-sim-http.js";
@@ -54,7 +54,9 @@ export const DEMO_CARRIERS: DemoCarrier[] = [
   },
   {
     id: "kr-skt",
-    description: "Korea: UCS-2 texts, decimal ids in responses and hex in receipts, 3 % UNDELIV",
+    description:
+      "Korea: UCS-2 texts, decimal ids in responses and hex in receipts, 3 % UNDELIV; " +
+      "half its DELIVRD are false (see CONVERSIONS)",
     countries: ["KR"],
     sim: {
       submitRespLatencyMs: { min: 3, max: 15 },
@@ -166,6 +168,30 @@ export function passwordVariable(carrierId: string): string {
   return `CARRIER_${carrierId.toUpperCase().replace(/-/g, "_")}_PASSWORD`;
 }
 
+/**
+ * The people behind the numbers, as the demo's "platform" (the account's login service) sees them: once a
+ * message's final webhook says delivered, its person uses the code with probability `useShare`, a uniform
+ * `delayMs` later, and the platform reports it (POST /v1/messages/{id}/conversion).
+ *
+ * One carrier lies: `lyingCarrier` answers DELIVRD for messages that never reach the handset. The simulator cannot
+ * tell (it only picks receipts), so the demo's world decides here: a `neverArrivedShare` of the deliveries otpgw
+ * credits to the lying carrier (spread evenly, with 0.5 every second one, so the lie does not depend on luck) are
+ * ones whose person never got the code, and so never uses it. Everything the summary says about conversions is
+ * read from otpgw (its /metrics and GET /v1/messages/:id), not from these numbers.
+ *
+ * The liar is kr-skt, alone on the south-korea route: routing has no other carrier to move its traffic to, and the
+ * reports come after each message's final state, so reroutes, escalations and expiries are the same as without
+ * them. (A person may use a code before its receipt arrives, which would end the message at once; the demo waits
+ * for the webhook so that the rest of its story stays as it was.)
+ */
+export const CONVERSIONS = {
+  useShare: 0.8,
+  /** Bounded and short: the last reports land within half a second of the last final state. */
+  delayMs: { min: 50, max: 400 },
+  lyingCarrier: "kr-skt",
+  neverArrivedShare: 0.5,
+};
+
 /** The one account the demo submits with. */
 export const DEMO_ACCOUNT = {
   id: "demo",
@@ -173,4 +199,6 @@ export const DEMO_ACCOUNT = {
   webhookSecretVariable: "ACCOUNT_DEMO_WEBHOOK_SECRET",
   /** Far above the demo's pace: the account limit is not what the demo shows. */
   ratePerSecond: 5000,
+  /** `reports_conversions: true`: the platform's conversion reports are taken (403 otherwise). */
+  reportsConversions: true,
 };

@@ -1,5 +1,7 @@
 /** The demo's summary as text: one table per question, then the checks that decide the exit code. */
 import { renderTable } from "../lib/table.js";
+import { conversionSection } from "./conversion-render.js";
+import type { ConversionPlan } from "./conversion-platform.js";
 import { escalationSection, type EscalationSetup } from "./escalation-render.js";
 import { failedChecks, type Percentiles, type Summary } from "./summary.js";
 
@@ -149,17 +151,24 @@ function checksSection(summary: Summary): string {
       "  one webhook per message, every signature valid, each agreeing with GET",
       "  escalation: every WhatsApp / voice attempt started before expires_at − min_remaining_validity_seconds, no",
       "  channel twice for a message, one attempt at a time, only the code sent, one provider send per attempt",
+      "  conversions: every report answered 200 and shown as converted_at (no other message has one), otpgw's",
+      "  conversion counters agreeing with the reports and the delivered messages",
     ].join("\n");
   }
   return ["Checks: FAILED", ...failures.map((f) => `  FAIL ${f}`)].join("\n");
 }
 
-export function renderSummary(summary: Summary, escalation: EscalationSetup): string {
+export function renderSummary(
+  summary: Summary,
+  escalation: EscalationSetup,
+  conversions: ConversionPlan,
+): string {
   return [
     carriersSection(summary),
     statesSection(summary),
     reroutesSection(summary),
     escalationSection(summary.escalation, escalation),
+    conversionSection(summary.conversions, conversions),
     webhooksSection(summary),
     refusedSection(summary),
     checksSection(summary),

@@ -1,9 +1,10 @@
 /**
  * The figures of the demo's summary, computed from what was observed: the simulators' counters, every
- * message as GET /v1/messages/:id shows it, and the webhooks the receiver took in. Pure: rendering is in
- * summary-render.ts.
+ * message as GET /v1/messages/:id shows it, the webhooks the receiver took in, and otpgw's conversion counters.
+ * Pure: rendering is in summary-render.ts.
  */
 import type { AttemptView, MessageView } from "../../src/north/message-view.js";
+import { summarizeConversions, type ConversionFigures, type ConversionInput } from "./conversion-summary.js";
 import {
   endedWhy,
   summarizeEscalation,
@@ -33,6 +34,8 @@ export interface SummaryInput {
   webhooks: WebhookStats;
   /** What the escalation checks need besides the messages: the channel simulators' records, the limits. */
   escalation: Omit<EscalationInput, "accepted" | "views">;
+  /** What the conversion figures and checks need besides the messages and receipts: the counters, the reports. */
+  conversions: Omit<ConversionInput, "carriers" | "accepted" | "views" | "receipts">;
 }
 
 export { percentiles, type Percentiles };
@@ -81,6 +84,7 @@ export interface Summary {
   /** POST sent → webhook received. */
   endToEndMs: { delivered: Percentiles; all: Percentiles };
   escalation: EscalationFigures;
+  conversions: ConversionFigures;
 }
 
 const FINAL = new Set(["delivered", "undeliverable", "expired", "rejected"]);
@@ -189,12 +193,13 @@ export function summarize(input: SummaryInput): Summary {
     if (final.payload.state === "delivered") e2eDelivered.push(latency);
   }
 
+  const carriers = [...attemptsByCarrier].map(([carrier, attempts]) =>
+    carrierFigures(carrier, input.sim.get(carrier), attempts),
+  );
   return {
     accepted: input.accepted.length,
     refused: input.refused,
-    carriers: [...attemptsByCarrier].map(([carrier, attempts]) =>
-      carrierFigures(carrier, input.sim.get(carrier), attempts),
-    ),
+    carriers,
     states,
     reasons: [...reasons.values()].sort(
       (a, b) => stateOrder.indexOf(a.state) - stateOrder.indexOf(b.state) || b.count - a.count,
@@ -205,6 +210,13 @@ export function summarize(input: SummaryInput): Summary {
     webhooks: { ...input.webhooks, missing, stateMismatch },
     endToEndMs: { delivered: percentiles(e2eDelivered), all: percentiles(e2eAll) },
     escalation: summarizeEscalation({ ...input.escalation, accepted: input.accepted, views: input.views }),
+    conversions: summarizeConversions({
+      ...input.conversions,
+      carriers: input.carriers,
+      accepted: input.accepted,
+      views: input.views,
+      receipts: new Map(carriers.map((c) => [c.carrier, c.receipts])),
+    }),
   };
 }
 
@@ -223,5 +235,6 @@ export function failedChecks(summary: Summary): string[] {
     failures.push(`${summary.webhooks.stateMismatch} webhooks disagree with GET /v1/messages/:id`);
   if (summary.refused.length > 0) failures.push(`${summary.refused.length} OTPs were refused at submit`);
   failures.push(...summary.escalation.failures);
+  failures.push(...summary.conversions.failures);
   return failures;
 }

@@ -56,6 +56,36 @@ function row(output: string, label: string): number[] {
     .map(Number);
 }
 
+interface ConversionRow {
+  delivered: number;
+  converted: number;
+  /** Percent, or undefined for "-". */
+  delivrdShare: number | undefined;
+  share: number | undefined;
+}
+
+/** The rows of the conversions table (after its heading), by the carrier or channel credited with the delivery. */
+function conversionRows(output: string): Map<string, ConversionRow> {
+  const lines = output.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("Conversions:"));
+  if (start < 0) throw new Error(`no conversions section in:\n${output}`);
+  const percent = (cell: string) => (cell === "-" ? undefined : Number(cell.replace(" %", "")));
+  const pattern = /^\s+(\S+)\s+(-|\d+\.\d %)\s+(\d+)\s+(\d+)\s+(-|\d+\.\d %)\s*$/;
+  const rows = new Map<string, ConversionRow>();
+  for (const line of lines.slice(start + 1)) {
+    if (line === "") break;
+    const m = pattern.exec(line);
+    if (!m) continue;
+    rows.set(m[1]!, {
+      delivrdShare: percent(m[2]!),
+      delivered: Number(m[3]),
+      converted: Number(m[4]),
+      share: percent(m[5]!),
+    });
+  }
+  return rows;
+}
+
 function processIsGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -67,7 +97,7 @@ function processIsGone(pid: number): boolean {
 
 describe("npm run demo", () => {
   it(
-    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, prints a consistent summary and cleans up",
+    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, prints a consistent summary and cleans up",
     { timeout: DEMO_LIMIT_MS + 30_000 },
     async () => {
       const run = await runDemo(["--messages", "60"]);
@@ -88,6 +118,7 @@ describe("npm run demo", () => {
           "Final states of the 60 accepted messages",
           "Reroutes:",
           "Escalation:",
+          "Conversions:",
           "Webhooks",
           "Checks: all passed",
           "Timings:",
@@ -148,6 +179,37 @@ describe("npm run demo", () => {
         expect(row(out, "whatsapp")[0]).toBe(escalated);
         expect(out).toMatch(/Delivered messages by channel: .*sms \d+/);
         expect(out).toMatch(/the latest started with \d+\.\d s of validity left/);
+
+        // Conversions, as otpgw counts them: every delivered message counted once for the carrier or channel that
+        // delivered it, at most all of them converted; kr-skt's receipts say DELIVRD (all but its rare UNDELIV), yet
+        // half its codes never arrive, so its conversion share is below the honest carriers' together. The checks
+        // above passed: every report was answered 200, shows as converted_at, and the counters agree.
+        const conversions = conversionRows(out);
+        for (const carrier of ["id-telkomsel", "id-indosat", "kr-skt"])
+          expect(conversions.has(carrier)).toBe(true);
+        let countedDelivered = 0;
+        for (const [label, c] of conversions) {
+          expect(c.converted, label).toBeLessThanOrEqual(c.delivered);
+          countedDelivered += c.delivered;
+        }
+        expect(countedDelivered).toBe(delivered);
+        const liar = conversions.get("kr-skt")!;
+        expect(liar.delivered).toBeGreaterThan(0);
+        // 3 % UNDELIV: even four or five of them among ~19 receipts keep the share above 70 %.
+        expect(liar.delivrdShare).toBeGreaterThanOrEqual(70);
+        expect(liar.delivrdShare).toBeGreaterThan(liar.share!);
+        expect(liar.converted).toBeLessThanOrEqual(Math.ceil(liar.delivered / 2));
+        const honest = ["id-telkomsel", "id-indosat"].map((id) => conversions.get(id)!);
+        const honestDelivered = honest.reduce((n, c) => n + c.delivered, 0);
+        const honestConverted = honest.reduce((n, c) => n + c.converted, 0);
+        expect(honestDelivered).toBeGreaterThan(0);
+        expect(liar.converted / liar.delivered).toBeLessThan(honestConverted / honestDelivered);
+        // The prose is wrapped: compare it with single spaces.
+        const prose = out.replace(/\s+/g, " ");
+        expect(prose).toMatch(
+          /kr-skt: \d+\.\d % of its receipts said DELIVRD, yet only \d+\.\d % of the codes it delivered were used/,
+        );
+        expect(prose).toMatch(/[1-9]\d* codes never arrived \(false DELIVRD\)/);
 
         // Webhooks: one per message, no duplicates, no bad signatures, all agreeing with GET.
         const webhookLine = out.split("\n")[out.split("\n").findIndex((l) => /^\s+received\s/.test(l)) + 2]!;
