@@ -20,6 +20,7 @@ import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
+import { configuredChannels } from "./escalation/channel-config.js";
 import { EscalationService } from "./escalation/escalation-service.js";
 import { otpCodePattern } from "./escalation/otp-code.js";
 import { AccountDirectory } from "./north/accounts/account-directory.js";
@@ -142,7 +143,8 @@ export class Gateway {
       this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots }));
     }
     const { redis } = this;
-    const ids = this.config.carriers.map((c) => c.id);
+    // Escalation channels may be drained too (escalation then skips them).
+    const ids = [...this.config.carriers.map((c) => c.id), ...configuredChannels(daemon.channels)];
     this.controls = new ControlWatch({
       redis,
       prefix: daemon.redisKeyPrefix,

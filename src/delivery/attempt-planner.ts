@@ -182,7 +182,11 @@ function escalate(
   const untried = route.carriers.filter((c) => !triedBefore.includes(c));
   if (untried.length > 0 && (now < escalation.downCountsFrom || !untried.every(down))) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
-  const next = escalation.nextChannel(message, route.escalation, text);
+  // A drained channel is skipped (an operator's incident override: a WhatsApp outage, a data blackout).
+  const channels = route.escalation.some((c) => planner.drained(c))
+    ? route.escalation.filter((c) => !planner.drained(c))
+    : route.escalation;
+  const next = escalation.nextChannel(message, channels, text);
   if (!next) return undefined;
   const timeoutMs = Math.min(next.timeoutMs, Math.max(1, message.expiresAt - now));
   const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel);

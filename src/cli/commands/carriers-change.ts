@@ -16,6 +16,7 @@ import {
   parseWeightPercent,
   type CarrierControl,
 } from "../../ops/carrier-controls.js";
+import { configuredChannels } from "../../escalation/channel-config.js";
 import { writeControl, type ControlChange } from "../../ops/control-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
@@ -74,12 +75,23 @@ async function anyInstanceBound(redis: Redis, config: SettingsAndCarriers): Prom
   return keys.length > 0 && (await redis.exists(...keys)) > 0;
 }
 
-/** The carrier id, if it is one of carriers/. @throws CommandRefusal naming the known ids */
-function configuredCarrier(config: SettingsAndCarriers, id: string): string {
+/**
+ * The carrier id, if it is one of carriers/ — or, with `channels`, an escalation channel otpgw.yaml configures (a
+ * channel can be drained, not weighted). @throws CommandRefusal naming the known ids
+ */
+function configuredCarrier(config: SettingsAndCarriers, id: string, channels = false): string {
   if (config.carriers.some((c) => c.id === id)) return id;
+  const configured: string[] = configuredChannels(config.daemon.channels);
+  if (configured.includes(id)) {
+    if (channels) return id;
+    throw new CommandRefusal(
+      `${id} is an escalation channel: it can be drained (skipped by escalation), not weighted; nothing was written`,
+    );
+  }
   const known = config.carriers.map((c) => c.id).join(", ");
+  const drainable = channels && configured.length > 0 ? `; channels: ${configured.join(", ")}` : "";
   throw new CommandRefusal(
-    `unknown carrier "${id}" (carriers in ${config.daemon.carriersDir}: ${known}); nothing was written`,
+    `unknown carrier "${id}" (carriers in ${config.daemon.carriersDir}: ${known}${drainable}); nothing was written`,
   );
 }
 
@@ -119,7 +131,9 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
   withOptions(
     carriers
       .command("drain <carrier>")
-      .description("send no new attempts to a carrier (messages in flight on it finish)")
+      .description(
+        "send no new attempts to a carrier, or no escalations to a channel (messages in flight on it finish)",
+      )
       .option("--reason <text>", "why, shown in lists and logs (e.g. an incident number)")
       .option(
         "--for <duration>",
@@ -130,12 +144,15 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
         `\nWhile drained, routing chooses the route's other carriers (as if it were down): its binds stay up and its` +
           `\nreceipts are still processed. A route whose carriers are all drained takes no new messages (503 /` +
           `\nESME_RMSGQFUL) and those waiting are retried as while carriers are down. ${APPLIES}` +
-          `\n\nExample:\n  otpgw carriers drain id-telkomsel --reason "INC-4711 DLRs missing" --for 30m`,
+          `\n\nAn escalation channel otpgw.yaml configures (whatsapp, voice) can be drained too: escalation skips it and` +
+          `\ngoes to the route's next channel (a WhatsApp outage, or a blackout of mobile data: voice still arrives).` +
+          `\n\nExamples:\n  otpgw carriers drain id-telkomsel --reason "INC-4711 DLRs missing" --for 30m` +
+          `\n  otpgw carriers drain whatsapp --reason "data blackout" --for 6h`,
       ),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("drain", context, flags, (config) => {
-        const carrier = configuredCarrier(config, id);
+        const carrier = configuredCarrier(config, id, true);
         const stamp = stampOf(flags, context);
         return {
           carrier,
@@ -153,12 +170,12 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
   withOptions(
     carriers
       .command("undrain <carrier>")
-      .description("lift a carrier's drain: it takes new attempts again")
+      .description("lift a carrier's (or channel's) drain: it takes new attempts again")
       .addHelpText("after", `\n${APPLIES}\n\nExample:\n  otpgw carriers undrain id-telkomsel`),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("undrain", context, flags, (config) => {
-        const carrier = configuredCarrier(config, id);
+        const carrier = configuredCarrier(config, id, true);
         const { by } = stampOf(flags, context);
         return {
           carrier,
@@ -239,6 +256,8 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
           throw new CommandRefusal(
             `${id} is a configured carrier: use otpgw carriers undrain ${id} or otpgw carriers weight ${id} --reset`,
           );
+        if ((configuredChannels(config.daemon.channels) as string[]).includes(id))
+          throw new CommandRefusal(`${id} is a configured channel: use otpgw carriers undrain ${id}`);
         const { by } = stampOf(flags, context);
         return {
           carrier: id,

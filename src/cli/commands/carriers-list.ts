@@ -8,6 +8,7 @@ import {
   type CarrierControl,
   type OverrideStamp,
 } from "../../ops/carrier-controls.js";
+import { configuredChannels } from "../../escalation/channel-config.js";
 import { readControls } from "../../ops/control-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
@@ -85,7 +86,12 @@ async function readRows(
   // Ends are Redis's times: judged by its clock, not this host's.
   const now = snapshot.now;
   let next = 0;
-  const rows = config.carriers
+  // Escalation channels can be drained too (escalation skips them): listed beside the carriers, without binds.
+  const drainable = [
+    ...config.carriers,
+    ...configuredChannels(config.daemon.channels).map((id) => ({ id, binds: 0 })),
+  ];
+  const rows = drainable
     .map((carrier): CarrierRow => {
       const control = snapshot.controls.get(carrier.id);
       const effective = effectiveControl(control, now);
@@ -99,7 +105,7 @@ async function readRows(
       };
     })
     .sort((a, b) => a.carrier.localeCompare(b.carrier));
-  const configured = new Set(config.carriers.map((c) => c.id));
+  const configured = new Set(drainable.map((c) => c.id));
   const stale = [...snapshot.controls].filter(([id]) => !configured.has(id));
   return { rows, stale, now };
 }

@@ -237,6 +237,7 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     for (const name of ["list", "drain", "undrain", "weight", "forget"])
       expect(carriers.stdout).toMatch(new RegExp(`^\\s+${name} \\[options\\]`, "m"));
     expect(drain.stdout).toContain("--for <duration>");
-    expect(drain.stdout).toContain("messages in flight on it finish");
+    expect(drain.stdout).toMatch(/messages in\s+flight on it finish/);
+    expect(drain.stdout).toContain("otpgw carriers drain whatsapp");
   });
 });
