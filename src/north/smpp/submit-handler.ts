@@ -140,10 +140,19 @@ export class SubmitHandler {
     // request wins over a failure-only one.
     const requests = parts.map((p) => p.receiptRequest);
     const receiptRequest = requests.includes(1) ? 1 : requests.includes(2) ? 2 : 0;
-    await this.accept(ctx, { ...part, receiptRequest }, text, count, {
-      idempotencyKey: `smpp-set:${stored.setId}`,
-      set: { id: stored.setId, total: part.total },
-    });
+    try {
+      await this.accept(ctx, { ...part, receiptRequest }, text, count, {
+        idempotencyKey: `smpp-set:${stored.setId}`,
+        set: { id: stored.setId, total: part.total },
+      });
+    } catch (error) {
+      // An anti-abuse volume limit will not let the set through on a resend either: dropped, as an unacceptable text.
+      if (error instanceof SmppError && error.status === SmppStatus.ESME_RSUBMITFAIL) {
+        this.deps.openSets.done(setKey);
+        await this.deps.concat.remove(set).catch(() => undefined);
+      }
+      throw error;
+    }
     this.deps.openSets.done(setKey);
     await this.deps.concat
       .remove(set)

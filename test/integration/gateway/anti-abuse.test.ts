@@ -2,11 +2,13 @@ import { describe, expect, inject, it } from "vitest";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { testRedis } from "../../helpers/redis.js";
 import { smppGateway } from "./smpp-gateway.js";
 
 describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daemon, real Redis)", () => {
   it("refuses other countries, and messages past its per-number and per-range limits, counting each", async () => {
     const sim = await startCarrierSim({ receiptLatencyMs: { min: 5, max: 20 } });
+    const { client: redis } = await testRedis();
     // A carrier for Indonesia and Korea: a route takes both, only the account's countries refuse Korea.
     const { daemon, esme } = await smppGateway({
       redisUrl: inject("redisUrl"),
@@ -37,6 +39,22 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
     expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(590);
     // The same number over SMPP shares the count: refused, and not with ESME_RTHROTTLED (that slows the bind).
     expect((await submit("6281100000001")).command_status).toBe(SmppStatus.ESME_RSUBMITFAIL);
+    // A two-part message to it: the first part is held for its set, the last one refused, and the set dropped
+    // (a resend could not get through either).
+    const part = (seq: number) =>
+      esme.submit({
+        source_addr: FIXTURE_ACCOUNT.sender,
+        destination_addr: "6281100000001",
+        esm_class: 0x40,
+        short_message: Buffer.concat([
+          Buffer.from([5, 0, 3, 9, 2, seq]),
+          Buffer.from(`Code 5521 part ${seq}`),
+        ]),
+      });
+    expect((await part(1)).command_status).toBe(0);
+    expect(await redis.keys(`${daemon.prefix}smpp:concat:*`)).toHaveLength(1);
+    expect((await part(2)).command_status).toBe(SmppStatus.ESME_RSUBMITFAIL);
+    expect(await redis.keys(`${daemon.prefix}smpp:concat:*`)).toEqual([]);
 
     // A walk through the range +62811000000xx: two more numbers pass (four in the range), the fifth does not.
     expect((await submit("6281100000002")).command_status).toBe(0);
@@ -60,7 +78,7 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
     const limited = metrics.split("\n").filter((line) => line.startsWith("otpgw_submits_limited_total{"));
     expect(limited.sort()).toEqual([
       'otpgw_submits_limited_total{account="acme",limit="country"} 2',
-      'otpgw_submits_limited_total{account="acme",limit="number"} 2',
+      'otpgw_submits_limited_total{account="acme",limit="number"} 3',
       'otpgw_submits_limited_total{account="acme",limit="range"} 2',
     ]);
     // Five accepted in all.
