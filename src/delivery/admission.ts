@@ -1,3 +1,4 @@
+import type { ChannelId } from "../escalation/channel-types.js";
 import type { ProcessorDeps } from "./processor-types.js";
 
 /** A carrier queue this full (of its limit) takes no new message: room is kept for reroutes and retries. */
@@ -10,8 +11,8 @@ const ADMISSION_QUEUE_SHARE = 0.8;
  * back-pressure instead. The route's own carriers — those the planner chooses from (a default route's, a shared
  * prefix's), not every carrier that lists the country. A carrier an operator drained takes no new work: a route
  * whose carriers are all drained refuses new messages as one whose carriers are all down does — unless the route
- * escalates to a channel this process runs: WhatsApp and voice still carry the code while every carrier is down
- * or drained (not while one is merely full: that is back-pressure).
+ * escalates to (or tries before SMS) a channel this process runs: WhatsApp and voice still carry the code while
+ * every carrier is down or drained (not while one is merely full: that is back-pressure).
  */
 export function canAccept(
   deps: Pick<ProcessorDeps, "planner" | "pools" | "escalation">,
@@ -32,5 +33,7 @@ export function canAccept(
     } else if (pool.servedElsewhere) return true; // handed to an instance with a bind (its queue unseen here)
   }
   const escalation = deps.escalation;
-  return !full && escalation !== undefined && route.escalation.some((channel) => escalation.runs(channel));
+  if (full || escalation === undefined) return false;
+  const runs = (channel: ChannelId) => escalation.runs(channel);
+  return route.escalation.some(runs) || route.beforeSms?.some(runs) === true;
 }

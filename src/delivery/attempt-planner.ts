@@ -59,6 +59,10 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     Math.max(1, message.expiresAt - now),
   );
   const notAfter = Math.min(now + dlrTimeoutMs, message.expiresAt - deps.options.minRemainingMs);
+  // A route whose people read WhatsApp before SMS: its channels first, each once, while no SMS was tried.
+  const first =
+    route?.beforeSms !== undefined ? channelFirst(deps, message, route.beforeSms, text, now) : undefined;
+  if (first) return first;
   // A carrier whose queue has no room for every part, or would hold them past their not-after time, could not
   // send them: no choice now.
   const available = (carrierId: string): boolean => {
@@ -187,7 +191,37 @@ function escalate(
     ? route.escalation.filter((c) => !planner.drained(c))
     : route.escalation;
   const next = escalation.nextChannel(message, channels, text);
-  if (!next) return undefined;
+  return next && channelAttempt(message, next, now);
+}
+
+/**
+ * An attempt on the next of the route's channels before SMS (routes.yaml `before_sms`), as long as no SMS attempt
+ * was made (once SMS began, what comes before it is over) and time is left; a drained channel is skipped.
+ */
+function channelFirst(
+  deps: PlannerDeps,
+  message: Message,
+  beforeSms: readonly ChannelId[],
+  text: string,
+  now: number,
+): EscalationAttempt | undefined {
+  const { escalation, planner } = deps;
+  if (!escalation || message.attempts.some((a) => a.channel === "sms")) return undefined;
+  if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
+  const next = escalation.nextChannel(
+    message,
+    beforeSms.filter((c) => !planner.drained(c)),
+    text,
+  );
+  return next && channelAttempt(message, next, now);
+}
+
+/** An attempt on `next.channel`, its deadline the channel's status timeout but never past the OTP's expiry. */
+function channelAttempt(
+  message: Message,
+  next: { channel: ChannelId; timeoutMs: number },
+  now: number,
+): EscalationAttempt {
   const timeoutMs = Math.min(next.timeoutMs, Math.max(1, message.expiresAt - now));
   const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel);
   const n = withAttempt.attempts.length;

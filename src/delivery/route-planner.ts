@@ -8,6 +8,8 @@ export interface RoutePlan {
   carriers: readonly string[];
   /** Channels after SMS, in order (routes.yaml `escalation:`). */
   escalation: readonly ChannelId[];
+  /** Channels before SMS, in order (routes.yaml `before_sms:`); unset when none. */
+  beforeSms?: readonly ChannelId[] | undefined;
 }
 
 export interface RoutePlanner {

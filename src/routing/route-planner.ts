@@ -39,6 +39,7 @@ export function createRoutePlanner(
         dlrTimeoutMs: route.dlrTimeoutMs,
         carriers: route.carriers.map((c) => c.id),
         escalation: route.escalation,
+        beforeSms: route.beforeSms,
       };
     },
     choose(to, country, tried, available) {

@@ -102,5 +102,6 @@ function toRoute(spec: RouteSpec, matchedBy: string): Route {
     maxValiditySeconds: spec.maxValiditySeconds,
     health: spec.health,
     escalation: spec.escalation,
+    beforeSms: spec.beforeSms,
   };
 }

@@ -57,6 +57,11 @@ export interface RouteSpec extends RouteTiming {
   health: HealthSettings;
   /** Channels tried, in order, once SMS has failed on every carrier (or every carrier left is down). */
   escalation: readonly ChannelId[];
+  /**
+   * Channels tried first, in order, before SMS (routes.yaml `before_sms`: a country whose people read WhatsApp
+   * first); unset when none. A channel also in `escalation` is not tried again after SMS (each channel once).
+   */
+  beforeSms?: readonly ChannelId[];
 }
 
 /** The route a destination matched: what delivery needs to pick a carrier and time its attempts. */
@@ -67,4 +72,5 @@ export interface Route extends RouteTiming {
   carriers: readonly RouteCarrier[];
   health: HealthSettings;
   escalation: readonly ChannelId[];
+  beforeSms?: readonly ChannelId[];
 }

@@ -81,9 +81,15 @@ export function parseRoutesFile(
       ...routeTiming,
       health: healthSettings(route.health, file.defaults.health, routeTiming.dlrTimeoutMs),
       escalation: route.escalation ?? file.defaults.escalation ?? [],
+      ...beforeSms(route.before_sms ?? file.defaults.before_sms),
     };
   });
   return { table: new RouteTable(specs, defaults), problems: [] };
+}
+
+/** `beforeSms` when the route tries channels before SMS, else nothing (no key). */
+function beforeSms(list: ChannelId[] | undefined): { beforeSms?: readonly ChannelId[] } {
+  return list !== undefined && list.length > 0 ? { beforeSms: list } : {};
 }
 
 type TimingKeys = Pick<

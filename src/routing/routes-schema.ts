@@ -141,8 +141,9 @@ const healthBlock = () =>
     .optional();
 
 /**
- * `escalation:` in `defaults` and in a route: the channels tried after SMS, in order, each once; only channels
- * otpgw.yaml configures (`channels:`). A route's list replaces the defaults' (`[]`: none for this route).
+ * `escalation:` (and `before_sms:`) in `defaults` and in a route: the channels tried after (before) SMS, in order,
+ * each once; only channels otpgw.yaml configures (`channels:`). A route's list replaces the defaults' (`[]`: none
+ * for this route).
  */
 const escalationList = (configured: ReadonlySet<ChannelId>) =>
   z
@@ -214,6 +215,7 @@ export function routesFileSchema(
       ...timing,
       health: healthBlock(),
       escalation: escalationList(channels),
+      before_sms: escalationList(channels),
     })
     .superRefine((parsed, ctx) => {
       parsed.carriers.forEach((entry, index) => {
@@ -231,6 +233,7 @@ export function routesFileSchema(
         max_validity_seconds: validitySeconds().default(routeDefaults.maxValiditySeconds),
         health: healthBlock(),
         escalation: escalationList(channels),
+        before_sms: escalationList(channels),
       })
       .prefault({}),
     routes: z.array(route).min(1),

@@ -28,7 +28,7 @@ export interface EscalatedMessage {
 }
 
 export async function escalatingGateway(options: {
-  carrierOutcome: "UNDELIV" | "none";
+  carrierOutcome: "UNDELIV" | "none" | "DELIVRD";
   whatsapp: ChannelSimOutcome;
   voice: ChannelSimOutcome;
   /** Another WhatsApp Cloud API (a test's stand-in) instead of the simulator; takes the port the daemon will use. */
@@ -38,13 +38,15 @@ export async function escalatingGateway(options: {
   dlrTimeoutSeconds?: number;
   /** A second carrier on the route that never comes up (nothing listens on its port). */
   deadCarrier?: boolean;
+  /** The route's `before_sms:` (channels tried before SMS); none by default. */
+  beforeSms?: string[];
 }) {
   const { url: redisUrl } = await testRedis();
   const sim = await startCarrierSim({
     submitRespLatencyMs: { min: 1, max: 2 },
     receiptLatencyMs: { min: 5, max: 10 },
     outcomeMix: {
-      DELIVRD: 0,
+      DELIVRD: options.carrierOutcome === "DELIVRD" ? 1 : 0,
       UNDELIV: options.carrierOutcome === "UNDELIV" ? 1 : 0,
       EXPIRED: 0,
       none: options.carrierOutcome === "none" ? 1 : 0,
@@ -77,6 +79,7 @@ export async function escalatingGateway(options: {
       "    match: { country: ID }",
       `    carriers: [{ carrier: id-a }${options.deadCarrier ? ", { carrier: id-b }" : ""}]`,
       "    escalation: [whatsapp, voice]",
+      ...(options.beforeSms ? [`    before_sms: [${options.beforeSms.join(", ")}]`] : []),
     ].join("\n"),
     settings: [
       "channels:",

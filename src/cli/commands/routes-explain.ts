@@ -111,6 +111,11 @@ function render(e164: string, country: string, route: Route, overrides: Override
     `(at most ${route.maxValiditySeconds} s)`;
   const lines = [
     `${e164}: ${country}; route ${route.name} (${route.matchedBy}); ${timing}`,
+    ...(route.beforeSms
+      ? [
+          `Before SMS: ${route.beforeSms.join(", then ")}, each once while the code is valid (routes.yaml before_sms:); the carriers below only if it fails.`,
+        ]
+      : []),
     table,
     overrides.read
       ? `Operator overrides read from ${overrides.where}.`

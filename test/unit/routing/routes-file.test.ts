@@ -82,6 +82,35 @@ routes:
     expect(only("[sms]")).toEqual(["routes.yaml:7: routes.0.escalation.0: must be one of: whatsapp, voice"]);
   });
 
+  it("takes the channels before SMS from the route, else the defaults; none leaves the key out", () => {
+    const text = `defaults:
+  before_sms: [whatsapp]
+  escalation: [whatsapp, voice]
+routes:
+  - name: indonesia
+    match: { country: ID }
+    carriers: [{ carrier: id-telkomsel }]
+  - name: korea
+    match: { country: KR }
+    carriers: [{ carrier: kr-skt }]
+    before_sms: []
+  - name: rest
+    match: default
+    carriers: [{ carrier: asia-hub }]
+    before_sms: [voice]
+`;
+    const table = parseRoutesFile(text, file, carriers, 1, new Set(["whatsapp", "voice"])).table!;
+    expect(table.match("+622150123456", "ID")?.beforeSms).toEqual(["whatsapp"]);
+    expect(table.match("+82212345678", "KR")?.beforeSms).toBeUndefined();
+    expect(table.match("+6621234567", "TH")?.beforeSms).toEqual(["voice"]);
+    expect(
+      parseRoutesFile(text, file, carriers, 1, new Set(["whatsapp"])).problems.map(formatProblem),
+    ).toEqual([
+      "routes.yaml:3: defaults.escalation.1: channel voice is not configured (otpgw.yaml channels.voice; docs/channels.md)",
+      "routes.yaml:15: routes.2.before_sms.0: channel voice is not configured (otpgw.yaml channels.voice; docs/channels.md)",
+    ]);
+  });
+
   it("refuses a validity shorter than any attempt needs (min_remaining_validity_seconds + 1), with its line", () => {
     const reason =
       "(delivery.min_remaining_validity_seconds + 1): no attempt starts closer to an OTP's expiry, so a shorter validity could only expire";
