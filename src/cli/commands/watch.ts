@@ -43,7 +43,8 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
           "\nper second (DELIVRD and other stats), the lowest live-health factor across the carrier's routes, its" +
           "\nlowest conversion share (codes used, for accounts that report them; `-` until judged), and operators'" +
           "\noverrides (drained, weight %). With escalation channels configured, a line of their sends" +
-          "\nper second (accepted by the provider, and refused or not sent). One instance's view: with several, watch each.",
+          "\nper second (accepted by the provider, and refused or not sent; `drained` when an operator drained the" +
+          "\nchannel). One instance's view: with several, watch each.",
       ),
   ).action(async (flags: WatchFlags) => {
     context.setExitCode(await watch(flags, context));
@@ -140,7 +141,9 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
     const failed =
       Number(rate("otpgw_escalation_sends_total", { channel, result: "refused" })) +
       Number(rate("otpgw_escalation_sends_total", { channel, result: "not_sent" }));
-    return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s)`;
+    const drained =
+      sumOf(after.samples, "otpgw_carrier_drained", { carrier: channel }) > 0 ? ", drained" : "";
+    return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s${drained})`;
   });
   const escalation = channels.length > 0 ? `escalation sends: ${channels.join(", ")}\n` : "";
   return (

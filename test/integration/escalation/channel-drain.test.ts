@@ -28,6 +28,11 @@ describe("draining an escalation channel", () => {
     expect(list.stdout).toMatch(/^whatsapp\s+drained\s/m);
     expect(list.stdout).toMatch(/^voice\s+active\s/m);
     expect(list.stdout).not.toContain("not in carriers/");
+    const url = `http://127.0.0.1:${gw.metricsPort}/metrics`;
+    const watch = await otpgw("watch", "--count", "1", "--interval", "0.2", "--metrics-url", url);
+    expect(watch.stdout).toMatch(
+      /^escalation sends: whatsapp \S+\/s \(failed \S+\/s, drained\), voice \S+\/s \(failed \S+\/s\)$/m,
+    );
 
     const during = await gw.final(await gw.send("+628111000101"));
     expect(during.state).toBe("delivered");
