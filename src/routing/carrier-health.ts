@@ -281,7 +281,9 @@ export class CarrierHealth {
     // No receipt within a deadline the OTP's expiry shortened says little of the carrier: only full ones count.
     if (outcome === HealthOutcome.Timeout && attempt.dlrDeadline - attempt.startedAt < route.dlrTimeoutMs)
       return;
-    const latencyMs = attempt.endedAt - attempt.startedAt;
+    // Delivered without a DELIVRD (a conversion report ended it): no receipt latency to count.
+    const timed = outcome !== HealthOutcome.Delivered || attempt.receiptStat === "DELIVRD";
+    const latencyMs = timed ? attempt.endedAt - attempt.startedAt : NaN;
     this.#route(route).record(attempt.carrier, outcome, latencyMs, attempt.endedAt);
   }
 

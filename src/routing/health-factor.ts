@@ -43,7 +43,8 @@ export function formatFactor(factor: number): string {
 export function describeFigures(figures: WindowFigures): string {
   const percent = Math.round((figures.delivered * 100) / Math.max(1, figures.attempts));
   const over = ` over ${figures.attempts} attempts`;
-  if (figures.delivered === 0) return `${percent} % delivered${over}`;
+  // No median: nothing delivered, or only by conversion reports (no receipt to time).
+  if (figures.delivered === 0 || Number.isNaN(figures.p50Ms)) return `${percent} % delivered${over}`;
   return `${percent} % delivered, p50 DLR ${formatTenths(figures.p50Ms / 1000)} s${over}`;
 }
 

@@ -67,12 +67,15 @@ export class HealthWindow {
     this.#bucketMs = Math.max(1, windowMs / WINDOW_BUCKETS);
   }
 
-  /** Counts one ended attempt at `now`; `latencyMs` matters for a delivered one only. */
+  /**
+   * Counts one ended attempt at `now`; `latencyMs` matters for a delivered one only (NaN: delivered without a
+   * receipt to time — a conversion report ended it —, counted but not in the median).
+   */
   record(outcome: HealthOutcome, latencyMs: number, now: number): void {
     const slot = this.#advance(now);
     this.#counts[slot * OUTCOMES + outcome]!++;
     this.#totals[outcome]!++;
-    if (outcome !== HealthOutcome.Delivered) return;
+    if (outcome !== HealthOutcome.Delivered || Number.isNaN(latencyMs)) return;
     const bin = latencyBin(latencyMs);
     this.#latency[slot * LATENCY_BINS + bin]!++;
     this.#totalLatency[bin]!++;
@@ -89,7 +92,7 @@ export class HealthWindow {
     out.attempts =
       delivered + t[HealthOutcome.Failed]! + t[HealthOutcome.Timeout]! + t[HealthOutcome.Refused]!;
     out.delivered = delivered;
-    out.p50Ms = out.attempts >= medianFrom ? this.#median(delivered) : NaN;
+    out.p50Ms = out.attempts >= medianFrom ? this.#median() : NaN;
     return out;
   }
 
@@ -116,10 +119,12 @@ export class HealthWindow {
     this.#slotBucket[slot] = bucket;
   }
 
-  /** The median latency of `delivered` attempts, interpolated within its bin (geometrically above bin 0). */
-  #median(delivered: number): number {
-    if (delivered === 0) return NaN;
-    const half = delivered / 2;
+  /** The median latency of the timed deliveries, interpolated within its bin (geometrically above bin 0). */
+  #median(): number {
+    let timed = 0;
+    for (let k = 0; k < LATENCY_BINS; k++) timed += this.#totalLatency[k]!;
+    if (timed === 0) return NaN;
+    const half = timed / 2;
     let below = 0;
     for (let k = 0; k < LATENCY_BINS; k++) {
       const inBin = this.#totalLatency[k]!;

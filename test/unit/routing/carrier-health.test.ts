@@ -40,6 +40,7 @@ function ended(
     partStatus: ["accepted"],
     outcome,
     endedAt: at,
+    ...(outcome === "delivered" && { receiptStat: "DELIVRD" }),
     ...(submitError !== undefined && { submitError }),
   };
 }
@@ -136,6 +137,23 @@ describe("CarrierHealth", () => {
     for (let i = 0; i < 40; i++) other.health.observe(ID, ended("bad", "timeout", other.clock.now));
     other.health.observe(ID, ended("bad", "delivered", other.clock.now + health.windowMs));
     expect(other.health.adjustment(ID)).toBeUndefined();
+  });
+
+  it("counts an attempt a conversion report ended as delivered, without a receipt latency", () => {
+    const { clock, health: h } = tracker();
+    // Nine delivered after 9 s receipts (above the 5 s target), eleven ended by conversion reports after 60 s.
+    for (let i = 0; i < 9; i++) h.observe(ID, ended("bad", "delivered", clock.now, 9000));
+    for (let i = 0; i < 11; i++)
+      h.observe(ID, { ...ended("bad", "delivered", clock.now, 60_000), receiptStat: "ENROUTE" });
+    const adjust = h.adjustment(ID)!;
+    // All 20 delivered; the median is the receipts' alone (~9 s, read from 25 %-wide bins), not 60 s.
+    expect(adjust.describe("bad")).toMatch(/^100 % delivered, p50 DLR (8\.\d|9(\.\d)?) s over 20 attempts$/);
+    expect(adjust.factor("bad")).toBeGreaterThan(0.5);
+    const { health: onlyConverted } = tracker();
+    for (let i = 0; i < 20; i++)
+      onlyConverted.observe(ID, { ...ended("bad", "delivered", clock.now, 60_000), receiptStat: undefined });
+    expect(onlyConverted.adjustment(ID)).toBeUndefined();
+    expect(onlyConverted.readings([ID])).toContainEqual({ route: "indonesia", carrier: "bad", factor: 1 });
   });
 
   it("gives no adjustment and records nothing for a route with health off", () => {
