@@ -293,6 +293,17 @@ export const rows: RowSpec[] = [
         ],
       ),
       series(
+        "Submits refused by anti-abuse limits / s",
+        "Per account and limit (accounts.yaml): country (not in its countries), number (per_number_limit), range (per_range_limit: a walk through a block of numbers, the mark of SMS pumping). Alert OtpgwSubmitsLimited.",
+        "reqps",
+        [
+          q(
+            `sum by (account, limit) (${rate("otpgw_submits_limited_total", sel())})`,
+            "{{account}} {{limit}}",
+          ),
+        ],
+      ),
+      series(
         "Connections refused / s",
         "Closed as accepted at http.max_connections, smpp.max_sessions or per-address limits.",
         "reqps",

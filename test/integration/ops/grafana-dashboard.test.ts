@@ -34,6 +34,8 @@ const QUIET_ON_A_HEALTHY_HTTP_GATEWAY = new Set([
   "SMPP submits / s",
   "SMPP binds and receipts / s",
   "Connections refused / s",
+  // Its account has no anti-abuse limits: nothing is refused by them.
+  "Submits refused by anti-abuse limits / s",
   "TLS certificates: days left",
   // Its account does not report conversions (reports_conversions): no share to show.
   "Conversion share by carrier",
