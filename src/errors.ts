@@ -72,6 +72,8 @@ export const ErrorCodes = {
   HTTP_VALIDITY_OUT_OF_RANGE: "OTPGW_ERR_HTTP_VALIDITY_OUT_OF_RANGE",
   /** HTTP API: `callback_url` is not an absolute http(s) URL (422). */
   HTTP_INVALID_CALLBACK_URL: "OTPGW_ERR_HTTP_INVALID_CALLBACK_URL",
+  /** HTTP API: an operator suspended the account (`otpgw accounts suspend`): no submit is accepted (403). */
+  HTTP_ACCOUNT_SUSPENDED: "OTPGW_ERR_HTTP_ACCOUNT_SUSPENDED",
   /** HTTP API: a conversion report from an account without `reports_conversions: true` (403). */
   HTTP_CONVERSIONS_OFF: "OTPGW_ERR_HTTP_CONVERSIONS_OFF",
   /** HTTP API: no such message for this account, or no such path (404). */

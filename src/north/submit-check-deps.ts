@@ -10,6 +10,8 @@ import type { SubmitCheckDeps } from "./http/submit-checks.js";
 export function submitCheckDeps(
   config: Pick<LoadedConfig, "daemon"> & { routes: Pick<RouteTable, "match"> },
   metrics?: Pick<Metrics, "submitsLimited">,
+  /** Operators' account suspensions (src/ops/control-watch.ts). */
+  suspended?: (account: string) => boolean,
 ): SubmitCheckDeps {
   const { daemon, routes } = config;
   return {
@@ -27,5 +29,6 @@ export function submitCheckDeps(
     },
     privateCallbacks: daemon.webhookPrivateAddresses,
     ...(metrics && { limited: (account, limit) => metrics.submitsLimited.inc({ account, limit }) }),
+    ...(suspended && { suspended }),
   };
 }

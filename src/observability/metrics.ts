@@ -67,6 +67,7 @@ export interface Metrics {
   conversions: Counter<"carrier" | "channel" | "message_state">;
   conversionsExpected: Counter<"carrier" | "channel">;
   submitsLimited: Counter<"account" | "limit">;
+  accountSuspended: Gauge<"account">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -309,6 +310,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_submits_limited_total",
       help: "Submits refused by an account's anti-abuse limits (HTTP or SMPP, nothing stored), by account and limit: country (not in its countries), number (per_number_limit reached), range (per_range_limit reached: a walk through a range of numbers, the mark of SMS pumping)",
       labelNames: ["account", "limit"],
+      registers,
+    }),
+    accountSuspended: new Gauge({
+      name: "otpgw_account_suspended",
+      help: "1 while an operator has suspended the account (otpgw accounts suspend): its submits are refused; 0 once lifted (no series before a first suspension)",
+      labelNames: ["account"],
       registers,
     }),
     conversions: new Counter({

@@ -17,6 +17,16 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { parseControlFields, type CarrierControl, type ControlFields } from "./carrier-controls.js";
 
+/**
+ * An account's overrides (a suspension, stored as kind `drain`) share the store under `account:<id>`: carrier and
+ * channel ids cannot hold a `:`, so the two never meet.
+ */
+export const ACCOUNT_CONTROL_PREFIX = "account:";
+
+export function accountControlId(account: string): string {
+  return `${ACCOUNT_CONTROL_PREFIX}${account}`;
+}
+
 export function versionKey(prefix: string): string {
   return `${prefix}ops:version`;
 }

@@ -7,11 +7,18 @@ import {
   DEFAULT_WEIGHT_PERCENT,
   NO_OVERRIDE,
   effectiveControl,
+  inForce,
   type CarrierControl,
   type EffectiveControl,
   type OverrideStamp,
 } from "./carrier-controls.js";
-import { parseVersion, readControls, readVersion, type ChangeRecord } from "./control-store.js";
+import {
+  ACCOUNT_CONTROL_PREFIX,
+  parseVersion,
+  readControls,
+  readVersion,
+  type ChangeRecord,
+} from "./control-store.js";
 
 /**
  * How often an instance looks at the version key (one small script: the version and Redis's time) and lifts
@@ -55,6 +62,10 @@ export class ControlWatch implements CarrierOverrides {
   private readonly inForce = new Map<string, EffectiveControl>();
   /** The configured carriers' overrides as last read. */
   private controls = new Map<string, CarrierControl>();
+  /** Accounts' suspensions as last read, by account id (whether accounts.yaml has it or not: it may be reloaded). */
+  private accountControls = new Map<string, CarrierControl>();
+  /** The accounts suspended now. */
+  private readonly suspendedNow = new Set<string>();
   private version: string | undefined;
   /** Redis's clock minus this one, as of Redis's last answer (off by at most half that answer's round trip). */
   private offsetMs = 0;
@@ -72,6 +83,11 @@ export class ControlWatch implements CarrierOverrides {
 
   get(carrierId: string): EffectiveControl | undefined {
     return this.inForce.get(carrierId);
+  }
+
+  /** Whether an operator suspended the account (`otpgw accounts suspend`): its submits are refused. */
+  suspended(accountId: string): boolean {
+    return this.suspendedNow.size > 0 && this.suspendedNow.has(accountId);
   }
 
   /** What routing applies to `carrierId` now (NO_OVERRIDE when nothing). */
@@ -132,7 +148,14 @@ export class ControlWatch implements CarrierOverrides {
   private async read(): Promise<void> {
     const { logger } = this.options;
     const snapshot = await this.timed(() => readControls(this.options.redis, this.options.prefix));
-    const unknown = [...snapshot.controls.keys()].filter((id) => !this.configured.has(id)).sort();
+    this.accountControls = new Map(
+      [...snapshot.controls]
+        .filter(([id]) => id.startsWith(ACCOUNT_CONTROL_PREFIX))
+        .map(([id, control]) => [id.slice(ACCOUNT_CONTROL_PREFIX.length), control]),
+    );
+    const unknown = [...snapshot.controls.keys()]
+      .filter((id) => !this.configured.has(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX))
+      .sort();
     if (unknown.join() !== this.warnedUnknown) {
       this.warnedUnknown = unknown.join();
       if (unknown.length > 0)
@@ -174,6 +197,34 @@ export class ControlWatch implements CarrierOverrides {
         this.logWeight(id, previous.weightPercent, next.weightPercent, control?.weight, now);
     }
     this.active = this.inForce.size > 0;
+    this.refreshAccounts(now);
+  }
+
+  /** Applies the accounts' suspensions at `now`, logging and exporting each change. */
+  private refreshAccounts(now: number): void {
+    const ids = new Set([...this.suspendedNow, ...this.accountControls.keys()]);
+    for (const id of ids) {
+      const stamp = this.accountControls.get(id)?.drain;
+      const suspended = inForce(stamp, now);
+      if (suspended === this.suspendedNow.has(id)) continue;
+      if (suspended) this.suspendedNow.add(id);
+      else this.suspendedNow.delete(id);
+      this.options.metrics?.accountSuspended.set({ account: id }, suspended ? 1 : 0);
+      if (suspended)
+        this.options.logger.warn(
+          { account: id, change: "suspended", ...stampFields(stamp) },
+          "account suspended by an operator: its submits are refused (lookups, conversions and receipts go on)",
+        );
+      else
+        this.options.logger.info(
+          {
+            account: id,
+            change: "resumed",
+            ...this.liftedBy(`${ACCOUNT_CONTROL_PREFIX}${id}`, "drain", stamp, now),
+          },
+          "account suspension lifted: its submits are accepted again",
+        );
+    }
   }
 
   private logDrain(id: string, drained: boolean, stamp: OverrideStamp | undefined, now: number): void {

@@ -3,77 +3,12 @@
  * (src/ops/control-store.ts), which every running instance applies within a second (DESIGN promise 7).
  */
 import type { Command } from "commander";
-import type { Redis } from "ioredis";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
-import {
-  ControlInputError,
-  MAX_BY_LENGTH,
-  MAX_REASON_LENGTH,
-  checkNote,
-  formatRemaining,
-  inForce,
-  parseDuration,
-  parseWeightPercent,
-  type CarrierControl,
-} from "../../ops/carrier-controls.js";
+import { ControlInputError, inForce, parseWeightPercent } from "../../ops/carrier-controls.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
-import { writeControl, type ControlChange } from "../../ops/control-store.js";
-import { ExitCodes, type CliContext } from "../cli-context.js";
-import { addConfigOptions, type ConfigFlags } from "../config-options.js";
-import {
-  CommandRefusal,
-  formatTime,
-  loadForOperations,
-  operatorName,
-  redisWhere,
-  reportRefusal,
-  slotKeysOf,
-  withDaemonRedis,
-} from "../control-session.js";
-
-interface ChangeFlags extends ConfigFlags {
-  reason?: string;
-  for?: string;
-  by?: string;
-  reset?: boolean;
-}
-
-const APPLIES =
-  "Every running instance applies it within a second, and it survives restarts (it lives in Redis).";
-
-/** Runs one change command: its own checks (`plan`) before anything is read or written, then the write. */
-async function runChange(
-  name: string,
-  context: CliContext,
-  flags: ChangeFlags,
-  plan: (config: SettingsAndCarriers) => { carrier: string; change: ControlChange; describe: Describe },
-): Promise<number> {
-  try {
-    const config = await loadForOperations(flags, context);
-    const { carrier, change, describe } = plan(config);
-    const { now, before, bound } = await withDaemonRedis(config.daemon, async (redis) => ({
-      ...(await writeControl(redis, config.daemon.redisKeyPrefix, carrier, change)),
-      bound: await anyInstanceBound(redis, config),
-    }));
-    context.stdout.write(`${describe(now, before)}\n`);
-    // Written where no daemon seems to be: a wrong --config, REDIS_URL or key prefix would change nothing that runs.
-    if (!bound)
-      context.stderr.write(
-        `otpgw: carriers ${name}: warning: no running instance holds a bind slot of any carrier at ${redisWhere(config.daemon)}; if daemons run, check --config, REDIS_URL and redis_key_prefix\n`,
-      );
-    return ExitCodes.ok;
-  } catch (error) {
-    return reportRefusal(error, context, `carriers ${name}`, [ControlInputError]);
-  }
-}
-
-type Describe = (now: number, before: CarrierControl) => string;
-
-/** Whether some instance holds a bind slot of a configured carrier here: the sign that daemons use this Redis. */
-async function anyInstanceBound(redis: Redis, config: SettingsAndCarriers): Promise<boolean> {
-  const keys = slotKeysOf(config);
-  return keys.length > 0 && (await redis.exists(...keys)) > 0;
-}
+import type { CliContext } from "../cli-context.js";
+import { CommandRefusal, formatTime, redisWhere } from "../control-session.js";
+import { APPLIES, ending, runChange, stampOf, withOptions, type ChangeFlags } from "./override-change.js";
 
 /**
  * The carrier id, if it is one of carriers/ — or, with `channels`, an escalation channel otpgw.yaml configures (a
@@ -92,38 +27,6 @@ function configuredCarrier(config: SettingsAndCarriers, id: string, channels = f
   const drainable = channels && configured.length > 0 ? `; channels: ${configured.join(", ")}` : "";
   throw new CommandRefusal(
     `unknown carrier "${id}" (carriers in ${config.daemon.carriersDir}: ${known}${drainable}); nothing was written`,
-  );
-}
-
-/** `--reason`, `--for` and `--by` as the change needs them. @throws ControlInputError, CommandRefusal */
-function stampOf(flags: ChangeFlags, context: CliContext): { by: string; reason?: string; forMs?: number } {
-  const reason =
-    flags.reason === undefined ? undefined : checkNote("--reason", flags.reason, MAX_REASON_LENGTH);
-  const forMs = flags.for === undefined ? undefined : parseForOption(flags.for);
-  return {
-    by: checkNote("--by", operatorName(flags.by, context.env), MAX_BY_LENGTH),
-    ...(reason !== undefined && { reason }),
-    ...(forMs !== undefined && { forMs }),
-  };
-}
-
-function parseForOption(text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    throw new ControlInputError(`--for: ${(error as Error).message}`);
-  }
-}
-
-/** ` until 2025-11-23T07:10:00Z (in 30m)`, or "" for an override without an end. */
-function ending(now: number, forMs: number | undefined): string {
-  return forMs === undefined ? "" : ` until ${formatTime(now + forMs)} (in ${formatRemaining(forMs)})`;
-}
-
-function withOptions(command: Command): Command {
-  return addConfigOptions(command).option(
-    "--by <name>",
-    "who makes the change, shown in lists and logs (default: $USER)",
   );
 }
 
@@ -151,7 +54,7 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
       ),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
-      await runChange("drain", context, flags, (config) => {
+      await runChange("carriers drain", context, flags, (config) => {
         const carrier = configuredCarrier(config, id, true);
         const stamp = stampOf(flags, context);
         return {
@@ -174,7 +77,7 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
       .addHelpText("after", `\n${APPLIES}\n\nExample:\n  otpgw carriers undrain id-telkomsel`),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
-      await runChange("undrain", context, flags, (config) => {
+      await runChange("carriers undrain", context, flags, (config) => {
         const carrier = configuredCarrier(config, id, true);
         const { by } = stampOf(flags, context);
         return {
@@ -207,7 +110,7 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
       ),
   ).action(async (id: string, percentText: string | undefined, flags: ChangeFlags) => {
     context.setExitCode(
-      await runChange("weight", context, flags, (config) => {
+      await runChange("carriers weight", context, flags, (config) => {
         const carrier = configuredCarrier(config, id);
         if (flags.reset === true && percentText !== undefined)
           throw new ControlInputError("give a percentage or --reset, not both");
@@ -251,7 +154,7 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
       ),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
-      await runChange("forget", context, flags, (config) => {
+      await runChange("carriers forget", context, flags, (config) => {
         if (config.carriers.some((c) => c.id === id))
           throw new CommandRefusal(
             `${id} is a configured carrier: use otpgw carriers undrain ${id} or otpgw carriers weight ${id} --reset`,

@@ -9,7 +9,7 @@ import {
   type OverrideStamp,
 } from "../../ops/carrier-controls.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
-import { readControls } from "../../ops/control-store.js";
+import { ACCOUNT_CONTROL_PREFIX, readControls } from "../../ops/control-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -106,7 +106,9 @@ async function readRows(
     })
     .sort((a, b) => a.carrier.localeCompare(b.carrier));
   const configured = new Set(drainable.map((c) => c.id));
-  const stale = [...snapshot.controls].filter(([id]) => !configured.has(id));
+  const stale = [...snapshot.controls].filter(
+    ([id]) => !configured.has(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX),
+  );
   return { rows, stale, now };
 }
 

@@ -99,6 +99,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     saturatedRetryAfterSeconds,
     ...(deps.privateCallbacks !== undefined && { privateCallbacks: deps.privateCallbacks }),
     ...(deps.limited !== undefined && { limited: deps.limited }),
+    ...(deps.suspended !== undefined && { suspended: deps.suspended }),
   });
   registerMessageRoute(app, { keys, delivery: deps.delivery, lookups: deps.lookups ?? new LookupLimiter() });
   registerServiceRoutes(app, {

@@ -7,7 +7,7 @@ import { ErrorCodes, OtpgwError } from "../../errors.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
 import { countryAllowed, countryRefusal } from "../accounts/volume-limits.js";
-import { unprocessable, type HttpApiError } from "./http-api-error.js";
+import { HttpApiError, unprocessable } from "./http-api-error.js";
 import type { SubmitBody } from "./submit-schema.js";
 import { privateHostOf } from "../webhook/private-address.js";
 
@@ -31,8 +31,10 @@ export interface SubmitCheckDeps {
   validity: (country: string, e164: string) => RouteValidity | undefined;
   /** `webhook_private_addresses`: "refuse" (default) refuses a callback_url written with a private host. */
   privateCallbacks?: "refuse" | "allow";
-  /** Told of each submit an anti-abuse check refused here (a country the account may not send to). */
-  limited?: (account: string, limit: "country") => void;
+  /** Told of each submit an anti-abuse check refused here (a country the account may not send to, a suspension). */
+  limited?: (account: string, limit: "country" | "suspended") => void;
+  /** Whether an operator suspended the account (`otpgw accounts suspend`): its submits are refused first. */
+  suspended?: (account: string) => boolean;
 }
 
 export interface RouteValidity {
@@ -55,6 +57,14 @@ export interface CheckedSubmit {
 
 /** @throws HttpApiError 422 with the field at fault. */
 export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitCheckDeps): CheckedSubmit {
+  if (deps.suspended?.(account.id) === true) {
+    deps.limited?.(account.id, "suspended");
+    throw new HttpApiError(
+      403,
+      ErrorCodes.HTTP_ACCOUNT_SUSPENDED,
+      "this account is suspended by the gateway's operator: nothing is accepted until it is lifted",
+    );
+  }
   const destination = deps.parseDestination(body.to);
   if (!destination.ok) {
     throw unprocessable(

@@ -101,6 +101,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       countParts: deps.countParts,
       validity: deps.validity,
       ...(deps.limited && { limited: deps.limited }),
+      ...(deps.suspended && { suspended: deps.suspended }),
     },
     delivery: deps.delivery,
     keyPrefix: deps.keyPrefix,

@@ -131,6 +131,10 @@ export function decodeSubmit(
   deps: SubmitCheckDeps,
   nowMs: number,
 ): DecodedSubmit {
+  if (deps.suspended?.(account.id) === true) {
+    deps.limited?.(account.id, "suspended");
+    throw refuse(SmppStatus.ESME_RSUBMITFAIL, "the account is suspended by the gateway's operator");
+  }
   if (isBinaryCoding(body.dataCoding)) {
     throw refuse(
       SmppStatus.ESME_RINVDCS,

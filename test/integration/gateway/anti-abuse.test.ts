@@ -1,8 +1,11 @@
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { runOtpgw } from "../../helpers/otpgw-cli.js";
 import { testRedis } from "../../helpers/redis.js";
+import { waitUntil } from "../../helpers/wait.js";
 import { smppGateway } from "./smpp-gateway.js";
 
 describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daemon, real Redis)", () => {
@@ -83,5 +86,65 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
     ]);
     // Five accepted in all.
     expect(metrics).toMatch(/^otpgw_messages_accepted_total 5$/m);
+  }, 60_000);
+
+  it("suspends an account on the running daemon from the command line: submits refused, lookups go on", async () => {
+    const sim = await startCarrierSim({ receiptLatencyMs: { min: 5, max: 20 } });
+    const { daemon, esme } = await smppGateway({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-sim", port: sim.port! }],
+    });
+    const otpgw = (...args: string[]) =>
+      runOtpgw([...args, "--config", join(daemon.dir, "otpgw.yaml")], {
+        env: { PATH: process.env.PATH, USER: "noc-1" },
+      });
+    const post = () =>
+      daemon.api("/v1/messages", {
+        method: "POST",
+        body: { to: "+6281100000300", from: FIXTURE_ACCOUNT.sender, text: "Code 5521" },
+      });
+    const metrics = async () => (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    const before = await post();
+    expect(before.status).toBe(202);
+
+    const suspend = await otpgw("accounts", "suspend", "acme", "--reason", "INC-812 pumping", "--for", "2h");
+    expect(suspend.stderr).toBe("");
+    expect(suspend.stdout).toMatch(
+      /^account acme suspended by noc-1 until \S+Z \(in 2h\): INC-812 pumping$/m,
+    );
+    await waitUntil(
+      async () => (await metrics()).includes('otpgw_account_suspended{account="acme"} 1'),
+      5000,
+      "seen",
+    );
+    const refused = await post();
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: "OTPGW_ERR_HTTP_ACCOUNT_SUSPENDED" });
+    const submit = await esme.submit({
+      source_addr: FIXTURE_ACCOUNT.sender,
+      destination_addr: "6281100000301",
+    });
+    expect(submit.command_status).toBe(SmppStatus.ESME_RSUBMITFAIL);
+    // What was accepted before is still there to look up.
+    expect((await daemon.api(`/v1/messages/${before.body.id as string}`)).status).toBe(200);
+    expect(await metrics()).toContain('otpgw_submits_limited_total{account="acme",limit="suspended"} 2');
+    expect(daemon.logLines.join("\n")).toMatch(
+      /"account":"acme","change":"suspended","by":"noc-1","reason":"INC-812 pumping"/,
+    );
+
+    const unknown = await otpgw("accounts", "suspend", "globex");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /unknown account "globex" \(accounts in .*accounts\.yaml: acme\); nothing was written/,
+    );
+
+    const resume = await otpgw("accounts", "resume", "acme");
+    expect(resume.stdout).toMatch(/^account acme resumed by noc-1 \(suspended by noc-1 since \S+Z\)$/m);
+    await waitUntil(
+      async () => (await metrics()).includes('otpgw_account_suspended{account="acme"} 0'),
+      5000,
+      "lifted",
+    );
+    expect((await post()).status).toBe(202);
   }, 60_000);
 });

@@ -67,6 +67,8 @@ export interface ApiFixture {
   delivery: MemoryDelivery;
   logs: string[];
   metrics: Metrics;
+  /** The accounts an operator suspended (`otpgw accounts suspend`): add an id to refuse its submits. */
+  suspended: Set<string>;
   setReady(ready: boolean): void;
   /** fetch against the API with the given key (or none) and a JSON body. */
   submit(
@@ -84,6 +86,7 @@ export async function startApi(options: { accounts?: string } = {}): Promise<Api
   const delivery = new MemoryDelivery();
   const logs: string[] = [];
   const metrics = createMetrics();
+  const suspended = new Set<string>();
   let ready = false;
   const app = createHttpApi({
     accounts: parsed.accounts,
@@ -97,6 +100,7 @@ export async function startApi(options: { accounts?: string } = {}): Promise<Api
     validity: (country) =>
       country in routeValidity ? routeValidity[country as keyof typeof routeValidity] : undefined,
     ready: () => ready,
+    suspended: (account) => suspended.has(account),
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   onTestFinished(() => app.close());
@@ -109,6 +113,7 @@ export async function startApi(options: { accounts?: string } = {}): Promise<Api
     delivery,
     logs,
     metrics,
+    suspended,
     setReady: (value) => {
       ready = value;
     },

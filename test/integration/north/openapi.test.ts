@@ -71,6 +71,10 @@ const provoke: Record<string, (api: ApiFixture) => Promise<Response>> = {
   },
   "POST /v1/messages 400": (api) => api.submit("{"),
   "POST /v1/messages 401": (api) => api.submit(validSubmit, { key: null }),
+  "POST /v1/messages 403": (api) => {
+    api.suspended.add("acme");
+    return api.submit(validSubmit);
+  },
   "POST /v1/messages 413": (api) => api.submit({ ...validSubmit, text: "x".repeat(50_000) }),
   "POST /v1/messages 415": (api) => api.submit("x", { headers: { "content-type": "text/plain" } }),
   "POST /v1/messages 422": (api) => api.submit({ ...validSubmit, to: "+1" }),
