@@ -1,4 +1,5 @@
 /** The few calls the demo makes to otpgw's HTTP API (docs/http-api.md), with the account's API key. */
+import { ErrorCodes } from "../../src/errors.js";
 import type { MessageView } from "../../src/north/message-view.js";
 
 export interface SubmitRequest {
@@ -14,7 +15,8 @@ export type SubmitAnswer =
   | { kind: "accepted"; id: string; parts: number; repeat: boolean }
   /** 429 or 503: try again after `retryAfterSeconds` with the same Idempotency-Key. */
   | { kind: "retry"; status: number; code: string; retryAfterSeconds: number }
-  | { kind: "refused"; status: number; code: string; message: string };
+  /** `retryAfterSeconds` for an anti-abuse volume limit: when its window ends. */
+  | { kind: "refused"; status: number; code: string; message: string; retryAfterSeconds?: number };
 
 interface ErrorBody {
   error?: { code?: string; message?: string; field?: string };
@@ -45,14 +47,12 @@ export class ApiClient {
       return { kind: "accepted", id: body.id, parts: body.parts ?? 1, repeat: response.status === 200 };
     }
     const code = body.error?.code ?? `HTTP ${response.status}`;
-    if (response.status === 429 || response.status === 503) {
-      const retryAfter = Number(response.headers.get("retry-after") ?? "1");
-      return {
-        kind: "retry",
-        status: response.status,
-        code,
-        retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : 1,
-      };
+    const retryAfter = Number(response.headers.get("retry-after") ?? "1");
+    const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : 1;
+    // A volume limit's window lasts minutes: the same OTP would be refused again, so it is not retried.
+    const volumeLimited = response.status === 429 && code === ErrorCodes.HTTP_VOLUME_LIMITED;
+    if ((response.status === 429 && !volumeLimited) || response.status === 503) {
+      return { kind: "retry", status: response.status, code, retryAfterSeconds };
     }
     const field = body.error?.field ? ` (${body.error.field})` : "";
     return {
@@ -60,6 +60,7 @@ export class ApiClient {
       status: response.status,
       code,
       message: `${body.error?.message ?? ""}${field}`,
+      ...(volumeLimited && { retryAfterSeconds }),
     };
   }
 

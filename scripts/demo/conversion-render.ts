@@ -2,9 +2,7 @@
 import { renderTable } from "../lib/table.js";
 import type { ConversionFigures } from "./conversion-summary.js";
 import type { ConversionPlan } from "./conversion-platform.js";
-
-/** Longest line of prose in the section (the tables are as wide as they need). */
-const LINE_CHARS = 112;
+import { wrap } from "./text-wrap.js";
 
 function percent(share: number | undefined): string {
   return share === undefined ? "-" : `${(100 * share).toFixed(1)} %`;
@@ -20,20 +18,6 @@ function indent(text: string): string {
     .split("\n")
     .map((line) => `  ${line}`)
     .join("\n");
-}
-
-/** `text` in lines of at most `width` characters, broken between words. */
-function wrap(text: string, width = LINE_CHARS): string {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line !== "" && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line === "" ? word : `${line} ${word}`;
-  }
-  if (line !== "") lines.push(line);
-  return lines.join("\n");
 }
 
 /** The line comparing the lying carrier with the others, in the run's own figures (it may not come out as planned). */

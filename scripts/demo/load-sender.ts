@@ -1,7 +1,8 @@
 /**
  * Sends the demo's OTPs over HTTP like a well-behaved client: a bounded number of requests in flight, paced to
  * a target rate, one Idempotency-Key per OTP, and 429 / 503 answered by waiting Retry-After and sending the
- * same request again (never a second message). Half way through it calls `onHalfway` (the carrier outage).
+ * same request again (never a second message) — but for an anti-abuse volume limit, whose window lasts minutes: that
+ * OTP is refused. Half way through it calls `onHalfway` (the carrier outage).
  */
 import type { ApiClient } from "./api-client.js";
 import type { DemoOtp } from "./traffic-mix.js";
@@ -20,6 +21,8 @@ export interface RefusedOtp {
   status: number;
   code: string;
   message: string;
+  /** Retry-After of an anti-abuse volume limit (seconds). */
+  retryAfterSeconds?: number;
 }
 
 export interface SendResult {
@@ -41,8 +44,10 @@ export interface SendOptions {
   concurrency: number;
   /** Target submits per second (pacing). */
   ratePerSecond: number;
-  /** Called once, before the OTP at the half-way index is sent. */
+  /** Called once, before the OTP at `halfwayIndex` is sent. */
   onHalfway?: () => void | Promise<void>;
+  /** Default: the middle of `otps`. */
+  halfwayIndex?: number;
   /** Called after each OTP is accepted or refused. */
   onDone?: (done: number) => void;
   /** Returns a reason to stop sending (the daemon died, Ctrl-C), checked before each request. */
@@ -60,7 +65,7 @@ export async function sendAll(options: SendOptions): Promise<SendResult> {
   const refused: RefusedOtp[] = [];
   const retried = { rateLimited: 0, saturated: 0, networkErrors: 0 };
   const started = Date.now();
-  const halfway = Math.floor(otps.length / 2);
+  const halfway = options.halfwayIndex ?? Math.floor(otps.length / 2);
   let next = 0;
   let done = 0;
 
@@ -84,7 +89,14 @@ export async function sendAll(options: SendOptions): Promise<SendResult> {
           return;
         }
         if (answer.kind === "refused") {
-          refused.push({ otp, status: answer.status, code: answer.code, message: answer.message });
+          const { status, code, message, retryAfterSeconds } = answer;
+          refused.push({
+            otp,
+            status,
+            code,
+            message,
+            ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+          });
           return;
         }
         if (answer.status === 429) retried.rateLimited++;

@@ -8,12 +8,15 @@
  * signatures, and a "platform" that reports the codes people used (POST /v1/messages/{id}/conversion) after
  * their final webhook — never those kr-skt's false DELIVRD receipts claim to have delivered. A few hundred OTPs go
  * in over HTTP; half way through, id-telkomsel goes down and its traffic reroutes, or escalates when id-indosat
- * fails too. Once every accepted message has its final state, the summary shows per carrier submits, receipts and
- * their latency, final states, reroutes, escalations per channel, conversions per carrier (delivered, converted,
- * conversion share: the lying carrier's is low), webhooks and end-to-end latency. Everything started is stopped
- * again, also on Ctrl-C or an error; the exit code says whether the gateway kept its promises (one final state per
- * message, one signed webhook each; a channel only before the code expires, each at most once, one attempt at a
- * time, the code alone; every conversion report taken and counted).
+ * fails too. A quarter of the way in, an SMS pumping attack runs into the account's anti-abuse limits: a walk
+ * through one range of numbers, repeats to one number, numbers of a country the account does not list. Once every
+ * accepted message has its final state, the summary shows per carrier submits, receipts and their latency, final
+ * states, reroutes, escalations per channel, conversions per carrier (delivered, converted, conversion share: the
+ * lying carrier's is low), webhooks and end-to-end latency, and per limit the attack's refusals. Everything started
+ * is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway kept its promises (one final
+ * state per message, one signed webhook each; a channel only before the code expires, each at most once, one
+ * attempt at a time, the code alone; every conversion report taken and counted; every attack submit beyond a limit
+ * refused with its code and counted, no normal OTP refused).
  */
 import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
@@ -25,6 +28,8 @@ import type { VoiceSim } from "../sim/voice-sim.js";
 import type { WhatsappSim } from "../sim/whatsapp-sim.js";
 import { freePort } from "../lib/free-port.js";
 import { ProgressBar } from "../lib/progress.js";
+import { readLimitedMetrics } from "./abuse-metrics.js";
+import { describeLimits } from "./abuse-render.js";
 import { ApiClient } from "./api-client.js";
 import { USAGE, parseArgs, type DemoArgs } from "./args.js";
 import { startDemoChannelSims } from "./channel-sims.js";
@@ -36,6 +41,7 @@ import { ConversionPlatform } from "./conversion-platform.js";
 import { DaemonProcess } from "./daemon-process.js";
 import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
+import { attackParts, buildAttack, withAttack } from "./pumping-attack.js";
 import { openRedisTarget } from "./redis-target.js";
 import {
   CONVERSIONS,
@@ -48,6 +54,7 @@ import {
   NON_ESCALATING_ROUTE,
   OUTAGE_CARRIER,
   OUTAGE_MODE,
+  PUMPING_ATTACK,
   SMPP_PASSWORD,
   SMPP_SYSTEM_ID,
 } from "./scenario.js";
@@ -181,8 +188,16 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   );
   const shouldStop = () => interrupted ?? daemon.exitedUnexpectedly;
 
-  const otps = buildTrafficMix(args.messages);
+  const normal = buildTrafficMix(args.messages);
+  const attackPlan = attackParts(PUMPING_ATTACK, DEMO_ACCOUNT);
+  const attack = buildAttack(PUMPING_ATTACK, normal.length);
+  const { otps, halfwayIndex } = withAttack(normal, attack, PUMPING_ATTACK.afterShare);
   field("traffic", `${describeMix(otps)}; ${args.rate}/s, at most ${args.concurrency} in flight`);
+  field(
+    "attack",
+    `${attack.length} OTPs of SMS pumping after ${Math.round(100 * PUMPING_ATTACK.afterShare)} % of those: ` +
+      `${attackPlan.map((p) => p.description).join(", ")}; the account's limits: ${describeLimits(DEMO_ACCOUNT)}`,
+  );
   console.log("");
   const sendBar = new ProgressBar("Sending OTPs", otps.length);
   let outage = "";
@@ -197,20 +212,25 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
     ratePerSecond: args.rate,
     shouldStop,
     onDone: (done) => sendBar.set(done),
+    halfwayIndex,
     onHalfway: () => {
       sims.get(OUTAGE_CARRIER)!.setOutage(OUTAGE_MODE);
-      const index = Math.floor(otps.length / 2);
       outage =
-        `${OUTAGE_CARRIER} went down after ${index} of ${otps.length} OTPs (${seconds(Date.now() - sendStarted)} in): ` +
+        `${OUTAGE_CARRIER} went down after ${Math.floor(normal.length / 2)} of ${normal.length} OTPs ` +
+        `(and the attack's ${attack.length}; ${seconds(Date.now() - sendStarted)} in): ` +
         "its connections dropped, new ones refused; it stays down";
-      sendBar.set(index, `${OUTAGE_CARRIER} DOWN`);
+      sendBar.set(halfwayIndex, `${OUTAGE_CARRIER} DOWN`);
     },
   });
   sendBar.done();
   const { retried } = sent;
+  const ofAttack = <T extends { otp: { attack?: unknown } }>(list: T[]) =>
+    list.filter((s) => s.otp.attack !== undefined).length;
+  const [attackAccepted, attackRefused] = [ofAttack(sent.accepted), ofAttack(sent.refused)];
   console.log(
-    `  ${sent.accepted.length} accepted, ${sent.refused.length} refused in ${seconds(sent.durationMs)} ` +
-      `(${(sent.accepted.length / (sent.durationMs / 1000)).toFixed(0)}/s; retried: ${retried.saturated} × 503, ${retried.rateLimited} × 429, ${retried.networkErrors} network errors)`,
+    `  OTPs: ${sent.accepted.length - attackAccepted} accepted, ${sent.refused.length - attackRefused} refused; ` +
+      `the attack: ${attackAccepted} accepted, ${attackRefused} refused; in ${seconds(sent.durationMs)} ` +
+      `(${(otps.length / (sent.durationMs / 1000)).toFixed(0)}/s; retried: ${retried.saturated} × 503, ${retried.rateLimited} × 429, ${retried.networkErrors} network errors)`,
   );
   if (outage) console.log(`  ${outage}`);
 
@@ -220,6 +240,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   await platform.settle();
   const views = await fetchViews(client, ids, args.concurrency);
   const conversionMetrics = await readConversionMetrics(daemon.metricsPort);
+  const limitedMetrics = await readLimitedMetrics(daemon.metricsPort, DEMO_ACCOUNT.id);
   const sim = new Map<string, SimCounts>();
   for (const [id, s] of sims) {
     const c = s.counters();
@@ -248,9 +269,22 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       metrics: conversionMetrics,
       platform,
     },
+    abuse: {
+      parts: attackPlan,
+      windowSeconds: {
+        number: DEMO_ACCOUNT.perNumberLimit.windowSeconds,
+        range: DEMO_ACCOUNT.perRangeLimit.windowSeconds,
+      },
+      metrics: limitedMetrics,
+    },
   });
   const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };
-  console.log(`\n${renderSummary(summary, setup, CONVERSIONS)}\n`);
+  const abuseSetup = {
+    account: DEMO_ACCOUNT.id,
+    limits: DEMO_ACCOUNT,
+    when: `after ${Math.round(100 * PUMPING_ATTACK.afterShare)} % of the normal traffic, before the outage`,
+  };
+  console.log(`\n${renderSummary(summary, setup, CONVERSIONS, abuseSetup)}\n`);
   console.log(`${await healthView(daemon.metricsPort)}\n`);
   console.log(
     `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +

@@ -201,4 +201,40 @@ export const DEMO_ACCOUNT = {
   ratePerSecond: 5000,
   /** `reports_conversions: true`: the platform's conversion reports are taken (403 otherwise). */
   reportsConversions: true,
+  /**
+   * Anti-abuse (accounts.yaml `countries`, `per_number_limit`, `per_range_limit`; docs/http-api.md, "Anti-abuse
+   * limits"). The countries are those of the normal traffic (traffic-mix.ts: Indonesia and Korea). Its numbers are
+   * eight random digits after an operator prefix, from a fixed seed, so every `--messages` (up to 5,000) sends a
+   * prefix of the same list: those 5,000 never repeat a number and put at most 2 in one range of 1,000. The limits
+   * below are well above that — a person may ask for a few codes, a range hold a few people — and far below what
+   * PUMPING_ATTACK sends. All in one window: the demo lasts under a minute.
+   */
+  countries: ["ID", "KR"],
+  perNumberLimit: { messages: 3, windowSeconds: 600 },
+  perRangeLimit: { messages: 10, windowSeconds: 600, rangeDigits: 3 },
+};
+
+/**
+ * SMS pumping against the demo's account, sent among its normal traffic as one burst (at the same pace) a quarter of
+ * the way through it, before the outage: OTPs walking through consecutive numbers of one premium-looking range of
+ * an allowed country, a few to one number, a few to a country the account does not list. The normal traffic
+ * shares no number or range with it (+62819 is XL's, which the normal traffic never uses; none of its 5,000 Korean
+ * numbers is in the repeats' range), so the limits' refusals are exact: the walk gets `perRangeLimit.messages`
+ * through, the repeats `perNumberLimit.messages`, the foreign numbers none. Those that get through are real
+ * messages (routes `indonesia` and `south-korea`): they are delivered, rerouted or escalated and reach a final
+ * state like the others — and the platform treats them like the others, so that the conversion story stays that
+ * of the lying carrier (a real pumping attack never uses its codes).
+ */
+export const PUMPING_ATTACK = {
+  /** Sent after this share of the normal traffic. */
+  afterShare: 0.25,
+  /** Consecutive numbers from `first`: they must stay within its range (`perRangeLimit.rangeDigits`). */
+  rangeWalk: { first: "+6281988880000", count: 60 },
+  /**
+   * The same number again and again: a Korean one, since Korea's route does not escalate. WhatsApp sends name only
+   * the number, so the escalation checks could not tell apart two messages to one number that both escalated.
+   */
+  repeats: { to: "+821055501234", count: 5, country: "KR" },
+  /** Consecutive Uzbek mobile numbers (Beeline's 90): valid, so refused for their country, not as invalid. */
+  abroad: { first: "+998905550101", count: 3, country: "UZ" },
 };

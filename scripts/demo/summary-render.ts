@@ -1,5 +1,6 @@
 /** The demo's summary as text: one table per question, then the checks that decide the exit code. */
 import { renderTable } from "../lib/table.js";
+import { abuseSection, type AbuseSetup } from "./abuse-render.js";
 import { conversionSection } from "./conversion-render.js";
 import type { ConversionPlan } from "./conversion-platform.js";
 import { escalationSection, type EscalationSetup } from "./escalation-render.js";
@@ -124,6 +125,7 @@ function webhooksSection(summary: Summary): string {
   ].join("\n");
 }
 
+/** The normal traffic's refused OTPs (none when the run went well); the attack's are in the anti-abuse section. */
 function refusedSection(summary: Summary): string | undefined {
   if (summary.refused.length === 0) return undefined;
   const byCode = new Map<string, number>();
@@ -132,7 +134,7 @@ function refusedSection(summary: Summary): string | undefined {
     byCode.set(key, (byCode.get(key) ?? 0) + 1);
   }
   return [
-    "Refused at submit",
+    "Refused at submit (normal traffic)",
     indent(
       renderTable(
         ["answer", "OTPs"],
@@ -153,6 +155,8 @@ function checksSection(summary: Summary): string {
       "  channel twice for a message, one attempt at a time, only the code sent, one provider send per attempt",
       "  conversions: every report answered 200 and shown as converted_at (no other message has one), otpgw's",
       "  conversion counters agreeing with the reports and the delivered messages",
+      "  anti-abuse: every attack submit beyond a limit refused with that limit's answer (429 / 422) and no more let",
+      "  through, otpgw's counter agreeing with the refusals, no OTP of the normal traffic refused",
     ].join("\n");
   }
   return ["Checks: FAILED", ...failures.map((f) => `  FAIL ${f}`)].join("\n");
@@ -162,6 +166,7 @@ export function renderSummary(
   summary: Summary,
   escalation: EscalationSetup,
   conversions: ConversionPlan,
+  abuse: AbuseSetup,
 ): string {
   return [
     carriersSection(summary),
@@ -170,6 +175,7 @@ export function renderSummary(
     escalationSection(summary.escalation, escalation),
     conversionSection(summary.conversions, conversions),
     webhooksSection(summary),
+    abuseSection(summary.abuse, abuse),
     refusedSection(summary),
     checksSection(summary),
   ]

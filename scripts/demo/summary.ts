@@ -1,9 +1,10 @@
 /**
  * The figures of the demo's summary, computed from what was observed: the simulators' counters, every
- * message as GET /v1/messages/:id shows it, the webhooks the receiver took in, and otpgw's conversion counters.
- * Pure: rendering is in summary-render.ts.
+ * message as GET /v1/messages/:id shows it, the webhooks the receiver took in, otpgw's conversion counters and its
+ * count of anti-abuse refusals. Pure: rendering is in summary-render.ts.
  */
 import type { AttemptView, MessageView } from "../../src/north/message-view.js";
+import { summarizeAbuse, type AbuseFigures, type AbuseInput } from "./abuse-summary.js";
 import { summarizeConversions, type ConversionFigures, type ConversionInput } from "./conversion-summary.js";
 import {
   endedWhy,
@@ -26,7 +27,9 @@ export interface SimCounts {
 export interface SummaryInput {
   carriers: string[];
   sim: Map<string, SimCounts>;
+  /** Every message accepted: the normal traffic's and the pumping attack's. */
   accepted: SentOtp[];
+  /** Every submit refused: the attack's are expected (the anti-abuse section), the normal traffic's are not. */
   refused: RefusedOtp[];
   /** GET /v1/messages/:id of every accepted message (missing: the GET failed or answered 404). */
   views: Map<string, MessageView>;
@@ -36,6 +39,8 @@ export interface SummaryInput {
   escalation: Omit<EscalationInput, "accepted" | "views">;
   /** What the conversion figures and checks need besides the messages and receipts: the counters, the reports. */
   conversions: Omit<ConversionInput, "carriers" | "accepted" | "views" | "receipts">;
+  /** What the anti-abuse figures and checks need besides the submits: the attack's plan, otpgw's counter. */
+  abuse: Omit<AbuseInput, "accepted" | "refused">;
 }
 
 export { percentiles, type Percentiles };
@@ -65,6 +70,7 @@ export interface RerouteFigures {
 
 export interface Summary {
   accepted: number;
+  /** The normal traffic's refused OTPs (the attack's are in `abuse`). */
   refused: RefusedOtp[];
   carriers: CarrierFigures[];
   /** Messages per state, as GET shows them (final or not). */
@@ -85,6 +91,7 @@ export interface Summary {
   endToEndMs: { delivered: Percentiles; all: Percentiles };
   escalation: EscalationFigures;
   conversions: ConversionFigures;
+  abuse: AbuseFigures;
 }
 
 const FINAL = new Set(["delivered", "undeliverable", "expired", "rejected"]);
@@ -198,7 +205,7 @@ export function summarize(input: SummaryInput): Summary {
   );
   return {
     accepted: input.accepted.length,
-    refused: input.refused,
+    refused: input.refused.filter((r) => r.otp.attack === undefined),
     carriers,
     states,
     reasons: [...reasons.values()].sort(
@@ -217,6 +224,7 @@ export function summarize(input: SummaryInput): Summary {
       views: input.views,
       receipts: new Map(carriers.map((c) => [c.carrier, c.receipts])),
     }),
+    abuse: summarizeAbuse({ ...input.abuse, accepted: input.accepted, refused: input.refused }),
   };
 }
 
@@ -233,8 +241,10 @@ export function failedChecks(summary: Summary): string[] {
   if (summary.webhooks.malformed > 0) failures.push(`${summary.webhooks.malformed} malformed webhooks`);
   if (summary.webhooks.stateMismatch > 0)
     failures.push(`${summary.webhooks.stateMismatch} webhooks disagree with GET /v1/messages/:id`);
-  if (summary.refused.length > 0) failures.push(`${summary.refused.length} OTPs were refused at submit`);
+  if (summary.refused.length > 0)
+    failures.push(`${summary.refused.length} OTPs of the normal traffic were refused at submit`);
   failures.push(...summary.escalation.failures);
   failures.push(...summary.conversions.failures);
+  failures.push(...summary.abuse.failures);
   return failures;
 }

@@ -7,8 +7,14 @@
 import { randomInt } from "node:crypto";
 import { seededRng } from "../sim/sampling.js";
 
-/** Where a message is meant to go, for the summary (the gateway decides the carrier). */
-export type Destination = "id-telkomsel-range" | "id-indosat-range" | "kr";
+/**
+ * Where a message is meant to go, for the summary (the gateway decides the carrier). `id-other` (an Indonesian
+ * number outside both operators' ranges) and `abroad` are the pumping attack's (pumping-attack.ts).
+ */
+export type Destination = "id-telkomsel-range" | "id-indosat-range" | "kr" | "id-other" | "abroad";
+
+/** The account's anti-abuse limits, named as in `otpgw_submits_limited_total{limit}`. */
+export type AbuseLimit = "country" | "number" | "range";
 
 export interface DemoOtp {
   index: number;
@@ -20,6 +26,8 @@ export interface DemoOtp {
   /** True for the texts that need two SMS parts. */
   long: boolean;
   clientRef: string;
+  /** Only in the pumping attack: the anti-abuse limit this OTP is meant to run into. */
+  attack?: AbuseLimit;
 }
 
 /** Every this many messages, one has a long (2-part) text. */
@@ -44,6 +52,16 @@ const LONG_KR_TEXT = (code: string) =>
   `[OTPGW] 인증번호는 [${code}] 입니다. 이 번호는 15초 동안만 유효하며 한 번만 사용할 수 있습니다. ` +
   `본인이 요청하지 않았다면 이 메시지를 무시하고 즉시 비밀번호를 변경해 주세요. 직원은 절대 인증번호를 묻지 않습니다.`;
 
+/** A fresh random six-digit code. */
+export function otpCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, "0");
+}
+
+/** The short Indonesian-market text around `code` (English). */
+export function shortOtpText(code: string): string {
+  return SHORT_ID_TEXTS[0]!(code);
+}
+
 function digits(rng: () => number, count: number): string {
   let out = "";
   for (let i = 0; i < count; i++) out += String(Math.floor(rng() * 10));
@@ -59,7 +77,7 @@ export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
   const rng = seededRng(seed);
   const otps: DemoOtp[] = [];
   for (let index = 0; index < count; index++) {
-    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    const code = otpCode();
     const long = index % LONG_EVERY === LONG_EVERY - 1;
     const roll = rng();
     let destination: Destination;
@@ -81,8 +99,9 @@ export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
   return otps;
 }
 
-/** "98 to Telkomsel's ranges, 91 to Indosat's, 111 to Korea (UCS-2); 17 long (2 parts)". */
-export function describeMix(otps: DemoOtp[]): string {
+/** "98 to Telkomsel's ranges, 91 to Indosat's, 111 to Korea (UCS-2); 17 long (2 parts)": the normal traffic. */
+export function describeMix(all: DemoOtp[]): string {
+  const otps = all.filter((o) => o.attack === undefined);
   const count = (destination: Destination) => otps.filter((o) => o.destination === destination).length;
   return (
     `${count("id-telkomsel-range")} to Telkomsel's number ranges, ${count("id-indosat-range")} to Indosat's, ` +

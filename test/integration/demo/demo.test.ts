@@ -41,6 +41,22 @@ function runDemo(args: string[]): Promise<DemoRun> {
   });
 }
 
+/**
+ * What the pumping attack (scenario.ts, PUMPING_ATTACK) must come to under the demo account's limits: the walk
+ * through 60 numbers of one range gets per_range_limit (10) through, the 5 repeats to one number per_number_limit
+ * (3), the 3 numbers of a country the account does not list none. Whichever submits reach Redis first get through;
+ * how many does not depend on the order.
+ */
+const ATTACK = {
+  range: { submits: 60, accepted: 10 },
+  number: { submits: 5, accepted: 3 },
+  country: { submits: 3, accepted: 0 },
+};
+/** The volume limits' window (seconds): a refusal's Retry-After is at most this. */
+const LIMIT_WINDOW_SECONDS = 600;
+const ATTACK_SUBMITS = ATTACK.range.submits + ATTACK.number.submits + ATTACK.country.submits;
+const ATTACK_ACCEPTED = ATTACK.range.accepted + ATTACK.number.accepted;
+
 /** The whole numbers of the table row that is `label` followed only by figures ("-" and "%" allowed). */
 function row(output: string, label: string): number[] {
   const pattern = new RegExp(`^\\s+${label}((?:\\s+(?:\\d+(?:\\.\\d+)?|-|%))+)\\s*$`);
@@ -97,11 +113,13 @@ function processIsGone(pid: number): boolean {
 
 describe("npm run demo", () => {
   it(
-    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, prints a consistent summary and cleans up",
+    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, refuses the pumping attack beyond the anti-abuse limits, prints a consistent summary and cleans up",
     { timeout: DEMO_LIMIT_MS + 30_000 },
     async () => {
       const run = await runDemo(["--messages", "60"]);
       const out = run.stdout;
+      // The normal traffic and the part of the attack under the limits: real messages alike.
+      const accepted = 60 + ATTACK_ACCEPTED;
       const logFile = /otpgw's log: (\S+)/.exec(out)?.[1] ?? /see (\S+daemon\.log)/.exec(run.stderr)?.[1];
       try {
         if (run.stderr.includes("demo failed") && logFile && existsSync(logFile)) {
@@ -115,25 +133,28 @@ describe("npm run demo", () => {
         // Every section is there, and the traffic went as planned.
         for (const heading of [
           "Per carrier",
-          "Final states of the 60 accepted messages",
+          `Final states of the ${accepted} accepted messages`,
           "Reroutes:",
           "Escalation:",
           "Conversions:",
           "Webhooks",
+          "Anti-abuse: SMS pumping against the account's limits",
           "Checks: all passed",
           "Timings:",
         ]) {
           expect(out).toContain(heading);
         }
-        expect(out).toContain("60 accepted, 0 refused");
+        expect(out).toContain(
+          `OTPs: 60 accepted, 0 refused; the attack: ${ATTACK_ACCEPTED} accepted, ${ATTACK_SUBMITS - ATTACK_ACCEPTED} refused`,
+        );
         expect(out).toMatch(/id-telkomsel went down after 30 of 60 OTPs/);
 
         // Final states add up to the accepted messages.
         const [delivered, undeliverable, expired] = ["delivered", "undeliverable", "expired"].map(
           (state) => row(out, state)[0]!,
         );
-        expect(row(out, "total")[0]).toBe(60);
-        expect(delivered! + undeliverable! + expired!).toBe(60);
+        expect(row(out, "total")[0]).toBe(accepted);
+        expect(delivered! + undeliverable! + expired!).toBe(accepted);
         expect(delivered).toBeGreaterThan(0);
 
         // Each carrier took traffic; its attempts are at most the whole messages its simulator received
@@ -153,7 +174,7 @@ describe("npm run demo", () => {
           expect(c.submitPdus, c.id).toBeGreaterThanOrEqual(c.messages);
           expect(c.attempts, c.id).toBeGreaterThan(0);
         }
-        expect(carriers.reduce((n, c) => n + c.attempts, 0)).toBeGreaterThanOrEqual(60);
+        expect(carriers.reduce((n, c) => n + c.attempts, 0)).toBeGreaterThanOrEqual(accepted);
 
         // The outage made some messages move to another carrier.
         const reroutes = Number(/Reroutes: (\d+) messages/.exec(out)?.[1]);
@@ -167,7 +188,7 @@ describe("npm run demo", () => {
         );
         const escalated = Number(/^ {2}(\d+) messages escalated/m.exec(out)?.[1]);
         expect(escalated).toBeGreaterThan(0);
-        expect(escalated).toBeLessThanOrEqual(60);
+        expect(escalated).toBeLessThanOrEqual(accepted);
         for (const channel of ["whatsapp", "voice"]) {
           // escalated, delivered, failed, refused, timed out, not sent, other, cut by expiry, sends, statuses.
           const [count, delivered, failed, refused, timedOut, notSent, other, , sends] = row(out, channel);
@@ -217,14 +238,37 @@ describe("npm run demo", () => {
           ...webhookLine.matchAll(/\d+/g),
         ].map((m) => Number(m[0]));
         expect({ received, unique, duplicates, badSignatures, malformed, missing, differ }).toEqual({
-          received: 60,
-          unique: 60,
+          received: accepted,
+          unique: accepted,
           duplicates: 0,
           badSignatures: 0,
           malformed: 0,
           missing: 0,
           differ: 0,
         });
+
+        // Anti-abuse: per limit, the attack's submits, how many got through, how many the sender saw refused, what
+        // otpgw counted (otpgw_submits_limited_total) and the answer — exactly as the limits say; the normal traffic
+        // untouched. (The checks above passed too: the counter agrees, no normal OTP refused.)
+        const answers = {
+          range: "429 OTPGW_ERR_HTTP_VOLUME_LIMITED",
+          number: "429 OTPGW_ERR_HTTP_VOLUME_LIMITED",
+          country: "422 OTPGW_ERR_HTTP_COUNTRY_NOT_ALLOWED",
+        };
+        for (const [limit, { submits, accepted: through }] of Object.entries(ATTACK)) {
+          const answer = answers[limit as keyof typeof answers];
+          const line = new RegExp(`^ +${limit} +(\\d+) +(\\d+) +(\\d+) +(\\d+) +(.+?) *$`, "m").exec(out);
+          expect(line, `no anti-abuse row "${limit}" in:\n${out}`).not.toBeNull();
+          const refused = submits - through;
+          expect(
+            line!.slice(1).map((c, i) => (i < 4 ? Number(c) : c)),
+            limit,
+          ).toEqual([submits, through, refused, refused, `${answer} × ${refused}`]);
+        }
+        const retryAfter = /Retry-After (\d+)(?:-(\d+))? s/.exec(out.replace(/\s+/g, " "));
+        expect(Number(retryAfter?.[1])).toBeGreaterThan(0);
+        expect(Number(retryAfter?.[2] ?? retryAfter?.[1])).toBeLessThanOrEqual(LIMIT_WINDOW_SECONDS);
+        expect(out).toContain("The 60 OTPs of the normal traffic: 0 refused by a limit.");
 
         // No message text or code is ever printed.
         for (const fragment of ["인증번호", "Kode verifikasi", "Your OTPGW code"]) {
