@@ -3,6 +3,7 @@ import { buildSubmits } from "../south/submit-builder.js";
 import type { SubmitFields } from "../south/submit-types.js";
 import type { ChannelId } from "../escalation/channel-types.js";
 import { applySubmitResult, exhaustedCarriers, startAttempt, triedCarriers, type Next } from "./lifecycle.js";
+import { channelCountryId } from "../ops/control-store.js";
 import type { Update } from "./message-store.js";
 import type { ProcessorDeps } from "./processor-types.js";
 import { handsetKey } from "./submit-results.js";
@@ -187,8 +188,9 @@ function escalate(
   if (untried.length > 0 && (now < escalation.downCountsFrom || !untried.every(down))) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
   // A drained channel is skipped (an operator's incident override: a WhatsApp outage, a data blackout).
-  const channels = route.escalation.some((c) => planner.drained(c))
-    ? route.escalation.filter((c) => !planner.drained(c))
+  const drained = (c: ChannelId) => channelDrained(planner, c, message.country);
+  const channels = route.escalation.some(drained)
+    ? route.escalation.filter((c) => !drained(c))
     : route.escalation;
   const next = escalation.nextChannel(message, channels, text);
   return next && channelAttempt(message, next, now);
@@ -210,10 +212,15 @@ function channelFirst(
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
   const next = escalation.nextChannel(
     message,
-    beforeSms.filter((c) => !planner.drained(c)),
+    beforeSms.filter((c) => !channelDrained(planner, c, message.country)),
     text,
   );
   return next && channelAttempt(message, next, now);
+}
+
+/** Whether an operator drained the channel, everywhere or in the message's country (`whatsapp@ID`). */
+function channelDrained(planner: PlannerDeps["planner"], channel: ChannelId, country: string): boolean {
+  return planner.drained(channel) || planner.drained(channelCountryId(channel, country));
 }
 
 /** An attempt on `next.channel`, its deadline the channel's status timeout but never past the OTP's expiry. */

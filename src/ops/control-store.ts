@@ -27,6 +27,20 @@ export function accountControlId(account: string): string {
   return `${ACCOUNT_CONTROL_PREFIX}${account}`;
 }
 
+/**
+ * A channel drained in one country only (a data blackout there) is stored as `<channel>@<country>`, beside the
+ * channel's own drain (everywhere).
+ */
+export function channelCountryId(channel: string, country: string): string {
+  return `${channel}@${country}`;
+}
+
+/** The channel and country of a `<channel>@<country>` id, or undefined for any other id. */
+export function parseChannelCountryId(id: string): { channel: string; country: string } | undefined {
+  const at = id.indexOf("@");
+  return at > 0 ? { channel: id.slice(0, at), country: id.slice(at + 1) } : undefined;
+}
+
 export function versionKey(prefix: string): string {
   return `${prefix}ops:version`;
 }

@@ -14,6 +14,7 @@ import {
 } from "./carrier-controls.js";
 import {
   ACCOUNT_CONTROL_PREFIX,
+  parseChannelCountryId,
   parseVersion,
   readControls,
   readVersion,
@@ -154,7 +155,7 @@ export class ControlWatch implements CarrierOverrides {
         .map(([id, control]) => [id.slice(ACCOUNT_CONTROL_PREFIX.length), control]),
     );
     const unknown = [...snapshot.controls.keys()]
-      .filter((id) => !this.configured.has(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX))
+      .filter((id) => !this.known(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX))
       .sort();
     if (unknown.join() !== this.warnedUnknown) {
       this.warnedUnknown = unknown.join();
@@ -166,7 +167,7 @@ export class ControlWatch implements CarrierOverrides {
     }
     for (const problem of snapshot.problems)
       logger.warn({ problem }, "carrier override in Redis not understood: ignored");
-    this.controls = new Map([...snapshot.controls].filter(([id]) => this.configured.has(id)));
+    this.controls = new Map([...snapshot.controls].filter(([id]) => this.known(id)));
     this.version = snapshot.version;
     this.lastChange = parseVersion(snapshot.version);
     this.refresh();
@@ -181,10 +182,22 @@ export class ControlWatch implements CarrierOverrides {
     return answer;
   }
 
+  /** A configured carrier or channel, or a configured channel in one country (`whatsapp@ID`). */
+  private known(id: string): boolean {
+    if (this.configured.has(id)) return true;
+    const inCountry = parseChannelCountryId(id);
+    return inCountry !== undefined && this.configured.has(inCountry.channel);
+  }
+
   /** Applies what was read, as of now on Redis's clock (an override whose end passed lifts itself). */
   private refresh(): void {
     const now = this.clock() + this.offsetMs;
-    for (const id of this.configured) {
+    // The configured ids, and those of channels drained in one country (read now, or in force until now).
+    const ids =
+      this.controls.size > 0 || this.inForce.size > 0
+        ? new Set([...this.configured, ...this.controls.keys(), ...this.inForce.keys()])
+        : this.configured;
+    for (const id of ids) {
       const control = this.controls.get(id);
       const next = effectiveControl(control, now);
       const previous = this.inForce.get(id) ?? NO_OVERRIDE;

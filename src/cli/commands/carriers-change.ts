@@ -5,7 +5,9 @@
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { ControlInputError, inForce, parseWeightPercent } from "../../ops/carrier-controls.js";
+import { countryCodeProblem } from "../../config/iso-countries.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
+import { channelCountryId } from "../../ops/control-store.js";
 import type { CliContext } from "../cli-context.js";
 import { CommandRefusal, formatTime, redisWhere } from "../control-session.js";
 import { APPLIES, ending, runChange, stampOf, withOptions, type ChangeFlags } from "./override-change.js";
@@ -30,6 +32,30 @@ function configuredCarrier(config: SettingsAndCarriers, id: string, channels = f
   );
 }
 
+/**
+ * What `drain`/`undrain` write to: the carrier or channel, or with `--country` a channel in that country only
+ * (`whatsapp@ID`); and how to name it. @throws CommandRefusal, ControlInputError
+ */
+function drainTarget(
+  config: SettingsAndCarriers,
+  id: string,
+  country: string | undefined,
+): { key: string; name: string; lift: string } {
+  const carrier = configuredCarrier(config, id, true);
+  if (country === undefined) return { key: carrier, name: carrier, lift: carrier };
+  if (!(configuredChannels(config.daemon.channels) as string[]).includes(carrier))
+    throw new CommandRefusal(
+      `--country goes with an escalation channel (${carrier} is a carrier: it serves the countries of its routes; drain it, or edit routes.yaml); nothing was written`,
+    );
+  const problem = countryCodeProblem(country);
+  if (problem !== undefined) throw new ControlInputError(`--country: ${problem}`);
+  return {
+    key: channelCountryId(carrier, country),
+    name: `${carrier} in ${country}`,
+    lift: `${carrier} --country ${country}`,
+  };
+}
+
 export function registerCarrierChangeCommands(carriers: Command, context: CliContext): void {
   withOptions(
     carriers
@@ -42,6 +68,10 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
         "--for <duration>",
         "lift the drain by itself after this long: 90s, 30m, 2h, 1h30m, 7d (at most 30d)",
       )
+      .option(
+        "--country <code>",
+        "a channel only: drain it for destinations in this country (ISO 3166, e.g. ID)",
+      )
       .addHelpText(
         "after",
         `\nWhile drained, routing chooses the route's other carriers (as if it were down): its binds stay up and its` +
@@ -49,22 +79,23 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
           `\nESME_RMSGQFUL) and those waiting are retried as while carriers are down. ${APPLIES}` +
           `\n\nAn escalation channel otpgw.yaml configures (whatsapp, voice) can be drained too: escalation skips it and` +
           `\ngoes to the route's next channel (a WhatsApp outage, or a blackout of mobile data: voice still arrives).` +
+          `\nWith --country, only for that country's numbers (a blackout there): \`drain whatsapp --country ID\`.` +
           `\n\nExamples:\n  otpgw carriers drain id-telkomsel --reason "INC-4711 DLRs missing" --for 30m` +
-          `\n  otpgw carriers drain whatsapp --reason "data blackout" --for 6h`,
+          `\n  otpgw carriers drain whatsapp --country ID --reason "data blackout" --for 6h`,
       ),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("carriers drain", context, flags, (config) => {
-        const carrier = configuredCarrier(config, id, true);
+        const target = drainTarget(config, id, flags.country);
         const stamp = stampOf(flags, context);
         return {
-          carrier,
+          carrier: target.key,
           change: { op: "set", kind: "drain", ...stamp },
           describe: (now, before) =>
-            `${carrier} drained by ${stamp.by}${ending(now, stamp.forMs)}` +
+            `${target.name} drained by ${stamp.by}${ending(now, stamp.forMs)}` +
             `${stamp.reason ? `: ${stamp.reason}` : ""}` +
             `${inForce(before.drain, now) ? ` (it was drained already, by ${before.drain.by}: replaced)` : ""}` +
-            `\n${APPLIES} Lift it with: otpgw carriers undrain ${carrier}`,
+            `\n${APPLIES} Lift it with: otpgw carriers undrain ${target.lift}`,
         };
       }),
     );
@@ -74,19 +105,20 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
     carriers
       .command("undrain <carrier>")
       .description("lift a carrier's (or channel's) drain: it takes new attempts again")
+      .option("--country <code>", "a channel drained for one country: lift that drain")
       .addHelpText("after", `\n${APPLIES}\n\nExample:\n  otpgw carriers undrain id-telkomsel`),
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("carriers undrain", context, flags, (config) => {
-        const carrier = configuredCarrier(config, id, true);
+        const target = drainTarget(config, id, flags.country);
         const { by } = stampOf(flags, context);
         return {
-          carrier,
+          carrier: target.key,
           change: { op: "clear", kind: "drain", by },
           describe: (now, before) =>
             inForce(before.drain, now)
-              ? `${carrier} undrained by ${by} (drained by ${before.drain.by} since ${formatTime(before.drain.at)})\n${APPLIES}`
-              : `${carrier} was not drained: nothing to lift`,
+              ? `${target.name} undrained by ${by} (drained by ${before.drain.by} since ${formatTime(before.drain.at)})\n${APPLIES}`
+              : `${target.name} was not drained: nothing to lift`,
         };
       }),
     );

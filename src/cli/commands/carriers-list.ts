@@ -9,7 +9,7 @@ import {
   type OverrideStamp,
 } from "../../ops/carrier-controls.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
-import { ACCOUNT_CONTROL_PREFIX, readControls } from "../../ops/control-store.js";
+import { ACCOUNT_CONTROL_PREFIX, parseChannelCountryId, readControls } from "../../ops/control-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -86,11 +86,14 @@ async function readRows(
   // Ends are Redis's times: judged by its clock, not this host's.
   const now = snapshot.now;
   let next = 0;
-  // Escalation channels can be drained too (escalation skips them): listed beside the carriers, without binds.
-  const drainable = [
-    ...config.carriers,
-    ...configuredChannels(config.daemon.channels).map((id) => ({ id, binds: 0 })),
-  ];
+  // Escalation channels can be drained too (escalation skips them), everywhere or in one country (`whatsapp@ID`):
+  // listed beside the carriers, without binds.
+  const channels: string[] = configuredChannels(config.daemon.channels);
+  const inCountries = [...snapshot.controls.keys()].filter((id) => {
+    const parsed = parseChannelCountryId(id);
+    return parsed !== undefined && channels.includes(parsed.channel);
+  });
+  const drainable = [...config.carriers, ...[...channels, ...inCountries].map((id) => ({ id, binds: 0 }))];
   const rows = drainable
     .map((carrier): CarrierRow => {
       const control = snapshot.controls.get(carrier.id);

@@ -33,6 +33,7 @@ export interface ChangeFlags extends ConfigFlags {
   for?: string;
   by?: string;
   reset?: boolean;
+  country?: string;
 }
 
 export const APPLIES =

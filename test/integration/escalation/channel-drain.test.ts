@@ -52,6 +52,47 @@ describe("draining an escalation channel", () => {
     ]);
   }, 60_000);
 
+  it("drains a channel in one country only: another country's drain leaves its messages alone", async () => {
+    const gw = await escalatingGateway({ carrierOutcome: "UNDELIV", whatsapp: "deliver", voice: "deliver" });
+    const otpgw = (...args: string[]) =>
+      runOtpgw([...args, "--config", join(gw.daemon.dir, "otpgw.yaml")], {
+        env: { PATH: process.env.PATH, USER: "noc-1", ...secrets },
+      });
+    const drained = async (id: string, value: number) =>
+      (await (await fetch(`http://127.0.0.1:${gw.metricsPort}/metrics`)).text()).includes(
+        `otpgw_carrier_drained{carrier="${id}"} ${value}`,
+      );
+    const channels = async (to: string) =>
+      (await gw.final(await gw.send(to))).attempts.map((a) => a.channel).join(" ");
+
+    const korea = await otpgw(
+      "carriers",
+      "drain",
+      "whatsapp",
+      "--country",
+      "KR",
+      "--reason",
+      "blackout in KR",
+    );
+    expect(korea.stdout).toMatch(/^whatsapp in KR drained by noc-1: blackout in KR$/m);
+    expect(korea.stdout).toContain("Lift it with: otpgw carriers undrain whatsapp --country KR");
+    await waitUntil(() => drained("whatsapp@KR", 1), 5000, "the daemon to see the drain in KR");
+    expect(await channels("+628111000111")).toBe("sms whatsapp");
+
+    expect((await otpgw("carriers", "drain", "whatsapp", "--country", "ID")).code).toBe(0);
+    await waitUntil(() => drained("whatsapp@ID", 1), 5000, "the daemon to see the drain in ID");
+    expect(await channels("+628111000112")).toBe("sms voice");
+    const list = await otpgw("carriers", "list");
+    expect(list.stdout).toMatch(/^whatsapp@ID\s+drained\s/m);
+    expect(list.stdout).toMatch(/^whatsapp\s+active\s/m);
+    expect(list.stdout).not.toContain("not in carriers/");
+
+    const lift = await otpgw("carriers", "undrain", "whatsapp", "--country", "ID");
+    expect(lift.stdout).toMatch(/^whatsapp in ID undrained by noc-1 \(drained by noc-1 since \S+Z\)$/m);
+    await waitUntil(() => drained("whatsapp@ID", 0), 5000, "the daemon to see it lifted");
+    expect(await channels("+628111000113")).toBe("sms whatsapp");
+  }, 60_000);
+
   it("refuses to weight a channel, or to drain one otpgw.yaml does not configure", async () => {
     const gw = await escalatingGateway({ carrierOutcome: "UNDELIV", whatsapp: "deliver", voice: "deliver" });
     const otpgw = (...args: string[]) =>
@@ -62,6 +103,14 @@ describe("draining an escalation channel", () => {
     expect(weight.code).toBe(1);
     expect(weight.stderr).toContain(
       "voice is an escalation channel: it can be drained (skipped by escalation), not weighted",
+    );
+    const carrierInCountry = await otpgw("carriers", "drain", "id-a", "--country", "ID");
+    expect(carrierInCountry.code).toBe(1);
+    expect(carrierInCountry.stderr).toContain("--country goes with an escalation channel (id-a is a carrier");
+    const badCountry = await otpgw("carriers", "drain", "whatsapp", "--country", "UK");
+    expect(badCountry.code).toBe(1);
+    expect(badCountry.stderr).toContain(
+      '--country: "UK" is not an ISO 3166-1 alpha-2 code; the United Kingdom is "GB"',
     );
     const unknown = await otpgw("carriers", "drain", "telegram");
     expect(unknown.code).toBe(1);
