@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { formatProblem } from "../../config/config-problem.js";
+import type { Account } from "../../north/accounts/account-types.js";
 import { parseAccountsFile } from "../../north/accounts/accounts-file.js";
 import { inForce } from "../../ops/carrier-controls.js";
 import { accountControlId } from "../../ops/control-store.js";
@@ -14,25 +15,41 @@ import type { CliContext } from "../cli-context.js";
 import { CommandRefusal, formatTime } from "../control-session.js";
 import { APPLIES, ending, runChange, stampOf, withOptions, type ChangeFlags } from "./override-change.js";
 
+/** The accounts of accounts.yaml (secrets need not be set). @throws CommandRefusal naming the file's problem */
+export async function readAccounts(
+  config: SettingsAndCarriers,
+  env: NodeJS.ProcessEnv,
+): Promise<readonly Account[]> {
+  const file = config.daemon.accountsFile;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new CommandRefusal(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  // Secrets are not needed to know the accounts: unset variables are not a problem here.
+  const { accounts, problems } = parseAccountsFile(text, file, env, { allowMissingEnv: true });
+  if (!accounts) throw new CommandRefusal(formatProblem(problems[0]!));
+  return accounts.accounts;
+}
+
 /** The account id, if accounts.yaml has it. @throws CommandRefusal naming the file's problem or its ids */
 async function configuredAccount(
   config: SettingsAndCarriers,
   id: string,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const file = config.daemon.accountsFile;
-  let text: string;
+  let accounts: readonly Account[];
   try {
-    text = await readFile(file, "utf8");
+    accounts = await readAccounts(config, env);
   } catch (error) {
-    throw new CommandRefusal(`cannot read ${file}: ${(error as Error).message}; nothing was written`);
+    throw new CommandRefusal(`${(error as Error).message}; nothing was written`);
   }
-  // Secrets are not needed to know the ids: unset variables are not a problem here.
-  const { accounts, problems } = parseAccountsFile(text, file, env, { allowMissingEnv: true });
-  if (!accounts) throw new CommandRefusal(`${formatProblem(problems[0]!)}; nothing was written`);
-  if (accounts.accounts.some((a) => a.id === id)) return id;
-  const known = accounts.accounts.map((a) => a.id).join(", ");
-  throw new CommandRefusal(`unknown account "${id}" (accounts in ${file}: ${known}); nothing was written`);
+  if (accounts.some((a) => a.id === id)) return id;
+  const known = accounts.map((a) => a.id).join(", ");
+  throw new CommandRefusal(
+    `unknown account "${id}" (accounts in ${config.daemon.accountsFile}: ${known}); nothing was written`,
+  );
 }
 
 export function registerAccountSuspendCommands(accounts: Command, context: CliContext): void {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { registerHashKeyCommand } from "./accounts-hash-key.js";
 import { registerHashPasswordCommand } from "./accounts-hash-password.js";
+import { registerAccountsListCommand } from "./accounts-list.js";
 import { registerAccountSuspendCommands } from "./accounts-suspend.js";
 
 /**
@@ -16,5 +17,6 @@ export function registerAccountsCommands(program: Command, context: CliContext):
     );
   registerHashPasswordCommand(accounts, context);
   registerHashKeyCommand(accounts, context);
+  registerAccountsListCommand(accounts, context);
   registerAccountSuspendCommands(accounts, context);
 }

@@ -84,6 +84,12 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
       'otpgw_submits_limited_total{account="acme",limit="number"} 3',
       'otpgw_submits_limited_total{account="acme",limit="range"} 2',
     ]);
+    const list = await runOtpgw(["accounts", "list", "--config", join(daemon.dir, "otpgw.yaml")], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(list.stdout).toMatch(
+      /^acme\s+http, smpp \(\S+\)\s+\d+\s+countries ID; 2 per number in 600 s; 4 per range of 100 in 600 s\s+active$/m,
+    );
     // Five accepted in all.
     expect(metrics).toMatch(/^otpgw_messages_accepted_total 5$/m);
   }, 60_000);
@@ -132,6 +138,12 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
       /"account":"acme","change":"suspended","by":"noc-1","reason":"INC-812 pumping"/,
     );
 
+    const list = await otpgw("accounts", "list");
+    expect(list.stderr).toBe("");
+    expect(list.stdout).toMatch(/^acme\s+http, smpp \(\S+\)\s+\d+\s+-\s+suspended$/m);
+    expect(list.stdout).toMatch(
+      /^\s+suspended by noc-1 at \S+Z until \S+Z \(in (1h 59m|2h)\): INC-812 pumping$/m,
+    );
     const unknown = await otpgw("accounts", "suspend", "globex");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
@@ -146,5 +158,14 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
       "lifted",
     );
     expect((await post()).status).toBe(202);
+    const json = JSON.parse((await otpgw("accounts", "list", "--json")).stdout) as { accounts: unknown[] };
+    expect(json.accounts).toEqual([
+      {
+        account: "acme",
+        access: ["http", expect.stringMatching(/^smpp \(/)],
+        ratePerSecond: 10_000,
+        limits: [],
+      },
+    ]);
   }, 60_000);
 });
