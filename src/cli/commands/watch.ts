@@ -2,8 +2,9 @@
  * `otpgw watch`: a running instance's traffic, carrier by carrier, from its own metrics endpoint — read twice
  * `--interval` apart, so rates are what its counters grew by in between: binds up, submits queued, submits
  * accepted and refused per second, receipts per second (DELIVRD and the rest), the lowest live-health factor of the
- * carrier across its routes and its lowest conversion share, and operators' overrides in force; with escalation channels configured, their sends
- * per second. Read-only; nothing is written anywhere.
+ * carrier across its routes and its lowest conversion share, and operators' overrides in force; with escalation
+ * channels configured, their sends per second; and the submits accounts' anti-abuse limits refused. Read-only;
+ * nothing is written anywhere.
  */
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
@@ -44,7 +45,8 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
           "\nlowest conversion share (codes used, for accounts that report them; `-` until judged), and operators'" +
           "\noverrides (drained, weight %). With escalation channels configured, a line of their sends" +
           "\nper second (accepted by the provider, and refused or not sent; `drained` when an operator drained the" +
-          "\nchannel). One instance's view: with several, watch each.",
+          "\nchannel); a line of the submits refused by accounts' anti-abuse limits per second, when there are any." +
+          "\nOne instance's view: with several, watch each.",
       ),
   ).action(async (flags: WatchFlags) => {
     context.setExitCode(await watch(flags, context));
@@ -146,9 +148,22 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
     return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s${drained})`;
   });
   const escalation = channels.length > 0 ? `escalation sends: ${channels.join(", ")}\n` : "";
+  // Submits refused by accounts' anti-abuse limits in the interval, per account and limit (none: no line).
+  const pairs = new Set(
+    after.samples
+      .filter((s) => s.name === "otpgw_submits_limited_total")
+      .map((s) => `${s.labels.get("account") ?? ""}\n${s.labels.get("limit") ?? ""}`),
+  );
+  const limited = [...pairs].sort().flatMap((pair) => {
+    const [account = "", limit = ""] = pair.split("\n");
+    const perSecond = rate("otpgw_submits_limited_total", { account, limit });
+    return perSecond === "0.0" ? [] : [`${account} ${limit} ${perSecond}/s`];
+  });
+  const abuse = limited.length > 0 ? `refused by anti-abuse limits: ${limited.join(", ")}\n` : "";
   return (
     `${new Date(after.at).toISOString().slice(11, 19)}Z  accepted ${accepted}/s, final ${final}/s (delivered ${delivered}/s)\n` +
     escalation +
+    abuse +
     renderTable(
       [
         "carrier",

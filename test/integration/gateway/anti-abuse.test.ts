@@ -90,6 +90,29 @@ describe("anti-abuse limits of an account, over HTTP and SMPP alike (a real daem
     expect(list.stdout).toMatch(
       /^acme\s+http, smpp \(\S+\)\s+\d+\s+countries ID; 2 per number in 600 s; 4 per range of 100 in 600 s\s+active$/m,
     );
+    // otpgw watch shows the refusals while they come: a few more to Korea during its interval.
+    const url = `http://127.0.0.1:${daemon.ports!.metrics}/metrics`;
+    const watching = runOtpgw(
+      [
+        "watch",
+        "--config",
+        join(daemon.dir, "otpgw.yaml"),
+        "--count",
+        "1",
+        "--interval",
+        "1.5",
+        "--metrics-url",
+        url,
+      ],
+      { env: { PATH: process.env.PATH } },
+    );
+    let watched = false;
+    void watching.finally(() => (watched = true));
+    for (let i = 0; !watched && i < 30; i++) {
+      expect((await post("+821055551234")).status).toBe(422);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await watching).stdout).toMatch(/^refused by anti-abuse limits: acme country \d+\.\d\/s$/m);
     // Five accepted in all.
     expect(metrics).toMatch(/^otpgw_messages_accepted_total 5$/m);
   }, 60_000);
