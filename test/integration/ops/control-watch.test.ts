@@ -3,6 +3,7 @@ import { createLogger } from "../../../src/observability/logger.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 import { ControlWatch } from "../../../src/ops/control-watch.js";
 import {
+  accountControlId,
   carrierKey,
   indexKey,
   readControls,
@@ -42,7 +43,7 @@ async function watch(
   const gauge = async (name: string, carrier: string) =>
     (await metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.carrier === carrier)
       ?.value;
-  return { watcher, lines, gauge };
+  return { watcher, lines, gauge, metrics };
 }
 
 describe("carrier overrides in Redis", () => {
@@ -218,5 +219,57 @@ describe("override ends judged by Redis's clock, whatever each instance's own cl
       await sleep(5);
     }
     expect(lines.filter((l) => l.change === "undrained")).toEqual([]);
+  });
+
+  it("an account's suspension with an end applies and lifts itself, logged and gauged, apart from the carriers", async () => {
+    const redis = await testRedis();
+    const { watcher, lines, metrics: registry } = await watch(redis);
+    const metrics = async () =>
+      (await registry.registry.getSingleMetric("otpgw_account_suspended")!.get()).values;
+    await writeControl(redis.client, redis.prefix, accountControlId("acme"), {
+      op: "set",
+      kind: "drain",
+      by: "alice",
+      reason: "INC-812",
+      forMs: 1_500,
+    });
+    await waitUntil(() => watcher.suspended("acme"), 1_000, "the suspension to be seen");
+    expect(watcher.suspended("globex")).toBe(false);
+    expect(watcher.active).toBe(false);
+    expect(await metrics()).toEqual([{ labels: { account: "acme" }, value: 1 }]);
+    expect(lines.find((l) => l.change === "suspended")).toMatchObject({
+      account: "acme",
+      by: "alice",
+      reason: "INC-812",
+    });
+    // Not a carrier this instance does not have: no warning about it.
+    expect(lines.some((l) => String(l.msg).includes("not configured here"))).toBe(false);
+
+    await waitUntil(() => !watcher.suspended("acme"), 3_000, "the suspension to lift at its end");
+    expect(lines.find((l) => l.change === "resumed")).toMatchObject({ account: "acme", cause: "expired" });
+    expect(await metrics()).toEqual([{ labels: { account: "acme" }, value: 0 }]);
+  });
+
+  it("a channel drained in one country is known (no warning) and in force under its own id", async () => {
+    const redis = await testRedis();
+    const { logger, lines } = capturedLogger();
+    const watcher = new ControlWatch({
+      redis: redis.client,
+      prefix: redis.prefix,
+      carriers: ["id-a", "whatsapp"],
+      logger,
+      pollMs: 50,
+    });
+    await watcher.start();
+    onTestFinished(() => watcher.close());
+    await writeControl(redis.client, redis.prefix, "whatsapp@ID", { op: "set", kind: "drain", by: "bob" });
+    await writeControl(redis.client, redis.prefix, "voice@ID", { op: "set", kind: "drain", by: "bob" });
+    await waitUntil(() => watcher.get("whatsapp@ID")?.drained === true, 1_000, "the drain to be seen");
+    expect(watcher.get("whatsapp")).toBeUndefined();
+    // voice is not configured here: its drain in a country is as unknown as any other id.
+    expect(watcher.get("voice@ID")).toBeUndefined();
+    expect(lines.find((l) => String(l.msg).includes("not configured here"))).toMatchObject({
+      carriers: ["voice@ID"],
+    });
   });
 });
