@@ -42,6 +42,9 @@ describe("SIGHUP at any moment of the daemon's life (logrotate or `systemctl rel
     });
     await daemon.start();
     await daemon.waitForBinds();
+    // The carrier answers nothing from now on: the shutdown waits out its unbind grace (a second) instead of being
+    // over in a few milliseconds, so the SIGHUP below lands while it is shutting down, however loaded the machine.
+    sim.setOutage("stop-answering");
     const stopped = daemon.stop();
     await waitUntil(
       () => messages(daemon.logLines).includes("shutting down"),
