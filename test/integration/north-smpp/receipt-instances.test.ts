@@ -244,9 +244,13 @@ describe("receipt queue scans", () => {
     await fixture.redis.client.rpush(list, unknown, encodeJob(job("good-1", now)));
     const esme = await Esme.connect(fixture.port);
     await esme.bind("bind_receiver");
-    await waitUntil(() => esme.deliveries.length === 1, 3000, "the good receipt");
+    await waitUntil(() => esme.deliveries.length === 1, 10_000, "the good receipt");
     expect(esme.deliveries[0]!.receipted_message_id).toBe("good-1");
-    await waitUntil(async () => (await fixture.redis.client.llen(list)) === 0, 3000, "both out of the list");
+    await waitUntil(
+      async () => (await fixture.redis.client.llen(list)) === 0,
+      10_000,
+      "both out of the list",
+    );
     expect(fixture.server.receiptJobsInMemory).toBe(0);
   });
 
@@ -258,10 +262,10 @@ describe("receipt queue scans", () => {
     const esme = await Esme.connect(fixture.port);
     esme.receiptAnswer = SmppStatus.ESME_RX_T_APPN;
     await esme.bind("bind_receiver");
-    await waitUntil(() => esme.deliveries.length === 3, 3000, "three receipts tried");
+    await waitUntil(() => esme.deliveries.length === 3, 10_000, "three receipts tried");
     // Trimmed, expired or removed by another instance: nothing here refers to them any more.
     await fixture.redis.client.del(list);
-    await waitUntil(() => fixture.server.receiptJobsInMemory === 0, 2000, "nothing held");
+    await waitUntil(() => fixture.server.receiptJobsInMemory === 0, 10_000, "nothing held");
     // Their retry delay lives in Redis and expires with it.
     const leases = await fixture.redis.client.keys(`${fixture.redis.prefix}smpp:receipt-lease:*`);
     expect(leases).toHaveLength(3);
