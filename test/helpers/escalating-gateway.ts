@@ -109,13 +109,17 @@ export async function escalatingGateway(options: {
     15_000,
     "id-a bound",
   );
-  const send = async (to: string, validitySeconds = 300) => {
+  const send = async (
+    to: string,
+    validitySeconds = 300,
+    text = `Your ACME code is ${CODE}. Never share it.`,
+  ) => {
     const response = await daemon.api("/v1/messages", {
       method: "POST",
       body: {
         to,
         from: FIXTURE_ACCOUNT.sender,
-        text: `Your ACME code is ${CODE}. Never share it.`,
+        text,
         validity_seconds: validitySeconds,
       },
     });

@@ -63,4 +63,19 @@ describe("channels before SMS", () => {
     ]);
     expect(failing.whatsapp.received).toHaveLength(1);
   });
+
+  it("sends a text without a code by SMS at once, saying why once a minute", async () => {
+    const gw = await escalatingGateway({
+      carrierOutcome: "DELIVRD",
+      whatsapp: "deliver",
+      voice: "deliver",
+      beforeSms: ["whatsapp"],
+    });
+    const message = await gw.final(await gw.send("+628111000204", 300, "Tap the link we sent to sign in."));
+    expect(message.attempts.map((a) => [a.channel, a.outcome])).toEqual([["sms", "delivered"]]);
+    expect(gw.whatsapp.received).toHaveLength(0);
+    expect(gw.daemon.logLines.join("\n")).toContain(
+      "no WhatsApp or voice for this message: the account's otp_code_pattern finds no code in the text",
+    );
+  });
 });
