@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { CODE, escalatingGateway, secrets } from "../../helpers/escalating-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
+import { waitUntil } from "../../helpers/wait.js";
 
 /**
  * A route whose people read WhatsApp before SMS (routes.yaml `before_sms: [whatsapp]`), through the real daemon:
@@ -77,5 +78,30 @@ describe("channels before SMS", () => {
     expect(gw.daemon.logLines.join("\n")).toContain(
       "no WhatsApp or voice for this message: the account's otp_code_pattern finds no code in the text",
     );
+  });
+
+  it("skips a channel drained for the message's country, and goes to SMS at once", async () => {
+    const gw = await escalatingGateway({
+      carrierOutcome: "DELIVRD",
+      whatsapp: "deliver",
+      voice: "deliver",
+      beforeSms: ["whatsapp"],
+    });
+    const drain = await runOtpgw(
+      ["carriers", "drain", "whatsapp", "--country", "ID", "--config", join(gw.daemon.dir, "otpgw.yaml")],
+      { env: { PATH: process.env.PATH, USER: "noc-1", ...secrets } },
+    );
+    expect(drain.code, drain.stderr).toBe(0);
+    await waitUntil(
+      async () =>
+        (await (await fetch(`http://127.0.0.1:${gw.metricsPort}/metrics`)).text()).includes(
+          'otpgw_carrier_drained{carrier="whatsapp@ID"} 1',
+        ),
+      5000,
+      "the daemon to see the drain",
+    );
+    const message = await gw.final(await gw.send("+628111000205"));
+    expect(message.attempts.map((a) => [a.channel, a.outcome])).toEqual([["sms", "delivered"]]);
+    expect(gw.whatsapp.received).toHaveLength(0);
   });
 });
