@@ -2,7 +2,7 @@ import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { RedisOutcomeUnknownError } from "../redis/redis-batch.js";
-import { VolumeLimitedError } from "./message-store.js";
+import { VolumeLimitedError } from "./create-limits.js";
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import {
   MessageProcessor,

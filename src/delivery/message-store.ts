@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { OtpgwError, ErrorCodes } from "../errors.js";
 import { RedisBatch } from "../redis/redis-batch.js";
+import { createRefusal, type RateLimit } from "./create-limits.js";
 import { decodeMessage, encodeMessage } from "./doc-codec.js";
 import { applySubmitResult } from "./lifecycle.js";
 import {
@@ -84,37 +84,7 @@ export interface HandOverItems {
   maxLength: number;
 }
 
-/** An account's rate budget, taken in the same step as the message is created. */
-export interface RateLimit {
-  /** The account's counter key (shared with the HTTP API's limiter). */
-  key: string;
-  perSecond: number;
-}
-
-/** Thrown by `create` when a volume limit is reached: nothing was stored (nor counted). */
-export class VolumeLimitedError extends OtpgwError {
-  constructor(
-    readonly limit: VolumeLimit,
-    readonly retryAfterMs: number,
-  ) {
-    super(
-      ErrorCodes.DELIVERY_VOLUME_LIMITED,
-      `the account's limit of ${limit.messages} messages per ${limit.kind === "number" ? "number" : "range of numbers"} in ${Math.round(limit.windowMs / 1000)} s is reached`,
-    );
-  }
-}
-
 const NO_LIMITS: readonly VolumeLimit[] = [];
-
-/** Thrown by `create` when the account is over its rate: nothing was stored. */
-export class RateLimitedError extends OtpgwError {
-  constructor(
-    readonly perSecond: number,
-    readonly retryAfterMs: number,
-  ) {
-    super(ErrorCodes.DELIVERY_RATE_LIMITED, `over the account's ${perSecond} messages per second`);
-  }
-}
 
 /**
  * Messages in Redis. Every key starts with `prefix`. Layout:
@@ -225,11 +195,8 @@ export class MessageStore {
         ],
       )
       .then((result) => {
-        if (result.startsWith("!")) throw new RateLimitedError(rate?.perSecond ?? 0, Number(result.slice(1)));
-        if (result.startsWith("#")) {
-          const [index, ttl] = result.slice(1).split(":");
-          throw new VolumeLimitedError(limits[Number(index) - 1]!, Number(ttl));
-        }
+        const refused = createRefusal(result, rate, limits);
+        if (refused) throw refused;
         if (result.startsWith("=")) return { id: result.slice(1), created: false };
         return { id: result, created: true };
       });

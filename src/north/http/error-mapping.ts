@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifySchemaValidationError } from "fastify";
 import { ErrorCodes, OtpgwError } from "../../errors.js";
-import { RateLimitedError, VolumeLimitedError } from "../../delivery/message-store.js";
+import { RateLimitedError, VolumeLimitedError } from "../../delivery/create-limits.js";
 import { HttpApiError } from "./http-api-error.js";
 
 export function toHttpApiError(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MessageStore, RateLimitedError } from "../../../src/delivery/message-store.js";
+import { RateLimitedError } from "../../../src/delivery/create-limits.js";
+import { MessageStore } from "../../../src/delivery/message-store.js";
 import { rateLimitKey } from "../../../src/north/accounts/rate-limit.js";
 import type { Message } from "../../../src/delivery/types.js";
 import { testMessage } from "../../helpers/message.js";

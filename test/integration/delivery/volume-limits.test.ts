@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MessageStore, VolumeLimitedError } from "../../../src/delivery/message-store.js";
+import { VolumeLimitedError } from "../../../src/delivery/create-limits.js";
+import { MessageStore } from "../../../src/delivery/message-store.js";
 import type { Message } from "../../../src/delivery/types.js";
 import type { Account } from "../../../src/north/accounts/account-types.js";
 import { volumeLimitsFor } from "../../../src/north/accounts/volume-limits.js";

@@ -5,7 +5,7 @@
  */
 import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { newMessage } from "../../../src/delivery/lifecycle.js";
-import { RateLimitedError } from "../../../src/delivery/message-store.js";
+import { RateLimitedError } from "../../../src/delivery/create-limits.js";
 import type { DeliveryService } from "../../../src/delivery/service-types.js";
 import type { Message, NewMessage } from "../../../src/delivery/types.js";
 
