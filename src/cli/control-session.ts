@@ -3,9 +3,10 @@
  * as `start` reads it, and one short Redis connection made as the daemon makes its own (redis_url / REDIS_URL,
  * redis_key_prefix, redis_tls, Sentinel).
  */
-import { loadSettingsAndCarriers } from "../config/load-config.js";
+import { loadAccounts, loadSettingsAndCarriers } from "../config/load-config.js";
 import type { LoadedConfig, SettingsAndCarriers } from "../config/loaded-config.js";
 import type { DaemonConfig } from "../config/types.js";
+import type { Account } from "../north/accounts/account-types.js";
 import { withOneShotRedis } from "../redis/one-shot-client.js";
 import { maskUrl } from "../redis/redis-preflight.js";
 import { redisAccess, unreachableRedisError } from "../redis/redis-tls.js";
@@ -40,8 +41,8 @@ export function reportRefusal(
 /**
  * The daemon settings (the settings file and the environment) and carriers/ — and routes.yaml with `routes` — as
  * `start` reads them, except that `${VAR}` references to unset variables are allowed: the NOC drains a carrier
- * without holding its bind password. accounts.yaml is never read: a half-edited one must not block an incident
- * drain, and the NOC host need not read the accounts' password hashes. @throws ConfigError for the files read
+ * without holding its bind password. accounts.yaml is not read here (loadAccountsForOperations reads it, for the
+ * account commands only): a half-edited one must not block an incident drain. @throws ConfigError for the files read
  */
 export function loadForOperations(
   flags: ConfigFlags,
@@ -56,6 +57,19 @@ export function loadForOperations(
 ): Promise<SettingsAndCarriers> {
   const options = { ...loadOptionsFor(flags, context), allowMissingEnv: true };
   return parts ? loadSettingsAndCarriers(options, parts) : loadSettingsAndCarriers(options);
+}
+
+/**
+ * accounts.yaml, as `start` reads it but with unset `${VAR}` references allowed (the accounts, not their secrets):
+ * only for the commands about accounts. @throws ConfigError
+ */
+export async function loadAccountsForOperations(
+  config: SettingsAndCarriers,
+  flags: ConfigFlags,
+  context: CliContext,
+): Promise<readonly Account[]> {
+  const options = { ...loadOptionsFor(flags, context), allowMissingEnv: true };
+  return (await loadAccounts(config.daemon, options)).accounts;
 }
 
 /** `redis_url` masked for output: where the command read or wrote. */

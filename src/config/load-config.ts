@@ -74,6 +74,20 @@ export async function loadSettingsAndCarriers(
   return { daemon, carriers, ...(routes && { routes }) };
 }
 
+/**
+ * accounts.yaml of settings already loaded, validated exactly as loadConfig does (for the operations commands that
+ * need the accounts: `accounts suspend|resume|list`). Throws one ConfigError listing its problems.
+ */
+export async function loadAccounts(
+  daemon: DaemonConfig,
+  options: LoadConfigOptions = {},
+): Promise<AccountsConfig> {
+  const reading = startReading(options);
+  const accounts = await readAccounts(reading, daemon);
+  if (reading.problems.length > 0 || !accounts) throw new ConfigError(reading.problems.map(formatProblem));
+  return accounts;
+}
+
 /** One load: its options, the environment, how paths are shown, and the problems found so far. */
 interface Reading {
   options: LoadConfigOptions;

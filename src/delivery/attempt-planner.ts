@@ -187,12 +187,7 @@ function escalate(
   const untried = route.carriers.filter((c) => !triedBefore.includes(c));
   if (untried.length > 0 && (now < escalation.downCountsFrom || !untried.every(down))) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
-  // A drained channel is skipped (an operator's incident override: a WhatsApp outage, a data blackout).
-  const drained = (c: ChannelId) => channelDrained(planner, c, message.country);
-  const channels = route.escalation.some(drained)
-    ? route.escalation.filter((c) => !drained(c))
-    : route.escalation;
-  const next = escalation.nextChannel(message, channels, text);
+  const next = escalation.nextChannel(message, undrained(planner, route.escalation, message.country), text);
   return next && channelAttempt(message, next, now);
 }
 
@@ -210,17 +205,21 @@ function channelFirst(
   const { escalation, planner } = deps;
   if (!escalation || message.attempts.some((a) => a.channel === "sms")) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
-  const next = escalation.nextChannel(
-    message,
-    beforeSms.filter((c) => !channelDrained(planner, c, message.country)),
-    text,
-  );
+  const next = escalation.nextChannel(message, undrained(planner, beforeSms, message.country), text);
   return next && channelAttempt(message, next, now);
 }
 
-/** Whether an operator drained the channel, everywhere or in the message's country (`whatsapp@ID`). */
-function channelDrained(planner: PlannerDeps["planner"], channel: ChannelId, country: string): boolean {
-  return planner.drained(channel) || planner.drained(channelCountryId(channel, country));
+/**
+ * `channels` without those an operator drained (an incident override: a WhatsApp outage, a data blackout), everywhere
+ * or in `country` (`whatsapp@ID`); the list itself when none is.
+ */
+function undrained(
+  planner: PlannerDeps["planner"],
+  channels: readonly ChannelId[],
+  country: string,
+): readonly ChannelId[] {
+  const drained = (c: ChannelId) => planner.drained(c) || planner.drained(channelCountryId(c, country));
+  return channels.some(drained) ? channels.filter((c) => !drained(c)) : channels;
 }
 
 /** An attempt on `next.channel`, its deadline the channel's status timeout but never past the OTP's expiry. */

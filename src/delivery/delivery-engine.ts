@@ -233,16 +233,12 @@ export class DeliveryEngine implements DeliveryService {
       channel: credited?.channel ?? "none",
       message_state: before.state,
     });
-    if (credited?.channel !== "sms") return;
     // A message that ended undeliverable or expired was never counted as a delivery.
-    const deliveredAt =
-      before.state === "attempting"
-        ? this.clock()
-        : before.state === "delivered"
-          ? before.finalAt
-          : undefined;
-    if (deliveredAt !== undefined)
-      this.deps.planner.conversionObserved?.(before.to, before.country, credited.carrier, deliveredAt, true);
+    if (credited?.channel !== "sms" || (before.state !== "attempting" && before.state !== "delivered"))
+      return;
+    // Delivered by this very report when it was still attempting.
+    const deliveredAt = before.state === "attempting" ? this.clock() : (before.finalAt ?? this.clock());
+    this.deps.planner.conversionObserved?.(before.to, before.country, credited.carrier, deliveredAt, true);
   }
 
   /** The text of a message not yet final (escalation reads its code from it); null once deleted. */

@@ -215,6 +215,7 @@ export class ControlWatch implements CarrierOverrides {
 
   /** Applies the accounts' suspensions at `now`, logging and exporting each change. */
   private refreshAccounts(now: number): void {
+    if (this.suspendedNow.size === 0 && this.accountControls.size === 0) return;
     const ids = new Set([...this.suspendedNow, ...this.accountControls.keys()]);
     for (const id of ids) {
       const stamp = this.accountControls.get(id)?.drain;

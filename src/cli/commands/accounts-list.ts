@@ -11,13 +11,13 @@ import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
   formatTime,
+  loadAccountsForOperations,
   loadForOperations,
   redisWhere,
   reportRefusal,
   withDaemonRedis,
 } from "../control-session.js";
 import { renderTable } from "../text-table.js";
-import { readAccounts } from "./accounts-suspend.js";
 
 interface ListFlags extends ConfigFlags {
   json?: boolean;
@@ -53,7 +53,7 @@ interface AccountRow {
 async function list(flags: ListFlags, context: CliContext): Promise<number> {
   try {
     const config = await loadForOperations(flags, context);
-    const accounts = await readAccounts(config, context.env);
+    const accounts = await loadAccountsForOperations(config, flags, context);
     const snapshot = await withDaemonRedis(config.daemon, (redis) =>
       readControls(redis, config.daemon.redisKeyPrefix),
     );

@@ -3,48 +3,22 @@
  * — an account under an SMS-pumping attack, or one whose traffic must stop now — and lets them in again. Written to
  * the daemons' Redis beside the carriers' overrides (src/ops/control-store.ts, as `account:<id>`).
  */
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
-import { formatProblem } from "../../config/config-problem.js";
-import type { Account } from "../../north/accounts/account-types.js";
-import { parseAccountsFile } from "../../north/accounts/accounts-file.js";
 import { inForce } from "../../ops/carrier-controls.js";
 import { accountControlId } from "../../ops/control-store.js";
 import type { CliContext } from "../cli-context.js";
-import { CommandRefusal, formatTime } from "../control-session.js";
+import { CommandRefusal, formatTime, loadAccountsForOperations } from "../control-session.js";
 import { APPLIES, ending, runChange, stampOf, withOptions, type ChangeFlags } from "./override-change.js";
 
-/** The accounts of accounts.yaml (secrets need not be set). @throws CommandRefusal naming the file's problem */
-export async function readAccounts(
-  config: SettingsAndCarriers,
-  env: NodeJS.ProcessEnv,
-): Promise<readonly Account[]> {
-  const file = config.daemon.accountsFile;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new CommandRefusal(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  // Secrets are not needed to know the accounts: unset variables are not a problem here.
-  const { accounts, problems } = parseAccountsFile(text, file, env, { allowMissingEnv: true });
-  if (!accounts) throw new CommandRefusal(formatProblem(problems[0]!));
-  return accounts.accounts;
-}
-
-/** The account id, if accounts.yaml has it. @throws CommandRefusal naming the file's problem or its ids */
+/** The account id, if accounts.yaml has it. @throws ConfigError for the file, CommandRefusal naming its ids */
 async function configuredAccount(
   config: SettingsAndCarriers,
   id: string,
-  env: NodeJS.ProcessEnv,
+  flags: ChangeFlags,
+  context: CliContext,
 ): Promise<string> {
-  let accounts: readonly Account[];
-  try {
-    accounts = await readAccounts(config, env);
-  } catch (error) {
-    throw new CommandRefusal(`${(error as Error).message}; nothing was written`);
-  }
+  const accounts = await loadAccountsForOperations(config, flags, context);
   if (accounts.some((a) => a.id === id)) return id;
   const known = accounts.map((a) => a.id).join(", ");
   throw new CommandRefusal(
@@ -71,7 +45,7 @@ export function registerAccountSuspendCommands(accounts: Command, context: CliCo
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("accounts suspend", context, flags, async (config) => {
-        const account = await configuredAccount(config, id, context.env);
+        const account = await configuredAccount(config, id, flags, context);
         const stamp = stampOf(flags, context);
         return {
           carrier: accountControlId(account),
@@ -94,7 +68,7 @@ export function registerAccountSuspendCommands(accounts: Command, context: CliCo
   ).action(async (id: string, flags: ChangeFlags) => {
     context.setExitCode(
       await runChange("accounts resume", context, flags, async (config) => {
-        const account = await configuredAccount(config, id, context.env);
+        const account = await configuredAccount(config, id, flags, context);
         const { by } = stampOf(flags, context);
         return {
           carrier: accountControlId(account),

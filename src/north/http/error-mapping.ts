@@ -23,7 +23,7 @@ export function toHttpApiError(
     }
     if (error instanceof VolumeLimitedError) {
       return new HttpApiError(429, ErrorCodes.HTTP_VOLUME_LIMITED, error.message, {
-        retryAfterSeconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)),
+        retryAfterSeconds: wholeSeconds(error.retryAfterMs),
       });
     }
     if (error instanceof RateLimitedError) {
@@ -31,7 +31,7 @@ export function toHttpApiError(
         429,
         ErrorCodes.HTTP_RATE_LIMITED,
         `over this account's rate of ${error.perSecond} messages per second`,
-        { retryAfterSeconds: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) },
+        { retryAfterSeconds: wholeSeconds(error.retryAfterMs) },
       );
     }
     if (error.code === ErrorCodes.DELIVERY_STORE) {
@@ -128,4 +128,9 @@ function describeIssue(issue: FastifySchemaValidationError): { field?: string; r
     default:
       return { field: pathField, reason: issue.message ?? "is invalid" };
   }
+}
+
+/** A wait in ms as `Retry-After` seconds: rounded up, at least 1. */
+function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }

@@ -55,10 +55,23 @@ export interface CheckedSubmit {
   callbackUrl?: string;
 }
 
+/** Whether an operator suspended the account (HTTP and SMPP refuse it first); a refusal is counted. */
+export function isSuspended(account: Account, deps: SubmitCheckDeps): boolean {
+  if (deps.suspended?.(account.id) !== true) return false;
+  deps.limited?.(account.id, "suspended");
+  return true;
+}
+
+/** Whether the account's `countries` leave `country` out (anti-abuse); a refusal is counted. */
+export function isCountryRefused(account: Account, country: string, deps: SubmitCheckDeps): boolean {
+  if (countryAllowed(account, country)) return false;
+  deps.limited?.(account.id, "country");
+  return true;
+}
+
 /** @throws HttpApiError 422 with the field at fault. */
 export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitCheckDeps): CheckedSubmit {
-  if (deps.suspended?.(account.id) === true) {
-    deps.limited?.(account.id, "suspended");
+  if (isSuspended(account, deps)) {
     throw new HttpApiError(
       403,
       ErrorCodes.HTTP_ACCOUNT_SUSPENDED,
@@ -73,8 +86,7 @@ export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitChec
       `not a valid E.164 mobile number: ${destination.reason}`,
     );
   }
-  if (!countryAllowed(account, destination.country)) {
-    deps.limited?.(account.id, "country");
+  if (isCountryRefused(account, destination.country, deps)) {
     throw unprocessable(
       ErrorCodes.HTTP_COUNTRY_NOT_ALLOWED,
       "to",

@@ -11,8 +11,8 @@ import { decodeText, unreadableText } from "../../smpp/text-codec.js";
 import { concatInfo, parseUdh } from "../../smpp/udh.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
-import { countryAllowed, countryRefusal } from "../accounts/volume-limits.js";
-import { maxSmsParts, type SubmitCheckDeps } from "../http/submit-checks.js";
+import { countryRefusal } from "../accounts/volume-limits.js";
+import { isCountryRefused, isSuspended, maxSmsParts, type SubmitCheckDeps } from "../http/submit-checks.js";
 import { validitySeconds } from "./validity-period.js";
 
 export interface SubmitCommon {
@@ -131,8 +131,7 @@ export function decodeSubmit(
   deps: SubmitCheckDeps,
   nowMs: number,
 ): DecodedSubmit {
-  if (deps.suspended?.(account.id) === true) {
-    deps.limited?.(account.id, "suspended");
+  if (isSuspended(account, deps)) {
     throw refuse(SmppStatus.ESME_RSUBMITFAIL, "the account is suspended by the gateway's operator");
   }
   if (isBinaryCoding(body.dataCoding)) {
@@ -147,8 +146,7 @@ export function decodeSubmit(
   }
   const destination = deps.parseDestination(destinationE164(body.destinationAddr));
   if (!destination.ok) throw refuse(SmppStatus.ESME_RINVDSTADR, `destination_addr: ${destination.reason}`);
-  if (!countryAllowed(account, destination.country)) {
-    deps.limited?.(account.id, "country");
+  if (isCountryRefused(account, destination.country, deps)) {
     throw refuse(SmppStatus.ESME_RINVDSTADR, countryRefusal(account, destination.country));
   }
   const route = deps.validity(destination.country, destination.e164);
