@@ -15,6 +15,7 @@ import { ConfigReload } from "./config/config-reload.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { HandOffs } from "./delivery/hand-offs.js";
 import { MessageStore } from "./delivery/message-store.js";
+import { storeRetention } from "./delivery/store-retention.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
@@ -169,12 +170,7 @@ export class Gateway {
       redis: this.redis,
       batch: this.batch,
       prefix: daemon.redisKeyPrefix,
-      retention: {
-        bodyMs: daemon.retention.bodyMs,
-        messageMs: daemon.retention.messageMs,
-        idempotencyMs: daemon.retention.idempotencyMs,
-        correlationMs: daemon.retention.messageMs,
-      },
+      retention: storeRetention(daemon.retention),
     }));
     this.webhooks = new WebhookSender({
       connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),

@@ -3,6 +3,7 @@ import { ExitCodes, type CliContext } from "./cli-context.js";
 import { registerAccountsCommands } from "./commands/accounts.js";
 import { registerCarriersCommands } from "./commands/carriers.js";
 import { registerConfigCommands } from "./commands/config.js";
+import { registerMessagesCommands } from "./commands/messages.js";
 import { registerRoutesCommands } from "./commands/routes.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerWatchCommand } from "./commands/watch.js";
@@ -16,6 +17,7 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerAccountsCommands,
   registerCarriersCommands,
   registerRoutesCommands,
+  registerMessagesCommands,
   registerWatchCommand,
 ];
 

@@ -18,7 +18,10 @@ import {
   WITHDRAW_SCRIPT,
   DROP_ORPHAN_TIMER_SCRIPT,
 } from "./redis-scripts.js";
+import type { StoreRetention } from "./store-retention.js";
 import type { Message, VolumeLimit } from "./types.js";
+
+export type { StoreRetention } from "./store-retention.js";
 
 /** A message as stored: the document plus the version its next update must be computed from. */
 export interface Versioned {
@@ -31,17 +34,6 @@ export interface ReceiptTarget {
   messageId: string;
   attempt: number;
   part: number;
-}
-
-export interface StoreRetention {
-  /** How long the text is kept after the final state (0 = deleted at once). */
-  bodyMs: number;
-  /** How long the message document (state, attempts) is kept after the final state. */
-  messageMs: number;
-  /** How long an idempotency key maps to its message. */
-  idempotencyMs: number;
-  /** How long a carrier message id maps to its message (late receipts are still recognised). */
-  correlationMs: number;
 }
 
 const isOne = (applied: number): boolean => applied === 1;
@@ -334,6 +326,19 @@ export class MessageStore {
     const [messageId, attempt, part] = value.split(":");
     if (!messageId || attempt === undefined || part === undefined) return null;
     return { messageId, attempt: Number(attempt), part: Number(part) };
+  }
+
+  /**
+   * What is still pending for a message, for operators (`otpgw messages show`): when it is looked at next (its
+   * timer: a DLR deadline, a retry, its expiry; null once final) and whether its notification (webhook or SMPP
+   * receipt) still waits in the outbox to be handed over.
+   */
+  async pending(id: string): Promise<{ timerAt: number | null; inOutbox: boolean }> {
+    const [timerAt, inOutbox] = await Promise.all([
+      this.redis.zscore(this.key("timers"), id),
+      this.redis.sismember(this.key("outbox"), id),
+    ]);
+    return { timerAt: timerAt === null ? null : Number(timerAt), inOutbox: inOutbox === 1 };
   }
 
   /** Claims up to `limit` messages whose timer is due (see CLAIM_DUE_SCRIPT). */
