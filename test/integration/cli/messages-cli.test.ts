@@ -4,8 +4,9 @@ import type { SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js
 import { runCli } from "../../../src/cli/program.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
-import { daemonFixture, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
+import { daemonFixture, FIXTURE_ACCOUNT, smppAccountBlock } from "../../helpers/daemon-fixture.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { Esme, PASSWORD } from "../north-smpp/smpp-fixture.js";
 
 const QUICK: SimulatorOptions = {
   submitRespLatencyMs: { min: 1, max: 3 },
@@ -121,6 +122,52 @@ describe("otpgw messages show: support looks a message up on the running daemons
     expect(open.out).toMatch(/state\s+attempting/);
     expect(open.out).toMatch(/next look\s+\S+ \(in [^)]+\): attempt 1's DLR deadline/);
     expect(open.out).toMatch(/^1\s+sms\s+id-a\s+\S+ s\s+-\s+\(open\)\s+-\s+accepted\s+\d+/m);
+  });
+
+  it("finds an SMPP multi-part message by either part's id with its account, and says its receipts go back per part id", async () => {
+    const sim = await startCarrierSim(QUICK);
+    const daemon = await daemonFixture({
+      redisUrl: inject("redisUrl"),
+      carriers: [{ id: "id-a", port: sim.port! }],
+      smppBlock: await smppAccountBlock(PASSWORD),
+    });
+    await daemon.start();
+    await daemon.waitForBinds();
+    const esme = await Esme.connect(daemon.ports!.smpp!);
+    expect((await esme.bind()).command_status).toBe(0);
+    const udh = (seq: number) => Buffer.from([5, 0, 3, 42, 2, seq]);
+    const text = "X".repeat(153) + "Your code is 774411";
+    const partIds: string[] = [];
+    for (const [seq, chunk] of [
+      [1, text.slice(0, 153)],
+      [2, text.slice(153)],
+    ] as const) {
+      const resp = await esme.submit({
+        source_addr: FIXTURE_ACCOUNT.sender,
+        destination_addr: "6281234567892",
+        esm_class: 0x40,
+        registered_delivery: 1,
+        short_message: Buffer.concat([udh(seq), Buffer.from(chunk)]),
+      });
+      expect(resp.command_status).toBe(0);
+      partIds.push(String(resp.message_id));
+    }
+    await waitUntil(() => esme.deliveries.length >= 2, 15_000, "a receipt per part id");
+    const setId = partIds[0]!.replace(/-1$/, "");
+
+    const first = await otpgw(daemon, "messages", "show", "--account", FIXTURE_ACCOUNT.id, partIds[0]!);
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/state\s+delivered: delivered by id-a/);
+    expect(first.out).toContain("2 parts");
+    expect(first.out).toContain(`one per part id ${setId}-1…2`);
+    const second = await otpgw(daemon, "messages", "show", "--account", FIXTURE_ACCOUNT.id, partIds[1]!);
+    expect(second.out.split("\n")[0]).toBe(first.out.split("\n")[0]);
+    expect(first.out).not.toContain("774411");
+
+    // Another account's name finds nothing: a set id is the account's own.
+    const other = await otpgw(daemon, "messages", "show", "--account", "someone-else", partIds[0]!);
+    expect(other.code).toBe(1);
   });
 
   it("refuses what names no message, one line each with exit 1: an unknown id, an unknown carrier, a multi-part id without its account", async () => {
