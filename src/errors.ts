@@ -62,6 +62,8 @@ export const ErrorCodes = {
   HTTP_NO_ROUTE: "OTPGW_ERR_HTTP_NO_ROUTE",
   /** HTTP API: the account's `countries` (anti-abuse) do not include the destination's (422). */
   HTTP_COUNTRY_NOT_ALLOWED: "OTPGW_ERR_HTTP_COUNTRY_NOT_ALLOWED",
+  /** HTTP API: an operator blocked the range the destination is in (`otpgw ranges block`; 422). */
+  HTTP_RANGE_BLOCKED: "OTPGW_ERR_HTTP_RANGE_BLOCKED",
   /** HTTP API: `text` is empty or only white space (422). */
   HTTP_TEXT_EMPTY: "OTPGW_ERR_HTTP_TEXT_EMPTY",
   /** HTTP API: `text` needs more than 10 SMS parts or exceeds the account's max_text_length (422). */

@@ -310,9 +310,7 @@ export class Gateway {
     this.closers.add({ name: "delivery", close: (ms) => this.delivery.close(ms) });
 
     // The routes as they are now (a reload replaces them): validity defaults follow routes.yaml.
-    const checks = submitCheckDeps({ daemon, routes: this.routes }, this.metrics, (account) =>
-      this.controls.suspended(account),
-    );
+    const checks = submitCheckDeps({ daemon, routes: this.routes }, this.metrics, this.controls.accounts);
     if (daemon.smpp.enabled) await this.startSmppServer(checks);
     const http = createHttpApi({
       accounts: this.accounts,

@@ -4,6 +4,7 @@ import { registerAccountsCommands } from "./commands/accounts.js";
 import { registerCarriersCommands } from "./commands/carriers.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerMessagesCommands } from "./commands/messages.js";
+import { registerRangesCommands } from "./commands/ranges.js";
 import { registerRoutesCommands } from "./commands/routes.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerWatchCommand } from "./commands/watch.js";
@@ -16,6 +17,7 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerConfigCommands,
   registerAccountsCommands,
   registerCarriersCommands,
+  registerRangesCommands,
   registerRoutesCommands,
   registerMessagesCommands,
   registerWatchCommand,

@@ -10,8 +10,11 @@ import type { SubmitCheckDeps } from "./http/submit-checks.js";
 export function submitCheckDeps(
   config: Pick<LoadedConfig, "daemon"> & { routes: Pick<RouteTable, "match"> },
   metrics?: Pick<Metrics, "submitsLimited">,
-  /** Operators' account suspensions (src/ops/control-watch.ts). */
-  suspended?: (account: string) => boolean,
+  /** Operators' account suspensions and blocked ranges (src/ops/account-controls.ts). */
+  controls?: {
+    suspended(account: string): boolean;
+    blockedRange(account: string, e164: string): string | undefined;
+  },
 ): SubmitCheckDeps {
   const { daemon, routes } = config;
   return {
@@ -29,6 +32,9 @@ export function submitCheckDeps(
     },
     privateCallbacks: daemon.webhookPrivateAddresses,
     ...(metrics && { limited: (account, limit) => metrics.submitsLimited.inc({ account, limit }) }),
-    ...(suspended && { suspended }),
+    ...(controls && {
+      suspended: (account: string) => controls.suspended(account),
+      blockedRange: (account: string, e164: string) => controls.blockedRange(account, e164),
+    }),
   };
 }

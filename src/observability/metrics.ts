@@ -68,6 +68,7 @@ export interface Metrics {
   conversionsExpected: Counter<"carrier" | "channel">;
   submitsLimited: Counter<"account" | "limit">;
   accountSuspended: Gauge<"account">;
+  rangesBlocked: Gauge<"account">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -308,13 +309,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     submitsLimited: new Counter({
       name: "otpgw_submits_limited_total",
-      help: "Submits refused by an account's anti-abuse limits (HTTP or SMPP, nothing stored), by account and limit: country (not in its countries), number (per_number_limit reached), range (per_range_limit reached: a walk through a range of numbers, the mark of SMS pumping)",
+      help: "Submits refused by an account's anti-abuse limits (HTTP or SMPP, nothing stored), by account and limit: country (not in its countries), number (per_number_limit reached), range (per_range_limit reached: a walk through a range of numbers, the mark of SMS pumping), suspended (an operator suspended the account), blocked_range (the number is in a range an operator blocked)",
       labelNames: ["account", "limit"],
       registers,
     }),
     accountSuspended: new Gauge({
       name: "otpgw_account_suspended",
       help: "1 while an operator has suspended the account (otpgw accounts suspend): its submits are refused; 0 once lifted (no series before a first suspension)",
+      labelNames: ["account"],
+      registers,
+    }),
+    rangesBlocked: new Gauge({
+      name: "otpgw_ranges_blocked",
+      help: "Ranges of numbers an operator blocked (otpgw ranges block) now in force, by account (* for those blocked for every account): submits to their numbers are refused (no series before a first block)",
       labelNames: ["account"],
       registers,
     }),

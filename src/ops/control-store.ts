@@ -19,12 +19,38 @@ import { parseControlFields, type CarrierControl, type ControlFields } from "./c
 
 /**
  * An account's overrides (a suspension, stored as kind `drain`) share the store under `account:<id>`: carrier and
- * channel ids cannot hold a `:`, so the two never meet.
+ * channel ids cannot hold a `:`, so the two never meet (nor do blocked ranges, `range:…`, below).
  */
 export const ACCOUNT_CONTROL_PREFIX = "account:";
 
 export function accountControlId(account: string): string {
   return `${ACCOUNT_CONTROL_PREFIX}${account}`;
+}
+
+/**
+ * A range of numbers blocked for one account, or for every account (`*`), is stored as `range:<account>:<prefix>`
+ * (the prefix `+` and 1–15 digits): `otpgw ranges block`, against SMS pumping through a range of numbers.
+ */
+export const RANGE_CONTROL_PREFIX = "range:";
+/** The account scope of a range blocked for every account. */
+export const ALL_ACCOUNTS = "*";
+
+export function rangeControlId(account: string, prefix: string): string {
+  return `${RANGE_CONTROL_PREFIX}${account}:${prefix}`;
+}
+
+/** The account (or `*`) and number prefix of a `range:<account>:<prefix>` id, or undefined for any other id. */
+export function parseRangeControlId(id: string): { account: string; prefix: string } | undefined {
+  if (!id.startsWith(RANGE_CONTROL_PREFIX)) return undefined;
+  const colon = id.lastIndexOf(":");
+  const account = id.slice(RANGE_CONTROL_PREFIX.length, colon);
+  const prefix = id.slice(colon + 1);
+  return account !== "" && /^\+\d{1,15}$/.test(prefix) ? { account, prefix } : undefined;
+}
+
+/** Whether the id is an account's override (a suspension or a blocked range), not a carrier's or a channel's. */
+export function isAccountScoped(id: string): boolean {
+  return id.startsWith(ACCOUNT_CONTROL_PREFIX) || id.startsWith(RANGE_CONTROL_PREFIX);
 }
 
 /**

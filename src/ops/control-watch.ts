@@ -7,13 +7,13 @@ import {
   DEFAULT_WEIGHT_PERCENT,
   NO_OVERRIDE,
   effectiveControl,
-  inForce,
   type CarrierControl,
   type EffectiveControl,
   type OverrideStamp,
 } from "./carrier-controls.js";
+import { AccountControls, stampFields } from "./account-controls.js";
 import {
-  ACCOUNT_CONTROL_PREFIX,
+  isAccountScoped,
   parseChannelCountryId,
   parseVersion,
   readControls,
@@ -63,10 +63,8 @@ export class ControlWatch implements CarrierOverrides {
   private readonly inForce = new Map<string, EffectiveControl>();
   /** The configured carriers' overrides as last read. */
   private controls = new Map<string, CarrierControl>();
-  /** Accounts' suspensions as last read, by account id (whether accounts.yaml has it or not: it may be reloaded). */
-  private accountControls = new Map<string, CarrierControl>();
-  /** The accounts suspended now. */
-  private readonly suspendedNow = new Set<string>();
+  /** The accounts' overrides: suspensions and blocked ranges, which north asks for every submit. */
+  readonly accounts: AccountControls;
   private version: string | undefined;
   /** Redis's clock minus this one, as of Redis's last answer (off by at most half that answer's round trip). */
   private offsetMs = 0;
@@ -80,15 +78,14 @@ export class ControlWatch implements CarrierOverrides {
     this.options = options;
     this.clock = options.clock ?? Date.now;
     this.configured = new Set(options.carriers);
+    this.accounts = new AccountControls({
+      logger: options.logger,
+      ...(options.metrics && { metrics: options.metrics }),
+    });
   }
 
   get(carrierId: string): EffectiveControl | undefined {
     return this.inForce.get(carrierId);
-  }
-
-  /** Whether an operator suspended the account (`otpgw accounts suspend`): its submits are refused. */
-  suspended(accountId: string): boolean {
-    return this.suspendedNow.size > 0 && this.suspendedNow.has(accountId);
   }
 
   /** What routing applies to `carrierId` now (NO_OVERRIDE when nothing). */
@@ -149,13 +146,9 @@ export class ControlWatch implements CarrierOverrides {
   private async read(): Promise<void> {
     const { logger } = this.options;
     const snapshot = await this.timed(() => readControls(this.options.redis, this.options.prefix));
-    this.accountControls = new Map(
-      [...snapshot.controls]
-        .filter(([id]) => id.startsWith(ACCOUNT_CONTROL_PREFIX))
-        .map(([id, control]) => [id.slice(ACCOUNT_CONTROL_PREFIX.length), control]),
-    );
+    this.accounts.take(snapshot.controls);
     const unknown = [...snapshot.controls.keys()]
-      .filter((id) => !this.known(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX))
+      .filter((id) => !this.known(id) && !isAccountScoped(id))
       .sort();
     if (unknown.join() !== this.warnedUnknown) {
       this.warnedUnknown = unknown.join();
@@ -210,35 +203,7 @@ export class ControlWatch implements CarrierOverrides {
         this.logWeight(id, previous.weightPercent, next.weightPercent, control?.weight, now);
     }
     this.active = this.inForce.size > 0;
-    this.refreshAccounts(now);
-  }
-
-  /** Applies the accounts' suspensions at `now`, logging and exporting each change. */
-  private refreshAccounts(now: number): void {
-    if (this.suspendedNow.size === 0 && this.accountControls.size === 0) return;
-    const ids = new Set([...this.suspendedNow, ...this.accountControls.keys()]);
-    for (const id of ids) {
-      const stamp = this.accountControls.get(id)?.drain;
-      const suspended = inForce(stamp, now);
-      if (suspended === this.suspendedNow.has(id)) continue;
-      if (suspended) this.suspendedNow.add(id);
-      else this.suspendedNow.delete(id);
-      this.options.metrics?.accountSuspended.set({ account: id }, suspended ? 1 : 0);
-      if (suspended)
-        this.options.logger.warn(
-          { account: id, change: "suspended", ...stampFields(stamp) },
-          "account suspended by an operator: its submits are refused (lookups, conversions and receipts go on)",
-        );
-      else
-        this.options.logger.info(
-          {
-            account: id,
-            change: "resumed",
-            ...this.liftedBy(`${ACCOUNT_CONTROL_PREFIX}${id}`, "drain", stamp, now),
-          },
-          "account suspension lifted: its submits are accepted again",
-        );
-    }
+    this.accounts.refresh(now, (id, stamp) => this.liftedBy(id, "drain", stamp, now));
   }
 
   private logDrain(id: string, drained: boolean, stamp: OverrideStamp | undefined, now: number): void {
@@ -295,13 +260,4 @@ export class ControlWatch implements CarrierOverrides {
     this.options.metrics?.carrierDrained.set({ carrier: id }, control.drained ? 1 : 0);
     this.options.metrics?.carrierWeightPercent.set({ carrier: id }, control.weightPercent);
   }
-}
-
-function stampFields(stamp: OverrideStamp | undefined): Record<string, unknown> {
-  if (!stamp) return {};
-  return {
-    by: stamp.by,
-    ...(stamp.reason !== undefined && { reason: stamp.reason }),
-    ...(stamp.until !== undefined && { until: new Date(stamp.until).toISOString() }),
-  };
 }

@@ -12,7 +12,7 @@ import { CommandRefusal, formatTime, loadAccountsForOperations } from "../contro
 import { APPLIES, ending, runChange, stampOf, withOptions, type ChangeFlags } from "./override-change.js";
 
 /** The account id, if accounts.yaml has it. @throws ConfigError for the file, CommandRefusal naming its ids */
-async function configuredAccount(
+export async function configuredAccount(
   config: SettingsAndCarriers,
   id: string,
   flags: ChangeFlags,

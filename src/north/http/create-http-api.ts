@@ -100,6 +100,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     ...(deps.privateCallbacks !== undefined && { privateCallbacks: deps.privateCallbacks }),
     ...(deps.limited !== undefined && { limited: deps.limited }),
     ...(deps.suspended !== undefined && { suspended: deps.suspended }),
+    ...(deps.blockedRange !== undefined && { blockedRange: deps.blockedRange }),
   });
   registerMessageRoute(app, { keys, delivery: deps.delivery, lookups: deps.lookups ?? new LookupLimiter() });
   registerServiceRoutes(app, {

@@ -32,9 +32,14 @@ export interface SubmitCheckDeps {
   /** `webhook_private_addresses`: "refuse" (default) refuses a callback_url written with a private host. */
   privateCallbacks?: "refuse" | "allow";
   /** Told of each submit an anti-abuse check refused here (a country the account may not send to, a suspension). */
-  limited?: (account: string, limit: "country" | "suspended") => void;
+  limited?: (account: string, limit: "country" | "suspended" | "blocked_range") => void;
   /** Whether an operator suspended the account (`otpgw accounts suspend`): its submits are refused first. */
   suspended?: (account: string) => boolean;
+  /**
+   * The range an operator blocked (`otpgw ranges block`) for the account or for all that the E.164 number is in,
+   * or undefined: its submits to such numbers are refused.
+   */
+  blockedRange?: (account: string, e164: string) => string | undefined;
 }
 
 export interface RouteValidity {
@@ -69,6 +74,18 @@ export function isCountryRefused(account: Account, country: string, deps: Submit
   return true;
 }
 
+/** The blocked range (`otpgw ranges block`) the number is in, or undefined; a refusal is counted. */
+export function blockedRangeOf(account: Account, e164: string, deps: SubmitCheckDeps): string | undefined {
+  const range = deps.blockedRange?.(account.id, e164);
+  if (range !== undefined) deps.limited?.(account.id, "blocked_range");
+  return range;
+}
+
+/** The refusal's words: the range, and that the operator blocked it. */
+export function blockedRangeRefusal(range: string): string {
+  return `numbers starting ${range} are blocked by the gateway's operator (suspected SMS pumping)`;
+}
+
 /** @throws HttpApiError 422 with the field at fault. */
 export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitCheckDeps): CheckedSubmit {
   if (isSuspended(account, deps)) {
@@ -93,6 +110,9 @@ export function checkSubmit(body: SubmitBody, account: Account, deps: SubmitChec
       countryRefusal(account, destination.country),
     );
   }
+  const blocked = blockedRangeOf(account, destination.e164, deps);
+  if (blocked !== undefined)
+    throw unprocessable(ErrorCodes.HTTP_RANGE_BLOCKED, "to", blockedRangeRefusal(blocked));
   const route = deps.validity(destination.country, destination.e164);
   if (!route) {
     throw unprocessable(

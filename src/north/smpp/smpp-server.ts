@@ -102,6 +102,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       validity: deps.validity,
       ...(deps.limited && { limited: deps.limited }),
       ...(deps.suspended && { suspended: deps.suspended }),
+      ...(deps.blockedRange && { blockedRange: deps.blockedRange }),
     },
     delivery: deps.delivery,
     keyPrefix: deps.keyPrefix,

@@ -12,7 +12,14 @@ import { concatInfo, parseUdh } from "../../smpp/udh.js";
 import type { Account } from "../accounts/account-types.js";
 import { senderAllowed } from "../accounts/sender-pattern.js";
 import { countryRefusal } from "../accounts/volume-limits.js";
-import { isCountryRefused, isSuspended, maxSmsParts, type SubmitCheckDeps } from "../http/submit-checks.js";
+import {
+  blockedRangeOf,
+  blockedRangeRefusal,
+  isCountryRefused,
+  isSuspended,
+  maxSmsParts,
+  type SubmitCheckDeps,
+} from "../http/submit-checks.js";
 import { validitySeconds } from "./validity-period.js";
 
 export interface SubmitCommon {
@@ -149,6 +156,8 @@ export function decodeSubmit(
   if (isCountryRefused(account, destination.country, deps)) {
     throw refuse(SmppStatus.ESME_RINVDSTADR, countryRefusal(account, destination.country));
   }
+  const blocked = blockedRangeOf(account, destination.e164, deps);
+  if (blocked !== undefined) throw refuse(SmppStatus.ESME_RINVDSTADR, blockedRangeRefusal(blocked));
   const route = deps.validity(destination.country, destination.e164);
   if (!route) throw refuse(SmppStatus.ESME_RINVDSTADR, `no route delivers to ${destination.country} numbers`);
   if (body.scheduleDeliveryTime !== "") {

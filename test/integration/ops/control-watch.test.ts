@@ -4,6 +4,7 @@ import { createMetrics } from "../../../src/observability/metrics.js";
 import { ControlWatch } from "../../../src/ops/control-watch.js";
 import {
   accountControlId,
+  rangeControlId,
   carrierKey,
   indexKey,
   readControls,
@@ -233,8 +234,8 @@ describe("override ends judged by Redis's clock, whatever each instance's own cl
       reason: "INC-812",
       forMs: 1_500,
     });
-    await waitUntil(() => watcher.suspended("acme"), 1_000, "the suspension to be seen");
-    expect(watcher.suspended("globex")).toBe(false);
+    await waitUntil(() => watcher.accounts.suspended("acme"), 1_000, "the suspension to be seen");
+    expect(watcher.accounts.suspended("globex")).toBe(false);
     expect(watcher.active).toBe(false);
     expect(await metrics()).toEqual([{ labels: { account: "acme" }, value: 1 }]);
     expect(lines.find((l) => l.change === "suspended")).toMatchObject({
@@ -245,9 +246,80 @@ describe("override ends judged by Redis's clock, whatever each instance's own cl
     // Not a carrier this instance does not have: no warning about it.
     expect(lines.some((l) => String(l.msg).includes("not configured here"))).toBe(false);
 
-    await waitUntil(() => !watcher.suspended("acme"), 3_000, "the suspension to lift at its end");
+    await waitUntil(() => !watcher.accounts.suspended("acme"), 3_000, "the suspension to lift at its end");
     expect(lines.find((l) => l.change === "resumed")).toMatchObject({ account: "acme", cause: "expired" });
     expect(await metrics()).toEqual([{ labels: { account: "acme" }, value: 0 }]);
+  });
+
+  it("ranges blocked for one account or for all refuse the numbers they start, from memory, logged and gauged, and lift at their end", async () => {
+    const redis = await testRedis();
+    const { watcher, lines, metrics: registry } = await watch(redis);
+    const gauge = async () => (await registry.registry.getSingleMetric("otpgw_ranges_blocked")!.get()).values;
+    expect(watcher.accounts.blockedRange("acme", "+628123456789")).toBeUndefined();
+    const block = (account: string, prefix: string, forMs?: number) =>
+      writeControl(redis.client, redis.prefix, rangeControlId(account, prefix), {
+        op: "set",
+        kind: "drain",
+        by: "alice",
+        reason: "INC-9 pumping",
+        ...(forMs !== undefined && { forMs }),
+      });
+    await block("acme", "+6281234", 1_500);
+    await block("acme", "+62812345");
+    await block("*", "+4470");
+    await waitUntil(
+      () => watcher.accounts.blockedRange("globex", "+447012345678") !== undefined,
+      1_000,
+      "the blocks to be seen",
+    );
+    // The longest blocked prefix the number starts with is named.
+    expect(watcher.accounts.blockedRange("acme", "+628123456789")).toBe("+62812345");
+    expect(watcher.accounts.blockedRange("acme", "+628123499999")).toBe("+6281234");
+    expect(watcher.accounts.blockedRange("acme", "+628129999999")).toBeUndefined();
+    expect(watcher.accounts.blockedRange("globex", "+628123456789")).toBeUndefined();
+    expect(watcher.accounts.blockedRange("acme", "+447012345678")).toBe("+4470");
+    expect(watcher.active).toBe(false);
+    expect(lines.some((l) => String(l.msg).includes("not configured here"))).toBe(false);
+    expect(lines.filter((l) => l.change === "blocked")).toHaveLength(3);
+    expect(lines.find((l) => l.change === "blocked" && l.account === "*")).toMatchObject({
+      range: "+4470",
+      by: "alice",
+      reason: "INC-9 pumping",
+    });
+    expect(await gauge()).toEqual(
+      expect.arrayContaining([
+        { labels: { account: "acme" }, value: 2 },
+        { labels: { account: "*" }, value: 1 },
+      ]),
+    );
+
+    await waitUntil(
+      () => watcher.accounts.blockedRange("acme", "+628123499999") === undefined,
+      3_000,
+      "the block with an end to lift",
+    );
+    expect(watcher.accounts.blockedRange("acme", "+628123456789")).toBe("+62812345");
+    expect(lines.find((l) => l.change === "unblocked")).toMatchObject({
+      account: "acme",
+      range: "+6281234",
+      cause: "expired",
+    });
+    expect(await gauge()).toEqual(expect.arrayContaining([{ labels: { account: "acme" }, value: 1 }]));
+
+    await writeControl(redis.client, redis.prefix, rangeControlId("*", "+4470"), {
+      op: "clear",
+      kind: "drain",
+      by: "bob",
+    });
+    await waitUntil(
+      () => watcher.accounts.blockedRange("acme", "+447012345678") === undefined,
+      1_000,
+      "the block to be removed",
+    );
+    expect(lines.find((l) => l.change === "unblocked" && l.account === "*")).toMatchObject({
+      cause: "removed",
+      by: "bob",
+    });
   });
 
   it("a channel drained in one country is known (no warning) and in force under its own id", async () => {
