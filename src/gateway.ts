@@ -37,6 +37,7 @@ import { startMetricsServer } from "./observability/metrics-server.js";
 import { LiveRouteTable } from "./routing/live-route-table.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
 import { ControlWatch } from "./ops/control-watch.js";
+import { PumpingGuardService } from "./ops/pumping-guard-service.js";
 import { instanceId } from "./config/instance-id.js";
 import { BindSlots } from "./south/bind-slots.js";
 import { CarrierPool, type CarrierStatus } from "./south/carrier-pool.js";
@@ -63,6 +64,8 @@ export class Gateway {
   readonly redis: Redis;
   /** Operators' drains and weight factors (otpgw carriers …), read from Redis; routing reads them from memory. */
   readonly controls: ControlWatch;
+  /** Blocks ranges whose delivered codes are not used (accounts.yaml `pumping_guard`). */
+  readonly pumpingGuard: PumpingGuardService;
   /** Each carrier's bind slots, leased to the instances sharing the Redis. */
   readonly slots: BindSlots;
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
@@ -153,6 +156,14 @@ export class Gateway {
       logger,
       metrics,
     });
+    this.pumpingGuard = new PumpingGuardService({
+      redis,
+      prefix: daemon.redisKeyPrefix,
+      spec: (account) => this.accounts.byId(account)?.pumpingGuard,
+      controls: this.controls.accounts,
+      logger,
+      metrics,
+    });
     const connectionErrors = new LogThrottle(10_000); // one line per reconnect attempt would be ~1 a second
     this.redis.on("error", (error: Error) => {
       this.lastRedisError = error;
@@ -202,6 +213,7 @@ export class Gateway {
       logger: this.logger,
       metrics: this.metrics,
       reportsConversions: (account) => this.accounts.byId(account)?.reportsConversions === true,
+      conversionListener: this.pumpingGuard,
       options: {
         minRemainingMs: daemon.delivery.minRemainingValidityMs,
         retryUnavailableMs: daemon.delivery.retryUnavailableMs,
@@ -269,6 +281,8 @@ export class Gateway {
     // Before any bind opens or any message resumes: a drained carrier gets nothing, even right after a restart.
     await this.controls.start();
     this.closers.add({ name: "carrier overrides", close: () => this.controls.close() });
+    this.pumpingGuard.start();
+    this.closers.add({ name: "pumping guard", close: () => Promise.resolve(this.pumpingGuard.close()) });
     const redisTls = daemon.redisTls;
     const shared = this.redisAccess.tls;
     if (redisTls && shared) {

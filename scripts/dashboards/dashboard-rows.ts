@@ -294,7 +294,7 @@ export const rows: RowSpec[] = [
       ),
       series(
         "Submits refused by anti-abuse limits / s",
-        "Per account and limit (accounts.yaml): country (not in its countries), number (per_number_limit), range (per_range_limit: a walk through a block of numbers, the mark of SMS pumping). Alert OtpgwSubmitsLimited.",
+        "Per account and limit (accounts.yaml): country (not in its countries), number (per_number_limit), range (per_range_limit: a walk through a block of numbers, the mark of SMS pumping), suspended (otpgw accounts suspend), blocked_range (otpgw ranges block, or the account's pumping guard). Alerts OtpgwSubmitsLimited, OtpgwPumpingGuardBlocked.",
         "reqps",
         [
           q(

@@ -6,6 +6,7 @@
 import type { Metrics } from "../observability/metrics.js";
 import { FinalMetrics } from "./final-metrics.js";
 import { conversionCredit } from "./lifecycle.js";
+import type { ConversionListener } from "./processor-types.js";
 import type { RoutePlanner } from "./route-planner.js";
 import type { Message } from "./types.js";
 
@@ -14,16 +15,19 @@ export class CommitObserver {
   private readonly metrics: Metrics | undefined;
   private readonly finalMetrics: FinalMetrics | undefined;
   private readonly reportsConversions: (account: string) => boolean;
+  private readonly listener: ConversionListener | undefined;
 
   constructor(
     planner: RoutePlanner,
     metrics: Metrics | undefined,
     reportsConversions: (account: string) => boolean = () => false,
+    listener?: ConversionListener,
   ) {
     this.planner = planner;
     this.metrics = metrics;
     this.finalMetrics = metrics ? new FinalMetrics(metrics) : undefined;
     this.reportsConversions = reportsConversions;
+    this.listener = listener;
   }
 
   /** `after` has just replaced `before` in the store, not final. */
@@ -43,7 +47,7 @@ export class CommitObserver {
         carrier: credited?.carrier ?? "none",
         channel: credited?.channel ?? "none",
       });
-      if (credited?.channel === "sms")
+      if (credited?.channel === "sms") {
         this.planner.conversionObserved?.(
           done.to,
           done.country,
@@ -51,6 +55,8 @@ export class CommitObserver {
           done.finalAt ?? now,
           false,
         );
+        this.listener?.delivered(done);
+      }
     }
   }
 }

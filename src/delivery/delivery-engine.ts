@@ -104,6 +104,7 @@ export class DeliveryEngine implements DeliveryService {
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.reportsConversions && { reportsConversions: deps.reportsConversions }),
+      ...(deps.conversionListener && { conversionListener: deps.conversionListener }),
       clock: this.clock,
       rng: deps.rng ?? Math.random,
       options: deps.options,
@@ -239,6 +240,7 @@ export class DeliveryEngine implements DeliveryService {
     // Delivered by this very report when it was still attempting.
     const deliveredAt = before.state === "attempting" ? this.clock() : (before.finalAt ?? this.clock());
     this.deps.planner.conversionObserved?.(before.to, before.country, credited.carrier, deliveredAt, true);
+    this.deps.conversionListener?.converted(before);
   }
 
   /** The text of a message not yet final (escalation reads its code from it); null once deleted. */

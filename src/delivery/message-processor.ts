@@ -53,7 +53,12 @@ export class MessageProcessor {
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
-    this.observer = new CommitObserver(deps.planner, deps.metrics, deps.reportsConversions);
+    this.observer = new CommitObserver(
+      deps.planner,
+      deps.metrics,
+      deps.reportsConversions,
+      deps.conversionListener,
+    );
   }
 
   /**

@@ -28,6 +28,18 @@ export interface DeliveryCollaborators {
   metrics?: Metrics;
   /** Whether an account reports conversions (its delivered messages count towards the conversion share). */
   reportsConversions?: (account: string) => boolean;
+  /** Told of the SMS deliveries of accounts that report conversions, and of their conversions (the pumping guard). */
+  conversionListener?: ConversionListener;
+}
+
+/**
+ * Beside live health's conversion share: each SMS delivery of an account that reports conversions (once, by the
+ * instance that stored its final state), and each first conversion report of such a delivery (by the instance that
+ * took it).
+ */
+export interface ConversionListener {
+  delivered(message: Message): void;
+  converted(message: Message): void;
 }
 
 /** What delivery asks of escalation (src/escalation/): the channel after SMS, and sending through it. */

@@ -69,6 +69,7 @@ export interface Metrics {
   submitsLimited: Counter<"account" | "limit">;
   accountSuspended: Gauge<"account">;
   rangesBlocked: Gauge<"account">;
+  pumpingGuardBlocks: Counter<"account">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
   webhookDeliveries: Counter<"outcome">;
@@ -322,6 +323,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     rangesBlocked: new Gauge({
       name: "otpgw_ranges_blocked",
       help: "Ranges of numbers an operator blocked (otpgw ranges block) now in force, by account (* for those blocked for every account): submits to their numbers are refused (no series before a first block)",
+      labelNames: ["account"],
+      registers,
+    }),
+    pumpingGuardBlocks: new Counter({
+      name: "otpgw_pumping_guard_blocks_total",
+      help: "Ranges the pumping guard (accounts.yaml pumping_guard) blocked for an account: their delivered codes were not used where the account's others were, the mark of SMS pumping",
       labelNames: ["account"],
       registers,
     }),

@@ -1,4 +1,5 @@
 /** The accounts that may submit over the HTTP API or SMPP, as read from `accounts.yaml` (docs/http-api.md). */
+import type { PumpingGuardSpec } from "../../ops/pumping-guard.js";
 
 export interface Account {
   /** Stable id: lower-case letters, digits and `-`. Names the account in logs, metrics and Redis keys. */
@@ -43,6 +44,11 @@ export interface Account {
    * in a window (accounts.yaml `per_range_limit`): SMS pumping walks through a range of premium or fraudulent numbers.
    */
   perRangeLimit?: VolumeLimitSpec & { rangeDigits: number };
+  /**
+   * Anti-abuse: ranges whose delivered codes are not used are blocked for a while (accounts.yaml `pumping_guard`;
+   * src/ops/pumping-guard.ts). Only with `reportsConversions`.
+   */
+  pumpingGuard?: PumpingGuardSpec;
   /** SMPP access; unset: the account submits over HTTP only. */
   smpp?: SmppAccess;
 }

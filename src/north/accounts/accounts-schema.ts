@@ -39,6 +39,14 @@ export const accountLimits = {
   /** A range drops 1–6 trailing digits of the number: from ten numbers to a million. */
   rangeDigitsMax: 6,
   rangeDigitsDefault: 3,
+  /** The pumping guard's defaults (docs/http-api.md, "Anti-abuse limits"). */
+  guardMinDeliveriesDefault: 20,
+  guardMaxConversionRatioDefault: 0.2,
+  guardConversionWaitSecondsDefault: 120,
+  guardWindowSecondsDefault: 3_600,
+  guardBlockSecondsDefault: 3_600,
+  /** A block lasts at most 30 days, like an operator's expiring override. */
+  guardBlockSecondsMax: 30 * 86_400,
 } as const;
 
 const printableAscii = /^[\x20-\x7e]+$/;
@@ -126,6 +134,21 @@ const account = z.strictObject({
       range_digits: intBetween(1, accountLimits.rangeDigitsMax).default(accountLimits.rangeDigitsDefault),
     })
     .optional(),
+  // Blocks ranges whose deliveries are not converted (needs reports_conversions): `pumping_guard: {}` for defaults.
+  pumping_guard: z
+    .strictObject({
+      range_digits: intBetween(1, accountLimits.rangeDigitsMax).optional(),
+      min_deliveries: intBetween(5, accountLimits.limitMessagesMax).default(
+        accountLimits.guardMinDeliveriesDefault,
+      ),
+      max_conversion_ratio: z.number().gt(0).max(1).default(accountLimits.guardMaxConversionRatioDefault),
+      conversion_wait_seconds: intBetween(1, 3_600).default(accountLimits.guardConversionWaitSecondsDefault),
+      window_seconds: intBetween(60, 86_400).default(accountLimits.guardWindowSecondsDefault),
+      block_seconds: intBetween(60, accountLimits.guardBlockSecondsMax).default(
+        accountLimits.guardBlockSecondsDefault,
+      ),
+    })
+    .optional(),
   smpp: smppAccess.optional(),
 });
 
@@ -163,6 +186,13 @@ export function crossCheckAccounts(data: unknown, minValiditySeconds = 1): Cross
         path: ["accounts", index, "reports_conversions"],
         reason:
           "needs api_keys: conversions are reported through the HTTP API (POST /v1/messages/{id}/conversion)",
+      });
+    }
+    if (entry.pumping_guard !== undefined && entry.reports_conversions !== true) {
+      problems.push({
+        path: ["accounts", index, "pumping_guard"],
+        reason:
+          "needs reports_conversions: true: the guard judges a range by whether its delivered codes are used",
       });
     }
     const systemId = isRecord(entry.smpp) ? entry.smpp.system_id : undefined;
@@ -264,6 +294,19 @@ export function toAccountsConfig(parsed: AccountsFile, file: string): AccountsCo
           messages: entry.per_range_limit.messages,
           windowSeconds: entry.per_range_limit.window_seconds,
           rangeDigits: entry.per_range_limit.range_digits,
+        },
+      }),
+      ...(entry.pumping_guard !== undefined && {
+        pumpingGuard: {
+          rangeDigits:
+            entry.pumping_guard.range_digits ??
+            entry.per_range_limit?.range_digits ??
+            accountLimits.rangeDigitsDefault,
+          minDeliveries: entry.pumping_guard.min_deliveries,
+          maxConversionRatio: entry.pumping_guard.max_conversion_ratio,
+          conversionWaitSeconds: entry.pumping_guard.conversion_wait_seconds,
+          windowSeconds: entry.pumping_guard.window_seconds,
+          blockSeconds: entry.pumping_guard.block_seconds,
         },
       }),
       ...(entry.smpp !== undefined && { smpp: toSmppAccess(entry.smpp) }),

@@ -104,6 +104,34 @@ describe("parseAccountsFile", () => {
     ]);
   });
 
+  it("reads the pumping guard with its defaults (range_digits from per_range_limit), and refuses it without reports_conversions", () => {
+    const guarded = `${valid}    reports_conversions: true
+    per_range_limit: { messages: 50, window_seconds: 600, range_digits: 4 }
+    pumping_guard: {}
+`;
+    expect(parseAccountsFile(guarded, file, env).accounts!.accounts[0]!.pumpingGuard).toEqual({
+      rangeDigits: 4,
+      minDeliveries: 20,
+      maxConversionRatio: 0.2,
+      conversionWaitSeconds: 120,
+      windowSeconds: 3600,
+      blockSeconds: 3600,
+    });
+    const own = `${valid}    reports_conversions: true
+    pumping_guard: { min_deliveries: 50, max_conversion_ratio: 0.1, block_seconds: 86400 }
+`;
+    expect(parseAccountsFile(own, file, env).accounts!.accounts[0]!.pumpingGuard).toMatchObject({
+      rangeDigits: 3,
+      minDeliveries: 50,
+      maxConversionRatio: 0.1,
+      blockSeconds: 86400,
+    });
+    expect(problems(`${valid}    pumping_guard: { max_conversion_ratio: 0 }\n`).sort()).toEqual([
+      "accounts.yaml:12: accounts.0.pumping_guard.max_conversion_ratio: must be greater than 0",
+      "accounts.yaml:12: accounts.0.pumping_guard: needs reports_conversions: true: the guard judges a range by whether its delivered codes are used",
+    ]);
+  });
+
   it("refuses a literal webhook secret, without repeating it", () => {
     const reported = problems(valid.replace("${ACCOUNT_ACME_WEBHOOK_SECRET}", "literal-secret-value-123"));
     expect(reported).toEqual([

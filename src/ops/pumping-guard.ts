@@ -1,0 +1,219 @@
+/**
+ * The pumping guard (accounts.yaml `pumping_guard`): a range of numbers whose delivered OTPs are not used is blocked
+ * for the account, on every instance, for a while. SMS pumping sends codes to numbers nobody reads them on — the
+ * fraudster is paid per message delivered — so the mark of a pumped range is deliveries without conversions, where
+ * the account's other numbers convert as usual (docs/http-api.md, "Anti-abuse limits").
+ *
+ * Each SMS delivery of an account with a guard is remembered (by the instance that stored its final state: once
+ * across instances) and judged `conversion_wait_seconds` later, when the people who were going to use the code
+ * have: whether it converted is read from Redis (`isConverted`, the marks the conversion reports leave, whichever
+ * instance took them). Judged deliveries are counted per range (the number without its last `range_digits`) and per
+ * account, in a sliding window. A range with `min_deliveries` judged whose conversion share is at most
+ * `max_conversion_ratio` × the account's own is blocked (`block`), and its count starts again. Pure apart from the
+ * injected functions: the caller runs `judge` every second or so.
+ */
+
+/** An account's guard, as accounts.yaml configures it. */
+export interface PumpingGuardSpec {
+  rangeDigits: number;
+  minDeliveries: number;
+  maxConversionRatio: number;
+  conversionWaitSeconds: number;
+  windowSeconds: number;
+  blockSeconds: number;
+}
+
+/** An account's own share is no yardstick before it has this many judged deliveries in the window. */
+export const ACCOUNT_BASELINE_DELIVERIES = 100;
+/** Deliveries waiting for their judgement, across accounts: beyond this the oldest are dropped unjudged. */
+export const MAX_WAITING = 500_000;
+/** Judged per call of `judge` at most, so one call never holds the event loop long. */
+export const JUDGE_BATCH = 5_000;
+
+/** What a block is based on, for its log line and its reason. */
+export interface PumpingEvidence {
+  account: string;
+  /** The E.164 prefix blocked, e.g. `+6281234567`. */
+  range: string;
+  delivered: number;
+  converted: number;
+  /** The account's conversion share over the same window (0–1). */
+  accountShare: number;
+  blockSeconds: number;
+}
+
+interface Waiting {
+  id: string;
+  account: string;
+  range: string;
+  judgeAt: number;
+}
+
+/** Counts in a sliding window: the previous fixed window's, weighted by how much of it still overlaps. */
+class SlidingCount {
+  private index = -1;
+  private previous = [0, 0];
+  private current = [0, 0];
+
+  constructor(private readonly windowMs: number) {}
+
+  add(now: number, converted: boolean): void {
+    this.roll(now);
+    this.current[0]!++;
+    if (converted) this.current[1]!++;
+  }
+
+  /** [delivered, converted], estimated over the last window. */
+  read(now: number): [number, number] {
+    this.roll(now);
+    const weight = 1 - (now % this.windowMs) / this.windowMs;
+    return [this.current[0]! + this.previous[0]! * weight, this.current[1]! + this.previous[1]! * weight];
+  }
+
+  /** Nothing left in the window: the count can be forgotten. */
+  empty(now: number): boolean {
+    const [delivered] = this.read(now);
+    return delivered === 0;
+  }
+
+  private roll(now: number): void {
+    const index = Math.floor(now / this.windowMs);
+    if (index === this.index) return;
+    this.previous = index === this.index + 1 ? this.current : [0, 0];
+    this.current = [0, 0];
+    this.index = index;
+  }
+}
+
+export interface PumpingGuardOptions {
+  /** The account's guard now (accounts.yaml may be reloaded), or undefined when it has none. */
+  spec: (account: string) => PumpingGuardSpec | undefined;
+  /** Which of these messages had their code used (by id; in the same order). */
+  isConverted: (ids: readonly string[]) => Promise<boolean[]>;
+  /** Blocks the range for the account (every instance); its count has started again here. */
+  block: (evidence: PumpingEvidence) => void;
+  /** Whether the range is blocked already (an operator's block, or this guard's on another instance). */
+  blocked: (account: string, range: string) => boolean;
+  clock?: () => number;
+}
+
+export class PumpingGuard {
+  private readonly options: PumpingGuardOptions;
+  private readonly clock: () => number;
+  /** Deliveries in the order their judgement falls due (one wait per account: nearly in order across them). */
+  private waiting: Waiting[] = [];
+  private head = 0;
+  /** Judged deliveries per `<account> <range>`, and per account. */
+  private readonly ranges = new Map<string, SlidingCount>();
+  private readonly accounts = new Map<string, SlidingCount>();
+  private judging: Promise<void> | undefined;
+  /** Deliveries dropped unjudged (more waiting than MAX_WAITING). */
+  dropped = 0;
+
+  constructor(options: PumpingGuardOptions) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** An SMS delivery of message `id` to `to` (E.164), counted once when its final state is stored. */
+  delivered(id: string, account: string, to: string): void {
+    const spec = this.options.spec(account);
+    if (!spec || to.length <= spec.rangeDigits + 1) return;
+    if (this.waiting.length - this.head >= MAX_WAITING) {
+      this.head++;
+      this.dropped++;
+    }
+    this.waiting.push({
+      id,
+      account,
+      range: to.slice(0, to.length - spec.rangeDigits),
+      judgeAt: this.clock() + spec.conversionWaitSeconds * 1000,
+    });
+  }
+
+  /** Judges the deliveries whose wait is over (one pass at a time); resolves once they are counted. */
+  judge(): Promise<void> {
+    this.judging ??= this.judgeDue().finally(() => (this.judging = undefined));
+    return this.judging;
+  }
+
+  private async judgeDue(): Promise<void> {
+    const now = this.clock();
+    const due: Waiting[] = [];
+    while (this.head < this.waiting.length && due.length < JUDGE_BATCH) {
+      const next = this.waiting[this.head]!;
+      if (next.judgeAt > now) break;
+      due.push(next);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    if (due.length === 0) return;
+    let converted: boolean[];
+    try {
+      converted = await this.options.isConverted(due.map((w) => w.id));
+    } catch (error) {
+      // Redis unreachable: judged later, in the same order.
+      this.waiting.splice(this.head, 0, ...due);
+      throw error;
+    }
+    const touched = new Set<string>();
+    due.forEach((w, i) => {
+      const spec = this.options.spec(w.account);
+      if (!spec) return;
+      const windowMs = spec.windowSeconds * 1000;
+      this.count(this.accounts, w.account, windowMs).add(now, converted[i] === true);
+      const key = `${w.account} ${w.range}`;
+      this.count(this.ranges, key, windowMs).add(now, converted[i] === true);
+      touched.add(key);
+    });
+    for (const key of touched) this.check(key, now);
+  }
+
+  private count(map: Map<string, SlidingCount>, key: string, windowMs: number): SlidingCount {
+    let count = map.get(key);
+    if (!count) map.set(key, (count = new SlidingCount(windowMs)));
+    return count;
+  }
+
+  private check(key: string, now: number): void {
+    const space = key.indexOf(" ");
+    const account = key.slice(0, space);
+    const range = key.slice(space + 1);
+    const spec = this.options.spec(account);
+    const rangeCount = this.ranges.get(key);
+    const accountCount = this.accounts.get(account);
+    if (!spec || !rangeCount || !accountCount) return;
+    const [delivered, converted] = rangeCount.read(now);
+    if (delivered < spec.minDeliveries) return;
+    const [accountDelivered, accountConverted] = accountCount.read(now);
+    // Without conversions elsewhere (an account that stopped reporting them) there is nothing to compare with.
+    if (accountDelivered < ACCOUNT_BASELINE_DELIVERIES || accountConverted === 0) return;
+    const accountShare = accountConverted / accountDelivered;
+    if (converted / delivered > spec.maxConversionRatio * accountShare) return;
+    this.ranges.delete(key);
+    if (this.options.blocked(account, range)) return;
+    this.options.block({
+      account,
+      range,
+      delivered: Math.round(delivered),
+      converted: Math.round(converted),
+      accountShare,
+      blockSeconds: spec.blockSeconds,
+    });
+  }
+
+  /** Forgets the counts with nothing left in their window (call now and then: a minute is plenty). */
+  prune(): void {
+    const now = this.clock();
+    for (const map of [this.ranges, this.accounts])
+      for (const [key, count] of map) if (count.empty(now)) map.delete(key);
+  }
+
+  /** Deliveries waiting for their judgement, and ranges counted (for tests and the log). */
+  get sizes(): { waiting: number; ranges: number } {
+    return { waiting: this.waiting.length - this.head, ranges: this.ranges.size };
+  }
+}

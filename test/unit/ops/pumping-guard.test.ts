@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import {
+  ACCOUNT_BASELINE_DELIVERIES,
+  PumpingGuard,
+  type PumpingEvidence,
+  type PumpingGuardSpec,
+} from "../../../src/ops/pumping-guard.js";
+
+const SPEC: PumpingGuardSpec = {
+  rangeDigits: 3,
+  minDeliveries: 20,
+  maxConversionRatio: 0.2,
+  conversionWaitSeconds: 120,
+  windowSeconds: 3600,
+  blockSeconds: 3600,
+};
+
+/** A guard on a hand-turned clock, its conversions a set of ids, its blocks recorded. */
+function setup(spec: PumpingGuardSpec | undefined = SPEC, blockedAlready = () => false) {
+  let now = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const converted = new Set<string>();
+  const blocks: PumpingEvidence[] = [];
+  let failReads = false;
+  const guard = new PumpingGuard({
+    spec: (account) => (account === "acme" ? spec : undefined),
+    isConverted: (ids) =>
+      failReads
+        ? Promise.reject(new Error("redis down"))
+        : Promise.resolve(ids.map((id) => converted.has(id))),
+    blocked: blockedAlready,
+    block: (evidence) => blocks.push(evidence),
+    clock: () => now,
+  });
+  let n = 0;
+  /** `count` deliveries to numbers of `range` (the number without its last three digits), `used` of them converted. */
+  const deliver = (range: string, count: number, used: number) => {
+    for (let i = 0; i < count; i++) {
+      const id = `m${n++}`;
+      guard.delivered(id, "acme", `${range}${String(i % 1000).padStart(3, "0")}`);
+      if (i < used) converted.add(id);
+    }
+  };
+  return {
+    guard,
+    blocks,
+    deliver,
+    advance: (ms: number) => (now += ms),
+    failReads: (fail: boolean) => (failReads = fail),
+  };
+}
+
+/** Normal traffic: ranges of five deliveries each, three of five codes used (60 %). */
+function normalTraffic(deliver: (range: string, count: number, used: number) => void, deliveries: number) {
+  for (let r = 0; r < deliveries / 5; r++) deliver(`+62812${String(r).padStart(5, "0")}`, 5, 3);
+}
+
+describe("the pumping guard", () => {
+  it("blocks a range whose delivered codes are not used once it has min_deliveries judged, with the evidence, and counts it afresh", async () => {
+    const { guard, blocks, deliver, advance } = setup();
+    normalTraffic(deliver, 200);
+    deliver("+62899999", 25, 0);
+    // Nothing is judged before the wait is over: the people who will use their codes have not yet.
+    advance(119_000);
+    await guard.judge();
+    expect(blocks).toEqual([]);
+    expect(guard.sizes.waiting).toBe(225);
+    advance(1_000);
+    await guard.judge();
+    expect(blocks).toEqual([
+      {
+        account: "acme",
+        range: "+62899999",
+        delivered: 25,
+        converted: 0,
+        accountShare: 120 / 225,
+        blockSeconds: 3600,
+      },
+    ]);
+    expect(guard.sizes.waiting).toBe(0);
+    // Its count started again: more unused deliveries need min_deliveries anew before another block.
+    deliver("+62899999", 19, 0);
+    advance(120_000);
+    await guard.judge();
+    expect(blocks).toHaveLength(1);
+    deliver("+62899999", 1, 0);
+    advance(120_000);
+    await guard.judge();
+    expect(blocks).toHaveLength(2);
+  });
+
+  it("leaves alone a range that converts like the account, one under min_deliveries, and one that converts a little less", async () => {
+    const { guard, blocks, deliver, advance } = setup();
+    normalTraffic(deliver, 200);
+    deliver("+62855555", 40, 24); // 60 %, like the rest
+    deliver("+62866666", 19, 0); // one short of min_deliveries
+    deliver("+62877777", 30, 5); // 17 %: above 0.2 × 60 % = 12 %
+    advance(120_000);
+    await guard.judge();
+    expect(blocks).toEqual([]);
+  });
+
+  it("blocks nothing while the account's own share is no yardstick: too few deliveries judged, or no conversion at all", async () => {
+    const few = setup();
+    normalTraffic(few.deliver, ACCOUNT_BASELINE_DELIVERIES - 30);
+    few.deliver("+62899999", 25, 0);
+    few.advance(120_000);
+    await few.guard.judge();
+    expect(few.blocks).toEqual([]);
+
+    const none = setup();
+    none.deliver("+62811111", 200, 0); // an account that stopped reporting conversions
+    none.deliver("+62899999", 25, 0);
+    none.advance(120_000);
+    await none.guard.judge();
+    expect(none.blocks).toEqual([]);
+  });
+
+  it("counts only accounts with a guard, does not block a range blocked already, and judges again what a failed read left", async () => {
+    const { guard, blocks, deliver, advance, failReads } = setup(SPEC, () => true);
+    guard.delivered("x1", "globex", "+628123456789");
+    expect(guard.sizes.waiting).toBe(0);
+    normalTraffic(deliver, 200);
+    deliver("+62899999", 25, 0);
+    advance(120_000);
+    failReads(true);
+    await expect(guard.judge()).rejects.toThrow("redis down");
+    expect(guard.sizes.waiting).toBe(225);
+    failReads(false);
+    await guard.judge();
+    expect(guard.sizes.waiting).toBe(0);
+    // Blocked already (by an operator, or this guard on another instance): not written again.
+    expect(blocks).toEqual([]);
+  });
+
+  it("forgets the counts of a quiet window", async () => {
+    const { guard, deliver, advance } = setup();
+    normalTraffic(deliver, 50);
+    advance(120_000);
+    await guard.judge();
+    expect(guard.sizes.ranges).toBe(10);
+    advance(2 * 3_600_000);
+    guard.prune();
+    expect(guard.sizes.ranges).toBe(0);
+  });
+});
