@@ -6,7 +6,7 @@
 import type { Metrics } from "../observability/metrics.js";
 import { FinalMetrics } from "./final-metrics.js";
 import { conversionCredit } from "./lifecycle.js";
-import type { ConversionListener } from "./processor-types.js";
+import type { ConversionListener, DeliveryCollaborators } from "./processor-types.js";
 import type { RoutePlanner } from "./route-planner.js";
 import type { Message } from "./types.js";
 
@@ -18,16 +18,13 @@ export class CommitObserver {
   private readonly listener: ConversionListener | undefined;
 
   constructor(
-    planner: RoutePlanner,
-    metrics: Metrics | undefined,
-    reportsConversions: (account: string) => boolean = () => false,
-    listener?: ConversionListener,
+    deps: Pick<DeliveryCollaborators, "planner" | "metrics" | "reportsConversions" | "conversionListener">,
   ) {
-    this.planner = planner;
-    this.metrics = metrics;
-    this.finalMetrics = metrics ? new FinalMetrics(metrics) : undefined;
-    this.reportsConversions = reportsConversions;
-    this.listener = listener;
+    this.planner = deps.planner;
+    this.metrics = deps.metrics;
+    this.finalMetrics = deps.metrics ? new FinalMetrics(deps.metrics) : undefined;
+    this.reportsConversions = deps.reportsConversions ?? (() => false);
+    this.listener = deps.conversionListener;
   }
 
   /** `after` has just replaced `before` in the store, not final. */

@@ -53,12 +53,7 @@ export class MessageProcessor {
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
-    this.observer = new CommitObserver(
-      deps.planner,
-      deps.metrics,
-      deps.reportsConversions,
-      deps.conversionListener,
-    );
+    this.observer = new CommitObserver(deps);
   }
 
   /**

@@ -1,29 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { HotCounter } from "./hot-counter.js";
 import { HotHistogram } from "./hot-histogram.js";
+import { registerScrapeGauges, type BindOutstanding, type HealthFactorReading } from "./scrape-gauges.js";
 
 /**
- * Every metric otpgw exports, defined here and nowhere else. Names are `otpgw_<what>_<unit|total>`;
+ * Every metric otpgw exports, defined here and nowhere else (the scrape-time gauges in scrape-gauges.ts, registered
+ * from here). Names are `otpgw_<what>_<unit|total>`;
  * labels are carrier / bind / outcome / status — never a message id or a phone number.
  */
 /** Seconds an OTP may take to reach a handset: most arrive within seconds, a validity is minutes. */
 const DELIVERY_BUCKETS = [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300];
 
-/** One carrier's live health factor on one route (src/routing/carrier-health.ts). */
-export interface HealthFactorReading {
-  route: string;
-  carrier: string;
-  factor: number;
-  /** Its conversion share on the route, when judged (min_samples deliveries for accounts that report conversions). */
-  conversionShare?: number;
-}
-
-/** One bind's requests written and not yet answered. */
-export interface BindOutstanding {
-  carrier: string;
-  bind: string;
-  outstanding: number;
-}
+export type { BindOutstanding, HealthFactorReading } from "./scrape-gauges.js";
 
 export interface Metrics {
   registry: Registry;
@@ -86,51 +74,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "otpgw_process_" });
   const registers = [registry];
-  let readOutstanding: (() => Iterable<BindOutstanding>) | undefined;
-  let readHealth: (() => Iterable<HealthFactorReading>) | undefined;
-  new Gauge({
-    name: "otpgw_carrier_bind_outstanding",
-    help: "Requests written on the bind and not yet answered (against its window)",
-    labelNames: ["carrier", "bind"],
-    registers,
-    collect() {
-      if (!readOutstanding) return;
-      this.reset();
-      for (const { carrier, bind, outstanding } of readOutstanding())
-        this.set({ carrier, bind }, outstanding);
-    },
-  });
-  new Gauge({
-    name: "otpgw_carrier_health_factor",
-    help: "A carrier's live health factor on a route, in (0, 1]: what its configured weight is multiplied by (1 below the route's health min_samples, or with health off: no series)",
-    labelNames: ["route", "carrier"],
-    registers,
-    collect() {
-      if (!readHealth) return;
-      this.reset();
-      for (const { route, carrier, factor } of readHealth()) this.set({ route, carrier }, factor);
-    },
-  });
-  new Gauge({
-    name: "otpgw_carrier_conversion_share",
-    help: "A carrier's conversion share on a route, in [0, 1]: of its SMS deliveries for accounts that report conversions, judged health conversion_wait_seconds after each over the health window, the share whose code was used (no series below min_samples deliveries judged, or with health off)",
-    labelNames: ["route", "carrier"],
-    registers,
-    collect() {
-      if (!readHealth) return;
-      this.reset();
-      for (const { route, carrier, conversionShare } of readHealth())
-        if (conversionShare !== undefined) this.set({ route, carrier }, conversionShare);
-    },
-  });
+  const scraped = registerScrapeGauges(registers);
   return {
     registry,
-    setOutstandingSource: (read) => {
-      readOutstanding = read;
-    },
-    setHealthSource: (read) => {
-      readHealth = read;
-    },
+    setOutstandingSource: scraped.setOutstandingSource,
+    setHealthSource: scraped.setHealthSource,
     bindUp: new Gauge({
       name: "otpgw_carrier_bind_up",
       help: "1 when the carrier bind is bound, else 0",
