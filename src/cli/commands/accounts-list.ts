@@ -104,7 +104,7 @@ async function list(flags: ListFlags, context: CliContext): Promise<number> {
   }
 }
 
-/** `countries ID, KR; 5/number/600s; 50/range(3)/600s` */
+/** `countries ID, KR`, `5 per number in 600 s`, `50 per range of 1000 in 600 s`, `pumping guard (…)` */
 function limitsOf(account: Account): string[] {
   const limits: string[] = [];
   if (account.countries) limits.push(`countries ${[...account.countries].join(", ")}`);
@@ -112,5 +112,11 @@ function limitsOf(account: Account): string[] {
   if (n) limits.push(`${n.messages} per number in ${n.windowSeconds} s`);
   const r = account.perRangeLimit;
   if (r) limits.push(`${r.messages} per range of ${10 ** r.rangeDigits} in ${r.windowSeconds} s`);
+  const g = account.pumpingGuard;
+  if (g)
+    limits.push(
+      `pumping guard (ranges of ${10 ** g.rangeDigits}: ${g.minDeliveries} deliveries, ` +
+        `≤ ${g.maxConversionRatio} × its conversion share, blocked ${g.blockSeconds} s)`,
+    );
   return limits;
 }

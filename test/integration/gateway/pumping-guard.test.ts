@@ -65,6 +65,12 @@ describe("the pumping guard on a running daemon (accounts.yaml pumping_guard)", 
     expect(list.stdout).toMatch(
       /^\+628129999\s+acme\s+pumping-guard\s+\S+Z\s+\S+Z \(in (9m \d+s|10m)\)\s+0 of 6 delivered codes used/m,
     );
+    const accounts = await runOtpgw(["accounts", "list", "--config", join(daemon.dir, "otpgw.yaml")], {
+      env: { PATH: process.env.PATH },
+    });
+    expect(accounts.stdout).toContain(
+      "pumping guard (ranges of 1000: 6 deliveries, ≤ 0.2 × its conversion share, blocked 600 s)",
+    );
     // No text or code in what the guard logged.
     expect(daemon.logLines.filter((l) => l.includes("pumping")).join("\n")).not.toContain("661144");
   }, 60_000);
