@@ -9,7 +9,7 @@ import {
   type OverrideStamp,
 } from "../../ops/carrier-controls.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
-import { ACCOUNT_CONTROL_PREFIX, parseChannelCountryId, readControls } from "../../ops/control-store.js";
+import { isAccountScoped, parseChannelCountryId, readControls } from "../../ops/control-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
@@ -109,9 +109,8 @@ async function readRows(
     })
     .sort((a, b) => a.carrier.localeCompare(b.carrier));
   const configured = new Set(drainable.map((c) => c.id));
-  const stale = [...snapshot.controls].filter(
-    ([id]) => !configured.has(id) && !id.startsWith(ACCOUNT_CONTROL_PREFIX),
-  );
+  // Accounts' suspensions and blocked ranges share the store: `accounts list` and `ranges list` show them.
+  const stale = [...snapshot.controls].filter(([id]) => !configured.has(id) && !isAccountScoped(id));
   return { rows, stale, now };
 }
 

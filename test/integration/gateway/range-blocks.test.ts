@@ -69,6 +69,10 @@ describe("operators block ranges of numbers on the running daemon (otpgw ranges 
     expect(list.stdout).toMatch(
       /^\+6281199\s+every account\s+noc-2\s+\S+Z\s+\S+Z \(in (59m \d+s|1h)\)\s+INC-9 pumping$/m,
     );
+    // Not carriers: `carriers list` does not show them as overrides of carriers no longer configured.
+    const carriers = await otpgw("carriers", "list");
+    expect(carriers.code).toBe(0);
+    expect(carriers.stdout).not.toContain("range:");
     const json = JSON.parse((await otpgw("ranges", "list", "--json")).stdout) as {
       ranges: { range: string; account: string }[];
     };
