@@ -8,6 +8,7 @@
 import type { Redis } from "ioredis";
 import type { ConversionListener } from "../delivery/processor-types.js";
 import type { Message } from "../delivery/types.js";
+import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { AccountControls } from "./account-controls.js";
@@ -18,6 +19,8 @@ import { PumpingGuard, type PumpingEvidence, type PumpingGuardSpec } from "./pum
 export const GUARD_NAME = "pumping-guard";
 const JUDGE_EVERY_MS = 1_000;
 const PRUNE_EVERY_MS = 60_000;
+/** While Redis is unreachable each judging pass and each conversion fails: a line per kind this often. */
+const FAILED_LOG_MS = 60_000;
 
 export interface PumpingGuardServiceOptions {
   redis: Redis;
@@ -45,6 +48,7 @@ export class PumpingGuardService implements ConversionListener {
   private readonly options: PumpingGuardServiceOptions;
   readonly guard: PumpingGuard;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly failedLog = new LogThrottle(FAILED_LOG_MS);
 
   constructor(options: PumpingGuardServiceOptions) {
     this.options = options;
@@ -74,9 +78,11 @@ export class PumpingGuardService implements ConversionListener {
     this.options.redis
       .set(this.markKey(message.id), "1", "PX", ttlMs)
       .catch((error: unknown) =>
-        this.options.logger.warn(
+        this.failedLog.warn(
+          this.options.logger,
+          "mark",
           { account: message.account, messageId: message.id, err: (error as Error).message },
-          "conversion not marked for the pumping guard (Redis?): its delivery will count as not used",
+          "conversion not marked for the pumping guard (Redis?): its delivery will count as not used (this line at most once a minute)",
         ),
       );
   }
@@ -86,9 +92,11 @@ export class PumpingGuardService implements ConversionListener {
       this.guard
         .judge()
         .catch((error: unknown) =>
-          this.options.logger.warn(
+          this.failedLog.warn(
+            this.options.logger,
+            "judge",
             { err: (error as Error).message },
-            "pumping guard: conversions not read (Redis?): judged at the next pass",
+            "pumping guard: conversions not read (Redis?): judged at a later pass (this line at most once a minute)",
           ),
         );
     }, this.options.judgeEveryMs ?? JUDGE_EVERY_MS);
@@ -106,22 +114,31 @@ export class PumpingGuardService implements ConversionListener {
   private block(evidence: PumpingEvidence): void {
     const { logger, metrics } = this.options;
     const reason = guardReason(evidence);
-    metrics?.pumpingGuardBlocks.inc({ account: evidence.account });
-    writeControl(this.options.redis, this.options.prefix, rangeControlId(evidence.account, evidence.range), {
+    const id = rangeControlId(evidence.account, evidence.range);
+    const change = {
       op: "set",
       kind: "drain",
       by: GUARD_NAME,
       reason,
       forMs: evidence.blockSeconds * 1000,
-    }).then(
-      () =>
+    } as const;
+    const fields = {
+      account: evidence.account,
+      range: evidence.range,
+      blockSeconds: evidence.blockSeconds,
+      reason,
+    };
+    writeControl(this.options.redis, this.options.prefix, id, change).then(
+      () => {
+        metrics?.pumpingGuardBlocks.inc({ account: evidence.account });
         logger.warn(
-          { account: evidence.account, range: evidence.range, blockSeconds: evidence.blockSeconds, reason },
+          fields,
           "pumping guard blocked a range of the account: its delivered codes are not used (otpgw ranges list shows it, otpgw ranges unblock lifts it)",
-        ),
+        );
+      },
       (error: unknown) =>
         logger.error(
-          { account: evidence.account, range: evidence.range, err: (error as Error).message, reason },
+          { ...fields, err: (error as Error).message },
           "pumping guard could not block a range (Redis?): it is judged again after more deliveries",
         ),
     );
