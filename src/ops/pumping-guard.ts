@@ -25,8 +25,16 @@ export interface PumpingGuardSpec {
 
 /** An account's own share is no yardstick before it has this many judged deliveries in the window. */
 export const ACCOUNT_BASELINE_DELIVERIES = 100;
-/** Deliveries waiting for their judgement, across accounts: beyond this the oldest are dropped unjudged. */
-export const MAX_WAITING = 500_000;
+/**
+ * Deliveries waiting for their judgement, across accounts (~200 bytes each): beyond this the oldest are dropped
+ * unjudged. 200,000 is the default wait's worth at ~1,600 deliveries a second.
+ */
+export const MAX_WAITING = 200_000;
+/**
+ * Ranges counted at once (~200 bytes each): beyond this the one counted least recently is forgotten — a quiet range,
+ * never one being pumped (each judged delivery makes its range the most recent).
+ */
+export const MAX_RANGES = 100_000;
 /** Judged per call of `judge` at most, so one call never holds the event loop long. */
 export const JUDGE_BATCH = 5_000;
 
@@ -95,6 +103,8 @@ export interface PumpingGuardOptions {
   /** Whether the range is blocked already (an operator's block, or this guard's on another instance). */
   blocked: (account: string, range: string) => boolean;
   clock?: () => number;
+  /** Default MAX_RANGES. */
+  maxRanges?: number;
 }
 
 export class PumpingGuard {
@@ -166,10 +176,23 @@ export class PumpingGuard {
       const windowMs = spec.windowSeconds * 1000;
       this.count(this.accounts, w.account, windowMs).add(now, converted[i] === true);
       const key = `${w.account} ${w.range}`;
-      this.count(this.ranges, key, windowMs).add(now, converted[i] === true);
+      this.recentRange(key, windowMs).add(now, converted[i] === true);
       touched.add(key);
     });
     for (const key of touched) this.check(key, now);
+  }
+
+  /** The range's count, made the most recent (Map order: least recent first), the least recent dropped if full. */
+  private recentRange(key: string, windowMs: number): SlidingCount {
+    let count = this.ranges.get(key);
+    if (count) this.ranges.delete(key);
+    else {
+      count = new SlidingCount(windowMs);
+      if (this.ranges.size >= (this.options.maxRanges ?? MAX_RANGES))
+        this.ranges.delete(this.ranges.keys().next().value!);
+    }
+    this.ranges.set(key, count);
+    return count;
   }
 
   private count(map: Map<string, SlidingCount>, key: string, windowMs: number): SlidingCount {

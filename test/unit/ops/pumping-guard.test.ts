@@ -16,7 +16,7 @@ const SPEC: PumpingGuardSpec = {
 };
 
 /** A guard on a hand-turned clock, its conversions a set of ids, its blocks recorded. */
-function setup(spec: PumpingGuardSpec | undefined = SPEC, blockedAlready = () => false) {
+function setup(spec: PumpingGuardSpec | undefined = SPEC, blockedAlready = () => false, maxRanges?: number) {
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const converted = new Set<string>();
   const blocks: PumpingEvidence[] = [];
@@ -30,6 +30,7 @@ function setup(spec: PumpingGuardSpec | undefined = SPEC, blockedAlready = () =>
     blocked: blockedAlready,
     block: (evidence) => blocks.push(evidence),
     clock: () => now,
+    ...(maxRanges !== undefined && { maxRanges }),
   });
   let n = 0;
   /** `count` deliveries to numbers of `range` (the number without its last three digits), `used` of them converted. */
@@ -130,6 +131,20 @@ describe("the pumping guard", () => {
     expect(guard.sizes.waiting).toBe(0);
     // Blocked already (by an operator, or this guard on another instance): not written again.
     expect(blocks).toEqual([]);
+  });
+
+  it("holds at most maxRanges ranges, forgetting quiet ones first, never the one being pumped", async () => {
+    const { guard, blocks, deliver, advance } = setup(SPEC, () => false, 50);
+    for (let wave = 0; wave < 25; wave++) {
+      // Each wave: one pumped delivery, and twenty deliveries to ranges never seen again.
+      deliver("+62899999", 1, 0);
+      for (let r = 0; r < 20; r++) deliver(`+6281${String(wave * 20 + r).padStart(6, "0")}`, 1, 1);
+      advance(5_000);
+    }
+    advance(120_000);
+    await guard.judge();
+    expect(guard.sizes.ranges).toBeLessThanOrEqual(50);
+    expect(blocks.map((b) => b.range)).toEqual(["+62899999"]);
   });
 
   it("forgets the counts of a quiet window", async () => {
