@@ -3,7 +3,7 @@ import { renderTable } from "../lib/table.js";
 import { LIMITED_METRIC } from "./abuse-metrics.js";
 import type { AbuseFigures } from "./abuse-summary.js";
 import type { AccountLimits } from "./pumping-attack.js";
-import { wrap } from "./text-wrap.js";
+import { indent, wrap } from "./text-wrap.js";
 
 /** What the section says besides the figures: the account and its limits, and when the attack came. */
 export interface AbuseSetup {
@@ -11,13 +11,6 @@ export interface AbuseSetup {
   limits: AccountLimits;
   /** "after 25 % of the normal traffic, before the outage". */
   when: string;
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
 }
 
 /** "countries ID, KR; at most 3 OTPs per number and 10 per range of 1,000 numbers in 600 s". */

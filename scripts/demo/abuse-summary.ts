@@ -39,8 +39,12 @@ export interface AbuseFigures {
   failures: string[];
 }
 
-/** The codes of the anti-abuse refusals (docs/http-api.md, "Anti-abuse limits"). */
-const LIMIT_CODES = new Set<string>([ErrorCodes.HTTP_COUNTRY_NOT_ALLOWED, ErrorCodes.HTTP_VOLUME_LIMITED]);
+/** The codes of the anti-abuse refusals, a blocked range's included (docs/http-api.md, "Anti-abuse limits"). */
+const LIMIT_CODES = new Set<string>([
+  ErrorCodes.HTTP_COUNTRY_NOT_ALLOWED,
+  ErrorCodes.HTTP_VOLUME_LIMITED,
+  ErrorCodes.HTTP_RANGE_BLOCKED,
+]);
 
 function answerOf(refusal: RefusedOtp): string {
   return `${refusal.status} ${refusal.code}`;

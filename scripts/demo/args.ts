@@ -12,7 +12,7 @@ export interface DemoArgs {
 
 export const USAGE = `usage: npm run demo [-- options]
 
-  --messages N      OTPs to send (1-5000, default 300)
+  --messages N      OTPs to send (1-5000, default 300; the pumping guard shows with 300 or more)
   --concurrency N   most HTTP requests in flight (1-256, default 16)
   --rate N          target submits per second (1-5000, default 100)
   -h, --help        this help

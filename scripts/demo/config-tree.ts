@@ -1,9 +1,9 @@
 /**
  * The configuration tree `otpgw start` runs on in the demo: carriers/*.yaml pointing at the simulators,
  * routes.yaml (Indonesian routes escalating to WhatsApp, then voice), accounts.yaml with the digest of a fresh API
- * key (the account reports conversions and has anti-abuse limits), and otpgw.yaml (HTTP on the port the channel
- * simulators post their statuses to, metrics on a free port of 127.0.0.1, a key prefix of the run's own,
- * `channels:` pointing at the simulators). Secrets (carrier passwords,
+ * key (the account reports conversions and has anti-abuse limits and a pumping guard), and otpgw.yaml (HTTP on the
+ * port the channel simulators post their statuses to, metrics on a free port of 127.0.0.1, a key prefix of the run's
+ * own, `channels:` pointing at the simulators). Secrets (carrier passwords,
  * channel credentials, the webhook secret, a Redis URL that may hold a password) go into the daemon's
  * environment, never into the files.
  */
@@ -103,14 +103,16 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
   return { dir, configFile, env, apiKey, webhookSecret };
 }
 
-/** The account's anti-abuse limits (scenario.ts, DEMO_ACCOUNT): what PUMPING_ATTACK runs into. */
+/** The account's anti-abuse limits and pumping guard (scenario.ts, DEMO_ACCOUNT): what PUMPING_ATTACK meets. */
 function antiAbuseYaml(): string[] {
-  const { countries, perNumberLimit: number, perRangeLimit: range } = DEMO_ACCOUNT;
+  const { countries, perNumberLimit: number, perRangeLimit: range, pumpingGuard: guard } = DEMO_ACCOUNT;
   return [
     `    countries: [${countries.join(", ")}]`,
     `    per_number_limit: { messages: ${number.messages}, window_seconds: ${number.windowSeconds} }`,
     `    per_range_limit: { messages: ${range.messages}, window_seconds: ${range.windowSeconds}, ` +
       `range_digits: ${range.rangeDigits} }`,
+    `    pumping_guard: { min_deliveries: ${guard.minDeliveries}, ` +
+      `conversion_wait_seconds: ${guard.conversionWaitSeconds}, block_seconds: ${guard.blockSeconds} }`,
   ];
 }
 

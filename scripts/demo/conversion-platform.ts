@@ -1,7 +1,8 @@
 /**
  * The demo's "platform": the login service behind the demo's account, whose people use their codes. It watches the
  * final webhooks; for each delivered message it decides, as CONVERSIONS in scenario.ts says, whether the person
- * got the code (not when the lying carrier's DELIVRD was false) and used it, and reports each use to otpgw
+ * got the code (not when the lying carrier's DELIVRD was false) and used it — never for the pumping attack's range
+ * walk, whose numbers are the fraudster's, and reports each use to otpgw
  * (POST /v1/messages/{id}/conversion) after a short delay, retrying 429 / 503 and network errors within a bound
  * like a well-behaved client. What it did is recorded for the checks; the summary's figures come from otpgw.
  */
@@ -31,6 +32,8 @@ export interface ConversionReport {
 /** What the platform did, per carrier or channel that delivered. */
 export interface PlatformCounts {
   delivered: number;
+  /** Delivered to the pumping attack's numbers: nobody there uses a code. */
+  pumped: number;
   neverArrived: number;
   notUsed: number;
   used: number;
@@ -91,18 +94,31 @@ export class ConversionPlatform {
   readonly #waits = new Map<NodeJS.Timeout, () => void>();
   #closed = false;
 
-  constructor(options: { client: ApiClient; plan: ConversionPlan; rng?: () => number }) {
+  readonly #pumped: (clientRef: string | null) => boolean;
+
+  /** `pumped`: whether a message (by its client_ref) went to a number of the pumping attack: never converted. */
+  constructor(options: {
+    client: ApiClient;
+    plan: ConversionPlan;
+    pumped?: (clientRef: string | null) => boolean;
+    rng?: () => number;
+  }) {
     this.#client = options.client;
     this.#people = new People(options.plan, options.rng ?? Math.random);
+    this.#pumped = options.pumped ?? (() => false);
   }
 
   /** The webhook receiver's `onFinal`: called once per message. */
   onFinal(payload: WebhookPayload): void {
     if (this.#closed || payload.state !== "delivered") return;
     const by = deliveredBy(payload.attempts) ?? "none";
-    const counts = this.counts.get(by) ?? { delivered: 0, neverArrived: 0, notUsed: 0, used: 0 };
+    const counts = this.counts.get(by) ?? { delivered: 0, pumped: 0, neverArrived: 0, notUsed: 0, used: 0 };
     this.counts.set(by, counts);
     counts.delivered++;
+    if (this.#pumped(payload.client_ref)) {
+      counts.pumped++;
+      return;
+    }
     const outcome = this.#people.outcome(by);
     if (outcome.kind === "never-arrived") counts.neverArrived++;
     else if (outcome.kind === "not-used") counts.notUsed++;

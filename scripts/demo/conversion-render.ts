@@ -2,7 +2,7 @@
 import { renderTable } from "../lib/table.js";
 import type { ConversionFigures } from "./conversion-summary.js";
 import type { ConversionPlan } from "./conversion-platform.js";
-import { wrap } from "./text-wrap.js";
+import { indent, wrap } from "./text-wrap.js";
 
 function percent(share: number | undefined): string {
   return share === undefined ? "-" : `${(100 * share).toFixed(1)} %`;
@@ -11,13 +11,6 @@ function percent(share: number | undefined): string {
 /** Right-aligned in a column of percentages ("100.0 %" is the widest). */
 function percentCell(share: number | undefined): string {
   return percent(share).padStart(7);
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
 }
 
 /** The line comparing the lying carrier with the others, in the run's own figures (it may not come out as planned). */
@@ -45,7 +38,8 @@ export function conversionSection(figures: ConversionFigures, plan: ConversionPl
         `A person uses a delivered code with probability ${Math.round(100 * plan.useShare)} %; the demo's ` +
           `platform reports it ${plan.delayMs.min}-${plan.delayMs.max} ms after the final webhook. ` +
           `${plan.lyingCarrier}'s DELIVRD is false for ${Math.round(100 * plan.neverArrivedShare)} % of the ` +
-          "messages it delivers: those codes never arrive, so they are never used.",
+          "messages it delivers: those codes never arrive, so they are never used. Nor are those of the pumping " +
+          "attack's range walk: its numbers are the fraudster's.",
       ),
     ),
   ].join("\n");
@@ -70,7 +64,8 @@ export function conversionSection(figures: ConversionFigures, plan: ConversionPl
     indent(wrap(pointLine(figures))),
     indent(
       wrap(
-        `Platform: ${p.delivered} delivered messages seen; ${p.neverArrived} codes never arrived (false DELIVRD), ` +
+        `Platform: ${p.delivered} delivered messages seen; ${p.pumped} to the pumping attack's numbers (never ` +
+          `used), ${p.neverArrived} codes never arrived (false DELIVRD), ` +
           `${p.notUsed} not used, ${p.reported} reported used (${p.answered200} answered 200; ` +
           `${figures.convertedViews} messages show converted_at).`,
       ),

@@ -86,9 +86,18 @@ function rowsOf(input: ConversionInput, counts: ConversionCount[]): ConversionRo
 export function summarizeConversions(input: ConversionInput): ConversionFigures {
   const failures: string[] = [];
   const { reports } = input.platform;
-  const platform = { delivered: 0, neverArrived: 0, notUsed: 0, used: 0, reported: 0, answered200: 0 };
+  const platform = {
+    delivered: 0,
+    pumped: 0,
+    neverArrived: 0,
+    notUsed: 0,
+    used: 0,
+    reported: 0,
+    answered200: 0,
+  };
   for (const counts of input.platform.counts.values()) {
     platform.delivered += counts.delivered;
+    platform.pumped += counts.pumped;
     platform.neverArrived += counts.neverArrived;
     platform.notUsed += counts.notUsed;
     platform.used += counts.used;

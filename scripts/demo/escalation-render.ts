@@ -1,6 +1,7 @@
 /** The escalation section of the demo's summary: where messages went after SMS, and how each channel did. */
 import { renderTable } from "../lib/table.js";
 import type { EscalationFigures } from "./escalation-summary.js";
+import { indent, seconds } from "./text-wrap.js";
 
 /** Outcome columns in this order, with their headings; any other outcome is counted under "other". */
 const OUTCOME_COLUMNS: [string, string][] = [
@@ -10,17 +11,6 @@ const OUTCOME_COLUMNS: [string, string][] = [
   ["timeout", "timed out"],
   ["not_sent", "not sent"],
 ];
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
 
 export interface EscalationSetup {
   channels: readonly string[];

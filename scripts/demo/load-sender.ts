@@ -18,6 +18,8 @@ export interface SentOtp {
 
 export interface RefusedOtp {
   otp: DemoOtp;
+  /** When the first POST for this OTP was sent (ms since the epoch). */
+  sentAt: number;
   status: number;
   code: string;
   message: string;
@@ -92,6 +94,7 @@ export async function sendAll(options: SendOptions): Promise<SendResult> {
           const { status, code, message, retryAfterSeconds } = answer;
           refused.push({
             otp,
+            sentAt,
             status,
             code,
             message,
@@ -107,12 +110,18 @@ export async function sendAll(options: SendOptions): Promise<SendResult> {
         waitMs = 200;
         if (Date.now() - sentAt > GIVE_UP_AFTER_MS) {
           const message = error instanceof Error ? error.message : String(error);
-          refused.push({ otp, status: 0, code: "NETWORK", message });
+          refused.push({ otp, sentAt, status: 0, code: "NETWORK", message });
           return;
         }
       }
       if (Date.now() + waitMs - sentAt > GIVE_UP_AFTER_MS) {
-        refused.push({ otp, status: 503, code: "GAVE_UP", message: `still refused after ${tries} tries` });
+        refused.push({
+          otp,
+          sentAt,
+          status: 503,
+          code: "GAVE_UP",
+          message: `still refused after ${tries} tries`,
+        });
         return;
       }
       await sleep(waitMs);

@@ -8,15 +8,18 @@
  * signatures, and a "platform" that reports the codes people used (POST /v1/messages/{id}/conversion) after
  * their final webhook — never those kr-skt's false DELIVRD receipts claim to have delivered. A few hundred OTPs go
  * in over HTTP; half way through, id-telkomsel goes down and its traffic reroutes, or escalates when id-indosat
- * fails too. A quarter of the way in, an SMS pumping attack runs into the account's anti-abuse limits: a walk
- * through one range of numbers, repeats to one number, numbers of a country the account does not list. Once every
- * accepted message has its final state, the summary shows per carrier submits, receipts and their latency, final
- * states, reroutes, escalations per channel, conversions per carrier (delivered, converted, conversion share: the
- * lying carrier's is low), webhooks and end-to-end latency, and per limit the attack's refusals. Everything started
+ * fails too. Just before, an SMS pumping attack runs into the account's anti-abuse limits: a walk through one range
+ * of numbers, repeats to one number, numbers of a country the account does not list. Nobody uses the walk's codes,
+ * so the account's pumping guard blocks its range a few seconds later; once it has, a second wave of the walk is
+ * sent, to be refused whole. Once every accepted message has its final state, the summary shows per carrier
+ * submits, receipts and their latency, final states, reroutes, escalations per channel, conversions per carrier
+ * (delivered, converted, conversion share: the lying carrier's is low), webhooks and end-to-end latency, per limit
+ * the attack's refusals, and the guard's block with its evidence and the second wave's answers. Everything started
  * is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway kept its promises (one final
  * state per message, one signed webhook each; a channel only before the code expires, each at most once, one
  * attempt at a time, the code alone; every conversion report taken and counted; every attack submit beyond a limit
- * refused with its code and counted, no normal OTP refused).
+ * refused with its code and counted, no normal OTP refused; one block of the walk's range, the second wave refused
+ * by it and nothing else).
  */
 import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
@@ -39,9 +42,12 @@ import { writeConfigTree } from "./config-tree.js";
 import { readConversionMetrics } from "./conversion-metrics.js";
 import { ConversionPlatform } from "./conversion-platform.js";
 import { DaemonProcess } from "./daemon-process.js";
+import { readGuardBlockLines, readGuardMetrics } from "./guard-observe.js";
+import { guardBanner, guardPlan } from "./guard-plan.js";
+import { guardWave, waveLine } from "./guard-wave.js";
 import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
-import { attackParts, buildAttack, withAttack } from "./pumping-attack.js";
+import { attackParts, buildAttack, isRangeWalk, withAttack } from "./pumping-attack.js";
 import { openRedisTarget } from "./redis-target.js";
 import {
   CONVERSIONS,
@@ -62,15 +68,12 @@ import { failedChecks, summarize, type SimCounts } from "./summary.js";
 import { renderSummary } from "./summary-render.js";
 import { buildTrafficMix, describeMix } from "./traffic-mix.js";
 import { WebhookReceiver } from "./webhook-receiver.js";
+import { seconds } from "./text-wrap.js";
 
 /** Set by Ctrl-C / SIGTERM: loops stop at their next check. */
 let interrupted: string | undefined;
 /** Printed at the end whatever happens, once the daemon has been started. */
 let daemonLog: string | undefined;
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
 
 function field(name: string, value: string): void {
   console.log(`  ${name.padEnd(9)} ${value}`);
@@ -149,7 +152,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
 
   // otpgw's HTTP port is fixed by its configuration: the client can be made before it starts.
   const client = new ApiClient(`http://127.0.0.1:${httpPort}`, tree.apiKey);
-  const platform = new ConversionPlatform({ client, plan: CONVERSIONS });
+  const platform = new ConversionPlatform({ client, plan: CONVERSIONS, pumped: isRangeWalk });
   cleanup.add("conversion platform", () => Promise.resolve(platform.close()));
   field(
     "convert",
@@ -192,25 +195,31 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   const attackPlan = attackParts(PUMPING_ATTACK, DEMO_ACCOUNT);
   const attack = buildAttack(PUMPING_ATTACK, normal.length);
   const { otps, halfwayIndex } = withAttack(normal, attack, PUMPING_ATTACK.afterShare);
+  const guard = guardPlan(PUMPING_ATTACK, DEMO_ACCOUNT, normal.length);
   field("traffic", `${describeMix(otps)}; ${args.rate}/s, at most ${args.concurrency} in flight`);
   field(
     "attack",
     `${attack.length} OTPs of SMS pumping after ${Math.round(100 * PUMPING_ATTACK.afterShare)} % of those: ` +
       `${attackPlan.map((p) => p.description).join(", ")}; the account's limits: ${describeLimits(DEMO_ACCOUNT)}`,
   );
+  field("guard", guardBanner(guard, normal.length));
   console.log("");
   const sendBar = new ProgressBar("Sending OTPs", otps.length);
   let outage = "";
   const sendStarted = Date.now();
-  const sent = await sendAll({
+  const { concurrency, rate: ratePerSecond } = args;
+  const sending = {
     client,
-    otps,
     sender: DEMO_ACCOUNT.sender,
     callbackUrl,
     runId,
-    concurrency: args.concurrency,
-    ratePerSecond: args.rate,
+    concurrency,
+    ratePerSecond,
     shouldStop,
+  };
+  const sent = await sendAll({
+    ...sending,
+    otps,
     onDone: (done) => sendBar.set(done),
     halfwayIndex,
     onHalfway: () => {
@@ -233,6 +242,19 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       `(${(otps.length / (sent.durationMs / 1000)).toFixed(0)}/s; retried: ${retried.saturated} × 503, ${retried.rateLimited} × 429, ${retried.networkErrors} network errors)`,
   );
   if (outage) console.log(`  ${outage}`);
+  // Read before the second wave: its refusals are the pumping guard section's, not the limits'.
+  const limitedMetrics = await readLimitedMetrics(daemon.metricsPort, DEMO_ACCOUNT.id);
+  // Once the pumping guard blocked the walk's range: its second wave.
+  const guardRun = await guardWave({
+    plan: guard,
+    firstIndex: otps.length,
+    metricsPort: daemon.metricsPort,
+    account: DEMO_ACCOUNT.id,
+    timeoutMs: DEMO_TIMING.guardWaitMs,
+    send: (list) => sendAll({ ...sending, otps: list }),
+    shouldStop,
+  });
+  if (guardRun) console.log(`  ${waveLine(guard, guardRun)}`);
 
   const ids = sent.accepted.map((s) => s.id);
   const waited = await waitForFinals({ receiver, ids, timeoutMs: DEMO_TIMING.finalWaitMs, shouldStop });
@@ -240,7 +262,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   await platform.settle();
   const views = await fetchViews(client, ids, args.concurrency);
   const conversionMetrics = await readConversionMetrics(daemon.metricsPort);
-  const limitedMetrics = await readLimitedMetrics(daemon.metricsPort, DEMO_ACCOUNT.id);
+  const guardMetrics = await readGuardMetrics(daemon.metricsPort, DEMO_ACCOUNT.id);
   const sim = new Map<string, SimCounts>();
   for (const [id, s] of sims) {
     const c = s.counters();
@@ -277,6 +299,13 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       },
       metrics: limitedMetrics,
     },
+    guard: {
+      plan: guard,
+      account: DEMO_ACCOUNT.id,
+      run: guardRun,
+      metrics: guardMetrics,
+      blockLines: await readGuardBlockLines(daemon.logFile),
+    },
   });
   const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };
   const abuseSetup = {
@@ -288,6 +317,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   console.log(`${await healthView(daemon.metricsPort)}\n`);
   console.log(
     `Timings: start-up ${seconds(sendStarted - t0)}, sending ${seconds(sent.durationMs)}, ` +
+      `${guardRun ? `waiting for the pumping guard's block ${seconds(guardRun.waitedMs)}, ` : ""}` +
       `waiting for final states ${seconds(waited.waitedMs)}, total ${seconds(Date.now() - t0)}`,
   );
   return failedChecks(summary);

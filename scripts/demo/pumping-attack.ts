@@ -25,13 +25,13 @@ export interface AttackPart {
 }
 
 /** The number `n` after `e164`, as long as it. */
-function plus(e164: string, n: number): string {
+export function plus(e164: string, n: number): string {
   const digits = e164.slice(1);
   return `+${(BigInt(digits) + BigInt(n)).toString().padStart(digits.length, "0")}`;
 }
 
 /** The range of `e164` as otpgw counts it: without its last `rangeDigits` digits, `x` for each. */
-function rangeOf(e164: string, rangeDigits: number): string {
+export function rangeOf(e164: string, rangeDigits: number): string {
   return e164.slice(0, e164.length - rangeDigits) + "x".repeat(rangeDigits);
 }
 
@@ -104,6 +104,21 @@ function destinationOf(e164: string): Destination {
   return country === "KR" ? "kr" : country === "ID" ? "id-other" : "abroad";
 }
 
+/** One OTP of the attack to `to`: its Idempotency-Key ends in `index`, its client_ref is `clientRef`. */
+export function attackOtp(to: string, attack: AbuseLimit, index: number, clientRef: string): DemoOtp {
+  const code = otpCode();
+  return {
+    index,
+    destination: destinationOf(to),
+    to,
+    text: shortOtpText(code),
+    code,
+    long: false,
+    clientRef,
+    attack,
+  };
+}
+
 /** The attack's OTPs, numbered from `firstIndex` (their Idempotency-Keys follow the normal traffic's). */
 export function buildAttack(plan: AttackPlan, firstIndex: number): DemoOtp[] {
   const numbers: { to: string; attack: AbuseLimit }[] = [
@@ -117,19 +132,17 @@ export function buildAttack(plan: AttackPlan, firstIndex: number): DemoOtp[] {
       attack: "country" as const,
     })),
   ];
-  return numbers.map(({ to, attack }, i) => {
-    const code = otpCode();
-    return {
-      index: firstIndex + i,
-      destination: destinationOf(to),
-      to,
-      text: shortOtpText(code),
-      code,
-      long: false,
-      clientRef: `attack-${i}`,
-      attack,
-    };
-  });
+  return numbers.map(({ to, attack }, i) => attackOtp(to, attack, firstIndex + i, `attack-${attack}-${i}`));
+}
+
+/** Whether a message's client_ref is of the range walk (or its second wave): its number is the fraudster's. */
+export function isRangeWalk(clientRef: string | null): boolean {
+  return clientRef?.startsWith("attack-range-") === true;
+}
+
+/** How many OTPs of the normal traffic are sent before the attack. */
+export function attackAt(normalCount: number, afterShare: number): number {
+  return Math.floor(normalCount * afterShare);
 }
 
 /**
@@ -141,7 +154,7 @@ export function withAttack(
   attack: DemoOtp[],
   afterShare: number,
 ): { otps: DemoOtp[]; halfwayIndex: number } {
-  const at = Math.floor(normal.length * afterShare);
+  const at = attackAt(normal.length, afterShare);
   const half = Math.floor(normal.length / 2);
   return {
     otps: [...normal.slice(0, at), ...attack, ...normal.slice(at)],

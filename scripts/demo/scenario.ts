@@ -90,6 +90,11 @@ export const DEMO_TIMING = {
   voiceStatusTimeoutSeconds: 5,
   /** Longest wait for every accepted message to reach a final state after the last submit. */
   finalWaitMs: 30_000,
+  /**
+   * Longest wait after the last submit for the pumping guard's block of the walk's range (it comes a few seconds
+   * after the walk: its receipts, `conversionWaitSeconds`, the guard's pass every second, a second to apply it).
+   */
+  guardWaitMs: 15_000,
 };
 
 /** The channels Indonesian OTPs escalate to once SMS is spent, in order; Korea has none (compare the two). */
@@ -212,24 +217,43 @@ export const DEMO_ACCOUNT = {
   countries: ["ID", "KR"],
   perNumberLimit: { messages: 3, windowSeconds: 600 },
   perRangeLimit: { messages: 10, windowSeconds: 600, rangeDigits: 3 },
+  /**
+   * accounts.yaml `pumping_guard` (docs/http-api.md, "The pumping guard"), its ranges those of per_range_limit:
+   * figures for a short demo. A range is judged once `minDeliveries` of its SMS deliveries have been, each
+   * `conversionWaitSeconds` after it (the platform reports a used code within half a second). Of the walk's
+   * `perRangeLimit.messages` that get through, the outage makes one or two late or sends them to WhatsApp: 6 leaves
+   * room, and is more than half of them, so the walk's range cannot be blocked twice. The ranges of the normal
+   * traffic hold at most 2 messages each: never judged. Defaults for the rest (`max_conversion_ratio` 0.2,
+   * `window_seconds` 3600).
+   */
+  pumpingGuard: { minDeliveries: 6, conversionWaitSeconds: 2, blockSeconds: 600 },
 };
 
 /**
- * SMS pumping against the demo's account, sent among its normal traffic as one burst (at the same pace) a quarter of
- * the way through it, before the outage: OTPs walking through consecutive numbers of one premium-looking range of
+ * SMS pumping against the demo's account, sent among its normal traffic as one burst (at the same pace) 45 % of the
+ * way through it, before the outage: OTPs walking through consecutive numbers of one premium-looking range of
  * an allowed country, a few to one number, a few to a country the account does not list. The normal traffic
  * shares no number or range with it (+62819 is XL's, which the normal traffic never uses; none of its 5,000 Korean
  * numbers is in the repeats' range), so the limits' refusals are exact: the walk gets `perRangeLimit.messages`
  * through, the repeats `perNumberLimit.messages`, the foreign numbers none. Those that get through are real
  * messages (routes `indonesia` and `south-korea`): they are delivered, rerouted or escalated and reach a final
- * state like the others — and the platform treats them like the others, so that the conversion story stays that
- * of the lying carrier (a real pumping attack never uses its codes).
+ * state like the others. The platform never uses the walk's codes, as in a real attack (its numbers are the
+ * fraudster's), so the account's pumping guard blocks the range; the repeats and the foreign numbers are treated
+ * like the normal traffic, so that the conversion story stays that of the lying carrier.
  */
 export const PUMPING_ATTACK = {
-  /** Sent after this share of the normal traffic. */
-  afterShare: 0.25,
+  /**
+   * Sent after this share of the normal traffic, close to the outage: by then (at 300 OTPs or more) the account has
+   * well over the 100 judged deliveries the pumping guard needs before it judges a range.
+   */
+  afterShare: 0.45,
   /** Consecutive numbers from `first`: they must stay within its range (`perRangeLimit.rangeDigits`). */
   rangeWalk: { first: "+6281988880000", count: 60 },
+  /**
+   * Once the pumping guard has blocked the walk's range, the walk goes on where it stopped with this many more
+   * numbers: every one must be refused by the block (per_range_limit alone would refuse them for its window only).
+   */
+  secondWave: { count: 10 },
   /**
    * The same number again and again: a Korean one, since Korea's route does not escalate. WhatsApp sends name only
    * the number, so the escalation checks could not tell apart two messages to one number that both escalated.

@@ -4,19 +4,14 @@ import { abuseSection, type AbuseSetup } from "./abuse-render.js";
 import { conversionSection } from "./conversion-render.js";
 import type { ConversionPlan } from "./conversion-platform.js";
 import { escalationSection, type EscalationSetup } from "./escalation-render.js";
+import { guardSection } from "./guard-render.js";
 import { failedChecks, type Percentiles, type Summary } from "./summary.js";
+import { indent } from "./text-wrap.js";
 
 const FINAL_STATE_ROWS = ["delivered", "undeliverable", "expired"];
 
 function round(value: number): number | string {
   return Number.isNaN(value) ? "-" : Math.round(value);
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
 }
 
 function percentLine(label: string, p: Percentiles): string {
@@ -144,6 +139,19 @@ function refusedSection(summary: Summary): string | undefined {
   ].join("\n");
 }
 
+/** The pumping guard's checks, as passed (none when the run could not show the guard). */
+function guardChecks(summary: Summary): string[] {
+  const plan = summary.guard.plan;
+  if (!plan.shown)
+    return [
+      "  pumping guard: no OTP refused by a blocked range (too little traffic before the attack to judge it)",
+    ];
+  return [
+    `  pumping guard: exactly one block, of the walk's range ${plan.rangeText}; every submit of the second wave`,
+    "  refused with 422 OTPGW_ERR_HTTP_RANGE_BLOCKED, and no other submit refused by a blocked range",
+  ];
+}
+
 function checksSection(summary: Summary): string {
   const failures = failedChecks(summary);
   if (failures.length === 0) {
@@ -157,6 +165,7 @@ function checksSection(summary: Summary): string {
       "  conversion counters agreeing with the reports and the delivered messages",
       "  anti-abuse: every attack submit beyond a limit refused with that limit's answer (429 / 422) and no more let",
       "  through, otpgw's counter agreeing with the refusals, no OTP of the normal traffic refused",
+      ...guardChecks(summary),
     ].join("\n");
   }
   return ["Checks: FAILED", ...failures.map((f) => `  FAIL ${f}`)].join("\n");
@@ -176,6 +185,7 @@ export function renderSummary(
     conversionSection(summary.conversions, conversions),
     webhooksSection(summary),
     abuseSection(summary.abuse, abuse),
+    guardSection(summary.guard),
     refusedSection(summary),
     checksSection(summary),
   ]

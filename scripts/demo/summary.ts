@@ -1,11 +1,13 @@
 /**
  * The figures of the demo's summary, computed from what was observed: the simulators' counters, every
  * message as GET /v1/messages/:id shows it, the webhooks the receiver took in, otpgw's conversion counters and its
- * count of anti-abuse refusals. Pure: rendering is in summary-render.ts.
+ * count of anti-abuse refusals, the pumping guard's block and the second wave's answers. Pure: rendering is in
+ * summary-render.ts.
  */
 import type { AttemptView, MessageView } from "../../src/north/message-view.js";
 import { summarizeAbuse, type AbuseFigures, type AbuseInput } from "./abuse-summary.js";
 import { summarizeConversions, type ConversionFigures, type ConversionInput } from "./conversion-summary.js";
+import { summarizeGuard, type GuardFigures, type GuardInput } from "./guard-summary.js";
 import {
   endedWhy,
   summarizeEscalation,
@@ -41,6 +43,8 @@ export interface SummaryInput {
   conversions: Omit<ConversionInput, "carriers" | "accepted" | "views" | "receipts">;
   /** What the anti-abuse figures and checks need besides the submits: the attack's plan, otpgw's counter. */
   abuse: Omit<AbuseInput, "accepted" | "refused">;
+  /** What the pumping guard's figures and checks need besides the submits and messages: its turn, its records. */
+  guard: Omit<GuardInput, "accepted" | "refused" | "views">;
 }
 
 export { percentiles, type Percentiles };
@@ -92,6 +96,7 @@ export interface Summary {
   escalation: EscalationFigures;
   conversions: ConversionFigures;
   abuse: AbuseFigures;
+  guard: GuardFigures;
 }
 
 const FINAL = new Set(["delivered", "undeliverable", "expired", "rejected"]);
@@ -225,6 +230,12 @@ export function summarize(input: SummaryInput): Summary {
       receipts: new Map(carriers.map((c) => [c.carrier, c.receipts])),
     }),
     abuse: summarizeAbuse({ ...input.abuse, accepted: input.accepted, refused: input.refused }),
+    guard: summarizeGuard({
+      ...input.guard,
+      accepted: input.accepted,
+      refused: input.refused,
+      views: input.views,
+    }),
   };
 }
 
@@ -246,5 +257,6 @@ export function failedChecks(summary: Summary): string[] {
   failures.push(...summary.escalation.failures);
   failures.push(...summary.conversions.failures);
   failures.push(...summary.abuse.failures);
+  failures.push(...summary.guard.failures);
   return failures;
 }

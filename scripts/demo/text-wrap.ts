@@ -16,3 +16,16 @@ export function wrap(text: string, width = LINE_CHARS): string {
   if (line !== "") lines.push(line);
   return lines.join("\n");
 }
+
+/** Every line of `text` indented by two spaces (a section's body). */
+export function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}
+
+/** `1.3 s` */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -56,6 +56,17 @@ const ATTACK = {
 const LIMIT_WINDOW_SECONDS = 600;
 const ATTACK_SUBMITS = ATTACK.range.submits + ATTACK.number.submits + ATTACK.country.submits;
 const ATTACK_ACCEPTED = ATTACK.range.accepted + ATTACK.number.accepted;
+/**
+ * The OTPs of normal traffic: the default, the fewest with which the account's pumping guard can judge the walk's
+ * range (it judges nothing before the account has 100 judged deliveries, and the attack comes after 45 % of them).
+ */
+const NORMAL = 300;
+/**
+ * The pumping guard (scenario.ts, DEMO_ACCOUNT.pumpingGuard): min_deliveries 6, conversion_wait_seconds 2,
+ * block_seconds 600. The platform never uses the walk's codes, so otpgw blocks its range for the account; then a
+ * second wave of 10 more numbers of the range must all be refused by the block.
+ */
+const GUARD = { range: "+6281988880", minDeliveries: 6, waitSeconds: 2, blockSeconds: 600, wave: 10 };
 
 /** The whole numbers of the table row that is `label` followed only by figures ("-" and "%" allowed). */
 function row(output: string, label: string): number[] {
@@ -113,13 +124,13 @@ function processIsGone(pid: number): boolean {
 
 describe("npm run demo", () => {
   it(
-    "sends 60 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, refuses the pumping attack beyond the anti-abuse limits, prints a consistent summary and cleans up",
+    "sends 300 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, refuses the pumping attack beyond the anti-abuse limits, blocks the walked range by its unused codes and refuses a second wave, prints a consistent summary and cleans up",
     { timeout: DEMO_LIMIT_MS + 30_000 },
     async () => {
-      const run = await runDemo(["--messages", "60"]);
+      const run = await runDemo(["--messages", String(NORMAL)]);
       const out = run.stdout;
       // The normal traffic and the part of the attack under the limits: real messages alike.
-      const accepted = 60 + ATTACK_ACCEPTED;
+      const accepted = NORMAL + ATTACK_ACCEPTED;
       const logFile = /otpgw's log: (\S+)/.exec(out)?.[1] ?? /see (\S+daemon\.log)/.exec(run.stderr)?.[1];
       try {
         if (run.stderr.includes("demo failed") && logFile && existsSync(logFile)) {
@@ -139,15 +150,16 @@ describe("npm run demo", () => {
           "Conversions:",
           "Webhooks",
           "Anti-abuse: SMS pumping against the account's limits",
+          "Pumping guard: a range whose delivered codes go unused is blocked",
           "Checks: all passed",
           "Timings:",
         ]) {
           expect(out).toContain(heading);
         }
         expect(out).toContain(
-          `OTPs: 60 accepted, 0 refused; the attack: ${ATTACK_ACCEPTED} accepted, ${ATTACK_SUBMITS - ATTACK_ACCEPTED} refused`,
+          `OTPs: ${NORMAL} accepted, 0 refused; the attack: ${ATTACK_ACCEPTED} accepted, ${ATTACK_SUBMITS - ATTACK_ACCEPTED} refused`,
         );
-        expect(out).toMatch(/id-telkomsel went down after 30 of 60 OTPs/);
+        expect(out).toMatch(new RegExp(`id-telkomsel went down after ${NORMAL / 2} of ${NORMAL} OTPs`));
 
         // Final states add up to the accepted messages.
         const [delivered, undeliverable, expired] = ["delivered", "undeliverable", "expired"].map(
@@ -216,7 +228,7 @@ describe("npm run demo", () => {
         expect(countedDelivered).toBe(delivered);
         const liar = conversions.get("kr-skt")!;
         expect(liar.delivered).toBeGreaterThan(0);
-        // 3 % UNDELIV: even four or five of them among ~19 receipts keep the share above 70 %.
+        // 3 % UNDELIV: even ten of them among ~110 receipts keep the share above 70 %.
         expect(liar.delivrdShare).toBeGreaterThanOrEqual(70);
         expect(liar.delivrdShare).toBeGreaterThan(liar.share!);
         expect(liar.converted).toBeLessThanOrEqual(Math.ceil(liar.delivered / 2));
@@ -268,7 +280,67 @@ describe("npm run demo", () => {
         const retryAfter = /Retry-After (\d+)(?:-(\d+))? s/.exec(out.replace(/\s+/g, " "));
         expect(Number(retryAfter?.[1])).toBeGreaterThan(0);
         expect(Number(retryAfter?.[2] ?? retryAfter?.[1])).toBeLessThanOrEqual(LIMIT_WINDOW_SECONDS);
-        expect(out).toContain("The 60 OTPs of the normal traffic: 0 refused by a limit.");
+        expect(out).toContain(`The ${NORMAL} OTPs of the normal traffic: 0 refused by a limit.`);
+
+        // The pumping guard: the walk's codes were never used, so otpgw blocked its range — once, for the account,
+        // some seconds after the attack (its receipts, the conversion wait, the guard's pass) — with the evidence in
+        // its log; the second wave, sent once the block was in force, was refused whole with 422
+        // OTPGW_ERR_HTTP_RANGE_BLOCKED, and otpgw counted those refusals and no other.
+        expect(out).toContain(
+          `Pumping guard: a range whose delivered codes go unused is blocked (min_deliveries ${GUARD.minDeliveries}, ` +
+            `conversion_wait_seconds ${GUARD.waitSeconds}, block_seconds ${GUARD.blockSeconds})`,
+        );
+        expect(out).toMatch(
+          new RegExp(
+            `pumping guard: \\${GUARD.range}xxx blocked \\(in force \\d+\\.\\d s after the last submit\\); ` +
+              `second wave of ${GUARD.wave}: ${GUARD.wave} × 422 OTPGW_ERR_HTTP_RANGE_BLOCKED$`,
+            "m",
+          ),
+        );
+        const evidence =
+          /Evidence: of the walk's 10 messages per_range_limit let through, (\d+) were delivered by SMS \(what the guard judges\) and 0 of those codes used: nobody at a pumped number uses one\. Of the account's other SMS deliveries, (\d+) of (\d+) codes were used/.exec(
+            prose,
+          );
+        expect(evidence, prose).not.toBeNull();
+        const [walkDelivered, othersConverted, othersDelivered] = evidence!.slice(1).map(Number);
+        expect(walkDelivered).toBeGreaterThanOrEqual(GUARD.minDeliveries);
+        expect(walkDelivered).toBeLessThanOrEqual(ATTACK.range.accepted);
+        expect(othersDelivered).toBeGreaterThanOrEqual(100);
+        expect(othersConverted! / othersDelivered!).toBeGreaterThan(0.3);
+        const block = new RegExp(
+          `Block: otpgw blocked \\${GUARD.range}xxx for the account (\\d+\\.\\d) s after the attack's first submit, ` +
+            `for ${GUARD.blockSeconds} s: "0 of (\\d+) delivered codes used \\(0 %\\) where the account's are (\\d+) %: ` +
+            `suspected SMS pumping" \\(its log line; otpgw_pumping_guard_blocks_total\\{account="demo"\\}: 1\\)`,
+        ).exec(prose);
+        expect(block, prose).not.toBeNull();
+        const [blockedAfter, judged, accountShare] = block!.slice(1).map(Number);
+        expect(blockedAfter).toBeGreaterThan(GUARD.waitSeconds);
+        expect(blockedAfter).toBeLessThan(20);
+        expect(judged).toBeGreaterThanOrEqual(GUARD.minDeliveries);
+        expect(judged).toBeLessThanOrEqual(walkDelivered!);
+        expect(accountShare).toBeGreaterThan(20);
+        expect(out).toMatch(/^ +first: the walk +60 +10 +50 +429 OTPGW_ERR_HTTP_VOLUME_LIMITED × 50 *$/m);
+        expect(out).toMatch(
+          new RegExp(
+            `^ +second: once blocked +${GUARD.wave} +0 +${GUARD.wave} +422 OTPGW_ERR_HTTP_RANGE_BLOCKED × ${GUARD.wave} *$`,
+            "m",
+          ),
+        );
+        expect(prose).toContain(
+          `"numbers starting ${GUARD.range} are blocked by the gateway's operator (suspected SMS pumping)"`,
+        );
+        expect(prose).toContain(
+          `otpgw_submits_limited_total{account="demo",limit="blocked_range"}: ${GUARD.wave}, all of them the ` +
+            "second wave's: no OTP of the normal traffic refused by the block.",
+        );
+        expect(prose).toContain(
+          "pumping guard: exactly one block, of the walk's range +6281988880xxx; every submit of the second wave " +
+            "refused with 422 OTPGW_ERR_HTTP_RANGE_BLOCKED, and no other submit refused by a blocked range",
+        );
+        // The platform saw the walk's deliveries and used none of their codes.
+        const pumped = Number(/(\d+) to the pumping attack's numbers \(never used\)/.exec(prose)?.[1]);
+        expect(pumped).toBeGreaterThanOrEqual(walkDelivered!);
+        expect(pumped).toBeLessThanOrEqual(ATTACK.range.accepted);
 
         // No message text or code is ever printed.
         for (const fragment of ["인증번호", "Kode verifikasi", "Your OTPGW code"]) {
@@ -284,7 +356,16 @@ describe("npm run demo", () => {
         expect(processIsGone(daemonPid)).toBe(true);
         expect(logFile).toBeDefined();
         expect(existsSync(`${dirname(logFile!)}/config`)).toBe(false);
-        expect(readFileSync(logFile!, "utf8")).toContain('"msg":"otpgw started"');
+        const log = readFileSync(logFile!, "utf8");
+        expect(log).toContain('"msg":"otpgw started"');
+        // otpgw's own word for the block: one warning, for the account and the walk's range.
+        const blocks = log
+          .split("\n")
+          .filter((line) => line.includes('"msg":"pumping guard blocked a range of the account'))
+          .map((line) => JSON.parse(line) as { account: string; range: string; blockSeconds: number });
+        expect(blocks.map(({ account, range, blockSeconds }) => ({ account, range, blockSeconds }))).toEqual([
+          { account: "demo", range: GUARD.range, blockSeconds: GUARD.blockSeconds },
+        ]);
       } finally {
         if (logFile) await rm(dirname(logFile), { recursive: true, force: true });
       }
