@@ -85,8 +85,9 @@ export function buildTrafficMix(count: number, seed = 20240601): DemoOtp[] {
     let text: string;
     if (roll < 1 / 3) {
       destination = "kr";
-      // Korean mobile numbers: +82 10 and eight digits.
-      to = `+8210${digits(rng, 8)}`;
+      // Korean mobile numbers: +82 10 and eight digits, but not 10-597x to 10-599x (not allocated: the numbering
+      // plan refuses them), which become 10-497x to 10-499x (the same draws, so the rest of the mix is unchanged).
+      to = `+8210${digits(rng, 8).replace(/^59([7-9])/, "49$1")}`;
       text = long ? LONG_KR_TEXT(code) : SHORT_KR_TEXT(code);
     } else {
       destination = roll < 2 / 3 ? "id-telkomsel-range" : "id-indosat-range";
