@@ -6,7 +6,7 @@
  * deliveries, so enough normal OTPs must come before the attack (`--messages` 300 or more).
  */
 import { ACCOUNT_BASELINE_DELIVERIES } from "../../src/ops/pumping-guard.js";
-import { attackAt, attackOtp, plus, rangeOf, type AccountLimits, type AttackPlan } from "./pumping-attack.js";
+import { attackOtp, plus, rangeOf, type AccountLimits, type AttackPlan } from "./pumping-attack.js";
 import type { DEMO_ACCOUNT } from "./scenario.js";
 import type { DemoOtp } from "./traffic-mix.js";
 
@@ -14,8 +14,8 @@ export type GuardSpec = (typeof DEMO_ACCOUNT)["pumpingGuard"];
 export type GuardedAccount = AccountLimits & { pumpingGuard: GuardSpec };
 
 /**
- * Normal OTPs before the attack per judged delivery the guard needs for its baseline: a few are not delivered by
- * SMS (escalated) or not yet when the walk's deliveries are judged.
+ * Normal OTPs per judged delivery the guard needs for its baseline: a few are not delivered by SMS (escalated).
+ * The guard judges a range that reached min_deliveries early once its account has the baseline.
  */
 const BASELINE_MARGIN = 1.35;
 
@@ -29,12 +29,10 @@ export interface GuardPlan {
   judged: number;
   /** The second wave's numbers: the walk going on where it stopped. */
   wave: string[];
-  /** Normal OTPs sent before the attack, and how many the guard's baseline needs there. */
-  normalBefore: number;
+  /** Normal OTPs sent in the run, and how many the guard's baseline needs. */
+  normalCount: number;
   normalNeeded: number;
-  /** The fewest `--messages` that put `normalNeeded` before the attack. */
-  messagesNeeded: number;
-  /** Whether the guard can judge the walk's range in this run (enough normal traffic before the attack). */
+  /** Whether the guard can judge the walk's range in this run (enough normal traffic for its baseline). */
   shown: boolean;
 }
 
@@ -63,20 +61,16 @@ export function guardPlan(plan: AttackPlan, account: GuardedAccount, normalCount
   if (last !== undefined && rangeOf(last, digits) !== rangeOf(first, digits))
     problems.push(`the second wave leaves ${rangeOf(first, digits)} (${last})`);
   if (problems.length > 0) throw new Error(`PUMPING_ATTACK / pumpingGuard: ${problems.join("; ")}`);
-  const normalBefore = attackAt(normalCount, plan.afterShare);
   const normalNeeded = Math.ceil(ACCOUNT_BASELINE_DELIVERIES * BASELINE_MARGIN);
-  let messagesNeeded = Math.floor(normalNeeded / plan.afterShare);
-  while (attackAt(messagesNeeded, plan.afterShare) < normalNeeded) messagesNeeded++;
   return {
     spec,
     range: first.slice(0, first.length - digits),
     rangeText: rangeOf(first, digits),
     judged,
     wave,
-    normalBefore,
+    normalCount,
     normalNeeded,
-    messagesNeeded,
-    shown: normalBefore >= normalNeeded,
+    shown: normalCount >= normalNeeded,
   };
 }
 
@@ -91,7 +85,7 @@ export function guardBanner(plan: GuardPlan, normalCount: number): string {
     `pumping_guard: ${describeGuard(plan.spec)}; nobody uses the range walk's codes: ` +
     (plan.shown
       ? `once otpgw blocks ${plan.rangeText}, ${plan.wave.length} more of it are sent`
-      : `not shown with --messages ${normalCount} (it needs ${plan.messagesNeeded})`)
+      : `not shown with --messages ${normalCount} (it needs ${plan.normalNeeded})`)
   );
 }
 

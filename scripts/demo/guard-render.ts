@@ -21,10 +21,10 @@ function waveRow(label: string, w: WaveFigures): (string | number)[] {
 
 function evidence(f: GuardFigures): string {
   return (
-    `Evidence: of the walk's ${f.walk.accepted} messages per_range_limit let through, ${f.walk.smsDelivered} were ` +
-    `delivered by SMS (what the guard judges) and ${f.walk.converted} of those codes used: nobody at a pumped ` +
-    `number uses one. Of the account's other SMS deliveries, ${f.others.converted} of ${f.others.smsDelivered} ` +
-    `codes were used (${percent(f.others.converted, f.others.smsDelivered)}).`
+    `Evidence: of the walk's ${f.walk.accepted} messages per_range_limit let through, ${f.walk.deliveredCount} were ` +
+    `delivered (what the guard judges) and ${f.walk.converted} of those codes used: nobody at a pumped ` +
+    `number uses one. Of the account's other deliveries, ${f.others.converted} of ${f.others.deliveredCount} ` +
+    `codes were used (${percent(f.others.converted, f.others.deliveredCount)}).`
   );
 }
 
@@ -72,8 +72,8 @@ export function guardSection(f: GuardFigures): string {
       indent(
         wrap(
           `Not shown this run: the guard judges no range before the account has ${ACCOUNT_BASELINE_DELIVERIES} ` +
-            `judged deliveries, and only ${f.plan.normalBefore} OTPs of the normal traffic came before the attack ` +
-            `(${f.plan.normalNeeded} are needed: run with --messages ${f.plan.messagesNeeded} or more). ` +
+            `judged deliveries, and this run sends ${f.plan.normalCount} OTPs of normal traffic ` +
+            `(run with --messages ${f.plan.normalNeeded} or more). ` +
             blockedRangeText(f),
         ),
       ),

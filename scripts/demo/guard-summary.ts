@@ -47,10 +47,10 @@ export interface WaveFigures {
 export interface GuardFigures {
   plan: GuardPlan;
   account: string;
-  /** The walk's messages that got through: delivered by SMS (what the guard judges), codes used. */
-  walk: { accepted: number; smsDelivered: number; converted: number };
-  /** The account's other messages delivered by SMS, and those whose code was used. */
-  others: { smsDelivered: number; converted: number };
+  /** The walk's messages that got through: delivered (what the guard judges), codes used. */
+  walk: { accepted: number; deliveredCount: number; converted: number };
+  /** The account's other messages delivered, and those whose code was used. */
+  others: { deliveredCount: number; converted: number };
   /** The guard's block of the walk's range, as logged; undefined when there is none. */
   block: GuardBlockLine | undefined;
   /** From the attack's first submit to the block (its log line, else when the demo saw it in force). */
@@ -78,21 +78,17 @@ function waveFigures(accepted: SentOtp[], refused: RefusedOtp[]): WaveFigures {
   };
 }
 
-/** Whether an SMS attempt delivered the message (what the guard judges; WhatsApp and voice it does not). */
-function smsDelivered(view: MessageView | undefined): boolean {
-  if (view?.state !== "delivered") return false;
-  const credited =
-    view.attempts.find((a) => a.outcome === "delivered") ??
-    view.attempts.find((a) => a.channel === "sms" && a.late_receipts.some((r) => r.stat === "DELIVRD"));
-  return credited?.channel === "sms";
+/** Whether the message was delivered, by SMS or an escalation channel (what the guard judges). */
+function isDelivered(view: MessageView | undefined): boolean {
+  return view?.state === "delivered";
 }
 
 function deliveries(
   sent: SentOtp[],
   views: Map<string, MessageView>,
-): { smsDelivered: number; converted: number } {
-  const delivered = sent.map((s) => views.get(s.id)).filter((v) => smsDelivered(v));
-  return { smsDelivered: delivered.length, converted: delivered.filter((v) => v?.converted_at).length };
+): { deliveredCount: number; converted: number } {
+  const delivered = sent.map((s) => views.get(s.id)).filter((v) => isDelivered(v));
+  return { deliveredCount: delivered.length, converted: delivered.filter((v) => v?.converted_at).length };
 }
 
 function blockFailures(input: GuardInput, figures: GuardFigures): string[] {

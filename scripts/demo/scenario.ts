@@ -230,8 +230,8 @@ export const DEMO_ACCOUNT = {
 };
 
 /**
- * SMS pumping against the demo's account, sent among its normal traffic as one burst (at the same pace) 45 % of the
- * way through it, before the outage: OTPs walking through consecutive numbers of one premium-looking range of
+ * SMS pumping against the demo's account, sent among its normal traffic as one burst (at the same pace) a quarter of
+ * the way through it, before the outage: OTPs walking through consecutive numbers of one premium-looking range of
  * an allowed country, a few to one number, a few to a country the account does not list. The normal traffic
  * shares no number or range with it (+62819 is XL's, which the normal traffic never uses; none of its 5,000 Korean
  * numbers is in the repeats' range), so the limits' refusals are exact: the walk gets `perRangeLimit.messages`
@@ -243,10 +243,11 @@ export const DEMO_ACCOUNT = {
  */
 export const PUMPING_ATTACK = {
   /**
-   * Sent after this share of the normal traffic, close to the outage: by then (at 300 OTPs or more) the account has
-   * well over the 100 judged deliveries the pumping guard needs before it judges a range.
+   * Sent after this share of the normal traffic, well before the outage (which would turn some of the walk's SMS
+   * into escalations the guard does not judge). The account reaches the 100 judged deliveries the guard needs
+   * later in the run (from 300 OTPs): the guard then judges the walk's range.
    */
-  afterShare: 0.45,
+  afterShare: 0.25,
   /** Consecutive numbers from `first`: they must stay within its range (`perRangeLimit.rangeDigits`). */
   rangeWalk: { first: "+6281988880000", count: 60 },
   /**

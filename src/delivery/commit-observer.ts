@@ -52,8 +52,9 @@ export class CommitObserver {
           done.finalAt ?? now,
           false,
         );
-        this.listener?.delivered(done);
       }
+      // The pumping guard judges every delivery, whatever the channel: a pumped number uses no code it gets.
+      this.listener?.delivered(done);
     }
   }
 }

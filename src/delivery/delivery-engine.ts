@@ -228,6 +228,7 @@ export class DeliveryEngine implements DeliveryService {
    * when its delivery was counted there (delivered by SMS, or ended delivered by this report).
    */
   #countConversion(before: Message): void {
+    this.deps.conversionListener?.converted(before);
     const credited = conversionCredit(before);
     this.deps.metrics?.conversions.inc({
       carrier: credited?.carrier ?? "none",
@@ -240,7 +241,6 @@ export class DeliveryEngine implements DeliveryService {
     // Delivered by this very report when it was still attempting.
     const deliveredAt = before.state === "attempting" ? this.clock() : (before.finalAt ?? this.clock());
     this.deps.planner.conversionObserved?.(before.to, before.country, credited.carrier, deliveredAt, true);
-    this.deps.conversionListener?.converted(before);
   }
 
   /** The text of a message not yet final (escalation reads its code from it); null once deleted. */

@@ -28,14 +28,14 @@ export interface DeliveryCollaborators {
   metrics?: Metrics;
   /** Whether an account reports conversions (its delivered messages count towards the conversion share). */
   reportsConversions?: (account: string) => boolean;
-  /** Told of the SMS deliveries of accounts that report conversions, and of their conversions (the pumping guard). */
+  /** Told of the deliveries of accounts that report conversions, and of their conversions (the pumping guard). */
   conversionListener?: ConversionListener;
 }
 
 /**
- * Beside live health's conversion share: each SMS delivery of an account that reports conversions (once, by the
- * instance that stored its final state), and each first conversion report of such a delivery (by the instance that
- * took it).
+ * Beside live health's conversion share: each delivered message of an account that reports conversions, whatever
+ * the channel (once, by the instance that stored its final state), and each first conversion report of a message of
+ * such an account (by the instance that took it).
  */
 export interface ConversionListener {
   delivered(message: Message): void;

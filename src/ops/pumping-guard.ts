@@ -4,7 +4,7 @@
  * fraudster is paid per message delivered — so the mark of a pumped range is deliveries without conversions, where
  * the account's other numbers convert as usual (docs/http-api.md, "Anti-abuse limits").
  *
- * Each SMS delivery of an account with a guard is remembered (by the instance that stored its final state: once
+ * Each delivery of an account with a guard (SMS, or WhatsApp or voice after escalation) is remembered (by the instance that stored its final state: once
  * across instances) and judged `conversion_wait_seconds` later, when the people who were going to use the code
  * have: whether it converted is read from Redis (`isConverted`, the marks the conversion reports leave, whichever
  * instance took them). Judged deliveries are counted per range (the number without its last `range_digits`) and per
@@ -35,6 +35,8 @@ export const MAX_WAITING = 200_000;
  * never one being pumped (each judged delivery makes its range the most recent).
  */
 export const MAX_RANGES = 100_000;
+/** Ranges waiting for their account's yardstick, checked again at every pass: a handful in practice. */
+const MAX_AWAITING_BASELINE = 1_000;
 /** Judged per call of `judge` at most, so one call never holds the event loop long. */
 export const JUDGE_BATCH = 5_000;
 
@@ -116,6 +118,11 @@ export class PumpingGuard {
   /** Judged deliveries per `<account> <range>`, and per account. */
   private readonly ranges = new Map<string, SlidingCount>();
   private readonly accounts = new Map<string, SlidingCount>();
+  /**
+   * Ranges with `min_deliveries` judged whose account had no yardstick yet (too few judged deliveries, none
+   * converted): checked again at each pass that judges something, since the account's figures move, not theirs.
+   */
+  private readonly awaitingBaseline = new Set<string>();
   private judging: Promise<void> | undefined;
   /** Deliveries dropped unjudged (more waiting than MAX_WAITING). */
   dropped = 0;
@@ -125,7 +132,7 @@ export class PumpingGuard {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** An SMS delivery of message `id` to `to` (E.164), counted once when its final state is stored. */
+  /** A delivery of message `id` to `to` (E.164), counted once when its final state is stored. */
   delivered(id: string, account: string, to: string): void {
     const spec = this.options.spec(account);
     if (!spec || to.length <= spec.rangeDigits + 1) return;
@@ -179,6 +186,7 @@ export class PumpingGuard {
       this.recentRange(key, windowMs).add(now, converted[i] === true);
       touched.add(key);
     });
+    for (const key of this.awaitingBaseline) touched.add(key);
     for (const key of touched) this.check(key, now);
   }
 
@@ -208,12 +216,16 @@ export class PumpingGuard {
     const spec = this.options.spec(account);
     const rangeCount = this.ranges.get(key);
     const accountCount = this.accounts.get(account);
+    this.awaitingBaseline.delete(key);
     if (!spec || !rangeCount || !accountCount) return;
     const [delivered, converted] = rangeCount.read(now);
     if (delivered < spec.minDeliveries) return;
     const [accountDelivered, accountConverted] = accountCount.read(now);
-    // Without conversions elsewhere (an account that stopped reporting them) there is nothing to compare with.
-    if (accountDelivered < ACCOUNT_BASELINE_DELIVERIES || accountConverted === 0) return;
+    // Without conversions elsewhere (an account that stopped reporting them) there is nothing to compare with yet.
+    if (accountDelivered < ACCOUNT_BASELINE_DELIVERIES || accountConverted === 0) {
+      if (this.awaitingBaseline.size < MAX_AWAITING_BASELINE) this.awaitingBaseline.add(key);
+      return;
+    }
     const accountShare = accountConverted / accountDelivered;
     if (converted / delivered > spec.maxConversionRatio * accountShare) return;
     this.ranges.delete(key);

@@ -58,7 +58,7 @@ const ATTACK_SUBMITS = ATTACK.range.submits + ATTACK.number.submits + ATTACK.cou
 const ATTACK_ACCEPTED = ATTACK.range.accepted + ATTACK.number.accepted;
 /**
  * The OTPs of normal traffic: the default, the fewest with which the account's pumping guard can judge the walk's
- * range (it judges nothing before the account has 100 judged deliveries, and the attack comes after 45 % of them).
+ * range (it judges nothing before the account has 100 judged deliveries: 135 OTPs with the escalated ones).
  */
 const NORMAL = 300;
 /**
@@ -298,7 +298,7 @@ describe("npm run demo", () => {
           ),
         );
         const evidence =
-          /Evidence: of the walk's 10 messages per_range_limit let through, (\d+) were delivered by SMS \(what the guard judges\) and 0 of those codes used: nobody at a pumped number uses one\. Of the account's other SMS deliveries, (\d+) of (\d+) codes were used/.exec(
+          /Evidence: of the walk's 10 messages per_range_limit let through, (\d+) were delivered \(what the guard judges\) and 0 of those codes used: nobody at a pumped number uses one\. Of the account's other deliveries, (\d+) of (\d+) codes were used/.exec(
             prose,
           );
         expect(evidence, prose).not.toBeNull();

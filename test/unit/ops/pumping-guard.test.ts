@@ -116,6 +116,20 @@ describe("the pumping guard", () => {
     expect(none.blocks).toEqual([]);
   });
 
+  it("judges a range that reached min_deliveries before its account had a yardstick once the account has one", async () => {
+    const { guard, blocks, deliver, advance } = setup();
+    // The pumped range first: judged while the account has 25 judged deliveries, none converted.
+    deliver("+62899999", 25, 0);
+    advance(120_000);
+    await guard.judge();
+    expect(blocks).toEqual([]);
+    // Then the account's normal traffic: once it is judged, the waiting range is blocked without a new delivery.
+    normalTraffic(deliver, 200);
+    advance(120_000);
+    await guard.judge();
+    expect(blocks.map((b) => [b.range, b.delivered, b.converted])).toEqual([["+62899999", 25, 0]]);
+  });
+
   it("counts only accounts with a guard, does not block a range blocked already, and judges again what a failed read left", async () => {
     const { guard, blocks, deliver, advance, failReads } = setup(SPEC, () => true);
     guard.delivered("x1", "globex", "+628123456789");
