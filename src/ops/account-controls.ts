@@ -33,6 +33,10 @@ export class AccountControls {
   private ranges = new Map<string, CarrierControl>();
   /** The ranges blocked now, by account scope; empty when none (the common case: one size check per submit). */
   private blockedNow = new Map<string, BlockedRanges>();
+  /** Whether `take` brought ranges not yet applied; else the maps change only when a block's end passes. */
+  private rangesTaken = false;
+  /** The earliest end of a block in force (Redis's clock, ms); Infinity when none ends. */
+  private nextRangeEnd = Infinity;
 
   constructor(private readonly options: { logger: Logger; metrics?: Metrics }) {}
 
@@ -47,6 +51,7 @@ export class AccountControls {
     }
     this.suspensions = suspensions;
     this.ranges = ranges;
+    this.rangesTaken = true;
   }
 
   /** Whether an operator suspended the account: its submits are refused. */
@@ -100,11 +105,17 @@ export class AccountControls {
   }
 
   private refreshRanges(now: number, liftedBy: LiftedBy): void {
+    // Polled every 250 ms: rebuild only when Redis was read again or a block's end has passed.
+    if (!this.rangesTaken && now < this.nextRangeEnd) return;
+    this.rangesTaken = false;
+    this.nextRangeEnd = Infinity;
     if (this.blockedNow.size === 0 && this.ranges.size === 0) return;
     const next = new Map<string, BlockedRanges>();
     for (const [id, control] of this.ranges) {
       const range = parseRangeControlId(id)!;
       if (!inForce(control.drain, now)) continue;
+      if (control.drain.until !== undefined)
+        this.nextRangeEnd = Math.min(this.nextRangeEnd, control.drain.until);
       let scope = next.get(range.account);
       if (!scope) next.set(range.account, (scope = { prefixes: new Map(), lengths: [] }));
       scope.prefixes.set(range.prefix, control.drain);
