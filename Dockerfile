@@ -18,6 +18,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY carriers ./carriers
 COPY otpgw.yaml routes.yaml accounts.yaml ./
+# The networks file routes.yaml's `network:` matches name (otpgw.yaml networks_file replaces it).
+COPY data ./data
 # Served at GET /openapi.yaml.
 COPY docs/openapi.yaml ./docs/openapi.yaml
 # Carrier passwords (CARRIER_<ID>_PASSWORD), webhook secrets (ACCOUNT_<ID>_WEBHOOK_SECRET) and REDIS_URL come

@@ -7,7 +7,7 @@ import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
-import { ShutdownSequence } from "./shutdown-sequence.js";
+import { carrierBindsStep, ShutdownSequence } from "./shutdown-sequence.js";
 import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { withTlsFiles } from "./config/tls-files.js";
@@ -37,6 +37,7 @@ import { startMetricsServer } from "./observability/metrics-server.js";
 import { LiveRouteTable } from "./routing/live-route-table.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
 import { ControlWatch } from "./ops/control-watch.js";
+import { PortedWatch } from "./ops/ported-watch.js";
 import { PumpingGuardService } from "./ops/pumping-guard-service.js";
 import { instanceId } from "./config/instance-id.js";
 import { BindSlots } from "./south/bind-slots.js";
@@ -66,6 +67,8 @@ export class Gateway {
   readonly controls: ControlWatch;
   /** Blocks ranges whose delivered codes are not used (accounts.yaml `pumping_guard`). */
   readonly pumpingGuard: PumpingGuardService;
+  /** The ported numbers routing follows (`otpgw ported`), kept in step with Redis. */
+  private readonly ported: PortedWatch;
   /** Each carrier's bind slots, leased to the instances sharing the Redis. */
   readonly slots: BindSlots;
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
@@ -156,6 +159,7 @@ export class Gateway {
       logger,
       metrics,
     });
+    this.ported = new PortedWatch({ redis, prefix: daemon.redisKeyPrefix, routes, logger, metrics });
     this.pumpingGuard = new PumpingGuardService({
       redis,
       prefix: daemon.redisKeyPrefix,
@@ -283,6 +287,9 @@ export class Gateway {
     this.closers.add({ name: "carrier overrides", close: () => this.controls.close() });
     this.pumpingGuard.start();
     this.closers.add({ name: "pumping guard", close: () => Promise.resolve(this.pumpingGuard.close()) });
+    // Likewise ported numbers: a message resumed after a restart goes to the network its number was ported to.
+    await this.ported.start();
+    this.closers.add({ name: "ported numbers", close: () => this.ported.close() });
     const redisTls = daemon.redisTls;
     const shared = this.redisAccess.tls;
     if (redisTls && shared) {
@@ -307,18 +314,9 @@ export class Gateway {
     // Binds open on the slots the first lease tick takes: every slot when this instance is alone.
     for (const pool of this.carriers.values()) pool.start();
     await this.slots.start();
-    this.closers.add({
-      name: "carrier binds",
-      close: async (ms) => {
-        const deadline = Date.now() + ms;
-        // Leases are renewed while the binds drain, then released: another instance binds at once.
-        this.slots.stopAcquiring();
-        await Promise.allSettled([...this.carriers.values()].map((p) => p.close(ms)));
-        // A moment for the release even when draining took the whole budget: else the slots wait out their leases.
-        await this.slots.close(Math.max(250, deadline - Date.now()));
-        await this.delivery.detach(Math.max(0, deadline - Date.now()));
-      },
-    });
+    this.closers.add(
+      carrierBindsStep({ slots: this.slots, pools: this.carriers.values(), delivery: this.delivery }),
+    );
 
     this.delivery.start();
     this.closers.add({ name: "delivery", close: (ms) => this.delivery.close(ms) });

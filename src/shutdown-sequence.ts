@@ -30,3 +30,25 @@ export class ShutdownSequence {
     }
   }
 }
+
+/**
+ * The carrier binds' step: bind-slot leases are renewed while the binds drain, then released (another instance
+ * binds at once), then delivery lets go of what it still waits for.
+ */
+export function carrierBindsStep(parts: {
+  slots: { stopAcquiring(): void; close(ms: number): Promise<void> };
+  pools: Iterable<{ close(ms: number): Promise<void> }>;
+  delivery: { detach(ms: number): Promise<void> };
+}): ShutdownStep {
+  return {
+    name: "carrier binds",
+    close: async (ms) => {
+      const deadline = Date.now() + ms;
+      parts.slots.stopAcquiring();
+      await Promise.allSettled([...parts.pools].map((p) => p.close(ms)));
+      // A moment for the release even when draining took the whole budget: else the slots wait out their leases.
+      await parts.slots.close(Math.max(250, deadline - Date.now()));
+      await parts.delivery.detach(Math.max(0, deadline - Date.now()));
+    },
+  };
+}

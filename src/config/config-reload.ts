@@ -192,13 +192,17 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
   return problems;
 }
 
-/** Routes added, removed and changed between two tables, or undefined when nothing (defaults included) differs. */
+/**
+ * Routes added, removed and changed between two tables, or undefined when nothing (defaults and the networks file
+ * included) differs: a table whose networks file alone changed is installed too (the route names then list none).
+ */
 function routeChanges(before: RouteTable, after: RouteTable): Changes | undefined {
   const changes = changesByName(before.specs, after.specs, (spec) => spec.name);
   const order = (table: RouteTable) => table.specs.map((s) => s.name).join("\n");
   const differs =
     changes.added.length + changes.removed.length + changes.changed.length > 0 ||
     same(before.defaults) !== same(after.defaults) ||
+    same(before.networks.networks) !== same(after.networks.networks) ||
     order(before) !== order(after);
   return differs ? changes : undefined;
 }

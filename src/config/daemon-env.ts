@@ -17,6 +17,7 @@ export const daemonEnvOverrides: readonly DaemonEnvOverride[] = [
   { variable: "OTPGW_CARRIERS_DIR", path: ["carriers_dir"], type: "string" },
   { variable: "OTPGW_ROUTES_FILE", path: ["routes_file"], type: "string" },
   { variable: "OTPGW_ACCOUNTS_FILE", path: ["accounts_file"], type: "string" },
+  { variable: "OTPGW_NETWORKS_FILE", path: ["networks_file"], type: "string" },
   { variable: "REDIS_URL", path: ["redis_url"], type: "string" },
   { variable: "OTPGW_REDIS_KEY_PREFIX", path: ["redis_key_prefix"], type: "string" },
   { variable: "OTPGW_REDIS_BATCH_DELAY_MS", path: ["redis_batch_delay_ms"], type: "integer" },

@@ -34,6 +34,8 @@ export const daemonFileSchema = z
     carriers_dir: z.string().min(1).default(d.carriersDir),
     routes_file: z.string().min(1).default(d.routesFile),
     accounts_file: z.string().min(1).default(d.accountsFile),
+    // Mobile networks by MCC/MNC and number range (docs/routing.md); default: the file otpgw ships, data/networks.yaml.
+    networks_file: z.string().min(1).optional(),
     redis_key_prefix: z
       .string()
       .regex(/^[A-Za-z0-9_.:{}-]{1,64}$/, { error: "1-64 characters from A-Z a-z 0-9 _ . : { } -" })

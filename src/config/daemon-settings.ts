@@ -3,6 +3,7 @@
  * that order of precedence (command line wins). Pure: the caller reads the file.
  */
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { formatPath, sortByLine, type ConfigProblem } from "./config-problem.js";
 import { applyDaemonEnvOverrides } from "./daemon-env.js";
 import { daemonFileSchema } from "./daemon-schema.js";
@@ -12,6 +13,9 @@ import { checkAgainstSchema } from "./schema-issues.js";
 import { literalChannelSecrets, toChannelsConfig } from "../escalation/channel-config.js";
 import type { DaemonConfig } from "./types.js";
 import { parseYamlSource } from "./yaml-source.js";
+
+/** The networks file otpgw ships (two levels up from both src/config and dist/config). */
+export const bundledNetworksFile = fileURLToPath(new URL("../../data/networks.yaml", import.meta.url));
 
 export interface DaemonSettingsInput {
   /** The settings file: its text, its name as shown in messages, and its directory (absolute). */
@@ -118,6 +122,10 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     carriersDir: carriersDir ?? resolve(input.cwd, settings.carriers_dir),
     routesFile: resolve(routesBase, settings.routes_file),
     accountsFile: resolve(baseOf("accounts_file"), settings.accounts_file),
+    networksFile:
+      settings.networks_file === undefined
+        ? bundledNetworksFile
+        : resolve(baseOf("networks_file"), settings.networks_file),
     redisKeyPrefix: settings.redis_key_prefix,
     redisBatchDelayMs: settings.redis_batch_delay_ms,
     redisWait: { replicas: settings.redis_wait_replicas, timeoutMs: settings.redis_wait_timeout_ms },

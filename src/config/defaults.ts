@@ -11,7 +11,11 @@ export type CarrierDefaults = Omit<
 >;
 
 /** Daemon settings that may be left out of `otpgw.yaml` (paths relative to that file, or to the cwd). */
-export type DaemonDefaults = Omit<DaemonConfig, "file" | "redisUrl" | "redisSentinelPassword">;
+// networksFile: the file otpgw ships, located at run time (daemon-settings.ts bundledNetworksFile).
+export type DaemonDefaults = Omit<
+  DaemonConfig,
+  "file" | "redisUrl" | "redisSentinelPassword" | "networksFile"
+>;
 
 export const defaults = {
   carrier: {

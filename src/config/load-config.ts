@@ -20,6 +20,8 @@ import type { AccountsConfig } from "../north/accounts/account-types.js";
 import { parseAccountsFile } from "../north/accounts/accounts-file.js";
 import type { RouteTable } from "../routing/route-table.js";
 import { parseRoutesFile } from "../routing/routes-file.js";
+import { parseNetworksFile } from "../routing/networks-file.js";
+import { NetworkPlan } from "../routing/networks.js";
 import { isoCountryCodes } from "./iso-countries.js";
 
 export interface LoadConfigOptions {
@@ -43,11 +45,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const reading = startReading(options);
   const { daemon, carriers, carrierIds } = await readSettingsAndCarriers(reading);
   // routes.yaml and accounts.yaml are checked even when other files have problems, so one run lists all.
-  const routes = daemon && (await readRoutes(reading, daemon, carriers, carrierIds));
+  const routing = daemon && (await readRouting(reading, daemon, carriers, carrierIds));
   const accounts = daemon && (await readAccounts(reading, daemon));
-  if (reading.problems.length > 0 || !daemon || !routes || !accounts)
+  if (reading.problems.length > 0 || !daemon || !routing || !accounts)
     throw new ConfigError(reading.problems.map(formatProblem));
-  return { daemon, carriers, routes, accounts };
+  return { daemon, carriers, ...routing, accounts };
 }
 
 /**
@@ -59,19 +61,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 export async function loadSettingsAndCarriers(
   options: LoadConfigOptions,
   parts: { routes: true },
-): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes">>;
+): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes" | "networks">>;
 export async function loadSettingsAndCarriers(options?: LoadConfigOptions): Promise<SettingsAndCarriers>;
 export async function loadSettingsAndCarriers(
   options: LoadConfigOptions = {},
   parts: { routes?: boolean } = {},
-): Promise<SettingsAndCarriers & Partial<Pick<LoadedConfig, "routes">>> {
+): Promise<SettingsAndCarriers & Partial<Pick<LoadedConfig, "routes" | "networks">>> {
   const reading = startReading(options);
   const { daemon, carriers, carrierIds } = await readSettingsAndCarriers(reading);
-  const routes =
-    daemon && parts.routes === true ? await readRoutes(reading, daemon, carriers, carrierIds) : undefined;
-  if (reading.problems.length > 0 || !daemon || (parts.routes === true && !routes))
+  const routing =
+    daemon && parts.routes === true ? await readRouting(reading, daemon, carriers, carrierIds) : undefined;
+  if (reading.problems.length > 0 || !daemon || (parts.routes === true && !routing))
     throw new ConfigError(reading.problems.map(formatProblem));
-  return { daemon, carriers, ...(routes && { routes }) };
+  return { daemon, carriers, ...routing };
 }
 
 /**
@@ -158,11 +160,29 @@ async function readSettingsAndCarriers(reading: Reading): Promise<{
   return { daemon: settings.daemon, carriers, carrierIds };
 }
 
+/** The networks file, then routes.yaml checked against it and the carriers. */
+async function readRouting(
+  reading: Reading,
+  daemon: DaemonConfig,
+  carriers: readonly CarrierConfig[],
+  carrierIds: ReadonlySet<string>,
+): Promise<Pick<LoadedConfig, "routes" | "networks"> | undefined> {
+  const { shown, problems } = reading;
+  const networksText = await readText(daemon.networksFile, shown(daemon.networksFile), problems);
+  const networks =
+    networksText === undefined ? undefined : parseNetworksFile(networksText, shown(daemon.networksFile));
+  problems.push(...(networks?.problems ?? []));
+  // routes.yaml is checked even when the networks file has problems, against no networks, so one run lists all.
+  const routes = await readRoutes(reading, daemon, carriers, carrierIds, networks?.plan ?? NetworkPlan.EMPTY);
+  return routes && networks?.plan ? { routes, networks: networks.plan } : undefined;
+}
+
 async function readRoutes(
   { shown, problems }: Reading,
   daemon: DaemonConfig,
   carriers: readonly CarrierConfig[],
   carrierIds: ReadonlySet<string>,
+  networks: NetworkPlan,
 ): Promise<RouteTable | undefined> {
   const text = await readText(daemon.routesFile, shown(daemon.routesFile), problems);
   if (text === undefined) return undefined;
@@ -178,6 +198,7 @@ async function readRoutes(
     known,
     minValiditySeconds(daemon.delivery),
     channels,
+    networks,
   );
   problems.push(...result.problems);
   return result.table;

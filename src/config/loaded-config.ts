@@ -1,4 +1,5 @@
 import type { AccountsConfig } from "../north/accounts/account-types.js";
+import type { NetworkPlan } from "../routing/networks.js";
 import type { RouteTable } from "../routing/route-table.js";
 import type { CarrierConfig, DaemonConfig } from "./types.js";
 
@@ -7,6 +8,8 @@ export interface LoadedConfig {
   daemon: DaemonConfig;
   carriers: CarrierConfig[];
   routes: RouteTable;
+  /** The networks file: mobile networks by MCC/MNC and number range (routes match them; ported numbers name them). */
+  networks: NetworkPlan;
   accounts: AccountsConfig;
 }
 

@@ -71,6 +71,8 @@ export interface DaemonConfig {
   routesFile: string;
   /** accounts.yaml path: who may submit (API keys, senders, rates). */
   accountsFile: string;
+  /** The networks file (MCC/MNC, countries, number ranges): otpgw.yaml `networks_file`, else data/networks.yaml. */
+  networksFile: string;
   redisUrl?: string;
   /** Every Redis key otpgw writes starts with this (several deployments may share one Redis). */
   redisKeyPrefix: string;

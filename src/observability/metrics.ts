@@ -57,6 +57,7 @@ export interface Metrics {
   submitsLimited: Counter<"account" | "limit">;
   accountSuspended: Gauge<"account">;
   rangesBlocked: Gauge<"account">;
+  portedNumbers: Gauge;
   pumpingGuardBlocks: Counter<"account">;
   httpRequests: Counter<"route" | "status" | "code">;
   httpConnectionsRefused: Counter;
@@ -272,6 +273,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "otpgw_ranges_blocked",
       help: "Ranges of numbers an operator blocked (otpgw ranges block) now in force, by account (* for those blocked for every account): submits to their numbers are refused (no series before a first block)",
       labelNames: ["account"],
+      registers,
+    }),
+    portedNumbers: new Gauge({
+      name: "otpgw_ported_numbers",
+      help: "Ported numbers this instance routes by (otpgw ported import|set|unset), as last read from Redis",
       registers,
     }),
     pumpingGuardBlocks: new Counter({

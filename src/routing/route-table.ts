@@ -1,10 +1,13 @@
 /**
  * The route table: which route a destination takes. Precedence, whatever the order in routes.yaml:
  *   1. the route with the longest prefix the E.164 number starts with (`+62811` beats `+6281` beats `+62`);
- *   2. else the route listing the number's country;
- *   3. else the default route, if there is one; else no route (the message cannot be sent).
+ *   2. else the route listing the number's mobile network (MCC/MNC: its ported entry, else its number range —
+ *      src/routing/networks.ts), looked up only when some route matches by network;
+ *   3. else the route listing the number's country;
+ *   4. else the default route, if there is one; else no route (the message cannot be sent).
  * Prefixes sit in a digit trie built once, so a lookup walks the number's digits without allocating.
  */
+import { findNetwork, NetworkPlan, NOT_PORTED, type PortedLookup } from "./networks.js";
 import { routeLimits } from "./route-defaults.js";
 import type { Route, RouteSpec, RouteTiming } from "./route.js";
 
@@ -24,13 +27,19 @@ export class RouteTable {
   readonly defaults: RouteTiming;
   readonly #prefixes: TrieNode = newNode();
   readonly #countries = new Map<string, Route>();
+  readonly #networks = new Map<string, Route>();
   readonly #default: Route | undefined;
 
   /**
    * Throws when two routes claim the same prefix, the same country or both the default, or a route has more
    * than `routeLimits.carriersPerRouteMax` carriers: parseRoutesFile reports those as problems first.
    */
-  constructor(specs: readonly RouteSpec[], defaults: RouteTiming) {
+  constructor(
+    specs: readonly RouteSpec[],
+    defaults: RouteTiming,
+    /** The networks file the routes were checked against: a destination's network is found in it. */
+    readonly networks: NetworkPlan = NetworkPlan.EMPTY,
+  ) {
     this.specs = specs;
     this.defaults = defaults;
     let fallback: Route | undefined;
@@ -41,6 +50,12 @@ export class RouteTable {
       const match = spec.match;
       if (match.kind === "prefix") {
         for (const prefix of match.prefixes) this.#addPrefix(prefix, toRoute(spec, `prefix ${prefix}`));
+      } else if (match.kind === "network") {
+        for (const mccmnc of match.networks) {
+          const other = this.#networks.get(mccmnc);
+          if (other) throw new Error(`network ${mccmnc} is in routes ${other.name} and ${spec.name}`);
+          this.#networks.set(mccmnc, toRoute(spec, `network ${mccmnc}`));
+        }
       } else if (match.kind === "country") {
         for (const country of match.countries) {
           const other = this.#countries.get(country);
@@ -57,9 +72,10 @@ export class RouteTable {
 
   /**
    * The route for a destination, given in E.164 form with the country the numbering plan found for it
-   * (parseDestination); undefined when no route takes it and there is no default.
+   * (parseDestination); undefined when no route takes it and there is no default. `ported`: the ported numbers in
+   * force (the daemon's, src/ops/ported-watch.ts); without them a number's network is its range's.
    */
-  match(e164: string, country: string): Route | undefined {
+  match(e164: string, country: string, ported: PortedLookup = NOT_PORTED): Route | undefined {
     let node: TrieNode | undefined = this.#prefixes;
     let longest: Route | undefined;
     // Index 0 is the "+".
@@ -68,7 +84,18 @@ export class RouteTable {
       if (node === undefined) break;
       if (node.route !== undefined) longest = node.route;
     }
-    return longest ?? this.#countries.get(country) ?? this.#default;
+    if (longest !== undefined) return longest;
+    if (this.#networks.size > 0) {
+      const network = findNetwork(this.networks, ported, e164, country);
+      const route = network && this.#networks.get(network.network.mccmnc);
+      if (route !== undefined) return route;
+    }
+    return this.#countries.get(country) ?? this.#default;
+  }
+
+  /** Whether some route matches by network (otherwise no destination's network is looked up). */
+  get matchesNetworks(): boolean {
+    return this.#networks.size > 0;
   }
 
   #addPrefix(prefix: string, route: Route): void {

@@ -18,6 +18,8 @@ export interface RouteCarrier {
 export type RouteMatch =
   | { kind: "prefix"; prefixes: readonly string[] }
   | { kind: "country"; countries: readonly string[] }
+  /** Mobile networks by MCC/MNC (`510-10`): the destination's network after number portability (networks.ts). */
+  | { kind: "network"; networks: readonly string[] }
   | { kind: "default" };
 
 /** Timing that applies to every route that does not set its own (routes.yaml `defaults`). */
@@ -67,7 +69,7 @@ export interface RouteSpec extends RouteTiming {
 /** The route a destination matched: what delivery needs to pick a carrier and time its attempts. */
 export interface Route extends RouteTiming {
   name: string;
-  /** How the destination matched, for explanations: `prefix +62811`, `country ID` or `default`. */
+  /** How the destination matched, for explanations: `prefix +62811`, `network 510-10`, `country ID` or `default`. */
   matchedBy: string;
   carriers: readonly RouteCarrier[];
   health: HealthSettings;

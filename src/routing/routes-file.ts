@@ -8,6 +8,7 @@ import { shortValidityReason } from "../config/min-validity.js";
 import { checkAgainstSchema } from "../config/schema-issues.js";
 import { parseYamlSource } from "../config/yaml-source.js";
 import type { ChannelId } from "../escalation/channel-types.js";
+import { NetworkPlan } from "./networks.js";
 import { RouteTable } from "./route-table.js";
 import { healthDefaults } from "./route-defaults.js";
 import type { HealthSettings, RouteMatch, RouteSpec, RouteTiming } from "./route.js";
@@ -39,11 +40,13 @@ export function parseRoutesFile(
   minValiditySeconds = 1,
   /** The channels otpgw.yaml configures (`channels:`): `escalation:` may only name these. */
   channels: ReadonlySet<ChannelId> = new Set(),
+  /** The networks file (src/routing/networks-file.ts): `match: { network }` names its networks. */
+  networks: NetworkPlan = NetworkPlan.EMPTY,
 ): RoutesFileResult {
   const yaml = parseYamlSource(text, source);
   if (yaml.data === undefined) return { problems: yaml.problems };
 
-  const checked = checkAgainstSchema(routesFileSchema(carriers, channels), yaml.data, {
+  const checked = checkAgainstSchema(routesFileSchema(carriers, channels, networks), yaml.data, {
     source,
     lineOf: yaml.lineOf,
   });
@@ -84,7 +87,7 @@ export function parseRoutesFile(
       ...beforeSms(route.before_sms ?? file.defaults.before_sms),
     };
   });
-  return { table: new RouteTable(specs, defaults), problems: [] };
+  return { table: new RouteTable(specs, defaults, networks), problems: [] };
 }
 
 /** `beforeSms` when the route tries channels before SMS, else nothing (no key). */
@@ -133,6 +136,7 @@ function toRouteMatch(match: MatchInput): RouteMatch {
   if (match.kind === "prefix")
     return { kind: "prefix", prefixes: match.prefixes.map((entry) => entry.prefix) };
   if (match.kind === "country") return { kind: "country", countries: match.countries };
+  if (match.kind === "network") return { kind: "network", networks: match.networks.map((n) => n.mccmnc) };
   return { kind: "default" };
 }
 
@@ -145,6 +149,7 @@ function checkAcrossRoutes(
   const names = new Map<string, Path>();
   const prefixes = new Map<string, { route: string; path: Path }>();
   const countries = new Map<string, { route: string; path: Path }>();
+  const networks = new Map<string, { route: string; path: Path }>();
   let fallback: { route: string; path: Path } | undefined;
 
   file.routes.forEach((route, index) => {
@@ -167,8 +172,12 @@ function checkAcrossRoutes(
       return;
     }
     const key = match.kind;
-    const values = match.kind === "prefix" ? match.prefixes.map((entry) => entry.prefix) : match.countries;
-    const seen = match.kind === "prefix" ? prefixes : countries;
+    const [values, seen] =
+      match.kind === "prefix"
+        ? [match.prefixes.map((entry) => entry.prefix), prefixes]
+        : match.kind === "network"
+          ? [match.networks.map((network) => network.mccmnc), networks]
+          : [match.countries, countries];
     values.forEach((value, position) => {
       const path = match.written === "list" ? [...matchPath, key, position] : [...matchPath, key];
       const other = seen.get(value);

@@ -9,6 +9,8 @@ import * as z from "zod";
 import { countryCodeProblem } from "../config/iso-countries.js";
 import { channelIds, type ChannelId } from "../escalation/channel-types.js";
 import { suggestKey } from "../config/suggest-key.js";
+import { MCCMNC_PATTERN, MCCMNC_SHAPE } from "./network-codes.js";
+import { NetworkPlan, type Network } from "./networks.js";
 import { describePrefix, e164MaxDigits } from "./numbering.js";
 import { healthLimits, routeDefaults, routeLimits } from "./route-defaults.js";
 
@@ -22,13 +24,14 @@ export interface KnownCarrier {
 export type MatchInput =
   | { kind: "prefix"; prefixes: { prefix: string; country: string | undefined }[]; written: Written }
   | { kind: "country"; countries: string[]; written: Written }
+  | { kind: "network"; networks: Network[]; written: Written }
   | { kind: "default" };
 
 /** How a prefix or country was written: one value, or a list (whose items have their own path and line). */
 export type Written = "value" | "list";
 
-const matchKeys = ["prefix", "country"] as const;
-const matchShape = `"default", { prefix: "+62811" } or { country: ID } (each may also be a list)`;
+const matchKeys = ["prefix", "network", "country"] as const;
+const matchShape = `"default", { prefix: "+62811" }, { network: "510-10" } or { country: ID } (each may also be a list)`;
 
 type Issues = { issues: z.core.$ZodRawIssue[] };
 
@@ -49,7 +52,7 @@ function listOf(ctx: Issues, value: unknown, key: string): { item: unknown; path
   return [{ item: value, path: [key] }];
 }
 
-function prefixProblem(prefix: unknown): string | undefined {
+export function prefixProblem(prefix: unknown): string | undefined {
   if (typeof prefix === "number")
     return `must be a quoted string ("+${prefix}"): unquoted, YAML reads +${prefix} as the number ${prefix}`;
   if (typeof prefix !== "string" || !/^\+\d+$/.test(prefix))
@@ -59,7 +62,7 @@ function prefixProblem(prefix: unknown): string | undefined {
   return undefined;
 }
 
-function countryProblem(country: unknown): string | undefined {
+export function countryProblem(country: unknown): string | undefined {
   if (typeof country !== "string") return "expected an ISO 3166-1 alpha-2 country code such as ID";
   const problem = countryCodeProblem(country);
   if (problem !== undefined) return problem;
@@ -67,8 +70,16 @@ function countryProblem(country: unknown): string | undefined {
   return undefined;
 }
 
+/** Why `value` names no network of the networks file, or undefined when it names one. */
+function networkProblem(value: unknown, plan: NetworkPlan): string | undefined {
+  if (typeof value !== "string" || !MCCMNC_PATTERN.test(value)) return `must be ${MCCMNC_SHAPE}`;
+  if (plan.get(value) === undefined)
+    return `network ${value} is not in the networks file (otpgw.yaml networks_file)`;
+  return undefined;
+}
+
 /** Parses `match`, reporting every problem in it with its own path. */
-function parseMatch(input: unknown, ctx: Issues): MatchInput {
+function parseMatch(input: unknown, ctx: Issues, plan: NetworkPlan): MatchInput {
   if (input === "default") return { kind: "default" };
   if (input === undefined) {
     report(ctx, input, [], `missing required key: ${matchShape}`);
@@ -85,10 +96,11 @@ function parseMatch(input: unknown, ctx: Issues): MatchInput {
     const suggestion = suggestKey(key, matchKeys);
     report(ctx, input, [key], suggestion ? `unknown key (did you mean ${suggestion}?)` : "unknown key");
   }
-  const { prefix, country } = record;
-  if (prefix !== undefined && country !== undefined) {
-    report(ctx, input, [], "give either prefix or country, not both (write two routes)");
-  } else if (prefix === undefined && country === undefined) {
+  const { prefix, country, network } = record;
+  const given = [prefix, network, country].filter((value) => value !== undefined).length;
+  if (given > 1) {
+    report(ctx, input, [], "give one of prefix, network or country, not several (write a route for each)");
+  } else if (given === 0) {
     report(ctx, input, [], `must be ${matchShape}`);
     return { kind: "default" };
   }
@@ -103,6 +115,17 @@ function parseMatch(input: unknown, ctx: Issues): MatchInput {
       else prefixes.push({ prefix: String(item), country: describePrefix(String(item))?.country });
     }
     return { kind: "prefix", prefixes, written: Array.isArray(prefix) ? "list" : "value" };
+  }
+  if (network !== undefined) {
+    const networks: Network[] = [];
+    for (const { item, path } of listOf(ctx, network, "network")) {
+      const problem = networkProblem(item, plan);
+      if (problem !== undefined) report(ctx, item, path, problem);
+      else if (networks.some((known) => known.mccmnc === item))
+        report(ctx, item, path, `duplicate network "${String(item)}"`);
+      else networks.push(plan.get(String(item))!);
+    }
+    return { kind: "network", networks, written: Array.isArray(network) ? "list" : "value" };
   }
   const countries: string[] = [];
   for (const { item, path } of listOf(ctx, country, "country")) {
@@ -168,6 +191,8 @@ export type HealthKeys = NonNullable<z.output<ReturnType<typeof healthBlock>>>;
 export function routesFileSchema(
   carriers: ReadonlyMap<string, KnownCarrier>,
   channels: ReadonlySet<ChannelId> = new Set(),
+  /** The networks file: `match: { network }` may only name its networks. */
+  networks: NetworkPlan = NetworkPlan.EMPTY,
 ) {
   const known = [...carriers.keys()].sort().join(", ");
   const carrierId = z
@@ -210,7 +235,7 @@ export function routesFileSchema(
         error:
           "must be lower-case letters, digits and '-', starting with a letter or digit (it names the route in explanations, logs and metrics)",
       }),
-      match: z.unknown().transform((input, ctx) => parseMatch(input, ctx)),
+      match: z.unknown().transform((input, ctx) => parseMatch(input, ctx, networks)),
       carriers: carrierList,
       ...timing,
       health: healthBlock(),
@@ -248,6 +273,12 @@ function unservedProblem(id: string, carrier: KnownCarrier, match: MatchInput): 
   if (match.kind === "country") {
     const missing = match.countries.filter((country) => !carrier.countries.includes(country));
     return missing.length === 0 ? undefined : `${id} does not serve ${missing.join(", ")} (${serves})`;
+  }
+  if (match.kind === "network") {
+    const missing = match.networks.filter((network) => !carrier.countries.includes(network.country));
+    if (missing.length === 0) return undefined;
+    const where = missing.map((network) => `${network.country} (network ${network.mccmnc})`);
+    return `${id} does not serve ${where.join(", ")} (${serves})`;
   }
   if (match.kind === "prefix") {
     // A prefix too short to tell its country (+1, +44) is not checked.

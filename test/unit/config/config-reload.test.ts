@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConfigReload } from "../../../src/config/config-reload.js";
 import { loadConfig } from "../../../src/config/load-config.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
+import { PortedIndex } from "../../../src/routing/ported-index.js";
 import { LiveRouteTable } from "../../../src/routing/live-route-table.js";
 import {
   accountsYaml,
@@ -29,11 +30,12 @@ afterEach(async () => {
 });
 
 /** A configuration tree with carriers id-one and id-two, loaded as at start, and its reload. */
-async function started() {
+async function started(files: Record<string, string> = {}) {
   const { dir, remove } = await tempTree({
     "carriers/one.yaml": carrierYaml("id-one"),
     "carriers/two.yaml": carrierYaml("id-two"),
     "routes.yaml": routesYaml(["id-one"]),
+    ...files,
   });
   cleanups.push(remove);
   const load = () => loadConfig({ cwd: dir, env });
@@ -92,6 +94,30 @@ describe("ConfigReload (SIGHUP)", () => {
     const before = s.routes.current;
     expect((await s.reload.reload()).result).toBe("unchanged");
     expect(s.routes.current).toBe(before);
+  });
+
+  it("installs a table whose networks file alone changed, keeping the ported numbers in use", async () => {
+    const networks = (telkomsel: string) =>
+      `networks:\n  - { mccmnc: "510-10", name: T, country: ID, prefixes: [${telkomsel}] }\n` +
+      '  - { mccmnc: "510-01", name: I, country: ID, prefixes: ["+62855"] }\n';
+    const s = await started({
+      "otpgw.yaml": "networks_file: nets.yaml\n",
+      "nets.yaml": networks('"+62811"'),
+      "routes.yaml":
+        routesYaml(["id-one"]) +
+        '  - { name: t, match: { network: "510-10" }, carriers: [{ carrier: id-two }] }\n',
+    });
+    expect(s.routes.match("+6281134567890", "ID")?.name).toBe("t");
+    expect(s.routes.match("+6281312345678", "ID")?.name).toBe("indonesia");
+    s.routes.usePorted(PortedIndex.build([["+6285512345678", "510-10"]]).index);
+    expect(s.routes.match("+6285512345678", "ID")?.name).toBe("t");
+
+    await s.write("nets.yaml", networks('"+62811", "+62813"'));
+    const report = await s.reload.reload();
+    expect(report).toMatchObject({ result: "applied", routes: { added: [], removed: [], changed: [] } });
+    expect(s.routes.match("+6281312345678", "ID")?.name).toBe("t");
+    expect(s.routes.match("+6285512345678", "ID")?.name).toBe("t");
+    expect((await s.reload.reload()).result).toBe("unchanged");
   });
 
   it("refuses an invalid edit with every problem and keeps the running table", async () => {

@@ -43,6 +43,7 @@ describe("loadConfig", () => {
       carriersDir: join(dir, "carriers"),
       routesFile: join(dir, "routes.yaml"),
       accountsFile: join(dir, "accounts.yaml"),
+      networksFile: fileURLToPath(new URL("../../../data/networks.yaml", import.meta.url)),
       redisKeyPrefix: "otpgw:",
       redisBatchDelayMs: 0,
       redisWait: { replicas: 0, timeoutMs: 1000 },
@@ -263,6 +264,25 @@ describe("loadConfig", () => {
       "carriers/c.yaml:2: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
       'carriers/d.yaml:1: id: duplicate carrier id "id-one" (also in carriers/a.yaml:1)',
     ]);
+  });
+
+  it("reads networks_file relative to otpgw.yaml, reports its problems, and checks routes.yaml's networks against it", async () => {
+    const dir = await tree({
+      "conf/otpgw.yaml": "networks_file: nets.yaml\ncarriers_dir: carriers\n",
+      "conf/carriers/a.yaml": carrierYaml("id-one"),
+      "conf/accounts.yaml": accountsYaml,
+      "conf/nets.yaml":
+        'networks:\n  - { mccmnc: "510-10", name: T, country: ID, prefixes: ["+62811"] }\n  - { mccmnc: "510-10", name: U, country: ID }\n',
+      "conf/routes.yaml":
+        'routes:\n  - { name: t, match: { network: "510-01" }, carriers: [{ carrier: id-one }] }\n',
+    });
+    const env = { CARRIER_ID_ONE_PASSWORD: "one", ...fixtureWebhookSecretEnv };
+    expect(await problemsOf(loadConfig({ cwd: dir, configFile: join(dir, "conf/otpgw.yaml"), env }))).toEqual(
+      [
+        "conf/nets.yaml:3: networks.1.mccmnc: duplicate network 510-10 (also at line 2)",
+        "conf/routes.yaml:2: routes.0.match.network: network 510-01 is not in the networks file (otpgw.yaml networks_file)",
+      ],
+    );
   });
 
   it("refuses to run without carriers", async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RouteMatch, RouteSpec } from "../../../src/routing/route.js";
+import { NetworkPlan } from "../../../src/routing/networks.js";
+import { PortedIndex } from "../../../src/routing/ported-index.js";
 import { RouteTable } from "../../../src/routing/route-table.js";
 import { TEST_HEALTH } from "../../helpers/route.js";
 
@@ -85,5 +87,67 @@ describe("RouteTable.match", () => {
     expect(() => new RouteTable([spec("a", country), spec("b", country)], timing)).toThrow(/ID/);
     const fallback: RouteMatch = { kind: "default" };
     expect(() => new RouteTable([spec("a", fallback), spec("b", fallback)], timing)).toThrow(/default/);
+  });
+});
+
+describe("RouteTable.match by mobile network", () => {
+  const plan = new NetworkPlan([
+    { mccmnc: "510-10", name: "Telkomsel", country: "ID", prefixes: ["+62811", "+62812"] },
+    { mccmnc: "510-01", name: "Indosat", country: "ID", prefixes: ["+62855"] },
+    { mccmnc: "450-08", name: "KT", country: "KR", prefixes: [] },
+  ]);
+  const byNetwork = new RouteTable(
+    [
+      spec("indonesia", { kind: "country", countries: ["ID"] }),
+      spec("korea", { kind: "country", countries: ["KR"] }),
+      spec("telkomsel", { kind: "network", networks: ["510-10"] }),
+      spec("indosat-or-kt", { kind: "network", networks: ["510-01", "450-08"] }),
+      spec("test-range", { kind: "prefix", prefixes: ["+628129"] }),
+    ],
+    timing,
+    plan,
+  );
+  const ported = PortedIndex.build([
+    ["+6281234567890", "510-01"],
+    ["+821012345678", "450-08"],
+  ]).index;
+
+  it("takes the network of the number's range, else its country's route", () => {
+    expect(byNetwork.matchesNetworks).toBe(true);
+    expect(byNetwork.match("+6281134567890", "ID")).toMatchObject({
+      name: "telkomsel",
+      matchedBy: "network 510-10",
+    });
+    expect(byNetwork.match("+6285512345678", "ID")).toMatchObject({
+      name: "indosat-or-kt",
+      matchedBy: "network 510-01",
+    });
+    expect(byNetwork.match("+6287712345678", "ID")?.name).toBe("indonesia");
+    expect(byNetwork.match("+821012345678", "KR")?.name).toBe("korea");
+  });
+
+  it("follows a number ported to another network; a prefix route still wins", () => {
+    expect(byNetwork.match("+6281234567890", "ID", ported)?.name).toBe("indosat-or-kt");
+    expect(byNetwork.match("+6281234567891", "ID", ported)?.name).toBe("telkomsel");
+    expect(byNetwork.match("+821012345678", "KR", ported)).toMatchObject({
+      name: "indosat-or-kt",
+      matchedBy: "network 450-08",
+    });
+    expect(byNetwork.match("+6281291234567", "ID", ported)?.name).toBe("test-range");
+  });
+
+  it("looks no network up when no route matches by network", () => {
+    const plain = new RouteTable([spec("indonesia", { kind: "country", countries: ["ID"] })], timing, plan);
+    const asked: string[] = [];
+    const spy = { networkOf: (e164: string) => (asked.push(e164), undefined) };
+    expect(plain.matchesNetworks).toBe(false);
+    expect(plain.match("+6281234567890", "ID", spy)?.name).toBe("indonesia");
+    expect(byNetwork.match("+6287712345678", "ID", spy)?.name).toBe("indonesia");
+    expect(asked).toEqual(["+6287712345678"]);
+  });
+
+  it("refuses two routes for the same network", () => {
+    const network: RouteMatch = { kind: "network", networks: ["510-10"] };
+    expect(() => new RouteTable([spec("a", network), spec("b", network)], timing, plan)).toThrow(/510-10/);
   });
 });

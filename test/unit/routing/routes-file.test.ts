@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseCarrierFile } from "../../../src/config/carrier-file.js";
 import { formatProblem } from "../../../src/config/config-problem.js";
+import { NetworkPlan } from "../../../src/routing/networks.js";
+import { parseNetworksFile } from "../../../src/routing/networks-file.js";
 import { parseRoutesFile } from "../../../src/routing/routes-file.js";
 import { TEST_HEALTH } from "../../helpers/route.js";
 
@@ -178,9 +180,16 @@ routes:
       if (carrier) examples.set(carrier.id, carrier);
     }
     expect([...examples.keys()].sort()).toEqual(["id-indosat", "id-telkomsel", "kr-skt"]);
-    const result = parseRoutesFile(readFileSync(join(root, "routes.yaml"), "utf8"), "routes.yaml", examples);
+    const networks = parseNetworksFile(
+      readFileSync(join(root, "data/networks.yaml"), "utf8"),
+      "networks.yaml",
+    ).plan;
+    const text = readFileSync(join(root, "routes.yaml"), "utf8");
+    const result = parseRoutesFile(text, "routes.yaml", examples, 1, new Set(), networks);
     expect(result.problems.map(formatProblem)).toEqual([]);
-    expect(result.table?.match("+6281234567890", "ID")?.name).toBe("id-telkomsel-ranges");
+    expect(result.table?.match("+6281234567890", "ID")?.name).toBe("id-telkomsel-subscribers");
+    expect(result.table?.match("+6285612345678", "ID")?.name).toBe("id-indosat-subscribers");
+    expect(result.table?.match("+6281812345678", "ID")?.name).toBe("indonesia");
     expect(result.table?.match("+821012345678", "KR")?.name).toBe("south-korea");
   });
 
@@ -194,7 +203,7 @@ routes:
   it("requires at least one route, each with a match and a carrier", () => {
     expect(problems("routes: []\n")).toEqual(["routes.yaml:1: routes: must list at least 1 item"]);
     expect(problems("routes:\n  - name: a\n    carriers: []\n")).toEqual([
-      `routes.yaml:2: routes.0.match: missing required key: "default", { prefix: "+62811" } or { country: ID } (each may also be a list)`,
+      `routes.yaml:2: routes.0.match: missing required key: "default", { prefix: "+62811" }, { network: "510-10" } or { country: ID } (each may also be a list)`,
       "routes.yaml:3: routes.0.carriers: must list at least 1 item",
     ]);
   });
@@ -211,7 +220,7 @@ routes:
     expect(problems(text)).toEqual([
       "routes.yaml:2: defaults.dlr_timeout: unknown key (did you mean dlr_timeout_seconds?)",
       "routes.yaml:5: routes.0.match.contry: unknown key (did you mean country?)",
-      `routes.yaml:5: routes.0.match: must be "default", { prefix: "+62811" } or { country: ID } (each may also be a list)`,
+      `routes.yaml:5: routes.0.match: must be "default", { prefix: "+62811" }, { network: "510-10" } or { country: ID } (each may also be a list)`,
       "routes.yaml:6: routes.0.carriers.0.wieght: unknown key (did you mean weight?)",
       "routes.yaml:7: routes.0.validity: unknown key (did you mean validity_seconds?)",
     ]);
@@ -291,7 +300,7 @@ routes:
     ]);
   });
 
-  it("refuses a match that is neither default, a prefix nor a country, or both", () => {
+  it("refuses a match that is neither default, a prefix, a network nor a country, or several", () => {
     const text = `routes:
   - name: a
     match: everything
@@ -301,8 +310,8 @@ routes:
     carriers: [{ carrier: asia-hub }]
 `;
     expect(problems(text)).toEqual([
-      `routes.yaml:3: routes.0.match: must be "default", { prefix: "+62811" } or { country: ID } (each may also be a list) (got "everything")`,
-      "routes.yaml:6: routes.1.match: give either prefix or country, not both (write two routes)",
+      `routes.yaml:3: routes.0.match: must be "default", { prefix: "+62811" }, { network: "510-10" } or { country: ID } (each may also be a list) (got "everything")`,
+      "routes.yaml:6: routes.1.match: give one of prefix, network or country, not several (write a route for each)",
     ]);
   });
 
@@ -395,5 +404,42 @@ routes:
     expect(result.problems.map(formatProblem)).toEqual([
       'routes.yaml:2: routes.0.carriers.0.carrier: unknown carrier "x" (no carrier is configured)',
     ]);
+  });
+
+  it("matches networks of the networks file, served by the route's carriers, each in one route", () => {
+    const plan = new NetworkPlan([
+      { mccmnc: "510-10", name: "Telkomsel", country: "ID", prefixes: ["+62811"] },
+      { mccmnc: "450-08", name: "KT", country: "KR", prefixes: [] },
+    ]);
+    const text = `routes:
+  - name: telkomsel
+    match: { network: "510-10" }
+    carriers: [{ carrier: id-telkomsel }]
+  - name: kt
+    match: { network: ["450-08", "510-10", 45008, "450-99", "450-08"] }
+    carriers: [{ carrier: id-indosat }, { carrier: asia-hub }]
+`;
+    const parsed = parseRoutesFile(text, file, carriers, 1, new Set(), plan);
+    expect(parsed.problems.map(formatProblem)).toEqual([
+      'routes.yaml:6: routes.1.match.network.2: must be MCC and MNC joined by "-", e.g. "510-10" (3 digits, then 2 or 3)',
+      "routes.yaml:6: routes.1.match.network.3: network 450-99 is not in the networks file (otpgw.yaml networks_file)",
+      'routes.yaml:6: routes.1.match.network.4: duplicate network "450-08"',
+    ]);
+    const networksFixed = text.replace(', 45008, "450-99", "450-08"', "");
+    expect(
+      parseRoutesFile(networksFixed, file, carriers, 1, new Set(), plan).problems.map(formatProblem),
+    ).toEqual([
+      "routes.yaml:7: routes.1.carriers.0.carrier: id-indosat does not serve KR (network 450-08) (its countries: ID)",
+    ]);
+    const fixed = networksFixed.replace("{ carrier: id-indosat }, ", "");
+    expect(parseRoutesFile(fixed, file, carriers, 1, new Set(), plan).problems.map(formatProblem)).toEqual([
+      'routes.yaml:6: routes.1.match.network.1: network 510-10 is already matched by route "telkomsel" (line 3)',
+    ]);
+    const table = parseRoutesFile(fixed.replace(', "510-10"', ""), file, carriers, 1, new Set(), plan).table!;
+    expect(table.match("+6281134567890", "ID")).toMatchObject({
+      name: "telkomsel",
+      matchedBy: "network 510-10",
+    });
+    expect(table.specs[1]?.match).toEqual({ kind: "network", networks: ["450-08"] });
   });
 });

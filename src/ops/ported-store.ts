@@ -1,0 +1,149 @@
+/**
+ * Ported numbers in Redis, under the daemon's key prefix: which mobile network (MCC/MNC) a number ported away from
+ * its range's network belongs to now (src/routing/networks.ts reads them before the networks file's ranges).
+ * - `ported:numbers` (hash): E.164 number → MCC/MNC (`+821012345678` → `450-08`); no expiry: it is the operator's
+ *   data, replaced or edited with `otpgw ported`;
+ * - `ported:version`: a new value at every change (when, and who), so a daemon's poll costs one small read while
+ *   nothing changed, and reads the numbers again (src/ops/ported-watch.ts) when something did.
+ * The command line writes; daemons read. A replacing import is written to a key of its own and renamed over the
+ * numbers in one transaction: daemons never read half of an import.
+ */
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/** Numbers written (or deleted) per round trip: large enough for speed, small enough not to stall Redis. */
+export const PORTED_WRITE_CHUNK = 1_000;
+/** HSCAN's COUNT when reading the numbers. */
+const READ_CHUNK = 10_000;
+/** A replacing import's own key expires if the command line dies before renaming it. */
+const IMPORT_KEY_TTL_SECONDS = 3_600;
+
+export function portedNumbersKey(prefix: string): string {
+  return `${prefix}ported:numbers`;
+}
+
+export function portedVersionKey(prefix: string): string {
+  return `${prefix}ported:version`;
+}
+
+/** A version value: when, who and a random part (two changes in one millisecond still differ). */
+function newVersion(by: string): string {
+  return `${Date.now()}:${randomBytes(4).toString("hex")}:${by}`;
+}
+
+/** Who made the last change and when (ms), from a version value; undefined when none was made. */
+export function parsePortedVersion(version: string | null): { at: number; by: string } | undefined {
+  if (version === null) return undefined;
+  const [at, , ...by] = version.split(":");
+  return { at: Number(at), by: by.join(":") };
+}
+
+export async function readPortedVersion(redis: Redis, prefix: string): Promise<string | null> {
+  return redis.get(portedVersionKey(prefix));
+}
+
+/**
+ * Every ported number, read in chunks (HSCAN: Redis stays responsive while millions are read). A change made while
+ * reading may be half seen: the version returned is the one read *before*, so the next poll reads again.
+ */
+export async function readPortedNumbers(
+  redis: Redis,
+  prefix: string,
+): Promise<{ version: string | null; pairs: Array<[string, string]> }> {
+  const version = await readPortedVersion(redis, prefix);
+  const pairs: Array<[string, string]> = [];
+  let cursor = "0";
+  do {
+    const [next, flat] = await redis.hscan(portedNumbersKey(prefix), cursor, "COUNT", READ_CHUNK);
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    cursor = next;
+  } while (cursor !== "0");
+  return { version, pairs };
+}
+
+/** The MCC/MNC `e164` was ported to, or null. */
+export async function portedNetworkOf(redis: Redis, prefix: string, e164: string): Promise<string | null> {
+  return redis.hget(portedNumbersKey(prefix), e164);
+}
+
+/** How many ported numbers the store holds. */
+export async function countPorted(redis: Redis, prefix: string): Promise<number> {
+  return redis.hlen(portedNumbersKey(prefix));
+}
+
+/**
+ * Adds or changes numbers (`[e164, mccmnc]`), in chunks, then bumps the version once. `progress` is told how many
+ * were written so far. A failure part way leaves the chunks written so far (each chunk is whole) and no new
+ * version: daemons see them at the next change, or at their next start; run the same command again.
+ */
+export async function writePortedNumbers(
+  redis: Redis,
+  prefix: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  by: string,
+  progress: (written: number) => void = () => {},
+): Promise<void> {
+  await writeChunks(redis, portedNumbersKey(prefix), pairs, progress);
+  await redis.set(portedVersionKey(prefix), newVersion(by));
+}
+
+/**
+ * Replaces every ported number with `pairs`: written to a key of their own, then renamed over the numbers with the
+ * version bumped in one transaction. A failure part way changes nothing (the import's key expires).
+ */
+export async function replacePortedNumbers(
+  redis: Redis,
+  prefix: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  by: string,
+  progress: (written: number) => void = () => {},
+): Promise<void> {
+  const staging = `${portedNumbersKey(prefix)}:import:${randomBytes(6).toString("hex")}`;
+  try {
+    await writeChunks(redis, staging, pairs, progress, IMPORT_KEY_TTL_SECONDS);
+    const multi = redis.multi();
+    if (pairs.length > 0) multi.rename(staging, portedNumbersKey(prefix)).persist(portedNumbersKey(prefix));
+    else multi.del(portedNumbersKey(prefix));
+    multi.set(portedVersionKey(prefix), newVersion(by));
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error("the import's transaction was aborted");
+  } finally {
+    await redis.del(staging).catch(() => 0);
+  }
+}
+
+/** Removes numbers from the ported numbers; answers how many were there. */
+export async function removePortedNumbers(
+  redis: Redis,
+  prefix: string,
+  numbers: readonly string[],
+  by: string,
+): Promise<number> {
+  let removed = 0;
+  for (let start = 0; start < numbers.length; start += PORTED_WRITE_CHUNK)
+    removed += await redis.hdel(
+      portedNumbersKey(prefix),
+      ...numbers.slice(start, start + PORTED_WRITE_CHUNK),
+    );
+  await redis.set(portedVersionKey(prefix), newVersion(by));
+  return removed;
+}
+
+async function writeChunks(
+  redis: Redis,
+  key: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  progress: (written: number) => void,
+  ttlSeconds?: number,
+): Promise<void> {
+  for (let start = 0; start < pairs.length; start += PORTED_WRITE_CHUNK) {
+    const chunk = pairs.slice(start, start + PORTED_WRITE_CHUNK);
+    const multi = redis.multi().hset(key, Object.fromEntries(chunk));
+    if (ttlSeconds !== undefined) multi.expire(key, ttlSeconds);
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error("a write of ported numbers was aborted");
+    progress(start + chunk.length);
+  }
+}

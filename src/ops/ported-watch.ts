@@ -1,0 +1,99 @@
+/**
+ * Keeps the daemon's ported numbers (src/routing/ported-index.ts) in step with Redis (src/ops/ported-store.ts): read
+ * whole at start, then one small read of the version per second and the whole set read again when it changed
+ * (`otpgw ported …` on any host), built aside and installed at once — routing never sees half an import, and keeps
+ * the numbers last read while Redis cannot answer.
+ */
+import type { Redis } from "ioredis";
+import { LogThrottle } from "../observability/log-throttle.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { NetworkPlan, PortedLookup } from "../routing/networks.js";
+import { PortedIndex } from "../routing/ported-index.js";
+import { parsePortedVersion, readPortedNumbers, readPortedVersion } from "./ported-store.js";
+
+export const PORTED_POLL_MS = 1_000;
+const FAILED_LOG_MS = 60_000;
+
+export interface PortedWatchOptions {
+  redis: Redis;
+  prefix: string;
+  /** Where the numbers go (the gateway's LiveRouteTable), and the networks they are checked against. */
+  routes: { usePorted(ported: PortedLookup): void; readonly current: { readonly networks: NetworkPlan } };
+  logger: Logger;
+  metrics?: Pick<Metrics, "portedNumbers">;
+  pollMs?: number;
+}
+
+export class PortedWatch {
+  private version: string | null | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private readonly failedLog = new LogThrottle(FAILED_LOG_MS);
+
+  constructor(private readonly options: PortedWatchOptions) {}
+
+  /** The first read (throws when Redis cannot answer), then polls until close(). */
+  async start(): Promise<void> {
+    await this.read();
+    this.timer = setInterval(() => void this.pollNow(), this.options.pollMs ?? PORTED_POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Stops polling; idempotent. The numbers read stay in force. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.polling;
+  }
+
+  /** One poll now (tests); resolves once it is done. A poll still running is waited for instead. */
+  pollNow(): Promise<void> {
+    this.polling ??= this.poll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const version = await readPortedVersion(this.options.redis, this.options.prefix);
+      if (version !== this.version) await this.read();
+    } catch (error) {
+      this.failedLog.warn(
+        this.options.logger,
+        "",
+        { err: (error as Error).message },
+        "ported numbers not read (Redis unreachable): the last ones read stay in force",
+      );
+    }
+  }
+
+  private async read(): Promise<void> {
+    const { redis, prefix, routes, logger, metrics } = this.options;
+    const started = performance.now();
+    const { version, pairs } = await readPortedNumbers(redis, prefix);
+    const { index, skipped } = PortedIndex.build(pairs);
+    routes.usePorted(index);
+    metrics?.portedNumbers.set(index.size);
+    const first = this.version === undefined;
+    this.version = version;
+    if (first && index.size === 0 && skipped === 0) return;
+    const plan = routes.current.networks;
+    const counts = index.countsByNetwork();
+    const unknown = [...counts.keys()].filter((mccmnc) => plan.get(mccmnc) === undefined);
+    const change = parsePortedVersion(version);
+    logger.info(
+      {
+        numbers: index.size,
+        networks: Object.fromEntries(counts),
+        ms: Math.round(performance.now() - started),
+        ...(change && { by: change.by, changed_at: new Date(change.at).toISOString() }),
+      },
+      "ported numbers loaded: routes matching by network follow them",
+    );
+    if (unknown.length > 0 || skipped > 0)
+      logger.warn(
+        { unknown_networks: unknown, skipped },
+        "ported numbers name networks the networks file does not have, or are not numbers: those are ignored",
+      );
+  }
+}
