@@ -10,7 +10,10 @@
  *   on, every factor 1: the weights alone); a first attempt with operators' overrides in force (every carrier's
  *   weight at 50 %, one carrier drained); and "choose 1st, health" on the wider table after the second carrier of
  *   every route has had half its attempts fail (factors below 1, the floor and the health explanation in play);
- * - parse: parseDestination (libphonenumber-js, "max" metadata), which precedes routing at submit.
+ * - parse: parseDestination (libphonenumber-js, "max" metadata), which precedes routing at submit;
+ * - match with 1,000,000 ported numbers (the repository's table matches Indonesia's networks): every Indonesian and
+ *   Korean destination ported to another network of its country, among a million Korean 010 numbers — the
+ *   network lookup's binary search at a size a portability database reaches. The index's build time is printed.
  *
  * Per operation: median and p99 of the batches' ns per call, and calls per second over all batches.
  */
@@ -21,6 +24,8 @@ import { loadConfig } from "../../src/config/load-config.js";
 import { isoCountryCodes } from "../../src/config/iso-countries.js";
 import { parseDestination } from "../../src/routing/numbering.js";
 import type { Attempt } from "../../src/delivery/types.js";
+import type { NetworkPlan } from "../../src/routing/networks.js";
+import { PortedIndex } from "../../src/routing/ported-index.js";
 import { createRoutePlanner } from "../../src/routing/route-planner.js";
 import type { CarrierOverrides } from "../../src/routing/select-carrier.js";
 import type { RouteTable } from "../../src/routing/route-table.js";
@@ -57,6 +62,8 @@ export interface RoutingBenchResult {
   tables: { name: string; routes: number }[];
   batchCalls: number;
   operations: OperationResult[];
+  /** How long PortedIndex.build took for the ported numbers the last "match" operation used. */
+  portedBuildMs: number;
 }
 
 const BATCH_CALLS = 1000;
@@ -117,7 +124,7 @@ function benchOverrides(table: RouteTable): CarrierOverrides {
 }
 
 /** routes.yaml's routes, plus for each other country of the mix a country route and an operator prefix route, plus a default. */
-function widenRoutes(text: string, known: Map<string, KnownCarrier>): RouteTable {
+function widenRoutes(text: string, known: Map<string, KnownCarrier>, networks: NetworkPlan): RouteTable {
   const doc = parse(text) as { routes: unknown[] };
   known.set("intl", { countries: [...isoCountryCodes] });
   for (const { country } of DESTINATION_MIX) {
@@ -146,7 +153,7 @@ function widenRoutes(text: string, known: Map<string, KnownCarrier>): RouteTable
     );
   }
   doc.routes.push({ name: "rest-of-world", match: "default", carriers: [{ carrier: "intl" }] });
-  const result = parseRoutesFile(stringify(doc), TABLE_WIDE, known);
+  const result = parseRoutesFile(stringify(doc), TABLE_WIDE, known, 1, new Set(), networks);
   if (!result.table)
     throw new Error(result.problems.map((p) => `${p.line}: ${p.path}: ${p.reason}`).join("\n"));
   return result.table;
@@ -159,7 +166,7 @@ async function loadTables(): Promise<{ name: string; table: RouteTable }[]> {
   const text = await readFile(config.daemon.routesFile, "utf8");
   return [
     { name: TABLE_REPO, table: config.routes },
-    { name: TABLE_WIDE, table: widenRoutes(text, known) },
+    { name: TABLE_WIDE, table: widenRoutes(text, known, config.networks) },
   ];
 }
 
@@ -172,7 +179,7 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
   const tables = await loadTables();
   const everyone = (): boolean => true;
   const none: readonly string[] = [];
-  const budgetMs = (options.seconds * 1000) / (2 + 5 * tables.length);
+  const budgetMs = (options.seconds * 1000) / (3 + 5 * tables.length);
 
   const operations: OperationResult[] = [];
   operations.push(time("parse", "-", n, budgetMs, (i) => parseDestination(inputs[i]!).ok));
@@ -198,6 +205,13 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
       ),
     );
   }
+  const repo = tables.find((t) => t.name === TABLE_REPO)!.table;
+  const ported = portedNumbers(destinations, PORTED_NUMBERS);
+  operations.push(
+    time(`match, ${ported.index.size} ported`, TABLE_REPO, n, budgetMs, (i) =>
+      repo.match(e164s[i]!, countries[i]!, ported.index),
+    ),
+  );
   const wide = tables.find((t) => t.name === TABLE_WIDE)!.table;
   const degraded = degradedPlanner(wide, destinations);
   operations.push(
@@ -211,9 +225,33 @@ export async function runRoutingBench(options: RoutingBenchOptions): Promise<Rou
     tables: tables.map(({ name, table }) => ({ name, routes: table.specs.length })),
     batchCalls: BATCH_CALLS,
     operations,
+    portedBuildMs: ported.buildMs,
   };
   printRoutingBench(result);
   return result;
+}
+
+const PORTED_NUMBERS = 1_000_000;
+
+/**
+ * `total` ported numbers: the Indonesian and Korean destinations, each to another network of its country (Telkomsel's
+ * to Indosat and the rest to Telkomsel; Korean ones to KT), and Korean 010 numbers to fill up, spread over 10^8.
+ */
+function portedNumbers(destinations: Destination[], total: number): { index: PortedIndex; buildMs: number } {
+  const pairs: Array<[string, string]> = [];
+  for (const d of destinations) {
+    if (d.country === "ID") pairs.push([d.e164, d.e164.startsWith("+62811") ? "510-01" : "510-10"]);
+    else if (d.country === "KR") pairs.push([d.e164, "450-08"]);
+  }
+  const rng = seededRng(13);
+  while (pairs.length < total)
+    pairs.push([
+      `+8210${String(Math.floor(rng() * 1e8)).padStart(8, "0")}`,
+      rng() < 0.5 ? "450-05" : "450-06",
+    ]);
+  const started = performance.now();
+  const { index } = PortedIndex.build(pairs);
+  return { index, buildMs: Math.round(performance.now() - started) };
 }
 
 /**
@@ -260,5 +298,8 @@ function printRoutingBench(r: RoutingBenchResult): void {
         Number((o.hitShare * 100).toFixed(1)),
       ]),
     ),
+  );
+  console.log(
+    `The ported numbers' index was built in ${r.portedBuildMs} ms (once per change, off the submit path).`,
   );
 }

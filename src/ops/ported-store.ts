@@ -50,15 +50,28 @@ export async function readPortedNumbers(
   redis: Redis,
   prefix: string,
 ): Promise<{ version: string | null; pairs: Array<[string, string]> }> {
-  const version = await readPortedVersion(redis, prefix);
   const pairs: Array<[string, string]> = [];
+  const version = await scanPortedNumbers(redis, prefix, (e164, mccmnc) => pairs.push([e164, mccmnc]));
+  return { version, pairs };
+}
+
+/**
+ * Every ported number handed to `each` as it is read, a chunk at a time (the daemon's index is built this way, so a
+ * million numbers are never held as strings at once); answers the version read before (as readPortedNumbers).
+ */
+export async function scanPortedNumbers(
+  redis: Redis,
+  prefix: string,
+  each: (e164: string, mccmnc: string) => void,
+): Promise<string | null> {
+  const version = await readPortedVersion(redis, prefix);
   let cursor = "0";
   do {
     const [next, flat] = await redis.hscan(portedNumbersKey(prefix), cursor, "COUNT", READ_CHUNK);
-    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    for (let i = 0; i + 1 < flat.length; i += 2) each(flat[i]!, flat[i + 1]!);
     cursor = next;
   } while (cursor !== "0");
-  return { version, pairs };
+  return version;
 }
 
 /** The MCC/MNC `e164` was ported to, or null. */

@@ -9,8 +9,8 @@ import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { NetworkPlan, PortedLookup } from "../routing/networks.js";
-import { PortedIndex } from "../routing/ported-index.js";
-import { parsePortedVersion, readPortedNumbers, readPortedVersion } from "./ported-store.js";
+import { PortedIndexBuilder } from "../routing/ported-index.js";
+import { parsePortedVersion, readPortedVersion, scanPortedNumbers } from "./ported-store.js";
 
 export const PORTED_POLL_MS = 1_000;
 const FAILED_LOG_MS = 60_000;
@@ -70,8 +70,9 @@ export class PortedWatch {
   private async read(): Promise<void> {
     const { redis, prefix, routes, logger, metrics } = this.options;
     const started = performance.now();
-    const { version, pairs } = await readPortedNumbers(redis, prefix);
-    const { index, skipped } = PortedIndex.build(pairs);
+    const builder = new PortedIndexBuilder();
+    const version = await scanPortedNumbers(redis, prefix, (e164, mccmnc) => builder.add(e164, mccmnc));
+    const { index, skipped } = builder.finish();
     routes.usePorted(index);
     metrics?.portedNumbers.set(index.size);
     const first = this.version === undefined;

@@ -19,36 +19,18 @@ export class PortedIndex implements PortedLookup {
   ) {}
 
   /**
-   * Builds the index from `[e164, mccmnc]` pairs (the later of two pairs for one number wins). Pairs whose number
-   * is not `+` and 1–15 digits are skipped and counted; at most 65,535 distinct networks.
+   * Builds the index from `[e164, mccmnc]` pairs (PortedIndexBuilder). A number given twice keeps one of its networks
+   * (the store holds each number once).
    */
   static build(pairs: Iterable<readonly [string, string]>): { index: PortedIndex; skipped: number } {
-    const networks: string[] = [];
-    const networkIds = new Map<string, number>();
-    const byNumber = new Map<number, number>();
-    let skipped = 0;
-    for (const [e164, mccmnc] of pairs) {
-      const digits = digitsOf(e164);
-      if (digits === undefined) {
-        skipped++;
-        continue;
-      }
-      let id = networkIds.get(mccmnc);
-      if (id === undefined) {
-        if (networks.length === 0xffff) {
-          skipped++;
-          continue;
-        }
-        id = networks.length;
-        networks.push(mccmnc);
-        networkIds.set(mccmnc, id);
-      }
-      byNumber.set(digits, id);
-    }
-    const numbers = Float64Array.from(byNumber.keys()).sort();
-    const networkOfNumber = new Uint16Array(numbers.length);
-    for (let i = 0; i < numbers.length; i++) networkOfNumber[i] = byNumber.get(numbers[i]!)!;
-    return { index: new PortedIndex(networks, numbers, networkOfNumber), skipped };
+    const builder = new PortedIndexBuilder();
+    for (const [e164, mccmnc] of pairs) builder.add(e164, mccmnc);
+    return builder.finish();
+  }
+
+  /** @internal PortedIndexBuilder's result. */
+  static of(networks: readonly string[], numbers: Float64Array, networkOfNumber: Uint16Array): PortedIndex {
+    return new PortedIndex(networks, numbers, networkOfNumber);
   }
 
   /** How many ported numbers the index holds. */
@@ -61,16 +43,8 @@ export class PortedIndex implements PortedLookup {
     if (this.numbers.length === 0) return undefined;
     const digits = digitsOf(e164);
     if (digits === undefined) return undefined;
-    let low = 0;
-    let high = this.numbers.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const value = this.numbers[middle]!;
-      if (value < digits) low = middle + 1;
-      else if (value > digits) high = middle - 1;
-      else return this.networks[this.networkOfNumber[middle]!];
-    }
-    return undefined;
+    const at = search(this.numbers, digits);
+    return at < 0 ? undefined : this.networks[this.networkOfNumber[at]!];
   }
 
   /** How many numbers each network holds (for `otpgw ported` and the log line of a reload). */
@@ -82,6 +56,79 @@ export class PortedIndex implements PortedLookup {
     }
     return counts;
   }
+}
+
+/**
+ * Builds a PortedIndex a pair at a time (the store is read in chunks, so a million numbers are never held as strings
+ * all at once): each network's numbers gathered as plain numbers, sorted natively as a Float64Array (no comparator:
+ * ~0.15 s for a million), and the networks' sorted numbers merged. Pairs whose
+ * number is not `+` and 1–15 digits are skipped and counted; at most 65,535 distinct networks.
+ */
+export class PortedIndexBuilder {
+  private readonly networks: string[] = [];
+  private readonly networkIds = new Map<string, number>();
+  private readonly groups: number[][] = [];
+  private skipped = 0;
+
+  add(e164: string, mccmnc: string): void {
+    const digits = digitsOf(e164);
+    let id = this.networkIds.get(mccmnc);
+    if (digits === undefined || (id === undefined && this.networks.length === 0xffff)) {
+      this.skipped++;
+      return;
+    }
+    if (id === undefined) {
+      id = this.networks.length;
+      this.networks.push(mccmnc);
+      this.networkIds.set(mccmnc, id);
+      this.groups.push([]);
+    }
+    this.groups[id]!.push(digits);
+  }
+
+  finish(): { index: PortedIndex; skipped: number } {
+    // Each network's numbers sorted natively, then merged (a network count of tens: a scan of the heads is cheap).
+    const sorted = this.groups.map((group) => Float64Array.from(group).sort());
+    const heads = new Array<number>(sorted.length).fill(0);
+    let total = 0;
+    for (const group of sorted) total += group.length;
+    const numbers = new Float64Array(total);
+    const networkOfNumber = new Uint16Array(total);
+    let size = 0;
+    for (;;) {
+      let best = -1;
+      let bestValue = Infinity;
+      for (let id = 0; id < sorted.length; id++) {
+        const value = sorted[id]![heads[id]!];
+        if (value !== undefined && value < bestValue) {
+          best = id;
+          bestValue = value;
+        }
+      }
+      if (best < 0) break;
+      heads[best]!++;
+      // A number given twice (in one network or two) is kept once.
+      if (size > 0 && numbers[size - 1] === bestValue) continue;
+      numbers[size] = bestValue;
+      networkOfNumber[size++] = best;
+    }
+    const index = PortedIndex.of(this.networks, numbers.slice(0, size), networkOfNumber.slice(0, size));
+    return { index, skipped: this.skipped };
+  }
+}
+
+/** The position of `value` in the sorted `numbers`, or -1. */
+function search(numbers: Float64Array, value: number): number {
+  let low = 0;
+  let high = numbers.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const at = numbers[middle]!;
+    if (at < value) low = middle + 1;
+    else if (at > value) high = middle - 1;
+    else return middle;
+  }
+  return -1;
 }
 
 /** The digits of `+` and 1–15 digits (the first not 0) as a number; undefined for anything else. */
