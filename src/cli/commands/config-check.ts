@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { isAbsolute, relative } from "node:path";
 import { loadConfig } from "../../config/load-config.js";
 import { certificateReport, smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
@@ -40,6 +41,7 @@ export function registerConfigCheckCommand(config: Command, context: CliContext)
       .addHelpText(
         "after",
         "\nPrints `ok: N carriers (ids)` and exits 0, or every problem as file:line: path: reason and exits 2." +
+          "\nThen, when routes match by network, a `networks:` line: the networks file read and those routes." +
           "\nThen a `channel` line per escalation channel configured, with the routes escalating to it." +
           "\nThen a `tls:` line per certificate otpgw presents (smpp.tls, redis_tls) with its end of validity" +
           "\n(and a `tls warning:` under 14 days)." +
@@ -62,6 +64,7 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     const ids = config.carriers.map((carrier) => carrier.id);
     context.stdout.write(`ok: ${ids.length} carrier${ids.length === 1 ? "" : "s"} (${ids.join(", ")})\n`);
     const reports = [
+      ...networksReport(config, context.cwd),
       ...channelReport(config),
       ...(smppTls ? certificateReport("smpp.tls", smppTls.cert) : []),
       ...(access.tls?.cert ? certificateReport("redis_tls client", access.tls.cert) : []),
@@ -106,6 +109,17 @@ async function checkRedisSettings(
     `otpgw: config check failed: otpgw would refuse to start on this Redis (${summary})\n`,
   );
   return ExitCodes.failure;
+}
+
+/** When a route matches by network: the networks file read, its networks' count and those routes. */
+function networksReport(config: LoadedConfig, cwd: string): string[] {
+  const routes = config.routes.specs.filter((spec) => spec.match.kind === "network").map((spec) => spec.name);
+  if (routes.length === 0) return [];
+  const file = relative(cwd, config.daemon.networksFile);
+  const shown = file.startsWith("..") || isAbsolute(file) ? config.daemon.networksFile : file;
+  return [
+    `networks: ${config.networks.networks.length} in ${shown}; routes matching by network: ${routes.join(", ")}`,
+  ];
 }
 
 /** The configured escalation channels and the routes using each (a channel no route uses is said so). */

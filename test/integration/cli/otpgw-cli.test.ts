@@ -131,6 +131,30 @@ describe("otpgw command line", () => {
     }
   });
 
+  it("config check names the networks file when routes match by network", async () => {
+    const tree = await tempTree({
+      "otpgw.yaml": "log_level: silent\nnetworks_file: nets/id.yaml\n",
+      "nets/id.yaml":
+        'networks:\n  - { mccmnc: "510-10", name: Telkomsel, country: ID, prefixes: ["+62811"] }\n',
+      "carriers/one.yaml": carrierYaml("id-one"),
+      "routes.yaml":
+        "routes:\n  - { name: indonesia, match: { country: ID }, carriers: [{ carrier: id-one }] }\n" +
+        '  - { name: telkomsel, match: { network: "510-10" }, carriers: [{ carrier: id-one }] }\n',
+    });
+    try {
+      const run = await otpgw(
+        ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
+        cleanEnv(passwords),
+      );
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toMatch(
+        /^ok: 1 carrier \(id-one\)\nnetworks: 1 in \S*nets\/id\.yaml; routes matching by network: telkomsel\n$/,
+      );
+    } finally {
+      await tree.remove();
+    }
+  });
+
   it("config check prints every problem as file:line: path: reason and exits 2", async () => {
     const run = await otpgw(
       [
