@@ -39,16 +39,17 @@ export function reportRefusal(
 }
 
 /**
- * The daemon settings (the settings file and the environment) and carriers/ — and routes.yaml with `routes` — as
- * `start` reads them, except that `${VAR}` references to unset variables are allowed: the NOC drains a carrier
- * without holding its bind password. accounts.yaml is not read here (loadAccountsForOperations reads it, for the
- * account commands only): a half-edited one must not block an incident drain. @throws ConfigError for the files read
+ * The daemon settings (the settings file and the environment) and carriers/ — and with `routes`, the networks file
+ * and routes.yaml — as `start` reads them, except that `${VAR}` references to unset variables are allowed: the NOC
+ * drains a carrier without holding its bind password. accounts.yaml is not read here (loadAccountsForOperations reads
+ * it, for the account commands only): a half-edited one must not block an incident drain. @throws ConfigError for
+ * the files read
  */
 export function loadForOperations(
   flags: ConfigFlags,
   context: CliContext,
   parts: { routes: true },
-): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes">>;
+): Promise<SettingsAndCarriers & Pick<LoadedConfig, "routes" | "networks">>;
 export function loadForOperations(flags: ConfigFlags, context: CliContext): Promise<SettingsAndCarriers>;
 export function loadForOperations(
   flags: ConfigFlags,

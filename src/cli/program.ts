@@ -4,6 +4,7 @@ import { registerAccountsCommands } from "./commands/accounts.js";
 import { registerCarriersCommands } from "./commands/carriers.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerMessagesCommands } from "./commands/messages.js";
+import { registerPortedCommands } from "./commands/ported.js";
 import { registerRangesCommands } from "./commands/ranges.js";
 import { registerRoutesCommands } from "./commands/routes.js";
 import { registerStartCommand } from "./commands/start.js";
@@ -18,6 +19,7 @@ const commandRegistrations: readonly ((program: Command, context: CliContext) =>
   registerAccountsCommands,
   registerCarriersCommands,
   registerRangesCommands,
+  registerPortedCommands,
   registerRoutesCommands,
   registerMessagesCommands,
   registerWatchCommand,

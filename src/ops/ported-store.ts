@@ -31,11 +31,12 @@ function newVersion(by: string): string {
   return `${Date.now()}:${randomBytes(4).toString("hex")}:${by}`;
 }
 
-/** Who made the last change and when (ms), from a version value; undefined when none was made. */
+/** Who made the last change and when (ms), from a version value; undefined when none was made, or not by otpgw. */
 export function parsePortedVersion(version: string | null): { at: number; by: string } | undefined {
   if (version === null) return undefined;
   const [at, , ...by] = version.split(":");
-  return { at: Number(at), by: by.join(":") };
+  const ms = Number(at);
+  return Number.isSafeInteger(ms) && ms > 0 && by.length > 0 ? { at: ms, by: by.join(":") } : undefined;
 }
 
 export async function readPortedVersion(redis: Redis, prefix: string): Promise<string | null> {
@@ -44,7 +45,8 @@ export async function readPortedVersion(redis: Redis, prefix: string): Promise<s
 
 /**
  * Every ported number, read in chunks (HSCAN: Redis stays responsive while millions are read). A change made while
- * reading may be half seen: the version returned is the one read *before*, so the next poll reads again.
+ * reading may be half seen: the version returned is the one read *before*, so the next poll reads again. HSCAN may
+ * return a number twice (while Redis resizes the hash): `pairs.length` is not a count (PortedIndex removes repeats).
  */
 export async function readPortedNumbers(
   redis: Redis,
@@ -96,6 +98,8 @@ export async function writePortedNumbers(
   by: string,
   progress: (written: number) => void = () => {},
 ): Promise<void> {
+  // Nothing to write: no new version either (each makes every daemon read the whole set again).
+  if (pairs.length === 0) return;
   await writeChunks(redis, portedNumbersKey(prefix), pairs, progress);
   await redis.set(portedVersionKey(prefix), newVersion(by));
 }
@@ -139,7 +143,7 @@ export async function removePortedNumbers(
       portedNumbersKey(prefix),
       ...numbers.slice(start, start + PORTED_WRITE_CHUNK),
     );
-  await redis.set(portedVersionKey(prefix), newVersion(by));
+  if (removed > 0) await redis.set(portedVersionKey(prefix), newVersion(by));
   return removed;
 }
 

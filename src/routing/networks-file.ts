@@ -63,8 +63,12 @@ export function parseNetworksFile(text: string, source: string): NetworksFileRes
     const callingCode = getCountryCallingCode(network.country as CountryCode);
     network.prefixes.forEach((prefix, position) => {
       const path = ["networks", index, "prefixes", position];
-      if (describePrefix(prefix)?.callingCode !== callingCode)
+      // A prefix long enough to tell its country must tell this one (+1 868 is Trinidad's, not the US's).
+      const described = describePrefix(prefix);
+      if (described?.callingCode !== callingCode)
         at(path, `is not a number range of ${network.country} (its numbers start with +${callingCode})`);
+      else if (described.country !== undefined && described.country !== network.country)
+        at(path, `is a number range of ${described.country}, not ${network.country}`);
       const other = prefixes.get(prefix);
       if (other)
         at(

@@ -141,3 +141,11 @@ describe("PortedIndex", () => {
     expect(index.networkOf("+99999999999999")).toBeUndefined();
   });
 });
+
+describe("networks file prefixes in shared calling codes", () => {
+  it("refuses a range of another country that shares the calling code", () => {
+    expect(
+      problems('networks:\n  - { mccmnc: "310-410", name: A, country: US, prefixes: ["+1868", "+1212"] }\n'),
+    ).toEqual(["networks.yaml:2: networks.0.prefixes.0: is a number range of TT, not US"]);
+  });
+});
