@@ -5,11 +5,13 @@
  *   data, replaced or edited with `otpgw ported`;
  * - `ported:version`: a new value at every change (when, and who), so a daemon's poll costs one small read while
  *   nothing changed, and reads the numbers again (src/ops/ported-watch.ts) when something did.
+ * - `ported:log`: the changes, for daemons to apply a small one without reading everything (src/ops/ported-log.ts).
  * The command line writes; daemons read. A replacing import is written to a key of its own and renamed over the
  * numbers in one transaction: daemons never read half of an import.
  */
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
+import { LOGGED_MAX, logChanges, logFullChange } from "./ported-log.js";
 
 /** Numbers written (or deleted) per round trip: large enough for speed, small enough not to stall Redis. */
 export const PORTED_WRITE_CHUNK = 1_000;
@@ -100,8 +102,18 @@ export async function writePortedNumbers(
 ): Promise<void> {
   // Nothing to write: no new version either (each makes every daemon read the whole set again).
   if (pairs.length === 0) return;
-  await writeChunks(redis, portedNumbersKey(prefix), pairs, progress);
-  await redis.set(portedVersionKey(prefix), newVersion(by));
+  const logged = pairs.length <= LOGGED_MAX;
+  await writeChunks(redis, portedNumbersKey(prefix), pairs, progress, {
+    each: (multi, chunk) => logged && logChanges(multi, prefix, chunk),
+  });
+  await finish(redis, prefix, by, !logged);
+}
+
+/** Bumps the version, after logging a `full` change when the write was not logged number by number. */
+async function finish(redis: Redis, prefix: string, by: string, full: boolean): Promise<void> {
+  const multi = redis.multi();
+  if (full) logFullChange(multi, prefix);
+  await exec(multi.set(portedVersionKey(prefix), newVersion(by)), "the version's update was aborted");
 }
 
 /**
@@ -117,14 +129,12 @@ export async function replacePortedNumbers(
 ): Promise<void> {
   const staging = `${portedNumbersKey(prefix)}:import:${randomBytes(6).toString("hex")}`;
   try {
-    await writeChunks(redis, staging, pairs, progress, IMPORT_KEY_TTL_SECONDS);
+    await writeChunks(redis, staging, pairs, progress, { ttlSeconds: IMPORT_KEY_TTL_SECONDS });
     const multi = redis.multi();
     if (pairs.length > 0) multi.rename(staging, portedNumbersKey(prefix)).persist(portedNumbersKey(prefix));
     else multi.del(portedNumbersKey(prefix));
-    multi.set(portedVersionKey(prefix), newVersion(by));
-    const results = await multi.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) throw failed?.[0] ?? new Error("the import's transaction was aborted");
+    logFullChange(multi, prefix);
+    await exec(multi.set(portedVersionKey(prefix), newVersion(by)), "the import's transaction was aborted");
   } finally {
     await redis.del(staging).catch(() => 0);
   }
@@ -137,14 +147,30 @@ export async function removePortedNumbers(
   numbers: readonly string[],
   by: string,
 ): Promise<number> {
+  const logged = numbers.length <= LOGGED_MAX;
   let removed = 0;
-  for (let start = 0; start < numbers.length; start += PORTED_WRITE_CHUNK)
-    removed += await redis.hdel(
-      portedNumbersKey(prefix),
-      ...numbers.slice(start, start + PORTED_WRITE_CHUNK),
-    );
-  if (removed > 0) await redis.set(portedVersionKey(prefix), newVersion(by));
+  for (let start = 0; start < numbers.length; start += PORTED_WRITE_CHUNK) {
+    const chunk = numbers.slice(start, start + PORTED_WRITE_CHUNK);
+    const multi = redis.multi().hdel(portedNumbersKey(prefix), ...chunk);
+    if (logged)
+      logChanges(
+        multi,
+        prefix,
+        chunk.map((e164) => [e164, null] as const),
+      );
+    const [[, count]] = (await exec(multi, "a removal of ported numbers was aborted")) as [[null, number]];
+    removed += count;
+  }
+  if (removed > 0) await finish(redis, prefix, by, !logged);
   return removed;
+}
+
+/** Runs a transaction; throws its first command's error, or when it was aborted. */
+async function exec(multi: ChainableCommander, aborted: string): Promise<Array<[Error | null, unknown]>> {
+  const results = await multi.exec();
+  const failed = results?.find(([error]) => error !== null);
+  if (!results || failed) throw failed?.[0] ?? new Error(aborted);
+  return results;
 }
 
 async function writeChunks(
@@ -152,15 +178,18 @@ async function writeChunks(
   key: string,
   pairs: ReadonlyArray<readonly [string, string]>,
   progress: (written: number) => void,
-  ttlSeconds?: number,
+  options: {
+    ttlSeconds?: number;
+    /** Adds to each chunk's transaction (the change log). */
+    each?: (multi: ChainableCommander, chunk: ReadonlyArray<readonly [string, string]>) => void;
+  },
 ): Promise<void> {
   for (let start = 0; start < pairs.length; start += PORTED_WRITE_CHUNK) {
     const chunk = pairs.slice(start, start + PORTED_WRITE_CHUNK);
     const multi = redis.multi().hset(key, Object.fromEntries(chunk));
-    if (ttlSeconds !== undefined) multi.expire(key, ttlSeconds);
-    const results = await multi.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) throw failed?.[0] ?? new Error("a write of ported numbers was aborted");
+    if (options.ttlSeconds !== undefined) multi.expire(key, options.ttlSeconds);
+    options.each?.(multi, chunk);
+    await exec(multi, "a write of ported numbers was aborted");
     progress(start + chunk.length);
   }
 }

@@ -1,18 +1,23 @@
 /**
  * Keeps the daemon's ported numbers (src/routing/ported-index.ts) in step with Redis (src/ops/ported-store.ts): read
- * whole at start, then one small read of the version per second and the whole set read again when it changed
- * (`otpgw ported …` on any host), built aside and installed at once — routing never sees half an import, and keeps
- * the numbers last read while Redis cannot answer.
+ * whole at start, then one small read of the version per second. When it changed (`otpgw ported …` on any host), the
+ * changes logged since (src/ops/ported-log.ts) are applied to what is held — a `set` or a daily delta costs what it
+ * changed, not a re-read of millions — or, after a large or replacing import, a trimmed log or OVERLAY_MAX changes,
+ * the whole set is read again, built aside and installed at once. Routing never sees half a change, and keeps the
+ * numbers last read while Redis cannot answer.
  */
 import type { Redis } from "ioredis";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { NetworkPlan, PortedLookup } from "../routing/networks.js";
-import { PortedIndexBuilder } from "../routing/ported-index.js";
+import { PortedIndex, PortedIndexBuilder, PortedWithChanges } from "../routing/ported-index.js";
+import { logEnd, readLogSince, type LogPosition } from "./ported-log.js";
 import { parsePortedVersion, readPortedVersion, scanPortedNumbers } from "./ported-store.js";
 
 export const PORTED_POLL_MS = 1_000;
+/** Changes held beside the index before the whole set is read again (a Map entry is ~100 bytes). */
+const OVERLAY_MAX = 200_000;
 const FAILED_LOG_MS = 60_000;
 
 export interface PortedWatchOptions {
@@ -27,6 +32,10 @@ export interface PortedWatchOptions {
 
 export class PortedWatch {
   private version: string | null | undefined;
+  /** The numbers as last read whole, the changes applied since, and the log's last entry applied. */
+  private base = PortedIndex.EMPTY;
+  private readonly changes = new Map<string, string | null>();
+  private logAt: LogPosition | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private readonly failedLog = new LogThrottle(FAILED_LOG_MS);
@@ -55,8 +64,13 @@ export class PortedWatch {
 
   private async poll(): Promise<void> {
     try {
-      const version = await readPortedVersion(this.options.redis, this.options.prefix);
-      if (version !== this.version) await this.read();
+      const { redis, prefix } = this.options;
+      const version = await readPortedVersion(redis, prefix);
+      if (version === this.version) return;
+      const log = this.logAt === undefined ? undefined : await readLogSince(redis, prefix, this.logAt);
+      if (log?.kind === "changes" && this.changes.size + log.changes.length <= OVERLAY_MAX)
+        this.apply(log.changes, log.position, version);
+      else await this.read();
     } catch (error) {
       this.failedLog.warn(
         this.options.logger,
@@ -71,10 +85,15 @@ export class PortedWatch {
     const { redis, prefix, routes, logger, metrics } = this.options;
     const started = performance.now();
     const builder = new PortedIndexBuilder();
+    // Before the numbers: a change logged after this entry may be in them or not, and is applied again next.
+    const logAt = await logEnd(redis, prefix);
     const version = await scanPortedNumbers(redis, prefix, (e164, mccmnc) => builder.add(e164, mccmnc));
     const { index, skipped } = builder.finish();
     routes.usePorted(index);
     metrics?.portedNumbers.set(index.size);
+    this.base = index;
+    this.changes.clear();
+    this.logAt = logAt;
     const first = this.version === undefined;
     this.version = version;
     if (first && index.size === 0 && skipped === 0) return;
@@ -96,5 +115,31 @@ export class PortedWatch {
         { unknown_networks: unknown, skipped },
         "ported numbers name networks the networks file does not have, or are not numbers: those are ignored",
       );
+  }
+
+  /** Applies logged changes to the numbers held (in one turn: no lookup sees half of them). */
+  private apply(
+    changes: ReadonlyArray<[string, string | null]>,
+    position: LogPosition,
+    version: string | null,
+  ): void {
+    const started = performance.now();
+    for (const [e164, mccmnc] of changes) this.changes.set(e164, mccmnc);
+    const lookup = new PortedWithChanges(this.base, this.changes);
+    this.options.routes.usePorted(lookup);
+    const size = lookup.size;
+    this.options.metrics?.portedNumbers.set(size);
+    this.logAt = position;
+    this.version = version;
+    const change = parsePortedVersion(version);
+    this.options.logger.info(
+      {
+        changed: changes.length,
+        numbers: size,
+        ms: Math.round(performance.now() - started),
+        ...(change && { by: change.by, changed_at: new Date(change.at).toISOString() }),
+      },
+      "ported numbers changed: routes matching by network follow them",
+    );
   }
 }

@@ -145,3 +145,27 @@ function digitsOf(e164: string): number | undefined {
   }
   return value;
 }
+
+/** The ported numbers as last read whole, with the changes logged since (null: no longer ported). */
+export class PortedWithChanges implements PortedLookup {
+  constructor(
+    private readonly base: PortedIndex,
+    private readonly changes: ReadonlyMap<string, string | null>,
+  ) {}
+
+  networkOf(e164: string): string | undefined {
+    const changed = this.changes.get(e164);
+    return changed === undefined ? this.base.networkOf(e164) : (changed ?? undefined);
+  }
+
+  /** How many numbers are ported with the changes applied. */
+  get size(): number {
+    let size = this.base.size;
+    for (const [e164, mccmnc] of this.changes) {
+      const before = this.base.networkOf(e164) !== undefined;
+      if (before && mccmnc === null) size--;
+      else if (!before && mccmnc !== null) size++;
+    }
+    return size;
+  }
+}
