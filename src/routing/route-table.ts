@@ -27,7 +27,8 @@ export class RouteTable {
   readonly defaults: RouteTiming;
   readonly #prefixes: TrieNode = newNode();
   readonly #countries = new Map<string, Route>();
-  readonly #networks = new Map<string, Route>();
+  /** By MCC/MNC: the route as matched by the number's range, and as matched by its ported entry (explanations). */
+  readonly #networks = new Map<string, { range: Route; ported: Route }>();
   readonly #default: Route | undefined;
 
   /**
@@ -52,9 +53,12 @@ export class RouteTable {
         for (const prefix of match.prefixes) this.#addPrefix(prefix, toRoute(spec, `prefix ${prefix}`));
       } else if (match.kind === "network") {
         for (const mccmnc of match.networks) {
-          const other = this.#networks.get(mccmnc);
+          const other = this.#networks.get(mccmnc)?.range;
           if (other) throw new Error(`network ${mccmnc} is in routes ${other.name} and ${spec.name}`);
-          this.#networks.set(mccmnc, toRoute(spec, `network ${mccmnc}`));
+          this.#networks.set(mccmnc, {
+            range: toRoute(spec, `network ${mccmnc}`),
+            ported: toRoute(spec, `network ${mccmnc}, ported`),
+          });
         }
       } else if (match.kind === "country") {
         for (const country of match.countries) {
@@ -87,8 +91,9 @@ export class RouteTable {
     if (longest !== undefined) return longest;
     if (this.#networks.size > 0) {
       const network = findNetwork(this.networks, ported, e164, country);
-      const route = network && this.#networks.get(network.network.mccmnc);
-      if (route !== undefined) return route;
+      const routes = network && this.#networks.get(network.network.mccmnc);
+      if (network !== undefined && routes !== undefined)
+        return network.source === "ported" ? routes.ported : routes.range;
     }
     return this.#countries.get(country) ?? this.#default;
   }

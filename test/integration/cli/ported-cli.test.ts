@@ -96,7 +96,7 @@ describe("otpgw ported (the command line, on a real Redis)", () => {
     expect(show.stdout).toMatch(/^range network\s+none: no KR network of the networks file has this range/m);
     expect(show.stdout).toMatch(/^ported entry\s+450-08 KT$/m);
     expect(show.stdout).toMatch(/^network used\s+450-08 KT \(its ported entry\)$/m);
-    expect(show.stdout).toMatch(/^route\s+korea-kt \(network 450-08\)$/m);
+    expect(show.stdout).toMatch(/^route\s+korea-kt \(network 450-08, ported\)$/m);
     expect(show.stdout).toMatch(/last changed by noc-1 at \S+Z\.$/m);
 
     const change = await otpgw(["ported", "set", KR, "450-05", "--by", "alice"]);
@@ -335,7 +335,7 @@ describe("otpgw ported (the command line, on a real Redis)", () => {
     await otpgw(["ported", "set", KR, "450-08"]);
     const after = await otpgw(["routes", "explain", KR]);
     expect(after.code).toBe(0);
-    expect(after.stdout).toMatch(/^\+821012345678: KR; route korea-kt \(network 450-08\);/m);
+    expect(after.stdout).toMatch(/^\+821012345678: KR; route korea-kt \(network 450-08, ported\);/m);
     expect(after.stdout).toContain("Network: 450-08 KT (its ported entry).");
     expect(after.stdout).toMatch(/^kr-kt\s+1\s+1\s+100 %\s+-$/m);
 

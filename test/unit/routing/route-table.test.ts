@@ -131,8 +131,12 @@ describe("RouteTable.match by mobile network", () => {
     expect(byNetwork.match("+6281234567891", "ID", ported)?.name).toBe("telkomsel");
     expect(byNetwork.match("+821012345678", "KR", ported)).toMatchObject({
       name: "indosat-or-kt",
-      matchedBy: "network 450-08",
+      matchedBy: "network 450-08, ported",
     });
+    // Both share the route's live-health settings (live health keys its state on them).
+    expect(byNetwork.match("+6281234567890", "ID", ported)?.health).toBe(
+      byNetwork.match("+6285512345678", "ID")?.health,
+    );
     expect(byNetwork.match("+6281291234567", "ID", ported)?.name).toBe("test-range");
   });
 
