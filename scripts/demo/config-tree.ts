@@ -82,7 +82,9 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
   await writeFile(
     configFile,
     [
-      "log_level: info",
+      // debug: each attempt's "attempt started" line names the route that chose its carrier (the ported numbers'
+      // section reads them: GET /v1/messages/:id shows the carrier, not the route).
+      "log_level: debug",
       "carriers_dir: carriers",
       "routes_file: routes.yaml",
       "accounts_file: accounts.yaml",

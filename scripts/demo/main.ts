@@ -1,32 +1,34 @@
 /**
  * `npm run demo [-- --messages N]`: the whole gateway end to end on 127.0.0.1, on a fresh machine.
  *
- * A throwaway Redis (or REDIS_URL), three simulated carriers (id-telkomsel healthy, id-indosat flaky and
- * throttling, kr-skt for Korea), WhatsApp and voice simulators that Indonesian OTPs escalate to once SMS is spent
- * (WhatsApp fails some, so voice follows), a temporary configuration tree, `otpgw start` as a child process on a
- * fixed HTTP port (the channel simulators post their statuses to it), and a webhook receiver that checks
- * signatures, and a "platform" that reports the codes people used (POST /v1/messages/{id}/conversion) after
- * their final webhook — never those kr-skt's false DELIVRD receipts claim to have delivered. A few hundred OTPs go
- * in over HTTP; half way through, id-telkomsel goes down and its traffic reroutes, or escalates when id-indosat
- * fails too. Just before, an SMS pumping attack runs into the account's anti-abuse limits: a walk through one range
- * of numbers, repeats to one number, numbers of a country the account does not list. Nobody uses the walk's codes,
- * so the account's pumping guard blocks its range a few seconds later; once it has, a second wave of the walk is
- * sent, to be refused whole. Once every accepted message has its final state, the summary shows per carrier
- * submits, receipts and their latency, final states, reroutes, escalations per channel, conversions per carrier
- * (delivered, converted, conversion share: the lying carrier's is low), webhooks and end-to-end latency, per limit
- * the attack's refusals, and the guard's block with its evidence and the second wave's answers. Everything started
- * is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway kept its promises (one final
- * state per message, one signed webhook each; a channel only before the code expires, each at most once, one
- * attempt at a time, the code alone; every conversion report taken and counted; every attack submit beyond a limit
- * refused with its code and counted, no normal OTP refused; one block of the walk's range, the second wave refused
- * by it and nothing else).
+ * A throwaway Redis (or REDIS_URL), three simulated carriers (id-telkomsel healthy, id-indosat flaky and throttling,
+ * kr-skt for Korea), WhatsApp and voice simulators that Indonesian OTPs escalate to once SMS is spent (WhatsApp
+ * fails some, so voice follows), a temporary configuration tree, `otpgw start` as a child process on a fixed HTTP
+ * port (the channel simulators post their statuses to it), and a webhook receiver that checks signatures, and a
+ * "platform" that reports the codes people used (POST /v1/messages/{id}/conversion) after their final webhook —
+ * never those kr-skt's false DELIVRD receipts claim to have delivered. Routes match by mobile network; once otpgw
+ * runs, `otpgw ported import` marks some Telkomsel-range numbers as ported to Indosat, and the demo waits until the
+ * daemon counts them. A few hundred OTPs go in over HTTP; half way through, id-telkomsel goes down and its traffic
+ * reroutes, or escalates when id-indosat fails too. Just before, an SMS pumping attack runs into the account's
+ * anti-abuse limits: a walk through one range of numbers, repeats to one number, numbers of a country the account
+ * does not list. Nobody uses the walk's codes, so the account's pumping guard blocks its range a few seconds later;
+ * once it has, a second wave of the walk is sent, to be refused whole. Once every accepted message has its final
+ * state, the summary shows per carrier submits, receipts and their latency, final states, reroutes, escalations per
+ * channel, conversions per carrier (delivered, converted, conversion share: the lying carrier's is low), webhooks
+ * and end-to-end latency, per limit the attack's refusals, the guard's block with its evidence and the second wave's
+ * answers, and the route and first carrier of the ported numbers' OTPs against the other Telkomsel-range ones'.
+ * Everything started is stopped again, also on Ctrl-C or an error; the exit code says whether the gateway kept its
+ * promises (one final state per message, one signed webhook each; a channel only before the code expires, each at
+ * most once, one attempt at a time, the code alone; every conversion report taken and counted; every attack submit
+ * beyond a limit refused with its code and counted, no normal OTP refused; one block of the walk's range, the second
+ * wave refused by it and nothing else; the ported numbers imported and counted, each OTP's first carrier chosen by
+ * its network's route).
  */
 import { healthView } from "./health-view.js";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CarrierSimulator } from "../sim/carrier-simulator.js";
 import type { VoiceSim } from "../sim/voice-sim.js";
 import type { WhatsappSim } from "../sim/whatsapp-sim.js";
 import { freePort } from "../lib/free-port.js";
@@ -35,6 +37,7 @@ import { readLimitedMetrics } from "./abuse-metrics.js";
 import { describeLimits } from "./abuse-render.js";
 import { ApiClient } from "./api-client.js";
 import { USAGE, parseArgs, type DemoArgs } from "./args.js";
+import { simCounts, startDemoCarrierSims } from "./carrier-sims.js";
 import { startDemoChannelSims } from "./channel-sims.js";
 import { Cleanup } from "./cleanup.js";
 import { fetchViews, waitForFinals } from "./collect.js";
@@ -48,6 +51,10 @@ import { guardWave, waveLine } from "./guard-wave.js";
 import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
 import { attackParts, buildAttack, isRangeWalk, withAttack } from "./pumping-attack.js";
+import { importPorted, type PortedImport } from "./ported-import.js";
+import { readAttemptRoutes } from "./ported-observe.js";
+import { portedPlan } from "./ported-plan.js";
+import { portedBanner } from "./ported-render.js";
 import { openRedisTarget } from "./redis-target.js";
 import {
   CONVERSIONS,
@@ -60,11 +67,10 @@ import {
   NON_ESCALATING_ROUTE,
   OUTAGE_CARRIER,
   OUTAGE_MODE,
+  PORTED,
   PUMPING_ATTACK,
-  SMPP_PASSWORD,
-  SMPP_SYSTEM_ID,
 } from "./scenario.js";
-import { failedChecks, summarize, type SimCounts } from "./summary.js";
+import { failedChecks, summarize } from "./summary.js";
 import { renderSummary } from "./summary-render.js";
 import { buildTrafficMix, describeMix } from "./traffic-mix.js";
 import { WebhookReceiver } from "./webhook-receiver.js";
@@ -101,19 +107,9 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   cleanup.add("redis", () => redis.close());
   field("redis", redis.description);
 
-  const sims = new Map<string, CarrierSimulator>();
-  const carriers: { carrier: (typeof DEMO_CARRIERS)[number]; port: number }[] = [];
-  for (const carrier of DEMO_CARRIERS) {
-    const sim = new CarrierSimulator({
-      ...carrier.sim,
-      credentials: [{ systemId: SMPP_SYSTEM_ID, password: SMPP_PASSWORD }],
-    });
-    cleanup.add(`simulator ${carrier.id}`, () => sim.stop());
-    const { port } = await sim.start();
-    sims.set(carrier.id, sim);
-    carriers.push({ carrier, port });
+  const { sims, carriers } = await startDemoCarrierSims(cleanup);
+  for (const { carrier, port } of carriers)
     field("carrier", `${carrier.id.padEnd(12)} 127.0.0.1:${port}  ${carrier.description}`);
-  }
 
   // Fixed before otpgw starts: the WhatsApp simulator posts its statuses there, voice gets it as callback_url.
   const httpPort = await freePort();
@@ -203,9 +199,19 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       `${attackPlan.map((p) => p.description).join(", ")}; the account's limits: ${describeLimits(DEMO_ACCOUNT)}`,
   );
   field("guard", guardBanner(guard, normal.length));
+  // Some Telkomsel subscribers ported to Indosat, imported as an operator would while the daemon runs.
+  const ported = portedPlan(PORTED, normal);
+  let imported: PortedImport | undefined;
+  if (ported.numbers.length > 0) {
+    const { configFile, env } = tree;
+    const metricsPort = daemon.metricsPort;
+    imported = await importPorted({ plan: ported, configDir, configFile, env, metricsPort, shouldStop });
+  }
+  field("ported", portedBanner(ported, imported));
   console.log("");
   const sendBar = new ProgressBar("Sending OTPs", otps.length);
   let outage = "";
+  let outageAt: number | undefined;
   const sendStarted = Date.now();
   const { concurrency, rate: ratePerSecond } = args;
   const sending = {
@@ -223,6 +229,7 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
     onDone: (done) => sendBar.set(done),
     halfwayIndex,
     onHalfway: () => {
+      outageAt = Date.now();
       sims.get(OUTAGE_CARRIER)!.setOutage(OUTAGE_MODE);
       outage =
         `${OUTAGE_CARRIER} went down after ${Math.floor(normal.length / 2)} of ${normal.length} OTPs ` +
@@ -263,14 +270,9 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
   const views = await fetchViews(client, ids, args.concurrency);
   const conversionMetrics = await readConversionMetrics(daemon.metricsPort);
   const guardMetrics = await readGuardMetrics(daemon.metricsPort, DEMO_ACCOUNT.id);
-  const sim = new Map<string, SimCounts>();
-  for (const [id, s] of sims) {
-    const c = s.counters();
-    sim.set(id, { submitPdus: c.submitsReceived, messages: c.messagesReceived, throttled: c.throttled });
-  }
   const summary = summarize({
     carriers: DEMO_CARRIERS.map((c) => c.id),
-    sim,
+    sim: simCounts(sims),
     accepted: sent.accepted,
     refused: sent.refused,
     views,
@@ -305,6 +307,12 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       run: guardRun,
       metrics: guardMetrics,
       blockLines: await readGuardBlockLines(daemon.logFile),
+    },
+    ported: {
+      plan: ported,
+      imported,
+      outageAt,
+      routes: await readAttemptRoutes(daemon.logFile),
     },
   });
   const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };

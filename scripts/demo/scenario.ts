@@ -99,9 +99,48 @@ export const DEMO_TIMING = {
 
 /** The channels Indonesian OTPs escalate to once SMS is spent, in order; Korea has none (compare the two). */
 export const ESCALATION = ["whatsapp", "voice"] as const;
+/** The mobile networks (MCC/MNC, as data/networks.yaml writes them) the Indonesian routes match. */
+export const NETWORKS = { telkomsel: "510-10", indosat: "510-01" } as const;
+/** The routes of each network's subscribers (routesYaml). */
+export const SUBSCRIBER_ROUTES = {
+  telkomsel: "id-telkomsel-subscribers",
+  indosat: "id-indosat-subscribers",
+} as const;
 /** The routes with `escalation:`, and the one without. */
-export const ESCALATING_ROUTES = ["id-telkomsel-ranges", "id-indosat-ranges", "indonesia"];
+export const ESCALATING_ROUTES = [SUBSCRIBER_ROUTES.telkomsel, SUBSCRIBER_ROUTES.indosat, "indonesia"];
 export const NON_ESCALATING_ROUTE = "south-korea";
+
+/**
+ * Number portability: some Telkomsel subscribers moved to Indosat and kept their numbers. Before the traffic starts,
+ * the demo imports them with `otpgw ported import` (a CSV file, as a portability database exports it); routes match
+ * by network, so their OTPs take Indosat's route though their prefixes are Telkomsel's. They are chosen among the
+ * normal traffic's Telkomsel-range OTPs sent before the outage (the first of every `every`): while both carriers are
+ * up, first attempts follow the route's 80/20; after, id-telkomsel is down and every route's go to id-indosat. The
+ * rest of those OTPs are the comparison: the same prefixes, not ported. One in 2 makes about 27 of each in a default
+ * run: enough for their first carriers to tell the two routes apart (of 10 ported numbers, 5 or fewer would go to
+ * id-indosat about once in 23 runs).
+ */
+export const PORTED = {
+  /** Where the numbers went. */
+  network: NETWORKS.indosat,
+  networkName: "Indosat",
+  every: 2,
+  /**
+   * Below this many first attempts in either group, their carriers are not compared (the run is too short): with 20
+   * each, at the routes' 79 % and 21 %, the comparison would fail by chance about once in 20,000 runs.
+   */
+  minCompared: 20,
+  /** Longest wait for otpgw_ported_numbers to count the import (daemons read a change within about a second). */
+  waitMs: 5_000,
+  /** The carriers of the two networks: the ported numbers' route gives the first 80 %, the others' the second. */
+  carriers: { ported: "id-indosat", notPorted: "id-telkomsel" },
+  /** The route that must choose the first carrier of each group's messages. */
+  routes: {
+    ported: SUBSCRIBER_ROUTES.indosat,
+    notPorted: SUBSCRIBER_ROUTES.telkomsel,
+    indosatRange: SUBSCRIBER_ROUTES.indosat,
+  },
+};
 
 /** One simulated escalation provider: its banner line and how its simulator picks each send's outcome. */
 export interface DemoChannel {
@@ -133,7 +172,12 @@ export const CHANNEL_SECRET_VARIABLES = {
   voiceCallbackSecret: "VOICE_CALLBACK_SECRET",
 } as const;
 
-/** routes.yaml of the demo: each operator's number ranges go to it first, the other carrier is the fallback. */
+/**
+ * routes.yaml of the demo: each operator's subscribers go to it first, the other carrier is the fallback. By mobile
+ * network (data/networks.yaml, the default networks file: Telkomsel is 510-10, Indosat 510-01), so a number follows
+ * its ported entry (PORTED) rather than its prefix; the numbers of neither network (the attack's XL range) go by
+ * country.
+ */
 export function routesYaml(): string {
   const escalation = `    escalation: [${ESCALATION.join(", ")}]`;
   return [
@@ -142,14 +186,14 @@ export function routesYaml(): string {
     `  validity_seconds: ${DEMO_TIMING.validitySeconds}`,
     "  max_validity_seconds: 300",
     "routes:",
-    "  - name: id-telkomsel-ranges",
-    '    match: { prefix: ["+62811", "+62812", "+62813"] }',
+    `  - name: ${SUBSCRIBER_ROUTES.telkomsel}`,
+    `    match: { network: "${NETWORKS.telkomsel}" }`,
     "    carriers:",
     "      - { carrier: id-telkomsel, weight: 80 }",
     "      - { carrier: id-indosat, weight: 20 }",
     escalation,
-    "  - name: id-indosat-ranges",
-    '    match: { prefix: ["+62814", "+62815", "+62816", "+62855", "+62856", "+62857", "+62858"] }',
+    `  - name: ${SUBSCRIBER_ROUTES.indosat}`,
+    `    match: { network: "${NETWORKS.indosat}" }`,
     "    carriers:",
     "      - { carrier: id-indosat, weight: 80 }",
     "      - { carrier: id-telkomsel, weight: 20 }",

@@ -5,6 +5,7 @@ import { conversionSection } from "./conversion-render.js";
 import type { ConversionPlan } from "./conversion-platform.js";
 import { escalationSection, type EscalationSetup } from "./escalation-render.js";
 import { guardSection } from "./guard-render.js";
+import { portedChecks, portedSection } from "./ported-render.js";
 import { failedChecks, type Percentiles, type Summary } from "./summary.js";
 import { indent } from "./text-wrap.js";
 
@@ -166,6 +167,7 @@ function checksSection(summary: Summary): string {
       "  anti-abuse: every attack submit beyond a limit refused with that limit's answer (429 / 422) and no more let",
       "  through, otpgw's counter agreeing with the refusals, no OTP of the normal traffic refused",
       ...guardChecks(summary),
+      ...portedChecks(summary.ported),
     ].join("\n");
   }
   return ["Checks: FAILED", ...failures.map((f) => `  FAIL ${f}`)].join("\n");
@@ -181,6 +183,7 @@ export function renderSummary(
     carriersSection(summary),
     statesSection(summary),
     reroutesSection(summary),
+    portedSection(summary.ported),
     escalationSection(summary.escalation, escalation),
     conversionSection(summary.conversions, conversions),
     webhooksSection(summary),

@@ -1,8 +1,8 @@
 /**
  * The figures of the demo's summary, computed from what was observed: the simulators' counters, every
  * message as GET /v1/messages/:id shows it, the webhooks the receiver took in, otpgw's conversion counters and its
- * count of anti-abuse refusals, the pumping guard's block and the second wave's answers. Pure: rendering is in
- * summary-render.ts.
+ * count of anti-abuse refusals, the pumping guard's block and the second wave's answers, the ported numbers' import,
+ * routes and first attempts. Pure: rendering is in summary-render.ts.
  */
 import type { AttemptView, MessageView } from "../../src/north/message-view.js";
 import { summarizeAbuse, type AbuseFigures, type AbuseInput } from "./abuse-summary.js";
@@ -16,6 +16,7 @@ import {
 } from "./escalation-summary.js";
 import type { RefusedOtp, SentOtp } from "./load-sender.js";
 import { percentiles, type Percentiles } from "./percentiles.js";
+import { summarizePorted, type PortedFigures, type PortedInput } from "./ported-summary.js";
 import type { ReceivedFinal, WebhookStats } from "./webhook-receiver.js";
 
 export interface SimCounts {
@@ -45,6 +46,8 @@ export interface SummaryInput {
   abuse: Omit<AbuseInput, "accepted" | "refused">;
   /** What the pumping guard's figures and checks need besides the submits and messages: its turn, its records. */
   guard: Omit<GuardInput, "accepted" | "refused" | "views">;
+  /** What the ported-numbers figures and checks need besides the messages: the plan, the import, the outage. */
+  ported: Omit<PortedInput, "accepted" | "views">;
 }
 
 export { percentiles, type Percentiles };
@@ -97,6 +100,7 @@ export interface Summary {
   conversions: ConversionFigures;
   abuse: AbuseFigures;
   guard: GuardFigures;
+  ported: PortedFigures;
 }
 
 const FINAL = new Set(["delivered", "undeliverable", "expired", "rejected"]);
@@ -236,6 +240,7 @@ export function summarize(input: SummaryInput): Summary {
       refused: input.refused,
       views: input.views,
     }),
+    ported: summarizePorted({ ...input.ported, accepted: input.accepted, views: input.views }),
   };
 }
 
@@ -258,5 +263,6 @@ export function failedChecks(summary: Summary): string[] {
   failures.push(...summary.conversions.failures);
   failures.push(...summary.abuse.failures);
   failures.push(...summary.guard.failures);
+  failures.push(...summary.ported.failures);
   return failures;
 }

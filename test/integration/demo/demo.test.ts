@@ -1,45 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isListening } from "../../../scripts/lib/free-port.js";
-
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
-
-/** Longest the demo may run before it is stopped (SIGTERM: it cleans up), then killed. */
-const DEMO_LIMIT_MS = 120_000;
-
-interface DemoRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run demo -- <args>` as a user runs it, without REDIS_URL: the fresh-machine path (its own Redis). */
-function runDemo(args: string[]): Promise<DemoRun> {
-  const env = { ...process.env };
-  delete env.REDIS_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo/main.ts", ...args], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const stop = setTimeout(() => child.kill("SIGTERM"), DEMO_LIMIT_MS);
-  const kill = setTimeout(() => child.kill("SIGKILL"), DEMO_LIMIT_MS + 20_000);
-  return new Promise((resolve) => {
-    child.once("close", (code) => {
-      clearTimeout(stop);
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { DEMO_LIMIT_MS, conversionRows, portedRow, processIsGone, row, runDemo } from "./demo-output.js";
 
 /**
  * What the pumping attack (scenario.ts, PUMPING_ATTACK) must come to under the demo account's limits: the walk
@@ -68,63 +32,9 @@ const NORMAL = 300;
  */
 const GUARD = { range: "+6281988880", minDeliveries: 6, waitSeconds: 2, blockSeconds: 600, wave: 10 };
 
-/** The whole numbers of the table row that is `label` followed only by figures ("-" and "%" allowed). */
-function row(output: string, label: string): number[] {
-  const pattern = new RegExp(`^\\s+${label}((?:\\s+(?:\\d+(?:\\.\\d+)?|-|%))+)\\s*$`);
-  const match = output
-    .split("\n")
-    .map((line) => pattern.exec(line))
-    .find((m) => m !== null);
-  if (!match) throw new Error(`no row "${label}" in:\n${output}`);
-  return match[1]!
-    .trim()
-    .split(/\s+/)
-    .filter((token) => /^\d+$/.test(token))
-    .map(Number);
-}
-
-interface ConversionRow {
-  delivered: number;
-  converted: number;
-  /** Percent, or undefined for "-". */
-  delivrdShare: number | undefined;
-  share: number | undefined;
-}
-
-/** The rows of the conversions table (after its heading), by the carrier or channel credited with the delivery. */
-function conversionRows(output: string): Map<string, ConversionRow> {
-  const lines = output.split("\n");
-  const start = lines.findIndex((l) => l.startsWith("Conversions:"));
-  if (start < 0) throw new Error(`no conversions section in:\n${output}`);
-  const percent = (cell: string) => (cell === "-" ? undefined : Number(cell.replace(" %", "")));
-  const pattern = /^\s+(\S+)\s+(-|\d+\.\d %)\s+(\d+)\s+(\d+)\s+(-|\d+\.\d %)\s*$/;
-  const rows = new Map<string, ConversionRow>();
-  for (const line of lines.slice(start + 1)) {
-    if (line === "") break;
-    const m = pattern.exec(line);
-    if (!m) continue;
-    rows.set(m[1]!, {
-      delivrdShare: percent(m[2]!),
-      delivered: Number(m[3]),
-      converted: Number(m[4]),
-      share: percent(m[5]!),
-    });
-  }
-  return rows;
-}
-
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 describe("npm run demo", () => {
   it(
-    "sends 300 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, refuses the pumping attack beyond the anti-abuse limits, blocks the walked range by its unused codes and refuses a second wave, prints a consistent summary and cleans up",
+    "sends 300 OTPs end to end, reroutes around the downed carrier, escalates Indonesian OTPs SMS could not deliver to WhatsApp and voice, shows the lying carrier's low conversion share, refuses the pumping attack beyond the anti-abuse limits, blocks the walked range by its unused codes and refuses a second wave, routes ported numbers by their new network, prints a consistent summary and cleans up",
     { timeout: DEMO_LIMIT_MS + 30_000 },
     async () => {
       const run = await runDemo(["--messages", String(NORMAL)]);
@@ -342,6 +252,54 @@ describe("npm run demo", () => {
         expect(pumped).toBeGreaterThanOrEqual(walkDelivered!);
         expect(pumped).toBeLessThanOrEqual(ATTACK.range.accepted);
 
+        // Ported numbers: `otpgw ported import` marked 1 in 2 of the Telkomsel-range numbers sent before the
+        // outage as Indosat's (510-01) while the daemon ran, and the daemon counted them before the traffic. Routes
+        // match by network: otpgw's log names the Indosat route for every ported number's first attempt, the
+        // Telkomsel route for every other Telkomsel-range one; while both carriers were up, the ported numbers'
+        // first attempts went to id-indosat more often than the others' (the routes' 80/20 draws).
+        const imported =
+          /^ {2}ported +otpgw ported import ported\.csv --by otpgw-demo: "(\d+) numbers of ported\.csv imported by otpgw-demo \(added or updated; the other ported numbers kept\) in \d+\.\d s" \(the numbers of 1 in 2 of the (\d+) Telkomsel-range OTPs sent before the outage, now Indosat's: 510-01\); the daemon counted them \(otpgw_ported_numbers (\d+)\) \d+\.\d s after the command started$/m.exec(
+            out,
+          );
+        expect(imported, out).not.toBeNull();
+        const [portedCount, eligible, gauge] = imported!.slice(1).map(Number);
+        expect(portedCount).toBe(Math.ceil(eligible! / 2));
+        expect(portedCount).toBeGreaterThanOrEqual(20);
+        expect(gauge).toBe(portedCount);
+        const mix = /(\d+) to Telkomsel's number ranges, (\d+) to Indosat's/.exec(out);
+        const [telkomselRange, indosatRange] = mix!.slice(1).map(Number);
+        expect(out).toContain(
+          "Ported numbers: routes match by network (510-10 → id-telkomsel-subscribers, 510-01 → " +
+            "id-indosat-subscribers, each 80/20); a ported number keeps its prefix",
+        );
+        const groups = {
+          ported: portedRow(out, "Telkomsel's ranges, ported"),
+          notPorted: portedRow(out, "Telkomsel's ranges, not ported"),
+          indosatRange: portedRow(out, "Indosat's ranges"),
+        };
+        expect(groups.ported, out).toMatchObject({ messages: portedCount, route: "id-indosat-subscribers" });
+        expect(groups.notPorted, out).toMatchObject({
+          messages: telkomselRange! - portedCount!,
+          route: "id-telkomsel-subscribers",
+        });
+        expect(groups.indosatRange, out).toMatchObject({
+          messages: indosatRange,
+          route: "id-indosat-subscribers",
+        });
+        for (const [name, g] of Object.entries(groups)) {
+          // Only the two Indonesian carriers take a first attempt; about half the traffic is before the outage.
+          expect(g!.indosat + g!.telkomsel, name).toBe(g!.counted);
+          expect(g!.counted, name).toBeLessThanOrEqual(g!.messages);
+          expect(g!.counted, name).toBeGreaterThanOrEqual(5);
+        }
+        // Every ported number is sent to before the outage: all their first attempts are counted.
+        expect(groups.ported!.counted).toBe(portedCount);
+        const indosatShare = (g: { indosat: number; counted: number }) => g.indosat / g.counted;
+        expect(indosatShare(groups.ported!)).toBeGreaterThan(indosatShare(groups.notPorted!));
+        expect(prose).toMatch(
+          /ported numbers: otpgw ported import took the file and the daemon counted every number; every ported number's first attempt chosen by id-indosat-subscribers, every other Telkomsel-range number's by id-telkomsel-subscribers, every Indosat-range number's by id-indosat-subscribers; while both carriers were up, id-indosat had a larger share of the ported numbers' first attempts than of the others'/,
+        );
+
         // No message text or code is ever printed.
         for (const fragment of ["인증번호", "Kode verifikasi", "Your OTPGW code"]) {
           expect(out + run.stderr).not.toContain(fragment);
@@ -358,6 +316,14 @@ describe("npm run demo", () => {
         expect(existsSync(`${dirname(logFile!)}/config`)).toBe(false);
         const log = readFileSync(logFile!, "utf8");
         expect(log).toContain('"msg":"otpgw started"');
+        // The daemon read the import (its PortedWatch: the whole set, or the changes since) and said so.
+        const portedLines = log
+          .split("\n")
+          .filter((line) => /"msg":"ported numbers (loaded|changed): routes matching by network/.test(line))
+          .map((line) => JSON.parse(line) as { numbers: number; by: string });
+        expect(portedLines.map(({ numbers, by }) => ({ numbers, by }))).toEqual([
+          { numbers: portedCount, by: "otpgw-demo" },
+        ]);
         // otpgw's own word for the block: one warning, for the account and the walk's range.
         const blocks = log
           .split("\n")
