@@ -12,7 +12,7 @@ import { waitUntil } from "../../helpers/wait.js";
 const KR = "+821012345678";
 
 describe("routing by mobile network follows the ported numbers in Redis (otpgw ported …)", () => {
-  it("a Korean 010 number goes by country until it is ported to KT, then to KT's route on every submit, also after a restart", async () => {
+  it("a Korean 010 number goes by country until it is ported to KT, then to KT's route on every submit, also after a restart and on a second instance", async () => {
     const skt = await startCarrierSim({ receiptLatencyMs: { min: 5, max: 20 } });
     const kt = await startCarrierSim({ receiptLatencyMs: { min: 5, max: 20 } });
     const daemon = await daemonFixture({
@@ -35,15 +35,15 @@ describe("routing by mobile network follows the ported numbers in Redis (otpgw p
     onTestFinished(() => void redis.quit());
     await daemon.start();
     await daemon.waitForBinds();
-    const post = async (to: string) => {
-      const answer = await daemon.api("/v1/messages", {
+    const post = async (to: string, instance: Pick<typeof daemon, "api"> = daemon) => {
+      const answer = await instance.api("/v1/messages", {
         method: "POST",
         body: { to, from: FIXTURE_ACCOUNT.sender, text: "Your code is 123456" },
       });
       expect(answer.status).toBe(202);
     };
-    const gauge = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${daemon.ports!.metrics}/metrics`)).text();
+    const gauge = async (instance: Pick<typeof daemon, "ports"> = daemon) => {
+      const text = await (await fetch(`http://127.0.0.1:${instance.ports!.metrics}/metrics`)).text();
       return Number(/^otpgw_ported_numbers (\d+)$/m.exec(text)?.[1]);
     };
     const sentTo = (sim: typeof skt) => sim.received().map((m) => m.destination);
@@ -98,7 +98,24 @@ describe("routing by mobile network follows the ported numbers in Redis (otpgw p
       "the submits after the import",
     );
     expect(sentTo(kt).at(-1)).toBe("821012345679");
-    await removePortedNumbers(redis, daemon.prefix, ["+821012345679"], "noc-1");
-    await waitUntil(async () => (await gauge()) === 0, 3_000, "the removal to be read");
+
+    // A second instance on the same Redis reads them at its start, and follows a change as the first does.
+    const second = daemon.another();
+    await second.start();
+    expect(await gauge(second)).toBe(1);
+    await writePortedNumbers(redis, daemon.prefix, [[KR, "450-08"]], "noc-2");
+    await waitUntil(
+      async () => (await gauge()) === 2 && (await gauge(second)) === 2,
+      3_000,
+      "both instances to read the change",
+    );
+    await post(KR, second);
+    await waitUntil(() => sentTo(kt).length === 4, 5_000, "the second instance's submit at KT");
+    await removePortedNumbers(redis, daemon.prefix, ["+821012345679", KR], "noc-1");
+    await waitUntil(
+      async () => (await gauge()) === 0 && (await gauge(second)) === 0,
+      3_000,
+      "the removal to be read",
+    );
   });
 });
