@@ -251,7 +251,9 @@ describe("receipt queue scans", () => {
       10_000,
       "both out of the list",
     );
-    expect(fixture.server.receiptJobsInMemory).toBe(0);
+    // The server lets go of a job when its removal's answer comes back, which can be just after the list is seen
+    // empty from another connection (a fresh-clone CI run on a slow machine caught that).
+    await waitUntil(() => fixture.server.receiptJobsInMemory === 0, 2_000, "nothing held in memory");
   });
 
   it("keeps nothing in memory for receipts waiting for a retry that leave Redis another way", async () => {
