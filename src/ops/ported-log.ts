@@ -101,7 +101,7 @@ function fieldOf(flat: readonly unknown[], name: string): unknown {
 }
 
 /** -1, 0 or 1 as stream id `a` (`<ms>-<seq>`) is before, equal to or after `b`. */
-export function compareIds(a: string, b: string): number {
+function compareIds(a: string, b: string): number {
   const [aMs, aSeq] = a.split("-").map(BigInt) as [bigint, bigint];
   const [bMs, bSeq] = b.split("-").map(BigInt) as [bigint, bigint];
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;

@@ -35,6 +35,8 @@ export class PortedWatch {
   /** The numbers as last read whole, the changes applied since, and the log's last entry applied. */
   private base = PortedIndex.EMPTY;
   private readonly changes = new Map<string, string | null>();
+  /** How many numbers are ported now (the base's, with the changes applied since). */
+  private size = 0;
   private logAt: LogPosition | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -92,6 +94,7 @@ export class PortedWatch {
     routes.usePorted(index);
     metrics?.portedNumbers.set(index.size);
     this.base = index;
+    this.size = index.size;
     this.changes.clear();
     this.logAt = logAt;
     const first = this.version === undefined;
@@ -100,13 +103,12 @@ export class PortedWatch {
     const plan = routes.current.networks;
     const counts = index.countsByNetwork();
     const unknown = [...counts.keys()].filter((mccmnc) => plan.get(mccmnc) === undefined);
-    const change = parsePortedVersion(version);
     logger.info(
       {
         numbers: index.size,
         networks: Object.fromEntries(counts),
         ms: Math.round(performance.now() - started),
-        ...(change && { by: change.by, changed_at: new Date(change.at).toISOString() }),
+        ...changeFields(version),
       },
       "ported numbers loaded: routes matching by network follow them",
     );
@@ -124,22 +126,30 @@ export class PortedWatch {
     version: string | null,
   ): void {
     const started = performance.now();
-    for (const [e164, mccmnc] of changes) this.changes.set(e164, mccmnc);
     const lookup = new PortedWithChanges(this.base, this.changes);
+    for (const [e164, mccmnc] of changes) {
+      this.size += Number(mccmnc !== null) - Number(lookup.networkOf(e164) !== undefined);
+      this.changes.set(e164, mccmnc);
+    }
     this.options.routes.usePorted(lookup);
-    const size = lookup.size;
+    const size = this.size;
     this.options.metrics?.portedNumbers.set(size);
     this.logAt = position;
     this.version = version;
-    const change = parsePortedVersion(version);
     this.options.logger.info(
       {
         changed: changes.length,
         numbers: size,
         ms: Math.round(performance.now() - started),
-        ...(change && { by: change.by, changed_at: new Date(change.at).toISOString() }),
+        ...changeFields(version),
       },
       "ported numbers changed: routes matching by network follow them",
     );
   }
+}
+
+/** Who made the change and when, for the log line; nothing for a version otpgw did not write. */
+function changeFields(version: string | null): { by?: string; changed_at?: string } {
+  const change = parsePortedVersion(version);
+  return change ? { by: change.by, changed_at: new Date(change.at).toISOString() } : {};
 }

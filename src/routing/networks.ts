@@ -5,6 +5,7 @@
  * longest matching prefix wins). A number in neither has no known network (routes then go by country), as in
  * countries whose networks share their ranges (South Korea's 010).
  */
+import { PrefixTrie } from "./prefix-trie.js";
 
 /** One mobile network of the networks file. */
 export interface Network {
@@ -25,26 +26,22 @@ export interface NetworkMatch {
   source: "ported" | "range";
 }
 
-interface TrieNode {
-  next: (TrieNode | undefined)[];
-  network: Network | undefined;
-}
-
-const zero = 0x30;
-
 /** The networks file, validated (src/routing/networks-file.ts): networks by MCC/MNC and by number range. */
 export class NetworkPlan {
   static readonly EMPTY = new NetworkPlan([]);
 
   readonly #byCode = new Map<string, Network>();
-  readonly #ranges: TrieNode = newNode();
+  readonly #ranges = new PrefixTrie<Network>();
 
   /** Throws on a duplicate MCC/MNC or prefix: parseNetworksFile reports those as problems first. */
   constructor(readonly networks: readonly Network[]) {
     for (const network of networks) {
       if (this.#byCode.has(network.mccmnc)) throw new Error(`network ${network.mccmnc} twice`);
       this.#byCode.set(network.mccmnc, network);
-      for (const prefix of network.prefixes) this.#addPrefix(prefix, network);
+      for (const prefix of network.prefixes) {
+        const other = this.#ranges.add(prefix, network);
+        if (other) throw new Error(`prefix ${prefix} is in networks ${other.mccmnc} and ${network.mccmnc}`);
+      }
     }
   }
 
@@ -55,27 +52,7 @@ export class NetworkPlan {
 
   /** The network whose range (longest prefix) `e164` is in; undefined when none is. */
   byRange(e164: string): Network | undefined {
-    let node: TrieNode | undefined = this.#ranges;
-    let longest: Network | undefined;
-    for (let index = 1; index < e164.length; index++) {
-      node = node.next[e164.charCodeAt(index) - zero];
-      if (node === undefined) break;
-      if (node.network !== undefined) longest = node.network;
-    }
-    return longest;
-  }
-
-  #addPrefix(prefix: string, network: Network): void {
-    let node = this.#ranges;
-    for (let index = 1; index < prefix.length; index++) {
-      const digit = prefix.charCodeAt(index) - zero;
-      let child = node.next[digit];
-      if (child === undefined) node.next[digit] = child = newNode();
-      node = child;
-    }
-    if (node.network)
-      throw new Error(`prefix ${prefix} is in networks ${node.network.mccmnc} and ${network.mccmnc}`);
-    node.network = network;
+    return this.#ranges.longest(e164);
   }
 }
 
@@ -105,8 +82,4 @@ export function findNetwork(
   }
   const network = plan.byRange(e164);
   return network === undefined ? undefined : { network, source: "range" };
-}
-
-function newNode(): TrieNode {
-  return { next: new Array<TrieNode | undefined>(10).fill(undefined), network: undefined };
 }

@@ -157,15 +157,4 @@ export class PortedWithChanges implements PortedLookup {
     const changed = this.changes.get(e164);
     return changed === undefined ? this.base.networkOf(e164) : (changed ?? undefined);
   }
-
-  /** How many numbers are ported with the changes applied. */
-  get size(): number {
-    let size = this.base.size;
-    for (const [e164, mccmnc] of this.changes) {
-      const before = this.base.networkOf(e164) !== undefined;
-      if (before && mccmnc === null) size--;
-      else if (!before && mccmnc !== null) size++;
-    }
-    return size;
-  }
 }

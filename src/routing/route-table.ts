@@ -5,27 +5,19 @@
  *      src/routing/networks.ts), looked up only when some route matches by network;
  *   3. else the route listing the number's country;
  *   4. else the default route, if there is one; else no route (the message cannot be sent).
- * Prefixes sit in a digit trie built once, so a lookup walks the number's digits without allocating.
+ * Prefixes sit in a digit trie built once (PrefixTrie), so a lookup walks the number's digits without allocating.
  */
+import { PrefixTrie } from "./prefix-trie.js";
 import { findNetwork, NetworkPlan, NOT_PORTED, type PortedLookup } from "./networks.js";
 import { routeLimits } from "./route-defaults.js";
 import type { Route, RouteSpec, RouteTiming } from "./route.js";
-
-interface TrieNode {
-  /** Children by digit 0–9. */
-  next: (TrieNode | undefined)[];
-  /** The route of the prefix ending at this node, if one does. */
-  route: Route | undefined;
-}
-
-const zero = 0x30;
 
 export class RouteTable {
   /** The routes as validated, in file order (for listing and checks). */
   readonly specs: readonly RouteSpec[];
   /** routes.yaml `defaults`: the timing of routes that set none, and of destinations without a route. */
   readonly defaults: RouteTiming;
-  readonly #prefixes: TrieNode = newNode();
+  readonly #prefixes = new PrefixTrie<Route>();
   readonly #countries = new Map<string, Route>();
   /** By MCC/MNC: the route as matched by the number's range, and as matched by its ported entry (explanations). */
   readonly #networks = new Map<string, { range: Route; ported: Route }>();
@@ -50,7 +42,10 @@ export class RouteTable {
       }
       const match = spec.match;
       if (match.kind === "prefix") {
-        for (const prefix of match.prefixes) this.#addPrefix(prefix, toRoute(spec, `prefix ${prefix}`));
+        for (const prefix of match.prefixes) {
+          const other = this.#prefixes.add(prefix, toRoute(spec, `prefix ${prefix}`));
+          if (other) throw new Error(`prefix ${prefix} is in routes ${other.name} and ${spec.name}`);
+        }
       } else if (match.kind === "network") {
         for (const mccmnc of match.networks) {
           const other = this.#networks.get(mccmnc)?.range;
@@ -80,14 +75,7 @@ export class RouteTable {
    * force (the daemon's, src/ops/ported-watch.ts); without them a number's network is its range's.
    */
   match(e164: string, country: string, ported: PortedLookup = NOT_PORTED): Route | undefined {
-    let node: TrieNode | undefined = this.#prefixes;
-    let longest: Route | undefined;
-    // Index 0 is the "+".
-    for (let index = 1; index < e164.length; index++) {
-      node = node.next[e164.charCodeAt(index) - zero];
-      if (node === undefined) break;
-      if (node.route !== undefined) longest = node.route;
-    }
+    const longest = this.#prefixes.longest(e164);
     if (longest !== undefined) return longest;
     if (this.#networks.size > 0) {
       const network = findNetwork(this.networks, ported, e164, country);
@@ -102,26 +90,6 @@ export class RouteTable {
   get matchesNetworks(): boolean {
     return this.#networks.size > 0;
   }
-
-  #addPrefix(prefix: string, route: Route): void {
-    let node = this.#prefixes;
-    for (let index = 1; index < prefix.length; index++) {
-      const digit = prefix.charCodeAt(index) - zero;
-      if (!(digit >= 0 && digit <= 9)) throw new Error(`prefix ${prefix} is not "+" and digits`);
-      let child = node.next[digit];
-      if (child === undefined) {
-        child = newNode();
-        node.next[digit] = child;
-      }
-      node = child;
-    }
-    if (node.route) throw new Error(`prefix ${prefix} is in routes ${node.route.name} and ${route.name}`);
-    node.route = route;
-  }
-}
-
-function newNode(): TrieNode {
-  return { next: new Array<TrieNode | undefined>(10).fill(undefined), route: undefined };
 }
 
 function toRoute(spec: RouteSpec, matchedBy: string): Route {
