@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/setup/global-redis.ts"],
+    globalSetup: ["test/setup/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests open real sockets and measure per-second rates; two cores

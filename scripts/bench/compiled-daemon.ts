@@ -1,18 +1,13 @@
 /**
  * The daemon as production runs it: compiled JavaScript (the Dockerfile's `npm run build`), not TypeScript through
  * tsx, whose transpiler would add tens of MiB to every RSS figure. Built once per bench run into .tmp/bench-build
- * (never dist/, which bin/otpgw.js would then prefer), with RUNTIME_PATHS linked beside it so the paths the code
+ * (never dist/, which bin/otpgw.js would then prefer), with the runtime paths (scripts/lib/runtime-tree.ts) linked beside it so the paths the code
  * resolves from its own location hold.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-
-/**
- * What the compiled code reads beside dist/ (`new URL("../../data/…", import.meta.url)` and the like) — the same
- * paths the Dockerfile copies into its runtime image. A test checks every such path in src/ is listed here.
- */
-export const RUNTIME_PATHS = ["docs", "data", "package.json", "node_modules"] as const;
+import { linkRuntimePaths } from "../lib/runtime-tree.js";
 
 /** Compiled trees of this bench run, by the root they were compiled from. */
 const built = new Map<string, string>();
@@ -37,10 +32,7 @@ export function compiledCli(repoRoot: string): string {
   );
   if (tsc.status !== 0)
     throw new Error(`cannot compile the daemon for the bench:\n${tsc.stdout}${tsc.stderr}`);
-  // An older revision (--ab-rev) may lack one of them (data/ came with the networks file).
-  for (const path of RUNTIME_PATHS) {
-    if (existsSync(join(repoRoot, path))) symlinkSync(join(repoRoot, path), join(out, path));
-  }
+  linkRuntimePaths(repoRoot, out);
   const cli = join(out, "dist", "cli", "main.js");
   built.set(repoRoot, cli);
   return cli;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { onTestFinished } from "vitest";
+import { inject, onTestFinished } from "vitest";
 import type { SimulatorOptions } from "../../scripts/sim/carrier-simulator.js";
 import { hashPassword } from "../../src/north/accounts/password-hash.js";
 import { startCarrierSim } from "./carrier-sim.js";
@@ -178,15 +178,11 @@ function daemonProcess(dir: string, instanceEnv: NodeJS.ProcessEnv) {
 
   const start = async (): Promise<Ports> => {
     ports = undefined;
-    const proc = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "start", "--config", join(dir, "otpgw.yaml")],
-      {
-        cwd: repoRoot,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const proc = spawn(process.execPath, [inject("otpgwCli"), "start", "--config", join(dir, "otpgw.yaml")], {
+      cwd: repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child = proc;
     let stderr = "";
     proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -11,7 +12,7 @@ export interface CliRun {
 }
 
 /**
- * Runs the otpgw CLI from source, as `npm run otpgw` does, bounded to 30 s (then SIGKILL). `env` replaces the
+ * Runs the otpgw CLI, compiled from this checkout's src/ for the run (test/setup/compiled-tree.ts), bounded to 30 s (then SIGKILL). `env` replaces the
  * environment (default: this process's). With `input`, it is piped to the CLI's stdin, which is then closed (so
  * stdin is not a terminal); without, stdin is left open and empty.
  */
@@ -20,7 +21,7 @@ export function runOtpgw(
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    const child = spawn(process.execPath, [inject("otpgwCli"), ...args], {
       cwd: repoRoot,
       stdio: ["pipe", "pipe", "pipe"],
       ...(options.env !== undefined && { env: options.env }),

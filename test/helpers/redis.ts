@@ -6,7 +6,7 @@ import { deleteKeysWithPrefix } from "../../scripts/lib/redis-keys.js";
 export { scanKeys } from "../../scripts/lib/redis-keys.js";
 
 /**
- * Redis for one test: the run's private server (test/setup/global-redis.ts) with a key prefix of the test's
+ * Redis for one test: the run's private server (test/setup/global-setup.ts) with a key prefix of the test's
  * own, so tests never see each other's keys. The client is closed and the prefix's keys deleted when the
  * test finishes.
  */

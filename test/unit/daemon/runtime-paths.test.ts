@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { RUNTIME_PATHS } from "../../../scripts/bench/compiled-daemon.js";
+import { RUNTIME_PATHS } from "../../../scripts/lib/runtime-tree.js";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -51,7 +51,7 @@ describe("files the compiled code reads beside itself", () => {
     );
   });
 
-  it("are linked into the bench's compiled tree", () => {
+  it("are linked into the compiled trees (bench, test suite)", () => {
     for (const { file, path } of resolved) {
       const top = path.split("/")[0]!;
       expect(RUNTIME_PATHS, `${file} reads ${path}`).toContain(top);
