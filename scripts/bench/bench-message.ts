@@ -35,7 +35,7 @@ export function benchFirstAttempt(id: string, n: number, now: number): Message {
     },
     now,
   );
-  return startAttempt(accepted, "bench", 1, now, BENCH_DLR_TIMEOUT_MS);
+  return startAttempt(accepted, "bench", 1, now, BENCH_DLR_TIMEOUT_MS, "sms", "indonesia");
 }
 
 /**

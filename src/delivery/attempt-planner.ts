@@ -62,7 +62,9 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
   const notAfter = Math.min(now + dlrTimeoutMs, message.expiresAt - deps.options.minRemainingMs);
   // A route whose people read WhatsApp before SMS: its channels first, each once, while no SMS was tried.
   const first =
-    route?.beforeSms !== undefined ? channelFirst(deps, message, route.beforeSms, text, now) : undefined;
+    route?.beforeSms !== undefined
+      ? channelFirst(deps, message, route.beforeSms, route.name, text, now)
+      : undefined;
   if (first) return first;
   // A carrier whose queue has no room for every part, or would hold them past their not-after time, could not
   // send them: no choice now.
@@ -130,14 +132,22 @@ export function planAttempt(deps: PlannerDeps, message: Message, text: string, n
     });
   } catch (error) {
     const failed = applySubmitResult(
-      startAttempt(message, choice.carrier, 1, now, 0),
+      startAttempt(message, choice.carrier, 1, now, 0, "sms", route?.name),
       message.attempts.length + 1,
       0,
       { status: "failed", error: error instanceof OtpgwError ? error.code : String(error) },
     );
     return { kind: "failed", message: failed };
   }
-  const withAttempt = startAttempt(message, choice.carrier, built.parts.length, now, dlrTimeoutMs);
+  const withAttempt = startAttempt(
+    message,
+    choice.carrier,
+    built.parts.length,
+    now,
+    dlrTimeoutMs,
+    "sms",
+    route?.name,
+  );
   const n = withAttempt.attempts.length;
   return {
     kind: "ready",
@@ -188,7 +198,7 @@ function escalate(
   if (untried.length > 0 && (now < escalation.downCountsFrom || !untried.every(down))) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
   const next = escalation.nextChannel(message, undrained(planner, route.escalation, message.country), text);
-  return next && channelAttempt(message, next, now);
+  return next && channelAttempt(message, next, now, route.name);
 }
 
 /**
@@ -199,6 +209,7 @@ function channelFirst(
   deps: PlannerDeps,
   message: Message,
   beforeSms: readonly ChannelId[],
+  routeName: string,
   text: string,
   now: number,
 ): EscalationAttempt | undefined {
@@ -206,7 +217,7 @@ function channelFirst(
   if (!escalation || message.attempts.some((a) => a.channel === "sms")) return undefined;
   if (now + deps.options.minRemainingMs > message.expiresAt) return undefined;
   const next = escalation.nextChannel(message, undrained(planner, beforeSms, message.country), text);
-  return next && channelAttempt(message, next, now);
+  return next && channelAttempt(message, next, now, routeName);
 }
 
 /**
@@ -222,14 +233,18 @@ function undrained(
   return channels.some(drained) ? channels.filter((c) => !drained(c)) : channels;
 }
 
-/** An attempt on `next.channel`, its deadline the channel's status timeout but never past the OTP's expiry. */
+/**
+ * An attempt on `next.channel` for route `routeName`, its deadline the channel's status timeout but never past the
+ * OTP's expiry.
+ */
 function channelAttempt(
   message: Message,
   next: { channel: ChannelId; timeoutMs: number },
   now: number,
+  routeName: string,
 ): EscalationAttempt {
   const timeoutMs = Math.min(next.timeoutMs, Math.max(1, message.expiresAt - now));
-  const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel);
+  const withAttempt = startAttempt(message, next.channel, 1, now, timeoutMs, next.channel, routeName);
   const n = withAttempt.attempts.length;
   return {
     kind: "escalate",

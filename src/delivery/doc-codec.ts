@@ -36,6 +36,7 @@ function encodeAttempt(a: Attempt, t0: number): unknown[] {
     a.outcome ?? null,
     a.endedAt === undefined ? null : a.endedAt - t0,
     a.lateReceipts ?? null,
+    a.route ?? null,
   ]);
 }
 
@@ -94,6 +95,7 @@ function decodeAttempt(fields: unknown, t0: number): Attempt {
     outcome: optional(f[10]),
     endedAt: time(f[11], t0),
     lateReceipts: optional(f[12]),
+    route: optional(f[13]),
   });
 }
 

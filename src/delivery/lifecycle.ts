@@ -60,6 +60,7 @@ export function copyAttempt(a: Attempt): Attempt {
     outcome: a.outcome,
     endedAt: a.endedAt,
     lateReceipts: a.lateReceipts,
+    route: a.route,
   };
   return copy;
 }
@@ -319,7 +320,7 @@ export function triedCarriers(message: Message): string[] {
 
 /**
  * A new attempt on `carrier` with `parts` parts, its DLR deadline `dlrTimeoutMs` from now. An escalation attempt
- * (`channel` other than sms) has one part and its channel's name as its carrier.
+ * (`channel` other than sms) has one part and its channel's name as its carrier. `route`: the route's name.
  */
 export function startAttempt(
   message: Message,
@@ -328,6 +329,7 @@ export function startAttempt(
   now: number,
   dlrTimeoutMs: number,
   channel: Attempt["channel"] = "sms",
+  route?: string,
 ): Message {
   const attempt = copyAttempt({
     n: message.attempts.length + 1,
@@ -337,6 +339,7 @@ export function startAttempt(
     dlrDeadline: now + dlrTimeoutMs,
     carrierMessageIds: Array.from({ length: parts }, () => null),
     partStatus: Array.from({ length: parts }, () => "pending"),
+    route,
   });
   const next = copyMessage(message);
   next.state = "attempting";

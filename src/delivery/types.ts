@@ -55,6 +55,11 @@ export interface Attempt {
    * each is for (absent in documents stored before it was recorded).
    */
   lateReceipts?: { stat: string; at: number; part?: number }[];
+  /**
+   * The route (routes.yaml `name`) the attempt was planned on, also for a channel escalated to; absent in documents
+   * stored before it was recorded, and when no route matched.
+   */
+  route?: string;
 }
 
 export interface Message {

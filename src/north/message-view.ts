@@ -23,6 +23,8 @@ export interface AttemptView {
   receipt_err: string | null;
   /** Receipts that arrived after the attempt ended: recorded, never acted on. */
   late_receipts: { stat: string; at: string }[];
+  /** The route (routes.yaml name) it was planned on; null for messages stored before it was recorded. */
+  route: string | null;
 }
 
 export interface MessageView {
@@ -83,6 +85,7 @@ export function toAttemptView(attempt: Attempt): AttemptView {
     receipt_stat: attempt.receiptStat ?? null,
     receipt_err: attempt.receiptErr ?? null,
     late_receipts: (attempt.lateReceipts ?? []).map((late) => ({ stat: late.stat, at: isoTime(late.at) })),
+    route: attempt.route ?? null,
   };
 }
 

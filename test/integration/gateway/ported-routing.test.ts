@@ -41,6 +41,13 @@ describe("routing by mobile network follows the ported numbers in Redis (otpgw p
         body: { to, from: FIXTURE_ACCOUNT.sender, text: "Your code is 123456" },
       });
       expect(answer.status).toBe(202);
+      return (answer.body as { id: string }).id;
+    };
+    // What the message's view says of its first attempt (the API shows the route each was planned on).
+    const firstAttempt = async (id: string) => {
+      const view = await daemon.api(`/v1/messages/${id}`);
+      const [attempt] = (view.body as { attempts: { carrier: string; route: string | null }[] }).attempts;
+      return attempt && { carrier: attempt.carrier, route: attempt.route };
     };
     const gauge = async (instance: Pick<typeof daemon, "ports"> = daemon) => {
       const text = await (await fetch(`http://127.0.0.1:${instance.ports!.metrics}/metrics`)).text();
@@ -48,7 +55,7 @@ describe("routing by mobile network follows the ported numbers in Redis (otpgw p
     };
     const sentTo = (sim: typeof skt) => sim.received().map((m) => m.destination);
 
-    await post(KR);
+    const byCountry = await post(KR);
     await waitUntil(() => sentTo(skt).length === 1, 5_000, "the first submit at SK Telecom");
     expect(await gauge()).toBe(0);
 
@@ -58,11 +65,13 @@ describe("routing by mobile network follows the ported numbers in Redis (otpgw p
     expect(daemon.logLines.join("\n")).toMatch(
       /"changed":1,"numbers":1.*"by":"noc-1".*"msg":"ported numbers changed: routes matching by network follow them"/,
     );
-    await post(KR);
+    const ported = await post(KR);
     await post("+821012345679"); // not ported: by country
     await waitUntil(() => sentTo(kt).length === 1 && sentTo(skt).length === 2, 5_000, "the next submits");
     expect(sentTo(kt)).toEqual(["821012345678"]);
     expect(sentTo(skt)).toEqual(["821012345678", "821012345679"]);
+    expect(await firstAttempt(byCountry)).toEqual({ carrier: "kr-skt", route: "korea" });
+    expect(await firstAttempt(ported)).toEqual({ carrier: "kr-kt", route: "kt" });
     // Read at start: after a restart the number still goes to KT.
     await daemon.stop();
     daemon.logLines.length = 0;

@@ -36,6 +36,7 @@ describe("GET /v1/messages/:id", () => {
         outcome: "timeout",
         endedAt: t0 + 5010,
         lateReceipts: [{ stat: "DELIVRD", at: t0 + 9500 }],
+        route: "indonesia",
       },
       {
         n: 2,
@@ -83,6 +84,7 @@ describe("GET /v1/messages/:id", () => {
           receipt_stat: null,
           receipt_err: null,
           late_receipts: [{ stat: "DELIVRD", at: iso(t0 + 9500) }],
+          route: "indonesia",
         },
         {
           n: 2,
@@ -97,6 +99,7 @@ describe("GET /v1/messages/:id", () => {
           receipt_stat: "DELIVRD",
           receipt_err: null,
           late_receipts: [],
+          route: null,
         },
       ],
     });

@@ -74,6 +74,7 @@ describe("the message report for the NOC", () => {
           outcome: "timeout",
           endedAt: T0 + 61_000,
           lateReceipts: [{ stat: "DELIVRD", at: T0 + 65_500, part: 1 }],
+          route: "indonesia",
         }),
       ],
     });
@@ -86,8 +87,9 @@ describe("the message report for the NOC", () => {
     );
     expect(text).toContain("(handed over)");
     expect(text).toMatch(
-      /^1\s+sms\s+carrier-1\s+\+1\.000 s\s+\+61\.000 s\s+timeout\s+-\s+accepted,pending\s+100,-/m,
+      /^1\s+sms\s+carrier-1\s+indonesia\s+\+1\.000 s\s+\+61\.000 s\s+timeout\s+-\s+accepted,pending\s+100,-/m,
     );
     expect(text).toMatch(/expires\s+\S+ \(in 3m 40s\)/);
+    expect(messageReport({ message, timerAt: null, inOutbox: false }).attempts[0]!.route).toBe("indonesia");
   });
 });

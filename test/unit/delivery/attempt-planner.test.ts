@@ -93,6 +93,17 @@ describe("planning an attempt", () => {
     });
   });
 
+  it("records the route each attempt was planned on", () => {
+    const first = plan(otp(60), T0, { a: {}, b: {} }) as ReadyAttempt;
+    expect(first.message.attempts[0]).toMatchObject({ carrier: "a", route: "id" });
+    const timedOut = settle(first.message, { now: T0 + 30_000, minRemainingMs: MIN_REMAINING_MS }).message;
+    const second = plan(timedOut, T0 + 30_000, { a: {}, b: {} }) as ReadyAttempt;
+    expect(second.message.attempts.map((a) => [a.carrier, a.route])).toEqual([
+      ["a", "id"],
+      ["b", "id"],
+    ]);
+  });
+
   it("caps a route's DLR timeout longer than the validity at the expiry", () => {
     const first = plan(otp(60), T0, { a: {} }, 3600) as ReadyAttempt;
     expect(first.timerAt).toBe(T0 + 60_000);

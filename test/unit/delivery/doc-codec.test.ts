@@ -22,7 +22,7 @@ function lifecycleDocs(base: Message): Message[] {
   docs.push(m);
   m = settle(m, { now: t0 + 40_000, minRemainingMs: 0 }).message;
   docs.push(m);
-  m = startAttempt(m, "id-xl", 1, t0 + 40_001, 30_000);
+  m = startAttempt(m, "id-xl", 1, t0 + 40_001, 30_000, "sms", "indonesia");
   m = applySubmitResult(m, 2, 0, { status: "failed", error: "ESME_RINVDSTADR" });
   m = applyReceipt(m, 2, 0, { stat: "UNDELIV", err: "001", delivered: false, final: true }, t0 + 40_100);
   docs.push(m);
@@ -65,8 +65,23 @@ describe("message documents as stored", () => {
     const attempts = all.flatMap((doc) => doc.attempts);
     const attemptKeys = Object.keys(attempts[0]!);
     expect(attemptKeys).toContain("lateReceipts");
+    expect(attemptKeys).toContain("route");
     for (const doc of all) expect(Object.keys(doc)).toEqual(messageKeys);
     for (const attempt of attempts) expect(Object.keys(attempt)).toEqual(attemptKeys);
+  });
+
+  it("keeps the route an attempt was planned on; an attempt stored without one reads as none", () => {
+    const final = lifecycleDocs(variants[0]![1]).at(-1)!;
+    const stored = encodeMessage(final);
+    expect(decodeMessage(stored).attempts.map((a) => a.route)).toEqual([undefined, "indonesia"]);
+    // As a version before the route was recorded wrote the same document: its attempts' arrays end earlier.
+    const earlier = JSON.parse(stored) as unknown[];
+    const attempts = earlier[12] as unknown[][];
+    attempts[1]!.length = 13;
+    expect(decodeMessage(JSON.stringify(earlier)).attempts[1]).toMatchObject({
+      carrier: "id-xl",
+      route: undefined,
+    });
   });
 
   it("is markedly smaller than the object form", () => {
