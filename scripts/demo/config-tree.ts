@@ -82,9 +82,7 @@ export async function writeConfigTree(options: ConfigTreeOptions): Promise<Confi
   await writeFile(
     configFile,
     [
-      // debug: each attempt's "attempt started" line names the route that chose its carrier (the ported numbers'
-      // section reads them: GET /v1/messages/:id shows the carrier, not the route).
-      "log_level: debug",
+      "log_level: info",
       "carriers_dir: carriers",
       "routes_file: routes.yaml",
       "accounts_file: accounts.yaml",

@@ -52,7 +52,6 @@ import type { ChannelSimRecord } from "./escalation-summary.js";
 import { sendAll } from "./load-sender.js";
 import { attackParts, buildAttack, isRangeWalk, withAttack } from "./pumping-attack.js";
 import { importPorted, type PortedImport } from "./ported-import.js";
-import { readAttemptRoutes } from "./ported-observe.js";
 import { portedPlan } from "./ported-plan.js";
 import { portedBanner } from "./ported-render.js";
 import { openRedisTarget } from "./redis-target.js";
@@ -312,7 +311,6 @@ async function run(args: DemoArgs, cleanup: Cleanup): Promise<string[]> {
       plan: ported,
       imported,
       outageAt,
-      routes: await readAttemptRoutes(daemon.logFile),
     },
   });
   const setup = { channels: ESCALATION, routes: ESCALATING_ROUTES, without: NON_ESCALATING_ROUTE };

@@ -39,9 +39,9 @@ function cell(g: FirstAttempts, carrier: string): string {
 /** "id-indosat-subscribers" when every message took it, else each route with its count. */
 function routesCell(g: FirstAttempts): string {
   const routes = [...g.routes].sort((a, b) => b[1] - a[1]);
-  const unlogged = g.unlogged > 0 ? [`${g.unlogged} not in the log`] : [];
-  if (routes.length === 1 && unlogged.length === 0) return routes[0]![0];
-  return [...routes.map(([route, n]) => `${route} × ${n}`), ...unlogged].join(", ") || "-";
+  const unrouted = g.unrouted > 0 ? [`${g.unrouted} naming none`] : [];
+  if (routes.length === 1 && unrouted.length === 0) return routes[0]![0];
+  return [...routes.map(([route, n]) => `${route} × ${n}`), ...unrouted].join(", ") || "-";
 }
 
 const LABELS: [PortedGroup, string][] = [
@@ -69,7 +69,7 @@ export function portedSection(f: PortedFigures): string {
     cell(g[name], toIndosat),
     cell(g[name], toTelkomsel),
   ]);
-  const headers = ["numbers", "messages", "route (otpgw's log)", "counted", toIndosat, toTelkomsel];
+  const headers = ["numbers", "messages", "route", "counted", toIndosat, toTelkomsel];
   const summary =
     `${f.plan.numbers.length} numbers of Telkomsel's ranges ported to ${f.plan.spec.networkName}: first attempts ` +
     `${toIndosat} ${g.ported.byCarrier.get(toIndosat) ?? 0}, ${toTelkomsel} ` +
@@ -81,8 +81,8 @@ export function portedSection(f: PortedFigures): string {
     indent(renderTable(headers, rows)),
     indent(
       wrap(
-        "route: the route that chose each message's first carrier, as otpgw's debug line \"attempt started\" " +
-          "explains it. counted, and the carriers' columns: first SMS attempts (GET /v1/messages/:id) started " +
+        "route: the route each message's first SMS attempt was planned on (its `route` in GET /v1/messages/:id). " +
+          "counted, and the carriers' columns: first SMS attempts started " +
           `while both carriers were up; after ${toTelkomsel}'s outage every route's first attempts go to ` +
           `${toIndosat}. Live health may lower a flaky carrier's share below its weight.`,
       ),

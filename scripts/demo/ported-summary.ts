@@ -1,7 +1,7 @@
 /**
  * The ported-numbers figures of the demo's summary: whether `otpgw ported import` took the file and the daemon
- * counted it; for the ported numbers, the rest of Telkomsel's ranges and Indosat's ranges, the route that chose each
- * message's first carrier (otpgw's log) and which carrier that first SMS attempt went to (GET /v1/messages/:id),
+ * counted it; for the ported numbers, the rest of Telkomsel's ranges and Indosat's ranges, the route each message's
+ * first SMS attempt was planned on and which carrier it went to (both from GET /v1/messages/:id),
  * counting only first attempts started while both Indonesian carriers were up: after the outage, id-telkomsel is
  * down and every route's first attempts go to id-indosat, which says nothing of the route. Pure.
  *
@@ -15,7 +15,6 @@
 import type { MessageView } from "../../src/north/message-view.js";
 import type { SentOtp } from "./load-sender.js";
 import type { PortedImport } from "./ported-import.js";
-import { attemptKey, type AttemptRoutes } from "./ported-observe.js";
 import type { PortedPlan } from "./ported-plan.js";
 import type { Destination } from "./traffic-mix.js";
 
@@ -30,12 +29,12 @@ export interface FirstAttempts {
   /** Carrier → first attempts (of `counted`). */
   byCarrier: Map<string, number>;
   /**
-   * Route → messages whose first SMS attempt it chose, by otpgw's log: all of the group's with an SMS attempt, outage
-   * or not (the route does not depend on it).
+   * Route → messages whose first SMS attempt was planned on it (the attempt's `route`): all of the group's with an SMS
+   * attempt, outage or not (the route does not depend on it).
    */
   routes: Map<string, number>;
-  /** The group's messages whose first SMS attempt has no "attempt started" line in the log (or there is no log). */
-  unlogged: number;
+  /** The group's messages whose first SMS attempt names no route. */
+  unrouted: number;
 }
 
 export interface PortedFigures {
@@ -43,8 +42,6 @@ export interface PortedFigures {
   /** Undefined when the run had no number to port (too little traffic before the outage). */
   imported: PortedImport | undefined;
   groups: Record<PortedGroup, FirstAttempts>;
-  /** Why the daemon's log could not be read, if it could not. */
-  logError: string | undefined;
   failures: string[];
 }
 
@@ -53,8 +50,6 @@ export interface PortedInput {
   imported: PortedImport | undefined;
   /** When the outage began (ms since the epoch); undefined if it never did. */
   outageAt: number | undefined;
-  /** Each attempt's route, from otpgw's log (ported-observe.ts). */
-  routes: AttemptRoutes;
   accepted: SentOtp[];
   views: Map<string, MessageView>;
 }
@@ -83,9 +78,8 @@ export function summarizePorted(input: PortedInput): PortedFigures {
     counted: 0,
     byCarrier: new Map(),
     routes: new Map(),
-    unlogged: 0,
+    unrouted: 0,
   });
-  const routes = "routes" in input.routes ? input.routes.routes : new Map<string, string>();
   const groups: Record<PortedGroup, FirstAttempts> = {
     ported: empty(),
     notPorted: empty(),
@@ -99,8 +93,8 @@ export function summarizePorted(input: PortedInput): PortedFigures {
     figures.messages++;
     const first = input.views.get(sent.id)?.attempts.find((a) => a.channel === "sms");
     if (!first) continue;
-    const route = routes.get(attemptKey(sent.id, first.n));
-    if (route === undefined) figures.unlogged++;
+    const route = first.route;
+    if (route === null) figures.unrouted++;
     else figures.routes.set(route, (figures.routes.get(route) ?? 0) + 1);
     if (outageAt !== undefined && Date.parse(first.started_at) >= outageAt) continue;
     figures.counted++;
@@ -110,7 +104,6 @@ export function summarizePorted(input: PortedInput): PortedFigures {
     plan,
     imported,
     groups,
-    logError: "error" in input.routes ? input.routes.error : undefined,
     failures: [],
   };
   figures.failures = portedFailures(figures);
@@ -139,14 +132,13 @@ function portedFailures(f: PortedFigures): string[] {
   for (const name of ["ported", "notPorted", "indosatRange"] as const) {
     const g = f.groups[name];
     const elsewhere = [...g.routes].filter(([route]) => route !== f.plan.spec.routes[name]);
-    if (f.logError !== undefined || g.unlogged > 0 || elsewhere.length > 0)
+    if (g.unrouted > 0 || elsewhere.length > 0)
       failures.push(
         `${GROUP_WORDS[name]}: ${g.routes.get(f.plan.spec.routes[name]) ?? 0} of ${g.messages} messages' first ` +
           `SMS attempts chosen by route ` +
           `${f.plan.spec.routes[name]}` +
           (elsewhere.length > 0 ? `, ${elsewhere.map(([r, n]) => `${n} by ${r}`).join(", ")}` : "") +
-          (g.unlogged > 0 ? `, ${g.unlogged} with no "attempt started" line in otpgw's log` : "") +
-          (f.logError !== undefined ? ` (its log: ${f.logError})` : ""),
+          (g.unrouted > 0 ? `, ${g.unrouted} naming no route` : ""),
       );
   }
   if (!f.plan.compared) return failures;

@@ -91,7 +91,7 @@ export function processIsGone(pid: number): boolean {
   }
 }
 
-/** A row of the ported-numbers table: messages, the route otpgw's log names, first attempts counted and per carrier. */
+/** A row of the ported-numbers table: messages, the route their first attempts name, first attempts counted and per carrier. */
 export interface PortedRow {
   messages: number;
   route: string;

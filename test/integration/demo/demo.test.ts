@@ -254,7 +254,7 @@ describe("npm run demo", () => {
 
         // Ported numbers: `otpgw ported import` marked 1 in 2 of the Telkomsel-range numbers sent before the
         // outage as Indosat's (510-01) while the daemon ran, and the daemon counted them before the traffic. Routes
-        // match by network: otpgw's log names the Indosat route for every ported number's first attempt, the
+        // match by network: the Indosat route is recorded for every ported number's first attempt (GET), the
         // Telkomsel route for every other Telkomsel-range one; while both carriers were up, the ported numbers'
         // first attempts went to id-indosat more often than the others' (the routes' 80/20 draws).
         const imported =
