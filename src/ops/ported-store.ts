@@ -13,6 +13,17 @@ import { randomBytes } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { LOGGED_MAX, logChanges, logFullChange } from "./ported-log.js";
 
+/**
+ * Numbers to write as `[e164, mccmnc]`: an array, or anything that hands them out a slice at a time (a file's import
+ * keeps them compact, src/cli/commands/ported-file-check.ts, and is never turned into a million pairs at once).
+ */
+export type PortedPairs =
+  | ReadonlyArray<readonly [string, string]>
+  | {
+      readonly length: number;
+      slice(start: number, end: number): ReadonlyArray<readonly [string, string]>;
+    };
+
 /** Numbers written (or deleted) per round trip: large enough for speed, small enough not to stall Redis. */
 export const PORTED_WRITE_CHUNK = 1_000;
 /** HSCAN's COUNT when reading the numbers. */
@@ -96,7 +107,7 @@ export async function countPorted(redis: Redis, prefix: string): Promise<number>
 export async function writePortedNumbers(
   redis: Redis,
   prefix: string,
-  pairs: ReadonlyArray<readonly [string, string]>,
+  pairs: PortedPairs,
   by: string,
   progress: (written: number) => void = () => {},
 ): Promise<void> {
@@ -123,7 +134,7 @@ async function finish(redis: Redis, prefix: string, by: string, full: boolean): 
 export async function replacePortedNumbers(
   redis: Redis,
   prefix: string,
-  pairs: ReadonlyArray<readonly [string, string]>,
+  pairs: PortedPairs,
   by: string,
   progress: (written: number) => void = () => {},
 ): Promise<void> {
@@ -176,7 +187,7 @@ async function exec(multi: ChainableCommander, aborted: string): Promise<Array<[
 async function writeChunks(
   redis: Redis,
   key: string,
-  pairs: ReadonlyArray<readonly [string, string]>,
+  pairs: PortedPairs,
   progress: (written: number) => void,
   options: {
     ttlSeconds?: number;

@@ -4,8 +4,11 @@
  * quoted), blank lines and `#` comments ignored, and a header line (`msisdn,mccmnc`: its first field is not a
  * number) skipped when it comes first. Every line is checked (checkPortedEntry); the first problems are kept with
  * their line numbers, the others counted. A number given twice: the later line wins, and the repeats are counted.
- * Pure: the caller reads the file.
+ * The valid entries are kept as two typed arrays in line order (the number's digits as float64 — E.164 has at most
+ * 15 digits, exact below 2^53 — and its network's index): 10 bytes a line, where a Map of strings took ~400 bytes
+ * a line at its peak (a file of 10 million lines would not have fit in Node's heap). Pure: the caller reads the file.
  */
+import type { PortedPairs } from "../../ops/ported-store.js";
 import type { Network, NetworkPlan } from "../../routing/networks.js";
 import { checkPortedEntry } from "./ported-entry.js";
 
@@ -21,19 +24,23 @@ export interface LineProblem {
 const SEPARATOR = /[,;\t]/;
 
 export class PortedFileCheck {
-  /** The valid entries by number, each line's network replacing an earlier line's. */
-  readonly entries = new Map<string, Network>();
   /** The first MAX_LISTED_PROBLEMS invalid lines. */
   readonly problems: LineProblem[] = [];
   /** Every invalid line. */
   invalid = 0;
-  /** Valid lines whose number an earlier valid line gave too. */
-  repeated = 0;
   /** The header's line number, when the first line with content was one. */
   header: number | undefined;
   /** Lines read (all of them, blank and comments too). */
   lines = 0;
   #content = false;
+  /** The valid lines' numbers (digits) and networks (index in #networks), in line order; #valid of them used. */
+  #digits = new Float64Array(1024);
+  #networkOf = new Uint16Array(1024);
+  #valid = 0;
+  readonly #networks: Network[] = [];
+  readonly #networkIndex = new Map<Network, number>();
+  /** The entries that count (a repeated number's last line only), once asked for. */
+  #kept: { lines: Uint32Array; repeated: number } | undefined;
 
   constructor(private readonly plan: NetworkPlan) {}
 
@@ -64,17 +71,95 @@ export class PortedFileCheck {
       return;
     }
     const { e164, network } = checked.entry;
-    if (this.entries.has(e164)) this.repeated++;
-    this.entries.set(e164, network);
+    let index = this.#networkIndex.get(network);
+    if (index === undefined) {
+      index = this.#networks.push(network) - 1;
+      this.#networkIndex.set(network, index);
+    }
+    if (this.#valid === this.#digits.length) this.#grow();
+    this.#digits[this.#valid] = Number(e164.slice(1));
+    this.#networkOf[this.#valid] = index;
+    this.#valid++;
+    this.#kept = undefined;
+  }
+
+  /** How many numbers the file gives (each once). */
+  get size(): number {
+    return this.#settle().lines.length;
+  }
+
+  /** Valid lines whose number an earlier valid line gave too. */
+  get repeated(): number {
+    return this.#settle().repeated;
+  }
+
+  /** The numbers and their networks (MCC/MNC), each number once (its last line's), as the store writes them. */
+  pairs(): PortedPairs {
+    const { lines } = this.#settle();
+    const digits = this.#digits;
+    const networkOf = this.#networkOf;
+    const networks = this.#networks;
+    return {
+      length: lines.length,
+      slice: (start: number, end: number): Array<[string, string]> =>
+        Array.from(lines.subarray(start, end), (line) => [
+          `+${digits[line]!}`,
+          networks[networkOf[line]!]!.mccmnc,
+        ]),
+    };
   }
 
   /** Numbers per network (MCC/MNC), in MCC/MNC order. */
   countsByNetwork(): Array<{ network: Network; numbers: number }> {
-    const counts = new Map<Network, number>();
-    for (const network of this.entries.values()) counts.set(network, (counts.get(network) ?? 0) + 1);
-    return [...counts]
-      .map(([network, numbers]) => ({ network, numbers }))
+    const counts = new Array<number>(this.#networks.length).fill(0);
+    for (const line of this.#settle().lines) counts[this.#networkOf[line]!]!++;
+    return this.#networks
+      .map((network, index) => ({ network, numbers: counts[index]! }))
+      .filter(({ numbers }) => numbers > 0)
       .sort((a, b) => a.network.mccmnc.localeCompare(b.network.mccmnc));
+  }
+
+  #grow(): void {
+    const digits = new Float64Array(this.#digits.length * 2);
+    digits.set(this.#digits);
+    this.#digits = digits;
+    const networkOf = new Uint16Array(this.#networkOf.length * 2);
+    networkOf.set(this.#networkOf);
+    this.#networkOf = networkOf;
+  }
+
+  /**
+   * The lines that count: all of them, unless a number repeats — then only its last line. Repeats are found by
+   * sorting a copy of the digits natively (no Map of every number), then settled through a Map of the repeated ones.
+   */
+  #settle(): { lines: Uint32Array; repeated: number } {
+    if (this.#kept) return this.#kept;
+    const count = this.#valid;
+    const sorted = this.#digits.slice(0, count).sort();
+    const repeats = new Set<number>();
+    let repeated = 0;
+    for (let i = 1; i < count; i++) {
+      if (sorted[i] === sorted[i - 1]) {
+        repeats.add(sorted[i]!);
+        repeated++;
+      }
+    }
+    let lines: Uint32Array;
+    if (repeated === 0) {
+      lines = new Uint32Array(count);
+      for (let i = 0; i < count; i++) lines[i] = i;
+    } else {
+      const last = new Map<number, number>();
+      for (let i = 0; i < count; i++) if (repeats.has(this.#digits[i]!)) last.set(this.#digits[i]!, i);
+      lines = new Uint32Array(count - repeated);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const digits = this.#digits[i]!;
+        if (!repeats.has(digits) || last.get(digits) === i) lines[at++] = i;
+      }
+    }
+    this.#kept = { lines, repeated };
+    return this.#kept;
   }
 
   #problem(reason: string): void {

@@ -89,7 +89,7 @@ async function runImport(file: string, flags: ImportFlags, context: CliContext):
       }
       context.stderr.write(`otpgw: ${COMMAND}: ${file}: ${count} skipped (--skip-invalid):\n${problems}\n`);
     }
-    const numbers = check.entries.size;
+    const numbers = check.size;
     if (numbers === 0)
       throw new CommandRefusal(
         `${file} holds no numbers to import` +
@@ -111,9 +111,8 @@ async function runImport(file: string, flags: ImportFlags, context: CliContext):
       );
       return ExitCodes.ok;
     }
-    const pairs = Array.from(check.entries, ([e164, network]) => [e164, network.mccmnc] as const);
-    // The pairs are what is written now: the map goes, so a million numbers are not held twice while writing.
-    check.entries.clear();
+    // Made a chunk at a time as they are written: a million numbers are never held as strings at once.
+    const pairs = check.pairs();
     const prefix = config.daemon.redisKeyPrefix;
     const progress = new ProgressLine(context.stderr, "writing");
     const { before, seen } = await withDaemonRedis(config.daemon, async (redis) => {

@@ -18,8 +18,7 @@ function checked(lines: readonly string[]): PortedFileCheck {
   return check;
 }
 
-const entriesOf = (check: PortedFileCheck) =>
-  Object.fromEntries([...check.entries].map(([e164, network]) => [e164, network.mccmnc]));
+const entriesOf = (check: PortedFileCheck) => Object.fromEntries(check.pairs().slice(0, check.size));
 
 describe("checking a ported-numbers file line by line", () => {
   it("reads comma, semicolon and tab separated lines, quoted fields, a byte order mark and CRLF endings", () => {
@@ -63,6 +62,31 @@ describe("checking a ported-numbers file line by line", () => {
     ]);
   });
 
+  it("keeps each number's last line however often it repeats, and hands the numbers out a slice at a time", () => {
+    const lines = Array.from({ length: 2_500 }, (_, i) => `+8210${String(10_000_000 + i)},450-05`);
+    lines.push(
+      "+821010000007,450-08",
+      "+821010000007,450-05",
+      "+821010000007,450-08",
+      "+821010002499,450-08",
+    );
+    const check = checked(lines);
+    expect(check.size).toBe(2_500);
+    expect(check.repeated).toBe(4);
+    const pairs = check.pairs();
+    expect(pairs.length).toBe(2_500);
+    const all = [...pairs.slice(0, 1_000), ...pairs.slice(1_000, 2_000), ...pairs.slice(2_000, 3_000)];
+    const byNumber = new Map(all);
+    expect(byNumber.size).toBe(2_500);
+    expect(byNumber.get("+821010000007")).toBe("450-08");
+    expect(byNumber.get("+821010002499")).toBe("450-08");
+    expect(byNumber.get("+821010000008")).toBe("450-05");
+    expect(check.countsByNetwork().map(({ network, numbers }) => [network.mccmnc, numbers])).toEqual([
+      ["450-05", 2_498],
+      ["450-08", 2],
+    ]);
+  });
+
   it("says why each invalid line is refused, with its line number", () => {
     const check = checked([
       "+821012345678",
@@ -72,7 +96,7 @@ describe("checking a ported-numbers file line by line", () => {
       "+821012345678,450-99",
       "+821012345678,510-10",
     ]);
-    expect(check.entries.size).toBe(0);
+    expect(check.size).toBe(0);
     expect(formatLineProblems("mnp.csv", check)).toEqual([
       'mnp.csv:1: expected "number,mcc-mnc" (a comma, ";" or a tab between them): no separator found',
       'mnp.csv:2: expected "number,mcc-mnc": found 3 fields',
