@@ -21,6 +21,10 @@ export async function setup(project: TestProject): Promise<void> {
   const compiled = await compileForTests(repoRoot);
   tree = compiled.tree;
   project.provide("otpgwCli", compiled.cli);
+  // Watch mode (`npm run test:watch`): the sources changed, so compile again (same tree, same path) before a rerun.
+  project.onTestsRerun(async () => {
+    await compileForTests(repoRoot);
+  });
   const url = process.env.OTPGW_TEST_REDIS_URL;
   if (url) {
     project.provide("redisUrl", url);
