@@ -5,8 +5,9 @@
  * number) skipped when it comes first. Every line is checked (checkPortedEntry); the first problems are kept with
  * their line numbers, the others counted. A number given twice: the later line wins, and the repeats are counted.
  * The valid entries are kept as two typed arrays in line order (the number's digits as float64 — E.164 has at most
- * 15 digits, exact below 2^53 — and its network's index): 10 bytes a line, where a Map of strings took ~400 bytes
- * a line at its peak (a file of 10 million lines would not have fit in Node's heap). Pure: the caller reads the file.
+ * 15 digits, exact below 2^53 — and its network's index): 10 bytes a line. With a Map of strings a million-line
+ * import peaked at 434 MB and five million lines at 793 MB checking alone (docs/performance.md): a national file of
+ * tens of millions would not have fit in Node's heap. Pure: the caller reads the file.
  */
 import type { PortedPairs } from "../../ops/ported-store.js";
 import type { Network, NetworkPlan } from "../../routing/networks.js";
