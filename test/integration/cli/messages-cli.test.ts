@@ -70,7 +70,7 @@ describe("otpgw messages show: support looks a message up on the running daemons
     // The attempt's row: number, channel, carrier, …, outcome, receipt, part status, the carrier's own id.
     expect(shown.out).toMatch(
       new RegExp(
-        `^1\\s+sms\\s+id-a\\s+\\+\\d+\\.\\d{3} s\\s+\\+\\d+\\.\\d{3} s\\s+delivered\\s+DELIVRD.*\\s+delivered\\s+${BigInt(`0x${carrierId}`)}`,
+        `^1\\s+sms\\s+id-a\\s+route-0\\s+\\+\\d+\\.\\d{3} s\\s+\\+\\d+\\.\\d{3} s\\s+delivered\\s+DELIVRD.*\\s+delivered\\s+${BigInt(`0x${carrierId}`)}`,
         "m",
       ),
     );
@@ -121,7 +121,7 @@ describe("otpgw messages show: support looks a message up on the running daemons
     expect(open.code).toBe(0);
     expect(open.out).toMatch(/state\s+attempting/);
     expect(open.out).toMatch(/next look\s+\S+ \(in [^)]+\): attempt 1's DLR deadline/);
-    expect(open.out).toMatch(/^1\s+sms\s+id-a\s+\S+ s\s+-\s+\(open\)\s+-\s+accepted\s+\d+/m);
+    expect(open.out).toMatch(/^1\s+sms\s+id-a\s+route-0\s+\S+ s\s+-\s+\(open\)\s+-\s+accepted\s+\d+/m);
   });
 
   it("finds an SMPP multi-part message by either part's id with its account, and says its receipts go back per part id", async () => {
