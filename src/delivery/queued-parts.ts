@@ -24,7 +24,9 @@ export class QueuedParts {
 
   /** Tickets for the parts of attempt `n`, each never written at or after `notAfter`, valid until `validUntil`. */
   tickets(messageId: string, n: number, parts: number, notAfter: number, validUntil: number): SubmitTicket[] {
-    const tickets = Array.from({ length: parts }, () => new SubmitTicket(notAfter, validUntil));
+    // A loop, not Array.from({ length }, …): that generic path costs ~0.8 µs a call on Node 20 (lifecycle.ts, filled).
+    const tickets: SubmitTicket[] = [];
+    for (let i = 0; i < parts; i++) tickets.push(new SubmitTicket(notAfter, validUntil));
     this.launched.set(messageId, { n, tickets, open: parts });
     return tickets;
   }
