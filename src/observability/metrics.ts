@@ -31,7 +31,7 @@ export interface Metrics {
   carrierDrained: Gauge<"carrier">;
   carrierWeightPercent: Gauge<"carrier">;
   submits: Counter<"carrier" | "outcome" | "status">;
-  submitResponseSeconds: Histogram<"carrier">;
+  submitResponseSeconds: HotHistogram<"carrier">;
   redisBatchSeconds: Histogram<"outcome">;
   redisBatchOps: Counter;
   redisSettingsProblems: Gauge;
@@ -134,7 +134,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ["carrier", "outcome", "status"],
       registers,
     }),
-    submitResponseSeconds: new Histogram({
+    submitResponseSeconds: new HotHistogram({
       name: "otpgw_carrier_submit_response_seconds",
       help: "Time from writing submit_sm to its response",
       labelNames: ["carrier"],

@@ -224,7 +224,7 @@ export class CarrierBind extends EventEmitter {
     session.request("submit_sm", item.fields).then(
       (response) => {
         const seconds = (this.clock() - sentAt) / 1000;
-        this.options.metrics?.submitResponseSeconds.observe({ carrier: this.carrier.id }, seconds);
+        this.options.metrics?.submitResponseSeconds.cell({ carrier: this.carrier.id }).observe(seconds);
         this.answers.answered(item, response);
         this.pump();
       },
