@@ -1,8 +1,8 @@
 /**
  * The daemon as production runs it: compiled JavaScript (the Dockerfile's `npm run build`), not TypeScript through
  * tsx, whose transpiler would add tens of MiB to every RSS figure. Built once per bench run into .tmp/bench-build
- * (never dist/, which bin/otpgw.js would then prefer), with the runtime paths (scripts/lib/runtime-tree.ts) linked beside it so the paths the code
- * resolves from its own location hold.
+ * (never dist/, which bin/otpgw.js would then prefer), with the runtime paths (scripts/lib/runtime-tree.ts) linked
+ * beside it so the paths the code resolves from its own location hold.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";

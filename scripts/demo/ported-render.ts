@@ -2,7 +2,13 @@
 import { renderTable } from "../lib/table.js";
 import { PORTED_METRIC, type PortedImport } from "./ported-import.js";
 import type { PortedPlan } from "./ported-plan.js";
-import { shareOf, type FirstAttempts, type PortedFigures, type PortedGroup } from "./ported-summary.js";
+import {
+  percent,
+  shareOf,
+  type FirstAttempts,
+  type PortedFigures,
+  type PortedGroup,
+} from "./ported-summary.js";
 import { NETWORKS, SUBSCRIBER_ROUTES } from "./scenario.js";
 import { indent, seconds, wrap } from "./text-wrap.js";
 
@@ -33,7 +39,7 @@ export function portedBanner(plan: PortedPlan, imported: PortedImport | undefine
 
 function cell(g: FirstAttempts, carrier: string): string {
   const share = shareOf(g, carrier);
-  return Number.isNaN(share) ? "-" : `${g.byCarrier.get(carrier) ?? 0} (${Math.round(100 * share)} %)`;
+  return Number.isNaN(share) ? "-" : `${g.byCarrier.get(carrier) ?? 0} (${percent(share)})`;
 }
 
 /** "id-indosat-subscribers" when every message took it, else each route with its count. */
@@ -49,10 +55,6 @@ const LABELS: [PortedGroup, string][] = [
   ["notPorted", "Telkomsel's ranges, not ported"],
   ["indosatRange", "Indosat's ranges"],
 ];
-
-function percent(share: number): string {
-  return Number.isNaN(share) ? "-" : `${Math.round(100 * share)} %`;
-}
 
 export function portedSection(f: PortedFigures): string {
   const heading =

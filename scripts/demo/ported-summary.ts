@@ -60,8 +60,9 @@ export const GROUP_WORDS: Record<PortedGroup, string> = {
   indosatRange: "Indosat-range numbers",
 };
 
-function percent(share: number): string {
-  return `${Math.round(100 * share)} %`;
+/** A share (0-1) as "79 %", or "-" for a group with nothing counted (shareOf's NaN). */
+export function percent(share: number): string {
+  return Number.isNaN(share) ? "-" : `${Math.round(100 * share)} %`;
 }
 
 function group(plan: PortedPlan, destination: Destination, index: number): PortedGroup | undefined {

@@ -1,4 +1,5 @@
 import { Counter, type CounterConfiguration, type LabelValues } from "prom-client";
+import { LabelCells } from "./label-cells.js";
 
 /** One label set's running count, handed to prom-client when the metric is read. */
 interface Cell<T extends string> {
@@ -6,7 +7,6 @@ interface Cell<T extends string> {
   pending: number;
 }
 
-type Node<T extends string> = Map<string | number | undefined, Node<T> | Cell<T>>;
 type Count<T extends string> = (labels: LabelValues<T>, value: number) => void;
 
 /**
@@ -20,9 +20,7 @@ type Count<T extends string> = (labels: LabelValues<T>, value: number) => void;
  * call, with prom-client's own errors.
  */
 export class HotCounter<T extends string = string> extends Counter<T> {
-  private readonly root: Node<T> = new Map();
-  private readonly cells: Cell<T>[] = [];
-  private readonly names: readonly T[];
+  private readonly cells: LabelCells<T, Cell<T>>;
   /** prom-client's own increment (the counter's `inc` before this class replaced it). */
   private readonly count: Count<T>;
 
@@ -33,7 +31,10 @@ export class HotCounter<T extends string = string> extends Counter<T> {
         (this as HotCounter<T>).handOver();
       },
     });
-    this.names = config.labelNames ?? [];
+    this.cells = new LabelCells(config.labelNames ?? [], (labels) => {
+      this.count(labels, 0); // prom-client checks the new label set (and shows it, at zero, from now on)
+      return { labels: { ...labels }, pending: 0 };
+    });
     this.count = this.inc.bind(this);
     this.inc = this.add.bind(this) as Counter<T>["inc"];
   }
@@ -43,7 +44,7 @@ export class HotCounter<T extends string = string> extends Counter<T> {
       value = labels;
       labels = {};
     }
-    const cell = this.cellOf(labels);
+    const cell = this.cells.get(labels);
     if (value === undefined) value = 1;
     else if (!Number.isFinite(value) || value < 0) {
       this.count({}, value); // prom-client's checks and messages: a negative or infinite increment throws
@@ -52,32 +53,9 @@ export class HotCounter<T extends string = string> extends Counter<T> {
     cell.pending += value;
   }
 
-  private cellOf(labels: LabelValues<T>): Cell<T> {
-    const names = this.names;
-    const last = names.length - 1;
-    let node = this.root;
-    for (let i = 0; i < last; i++) {
-      const value = labels[names[i]!];
-      let next = node.get(value) as Node<T> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        node.set(value, next);
-      }
-      node = next;
-    }
-    const value = last >= 0 ? labels[names[last]!] : undefined;
-    const found = node.get(value) as Cell<T> | undefined;
-    if (found !== undefined) return found;
-    this.count(labels, 0); // prom-client checks the new label set (and shows it, at zero, from now on)
-    const cell: Cell<T> = { labels: { ...labels }, pending: 0 };
-    node.set(value, cell);
-    this.cells.push(cell);
-    return cell;
-  }
-
   /** Adds the running counts to prom-client's values (called before every read). */
   private handOver(): void {
-    for (const cell of this.cells) {
+    for (const cell of this.cells.all) {
       if (cell.pending > 0) {
         this.count(cell.labels, cell.pending);
         cell.pending = 0;
@@ -88,8 +66,6 @@ export class HotCounter<T extends string = string> extends Counter<T> {
   override reset(): void {
     super.reset();
     // prom-client's constructor calls reset before this class's fields exist.
-    if (this.cells === undefined) return;
-    this.cells.length = 0;
-    this.root.clear();
+    this.cells?.clear();
   }
 }

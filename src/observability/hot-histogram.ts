@@ -1,4 +1,5 @@
 import { Histogram, type HistogramConfiguration, type LabelValues } from "prom-client";
+import { LabelCells } from "./label-cells.js";
 
 /** One label set's buckets, as plain numbers: an observation is a bucket search and three additions. */
 class Cell<T extends string> {
@@ -38,8 +39,7 @@ export interface HistogramCell {
  */
 export class HotHistogram<T extends string = string> extends Histogram<T> {
   private readonly bounds: number[];
-  private readonly byKey = new Map<string, Cell<T>>();
-  private readonly names: readonly T[];
+  private readonly cells: LabelCells<T, Cell<T>>;
   private readonly metricName: string;
   private readonly metricHelp: string;
 
@@ -48,7 +48,10 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
   ) {
     super(config);
     this.bounds = [...config.buckets].sort((a, b) => a - b);
-    this.names = config.labelNames ?? [];
+    this.cells = new LabelCells(config.labelNames ?? [], (labels) => {
+      super.labels(labels); // prom-client's label checks
+      return new Cell<T>({ ...labels }, this.bounds);
+    });
     this.metricName = config.name;
     this.metricHelp = config.help;
     // prom-client sets `observe` on the instance (not the prototype): replaced here, so that an observation
@@ -60,14 +63,7 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
 
   /** The cell of one label set (checked by prom-client when first seen: an unknown label throws). */
   cell(labels: LabelValues<T>): HistogramCell {
-    const key = this.names.map((name) => String(labels[name] ?? "")).join("\u0000");
-    let cell = this.byKey.get(key);
-    if (!cell) {
-      super.labels(labels); // prom-client's label checks
-      cell = new Cell<T>({ ...labels }, this.bounds);
-      this.byKey.set(key, cell);
-    }
-    return cell;
+    return this.cells.get(labels);
   }
 
   override get(): Promise<Awaited<ReturnType<Histogram<T>["get"]>>> {
@@ -76,7 +72,7 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
       value: number;
       metricName: string;
     }[] = [];
-    for (const cell of this.byKey.values()) {
+    for (const cell of this.cells.all) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += cell.counts[i]!;
@@ -114,6 +110,6 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
   override reset(): void {
     super.reset();
     // prom-client's constructor calls reset before this class's fields exist.
-    this.byKey?.clear();
+    this.cells?.clear();
   }
 }
