@@ -337,10 +337,12 @@ export class ReceiptOutbox {
             return this.removals.answered(systemId, item, sending.leased);
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
+          this.settled(item, sending);
           return this.lease(systemId, item, this.deps.retryMs);
         },
         (error: unknown): Promise<unknown> => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
+          this.settled(item, sending);
           // The session went away (not the ESME's answer): released, so another receiver of the system_id here,
           // or the next one to bind, takes it at once — elsewhere too, unless its stamp holds it there until the
           // deadline (a job held on its stamp alone has no key to delete). A timeout waits for the retry, as an
@@ -354,10 +356,21 @@ export class ReceiptOutbox {
         this.warn("bookkeeping", { systemId, err: error.message }, "receipt bookkeeping failed"),
       )
       .finally(() => {
-        this.inFlight.delete(item);
+        this.settled(item, sending);
         // Lost with its session: a scan claims it again — asked for only now that it is no longer in flight here.
         this.kick(systemId, lost);
       });
+  }
+
+  /**
+   * No longer in flight here. Not answered: at once, in the step that issues its lease command (a retry's delay, a
+   * lost session's release), so a scan issued after that command — whose claim may come back before this send's
+   * promise chain has run out — treats the job as its own, not as still being sent (which left it unsent until its
+   * lease ran out). Answered: once its removal is done (a scan meanwhile must leave it). Only this send's entry:
+   * the job may be in flight again already, claimed and sent anew.
+   */
+  private settled(item: string, sending: Sending): void {
+    if (this.inFlight.get(item) === sending) this.inFlight.delete(item);
   }
 
   /** Sets a job's lease to `ms` from now (the retry delay), or releases it (0). */
