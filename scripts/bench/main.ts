@@ -41,6 +41,9 @@
  * - routing: routing decisions in process (scripts/bench/routing-bench.ts): route-table match, plan and
  *   choose over a spread of valid E.164 numbers of twelve countries, with routes.yaml and a wider table, plus
  *   number parsing (libphonenumber-js); p50/p99 ns per call (batches of 1,000) and calls/s.
+ *
+ * Before the first scenario and after the last, a machine probe (machine-probe.ts) prints the machine's speed at
+ * the time — a fixed JavaScript loop, CPU per loopback write, an fdatasync — and the results file keeps both.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -52,6 +55,7 @@ import { runHttpBench } from "./http-bench.js";
 import { runHttpKannelRounds } from "./http-rounds.js";
 import { runKannelBench } from "./kannel-bench.js";
 import { runLatencyBench } from "./latency-bench.js";
+import { formatProbe, probeMachine } from "./machine-probe.js";
 import { runMemoryBench } from "./memory-bench.js";
 import { runRoutingBench } from "./routing-bench.js";
 import { runSmppBench } from "./smpp-bench.js";
@@ -106,6 +110,8 @@ async function main(): Promise<void> {
     setDaemonNodeOptions(args.nodeOptions);
     console.log(`otpgw daemons run with the Node.js options ${args.nodeOptions.join(" ")}`);
   }
+  const machineBefore = await probeMachine();
+  console.log(`machine probe, before: ${formatProbe(machineBefore)}`);
   const wanted = (name: string): boolean => args.only === undefined || args.only.includes(name);
   if (wanted("codec")) results.codec = runCodecBench(args.seconds);
   if (wanted("carrier")) results.carrier = await runCarrierBench(args.seconds);
@@ -170,6 +176,9 @@ async function main(): Promise<void> {
   if (wanted("routing")) {
     results.routing = await runRoutingBench({ seconds: args.seconds });
   }
+  const machineAfter = await probeMachine();
+  results.machine = { before: machineBefore, after: machineAfter };
+  console.log(`\nmachine probe, after: ${formatProbe(machineAfter)} (before: ${formatProbe(machineBefore)})`);
   results.targets = printSummary(results);
   await mkdir("bench-results", { recursive: true });
   const file = join("bench-results", `bench-${Date.now()}.json`);
