@@ -59,6 +59,21 @@ export function mainThreadSchedMs(pid: number): { onCpu: number; waiting: number
   }
 }
 
+/**
+ * Read- and write-family system calls a process has made so far (`syscr`, `syscw` of /proc/<pid>/io: read, readv,
+ * write, writev… — what sockets cost in calls; fsync is not counted), or NaN. `pid` "self" for this process.
+ */
+export function processSyscalls(pid: number | "self"): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const reads = /^syscr:\s+(\d+)/m.exec(io);
+    const writes = /^syscw:\s+(\d+)/m.exec(io);
+    return { reads: reads ? Number(reads[1]) : Number.NaN, writes: writes ? Number(writes[1]) : Number.NaN };
+  } catch {
+    return { reads: Number.NaN, writes: Number.NaN };
+  }
+}
+
 /** This process's user + system CPU milliseconds so far. */
 export function ownCpuMs(): number {
   const usage = process.cpuUsage();

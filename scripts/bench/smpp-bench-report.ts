@@ -84,6 +84,13 @@ export function printSmppBench(r: SmppBenchResult): void {
         ` ${run.coresBusy} cores busy; relay's main thread on a CPU ${run.relayThread.onCpuPercent} %,` +
         ` waiting for one ${run.relayThread.waitingPercent} %`,
     );
+    const calls = run.syscallsPerMessage;
+    const pair = (c: { reads: number; writes: number }): string => `${c.reads} / ${c.writes}`;
+    console.log(
+      `  system calls per message, read / write: relay ${pair(calls.relay)}` +
+        `${calls.redis ? `, redis ${pair(calls.redis)}` : ""}, simulator ${pair(calls.simulator)},` +
+        ` bench ${pair(calls.bench)}`,
+    );
     if (run.missing > 0 || run.duplicates > 0) {
       // A relay that loses or repeats receipts is broken, whatever its rate: say so where it cannot be missed.
       console.log(

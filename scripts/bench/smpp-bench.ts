@@ -77,6 +77,16 @@ export interface SmppRunResult extends Pick<
   drainMs: number;
   /** CPU ms per completed message, per process, over the slices and their drains. */
   cpuMsPerMessage: { relay: number; redis?: number; simulator: number; bench: number };
+  /**
+   * Read- and write-family system calls per completed message, per process (/proc/<pid>/io); `bench` is this
+   * process, the ESME load generator.
+   */
+  syscallsPerMessage: {
+    relay: { reads: number; writes: number };
+    redis?: { reads: number; writes: number };
+    simulator: { reads: number; writes: number };
+    bench: { reads: number; writes: number };
+  };
   /** CPU used by all the relay's processes together over its slices, in cores. */
   coresBusy: number;
   relayRssMiB: number;

@@ -8,7 +8,7 @@
 import { quantile } from "../lib/table.js";
 import type { EsmeLoad, EsmeLoadResult } from "./esme-load.js";
 import { readRedisBatchTotals, type RedisBatchTotals } from "./pipeline-counters.js";
-import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB } from "./proc-stats.js";
+import { mainThreadSchedMs, ownCpuMs, processCpuMs, processRssMiB, processSyscalls } from "./proc-stats.js";
 import type { RelayKind } from "./relay-stack.js";
 import { redisCalls, redisForks } from "./redis-info.js";
 import type { SmppRunResult } from "./smpp-bench.js";
@@ -38,6 +38,9 @@ interface Cpu {
   bench: number;
 }
 
+const PROCESSES = ["relay", "simulator", "redis", "bench"] as const;
+type Syscalls = Record<(typeof PROCESSES)[number], { reads: number; writes: number }>;
+
 export class SliceMeter {
   readonly relay: RelayKind;
   private readonly esme: EsmeLoad;
@@ -60,6 +63,12 @@ export class SliceMeter {
   };
   private readonly cpu: Cpu = { relay: 0, simulator: 0, redis: 0, bench: 0 };
   private readonly thread = { onCpu: 0, waiting: 0, wallMs: 0 };
+  private readonly syscalls: Syscalls = {
+    relay: { reads: 0, writes: 0 },
+    simulator: { reads: 0, writes: 0 },
+    redis: { reads: 0, writes: 0 },
+    bench: { reads: 0, writes: 0 },
+  };
   private readonly commands = new Map<string, number>();
   /** Redis forks (AOF rewrites) begun during the slices. */
   private forks = 0;
@@ -89,6 +98,7 @@ export class SliceMeter {
     const batchBefore =
       pids.metricsPort === undefined ? undefined : await readRedisBatchTotals(pids.metricsPort);
     const before = this.readCpu();
+    const callsBefore = this.readSyscalls();
     const threadBefore = mainThreadSchedMs(pids.relay);
     const startedAt = performance.now();
     const result = await this.esme.run({
@@ -101,12 +111,16 @@ export class SliceMeter {
       destinationPrefix: `6281${1 + (this.slices % 9)}`,
     });
     const after = this.readCpu();
+    const callsAfter = this.readSyscalls();
+    for (const key of PROCESSES) {
+      this.syscalls[key].reads += callsAfter[key].reads - callsBefore[key].reads;
+      this.syscalls[key].writes += callsAfter[key].writes - callsBefore[key].writes;
+    }
     const threadAfter = mainThreadSchedMs(pids.relay);
     this.thread.wallMs += performance.now() - startedAt;
     this.thread.onCpu += threadAfter.onCpu - threadBefore.onCpu;
     this.thread.waiting += threadAfter.waiting - threadBefore.waiting;
-    for (const key of ["relay", "simulator", "redis", "bench"] as const)
-      this.cpu[key] += after[key] - before[key];
+    for (const key of PROCESSES) this.cpu[key] += after[key] - before[key];
     if (redisBefore && pids.redisPort !== undefined) {
       this.forks += redisForks(pids.redisPort) - forksBefore;
       for (const [command, calls] of redisCalls(pids.redisPort)) {
@@ -153,6 +167,12 @@ export class SliceMeter {
         simulator: perMessage(this.cpu.simulator),
         bench: perMessage(this.cpu.bench),
       },
+      syscallsPerMessage: {
+        relay: this.callsPerMessage("relay"),
+        ...(this.pids.redis !== undefined ? { redis: this.callsPerMessage("redis") } : {}),
+        simulator: this.callsPerMessage("simulator"),
+        bench: this.callsPerMessage("bench"),
+      },
       coresBusy: round(
         (this.cpu.relay + this.cpu.simulator + this.cpu.redis + this.cpu.bench) / Math.max(1, l.wallMs),
         2,
@@ -182,6 +202,23 @@ export class SliceMeter {
       };
     }
     return result;
+  }
+
+  /** Read- and write-family system calls per completed message of one process over the slices. */
+  private callsPerMessage(key: (typeof PROCESSES)[number]): { reads: number; writes: number } {
+    const messages = Math.max(1, this.load.receipts);
+    const { reads, writes } = this.syscalls[key];
+    return { reads: round(reads / messages, 3), writes: round(writes / messages, 3) };
+  }
+
+  private readSyscalls(): Syscalls {
+    const { pids } = this;
+    return {
+      relay: processSyscalls(pids.relay),
+      simulator: processSyscalls(pids.simulator),
+      redis: pids.redis === undefined ? { reads: 0, writes: 0 } : processSyscalls(pids.redis),
+      bench: processSyscalls("self"),
+    };
   }
 
   private readCpu(): Cpu {
