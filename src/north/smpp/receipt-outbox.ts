@@ -337,18 +337,17 @@ export class ReceiptOutbox {
             return this.removals.answered(systemId, item, sending.leased);
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          this.settled(item, sending);
           return this.lease(systemId, item, this.deps.retryMs);
         },
         (error: unknown): Promise<unknown> => {
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });
-          this.settled(item, sending);
           // The session went away (not the ESME's answer): released, so another receiver of the system_id here,
           // or the next one to bind, takes it at once — elsewhere too, unless its stamp holds it there until the
           // deadline (a job held on its stamp alone has no key to delete). A timeout waits for the retry, as an
           // ESME that is slow is not helped by more.
           if (!isSessionLost(error)) return this.lease(systemId, item, this.deps.retryMs);
           lost = true;
+          this.settled(item, sending);
           return sending.leased ? this.lease(systemId, item, 0) : Promise.resolve();
         },
       )
@@ -357,17 +356,18 @@ export class ReceiptOutbox {
       )
       .finally(() => {
         this.settled(item, sending);
-        // Lost with its session: a scan claims it again — asked for only now that it is no longer in flight here.
+        // Lost with its session: a scan claims it again — asked for once its lease is released.
         this.kick(systemId, lost);
       });
   }
 
   /**
-   * No longer in flight here. Not answered: at once, in the step that issues its lease command (a retry's delay, a
-   * lost session's release), so a scan issued after that command — whose claim may come back before this send's
-   * promise chain has run out — treats the job as its own, not as still being sent (which left it unsent until its
-   * lease ran out). Answered: once its removal is done (a scan meanwhile must leave it). Only this send's entry:
-   * the job may be in flight again already, claimed and sent anew.
+   * No longer in flight here. Lost with its session: at once, in the step that releases it, so a scan issued after
+   * the release — whose claim may come back before this send's promise chain has run out — takes the job as its
+   * own to send, not as still being sent (which left it unsent until its lease ran out). Otherwise once the
+   * chain's Redis step is done: an answered job's removal (a scan meanwhile must leave it), a retry's lease (until
+   * it is set, a claim that raced with the send must not send the job again before the retry time). Only this
+   * send's entry: the job may be in flight again already, claimed and sent anew.
    */
   private settled(item: string, sending: Sending): void {
     if (this.inFlight.get(item) === sending) this.inFlight.delete(item);

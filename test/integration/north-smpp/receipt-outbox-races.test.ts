@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type smpp from "smpp";
 import { ConnectionClosedError } from "../../../src/errors.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
 import type { Account } from "../../../src/north/accounts/account-types.js";
 import { ReceiptOutbox } from "../../../src/north/smpp/receipt-outbox.js";
 import type { ReceiptCarrier } from "../../../src/north/smpp/receipt-queueing.js";
@@ -26,52 +27,88 @@ class Receiver implements ReceiptCarrier {
   }
 }
 
+/** An outbox on a fresh Redis whose receivers are the test's to set (`receivers.list`). */
+async function outboxOnRedis() {
+  const { client, prefix } = await testRedis();
+  const keys = smppKeys(prefix);
+  const receivers = { list: [] as Receiver[] };
+  const outbox = new ReceiptOutbox({
+    batch: new RedisBatch(client),
+    deliveryOutboxKey: `${prefix}outbox`,
+    keys,
+    retentionMs: 3_600_000,
+    maxQueued: 100,
+    // Far beyond the tests: a receipt left to its lease or to the retry timer is not sent within them.
+    retryMs: 60_000,
+    answerTimeoutMs: 30_000,
+    accountById: (id) => (id === account.id ? account : undefined),
+    receivers: () => receivers.list,
+    hasReceiver: () => receivers.list.length > 0,
+    boundSystemIds: () => (receivers.list.length > 0 ? ["esme1"] : []),
+    logger: silentLogger(),
+    clock: () => Date.now(),
+  });
+  onTestFinished(() => outbox.close());
+  /** Queues the receipt of a final message `id` (as delivery's outbox hands it over). */
+  const enqueue = async (id: string): Promise<void> => {
+    const message = testMessage(id, { receiptVia: "smpp", state: "delivered", finalAt: Date.now() });
+    await client.sadd(`${prefix}outbox`, message.id);
+    expect(await outbox.queueing.enqueue(message)).toBe(true);
+  };
+  return { client, keys, receivers, outbox, enqueue };
+}
+
 describe("receipt outbox races", () => {
   it("sends at once a leased receipt whose session was lost when a scan claims it back in the step that released it", async () => {
-    const { client, prefix } = await testRedis();
-    const keys = smppKeys(prefix);
-    let receivers: Receiver[] = [];
-    const outbox = new ReceiptOutbox({
-      batch: new RedisBatch(client),
-      deliveryOutboxKey: `${prefix}outbox`,
-      keys,
-      retentionMs: 3_600_000,
-      maxQueued: 100,
-      // Far beyond the test: a receipt left to its lease or to the retry timer is not sent within it.
-      retryMs: 60_000,
-      answerTimeoutMs: 30_000,
-      accountById: (id) => (id === account.id ? account : undefined),
-      receivers: () => receivers,
-      hasReceiver: () => receivers.length > 0,
-      boundSystemIds: () => (receivers.length > 0 ? ["esme1"] : []),
-      logger: silentLogger(),
-      clock: () => Date.now(),
-    });
-    try {
-      // Queued with no receiver bound: not stamped for this process, so the scan below holds it by a lease key.
-      const message = testMessage("m1", { receiptVia: "smpp", state: "delivered", finalAt: Date.now() });
-      await client.sadd(`${prefix}outbox`, message.id);
-      expect(await outbox.queueing.enqueue(message)).toBe(true);
-      const lost = new Receiver();
-      receivers = [lost];
-      outbox.kick("esme1", true);
-      await waitUntil(() => lost.sent.length === 1, 3000, "the receipt on the first receiver");
-      // The session goes; another receiver is bound. Its bind's scan is issued after the lost receipt's lease
-      // release and goes to Redis in the same call: the claim's answer comes back before the lost send's
-      // promise chain has finished.
-      const next = new Receiver();
-      receivers = [next];
-      lost.sent[0]!.lose(new ConnectionClosedError("deliver_sm", "peer closed the connection"));
-      await Promise.resolve(); // the loss is handled: its release is queued
-      outbox.kick("esme1", true);
-      await waitUntil(() => next.sent.length === 1, 2000, "the receipt on the next receiver");
-      expect(next.sent[0]!.fields.receipted_message_id).toBe("m1");
-      next.sent[0]!.answer(0);
-      await waitUntil(async () => (await client.llen(keys.receipts("esme1"))) === 0, 2000, "the job removed");
-      expect(lost.sent).toHaveLength(1);
-      expect(next.sent).toHaveLength(1);
-    } finally {
-      outbox.close();
-    }
+    const { client, keys, receivers, outbox, enqueue } = await outboxOnRedis();
+    // Queued with no receiver bound: not stamped for this process, so the scan below holds it by a lease key.
+    await enqueue("m1");
+    const lost = new Receiver();
+    receivers.list = [lost];
+    outbox.kick("esme1", true);
+    await waitUntil(() => lost.sent.length === 1, 3000, "the receipt on the first receiver");
+    // The session goes; another receiver is bound. Its bind's scan is issued after the lost receipt's lease
+    // release and goes to Redis in the same call: the claim's answer comes back before the lost send's
+    // promise chain has finished.
+    const next = new Receiver();
+    receivers.list = [next];
+    lost.sent[0]!.lose(new ConnectionClosedError("deliver_sm", "peer closed the connection"));
+    await Promise.resolve(); // the loss is handled: its release is queued
+    outbox.kick("esme1", true);
+    await waitUntil(() => next.sent.length === 1, 2000, "the receipt on the next receiver");
+    expect(next.sent[0]!.fields.receipted_message_id).toBe("m1");
+    // The lost send's bookkeeping ends after the new send began: it leaves the new send's entry alone.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(outbox.jobsInMemory).toBe(1);
+    next.sent[0]!.answer(0);
+    await waitUntil(async () => (await client.llen(keys.receipts("esme1"))) === 0, 2000, "the job removed");
+    expect(lost.sent).toHaveLength(1);
+    expect(next.sent).toHaveLength(1);
+  });
+
+  it("sends a receipt the ESME asked to have retried no sooner than the retry time, whatever scans run meanwhile", async () => {
+    const { client, keys, receivers, outbox, enqueue } = await outboxOnRedis();
+    const esme = new Receiver();
+    receivers.list = [esme];
+    // Stamped for this process (a receiver is bound) and sent from memory.
+    await enqueue("m2");
+    await waitUntil(() => esme.sent.length === 1, 3000, "the receipt");
+    esme.sent[0]!.answer(SmppStatus.ESME_RX_T_APPN);
+    // Scans at once, before and after the retry's lease is set, and a second receiver with room.
+    outbox.kick("esme1", true);
+    await Promise.resolve();
+    outbox.kick("esme1", true);
+    const other = new Receiver();
+    receivers.list = [esme, other];
+    await new Promise((r) => setTimeout(r, 100));
+    outbox.kick("esme1", true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(esme.sent.length + other.sent.length).toBe(1);
+    expect(outbox.jobsInMemory).toBe(0);
+    // Still queued, its lease set for the retry time.
+    expect(await client.llen(keys.receipts("esme1"))).toBe(1);
+    const leases = await client.keys(`${keys.receiptLeases("esme1")}*`);
+    expect(leases).toHaveLength(1);
+    expect(await client.pttl(leases[0]!)).toBeGreaterThan(50_000);
   });
 });
