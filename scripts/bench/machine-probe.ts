@@ -10,7 +10,7 @@
  * - fdatasync: small appends to a file, each synced (as Redis's `appendfsync always` does), p50 µs of wall time.
  */
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { createServer, connect, type AddressInfo } from "node:net";
+import { createServer, connect, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -41,42 +41,54 @@ function jsLoopMs(iterations: number): number {
 }
 
 async function loopbackWriteUs(writes: number): Promise<MachineProbe["loopbackWriteUs"]> {
-  let received = 0;
   const total = writes * 100;
-  let done: () => void = () => undefined;
-  const all = new Promise<void>((resolve) => (done = resolve));
-  const server = createServer((socket) =>
+  let received = 0;
+  let settle: (error?: Error) => void = () => undefined;
+  // Every byte read back, or a socket failed or closed first: the probe never waits for ever.
+  const all = new Promise<void>((resolve, reject) => (settle = (e) => (e ? reject(e) : resolve())));
+  all.catch(() => undefined); // awaited below; a failure before then is not unhandled
+  const server = createServer((socket) => {
     socket.on("data", (chunk: Buffer) => {
       received += chunk.length;
-      if (received >= total) done();
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
-  client.setNoDelay(true);
-  const payload = Buffer.alloc(100, 0x41);
-  const before = process.cpuUsage();
-  let sent = 0;
-  // 100 writes per turn, so the reads run between them as they would beside a real peer.
-  await new Promise<void>((resolve) => {
-    const step = (): void => {
-      for (let i = 0; i < 100 && sent < writes; i++, sent++) client.write(payload);
-      if (sent < writes) setImmediate(step);
-      else resolve();
-    };
-    step();
+      if (received >= total) settle();
+    });
+    socket.on("error", (error) => settle(error));
+    socket.on("close", () => settle(new Error(`loopback probe: closed after ${received} of ${total} bytes`)));
   });
-  await all;
-  const used = process.cpuUsage(before);
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return { user: used.user / writes, system: used.system / writes };
+  let socket: Socket | undefined;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      server.once("error", reject).listen(0, "127.0.0.1", resolve),
+    );
+    const client = (socket = connect((server.address() as AddressInfo).port, "127.0.0.1"));
+    client.on("error", (error) => settle(error));
+    await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
+    client.setNoDelay(true);
+    const payload = Buffer.alloc(100, 0x41);
+    const before = process.cpuUsage();
+    let sent = 0;
+    // 100 writes per turn, so the reads run between them as they would beside a real peer.
+    await new Promise<void>((resolve) => {
+      const step = (): void => {
+        for (let i = 0; i < 100 && sent < writes; i++, sent++) client.write(payload);
+        if (sent < writes) setImmediate(step);
+        else resolve();
+      };
+      step();
+    });
+    await all;
+    const used = process.cpuUsage(before);
+    return { user: used.user / writes, system: used.system / writes };
+  } finally {
+    socket?.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
 
 function fdatasyncP50Us(syncs: number): number {
-  const dir = mkdtempSync(join(tmpdir(), "otpgw-probe-"));
+  let dir: string | undefined;
   try {
+    dir = mkdtempSync(join(tmpdir(), "otpgw-probe-"));
     const fd = openSync(join(dir, "append.log"), "a");
     const line = Buffer.alloc(1400, 0x61);
     const times: number[] = [];
@@ -95,11 +107,11 @@ function fdatasyncP50Us(syncs: number): number {
   } catch {
     return Number.NaN;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs the three probes, one after another (~1–2 s with the default sizes). */
+/** Runs the three probes, one after another (~0.7 s with the default sizes). */
 export async function probeMachine(sizes: ProbeSizes = DEFAULT_SIZES): Promise<MachineProbe> {
   const js = jsLoopMs(sizes.loopIterations);
   const loopback = await loopbackWriteUs(sizes.writes);

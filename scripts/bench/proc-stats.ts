@@ -61,7 +61,8 @@ export function mainThreadSchedMs(pid: number): { onCpu: number; waiting: number
 
 /**
  * Read- and write-family system calls a process has made so far (`syscr`, `syscw` of /proc/<pid>/io: read, readv,
- * write, writev… — what sockets cost in calls; fsync is not counted), or NaN. `pid` "self" for this process.
+ * write, writev… on sockets and files alike — Redis's AOF appends and libuv's wake-ups count, sendmsg/recvmsg and
+ * fsync do not), or NaN (no such process, or not readable by this user). `pid` "self" for this process.
  */
 export function processSyscalls(pid: number | "self"): { reads: number; writes: number } {
   try {

@@ -2,8 +2,8 @@
  * One relay's share of an interleaved SMPP run. The relays' stacks all stand ready and the ESME load goes to one
  * at a time, in short slices taken in turn (A B C, B C A, …), so a shared machine's slow and fast spells fall on
  * every relay alike instead of on whichever ran first: a relay's figures are the sum of its slices. Between its
- * slices a stack is idle. Each slice ends with its receipts drained, and CPU, scheduler and Redis counters are
- * read around each slice, so the others' slices count for none of them.
+ * slices a stack is idle. Each slice ends with its receipts drained, and CPU, system-call, scheduler and Redis
+ * counters are read around each slice, so the others' slices count for none of them.
  */
 import { quantile } from "../lib/table.js";
 import type { EsmeLoad, EsmeLoadResult } from "./esme-load.js";

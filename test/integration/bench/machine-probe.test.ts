@@ -3,13 +3,15 @@ import { formatProbe, probeMachine } from "../../../scripts/bench/machine-probe.
 
 describe("bench machine probe", () => {
   it("measures a loop, loopback writes and fdatasync, each a positive figure", async () => {
-    const probe = await probeMachine({ loopIterations: 1_000_000, writes: 2_000, syncs: 5 });
-    expect(probe.jsLoopMs).toBeGreaterThan(0);
-    expect(Number.isFinite(probe.jsLoopMs)).toBe(true);
-    // Every write was read back whole before the CPU was read: some CPU per write, not infinite.
-    expect(probe.loopbackWriteUs.user + probe.loopbackWriteUs.system).toBeGreaterThan(0);
-    expect(Number.isFinite(probe.loopbackWriteUs.user + probe.loopbackWriteUs.system)).toBe(true);
-    expect(probe.fdatasyncP50Us).toBeGreaterThan(0);
+    const small = await probeMachine({ loopIterations: 1_000_000, writes: 2_000, syncs: 5 });
+    const large = await probeMachine({ loopIterations: 40_000_000, writes: 2_000, syncs: 5 });
+    // The loop's time follows its length (40 times as long: more than twice the time, whatever the noise).
+    expect(large.jsLoopMs).toBeGreaterThan(2 * small.jsLoopMs);
+    // Per write, not per byte or per run: a loopback write and its read cost between 0.1 µs and 1 ms of CPU.
+    const perWrite = small.loopbackWriteUs.user + small.loopbackWriteUs.system;
+    expect(perWrite).toBeGreaterThan(0.1);
+    expect(perWrite).toBeLessThan(1000);
+    expect(small.fdatasyncP50Us).toBeGreaterThan(0);
   });
 
   it("prints one line, and n/a for an fdatasync that could not run", () => {
