@@ -3,7 +3,12 @@
  * as `start` reads it, and one short Redis connection made as the daemon makes its own (redis_url / REDIS_URL,
  * redis_key_prefix, redis_tls, Sentinel).
  */
-import { loadAccounts, loadSettingsAndCarriers } from "../config/load-config.js";
+import {
+  loadAccounts,
+  loadSettingsAndCarriers,
+  loadSettingsAndNetworks,
+  type SettingsAndNetworks,
+} from "../config/load-config.js";
 import type { LoadedConfig, SettingsAndCarriers } from "../config/loaded-config.js";
 import type { DaemonConfig } from "../config/types.js";
 import type { Account } from "../north/accounts/account-types.js";
@@ -58,6 +63,15 @@ export function loadForOperations(
 ): Promise<SettingsAndCarriers> {
   const options = { ...loadOptionsFor(flags, context), allowMissingEnv: true };
   return parts ? loadSettingsAndCarriers(options, parts) : loadSettingsAndCarriers(options);
+}
+
+/**
+ * For the ported-number commands: the settings and the networks file as `start` reads them (unset `${VAR}`
+ * references allowed), and routes.yaml when it and carriers/ are clean (loadSettingsAndNetworks). @throws
+ * ConfigError for the settings or the networks file
+ */
+export function loadForPortedNumbers(flags: ConfigFlags, context: CliContext): Promise<SettingsAndNetworks> {
+  return loadSettingsAndNetworks({ ...loadOptionsFor(flags, context), allowMissingEnv: true });
 }
 
 /**

@@ -2,7 +2,8 @@
  * Reads and validates the whole configuration: the daemon settings file, the environment, every carrier file,
  * routes.yaml and accounts.yaml (loadConfig), or only the settings and carriers, and routes.yaml if asked
  * (loadSettingsAndCarriers, for the operations commands). Either everything read is valid, or one ConfigError
- * lists every problem in every file read.
+ * lists every problem in every file read — except for the ported-number commands (loadSettingsAndNetworks), which
+ * need routes.yaml only to say whether routing uses ported numbers.
  */
 import { configuredChannels } from "../escalation/channel-config.js";
 import { existsSync } from "node:fs";
@@ -74,6 +75,52 @@ export async function loadSettingsAndCarriers(
   if (reading.problems.length > 0 || !daemon || (parts.routes === true && !routing))
     throw new ConfigError(reading.problems.map(formatProblem));
   return { daemon, carriers, ...routing };
+}
+
+/**
+ * The settings and the networks file; the carriers whose files are clean; routes.yaml only if it and carriers/
+ * (whose ids it names) are clean.
+ */
+export interface SettingsAndNetworks extends Pick<LoadedConfig, "daemon" | "carriers" | "networks"> {
+  /** undefined when routes.yaml or a carrier file has problems (`routingProblems`). */
+  routes: RouteTable | undefined;
+  /** The problems of carriers/ and routes.yaml, as `file:line: path: reason`: none when `routes` is set. */
+  routingProblems: string[];
+}
+
+/**
+ * For the ported-number commands: the settings and the networks file, which they cannot do without (where Redis is;
+ * which MCC/MNC codes exist), and routes.yaml (with carriers/) only when it loads cleanly — its problems come back
+ * as text instead of stopping the command, as a half-edited route must not block a portability import during an
+ * incident (the daemons keep routing by the table they run). Throws one ConfigError for problems of the settings
+ * or the networks file.
+ */
+export async function loadSettingsAndNetworks(options: LoadConfigOptions = {}): Promise<SettingsAndNetworks> {
+  const reading = startReading(options);
+  const { daemon, carriers, carrierIds } = await readSettingsAndCarriers(reading);
+  if (!daemon) throw new ConfigError(reading.problems.map(formatProblem));
+  // The settings are clean, so whatever was found so far is the carrier files'.
+  const routingProblems = reading.problems.splice(0);
+  const { shown, problems } = reading;
+  const networksText = await readText(daemon.networksFile, shown(daemon.networksFile), problems);
+  const networks =
+    networksText === undefined ? undefined : parseNetworksFile(networksText, shown(daemon.networksFile));
+  problems.push(...(networks?.problems ?? []));
+  if (!networks?.plan || problems.length > 0) throw new ConfigError(problems.map(formatProblem));
+  const routes = await readRoutes(
+    { ...reading, problems: routingProblems },
+    daemon,
+    carriers,
+    carrierIds,
+    networks.plan,
+  );
+  return {
+    daemon,
+    carriers,
+    networks: networks.plan,
+    routes: routingProblems.length === 0 ? routes : undefined,
+    routingProblems: routingProblems.map(formatProblem),
+  };
 }
 
 /**

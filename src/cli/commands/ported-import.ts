@@ -15,7 +15,7 @@ import type { NetworkPlan } from "../../routing/networks.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import {
   CommandRefusal,
-  loadForOperations,
+  loadForPortedNumbers,
   redisWhere,
   reportRefusal,
   withDaemonRedis,
@@ -28,6 +28,7 @@ import {
   appliesNote,
   changedBy,
   instancesSeen,
+  warnRoutingProblems,
   warnWithoutInstances,
   withPortedChangeOptions,
   type PortedChangeFlags,
@@ -75,7 +76,8 @@ export function registerPortedImportCommand(ported: Command, context: CliContext
 async function runImport(file: string, flags: ImportFlags, context: CliContext): Promise<number> {
   const started = Date.now();
   try {
-    const config = await loadForOperations(flags, context, { routes: true });
+    const config = await loadForPortedNumbers(flags, context);
+    warnRoutingProblems(config, context, COMMAND);
     const by = flags.dryRun === true ? undefined : changedBy(flags, context);
     const check = await readPortedFile(file, config.networks, context);
     if (check.invalid > 0) {

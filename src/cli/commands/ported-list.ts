@@ -4,7 +4,7 @@ import { parsePortedVersion, readPortedNumbers } from "../../ops/ported-store.js
 import { PortedIndex } from "../../routing/ported-index.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
-import { loadForOperations, redisWhere, reportRefusal, withDaemonRedis } from "../control-session.js";
+import { loadForPortedNumbers, redisWhere, reportRefusal, withDaemonRedis } from "../control-session.js";
 import { renderTable } from "../text-table.js";
 import { lastChange } from "./ported-show.js";
 
@@ -34,7 +34,8 @@ export function registerPortedListCommand(ported: Command, context: CliContext):
 
 async function list(flags: ListFlags, context: CliContext): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context, { routes: true });
+    // routes.yaml is not needed here: a problem in it (or in carriers/) does not stop the listing.
+    const config = await loadForPortedNumbers(flags, context);
     const plan = config.networks;
     const { version, pairs } = await withDaemonRedis(config.daemon, (redis) =>
       readPortedNumbers(redis, config.daemon.redisKeyPrefix),

@@ -12,7 +12,7 @@ import {
   writePortedNumbers,
 } from "../../ops/ported-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
-import { loadForOperations, reportRefusal, withDaemonRedis } from "../control-session.js";
+import { loadForPortedNumbers, reportRefusal, withDaemonRedis } from "../control-session.js";
 import { networkLabel, portedEntry, PORTED_REFUSALS, rangeWords, storedNumber } from "./ported-entry.js";
 import { registerPortedImportCommand } from "./ported-import.js";
 import { registerPortedListCommand } from "./ported-list.js";
@@ -21,6 +21,7 @@ import {
   appliesNote,
   changedBy,
   instancesSeen,
+  warnRoutingProblems,
   warnWithoutInstances,
   withPortedChangeOptions,
   type PortedChangeFlags,
@@ -37,6 +38,8 @@ export function registerPortedCommands(program: Command, context: CliContext): v
       "\nA ported number keeps its range's prefix but belongs to another network: routes matching by network" +
         "\n(routes.yaml match: { network: 450-08 }) follow its entry here, else its range in the networks file." +
         "\nThe numbers live in the daemons' Redis; every running instance uses a change within a second." +
+        "\nThe commands need the settings and the networks file valid; set, unset, import and list go on with a" +
+        "\nwarning when routes.yaml or a carrier file has problems (show refuses: it shows the route)." +
         "\nReference: docs/routing.md#networks-and-ported-numbers",
     );
 
@@ -49,7 +52,8 @@ export function registerPortedCommands(program: Command, context: CliContext): v
       .addHelpText(
         "after",
         "\n<number> in E.164 form; <mcc-mnc> as the networks file writes it (450-08). The number's previous network" +
-          "\nis printed. Reads the settings, carriers/, the networks file and routes.yaml as `otpgw start` does." +
+          "\nis printed. Reads the settings and the networks file as `otpgw start` does, and routes.yaml to say" +
+          "\nwhether routing uses ported numbers." +
           "\n\nExample:\n  otpgw ported set +821012345678 450-08",
       ),
   ).action(async (number: string, mccmnc: string, flags: PortedChangeFlags) => {
@@ -77,7 +81,8 @@ async function set(
   context: CliContext,
 ): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context, { routes: true });
+    const config = await loadForPortedNumbers(flags, context);
+    warnRoutingProblems(config, context, "ported set");
     const entry = portedEntry(config.networks, number, mccmnc);
     const by = changedBy(flags, context);
     const prefix = config.daemon.redisKeyPrefix;
@@ -110,7 +115,8 @@ async function set(
 
 async function unset(texts: string[], flags: PortedChangeFlags, context: CliContext): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context, { routes: true });
+    const config = await loadForPortedNumbers(flags, context);
+    warnRoutingProblems(config, context, "ported unset");
     const numbers = [...new Set(texts.map(storedNumber))];
     const by = changedBy(flags, context);
     const prefix = config.daemon.redisKeyPrefix;

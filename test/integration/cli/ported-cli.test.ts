@@ -136,6 +136,47 @@ describe("otpgw ported (the command line, on a real Redis)", () => {
     expect(await redis.client.get(portedVersionKey(redis.prefix))).toBe(version);
   });
 
+  it("goes on with one warning when routes.yaml has a problem, and refuses when the networks file has one", async () => {
+    const { otpgw, file, stored, redis } = await setup();
+    // A route naming a carrier that has no file: routes.yaml is invalid (the daemons keep the table they run).
+    await file("routes.yaml", [
+      "routes:",
+      "  - name: korea",
+      "    match: { country: KR }",
+      "    carriers: [{ carrier: kr-lgu }]",
+    ]);
+    const set = await otpgw(["ported", "set", KR, "450-08"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain(`${KR} (KR) is now on 450-08 KT, set by noc-1`);
+    expect(set.stdout).toContain("whether routing uses ported numbers is not known here");
+    // One line for routes.yaml (the other: no daemon runs at this Redis, which is so here).
+    const warning = set.stderr.trimEnd().split("\n");
+    expect(warning.filter((line) => line.includes("routes.yaml"))).toHaveLength(1);
+    expect(warning[0]).toMatch(
+      /^otpgw: ported set: warning: routes\.yaml not used .*routes\.yaml:4: .*kr-lgu/,
+    );
+    expect(await stored()).toEqual({ [KR]: "450-08" });
+    const list = await otpgw(["ported", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toBe("");
+    // show gives the route the number takes: with routes.yaml invalid it refuses, naming the problem.
+    const show = await otpgw(["ported", "show", KR]);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toContain("routes.yaml:4:");
+
+    await file("networks.yaml", ["networks:", "  - mcc_mnc: 450"]);
+    await file("otpgw.yaml", [
+      "log_level: silent",
+      `redis_url: ${redis.url}`,
+      `redis_key_prefix: "${redis.prefix}"`,
+      "networks_file: networks.yaml",
+    ]);
+    const refused = await otpgw(["ported", "unset", KR]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("networks.yaml");
+    expect(await stored()).toEqual({ [KR]: "450-08" });
+  });
+
   it("refuses a network the networks file lacks, one of another country, and a number otpgw does not accept; writes nothing", async () => {
     const { otpgw, keys } = await setup();
     const [unknown, foreign, typo, bad, unsetBad] = await Promise.all([
