@@ -12,12 +12,15 @@ import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import {
   CommandRefusal,
   formatTime,
-  loadForOperations,
+  loadForPortedNumbers,
   redisWhere,
   reportRefusal,
   withDaemonRedis,
 } from "../control-session.js";
 import { ignoredEntryProblem, networkLabel, networkMatchWords } from "./ported-entry.js";
+import { warnRoutingProblems } from "./ported-write.js";
+import type { Route } from "../../routing/route.js";
+import type { RouteTable } from "../../routing/route-table.js";
 
 interface ShowFlags extends ConfigFlags {
   json?: boolean;
@@ -47,7 +50,9 @@ export function registerPortedShowCommand(ported: Command, context: CliContext):
 
 async function show(number: string, flags: ShowFlags, context: CliContext): Promise<number> {
   try {
-    const config = await loadForOperations(flags, context, { routes: true });
+    const config = await loadForPortedNumbers(flags, context);
+    warnRoutingProblems(config, context, "ported show");
+    const routes = config.routes;
     const destination = parseDestination(number);
     if (!destination.ok) throw new CommandRefusal(`not a destination otpgw accepts: ${destination.reason}`);
     const { e164, country } = destination;
@@ -60,7 +65,7 @@ async function show(number: string, flags: ShowFlags, context: CliContext): Prom
     // This number's entry alone: the route is the one the daemons take with every ported number loaded.
     const lookup: PortedLookup = { networkOf: (n) => (n === e164 ? (entry ?? undefined) : undefined) };
     const used = findNetwork(plan, lookup, e164, country);
-    const route = config.routes.match(e164, country, lookup);
+    const route = routes?.match(e164, country, lookup);
     const range = plan.byRange(e164);
     const ignored = entry === null ? undefined : ignoredEntryProblem(plan, entry, e164, country);
     const change = lastChange(parsePortedVersion(version));
@@ -74,8 +79,10 @@ async function show(number: string, flags: ShowFlags, context: CliContext): Prom
             ? null
             : { mccmnc: entry, name: plan.get(entry)?.name ?? null, ignored: ignored ?? null },
         network: used ? { mccmnc: used.network.mccmnc, name: used.network.name, source: used.source } : null,
+        // null also when routes.yaml has problems (`routes_problems`): the route is then not known here.
         route: route ? { name: route.name, matched_by: route.matchedBy } : null,
-        routes_match_networks: config.routes.matchesNetworks,
+        routes_match_networks: routes?.matchesNetworks ?? null,
+        routes_problems: config.routingProblems,
         last_change: change ? { by: change.by, at: change.at ?? null } : null,
       };
       context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -92,13 +99,7 @@ async function show(number: string, flags: ShowFlags, context: CliContext): Prom
             : `${entry}, ignored: ${ignored}`,
       ],
       ["network used", networkMatchWords(used)],
-      [
-        "route",
-        (route
-          ? `${route.name} (${route.matchedBy})`
-          : `none: no route takes ${country} numbers (a submit is refused)`) +
-          (config.routes.matchesNetworks ? "" : "; no route of routes.yaml matches by network"),
-      ],
+      ["route", routeWords(routes, route, country)],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     const lines = [
@@ -114,6 +115,17 @@ async function show(number: string, flags: ShowFlags, context: CliContext): Prom
   } catch (error) {
     return reportRefusal(error, context, "ported show");
   }
+}
+
+/** The route row: the route the number takes, none, or not known (routes.yaml has problems). */
+function routeWords(routes: RouteTable | undefined, route: Route | undefined, country: string): string {
+  if (routes === undefined) return "not known: routes.yaml not used (see the warning)";
+  return (
+    (route
+      ? `${route.name} (${route.matchedBy})`
+      : `none: no route takes ${country} numbers (a submit is refused)`) +
+    (routes.matchesNetworks ? "" : "; no route of routes.yaml matches by network")
+  );
 }
 
 /** Why a number's range is no network's: shared between the country's networks, or no network of it is listed. */

@@ -38,8 +38,8 @@ export function registerPortedCommands(program: Command, context: CliContext): v
       "\nA ported number keeps its range's prefix but belongs to another network: routes matching by network" +
         "\n(routes.yaml match: { network: 450-08 }) follow its entry here, else its range in the networks file." +
         "\nThe numbers live in the daemons' Redis; every running instance uses a change within a second." +
-        "\nThe commands need the settings and the networks file valid; set, unset, import and list go on with a" +
-        "\nwarning when routes.yaml or a carrier file has problems (show refuses: it shows the route)." +
+        "\nThe commands need the settings and the networks file valid; they go on with a warning when" +
+        "\nroutes.yaml or a carrier file has problems (show then cannot say which route a number takes)." +
         "\nReference: docs/routing.md#networks-and-ported-numbers",
     );
 

@@ -136,7 +136,7 @@ describe("otpgw ported (the command line, on a real Redis)", () => {
     expect(await redis.client.get(portedVersionKey(redis.prefix))).toBe(version);
   });
 
-  it("goes on with one warning when routes.yaml has a problem, and refuses when the networks file has one", async () => {
+  it("goes on with one warning when routes.yaml has a problem (show: the route not known), and refuses when the networks file has one", async () => {
     const { otpgw, file, stored, redis } = await setup();
     // A route naming a carrier that has no file: routes.yaml is invalid (the daemons keep the table they run).
     await file("routes.yaml", [
@@ -159,10 +159,18 @@ describe("otpgw ported (the command line, on a real Redis)", () => {
     const list = await otpgw(["ported", "list"]);
     expect(list.code).toBe(0);
     expect(list.stderr).toBe("");
-    // show gives the route the number takes: with routes.yaml invalid it refuses, naming the problem.
+    // show gives the number's networks, and says the route is not known here.
     const show = await otpgw(["ported", "show", KR]);
-    expect(show.code).toBe(2);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^network used\s+450-08 KT \(its ported entry\)$/m);
+    expect(show.stdout).toMatch(/^route\s+not known: routes\.yaml not used \(see the warning\)$/m);
     expect(show.stderr).toContain("routes.yaml:4:");
+    const json = JSON.parse((await otpgw(["ported", "show", KR, "--json"])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(json).toMatchObject({ route: null, routes_match_networks: null });
+    expect(json.routes_problems).toEqual([expect.stringContaining("routes.yaml:4:")]);
 
     await file("networks.yaml", ["networks:", "  - mcc_mnc: 450"]);
     await file("otpgw.yaml", [
