@@ -101,23 +101,19 @@ export async function loadSettingsAndNetworks(options: LoadConfigOptions = {}): 
   if (!daemon) throw new ConfigError(reading.problems.map(formatProblem));
   // The settings are clean, so whatever was found so far is the carrier files'.
   const routingProblems = reading.problems.splice(0);
-  const { shown, problems } = reading;
-  const networksText = await readText(daemon.networksFile, shown(daemon.networksFile), problems);
-  const networks =
-    networksText === undefined ? undefined : parseNetworksFile(networksText, shown(daemon.networksFile));
-  problems.push(...(networks?.problems ?? []));
-  if (!networks?.plan || problems.length > 0) throw new ConfigError(problems.map(formatProblem));
+  const networks = await readNetworks(reading, daemon);
+  if (!networks || reading.problems.length > 0) throw new ConfigError(reading.problems.map(formatProblem));
   const routes = await readRoutes(
     { ...reading, problems: routingProblems },
     daemon,
     carriers,
     carrierIds,
-    networks.plan,
+    networks,
   );
   return {
     daemon,
     carriers,
-    networks: networks.plan,
+    networks,
     routes: routingProblems.length === 0 ? routes : undefined,
     routingProblems: routingProblems.map(formatProblem),
   };
@@ -214,14 +210,19 @@ async function readRouting(
   carriers: readonly CarrierConfig[],
   carrierIds: ReadonlySet<string>,
 ): Promise<Pick<LoadedConfig, "routes" | "networks"> | undefined> {
-  const { shown, problems } = reading;
-  const networksText = await readText(daemon.networksFile, shown(daemon.networksFile), problems);
-  const networks =
-    networksText === undefined ? undefined : parseNetworksFile(networksText, shown(daemon.networksFile));
-  problems.push(...(networks?.problems ?? []));
+  const networks = await readNetworks(reading, daemon);
   // routes.yaml is checked even when the networks file has problems, against no networks, so one run lists all.
-  const routes = await readRoutes(reading, daemon, carriers, carrierIds, networks?.plan ?? NetworkPlan.EMPTY);
-  return routes && networks?.plan ? { routes, networks: networks.plan } : undefined;
+  const routes = await readRoutes(reading, daemon, carriers, carrierIds, networks ?? NetworkPlan.EMPTY);
+  return routes && networks ? { routes, networks } : undefined;
+}
+
+/** The networks file (undefined when it has problems; they go to `reading`). */
+async function readNetworks(reading: Reading, daemon: DaemonConfig): Promise<NetworkPlan | undefined> {
+  const { shown, problems } = reading;
+  const text = await readText(daemon.networksFile, shown(daemon.networksFile), problems);
+  const networks = text === undefined ? undefined : parseNetworksFile(text, shown(daemon.networksFile));
+  problems.push(...(networks?.problems ?? []));
+  return networks?.plan;
 }
 
 async function readRoutes(
