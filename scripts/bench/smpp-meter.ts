@@ -31,15 +31,15 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
-interface Cpu {
-  relay: number;
-  simulator: number;
-  redis: number;
-  bench: number;
-}
-
+/** The processes measured around each slice (the ESME load generator is this one, "bench"). */
 const PROCESSES = ["relay", "simulator", "redis", "bench"] as const;
-type Syscalls = Record<(typeof PROCESSES)[number], { reads: number; writes: number }>;
+type Measured = (typeof PROCESSES)[number];
+type Cpu = Record<Measured, number>;
+interface Calls {
+  reads: number;
+  writes: number;
+}
+type Syscalls = Record<Measured, Calls>;
 
 export class SliceMeter {
   readonly relay: RelayKind;
@@ -205,7 +205,7 @@ export class SliceMeter {
   }
 
   /** Read- and write-family system calls per completed message of one process over the slices. */
-  private callsPerMessage(key: (typeof PROCESSES)[number]): { reads: number; writes: number } {
+  private callsPerMessage(key: Measured): Calls {
     const messages = Math.max(1, this.load.receipts);
     const { reads, writes } = this.syscalls[key];
     return { reads: round(reads / messages, 3), writes: round(writes / messages, 3) };

@@ -75,6 +75,20 @@ export function loadForPortedNumbers(flags: ConfigFlags, context: CliContext): P
 }
 
 /**
+ * The warning, before anything is done, that routes.yaml or a carrier file has problems: the command goes on (it
+ * needs routes.yaml only to say whether routing uses ported numbers; the daemons keep the table they run).
+ */
+export function warnRoutingProblems(config: SettingsAndNetworks, context: CliContext, command: string): void {
+  const problems = config.routingProblems;
+  if (problems.length === 0) return;
+  const more =
+    problems.length > 1 ? ` (and ${problems.length - 1} more: \`otpgw config check\` lists them)` : "";
+  context.stderr.write(
+    `otpgw: ${command}: warning: routes.yaml not used (it or a carrier file has problems), carrying on: ${problems[0]}${more}\n`,
+  );
+}
+
+/**
  * accounts.yaml, as `start` reads it but with unset `${VAR}` references allowed (the accounts, not their secrets):
  * only for the commands about accounts. @throws ConfigError
  */

@@ -19,6 +19,7 @@ import {
   redisWhere,
   reportRefusal,
   withDaemonRedis,
+  warnRoutingProblems,
 } from "../control-session.js";
 import { ProgressLine } from "../progress-line.js";
 import { renderTable } from "../text-table.js";
@@ -28,7 +29,6 @@ import {
   appliesNote,
   changedBy,
   instancesSeen,
-  warnRoutingProblems,
   warnWithoutInstances,
   withPortedChangeOptions,
   type PortedChangeFlags,

@@ -16,9 +16,9 @@ import {
   redisWhere,
   reportRefusal,
   withDaemonRedis,
+  warnRoutingProblems,
 } from "../control-session.js";
 import { ignoredEntryProblem, networkLabel, networkMatchWords } from "./ported-entry.js";
-import { warnRoutingProblems } from "./ported-write.js";
 import type { Route } from "../../routing/route.js";
 import type { RouteTable } from "../../routing/route-table.js";
 

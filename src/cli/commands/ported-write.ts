@@ -5,7 +5,6 @@
  */
 import type { Command } from "commander";
 import type { Redis } from "ioredis";
-import type { SettingsAndNetworks } from "../../config/load-config.js";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { MAX_BY_LENGTH, checkNote } from "../../ops/carrier-controls.js";
 import type { RouteTable } from "../../routing/route-table.js";
@@ -35,25 +34,12 @@ export function changedBy(flags: PortedChangeFlags, context: CliContext): string
  * carrier file) has problems: `routes` undefined.
  */
 export function appliesNote(routes: RouteTable | undefined): string {
+  const applies = "Every running instance applies the change within a second (it lives in Redis)";
   if (routes === undefined)
-    return "Every running instance applies the change within a second (it lives in Redis); whether routing uses ported numbers is not known here: routes.yaml was not used (see the warning).";
+    return `${applies}; whether routing uses ported numbers is not known here: routes.yaml was not used (see the warning).`;
   return routes.matchesNetworks
-    ? "Every running instance applies the change within a second (it lives in Redis)."
+    ? `${applies}.`
     : "Stored; but no route of routes.yaml matches by network, so routing does not use ported numbers until one does.";
-}
-
-/**
- * The warning, before anything is done, that routes.yaml or a carrier file has problems: the command goes on (it
- * needs routes.yaml only to say whether routing uses ported numbers; the daemons keep the table they run).
- */
-export function warnRoutingProblems(config: SettingsAndNetworks, context: CliContext, command: string): void {
-  const problems = config.routingProblems;
-  if (problems.length === 0) return;
-  const more =
-    problems.length > 1 ? ` (and ${problems.length - 1} more: \`otpgw config check\` lists them)` : "";
-  context.stderr.write(
-    `otpgw: ${command}: warning: routes.yaml not used (it or a carrier file has problems), carrying on: ${problems[0]}${more}\n`,
-  );
 }
 
 /** Whether some instance holds a bind slot of a configured carrier at this Redis: the sign that daemons use it. */

@@ -12,7 +12,12 @@ import {
   writePortedNumbers,
 } from "../../ops/ported-store.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
-import { loadForPortedNumbers, reportRefusal, withDaemonRedis } from "../control-session.js";
+import {
+  loadForPortedNumbers,
+  reportRefusal,
+  warnRoutingProblems,
+  withDaemonRedis,
+} from "../control-session.js";
 import { networkLabel, portedEntry, PORTED_REFUSALS, rangeWords, storedNumber } from "./ported-entry.js";
 import { registerPortedImportCommand } from "./ported-import.js";
 import { registerPortedListCommand } from "./ported-list.js";
@@ -21,7 +26,6 @@ import {
   appliesNote,
   changedBy,
   instancesSeen,
-  warnRoutingProblems,
   warnWithoutInstances,
   withPortedChangeOptions,
   type PortedChangeFlags,
