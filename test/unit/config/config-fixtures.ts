@@ -5,14 +5,14 @@ import { expect } from "vitest";
 import { ConfigError } from "../../../src/errors.js";
 
 /** A minimal valid carrier file; `extra` lines are appended (keys must not repeat the ones here). */
-export function carrierYaml(id: string, extra = "", port = 2775): string {
+export function carrierYaml(id: string, extra = "", port = 2775, countries = "[ID]"): string {
   return [
     `id: ${id}`,
     "host: 127.0.0.1",
     `port: ${port}`,
     "system_id: otpgw",
     `password: \${CARRIER_${id.toUpperCase().replace(/-/g, "_")}_PASSWORD}`,
-    "countries: [ID]",
+    `countries: ${countries}`,
     extra,
   ].join("\n");
 }
