@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { connect, createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
 
 /** A TCP port free on 127.0.0.1 right now, for a program that cannot listen on port 0 and report it. */
 export async function freePort(): Promise<number> {
@@ -8,22 +9,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `count` different TCP ports free on 127.0.0.1 right now: held open together while they are picked, since two
- * calls of `freePort` one after the other may get the same port back (it was free again at once).
+ * `count` different TCP ports free on 127.0.0.1 right now, for programs told their port before they listen.
+ *
+ * Picked below the kernel's ephemeral range: a port from that range (what listening on port 0 gives) can be taken
+ * between the pick and the listen by any outgoing connection on the machine, whose local port comes from the same
+ * range — with tests running side by side, a daemon then failed to start with EADDRINUSE. Below it, only another
+ * picker can take the port: each process picks from its own slice (by vitest worker, else by pid), starting at a
+ * random place and moving on, and the ports are held open together while they are picked.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer().listen(0, "127.0.0.1"));
+  const held: Server[] = [];
   try {
-    await Promise.all(
-      servers.map((server) => (server.listening ? Promise.resolve() : once(server, "listening"))),
-    );
-    return servers.map((server) => {
-      const address = server.address();
-      if (!address || typeof address === "string") throw new Error("no free port");
-      return address.port;
-    });
+    let tries = 0;
+    while (held.length < count) {
+      if (++tries > PICK_TRIES) throw new Error(`no free port found on 127.0.0.1 in ${PICK_TRIES} tries`);
+      const server = await listenOn(nextCandidate());
+      if (server) held.push(server);
+    }
+    return held.map((server) => (server.address() as { port: number }).port);
   } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+    await Promise.all(held.map((server) => new Promise<void>((done) => server.close(() => done()))));
   }
 }
 
@@ -37,4 +42,53 @@ export function isListening(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+const PICK_TRIES = 200;
+/** The lowest port picked: above the registered services a developer's machine may run. */
+const LOWEST = 20_000;
+const SLICES = 16;
+
+/** The kernel's ephemeral port range (Linux), or the usual one where it cannot be read. */
+export function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
+  } catch {
+    // not Linux: the IANA range is the usual default elsewhere
+  }
+  return [49_152, 65_535];
+}
+
+/** This process's slice of the ports between LOWEST and the ephemeral range: [first, size]. */
+function ownSlice(): [number, number] {
+  const [ephemeralLow] = ephemeralPortRange();
+  const below = ephemeralLow - LOWEST;
+  // A kernel giving out (nearly) every port leaves no quiet range: the whole range above 1024 then.
+  const [start, size] = below >= SLICES * 100 ? [LOWEST, below] : [1024, 65_535 - 1024];
+  const sliceSize = Math.floor(size / SLICES);
+  const worker = Number(process.env.VITEST_POOL_ID);
+  const slice = (Number.isInteger(worker) && worker > 0 ? worker : process.pid) % SLICES;
+  return [start + slice * sliceSize, sliceSize];
+}
+
+let cursor: number | undefined;
+function nextCandidate(): number {
+  const [first, size] = ownSlice();
+  cursor = cursor === undefined ? Math.floor(Math.random() * size) : (cursor + 1) % size;
+  return first + cursor;
+}
+
+async function listenOn(port: number): Promise<Server | undefined> {
+  const server = createServer().listen(port, "127.0.0.1");
+  try {
+    await once(server, "listening");
+    return server;
+  } catch {
+    server.close();
+    return undefined; // taken (EADDRINUSE): the next one
+  }
 }

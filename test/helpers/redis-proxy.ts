@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { once } from "node:events";
+import { freePort } from "../../scripts/lib/free-port.js";
 
 /**
  * A TCP proxy in front of a Redis, for failures a real server cannot be made to show on cue: `swallowReplies`
@@ -45,10 +46,11 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
   });
-  server.listen(0, "127.0.0.1");
+  // A port outside the kernel's ephemeral range: `cut` listens on it again, and a port from that range could be
+  // taken meanwhile by any outgoing connection.
+  const port = await freePort();
+  server.listen(port, "127.0.0.1");
   await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `redis://127.0.0.1:${port}`,
     retarget: (next) => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../../scripts/lib/free-port.js";
 import { SimClient } from "./sim-client.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -90,7 +91,8 @@ describe("carrier simulator CLI", () => {
   });
 
   it("restarts on the same port at once after being SIGKILLed with a session open", async () => {
-    const first = await startCli(["--port", "0"]);
+    // Outside the kernel's ephemeral range, so no other connection can take it while it is free.
+    const first = await startCli(["--port", String(await freePort())]);
     const port = first.lines[0]!.port;
     expect(await bindDefault(port)).toBe(0);
     first.child.kill("SIGKILL");

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../../scripts/lib/free-port.js";
 import { CarrierSimulator, type SimulatorOptions } from "../../../scripts/sim/carrier-simulator.js";
 import type { CarrierConfig } from "../../../src/config/types.js";
 import { ConnectionClosedError, ResponseTimeoutError } from "../../../src/errors.js";
@@ -92,7 +93,8 @@ describe("carrier pool against the simulator", () => {
 
   it("survives a carrier restart: queued submits go out exactly once, in-flight ones are reported outcome-unknown", async () => {
     const simOptions: SimulatorOptions = { submitRespLatencyMs: { min: 20, max: 60 } };
-    const first = await startSim(simOptions);
+    // Outside the kernel's ephemeral range: the second simulator listens on it again after the first has gone.
+    const first = await startSim({ ...simOptions, port: await freePort() });
     const port = first.port!;
     const carrier = testCarrier({ port, binds: 2, windowSize: 10, throughputPerSecond: 200 });
     const pool = startPool(carrier);
