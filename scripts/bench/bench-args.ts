@@ -84,7 +84,7 @@ const usage = (
   --ab-fsync always|everysec   smpp: otpgw (B)'s Redis with this AOF fsync policy
   --ab-binds N, --ab-carrier-window N   smpp: otpgw (B) with these carrier binds / bind window
   --cpu-prof          profile the daemon (http, smpp), print where its time went, and write
-                      its .cpuprofile and folded stacks (flame graphs) to bench-results/profiles/
+                      its .cpuprofile, a flame graph (.svg) and folded stacks to bench-results/profiles/
   --help              this text
 
 Prints a table per scenario and the targets beside the ratios measured, and writes

@@ -5,8 +5,9 @@
  * the process really used.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { renderTable } from "../lib/table.js";
+import { flameGraphSvg } from "./flame-graph-svg.js";
 
 export interface ProfileNode {
   id: number;
@@ -31,6 +32,8 @@ export interface ProfileSummary {
   file: string;
   /** The same profile as folded stacks (`a;b;c <µs>` per line), the input of flame-graph tools. */
   folded?: string;
+  /** The flame graph drawn from those stacks, an SVG to open in a browser. */
+  flameGraph?: string;
   busyMs: number;
   idleMs: number;
   functions: ProfileShare[];
@@ -157,7 +160,10 @@ export function foldedStacks(profile: CpuProfile): string {
   return [...stacks].map(([stack, us]) => `${stack} ${Math.max(0, Math.round(us))}`).join("\n") + "\n";
 }
 
-/** Summarises the busiest profile in `dir` and writes its folded stacks beside it (`.folded`). */
+/**
+ * Summarises the busiest profile in `dir` and writes its folded stacks (`.folded`) and its flame graph (`.svg`)
+ * beside it.
+ */
 export async function summariseBusiestProfile(dir: string, n = 15): Promise<ProfileSummary | undefined> {
   let best: ProfileSummary | undefined;
   let bestProfile: CpuProfile | undefined;
@@ -168,8 +174,12 @@ export async function summariseBusiestProfile(dir: string, n = 15): Promise<Prof
     if (!best || summary.busyMs > best.busyMs) [best, bestProfile] = [summary, profile];
   }
   if (best && bestProfile) {
+    const folded = foldedStacks(bestProfile);
     best.folded = best.file.replace(/\.cpuprofile$/, ".folded");
-    await writeFile(best.folded, foldedStacks(bestProfile));
+    best.flameGraph = best.file.replace(/\.cpuprofile$/, ".svg");
+    await writeFile(best.folded, folded);
+    const title = `otpgw CPU, ${best.busyMs} ms busy (${basename(best.file)})`;
+    await writeFile(best.flameGraph, flameGraphSvg(folded, { title }));
   }
   return best;
 }
@@ -180,10 +190,11 @@ export function printProfile(profile: ProfileSummary): void {
   console.log(
     `\notpgw CPU profile, whole run (${profile.busyMs} ms busy; ${profile.file}), self time by area`,
   );
+  if (profile.flameGraph) console.log(`flame graph (open in a browser): ${profile.flameGraph}`);
   if (profile.folded) {
     console.log(
-      `flame graph: open the .cpuprofile in Chrome DevTools (Performance) or speedscope; folded stacks for ` +
-        `flamegraph.pl: ${profile.folded}`,
+      `the same as folded stacks (flamegraph.pl, speedscope): ${profile.folded}; the .cpuprofile opens in Chrome ` +
+        `DevTools (Performance)`,
     );
   }
   console.log(
