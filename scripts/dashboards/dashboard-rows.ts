@@ -312,6 +312,15 @@ export const rows: RowSpec[] = [
           q(`sum by (reason) (${rate("otpgw_smpp_connections_refused_total", sel())})`, "smpp {{reason}}"),
         ],
       ),
+      series(
+        "Time to acknowledge a submit",
+        "An accepted submit's wait for its durable acknowledgement (submit_sm_resp, HTTP 202), p50 and p99 by interface. It follows the Redis round trip; when it rises alone, look at the process (CPU, event loop lag).",
+        "s",
+        [
+          q(quantile(0.5, "otpgw_submit_ack_seconds_bucket", sel(), "interface"), "{{interface}} p50"),
+          q(quantile(0.99, "otpgw_submit_ack_seconds_bucket", sel(), "interface"), "{{interface}} p99"),
+        ],
+      ),
     ],
   },
   {

@@ -45,6 +45,7 @@ export interface Metrics {
   receipts: Counter<"carrier" | "stat">;
   receiptsUnmatched: Counter<"carrier">;
   messagesAccepted: Counter;
+  submitAckSeconds: HotHistogram<"interface">;
   messagesFinal: Counter<"state">;
   messageFinalSeconds: HotHistogram<"state">;
   carrierReceiptSeconds: HotHistogram<"carrier" | "stat">;
@@ -211,6 +212,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     messagesAccepted: new HotCounter({
       name: "otpgw_messages_accepted_total",
       help: "Messages persisted and acknowledged",
+      registers,
+    }),
+    submitAckSeconds: new HotHistogram({
+      name: "otpgw_submit_ack_seconds",
+      help: "Time from a submit's arrival (an SMPP submit_sm taken up, an HTTP POST received) to its positive answer (submit_sm_resp, HTTP 202/200) going out: the wait for a durable acknowledgement",
+      labelNames: ["interface"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     messagesFinal: new HotCounter({

@@ -97,6 +97,9 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     countParts: deps.countParts,
     validity: deps.validity,
     saturatedRetryAfterSeconds,
+    ...(deps.metrics !== undefined && {
+      ackSeconds: deps.metrics.submitAckSeconds.cell({ interface: "http" }),
+    }),
     ...(deps.privateCallbacks !== undefined && { privateCallbacks: deps.privateCallbacks }),
     ...(deps.limited !== undefined && { limited: deps.limited }),
     ...(deps.suspended !== undefined && { suspended: deps.suspended }),

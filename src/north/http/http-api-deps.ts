@@ -17,7 +17,7 @@ export interface HttpApiDeps extends SubmitCheckDeps {
   /** Prefix of every Redis key the API writes (rate-limit counters: `<keyPrefix>ratelimit:<account>`). */
   keyPrefix: string;
   logger: Logger;
-  metrics?: Pick<Metrics, "httpRequests">;
+  metrics?: Pick<Metrics, "httpRequests" | "submitAckSeconds">;
   /** Lookups per account and second (GET /v1/messages/:id), shared with SMPP query_sm. Default: the API's own. */
   lookups?: LookupLimiter;
   /** Whether the daemon is ready for traffic (GET /readyz). */

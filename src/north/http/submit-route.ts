@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Message } from "../../delivery/types.js";
 import { ErrorCodes } from "../../errors.js";
+import type { HistogramCell } from "../../observability/hot-histogram.js";
 import type { ApiKeyIndex } from "../accounts/api-key.js";
 import { isoTime } from "../message-view.js";
 import { accountRateLimit } from "../accounts/rate-limit.js";
@@ -45,6 +46,8 @@ export function registerSubmitRoute(
     /** Prefix of every Redis key (the account's rate counter is `<prefix>ratelimit:<account>`). */
     keyPrefix: string;
     saturatedRetryAfterSeconds: number;
+    /** Where an accepted submit's time to its answer is observed (otpgw_submit_ack_seconds), if anywhere. */
+    ackSeconds?: HistogramCell;
   },
 ): void {
   app.post<{ Body: SubmitBody; Headers: { "idempotency-key"?: string } }>(
@@ -82,6 +85,7 @@ export function registerSubmitRoute(
         volumeLimits: volumeLimitsFor(deps.keyPrefix, account, checked.to),
         ...(idempotencyKey !== undefined && { idempotencyKey }),
       });
+      deps.ackSeconds?.observe(reply.elapsedTime / 1000);
       return reply
         .code(created ? 202 : 200)
         .header("location", `/v1/messages/${encodeURIComponent(message.id)}`)

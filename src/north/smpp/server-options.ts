@@ -105,6 +105,7 @@ export type SmppServerMetrics = Pick<
   | "smppConnectionsRefused"
   | "smppPdusRefused"
   | "smppSubmits"
+  | "submitAckSeconds"
   | "smppReceipts"
   | "smppQueries"
 >;

@@ -8,6 +8,7 @@ import type { DeliveryService } from "../../delivery/service-types.js";
 import type { Message, NewMessage, SmppReceiptRequest } from "../../delivery/types.js";
 import { ErrorCodes, OtpgwError, SmppError } from "../../errors.js";
 import { LogThrottle } from "../../observability/log-throttle.js";
+import type { HistogramCell } from "../../observability/hot-histogram.js";
 import type { Logger } from "../../observability/logger.js";
 import { SmppStatus } from "../../smpp/command-status.js";
 import type { ResponseSpec } from "../../smpp/session/smpp-session.js";
@@ -70,14 +71,19 @@ const LIMITS: ReadonlySet<string> = new Set([
 export class SubmitHandler {
   /** While Redis is unreachable every submit fails: one line per account every 10 s says so. */
   private readonly notAcceptedLog = new LogThrottle(10_000);
+  /** otpgw_submit_ack_seconds{interface="smpp"}: a submit's time from its arrival to its positive answer. */
+  private readonly ackSeconds: HistogramCell | undefined;
 
-  constructor(private readonly deps: SubmitHandlerDeps) {}
+  constructor(private readonly deps: SubmitHandlerDeps) {
+    this.ackSeconds = deps.metrics?.submitAckSeconds.cell({ interface: "smpp" });
+  }
 
   /**
    * @throws SmppError with the submit_sm_resp status. A single message is chained with `.then`, not awaited
    * (see MessageStore): no frame waits for Redis here.
    */
   async handle(ctx: SubmitContext, raw: Buffer): Promise<ResponseSpec> {
+    const arrived = performance.now();
     const body = parseSmBody(raw);
     const submit = decodeSubmit(body, ctx.account, this.deps.checks, this.deps.clock());
     if (!this.deps.delivery.canAccept(submit.to, submit.country)) {
@@ -86,10 +92,15 @@ export class SubmitHandler {
     if (submit.kind === "single") {
       return this.accept(ctx, submit, submit.text, submit.parts).then((message) => {
         this.deps.metrics?.smppSubmits.inc({ outcome: "accepted" });
+        this.ackSeconds?.observe((performance.now() - arrived) / 1000);
         return { fields: { message_id: message.id } };
       });
     }
-    return this.handlePart(ctx, submit);
+    // A part is acknowledged once stored (and the set's last part once the whole message is): the same promise.
+    return this.handlePart(ctx, submit).then((response) => {
+      this.ackSeconds?.observe((performance.now() - arrived) / 1000);
+      return response;
+    });
   }
 
   private async handlePart(ctx: SubmitContext, part: PartSubmit): Promise<ResponseSpec> {

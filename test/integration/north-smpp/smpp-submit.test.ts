@@ -3,6 +3,7 @@ import { ErrorCodes, OtpgwError } from "../../../src/errors.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { MemoryDelivery } from "../north/memory-delivery.js";
 import { account, boundEsme, startServer } from "./smpp-fixture.js";
+import { readHistogram } from "../../helpers/histogram-reading.js";
 
 /** YYMMDDhhmmss in UTC for an absolute validity_period. */
 function smppUtc(ms: number): string {
@@ -145,6 +146,32 @@ describe("SMPP concatenated submits", () => {
   const udh8 = (ref: number, total: number, seq: number) => Buffer.from([5, 0, 3, ref, total, seq]);
   const udh16 = (ref: number, total: number, seq: number) =>
     Buffer.from([6, 8, 4, ref >> 8, ref & 0xff, total, seq]);
+
+  it("observes an accepted submit's wait for its acknowledgement (each part of a set too), not a refused one's", async () => {
+    const fixture = await startServer();
+    const esme = await boundEsme(fixture.port);
+    fixture.delivery.acceptDelayMs = 60; // the store takes its time: the answer waits for it
+    expect((await esme.submit()).command_status).toBe(0);
+    expect((await esme.submit({ source_addr: "Other" })).command_status).toBe(SmppStatus.ESME_RINVSRCADR);
+    fixture.delivery.acceptError = MemoryDelivery.saturatedError();
+    expect((await esme.submit()).command_status).toBe(SmppStatus.ESME_RMSGQFUL);
+    fixture.delivery.acceptError = undefined;
+    const text = "X".repeat(153) + "Your code is 123456";
+    for (const [seq, piece] of [text.slice(0, 153), text.slice(153)].entries()) {
+      const resp = await esme.submit({
+        esm_class: 0x40,
+        short_message: Buffer.concat([udh8(9, 2, seq + 1), Buffer.from(piece)]),
+      });
+      expect(resp.command_status).toBe(0);
+    }
+    const ack = await readHistogram(fixture.metrics.registry, "otpgw_submit_ack_seconds", {
+      interface: "smpp",
+    });
+    expect(ack.count).toBe(3); // the single message and both parts; the two refusals not
+    // The first part is answered once stored in the set store (not delayed here); the last once the whole message is.
+    expect(ack.atMost(0.05)).toBe(1);
+    expect(ack.sum).toBeGreaterThanOrEqual(0.115);
+  });
 
   it("reassembles a 2-part GSM message (8-bit reference) into one message and acks each part with its own id", async () => {
     const fixture = await startServer();

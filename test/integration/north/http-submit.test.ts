@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryDelivery } from "./memory-delivery.js";
 import { accountsYaml, errorOf, keys, startApi, validSubmit } from "./http-api-fixture.js";
+import { readHistogram } from "../../helpers/histogram-reading.js";
 
 describe("POST /v1/messages", () => {
   it("answers 202 with the stored message and hands delivery the normalised submit", async () => {
@@ -38,6 +39,17 @@ describe("POST /v1/messages", () => {
         },
       },
     ]);
+  });
+
+  it("observes an accepted submit's wait for its answer, not a refused one's", async () => {
+    const api = await startApi();
+    api.delivery.acceptDelayMs = 60; // the store takes its time: the 202 waits for it
+    expect((await api.submit(validSubmit)).status).toBe(202);
+    expect((await api.submit({ ...validSubmit, text: "" })).status).toBe(422);
+    const ack = await readHistogram(api.metrics.registry, "otpgw_submit_ack_seconds", { interface: "http" });
+    expect(ack.count).toBe(1);
+    expect(ack.atMost(0.05)).toBe(0);
+    expect(ack.sum).toBeGreaterThanOrEqual(0.055);
   });
 
   it("takes the key from X-Api-Key too, and applies that account's own validity default", async () => {

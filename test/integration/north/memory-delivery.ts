@@ -17,6 +17,8 @@ export class MemoryDelivery implements DeliveryService {
   readonly saturated = new Set<string>();
   /** When set, accept throws this (after canAccept said yes: the race the real service can lose). */
   acceptError: Error | undefined;
+  /** When set, accept answers only after this many ms (a store taking its time), whatever it answers. */
+  acceptDelayMs = 0;
   /** When set, get throws this. */
   getError: Error | undefined;
   private readonly idempotency = new Map<string, string>();
@@ -25,6 +27,11 @@ export class MemoryDelivery implements DeliveryService {
   private sequence = 0;
 
   accept(input: NewMessage): Promise<{ message: Message; created: boolean }> {
+    if (this.acceptDelayMs <= 0) return this.answer(input);
+    return new Promise((resolve) => setTimeout(resolve, this.acceptDelayMs)).then(() => this.answer(input));
+  }
+
+  private answer(input: NewMessage): Promise<{ message: Message; created: boolean }> {
     if (this.acceptError !== undefined) return Promise.reject(this.acceptError);
     if (input.rateLimit) {
       const second = Math.floor(Date.now() / 1000);
