@@ -14,6 +14,13 @@
  */
 import { renderTable, quantile } from "../lib/table.js";
 import { EsmeLoad, type EsmeLoadResult } from "./esme-load.js";
+import {
+  daemonLatencyBetween,
+  readDaemonSnapshot,
+  withEventLoopDelay,
+  type DaemonLatency,
+  type Percentiles,
+} from "./latency-sources.js";
 import { processCpuMs } from "./proc-stats.js";
 import { redisPid } from "./redis-info.js";
 import { BENCH_ESME, OTPGW_RELAY_SETTINGS, startRelayStack, type RelayKind } from "./relay-stack.js";
@@ -29,11 +36,7 @@ export interface LatencyBenchOptions {
   appendfsync?: "always" | "everysec";
 }
 
-export interface LatencyPercentiles {
-  p50: number;
-  p99: number;
-  max: number;
-}
+export type LatencyPercentiles = Percentiles;
 
 export interface LatencyRunResult {
   relay: RelayKind;
@@ -58,6 +61,10 @@ export interface LatencyRunResult {
    * scenario, so a message costs more here: this is what it costs at an everyday load.
    */
   cpuMsPerMessage: { relay: number; redis?: number };
+  /** The ESME's (this process's) event-loop delay during the run, ms: its share of what it measured. */
+  esmeEventLoopDelayMs: LatencyPercentiles;
+  /** otpgw's own view of the run, from its metrics (scripts/bench/latency-sources.ts). */
+  daemon?: DaemonLatency;
 }
 
 export interface LatencyBenchResult {
@@ -94,6 +101,7 @@ function summarise(
   target: number,
   load: EsmeLoadResult,
   cpuMs: { relay: number; redis?: number },
+  sources: Pick<LatencyRunResult, "esmeEventLoopDelayMs" | "daemon">,
 ): LatencyRunResult {
   const perMessage = (ms: number): number => round(ms / Math.max(1, load.receipts), 4);
   const spanS = (load.lastSubmitAt - load.startedAt) / 1000;
@@ -115,6 +123,7 @@ function summarise(
       relay: perMessage(cpuMs.relay),
       ...(cpuMs.redis !== undefined ? { redis: perMessage(cpuMs.redis) } : {}),
     },
+    ...sources,
   };
 }
 
@@ -142,21 +151,29 @@ async function measure(relay: RelayKind, options: Required<LatencyBenchOptions>)
         relay: processCpuMs(stack.pids.relay),
         ...(redis !== undefined ? { redis: processCpuMs(redis) } : {}),
       });
+      const metricsPort = stack.daemon?.metricsPort;
+      const daemonBefore = metricsPort === undefined ? undefined : await readDaemonSnapshot(metricsPort);
       const before = cpu();
-      const load = await esme.run({
-        ...base,
-        durationMs: options.seconds * 1000 * TIME_SLACK,
-        maxMessages: planned,
-        destinationPrefix: "62811",
-      });
+      const [load, esmeEventLoopDelayMs] = await withEventLoopDelay(() =>
+        esme.run({
+          ...base,
+          durationMs: options.seconds * 1000 * TIME_SLACK,
+          maxMessages: planned,
+          destinationPrefix: "62811",
+        }),
+      );
       const after = cpu();
+      const daemonAfter = metricsPort === undefined ? undefined : await readDaemonSnapshot(metricsPort);
       const used = {
         relay: after.relay - before.relay,
         ...(after.redis !== undefined && before.redis !== undefined
           ? { redis: after.redis - before.redis }
           : {}),
       };
-      return summarise(relay, planned, options.ratePerSecond, load, used);
+      return summarise(relay, planned, options.ratePerSecond, load, used, {
+        esmeEventLoopDelayMs,
+        ...(daemonBefore && daemonAfter && { daemon: daemonLatencyBetween(daemonBefore, daemonAfter) }),
+      });
     } finally {
       await esme.close();
     }
@@ -250,6 +267,21 @@ function printLatencyBench(r: LatencyBenchResult): void {
         ` ${run.cpuMsPerMessage.relay}` +
         (run.cpuMsPerMessage.redis !== undefined ? ` + redis ${run.cpuMsPerMessage.redis}` : ""),
     );
+    const esmeLoop = run.esmeEventLoopDelayMs;
+    console.log(
+      `  the ESME's own event loop (this process) was late by p50 ${esmeLoop.p50} / p99 ${esmeLoop.p99} / max` +
+        ` ${esmeLoop.max} ms during the run`,
+    );
+    if (run.daemon) {
+      const { ackMs, gc, eventLoopDelayMs: loop } = run.daemon;
+      console.log(
+        `  otpgw's own acknowledgement time (otpgw_submit_ack_seconds, ${ackMs.count} submits): mean ${ackMs.mean},` +
+          ` p50 ${ackMs.p50}, p99 ${ackMs.p99} ms; its event loop late by p50 ${loop.p50} / p99 ${loop.p99} / max` +
+          ` ${loop.max} ms; GC ${gc.pauses} pauses, ${gc.totalMs} ms in all, ${gc.majorPauses} major, ${gc.over10ms}` +
+          ` over 10 ms. The ESME's submit p99 above minus this p99 is time outside otpgw's handling (the ESME,` +
+          ` the kernel, waiting for a core).`,
+      );
+    }
     if (!run.keptUp) {
       console.log(
         `  ${run.relay} did NOT keep up with ${r.targetPerSecond} msg/s: its latencies are those of a saturated` +
