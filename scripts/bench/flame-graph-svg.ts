@@ -25,6 +25,13 @@ const CHAR_WIDTH = 6.6;
 const MARGIN = 10;
 const TITLE_HEIGHT = 30;
 const MIN_WIDTH = 0.1;
+const V8_ENTRIES: ReadonlySet<string> = new Set([
+  "(garbage collector)",
+  "(program)",
+  "(root)",
+  "(idle)",
+  "all",
+]);
 
 /** Merges folded-stack lines into one tree; lines that are not `stack <number>` are skipped. */
 export function flameTree(folded: string): FlameNode {
@@ -93,11 +100,11 @@ export function flameGraphSvg(folded: string, options: FlameGraphOptions): strin
 }
 
 /**
- * flamegraph.pl's warm palette, the same colour for the same name in every picture; the garbage collector and
- * native frames grey, so the JavaScript stands out.
+ * flamegraph.pl's warm palette, the same colour for the same name in every picture; V8's own entries (the garbage
+ * collector, "(program)" — time in no JavaScript function) grey, so the JavaScript stands out.
  */
 function colourOf(name: string): string {
-  if (name.startsWith("(")) return "rgb(190,190,190)";
+  if (V8_ENTRIES.has(name)) return "rgb(190,190,190)";
   let hash = 0;
   for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) >>> 0;
   const a = (hash & 0xff) / 255;

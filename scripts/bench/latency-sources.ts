@@ -1,13 +1,18 @@
 /**
  * Where a latency run's time went, beside what the ESME measured: otpgw's own view from its metrics read before
  * and after the run — its acknowledgement time (`otpgw_submit_ack_seconds{interface="smpp"}`: from taking a
- * submit_sm up to its answer going out, p50/p99 from the buckets as Prometheus's histogram_quantile reads them),
- * its garbage collector's pauses (`otpgw_process_nodejs_gc_duration_seconds` by kind) and its event loop's delay
- * (prom-client's monitorEventLoopDelay, reset at each read of the metrics) — and the ESME's own event loop's delay
- * (the bench process). A tail the ESME sees but otpgw's acknowledgement time does not is spent outside otpgw's
- * handling: in the ESME's process, the kernel, or waiting for a core.
+ * submit_sm up to its answer going out; the mean exact, p50/p99 interpolated in the buckets as Prometheus's
+ * histogram_quantile reads them), its garbage collector's pauses (`otpgw_process_nodejs_gc_duration_seconds` by
+ * kind) and its event loop's lateness (prom-client's monitorEventLoopDelay, reset at each read of the metrics) —
+ * and the ESME's own event loop's lateness (the bench process).
+ *
+ * The ESME's mean submit latency minus otpgw's mean acknowledgement time is what the submits spent outside
+ * otpgw's handling: in the ESME's process, the kernel, and waiting to be read by otpgw — the last still otpgw's
+ * (its event loop busy, or waiting for a core), which its event loop's lateness shows. Percentiles do not subtract.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { sumOf, type Sample } from "../../src/cli/prom-text.js";
+import { readMetrics } from "./pipeline-counters.js";
 
 export interface Percentiles {
   p50: number;
@@ -32,7 +37,7 @@ export interface DaemonSnapshot {
 }
 
 export interface DaemonLatency {
-  /** otpgw's acknowledgement time over the run, ms (p50/p99 interpolated in buckets; max: the top bucket's bound). */
+  /** otpgw's acknowledgement time over the run, ms (the mean exact; p50/p99 interpolated in the buckets). */
   ackMs: { count: number; mean: number; p50: number; p99: number };
   gc: { pauses: number; totalMs: number; over10ms: number; majorPauses: number };
   eventLoopDelayMs: Percentiles;
@@ -47,32 +52,19 @@ const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const MONITOR_RESOLUTION_MS = 10;
 const lateness = (intervalMs: number): number => round(Math.max(0, intervalMs - MONITOR_RESOLUTION_MS));
 
-/** Samples of `name` whose label text contains every one of `filters`: [labels, value]. */
-function samples(text: string, name: string, filters: string[] = []): [string, number][] {
-  const found: [string, number][] = [];
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== "{" && rest[0] !== " ") continue;
-    const labels = rest[0] === "{" ? rest.slice(1, rest.indexOf("}")) : "";
-    if (filters.every((f) => labels.includes(f)))
-      found.push([labels, Number(line.slice(line.lastIndexOf(" ") + 1))]);
-  }
-  return found;
-}
+/** The samples named `name` whose labels include every one of `where`. */
+const named = (samples: readonly Sample[], name: string, where: Record<string, string>): Sample[] =>
+  samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels.get(k) === v));
 
-const labelValue = (labels: string, name: string): string | undefined =>
-  new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1];
-
-function histogram(text: string, name: string, filters: string[]): HistogramSample {
-  const buckets = samples(text, `${name}_bucket`, filters)
-    .map(([labels, value]) => [Number(labelValue(labels, "le")?.replace("+Inf", "Infinity")), value] as const)
+function histogram(samples: readonly Sample[], name: string, where: Record<string, string>): HistogramSample {
+  const buckets = named(samples, `${name}_bucket`, where)
+    .map((s) => [Number(s.labels.get("le")?.replace("+Inf", "Infinity")), s.value] as const)
     .sort((a, b) => a[0] - b[0]);
   return {
     bounds: buckets.map(([le]) => le),
     cumulative: buckets.map(([, value]) => value),
-    count: samples(text, `${name}_count`, filters)[0]?.[1] ?? 0,
-    sum: samples(text, `${name}_sum`, filters)[0]?.[1] ?? 0,
+    count: sumOf(samples, `${name}_count`, where),
+    sum: sumOf(samples, `${name}_sum`, where),
   };
 }
 
@@ -92,21 +84,21 @@ export function bucketQuantile(bounds: number[], cumulative: number[], q: number
 
 /** Reads otpgw's metrics now (which also restarts its event-loop delay monitor). */
 export async function readDaemonSnapshot(metricsPort: number): Promise<DaemonSnapshot> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const samples = await readMetrics(metricsPort);
   const gc = new Map<string, { count: number; seconds: number; over10ms: number }>();
   const gcName = "otpgw_process_nodejs_gc_duration_seconds";
-  for (const [labels, count] of samples(text, `${gcName}_count`)) {
-    const kind = labelValue(labels, "kind") ?? "?";
-    const pauses = histogram(text, gcName, [`kind="${kind}"`]);
-    const at10ms = pauses.cumulative[pauses.bounds.indexOf(0.01)] ?? count;
-    gc.set(kind, { count, seconds: pauses.sum, over10ms: count - at10ms });
+  for (const { labels } of named(samples, `${gcName}_count`, {})) {
+    const kind = labels.get("kind") ?? "?";
+    const pauses = histogram(samples, gcName, { kind });
+    const at10ms = pauses.cumulative[pauses.bounds.indexOf(0.01)] ?? pauses.count;
+    gc.set(kind, { count: pauses.count, seconds: pauses.sum, over10ms: pauses.count - at10ms });
   }
   const lag = (what: string): number =>
     lateness(
-      (samples(text, `otpgw_process_nodejs_eventloop_lag_${what}_seconds`)[0]?.[1] ?? Number.NaN) * 1000,
+      (named(samples, `otpgw_process_nodejs_eventloop_lag_${what}_seconds`, {})[0]?.value ?? NaN) * 1000,
     );
   return {
-    ack: histogram(text, "otpgw_submit_ack_seconds", ['interface="smpp"']),
+    ack: histogram(samples, "otpgw_submit_ack_seconds", { interface: "smpp" }),
     gc,
     eventLoopDelayMs: { p50: lag("p50"), p99: lag("p99"), max: lag("max") },
   };

@@ -2,6 +2,7 @@
  * Where messages are in otpgw's pipeline, from its Prometheus counters: each stage's running total, so the
  * difference between two stages at one moment is the backlog between them.
  */
+import { parsePromText, sumOf, type Sample } from "../../src/cli/prom-text.js";
 
 /** Running totals of the pipeline's stages, in order. */
 export interface PipelineCounters {
@@ -13,34 +14,21 @@ export interface PipelineCounters {
   webhooksAcknowledged: number;
 }
 
-/** Sum of every sample of `name` (all label sets) whose labels contain `labelFilter`, if given. */
-function sum(text: string, name: string, labelFilter?: string): number {
-  let total = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== "{" && rest[0] !== " ") continue;
-    if (labelFilter !== undefined && !rest.includes(labelFilter)) continue;
-    total += Number(line.slice(line.lastIndexOf(" ") + 1)) || 0;
-  }
-  return total;
-}
-
-/** otpgw's Prometheus exposition, from its metrics port. */
-async function metricsText(metricsPort: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+/** otpgw's Prometheus exposition, parsed, from its metrics port. */
+export async function readMetrics(metricsPort: number): Promise<Sample[]> {
+  return parsePromText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
 }
 
 /** Reads the counters from otpgw's metrics port. */
 export async function readPipelineCounters(metricsPort: number): Promise<PipelineCounters> {
-  const text = await metricsText(metricsPort);
+  const samples = await readMetrics(metricsPort);
   return {
-    accepted: sum(text, "otpgw_messages_accepted_total"),
-    attemptsStarted: sum(text, "otpgw_attempts_total"),
-    submitsAccepted: sum(text, "otpgw_carrier_submits_total", 'outcome="accepted"'),
-    receipts: sum(text, "otpgw_carrier_receipts_total"),
-    final: sum(text, "otpgw_messages_final_total"),
-    webhooksAcknowledged: sum(text, "otpgw_webhook_deliveries_total", 'outcome="acknowledged"'),
+    accepted: sumOf(samples, "otpgw_messages_accepted_total"),
+    attemptsStarted: sumOf(samples, "otpgw_attempts_total"),
+    submitsAccepted: sumOf(samples, "otpgw_carrier_submits_total", { outcome: "accepted" }),
+    receipts: sumOf(samples, "otpgw_carrier_receipts_total"),
+    final: sumOf(samples, "otpgw_messages_final_total"),
+    webhooksAcknowledged: sumOf(samples, "otpgw_webhook_deliveries_total", { outcome: "acknowledged" }),
   };
 }
 
@@ -64,10 +52,10 @@ export interface RedisBatchTotals {
 }
 
 export async function readRedisBatchTotals(metricsPort: number): Promise<RedisBatchTotals> {
-  const text = await metricsText(metricsPort);
+  const samples = await readMetrics(metricsPort);
   return {
-    calls: sum(text, "otpgw_redis_batch_seconds_count"),
-    seconds: sum(text, "otpgw_redis_batch_seconds_sum"),
-    ops: sum(text, "otpgw_redis_batch_ops_total"),
+    calls: sumOf(samples, "otpgw_redis_batch_seconds_count"),
+    seconds: sumOf(samples, "otpgw_redis_batch_seconds_sum"),
+    ops: sumOf(samples, "otpgw_redis_batch_ops_total"),
   };
 }

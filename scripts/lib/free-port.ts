@@ -15,16 +15,18 @@ export async function freePort(): Promise<number> {
  * between the pick and the listen by any outgoing connection on the machine, whose local port comes from the same
  * range — with tests running side by side, a daemon then failed to start with EADDRINUSE. Below it, only another
  * picker can take the port: each process picks from its own slice (by vitest worker, else by pid), starting at a
- * random place and moving on, and the ports are held open together while they are picked.
+ * random place and moving on, and the ports are held open together while they are picked. Two vitest runs at once
+ * (or a child inheriting VITEST_POOL_ID) share slices: their random starts keep a collision unlikely, not impossible.
  */
 export async function freePorts(count: number): Promise<number[]> {
   const held: Server[] = [];
   try {
-    let tries = 0;
+    let taken = 0;
     while (held.length < count) {
-      if (++tries > PICK_TRIES) throw new Error(`no free port found on 127.0.0.1 in ${PICK_TRIES} tries`);
       const server = await listenOn(nextCandidate());
       if (server) held.push(server);
+      else if (++taken > PICK_TRIES)
+        throw new Error(`no free port found on 127.0.0.1: ${taken} taken in a row`);
     }
     return held.map((server) => (server.address() as { port: number }).port);
   } finally {
@@ -63,21 +65,25 @@ export function ephemeralPortRange(): [number, number] {
   return [49_152, 65_535];
 }
 
-/** This process's slice of the ports between LOWEST and the ephemeral range: [first, size]. */
-function ownSlice(): [number, number] {
-  const [ephemeralLow] = ephemeralPortRange();
+/**
+ * Slice `index` (modulo SLICES) of the ports between LOWEST and the ephemeral range's start: [first port, size]. A
+ * kernel giving out (nearly) every port leaves no quiet range: the slices then divide the whole range above 1023.
+ */
+export function portSlice(ephemeralLow: number, index: number): [number, number] {
   const below = ephemeralLow - LOWEST;
-  // A kernel giving out (nearly) every port leaves no quiet range: the whole range above 1024 then.
-  const [start, size] = below >= SLICES * 100 ? [LOWEST, below] : [1024, 65_535 - 1024];
+  const [start, size] = below >= SLICES * 100 ? [LOWEST, below] : [1024, 65_536 - 1024];
   const sliceSize = Math.floor(size / SLICES);
-  const worker = Number(process.env.VITEST_POOL_ID);
-  const slice = (Number.isInteger(worker) && worker > 0 ? worker : process.pid) % SLICES;
-  return [start + slice * sliceSize, sliceSize];
+  return [start + (index % SLICES) * sliceSize, sliceSize];
 }
 
+let slice: [number, number] | undefined;
 let cursor: number | undefined;
 function nextCandidate(): number {
-  const [first, size] = ownSlice();
+  if (!slice) {
+    const worker = Number(process.env.VITEST_POOL_ID);
+    slice = portSlice(ephemeralPortRange()[0], Number.isInteger(worker) && worker > 0 ? worker : process.pid);
+  }
+  const [first, size] = slice;
   cursor = cursor === undefined ? Math.floor(Math.random() * size) : (cursor + 1) % size;
   return first + cursor;
 }

@@ -3,12 +3,12 @@
  * presented key is hashed and its digest looked up in a Map: the time taken depends on the digest, which an
  * attacker cannot steer towards a stored one, not on how many characters of a real key they guessed.
  */
-import { createHash, hash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { Account, AccountsConfig } from "./account-types.js";
 
 /** The SHA-256 digest of `key` as 64 lower-case hex digits: what `api_keys` stores after `sha256:`. */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /** Finds the account an API key belongs to. */

@@ -29,10 +29,10 @@ describe("latency sources: otpgw's own view of a latency run, and the ESME's eve
 
     const ack = metrics.submitAckSeconds.cell({ interface: "smpp" });
     ack.observe(0.5); // before the run: not counted
-    metrics.submitAckSeconds.cell({ interface: "http" }).observe(0.5); // another interface: not counted
     const before = await readDaemonSnapshot(port);
     for (let i = 0; i < 90; i++) ack.observe(0.002);
     for (let i = 0; i < 10; i++) ack.observe(0.04);
+    for (let i = 0; i < 50; i++) metrics.submitAckSeconds.cell({ interface: "http" }).observe(0.3); // not SMPP
     const spin = Date.now() + 30; // the event loop held for 30 ms
     while (Date.now() < spin);
     await new Promise((r) => setTimeout(r, 20));
@@ -45,8 +45,6 @@ describe("latency sources: otpgw's own view of a latency run, and the ESME's eve
     expect(latency.ackMs.p99).toBeGreaterThan(25);
     expect(latency.ackMs.p99).toBeLessThanOrEqual(50);
     expect(latency.eventLoopDelayMs.max).toBeGreaterThanOrEqual(20);
-    expect(latency.gc.pauses).toBeGreaterThanOrEqual(0);
-    expect(latency.gc.over10ms).toBeLessThanOrEqual(latency.gc.pauses);
   });
 
   it("measures this process's event-loop delay while a run goes on", async () => {

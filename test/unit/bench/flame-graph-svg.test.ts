@@ -56,6 +56,18 @@ describe("flame graph SVG from folded stacks", () => {
     expect(byName.get("write")!.x).toBeCloseTo(byName.get("onData")!.x + byName.get("onData")!.width, 0);
   });
 
+  it("greys V8's own entries, not JavaScript frames (an anonymous function's included)", () => {
+    const svg = flameGraphSvg(["(garbage collector) 500", "main;(anonymous) a.js:3 500"].join("\n"), {
+      title: "t",
+    });
+    const fill = (name: string) =>
+      new RegExp(`<title>${name.replace(/[()]/g, "\\$&")} \\([^<]*</title><rect [^>]*fill="([^"]+)"`).exec(
+        svg,
+      )?.[1];
+    expect(fill("(garbage collector)")).toBe("rgb(190,190,190)");
+    expect(fill("(anonymous) a.js:3")).toMatch(/^rgb\(2\d\d,/);
+  });
+
   it("shortens labels that do not fit, leaves out frames narrower than a tenth of a pixel, escapes names", () => {
     const long = "aVeryLongFunctionNameThatCannotFitInItsFrame";
     // 200 px for 1,000 µs: the long name's frame is 180 px, room for 26 characters of 6.6 px.
