@@ -278,10 +278,11 @@ function printLatencyBench(r: LatencyBenchResult): void {
         ` ${esmeLoop.max} ms during the run`,
     );
     if (run.daemon) {
-      const { ackMs, gc, eventLoopDelayMs: loop } = run.daemon;
+      const { ackMs, redisCallMs: redis, gc, eventLoopDelayMs: loop } = run.daemon;
       console.log(
         `  otpgw's own acknowledgement time (otpgw_submit_ack_seconds, ${ackMs.count} submits): mean ${ackMs.mean},` +
-          ` p50 ${ackMs.p50}, p99 ${ackMs.p99} ms; its event loop late by p50 ${loop.p50} / p99 ${loop.p99} / max` +
+          ` p50 ${ackMs.p50}, p99 ${ackMs.p99} ms; its Redis script calls (${redis.count}) mean ${redis.mean}, p50` +
+          ` ${redis.p50}, p99 ${redis.p99} ms; its event loop late by p50 ${loop.p50} / p99 ${loop.p99} / max` +
           ` ${loop.max} ms; GC ${gc.pauses} pauses, ${gc.totalMs} ms in all, ${gc.majorPauses} major, ${gc.over10ms}` +
           ` over 10 ms. Mean submit latency ${run.submitMeanMs} ms at the ESME, of which` +
           ` ${round(run.submitMeanMs - ackMs.mean)} ms outside otpgw's acknowledgement time (the ESME's process, the` +

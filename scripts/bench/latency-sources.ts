@@ -30,15 +30,26 @@ interface HistogramSample {
 
 export interface DaemonSnapshot {
   ack: HistogramSample;
+  /** The hot path's Redis script calls (`otpgw_redis_batch_seconds{outcome="ok"}`): an acknowledgement waits for one. */
+  redisCall: HistogramSample;
   /** Per GC kind (minor, major, incremental, weakcb): pauses, their seconds, pauses over 10 ms. */
   gc: Map<string, { count: number; seconds: number; over10ms: number }>;
   /** How late its timer ran, since the previous read of the metrics (prom-client resets the monitor at each). */
   eventLoopDelayMs: Percentiles;
 }
 
+export interface HistogramFigures {
+  count: number;
+  mean: number;
+  p50: number;
+  p99: number;
+}
+
 export interface DaemonLatency {
   /** otpgw's acknowledgement time over the run, ms (the mean exact; p50/p99 interpolated in the buckets). */
-  ackMs: { count: number; mean: number; p50: number; p99: number };
+  ackMs: HistogramFigures;
+  /** The Redis script calls over the run, ms: each acknowledgement waits for one (fsync included). */
+  redisCallMs: HistogramFigures;
   gc: { pauses: number; totalMs: number; over10ms: number; majorPauses: number };
   eventLoopDelayMs: Percentiles;
 }
@@ -99,6 +110,7 @@ export async function readDaemonSnapshot(metricsPort: number): Promise<DaemonSna
     );
   return {
     ack: histogram(samples, "otpgw_submit_ack_seconds", { interface: "smpp" }),
+    redisCall: histogram(samples, "otpgw_redis_batch_seconds", { outcome: "ok" }),
     gc,
     eventLoopDelayMs: { p50: lag("p50"), p99: lag("p99"), max: lag("max") },
   };
@@ -106,8 +118,6 @@ export async function readDaemonSnapshot(metricsPort: number): Promise<DaemonSna
 
 /** What happened in otpgw between two snapshots (the event loop's delay: the second's, since the first). */
 export function daemonLatencyBetween(before: DaemonSnapshot, after: DaemonSnapshot): DaemonLatency {
-  const cumulative = after.ack.cumulative.map((c, i) => c - (before.ack.cumulative[i] ?? 0));
-  const count = after.ack.count - before.ack.count;
   let pauses = 0;
   let seconds = 0;
   let over10ms = 0;
@@ -119,14 +129,22 @@ export function daemonLatencyBetween(before: DaemonSnapshot, after: DaemonSnapsh
   }
   const major = (after.gc.get("major")?.count ?? 0) - (before.gc.get("major")?.count ?? 0);
   return {
-    ackMs: {
-      count,
-      mean: count > 0 ? round(((after.ack.sum - before.ack.sum) / count) * 1000) : Number.NaN,
-      p50: round(bucketQuantile(after.ack.bounds, cumulative, 0.5) * 1000),
-      p99: round(bucketQuantile(after.ack.bounds, cumulative, 0.99) * 1000),
-    },
+    ackMs: figuresBetween(before.ack, after.ack),
+    redisCallMs: figuresBetween(before.redisCall, after.redisCall),
     gc: { pauses, totalMs: round(seconds * 1000, 1), over10ms, majorPauses: major },
     eventLoopDelayMs: after.eventLoopDelayMs,
+  };
+}
+
+/** A histogram's observations between two reads, in ms: the mean exact, p50/p99 interpolated in the buckets. */
+function figuresBetween(before: HistogramSample, after: HistogramSample): HistogramFigures {
+  const cumulative = after.cumulative.map((c, i) => c - (before.cumulative[i] ?? 0));
+  const count = after.count - before.count;
+  return {
+    count,
+    mean: count > 0 ? round(((after.sum - before.sum) / count) * 1000) : Number.NaN,
+    p50: round(bucketQuantile(after.bounds, cumulative, 0.5) * 1000),
+    p99: round(bucketQuantile(after.bounds, cumulative, 0.99) * 1000),
   };
 }
 

@@ -18,7 +18,7 @@ describe("latency sources: otpgw's own view of a latency run, and the ESME's eve
     expect(bucketQuantile(bounds, [0, 0, 0, 0], 0.5)).toBeNaN();
   });
 
-  it("takes otpgw's acknowledgement times, GC pauses and event-loop delay between two reads of its metrics", async () => {
+  it("takes otpgw's acknowledgement times, Redis calls, GC pauses and event-loop delay between two reads of its metrics", async () => {
     const metrics = createMetrics({ defaultMetrics: true });
     const server = createServer((_request, response) => {
       void metrics.registry.metrics().then((text) => response.end(text));
@@ -33,6 +33,8 @@ describe("latency sources: otpgw's own view of a latency run, and the ESME's eve
     for (let i = 0; i < 90; i++) ack.observe(0.002);
     for (let i = 0; i < 10; i++) ack.observe(0.04);
     for (let i = 0; i < 50; i++) metrics.submitAckSeconds.cell({ interface: "http" }).observe(0.3); // not SMPP
+    for (let i = 0; i < 10; i++) metrics.redisBatchSeconds.observe({ outcome: "ok" }, 0.003);
+    metrics.redisBatchSeconds.observe({ outcome: "error" }, 2); // a failed call: not counted
     const spin = Date.now() + 30; // the event loop held for 30 ms
     while (Date.now() < spin);
     await new Promise((r) => setTimeout(r, 20));
@@ -44,6 +46,7 @@ describe("latency sources: otpgw's own view of a latency run, and the ESME's eve
     expect(latency.ackMs.p50).toBeLessThanOrEqual(2.5); // in the (1, 2.5] ms bucket
     expect(latency.ackMs.p99).toBeGreaterThan(25);
     expect(latency.ackMs.p99).toBeLessThanOrEqual(50);
+    expect(latency.redisCallMs).toMatchObject({ count: 10, mean: 3 });
     expect(latency.eventLoopDelayMs.max).toBeGreaterThanOrEqual(20);
   });
 
