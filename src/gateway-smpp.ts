@@ -2,7 +2,9 @@
  * The gateway's SMPP server for aggregators: its plain (and TLS, when configured) listeners, its TLS certificate
  * watched for SIGHUP, and its place in the shutdown sequence. Part of the composition root (gateway.ts).
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { instanceId } from "./config/instance-id.js";
 import { smppTlsMaterial } from "./config/tls-files.js";
 import type { DaemonConfig } from "./config/types.js";
 import type { DeliveryEngine } from "./delivery/delivery-engine.js";
@@ -62,6 +64,8 @@ export async function startSmppServer(
     deliveryOutboxKey: parts.store.outboxKey,
     keyPrefix: daemon.redisKeyPrefix,
     retentionMs: daemon.retention.messageMs,
+    // The receipts' stamp token from the instance id: a restart of this instance takes over what it held.
+    instance: createHash("sha256").update(instanceId(daemon)).digest("hex").slice(0, 16),
     logger: parts.logger,
     metrics: parts.metrics,
     ...parts.checks,

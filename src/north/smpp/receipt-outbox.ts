@@ -14,7 +14,7 @@
  * instances live; at least once across a crash: a job whose instance died is sent again once its stamp's
  * deadline passed or its lease expired (2 × `answerTimeoutMs` + 2 s after it was queued or claimed). A stopping
  * instance's stamped jobs not sent yet are not given back (that would rewrite the items): another instance sends
- * them after their deadline.
+ * them after their deadline; the same instance restarted (its token derives from its instance id) at once.
  */
 import { randomBytes } from "node:crypto";
 import { LogThrottle } from "../../observability/log-throttle.js";
@@ -118,7 +118,8 @@ export class ReceiptOutbox {
   /**
    * Stops sending. The lease keys of jobs held unsent are given back, so another instance sends them at once; the
    * jobs held on their stamp alone (queued here) are not: giving them back would mean rewriting their items in the
-   * list, so another instance sends them once their deadline passed (at most 2 × `answerTimeoutMs` + 2 s).
+   * list, so another instance sends them once their deadline passed (at most 2 × `answerTimeoutMs` + 2 s), and this
+   * instance, restarted with the same token, as soon as a receiver binds.
    */
   close(): void {
     if (this.closed) return;

@@ -91,6 +91,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       return false;
     },
     boundSystemIds: () => binds.bound.keys(),
+    ...(deps.instance !== undefined && { instance: deps.instance }),
     logger,
     ...(metrics && { metrics }),
     clock,

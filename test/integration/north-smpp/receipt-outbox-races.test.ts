@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type smpp from "smpp";
 import { ConnectionClosedError } from "../../../src/errors.js";
@@ -27,9 +28,14 @@ class Receiver implements ReceiptCarrier {
   }
 }
 
-/** An outbox on a fresh Redis whose receivers are the test's to set (`receivers.list`). */
-async function outboxOnRedis() {
-  const { client, prefix } = await testRedis();
+/**
+ * An outbox on a fresh Redis (or on another one's: `shareWith`) whose receivers are the test's to set
+ * (`receivers.list`); `instance`: its stamp token (default random).
+ */
+async function outboxOnRedis(
+  options: { instance?: string; shareWith?: { client: Redis; prefix: string } } = {},
+) {
+  const { client, prefix } = options.shareWith ?? (await testRedis());
   const keys = smppKeys(prefix);
   const receivers = { list: [] as Receiver[] };
   const outbox = new ReceiptOutbox({
@@ -47,6 +53,7 @@ async function outboxOnRedis() {
     boundSystemIds: () => (receivers.list.length > 0 ? ["esme1"] : []),
     logger: silentLogger(),
     clock: () => Date.now(),
+    ...(options.instance !== undefined && { instance: options.instance }),
   });
   onTestFinished(() => outbox.close());
   /** Queues the receipt of a final message `id` (as delivery's outbox hands it over). */
@@ -55,7 +62,7 @@ async function outboxOnRedis() {
     await client.sadd(`${prefix}outbox`, message.id);
     expect(await outbox.queueing.enqueue(message)).toBe(true);
   };
-  return { client, keys, receivers, outbox, enqueue };
+  return { client, prefix, keys, receivers, outbox, enqueue };
 }
 
 describe("receipt outbox races", () => {
@@ -110,5 +117,30 @@ describe("receipt outbox races", () => {
     const leases = await client.keys(`${keys.receiptLeases("esme1")}*`);
     expect(leases).toHaveLength(1);
     expect(await client.pttl(leases[0]!)).toBeGreaterThan(50_000);
+  });
+
+  it("lets a restart of the same instance send at once what it held unsent when it stopped; another instance waits", async () => {
+    const first = await outboxOnRedis({ instance: "a1a1" });
+    const esme = new Receiver();
+    first.receivers.list = [esme];
+    await first.enqueue("m3"); // stamped for this process (a receiver is bound), sent from memory
+    await waitUntil(() => esme.sent.length === 1, 3000, "the receipt");
+    first.outbox.close(); // it stops with the receipt unanswered (the ESME went as it stopped)
+
+    const other = await outboxOnRedis({ instance: "b2b2", shareWith: first });
+    const elsewhere = new Receiver();
+    other.receivers.list = [elsewhere];
+    other.outbox.kick("esme1", true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(elsewhere.sent).toHaveLength(0); // held by the stamp until its deadline (62 s here)
+    other.receivers.list = [];
+    other.outbox.close();
+
+    const restarted = await outboxOnRedis({ instance: "a1a1", shareWith: first });
+    const again = new Receiver();
+    restarted.receivers.list = [again];
+    restarted.outbox.kick("esme1", true);
+    await waitUntil(() => again.sent.length === 1, 2000, "the receipt from the restarted instance");
+    expect(again.sent[0]!.fields.receipted_message_id).toBe("m3");
   });
 });
