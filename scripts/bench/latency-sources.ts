@@ -11,7 +11,7 @@
  * (its event loop busy, or waiting for a core), which its event loop's lateness shows. Percentiles do not subtract.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import { sumOf, type Sample } from "../../src/cli/prom-text.js";
+import { samplesOf, sumOf, type Sample } from "../../src/cli/prom-text.js";
 import { readMetrics } from "./pipeline-counters.js";
 
 export interface Percentiles {
@@ -63,12 +63,8 @@ const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 const MONITOR_RESOLUTION_MS = 10;
 const lateness = (intervalMs: number): number => round(Math.max(0, intervalMs - MONITOR_RESOLUTION_MS));
 
-/** The samples named `name` whose labels include every one of `where`. */
-const named = (samples: readonly Sample[], name: string, where: Record<string, string>): Sample[] =>
-  samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels.get(k) === v));
-
 function histogram(samples: readonly Sample[], name: string, where: Record<string, string>): HistogramSample {
-  const buckets = named(samples, `${name}_bucket`, where)
+  const buckets = samplesOf(samples, `${name}_bucket`, where)
     .map((s) => [Number(s.labels.get("le")?.replace("+Inf", "Infinity")), s.value] as const)
     .sort((a, b) => a[0] - b[0]);
   return {
@@ -98,7 +94,7 @@ export async function readDaemonSnapshot(metricsPort: number): Promise<DaemonSna
   const samples = await readMetrics(metricsPort);
   const gc = new Map<string, { count: number; seconds: number; over10ms: number }>();
   const gcName = "otpgw_process_nodejs_gc_duration_seconds";
-  for (const { labels } of named(samples, `${gcName}_count`, {})) {
+  for (const { labels } of samplesOf(samples, `${gcName}_count`, {})) {
     const kind = labels.get("kind") ?? "?";
     const pauses = histogram(samples, gcName, { kind });
     const at10ms = pauses.cumulative[pauses.bounds.indexOf(0.01)] ?? pauses.count;
@@ -106,7 +102,7 @@ export async function readDaemonSnapshot(metricsPort: number): Promise<DaemonSna
   }
   const lag = (what: string): number =>
     lateness(
-      (named(samples, `otpgw_process_nodejs_eventloop_lag_${what}_seconds`, {})[0]?.value ?? NaN) * 1000,
+      (samplesOf(samples, `otpgw_process_nodejs_eventloop_lag_${what}_seconds`, {})[0]?.value ?? NaN) * 1000,
     );
   return {
     ack: histogram(samples, "otpgw_submit_ack_seconds", { interface: "smpp" }),

@@ -28,12 +28,20 @@ export function parsePromText(text: string): Sample[] {
   return samples;
 }
 
+/** The samples named `name` whose labels include every one of `where`. */
+export function samplesOf(
+  samples: readonly Sample[],
+  name: string,
+  where: Record<string, string> = {},
+): Sample[] {
+  return samples.filter(
+    (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels.get(k) === v),
+  );
+}
+
 /** The sum of the samples named `name` whose labels include every one of `where`. */
 export function sumOf(samples: readonly Sample[], name: string, where: Record<string, string> = {}): number {
   let sum = 0;
-  for (const sample of samples) {
-    if (sample.name !== name) continue;
-    if (Object.entries(where).every(([k, v]) => sample.labels.get(k) === v)) sum += sample.value;
-  }
+  for (const sample of samplesOf(samples, name, where)) sum += sample.value;
   return sum;
 }
