@@ -78,12 +78,18 @@ export function portSlice(ephemeralLow: number, index: number): [number, number]
 
 let slice: [number, number] | undefined;
 let cursor: number | undefined;
-function nextCandidate(): number {
+
+/** This process's slice of ports, [first port, size]: the picker moves on through it, wrapping at its end. */
+export function pickerSlice(): [number, number] {
   if (!slice) {
     const worker = Number(process.env.VITEST_POOL_ID);
     slice = portSlice(ephemeralPortRange()[0], Number.isInteger(worker) && worker > 0 ? worker : process.pid);
   }
-  const [first, size] = slice;
+  return slice;
+}
+
+function nextCandidate(): number {
+  const [first, size] = pickerSlice();
   cursor = cursor === undefined ? Math.floor(Math.random() * size) : (cursor + 1) % size;
   return first + cursor;
 }

@@ -1,7 +1,13 @@
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { ephemeralPortRange, freePorts, isListening, portSlice } from "../../../scripts/lib/free-port.js";
+import {
+  ephemeralPortRange,
+  freePorts,
+  isListening,
+  pickerSlice,
+  portSlice,
+} from "../../../scripts/lib/free-port.js";
 
 describe("freePorts", () => {
   it("divides the ports below the ephemeral range into 16 slices, or all above 1023 when there is no room", () => {
@@ -31,10 +37,13 @@ describe("freePorts", () => {
   });
 
   it("passes over ports something already listens on", async () => {
-    // The picker moves on from its last port: hold the 20 after it, and the next pick must step past them.
+    // The picker moves on from its last port through its slice, wrapping at the slice's end: hold the 20 after it
+    // in that order, and the next pick must step past them.
     const [last] = await freePorts(1);
+    const [first, size] = pickerSlice();
     const servers = [];
-    for (let port = last! + 1; port <= last! + 20; port++) {
+    for (let step = 1; step <= 20; step++) {
+      const port = first + ((last! - first + step) % size);
       const server = createServer().listen(port, "127.0.0.1");
       const listened = await Promise.race([
         once(server, "listening").then(() => true),
