@@ -48,7 +48,7 @@ export class Escalator implements EscalationDeps {
         this.options.logger,
         message.account,
         { account: message.account, messageId: message.id },
-        "no WhatsApp or voice for this message: the account's otp_code_pattern finds no code in the text (at most once a minute per account)",
+        "no WhatsApp or voice for this message: the account's otp_code_pattern finds no code in the text, so only SMS can carry it (logged at most once a minute per account)",
       );
       return undefined;
     }
