@@ -14,6 +14,7 @@ import { withTlsFiles } from "./config/tls-files.js";
 import { ConfigReload } from "./config/config-reload.js";
 import { DeliveryEngine } from "./delivery/delivery-engine.js";
 import { HandOffs } from "./delivery/hand-offs.js";
+import { AttemptWithdrawals } from "./delivery/attempt-withdrawals.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { storeRetention } from "./delivery/store-retention.js";
 import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
@@ -230,6 +231,7 @@ export class Gateway {
       },
       prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
       handOffs: new HandOffs({ batch: this.batch, prefix: daemon.redisKeyPrefix, logger: this.logger }),
+      attemptWithdrawals: new AttemptWithdrawals(this.redis, daemon.redisKeyPrefix, logger),
       ...(this.escalation && { escalation: this.escalation.escalator }),
       notify: async (message) => {
         if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);

@@ -1,6 +1,6 @@
 /**
  * What a committed step of a message tells beyond the message itself: the attempts it ended go to routing's live
- * carrier health, and a final message to the delivery metrics. Called only once the store applied the step, so each
+ * carrier health (and, with parts unanswered, to the other instances), and a final message to the delivery metrics. Called only once the store applied the step, so each
  * is told once, by the instance whose write recorded it, whatever the version conflicts and retries before it.
  */
 import type { Metrics } from "../observability/metrics.js";
@@ -16,25 +16,32 @@ export class CommitObserver {
   private readonly finalMetrics: FinalMetrics | undefined;
   private readonly reportsConversions: (account: string) => boolean;
   private readonly listener: ConversionListener | undefined;
+  private readonly withdrawals: DeliveryCollaborators["attemptWithdrawals"];
 
   constructor(
-    deps: Pick<DeliveryCollaborators, "planner" | "metrics" | "reportsConversions" | "conversionListener">,
+    deps: Pick<
+      DeliveryCollaborators,
+      "planner" | "metrics" | "reportsConversions" | "conversionListener" | "attemptWithdrawals"
+    >,
   ) {
     this.planner = deps.planner;
     this.metrics = deps.metrics;
     this.finalMetrics = deps.metrics ? new FinalMetrics(deps.metrics) : undefined;
     this.reportsConversions = deps.reportsConversions ?? (() => false);
     this.listener = deps.conversionListener;
+    this.withdrawals = deps.attemptWithdrawals;
   }
 
   /** `after` has just replaced `before` in the store, not final. */
   stored(before: Message, after: Message): void {
     reportEndedAttempts(this.planner, before, after);
+    this.withdrawals?.ended(before, after);
   }
 
   /** `done` has just replaced `before` in the store, in its final state, at `now`. */
   final(before: Message, done: Message, now: number): void {
     reportEndedAttempts(this.planner, before, done);
+    this.withdrawals?.ended(before, done);
     this.metrics?.messagesFinal.inc({ state: done.state });
     this.finalMetrics?.observe(done, now);
     // The conversion share's denominator: a delivered message whose submitter will report whether the code was used.

@@ -105,6 +105,7 @@ export class DeliveryEngine implements DeliveryService {
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(deps.reportsConversions && { reportsConversions: deps.reportsConversions }),
       ...(deps.conversionListener && { conversionListener: deps.conversionListener }),
+      ...(deps.attemptWithdrawals && { attemptWithdrawals: deps.attemptWithdrawals }),
       clock: this.clock,
       rng: deps.rng ?? Math.random,
       options: deps.options,
@@ -130,6 +131,7 @@ export class DeliveryEngine implements DeliveryService {
 
   start(): void {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
+    this.deps.attemptWithdrawals?.listen((id, n) => this.processor.queuedParts.withdrawEnded(id, n));
     this.pollTimer = setInterval(() => void this.poll(), this.deps.options.timerPollMs);
     this.pollTimer.unref();
     void this.poll();
@@ -294,6 +296,7 @@ export class DeliveryEngine implements DeliveryService {
     const deadline = Date.now() + timeoutMs;
     await Promise.race([this.processor.idle(), untilDeadline(deadline)]);
     await this.handOvers.settle(deadline);
+    await this.deps.attemptWithdrawals?.close();
     await this.withdrawals.drain();
     if (this.withdrawals.size > 0) {
       this.deps.logger.warn(

@@ -45,8 +45,8 @@ export class MessageProcessor {
   private readonly startedAt: number;
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index = new LocalIndex();
-  /** Parts waiting in a carrier's queue: withdrawn before their attempt ends (one attempt at a time). */
-  private readonly queuedParts = new QueuedParts();
+  /** Parts waiting in a carrier's queue: withdrawn before their attempt ends, here or elsewhere (one at a time). */
+  readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly observer: CommitObserver;
 

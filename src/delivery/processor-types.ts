@@ -3,6 +3,7 @@ import type { ChannelId } from "../escalation/channel-types.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { CarrierPool } from "../south/carrier-pool.js";
+import type { AttemptWithdrawals } from "./attempt-withdrawals.js";
 import type { HandOverItems, MessageStore } from "./message-store.js";
 import type { RoutePlanner } from "./route-planner.js";
 import type { Message } from "./types.js";
@@ -30,6 +31,8 @@ export interface DeliveryCollaborators {
   reportsConversions?: (account: string) => boolean;
   /** Told of the deliveries of accounts that report conversions, and of their conversions (the pumping guard). */
   conversionListener?: ConversionListener;
+  /** Attempts ended here with parts queued on other instances (several instances on one Redis); none alone. */
+  attemptWithdrawals?: AttemptWithdrawals;
 }
 
 /**

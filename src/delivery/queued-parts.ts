@@ -63,6 +63,20 @@ export class QueuedParts {
   }
 
   /**
+   * Another instance ended attempt `n` of the message (attempt-withdrawals.ts): what of it still waits in this
+   * process's queues is withdrawn. Nothing is recorded: the attempt has its outcome already. Returns how many.
+   */
+  withdrawEnded(messageId: string, n: number): number {
+    const entry = this.launched.get(messageId);
+    if (!entry || entry.n !== n) return 0;
+    let withdrawn = 0;
+    for (const ticket of entry.tickets) {
+      if (ticket && !ticket.withdrawnWhileWaiting && ticket.withdraw()) withdrawn++;
+    }
+    return withdrawn;
+  }
+
+  /**
    * Submits the parts of a committed attempt to its carrier's pool; each part's outcome goes to `record` as it
    * comes — except a withdrawn part's, which the step that withdrew it records.
    */

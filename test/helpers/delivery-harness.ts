@@ -1,6 +1,7 @@
 import { onTestFinished } from "vitest";
 import { CarrierSimulator, type SimulatorOptions } from "../../scripts/sim/carrier-simulator.js";
 import type { CarrierConfig } from "../../src/config/types.js";
+import { AttemptWithdrawals } from "../../src/delivery/attempt-withdrawals.js";
 import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
 import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
@@ -72,8 +73,13 @@ export async function deliveryHarness(options: {
     retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
   });
   const notified: Message[] = [];
+  const logger = process.env.OTPGW_TEST_LOG
+    ? createLogger({ level: process.env.OTPGW_TEST_LOG })
+    : silentLogger();
   const engine = new DeliveryEngine({
     store,
+    // As the daemon: attempts ended here withdraw parts another harness on the same Redis still queues.
+    attemptWithdrawals: new AttemptWithdrawals(redis.client, redis.prefix, logger),
     planner: {
       ...orderedPlanner(
         options.carriers.map((c) => c.id),
@@ -85,7 +91,7 @@ export async function deliveryHarness(options: {
     ...(options.reportsConversions && { reportsConversions: options.reportsConversions }),
     pools,
     carriers: configs,
-    logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),
+    logger,
     options: { ...FAST, ...options.engine },
     notify: async (message) => {
       await options.beforeNotify?.(message);
