@@ -198,6 +198,23 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1 \(INC-9\)$/m);
   });
 
+  it("drains a carrier whose system_id is an unset ${VAR} (a NOC host without it), and config check --allow-missing-env keeps it", async () => {
+    const { redis, otpgw } = await setup({
+      "carriers/one.yaml": carrierYaml("id-one", "binds: 2").replace(
+        "system_id: otpgw",
+        "system_id: ${TSEL_SYSTEM_ID}",
+      ),
+    });
+    await daemonHoldsASlot(redis);
+    const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-10"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const check = await otpgw(["config", "check", "--allow-missing-env"]);
+    expect(check.stdout).toBe("ok: 2 carriers (id-one, id-two)\n");
+    expect(check.code).toBe(0);
+  });
+
   it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {
     const broken =
       "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers:\n      - { carrier: id-nope }\n";
