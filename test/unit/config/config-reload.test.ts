@@ -195,6 +195,30 @@ describe("ConfigReload (SIGHUP)", () => {
     expect(s.routes.current).toBe(before);
   });
 
+  it("refuses routes trying a channel before SMS that otpgw.yaml adds, as it refuses one escalated to", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write(
+      "otpgw.yaml",
+      [
+        "channels:",
+        "  voice:",
+        "    api_url: https://voice.example/v1/calls",
+        "    api_key: ${VOICE_KEY}",
+        "    callback_secret: ${VOICE_SECRET}",
+        "    callback_url: https://otpgw.example/v1/channels/voice/status",
+        "",
+      ].join("\n"),
+    );
+    await s.write("routes.yaml", `${routesYaml(["id-one"])}    before_sms: [voice]\n`);
+    const added = await s.reload.reload();
+    expect(added.problems).toEqual([
+      "routes.yaml: a route tries voice before SMS, which this process does not run (otpgw.yaml channels.voice is new): restart to start it",
+    ]);
+    expect(added.result).toBe("refused");
+    expect(s.routes.current).toBe(before);
+  });
+
   it("applies routes and names what waits for a restart (settings, carriers, accounts) without their values", async () => {
     const s = await started();
     await s.write("otpgw.yaml", "http: { port: 18080 }\n");
