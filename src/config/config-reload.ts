@@ -162,6 +162,8 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
     ["routes_file", was.routesFile, is.routesFile],
     ["accounts_file", was.accountsFile, is.accountsFile],
     ["carriers_dir", was.carriersDir, is.carriersDir],
+    // Like the other paths: the new file would be installed while the log said "at the next restart".
+    ["networks_file", was.networksFile, is.networksFile],
   ] as const;
   for (const [key, before, after] of paths) {
     if (before !== after) problems.push(`otpgw.yaml: ${key} changed: restart to read the files from there`);
