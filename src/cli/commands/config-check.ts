@@ -12,6 +12,7 @@ import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
 import { redisAccess, unreachableRedisError } from "../../redis/redis-tls.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, loadOptionsFor, type ConfigFlags } from "../config-options.js";
+import { unsetInRedisUrl } from "../control-session.js";
 import { reportFailure } from "../report-failure.js";
 
 interface CheckFlags extends ConfigFlags {
@@ -73,6 +74,8 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     for (const line of reports) context.stdout.write(`${line}\n`);
     if (flags.redis !== true) return ExitCodes.ok;
     if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
+    const unset = unsetInRedisUrl(config.daemon);
+    if (unset !== undefined) throw new Error(`--redis: ${unset}`);
     return await checkRedisSettings(config.daemon, access, context);
   } catch (error) {
     return reportFailure(error, context.stderr, "config check");

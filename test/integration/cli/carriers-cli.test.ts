@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
@@ -213,6 +215,28 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     const check = await otpgw(["config", "check", "--allow-missing-env"]);
     expect(check.stdout).toBe("ok: 2 carriers (id-one, id-two)\n");
     expect(check.code).toBe(0);
+  });
+
+  it("refuses, naming the variable, when the Redis URL refers to an unset one: never a wrong-password error", async () => {
+    const { redis, otpgw, dir } = await setup();
+    const url = redis.url.replace("redis://", "redis://:${REDIS_PASSWORD}@");
+    await writeFile(
+      join(dir, "otpgw.yaml"),
+      `log_level: silent\nredis_url: "${url}"\nredis_key_prefix: "${redis.prefix}"\n`,
+    );
+    const drain = await otpgw(["carriers", "drain", "id-one"]);
+    expectOneLineRefusal(
+      drain,
+      "redis_url refers to REDIS_PASSWORD, which is not set: set it (or REDIS_URL) to reach the daemons' Redis",
+    );
+    expect(drain.stderr).not.toMatch(/WRONGPASS|placeholder/);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBeNull();
+    const check = await otpgw(["config", "check", "--allow-missing-env", "--redis"]);
+    expect(check.stderr).toContain("--redis: redis_url refers to REDIS_PASSWORD, which is not set");
+    expect(check.code).not.toBe(0);
+    // Set, it is used as written.
+    const set = await otpgw(["carriers", "drain", "id-one"], { REDIS_PASSWORD: "" });
+    expect(set.stderr).not.toContain("redis_url refers to");
   });
 
   it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {
