@@ -239,6 +239,34 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(set.stderr).not.toContain("redis_url refers to");
   });
 
+  it("routes explain and drain --help say messages are still accepted when every carrier is drained but the route has a channel", async () => {
+    const route =
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers: [{ carrier: id-one }]\n";
+    const { redis, otpgw, dir } = await setup({ "routes.yaml": `${route}    escalation: [whatsapp]\n` });
+    await writeFile(
+      join(dir, "otpgw.yaml"),
+      `log_level: silent\nredis_url: ${redis.url}\nredis_key_prefix: "${redis.prefix}"\n` +
+        'channels:\n  whatsapp: { phone_number_id: "1065", access_token: "${WA_TOKEN}", app_secret: "${WA_SECRET}", template: otp_code }\n',
+    );
+    await daemonHoldsASlot(redis);
+    expect((await otpgw(["carriers", "drain", "id-one"])).code).toBe(0);
+    const explain = await otpgw(["routes", "explain", "+6281234567890"]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain(
+      "Every carrier of the route is drained: new messages are still accepted where the daemon runs whatsapp",
+    );
+    expect(explain.stdout).not.toContain("new messages are refused");
+    // Without a channel the route refuses them.
+    await writeFile(join(dir, "routes.yaml"), route);
+    expect((await otpgw(["routes", "explain", "+6281234567890"])).stdout).toContain(
+      "Every carrier of the route is drained: new messages are refused (503 / ESME_RMSGQFUL)",
+    );
+    const help = await otpgw(["carriers", "drain", "--help"]);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "takes no new messages (503 / ESME_RMSGQFUL) unless it escalates to, or tries before SMS, a channel the daemon runs",
+    );
+  });
+
   it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {
     const broken =
       "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers:\n      - { carrier: id-nope }\n";
