@@ -107,6 +107,18 @@ export function redisWhere(daemon: DaemonConfig): string {
 }
 
 /**
+ * Why the Redis URL cannot be used, when it refers to variables that are not set (the operations commands read
+ * the settings with unset references allowed, for carrier passwords; in the Redis URL they would connect with a
+ * placeholder, and Redis's WRONGPASS would blame the password). Undefined when every reference is set.
+ */
+export function unsetInRedisUrl(daemon: Pick<DaemonConfig, "redisUrlUnset">): string | undefined {
+  const names = daemon.redisUrlUnset;
+  if (names === undefined || names.length === 0) return undefined;
+  const plural = names.length > 1;
+  return `redis_url refers to ${names.join(", ")}, which ${plural ? "are" : "is"} not set: set ${plural ? "them" : "it"} (or REDIS_URL) to reach the daemons' Redis`;
+}
+
+/**
  * Runs `use` on one connection to the daemons' Redis. @throws CommandRefusal when redis_url is not set or Redis
  * cannot be reached (the reason, never the password).
  */
@@ -116,6 +128,8 @@ export async function withDaemonRedis<T>(
 ): Promise<T> {
   const url = daemon.redisUrl;
   if (!url) throw new CommandRefusal("redis_url (or REDIS_URL) is not set: the daemons' Redis is unknown");
+  const unset = unsetInRedisUrl(daemon);
+  if (unset !== undefined) throw new CommandRefusal(unset);
   const access = redisAccess(daemon);
   let connected = false;
   return withOneShotRedis(

@@ -7,10 +7,12 @@
  * at start. Changes a reload cannot apply — otpgw.yaml and the environment, carrier files — are logged by name
  * (never their values) and flagged in `otpgw_config_restart_pending` until a restart (or an edit back) clears them.
  */
+import type { ChannelId } from "../escalation/channel-types.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { LiveRouteTable } from "../routing/live-route-table.js";
+import type { RouteSpec } from "../routing/route.js";
 import type { RouteTable } from "../routing/route-table.js";
 import type { AccountsConfig } from "../north/accounts/account-types.js";
 import { changesByName, type Changes } from "./changes.js";
@@ -160,6 +162,8 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
     ["routes_file", was.routesFile, is.routesFile],
     ["accounts_file", was.accountsFile, is.accountsFile],
     ["carriers_dir", was.carriersDir, is.carriersDir],
+    // Like the other paths: the new file would be installed while the log said "at the next restart".
+    ["networks_file", was.networksFile, is.networksFile],
   ] as const;
   for (const [key, before, after] of paths) {
     if (before !== after) problems.push(`otpgw.yaml: ${key} changed: restart to read the files from there`);
@@ -169,14 +173,22 @@ function validatedOtherwise(running: LoadedConfig, next: LoadedConfig): string[]
       "otpgw.yaml: delivery.min_remaining_validity_seconds changed: the files were checked against the new value; restart to apply it",
     );
   }
-  const notRunning = new Set(
-    next.routes.specs
-      .flatMap((spec) => spec.escalation)
-      .filter((channel) => was.channels[channel] === undefined),
-  );
-  for (const channel of notRunning) {
+  // A channel tried before SMS needs a running provider as much as one escalated to: installed without one, the
+  // route would be "applied" and the channel silently skipped.
+  const notRunning = (channels: (spec: RouteSpec) => readonly ChannelId[] | undefined) =>
+    new Set(
+      next.routes.specs
+        .flatMap((spec) => channels(spec) ?? [])
+        .filter((channel) => was.channels[channel] === undefined),
+    );
+  for (const channel of notRunning((spec) => spec.escalation)) {
     problems.push(
       `routes.yaml: a route escalates to ${channel}, which this process does not run (otpgw.yaml channels.${channel} is new): restart to start it`,
+    );
+  }
+  for (const channel of notRunning((spec) => spec.beforeSms)) {
+    problems.push(
+      `routes.yaml: a route tries ${channel} before SMS, which this process does not run (otpgw.yaml channels.${channel} is new): restart to start it`,
     );
   }
   const countries = new Map(running.carriers.map((c) => [c.id, c.countries.join()]));

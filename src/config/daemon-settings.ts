@@ -77,6 +77,15 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
     allowMissingEnv: input.allowMissingEnv,
   });
   const { data, overridden } = applyDaemonEnvOverrides(interpolated.data, input.env);
+  // Under allowMissingEnv an unset reference in the Redis URL reads as a placeholder: connecting with it would show
+  // as a wrong password (WRONGPASS) or an unknown host, so the variables are kept to be named instead.
+  const redisUrlUnset = overridden.has("redis_url")
+    ? []
+    : interpolated.problems.flatMap((p) =>
+        p.kind === "missing" && formatPath(p.path) === "redis_url" && p.variable !== undefined
+          ? [p.variable]
+          : [],
+      );
   const checked = checkAgainstSchema(daemonFileSchema, data, {
     source,
     lineOf,
@@ -145,6 +154,7 @@ export function parseDaemonSettings(input: DaemonSettingsInput): DaemonSettingsR
       timerLeaseMs: settings.delivery.timer_lease_ms,
     },
     ...(settings.redis_url !== undefined && { redisUrl: settings.redis_url }),
+    ...(redisUrlUnset.length > 0 && { redisUrlUnset }),
     http: {
       host: settings.http.host,
       port: settings.http.port,

@@ -11,6 +11,8 @@ export interface InterpolationProblem {
   /** `missing`: the variable is not set; `malformed`: the reference itself is wrong. */
   kind: "missing" | "malformed";
   reason: string;
+  /** The variable's name (`missing` only), for messages that name what to set. */
+  variable?: string;
 }
 
 export interface InterpolationResult {
@@ -42,7 +44,9 @@ export function interpolateEnv(data: unknown, env: NodeJS.ProcessEnv, missing = 
   const problems: InterpolationProblem[] = [];
   const visit = (value: unknown, path: PropertyKey[]): unknown => {
     if (typeof value === "string") {
-      return interpolateString(value, env, missing, (kind, reason) => problems.push({ path, kind, reason }));
+      return interpolateString(value, env, missing, (kind, reason, variable) =>
+        problems.push({ path, kind, reason, ...(variable !== undefined && { variable }) }),
+      );
     }
     if (Array.isArray(value)) return value.map((item: unknown, index) => visit(item, [...path, index]));
     if (value !== null && typeof value === "object") {
@@ -59,7 +63,7 @@ function interpolateString(
   value: string,
   env: NodeJS.ProcessEnv,
   missing: string,
-  report: (kind: InterpolationProblem["kind"], reason: string) => void,
+  report: (kind: InterpolationProblem["kind"], reason: string, variable?: string) => void,
 ): string {
   return value.replace(referencePattern, (match: string, name: string | undefined) => {
     if (match === "$${") return "${";
@@ -76,7 +80,7 @@ function interpolateString(
     }
     const resolved = env[name];
     if (resolved === undefined) {
-      report("missing", `environment variable ${name} is not set`);
+      report("missing", `environment variable ${name} is not set`, name);
       return missing;
     }
     return resolved;

@@ -74,6 +74,11 @@ export interface DaemonConfig {
   /** The networks file (MCC/MNC, countries, number ranges): otpgw.yaml `networks_file`, else data/networks.yaml. */
   networksFile: string;
   redisUrl?: string;
+  /**
+   * Variables `redis_url` refers to that are not set (only under allowMissingEnv: the operations commands, config
+   * check): the URL holds placeholders, so it must not be connected to. Absent when every reference is set.
+   */
+  redisUrlUnset?: readonly string[];
   /** Every Redis key otpgw writes starts with this (several deployments may share one Redis). */
   redisKeyPrefix: string;
   /**

@@ -73,8 +73,9 @@ export class PumpingGuardService implements ConversionListener {
   converted(message: Message): void {
     const spec = this.options.spec(message.account);
     if (!spec) return;
-    // Lives until the delivery is judged: at most the wait after it, whatever instance counted it.
-    const ttlMs = (spec.conversionWaitSeconds * 2 + 60) * 1000;
+    // Lives until the delivery is judged, whatever instance counted it: the delivery may have been recorded with a
+    // longer wait than the account's now (accounts.yaml reloaded), and judging may run behind.
+    const ttlMs = this.guard.markLifetimeMs(spec.conversionWaitSeconds);
     this.options.redis
       .set(this.markKey(message.id), "1", "PX", ttlMs)
       .catch((error: unknown) =>

@@ -37,6 +37,8 @@ export const MAX_WAITING = 200_000;
 export const MAX_RANGES = 100_000;
 /** Ranges waiting for their account's yardstick, checked again at every pass: a handful in practice. */
 const MAX_AWAITING_BASELINE = 1_000;
+/** A conversion mark outlives its delivery's judgement by this much besides the lag (a judging pass, clock skew). */
+export const MARK_MARGIN_MS = 60_000;
 /** Judged per call of `judge` at most, so one call never holds the event loop long. */
 export const JUDGE_BATCH = 5_000;
 
@@ -57,6 +59,38 @@ interface Waiting {
   account: string;
   range: string;
   judgeAt: number;
+}
+
+/**
+ * Deliveries recorded with one wait, in the order their judgement falls due: with a single wait, arrival order is
+ * due order, so each queue stays sorted with no heap.
+ */
+class WaitQueue {
+  items: Waiting[] = [];
+  head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): Waiting | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): Waiting | undefined {
+    const next = this.items[this.head];
+    if (next) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return next;
+  }
+
+  /** Puts back entries taken from the front (a pass whose read failed), in their order. */
+  unshift(entries: Waiting[]): void {
+    this.items.splice(this.head, 0, ...entries);
+  }
 }
 
 /** Counts in a sliding window: the previous fixed window's, weighted by how much of it still overlaps. */
@@ -112,9 +146,13 @@ export interface PumpingGuardOptions {
 export class PumpingGuard {
   private readonly options: PumpingGuardOptions;
   private readonly clock: () => number;
-  /** Deliveries in the order their judgement falls due (one wait per account: nearly in order across them). */
-  private waiting: Waiting[] = [];
-  private head = 0;
+  /**
+   * Deliveries waiting, one queue per `conversion_wait_seconds` value (ms), each in due order. Accounts have
+   * different waits (and a reload changes one): a single queue would let a delivery with an hour's wait hold back
+   * every delivery behind it, judged only once their conversion marks had expired — as "code not used".
+   */
+  private readonly queues = new Map<number, WaitQueue>();
+  private waitingCount = 0;
   /** Judged deliveries per `<account> <range>`, and per account. */
   private readonly ranges = new Map<string, SlidingCount>();
   private readonly accounts = new Map<string, SlidingCount>();
@@ -136,16 +174,43 @@ export class PumpingGuard {
   delivered(id: string, account: string, to: string): void {
     const spec = this.options.spec(account);
     if (!spec || to.length <= spec.rangeDigits + 1) return;
-    if (this.waiting.length - this.head >= MAX_WAITING) {
-      this.head++;
+    if (this.waitingCount >= MAX_WAITING && this.earliest()?.shift()) {
+      this.waitingCount--;
       this.dropped++;
     }
-    this.waiting.push({
+    const waitMs = spec.conversionWaitSeconds * 1000;
+    let queue = this.queues.get(waitMs);
+    if (!queue) this.queues.set(waitMs, (queue = new WaitQueue()));
+    queue.items.push({
       id,
       account,
       range: to.slice(0, to.length - spec.rangeDigits),
-      judgeAt: this.clock() + spec.conversionWaitSeconds * 1000,
+      judgeAt: this.clock() + waitMs,
     });
+    this.waitingCount++;
+  }
+
+  /** The queue whose front falls due first. */
+  private earliest(): WaitQueue | undefined {
+    let best: WaitQueue | undefined;
+    for (const queue of this.queues.values()) {
+      const front = queue.peek();
+      if (front && (!best || front.judgeAt < best.peek()!.judgeAt)) best = queue;
+    }
+    return best;
+  }
+
+  /**
+   * How long a conversion mark must live so that the delivery it belongs to finds it when judged: the longest wait
+   * a delivery may still be held for (any account's, as deliveries keep the wait they were recorded with), plus how
+   * far judging runs behind now. Deliveries may be reported after their conversion, hence twice the wait.
+   */
+  markLifetimeMs(waitSeconds: number): number {
+    let longestMs = waitSeconds * 1000;
+    for (const [waitMs, queue] of this.queues) if (queue.size > 0) longestMs = Math.max(longestMs, waitMs);
+    const front = this.earliest()?.peek();
+    const lagMs = front ? Math.max(0, this.clock() - front.judgeAt) : 0;
+    return longestMs * 2 + lagMs + MARK_MARGIN_MS;
   }
 
   /** Judges the deliveries whose wait is over (one pass at a time); resolves once they are counted. */
@@ -156,26 +221,32 @@ export class PumpingGuard {
 
   private async judgeDue(): Promise<void> {
     const now = this.clock();
+    // Every due entry, whichever queue holds it, the earliest first (a batch never starves one queue).
+    const taken = new Map<WaitQueue, Waiting[]>();
     const due: Waiting[] = [];
-    while (this.head < this.waiting.length && due.length < JUDGE_BATCH) {
-      const next = this.waiting[this.head]!;
-      if (next.judgeAt > now) break;
+    while (due.length < JUDGE_BATCH) {
+      const queue = this.earliest();
+      const next = queue?.peek();
+      if (!queue || !next || next.judgeAt > now) break;
+      queue.shift();
       due.push(next);
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.head);
-      this.head = 0;
+      let list = taken.get(queue);
+      if (!list) taken.set(queue, (list = []));
+      list.push(next);
     }
     if (due.length === 0) return;
+    this.waitingCount -= due.length;
     let converted: boolean[];
     try {
       converted = await this.options.isConverted(due.map((w) => w.id));
     } catch (error) {
       // Redis unreachable: judged later, in the same order.
-      this.waiting.splice(this.head, 0, ...due);
+      for (const [queue, entries] of taken) queue.unshift(entries);
+      this.waitingCount += due.length;
       throw error;
     }
+    // A wait no account uses any more leaves no queue behind.
+    for (const [waitMs, queue] of this.queues) if (queue.size === 0) this.queues.delete(waitMs);
     const touched = new Set<string>();
     due.forEach((w, i) => {
       const spec = this.options.spec(w.account);
@@ -249,6 +320,6 @@ export class PumpingGuard {
 
   /** Deliveries waiting for their judgement, and ranges counted (for tests and the log). */
   get sizes(): { waiting: number; ranges: number } {
-    return { waiting: this.waiting.length - this.head, ranges: this.ranges.size };
+    return { waiting: this.waitingCount, ranges: this.ranges.size };
   }
 }

@@ -12,6 +12,7 @@ import { suggestKey } from "../config/suggest-key.js";
 import { MCCMNC_PATTERN, MCCMNC_SHAPE } from "./network-codes.js";
 import { NetworkPlan, type Network } from "./networks.js";
 import { describePrefix, e164MaxDigits } from "./numbering.js";
+import { withoutTrunkPrefix } from "./trunk-prefix.js";
 import { healthLimits, routeDefaults, routeLimits } from "./route-defaults.js";
 
 /** What routes.yaml needs to know about a carrier. */
@@ -59,6 +60,9 @@ export function prefixProblem(prefix: unknown): string | undefined {
     return 'must be "+" followed by digits (the start of E.164 numbers, e.g. "+62811")';
   if (prefix.length - 1 > e164MaxDigits) return `must have at most ${e164MaxDigits} digits (E.164)`;
   if (describePrefix(prefix) === undefined) return "does not start with a country calling code";
+  const rewritten = withoutTrunkPrefix(prefix);
+  if (rewritten !== undefined)
+    return `keeps the national trunk prefix after the calling code: destinations are matched in E.164, without it, so this matches nothing — write "${rewritten}"`;
   return undefined;
 }
 

@@ -76,7 +76,8 @@ export function registerCarrierChangeCommands(carriers: Command, context: CliCon
         "after",
         `\nWhile drained, routing chooses the route's other carriers (as if it were down): its binds stay up and its` +
           `\nreceipts are still processed. A route whose carriers are all drained takes no new messages (503 /` +
-          `\nESME_RMSGQFUL) and those waiting are retried as while carriers are down. ${APPLIES}` +
+          `\nESME_RMSGQFUL) unless it escalates to, or tries before SMS, a channel the daemon runs (they are then` +
+          `\naccepted and go by it); those waiting are retried as while carriers are down. ${APPLIES}` +
           `\n\nAn escalation channel otpgw.yaml configures (whatsapp, voice) can be drained too: escalation skips it and` +
           `\ngoes to the route's next channel (a WhatsApp outage, or a blackout of mobile data: voice still arrives).` +
           `\nWith --country, only for that country's numbers (a blackout there): \`drain whatsapp --country ID\`.` +

@@ -5,12 +5,14 @@ import { certificateReport, smppTlsMaterial } from "../../config/tls-files.js";
 import type { DaemonConfig } from "../../config/types.js";
 import type { LoadedConfig } from "../../config/loaded-config.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
+import type { RouteSpec } from "../../routing/route.js";
 import { withOneShotRedis } from "../../redis/one-shot-client.js";
 import type { RedisAccess } from "../../redis/redis-address.js";
 import { checkRedis, maskUrl } from "../../redis/redis-preflight.js";
 import { redisAccess, unreachableRedisError } from "../../redis/redis-tls.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, loadOptionsFor, type ConfigFlags } from "../config-options.js";
+import { unsetInRedisUrl } from "../control-session.js";
 import { reportFailure } from "../report-failure.js";
 
 interface CheckFlags extends ConfigFlags {
@@ -72,6 +74,8 @@ async function check(flags: CheckFlags, context: CliContext): Promise<number> {
     for (const line of reports) context.stdout.write(`${line}\n`);
     if (flags.redis !== true) return ExitCodes.ok;
     if (!config.daemon.redisUrl) throw new Error("--redis: redis_url (or REDIS_URL) is not set");
+    const unset = unsetInRedisUrl(config.daemon);
+    if (unset !== undefined) throw new Error(`--redis: ${unset}`);
     return await checkRedisSettings(config.daemon, access, context);
   } catch (error) {
     return reportFailure(error, context.stderr, "config check");
@@ -122,14 +126,22 @@ function networksReport(config: LoadedConfig, cwd: string): string[] {
   ];
 }
 
-/** The configured escalation channels and the routes using each (a channel no route uses is said so). */
+/**
+ * The configured escalation channels and the routes using each — after SMS (`escalation:`) or before it
+ * (`before_sms:`): both are use, so only a channel neither names is said to be unused.
+ */
 function channelReport(config: LoadedConfig): string[] {
   return configuredChannels(config.daemon.channels).map((channel) => {
-    const routes = config.routes.specs
-      .filter((spec) => spec.escalation.includes(channel))
-      .map((spec) => spec.name);
-    return routes.length > 0
-      ? `channel ${channel}: routes escalating to it: ${routes.join(", ")}`
-      : `channel ${channel}: configured, but no route escalates to it (routes.yaml escalation:)`;
+    const names = (uses: (spec: RouteSpec) => boolean) =>
+      config.routes.specs.filter(uses).map((spec) => spec.name);
+    const after = names((spec) => spec.escalation.includes(channel));
+    const before = names((spec) => spec.beforeSms?.includes(channel) === true);
+    const uses = [
+      ...(after.length > 0 ? [`routes escalating to it: ${after.join(", ")}`] : []),
+      ...(before.length > 0 ? [`routes trying it before SMS: ${before.join(", ")}`] : []),
+    ];
+    return uses.length > 0
+      ? `channel ${channel}: ${uses.join("; ")}`
+      : `channel ${channel}: configured, but no route uses it (routes.yaml escalation: or before_sms:)`;
   });
 }

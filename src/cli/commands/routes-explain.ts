@@ -171,9 +171,15 @@ function render(e164: string, country: string, route: Route, network: string, ov
       ? `When SMS is spent (every carrier tried, or every one left down): ${route.escalation.join(", then ")}, each once while the code is valid.`
       : "No escalation after SMS (routes.yaml escalation:).",
   ];
+  // Admission (delivery/admission.ts) still accepts a message its route can send by a channel the daemon runs.
+  const channels = [...new Set([...(route.beforeSms ?? []), ...route.escalation])];
   if (total === 0)
     lines.push(
-      "Every carrier of the route is drained: new messages are refused (503 / ESME_RMSGQFUL) and waiting ones retry.",
+      channels.length === 0
+        ? "Every carrier of the route is drained: new messages are refused (503 / ESME_RMSGQFUL) and waiting ones retry."
+        : `Every carrier of the route is drained: new messages are still accepted where the daemon runs ${channels.join(" or ")} ` +
+            "(the route tries it before or after SMS), and go by it; SMS attempts wait and retry. " +
+            "Where it runs none, they are refused (503 / ESME_RMSGQFUL).",
     );
   return `${lines.join("\n")}\n`;
 }

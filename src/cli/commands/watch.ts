@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import type { SettingsAndCarriers } from "../../config/loaded-config.js";
 import { configuredChannels } from "../../escalation/channel-config.js";
+import { maskUrl } from "../../redis/redis-preflight.js";
 import { ExitCodes, type CliContext } from "../cli-context.js";
 import { addConfigOptions, type ConfigFlags } from "../config-options.js";
 import { CommandRefusal, loadForOperations, reportRefusal } from "../control-session.js";
@@ -30,7 +31,7 @@ export function registerWatchCommand(program: Command, context: CliContext): voi
       )
       .option(
         "--metrics-url <url>",
-        "the instance's /metrics (default: metrics.host and metrics.port of the settings)",
+        "the instance's /metrics (default: metrics.host and metrics.port of the settings); user:password@ in it is sent as basic auth, never printed",
       )
       .option(
         "--interval <seconds>",
@@ -89,15 +90,43 @@ interface Scrape {
   samples: Sample[];
 }
 
+/**
+ * `user:password@` in the metrics URL (a /metrics behind basic auth) as the request needs it: fetch refuses a URL
+ * with credentials — its error repeating them — so they go in an Authorization header instead.
+ */
+function requestOf(url: string): { target: string; headers: Record<string, string> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { target: url, headers: {} };
+  }
+  if (parsed.username === "" && parsed.password === "") return { target: url, headers: {} };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = "";
+  parsed.password = "";
+  const basic = Buffer.from(`${user}:${password}`).toString("base64");
+  return { target: parsed.toString(), headers: { authorization: `Basic ${basic}` } };
+}
+
+/** Any `scheme://user:password@` in a message, the password masked (a library's error may quote the URL). */
+function masked(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):[^\s@/]*@/gi, "$1$2:***@");
+}
+
 async function scrape(url: string): Promise<Scrape> {
+  // The URL as shown: its password never printed (maskUrl's form).
+  const shown = maskUrl(url);
+  const { target, headers } = requestOf(url);
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    response = await fetch(target, { headers, signal: AbortSignal.timeout(5000) });
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new CommandRefusal(`cannot read ${url}: ${cause}`);
+    throw new CommandRefusal(`cannot read ${shown}: ${masked(cause)}`);
   }
-  if (!response.ok) throw new CommandRefusal(`cannot read ${url}: HTTP ${response.status}`);
+  if (!response.ok) throw new CommandRefusal(`cannot read ${shown}: HTTP ${response.status}`);
   return { at: Date.now(), samples: parsePromText(await response.text()) };
 }
 

@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
@@ -196,6 +198,73 @@ describe("otpgw carriers (the command line, on a real Redis)", () => {
     expect(list.stdout).toMatch(/^id-one\s+drained\s/m);
     expect(explain.code).toBe(0);
     expect(explain.stdout).toMatch(/^id-one\s+1\s+0\s+0 %\s+drained by noc-1 \(INC-9\)$/m);
+  });
+
+  it("drains a carrier whose system_id is an unset ${VAR} (a NOC host without it), and config check --allow-missing-env keeps it", async () => {
+    const { redis, otpgw } = await setup({
+      "carriers/one.yaml": carrierYaml("id-one", "binds: 2").replace(
+        "system_id: otpgw",
+        "system_id: ${TSEL_SYSTEM_ID}",
+      ),
+    });
+    await daemonHoldsASlot(redis);
+    const drain = await otpgw(["carriers", "drain", "id-one", "--reason", "INC-10"]);
+    expect(drain.stderr).toBe("");
+    expect(drain.code).toBe(0);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBe("1");
+    const check = await otpgw(["config", "check", "--allow-missing-env"]);
+    expect(check.stdout).toBe("ok: 2 carriers (id-one, id-two)\n");
+    expect(check.code).toBe(0);
+  });
+
+  it("refuses, naming the variable, when the Redis URL refers to an unset one: never a wrong-password error", async () => {
+    const { redis, otpgw, dir } = await setup();
+    const url = redis.url.replace("redis://", "redis://:${REDIS_PASSWORD}@");
+    await writeFile(
+      join(dir, "otpgw.yaml"),
+      `log_level: silent\nredis_url: "${url}"\nredis_key_prefix: "${redis.prefix}"\n`,
+    );
+    const drain = await otpgw(["carriers", "drain", "id-one"]);
+    expectOneLineRefusal(
+      drain,
+      "redis_url refers to REDIS_PASSWORD, which is not set: set it (or REDIS_URL) to reach the daemons' Redis",
+    );
+    expect(drain.stderr).not.toMatch(/WRONGPASS|placeholder/);
+    expect(await redis.client.hget(carrierKey(redis.prefix, "id-one"), "drain")).toBeNull();
+    const check = await otpgw(["config", "check", "--allow-missing-env", "--redis"]);
+    expect(check.stderr).toContain("--redis: redis_url refers to REDIS_PASSWORD, which is not set");
+    expect(check.code).not.toBe(0);
+    // Set, it is used as written.
+    const set = await otpgw(["carriers", "drain", "id-one"], { REDIS_PASSWORD: "" });
+    expect(set.stderr).not.toContain("redis_url refers to");
+  });
+
+  it("routes explain and drain --help say messages are still accepted when every carrier is drained but the route has a channel", async () => {
+    const route =
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers: [{ carrier: id-one }]\n";
+    const { redis, otpgw, dir } = await setup({ "routes.yaml": `${route}    escalation: [whatsapp]\n` });
+    await writeFile(
+      join(dir, "otpgw.yaml"),
+      `log_level: silent\nredis_url: ${redis.url}\nredis_key_prefix: "${redis.prefix}"\n` +
+        'channels:\n  whatsapp: { phone_number_id: "1065", access_token: "${WA_TOKEN}", app_secret: "${WA_SECRET}", template: otp_code }\n',
+    );
+    await daemonHoldsASlot(redis);
+    expect((await otpgw(["carriers", "drain", "id-one"])).code).toBe(0);
+    const explain = await otpgw(["routes", "explain", "+6281234567890"]);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toContain(
+      "Every carrier of the route is drained: new messages are still accepted where the daemon runs whatsapp",
+    );
+    expect(explain.stdout).not.toContain("new messages are refused");
+    // Without a channel the route refuses them.
+    await writeFile(join(dir, "routes.yaml"), route);
+    expect((await otpgw(["routes", "explain", "+6281234567890"])).stdout).toContain(
+      "Every carrier of the route is drained: new messages are refused (503 / ESME_RMSGQFUL)",
+    );
+    const help = await otpgw(["carriers", "drain", "--help"]);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "takes no new messages (503 / ESME_RMSGQFUL) unless it escalates to, or tries before SMS, a channel the daemon runs",
+    );
   });
 
   it("drains while routes.yaml is broken; routes explain, which reads it, refuses naming its line", async () => {

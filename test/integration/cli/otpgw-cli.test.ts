@@ -90,46 +90,60 @@ describe("otpgw command line", () => {
     expect(run).toEqual({ code: 0, stdout: "ok: 2 carriers (id-one, id-two)\n", stderr: "" });
   });
 
-  it("config check names the escalation channels and the routes using each, and a channel no route uses", async () => {
-    const tree = await tempTree({
-      "otpgw.yaml": [
-        "log_level: silent",
-        "channels:",
-        '  whatsapp: { phone_number_id: "1065", access_token: "${WA_TOKEN}", app_secret: "${WA_SECRET}", template: otp_code }',
-        "  voice:",
-        "    api_url: https://voice.example/v1/calls",
-        "    api_key: ${VOICE_KEY}",
-        "    callback_secret: ${VOICE_SECRET}",
-        "    callback_url: https://otpgw.example/v1/channels/voice/status",
-        "",
-      ].join("\n"),
-      "carriers/one.yaml": carrierYaml("id-one"),
-      "routes.yaml":
-        "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers: [{ carrier: id-one }]\n    escalation: [whatsapp]\n",
-    });
-    const secrets = {
-      WA_TOKEN: "wa-token",
-      WA_SECRET: "wa-secret-0123456789",
-      VOICE_KEY: "voice-key",
-      VOICE_SECRET: "voice-secret-0123456789",
-    };
-    try {
-      const run = await otpgw(
-        ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
-        cleanEnv({ ...passwords, ...secrets }),
-      );
-      expect(run).toEqual({
-        code: 0,
-        stdout:
-          "ok: 1 carrier (id-one)\n" +
-          "channel whatsapp: routes escalating to it: indonesia\n" +
-          "channel voice: configured, but no route escalates to it (routes.yaml escalation:)\n",
-        stderr: "",
+  it.each([
+    [
+      "a channel no route uses",
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers: [{ carrier: id-one }]\n    escalation: [whatsapp]\n",
+      "channel whatsapp: routes escalating to it: indonesia\n" +
+        "channel voice: configured, but no route uses it (routes.yaml escalation: or before_sms:)\n",
+    ],
+    [
+      "a channel only tried before SMS as used",
+      "routes:\n  - name: indonesia\n    match: { country: ID }\n    carriers: [{ carrier: id-one }]\n" +
+        "    escalation: [whatsapp]\n    before_sms: [voice]\n" +
+        '  - name: telkomsel\n    match: { prefix: "+62811" }\n    carriers: [{ carrier: id-one }]\n    before_sms: [whatsapp]\n',
+      "channel whatsapp: routes escalating to it: indonesia; routes trying it before SMS: telkomsel\n" +
+        "channel voice: routes trying it before SMS: indonesia\n",
+    ],
+  ])(
+    "config check names the escalation channels and the routes using each: %s",
+    async (_, routes, channels) => {
+      const tree = await tempTree({
+        "otpgw.yaml": [
+          "log_level: silent",
+          "channels:",
+          '  whatsapp: { phone_number_id: "1065", access_token: "${WA_TOKEN}", app_secret: "${WA_SECRET}", template: otp_code }',
+          "  voice:",
+          "    api_url: https://voice.example/v1/calls",
+          "    api_key: ${VOICE_KEY}",
+          "    callback_secret: ${VOICE_SECRET}",
+          "    callback_url: https://otpgw.example/v1/channels/voice/status",
+          "",
+        ].join("\n"),
+        "carriers/one.yaml": carrierYaml("id-one"),
+        "routes.yaml": routes,
       });
-    } finally {
-      await tree.remove();
-    }
-  });
+      const secrets = {
+        WA_TOKEN: "wa-token",
+        WA_SECRET: "wa-secret-0123456789",
+        VOICE_KEY: "voice-key",
+        VOICE_SECRET: "voice-secret-0123456789",
+      };
+      try {
+        const run = await otpgw(
+          ["config", "check", "--config", join(tree.dir, "otpgw.yaml")],
+          cleanEnv({ ...passwords, ...secrets }),
+        );
+        expect(run).toEqual({
+          code: 0,
+          stdout: "ok: 1 carrier (id-one)\n" + channels,
+          stderr: "",
+        });
+      } finally {
+        await tree.remove();
+      }
+    },
+  );
 
   it("config check names the networks file when routes match by network", async () => {
     const tree = await tempTree({

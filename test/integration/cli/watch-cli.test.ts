@@ -1,10 +1,13 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { freePort } from "../../../scripts/lib/free-port.js";
 import { daemonWithSim, FIXTURE_ACCOUNT } from "../../helpers/daemon-fixture.js";
 import { escalatingGateway } from "../../helpers/escalating-gateway.js";
 import { runOtpgw } from "../../helpers/otpgw-cli.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { carrierYaml, tempTree } from "../../unit/config/config-fixtures.js";
 
 describe("otpgw watch (the command line, on a running daemon)", () => {
   it("prints the instance's traffic per carrier from its metrics, rates over the interval", async () => {
@@ -125,4 +128,51 @@ describe("otpgw watch (the command line, on a running daemon)", () => {
     expect(unknown.stderr).toContain("metrics.port is 0 (a free port at start): give --metrics-url");
     expect(interval.stderr).toContain('--interval: "0" is not a number of seconds from 0.2 to 60');
   }, 60_000);
+
+  it("never prints the password of a --metrics-url with credentials, and sends them as basic auth", async () => {
+    const tree = await tempTree({
+      "otpgw.yaml": "log_level: silent\n",
+      "carriers/one.yaml": carrierYaml("id-one"),
+    });
+    onTestFinished(() => tree.remove());
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response
+        .writeHead(request.headers.authorization === `Basic ${btoa("noc:s3cretpw")}` ? 200 : 401)
+        .end("");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const watch = (url: string) =>
+      runOtpgw(
+        [
+          "watch",
+          "--config",
+          join(tree.dir, "otpgw.yaml"),
+          "--count",
+          "1",
+          "--interval",
+          "0.2",
+          "--metrics-url",
+          url,
+        ],
+        {
+          env: { PATH: process.env.PATH },
+        },
+      );
+    const [down, refused, read] = await Promise.all([
+      watch(`http://noc:s3cretpw@127.0.0.1:${await freePort()}/metrics`),
+      watch(`http://noc:wrongpw@127.0.0.1:${port}/metrics`),
+      watch(`http://noc:s3cretpw@127.0.0.1:${port}/metrics`),
+    ]);
+    expect(down.stderr).toMatch(/^otpgw: watch: cannot read http:\/\/noc:\*\*\*@127\.0\.0\.1:\d+\/metrics: /);
+    expect(down.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot read http:\/\/noc:\*\*\*@127\.0\.0\.1:\d+\/metrics: HTTP 401/);
+    for (const run of [down, refused, read]) expect(run.stdout + run.stderr).not.toMatch(/s3cretpw|wrongpw/);
+    expect(read.stderr).toBe("");
+    expect(read.code).toBe(0);
+    expect(seen).toContain(`Basic ${btoa("noc:s3cretpw")}`);
+  });
 });

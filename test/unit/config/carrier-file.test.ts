@@ -178,6 +178,22 @@ default_alphabet: latin1
     expect(problems(valid, {}, true)).toEqual([]);
   });
 
+  it("keeps a carrier whose system_id is an unset ${VAR} under allowMissingEnv, and names a variable it cannot do without", () => {
+    const systemId = valid.replace("system_id: otpgw", "system_id: ${TSEL_SYSTEM_ID}");
+    const kept = parseCarrierFile(systemId, file, { env: {}, allowMissingEnv: true });
+    expect(kept.problems).toEqual([]);
+    expect(kept.carrier?.id).toBe("id-test");
+    // Without allowMissingEnv it is a problem at its line, as before.
+    expect(problems(systemId, {})).toContain(
+      `${file}:5: system_id: environment variable TSEL_SYSTEM_ID is not set`,
+    );
+    // A value no stand-in satisfies (a port) is never dropped silently: the problem names the variable.
+    const port = valid.replace("port: 2775", "port: ${SMSC_PORT}");
+    expect(problems(port, {}, true)).toEqual([
+      `${file}:4: port: cannot be checked without SMSC_PORT (not set): set it to check this file`,
+    ]);
+  });
+
   it("interpolates ${VAR} in any string value", () => {
     const text = valid.replace("host: 127.0.0.1", "host: ${SMSC_HOST}");
     const result = parseCarrierFile(text, file, { env: { ...env, SMSC_HOST: "smsc.example.net" } });

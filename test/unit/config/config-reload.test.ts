@@ -120,6 +120,29 @@ describe("ConfigReload (SIGHUP)", () => {
     expect((await s.reload.reload()).result).toBe("unchanged");
   });
 
+  it("refuses a changed networks_file path as it refuses the other file paths: nothing installed, a restart pending", async () => {
+    const networks = (telkomsel: string) =>
+      `networks:\n  - { mccmnc: "510-10", name: T, country: ID, prefixes: [${telkomsel}] }\n`;
+    const s = await started({
+      "otpgw.yaml": "networks_file: nets.yaml\n",
+      "nets.yaml": networks('"+62811"'),
+      "nets-new.yaml": networks('"+62811", "+62813"'),
+      "routes.yaml":
+        routesYaml(["id-one"]) +
+        '  - { name: t, match: { network: "510-10" }, carriers: [{ carrier: id-two }] }\n',
+    });
+    const before = s.routes.current;
+    await s.write("otpgw.yaml", "networks_file: nets-new.yaml\n");
+    const moved = await s.reload.reload();
+    expect(moved.result).toBe("refused");
+    expect(moved.problems).toEqual([
+      "otpgw.yaml: networks_file changed: restart to read the files from there",
+    ]);
+    expect(s.routes.current).toBe(before);
+    expect(s.routes.match("+6281312345678", "ID")?.name).toBe("indonesia");
+    expect(await s.pending()).toBe(1);
+  });
+
   it("refuses an invalid edit with every problem and keeps the running table", async () => {
     const s = await started();
     const before = s.routes.current;
@@ -190,6 +213,30 @@ describe("ConfigReload (SIGHUP)", () => {
     const added = await s.reload.reload();
     expect(added.problems).toEqual([
       "routes.yaml: a route escalates to voice, which this process does not run (otpgw.yaml channels.voice is new): restart to start it",
+    ]);
+    expect(added.result).toBe("refused");
+    expect(s.routes.current).toBe(before);
+  });
+
+  it("refuses routes trying a channel before SMS that otpgw.yaml adds, as it refuses one escalated to", async () => {
+    const s = await started();
+    const before = s.routes.current;
+    await s.write(
+      "otpgw.yaml",
+      [
+        "channels:",
+        "  voice:",
+        "    api_url: https://voice.example/v1/calls",
+        "    api_key: ${VOICE_KEY}",
+        "    callback_secret: ${VOICE_SECRET}",
+        "    callback_url: https://otpgw.example/v1/channels/voice/status",
+        "",
+      ].join("\n"),
+    );
+    await s.write("routes.yaml", `${routesYaml(["id-one"])}    before_sms: [voice]\n`);
+    const added = await s.reload.reload();
+    expect(added.problems).toEqual([
+      "routes.yaml: a route tries voice before SMS, which this process does not run (otpgw.yaml channels.voice is new): restart to start it",
     ]);
     expect(added.result).toBe("refused");
     expect(s.routes.current).toBe(before);

@@ -23,8 +23,8 @@ describe("interpolateEnv", () => {
   it("reports each unset variable and each malformed reference at the value's path", () => {
     const result = interpolateEnv({ s: { t: ["${A}${B}", "${1X}", "${OPEN"] } }, {});
     expect(result.problems).toEqual([
-      { path: ["s", "t", 0], kind: "missing", reason: "environment variable A is not set" },
-      { path: ["s", "t", 0], kind: "missing", reason: "environment variable B is not set" },
+      { path: ["s", "t", 0], kind: "missing", reason: "environment variable A is not set", variable: "A" },
+      { path: ["s", "t", 0], kind: "missing", reason: "environment variable B is not set", variable: "B" },
       {
         path: ["s", "t", 1],
         kind: "malformed",

@@ -171,4 +171,84 @@ describe("the pumping guard", () => {
     guard.prune();
     expect(guard.sizes.ranges).toBe(0);
   });
+
+  describe("accounts with different conversion waits", () => {
+    const FAST: PumpingGuardSpec = {
+      ...SPEC,
+      minDeliveries: 5,
+      conversionWaitSeconds: 60,
+      windowSeconds: 86_400,
+    };
+    const SLOW: PumpingGuardSpec = { ...FAST, conversionWaitSeconds: 3600 };
+
+    /** Two accounts, their conversions marks in "Redis" that expire after the lifetime the guard asks for. */
+    function twoAccounts() {
+      let now = Date.UTC(2026, 10, 23, 12, 0, 0);
+      const specs: Record<string, PumpingGuardSpec> = { fast: FAST, slow: SLOW };
+      const marks = new Map<string, number>();
+      const blocks: PumpingEvidence[] = [];
+      const guard = new PumpingGuard({
+        spec: (account) => specs[account],
+        isConverted: (ids) => Promise.resolve(ids.map((id) => (marks.get(id) ?? 0) > now)),
+        blocked: () => false,
+        block: (evidence) => blocks.push(evidence),
+        clock: () => now,
+      });
+      /** A delivery whose code is used at once (the mark lives as long as the guard says, as the service sets it). */
+      const usedDelivery = (id: string, account: string, to: string) => {
+        guard.delivered(id, account, to);
+        marks.set(id, now + guard.markLifetimeMs(specs[account]!.conversionWaitSeconds));
+      };
+      /** Seconds pass, the guard judging every second as the service runs it. */
+      const pass = async (seconds: number) => {
+        for (let i = 0; i < seconds; i++) {
+          now += 1000;
+          await guard.judge();
+        }
+      };
+      return { guard, specs, blocks, usedDelivery, pass };
+    }
+
+    it("judges a delivery when its own wait is over, though another account's with a longer wait came first", async () => {
+      const { guard, pass } = twoAccounts();
+      guard.delivered("s1", "slow", "+6281200000001");
+      guard.delivered("f1", "fast", "+6281300000001");
+      await pass(61);
+      expect(guard.sizes.waiting).toBe(1);
+      await pass(3600);
+      expect(guard.sizes.waiting).toBe(0);
+    });
+
+    it("does not block a range whose codes were all used while a long-waiting account's delivery is pending (review repro)", async () => {
+      const { blocks, usedDelivery, pass } = twoAccounts();
+      for (let t = 0; t < 150; t++) {
+        usedDelivery(`a${t}`, "fast", `+628121${String(1_000_000 + t * 7919).slice(0, 7)}`);
+        await pass(1);
+      }
+      await pass(120);
+      usedDelivery("s1", "slow", "+6281200000001");
+      for (let t = 0; t < 10; t++) {
+        usedDelivery(`r${t}`, "fast", `+6281355555${t}0`);
+        await pass(1);
+      }
+      await pass(3700);
+      expect(blocks).toEqual([]);
+    });
+
+    it("keeps a conversion mark as long as the longest wait a delivery is still held for, after a reload shortened it", async () => {
+      const { guard, specs, blocks, usedDelivery, pass } = twoAccounts();
+      for (let t = 0; t < 150; t++)
+        usedDelivery(`a${t}`, "fast", `+628121${String(1_000_000 + t * 7919).slice(0, 7)}`);
+      await pass(61);
+      // Recorded with an hour's wait; accounts.yaml then reloaded with a minute: the marks must still be there.
+      for (let t = 0; t < 10; t++) guard.delivered(`r${t}`, "slow", `+6281355555${t}0`);
+      specs.slow = { ...SLOW, conversionWaitSeconds: 60 };
+      for (let t = 0; t < 150; t++)
+        usedDelivery(`b${t}`, "slow", `+628122${String(1_000_000 + t * 7919).slice(0, 7)}`);
+      for (let t = 0; t < 10; t++) usedDelivery(`r${t}`, "slow", `+6281355555${t}0`);
+      expect(guard.markLifetimeMs(60)).toBeGreaterThanOrEqual(3600_000);
+      await pass(3700);
+      expect(blocks).toEqual([]);
+    });
+  });
 });

@@ -101,6 +101,12 @@ describe("networks file problems", () => {
       "networks.yaml:3: networks.1.mccmnc: duplicate network 510-10 (also at line 2)",
       "networks.yaml:3: networks.1.prefixes.0: prefix +62811 is already a range of network 510-10 (line 2)",
     ]);
+    // A range written with the trunk prefix would never match a destination (+6208123… is +628123…).
+    expect(
+      problems(`networks:\n  - { mccmnc: "510-10", name: A, country: ID, prefixes: ["+620811"] }\n`),
+    ).toEqual([
+      'networks.yaml:2: networks.0.prefixes.0: keeps the national trunk prefix after the calling code: destinations are matched in E.164, without it, so this matches nothing — write "+62811"',
+    ]);
     expect(problems("networks: [\n")).toHaveLength(1);
     expect(problems("")).toEqual([]);
   });

@@ -286,6 +286,25 @@ routes:
     ]);
   });
 
+  it("refuses a prefix written with the national trunk prefix, which normalised destinations never start with", () => {
+    const text = `routes:
+  - name: a
+    match:
+      prefix:
+        - "+620812"
+        - "+8201"
+        - "+62812"
+        - "+3906"
+        - "+7800"
+    carriers: [{ carrier: id-telkomsel }]
+`;
+    // Italy's +3906… and Russia's +7800… are real numbers written that way: they stay.
+    expect(problems(text)).toEqual([
+      'routes.yaml:5: routes.0.match.prefix.0: keeps the national trunk prefix after the calling code: destinations are matched in E.164, without it, so this matches nothing — write "+62812"',
+      'routes.yaml:6: routes.0.match.prefix.1: keeps the national trunk prefix after the calling code: destinations are matched in E.164, without it, so this matches nothing — write "+821"',
+    ]);
+  });
+
   it("checks each country: an ISO code with a numbering plan, once", () => {
     const text = `routes:
   - name: a
