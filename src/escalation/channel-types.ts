@@ -49,6 +49,11 @@ export interface ChannelStatus {
    * the status overtook the recording of the provider's id (another instance, a slow Redis).
    */
   recipient?: string;
+  /**
+   * otpgw's message id, when the provider echoes the one it was sent with (voice's `reference`): a status that must
+   * be matched without its provider id goes to that message's attempt, never by the handset to another's.
+   */
+  reference?: string;
   /** DELIVRD (WhatsApp delivered or read; a call answered and the code played), UNDELIV, or ENROUTE (not final). */
   stat: "DELIVRD" | "UNDELIV" | "ENROUTE";
   delivered: boolean;

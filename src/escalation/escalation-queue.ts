@@ -29,6 +29,10 @@ export interface EscalationDelivery {
   get(id: string): Promise<Message | null>;
   getText(id: string): Promise<string | null>;
   channelResult(messageId: string, attempt: number, channel: string, result: SubmitResult): Promise<void>;
+  /** Before a send's request goes out: it may reach the provider from now on (kept `ttlMs`). */
+  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<void>;
+  /** The provider answered that it did not take the send (429, 5xx, no connection). */
+  channelSendNotTaken(messageId: string, attempt: number): Promise<void>;
 }
 
 export const escalationDefaults = {
@@ -40,6 +44,11 @@ export const escalationDefaults = {
   maxRetryMs: 8000,
   /** Finished jobs are kept this long (seconds) for inspection, then removed. */
   keepSeconds: 3600,
+  /**
+   * How long a send's mark outlives its attempt's deadline: a status posted just before the deadline may be
+   * recorded a little after it, and instances' clocks differ by a few seconds at most.
+   */
+  sendMarkAfterDeadlineMs: 60_000,
 } as const;
 
 export interface EscalationQueueOptions {
@@ -186,6 +195,9 @@ export class EscalationQueue {
       await record({ status: "not_sent", reason });
       return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
     }
+    // Durable before the request: a status that overtakes the answer may be matched by the handset only from now.
+    const markTtlMs = attempt.dlrDeadline - this.now() + escalationDefaults.sendMarkAfterDeadlineMs;
+    await this.options.delivery.channelSendStarted(messageId, n, markTtlMs);
     // Bounded by the not-after time: a send answered later could be accepted while the next channel goes out.
     const result = await provider.send({ messageId, to: message.to, code, timeoutMs: notAfter - this.now() });
     if (result.kind === "accepted") {
@@ -196,6 +208,8 @@ export class EscalationQueue {
       await record({ status: "failed", error: result.error });
       return this.count(channel, "refused", log, `escalation refused by the provider: ${result.error}`);
     }
+    // Not taken (answered 429 or 5xx, or never connected): no status can be this send's.
+    if (!result.maybeTaken) await this.options.delivery.channelSendNotTaken(messageId, n);
     const retryAt = this.now() + (result.retryAfterMs ?? 0);
     if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
       // Unanswered, the last send may have been taken: its status may still come until the attempt's deadline.
