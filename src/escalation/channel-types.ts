@@ -31,7 +31,8 @@ export type ChannelSendResult =
   | { kind: "refused"; error: string }
   /**
    * Not taken this time (HTTP 429, 5xx, timeout, connection refused): may be tried again while time is left.
-   * `maybeTaken`: no answer came, so the provider may have taken it all the same.
+   * `maybeTaken`: no answer came, so the provider may have taken it all the same — escalation then waits for its
+   * status instead of sending it again.
    */
   | { kind: "retry"; error: string; retryAfterMs?: number; maybeTaken?: true };
 

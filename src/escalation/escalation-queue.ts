@@ -1,8 +1,9 @@
 /**
  * Sending escalation attempts through their channel's provider, from a BullMQ queue (DESIGN.md: "BullMQ carries
  * delayed, retry and escalation work"). The attempt is committed before its job is queued; the job sends once,
- * retries while the provider is busy or unreachable, and records the provider's answer on the attempt as a
- * carrier's submit answer is recorded. Never after the code has expired: no send starts at or after the attempt's
+ * retries while the provider answers that it did not take the send (429, 5xx, no connection) — never after a send
+ * that got no answer, which it may have taken — and records the provider's answer on the attempt as a carrier's
+ * submit answer is recorded. Never after the code has expired: no send starts at or after the attempt's
  * not-after time (its deadline, or the OTP's expiry less the minimum remaining validity).
  */
 import { Queue, Worker, type Job, type RedisOptions } from "bullmq";
@@ -84,7 +85,7 @@ class ProviderBusyError extends Error {
   }
 }
 
-type SendResult = "accepted" | "refused" | "retried" | "not_sent" | "stale";
+type SendResult = "accepted" | "refused" | "retried" | "unknown" | "not_sent" | "stale";
 
 export class EscalationQueue {
   private readonly options: EscalationQueueOptions;
@@ -208,19 +209,25 @@ export class EscalationQueue {
       await record({ status: "failed", error: result.error });
       return this.count(channel, "refused", log, `escalation refused by the provider: ${result.error}`);
     }
-    // Not taken (answered 429 or 5xx, or never connected): no status can be this send's.
-    if (!result.maybeTaken) await this.options.delivery.channelSendNotTaken(messageId, n);
-    const retryAt = this.now() + (result.retryAfterMs ?? 0);
-    if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
-      // Unanswered, the last send may have been taken: its status may still come until the attempt's deadline.
-      const error = `provider unavailable (${result.error})`;
-      await record(result.maybeTaken ? { status: "unknown", error } : { status: "not_sent", reason: error });
+    if (result.maybeTaken) {
+      // No answer, but the request went out: the provider may have taken it, and sending again could deliver a
+      // second code (place a second call) — worse than the next channel. Its status may still come until the
+      // attempt's deadline; then the next channel follows.
+      await record({ status: "unknown", error: `provider did not answer (${result.error})` });
       return this.count(
         channel,
-        "not_sent",
+        "unknown",
         log,
-        `escalation not sent: provider unavailable (${result.error})`,
+        `escalation outcome unknown, not sent again: ${result.error}`,
       );
+    }
+    // Not taken (answered 429 or 5xx, or never connected): no status can be this send's.
+    await this.options.delivery.channelSendNotTaken(messageId, n);
+    const retryAt = this.now() + (result.retryAfterMs ?? 0);
+    if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
+      const reason = `provider unavailable (${result.error})`;
+      await record({ status: "not_sent", reason });
+      return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
     }
     this.count(channel, "retried", log, `escalation provider busy or unreachable, retrying: ${result.error}`);
     throw new ProviderBusyError(result.error, result.retryAfterMs);
