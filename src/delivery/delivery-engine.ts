@@ -282,9 +282,10 @@ export class DeliveryEngine implements DeliveryService {
 
   /**
    * Marks the send of escalation attempt `attempt` as started (channel-send-marks.ts), before its request goes out,
-   * for `ttlMs`: a status that overtakes the provider's answer may then be matched by the handset.
+   * for `ttlMs`: a status that overtakes the provider's answer may then be matched by the handset. False when it was
+   * marked already (an earlier send may have gone out: it must not be sent again).
    */
-  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<void> {
+  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<boolean> {
     return this.deps.store.sendMarks.started(messageId, attempt, ttlMs);
   }
 

@@ -30,8 +30,11 @@ export interface EscalationDelivery {
   get(id: string): Promise<Message | null>;
   getText(id: string): Promise<string | null>;
   channelResult(messageId: string, attempt: number, channel: string, result: SubmitResult): Promise<void>;
-  /** Before a send's request goes out: it may reach the provider from now on (kept `ttlMs`). */
-  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<void>;
+  /**
+   * Before a send's request goes out: it may reach the provider from now on (kept `ttlMs`). False when the mark was
+   * there already: an earlier run started a send that was not answered "not taken".
+   */
+  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<boolean>;
   /** The provider answered that it did not take the send (429, 5xx, no connection). */
   channelSendNotTaken(messageId: string, attempt: number): Promise<void>;
 }
@@ -50,6 +53,19 @@ export const escalationDefaults = {
    * recorded a little after it, and instances' clocks differ by a few seconds at most.
    */
   sendMarkAfterDeadlineMs: 60_000,
+  /**
+   * How long a job taken by a process that then died stays with it before another worker (or the same one
+   * restarted) takes it over — BullMQ's lock, renewed every half of it while the process lives, and its stalled-job
+   * check. An OTP is valid for minutes: BullMQ's 30 s would cost a channel's send up to a minute after a crash.
+   */
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 5_000,
+  /**
+   * How often a job may be taken over from a process that died holding it: in effect always. Running it again is
+   * safe (a send started before is never sent again, see the send mark) and the attempt's not-after time ends it;
+   * BullMQ's default, 1, would fail the job at a second crash and leave the attempt to its deadline.
+   */
+  maxStalledCount: 1_000_000,
 } as const;
 
 export interface EscalationQueueOptions {
@@ -114,6 +130,9 @@ export class EscalationQueue {
       connection: this.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? escalationDefaults.concurrency,
+      lockDuration: escalationDefaults.lockDurationMs,
+      stalledInterval: escalationDefaults.stalledIntervalMs,
+      maxStalledCount: escalationDefaults.maxStalledCount,
       autorun: false,
       settings: {
         // A provider's Retry-After is honoured whole: the attempt's not-after time, not the backoff cap, ends the tries.
@@ -176,18 +195,16 @@ export class EscalationQueue {
       isFinal(message.state) ||
       !attempt ||
       attempt.outcome !== undefined ||
-      attempt.channel !== channel
+      attempt.channel !== channel ||
+      attempt.partStatus[0] !== "pending"
     ) {
-      // Ended meanwhile (its deadline passed, the message expired, a late SMS receipt proved delivery).
+      // Ended meanwhile (its deadline passed, the message expired, a late SMS receipt proved delivery), or its send's
+      // outcome is recorded (this job runs again: its process died before BullMQ heard that it had finished).
       return this.count(channel, "stale", log, "escalation send skipped: its attempt has ended");
     }
     const notAfter = Math.min(attempt.dlrDeadline, message.expiresAt - this.options.minRemainingMs);
     const record = (result: SubmitResult) =>
       this.options.delivery.channelResult(messageId, n, channel, result);
-    if (this.now() >= notAfter) {
-      await record({ status: "not_sent", reason: "too late" });
-      return this.count(channel, "not_sent", log, "escalation not sent: too close to the code's expiry");
-    }
     const provider = this.options.providers.get(channel);
     const text = await this.options.delivery.getText(messageId);
     const code = text === null ? undefined : otpCodeIn(text, this.options.codePattern(message.account));
@@ -196,9 +213,27 @@ export class EscalationQueue {
       await record({ status: "not_sent", reason });
       return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
     }
-    // Durable before the request: a status that overtakes the answer may be matched by the handset only from now.
+    // Durable before the request, and only once per send: a status that overtakes the answer may be matched by the
+    // handset from now on, and a run of this job that finds the mark already there knows an earlier run (its process
+    // died, BullMQ took the job over) may have sent it without recording the answer — sending again could deliver a
+    // second code or place a second call, so it waits for that send's status instead.
     const markTtlMs = attempt.dlrDeadline - this.now() + escalationDefaults.sendMarkAfterDeadlineMs;
-    await this.options.delivery.channelSendStarted(messageId, n, markTtlMs);
+    if (!(await this.options.delivery.channelSendStarted(messageId, n, markTtlMs))) {
+      await record({
+        status: "unknown",
+        error: "send interrupted: the process died before its answer was recorded",
+      });
+      return this.count(
+        channel,
+        "unknown",
+        log,
+        "escalation outcome unknown, not sent again: a run before died",
+      );
+    }
+    if (this.now() >= notAfter) {
+      await record({ status: "not_sent", reason: "too late" });
+      return this.count(channel, "not_sent", log, "escalation not sent: too close to the code's expiry");
+    }
     // Bounded by the not-after time: a send answered later could be accepted while the next channel goes out.
     const result = await provider.send({ messageId, to: message.to, code, timeoutMs: notAfter - this.now() });
     if (result.kind === "accepted") {
