@@ -8,7 +8,7 @@ export interface HandsetMatchContext {
    * A channel attempt's send started and was not answered "not taken" (channel-send-marks.ts); false or absent: it
    * never went out.
    */
-  channelSendMade?: boolean;
+  channelSendMade?: boolean | undefined;
 }
 
 /**

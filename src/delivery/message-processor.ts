@@ -76,9 +76,13 @@ export class MessageProcessor {
     this.index.setText(loaded.message.id, text);
   }
 
-  /** Looks at a message (new, timer due, or recovered after a restart) and moves it on. */
+  /** Looks at a message (new, timer due, recovered after a restart), moves it on, resumes a lost channel send. */
   process(id: string): Promise<void> {
-    return this.serial.run(id, () => this.withConflictRetry(id, (current) => current));
+    let seen: Message | undefined;
+    const step = this.serial.run(id, () => this.withConflictRetry(id, (current) => (seen = current)));
+    return step.then(() => {
+      if (seen && !this.stopping) this.deps.escalation?.resume(seen, this.deps.clock());
+    });
   }
 
   /**
@@ -132,8 +136,7 @@ export class MessageProcessor {
           const attempt = current.attempts.find((a) => a.n === target.attempt);
           if (attempt === undefined) return current;
           const waitsHere = this.queuedParts.isOpen(target.messageId, target.attempt, target.part);
-          const context = channelSendMade === undefined ? { waitsHere } : { waitsHere, channelSendMade };
-          applied = handsetMatches(attempt, target.part, carrierMessageId, context);
+          applied = handsetMatches(attempt, target.part, carrierMessageId, { waitsHere, channelSendMade });
           return applied ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
         }),
       )

@@ -90,6 +90,9 @@ export interface EscalationQueueOptions {
   worker?: boolean;
 }
 
+/** One job per attempt: adding it again is a no-op while it exists. */
+const jobIdOf = (data: EscalationJobData): string => `${data.messageId}-${data.attempt}`;
+
 /** A provider's "not now": BullMQ tries again after `retryAfterMs` (or the backoff). */
 class ProviderBusyError extends Error {
   constructor(
@@ -172,12 +175,30 @@ export class EscalationQueue {
   async add(data: EscalationJobData): Promise<void> {
     if (this.closing !== undefined) throw new Error("escalation queue is closed");
     await this.queue.add("send", data, {
-      jobId: `${data.messageId}-${data.attempt}`,
+      jobId: jobIdOf(data),
       attempts: this.maxTries,
       backoff: { type: "otpgw-escalation" },
       removeOnComplete: { age: escalationDefaults.keepSeconds },
       removeOnFail: { age: escalationDefaults.keepSeconds },
     });
+  }
+
+  /**
+   * Queues the send of attempt `attempt` again when its job is gone (its add failed, or the process died before it)
+   * or failed for good (its tries used up by Redis errors): true when it did. A job waiting, delayed (a Retry-After),
+   * running or completed is left alone — a completed one whose answer is not recorded yet must not send again (nor
+   * would it: the send mark stops a second send).
+   */
+  async resume(data: EscalationJobData): Promise<boolean> {
+    if (this.closing !== undefined) return false;
+    const job = await this.queue.getJob(jobIdOf(data));
+    if (job === undefined) {
+      await this.add(data);
+      return true;
+    }
+    if (!(await job.isFailed())) return false;
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
   }
 
   close(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {

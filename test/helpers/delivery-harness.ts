@@ -3,7 +3,9 @@ import { CarrierSimulator, type SimulatorOptions } from "../../scripts/sim/carri
 import type { CarrierConfig } from "../../src/config/types.js";
 import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
+import type { EscalationDeps } from "../../src/delivery/processor-types.js";
 import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
+import type { ChannelId } from "../../src/escalation/channel-types.js";
 import type { Message, NewMessage } from "../../src/delivery/types.js";
 import { createLogger, silentLogger } from "../../src/observability/logger.js";
 import { CarrierPool } from "../../src/south/carrier-pool.js";
@@ -51,6 +53,8 @@ export async function deliveryHarness(options: {
   conversionObserved?: RoutePlanner["conversionObserved"];
   /** Which accounts report conversions (none by default). */
   reportsConversions?: (account: string) => boolean;
+  /** Escalation after the carriers: the route's channels, and delivery's collaborator for them. */
+  escalation?: { channels: ChannelId[]; deps: EscalationDeps };
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -78,11 +82,13 @@ export async function deliveryHarness(options: {
       ...orderedPlanner(
         options.carriers.map((c) => c.id),
         options.dlrTimeoutMs,
+        options.escalation?.channels,
       ),
       ...(options.attemptEnded && { attemptEnded: options.attemptEnded }),
       ...(options.conversionObserved && { conversionObserved: options.conversionObserved }),
     },
     ...(options.reportsConversions && { reportsConversions: options.reportsConversions }),
+    ...(options.escalation && { escalation: options.escalation.deps }),
     pools,
     carriers: configs,
     logger: process.env.OTPGW_TEST_LOG ? createLogger({ level: process.env.OTPGW_TEST_LOG }) : silentLogger(),
