@@ -234,8 +234,16 @@ function undrained(
 }
 
 /**
+ * When a channel attempt is first looked at again, before its deadline (if sooner): its send's job is queued after
+ * the attempt is stored, and a job that was never queued (the add failed, the process died between the two, Redis's
+ * answer to the store was lost) would leave the attempt idle until its deadline. Its send normally starts within
+ * milliseconds; a lost one is queued again then (EscalationDeps.resume).
+ */
+export const channelSendCheckMs = 5_000;
+
+/**
  * An attempt on `next.channel` for route `routeName`, its deadline the channel's status timeout but never past the
- * OTP's expiry.
+ * OTP's expiry; looked at again first after channelSendCheckMs.
  */
 function channelAttempt(
   message: Message,
@@ -249,7 +257,7 @@ function channelAttempt(
   return {
     kind: "escalate",
     message: withAttempt,
-    timerAt: now + timeoutMs,
+    timerAt: now + Math.min(timeoutMs, channelSendCheckMs),
     channel: next.channel,
     n,
     correlations: [

@@ -1,4 +1,3 @@
-import { randomFillSync } from "node:crypto";
 import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { RedisOutcomeUnknownError } from "../redis/redis-batch.js";
@@ -15,6 +14,7 @@ import { canAccept } from "./admission.js";
 import { CreateWithdrawals } from "./create-withdrawals.js";
 import type { HandOffs } from "./hand-offs.js";
 import { conversionCredit, newMessage, type SubmitResult } from "./lifecycle.js";
+import { newMessageId } from "./message-id.js";
 import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
 import { nothingToNotify, type EscalationDeps } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
@@ -264,7 +264,8 @@ export class DeliveryEngine implements DeliveryService {
    * then answered 5xx and posts it again).
    */
   channelStatus(channel: string, status: ChannelStatus): Promise<void> {
-    return this.onReceipt({
+    const target = this.processor.knownCorrelation(channel, status.providerMessageId);
+    const event: CarrierReceipt = {
       carrierId: channel,
       bindId: `${channel}-status`,
       ...(status.recipient !== undefined && { handset: status.recipient }),
@@ -276,7 +277,23 @@ export class DeliveryEngine implements DeliveryService {
         ...(status.err !== undefined && { err: status.err }),
         from: "text",
       },
-    });
+    };
+    if (target) return this.processor.receipt(target, receiptEvent(event.receipt));
+    return this.lookup.lookUp(event, status.reference === undefined ? {} : { reference: status.reference });
+  }
+
+  /**
+   * Marks the send of escalation attempt `attempt` as started (channel-send-marks.ts), before its request goes out,
+   * for `ttlMs`: a status that overtakes the provider's answer may then be matched by the handset. False when it was
+   * marked already (an earlier send may have gone out: it must not be sent again).
+   */
+  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<boolean> {
+    return this.deps.store.sendMarks.started(messageId, attempt, ttlMs);
+  }
+
+  /** The provider answered that it did not take the send of attempt `attempt`: no status can be that send's. */
+  channelSendNotTaken(messageId: string, attempt: number): Promise<void> {
+    return this.deps.store.sendMarks.notTaken(messageId, attempt);
   }
 
   /** Whether new work for this destination can go out now, or would only queue up (admission.ts). */
@@ -376,23 +393,4 @@ export class DeliveryEngine implements DeliveryService {
     const target = this.processor.knownCorrelation(event.carrierId, event.receipt.messageId);
     return target ? this.processor.receipt(target, receiptEvent(event.receipt)) : this.lookup.lookUp(event);
   }
-}
-
-/** Random bytes for ids, drawn 4 KiB at a time (one system call per 512 ids instead of one per id). */
-const randomPool = Buffer.alloc(4096);
-let randomOffset = randomPool.length;
-
-/** Sortable, unguessable ids: 8 hex of seconds since the epoch + 16 random hex. */
-function newMessageId(now: number): string {
-  if (randomOffset + 8 > randomPool.length) {
-    randomFillSync(randomPool);
-    randomOffset = 0;
-  }
-  const random = randomPool.toString("hex", randomOffset, randomOffset + 8);
-  randomOffset += 8;
-  return (
-    Math.floor(now / 1000)
-      .toString(16)
-      .padStart(8, "0") + random
-  );
 }

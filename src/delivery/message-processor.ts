@@ -2,6 +2,7 @@ import { LogThrottle } from "../observability/log-throttle.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
+import { handsetMatches } from "./handset-match.js";
 import { CommitObserver } from "./commit-observer.js";
 import { LocalIndex } from "./local-index.js";
 import { QueuedParts } from "./queued-parts.js";
@@ -75,9 +76,13 @@ export class MessageProcessor {
     this.index.setText(loaded.message.id, text);
   }
 
-  /** Looks at a message (new, timer due, or recovered after a restart) and moves it on. */
+  /** Looks at a message (new, timer due, recovered after a restart), moves it on, resumes a lost channel send. */
   process(id: string): Promise<void> {
-    return this.serial.run(id, () => this.withConflictRetry(id, (current) => current));
+    let seen: Message | undefined;
+    const step = this.serial.run(id, () => this.withConflictRetry(id, (current) => (seen = current)));
+    return step.then(() => {
+      if (seen && !this.stopping) this.deps.escalation?.resume(seen, this.deps.clock());
+    });
   }
 
   /**
@@ -112,29 +117,26 @@ export class MessageProcessor {
   }
 
   /**
-   * Applies a receipt found by carrier and handset instead of by carrier message id: to a part whose carrier id
-   * was recorded as this receipt's id, whose carrier answered without one, or whose id was never recorded while no
-   * submit of it awaits its answer here (its sender died, its answer was lost, or another instance sent it and has
-   * not recorded the answer yet). Not to a part never sent, nor to one this process sent whose carrier has not
-   * answered: the lookup waited for the answers to every submit written before the receipt came, so that part went
-   * out after it and the receipt is another message's to the same handset. Resolves whether it was applied.
+   * Applies a receipt found by carrier and handset instead of by carrier message id (or a channel status by voice's
+   * reference) when handsetMatches says it is that part's: never to a part whose id is recorded as another, nor to
+   * one that went out after the receipt came or, for a channel, whose send was not made (`channelSendMade`: the
+   * attempt's send mark, read by the caller). Resolves whether it was applied.
    */
-  receiptByHandset(target: ReceiptTarget, carrierMessageId: string, receipt: ReceiptEvent): Promise<boolean> {
+  receiptByHandset(
+    target: ReceiptTarget,
+    carrierMessageId: string,
+    receipt: ReceiptEvent,
+    channelSendMade?: boolean,
+  ): Promise<boolean> {
     const now = this.deps.clock();
     let applied = false;
     return this.serial
       .run(target.messageId, () =>
         this.withConflictRetry(target.messageId, (current) => {
           const attempt = current.attempts.find((a) => a.n === target.attempt);
-          const recorded = attempt?.carrierMessageIds[target.part];
-          if (attempt === undefined || recorded === undefined) return current;
-          // null: never recorded; "": the carrier answered without an id.
-          const status = attempt.partStatus[target.part];
+          if (attempt === undefined) return current;
           const waitsHere = this.queuedParts.isOpen(target.messageId, target.attempt, target.part);
-          applied =
-            recorded === carrierMessageId ||
-            recorded === "" ||
-            (recorded === null && (status === "unknown" || (status !== "not_sent" && !waitsHere)));
+          applied = handsetMatches(attempt, target.part, carrierMessageId, { waitsHere, channelSendMade });
           return applied ? applyReceipt(current, target.attempt, target.part, receipt, now) : current;
         }),
       )

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { RedisBatch } from "../redis/redis-batch.js";
+import { ChannelSendMarks } from "./channel-send-marks.js";
 import { createRefusal, type RateLimit } from "./create-limits.js";
 import { decodeMessage, encodeMessage } from "./doc-codec.js";
 import { applySubmitResult } from "./lifecycle.js";
@@ -85,6 +86,7 @@ const NO_LIMITS: readonly VolumeLimit[] = [];
  * - `t:<id>`: the text after the final state when a body retention is configured (expiring with it);
  * - `i:<account>:<key>`: idempotency key → id;
  * - `c:<carrier>:<carrier message id>`: → `<id>:<attempt>:<part>`;
+ * - `e:<id>:<attempt>`: an escalation attempt's send started (channel-send-marks.ts), expiring after its deadline;
  * - `timers` (zset): id → when to look at it next, for every non-final message; `outbox` (set): final
  *   messages whose notification (webhook / SMPP receipt) has not been handed over yet; `outbox:<id>`: the lease
  *   of the instance handing it over.
@@ -101,6 +103,8 @@ export class MessageStore {
   private readonly retention: StoreRetention;
   /** This process's token in the outbox's leases (see OUTBOX_CLAIM_SCRIPT). */
   private readonly instance = randomBytes(8).toString("hex");
+  /** Escalation sends started and not answered "not taken", on the same batch. */
+  readonly sendMarks: ChannelSendMarks;
 
   /** `batch`: the connection's group commit, shared with other hot-path writers (one is made if not given). */
   constructor(options: { redis: Redis; prefix: string; retention: StoreRetention; batch?: RedisBatch }) {
@@ -120,6 +124,7 @@ export class MessageStore {
     this.batch.define("store_accept", ACCEPT_SCRIPT);
     this.batch.define("store_withdraw", WITHDRAW_SCRIPT);
     this.batch.define("store_drop_orphan_timer", DROP_ORPHAN_TIMER_SCRIPT);
+    this.sendMarks = new ChannelSendMarks({ batch: this.batch, prefix: this.prefix });
   }
 
   private key(name: string): string {

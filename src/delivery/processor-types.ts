@@ -65,9 +65,15 @@ export interface EscalationDeps {
   ): { channel: ChannelId; timeoutMs: number } | undefined;
   /**
    * Queues the send of a committed escalation attempt. Never throws: a send that cannot be queued (Redis lost) is
-   * logged, and the attempt ends at its deadline like one whose provider never answered.
+   * logged, and queued again (`resume`) when the attempt's timer first looks at it.
    */
   send(messageId: string, attempt: number, channel: ChannelId): void;
+  /**
+   * `message`, not final, was just looked at by its timer (or recovery): if its open escalation attempt's send has no
+   * answer yet while its deadline is ahead, queues the send again when its job was lost (never queued) or failed for
+   * good — nothing when the job exists otherwise (a send started before is never sent again). Never throws.
+   */
+  resume(message: Message, now: number): void;
 }
 
 export interface ProcessorDeps extends DeliveryCollaborators {

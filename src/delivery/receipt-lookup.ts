@@ -21,7 +21,7 @@ import { answeredThrough, type RequestMark } from "../smpp/session/request-windo
 import type { CarrierReceipt } from "../south/carrier-pool.js";
 import type { ReceiptEvent } from "./lifecycle.js";
 import type { MessageProcessor } from "./message-processor.js";
-import type { MessageStore } from "./message-store.js";
+import type { MessageStore, ReceiptTarget } from "./message-store.js";
 import { handsetKey } from "./submit-results.js";
 
 /** What the lifecycle needs of a carrier's receipt. */
@@ -51,8 +51,14 @@ export class ReceiptLookup {
 
   constructor(private readonly deps: ReceiptLookupDeps) {}
 
-  /** Resolves once the receipt is recorded or known to match nothing; rejects when Redis failed. */
-  async lookUp({ carrierId, receipt, handset }: CarrierReceipt): Promise<void> {
+  /**
+   * Resolves once the receipt is recorded or known to match nothing; rejects when Redis failed. `channel`: the
+   * receipt is a WhatsApp or voice status (see channelTarget), with the message id the provider echoed, if any.
+   */
+  async lookUp(
+    { carrierId, receipt, handset }: CarrierReceipt,
+    channel?: { reference?: string },
+  ): Promise<void> {
     const { store, processor } = this.deps;
     // The submits written before this receipt came: only their answers (or another instance's) can map its id.
     const marks = this.deps.requestMarks?.(carrierId);
@@ -75,8 +81,18 @@ export class ReceiptLookup {
       if (last) break;
     }
     // Refused by the message it leads to (see receiptByHandset): as unmatched as a receipt with no handset key.
-    const byHandset = handset ? await store.findByCarrierId(carrierId, handsetKey(handset)) : null;
-    if (byHandset && (await processor.receiptByHandset(byHandset, receipt.messageId, receiptEvent(receipt))))
+    const byHandset = channel
+      ? await this.channelTarget(carrierId, handset, channel.reference)
+      : handset
+        ? await store.findByCarrierId(carrierId, handsetKey(handset))
+        : null;
+    // A channel's status may only go to an attempt whose send was made (handset-match.ts).
+    const sendMade =
+      channel && byHandset ? await store.sendMarks.has(byHandset.messageId, byHandset.attempt) : undefined;
+    if (
+      byHandset &&
+      (await processor.receiptByHandset(byHandset, receipt.messageId, receiptEvent(receipt), sendMade))
+    )
       return;
     this.deps.metrics?.receiptsUnmatched.inc({ carrier: carrierId });
     if (this.unmatchedLog.allow(carrierId)) {
@@ -85,5 +101,24 @@ export class ReceiptLookup {
         "receipt for an unknown carrier message id (each is counted in otpgw_carrier_receipts_unmatched_total; this line at most once a minute per carrier)",
       );
     }
+  }
+
+  /**
+   * The attempt a channel status not found by its provider id may be about. With a reference (voice's: otpgw's
+   * message id, sent with the call) the attempt on that channel of that message, whatever the number says: a status
+   * naming another message is never matched by the handset to this one. Without, the attempt open on that channel for
+   * that handset (its key, written with the attempt).
+   */
+  private async channelTarget(
+    channel: string,
+    handset: string | undefined,
+    reference: string | undefined,
+  ): Promise<ReceiptTarget | null> {
+    if (reference === undefined) {
+      return handset ? this.deps.store.findByCarrierId(channel, handsetKey(handset)) : null;
+    }
+    const attempts = (await this.deps.store.get(reference))?.message.attempts ?? [];
+    const attempt = attempts.filter((a) => a.channel === channel).at(-1);
+    return attempt ? { messageId: reference, attempt: attempt.n, part: 0 } : null;
   }
 }

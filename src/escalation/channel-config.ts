@@ -232,7 +232,10 @@ export function createChannelProviders(config: ChannelsConfig): {
   const callbacks = new Map<ChannelId, StatusCallbacks>();
   if (config.whatsapp !== undefined) {
     providers.set("whatsapp", createWhatsappProvider(config.whatsapp));
-    callbacks.set("whatsapp", createWhatsappStatusCallbacks(config.whatsapp.appSecret));
+    callbacks.set(
+      "whatsapp",
+      createWhatsappStatusCallbacks(config.whatsapp.appSecret, config.whatsapp.phoneNumberId),
+    );
   }
   if (config.voice !== undefined) {
     providers.set("voice", createVoiceProvider(config.voice));

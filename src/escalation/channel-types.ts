@@ -31,7 +31,8 @@ export type ChannelSendResult =
   | { kind: "refused"; error: string }
   /**
    * Not taken this time (HTTP 429, 5xx, timeout, connection refused): may be tried again while time is left.
-   * `maybeTaken`: no answer came, so the provider may have taken it all the same.
+   * `maybeTaken`: no answer came, so the provider may have taken it all the same — escalation then waits for its
+   * status instead of sending it again.
    */
   | { kind: "retry"; error: string; retryAfterMs?: number; maybeTaken?: true };
 
@@ -49,6 +50,11 @@ export interface ChannelStatus {
    * the status overtook the recording of the provider's id (another instance, a slow Redis).
    */
   recipient?: string;
+  /**
+   * otpgw's message id, when the provider echoes the one it was sent with (voice's `reference`): a status that must
+   * be matched without its provider id goes to that message's attempt, never by the handset to another's.
+   */
+  reference?: string;
   /** DELIVRD (WhatsApp delivered or read; a call answered and the code played), UNDELIV, or ENROUTE (not final). */
   stat: "DELIVRD" | "UNDELIV" | "ENROUTE";
   delivered: boolean;

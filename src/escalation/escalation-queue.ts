@@ -1,8 +1,9 @@
 /**
  * Sending escalation attempts through their channel's provider, from a BullMQ queue (DESIGN.md: "BullMQ carries
  * delayed, retry and escalation work"). The attempt is committed before its job is queued; the job sends once,
- * retries while the provider is busy or unreachable, and records the provider's answer on the attempt as a
- * carrier's submit answer is recorded. Never after the code has expired: no send starts at or after the attempt's
+ * retries while the provider answers that it did not take the send (429, 5xx, no connection) — never after a send
+ * that got no answer, which it may have taken — and records the provider's answer on the attempt as a carrier's
+ * submit answer is recorded. Never after the code has expired: no send starts at or after the attempt's
  * not-after time (its deadline, or the OTP's expiry less the minimum remaining validity).
  */
 import { Queue, Worker, type Job, type RedisOptions } from "bullmq";
@@ -29,6 +30,13 @@ export interface EscalationDelivery {
   get(id: string): Promise<Message | null>;
   getText(id: string): Promise<string | null>;
   channelResult(messageId: string, attempt: number, channel: string, result: SubmitResult): Promise<void>;
+  /**
+   * Before a send's request goes out: it may reach the provider from now on (kept `ttlMs`). False when the mark was
+   * there already: an earlier run started a send that was not answered "not taken".
+   */
+  channelSendStarted(messageId: string, attempt: number, ttlMs: number): Promise<boolean>;
+  /** The provider answered that it did not take the send (429, 5xx, no connection). */
+  channelSendNotTaken(messageId: string, attempt: number): Promise<void>;
 }
 
 export const escalationDefaults = {
@@ -40,6 +48,24 @@ export const escalationDefaults = {
   maxRetryMs: 8000,
   /** Finished jobs are kept this long (seconds) for inspection, then removed. */
   keepSeconds: 3600,
+  /**
+   * How long a send's mark outlives its attempt's deadline: a status posted just before the deadline may be
+   * recorded a little after it, and instances' clocks differ by a few seconds at most.
+   */
+  sendMarkAfterDeadlineMs: 60_000,
+  /**
+   * How long a job taken by a process that then died stays with it before another worker (or the same one
+   * restarted) takes it over — BullMQ's lock, renewed every half of it while the process lives, and its stalled-job
+   * check. An OTP is valid for minutes: BullMQ's 30 s would cost a channel's send up to a minute after a crash.
+   */
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 5_000,
+  /**
+   * How often a job may be taken over from a process that died holding it: in effect always. Running it again is
+   * safe (a send started before is never sent again, see the send mark) and the attempt's not-after time ends it;
+   * BullMQ's default, 1, would fail the job at a second crash and leave the attempt to its deadline.
+   */
+  maxStalledCount: 1_000_000,
 } as const;
 
 export interface EscalationQueueOptions {
@@ -64,6 +90,9 @@ export interface EscalationQueueOptions {
   worker?: boolean;
 }
 
+/** One job per attempt: adding it again is a no-op while it exists. */
+const jobIdOf = (data: EscalationJobData): string => `${data.messageId}-${data.attempt}`;
+
 /** A provider's "not now": BullMQ tries again after `retryAfterMs` (or the backoff). */
 class ProviderBusyError extends Error {
   constructor(
@@ -75,7 +104,7 @@ class ProviderBusyError extends Error {
   }
 }
 
-type SendResult = "accepted" | "refused" | "retried" | "not_sent" | "stale";
+type SendResult = "accepted" | "refused" | "retried" | "unknown" | "not_sent" | "stale";
 
 export class EscalationQueue {
   private readonly options: EscalationQueueOptions;
@@ -104,6 +133,9 @@ export class EscalationQueue {
       connection: this.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? escalationDefaults.concurrency,
+      lockDuration: escalationDefaults.lockDurationMs,
+      stalledInterval: escalationDefaults.stalledIntervalMs,
+      maxStalledCount: escalationDefaults.maxStalledCount,
       autorun: false,
       settings: {
         // A provider's Retry-After is honoured whole: the attempt's not-after time, not the backoff cap, ends the tries.
@@ -143,12 +175,30 @@ export class EscalationQueue {
   async add(data: EscalationJobData): Promise<void> {
     if (this.closing !== undefined) throw new Error("escalation queue is closed");
     await this.queue.add("send", data, {
-      jobId: `${data.messageId}-${data.attempt}`,
+      jobId: jobIdOf(data),
       attempts: this.maxTries,
       backoff: { type: "otpgw-escalation" },
       removeOnComplete: { age: escalationDefaults.keepSeconds },
       removeOnFail: { age: escalationDefaults.keepSeconds },
     });
+  }
+
+  /**
+   * Queues the send of attempt `attempt` again when its job is gone (its add failed, or the process died before it)
+   * or failed for good (its tries used up by Redis errors): true when it did. A job waiting, delayed (a Retry-After),
+   * running or completed is left alone — a completed one whose answer is not recorded yet must not send again (nor
+   * would it: the send mark stops a second send).
+   */
+  async resume(data: EscalationJobData): Promise<boolean> {
+    if (this.closing !== undefined) return false;
+    const job = await this.queue.getJob(jobIdOf(data));
+    if (job === undefined) {
+      await this.add(data);
+      return true;
+    }
+    if (!(await job.isFailed())) return false;
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
   }
 
   close(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
@@ -166,18 +216,16 @@ export class EscalationQueue {
       isFinal(message.state) ||
       !attempt ||
       attempt.outcome !== undefined ||
-      attempt.channel !== channel
+      attempt.channel !== channel ||
+      attempt.partStatus[0] !== "pending"
     ) {
-      // Ended meanwhile (its deadline passed, the message expired, a late SMS receipt proved delivery).
+      // Ended meanwhile (its deadline passed, the message expired, a late SMS receipt proved delivery), or its send's
+      // outcome is recorded (this job runs again: its process died before BullMQ heard that it had finished).
       return this.count(channel, "stale", log, "escalation send skipped: its attempt has ended");
     }
     const notAfter = Math.min(attempt.dlrDeadline, message.expiresAt - this.options.minRemainingMs);
     const record = (result: SubmitResult) =>
       this.options.delivery.channelResult(messageId, n, channel, result);
-    if (this.now() >= notAfter) {
-      await record({ status: "not_sent", reason: "too late" });
-      return this.count(channel, "not_sent", log, "escalation not sent: too close to the code's expiry");
-    }
     const provider = this.options.providers.get(channel);
     const text = await this.options.delivery.getText(messageId);
     const code = text === null ? undefined : otpCodeIn(text, this.options.codePattern(message.account));
@@ -185,6 +233,27 @@ export class EscalationQueue {
       const reason = provider ? "no OTP code in the text" : `channel ${channel} not configured here`;
       await record({ status: "not_sent", reason });
       return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
+    }
+    // Durable before the request, and only once per send: a status that overtakes the answer may be matched by the
+    // handset from now on, and a run of this job that finds the mark already there knows an earlier run (its process
+    // died, BullMQ took the job over) may have sent it without recording the answer — sending again could deliver a
+    // second code or place a second call, so it waits for that send's status instead.
+    const markTtlMs = attempt.dlrDeadline - this.now() + escalationDefaults.sendMarkAfterDeadlineMs;
+    if (!(await this.options.delivery.channelSendStarted(messageId, n, markTtlMs))) {
+      await record({
+        status: "unknown",
+        error: "send interrupted: the process died before its answer was recorded",
+      });
+      return this.count(
+        channel,
+        "unknown",
+        log,
+        "escalation outcome unknown, not sent again: a run before died",
+      );
+    }
+    if (this.now() >= notAfter) {
+      await record({ status: "not_sent", reason: "too late" });
+      return this.count(channel, "not_sent", log, "escalation not sent: too close to the code's expiry");
     }
     // Bounded by the not-after time: a send answered later could be accepted while the next channel goes out.
     const result = await provider.send({ messageId, to: message.to, code, timeoutMs: notAfter - this.now() });
@@ -196,17 +265,25 @@ export class EscalationQueue {
       await record({ status: "failed", error: result.error });
       return this.count(channel, "refused", log, `escalation refused by the provider: ${result.error}`);
     }
-    const retryAt = this.now() + (result.retryAfterMs ?? 0);
-    if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
-      // Unanswered, the last send may have been taken: its status may still come until the attempt's deadline.
-      const error = `provider unavailable (${result.error})`;
-      await record(result.maybeTaken ? { status: "unknown", error } : { status: "not_sent", reason: error });
+    if (result.maybeTaken) {
+      // No answer, but the request went out: the provider may have taken it, and sending again could deliver a
+      // second code (place a second call) — worse than the next channel. Its status may still come until the
+      // attempt's deadline; then the next channel follows.
+      await record({ status: "unknown", error: `provider did not answer (${result.error})` });
       return this.count(
         channel,
-        "not_sent",
+        "unknown",
         log,
-        `escalation not sent: provider unavailable (${result.error})`,
+        `escalation outcome unknown, not sent again: ${result.error}`,
       );
+    }
+    // Not taken (answered 429 or 5xx, or never connected): no status can be this send's.
+    await this.options.delivery.channelSendNotTaken(messageId, n);
+    const retryAt = this.now() + (result.retryAfterMs ?? 0);
+    if (job.attemptsMade + 1 >= this.maxTries || retryAt >= notAfter) {
+      const reason = `provider unavailable (${result.error})`;
+      await record({ status: "not_sent", reason });
+      return this.count(channel, "not_sent", log, `escalation not sent: ${reason}`);
     }
     this.count(channel, "retried", log, `escalation provider busy or unreachable, retrying: ${result.error}`);
     throw new ProviderBusyError(result.error, result.retryAfterMs);

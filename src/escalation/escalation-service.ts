@@ -56,6 +56,8 @@ export class EscalationService {
         get: (id) => options.delivery().get(id),
         getText: (id) => options.delivery().getText(id),
         channelResult: (...args) => options.delivery().channelResult(...args),
+        channelSendStarted: (...args) => options.delivery().channelSendStarted(...args),
+        channelSendNotTaken: (...args) => options.delivery().channelSendNotTaken(...args),
       },
       codePattern: options.codePattern,
       minRemainingMs: options.minRemainingMs,

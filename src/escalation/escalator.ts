@@ -15,7 +15,11 @@ export interface EscalatorOptions {
   /** The configured channels and how long each waits for its provider's final status. */
   timeouts: ReadonlyMap<ChannelId, number>;
   codePattern: (account: string) => RegExp;
-  queue: { add(data: EscalationJobData): Promise<void> };
+  queue: {
+    add(data: EscalationJobData): Promise<void>;
+    /** Queues the job again if it is gone or failed; true when it did. */
+    resume(data: EscalationJobData): Promise<boolean>;
+  };
   downCountsFrom: number;
   logger: Logger;
 }
@@ -61,8 +65,37 @@ export class Escalator implements EscalationDeps {
       .catch((error: unknown) =>
         this.options.logger.error(
           { messageId, attempt, channel, err: (error as Error).message },
-          "escalation send not queued (Redis?): the attempt ends at its deadline and the next option follows",
+          "escalation send not queued (Redis?): queued again when the attempt's timer looks at it",
         ),
       );
   }
+
+  resume(message: Message, now: number): void {
+    const open = pendingSend(message, now);
+    if (!open) return;
+    const job = { messageId: message.id, attempt: open.n, channel: open.channel };
+    this.options.queue.resume(job).then(
+      (requeued) => {
+        if (requeued)
+          this.options.logger.warn(job, "escalation send queued again: its job was lost or had failed");
+      },
+      (error: unknown) =>
+        this.options.logger.error(
+          { ...job, err: (error as Error).message },
+          "escalation send not queued again (Redis?): the attempt ends at its deadline and the next option follows",
+        ),
+    );
+  }
+}
+
+/**
+ * The open WhatsApp or voice attempt of `message` whose send has no answer recorded yet (its part still pending)
+ * while its deadline is ahead: its job may have been lost.
+ */
+function pendingSend(message: Message, now: number): { n: number; channel: ChannelId } | undefined {
+  if (message.state !== "attempting" || message.convertedAt !== undefined) return undefined;
+  const open = message.attempts.find((a) => a.outcome === undefined);
+  if (!open || open.channel === "sms" || open.partStatus[0] !== "pending" || now >= open.dlrDeadline)
+    return undefined;
+  return { n: open.n, channel: open.channel };
 }

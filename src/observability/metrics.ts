@@ -256,7 +256,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     escalationSends: new Counter({
       name: "otpgw_escalation_sends_total",
-      help: "Escalation sends (WhatsApp, voice) by channel and result: accepted, refused (the attempt fails), retried (provider busy or unreachable: tried again), not_sent (too late, no code, or out of tries), stale (the attempt had ended)",
+      help: "Escalation sends (WhatsApp, voice) by channel and result: accepted, refused (the attempt fails), retried (provider busy or unreachable: tried again), unknown (no answer: it may have been taken, so not sent again; its status is awaited), not_sent (too late, no code, or out of tries), stale (the attempt had ended)",
       labelNames: ["channel", "result"],
       registers,
     }),

@@ -4,7 +4,9 @@ import type { CarrierConfig } from "../../src/config/types.js";
 import { AttemptWithdrawals } from "../../src/delivery/attempt-withdrawals.js";
 import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
+import type { EscalationDeps } from "../../src/delivery/processor-types.js";
 import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
+import type { ChannelId } from "../../src/escalation/channel-types.js";
 import type { Message, NewMessage } from "../../src/delivery/types.js";
 import { createLogger, silentLogger } from "../../src/observability/logger.js";
 import { CarrierPool } from "../../src/south/carrier-pool.js";
@@ -52,6 +54,8 @@ export async function deliveryHarness(options: {
   conversionObserved?: RoutePlanner["conversionObserved"];
   /** Which accounts report conversions (none by default). */
   reportsConversions?: (account: string) => boolean;
+  /** Escalation after the carriers: the route's channels, and delivery's collaborator for them. */
+  escalation?: { channels: ChannelId[]; deps: EscalationDeps };
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -84,11 +88,13 @@ export async function deliveryHarness(options: {
       ...orderedPlanner(
         options.carriers.map((c) => c.id),
         options.dlrTimeoutMs,
+        options.escalation?.channels,
       ),
       ...(options.attemptEnded && { attemptEnded: options.attemptEnded }),
       ...(options.conversionObserved && { conversionObserved: options.conversionObserved }),
     },
     ...(options.reportsConversions && { reportsConversions: options.reportsConversions }),
+    ...(options.escalation && { escalation: options.escalation.deps }),
     pools,
     carriers: configs,
     logger,

@@ -33,6 +33,8 @@ export async function escalatingGateway(options: {
   voice: ChannelSimOutcome;
   /** Another WhatsApp Cloud API (a test's stand-in) instead of the simulator; takes the port the daemon will use. */
   whatsappApi?: (httpPort: number) => Promise<string>;
+  /** Another voice provider (a test's stand-in) instead of the simulator; takes the port the daemon will use. */
+  voiceApi?: (httpPort: number) => Promise<string>;
   /** Lines for channels.whatsapp beyond the credentials (default: a 10 s status timeout). */
   whatsappSettings?: string[];
   dlrTimeoutSeconds?: number;
@@ -65,6 +67,7 @@ export async function escalatingGateway(options: {
     callbackSecret: secrets.VOICE_CALLBACK_SECRET,
     outcome: () => options.voice,
   });
+  const voiceUrl = options.voiceApi ? await options.voiceApi(httpPort) : voice.url;
   const daemon = await daemonFixture({
     redisUrl,
     carriers: [
@@ -91,7 +94,7 @@ export async function escalatingGateway(options: {
       "    template: otp_code",
       ...(options.whatsappSettings ?? ["    status_timeout_seconds: 10"]),
       "  voice:",
-      `    api_url: ${voice.url}`,
+      `    api_url: ${voiceUrl}`,
       "    api_key: ${VOICE_API_KEY}",
       "    callback_secret: ${VOICE_CALLBACK_SECRET}",
       `    callback_url: http://127.0.0.1:${httpPort}/v1/channels/voice/status`,
@@ -141,8 +144,19 @@ export async function escalatingGateway(options: {
   return { daemon, sim, whatsapp, voice, send, final, httpPort, metricsPort: ports.metrics };
 }
 
-/** A WhatsApp Business Account notification of one status, as Meta posts it. */
-export function whatsappStatusBody(id: string, status: string, recipient: string): string {
+/** The business number's id the fixture configures (the WhatsApp simulator's default). */
+export const WHATSAPP_PHONE_NUMBER_ID = "106540352242922";
+
+/**
+ * A WhatsApp Business Account notification of one status, as Meta posts it: for the business number
+ * `phoneNumberId` (by default the one the fixture configures).
+ */
+export function whatsappStatusBody(
+  id: string,
+  status: string,
+  recipient: string,
+  phoneNumberId = WHATSAPP_PHONE_NUMBER_ID,
+): string {
   return JSON.stringify({
     object: "whatsapp_business_account",
     entry: [
@@ -151,7 +165,11 @@ export function whatsappStatusBody(id: string, status: string, recipient: string
         changes: [
           {
             field: "messages",
-            value: { statuses: [{ id, status, timestamp: "1", recipient_id: recipient }] },
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
+              statuses: [{ id, status, timestamp: "1", recipient_id: recipient }],
+            },
           },
         ],
       },

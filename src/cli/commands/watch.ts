@@ -166,12 +166,13 @@ function table(config: SettingsAndCarriers, before: Scrape, after: Scrape): stri
   const accepted = rate("otpgw_messages_accepted_total", {});
   const delivered = rate("otpgw_messages_final_total", { state: "delivered" });
   const final = rate("otpgw_messages_final_total", {});
-  // Escalation sends per configured channel: accepted by the provider, and the rest (refused, not sent).
+  // Escalation sends per configured channel: accepted by the provider, and the rest (refused, not sent, unanswered).
   const channels = configuredChannels(config.daemon.channels).map((channel) => {
     const sent = rate("otpgw_escalation_sends_total", { channel, result: "accepted" });
-    const failed =
-      Number(rate("otpgw_escalation_sends_total", { channel, result: "refused" })) +
-      Number(rate("otpgw_escalation_sends_total", { channel, result: "not_sent" }));
+    const failed = ["refused", "not_sent", "unknown"].reduce(
+      (sum, result) => sum + Number(rate("otpgw_escalation_sends_total", { channel, result })),
+      0,
+    );
     const drained =
       sumOf(after.samples, "otpgw_carrier_drained", { carrier: channel }) > 0 ? ", drained" : "";
     return `${channel} ${sent}/s (failed ${failed.toFixed(1)}/s${drained})`;

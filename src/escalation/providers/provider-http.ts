@@ -96,8 +96,9 @@ export interface AnswerReading {
 
 /**
  * The table of what an answer means. 2xx with an id: accepted. No answer, 429 or 5xx: retry (the provider may take
- * it later). Any other status: refused, unless the provider's own code says it was throttled. A 2xx without an id
- * is refused, not retried: the provider may have sent it, and a second code is worse than the next channel.
+ * it later) — `maybeTaken` when no answer came on a connection made, which escalation does not send again. Any
+ * other status: refused, unless the provider's own code says it was throttled. A 2xx without an id is refused, not
+ * retried: the provider may have sent it, and a second code is worse than the next channel.
  */
 export function classifyAnswer(answer: ProviderAnswer, reading: AnswerReading): ChannelSendResult {
   const { channel } = reading;

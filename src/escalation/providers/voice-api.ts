@@ -90,9 +90,17 @@ export function createVoiceStatusCallbacks(callbackSecret: string): StatusCallba
   });
 }
 
-/** One status per callback; a state the table does not list (`queued`, `initiated`, …) is ignored. */
+/**
+ * One status per callback; a state the table does not list (`queued`, `initiated`, …) is ignored. The call's
+ * `reference` (otpgw's message id, sent with the call) is kept: it names the message a status is about when its
+ * call id is not recorded yet, where the number called could be another message's.
+ */
 export function parseVoiceStatuses(body: unknown): ChannelStatus[] {
   const call = readCallbackBody(callStatus, body, "a voice call status");
   const status = voiceStatus(call.status, call.call_id, call.status);
-  return status === undefined ? [] : [withRecipient(status, call.to)];
+  if (status === undefined) return [];
+  const read = withRecipient(status, call.to);
+  return [
+    call.reference === undefined || call.reference === "" ? read : { ...read, reference: call.reference },
+  ];
 }

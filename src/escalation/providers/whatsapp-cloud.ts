@@ -120,27 +120,43 @@ const notification = z.object({
   object: z.literal("whatsapp_business_account"),
   entry: z.array(z.object({ changes: z.array(z.object({ field: z.string(), value: z.unknown() })) })),
 });
-/** A `messages` change holds `statuses` (ours) or `messages` (a user writing in, which escalation ignores). */
-const messagesValue = z.object({ statuses: z.array(statusEntry).optional() });
+/**
+ * A `messages` change holds `statuses` (ours) or `messages` (a user writing in, which escalation ignores), and the
+ * business number they are about (`metadata`).
+ */
+const messagesValue = z.object({
+  metadata: z.object({ phone_number_id: z.string() }).optional(),
+  statuses: z.array(statusEntry).optional(),
+});
 
-/** Reads the status webhooks Meta POSTs to `/v1/channels/whatsapp/status`. */
-export function createWhatsappStatusCallbacks(appSecret: string): StatusCallbacks {
+/**
+ * Reads the status webhooks Meta POSTs to `/v1/channels/whatsapp/status`, keeping those of the business number
+ * `phoneNumberId` (the one otpgw sends from).
+ */
+export function createWhatsappStatusCallbacks(appSecret: string, phoneNumberId: string): StatusCallbacks {
   return signedStatusCallbacks({
     channel: "whatsapp",
     header: whatsappSignatureHeader,
     secret: appSecret,
-    parse: parseWhatsappStatuses,
+    parse: (body) => parseWhatsappStatuses(body, phoneNumberId),
   });
 }
 
-/** The statuses of our messages in a notification; throws when the body is not a WABA notification. */
-export function parseWhatsappStatuses(body: unknown): ChannelStatus[] {
+/**
+ * The statuses of our messages in a notification; throws when the body is not a WABA notification. Only those of
+ * the business number `phoneNumberId`: one Meta app's webhook carries every number of its business accounts, and a
+ * status of another number's message to the same person must not end an OTP's attempt by its handset. A change
+ * without the number (Meta always sends it) cannot be shown to be ours and is ignored too.
+ */
+export function parseWhatsappStatuses(body: unknown, phoneNumberId: string): ChannelStatus[] {
   const what = "a WhatsApp Business Account notification";
   const statuses: ChannelStatus[] = [];
   for (const entry of readCallbackBody(notification, body, what).entry) {
     for (const change of entry.changes) {
       if (change.field !== "messages") continue;
-      for (const status of readCallbackBody(messagesValue, change.value, what).statuses ?? []) {
+      const value = readCallbackBody(messagesValue, change.value, what);
+      if (value.metadata?.phone_number_id !== phoneNumberId) continue;
+      for (const status of value.statuses ?? []) {
         const code = status.errors?.[0]?.code;
         const read = whatsappStatus(status.status, status.id, code === undefined ? undefined : String(code));
         if (read !== undefined) statuses.push(withRecipient(read, status.recipient_id));

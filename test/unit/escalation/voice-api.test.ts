@@ -117,17 +117,34 @@ describe("voice status callbacks", () => {
 
   it("maps each call state: ringing and in-progress ENROUTE, completed DELIVRD, the failures UNDELIV with the state", () => {
     const parse = (status: string) => callbacks.parse({ call_id: "c1", status, reference: "m1" });
-    const enroute = { providerMessageId: "c1", stat: "ENROUTE", delivered: false, final: false };
+    // The reference (otpgw's message id) names the message when the call id is not recorded yet.
+    const enroute = {
+      providerMessageId: "c1",
+      stat: "ENROUTE",
+      delivered: false,
+      final: false,
+      reference: "m1",
+    };
     expect(parse("ringing")).toEqual([enroute]);
     expect(parse("in-progress")).toEqual([enroute]);
     expect(parse("completed")).toEqual([
-      { providerMessageId: "c1", stat: "DELIVRD", delivered: true, final: true },
+      { providerMessageId: "c1", stat: "DELIVRD", delivered: true, final: true, reference: "m1" },
     ]);
     for (const failure of ["busy", "no-answer", "failed", "canceled"]) {
       expect(parse(failure)).toEqual([
-        { providerMessageId: "c1", stat: "UNDELIV", delivered: false, final: true, err: failure },
+        {
+          providerMessageId: "c1",
+          stat: "UNDELIV",
+          delivered: false,
+          final: true,
+          err: failure,
+          reference: "m1",
+        },
       ]);
     }
+    expect(callbacks.parse({ call_id: "c1", status: "completed", to: "+6281234567890" })).toEqual([
+      { providerMessageId: "c1", stat: "DELIVRD", delivered: true, final: true, recipient: "6281234567890" },
+    ]);
   });
 
   it("ignores a state it does not know, and throws a clear error on a body that is not a call status", () => {

@@ -173,7 +173,8 @@ describe("WhatsApp Cloud API sends", () => {
 });
 
 describe("WhatsApp status webhooks", () => {
-  const callbacks = createWhatsappStatusCallbacks(appSecret);
+  const phoneNumberId = "106540352242922";
+  const callbacks = createWhatsappStatusCallbacks(appSecret, phoneNumberId);
   const raw = Buffer.from('{"object":"whatsapp_business_account","entry":[]}');
   const signature = `sha256=${createHmac("sha256", appSecret).update(raw).digest("hex")}`;
 
@@ -191,10 +192,14 @@ describe("WhatsApp status webhooks", () => {
     expect(callbacks.verify(raw, { "x-hub-signature-256": signature.replace("sha256=", "") })).toBe(false);
   });
 
-  const notification = (value: object, field = "messages") => ({
+  const metadata = (id: string) => ({ display_phone_number: "15550783881", phone_number_id: id });
+  const notification = (value: object, field = "messages", number = phoneNumberId) => ({
     object: "whatsapp_business_account",
     entry: [
-      { id: "102290129340398", changes: [{ field, value: { messaging_product: "whatsapp", ...value } }] },
+      {
+        id: "102290129340398",
+        changes: [{ field, value: { messaging_product: "whatsapp", metadata: metadata(number), ...value } }],
+      },
     ],
   });
   const status = (id: string, name: string, extra: object = {}) => ({
@@ -241,6 +246,27 @@ describe("WhatsApp status webhooks", () => {
     expect(callbacks.parse(inbound)).toEqual([]);
     expect(callbacks.parse(notification({ statuses: [status("wamid.5", "deleted")] }))).toEqual([]);
     expect(callbacks.parse(notification({ anything: 1 }, "account_update"))).toEqual([]);
+  });
+
+  it("keeps only the statuses of the business number otpgw sends from: another number's may be to the same person", () => {
+    const ours = status("wamid.ours", "delivered");
+    const theirs = status("wamid.theirs", "delivered");
+    const body = {
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "102290129340398",
+          changes: [
+            { field: "messages", value: { metadata: metadata("999000111"), statuses: [theirs] } },
+            { field: "messages", value: { metadata: metadata(phoneNumberId), statuses: [ours] } },
+            // No number: it cannot be shown to be ours.
+            { field: "messages", value: { statuses: [theirs] } },
+          ],
+        },
+      ],
+    };
+    expect(callbacks.parse(body).map((s) => s.providerMessageId)).toEqual(["wamid.ours"]);
+    expect(callbacks.parse(notification({ statuses: [theirs] }, "messages", "999000111"))).toEqual([]);
   });
 
   it("throws a clear error on a body that is not a WhatsApp Business Account notification", () => {
