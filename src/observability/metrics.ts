@@ -193,7 +193,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     throttled: new HotCounter({
       name: "otpgw_carrier_throttled_total",
-      help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (the bind slowed down and requeued)",
+      help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (a submit's first slows its bind down and requeues it; a repeat for the same submit holds it back, see otpgw_carrier_submits_total)",
       labelNames: ["carrier"],
       registers,
     }),

@@ -96,6 +96,7 @@ export class CarrierPool extends EventEmitter {
       next: () => this.nextToWrite(),
       requeue: (item) => this.requeue(item),
       retryLater: (item) => !this.closing && this.retries.hold(item),
+      throttledLater: (item) => !this.closing && this.retries.holdThrottled(item),
     };
     const { carrier } = options;
     this.modes = carrier.bindMode === "transceiver" ? ["transceiver"] : ["transmitter", "receiver"];

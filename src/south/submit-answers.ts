@@ -16,6 +16,18 @@ import type { ThrottleControl } from "./throttle-control.js";
  */
 export const MAX_SUBMIT_TIMEOUTS_IN_ROW = 3;
 
+/**
+ * Throttle answers (ESME_RTHROTTLED / ESME_RMSGQFUL) one submit may get before it is refused as a transient status,
+ * so that delivery moves its attempt to another carrier. A submit's first throttle answer is the carrier's congestion:
+ * the bind slows down and the submit goes out again first. A second one for the same submit, after the bind slowed
+ * down, more likely says something of the submit itself — ESME_RMSGQFUL can mean its destination's queue at the SMSC
+ * is full (SMPP-NOTES B.3) — so it is held back with a backoff (0.5 s, then 1 s, with jitter) without slowing the
+ * bind again: re-sent first at every answer, one such submit held up all the carrier's traffic and halved its binds'
+ * rates until its deadline. Four answers, ~2 s in all: long enough to ride out a carrier's congested moment, short
+ * enough to leave the OTP most of its time on another carrier.
+ */
+export const MAX_THROTTLES_PER_SUBMIT = 4;
+
 /** The drop reason of a bind whose submits went unanswered (logs; metric label response_timeouts). */
 export const SUBMITS_UNANSWERED = "submits unanswered in a row";
 
@@ -30,9 +42,10 @@ export interface SubmitAnswersOptions {
 
 /**
  * What becomes of each submit_sm one bind wrote: the carrier's answer (accepted; throttled, so the bind slows down
- * and the submit goes back to the queue; a transient refusal, sent again after a backoff while it has retries and
- * time left; or rejected with its status class), or the request's failure (never
- * written: back to the queue; written, no answer: outcome unknown, never resent here).
+ * and the submit goes back to the queue — or, throttled again, is held back and in the end refused as transient, see
+ * MAX_THROTTLES_PER_SUBMIT; a transient refusal, sent again after a backoff while it has retries and time left; or
+ * rejected with its status class), or the request's failure (never written: back to the queue; written, no answer:
+ * outcome unknown, never resent here).
  */
 export class SubmitAnswers {
   private readonly options: SubmitAnswersOptions;
@@ -61,17 +74,7 @@ export class SubmitAnswers {
       });
       return;
     }
-    if (statusClass === "throttle") {
-      const rate = this.options.throttle.onThrottled();
-      metrics?.throttled.inc({ carrier: carrier.id });
-      metrics?.bindRate.set({ carrier: carrier.id, bind: bindId }, rate);
-      this.options.logger.debug(
-        { status: statusName(status), rate },
-        "carrier throttling: slowing down and requeueing",
-      );
-      this.options.source.requeue(item);
-      return;
-    }
+    if (statusClass === "throttle" && this.throttled(item, status)) return;
     if (statusClass === "retry" && this.options.source.retryLater(item)) {
       metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
       this.options.logger.debug(
@@ -81,7 +84,44 @@ export class SubmitAnswers {
       return;
     }
     metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusLabel(status) });
-    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
+    // A submit throttled too often is refused as transient: another carrier may take it (see MAX_THROTTLES_PER_SUBMIT).
+    const rejectedAs = statusClass === "throttle" ? "retry" : statusClass;
+    item.resolve({
+      kind: "rejected",
+      status,
+      statusName: statusName(status),
+      statusClass: rejectedAs,
+      bindId,
+    });
+  }
+
+  /**
+   * A throttle answer for `item`: true when it is taken care of (requeued first, or held for a backoff); false when
+   * it has had MAX_THROTTLES_PER_SUBMIT of them or no time left to wait, and is to be rejected as a transient refusal.
+   */
+  private throttled(item: QueuedSubmit, status: number): boolean {
+    const { carrier, bindId, metrics, throttle, logger, source } = this.options;
+    const throttles = (item.throttles ?? 0) + 1;
+    item.throttles = throttles;
+    metrics?.throttled.inc({ carrier: carrier.id });
+    if (throttles === 1) {
+      const rate = throttle.onThrottled();
+      metrics?.bindRate.set({ carrier: carrier.id, bind: bindId }, rate);
+      logger.debug({ status: statusName(status), rate }, "carrier throttling: slowing down and requeueing");
+      source.requeue(item);
+      return true;
+    }
+    throttle.onThrottledAgain();
+    if (throttles < MAX_THROTTLES_PER_SUBMIT && source.throttledLater(item)) {
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
+      logger.debug({ status: statusName(status), throttles }, "submit throttled again: holding it back");
+      return true;
+    }
+    logger.debug(
+      { status: statusName(status), throttles },
+      "submit throttled again: refusing it as transient",
+    );
+    return false;
   }
 
   /** A new session: its link starts with a clean record. */

@@ -40,6 +40,8 @@ export interface QueuedSubmit {
   ticket: SubmitTicket | undefined;
   /** Times it was sent again after a transient refusal (see submit-retries.ts). */
   retries?: number;
+  /** Throttle answers (ESME_RTHROTTLED / ESME_RMSGQFUL) it got (see MAX_THROTTLES_PER_SUBMIT in submit-answers.ts). */
+  throttles?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -54,6 +56,11 @@ export interface SubmitSource {
    * (retries used up, its not-after time too close, shutting down); its rejection then stands.
    */
   retryLater(item: QueuedSubmit): boolean;
+  /**
+   * Sends a submit the carrier throttled again (its second throttle answer or later) after a backoff, without
+   * putting it first in the queue: false when it may not (its not-after time too close, shutting down).
+   */
+  throttledLater(item: QueuedSubmit): boolean;
 }
 
 /**
