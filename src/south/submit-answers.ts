@@ -31,6 +31,21 @@ export const MAX_THROTTLES_PER_SUBMIT = 4;
 /** The drop reason of a bind whose submits went unanswered (logs; metric label response_timeouts). */
 export const SUBMITS_UNANSWERED = "submits unanswered in a row";
 
+/**
+ * The drop reason of a bind whose carrier answered a submit ESME_RINVBNDSTS: it lost our bind but still answers
+ * (logs; metric label bind_lost).
+ */
+export const BIND_LOST = "carrier answered ESME_RINVBNDSTS: it lost the bind";
+
+/**
+ * Times one submit answered ESME_RINVBNDSTS is put back in the queue (sent again on a new bind) before that answer
+ * stands as a transient refusal and delivery tries another carrier. A lost bind is over once the bind is made again;
+ * a carrier answering ESME_RINVBNDSTS to every submit whatever the bind (an account its SMSC does not let submit)
+ * would otherwise hold each message, bind after bind, until its deadline. Two: the first new bind, and one more in
+ * case the failover was still going on.
+ */
+export const MAX_REBINDS_PER_SUBMIT = 2;
+
 export interface SubmitAnswersOptions {
   carrier: CarrierConfig;
   bindId: string;
@@ -55,8 +70,11 @@ export class SubmitAnswers {
     this.options = options;
   }
 
-  /** The carrier answered `item` (a submit_sm_resp, or a generic_nack). */
-  answered(item: QueuedSubmit, response: DecodedPdu): void {
+  /**
+   * The carrier answered `item` (a submit_sm_resp, or a generic_nack). True when the answer says the carrier lost
+   * the bind: the bind should stop submitting and rebind.
+   */
+  answered(item: QueuedSubmit, response: DecodedPdu): boolean {
     this.timeoutsInRow = 0;
     const status =
       response.command === "generic_nack" && response.status === 0
@@ -72,27 +90,36 @@ export class SubmitAnswers {
         carrierMessageId: normaliseMessageId(raw, carrier.submitIdFormat),
         bindId,
       });
-      return;
+      return false;
     }
-    if (statusClass === "throttle" && this.throttled(item, status)) return;
+    if (statusClass === "throttle" && this.throttled(item, status)) return false;
+    if (statusClass === "rebind") {
+      // Refused for the session's state, not taken: safe to send again at once (no retry used), on another bind.
+      const rebinds = (item.rebinds ?? 0) + 1;
+      item.rebinds = rebinds;
+      if (rebinds <= MAX_REBINDS_PER_SUBMIT) {
+        metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
+        this.options.source.requeue(item);
+      } else this.rejected(item, status, "retry");
+      return true;
+    }
     if (statusClass === "retry" && this.options.source.retryLater(item)) {
       metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
       this.options.logger.debug(
         { status: statusName(status) },
         "transient carrier status: retrying after a backoff",
       );
-      return;
+      return false;
     }
-    metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusLabel(status) });
     // A submit throttled too often is refused as transient: another carrier may take it (see MAX_THROTTLES_PER_SUBMIT).
-    const rejectedAs = statusClass === "throttle" ? "retry" : statusClass;
-    item.resolve({
-      kind: "rejected",
-      status,
-      statusName: statusName(status),
-      statusClass: rejectedAs,
-      bindId,
-    });
+    this.rejected(item, status, statusClass === "throttle" ? "retry" : statusClass);
+    return false;
+  }
+
+  private rejected(item: QueuedSubmit, status: number, statusClass: "retry" | "permanent"): void {
+    const { carrier, bindId, metrics } = this.options;
+    metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusLabel(status) });
+    item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
   }
 
   /**

@@ -28,7 +28,7 @@ export type SubmitOutcome =
       kind: "rejected";
       status: number;
       statusName: string;
-      statusClass: Exclude<StatusClass, "ok" | "throttle">;
+      statusClass: Exclude<StatusClass, "ok" | "throttle" | "rebind">;
       bindId: string;
     };
 
@@ -42,6 +42,8 @@ export interface QueuedSubmit {
   retries?: number;
   /** Throttle answers (ESME_RTHROTTLED / ESME_RMSGQFUL) it got (see MAX_THROTTLES_PER_SUBMIT in submit-answers.ts). */
   throttles?: number;
+  /** ESME_RINVBNDSTS answers it got, each sending it again on a new bind (see MAX_REBINDS_PER_SUBMIT). */
+  rebinds?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -64,8 +66,8 @@ export interface SubmitSource {
 }
 
 /**
- * unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session
- * closes.
+ * unbinding: the carrier asked to unbind, or lost our bind (ESME_RINVBNDSTS); nothing more is submitted on it, and it
+ * reconnects once the session closes.
  */
 export type BindState =
   "idle" | "connecting" | "binding" | "bound" | "unbinding" | "backoff" | "closing" | "closed";
