@@ -4,12 +4,10 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { statusLabel, statusName } from "../smpp/command-status.js";
 import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
-import type { SmppSession } from "../smpp/session/smpp-session.js";
+import type { BindMode, SmppSession } from "../smpp/session/smpp-session.js";
 
 /** SMPP 3.4: we speak 3.4 to carriers (node-smpp would announce 5.0 by default). */
 const INTERFACE_VERSION_34 = 0x34;
-
-export type BindMode = "transceiver" | "transmitter" | "receiver";
 
 /**
  * Asks the carrier for a bind of `mode` on `session` (interface_version 0x34). True when the carrier accepted it;

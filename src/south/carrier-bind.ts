@@ -304,12 +304,8 @@ export class CarrierBind extends EventEmitter {
   private async bind(session: SmppSession): Promise<void> {
     const { mode, metrics } = this.options;
     if (!(await requestBind(session, this.carrier, mode, this.logger, metrics))) return;
-    session.state =
-      this.options.mode === "transceiver"
-        ? "bound_trx"
-        : this.options.mode === "transmitter"
-          ? "bound_tx"
-          : "bound_rx";
+    // Refused when the carrier unbound (or the session closed) before this continuation ran: it closes and rebinds.
+    if (!session.markBound(mode)) return;
     if (this.state === "closing" || this.state === "closed") return; // closed while binding: closeNow unbinds it
     this.backoff.up();
     this.answers.reset();
@@ -330,9 +326,12 @@ export class CarrierBind extends EventEmitter {
     this.pump();
   }
 
-  /** The carrier asked to unbind: no more submits here (nor counted as bound) while the session answers and closes. */
+  /**
+   * The carrier asked to unbind — also while binding, its unbind in the same read as the bind_resp: no more submits
+   * here (nor counted as bound) while the session answers and closes; it then reconnects with backoff.
+   */
   private onPeerUnbind(session: SmppSession): void {
-    if (this.session !== session || this.state !== "bound") return;
+    if (this.session !== session || (this.state !== "bound" && this.state !== "binding")) return;
     this.setState("unbinding");
     this.logger.info(
       "carrier asked to unbind: no more submits on this bind; it reconnects when the session closes",
