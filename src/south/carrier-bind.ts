@@ -297,6 +297,8 @@ export class CarrierBind extends EventEmitter {
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
     session.once("unbind", () => this.onPeerUnbind(session));
+    // Blocked by our own answers (receipts, keep-alives) with no submit outstanding, nothing else would wake the pump.
+    session.on("drain", () => this.pump());
     this.setState("binding");
     void this.bind(session);
   }

@@ -53,7 +53,8 @@ export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
  *
  * Events: `close` (reason: string), `unbind` (the peer asked to unbind: the session closes, reason PEER_UNBOUND, once
  * its unbind_resp is written and the answers to our requests still outstanding are in or timed out), `refused`
- * (reason, status: a PDU the engine answered generic_nack itself — unknown command_id, framing lost).
+ * (reason, status: a PDU the engine answered generic_nack itself — unknown command_id, framing lost), `drain` (the
+ * socket took what was blocked: `canSendNow` may be true again, though no request of ours was settled).
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
@@ -120,6 +121,7 @@ export class SmppSession extends EventEmitter {
       this.out.blocked = false;
       this.intake.resume("output");
       this.flushWaiting();
+      this.emit("drain");
     });
     this.socket.on("error", (error) => this.destroy(`socket error: ${error.message}`));
     this.socket.on("end", () => this.destroy("peer closed the connection"));
