@@ -95,7 +95,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     bindReconnects: new HotCounter({
       name: "otpgw_carrier_bind_reconnects_total",
-      help: "Times a carrier bind dropped and was scheduled to reconnect, by reason: connect_failed, bind_refused, bind_failed, keepalive, response_timeouts, peer_unbind, dropped",
+      help: "Times a carrier bind dropped and was scheduled to reconnect, by reason: connect_failed, bind_refused, bind_failed, keepalive, response_timeouts, bind_lost (a submit answered ESME_RINVBNDSTS), peer_unbind, dropped",
       labelNames: ["carrier", "bind", "reason"],
       registers,
     }),
@@ -193,7 +193,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     throttled: new HotCounter({
       name: "otpgw_carrier_throttled_total",
-      help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (the bind slowed down and requeued)",
+      help: "ESME_RTHROTTLED / ESME_RMSGQFUL answers (a submit's first slows its bind down and requeues it; a repeat for the same submit holds it back, see otpgw_carrier_submits_total)",
       labelNames: ["carrier"],
       registers,
     }),

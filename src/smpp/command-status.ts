@@ -55,11 +55,14 @@ export const SmppStatus = {
 /**
  * - "ok": accepted.
  * - "throttle": the carrier is overloaded (RTHROTTLED, RMSGQFUL): slow the bind down and requeue on the same carrier.
- * - "retry": the message may succeed later or on another carrier (system errors, bind state, vendor codes, anything
- *   unknown).
+ * - "rebind": the carrier says our session is not bound (RINVBNDSTS) although it accepted our bind: it lost the bind
+ *   (a failover behind a load balancer that kept TCP up) while still answering. The message was not taken: send it
+ *   again, and make a new bind.
+ * - "retry": the message may succeed later or on another carrier (system errors, other bind-state codes, vendor
+ *   codes, anything unknown).
  * - "permanent": the message itself is bad; no carrier will take it, so fail it now.
  */
-export type StatusClass = "ok" | "throttle" | "retry" | "permanent";
+export type StatusClass = "ok" | "throttle" | "rebind" | "retry" | "permanent";
 
 /** Every status name we know (v3.4 names, then v5.0 additions), for logs and metrics labels. */
 const NAMES: ReadonlyMap<number, string> = new Map<number, string>([
@@ -168,6 +171,7 @@ const PERMANENT: ReadonlySet<number> = new Set<number>([
 export function classifyStatus(status: number): StatusClass {
   if (status === SmppStatus.ESME_ROK) return "ok";
   if (status === SmppStatus.ESME_RTHROTTLED || status === SmppStatus.ESME_RMSGQFUL) return "throttle";
+  if (status === SmppStatus.ESME_RINVBNDSTS) return "rebind";
   if (PERMANENT.has(status)) return "permanent";
   return "retry";
 }

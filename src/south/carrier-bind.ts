@@ -1,21 +1,24 @@
 import { EventEmitter } from "node:events";
-import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 import type { CarrierConfig } from "../config/types.js";
-import { ErrorCodes } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
-import { statusLabel, statusName } from "../smpp/command-status.js";
-import type { DecodedPdu } from "../smpp/session/pdu-codec.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
+import { requestBind } from "./bind-request.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
+import { connectCarrier } from "./carrier-socket.js";
 import { reasonLabel } from "./drop-reason.js";
 import { Keepalive } from "./keepalive.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
-import { MAX_SUBMIT_TIMEOUTS_IN_ROW, SUBMITS_UNANSWERED, SubmitAnswers } from "./submit-answers.js";
+import {
+  BIND_LOST,
+  MAX_SUBMIT_TIMEOUTS_IN_ROW,
+  SUBMITS_UNANSWERED,
+  SubmitAnswers,
+} from "./submit-answers.js";
 import type { BindState, BindStatus, QueuedSubmit, SubmitSource } from "./submit-types.js";
 import { ThrottleControl } from "./throttle-control.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -23,8 +26,6 @@ import { TokenBucket } from "./token-bucket.js";
 /** Short bind names for ids such as `id-telkomsel/trx0` (logs, metrics, status). */
 const BIND_ID_PREFIX = { transceiver: "trx", transmitter: "tx", receiver: "rx" } as const;
 
-/** SMPP 3.4: we speak 3.4 to carriers (node-smpp would announce 5.0 by default). */
-const INTERFACE_VERSION_34 = 0x34;
 /**
  * Time an unbind may take at shutdown once the drain deadline has passed: a carrier answers unbind at once, and
  * one that answers nothing (its window full of unanswered submits) must not hold the shutdown for a response
@@ -78,6 +79,8 @@ export class CarrierBind extends EventEmitter {
   private pumpTimer: NodeJS.Timeout | undefined;
   private closeDeadline = Infinity;
   private closed: Promise<void> | undefined;
+  /** Why the current session is dropped once its window is empty (the carrier lost the bind); undefined: it is not. */
+  private dropWhenDrained: string | undefined;
   /** What deliver_sm handling needs of this bind (built once: every receipt passes through it). */
   private readonly inbound: CarrierRequestContext;
 
@@ -225,15 +228,21 @@ export class CarrierBind extends EventEmitter {
       (response) => {
         const seconds = (this.clock() - sentAt) / 1000;
         this.options.metrics?.submitResponseSeconds.cell({ carrier: this.carrier.id }).observe(seconds);
-        this.answers.answered(item, response);
-        this.pump();
+        if (this.answers.answered(item, response)) this.bindLost(session);
+        this.settled(session);
       },
       (error: Error) => {
         if (this.answers.failed(item, error)) this.dropDeadLink(session);
         // A timeout or an undecodable answer freed a window slot as a response does: the next submit goes now.
-        this.pump();
+        this.settled(session);
       },
     );
+  }
+
+  /** A request on `session` was answered or ended: the window has a free slot (or, dropping, may be empty). */
+  private settled(session: SmppSession): void {
+    if (this.dropWhenDrained === undefined) return this.pump();
+    if (session.outstanding === 0) session.destroy(this.dropWhenDrained);
   }
 
   /** Submits keep going unanswered although the link may answer keep-alives: drop it and rebind with backoff. */
@@ -246,27 +255,27 @@ export class CarrierBind extends EventEmitter {
     session.destroy(SUBMITS_UNANSWERED);
   }
 
+  /**
+   * The carrier answered a submit ESME_RINVBNDSTS: it lost our bind (a failover behind a load balancer that kept TCP
+   * up) yet answers — instantly, so this bind would pull most of the work, and no timeout would ever drop it. Nothing
+   * more is submitted here; the answers to the submits still outstanding (refused the same way, requeued) are read,
+   * bounded by the response timeout, and then the session is dropped to rebind with the usual backoff.
+   */
+  private bindLost(session: SmppSession): void {
+    if (this.session !== session || this.state !== "bound") return;
+    this.logger.warn({ outstanding: session.outstanding }, `${BIND_LOST}: dropping the bind to rebind`);
+    this.setState("unbinding");
+    this.dropWhenDrained = BIND_LOST;
+  }
+
   private connect(): void {
     if (this.state === "closing" || this.state === "closed") return;
     this.setState("connecting");
-    const { host, port, tls, tlsRejectUnauthorized } = this.carrier;
-    const socket: Socket = tls
-      ? tlsConnect({ host, port, rejectUnauthorized: tlsRejectUnauthorized, servername: host })
-      : netConnect({ host, port });
-    const connectTimer = setTimeout(
-      () => socket.destroy(new Error(`connect timed out after ${this.carrier.responseTimeoutMs} ms`)),
-      this.carrier.responseTimeoutMs,
+    connectCarrier(
+      this.carrier,
+      (socket) => this.onConnected(socket),
+      (reason) => this.scheduleReconnect(reason),
     );
-    const onEarlyError = (error: Error): void => {
-      clearTimeout(connectTimer);
-      this.scheduleReconnect(`connect failed: ${error.message}`);
-    };
-    socket.once("error", onEarlyError);
-    socket.once(tls ? "secureConnect" : "connect", () => {
-      clearTimeout(connectTimer);
-      socket.off("error", onEarlyError);
-      this.onConnected(socket);
-    });
   }
 
   private onConnected(socket: Socket): void {
@@ -288,46 +297,17 @@ export class CarrierBind extends EventEmitter {
     this.session = session;
     session.once("close", (reason: string) => this.onSessionClosed(session, reason));
     session.once("unbind", () => this.onPeerUnbind(session));
+    // Blocked by our own answers (receipts, keep-alives) with no submit outstanding, nothing else would wake the pump.
+    session.on("drain", () => this.pump());
     this.setState("binding");
     void this.bind(session);
   }
 
   private async bind(session: SmppSession): Promise<void> {
-    const command = this.options.mode === "transceiver" ? "bind_transceiver" : `bind_${this.options.mode}`;
-    let response: DecodedPdu;
-    try {
-      response = await session.request(command, {
-        system_id: this.carrier.systemId,
-        password: this.carrier.password,
-        system_type: this.carrier.systemType,
-        interface_version: INTERFACE_VERSION_34,
-        addr_ton: 0,
-        addr_npi: 0,
-        address_range: "",
-      });
-    } catch (error) {
-      session.destroy(`bind failed: ${(error as Error).message}`);
-      return;
-    }
-    if (response.status !== 0 || response.command === "generic_nack") {
-      const name = statusName(response.status);
-      this.options.metrics?.bindRefused.inc({
-        carrier: this.carrier.id,
-        status: statusLabel(response.status),
-      });
-      this.logger.error(
-        { code: ErrorCodes.CARRIER_BIND_REFUSED, status: name, systemId: this.carrier.systemId },
-        `carrier refused the bind with ${name}: check system_id and the password variable for carrier ${this.carrier.id}`,
-      );
-      session.destroy(`bind refused: ${name}`);
-      return;
-    }
-    session.state =
-      this.options.mode === "transceiver"
-        ? "bound_trx"
-        : this.options.mode === "transmitter"
-          ? "bound_tx"
-          : "bound_rx";
+    const { mode, metrics } = this.options;
+    if (!(await requestBind(session, this.carrier, mode, this.logger, metrics))) return;
+    // Refused when the carrier unbound (or the session closed) before this continuation ran: it closes and rebinds.
+    if (!session.markBound(mode)) return;
     if (this.state === "closing" || this.state === "closed") return; // closed while binding: closeNow unbinds it
     this.backoff.up();
     this.answers.reset();
@@ -341,16 +321,19 @@ export class CarrierBind extends EventEmitter {
       maxMisses: this.carrier.enquireLinkMaxMisses,
       logger: this.logger,
       clock: this.clock,
-      onSettled: () => this.pump(),
+      onSettled: () => this.settled(session),
     });
     this.keepalive.start();
     this.emit("bound");
     this.pump();
   }
 
-  /** The carrier asked to unbind: no more submits here (nor counted as bound) while the session answers and closes. */
+  /**
+   * The carrier asked to unbind — also while binding, its unbind in the same read as the bind_resp: no more submits
+   * here (nor counted as bound) while the session answers and closes; it then reconnects with backoff.
+   */
   private onPeerUnbind(session: SmppSession): void {
-    if (this.session !== session || this.state !== "bound") return;
+    if (this.session !== session || (this.state !== "bound" && this.state !== "binding")) return;
     this.setState("unbinding");
     this.logger.info(
       "carrier asked to unbind: no more submits on this bind; it reconnects when the session closes",
@@ -362,6 +345,7 @@ export class CarrierBind extends EventEmitter {
     this.keepalive?.stop();
     this.keepalive = undefined;
     this.session = undefined;
+    this.dropWhenDrained = undefined;
     this.boundSince = undefined;
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;

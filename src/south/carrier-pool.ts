@@ -96,6 +96,7 @@ export class CarrierPool extends EventEmitter {
       next: () => this.nextToWrite(),
       requeue: (item) => this.requeue(item),
       retryLater: (item) => !this.closing && this.retries.hold(item),
+      throttledLater: (item) => !this.closing && this.retries.holdThrottled(item),
     };
     const { carrier } = options;
     this.modes = carrier.bindMode === "transceiver" ? ["transceiver"] : ["transmitter", "receiver"];
@@ -150,8 +151,8 @@ export class CarrierPool extends EventEmitter {
 
   /**
    * Drains and unbinds a slot's binds by `deadline` (its lease goes to another instance, or could not be renewed).
-   * When no bind of this pool is left open, what is still queued fails as at close (never sent: safe to send
-   * elsewhere), rather than wait for a bind this instance may never hold again.
+   * When no bind of this pool is left open, what is still queued or held for a retry fails as at close (never sent:
+   * safe to send elsewhere), rather than wait for a bind this instance may never hold again.
    */
   async closeSlot(slot: number, deadline: number, moved: boolean): Promise<void> {
     await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
@@ -162,10 +163,19 @@ export class CarrierPool extends EventEmitter {
       if (moved) this.options.metrics?.bindUp.remove(labels);
       else this.options.metrics?.bindUp.set(labels, 0);
     }
-    if (this.closing || this.binds.some((b) => b.mode !== "receiver" && b.isOpen)) return;
-    for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
+    if (this.closing || this.hasOpenSender()) return;
+    // Held retries first: given back now, requeue fails them too (no bind is left to serve them).
     this.retries.releaseAll();
+    for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     this.options.metrics?.carrierQueued.set({ carrier: this.id }, 0);
+  }
+
+  /**
+   * Whether a bind that can submit is open: bound, or on its way (connecting, binding, or waiting to reconnect — a
+   * bind briefly down keeps its queue). False once the last such bind was closed (its slot went, or shutdown).
+   */
+  private hasOpenSender(): boolean {
+    return this.binds.some((b) => b.mode !== "receiver" && b.isOpen);
   }
 
   /** Whether another instance holds a bind slot of this carrier (always false without leases). */
@@ -278,13 +288,13 @@ export class CarrierPool extends EventEmitter {
   }
 
   /**
-   * Takes back a submit a bind did not get written (throttled, or never sent): it goes out before newer ones. One
-   * withdrawn meanwhile is answered not_sent; once closing, it fails as everything unsent does (close() drained the
-   * queue already, and no bind would take it).
+   * Takes back a submit a bind did not get written (throttled, never sent, or held for a retry): it goes out before
+   * newer ones. One withdrawn meanwhile is answered not_sent; once closing, or once no bind that could send it is open
+   * (closeSlot closed the last one), it fails as everything unsent does — no bind would take it.
    */
   private requeue(item: QueuedSubmit): void {
     if (item.ticket && !item.ticket.returned()) return;
-    if (this.closing) {
+    if (this.closing || !this.hasOpenSender()) {
       item.reject(this.closedBeforeSent());
       return;
     }

@@ -46,7 +46,8 @@ export class Keepalive {
       this.stop();
       return;
     }
-    if (this.inFlight || clock() - session.lastReceivedAt < intervalMs) return;
+    // Unbinding: the session takes no new request (and is about to close); not a miss.
+    if (this.inFlight || !session.isBound || clock() - session.lastReceivedAt < intervalMs) return;
     this.inFlight = true;
     session.request("enquire_link").then(
       () => {

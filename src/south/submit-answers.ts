@@ -16,8 +16,35 @@ import type { ThrottleControl } from "./throttle-control.js";
  */
 export const MAX_SUBMIT_TIMEOUTS_IN_ROW = 3;
 
+/**
+ * Throttle answers (ESME_RTHROTTLED / ESME_RMSGQFUL) one submit may get before it is refused as a transient status,
+ * so that delivery moves its attempt to another carrier. A submit's first throttle answer is the carrier's congestion:
+ * the bind slows down and the submit goes out again first. A second one for the same submit, after the bind slowed
+ * down, more likely says something of the submit itself — ESME_RMSGQFUL can mean its destination's queue at the SMSC
+ * is full (SMPP-NOTES B.3) — so it is held back with a backoff (0.5 s, then 1 s, with jitter) without slowing the
+ * bind again: re-sent first at every answer, one such submit held up all the carrier's traffic and halved its binds'
+ * rates until its deadline. Four answers, ~2 s in all: long enough to ride out a carrier's congested moment, short
+ * enough to leave the OTP most of its time on another carrier.
+ */
+export const MAX_THROTTLES_PER_SUBMIT = 4;
+
 /** The drop reason of a bind whose submits went unanswered (logs; metric label response_timeouts). */
 export const SUBMITS_UNANSWERED = "submits unanswered in a row";
+
+/**
+ * The drop reason of a bind whose carrier answered a submit ESME_RINVBNDSTS: it lost our bind but still answers
+ * (logs; metric label bind_lost).
+ */
+export const BIND_LOST = "carrier answered ESME_RINVBNDSTS: it lost the bind";
+
+/**
+ * Times one submit answered ESME_RINVBNDSTS is put back in the queue (sent again on a new bind) before that answer
+ * stands as a transient refusal and delivery tries another carrier. A lost bind is over once the bind is made again;
+ * a carrier answering ESME_RINVBNDSTS to every submit whatever the bind (an account its SMSC does not let submit)
+ * would otherwise hold each message, bind after bind, until its deadline. Two: the first new bind, and one more in
+ * case the failover was still going on.
+ */
+export const MAX_REBINDS_PER_SUBMIT = 2;
 
 export interface SubmitAnswersOptions {
   carrier: CarrierConfig;
@@ -30,9 +57,10 @@ export interface SubmitAnswersOptions {
 
 /**
  * What becomes of each submit_sm one bind wrote: the carrier's answer (accepted; throttled, so the bind slows down
- * and the submit goes back to the queue; a transient refusal, sent again after a backoff while it has retries and
- * time left; or rejected with its status class), or the request's failure (never
- * written: back to the queue; written, no answer: outcome unknown, never resent here).
+ * and the submit goes back to the queue — or, throttled again, is held back and in the end refused as transient, see
+ * MAX_THROTTLES_PER_SUBMIT; a transient refusal, sent again after a backoff while it has retries and time left; or
+ * rejected with its status class), or the request's failure (never written: back to the queue; written, no answer:
+ * outcome unknown, never resent here).
  */
 export class SubmitAnswers {
   private readonly options: SubmitAnswersOptions;
@@ -42,8 +70,11 @@ export class SubmitAnswers {
     this.options = options;
   }
 
-  /** The carrier answered `item` (a submit_sm_resp, or a generic_nack). */
-  answered(item: QueuedSubmit, response: DecodedPdu): void {
+  /**
+   * The carrier answered `item` (a submit_sm_resp, or a generic_nack). True when the answer says the carrier lost
+   * the bind: the bind should stop submitting and rebind.
+   */
+  answered(item: QueuedSubmit, response: DecodedPdu): boolean {
     this.timeoutsInRow = 0;
     const status =
       response.command === "generic_nack" && response.status === 0
@@ -59,18 +90,18 @@ export class SubmitAnswers {
         carrierMessageId: normaliseMessageId(raw, carrier.submitIdFormat),
         bindId,
       });
-      return;
+      return false;
     }
-    if (statusClass === "throttle") {
-      const rate = this.options.throttle.onThrottled();
-      metrics?.throttled.inc({ carrier: carrier.id });
-      metrics?.bindRate.set({ carrier: carrier.id, bind: bindId }, rate);
-      this.options.logger.debug(
-        { status: statusName(status), rate },
-        "carrier throttling: slowing down and requeueing",
-      );
-      this.options.source.requeue(item);
-      return;
+    if (statusClass === "throttle" && this.throttled(item, status)) return false;
+    if (statusClass === "rebind") {
+      // Refused for the session's state, not taken: safe to send again at once (no retry used), on another bind.
+      const rebinds = (item.rebinds ?? 0) + 1;
+      item.rebinds = rebinds;
+      if (rebinds <= MAX_REBINDS_PER_SUBMIT) {
+        metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
+        this.options.source.requeue(item);
+      } else this.rejected(item, status, "retry");
+      return true;
     }
     if (statusClass === "retry" && this.options.source.retryLater(item)) {
       metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
@@ -78,10 +109,46 @@ export class SubmitAnswers {
         { status: statusName(status) },
         "transient carrier status: retrying after a backoff",
       );
-      return;
+      return false;
     }
+    // A submit throttled too often is refused as transient: another carrier may take it (see MAX_THROTTLES_PER_SUBMIT).
+    this.rejected(item, status, statusClass === "throttle" ? "retry" : statusClass);
+    return false;
+  }
+
+  private rejected(item: QueuedSubmit, status: number, statusClass: "retry" | "permanent"): void {
+    const { carrier, bindId, metrics } = this.options;
     metrics?.submits.inc({ carrier: carrier.id, outcome: "rejected", status: statusLabel(status) });
     item.resolve({ kind: "rejected", status, statusName: statusName(status), statusClass, bindId });
+  }
+
+  /**
+   * A throttle answer for `item`: true when it is taken care of (requeued first, or held for a backoff); false when
+   * it has had MAX_THROTTLES_PER_SUBMIT of them or no time left to wait, and is to be rejected as a transient refusal.
+   */
+  private throttled(item: QueuedSubmit, status: number): boolean {
+    const { carrier, bindId, metrics, throttle, logger, source } = this.options;
+    const throttles = (item.throttles ?? 0) + 1;
+    item.throttles = throttles;
+    metrics?.throttled.inc({ carrier: carrier.id });
+    if (throttles === 1) {
+      const rate = throttle.onThrottled();
+      metrics?.bindRate.set({ carrier: carrier.id, bind: bindId }, rate);
+      logger.debug({ status: statusName(status), rate }, "carrier throttling: slowing down and requeueing");
+      source.requeue(item);
+      return true;
+    }
+    throttle.onThrottledAgain();
+    if (throttles < MAX_THROTTLES_PER_SUBMIT && source.throttledLater(item)) {
+      metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });
+      logger.debug({ status: statusName(status), throttles }, "submit throttled again: holding it back");
+      return true;
+    }
+    logger.debug(
+      { status: statusName(status), throttles },
+      "submit throttled again: refusing it as transient",
+    );
+    return false;
   }
 
   /** A new session: its link starts with a clean record. */

@@ -22,7 +22,8 @@ export interface SubmitRetriesOptions {
 }
 
 /**
- * The submits a carrier pool holds for a retry after a transient refusal, each until its backoff delay has passed.
+ * The submits a carrier pool holds for a retry after a transient refusal, or after a repeated throttle answer (see
+ * MAX_THROTTLES_PER_SUBMIT in submit-answers.ts), each until its backoff delay has passed.
  * A submit is held only while it has retries left and the delay ends before its ticket's not-after time: the
  * retry never goes out later than the submit itself was allowed to.
  */
@@ -37,15 +38,28 @@ export class SubmitRetries {
   /** Holds `item` for its next retry: false (not held) when its retries are used up or its time would run out. */
   hold(item: QueuedSubmit): boolean {
     const done = item.retries ?? 0;
-    if (done >= SUBMIT_RETRY_MAX) return false;
+    if (done >= SUBMIT_RETRY_MAX || !this.holdFor(item, done)) return false;
+    item.retries = done + 1;
+    return true;
+  }
+
+  /**
+   * Holds `item`, throttled again (its `throttles`-th throttle answer, 2 or more), with the same backoff as a retry:
+   * from SUBMIT_RETRY_MIN_DELAY_MS at its second answer, doubling. False (not held) when its time would run out.
+   */
+  holdThrottled(item: QueuedSubmit): boolean {
+    return this.holdFor(item, Math.max(0, (item.throttles ?? 2) - 2));
+  }
+
+  /** Holds `item` for the backoff delay of its `attempt`-th wait (0-based), if it ends before its not-after time. */
+  private holdFor(item: QueuedSubmit, attempt: number): boolean {
     const delay = backoffDelayMs(
-      done,
+      attempt,
       SUBMIT_RETRY_MIN_DELAY_MS,
       SUBMIT_RETRY_MAX_DELAY_MS,
       this.options.rng,
     );
     if (item.ticket && this.options.clock() + delay >= item.ticket.notAfter) return false;
-    item.retries = done + 1;
     const timer = setTimeout(() => {
       this.held.delete(item);
       this.options.requeue(item);

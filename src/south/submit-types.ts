@@ -28,7 +28,7 @@ export type SubmitOutcome =
       kind: "rejected";
       status: number;
       statusName: string;
-      statusClass: Exclude<StatusClass, "ok" | "throttle">;
+      statusClass: Exclude<StatusClass, "ok" | "throttle" | "rebind">;
       bindId: string;
     };
 
@@ -40,6 +40,10 @@ export interface QueuedSubmit {
   ticket: SubmitTicket | undefined;
   /** Times it was sent again after a transient refusal (see submit-retries.ts). */
   retries?: number;
+  /** Throttle answers (ESME_RTHROTTLED / ESME_RMSGQFUL) it got (see MAX_THROTTLES_PER_SUBMIT in submit-answers.ts). */
+  throttles?: number;
+  /** ESME_RINVBNDSTS answers it got, each sending it again on a new bind (see MAX_REBINDS_PER_SUBMIT). */
+  rebinds?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -54,11 +58,16 @@ export interface SubmitSource {
    * (retries used up, its not-after time too close, shutting down); its rejection then stands.
    */
   retryLater(item: QueuedSubmit): boolean;
+  /**
+   * Sends a submit the carrier throttled again (its second throttle answer or later) after a backoff, without
+   * putting it first in the queue: false when it may not (its not-after time too close, shutting down).
+   */
+  throttledLater(item: QueuedSubmit): boolean;
 }
 
 /**
- * unbinding: the carrier asked to unbind; nothing more is submitted on it, and it reconnects once the session
- * closes.
+ * unbinding: the carrier asked to unbind, or lost our bind (ESME_RINVBNDSTS); nothing more is submitted on it, and it
+ * reconnects once the session closes.
  */
 export type BindState =
   "idle" | "connecting" | "binding" | "bound" | "unbinding" | "backoff" | "closing" | "closed";

@@ -70,6 +70,14 @@ export class ThrottleControl {
     return this.rate;
   }
 
+  /**
+   * Records a throttle answer that says nothing of the bind's rate: a submit throttled again, most likely because its
+   * destination's queue is full (SMPP-NOTES B.3, ESME_RMSGQFUL) — counted, no cut, no pause.
+   */
+  onThrottledAgain(): void {
+    this.throttled++;
+  }
+
   /** Milliseconds to wait before the next send because of a recent throttle answer. */
   pauseRemainingMs(): number {
     return Math.max(0, this.pausedUntil - this.clock());

@@ -18,6 +18,8 @@ export interface ScriptedFrame {
   sequence: number;
   conn: number;
   at: number;
+  /** The whole PDU as written (decode it with pdu-codec's decodePdu when the body matters). */
+  raw: Buffer;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function scriptedSmsc(
       for (const raw of framer.push(chunk)) {
         const { commandId, sequence } = readHeader(raw);
         const command = commandName(commandId) ?? `0x${commandId.toString(16)}`;
-        const frame = { command, commandId, sequence, conn, at: Date.now() };
+        const frame = { command, commandId, sequence, conn, at: Date.now(), raw };
         frames.push(frame);
         if (script(frame, socket)) continue;
         if (command.startsWith("bind_")) {

@@ -1,13 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import type smpp from "smpp";
-import {
-  ConnectionClosedError,
-  NotBoundError,
-  NotSentError,
-  ResponseTimeoutError,
-  SmppError,
-} from "../../errors.js";
+import { ConnectionClosedError, NotBoundError, NotSentError, SmppError } from "../../errors.js";
 import type { Logger } from "../../observability/logger.js";
 import {
   commandName,
@@ -25,6 +19,8 @@ import { FrameIntake } from "./frame-intake.js";
 import { InboundAnswers } from "./inbound-answers.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
 import { RequestWindow, type Clock, type RequestMark } from "./request-window.js";
+import { ResponseTimer } from "./response-timer.js";
+import { boundState, isBoundState, mayRequestIn, type BindMode } from "./session-state.js";
 import {
   MAX_UNSENT_BYTES,
   PEER_UNBOUND,
@@ -40,6 +36,7 @@ const FATAL_FLUSH_MS = 200;
 
 export { MAX_UNSENT_BYTES, PEER_UNBOUND } from "./session-options.js";
 export type { SessionState, SmppSessionOptions } from "./session-options.js";
+export type { BindMode } from "./session-state.js";
 export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
 
 /**
@@ -56,7 +53,8 @@ export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
  *
  * Events: `close` (reason: string), `unbind` (the peer asked to unbind: the session closes, reason PEER_UNBOUND, once
  * its unbind_resp is written and the answers to our requests still outstanding are in or timed out), `refused`
- * (reason, status: a PDU the engine answered generic_nack itself — unknown command_id, framing lost).
+ * (reason, status: a PDU the engine answered generic_nack itself — unknown command_id, framing lost), `drain` (the
+ * socket took what was blocked: `canSendNow` may be true again, though no request of ours was settled).
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
@@ -75,7 +73,7 @@ export class SmppSession extends EventEmitter {
   private sequence = 0;
   /** PDUs written during this turn of the event loop, sent together as one socket write at its end. */
   private readonly out: CoalescingWriter;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly responseTimer: ResponseTimer;
   private closeReason: string | undefined;
   /** The peer unbound and has our unbind_resp: the session closes once our requests are answered or timed out. */
   private peerUnbound = false;
@@ -111,12 +109,19 @@ export class SmppSession extends EventEmitter {
     });
     this.clock = options.clock ?? Date.now;
     this.lastReceivedAt = this.clock();
+    this.responseTimer = new ResponseTimer(this.window, this.clock, this.responseTimeoutMs, (expired) => {
+      this.logger.warn({ expired, timeoutMs: this.responseTimeoutMs }, "responses timed out");
+      this.emit("timeout", expired);
+      this.flushWaiting();
+      this.closeOncePeerUnboundSettled();
+    });
     this.socket.setNoDelay(true);
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("drain", () => {
       this.out.blocked = false;
       this.intake.resume("output");
       this.flushWaiting();
+      this.emit("drain");
     });
     this.socket.on("error", (error) => this.destroy(`socket error: ${error.message}`));
     this.socket.on("end", () => this.destroy("peer closed the connection"));
@@ -153,7 +158,18 @@ export class SmppSession extends EventEmitter {
   }
 
   get isBound(): boolean {
-    return this.state === "bound_tx" || this.state === "bound_rx" || this.state === "bound_trx";
+    return isBoundState(this.state);
+  }
+
+  /**
+   * The bind we asked for was accepted: the session is bound as `mode`. False, and nothing changes, unless it is still
+   * "open" — the peer's unbind can arrive in the same read as its bind_resp and be handled before the bind's
+   * continuation runs, or the session closed meanwhile: a bind the peer took back must not be used.
+   */
+  markBound(mode: BindMode): boolean {
+    if (this.state !== "open") return false;
+    this.state = boundState(mode);
+    return true;
   }
 
   /**
@@ -165,7 +181,7 @@ export class SmppSession extends EventEmitter {
     if (this.state === "closed")
       return Promise.reject(new NotSentError(command, this.closeReason ?? "closed"));
     if (this.peerUnbound) return Promise.reject(new NotSentError(command, PEER_UNBOUND));
-    if (!this.mayRequest(command)) return Promise.reject(new NotBoundError(this.state));
+    if (!mayRequestIn(this.state, command)) return Promise.reject(new NotBoundError(this.state));
     return new Promise<DecodedPdu>((resolve, reject) => {
       this.waiting.push({ command, fields, resolve, reject });
       this.flushWaiting();
@@ -216,19 +232,12 @@ export class SmppSession extends EventEmitter {
     if (this.state === "closed") return;
     this.state = "closed";
     this.closeReason = reason;
-    if (this.sweepTimer) clearTimeout(this.sweepTimer);
-    this.sweepTimer = undefined;
+    this.responseTimer.stop();
     this.window.rejectAll((command) => new ConnectionClosedError(command, reason));
     for (const w of this.waiting.splice(0)) w.reject(new NotSentError(w.command, reason));
     this.out.flush();
     closeSocket();
     this.emit("close", reason);
-  }
-
-  private mayRequest(command: string): boolean {
-    if (command.startsWith("bind_") || command === "enquire_link" || command === "generic_nack") return true;
-    if (command === "unbind") return this.state === "unbinding" || this.isBound;
-    return this.isBound;
   }
 
   private nextSequence(): number {
@@ -257,35 +266,12 @@ export class SmppSession extends EventEmitter {
         next.reject,
       );
       this.write(buffer);
-      this.armSweep();
+      this.responseTimer.arm();
     }
   }
 
   private write(buffer: Buffer): void {
     if (this.state !== "closed") this.out.write(buffer);
-  }
-
-  private armSweep(): void {
-    if (this.sweepTimer) return;
-    const deadline = this.window.nextDeadline();
-    if (deadline === undefined) return;
-    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(0, deadline - this.clock()));
-    this.sweepTimer.unref();
-  }
-
-  private sweep(): void {
-    this.sweepTimer = undefined;
-    const expired = this.window.expire(
-      this.clock(),
-      (command) => new ResponseTimeoutError(command, this.responseTimeoutMs),
-    );
-    if (expired > 0) {
-      this.logger.warn({ expired, timeoutMs: this.responseTimeoutMs }, "responses timed out");
-      this.emit("timeout", expired);
-      this.flushWaiting();
-      this.closeOncePeerUnboundSettled();
-    }
-    this.armSweep();
   }
 
   private onData(chunk: Buffer): void {

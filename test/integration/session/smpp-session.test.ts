@@ -1,7 +1,13 @@
 import { once } from "node:events";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionClosedError, NotSentError, ResponseTimeoutError, SmppError } from "../../../src/errors.js";
+import {
+  ConnectionClosedError,
+  NotBoundError,
+  NotSentError,
+  ResponseTimeoutError,
+  SmppError,
+} from "../../../src/errors.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
@@ -251,6 +257,28 @@ describe("SmppSession", () => {
     expect(unbindResp).toMatchObject({ commandId: 0x80000006, sequence: 9, status: 0 });
     await once(peerSocket, "end");
     // Closed on our side at once: a peer that never closes its side does not hold the session open.
+    expect(session.state).toBe("closed");
+  });
+
+  it("honours a peer's unbind that arrives before its bind is marked: markBound refuses, and only unbind may be asked", async () => {
+    // The peer's deliver_sm is being recorded (slow) when its unbind arrives, so the session stays "unbinding" a while.
+    const { session, peer, peerSocket } = await pair({
+      onRequest: () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 0, fields: { message_id: "" } }), 300)),
+    });
+    session.state = "open"; // our bind_transceiver is answered, its continuation not yet run
+    peerSocket.write(Buffer.concat([encodePdu("deliver_sm", 5, submitFields), encodePdu("unbind", 6)]));
+    await waitUntil(() => session.state === "unbinding", 2000, "the unbind");
+
+    expect(session.markBound("transceiver")).toBe(false);
+    expect(session.state).toBe("unbinding");
+    await expect(session.request("submit_sm", submitFields)).rejects.toBeInstanceOf(NotBoundError);
+    await expect(session.request("enquire_link")).rejects.toBeInstanceOf(NotBoundError);
+    const [answer, unbindResp] = await peer.waitFor(2);
+    expect(answer).toMatchObject({ commandId: 0x80000005, sequence: 5 });
+    expect(unbindResp).toMatchObject({ commandId: 0x80000006, sequence: 6, status: 0 });
+    await waitUntil(() => session.closed, 2000, "the close");
+    expect(session.markBound("transceiver")).toBe(false);
     expect(session.state).toBe("closed");
   });
 });

@@ -13,8 +13,12 @@ describe("classifyStatus", () => {
     expect(classifyStatus(0x14)).toBe("throttle");
   });
 
-  it("treats system, submit, bind-state, unknown and vendor-range statuses as retry", () => {
-    for (const s of [0x08, 0x45, 0xff, 0x04, 0x05, 0x0d, 0x64, 0x400, 0x45a, 0x4ff, 0x1234]) {
+  it("treats RINVBNDSTS (the carrier lost our bind) as rebind", () => {
+    expect(classifyStatus(0x04)).toBe("rebind");
+  });
+
+  it("treats system, submit, other bind-state, unknown and vendor-range statuses as retry", () => {
+    for (const s of [0x08, 0x45, 0xff, 0x05, 0x0d, 0x64, 0x400, 0x45a, 0x4ff, 0x1234]) {
       expect(classifyStatus(s), statusName(s)).toBe("retry");
     }
   });

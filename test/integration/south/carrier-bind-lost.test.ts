@@ -1,0 +1,123 @@
+import { Writable } from "node:stream";
+import { describe, expect, it, onTestFinished } from "vitest";
+import type { CarrierConfig } from "../../../src/config/types.js";
+import { createLogger } from "../../../src/observability/logger.js";
+import { createMetrics, type Metrics } from "../../../src/observability/metrics.js";
+import { SmppStatus } from "../../../src/smpp/command-status.js";
+import { CarrierPool } from "../../../src/south/carrier-pool.js";
+import { MAX_REBINDS_PER_SUBMIT } from "../../../src/south/submit-answers.js";
+import { SubmitTicket } from "../../../src/south/submit-ticket.js";
+import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
+import { testCarrier } from "../../helpers/carrier-config.js";
+import { scriptedSmsc, statusResponse } from "../../helpers/scripted-smsc.js";
+import { waitUntil } from "../../helpers/wait.js";
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function part(i: number): SubmitFields {
+  return {
+    source_addr: "OTPGW",
+    source_addr_ton: 5,
+    source_addr_npi: 0,
+    destination_addr: `62811${String(i).padStart(7, "0")}`,
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    esm_class: 0,
+    registered_delivery: 1,
+    data_coding: 0,
+    short_message: Buffer.from(`code ${i}`),
+  };
+}
+
+/** The outcome's kind (with its status when rejected), or the error's name. */
+function settled(p: Promise<SubmitOutcome>): Promise<string> {
+  return p.then(
+    (o) => (o.kind === "rejected" ? `rejected ${o.statusName}` : o.kind),
+    (e: Error) => e.name,
+  );
+}
+
+function startPool(
+  carrier: CarrierConfig,
+  metrics: Metrics,
+  logLines: Record<string, unknown>[],
+): CarrierPool {
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const pool = new CarrierPool({ carrier, logger: createLogger({ level: "info", destination }), metrics });
+  pool.start();
+  onTestFinished(() => pool.close(500));
+  return pool;
+}
+
+describe("carrier bind: the carrier lost our bind but keeps the connection", () => {
+  it("requeues a submit answered ESME_RINVBNDSTS, drops the bind and sends it on the new bind, saying why", async () => {
+    // The first connection's SMSC forgot the bind (a failover behind a load balancer that kept TCP up): it still
+    // answers enquire_link, and answers every submit ESME_RINVBNDSTS. The rebind reaches a healthy SMSC.
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm" || f.conn !== 1) return false;
+      socket.write(statusResponse(f, SmppStatus.ESME_RINVBNDSTS));
+      return true;
+    });
+    const metrics = createMetrics();
+    const logLines: Record<string, unknown>[] = [];
+    const pool = startPool(testCarrier({ port: smsc.port }), metrics, logLines);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+
+    const outcomes = Array.from({ length: 3 }, (_, i) =>
+      settled(pool.submit(part(i), new SubmitTicket(Date.now() + 30_000))),
+    );
+    const results = await Promise.race([Promise.all(outcomes), sleep(5000).then(() => "unsettled")]);
+    expect(results).toEqual(["accepted", "accepted", "accepted"]);
+    const submits = smsc.frames.filter((f) => f.command === "submit_sm");
+    // Each written at most once on the lost bind (refused, not accepted: safe to send again), then once on the new one.
+    expect(submits.filter((f) => f.conn === 1).length).toBeLessThanOrEqual(3);
+    expect(submits.filter((f) => f.conn === 2)).toHaveLength(3);
+    expect(smsc.conns()).toBe(2);
+    const exported = await metrics.registry.metrics();
+    expect(exported).toMatch(/otpgw_carrier_bind_reconnects_total\{[^}]*reason="bind_lost"[^}]*\} 1/);
+    expect(logLines.some((l) => l.level === 40 && String(l.msg).includes("ESME_RINVBNDSTS"))).toBe(true);
+  });
+
+  it("lets the answers to the submits still outstanding arrive before it drops, so none is reported outcome unknown", async () => {
+    // The lost bind answers its submits ESME_RINVBNDSTS one by one, 40 ms apart, the first after 50 ms: all five
+    // are outstanding when the first answer says the bind is lost.
+    let refused = 0;
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm" || f.conn !== 1) return false;
+      setTimeout(() => socket.write(statusResponse(f, SmppStatus.ESME_RINVBNDSTS)), 50 + 40 * refused++);
+      return true;
+    });
+    const carrier = testCarrier({ port: smsc.port, windowSize: 10, throughputPerSecond: 1000 });
+    const pool = startPool(carrier, createMetrics(), []);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+
+    const outcomes = Array.from({ length: 5 }, (_, i) =>
+      settled(pool.submit(part(i), new SubmitTicket(Date.now() + 30_000))),
+    );
+    const results = await Promise.race([Promise.all(outcomes), sleep(5000).then(() => "unsettled")]);
+    expect(results).toEqual(Array(5).fill("accepted"));
+    expect(smsc.frames.filter((f) => f.command === "submit_sm" && f.conn === 1)).toHaveLength(5);
+  });
+
+  it(`refuses a submit as retry after ${MAX_REBINDS_PER_SUBMIT + 1} ESME_RINVBNDSTS answers, when every bind gets them, rather than hold it to its deadline`, async () => {
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm") return false;
+      socket.write(statusResponse(f, SmppStatus.ESME_RINVBNDSTS));
+      return true;
+    });
+    const pool = startPool(testCarrier({ port: smsc.port }), createMetrics(), []);
+    await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+    const outcome = pool.submit(part(1), new SubmitTicket(Date.now() + 30_000));
+    const result = await Promise.race([outcome, sleep(8000).then(() => "unsettled")]);
+    expect(result).toMatchObject({ kind: "rejected", statusName: "ESME_RINVBNDSTS", statusClass: "retry" });
+    const submits = smsc.frames.filter((f) => f.command === "submit_sm");
+    expect(submits).toHaveLength(MAX_REBINDS_PER_SUBMIT + 1);
+    expect(new Set(submits.map((f) => f.conn)).size).toBe(MAX_REBINDS_PER_SUBMIT + 1); // one bind each
+  });
+});
