@@ -107,6 +107,8 @@ export class CarrierBind extends EventEmitter {
       throttle: this.throttle,
       logger: this.logger,
       metrics: options.metrics,
+      clock: this.clock,
+      boundSince: () => this.boundSince,
     });
     this.inbound = {
       carrier: this.carrier,

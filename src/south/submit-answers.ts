@@ -53,6 +53,9 @@ export interface SubmitAnswersOptions {
   throttle: ThrottleControl;
   logger: Logger;
   metrics?: Metrics | undefined;
+  clock: () => number;
+  /** When this bind's current session was bound (the bind's clock), undefined while not bound. */
+  boundSince: () => number | undefined;
 }
 
 /**
@@ -95,7 +98,12 @@ export class SubmitAnswers {
     if (statusClass === "throttle" && this.throttled(item, status)) return false;
     if (statusClass === "rebind") {
       // Refused for the session's state, not taken: safe to send again at once (no retry used), on another bind.
-      const rebinds = (item.rebinds ?? 0) + 1;
+      // Counted once per lost bind: a carrier failing over loses every bind at once, and each bound before the
+      // submit's last such answer refuses it in turn before any has rebound — only a bind made since counts again.
+      const since = this.options.boundSince();
+      const counts = item.lostAt === undefined || (since !== undefined && since > item.lostAt);
+      item.lostAt = this.options.clock();
+      const rebinds = (item.rebinds ?? 0) + (counts ? 1 : 0);
       item.rebinds = rebinds;
       if (rebinds <= MAX_REBINDS_PER_SUBMIT) {
         metrics?.submits.inc({ carrier: carrier.id, outcome: "retried", status: statusLabel(status) });

@@ -44,6 +44,8 @@ export interface QueuedSubmit {
   throttles?: number;
   /** ESME_RINVBNDSTS answers it got, each sending it again on a new bind (see MAX_REBINDS_PER_SUBMIT). */
   rebinds?: number;
+  /** When its last ESME_RINVBNDSTS answer came (the bind's clock): binds bound before it do not count again. */
+  lostAt?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;
 }

@@ -120,4 +120,22 @@ describe("carrier bind: the carrier lost our bind but keeps the connection", () 
     expect(submits).toHaveLength(MAX_REBINDS_PER_SUBMIT + 1);
     expect(new Set(submits.map((f) => f.conn)).size).toBe(MAX_REBINDS_PER_SUBMIT + 1); // one bind each
   });
+
+  it("counts one lost bind once when every bind of the carrier lost it: the submit goes out after the rebind", async () => {
+    // A failover loses all three binds at once: each answers ESME_RINVBNDSTS before any has rebound. Counted per bind,
+    // the third answer would refuse the submit before a single new bind was made.
+    const smsc = await scriptedSmsc((f, socket) => {
+      if (f.command !== "submit_sm" || f.conn > 3) return false;
+      socket.write(statusResponse(f, SmppStatus.ESME_RINVBNDSTS));
+      return true;
+    });
+    const pool = startPool(testCarrier({ port: smsc.port, binds: 3 }), createMetrics(), []);
+    await waitUntil(() => pool.boundCount === 3, 5000, "three binds");
+    const outcome = settled(pool.submit(part(1), new SubmitTicket(Date.now() + 30_000)));
+    const result = await Promise.race([outcome, sleep(8000).then(() => "unsettled")]);
+    expect(result).toBe("accepted");
+    const submits = smsc.frames.filter((f) => f.command === "submit_sm");
+    expect(submits.filter((f) => f.conn <= 3).length).toBeGreaterThanOrEqual(1);
+    expect(submits.filter((f) => f.conn > 3)).toHaveLength(1);
+  });
 });
