@@ -264,7 +264,8 @@ describe("SmppSession", () => {
     // The peer's deliver_sm is being recorded (slow) when its unbind arrives, so the session stays "unbinding" a while.
     const { session, peer, peerSocket } = await pair({
       onRequest: () =>
-        new Promise((resolve) => setTimeout(() => resolve({ status: 0, fields: { message_id: "" } }), 300)),
+        // Long enough that the assertions below run while it is still "unbinding", however loaded the machine.
+        new Promise((resolve) => setTimeout(() => resolve({ status: 0, fields: { message_id: "" } }), 2000)),
     });
     session.state = "open"; // our bind_transceiver is answered, its continuation not yet run
     peerSocket.write(Buffer.concat([encodePdu("deliver_sm", 5, submitFields), encodePdu("unbind", 6)]));
@@ -277,7 +278,7 @@ describe("SmppSession", () => {
     const [answer, unbindResp] = await peer.waitFor(2);
     expect(answer).toMatchObject({ commandId: 0x80000005, sequence: 5 });
     expect(unbindResp).toMatchObject({ commandId: 0x80000006, sequence: 6, status: 0 });
-    await waitUntil(() => session.closed, 2000, "the close");
+    await waitUntil(() => session.closed, 4000, "the close");
     expect(session.markBound("transceiver")).toBe(false);
     expect(session.state).toBe("closed");
   });
