@@ -1,9 +1,11 @@
 import type { Redis } from "ioredis";
+import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Message } from "./types.js";
 
 /**
- * One attempt at a time across instances (DESIGN.md). The parts of an attempt wait in the carrier queue of the
+ * One attempt at a time across instances (DESIGN.md). Needs the Redis user to publish and subscribe to the channel
+ * (ACL `&<prefix>attempt-ended`; Redis 7 denies channels to a user created without `&*`). The parts of an attempt wait in the carrier queue of the
  * instance that launched them, and a process withdraws only its own (queued-parts.ts). When another instance ends
  * the attempt — the carrier's failed receipt for part 1 came on that instance's bind, a conversion or a late
  * DELIVRD made the message final there — part 2 could still be written by the launching instance after the next
@@ -19,6 +21,7 @@ export class AttemptWithdrawals {
   private readonly channel: string;
   private readonly logger: Logger;
   private subscriber: Redis | undefined;
+  private readonly errorLog = new LogThrottle(60_000);
 
   /** Notices go on the channel `<prefix>attempt-ended` of `redis`, the daemon's own connection. */
   constructor(redis: Redis, prefix: string, logger: Logger) {
@@ -31,8 +34,16 @@ export class AttemptWithdrawals {
   listen(withdraw: (messageId: string, n: number) => void): void {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
-    // ioredis reconnects and subscribes again by itself; an error without a listener would be thrown.
-    subscriber.on("error", () => undefined);
+    // ioredis reconnects and subscribes again by itself (an error without a listener would be thrown); said at most
+    // once a minute, since withdrawals across instances stop meanwhile.
+    subscriber.on("error", (error: Error) =>
+      this.errorLog.warn(
+        this.logger,
+        "",
+        { err: error.message },
+        "not listening for attempts ended on other instances until Redis answers again (at most once a minute)",
+      ),
+    );
     subscriber.on("message", (_channel: string, notice: string) => {
       const space = notice.indexOf(" ");
       const n = Number(notice.slice(0, space));
@@ -76,9 +87,8 @@ export class AttemptWithdrawals {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return Promise.resolve();
-    return subscriber.quit().then(
-      () => undefined,
-      () => subscriber.disconnect(),
-    );
+    // Nothing to flush on a subscribed connection: closed at once, not after a QUIT that Redis may never answer.
+    subscriber.disconnect();
+    return Promise.resolve();
   }
 }

@@ -29,12 +29,12 @@ export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./p
 const MAX_CONFLICT_RETRIES = 10;
 
 /**
- * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records
- * submit results and receipts, finalises. Every change is committed to Redis with its version before anything
- * is sent, so a crash at any point leaves a state that the timers resume from.
- * The steps (withConflictRetry's usual case, advance, commit, store, recordAccepted) are plain functions chaining the
- * store's promise with `.then` (see MessageStore), so an event on a message in hand waits for Redis without a
- * suspended frame; they run inside the serializer's callbacks, so a synchronous throw still rejects.
+ * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records submit
+ * results and receipts, finalises. Every change is committed to Redis with its version before anything is sent, so a
+ * crash at any point leaves a state that the timers resume from. The steps (withConflictRetry's usual case, advance,
+ * commit, store, recordAccepted) are plain functions chaining the store's promise with `.then` (see MessageStore),
+ * so an event on a message in hand waits for Redis without a suspended frame; they run inside the serializer's
+ * callbacks, so a synchronous throw still rejects.
  */
 export class MessageProcessor {
   private readonly deps: ProcessorDeps;
@@ -45,7 +45,7 @@ export class MessageProcessor {
   /** Attempts started before this (by an earlier process) may get a start-up grace; see startupGraceUntil. */
   private readonly startedAt: number;
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
-  private readonly index = new LocalIndex();
+  private readonly index: LocalIndex;
   /** Parts waiting in a carrier's queue: withdrawn before their attempt ends, here or elsewhere (one at a time). */
   readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
@@ -54,13 +54,13 @@ export class MessageProcessor {
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
+    this.index = new LocalIndex(undefined, undefined, deps.clock);
     this.observer = new CommitObserver(deps);
   }
 
   /**
-   * After this, no new attempt starts in this process (shutdown): messages due for one are left with a due
-   * timer, for a restart or another instance. Events still apply, so receipts arriving while carrier windows
-   * drain are recorded.
+   * After this, no new attempt starts in this process (shutdown): messages due for one are left with a due timer,
+   * for a restart or another instance. Events still apply, so receipts arriving while carrier windows drain count.
    */
   stop(): void {
     this.stopping = true;
