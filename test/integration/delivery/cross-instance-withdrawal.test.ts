@@ -10,10 +10,10 @@ const SILENT = {
 
 describe("an attempt ended on one instance while another still queues its parts", () => {
   it("withdraws the part still queued on the launching instance: nothing of the old attempt goes out after it ended", async () => {
-    // Instance A launches a two-part SMS on carrier "slow" (one submit a second): part 2 waits in A's queue.
+    // Instance A launches a two-part SMS on carrier "slow" (one submit every 4 s): part 2 waits in A's queue.
     const a = await deliveryHarness({
       carriers: [
-        { id: "slow", sim: SILENT, config: { throughputPerSecond: 1 } },
+        { id: "slow", sim: SILENT, config: { throughputPerSecond: 0.25 } },
         { id: "fast", sim: QUICK },
       ],
       dlrTimeoutMs: 20_000,
@@ -29,9 +29,11 @@ describe("an attempt ended on one instance while another still queues its parts"
     for (const h of [a, b])
       await waitUntil(() => [...h.pools.values()].every((p) => p.boundCount === 1), 15_000, "binds up");
     const slowAtA = a.sims.get("slow")!;
-    // Both parts' tokens: the bucket starts full with one, so part 2 waits about a second for the next.
+    // The bucket starts full with one token: part 1 goes at once, part 2 waits about 4 s for the next — ample time for
+    // instance B to end the attempt and for the notice to reach A, however loaded the machine.
     const text = "Your ACME code is 482913. ".repeat(8);
     const { message } = await a.engine.accept(a.newMessage(1, { text, parts: 2, validitySeconds: 120 }));
+    const sentAt = Date.now();
     let part1Id: string | null = null;
     await waitUntil(
       async () => {
@@ -43,6 +45,8 @@ describe("an attempt ended on one instance while another still queues its parts"
     );
     expect(slowAtA.counters().submitsReceived).toBe(1);
     // Part 1's failed receipt comes on instance B's bind of the same carrier: B ends the attempt, starts the next.
+    // (Given to B's engine through its status entry, which looks a carrier's id up in Redis as a receipt from its
+    // bind would: B's own simulator cannot send a receipt for a submit that went to A's.)
     await b.engine.channelStatus("slow", {
       providerMessageId: part1Id!,
       stat: "UNDELIV",
@@ -55,8 +59,8 @@ describe("an attempt ended on one instance while another still queues its parts"
       10_000,
       "delivered on fast",
     );
-    // Past the second the throughput cap held part 2 for: it would have gone out by now.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Past the 4 s the throughput cap held part 2 for: it would have gone out by now.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + 5_000 - Date.now())));
     const final = (await a.engine.get(message.id))!;
     expect(final.attempts.map((x) => [x.carrier, x.outcome])).toEqual([
       ["slow", "failed"],
