@@ -6,37 +6,13 @@ import { createMetrics, type Metrics } from "../../../src/observability/metrics.
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
-import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { receiptPdu } from "../../helpers/raw-smsc.js";
 import { scriptedSmsc, statusResponse, unbindPdu } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { settledKind, testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** One GSM part to a distinct handset. */
-function part(i: number): SubmitFields {
-  return {
-    source_addr: "OTPGW",
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    destination_addr: `62811${String(i).padStart(7, "0")}`,
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    esm_class: 0,
-    registered_delivery: 1,
-    data_coding: 0,
-    short_message: Buffer.from(`code ${i}`),
-  };
-}
-
-/** The outcome's kind, or the error's name: what a test compares. */
-function settled(p: Promise<SubmitOutcome>): Promise<string> {
-  return p.then(
-    (o) => o.kind,
-    (e: Error) => e.name,
-  );
-}
 
 function startPool(
   carrier: CarrierConfig,
@@ -75,7 +51,7 @@ describe("carrier bind: the carrier unbinds", () => {
     await sleep(150);
     expect(pool.boundCount).toBe(0);
 
-    const outcome = await settled(pool.submit(part(1)));
+    const outcome = await settledKind(pool.submit(testPart(1)));
     expect(outcome).toBe("accepted");
     const submits = smsc.frames.filter((f) => f.command === "submit_sm");
     expect(submits).toHaveLength(1);
@@ -90,7 +66,9 @@ describe("carrier bind: the carrier unbinds", () => {
 
     smsc.sockets[0]!.write(unbindPdu(1)); // and the carrier never closes its side
     await waitUntil(() => smsc.count("unbind_resp") === 1, 2000, "the unbind_resp");
-    const outcomes = await Promise.all(Array.from({ length: 5 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => settledKind(pool.submit(testPart(i)))),
+    );
     expect(outcomes).toEqual(Array(5).fill("accepted"));
     expect(smsc.frames.filter((f) => f.command.startsWith("bind_")).map((f) => f.conn)).toEqual([1, 2]);
   });
@@ -108,7 +86,7 @@ describe("carrier bind: the carrier unbinds", () => {
     });
     const pool = startPool(testCarrier({ port: smsc.port }));
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcome = await pool.submit(part(1));
+    const outcome = await pool.submit(testPart(1));
     expect(outcome).toMatchObject({ kind: "accepted", carrierMessageId: "CARRIER-ID-1" });
     expect(smsc.count("submit_sm")).toBe(1);
   });
@@ -123,7 +101,7 @@ describe("carrier bind: requests that end without a response", () => {
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
 
     const started = Date.now();
-    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settledKind(pool.submit(testPart(i)))));
     await waitUntil(() => smsc.count("submit_sm") === 4, 2500, "the two queued submits to go out");
     expect(await outcomes).toEqual(["ResponseTimeoutError", "ResponseTimeoutError", "accepted", "accepted"]);
     expect(Date.now() - started).toBeLessThan(2500);
@@ -143,7 +121,7 @@ describe("carrier bind: requests that end without a response", () => {
     });
     const pool = startPool(testCarrier({ port: smsc.port, windowSize: 1 }));
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcomes = Promise.all(Array.from({ length: 2 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = Promise.all(Array.from({ length: 2 }, (_, i) => settledKind(pool.submit(testPart(i)))));
     await waitUntil(() => smsc.count("submit_sm") === 2, 2000, "the queued submit to go out");
     expect(await outcomes).toEqual(["SmppError", "accepted"]);
   });
@@ -161,7 +139,7 @@ describe("carrier bind: requests that end without a response", () => {
     const carrier = testCarrier({ port: smsc.port, windowSize: 1, enquireLinkIntervalMs: 100 });
     const pool = startPool(carrier);
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcomes = Promise.all(Array.from({ length: 5 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = Promise.all(Array.from({ length: 5 }, (_, i) => settledKind(pool.submit(testPart(i)))));
     await waitUntil(() => smsc.count("submit_sm") === 5, 4000, "every submit to go out");
     expect(await outcomes).toEqual(Array(5).fill("accepted"));
     expect(smsc.count("enquire_link")).toBeGreaterThan(0);
@@ -178,7 +156,7 @@ describe("carrier pool: close() while submits are handed back", () => {
       });
       const pool = startPool(testCarrier({ port: smsc.port }));
       await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-      const outcome = pool.submit(part(1)).then(
+      const outcome = pool.submit(testPart(1)).then(
         (o) => o.kind,
         (e: { code?: string }) => e.code,
       );
@@ -228,7 +206,7 @@ describe("carrier bind: a link that answers keep-alives but not submits", () => 
     const pool = startPool(carrier, { metrics, logLines });
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
 
-    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = Promise.all(Array.from({ length: 4 }, (_, i) => settledKind(pool.submit(testPart(i)))));
     await waitUntil(() => smsc.conns() >= 2, 5000, "a rebind");
     await outcomes;
     expect(pool.status().binds[0]!.reconnects).toBeGreaterThanOrEqual(1);
@@ -245,7 +223,7 @@ describe("carrier bind: a link that answers keep-alives but not submits", () => 
     const carrier = testCarrier({ port: smsc.port, windowSize: 1, responseTimeoutMs: 150 });
     const pool = startPool(carrier);
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcomes = Promise.all(Array.from({ length: 9 }, (_, i) => settled(pool.submit(part(i)))));
+    const outcomes = Promise.all(Array.from({ length: 9 }, (_, i) => settledKind(pool.submit(testPart(i)))));
     await waitUntil(() => smsc.count("submit_sm") === 9, 6000, "all nine submits written");
     expect((await outcomes).filter((o) => o === "accepted")).toHaveLength(3);
     expect(smsc.conns()).toBe(1);
@@ -263,7 +241,7 @@ describe("carrier bind: closed while its bind is outstanding", () => {
     });
     const pool = startPool(testCarrier({ port: smsc.port }));
     await waitUntil(() => bindSequence >= 0, 5000, "the bind request");
-    const submit = settled(pool.submit(part(1)));
+    const submit = settledKind(pool.submit(testPart(1)));
     // The slot's lease went to another instance while the bind was outstanding: it drains and unbinds.
     const closed = pool.closeSlot(0, Date.now() + 2000, true);
     await sleep(50);

@@ -7,35 +7,12 @@ import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { MAX_REBINDS_PER_SUBMIT } from "../../../src/south/submit-answers.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, statusResponse } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { settledKind, testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function part(i: number): SubmitFields {
-  return {
-    source_addr: "OTPGW",
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    destination_addr: `62811${String(i).padStart(7, "0")}`,
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    esm_class: 0,
-    registered_delivery: 1,
-    data_coding: 0,
-    short_message: Buffer.from(`code ${i}`),
-  };
-}
-
-/** The outcome's kind (with its status when rejected), or the error's name. */
-function settled(p: Promise<SubmitOutcome>): Promise<string> {
-  return p.then(
-    (o) => (o.kind === "rejected" ? `rejected ${o.statusName}` : o.kind),
-    (e: Error) => e.name,
-  );
-}
 
 function startPool(
   carrier: CarrierConfig,
@@ -70,7 +47,7 @@ describe("carrier bind: the carrier lost our bind but keeps the connection", () 
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
 
     const outcomes = Array.from({ length: 3 }, (_, i) =>
-      settled(pool.submit(part(i), new SubmitTicket(Date.now() + 30_000))),
+      settledKind(pool.submit(testPart(i), new SubmitTicket(Date.now() + 30_000))),
     );
     const results = await Promise.race([Promise.all(outcomes), sleep(5000).then(() => "unsettled")]);
     expect(results).toEqual(["accepted", "accepted", "accepted"]);
@@ -98,7 +75,7 @@ describe("carrier bind: the carrier lost our bind but keeps the connection", () 
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
 
     const outcomes = Array.from({ length: 5 }, (_, i) =>
-      settled(pool.submit(part(i), new SubmitTicket(Date.now() + 30_000))),
+      settledKind(pool.submit(testPart(i), new SubmitTicket(Date.now() + 30_000))),
     );
     const results = await Promise.race([Promise.all(outcomes), sleep(5000).then(() => "unsettled")]);
     expect(results).toEqual(Array(5).fill("accepted"));
@@ -113,7 +90,7 @@ describe("carrier bind: the carrier lost our bind but keeps the connection", () 
     });
     const pool = startPool(testCarrier({ port: smsc.port }), createMetrics(), []);
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcome = pool.submit(part(1), new SubmitTicket(Date.now() + 30_000));
+    const outcome = pool.submit(testPart(1), new SubmitTicket(Date.now() + 30_000));
     const result = await Promise.race([outcome, sleep(8000).then(() => "unsettled")]);
     expect(result).toMatchObject({ kind: "rejected", statusName: "ESME_RINVBNDSTS", statusClass: "retry" });
     const submits = smsc.frames.filter((f) => f.command === "submit_sm");
@@ -131,7 +108,7 @@ describe("carrier bind: the carrier lost our bind but keeps the connection", () 
     });
     const pool = startPool(testCarrier({ port: smsc.port, binds: 3 }), createMetrics(), []);
     await waitUntil(() => pool.boundCount === 3, 5000, "three binds");
-    const outcome = settled(pool.submit(part(1), new SubmitTicket(Date.now() + 30_000)));
+    const outcome = settledKind(pool.submit(testPart(1), new SubmitTicket(Date.now() + 30_000)));
     const result = await Promise.race([outcome, sleep(8000).then(() => "unsettled")]);
     expect(result).toBe("accepted");
     const submits = smsc.frames.filter((f) => f.command === "submit_sm");

@@ -3,33 +3,14 @@ import { silentLogger } from "../../../src/observability/logger.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, statusResponse } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { settledCode, testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const part: SubmitFields = {
-  source_addr: "OTPGW",
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  destination_addr: "6281100000001",
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  esm_class: 0,
-  registered_delivery: 1,
-  data_coding: 0,
-  short_message: Buffer.from("code 1"),
-};
-
-/** The outcome's kind, or the error's code: what a test compares. */
-function settled(p: Promise<SubmitOutcome>): Promise<string> {
-  return p.then(
-    (o) => o.kind,
-    (e: { code?: string; name?: string }) => e.code ?? e.name ?? "error",
-  );
-}
+const part = testPart("6281100000001", "code 1");
 
 describe("carrier pool: a submit held for a retry", () => {
   it("is rejected as never sent (OTPGW_ERR_CARRIER_CLOSED) when the last bind's slot closes, not left unsettled", async () => {
@@ -42,7 +23,7 @@ describe("carrier pool: a submit held for a retry", () => {
     pool.start();
     onTestFinished(() => pool.close(500));
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcome = settled(pool.submit(part, new SubmitTicket(Date.now() + 60_000)));
+    const outcome = settledCode(pool.submit(part, new SubmitTicket(Date.now() + 60_000)));
     await waitUntil(() => smsc.count("submit_sm") === 1, 2000, "the first submit");
     await sleep(20); // its ESME_RSYSERR is in: held for a retry (0.25–0.5 s)
 
@@ -66,7 +47,7 @@ describe("carrier pool: a submit held for a retry", () => {
     pool.start();
     onTestFinished(() => pool.close(500));
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcome = settled(pool.submit(part, new SubmitTicket(Date.now() + 60_000)));
+    const outcome = settledCode(pool.submit(part, new SubmitTicket(Date.now() + 60_000)));
     const result = await Promise.race([outcome, sleep(6000).then(() => "never settled")]);
     expect(result).toBe("accepted");
     const submits = smsc.frames.filter((f) => f.command === "submit_sm");

@@ -6,25 +6,14 @@ import { encodePdu, readHeader } from "../../../src/smpp/session/pdu-codec.js";
 import { PduFramer } from "../../../src/smpp/session/pdu-framer.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { closeServer, floodEnquireLinks, listenRaw } from "../../helpers/raw-peer.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const part: SubmitFields = {
-  source_addr: "OTPGW",
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  destination_addr: "6281100000001",
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  esm_class: 0,
-  registered_delivery: 1,
-  data_coding: 0,
-  short_message: Buffer.from("code 1"),
-};
+const part = testPart("6281100000001", "code 1");
 
 /**
  * A carrier SMSC that answers the bind, then reads only while `reading`: what otpgw writes meanwhile waits in TCP.

@@ -4,23 +4,12 @@ import { createMetrics } from "../../../src/observability/metrics.js";
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, statusResponse } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { testPart } from "../../helpers/submit-parts.js";
 
-const part: SubmitFields = {
-  source_addr: "OTPGW",
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  destination_addr: "6281100000001",
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  esm_class: 0,
-  registered_delivery: 1,
-  data_coding: 0,
-  short_message: Buffer.from("code 1"),
-};
+const part = testPart("6281100000001", "code 1");
 
 /** A carrier answering its first `refusals` submits with `status`, then OK; and a pool bound to it. */
 async function refusingCarrier(status: number, refusals: number) {

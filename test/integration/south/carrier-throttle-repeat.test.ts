@@ -6,30 +6,16 @@ import { parseSmBody } from "../../../src/smpp/sm-body.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { MAX_THROTTLES_PER_SUBMIT } from "../../../src/south/submit-answers.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
+import type { SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, statusResponse, type ScriptedFrame } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The handset whose queue at the SMSC is full: every submit to it is answered with the status under test. */
 const FULL = "6281199999999";
-
-function part(destination: string): SubmitFields {
-  return {
-    source_addr: "OTPGW",
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    destination_addr: destination,
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    esm_class: 0,
-    registered_delivery: 1,
-    data_coding: 0,
-    short_message: Buffer.from("code"),
-  };
-}
 
 /** A carrier answering every submit to FULL with `status` and accepting all others; two binds of 50/s on it. */
 async function carrierWithOneFullQueue(status: number) {
@@ -56,12 +42,15 @@ describe("carrier pool: one destination the carrier keeps throttling", () => {
     it(`with ${name} for one handset, holds that submit back and then refuses it as retry, while other OTPs go out at the binds' rate`, async () => {
       const { pool, toFull } = await carrierWithOneFullQueue(SmppStatus[name]);
       const started = Date.now();
-      const full = pool.submit(part(FULL), new SubmitTicket(Date.now() + 20_000));
+      const full = pool.submit(testPart(FULL), new SubmitTicket(Date.now() + 20_000));
       // Other traffic at ~40/s, well within the two binds' 100/s.
       const others: Promise<SubmitOutcome>[] = [];
       for (let i = 0; i < 120; i++) {
         others.push(
-          pool.submit(part(`62811000${String(i).padStart(5, "0")}`), new SubmitTicket(Date.now() + 20_000)),
+          pool.submit(
+            testPart(`62811000${String(i).padStart(5, "0")}`),
+            new SubmitTicket(Date.now() + 20_000),
+          ),
         );
         await sleep(25);
       }
@@ -102,7 +91,7 @@ describe("carrier pool: one destination the carrier keeps throttling", () => {
     pool.start();
     onTestFinished(() => pool.close(500));
     await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
-    const outcome = await pool.submit(part(FULL), new SubmitTicket(Date.now() + 20_000));
+    const outcome = await pool.submit(testPart(FULL), new SubmitTicket(Date.now() + 20_000));
     expect(outcome.kind).toBe("accepted");
     const submits = smsc.frames.filter((f) => f.command === "submit_sm");
     expect(submits).toHaveLength(2);

@@ -3,36 +3,13 @@ import { silentLogger } from "../../../src/observability/logger.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
 import { SubmitTicket } from "../../../src/south/submit-ticket.js";
-import type { SubmitFields, SubmitOutcome } from "../../../src/south/submit-types.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { receiptPdu } from "../../helpers/raw-smsc.js";
 import { scriptedSmsc, unbindPdu } from "../../helpers/scripted-smsc.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { settledKind, testPart } from "../../helpers/submit-parts.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function part(i: number): SubmitFields {
-  return {
-    source_addr: "OTPGW",
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    destination_addr: `62811${String(i).padStart(7, "0")}`,
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    esm_class: 0,
-    registered_delivery: 1,
-    data_coding: 0,
-    short_message: Buffer.from(`code ${i}`),
-  };
-}
-
-/** The outcome's kind, or the error's name. */
-function settled(p: Promise<SubmitOutcome>): Promise<string> {
-  return p.then(
-    (o) => o.kind,
-    (e: Error) => e.name,
-  );
-}
 
 describe("carrier bind: the carrier unbinds in the same read as its bind_resp", () => {
   for (const withReceipt of [false, true]) {
@@ -59,7 +36,7 @@ describe("carrier bind: the carrier unbinds in the same read as its bind_resp", 
       pool.setReceiptHandler(() => sleep(300)); // recording it takes a while (Redis busy)
       onTestFinished(() => pool.close(500));
       const outcomes = [1, 2, 3].map((i) =>
-        settled(pool.submit(part(i), new SubmitTicket(Date.now() + 30_000))),
+        settledKind(pool.submit(testPart(i), new SubmitTicket(Date.now() + 30_000))),
       );
       pool.start();
 
