@@ -264,22 +264,22 @@ export class DeliveryEngine implements DeliveryService {
    * then answered 5xx and posts it again).
    */
   channelStatus(channel: string, status: ChannelStatus): Promise<void> {
-    const target = this.processor.knownCorrelation(channel, status.providerMessageId);
-    const event: CarrierReceipt = {
-      carrierId: channel,
-      bindId: `${channel}-status`,
-      ...(status.recipient !== undefined && { handset: status.recipient }),
-      receipt: {
-        messageId: status.providerMessageId,
-        stat: status.stat,
-        final: status.final,
-        delivered: status.delivered,
-        ...(status.err !== undefined && { err: status.err }),
-        from: "text",
+    return this.onReceipt(
+      {
+        carrierId: channel,
+        bindId: `${channel}-status`,
+        ...(status.recipient !== undefined && { handset: status.recipient }),
+        receipt: {
+          messageId: status.providerMessageId,
+          stat: status.stat,
+          final: status.final,
+          delivered: status.delivered,
+          ...(status.err !== undefined && { err: status.err }),
+          from: "text",
+        },
       },
-    };
-    if (target) return this.processor.receipt(target, receiptEvent(event.receipt));
-    return this.lookup.lookUp(event, status.reference === undefined ? {} : { reference: status.reference });
+      status.reference === undefined ? {} : { reference: status.reference },
+    );
   }
 
   /**
@@ -384,13 +384,15 @@ export class DeliveryEngine implements DeliveryService {
   }
 
   /**
-   * Records a carrier's receipt. Resolves once it is recorded (or known to match no message); rejects when it
-   * could not be recorded, so the bind asks the carrier to deliver it again.
+   * Records a carrier's receipt (`channel`: a WhatsApp or voice status, see ReceiptLookup). Resolves once recorded
+   * (or known to match no message); rejects when it could not be, so the carrier or provider delivers it again.
    */
-  private async onReceipt(event: CarrierReceipt): Promise<void> {
+  private async onReceipt(event: CarrierReceipt, channel?: { reference?: string }): Promise<void> {
     // Usually the carrier's id was mapped in memory when its submit_sm_resp came: no await, so no frame waits here
-    // (async only so that a throw still becomes a rejection: the bind then asks the carrier to deliver it again).
+    // (async only so that a throw still becomes a rejection).
     const target = this.processor.knownCorrelation(event.carrierId, event.receipt.messageId);
-    return target ? this.processor.receipt(target, receiptEvent(event.receipt)) : this.lookup.lookUp(event);
+    return target
+      ? this.processor.receipt(target, receiptEvent(event.receipt))
+      : this.lookup.lookUp(event, channel);
   }
 }
