@@ -206,10 +206,16 @@ export class PumpingGuard {
    * far judging runs behind now. Deliveries may be reported after their conversion, hence twice the wait.
    */
   markLifetimeMs(waitSeconds: number): number {
+    // One pass over the queues (a handful: one per wait value): the longest wait held, and the earliest front.
     let longestMs = waitSeconds * 1000;
-    for (const [waitMs, queue] of this.queues) if (queue.size > 0) longestMs = Math.max(longestMs, waitMs);
-    const front = this.earliest()?.peek();
-    const lagMs = front ? Math.max(0, this.clock() - front.judgeAt) : 0;
+    let earliestDue = Number.POSITIVE_INFINITY;
+    for (const [waitMs, queue] of this.queues) {
+      const front = queue.peek();
+      if (!front) continue;
+      longestMs = Math.max(longestMs, waitMs);
+      earliestDue = Math.min(earliestDue, front.judgeAt);
+    }
+    const lagMs = earliestDue === Number.POSITIVE_INFINITY ? 0 : Math.max(0, this.clock() - earliestDue);
     return longestMs * 2 + lagMs + MARK_MARGIN_MS;
   }
 

@@ -12,6 +12,7 @@ import { CommandId, NO_RESPONSE_COMMANDS } from "../../smpp/constants.js";
 import type { DecodedPdu } from "../../smpp/session/pdu-codec.js";
 import { InboundLimit } from "../../smpp/session/inbound-limit.js";
 import { SmppSession, type ResponseSpec } from "../../smpp/session/smpp-session.js";
+import { boundState } from "../../smpp/session/session-state.js";
 import type smpp from "smpp";
 import type { Account } from "../accounts/account-types.js";
 import { BIND_TYPES, type BindBody, type BindType } from "../../smpp/bind-body.js";
@@ -111,8 +112,7 @@ export class EsmeSession implements ReceiptCarrier {
     this.systemId = bind.systemId;
     this.bindType = bind.type;
     this.interfaceVersion = bind.interfaceVersion;
-    this.engine.state =
-      bind.type === "transmitter" ? "bound_tx" : bind.type === "receiver" ? "bound_rx" : "bound_trx";
+    this.engine.state = boundState(bind.type);
     if (this.initTimer) clearTimeout(this.initTimer);
     this.initTimer = undefined;
     this.armInactivity();
