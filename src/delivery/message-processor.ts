@@ -1,5 +1,6 @@
 import { LogThrottle } from "../observability/log-throttle.js";
 import { planAttempt, type ReadyAttempt } from "./attempt-planner.js";
+import { applyWithConflictRetry, type ConflictRetryContext } from "./conflict-retry.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { DocumentCache } from "./document-cache.js";
 import { handsetMatches } from "./handset-match.js";
@@ -20,13 +21,10 @@ import {
   type SubmitResult,
 } from "./lifecycle.js";
 import type { ReceiptTarget, Update, Versioned } from "./message-store.js";
-import { isFinal, type Message } from "./types.js";
+import type { Message } from "./types.js";
 import type { PreparedHandOver, ProcessorDeps } from "./processor-types.js";
 
 export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./processor-types.js";
-
-/** Attempts to apply one event before giving up on version conflicts (another instance kept winning). */
-const MAX_CONFLICT_RETRIES = 10;
 
 /**
  * Applies events to messages and acts on what the lifecycle decides: starts attempts on carriers, records submit
@@ -50,12 +48,19 @@ export class MessageProcessor {
   readonly queuedParts = new QueuedParts();
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly observer: CommitObserver;
+  private readonly retryContext: ConflictRetryContext;
 
   constructor(deps: ProcessorDeps) {
     this.deps = deps;
     this.startedAt = deps.clock();
     this.index = new LocalIndex(undefined, undefined, deps.clock);
     this.observer = new CommitObserver(deps);
+    this.retryContext = {
+      cache: this.cache,
+      store: deps.store,
+      logger: deps.logger,
+      advance: (loaded, message, correlate) => this.advance(loaded, message, correlate),
+    };
   }
 
   /**
@@ -171,56 +176,13 @@ export class MessageProcessor {
     return this.serial.run(id, () => this.withConflictRetry(id, event)).then(() => before);
   }
 
-  /**
-   * Loads, applies `event`, settles and commits; on a version conflict, reloads and does it again. The usual case
-   * — the message in hand and not final — takes one step without a suspended frame; the rest loops below.
-   */
+  /** Applies `event` to the message and advances it, again on a version conflict (see conflict-retry.ts). */
   private withConflictRetry(
     id: string,
     event: (message: Message) => Message,
     correlate?: [number, number, SubmitResult],
   ): Promise<void> {
-    const cached = this.cache.get(id);
-    if (!cached || isFinal(cached.message.state)) return this.loadAndApply(id, event, correlate, 0);
-    return this.advance(cached, event(cached.message), correlate).then((applied) => {
-      if (applied) return;
-      this.cache.delete(id);
-      return this.loadAndApply(id, event, correlate, 1);
-    });
-  }
-
-  private async loadAndApply(
-    id: string,
-    event: (message: Message) => Message,
-    correlate: [number, number, SubmitResult] | undefined,
-    triedAlready: number,
-  ): Promise<void> {
-    for (let tries = triedAlready; tries < MAX_CONFLICT_RETRIES; tries++) {
-      const loaded = this.cache.get(id) ?? (await this.deps.store.get(id));
-      if (!loaded) {
-        const timerDropped = await this.deps.store.dropOrphanTimer(id);
-        return this.deps.logger.warn(
-          { messageId: id, timerDropped },
-          "message not found (gone from the store)",
-        );
-      }
-      if (isFinal(loaded.message.state)) {
-        // Final: only a late receipt is still worth recording, and only on the document (again on a conflict).
-        const updated = event(loaded.message);
-        if (updated === loaded.message) return;
-        this.cache.delete(id);
-        if (await this.deps.store.update(loaded.version, { message: updated, timerAt: null, final: false }))
-          return;
-        continue;
-      }
-      const changed = event(loaded.message);
-      const applied = await this.advance(loaded, changed, correlate);
-      if (applied) return;
-      this.cache.delete(id);
-    }
-    // Not recorded, so not done: the carrier is asked for its receipt again, a submit result is retried.
-    this.deps.logger.error({ messageId: id }, "gave up after repeated version conflicts");
-    throw new Error(`message ${id}: gave up after ${MAX_CONFLICT_RETRIES} version conflicts`);
+    return applyWithConflictRetry(this.retryContext, id, event, correlate);
   }
 
   /** Settles `message` and commits the result, starting an attempt when due. False on a version conflict. */

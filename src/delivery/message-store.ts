@@ -20,22 +20,11 @@ import {
   DROP_ORPHAN_TIMER_SCRIPT,
 } from "./redis-scripts.js";
 import type { StoreRetention } from "./store-retention.js";
+import type { ReceiptTarget, Update, Versioned } from "./store-types.js";
 import type { Message, VolumeLimit } from "./types.js";
 
 export type { StoreRetention } from "./store-retention.js";
-
-/** A message as stored: the document plus the version its next update must be computed from. */
-export interface Versioned {
-  message: Message;
-  version: number;
-}
-
-/** Where a carrier's receipt belongs: message, attempt number, part index (0-based). */
-export interface ReceiptTarget {
-  messageId: string;
-  attempt: number;
-  part: number;
-}
+export type { HandOverItems, ReceiptTarget, Update, Versioned } from "./store-types.js";
 
 const isOne = (applied: number): boolean => applied === 1;
 
@@ -50,32 +39,6 @@ const OUTBOX_LEASE_MS = 30_000;
 /** What a correlation key holds: the part a carrier's message id (or a handset) maps to (read by findByCarrierId). */
 const correlationValue = (target: ReceiptTarget): string =>
   `${target.messageId}:${target.attempt}:${target.part}`;
-
-/** One state change: the new document and its side effects, applied atomically if the version still matches. */
-export interface Update {
-  message: Message;
-  /** When the message must be looked at next (DLR deadline, expiry, retry), or null when final. */
-  timerAt: number | null;
-  final: boolean;
-  /** Carrier message ids accepted by this update, to correlate receipts. */
-  correlations?: { carrier: string; carrierMessageId: string; target: ReceiptTarget }[];
-  /** With `final`: the notification queued in this same step instead of the message entering the outbox. */
-  handOver?: HandOverItems;
-}
-
-/** Items appended to a Redis list (bounded, expiring) in the step that makes a message final. */
-export interface HandOverItems {
-  list: string;
-  /** None: nothing to notify (the message still does not enter the outbox; `list` is not used). */
-  items: string[];
-  ttlMs: number;
-  /**
-   * False when this list's expiry was pushed to `ttlMs` moments ago (by this process): the step then sets it
-   * only if it creates the list, one command less per message for a busy list. Default true.
-   */
-  refreshExpiry?: boolean;
-  maxLength: number;
-}
 
 const NO_LIMITS: readonly VolumeLimit[] = [];
 
