@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { RedisBatch } from "./redis/redis-batch.js";
 import { readonlyReconnect } from "./redis/failover.js";
 import { parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
-import { createDaemonRedis } from "./redis/daemon-client.js";
+import { closeDaemonRedis, createDaemonRedis } from "./redis/daemon-client.js";
 import { maskUrl } from "./redis/redis-preflight.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
@@ -273,7 +273,7 @@ export class Gateway {
     }
     this.closers.add({
       name: "redis",
-      close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
+      close: () => closeDaemonRedis(this.redis, this.batch),
     });
     const watch = await startRedisSettingsWatch({
       redis: this.redis,

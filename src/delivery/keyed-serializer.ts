@@ -7,13 +7,21 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 export class KeyedSerializer {
   private readonly tails = new Map<string, Promise<void>>();
+  private readonly queuedBehind: (() => void) | undefined;
+
+  /** `queuedBehind`: told when a task has to wait for another of its key (to hurry that one's deferred writes). */
+  constructor(queuedBehind?: () => void) {
+    this.queuedBehind = queuedBehind;
+  }
 
   get size(): number {
     return this.tails.size;
   }
 
   run(key: string, task: () => Promise<void>): Promise<void> {
-    const next = (this.tails.get(key) ?? RESOLVED).then(task, task);
+    const previous = this.tails.get(key);
+    if (previous) this.queuedBehind?.();
+    const next = (previous ?? RESOLVED).then(task, task);
     // Settles (never rejects) once `next` has, after forgetting the key unless another task queued behind it.
     const settled = (): void => {
       if (this.tails.get(key) === tail) this.tails.delete(key);

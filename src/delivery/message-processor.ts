@@ -36,7 +36,7 @@ export type { DeliveryCollaborators, ProcessorDeps, ProcessorOptions } from "./p
  */
 export class MessageProcessor {
   private readonly deps: ProcessorDeps;
-  private readonly serial = new KeyedSerializer();
+  private readonly serial = new KeyedSerializer(() => this.deps.store.hurry());
   /** Documents this process is working on, with their versions (bounded): saves a read per event. */
   private readonly cache = new DocumentCache();
   private stopping = false;
@@ -258,6 +258,7 @@ export class MessageProcessor {
           timerAt: null,
           final: true,
           correlations,
+          deferred: true,
           ...(handOver && { handOver }),
         })
         .then((applied) => applied && this.finished(loaded.message, done, handOver));

@@ -213,6 +213,8 @@ export class MessageStore {
    * Records that the carrier accepted part `part` of attempt `n` (and maps its id to the message), without a new
    * version of the document: for an acceptance that changes nothing else (no outcome, same timer). The next
    * transition writes the document with it; `get` merges it in meanwhile. False when the message is gone.
+   * Deferred (RedisBatch.defer): nobody waits on it (receipts match from memory), so it rides along with the next
+   * call; a crash in those few milliseconds is a crash before the write (handset correlation and timer stand).
    */
   recordAccepted(
     messageId: string,
@@ -222,7 +224,7 @@ export class MessageStore {
     carrierMessageId: string,
   ): Promise<boolean> {
     return this.batch
-      .run<number>(
+      .defer<number>(
         "store_accept",
         [this.docKey(messageId), this.correlationKey(carrier, carrierMessageId)],
         [
@@ -272,7 +274,10 @@ export class MessageStore {
       ...correlations.map((c) => correlationValue(c.target)),
       ...items,
     ];
-    return this.batch.run<number>("store_update", keys, args).then(isOne);
+    const step = update.deferred
+      ? this.batch.defer<number>("store_update", keys, args)
+      : this.batch.run<number>("store_update", keys, args);
+    return step.then(isOne);
   }
 
   /** The id of the message an account's idempotency key points to (within the idempotency retention), or null. */
@@ -327,8 +332,14 @@ export class MessageStore {
     );
   }
 
+  /** Deferred (RedisBatch.defer): nothing but the outbox's count of what is in hand waits on it. */
   async outboxDone(id: string): Promise<void> {
-    await this.batch.run("store_outbox_done", [this.key("outbox")], [id]);
+    await this.batch.defer("store_outbox_done", [this.key("outbox")], [id]);
+  }
+
+  /** Sends the deferred writes (an acceptance) now: a step of the same message waits on one. */
+  hurry(): void {
+    this.batch.hurry();
   }
 
   /** Gives up this instance's lease of a message in the outbox (its hand-over failed): the next sweep retries. */

@@ -24,6 +24,12 @@ export interface Update {
   correlations?: { carrier: string; carrierMessageId: string; target: ReceiptTarget }[];
   /** With `final`: the notification queued in this same step instead of the message entering the outbox. */
   handOver?: HandOverItems;
+  /**
+   * Sent with the next Redis call that goes (RedisBatch.defer) instead of in one of its own: for a step nobody's
+   * answer waits on (a final state: the submitter has its acknowledgement, the carrier waits a few ms longer for
+   * its deliver_sm_resp). Default false.
+   */
+  deferred?: boolean;
 }
 
 /** Items appended to a Redis list (bounded, expiring) in the step that makes a message final. */

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { RedisBatch } from "./redis-batch.js";
 import { readonlyReconnect } from "./failover.js";
 import { createRedis, type RedisAccess, type RedisAddress } from "./redis-address.js";
 
@@ -20,4 +21,13 @@ export function createDaemonRedis(address: RedisAddress, access: RedisAccess): R
     // After a failover behind the same address, follow it (the hot path's batch does the same for its scripts).
     reconnectOnError: readonlyReconnect(),
   });
+}
+
+/**
+ * Closes the daemon's connection, last of all (shutdown): the hot path's writes still queued — deferred ones
+ * (RedisBatch.defer) — are sent first, and QUIT is answered after them; disconnects if QUIT cannot be sent.
+ */
+export async function closeDaemonRedis(redis: Redis, batch: RedisBatch): Promise<void> {
+  batch.sendQueued();
+  await redis.quit().catch(() => redis.disconnect());
 }

@@ -37,6 +37,14 @@ export { RedisOpError, RedisOutcomeUnknownError, ReplicasBehindError, type Repli
 const MAX_OPS_PER_CALL = 256;
 
 /**
+ * How long an operation queued with `defer` waits at most for a call to ride along with. At a moderate load (say
+ * 1,000 messages a second) an acknowledgement's call comes every millisecond or so, and a write nobody waits on (a
+ * carrier's acceptance, a receipt's removal) then costs no call — and no fsync — of its own; short beside what
+ * follows such a write (a carrier's receipt comes seconds later), and anything queued behind it hurries it.
+ */
+export const DEFER_MS = 5;
+
+/**
  * How long a call's answer is kept for a second run of it: ioredis resends on its reconnect, within its retries
  * (seconds). Every call that writes leaves one such key (~200 bytes) for this long: ~6 MB of Redis at 1,000 calls a
  * second.
@@ -136,7 +144,11 @@ export class RedisBatch {
   private readonly replayPrefix: string;
   private replaySequence = 0;
   private queue: PendingOp[] = [];
-  private scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The flush at the end of this turn, if one is due. */
+  private immediate: NodeJS.Immediate | undefined;
+  /** A later flush (`delayMs`, or a deferred operation's DEFER_MS), and when it fires (performance.now()). */
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   /** Script calls sent (for metrics and the benchmark). */
   calls = 0;
   opsSent = 0;
@@ -183,18 +195,56 @@ export class RedisBatch {
 
   /** Queues one operation for this turn's script call; resolves with what its body returned. */
   run<T = unknown>(name: string, keys: string[], args: Arg[]): Promise<T> {
+    return this.enqueue<T>(name, keys, args, this.delayMs);
+  }
+
+  /**
+   * Queues an operation no client's answer waits on: it goes with the next call sent for another operation, or on
+   * its own after DEFER_MS (`delayMs` if longer) — so it costs no call of its own when others follow soon. Order
+   * is kept either way: operations run in the order they were queued, `run` or `defer`. A caller whose next step
+   * needs it done sooner calls `hurry`.
+   */
+  defer<T = unknown>(name: string, keys: string[], args: Arg[]): Promise<T> {
+    return this.enqueue<T>(name, keys, args, Math.max(DEFER_MS, this.delayMs));
+  }
+
+  /** Sends what is queued (deferred operations too) at the end of this turn: something waits on them after all. */
+  hurry(): void {
+    if (this.queue.length > 0) this.schedule(0);
+  }
+
+  /**
+   * Sends everything queued now (deferred operations too), before the connection closes: ioredis answers a QUIT
+   * after the commands sent before it, so nothing queued here is lost by a shutdown.
+   */
+  sendQueued(): void {
+    if (this.queue.length > 0) this.flush();
+  }
+
+  private enqueue<T>(name: string, keys: string[], args: Arg[], waitMs: number): Promise<T> {
     if (!this.ops.has(name)) return Promise.reject(new Error(`redis op ${name} is not defined`));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ name, keys, args, resolve: resolve as (value: unknown) => void, reject });
-      if (this.delayMs > 0 && this.queue.length >= MAX_OPS_PER_CALL) {
-        // A full call gains nothing by waiting.
-        if (this.scheduled) clearTimeout(this.scheduled as NodeJS.Timeout);
-        this.flush();
-      } else if (!this.scheduled) {
-        this.scheduled =
-          this.delayMs > 0 ? setTimeout(this.flushNow, this.delayMs) : setImmediate(this.flushNow);
-      }
+      // A full call gains nothing by waiting.
+      if (this.queue.length >= MAX_OPS_PER_CALL && (this.timer || this.delayMs > 0)) this.flush();
+      else this.schedule(waitMs);
     });
+  }
+
+  /** Makes sure a flush comes within `waitMs` (0: at the end of this turn). */
+  private schedule(waitMs: number): void {
+    if (this.immediate) return;
+    if (waitMs === 0) {
+      this.immediate = setImmediate(this.flushNow);
+      return;
+    }
+    const due = performance.now() + waitMs;
+    if (this.timer) {
+      if (this.timerDue <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
+    this.timer = setTimeout(this.flushNow, waitMs);
   }
 
   private compiled(): { lua: string; sha: string } {
@@ -210,7 +260,10 @@ export class RedisBatch {
   private readonly flushNow = (): void => this.flush();
 
   private flush(): void {
-    this.scheduled = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = undefined;
+    this.timer = undefined;
     while (this.queue.length > 0) {
       const batch =
         this.queue.length > MAX_OPS_PER_CALL ? this.queue.splice(0, MAX_OPS_PER_CALL) : this.queue;

@@ -86,7 +86,8 @@ export class ReceiptRemovals {
   /**
    * Takes a job out of its list, with its lease key when `leased` (a job sent from memory on its stamp alone has
    * none: nothing to delete, no SHA-1 to compute). The removals of one event-loop turn (an ESME acknowledges many
-   * receipts in one read) go in one step: collected until the turn's callbacks are done.
+   * receipts in one read) go in one step: collected until the turn's callbacks are done, then deferred
+   * (RedisBatch.defer: the ESME has its receipt; the step rides along with the next call that goes).
    */
   remove(systemId: string, item: string, leased: boolean): Promise<void> {
     let pending = this.pending.get(systemId);
@@ -100,7 +101,7 @@ export class ReceiptRemovals {
           // The jobs with a lease key first: the script pairs KEYS[i + 1] with the i-th job while there are keys.
           const keys = [this.keys.receipts(systemId), ...leasedItems.map((i) => leaseKey(prefix, i))];
           const items = stamped.length === 0 ? leasedItems : [...leasedItems, ...stamped];
-          this.batch.run(RECEIPTS_REMOVE.op, keys, items).then(() => resolve(), reject);
+          this.batch.defer(RECEIPTS_REMOVE.op, keys, items).then(() => resolve(), reject);
         }),
       );
       this.pending.set(systemId, (pending = { leased: leasedItems, stamped, done }));

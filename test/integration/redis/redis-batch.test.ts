@@ -7,6 +7,7 @@ import {
   RedisOutcomeUnknownError,
   ReplicasBehindError,
 } from "../../../src/redis/redis-batch.js";
+import { closeDaemonRedis } from "../../../src/redis/daemon-client.js";
 import { startRedisProxy } from "../../helpers/redis-proxy.js";
 import { testRedis } from "../../helpers/redis.js";
 
@@ -81,6 +82,61 @@ describe("RedisBatch (real Redis)", () => {
     expect(results[255]).toBe(256);
     expect(batch.calls).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000); // far below the 10 s delay: it did not wait
+  });
+
+  it("a deferred operation rides along with the next operation's call, in the order queued", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    const deferred = batch.defer<number>("incr", [`${prefix}ride`], [1]);
+    await new Promise((r) => setImmediate(r)); // a turn later: an eager operation would have gone by now
+    const eager = batch.run<number>("incr", [`${prefix}ride`], [10]);
+    expect(await Promise.all([deferred, eager])).toEqual([1, 11]);
+    expect(batch.calls).toBe(1);
+  });
+
+  it("a deferred operation alone still goes, in a call of its own", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client);
+    batch.define("incr", INCR);
+    expect(await batch.defer<number>("incr", [`${prefix}alone`], [3])).toBe(3);
+    expect(batch.calls).toBe(1);
+  });
+
+  it("hurry sends deferred operations at the end of the turn instead of after their wait", async () => {
+    const { client, prefix } = await testRedis();
+    // A deferred operation waits at least the batch delay: 10 s here, far beyond the bound below.
+    const batch = new RedisBatch(client, undefined, { delayMs: 10_000 });
+    batch.define("incr", INCR);
+    const started = Date.now();
+    const deferred = batch.defer<number>("incr", [`${prefix}hurried`], [1]);
+    batch.hurry();
+    expect(await deferred).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("sends a full call of deferred operations at once rather than waiting", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { delayMs: 10_000 });
+    batch.define("incr", INCR);
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 256 }, () => batch.defer<number>("incr", [`${prefix}fulldefer`], [1])),
+    );
+    expect(results[255]).toBe(256);
+    expect(batch.calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("a deferred write still queued at shutdown reaches Redis before the connection's QUIT", async () => {
+    const { client, prefix } = await testRedis();
+    const own = client.duplicate();
+    const batch = new RedisBatch(own, undefined, { delayMs: 10_000 }); // deferred: would wait 10 s
+    batch.define("incr", INCR);
+    const deferred = batch.defer<number>("incr", [`${prefix}at-quit`], [7]);
+    await closeDaemonRedis(own, batch);
+    expect(await deferred).toBe(7);
+    expect(await client.get(`${prefix}at-quit`)).toBe("7");
   });
 
   it("fails only the operation whose script raised an error", async () => {

@@ -36,6 +36,22 @@ describe("KeyedSerializer", () => {
     expect(serial.size).toBe(0);
   });
 
+  it("says when a task has to wait behind another of its key (and only then)", async () => {
+    let told = 0;
+    const step = async (): Promise<void> => void (await tick());
+    const serial = new KeyedSerializer(() => told++);
+    const first = serial.run("a", step);
+    expect(told).toBe(0);
+    const other = serial.run("b", step);
+    expect(told).toBe(0);
+    const behind = serial.run("a", step);
+    expect(told).toBe(1);
+    await Promise.all([first, other, behind]);
+    await serial.idle();
+    await serial.run("a", step); // nothing queued before it any more
+    expect(told).toBe(1);
+  });
+
   it("idle waits for tasks queued while it waits", async () => {
     const serial = new KeyedSerializer();
     const done: string[] = [];
