@@ -41,8 +41,8 @@ export interface SlotHolder {
   readonly slotCount: number;
   /** Opens the bind(s) of `slot` (the transmitter and receiver of that index, or its transceiver). */
   openSlot(slot: number): void;
-  /** Drains and unbinds `slot` by `deadline` (a later call may hasten it); `moved`: its lease goes to another instance. */
-  closeSlot(slot: number, deadline: number, moved: boolean): Promise<void>;
+  /** Drains and unbinds `slot` within `withinMs` (a later call may hasten it); `moved`: its lease goes to another instance. */
+  closeSlot(slot: number, withinMs: number, moved: boolean): Promise<void>;
 }
 
 export interface BindSlotsOptions {
@@ -289,9 +289,7 @@ export class BindSlots {
     clearTimeout(this.timer);
     clearTimeout(this.lossTimer);
     for (const carrier of this.carriers.values()) {
-      carrier.local.forEach(
-        (local, slot) => void (local !== "idle" && this.closeBinds(carrier, slot, this.clock())),
-      );
+      carrier.local.forEach((local, slot) => void (local !== "idle" && this.closeBinds(carrier, slot, 0)));
       carrier.seen.fill(SlotState.free);
     }
   }
@@ -314,7 +312,7 @@ export class BindSlots {
           { carrier: carrier.holder.id, slot, renewedAt: this.renewedAt },
           "bind slot lost: its lease could not be renewed (Redis unreachable); closing its bind before the lease expires",
         );
-        void this.closeBinds(carrier, slot, closedBy);
+        void this.closeBinds(carrier, slot, closedBy - this.clock());
       });
       carrier.seen.fill(SlotState.free);
     }
@@ -346,10 +344,10 @@ export class BindSlots {
             log,
             "bind slot handed over to another instance (fair share): draining its bind",
           );
-          void this.closeBinds(carrier, slot, this.clock() + this.renewMs * 2, true);
+          void this.closeBinds(carrier, slot, this.renewMs * 2, true);
         } else if (local !== "idle") {
           this.options.logger.error(log, "bind slot lost: another instance holds it or its lease expired");
-          void this.closeBinds(carrier, slot, this.clock());
+          void this.closeBinds(carrier, slot, 0);
         }
       }
       this.gauge(carrier);
@@ -357,14 +355,14 @@ export class BindSlots {
   }
 
   /**
-   * Closes a slot's bind by `deadline` (hastening a close under way) and, with `release`, then gives its lease up; the
-   * slot is idle (may open again) only after both.
+   * Closes a slot's bind within `withinMs` (hastening a close under way) and, with `release`, then gives its lease up;
+   * the slot is idle (may open again) only after both.
    */
-  private async closeBinds(carrier: Carrier, slot: number, deadline: number, release = false): Promise<void> {
+  private async closeBinds(carrier: Carrier, slot: number, withinMs: number, release = false): Promise<void> {
     carrier.local[slot] = "closing";
     this.gauge(carrier);
     try {
-      await carrier.holder.closeSlot(slot, deadline, release);
+      await carrier.holder.closeSlot(slot, withinMs, release);
       if (release) await this.release(carrier.holder, slot);
     } finally {
       carrier.local[slot] = "idle";

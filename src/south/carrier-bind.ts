@@ -183,13 +183,13 @@ export class CarrierBind extends EventEmitter {
   }
 
   /**
-   * Stops taking submits, lets the window drain (until `deadline`), unbinds (by the deadline, or within
-   * UNBIND_GRACE_MS after it) and stops reconnecting.
+   * Stops taking submits, lets the window drain (for up to `withinMs`), unbinds (by then, or within
+   * UNBIND_GRACE_MS after it) and stops reconnecting. A duration, not a time: each part reads its own clock.
    * Idempotent; never throws.
    */
-  close(deadline: number): Promise<void> {
+  close(withinMs: number): Promise<void> {
     // A second call may bring the deadline forward (a lost bind-slot lease must close before it expires).
-    this.closeDeadline = Math.min(this.closeDeadline, deadline);
+    this.closeDeadline = Math.min(this.closeDeadline, this.clock() + withinMs);
     return (this.closed ??= this.closeNow());
   }
 

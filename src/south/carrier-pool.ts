@@ -150,12 +150,12 @@ export class CarrierPool extends EventEmitter {
   }
 
   /**
-   * Drains and unbinds a slot's binds by `deadline` (its lease goes to another instance, or could not be renewed).
+   * Drains and unbinds a slot's binds within `withinMs` (its lease goes to another instance, or could not be renewed).
    * When no bind of this pool is left open, what is still queued or held for a retry fails as at close (never sent:
    * safe to send elsewhere), rather than wait for a bind this instance may never hold again.
    */
-  async closeSlot(slot: number, deadline: number, moved: boolean): Promise<void> {
-    await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
+  async closeSlot(slot: number, withinMs: number, moved: boolean): Promise<void> {
+    await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(withinMs)));
     // Moved elsewhere: no "bind down" series (and alert) for a bind another instance now holds. Lost (Redis
     // unreachable): down here, and said so.
     for (const p of this.slotPositions(slot)) {
@@ -336,8 +336,7 @@ export class CarrierPool extends EventEmitter {
     this.closing = true;
     for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     this.retries.releaseAll();
-    const deadline = this.clock() + timeoutMs;
-    await Promise.allSettled(this.binds.map((b) => b.close(deadline)));
+    await Promise.allSettled(this.binds.map((b) => b.close(timeoutMs)));
   }
 
   /** Lets every bind pull work, once per tick however many submits arrived in it. */
