@@ -10,6 +10,7 @@ import { SmppSession } from "../smpp/session/smpp-session.js";
 import { requestBind } from "./bind-request.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { connectCarrier } from "./carrier-socket.js";
+import { drainAndUnbind } from "./drain-and-unbind.js";
 import { reasonLabel } from "./drop-reason.js";
 import { Keepalive } from "./keepalive.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
@@ -25,13 +26,6 @@ import { TokenBucket } from "./token-bucket.js";
 
 /** Short bind names for ids such as `id-telkomsel/trx0` (logs, metrics, status). */
 const BIND_ID_PREFIX = { transceiver: "trx", transmitter: "tx", receiver: "rx" } as const;
-
-/**
- * Time an unbind may take at shutdown once the drain deadline has passed: a carrier answers unbind at once, and
- * one that answers nothing (its window full of unanswered submits) must not hold the shutdown for a response
- * timeout or more.
- */
-const UNBIND_GRACE_MS = 1000;
 
 export interface CarrierBindOptions {
   carrier: CarrierConfig;
@@ -198,17 +192,7 @@ export class CarrierBind extends EventEmitter {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     const session = this.session;
-    if (session && !session.closed) {
-      const sleep = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 10));
-      while (session.outstanding > 0 && !session.closed && this.clock() < this.closeDeadline) await sleep();
-      if (session.isBound) {
-        const graceEnd = this.clock() + UNBIND_GRACE_MS;
-        let answered = false;
-        void session.unbind().finally(() => (answered = true));
-        while (!answered && this.clock() < Math.max(this.closeDeadline, graceEnd)) await sleep();
-      }
-      session.destroy("closed by otpgw");
-    }
+    if (session && !session.closed) await drainAndUnbind(session, () => this.closeDeadline, this.clock);
     this.keepalive?.stop();
     this.setState("closed");
   }
