@@ -4,6 +4,7 @@ import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { monotonicNow } from "../smpp/session/monotonic-clock.js";
 import {
   FORGET_SCRIPT,
   PROBE_SCRIPT,
@@ -49,6 +50,7 @@ export interface BindSlotsOptions {
   metrics?: Metrics;
   /** How long a slot's lease lasts without renewal (default 15 s); renewed every third of it. */
   leaseMs?: number;
+  /** Monotonic ms (default performance.now) for the local renewal and loss timing; lease times are Redis's TIME. */
   clock?: () => number;
 }
 
@@ -82,13 +84,14 @@ export class BindSlots {
   private acquiring = true;
   private stopped = false;
   private inFlight: Promise<void> | undefined;
-  private readonly failedLog = new LogThrottle(10_000);
+  private readonly failedLog: LogThrottle;
   /** This process, among those that may run under the token (see `duplicate`). */
   private readonly nonce = randomBytes(8).toString("hex");
 
   constructor(options: BindSlotsOptions) {
     this.options = options;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? monotonicNow;
+    this.failedLog = new LogThrottle(10_000, this.clock);
     this.leaseMs = Math.max(options.leaseMs ?? DEFAULT_SLOT_LEASE_MS, MIN_SLOT_LEASE_MS);
     this.renewMs = Math.min(RENEW_MS, Math.floor(this.leaseMs / 3));
     this.lease = new LeaseTiming({
@@ -260,7 +263,7 @@ export class BindSlots {
         this.failedLog.warn(
           this.options.logger,
           "",
-          { err: (error as Error).message, renewedAt: this.lease.lastRenewedAt },
+          { err: (error as Error).message, sinceRenewalMs: this.lease.sinceRenewalMs() },
           "bind slot renewal failed; retrying (the binds close before their leases could expire)",
         );
       },
@@ -298,7 +301,7 @@ export class BindSlots {
       carrier.local.forEach((local, slot) => {
         if (local === "idle") return;
         this.options.logger.error(
-          { carrier: carrier.holder.id, slot, renewedAt: this.lease.lastRenewedAt },
+          { carrier: carrier.holder.id, slot, sinceRenewalMs: this.lease.sinceRenewalMs() },
           "bind slot lost: its lease could not be renewed (Redis unreachable); closing its bind before the lease expires",
         );
         void this.closeBinds(carrier, slot, this.lease.closeWithinMs());

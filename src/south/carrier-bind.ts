@@ -6,6 +6,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
+import { monotonicNow } from "../smpp/session/monotonic-clock.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
 import { requestBind } from "./bind-request.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
@@ -40,7 +41,10 @@ export interface CarrierBindOptions {
   receiptsInProgress: number;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
   onReceipt?: CarrierRequestContext["onReceipt"];
-  clock?: Clock;
+  /** Monotonic ms (default performance.now) for every duration: rate, keep-alive, backoff, deadlines. */
+  monotonicClock?: Clock;
+  /** Wall-clock epoch ms (default Date.now) for the timestamps others read: `boundSince` in status. */
+  wallClock?: Clock;
   rng?: () => number;
 }
 
@@ -58,7 +62,9 @@ export class CarrierBind extends EventEmitter {
   private readonly options: CarrierBindOptions;
   private readonly carrier: CarrierConfig;
   private readonly logger: Logger;
+  /** Monotonic: durations only (see monotonic-clock.ts). */
   private readonly clock: Clock;
+  private readonly wallClock: Clock;
   private readonly bucket: TokenBucket;
   private readonly throttle: ThrottleControl;
   private readonly answers: SubmitAnswers;
@@ -67,7 +73,9 @@ export class CarrierBind extends EventEmitter {
   private state: BindState = "idle";
   private readonly backoff: ReconnectBackoff;
   private reconnects = 0;
+  /** When the current session was bound: wall clock (status), and monotonic (ordering against a submit's lostAt). */
   private boundSince: number | undefined;
+  private boundAt: number | undefined;
   private lastError: string | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -82,7 +90,8 @@ export class CarrierBind extends EventEmitter {
     super();
     this.options = options;
     this.carrier = options.carrier;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.monotonicClock ?? monotonicNow;
+    this.wallClock = options.wallClock ?? Date.now;
     this.id = `${options.carrier.id}/${BIND_ID_PREFIX[options.mode]}${options.index}`;
     this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
     const rate = options.carrier.throughputPerSecond;
@@ -102,7 +111,7 @@ export class CarrierBind extends EventEmitter {
       logger: this.logger,
       metrics: options.metrics,
       clock: this.clock,
-      boundSince: () => this.boundSince,
+      boundAt: () => this.boundAt,
     });
     this.inbound = {
       carrier: this.carrier,
@@ -297,7 +306,8 @@ export class CarrierBind extends EventEmitter {
     if (this.state === "closing" || this.state === "closed") return; // closed while binding: closeNow unbinds it
     this.backoff.up();
     this.answers.reset();
-    this.boundSince = this.clock();
+    this.boundSince = this.wallClock();
+    this.boundAt = this.clock();
     this.lastError = undefined;
     this.setState("bound");
     this.logger.info({ mode: this.options.mode }, "carrier bind up");
@@ -332,7 +342,7 @@ export class CarrierBind extends EventEmitter {
     this.keepalive = undefined;
     this.session = undefined;
     this.dropWhenDrained = undefined;
-    this.boundSince = undefined;
+    this.boundSince = this.boundAt = undefined;
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     if (this.state === "closing" || this.state === "closed") return;

@@ -34,7 +34,13 @@ export interface CarrierPoolOptions {
   maxPduBytes?: number;
   /** A bind's receipts being recorded at once before it stops reading (default 256). */
   receiptsInProgress?: number;
-  clock?: Clock;
+  /** Monotonic ms (default performance.now) for the binds' durations: rate, keep-alive, backoff, deadlines. */
+  monotonicClock?: Clock;
+  /**
+   * Wall-clock epoch ms (default Date.now) for timestamps: `firstBoundAt`, tickets' not-after and validity times,
+   * binds' `boundSince`.
+   */
+  wallClock?: Clock;
   rng?: () => number;
   /**
    * Bind-slot leases shared with other instances (bind-slots.ts): binds open only on the slots this instance holds.
@@ -71,10 +77,13 @@ export class CarrierPool extends EventEmitter {
   private readonly binds: CarrierBind[] = [];
   private readonly options: CarrierPoolOptions;
   private readonly maxQueuedSubmits: number;
-  private readonly clock: Clock;
+  private readonly wallClock: Clock;
   private readonly retries: SubmitRetries;
   private closing = false;
-  /** When a bind of this pool first came up in this process (receipts held by the carrier arrive after it). */
+  /**
+   * When a bind of this pool first came up in this process (wall clock: delivery compares it with attempt times;
+   * receipts held by the carrier arrive after it).
+   */
   firstBoundAt: number | undefined;
   private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
   private kickScheduled = false;
@@ -86,9 +95,9 @@ export class CarrierPool extends EventEmitter {
     this.options = options;
     this.id = options.carrier.id;
     this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
-    this.clock = options.clock ?? Date.now;
+    this.wallClock = options.wallClock ?? Date.now;
     this.retries = new SubmitRetries({
-      clock: this.clock,
+      clock: this.wallClock,
       rng: options.rng ?? Math.random,
       requeue: (item) => this.requeue(item),
     });
@@ -119,11 +128,12 @@ export class CarrierPool extends EventEmitter {
       onReceipt: (receipt, bindId, handset) =>
         this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
       ...(options.metrics ? { metrics: options.metrics } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.monotonicClock ? { monotonicClock: options.monotonicClock } : {}),
+      ...(options.wallClock ? { wallClock: options.wallClock } : {}),
       ...(options.rng ? { rng: options.rng } : {}),
     });
     bind.on("bound", () => {
-      this.firstBoundAt ??= this.clock();
+      this.firstBoundAt ??= this.wallClock();
       this.kick();
     });
     return bind;
@@ -260,7 +270,7 @@ export class CarrierPool extends EventEmitter {
       );
     }
     return new Promise<SubmitOutcome>((resolve, reject) => {
-      const now = this.clock();
+      const now = this.wallClock();
       const item: QueuedSubmit = { fields, enqueuedAt: now, ticket, resolve, reject };
       if (ticket && !ticket.queued(now, (reason, wasWaiting) => this.notSent(item, reason, wasWaiting)))
         return;
@@ -278,7 +288,7 @@ export class CarrierPool extends EventEmitter {
       const item = this.queue.next();
       const ticket = item?.ticket;
       if (!ticket) return item;
-      const now = this.clock();
+      const now = this.wallClock();
       if (!ticket.take(now)) continue;
       if (ticket.validUntil !== undefined) {
         item.fields.validity_period = relativeValidity((ticket.validUntil - now) / 1000);

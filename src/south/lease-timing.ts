@@ -11,6 +11,7 @@ const CLOSED_MARGIN_MS = 2_000;
 export interface LeaseTimingOptions {
   /** How long a lease lasts without renewal. */
   leaseMs: number;
+  /** Monotonic ms: the leases last a duration on this host; Redis expires them by its own clock (TIME). */
   clock: Clock;
   /** Renewals failed for close to the lease: the binds must close now (see `closeWithinMs`). */
   onLoss: () => void;
@@ -31,9 +32,9 @@ export class LeaseTiming {
     this.options = options;
   }
 
-  /** The last confirmed renewal, as sent (for logs); undefined before the first. */
-  get lastRenewedAt(): number | undefined {
-    return this.renewedAt;
+  /** How long ago the last confirmed renewal was sent (for logs); undefined before the first. */
+  sinceRenewalMs(): number | undefined {
+    return this.renewedAt === undefined ? undefined : Math.round(this.options.clock() - this.renewedAt);
   }
 
   /** False once the leases may have run out: a process paused past it (a stall) writes nothing before the loss timer. */
