@@ -4,6 +4,7 @@ import { ErrorCodes, OtpgwError } from "../errors.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { monotonicNow } from "../smpp/session/monotonic-clock.js";
 import {
   FORGET_SCRIPT,
   PROBE_SCRIPT,
@@ -15,18 +16,12 @@ import {
   slotKey,
   type SlotStateCode,
 } from "./bind-slots-scripts.js";
+import { LeaseTiming } from "./lease-timing.js";
 
 /** Default lease of a bind slot: long enough to ride out a short Redis outage, short enough after a crash. */
 export const DEFAULT_SLOT_LEASE_MS = 15_000;
 /** Shortest lease allowed: the loss margins below must fit inside it after a renewal period. */
 export const MIN_SLOT_LEASE_MS = 6_000;
-/** With renewals failing, a slot's binds start closing this long before the lease could expire. */
-const LOSS_MARGIN_MS = 3_000;
-/**
- * ...and are unbound by this long before it (a carrier answering no unbind gets CarrierBind's 1 s grace more:
- * the socket is gone a second before the lease can expire).
- */
-const CLOSED_MARGIN_MS = 2_000;
 /** Longest a shutdown waits for the leases' release (Redis unreachable: they expire on their own). */
 const RELEASE_TIMEOUT_MS = 2_000;
 /** Renewal period (at most a third of the lease): any outage under ~lease − margin − this (~10 s) drops nothing. */
@@ -41,8 +36,8 @@ export interface SlotHolder {
   readonly slotCount: number;
   /** Opens the bind(s) of `slot` (the transmitter and receiver of that index, or its transceiver). */
   openSlot(slot: number): void;
-  /** Drains and unbinds `slot` by `deadline` (a later call may hasten it); `moved`: its lease goes to another instance. */
-  closeSlot(slot: number, deadline: number, moved: boolean): Promise<void>;
+  /** Drains and unbinds `slot` within `withinMs` (a later call may hasten it); `moved`: its lease goes to another instance. */
+  closeSlot(slot: number, withinMs: number, moved: boolean): Promise<void>;
 }
 
 export interface BindSlotsOptions {
@@ -55,6 +50,7 @@ export interface BindSlotsOptions {
   metrics?: Metrics;
   /** How long a slot's lease lasts without renewal (default 15 s); renewed every third of it. */
   leaseMs?: number;
+  /** Monotonic ms (default performance.now) for the local renewal and loss timing; lease times are Redis's TIME. */
   clock?: () => number;
 }
 
@@ -83,21 +79,26 @@ export class BindSlots {
   readonly leaseMs: number;
   private readonly renewMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private lossTimer: NodeJS.Timeout | undefined;
-  /** When the last successful tick was sent: every lease we hold lasts at least `leaseMs` from it. */
-  private renewedAt: number | undefined;
+  /** Every lease we hold lasts at least `leaseMs` from the last successful tick (as sent). */
+  private readonly lease: LeaseTiming;
   private acquiring = true;
   private stopped = false;
   private inFlight: Promise<void> | undefined;
-  private readonly failedLog = new LogThrottle(10_000);
+  private readonly failedLog: LogThrottle;
   /** This process, among those that may run under the token (see `duplicate`). */
   private readonly nonce = randomBytes(8).toString("hex");
 
   constructor(options: BindSlotsOptions) {
     this.options = options;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? monotonicNow;
+    this.failedLog = new LogThrottle(10_000, this.clock);
     this.leaseMs = Math.max(options.leaseMs ?? DEFAULT_SLOT_LEASE_MS, MIN_SLOT_LEASE_MS);
     this.renewMs = Math.min(RENEW_MS, Math.floor(this.leaseMs / 3));
+    this.lease = new LeaseTiming({
+      leaseMs: this.leaseMs,
+      clock: this.clock,
+      onLoss: () => this.renewalsFailed(),
+    });
   }
 
   get token(): string {
@@ -120,7 +121,7 @@ export class BindSlots {
 
   /** False once the leases may have run out: a process paused past it (a stall) writes nothing before the loss timer. */
   mayWrite(): boolean {
-    return this.renewedAt !== undefined && this.clock() < this.renewedAt + this.leaseMs - LOSS_MARGIN_MS;
+    return this.lease.mayWrite();
   }
 
   /** Whether another instance holds a slot of the carrier (as of the last tick): its messages can go out there. */
@@ -178,7 +179,7 @@ export class BindSlots {
     this.acquiring = false;
     this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.lossTimer);
+    this.lease.stop();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), timeoutMs)));
     try {
@@ -252,7 +253,7 @@ export class BindSlots {
         // After our own first tick, only this process writes its nonce under the token: another one did.
         // (An instance key expired during a long outage reads "".)
         if (!first && previous !== "" && previous.split(":")[0] !== this.nonce) return this.duplicate();
-        this.renewed(sentAt);
+        this.lease.renewed(sentAt);
         this.apply(answer);
         this.schedule(this.renewMs);
       },
@@ -262,7 +263,7 @@ export class BindSlots {
         this.failedLog.warn(
           this.options.logger,
           "",
-          { err: (error as Error).message, renewedAt: this.renewedAt },
+          { err: (error as Error).message, sinceRenewalMs: this.lease.sinceRenewalMs() },
           "bind slot renewal failed; retrying (the binds close before their leases could expire)",
         );
       },
@@ -287,34 +288,23 @@ export class BindSlots {
     );
     this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.lossTimer);
+    this.lease.stop();
     for (const carrier of this.carriers.values()) {
-      carrier.local.forEach(
-        (local, slot) => void (local !== "idle" && this.closeBinds(carrier, slot, this.clock())),
-      );
+      carrier.local.forEach((local, slot) => void (local !== "idle" && this.closeBinds(carrier, slot, 0)));
       carrier.seen.fill(SlotState.free);
     }
   }
 
-  private renewed(sentAt: number): void {
-    this.renewedAt = Math.max(this.renewedAt ?? sentAt, sentAt);
-    clearTimeout(this.lossTimer);
-    const lossAt = this.renewedAt + this.leaseMs - LOSS_MARGIN_MS;
-    this.lossTimer = setTimeout(() => this.renewalsFailed(), Math.max(0, lossAt - this.clock()));
-    this.lossTimer.unref();
-  }
-
   /** Renewals failed for close to the lease: close every open slot before its lease can expire. */
   private renewalsFailed(): void {
-    const closedBy = (this.renewedAt ?? this.clock()) + this.leaseMs - CLOSED_MARGIN_MS;
     for (const carrier of this.carriers.values()) {
       carrier.local.forEach((local, slot) => {
         if (local === "idle") return;
         this.options.logger.error(
-          { carrier: carrier.holder.id, slot, renewedAt: this.renewedAt },
+          { carrier: carrier.holder.id, slot, sinceRenewalMs: this.lease.sinceRenewalMs() },
           "bind slot lost: its lease could not be renewed (Redis unreachable); closing its bind before the lease expires",
         );
-        void this.closeBinds(carrier, slot, closedBy);
+        void this.closeBinds(carrier, slot, this.lease.closeWithinMs());
       });
       carrier.seen.fill(SlotState.free);
     }
@@ -346,10 +336,10 @@ export class BindSlots {
             log,
             "bind slot handed over to another instance (fair share): draining its bind",
           );
-          void this.closeBinds(carrier, slot, this.clock() + this.renewMs * 2, true);
+          void this.closeBinds(carrier, slot, this.renewMs * 2, true);
         } else if (local !== "idle") {
           this.options.logger.error(log, "bind slot lost: another instance holds it or its lease expired");
-          void this.closeBinds(carrier, slot, this.clock());
+          void this.closeBinds(carrier, slot, 0);
         }
       }
       this.gauge(carrier);
@@ -357,14 +347,14 @@ export class BindSlots {
   }
 
   /**
-   * Closes a slot's bind by `deadline` (hastening a close under way) and, with `release`, then gives its lease up; the
-   * slot is idle (may open again) only after both.
+   * Closes a slot's bind within `withinMs` (hastening a close under way) and, with `release`, then gives its lease up;
+   * the slot is idle (may open again) only after both.
    */
-  private async closeBinds(carrier: Carrier, slot: number, deadline: number, release = false): Promise<void> {
+  private async closeBinds(carrier: Carrier, slot: number, withinMs: number, release = false): Promise<void> {
     carrier.local[slot] = "closing";
     this.gauge(carrier);
     try {
-      await carrier.holder.closeSlot(slot, deadline, release);
+      await carrier.holder.closeSlot(slot, withinMs, release);
       if (release) await this.release(carrier.holder, slot);
     } finally {
       carrier.local[slot] = "idle";

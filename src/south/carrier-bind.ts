@@ -6,10 +6,12 @@ import type { Metrics } from "../observability/metrics.js";
 import type { Clock, RequestMark } from "../smpp/session/request-window.js";
 import { LogThrottle } from "../observability/log-throttle.js";
 import { InboundLimit } from "../smpp/session/inbound-limit.js";
+import { monotonicNow } from "../smpp/session/monotonic-clock.js";
 import { SmppSession } from "../smpp/session/smpp-session.js";
 import { requestBind } from "./bind-request.js";
 import { answerCarrierRequest, type CarrierRequestContext } from "./carrier-deliver.js";
 import { connectCarrier } from "./carrier-socket.js";
+import { drainAndUnbind } from "./drain-and-unbind.js";
 import { reasonLabel } from "./drop-reason.js";
 import { Keepalive } from "./keepalive.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
@@ -26,13 +28,6 @@ import { TokenBucket } from "./token-bucket.js";
 /** Short bind names for ids such as `id-telkomsel/trx0` (logs, metrics, status). */
 const BIND_ID_PREFIX = { transceiver: "trx", transmitter: "tx", receiver: "rx" } as const;
 
-/**
- * Time an unbind may take at shutdown once the drain deadline has passed: a carrier answers unbind at once, and
- * one that answers nothing (its window full of unanswered submits) must not hold the shutdown for a response
- * timeout or more.
- */
-const UNBIND_GRACE_MS = 1000;
-
 export interface CarrierBindOptions {
   carrier: CarrierConfig;
   /** Position among the carrier's binds (for the bind id). */
@@ -46,7 +41,10 @@ export interface CarrierBindOptions {
   receiptsInProgress: number;
   /** Records a receipt; the deliver_sm is answered when it settles (ESME_RX_T_APPN if it rejects). */
   onReceipt?: CarrierRequestContext["onReceipt"];
-  clock?: Clock;
+  /** Monotonic ms (default performance.now) for every duration: rate, keep-alive, backoff, deadlines. */
+  monotonicClock?: Clock;
+  /** Wall-clock epoch ms (default Date.now) for the timestamps others read: `boundSince` in status. */
+  wallClock?: Clock;
   rng?: () => number;
 }
 
@@ -64,7 +62,9 @@ export class CarrierBind extends EventEmitter {
   private readonly options: CarrierBindOptions;
   private readonly carrier: CarrierConfig;
   private readonly logger: Logger;
+  /** Monotonic: durations only (see monotonic-clock.ts). */
   private readonly clock: Clock;
+  private readonly wallClock: Clock;
   private readonly bucket: TokenBucket;
   private readonly throttle: ThrottleControl;
   private readonly answers: SubmitAnswers;
@@ -73,7 +73,9 @@ export class CarrierBind extends EventEmitter {
   private state: BindState = "idle";
   private readonly backoff: ReconnectBackoff;
   private reconnects = 0;
+  /** When the current session was bound: wall clock (status), and monotonic (ordering against a submit's lostAt). */
   private boundSince: number | undefined;
+  private boundAt: number | undefined;
   private lastError: string | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -88,7 +90,8 @@ export class CarrierBind extends EventEmitter {
     super();
     this.options = options;
     this.carrier = options.carrier;
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.monotonicClock ?? monotonicNow;
+    this.wallClock = options.wallClock ?? Date.now;
     this.id = `${options.carrier.id}/${BIND_ID_PREFIX[options.mode]}${options.index}`;
     this.logger = options.logger.child({ carrier: options.carrier.id, bind: this.id });
     const rate = options.carrier.throughputPerSecond;
@@ -108,7 +111,7 @@ export class CarrierBind extends EventEmitter {
       logger: this.logger,
       metrics: options.metrics,
       clock: this.clock,
-      boundSince: () => this.boundSince,
+      boundAt: () => this.boundAt,
     });
     this.inbound = {
       carrier: this.carrier,
@@ -183,13 +186,13 @@ export class CarrierBind extends EventEmitter {
   }
 
   /**
-   * Stops taking submits, lets the window drain (until `deadline`), unbinds (by the deadline, or within
-   * UNBIND_GRACE_MS after it) and stops reconnecting.
+   * Stops taking submits, lets the window drain (for up to `withinMs`), unbinds (by then, or within
+   * UNBIND_GRACE_MS after it) and stops reconnecting. A duration, not a time: each part reads its own clock.
    * Idempotent; never throws.
    */
-  close(deadline: number): Promise<void> {
+  close(withinMs: number): Promise<void> {
     // A second call may bring the deadline forward (a lost bind-slot lease must close before it expires).
-    this.closeDeadline = Math.min(this.closeDeadline, deadline);
+    this.closeDeadline = Math.min(this.closeDeadline, this.clock() + withinMs);
     return (this.closed ??= this.closeNow());
   }
 
@@ -198,17 +201,7 @@ export class CarrierBind extends EventEmitter {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     const session = this.session;
-    if (session && !session.closed) {
-      const sleep = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 10));
-      while (session.outstanding > 0 && !session.closed && this.clock() < this.closeDeadline) await sleep();
-      if (session.isBound) {
-        const graceEnd = this.clock() + UNBIND_GRACE_MS;
-        let answered = false;
-        void session.unbind().finally(() => (answered = true));
-        while (!answered && this.clock() < Math.max(this.closeDeadline, graceEnd)) await sleep();
-      }
-      session.destroy("closed by otpgw");
-    }
+    if (session && !session.closed) await drainAndUnbind(session, () => this.closeDeadline, this.clock);
     this.keepalive?.stop();
     this.setState("closed");
   }
@@ -313,7 +306,8 @@ export class CarrierBind extends EventEmitter {
     if (this.state === "closing" || this.state === "closed") return; // closed while binding: closeNow unbinds it
     this.backoff.up();
     this.answers.reset();
-    this.boundSince = this.clock();
+    this.boundSince = this.wallClock();
+    this.boundAt = this.clock();
     this.lastError = undefined;
     this.setState("bound");
     this.logger.info({ mode: this.options.mode }, "carrier bind up");
@@ -348,7 +342,7 @@ export class CarrierBind extends EventEmitter {
     this.keepalive = undefined;
     this.session = undefined;
     this.dropWhenDrained = undefined;
-    this.boundSince = undefined;
+    this.boundSince = this.boundAt = undefined;
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     if (this.state === "closing" || this.state === "closed") return;

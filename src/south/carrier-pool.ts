@@ -34,7 +34,13 @@ export interface CarrierPoolOptions {
   maxPduBytes?: number;
   /** A bind's receipts being recorded at once before it stops reading (default 256). */
   receiptsInProgress?: number;
-  clock?: Clock;
+  /** Monotonic ms (default performance.now) for the binds' durations: rate, keep-alive, backoff, deadlines. */
+  monotonicClock?: Clock;
+  /**
+   * Wall-clock epoch ms (default Date.now) for timestamps: `firstBoundAt`, tickets' not-after and validity times,
+   * binds' `boundSince`.
+   */
+  wallClock?: Clock;
   rng?: () => number;
   /**
    * Bind-slot leases shared with other instances (bind-slots.ts): binds open only on the slots this instance holds.
@@ -71,10 +77,13 @@ export class CarrierPool extends EventEmitter {
   private readonly binds: CarrierBind[] = [];
   private readonly options: CarrierPoolOptions;
   private readonly maxQueuedSubmits: number;
-  private readonly clock: Clock;
+  private readonly wallClock: Clock;
   private readonly retries: SubmitRetries;
   private closing = false;
-  /** When a bind of this pool first came up in this process (receipts held by the carrier arrive after it). */
+  /**
+   * When a bind of this pool first came up in this process (wall clock: delivery compares it with attempt times;
+   * receipts held by the carrier arrive after it).
+   */
   firstBoundAt: number | undefined;
   private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
   private kickScheduled = false;
@@ -86,9 +95,9 @@ export class CarrierPool extends EventEmitter {
     this.options = options;
     this.id = options.carrier.id;
     this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
-    this.clock = options.clock ?? Date.now;
+    this.wallClock = options.wallClock ?? Date.now;
     this.retries = new SubmitRetries({
-      clock: this.clock,
+      clock: this.wallClock,
       rng: options.rng ?? Math.random,
       requeue: (item) => this.requeue(item),
     });
@@ -119,11 +128,12 @@ export class CarrierPool extends EventEmitter {
       onReceipt: (receipt, bindId, handset) =>
         this.onReceipt({ carrierId: this.id, bindId, receipt, handset }),
       ...(options.metrics ? { metrics: options.metrics } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.monotonicClock ? { monotonicClock: options.monotonicClock } : {}),
+      ...(options.wallClock ? { wallClock: options.wallClock } : {}),
       ...(options.rng ? { rng: options.rng } : {}),
     });
     bind.on("bound", () => {
-      this.firstBoundAt ??= this.clock();
+      this.firstBoundAt ??= this.wallClock();
       this.kick();
     });
     return bind;
@@ -150,12 +160,12 @@ export class CarrierPool extends EventEmitter {
   }
 
   /**
-   * Drains and unbinds a slot's binds by `deadline` (its lease goes to another instance, or could not be renewed).
+   * Drains and unbinds a slot's binds within `withinMs` (its lease goes to another instance, or could not be renewed).
    * When no bind of this pool is left open, what is still queued or held for a retry fails as at close (never sent:
    * safe to send elsewhere), rather than wait for a bind this instance may never hold again.
    */
-  async closeSlot(slot: number, deadline: number, moved: boolean): Promise<void> {
-    await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(deadline)));
+  async closeSlot(slot: number, withinMs: number, moved: boolean): Promise<void> {
+    await Promise.allSettled(this.slotPositions(slot).map((p) => this.binds[p]!.close(withinMs)));
     // Moved elsewhere: no "bind down" series (and alert) for a bind another instance now holds. Lost (Redis
     // unreachable): down here, and said so.
     for (const p of this.slotPositions(slot)) {
@@ -260,7 +270,7 @@ export class CarrierPool extends EventEmitter {
       );
     }
     return new Promise<SubmitOutcome>((resolve, reject) => {
-      const now = this.clock();
+      const now = this.wallClock();
       const item: QueuedSubmit = { fields, enqueuedAt: now, ticket, resolve, reject };
       if (ticket && !ticket.queued(now, (reason, wasWaiting) => this.notSent(item, reason, wasWaiting)))
         return;
@@ -278,7 +288,7 @@ export class CarrierPool extends EventEmitter {
       const item = this.queue.next();
       const ticket = item?.ticket;
       if (!ticket) return item;
-      const now = this.clock();
+      const now = this.wallClock();
       if (!ticket.take(now)) continue;
       if (ticket.validUntil !== undefined) {
         item.fields.validity_period = relativeValidity((ticket.validUntil - now) / 1000);
@@ -336,8 +346,7 @@ export class CarrierPool extends EventEmitter {
     this.closing = true;
     for (const item of this.queue.drain()) item.reject(this.closedBeforeSent());
     this.retries.releaseAll();
-    const deadline = this.clock() + timeoutMs;
-    await Promise.allSettled(this.binds.map((b) => b.close(deadline)));
+    await Promise.allSettled(this.binds.map((b) => b.close(timeoutMs)));
   }
 
   /** Lets every bind pull work, once per tick however many submits arrived in it. */

@@ -9,6 +9,7 @@ export interface KeepaliveOptions {
   /** Unanswered enquire_links in a row that mean the peer is dead. */
   maxMisses: number;
   logger: Logger;
+  /** The session's own clock (monotonic): `session.lastReceivedAt` is read against it. */
   clock: Clock;
   /** An enquire_link ended (answered or not): the window slot it held is free for the bind's submits again. */
   onSettled?: () => void;

@@ -14,6 +14,7 @@ export interface ReconnectBackoffOptions {
   minDelayMs: number;
   maxDelayMs: number;
   rng: () => number;
+  /** Monotonic ms (how long the bind stayed up). */
   clock: Clock;
 }
 

@@ -53,9 +53,10 @@ export interface SubmitAnswersOptions {
   throttle: ThrottleControl;
   logger: Logger;
   metrics?: Metrics | undefined;
+  /** Monotonic ms: a submit's `lostAt` is only ordered against `boundAt` (the binds share one such clock). */
   clock: () => number;
-  /** When this bind's current session was bound (the bind's clock), undefined while not bound. */
-  boundSince: () => number | undefined;
+  /** When this bind's current session was bound (on `clock`), undefined while not bound. */
+  boundAt: () => number | undefined;
 }
 
 /**
@@ -100,7 +101,7 @@ export class SubmitAnswers {
       // Refused for the session's state, not taken: safe to send again at once (no retry used), on another bind.
       // Counted once per lost bind: a carrier failing over loses every bind at once, and each bound before the
       // submit's last such answer refuses it in turn before any has rebound — only a bind made since counts again.
-      const since = this.options.boundSince();
+      const since = this.options.boundAt();
       const counts = item.lostAt === undefined || (since !== undefined && since > item.lostAt);
       item.lostAt = this.options.clock();
       const rebinds = (item.rebinds ?? 0) + (counts ? 1 : 0);

@@ -44,7 +44,7 @@ export interface QueuedSubmit {
   throttles?: number;
   /** ESME_RINVBNDSTS answers it got, each sending it again on a new bind (see MAX_REBINDS_PER_SUBMIT). */
   rebinds?: number;
-  /** When its last ESME_RINVBNDSTS answer came (the bind's clock): binds bound before it do not count again. */
+  /** When its last ESME_RINVBNDSTS answer came (the binds' monotonic clock): binds bound before it do not count again. */
   lostAt?: number;
   resolve: (outcome: SubmitOutcome) => void;
   reject: (error: Error) => void;

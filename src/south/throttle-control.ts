@@ -3,6 +3,7 @@ import type { Clock } from "../smpp/session/request-window.js";
 export interface ThrottleControlOptions {
   /** The configured cap: the rate never goes above it. */
   maxRatePerSecond: number;
+  /** Monotonic ms (pauses, cooldowns, recovery). */
   clock: Clock;
   /** Lowest rate a throttled bind drops to (default 1/s: it must keep probing). */
   minRatePerSecond?: number;

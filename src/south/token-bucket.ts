@@ -8,6 +8,7 @@ export interface TokenBucketOptions {
    * `ratePerSecond + burst` takes. Default: 2 % of the rate, at least 1.
    */
   burst?: number;
+  /** Monotonic ms: on a wall clock stepped back, no time would pass and no token come for as long. */
   clock: Clock;
 }
 

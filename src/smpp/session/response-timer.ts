@@ -3,7 +3,7 @@ import type { Clock, RequestWindow } from "./request-window.js";
 
 /**
  * A session's response_timer (SMPP-NOTES B.5): one timer for the whole request window, armed for the earliest
- * deadline of the requests outstanding. When it fires, every request past its deadline is rejected with
+ * deadline of the requests outstanding (deadlines and `clock` are the session's monotonic clock). When it fires, every request past its deadline is rejected with
  * ResponseTimeoutError and `onExpired` is told how many.
  */
 export class ResponseTimer {

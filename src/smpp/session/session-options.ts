@@ -31,6 +31,10 @@ export interface SmppSessionOptions {
   /** Unsent output beyond which the peer's PDUs are not read until the socket drains. Default MAX_UNSENT_BYTES. */
   maxUnsentBytes?: number;
   onRequest: RequestHandler;
+  /**
+   * Monotonic ms for the response deadlines and `lastReceivedAt` (default performance.now, see monotonic-clock.ts):
+   * durations only. On the wall clock, a step forward would time out every request outstanding at once.
+   */
   clock?: Clock;
 }
 

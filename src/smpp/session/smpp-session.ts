@@ -18,6 +18,7 @@ import { CoalescingWriter } from "./coalescing-writer.js";
 import { FrameIntake } from "./frame-intake.js";
 import { InboundAnswers } from "./inbound-answers.js";
 import { FramingError, PduFramer } from "./pdu-framer.js";
+import { monotonicNow } from "./monotonic-clock.js";
 import { RequestWindow, type Clock, type RequestMark } from "./request-window.js";
 import { ResponseTimer } from "./response-timer.js";
 import { boundState, isBoundState, mayRequestIn, type BindMode } from "./session-state.js";
@@ -58,7 +59,7 @@ export type { RequestHandler, ResponseSpec } from "./inbound-answers.js";
  */
 export class SmppSession extends EventEmitter {
   state: SessionState = "open";
-  /** When the last PDU arrived (for keep-alive). */
+  /** When the last PDU arrived, on the session's clock (for keep-alive: compare it with that clock only). */
   lastReceivedAt: number;
   private readonly socket: Socket;
   private readonly logger: Logger;
@@ -107,7 +108,7 @@ export class SmppSession extends EventEmitter {
       this.onFrame(frame);
       return true;
     });
-    this.clock = options.clock ?? Date.now;
+    this.clock = options.clock ?? monotonicNow;
     this.lastReceivedAt = this.clock();
     this.responseTimer = new ResponseTimer(this.window, this.clock, this.responseTimeoutMs, (expired) => {
       this.logger.warn({ expired, timeoutMs: this.responseTimeoutMs }, "responses timed out");

@@ -21,6 +21,7 @@ class Board {
 
 interface FakePool extends SlotHolder {
   opened: number[];
+  /** Each close asked: its slot, when it was asked and when it must be done by (wall clock, as the lease's expiry). */
   closes: { slot: number; deadline: number; at: number }[];
   openSlots(): number[];
 }
@@ -42,8 +43,9 @@ function fakePool(board: Board, instance: string, id: string, slotCount: number)
       mine.add(slot);
       this.opened.push(slot);
     },
-    async closeSlot(slot, deadline) {
-      this.closes.push({ slot, deadline, at: Date.now() });
+    async closeSlot(slot, withinMs) {
+      const at = Date.now();
+      this.closes.push({ slot, deadline: at + withinMs, at });
       // A bind draining its window takes a moment.
       await new Promise((r) => setTimeout(r, 50));
       if (board.open.get(`${id}/${slot}`) === instance) board.open.delete(`${id}/${slot}`);
@@ -171,7 +173,7 @@ describe("bind-slot leases", () => {
     await b.slots.start();
     expect(b.pool().openSlots()).toEqual([]);
     a.slots.stopAcquiring();
-    await a.pool().closeSlot(0, Date.now(), false);
+    await a.pool().closeSlot(0, 0, false);
     await a.slots.close();
     expect(await client.get(`${prefix}slots:id-a:0`)).toBeNull();
     expect(await client.zscore(`${prefix}slots:id-a:members`, "inst-a")).toBeNull();
@@ -265,8 +267,8 @@ describe("bind-slot leases", () => {
     ]);
     await a.slots.start();
     crashing.disconnect();
-    await a.pool("id-a").closeSlot(0, Date.now(), false);
-    await a.pool("id-b").closeSlot(0, Date.now(), false);
+    await a.pool("id-a").closeSlot(0, 0, false);
+    await a.pool("id-b").closeSlot(0, 0, false);
     // Restarted at once under the same token: its leases are its own.
     const again = instance(client, prefix, "inst-a", [{ board, carrier: "id-b", binds: 1 }]);
     await again.slots.start();

@@ -27,7 +27,7 @@ describe("carrier pool: a submit held for a retry", () => {
     await waitUntil(() => smsc.count("submit_sm") === 1, 2000, "the first submit");
     await sleep(20); // its ESME_RSYSERR is in: held for a retry (0.25–0.5 s)
 
-    await pool.closeSlot(0, Date.now() + 200, false);
+    await pool.closeSlot(0, 200, false);
     const result = await Promise.race([outcome, sleep(2000).then(() => "never settled")]);
     expect(result).toBe("OTPGW_ERR_CARRIER_CLOSED");
     expect(pool.queued).toBe(0);
