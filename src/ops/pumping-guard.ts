@@ -12,6 +12,7 @@
  * `max_conversion_ratio` × the account's own is blocked (`block`), and its count starts again. Pure apart from the
  * injected functions: the caller runs `judge` every second or so.
  */
+import { DueQueues, type Due } from "./due-queues.js";
 
 /** An account's guard, as accounts.yaml configures it. */
 export interface PumpingGuardSpec {
@@ -54,43 +55,11 @@ export interface PumpingEvidence {
   blockSeconds: number;
 }
 
-interface Waiting {
+/** A delivery waiting for its judgement (due when its conversion wait is over). */
+interface Waiting extends Due {
   id: string;
   account: string;
   range: string;
-  judgeAt: number;
-}
-
-/**
- * Deliveries recorded with one wait, in the order their judgement falls due: with a single wait, arrival order is
- * due order, so each queue stays sorted with no heap.
- */
-class WaitQueue {
-  items: Waiting[] = [];
-  head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  peek(): Waiting | undefined {
-    return this.items[this.head];
-  }
-
-  shift(): Waiting | undefined {
-    const next = this.items[this.head];
-    if (next) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return next;
-  }
-
-  /** Puts back entries taken from the front (a pass whose read failed), in their order. */
-  unshift(entries: Waiting[]): void {
-    this.items.splice(this.head, 0, ...entries);
-  }
 }
 
 /** Counts in a sliding window: the previous fixed window's, weighted by how much of it still overlaps. */
@@ -151,8 +120,7 @@ export class PumpingGuard {
    * different waits (and a reload changes one): a single queue would let a delivery with an hour's wait hold back
    * every delivery behind it, judged only once their conversion marks had expired — as "code not used".
    */
-  private readonly queues = new Map<number, WaitQueue>();
-  private waitingCount = 0;
+  private readonly waiting = new DueQueues<Waiting>();
   /** Judged deliveries per `<account> <range>`, and per account. */
   private readonly ranges = new Map<string, SlidingCount>();
   private readonly accounts = new Map<string, SlidingCount>();
@@ -174,30 +142,14 @@ export class PumpingGuard {
   delivered(id: string, account: string, to: string): void {
     const spec = this.options.spec(account);
     if (!spec || to.length <= spec.rangeDigits + 1) return;
-    if (this.waitingCount >= MAX_WAITING && this.earliest()?.shift()) {
-      this.waitingCount--;
-      this.dropped++;
-    }
+    if (this.waiting.size >= MAX_WAITING && this.waiting.dropEarliest()) this.dropped++;
     const waitMs = spec.conversionWaitSeconds * 1000;
-    let queue = this.queues.get(waitMs);
-    if (!queue) this.queues.set(waitMs, (queue = new WaitQueue()));
-    queue.items.push({
+    this.waiting.add(waitMs, {
       id,
       account,
       range: to.slice(0, to.length - spec.rangeDigits),
-      judgeAt: this.clock() + waitMs,
+      dueAt: this.clock() + waitMs,
     });
-    this.waitingCount++;
-  }
-
-  /** The queue whose front falls due first. */
-  private earliest(): WaitQueue | undefined {
-    let best: WaitQueue | undefined;
-    for (const queue of this.queues.values()) {
-      const front = queue.peek();
-      if (front && (!best || front.judgeAt < best.peek()!.judgeAt)) best = queue;
-    }
-    return best;
   }
 
   /**
@@ -206,16 +158,8 @@ export class PumpingGuard {
    * far judging runs behind now. Deliveries may be reported after their conversion, hence twice the wait.
    */
   markLifetimeMs(waitSeconds: number): number {
-    // One pass over the queues (a handful: one per wait value): the longest wait held, and the earliest front.
-    let longestMs = waitSeconds * 1000;
-    let earliestDue = Number.POSITIVE_INFINITY;
-    for (const [waitMs, queue] of this.queues) {
-      const front = queue.peek();
-      if (!front) continue;
-      longestMs = Math.max(longestMs, waitMs);
-      earliestDue = Math.min(earliestDue, front.judgeAt);
-    }
-    const lagMs = earliestDue === Number.POSITIVE_INFINITY ? 0 : Math.max(0, this.clock() - earliestDue);
+    const { longestMs, earliestDue } = this.waiting.longestWaitAndEarliest(waitSeconds * 1000);
+    const lagMs = earliestDue === undefined ? 0 : Math.max(0, this.clock() - earliestDue);
     return longestMs * 2 + lagMs + MARK_MARGIN_MS;
   }
 
@@ -228,31 +172,16 @@ export class PumpingGuard {
   private async judgeDue(): Promise<void> {
     const now = this.clock();
     // Every due entry, whichever queue holds it, the earliest first (a batch never starves one queue).
-    const taken = new Map<WaitQueue, Waiting[]>();
-    const due: Waiting[] = [];
-    while (due.length < JUDGE_BATCH) {
-      const queue = this.earliest();
-      const next = queue?.peek();
-      if (!queue || !next || next.judgeAt > now) break;
-      queue.shift();
-      due.push(next);
-      let list = taken.get(queue);
-      if (!list) taken.set(queue, (list = []));
-      list.push(next);
-    }
+    const { entries: due, putBack } = this.waiting.takeDue(now, JUDGE_BATCH);
     if (due.length === 0) return;
-    this.waitingCount -= due.length;
     let converted: boolean[];
     try {
       converted = await this.options.isConverted(due.map((w) => w.id));
     } catch (error) {
-      // Redis unreachable: judged later, in the same order.
-      for (const [queue, entries] of taken) queue.unshift(entries);
-      this.waitingCount += due.length;
+      putBack(); // Redis unreachable: judged later, in the same order
       throw error;
     }
-    // A wait no account uses any more leaves no queue behind.
-    for (const [waitMs, queue] of this.queues) if (queue.size === 0) this.queues.delete(waitMs);
+    this.waiting.prune();
     const touched = new Set<string>();
     due.forEach((w, i) => {
       const spec = this.options.spec(w.account);
@@ -326,6 +255,6 @@ export class PumpingGuard {
 
   /** Deliveries waiting for their judgement, and ranges counted (for tests and the log). */
   get sizes(): { waiting: number; ranges: number } {
-    return { waiting: this.waitingCount, ranges: this.ranges.size };
+    return { waiting: this.waiting.size, ranges: this.ranges.size };
   }
 }
