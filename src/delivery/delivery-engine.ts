@@ -18,6 +18,7 @@ import { newMessageId } from "./message-id.js";
 import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
 import { nothingToNotify, type EscalationDeps } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
+import { TimerPoller } from "./timer-poller.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 
@@ -57,9 +58,6 @@ const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
 
-/** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
-const TIMER_BATCH = 500;
-
 /**
  * The message lifecycle service: accepts messages durably, moves them through attempts on carriers as
  * receipts, submit results and timers arrive, and hands final states to the notifier. Recovery after a crash
@@ -69,8 +67,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly deps: DeliveryEngineDeps;
   private readonly processor: MessageProcessor;
   private readonly clock: () => number;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private polling = false;
+  /** Claims due timers and handed-off messages. */
+  private readonly poller: TimerPoller;
   /** Final states to the notifier, and the outbox sweep. */
   private readonly handOvers: OutboxHandOvers;
   private closed = false;
@@ -127,14 +125,24 @@ export class DeliveryEngine implements DeliveryService {
       delayMs: deps.options.receiptLookupDelayMs,
       requestMarks: (carrierId) => deps.pools.get(carrierId)?.requestMarks() ?? [],
     });
+    this.poller = new TimerPoller({
+      store: deps.store,
+      pools: deps.pools,
+      ...(deps.handOffs && { handOffs: deps.handOffs }),
+      withdrawals: this.withdrawals,
+      handOvers: this.handOvers,
+      clock: this.clock,
+      pollMs: deps.options.timerPollMs,
+      leaseMs: deps.options.timerLeaseMs,
+      process: (id) => this.processInBackground(id),
+      failed: (error, what) => this.pollFailed(error, what),
+    });
   }
 
   start(): void {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
     this.deps.attemptWithdrawals?.listen((id, n) => this.processor.queuedParts.withdrawEnded(id, n));
-    this.pollTimer = setInterval(() => void this.poll(), this.deps.options.timerPollMs);
-    this.pollTimer.unref();
-    void this.poll();
+    this.poller.start();
   }
 
   /**
@@ -308,7 +316,7 @@ export class DeliveryEngine implements DeliveryService {
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.poller.stop();
     this.processor.stop();
     const deadline = Date.now() + timeoutMs;
     await Promise.race([this.processor.idle(), untilDeadline(deadline)]);
@@ -353,30 +361,6 @@ export class DeliveryEngine implements DeliveryService {
   async detach(timeoutMs = 0): Promise<void> {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
     await this.handOvers.settle(Date.now() + timeoutMs);
-  }
-
-  /** Claims due timers and processes those messages; also retries notifications left in the outbox. */
-  private async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
-    try {
-      // Withdrawals first: a message to withdraw must not be claimed and attempted before it is withdrawn.
-      await this.withdrawals.drain();
-      if (this.withdrawals.size > 0) return;
-      // Due timers and messages handed over by other instances (hand-offs.ts): asked in one turn, one Redis call.
-      const { store, handOffs, pools, options } = this.deps;
-      const now = this.clock();
-      const [due, handedOff = []] = await Promise.all([
-        store.claimDue(now, options.timerLeaseMs, TIMER_BATCH),
-        handOffs?.claimForBound(pools, now, options.timerLeaseMs, TIMER_BATCH),
-      ]);
-      for (const id of [...due, ...handedOff]) this.processInBackground(id);
-      await this.handOvers.sweep();
-    } catch (error) {
-      this.pollFailed(error, "timer poll failed; retrying");
-    } finally {
-      this.polling = false;
-    }
   }
 
   private pollFailed(error: unknown, what: string): void {
