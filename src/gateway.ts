@@ -12,19 +12,16 @@ import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { withTlsFiles } from "./config/tls-files.js";
 import { ConfigReload } from "./config/config-reload.js";
-import { DeliveryEngine } from "./delivery/delivery-engine.js";
-import { HandOffs } from "./delivery/hand-offs.js";
-import { AttemptWithdrawals } from "./delivery/attempt-withdrawals.js";
+import type { DeliveryEngine } from "./delivery/delivery-engine.js";
+import { createDeliveryEngine, createEscalation } from "./gateway-delivery.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { storeRetention } from "./delivery/store-retention.js";
-import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import { configuredChannels } from "./escalation/channel-config.js";
-import { EscalationService } from "./escalation/escalation-service.js";
-import { otpCodePattern } from "./escalation/otp-code.js";
+import type { EscalationService } from "./escalation/escalation-service.js";
 import { AccountDirectory } from "./north/accounts/account-directory.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import type { SmppServer } from "./north/smpp/smpp-server.js";
@@ -36,7 +33,6 @@ import { LogThrottle } from "./observability/log-throttle.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { LiveRouteTable } from "./routing/live-route-table.js";
-import { createRoutePlanner } from "./routing/route-planner.js";
 import { ControlWatch } from "./ops/control-watch.js";
 import { PortedWatch } from "./ops/ported-watch.js";
 import { PumpingGuardService } from "./ops/pumping-guard-service.js";
@@ -198,46 +194,29 @@ export class Gateway {
       retentionMs: daemon.retention.messageMs,
       privateAddresses: daemon.webhookPrivateAddresses,
     });
-    this.escalation = EscalationService.create({
-      channels: daemon.channels,
+    this.escalation = createEscalation({
+      daemon,
       connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
-      prefix: `${daemon.redisKeyPrefix}bull`,
       delivery: () => this.delivery,
-      codePattern: (account) => otpCodePattern(this.accounts.byId(account)?.otpCodePattern),
-      minRemainingMs: daemon.delivery.minRemainingValidityMs,
-      // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
-      downCountsFrom: Date.now() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+      accounts: this.accounts,
       logger,
       metrics,
     });
-    this.delivery = new DeliveryEngine({
-      store,
-      planner: createRoutePlanner(routes, Math.random, { overrides: this.controls, logger, metrics }),
+    this.delivery = createDeliveryEngine({
+      config: this.config,
+      routes,
+      controls: this.controls,
       pools: this.carriers,
-      carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
-      logger: this.logger,
-      metrics: this.metrics,
-      reportsConversions: (account) => this.accounts.byId(account)?.reportsConversions === true,
+      accounts: this.accounts,
       conversionListener: this.pumpingGuard,
-      options: {
-        minRemainingMs: daemon.delivery.minRemainingValidityMs,
-        retryUnavailableMs: daemon.delivery.retryUnavailableMs,
-        defaultDlrTimeoutMs: this.config.routes.defaults.dlrTimeoutMs,
-        timerPollMs: daemon.delivery.timerPollMs,
-        timerLeaseMs: daemon.delivery.timerLeaseMs,
-        startupReceiptGraceMs: DEFAULT_STARTUP_RECEIPT_GRACE_MS,
-        receiptLookupRetries: 5,
-        receiptLookupDelayMs: 50,
-      },
-      prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
-      handOffs: new HandOffs({ batch: this.batch, prefix: daemon.redisKeyPrefix, logger: this.logger }),
-      attemptWithdrawals: new AttemptWithdrawals(this.redis, daemon.redisKeyPrefix, logger),
-      ...(this.escalation && { escalation: this.escalation.escalator }),
-      notify: async (message) => {
-        if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
-        if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))
-          return "out-of-outbox";
-      },
+      redis: this.redis,
+      batch: this.batch,
+      store,
+      webhooks: this.webhooks,
+      escalation: this.escalation,
+      smpp: () => this.smpp,
+      logger,
+      metrics,
     });
   }
 
