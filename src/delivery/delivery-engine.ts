@@ -33,7 +33,13 @@ export interface DeliveryEngineOptions extends ProcessorOptions {
 }
 
 export interface DeliveryEngineDeps extends DeliveryCollaborators {
+  /**
+   * The clock of every time delivery stores or compares (default Date.now). Several instances on one Redis judge each
+   * other's deadlines: the gateway's is Redis's clock as this process sees it (RedisClock).
+   */
   clock?: () => number;
+  /** How far `clock` may be from the one every instance shares (RedisClock.errorMs); 0 without (see TimerPoller). */
+  clockErrorMs?: () => number;
   rng?: () => number;
   options: DeliveryEngineOptions;
   /** Hands a final message's notification over (webhook queue, SMPP receipt); must be idempotent per id. */
@@ -98,6 +104,7 @@ export class DeliveryEngine implements DeliveryService {
       store: deps.store,
       planner: deps.planner,
       pools: deps.pools,
+      ...(deps.poolClock && { poolClock: deps.poolClock }),
       carriers: deps.carriers,
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -132,6 +139,7 @@ export class DeliveryEngine implements DeliveryService {
       withdrawals: this.withdrawals,
       handOvers: this.handOvers,
       clock: this.clock,
+      ...(deps.clockErrorMs && { clockErrorMs: deps.clockErrorMs }),
       pollMs: deps.options.timerPollMs,
       leaseMs: deps.options.timerLeaseMs,
       process: (id) => this.processInBackground(id),

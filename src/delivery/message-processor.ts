@@ -6,7 +6,7 @@ import { handsetMatches } from "./handset-match.js";
 import { CommitObserver } from "./commit-observer.js";
 import { LocalIndex } from "./local-index.js";
 import { QueuedParts } from "./queued-parts.js";
-import { startupGraceUntil } from "./startup-grace.js";
+import { firstBoundAt, startupGraceUntil } from "./startup-grace.js";
 import { correlationsOf } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
 import {
@@ -47,7 +47,7 @@ export class MessageProcessor {
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index: LocalIndex;
   /** Parts waiting in a carrier's queue: withdrawn before their attempt ends, here or elsewhere (one at a time). */
-  readonly queuedParts = new QueuedParts();
+  readonly queuedParts = new QueuedParts(() => this.deps);
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly observer: CommitObserver;
 
@@ -244,8 +244,8 @@ export class MessageProcessor {
     const grace = startupGraceUntil(message, {
       now,
       processStartedAt: this.startedAt,
-      // When a carrier first bound in this process.
-      firstBoundAt: (carrier) => this.deps.pools.get(carrier)?.firstBoundAt,
+      // When a carrier first bound in this process, on this clock.
+      firstBoundAt: (carrier) => firstBoundAt(this.deps, carrier),
       graceMs: this.deps.options.startupReceiptGraceMs,
     });
     if (grace !== undefined)

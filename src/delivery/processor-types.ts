@@ -24,6 +24,8 @@ export interface DeliveryCollaborators {
   store: MessageStore;
   planner: RoutePlanner;
   pools: ReadonlyMap<string, CarrierPool>;
+  /** The clock the pools stamp their times with (default Date.now): delivery's may differ (Redis's). */
+  poolClock?: () => number;
   carriers: ReadonlyMap<string, CarrierConfig>;
   logger: Logger;
   metrics?: Metrics;

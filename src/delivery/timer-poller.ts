@@ -6,6 +6,24 @@ import type { OutboxHandOvers } from "./outbox-hand-overs.js";
 
 /** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
 const TIMER_BATCH = 500;
+/**
+ * The most a claim waits past a timer's due time for the clocks' errors (see claimMarginMs): an error this large
+ * means Redis has not answered for a long while (drift piles up), when no claim can run anyway.
+ */
+const MAX_CLAIM_MARGIN_MS = 1_000;
+
+/**
+ * How long past its due time (on this instance's clock) a timer is claimed. Any instance claims any timer, written
+ * by whichever instance started the attempt, each on its view of Redis's clock — off by up to its error (half a
+ * quiet round trip, RedisClock). Claiming at once, an instance whose view runs ahead of the writer's could end an
+ * attempt's DLR wait early by the two errors together and start the next attempt while the carrier's window is still
+ * open (DESIGN promise 3). So a claim waits until the timer is due at the far edge of both: twice this instance's
+ * error (the writer's is not known here; it is measured alike against the same Redis). A millisecond or two on a
+ * LAN, nothing beside a DLR timeout of seconds and a poll of `timerPollMs`.
+ */
+export function claimMarginMs(errorMs: number): number {
+  return Math.min(2 * Math.max(0, errorMs), MAX_CLAIM_MARGIN_MS);
+}
 
 export interface TimerPollerDeps {
   store: MessageStore;
@@ -17,6 +35,8 @@ export interface TimerPollerDeps {
   /** Final states to the notifier: the outbox is swept after each claim. */
   handOvers: OutboxHandOvers;
   clock: () => number;
+  /** How far `clock` may be from Redis's (RedisClock.errorMs): claims wait for it (claimMarginMs); 0 without. */
+  clockErrorMs?: () => number;
   /** How often due timers are claimed. */
   pollMs: number;
   /** A claimed timer comes back after this long if its handling never finished. */
@@ -64,8 +84,10 @@ export class TimerPoller {
       if (withdrawals.size > 0) return;
       // Due timers and messages handed over by other instances (hand-offs.ts): asked in one turn, one Redis call.
       const now = this.deps.clock();
+      const margin = claimMarginMs(this.deps.clockErrorMs?.() ?? 0);
       const [due, handedOff = []] = await Promise.all([
-        store.claimDue(now, leaseMs, TIMER_BATCH),
+        // Due by `now - margin`; the lease still runs `leaseMs` from now.
+        store.claimDue(now - margin, leaseMs + margin, TIMER_BATCH),
         handOffs?.claimForBound(pools, now, leaseMs, TIMER_BATCH),
       ]);
       for (const id of [...due, ...handedOff]) this.deps.process(id);
