@@ -21,6 +21,7 @@ import type { Logger } from "./observability/logger.js";
 import type { Metrics } from "./observability/metrics.js";
 import type { ControlWatch } from "./ops/control-watch.js";
 import type { RedisBatch } from "./redis/redis-batch.js";
+import type { RedisClock } from "./redis/redis-clock.js";
 import type { LiveRouteTable } from "./routing/live-route-table.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
 import type { CarrierPool } from "./south/carrier-pool.js";
@@ -41,6 +42,8 @@ export interface DeliveryParts {
   smpp: () => SmppServer | undefined;
   logger: Logger;
   metrics: Metrics;
+  /** Redis's clock as this process sees it: every time delivery stores or compares, shared by the instances. */
+  clock: RedisClock;
 }
 
 /** WhatsApp and voice after SMS: undefined when otpgw.yaml configures no channel. */
@@ -51,10 +54,13 @@ export function createEscalation(parts: {
   /** Delivery, once it exists (it is built with the escalation's escalator). */
   delivery: () => DeliveryEngine;
   accounts: AccountDirectory;
+  clock: RedisClock;
+  /** Redis's time when the gateway started (its clock measured). */
+  startedAt: () => number;
   logger: Logger;
   metrics: Metrics;
 }): EscalationService | undefined {
-  const { daemon } = parts;
+  const { daemon, clock } = parts;
   return EscalationService.create({
     channels: daemon.channels,
     connection: parts.connection,
@@ -63,7 +69,9 @@ export function createEscalation(parts: {
     codePattern: (account) => otpCodePattern(parts.accounts.byId(account)?.otpCodePattern),
     minRemainingMs: daemon.delivery.minRemainingValidityMs,
     // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
-    downCountsFrom: Date.now() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+    downCountsFrom: () => parts.startedAt() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+    // Deadlines delivery wrote (maybe on another instance) are compared with it.
+    now: () => clock.now(),
     logger: parts.logger,
     metrics: parts.metrics,
   });
@@ -72,7 +80,10 @@ export function createEscalation(parts: {
 export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
   const { config, logger, metrics, accounts, smpp } = parts;
   const { daemon } = config;
+  const { clock } = parts;
   return new DeliveryEngine({
+    clock: () => clock.now(),
+    clockErrorMs: () => clock.errorMs(),
     store: parts.store,
     planner: createRoutePlanner(parts.routes, Math.random, { overrides: parts.controls, logger, metrics }),
     pools: parts.pools,

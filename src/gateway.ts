@@ -4,6 +4,7 @@ import { readonlyReconnect } from "./redis/failover.js";
 import { parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
 import { createDaemonRedis } from "./redis/daemon-client.js";
 import { maskUrl } from "./redis/redis-preflight.js";
+import { RedisClock } from "./redis/redis-clock.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
@@ -68,6 +69,13 @@ export class Gateway {
   private readonly ported: PortedWatch;
   /** Each carrier's bind slots, leased to the instances sharing the Redis. */
   readonly slots: BindSlots;
+  /**
+   * Redis's clock as this process sees it (local clock plus the offset measured to Redis's TIME): delivery, escalation
+   * and receipts time everything by it, so instances whose hosts' clocks differ agree on every deadline.
+   */
+  readonly clock: RedisClock;
+  /** Redis's time when start-up had measured its clock: escalation's "a process's first moments" count from it. */
+  private startedAt = Date.now();
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
   private readonly redisAccess: RedisAccess;
   /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
@@ -136,6 +144,7 @@ export class Gateway {
     const access = (this.redisAccess = redisAccess(daemon));
     this.redis = createDaemonRedis(address, access);
     const { logger, metrics } = this;
+    const clock = (this.clock = new RedisClock({ redis: this.redis, logger, metrics }));
     const slots = (this.slots = new BindSlots({
       redis: this.redis,
       prefix: daemon.redisKeyPrefix,
@@ -153,6 +162,7 @@ export class Gateway {
       redis,
       prefix: daemon.redisKeyPrefix,
       carriers: ids,
+      redisClock: clock,
       logger,
       metrics,
     });
@@ -199,6 +209,8 @@ export class Gateway {
       connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
       delivery: () => this.delivery,
       accounts: this.accounts,
+      clock,
+      startedAt: () => this.startedAt,
       logger,
       metrics,
     });
@@ -215,6 +227,7 @@ export class Gateway {
       webhooks: this.webhooks,
       escalation: this.escalation,
       smpp: () => this.smpp,
+      clock,
       logger,
       metrics,
     });
@@ -254,6 +267,10 @@ export class Gateway {
       name: "redis",
       close: async () => void (await this.redis.quit().catch(() => this.redis.disconnect())),
     });
+    // Before anything times a message: every deadline is on Redis's clock, whatever this host's says.
+    await this.clock.start();
+    this.startedAt = this.clock.now();
+    this.closers.add({ name: "redis clock", close: () => this.clock.close() });
     const watch = await startRedisSettingsWatch({
       redis: this.redis,
       url: daemon.redisUrl ?? "",
@@ -352,6 +369,7 @@ export class Gateway {
       logger: this.logger,
       metrics: this.metrics,
       checks,
+      sharedClock: () => this.clock.now(),
     });
     this.smpp = server;
     this.smppPort = port;
