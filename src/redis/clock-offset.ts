@@ -14,6 +14,11 @@
 export const MAX_DRIFT = 100e-6;
 /** Samples older than this are forgotten: drift makes them worse than a fresh one at any realistic round trip. */
 export const SAMPLE_WINDOW_MS = 30_000;
+/**
+ * Slack when samples are checked against each other: a local clock may tick in whole ms (Date.now), so an interval
+ * can miss the true offset by that much — not a step.
+ */
+export const STEP_TOLERANCE_MS = 1;
 /** At most this many samples kept (several sources may feed one estimate, a few a second each). */
 export const MAX_SAMPLES = 128;
 
@@ -57,7 +62,7 @@ export class ClockOffset {
     let stepped = false;
     for (const s of this.samples) {
       const age = received - s.at;
-      const widen = Math.max(0, age) * MAX_DRIFT;
+      const widen = Math.max(0, age) * MAX_DRIFT + STEP_TOLERANCE_MS;
       // Checked before the age: a local clock stepped ahead makes every sample look old.
       if (s.lo - widen > sample.hi || sample.lo > s.hi + widen) stepped = true;
       else if (age <= SAMPLE_WINDOW_MS) kept.push(s);

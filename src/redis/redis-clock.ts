@@ -88,10 +88,13 @@ export class RedisClock {
    */
   observe(sent: number, redisAt: number, received: number, resolutionMs: number): void {
     const before = this.offsetMs;
+    const first = this.estimator.estimate(received) === undefined;
     const { stepped } = this.estimator.observe(sent, redisAt, received, resolutionMs);
     const estimate = this.estimator.estimate(received);
     if (!estimate) return;
     this.offsetMs = estimate.offsetMs;
+    // Times read before the first answer were the local clock's alone (a component built before start): not held to.
+    if (first) this.last = -Infinity;
     if (stepped) {
       // A real discontinuity, not noise: standing still until the old clock's time came back would stall delivery.
       this.last = -Infinity;

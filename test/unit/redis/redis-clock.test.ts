@@ -8,7 +8,9 @@ import { RedisClock } from "../../../src/redis/redis-clock.js";
 
 /** This process's host, played 5 s ahead of Redis's (the test Redis runs on this machine: same clock). */
 const SKEW_MS = 5_000;
-const skewed = (): number => Date.now() + SKEW_MS;
+/** Its monotonic clock (µs resolution), as RedisClock's default local clock, and its wall clock. */
+const skewed = (): number => performance.timeOrigin + performance.now() + SKEW_MS;
+const skewedWall = (): number => Date.now() + SKEW_MS;
 
 /**
  * A TCP forwarder to the test Redis that holds each command `delayMs` on its way in (answers come straight back): a
@@ -81,7 +83,7 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
     const clock = new RedisClock({
       redis: direct,
       local: skewed,
-      wall: skewed,
+      wall: skewedWall,
       logger,
       metrics,
       sampleMs: 20,
@@ -102,7 +104,7 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
   it("keeps the quietest round trip's offset when later ones are long and lopsided (not the latest one's middle)", async () => {
     const proxy = await delayingProxy();
     const direct = await client(inject("redisUrl"));
-    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewed });
+    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewedWall });
     await clock.start(); // quiet round trips
     proxy.setDelay(100); // each later one's middle is ~50 ms before Redis read its clock
     for (let i = 0; i < 5; i++) await clock.sync();
@@ -112,7 +114,7 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
   it("never goes back when a better round trip lowers the estimate: it stands still, then runs on Redis's time", async () => {
     const proxy = await delayingProxy();
     const direct = await client(inject("redisUrl"));
-    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewed });
+    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewedWall });
     proxy.setDelay(120);
     await clock.start(); // only lopsided round trips: the estimate is ~60 ms ahead of Redis's clock
     const ahead = await errorAgainstRedis(clock, direct);
@@ -140,11 +142,20 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
     expect(wentBack).toBe(0);
   });
 
+  it("is not held back by a time read before its first measurement (delivery is built before the clock starts)", async () => {
+    const direct = await client(inject("redisUrl"));
+    const clock = new RedisClock({ redis: direct, local: skewed, wall: skewedWall });
+    const unmeasured = clock.now(); // the host's clock alone: 5 s ahead
+    await clock.start();
+    expect(unmeasured - clock.now()).toBeGreaterThan(SKEW_MS - 500);
+    expect(Math.abs(await errorAgainstRedis(clock, direct))).toBeLessThan(15);
+  });
+
   it("keeps its last offset while Redis does not answer", async () => {
     const proxy = await delayingProxy();
     const direct = await client(inject("redisUrl"));
     const redis = await client(proxy.url);
-    const clock = new RedisClock({ redis, local: skewed, wall: skewed });
+    const clock = new RedisClock({ redis, local: skewed, wall: skewedWall });
     await clock.start();
     redis.disconnect();
     await expect(clock.sync()).rejects.toThrow();
