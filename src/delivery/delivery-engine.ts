@@ -73,6 +73,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly deps: DeliveryEngineDeps;
   private readonly processor: MessageProcessor;
   private readonly clock: () => number;
+  /** When start() ran, on `clock` (attempts started before belong to an earlier process: see startupGraceUntil). */
+  private startedAt: number | undefined;
   /** Claims due timers and handed-off messages. */
   private readonly poller: TimerPoller;
   /** Final states to the notifier, and the outbox sweep. */
@@ -112,6 +114,7 @@ export class DeliveryEngine implements DeliveryService {
       ...(deps.conversionListener && { conversionListener: deps.conversionListener }),
       ...(deps.attemptWithdrawals && { attemptWithdrawals: deps.attemptWithdrawals }),
       clock: this.clock,
+      startedAt: () => this.startedAt,
       rng: deps.rng ?? Math.random,
       options: deps.options,
       // A message whose submitter asked for no receipt needs no hand-over: it never enters the outbox.
@@ -148,6 +151,7 @@ export class DeliveryEngine implements DeliveryService {
   }
 
   start(): void {
+    this.startedAt = this.clock();
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
     this.deps.attemptWithdrawals?.listen((id, n) => this.processor.queuedParts.withdrawEnded(id, n));
     this.poller.start();

@@ -243,7 +243,7 @@ export class MessageProcessor {
     const correlations = correlate ? correlationsOf(settled, ...correlate) : undefined;
     const grace = startupGraceUntil(message, {
       now,
-      processStartedAt: this.startedAt,
+      processStartedAt: this.deps.startedAt?.() ?? this.startedAt,
       // When a carrier first bound in this process, on this clock.
       firstBoundAt: (carrier) => firstBoundAt(this.deps, carrier),
       graceMs: this.deps.options.startupReceiptGraceMs,
