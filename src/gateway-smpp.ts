@@ -32,6 +32,8 @@ export interface SmppServerParts {
   logger: Logger;
   metrics: Metrics;
   checks: SubmitCheckDeps;
+  /** Redis's clock as this process sees it: the receipt stamps' deadlines are judged by it. */
+  sharedClock: () => number;
 }
 
 /** Starts listening; resolves with the server and its ports once it listens. */
@@ -68,6 +70,7 @@ export async function startSmppServer(
     instance: createHash("sha256").update(instanceId(daemon)).digest("hex").slice(0, 16),
     logger: parts.logger,
     metrics: parts.metrics,
+    sharedClock: parts.sharedClock,
     ...parts.checks,
   });
   const { port, tlsPort } = await server.listen();

@@ -4,6 +4,7 @@ import { readonlyReconnect } from "./redis/failover.js";
 import { parseRedisAddress, redisConnection, type RedisAccess } from "./redis/redis-address.js";
 import { closeDaemonRedis, createDaemonRedis } from "./redis/daemon-client.js";
 import { maskUrl } from "./redis/redis-preflight.js";
+import { RedisClock } from "./redis/redis-clock.js";
 import { startRedisSettingsWatch } from "./redis/redis-settings-watch.js";
 import { loadRedisTls, redisAccess, unreachableRedisError } from "./redis/redis-tls.js";
 import type { FastifyInstance } from "fastify";
@@ -12,19 +13,16 @@ import { Reloads } from "./reloads.js";
 import type { LoadedConfig } from "./config/loaded-config.js";
 import { withTlsFiles } from "./config/tls-files.js";
 import { ConfigReload } from "./config/config-reload.js";
-import { DeliveryEngine } from "./delivery/delivery-engine.js";
-import { HandOffs } from "./delivery/hand-offs.js";
-import { AttemptWithdrawals } from "./delivery/attempt-withdrawals.js";
+import type { DeliveryEngine } from "./delivery/delivery-engine.js";
+import { createDeliveryEngine, createEscalation } from "./gateway-delivery.js";
 import { MessageStore } from "./delivery/message-store.js";
 import { storeRetention } from "./delivery/store-retention.js";
-import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
 import { OtpgwError, ErrorCodes } from "./errors.js";
 import { capConnections, closeHttpApi } from "./north/http/http-listener.js";
 import { createHttpApi } from "./north/http/create-http-api.js";
 import { WebhookSender } from "./north/webhook/webhook-sender.js";
 import { configuredChannels } from "./escalation/channel-config.js";
-import { EscalationService } from "./escalation/escalation-service.js";
-import { otpCodePattern } from "./escalation/otp-code.js";
+import type { EscalationService } from "./escalation/escalation-service.js";
 import { AccountDirectory } from "./north/accounts/account-directory.js";
 import { LookupLimiter } from "./north/accounts/lookup-limit.js";
 import type { SmppServer } from "./north/smpp/smpp-server.js";
@@ -36,7 +34,6 @@ import { LogThrottle } from "./observability/log-throttle.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { LiveRouteTable } from "./routing/live-route-table.js";
-import { createRoutePlanner } from "./routing/route-planner.js";
 import { ControlWatch } from "./ops/control-watch.js";
 import { PortedWatch } from "./ops/ported-watch.js";
 import { PumpingGuardService } from "./ops/pumping-guard-service.js";
@@ -72,6 +69,13 @@ export class Gateway {
   private readonly ported: PortedWatch;
   /** Each carrier's bind slots, leased to the instances sharing the Redis. */
   readonly slots: BindSlots;
+  /**
+   * Redis's clock as this process sees it (local clock plus the offset measured to Redis's TIME): delivery, escalation
+   * and receipts time everything by it, so instances whose hosts' clocks differ agree on every deadline.
+   */
+  readonly clock: RedisClock;
+  /** Redis's time when start-up had measured its clock: escalation's "a process's first moments" count from it. */
+  private startedAt = Date.now();
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
   private readonly redisAccess: RedisAccess;
   /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
@@ -140,6 +144,7 @@ export class Gateway {
     const access = (this.redisAccess = redisAccess(daemon));
     this.redis = createDaemonRedis(address, access);
     const { logger, metrics } = this;
+    const clock = (this.clock = new RedisClock({ redis: this.redis, logger, metrics }));
     const slots = (this.slots = new BindSlots({
       redis: this.redis,
       prefix: daemon.redisKeyPrefix,
@@ -157,6 +162,7 @@ export class Gateway {
       redis,
       prefix: daemon.redisKeyPrefix,
       carriers: ids,
+      redisClock: clock,
       logger,
       metrics,
     });
@@ -198,46 +204,32 @@ export class Gateway {
       retentionMs: daemon.retention.messageMs,
       privateAddresses: daemon.webhookPrivateAddresses,
     });
-    this.escalation = EscalationService.create({
-      channels: daemon.channels,
+    this.escalation = createEscalation({
+      daemon,
       connection: redisConnection(address, access, { reconnectOnError: readonlyReconnect() }),
-      prefix: `${daemon.redisKeyPrefix}bull`,
       delivery: () => this.delivery,
-      codePattern: (account) => otpCodePattern(this.accounts.byId(account)?.otpCodePattern),
-      minRemainingMs: daemon.delivery.minRemainingValidityMs,
-      // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
-      downCountsFrom: Date.now() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+      accounts: this.accounts,
+      clock,
+      startedAt: () => this.startedAt,
       logger,
       metrics,
     });
-    this.delivery = new DeliveryEngine({
-      store,
-      planner: createRoutePlanner(routes, Math.random, { overrides: this.controls, logger, metrics }),
+    this.delivery = createDeliveryEngine({
+      config: this.config,
+      routes,
+      controls: this.controls,
       pools: this.carriers,
-      carriers: new Map(this.config.carriers.map((c) => [c.id, c])),
-      logger: this.logger,
-      metrics: this.metrics,
-      reportsConversions: (account) => this.accounts.byId(account)?.reportsConversions === true,
+      accounts: this.accounts,
       conversionListener: this.pumpingGuard,
-      options: {
-        minRemainingMs: daemon.delivery.minRemainingValidityMs,
-        retryUnavailableMs: daemon.delivery.retryUnavailableMs,
-        defaultDlrTimeoutMs: this.config.routes.defaults.dlrTimeoutMs,
-        timerPollMs: daemon.delivery.timerPollMs,
-        timerLeaseMs: daemon.delivery.timerLeaseMs,
-        startupReceiptGraceMs: DEFAULT_STARTUP_RECEIPT_GRACE_MS,
-        receiptLookupRetries: 5,
-        receiptLookupDelayMs: 50,
-      },
-      prepareHandOver: (message) => this.smpp?.prepareReceipt(message),
-      handOffs: new HandOffs({ batch: this.batch, prefix: daemon.redisKeyPrefix, logger: this.logger }),
-      attemptWithdrawals: new AttemptWithdrawals(this.redis, daemon.redisKeyPrefix, logger),
-      ...(this.escalation && { escalation: this.escalation.escalator }),
-      notify: async (message) => {
-        if (message.receiptVia === "webhook" && message.callbackUrl) await this.webhooks.deliver(message);
-        if (message.receiptVia === "smpp" && (await this.smpp?.enqueueReceipt(message)))
-          return "out-of-outbox";
-      },
+      redis: this.redis,
+      batch: this.batch,
+      store,
+      webhooks: this.webhooks,
+      escalation: this.escalation,
+      smpp: () => this.smpp,
+      clock,
+      logger,
+      metrics,
     });
   }
 
@@ -275,6 +267,10 @@ export class Gateway {
       name: "redis",
       close: () => closeDaemonRedis(this.redis, this.batch),
     });
+    // Before anything times a message: every deadline is on Redis's clock, whatever this host's says.
+    await this.clock.start();
+    this.startedAt = this.clock.now();
+    this.closers.add({ name: "redis clock", close: () => this.clock.close() });
     const watch = await startRedisSettingsWatch({
       redis: this.redis,
       url: daemon.redisUrl ?? "",
@@ -373,6 +369,7 @@ export class Gateway {
       logger: this.logger,
       metrics: this.metrics,
       checks,
+      sharedClock: () => this.clock.now(),
     });
     this.smpp = server;
     this.smppPort = port;

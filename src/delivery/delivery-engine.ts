@@ -18,6 +18,7 @@ import { newMessageId } from "./message-id.js";
 import { OutboxHandOvers, untilDeadline, type NotifyResult } from "./outbox-hand-overs.js";
 import { nothingToNotify, type EscalationDeps } from "./processor-types.js";
 import { ReceiptLookup, receiptEvent } from "./receipt-lookup.js";
+import { TimerPoller } from "./timer-poller.js";
 import type { DeliveryService } from "./service-types.js";
 import type { Message, NewMessage } from "./types.js";
 
@@ -32,7 +33,13 @@ export interface DeliveryEngineOptions extends ProcessorOptions {
 }
 
 export interface DeliveryEngineDeps extends DeliveryCollaborators {
+  /**
+   * The clock of every time delivery stores or compares (default Date.now). Several instances on one Redis judge each
+   * other's deadlines: the gateway's is Redis's clock as this process sees it (RedisClock).
+   */
   clock?: () => number;
+  /** How far `clock` may be from the one every instance shares (RedisClock.errorMs); 0 without (see TimerPoller). */
+  clockErrorMs?: () => number;
   rng?: () => number;
   options: DeliveryEngineOptions;
   /** Hands a final message's notification over (webhook queue, SMPP receipt); must be idempotent per id. */
@@ -57,9 +64,6 @@ const rethrowAsStoreError = (error: unknown): never => {
   throw storeError(error);
 };
 
-/** Timers claimed per poll: bounds the burst after a restart with many messages in flight. */
-const TIMER_BATCH = 500;
-
 /**
  * The message lifecycle service: accepts messages durably, moves them through attempts on carriers as
  * receipts, submit results and timers arrive, and hands final states to the notifier. Recovery after a crash
@@ -69,8 +73,10 @@ export class DeliveryEngine implements DeliveryService {
   private readonly deps: DeliveryEngineDeps;
   private readonly processor: MessageProcessor;
   private readonly clock: () => number;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private polling = false;
+  /** When start() ran, on `clock` (attempts started before belong to an earlier process: see startupGraceUntil). */
+  private startedAt: number | undefined;
+  /** Claims due timers and handed-off messages. */
+  private readonly poller: TimerPoller;
   /** Final states to the notifier, and the outbox sweep. */
   private readonly handOvers: OutboxHandOvers;
   private closed = false;
@@ -100,6 +106,7 @@ export class DeliveryEngine implements DeliveryService {
       store: deps.store,
       planner: deps.planner,
       pools: deps.pools,
+      ...(deps.poolClock && { poolClock: deps.poolClock }),
       carriers: deps.carriers,
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -107,6 +114,7 @@ export class DeliveryEngine implements DeliveryService {
       ...(deps.conversionListener && { conversionListener: deps.conversionListener }),
       ...(deps.attemptWithdrawals && { attemptWithdrawals: deps.attemptWithdrawals }),
       clock: this.clock,
+      startedAt: () => this.startedAt,
       rng: deps.rng ?? Math.random,
       options: deps.options,
       // A message whose submitter asked for no receipt needs no hand-over: it never enters the outbox.
@@ -127,14 +135,26 @@ export class DeliveryEngine implements DeliveryService {
       delayMs: deps.options.receiptLookupDelayMs,
       requestMarks: (carrierId) => deps.pools.get(carrierId)?.requestMarks() ?? [],
     });
+    this.poller = new TimerPoller({
+      store: deps.store,
+      pools: deps.pools,
+      ...(deps.handOffs && { handOffs: deps.handOffs }),
+      withdrawals: this.withdrawals,
+      handOvers: this.handOvers,
+      clock: this.clock,
+      ...(deps.clockErrorMs && { clockErrorMs: deps.clockErrorMs }),
+      pollMs: deps.options.timerPollMs,
+      leaseMs: deps.options.timerLeaseMs,
+      process: (id) => this.processInBackground(id),
+      failed: (error, what) => this.pollFailed(error, what),
+    });
   }
 
   start(): void {
+    this.startedAt = this.clock();
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
     this.deps.attemptWithdrawals?.listen((id, n) => this.processor.queuedParts.withdrawEnded(id, n));
-    this.pollTimer = setInterval(() => void this.poll(), this.deps.options.timerPollMs);
-    this.pollTimer.unref();
-    void this.poll();
+    this.poller.start();
   }
 
   /**
@@ -308,7 +328,7 @@ export class DeliveryEngine implements DeliveryService {
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.poller.stop();
     this.processor.stop();
     const deadline = Date.now() + timeoutMs;
     await Promise.race([this.processor.idle(), untilDeadline(deadline)]);
@@ -353,30 +373,6 @@ export class DeliveryEngine implements DeliveryService {
   async detach(timeoutMs = 0): Promise<void> {
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler(undefined);
     await this.handOvers.settle(Date.now() + timeoutMs);
-  }
-
-  /** Claims due timers and processes those messages; also retries notifications left in the outbox. */
-  private async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
-    try {
-      // Withdrawals first: a message to withdraw must not be claimed and attempted before it is withdrawn.
-      await this.withdrawals.drain();
-      if (this.withdrawals.size > 0) return;
-      // Due timers and messages handed over by other instances (hand-offs.ts): asked in one turn, one Redis call.
-      const { store, handOffs, pools, options } = this.deps;
-      const now = this.clock();
-      const [due, handedOff = []] = await Promise.all([
-        store.claimDue(now, options.timerLeaseMs, TIMER_BATCH),
-        handOffs?.claimForBound(pools, now, options.timerLeaseMs, TIMER_BATCH),
-      ]);
-      for (const id of [...due, ...handedOff]) this.processInBackground(id);
-      await this.handOvers.sweep();
-    } catch (error) {
-      this.pollFailed(error, "timer poll failed; retrying");
-    } finally {
-      this.polling = false;
-    }
   }
 
   private pollFailed(error: unknown, what: string): void {

@@ -7,7 +7,7 @@ import { handsetMatches } from "./handset-match.js";
 import { CommitObserver } from "./commit-observer.js";
 import { LocalIndex } from "./local-index.js";
 import { QueuedParts } from "./queued-parts.js";
-import { startupGraceUntil } from "./startup-grace.js";
+import { firstBoundAt, startupGraceUntil } from "./startup-grace.js";
 import { correlationsOf } from "./submit-results.js";
 import { retrySubmitResult } from "./submit-result-retry.js";
 import {
@@ -45,7 +45,7 @@ export class MessageProcessor {
   /** Texts and carrier ids of the messages in hand: no read-back of what this process wrote. */
   private readonly index: LocalIndex;
   /** Parts waiting in a carrier's queue: withdrawn before their attempt ends, here or elsewhere (one at a time). */
-  readonly queuedParts = new QueuedParts();
+  readonly queuedParts = new QueuedParts(() => this.deps);
   private readonly noIdLog = new LogThrottle(60_000);
   private readonly observer: CommitObserver;
   private readonly retryContext: ConflictRetryContext;
@@ -205,9 +205,9 @@ export class MessageProcessor {
     const correlations = correlate ? correlationsOf(settled, ...correlate) : undefined;
     const grace = startupGraceUntil(message, {
       now,
-      processStartedAt: this.startedAt,
-      // When a carrier first bound in this process.
-      firstBoundAt: (carrier) => this.deps.pools.get(carrier)?.firstBoundAt,
+      processStartedAt: this.deps.startedAt?.() ?? this.startedAt,
+      // When a carrier first bound in this process, on this clock.
+      firstBoundAt: (carrier) => firstBoundAt(this.deps, carrier),
       graceMs: this.deps.options.startupReceiptGraceMs,
     });
     if (grace !== undefined)

@@ -24,6 +24,8 @@ export interface DeliveryCollaborators {
   store: MessageStore;
   planner: RoutePlanner;
   pools: ReadonlyMap<string, CarrierPool>;
+  /** The clock the pools stamp their times with (default Date.now): delivery's may differ (Redis's). */
+  poolClock?: () => number;
   carriers: ReadonlyMap<string, CarrierConfig>;
   logger: Logger;
   metrics?: Metrics;
@@ -80,6 +82,11 @@ export interface ProcessorDeps extends DeliveryCollaborators {
   /** Absent: no escalation; a message whose carriers are spent is undeliverable. */
   escalation?: EscalationDeps;
   clock: () => number;
+  /**
+   * When this process started delivering, on `clock` (undefined: not yet); default when the processor was built. The
+   * engine's start: the gateway builds delivery before its clock has met Redis's.
+   */
+  startedAt?: () => number | undefined;
   rng: () => number;
   options: ProcessorOptions;
   /**

@@ -4,6 +4,7 @@ import type { ReadyAttempt } from "./attempt-planner.js";
 import { applySubmitResult, type SubmitResult } from "./lifecycle.js";
 import { errorToSubmitResult, toSubmitResult } from "./submit-results.js";
 import type { Message } from "./types.js";
+import { toPoolClock, type PoolClocks } from "./pool-clock.js";
 
 /** The parts of one attempt handed to a carrier's queue in this process that have no answer yet. */
 interface Launched {
@@ -21,6 +22,15 @@ interface Launched {
  */
 export class QueuedParts {
   private readonly launched = new Map<string, Launched>();
+
+  /** `clocks`: delivery's and the pools' (pool-clock.ts); without, the times go to the pools as they are. */
+  constructor(private readonly clocks?: () => PoolClocks) {}
+
+  /** `at` (delivery's clock) as the pools' clock reads it. */
+  private onPoolClock(at: number): number {
+    const clocks = this.clocks?.();
+    return clocks ? toPoolClock(clocks, at) : at;
+  }
 
   /** Tickets for the parts of attempt `n`, each never written at or after `notAfter`, valid until `validUntil`. */
   tickets(messageId: string, n: number, parts: number, notAfter: number, validUntil: number): SubmitTicket[] {
@@ -82,7 +92,14 @@ export class QueuedParts {
    */
   launch(plan: ReadyAttempt, pool: CarrierPool, record: (part: number, result: SubmitResult) => void): void {
     const { message, n } = plan;
-    const tickets = this.tickets(message.id, n, plan.parts.length, plan.notAfter, message.expiresAt);
+    const { notAfter } = plan;
+    const tickets = this.tickets(
+      message.id,
+      n,
+      plan.parts.length,
+      this.onPoolClock(notAfter),
+      this.onPoolClock(message.expiresAt),
+    );
     plan.parts.forEach((fields, part) => {
       pool.submit(fields, tickets[part]).then(
         (outcome) => {

@@ -1,4 +1,5 @@
 import { attemptOutcome } from "./lifecycle.js";
+import { fromPoolClock, type PoolClocks } from "./pool-clock.js";
 import type { Message } from "./types.js";
 
 export interface StartupGraceContext {
@@ -8,6 +9,15 @@ export interface StartupGraceContext {
   /** When a bind of `carrier` first came up in this process; undefined if none has. */
   firstBoundAt: (carrier: string) => number | undefined;
   graceMs: number;
+}
+
+/** When `carrier` first bound in this process (its pool's stamp), on delivery's clock; undefined if it has not. */
+export function firstBoundAt(
+  deps: PoolClocks & { pools: ReadonlyMap<string, { firstBoundAt: number | undefined }> },
+  carrier: string,
+): number | undefined {
+  const at = deps.pools.get(carrier)?.firstBoundAt;
+  return at === undefined ? undefined : fromPoolClock(deps, at);
 }
 
 /**

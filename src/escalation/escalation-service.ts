@@ -26,8 +26,10 @@ export interface EscalationServiceOptions {
   /** An account's compiled OTP code pattern. */
   codePattern: (account: string) => RegExp;
   minRemainingMs: number;
-  /** See EscalationDeps.downCountsFrom. */
-  downCountsFrom: number;
+  /** See EscalationDeps.downCountsFrom (a function: asked each time). */
+  downCountsFrom: number | (() => number);
+  /** The clock delivery's deadlines are written on (default Date.now): the gateway's is Redis's (RedisClock). */
+  now?: () => number;
   logger: Logger;
   metrics?: Pick<Metrics, "escalationSends" | "channelStatuses">;
 }
@@ -61,6 +63,7 @@ export class EscalationService {
       },
       codePattern: options.codePattern,
       minRemainingMs: options.minRemainingMs,
+      ...(options.now && { now: options.now }),
       logger,
       ...(options.metrics && { metrics: options.metrics }),
     });

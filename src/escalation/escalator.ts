@@ -20,18 +20,22 @@ export interface EscalatorOptions {
     /** Queues the job again if it is gone or failed; true when it did. */
     resume(data: EscalationJobData): Promise<boolean>;
   };
-  downCountsFrom: number;
+  /** See EscalationDeps.downCountsFrom; a function is asked each time (the gateway's is known once its clock started). */
+  downCountsFrom: number | (() => number);
   logger: Logger;
 }
 
 export class Escalator implements EscalationDeps {
-  readonly downCountsFrom: number;
   private readonly options: EscalatorOptions;
   private readonly noCodeLog = new LogThrottle(60_000);
 
   constructor(options: EscalatorOptions) {
     this.options = options;
-    this.downCountsFrom = options.downCountsFrom;
+  }
+
+  get downCountsFrom(): number {
+    const from = this.options.downCountsFrom;
+    return typeof from === "number" ? from : from();
   }
 
   runs(channel: ChannelId): boolean {

@@ -37,6 +37,7 @@ export interface Metrics {
   redisSettingsProblems: Gauge;
   redisReplicasInSync: Gauge;
   redisWaitReplicas: Gauge;
+  clockOffset: Gauge;
   tlsCertificateExpiry: Gauge<"use">;
   configReloads: Counter<"result">;
   configReloadedAt: Gauge;
@@ -167,6 +168,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisWaitReplicas: new Gauge({
       name: "otpgw_redis_wait_replicas",
       help: "redis_wait_replicas: replicas each write waits for (0 = none); alert when otpgw_redis_replicas_in_sync comes down to it",
+      registers,
+    }),
+    clockOffset: new Gauge({
+      name: "otpgw_clock_offset_seconds",
+      help: "Redis's clock minus this host's, as last estimated from round trips (delivery times everything by Redis's clock; a warning is logged beyond 1 s: check NTP)",
       registers,
     }),
     tlsCertificateExpiry: new Gauge({

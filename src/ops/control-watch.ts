@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { LogThrottle } from "../observability/log-throttle.js";
+import { RedisClock } from "../redis/redis-clock.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { CarrierOverrides } from "../routing/select-carrier.js";
@@ -40,7 +41,12 @@ export interface ControlWatchOptions {
   metrics?: Metrics;
   /** Default CONTROL_POLL_MS. */
   pollMs?: number;
-  /** This instance's clock (default Date.now); override ends are judged by Redis's, through the offset to it. */
+  /**
+   * Redis's clock as this process sees it, shared with delivery (the gateway's): each poll's answer, which carries
+   * Redis's time, is one more round trip for its estimate. Default: one of the watch's own over `clock`.
+   */
+  redisClock?: RedisClock;
+  /** Without `redisClock`: this instance's clock (default Date.now), which the watch's own Redis clock is built on. */
   clock?: () => number;
 }
 
@@ -51,13 +57,13 @@ export interface ControlWatchOptions {
  * in force (a throttled warning says so); an override's end is checked at every poll, reachable or not, by Redis's
  * clock: ends are Redis's times, and this host's clock may be minutes off — ahead, a `--for 1m` drain would never
  * apply; behind, it would outlive its end (the key's expiry changes no version, so nothing would be read again). Each
- * answer gives Redis's time, hence the offset to the local clock, kept while Redis does not answer. Each change an
- * instance sees is logged (carrier, what, by, reason) and exported as gauges.
+ * answer gives Redis's time, a round trip for the offset to the local clock (RedisClock), kept while Redis does not
+ * answer. Each change an instance sees is logged (carrier, what, by, reason) and exported as gauges.
  */
 export class ControlWatch implements CarrierOverrides {
   active = false;
   private readonly options: ControlWatchOptions;
-  private readonly clock: () => number;
+  private readonly redisClock: RedisClock;
   private readonly configured: ReadonlySet<string>;
   /** Carriers with an override in force now (routing's lookups). */
   private readonly inForce = new Map<string, EffectiveControl>();
@@ -66,8 +72,6 @@ export class ControlWatch implements CarrierOverrides {
   /** The accounts' overrides: suspensions and blocked ranges, which north asks for every submit. */
   readonly accounts: AccountControls;
   private version: string | undefined;
-  /** Redis's clock minus this one, as of Redis's last answer (off by at most half that answer's round trip). */
-  private offsetMs = 0;
   private lastChange: ChangeRecord | undefined;
   private warnedUnknown = "";
   private timer: NodeJS.Timeout | undefined;
@@ -76,7 +80,8 @@ export class ControlWatch implements CarrierOverrides {
 
   constructor(options: ControlWatchOptions) {
     this.options = options;
-    this.clock = options.clock ?? Date.now;
+    const clock = options.clock ?? Date.now;
+    this.redisClock = options.redisClock ?? new RedisClock({ local: clock, wall: clock });
     this.configured = new Set(options.carriers);
     this.accounts = new AccountControls({
       logger: options.logger,
@@ -166,12 +171,12 @@ export class ControlWatch implements CarrierOverrides {
     this.refresh();
   }
 
-  /** Runs one read of Redis and takes the offset to its clock from the time it answers with. */
+  /** Runs one read of Redis and gives the time it answers with (whole ms) to the Redis clock's estimate. */
   private async timed<T extends { now: number }>(read: () => Promise<T>): Promise<T> {
-    const sent = this.clock();
+    const clock = this.redisClock;
+    const sent = clock.local();
     const answer = await read();
-    // Redis read its clock somewhere within the round trip: its middle is the best guess.
-    this.offsetMs = answer.now - (sent + this.clock()) / 2;
+    clock.observe(sent, answer.now, clock.local(), 1);
     return answer;
   }
 
@@ -184,7 +189,7 @@ export class ControlWatch implements CarrierOverrides {
 
   /** Applies what was read, as of now on Redis's clock (an override whose end passed lifts itself). */
   private refresh(): void {
-    const now = this.clock() + this.offsetMs;
+    const now = this.redisClock.now();
     // The configured ids, and those of channels drained in one country (read now, or in force until now).
     const ids =
       this.controls.size > 0 || this.inForce.size > 0

@@ -2,7 +2,11 @@ import { onTestFinished } from "vitest";
 import { CarrierSimulator, type SimulatorOptions } from "../../scripts/sim/carrier-simulator.js";
 import type { CarrierConfig } from "../../src/config/types.js";
 import { AttemptWithdrawals } from "../../src/delivery/attempt-withdrawals.js";
-import { DeliveryEngine, type DeliveryEngineOptions } from "../../src/delivery/delivery-engine.js";
+import {
+  DeliveryEngine,
+  type DeliveryEngineDeps,
+  type DeliveryEngineOptions,
+} from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
 import type { EscalationDeps } from "../../src/delivery/processor-types.js";
 import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
@@ -56,6 +60,9 @@ export async function deliveryHarness(options: {
   reportsConversions?: (account: string) => boolean;
   /** Escalation after the carriers: the route's channels, and delivery's collaborator for them. */
   escalation?: { channels: ChannelId[]; deps: EscalationDeps };
+  /** Delivery's clock and its error (the gateway's: a RedisClock); default Date.now, none. */
+  clock?: DeliveryEngineDeps["clock"];
+  clockErrorMs?: DeliveryEngineDeps["clockErrorMs"];
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -95,6 +102,8 @@ export async function deliveryHarness(options: {
     },
     ...(options.reportsConversions && { reportsConversions: options.reportsConversions }),
     ...(options.escalation && { escalation: options.escalation.deps }),
+    ...(options.clock && { clock: options.clock }),
+    ...(options.clockErrorMs && { clockErrorMs: options.clockErrorMs }),
     pools,
     carriers: configs,
     logger,

@@ -134,6 +134,11 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   /** Wall-clock epoch ms (default Date.now): receipts' stamped deadlines are compared with Redis's clock. */
   clock?: () => number;
   /**
+   * The clock of the receipt stamps' deadlines, which other instances' scans judge by Redis's TIME: Redis's, as this
+   * process sees it (RedisClock). Default `clock`.
+   */
+  sharedClock?: () => number;
+  /**
    * The token (lowercase hex) this process stamps the receipts it sends from memory with. Stable across restarts of
    * one instance (derived from its instance id), a restarted instance sends at once the receipts its predecessor
    * held but had not delivered when it stopped, instead of after their stamps' deadline. Default: random.

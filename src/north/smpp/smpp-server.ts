@@ -94,7 +94,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     ...(deps.instance !== undefined && { instance: deps.instance }),
     logger,
     ...(metrics && { metrics }),
-    clock,
+    clock: deps.sharedClock ?? clock,
   });
   const submits = new SubmitHandler({
     checks: {

@@ -1,0 +1,114 @@
+/**
+ * The gateway's delivery engine: its collaborators (route planner, hand-offs between instances, attempt withdrawals,
+ * escalation to WhatsApp and voice) and its settings, and where final messages are handed over (webhooks, SMPP
+ * receipts). Part of the composition root (gateway.ts).
+ */
+import type { Redis } from "ioredis";
+import type { LoadedConfig } from "./config/loaded-config.js";
+import { AttemptWithdrawals } from "./delivery/attempt-withdrawals.js";
+import { DeliveryEngine } from "./delivery/delivery-engine.js";
+import { HandOffs } from "./delivery/hand-offs.js";
+import type { MessageStore } from "./delivery/message-store.js";
+import type { ConversionListener } from "./delivery/processor-types.js";
+import { DEFAULT_STARTUP_RECEIPT_GRACE_MS } from "./delivery/submit-results.js";
+import type { DaemonConfig } from "./config/types.js";
+import { EscalationService, type EscalationServiceOptions } from "./escalation/escalation-service.js";
+import { otpCodePattern } from "./escalation/otp-code.js";
+import type { AccountDirectory } from "./north/accounts/account-directory.js";
+import type { SmppServer } from "./north/smpp/smpp-server.js";
+import type { WebhookSender } from "./north/webhook/webhook-sender.js";
+import type { Logger } from "./observability/logger.js";
+import type { Metrics } from "./observability/metrics.js";
+import type { ControlWatch } from "./ops/control-watch.js";
+import type { RedisBatch } from "./redis/redis-batch.js";
+import type { RedisClock } from "./redis/redis-clock.js";
+import type { LiveRouteTable } from "./routing/live-route-table.js";
+import { createRoutePlanner } from "./routing/route-planner.js";
+import type { CarrierPool } from "./south/carrier-pool.js";
+
+export interface DeliveryParts {
+  config: LoadedConfig;
+  routes: LiveRouteTable;
+  controls: ControlWatch;
+  pools: ReadonlyMap<string, CarrierPool>;
+  accounts: AccountDirectory;
+  conversionListener: ConversionListener;
+  redis: Redis;
+  batch: RedisBatch;
+  store: MessageStore;
+  webhooks: WebhookSender;
+  escalation: EscalationService | undefined;
+  /** The SMPP server once started (receipts to ESMEs); undefined before, or when SMPP is off. */
+  smpp: () => SmppServer | undefined;
+  logger: Logger;
+  metrics: Metrics;
+  /** Redis's clock as this process sees it: every time delivery stores or compares, shared by the instances. */
+  clock: RedisClock;
+}
+
+/** WhatsApp and voice after SMS: undefined when otpgw.yaml configures no channel. */
+export function createEscalation(parts: {
+  daemon: DaemonConfig;
+  /** BullMQ's connection (one of its own). */
+  connection: EscalationServiceOptions["connection"];
+  /** Delivery, once it exists (it is built with the escalation's escalator). */
+  delivery: () => DeliveryEngine;
+  accounts: AccountDirectory;
+  clock: RedisClock;
+  /** Redis's time when the gateway started (its clock measured). */
+  startedAt: () => number;
+  logger: Logger;
+  metrics: Metrics;
+}): EscalationService | undefined {
+  const { daemon, clock } = parts;
+  return EscalationService.create({
+    channels: daemon.channels,
+    connection: parts.connection,
+    prefix: `${daemon.redisKeyPrefix}bull`,
+    delivery: parts.delivery,
+    codePattern: (account) => otpCodePattern(parts.accounts.byId(account)?.otpCodePattern),
+    minRemainingMs: daemon.delivery.minRemainingValidityMs,
+    // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
+    downCountsFrom: () => parts.startedAt() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+    // Deadlines delivery wrote (maybe on another instance) are compared with it.
+    now: () => clock.now(),
+    logger: parts.logger,
+    metrics: parts.metrics,
+  });
+}
+
+export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
+  const { config, logger, metrics, accounts, smpp } = parts;
+  const { daemon } = config;
+  const { clock } = parts;
+  return new DeliveryEngine({
+    clock: () => clock.now(),
+    clockErrorMs: () => clock.errorMs(),
+    store: parts.store,
+    planner: createRoutePlanner(parts.routes, Math.random, { overrides: parts.controls, logger, metrics }),
+    pools: parts.pools,
+    carriers: new Map(config.carriers.map((c) => [c.id, c])),
+    logger,
+    metrics,
+    reportsConversions: (account) => accounts.byId(account)?.reportsConversions === true,
+    conversionListener: parts.conversionListener,
+    options: {
+      minRemainingMs: daemon.delivery.minRemainingValidityMs,
+      retryUnavailableMs: daemon.delivery.retryUnavailableMs,
+      defaultDlrTimeoutMs: config.routes.defaults.dlrTimeoutMs,
+      timerPollMs: daemon.delivery.timerPollMs,
+      timerLeaseMs: daemon.delivery.timerLeaseMs,
+      startupReceiptGraceMs: DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+      receiptLookupRetries: 5,
+      receiptLookupDelayMs: 50,
+    },
+    prepareHandOver: (message) => smpp()?.prepareReceipt(message),
+    handOffs: new HandOffs({ batch: parts.batch, prefix: daemon.redisKeyPrefix, logger }),
+    attemptWithdrawals: new AttemptWithdrawals(parts.redis, daemon.redisKeyPrefix, logger),
+    ...(parts.escalation && { escalation: parts.escalation.escalator }),
+    notify: async (message) => {
+      if (message.receiptVia === "webhook" && message.callbackUrl) await parts.webhooks.deliver(message);
+      if (message.receiptVia === "smpp" && (await smpp()?.enqueueReceipt(message))) return "out-of-outbox";
+    },
+  });
+}
