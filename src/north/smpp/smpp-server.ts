@@ -99,6 +99,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     logger,
     ...(metrics && { metrics }),
     clock,
+    monotonicClock,
   });
   const submits = new SubmitHandler({
     checks: {
