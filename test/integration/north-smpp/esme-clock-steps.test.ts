@@ -70,26 +70,27 @@ describe("ESME sessions across wall-clock steps", () => {
 
   it("does not unbind an ESME that keeps talking when the wall clock steps forward an hour between its PDUs", async () => {
     fakeWallClock();
-    const fixture = await startServer({ server: { inactivityMs: 2_000 } });
+    const fixture = await startServer({ server: { inactivityMs: 3_000 } });
     const peer = await boundPeer(fixture);
     const boundAt = performance.now();
     const at = (ms: number) => sleep(Math.max(0, boundAt + ms - performance.now()));
 
-    // A PDU at 0.8 s, the step at 1.2 s, the inactivity check at 2 s (1.2 s after the last PDU), a PDU at 2.4 s.
-    await at(800);
+    // A PDU at 2 s, the step at 2.3 s, the inactivity check at 3 s (1 s after the last PDU: it looks again at 5 s),
+    // a PDU at 3.6 s.
+    await at(2_000);
     peer.socket.write(encodePdu("enquire_link", 2, {}));
-    await at(1_200);
+    await at(2_300);
     stepWallClock(HOUR_MS);
-    await at(2_400);
+    await at(3_600);
     peer.socket.write(encodePdu("enquire_link", 3, {}));
-    await at(3_200);
+    await at(4_200);
     expect(peer.of(CommandId.enquire_link_resp)).toHaveLength(2);
     expect(peer.of(CommandId.unbind)).toHaveLength(0);
     expect(fixture.server.sessionCount).toBe(1);
 
-    // Silent from then on: unbound once inactive for 2 s (at 4.4 s), not before and not never.
-    await waitUntil(() => peer.of(CommandId.unbind).length === 1, 5_000, "the server's unbind");
-    expect(performance.now() - boundAt).toBeGreaterThan(4_000);
+    // Silent from then on: unbound once inactive for 3 s (at 6.6 s), not before and not never.
+    await waitUntil(() => peer.of(CommandId.unbind).length === 1, 6_000, "the server's unbind");
+    expect(performance.now() - boundAt).toBeGreaterThan(6_000);
   }, 30_000);
 
   it("times out a receipt the ESME does not answer and sends it again when the wall clock steps back an hour", async () => {
