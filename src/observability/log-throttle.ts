@@ -11,7 +11,11 @@ export class LogThrottle {
 
   constructor(
     private readonly intervalMs: number,
-    private readonly clock: () => number = Date.now,
+    /**
+     * Monotonic ms by default (performance.now, as src/smpp/session/monotonic-clock.ts): the times are only compared
+     * with each other, never shown or stored, and on the wall clock a step back held every line back for its length.
+     */
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   /** True when a line for `key` may be written now (and remembers that one was). */

@@ -14,6 +14,8 @@ import type { Account } from "./account-types.js";
 
 /** Even an account allowed 1 submit per second may look up this many messages per second. */
 export const LOOKUP_FLOOR_PER_SECOND = 10;
+/** The budget's window: a second. */
+const WINDOW_MS = 1000;
 
 export class LookupLimiter {
   /** One limiter per rate (its points per second), keyed by account id. */
@@ -28,12 +30,15 @@ export class LookupLimiter {
   async take(account: Pick<Account, "id" | "ratePerSecond">): Promise<number | undefined> {
     const points = LookupLimiter.perSecond(account);
     let limiter = this.byRate.get(points);
-    if (!limiter) this.byRate.set(points, (limiter = new RateLimiterMemory({ points, duration: 1 })));
+    if (!limiter)
+      this.byRate.set(points, (limiter = new RateLimiterMemory({ points, duration: WINDOW_MS / 1000 })));
     try {
       await limiter.consume(account.id);
       return undefined;
     } catch (result) {
-      if (result instanceof RateLimiterRes) return Math.max(1, result.msBeforeNext);
+      // At most the window: the library reads its expiry on the wall clock, and after a step back of an hour it
+      // said an hour (Retry-After: 3601) while its own timer refills the budget within the second.
+      if (result instanceof RateLimiterRes) return Math.min(WINDOW_MS, Math.max(1, result.msBeforeNext));
       throw result;
     }
   }

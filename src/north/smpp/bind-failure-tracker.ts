@@ -12,6 +12,7 @@ export class BindFailureTracker {
       limit: number;
       windowMs: number;
       cooldownMs: number;
+      /** Monotonic ms (the server's): a wall clock stepped back would keep an IP in its cooldown for as long. */
       clock: () => number;
       maxTracked?: number;
     },

@@ -35,6 +35,7 @@ export class BindHandler {
       authenticate: AuthenticateBind;
       logger: Logger;
       metrics?: SmppServerMetrics;
+      /** Monotonic ms: the failed-bind delay and the failures' window and cooldown are durations in this process. */
       clock: () => number;
       /** Called after the bind_resp of a successful bind was written. */
       onBound: (session: EsmeSession) => void;

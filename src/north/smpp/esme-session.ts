@@ -23,7 +23,12 @@ import type { SmppServerOptions } from "./server-options.js";
 export interface SessionHost {
   options: SmppServerOptions;
   logger: Logger;
-  clock: () => number;
+  /**
+   * Monotonic ms (see monotonic-clock.ts) for the session's timers and its engine's answer deadlines: on the wall
+   * clock, a step back stalled them (an idle or dead ESME never closed, receipts never timed out) and a step forward
+   * expired every deliver_sm outstanding at once and closed talking sessions as inactive.
+   */
+  monotonicClock: () => number;
   /** Authenticates and registers a bind; resolves with the bind_resp. */
   bind(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
   submit(session: EsmeSession, pdu: DecodedPdu): Promise<ResponseSpec>;
@@ -55,8 +60,11 @@ export class EsmeSession implements ReceiptCarrier {
     id: number,
     private readonly socket: Socket,
     private readonly host: SessionHost,
-    /** When the TCP connection was accepted: the session-init timer runs from then (a TLS handshake included). */
-    acceptedAt = host.clock(),
+    /**
+     * When the TCP connection was accepted (the host's monotonic clock): the session-init timer runs from then (a
+     * TLS handshake included).
+     */
+    acceptedAt = host.monotonicClock(),
   ) {
     this.id = id;
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? "");
@@ -68,7 +76,7 @@ export class EsmeSession implements ReceiptCarrier {
       windowSize: host.options.windowSize,
       responseTimeoutMs: host.options.responseTimeoutMs,
       onRequest: (pdu) => this.onRequest(pdu),
-      clock: host.clock,
+      clock: host.monotonicClock,
     });
     this.inFlight = new InboundLimit(host.options.maxSubmitsInFlight, this.engine);
     this.engine.on("refused", (reason: string, status: number) => host.refused(this, reason, status, "none"));
@@ -83,7 +91,7 @@ export class EsmeSession implements ReceiptCarrier {
         host.refused(this, "session_init_timeout", 0, "none");
         this.engine.destroy("session-init timer expired");
       },
-      Math.max(0, acceptedAt + host.options.sessionInitMs - host.clock()),
+      Math.max(0, acceptedAt + host.options.sessionInitMs - host.monotonicClock()),
     );
     this.initTimer.unref();
   }
@@ -129,12 +137,12 @@ export class EsmeSession implements ReceiptCarrier {
 
   private armInactivity(): void {
     const { inactivityMs } = this.host.options;
-    const due = this.engine.lastReceivedAt + inactivityMs - this.host.clock();
+    const due = this.engine.lastReceivedAt + inactivityMs - this.host.monotonicClock();
     this.inactivityTimer = setTimeout(
       () => {
         this.inactivityTimer = undefined;
         if (this.engine.closed) return;
-        if (this.host.clock() - this.engine.lastReceivedAt >= inactivityMs) {
+        if (this.host.monotonicClock() - this.engine.lastReceivedAt >= inactivityMs) {
           this.logger.info({ inactivityMs }, "no PDU from the ESME: unbinding");
           void this.engine.unbind();
           return;

@@ -12,6 +12,7 @@ export class OpenSets {
       timeoutMs: number;
       maxPerSession: number;
       max: number;
+      /** Monotonic ms: the sets' timeout is a duration in this process (Redis expires the parts by its own TTL). */
       clock: () => number;
       /** Called once for each set that timed out incomplete. */
       onDropped?: () => void;

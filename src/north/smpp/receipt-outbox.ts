@@ -20,6 +20,7 @@ import { randomBytes } from "node:crypto";
 import { LogThrottle } from "../../observability/log-throttle.js";
 import { ConnectionClosedError, NotBoundError, NotSentError } from "../../errors.js";
 import { SmppStatus } from "../../smpp/command-status.js";
+import { monotonicNow } from "../../smpp/session/monotonic-clock.js";
 import type smpp from "smpp";
 import { decodeJob, receiptFields, type ReceiptJob } from "./receipt-job.js";
 import { ReceiptQueueing, type ReceiptCarrier, type ReceiptOutboxDeps } from "./receipt-queueing.js";
@@ -48,7 +49,7 @@ const REFUSED: ReadonlySet<number> = new Set<number>([SmppStatus.ESME_RX_P_APPN,
 /** A job this process holds and has not sent yet (its decoded form when queued here). */
 interface Held {
   job: ReceiptJob | undefined;
-  /** Sent after this (local clock), its answer could come after the lease expired: left to a later scan. */
+  /** Sent after this (monotonic clock), its answer could come after the stamp or lease ran out: left to a scan. */
   sendBy: number;
   /** Held by a lease key (claimed by a scan), else by its stamp alone (queued here): no key to delete. */
   leased: boolean;
@@ -67,6 +68,8 @@ export class ReceiptOutbox {
   private readonly leaseMs: number;
   /** Stamped into the jobs this process queues and sends from memory; a scan leaves them to it until the deadline. */
   private readonly instance: string;
+  /** Durations in memory (send-by times); `deps.clock`, the wall clock, for what Redis stores or compares. */
+  private readonly monotonicClock: () => number;
   private readonly inFlight = new Map<string, Sending>();
   /**
    * Per system_id, the jobs this process holds and has not sent yet, oldest first: queued here (held on their
@@ -92,6 +95,7 @@ export class ReceiptOutbox {
 
   constructor(private readonly deps: ReceiptOutboxDeps) {
     this.leaseMs = 2 * deps.answerTimeoutMs + LEASE_MARGIN_MS;
+    this.monotonicClock = deps.monotonicClock ?? monotonicNow;
     this.instance = deps.instance ?? randomBytes(8).toString("hex");
     if (!/^[0-9a-f]+$/.test(this.instance)) throw new Error("a receipt outbox's instance token must be hex");
     for (const { op, lua } of [RECEIPTS_ENQUEUE, RECEIPTS_CLAIM, RECEIPTS_LEASE]) deps.batch.define(op, lua);
@@ -100,6 +104,7 @@ export class ReceiptOutbox {
     );
     this.queueing = new ReceiptQueueing({
       ...deps,
+      monotonicClock: this.monotonicClock,
       instance: this.instance,
       leaseMs: this.leaseMs,
       canHold: (systemId, count) => this.canHold(systemId, count),
@@ -209,7 +214,7 @@ export class ReceiptOutbox {
     this.sendHeld(systemId, carriers);
     while (!this.closed && this.scan.has(systemId) && room()) {
       this.rescan.delete(systemId);
-      const leasedAt = this.deps.clock(); // the leases start when the step runs: after this
+      const leasedAt = this.monotonicClock(); // the leases start when the step runs: after this
       const [next, ...items] = await this.deps.batch.run<[number, ...string[]]>(
         RECEIPTS_CLAIM.op,
         [this.deps.keys.receipts(systemId)],
@@ -273,10 +278,11 @@ export class ReceiptOutbox {
   private sendHeld(systemId: string, carriers: ReceiptCarrier[]): void {
     const held = this.held.get(systemId);
     if (!held) return;
+    const since = this.monotonicClock();
     const now = this.deps.clock();
     for (const [item, entry] of held) {
       // Left to a later scan once the lease expires (or, answered, to the removal being retried).
-      if (entry.sendBy <= now || this.removals.has(systemId, item) || this.inFlight.has(item)) {
+      if (entry.sendBy <= since || this.removals.has(systemId, item) || this.inFlight.has(item)) {
         held.delete(item);
         continue;
       }
@@ -288,7 +294,7 @@ export class ReceiptOutbox {
     if (held.size === 0) this.held.delete(systemId);
   }
 
-  /** Sends one job, or drops it when it can never be sent (unreadable) or is older than the retention. */
+  /** Sends one job, or drops it when unreadable or older than the retention (`now`: wall clock, as queuedAt). */
   private attempt(systemId: string, carrier: ReceiptCarrier, item: string, entry: Held, now: number): void {
     let job: ReceiptJob;
     let fields: smpp.PduFields;

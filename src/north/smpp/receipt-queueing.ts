@@ -45,12 +45,23 @@ export interface ReceiptOutboxDeps {
   boundSystemIds: () => Iterable<string>;
   logger: Logger;
   metrics?: SmppServerMetrics;
+  /**
+   * Wall-clock epoch ms: what is stored or read against Redis's clock — the stamps' deadlines, the jobs' times (and
+   * their retention, read against the time a job was queued).
+   */
   clock: () => number;
+  /**
+   * Monotonic ms (default performance.now): the durations kept in memory here — a held job's send-by time, when a
+   * list's expiry was last pushed. On the wall clock, a step back kept a held job sendable past its stamp or lease
+   * (another instance could send it too) and a step forward dropped every held job to a later scan.
+   */
+  monotonicClock?: () => number;
   /** This process's token in the stamps of the jobs it sends from memory (lowercase hex). Default: random. */
   instance?: string;
 }
 
 export interface ReceiptQueueingDeps extends ReceiptOutboxDeps {
+  monotonicClock: () => number;
   instance: string;
   /** How long a stamp holds a job (the outbox's lease time). */
   leaseMs: number;
@@ -60,12 +71,15 @@ export interface ReceiptQueueingDeps extends ReceiptOutboxDeps {
    * them.
    */
   canHold: (systemId: string, count: number) => boolean;
-  /** Jobs now in Redis, `owned` when stamped for this process at `stampedAt` (the outbox sends or scans for them). */
+  /**
+   * Jobs now in Redis, `owned` when stamped for this process at `stampedAt` (the outbox sends or scans for them;
+   * monotonic: their send-by time counts from it).
+   */
   queued: (systemId: string, jobs: ReceiptJob[], items: string[], owned: boolean, stampedAt: number) => void;
 }
 
 export class ReceiptQueueing {
-  /** When this process last pushed each list's expiry to the retention (see `expiryDue`). */
+  /** When this process last pushed each list's expiry to the retention (monotonic; see `expiryDue`). */
   private readonly expirySetAt = new Map<string, number>();
 
   constructor(private readonly deps: ReceiptQueueingDeps) {}
@@ -84,7 +98,8 @@ export class ReceiptQueueing {
     const list = this.deps.keys.receipts(jobs.systemId);
     // Before the step runs: the deadline and the send-by time count from no later than the step.
     const now = this.deps.clock();
-    const refreshExpiry = this.expiryDue(list, now);
+    const since = this.deps.monotonicClock();
+    const refreshExpiry = this.expiryDue(list, since);
     const owned = this.deps.canHold(jobs.systemId, jobs.items.length);
     const items = owned ? this.stamped(jobs.items, now) : jobs.items;
     return {
@@ -94,8 +109,8 @@ export class ReceiptQueueing {
       refreshExpiry,
       maxLength: this.deps.maxQueued,
       committed: () => {
-        if (refreshExpiry) this.expirySetAt.set(list, now);
-        this.deps.queued(jobs.systemId, jobs.jobs, items, owned, now);
+        if (refreshExpiry) this.expirySetAt.set(list, since);
+        this.deps.queued(jobs.systemId, jobs.jobs, items, owned, since);
       },
     };
   }
@@ -132,13 +147,14 @@ export class ReceiptQueueing {
     }
     const owned = this.deps.canHold(jobs.systemId, jobs.items.length);
     const now = this.deps.clock();
+    const since = this.deps.monotonicClock();
     const items = owned ? this.stamped(jobs.items, now) : jobs.items;
     const queued = await this.deps.batch.run(
       RECEIPTS_ENQUEUE.op,
       [this.deps.deliveryOutboxKey, this.deps.keys.receipts(jobs.systemId)],
       [message.id, this.deps.retentionMs, this.deps.maxQueued, ...items],
     );
-    if (queued === 1) this.deps.queued(jobs.systemId, jobs.jobs, items, owned, now);
+    if (queued === 1) this.deps.queued(jobs.systemId, jobs.jobs, items, owned, since);
     // Queued here, or already by an earlier hand-over: either way it is out of the outbox.
     return true;
   }

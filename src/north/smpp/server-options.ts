@@ -131,13 +131,22 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   retentionMs: number;
   logger: Logger;
   metrics?: SmppServerMetrics;
-  /** Wall-clock epoch ms (default Date.now): receipts' stamped deadlines are compared with Redis's clock. */
+  /**
+   * Wall-clock epoch ms (default Date.now) for times others read: receipts' stamped deadlines (compared with
+   * Redis's clock), the times of messages and receipt jobs (validity, retention).
+   */
   clock?: () => number;
   /**
    * The clock of the receipt stamps' deadlines, which other instances' scans judge by Redis's TIME: Redis's, as this
    * process sees it (RedisClock). Default `clock`.
    */
   sharedClock?: () => number;
+  /**
+   * Monotonic ms (default performance.now, see monotonic-clock.ts) for durations measured in this process: the
+   * sessions' session-init and inactivity timers and deliver_sm answer deadlines, the failed-bind delay and
+   * cooldown, open concatenated sets, the receipt outbox's send-by times, log throttles.
+   */
+  monotonicClock?: () => number;
   /**
    * The token (lowercase hex) this process stamps the receipts it sends from memory with. Stable across restarts of
    * one instance (derived from its instance id), a restarted instance sends at once the receipts its predecessor

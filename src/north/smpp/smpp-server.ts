@@ -12,6 +12,7 @@ import type { PreparedHandOver } from "../../delivery/processor-types.js";
 import type { Message } from "../../delivery/types.js";
 import { LogThrottle } from "../../observability/log-throttle.js";
 import { RedisBatch } from "../../redis/redis-batch.js";
+import { monotonicNow } from "../../smpp/session/monotonic-clock.js";
 import { BindHandler } from "./bind-handler.js";
 import { ConcatStore } from "./concat-store.js";
 import { EsmeSession, normaliseAddress, type SessionHost } from "./esme-session.js";
@@ -57,12 +58,15 @@ export interface SmppServer {
 
 export function createSmppServer(deps: SmppServerDeps): SmppServer {
   const options: SmppServerOptions = { ...smppServerDefaults, ...deps.options };
+  // Two clocks: a step of the wall clock (NTP, a VM resumed, `date -s`) must neither stall nor expire at once what
+  // waits for time to pass here (monotonic), and what is stored or compared with other hosts' times is wall clock.
   const clock = deps.clock ?? Date.now;
+  const monotonicClock = deps.monotonicClock ?? monotonicNow;
   const logger = deps.logger.child({ component: "smpp-server" });
   const metrics = deps.metrics;
   const keys = smppKeys(deps.keyPrefix);
   const sessions = new Set<EsmeSession>();
-  const refusedLog = new LogThrottle(10_000, clock);
+  const refusedLog = new LogThrottle(10_000, monotonicClock);
   let nextId = 0;
   let closing: Promise<void> | undefined;
 
@@ -71,7 +75,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     authenticate: deps.authenticate,
     logger,
     ...(metrics && { metrics }),
-    clock,
+    clock: monotonicClock,
     onBound: (session) => {
       if (session.isReceiver) outbox.kick(session.systemId, true);
     },
@@ -95,6 +99,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     logger,
     ...(metrics && { metrics }),
     clock: deps.sharedClock ?? clock,
+    monotonicClock,
   });
   const submits = new SubmitHandler({
     checks: {
@@ -116,7 +121,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
       timeoutMs: options.reassemblyTimeoutMs,
       maxPerSession: options.maxOpenSetsPerSession,
       max: options.maxOpenSets,
-      clock,
+      clock: monotonicClock,
       onDropped: () => metrics?.smppSubmits.inc({ outcome: "set_dropped" }),
     }),
     logger,
@@ -133,7 +138,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   const host: SessionHost = {
     options,
     logger,
-    clock,
+    monotonicClock,
     bind: (session, pdu) => binds.bind(session, pdu),
     submit: (session, pdu) => {
       const account = session.account;
@@ -166,7 +171,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     },
   };
 
-  const refusalLog = new LogThrottle(60_000, clock);
+  const refusalLog = new LogThrottle(60_000, monotonicClock);
   /** Closes a connection as it is accepted; counted, and logged at most once a minute per reason. */
   const refuseConnection = (socket: Socket, reason: string, peer: string): void => {
     socket.destroy();
@@ -220,7 +225,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
   };
 
   const plain: Server = createServer((socket) => {
-    if (admit(socket)) startSession(socket, clock());
+    if (admit(socket)) startSession(socket, monotonicClock());
   });
   // The TLS port's TCP connections are admitted like plain ones, before any handshake: a connection that never
   // sends a ClientHello is counted, and dropped after the handshake timeout, which is part of sessionInitMs
@@ -230,7 +235,7 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
         { key: options.tls.key, cert: options.tls.cert, handshakeTimeout: options.sessionInitMs },
         (socket) => {
           const key = endpoint(socket);
-          const acceptedAt = handshakes.get(key)?.acceptedAt ?? clock();
+          const acceptedAt = handshakes.get(key)?.acceptedAt ?? monotonicClock();
           handshakes.delete(key);
           startSession(socket, acceptedAt);
         },
@@ -240,7 +245,11 @@ export function createSmppServer(deps: SmppServerDeps): SmppServer {
     ? createServer((raw) => {
         if (!admit(raw)) return;
         const key = endpoint(raw);
-        handshakes.set(key, { raw, peer: normaliseAddress(raw.remoteAddress ?? ""), acceptedAt: clock() });
+        handshakes.set(key, {
+          raw,
+          peer: normaliseAddress(raw.remoteAddress ?? ""),
+          acceptedAt: monotonicClock(),
+        });
         raw.once("close", () => {
           if (handshakes.get(key)?.raw === raw) handshakes.delete(key);
         });

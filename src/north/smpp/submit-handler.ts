@@ -43,6 +43,7 @@ export interface SubmitHandlerDeps {
   openSets: OpenSets;
   logger: Logger;
   metrics?: SmppServerMetrics;
+  /** Wall-clock epoch ms: an absolute validity_period is read against it (a time the ESME wrote). */
   clock: () => number;
 }
 

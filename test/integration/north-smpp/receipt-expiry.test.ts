@@ -27,6 +27,7 @@ describe("receipt queue expiry", () => {
       boundSystemIds: () => [],
       logger: silentLogger(),
       clock: () => now,
+      monotonicClock: () => now,
     });
     const final = (id: string) =>
       testMessage(id, { receiptVia: "smpp", state: "delivered", finalAt: now, createdAt: now - 10 });

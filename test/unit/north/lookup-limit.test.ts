@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LOOKUP_FLOOR_PER_SECOND, LookupLimiter } from "../../../src/north/accounts/lookup-limit.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("lookups per account and second", () => {
   it("allows an account its rate_per_second of lookups, then says how long until the budget refills", async () => {
@@ -25,5 +29,19 @@ describe("lookups per account and second", () => {
       Array.from({ length: LOOKUP_FLOOR_PER_SECOND + 1 }, () => limiter.take(slow)),
     );
     expect(answers.filter((a) => a === undefined)).toHaveLength(LOOKUP_FLOOR_PER_SECOND);
+  });
+
+  it("says at most a second until the budget refills when the wall clock stepped back an hour", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    const limiter = new LookupLimiter();
+    const acme = { id: "acme", ratePerSecond: 10 };
+    for (let i = 0; i < 10; i++) expect(await limiter.take(acme)).toBeUndefined();
+    vi.setSystemTime(Date.now() - 3_600_000);
+    const wait = await limiter.take(acme);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(1000);
+    // And the budget does refill within it.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await limiter.take(acme)).toBeUndefined();
   });
 });
