@@ -24,3 +24,20 @@ export async function testRedis(): Promise<{ url: string; prefix: string; client
   });
   return { url, prefix, client };
 }
+
+/**
+ * A MONITOR connection of `client`'s server, retried when ioredis loses the race at its start: on a busy server
+ * (other instances' polls, the clock's TIME every second) monitor lines can arrive in the same read as MONITOR's
+ * "OK", before ioredis has switched the connection to monitoring, and it then fails with "Command queue state
+ * error". Nothing the test watches has happened yet at that point, so trying again loses nothing.
+ */
+export async function monitorRedis(client: Redis, tries = 5): Promise<Redis> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.monitor();
+    } catch (error) {
+      if (attempt >= tries || !String((error as Error).message).includes("Command queue state error"))
+        throw error;
+    }
+  }
+}

@@ -9,6 +9,7 @@ import { decodeJob, encodeJob, stampJob, type ReceiptJob } from "../../../src/no
 import { SmppStatus } from "../../../src/smpp/command-status.js";
 import { decodePdu, encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { monitorRedis } from "../../helpers/redis.js";
 import { bindPdu, Esme, rawPeer, startServer, type Fixture } from "./smpp-fixture.js";
 
 const RETENTION = { bodyMs: 0, messageMs: 60_000, idempotencyMs: 60_000, correlationMs: 60_000 };
@@ -132,7 +133,7 @@ describe("receipts with several instances on one Redis", () => {
     const list = `${prefix}smpp:receipts:acme`;
     const leasePrefix = `${prefix}smpp:receipt-lease:`;
     // Every command on this test's keys, those run by the scripts included.
-    const monitor = await client.monitor();
+    const monitor = await monitorRedis(client);
     const seen: string[][] = [];
     monitor.on("monitor", (_time: string, args: string[]) => {
       if (args[1]?.startsWith(prefix)) seen.push(args);
