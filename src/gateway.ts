@@ -265,7 +265,7 @@ export class Gateway {
     }
     this.closers.add({
       name: "redis",
-      close: () => closeDaemonRedis(this.redis, this.batch),
+      close: (ms) => closeDaemonRedis(this.redis, this.batch, ms),
     });
     // Before anything times a message: every deadline is on Redis's clock, whatever this host's says.
     await this.clock.start();

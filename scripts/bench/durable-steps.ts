@@ -66,6 +66,7 @@ export class DurableSteps {
       timerAt: null,
       final: true,
       handOver: { list: LIST, items: jobs, ttlMs: 86_400_000, refreshExpiry: false, maxLength: 1_000_000 },
+      deferred: true, // as otpgw's final state (RedisBatch.defer)
     });
     if (!applied) throw new Error(`message ${first.id} changed under the relay`);
     return { id: first.id, jobs };
@@ -73,7 +74,7 @@ export class DurableSteps {
 
   /** The ESME answered the receipt: its job leaves the list. */
   answered(jobs: string[]): Promise<unknown> {
-    return this.batch.run(RECEIPTS_REMOVE.op, [LIST], jobs);
+    return this.batch.defer(RECEIPTS_REMOVE.op, [LIST], jobs); // deferred, as otpgw's
   }
 
   close(): void {

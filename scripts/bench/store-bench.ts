@@ -72,8 +72,9 @@ async function oneMessage(store: MessageStore, batch: RedisBatch, list: string, 
     final: true,
     // As the receipt queue asks on a busy list: the expiry pushed forward once a second (here every 1,000th).
     handOver: { list, items, ttlMs: 86_400_000, refreshExpiry: n % 1000 === 0, maxLength: 1_000_000 },
+    deferred: true, // the acceptance, the final state and the removal are deferred, as in delivery (RedisBatch.defer)
   });
-  await batch.run(RECEIPTS_REMOVE.op, [list], items);
+  await batch.defer(RECEIPTS_REMOVE.op, [list], items);
 }
 
 /**

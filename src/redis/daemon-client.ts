@@ -25,9 +25,9 @@ export function createDaemonRedis(address: RedisAddress, access: RedisAccess): R
 
 /**
  * Closes the daemon's connection, last of all (shutdown): the hot path's writes still queued — deferred ones
- * (RedisBatch.defer) — are sent first, and QUIT is answered after them; disconnects if QUIT cannot be sent.
+ * (RedisBatch.defer) — are sent and answered first (within `withinMs`), then QUIT; disconnects if QUIT cannot be sent.
  */
-export async function closeDaemonRedis(redis: Redis, batch: RedisBatch): Promise<void> {
-  batch.sendQueued();
+export async function closeDaemonRedis(redis: Redis, batch: RedisBatch, withinMs: number): Promise<void> {
+  await batch.settle(withinMs);
   await redis.quit().catch(() => redis.disconnect());
 }

@@ -23,6 +23,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { pack } from "msgpackr";
+import { batchScript } from "./batch-script.js";
 import { isReadonlyError } from "./failover.js";
 import {
   RedisOpError,
@@ -37,19 +38,17 @@ export { RedisOpError, RedisOutcomeUnknownError, ReplicasBehindError, type Repli
 const MAX_OPS_PER_CALL = 256;
 
 /**
- * How long an operation queued with `defer` waits at most for a call to ride along with. At a moderate load (say
- * 1,000 messages a second) an acknowledgement's call comes every millisecond or so, and a write nobody waits on (a
- * carrier's acceptance, a receipt's removal) then costs no call — and no fsync — of its own; short beside what
- * follows such a write (a carrier's receipt comes seconds later), and anything queued behind it hurries it.
+ * How long an operation queued with `defer` waits at most for a call to ride along with — and only while other
+ * operations keep coming (one queued with `run` within this long): at a moderate load (say 1,000 messages a second)
+ * an acknowledgement's call comes every millisecond or so, and a write that only its own message's next step waits
+ * on (a carrier's acceptance, a final state, a receipt's removal) then costs no call — and no fsync — of its own.
+ * With nothing else being written (a carrier's receipt backlog on a quiet instance) waiting would only pace the
+ * writes: they go at the end of the turn, as `run`'s do.
  */
 export const DEFER_MS = 5;
 
-/**
- * How long a call's answer is kept for a second run of it: ioredis resends on its reconnect, within its retries
- * (seconds). Every call that writes leaves one such key (~200 bytes) for this long: ~6 MB of Redis at 1,000 calls a
- * second.
- */
-const REPLAY_TTL_MS = 30_000;
+/** Deferred operations waiting at once beyond which they go at the end of the turn: a burst needs no ride. */
+const MAX_DEFERRED_WAITING = 32;
 
 type Arg = string | number;
 
@@ -63,70 +62,6 @@ interface PendingOp {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
-
-/**
- * Runs the operations in order. ARGV[1] is the batch as one MessagePack array, flat: name, keys, args of the
- * first operation, then of the second, … (keys and args arrays of strings, as a script's own KEYS and ARGV are):
- * one argument instead of thousands, so neither ioredis nor Redis parses a long argument list (Redis's Lua has
- * cmsgpack), and no table per operation beyond its own KEYS and ARGV. Answers flat too: 1 and the result, or 0 and
- * the error text, per operation (a result of nil is answered as false: a nil would end the reply early).
- * ARGV[2], for a call that writes: its replay key (see the class comment).
- * The keys are not declared in the call's KEYS: fine on one Redis primary, not on a Cluster.
- */
-const DISPATCH = `
-local replay = ARGV[2]
-local answered = nil
-if replay then
-  local stored = redis.call("GET", replay)
-  if stored then answered = cmsgpack.unpack(stored) end
-end
-local batch = cmsgpack.unpack(ARGV[1])
-local out = {}
-local reads = false
-local j = 1
-for i = 1, #batch, 3 do
-  local name = batch[i]
-  local fn = OPS[name]
-  if READS[name] then reads = true end
-  if answered and not READS[name] then
-    out[j] = answered[j]
-    out[j + 1] = answered[j + 1]
-  elseif fn == nil then
-    out[j] = 0
-    out[j + 1] = "unknown operation " .. name
-  else
-    local ok, res = pcall(fn, batch[i + 1], batch[i + 2])
-    if ok then
-      out[j] = 1
-      if res == nil then res = false end
-      out[j + 1] = res
-    else
-      out[j] = 0
-      out[j + 1] = tostring(res and (res.err or res))
-    end
-  end
-  j = j + 2
-end
-if replay and not answered then
-  local kept = out
-  if reads then
-    kept = {}
-    j = 1
-    for i = 1, #batch, 3 do
-      if READS[batch[i]] then
-        kept[j] = 0
-        kept[j + 1] = false
-      else
-        kept[j] = out[j]
-        kept[j + 1] = out[j + 1]
-      end
-      j = j + 2
-    end
-  end
-  redis.call("SET", replay, cmsgpack.pack(kept), "PX", ${REPLAY_TTL_MS})
-end
-return out
-`;
 
 /** Told of every script call once answered (or failed): its round trip and how many operations it carried. */
 export type BatchObserver = (seconds: number, ops: number, failed: boolean) => void;
@@ -149,6 +84,12 @@ export class RedisBatch {
   /** A later flush (`delayMs`, or a deferred operation's DEFER_MS), and when it fires (performance.now()). */
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
+  private readonly deferMs: number;
+  /** When `run` last queued an operation (performance.now()), and deferred operations queued since the last flush. */
+  private lastRunAt = Number.NEGATIVE_INFINITY;
+  private deferredWaiting = 0;
+  /** Calls sent and not answered yet (`settle` waits for them). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Script calls sent (for metrics and the benchmark). */
   calls = 0;
   opsSent = 0;
@@ -168,11 +109,12 @@ export class RedisBatch {
   constructor(
     redis: Redis,
     observe?: BatchObserver,
-    options: { delayMs?: number; wait?: ReplicaWait; keyPrefix?: string } = {},
+    options: { delayMs?: number; deferMs?: number; wait?: ReplicaWait; keyPrefix?: string } = {},
   ) {
     this.redis = redis;
     this.observe = observe;
     this.delayMs = options.delayMs ?? 0;
+    this.deferMs = Math.max(options.deferMs ?? DEFER_MS, this.delayMs);
     this.replayPrefix = `${options.keyPrefix ?? ""}batch:${randomBytes(8).toString("hex")}:`;
     this.wait = options.wait ?? { replicas: 0, timeoutMs: 0 };
     redis.on("connect", () => this.connects++);
@@ -195,30 +137,48 @@ export class RedisBatch {
 
   /** Queues one operation for this turn's script call; resolves with what its body returned. */
   run<T = unknown>(name: string, keys: string[], args: Arg[]): Promise<T> {
+    this.lastRunAt = performance.now();
     return this.enqueue<T>(name, keys, args, this.delayMs);
   }
 
   /**
-   * Queues an operation no client's answer waits on: it goes with the next call sent for another operation, or on
-   * its own after DEFER_MS (`delayMs` if longer) — so it costs no call of its own when others follow soon. Order
-   * is kept either way: operations run in the order they were queued, `run` or `defer`. A caller whose next step
-   * needs it done sooner calls `hurry`.
+   * Queues an operation no client's acknowledgement waits on: while others keep coming it goes with the next call
+   * sent for one of them, or on its own after DEFER_MS (`delayMs` if longer) — so it costs no call of its own when
+   * others follow soon; otherwise, or beyond MAX_DEFERRED_WAITING, as `run`'s. Order is kept either way: operations
+   * run in the order they were queued, `run` or `defer`. A caller whose next step needs it done calls `hurry`.
    */
   defer<T = unknown>(name: string, keys: string[], args: Arg[]): Promise<T> {
-    return this.enqueue<T>(name, keys, args, Math.max(DEFER_MS, this.delayMs));
-  }
-
-  /** Sends what is queued (deferred operations too) at the end of this turn: something waits on them after all. */
-  hurry(): void {
-    if (this.queue.length > 0) this.schedule(0);
+    const ride =
+      performance.now() - this.lastRunAt < this.deferMs && this.deferredWaiting < MAX_DEFERRED_WAITING;
+    this.deferredWaiting++;
+    return this.enqueue<T>(name, keys, args, ride ? this.deferMs : this.delayMs);
   }
 
   /**
-   * Sends everything queued now (deferred operations too), before the connection closes: ioredis answers a QUIT
-   * after the commands sent before it, so nothing queued here is lost by a shutdown.
+   * Sends what is queued — deferred operations too, also those queued later in this turn (a step already under way
+   * that defers its write) — at the end of this turn: something waits on them after all.
    */
-  sendQueued(): void {
-    if (this.queue.length > 0) this.flush();
+  hurry(): void {
+    this.schedule(0);
+  }
+
+  /**
+   * Sends everything queued and waits for every call in flight (shutdown: before the connection closes, so that
+   * nothing queued here, nor a call's EVAL fallback, goes after its QUIT). Resolves within `withinMs` in any case.
+   */
+  async settle(withinMs: number): Promise<void> {
+    const deadline = performance.now() + withinMs;
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.queue.length > 0) this.flush();
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, left)));
+      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+      clearTimeout(timer);
+      // Work queued by what the answers ran (a removal queued on the next tick, say) goes in the next round.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   private enqueue<T>(name: string, keys: string[], args: Arg[], waitMs: number): Promise<T> {
@@ -249,9 +209,7 @@ export class RedisBatch {
 
   private compiled(): { lua: string; sha: string } {
     if (!this.script) {
-      const bodies = [...this.ops].map(([name, lua]) => `OPS["${name}"] = function(KEYS, ARGV)\n${lua}\nend`);
-      const reads = [...this.readOnly].map((name) => `READS["${name}"] = true`);
-      const lua = `local OPS = {}\nlocal READS = {}\n${bodies.join("\n")}\n${reads.join("\n")}\n${DISPATCH}`;
+      const lua = batchScript(this.ops, this.readOnly);
       this.script = { lua, sha: createHash("sha1").update(lua).digest("hex") };
     }
     return this.script;
@@ -264,11 +222,14 @@ export class RedisBatch {
     if (this.timer) clearTimeout(this.timer);
     this.immediate = undefined;
     this.timer = undefined;
+    this.deferredWaiting = 0;
     while (this.queue.length > 0) {
       const batch =
         this.queue.length > MAX_OPS_PER_CALL ? this.queue.splice(0, MAX_OPS_PER_CALL) : this.queue;
       if (batch === this.queue) this.queue = [];
-      void this.send(batch);
+      const sent = this.send(batch); // never rejects: each operation's caller is answered
+      this.inFlight.add(sent);
+      void sent.finally(() => this.inFlight.delete(sent));
     }
   }
 

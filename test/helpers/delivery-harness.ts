@@ -8,6 +8,7 @@ import {
   type DeliveryEngineOptions,
 } from "../../src/delivery/delivery-engine.js";
 import { MessageStore } from "../../src/delivery/message-store.js";
+import { RedisBatch } from "../../src/redis/redis-batch.js";
 import type { EscalationDeps } from "../../src/delivery/processor-types.js";
 import type { RoutePlan, RoutePlanner } from "../../src/delivery/route-planner.js";
 import type { ChannelId } from "../../src/escalation/channel-types.js";
@@ -63,6 +64,8 @@ export async function deliveryHarness(options: {
   /** Delivery's clock and its error (the gateway's: a RedisClock); default Date.now, none. */
   clock?: DeliveryEngineDeps["clock"];
   clockErrorMs?: DeliveryEngineDeps["clockErrorMs"];
+  /** How long the store's deferred writes may wait for a ride (RedisBatch's deferMs; default its DEFER_MS). */
+  deferMs?: number;
 }) {
   const redis = options.redis ?? (await testRedis());
   const sims = new Map<string, CarrierSimulator>();
@@ -81,6 +84,9 @@ export async function deliveryHarness(options: {
   const store = new MessageStore({
     redis: redis.client,
     prefix: redis.prefix,
+    ...(options.deferMs !== undefined && {
+      batch: new RedisBatch(redis.client, undefined, { deferMs: options.deferMs, keyPrefix: redis.prefix }),
+    }),
     retention: { bodyMs: 0, messageMs: 600_000, idempotencyMs: 600_000, correlationMs: 600_000 },
   });
   const notified: Message[] = [];

@@ -341,6 +341,9 @@ export class ReceiptOutbox {
             // Chained, not awaited: no frame waits for Redis (see MessageStore). A job held on its stamp alone
             // leaves with no key to delete (the fast path: LREM only).
             sending.answered = true;
+            // The ESME's window has room again: the next receipt in hand goes now, not once this one's removal
+            // (a deferred write, RedisBatch.defer) is done — a backlog is not paced by it.
+            this.kick(systemId);
             return this.removals.answered(systemId, item, sending.leased);
           }
           this.deps.metrics?.smppReceipts.inc({ outcome: "retry" });

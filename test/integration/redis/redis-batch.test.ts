@@ -84,15 +84,52 @@ describe("RedisBatch (real Redis)", () => {
     expect(Date.now() - started).toBeLessThan(5000); // far below the 10 s delay: it did not wait
   });
 
-  it("a deferred operation rides along with the next operation's call, in the order queued", async () => {
+  it("a deferred operation rides along with the next operation's call while others keep coming, in order", async () => {
     const { client, prefix } = await testRedis();
-    const batch = new RedisBatch(client);
+    const batch = new RedisBatch(client, undefined, { deferMs: 10_000 });
     batch.define("incr", INCR);
+    expect(await batch.run<number>("incr", [`${prefix}ride`], [100])).toBe(100); // others are coming
     const deferred = batch.defer<number>("incr", [`${prefix}ride`], [1]);
-    await new Promise((r) => setImmediate(r)); // a turn later: an eager operation would have gone by now
-    const eager = batch.run<number>("incr", [`${prefix}ride`], [10]);
-    expect(await Promise.all([deferred, eager])).toEqual([1, 11]);
+    await new Promise((r) => setTimeout(r, 100)); // an operation of `run` would have gone long ago
     expect(batch.calls).toBe(1);
+    const eager = batch.run<number>("incr", [`${prefix}ride`], [10]);
+    expect(await Promise.all([deferred, eager])).toEqual([101, 111]);
+    expect(batch.calls).toBe(2);
+  });
+
+  it("a deferred operation with nothing else written lately goes at the end of the turn: no wait paces it", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { deferMs: 10_000 });
+    batch.define("incr", INCR);
+    const started = Date.now();
+    expect(await batch.defer<number>("incr", [`${prefix}quiet`], [1])).toBe(1);
+    expect(await batch.defer<number>("incr", [`${prefix}quiet`], [1])).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5000); // far below the 10 s a ride may wait
+  });
+
+  it("beyond the deferred operations allowed to wait, the rest go at the end of the turn", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { deferMs: 10_000 });
+    batch.define("incr", INCR);
+    await batch.run("incr", [`${prefix}burst`], [0]); // others are coming: deferred operations would wait
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => batch.defer<number>("incr", [`${prefix}burst`], [1])),
+    );
+    expect(results[39]).toBe(40);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("hurry also sends a deferred operation queued later in the same turn", async () => {
+    const { client, prefix } = await testRedis();
+    const batch = new RedisBatch(client, undefined, { deferMs: 10_000 });
+    batch.define("incr", INCR);
+    await batch.run("incr", [`${prefix}later`], [0]);
+    const started = Date.now();
+    batch.hurry(); // as the serializer does when an event queues behind a step that has not deferred yet
+    const deferred = Promise.resolve().then(() => batch.defer<number>("incr", [`${prefix}later`], [1]));
+    expect(await deferred).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("a deferred operation alone still goes, in a call of its own", async () => {
@@ -128,13 +165,14 @@ describe("RedisBatch (real Redis)", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it("a deferred write still queued at shutdown reaches Redis before the connection's QUIT", async () => {
+  it("at shutdown, deferred writes still queued are sent and answered before the connection's QUIT", async () => {
     const { client, prefix } = await testRedis();
     const own = client.duplicate();
     const batch = new RedisBatch(own, undefined, { delayMs: 10_000 }); // deferred: would wait 10 s
     batch.define("incr", INCR);
+    await own.script("FLUSH"); // Redis does not know the script: the call needs its EVAL fallback, a second command
     const deferred = batch.defer<number>("incr", [`${prefix}at-quit`], [7]);
-    await closeDaemonRedis(own, batch);
+    await closeDaemonRedis(own, batch, 5000);
     expect(await deferred).toBe(7);
     expect(await client.get(`${prefix}at-quit`)).toBe("7");
   });
