@@ -84,6 +84,8 @@ export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
   return new DeliveryEngine({
     clock: () => clock.now(),
     clockErrorMs: () => clock.errorMs(),
+    // The pools' epochClock (gateway.ts): times to and from them keep their distance from now.
+    poolClock: clock.local,
     store: parts.store,
     planner: createRoutePlanner(parts.routes, Math.random, { overrides: parts.controls, logger, metrics }),
     pools: parts.pools,

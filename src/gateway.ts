@@ -152,8 +152,10 @@ export class Gateway {
       logger,
       metrics,
     }));
+    // The pools time their tickets and first binds on the clock under Redis's (monotonic): delivery converts by it.
+    const epochClock = clock.local;
     for (const carrier of this.config.carriers) {
-      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots }));
+      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots, epochClock }));
     }
     const { redis } = this;
     // Escalation channels may be drained too (escalation then skips them).

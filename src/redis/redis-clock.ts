@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { monotonicEpochNow } from "../smpp/session/monotonic-clock.js";
 import { ClockOffset } from "./clock-offset.js";
 
 /** Round trips read back to back at start: the first estimate is the narrowest of them, not one noisy answer. */
@@ -15,9 +16,6 @@ export const CLOCK_SAMPLE_MS = 1_000;
 export const CLOCK_OFFSET_WARN_MS = 1_000;
 /** At most one warning about a far clock per this (the gauge shows it all the time). */
 const OFFSET_WARN_EVERY_MS = 600_000;
-
-/** The process's monotonic clock on the epoch's scale: NTP stepping the host's clock does not move it. */
-const monotonicEpochMs = (): number => performance.timeOrigin + performance.now();
 
 export interface RedisClockOptions {
   /** Where TIME is read. Without it the clock learns only from `observe` (a caller reading Redis's time anyway). */
@@ -61,7 +59,7 @@ export class RedisClock {
 
   constructor(options: RedisClockOptions = {}) {
     this.options = options;
-    this.local = options.local ?? monotonicEpochMs;
+    this.local = options.local ?? monotonicEpochNow;
     this.wall = options.wall ?? Date.now;
   }
 
