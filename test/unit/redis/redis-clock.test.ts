@@ -198,4 +198,16 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
     }
     expect(lines.filter((l) => l.includes("at a stroke"))).toHaveLength(1);
   });
+
+  it("closes at once with a TIME round trip in flight on a connection that went silent (shutdown has a deadline)", async () => {
+    const proxy = await delayingProxy();
+    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewedWall });
+    await clock.start();
+    proxy.setDelay(120_000); // black-holed: the next TIME is answered in two minutes
+    void clock.sync().catch(() => undefined);
+    const started = performance.now();
+    const closed = await Promise.race([clock.close().then(() => "closed"), sleep(2_000).then(() => "held")]);
+    expect(closed).toBe("closed");
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
