@@ -55,8 +55,6 @@ export function createEscalation(parts: {
   delivery: () => DeliveryEngine;
   accounts: AccountDirectory;
   clock: RedisClock;
-  /** Redis's time when the gateway started (its clock measured). */
-  startedAt: () => number;
   logger: Logger;
   metrics: Metrics;
 }): EscalationService | undefined {
@@ -68,8 +66,10 @@ export function createEscalation(parts: {
     delivery: parts.delivery,
     codePattern: (account) => otpCodePattern(parts.accounts.byId(account)?.otpCodePattern),
     minRemainingMs: daemon.delivery.minRemainingValidityMs,
-    // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
-    downCountsFrom: () => parts.startedAt() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+    // Carriers not bound yet in a process's first moments are not down: their binds are coming up. Counted from
+    // delivery's start (the binds opened just before it), not the clock's: the start-up steps between them (settings,
+    // controls, ported numbers, bind-slot leases) can take seconds. Nothing is down before delivery started.
+    downCountsFrom: () => (parts.delivery().startedAt ?? Infinity) + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
     // Deadlines delivery wrote (maybe on another instance) are compared with it.
     now: () => clock.now(),
     logger: parts.logger,

@@ -74,8 +74,6 @@ export class Gateway {
    * and receipts time everything by it, so instances whose hosts' clocks differ agree on every deadline.
    */
   readonly clock: RedisClock;
-  /** Redis's time when start-up had measured its clock: escalation's "a process's first moments" count from it. */
-  private startedAt = Date.now();
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
   private readonly redisAccess: RedisAccess;
   /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
@@ -212,7 +210,6 @@ export class Gateway {
       delivery: () => this.delivery,
       accounts: this.accounts,
       clock,
-      startedAt: () => this.startedAt,
       logger,
       metrics,
     });
@@ -271,7 +268,6 @@ export class Gateway {
     });
     // Before anything times a message: every deadline is on Redis's clock, whatever this host's says.
     await this.clock.start();
-    this.startedAt = this.clock.now();
     this.closers.add({ name: "redis clock", close: () => this.clock.close() });
     const watch = await startRedisSettingsWatch({
       redis: this.redis,
