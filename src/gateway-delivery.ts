@@ -23,7 +23,9 @@ import type { ControlWatch } from "./ops/control-watch.js";
 import type { RedisBatch } from "./redis/redis-batch.js";
 import type { RedisClock } from "./redis/redis-clock.js";
 import type { LiveRouteTable } from "./routing/live-route-table.js";
+import type { RoutePlanner } from "./delivery/route-planner.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
+import type { CarrierOverrides } from "./routing/select-carrier.js";
 import type { CarrierPool } from "./south/carrier-pool.js";
 
 export interface DeliveryParts {
@@ -77,6 +79,22 @@ export function createEscalation(parts: {
   });
 }
 
+/**
+ * Delivery's route planner. Its live health compares the attempts' `endedAt` and deliveries' `deliveredAt`, which
+ * delivery stamps on Redis's clock, with now: on the same clock, or a host off Redis's would age them by the offset.
+ */
+export function deliveryPlanner(
+  parts: Pick<DeliveryParts, "routes" | "logger" | "metrics" | "clock"> & { controls?: CarrierOverrides },
+): RoutePlanner {
+  const { clock, logger, metrics } = parts;
+  return createRoutePlanner(parts.routes, Math.random, {
+    ...(parts.controls && { overrides: parts.controls }),
+    clock: () => clock.now(),
+    logger,
+    metrics,
+  });
+}
+
 export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
   const { config, logger, metrics, accounts, smpp } = parts;
   const { daemon } = config;
@@ -87,7 +105,7 @@ export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
     // The pools' epochClock (gateway.ts): times to and from them keep their distance from now.
     poolClock: clock.local,
     store: parts.store,
-    planner: createRoutePlanner(parts.routes, Math.random, { overrides: parts.controls, logger, metrics }),
+    planner: deliveryPlanner(parts),
     pools: parts.pools,
     carriers: new Map(config.carriers.map((c) => [c.id, c])),
     logger,
