@@ -23,7 +23,9 @@ import type { ControlWatch } from "./ops/control-watch.js";
 import type { RedisBatch } from "./redis/redis-batch.js";
 import type { RedisClock } from "./redis/redis-clock.js";
 import type { LiveRouteTable } from "./routing/live-route-table.js";
+import type { RoutePlanner } from "./delivery/route-planner.js";
 import { createRoutePlanner } from "./routing/route-planner.js";
+import type { CarrierOverrides } from "./routing/select-carrier.js";
 import type { CarrierPool } from "./south/carrier-pool.js";
 
 export interface DeliveryParts {
@@ -55,8 +57,6 @@ export function createEscalation(parts: {
   delivery: () => DeliveryEngine;
   accounts: AccountDirectory;
   clock: RedisClock;
-  /** Redis's time when the gateway started (its clock measured). */
-  startedAt: () => number;
   logger: Logger;
   metrics: Metrics;
 }): EscalationService | undefined {
@@ -68,12 +68,30 @@ export function createEscalation(parts: {
     delivery: parts.delivery,
     codePattern: (account) => otpCodePattern(parts.accounts.byId(account)?.otpCodePattern),
     minRemainingMs: daemon.delivery.minRemainingValidityMs,
-    // Carriers not bound yet in a process's first moments are not down: their binds are coming up.
-    downCountsFrom: () => parts.startedAt() + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
+    // Carriers not bound yet in a process's first moments are not down: their binds are coming up. Counted from
+    // delivery's start (the binds opened just before it), not the clock's: the start-up steps between them (settings,
+    // controls, ported numbers, bind-slot leases) can take seconds. Nothing is down before delivery started.
+    downCountsFrom: () => (parts.delivery().startedAt ?? Infinity) + DEFAULT_STARTUP_RECEIPT_GRACE_MS,
     // Deadlines delivery wrote (maybe on another instance) are compared with it.
     now: () => clock.now(),
     logger: parts.logger,
     metrics: parts.metrics,
+  });
+}
+
+/**
+ * Delivery's route planner. Its live health compares the attempts' `endedAt` and deliveries' `deliveredAt`, which
+ * delivery stamps on Redis's clock, with now: on the same clock, or a host off Redis's would age them by the offset.
+ */
+export function deliveryPlanner(
+  parts: Pick<DeliveryParts, "routes" | "logger" | "metrics" | "clock"> & { controls?: CarrierOverrides },
+): RoutePlanner {
+  const { clock, logger, metrics } = parts;
+  return createRoutePlanner(parts.routes, Math.random, {
+    ...(parts.controls && { overrides: parts.controls }),
+    clock: () => clock.now(),
+    logger,
+    metrics,
   });
 }
 
@@ -84,8 +102,10 @@ export function createDeliveryEngine(parts: DeliveryParts): DeliveryEngine {
   return new DeliveryEngine({
     clock: () => clock.now(),
     clockErrorMs: () => clock.errorMs(),
+    // The pools' epochClock (gateway.ts): times to and from them keep their distance from now.
+    poolClock: clock.local,
     store: parts.store,
-    planner: createRoutePlanner(parts.routes, Math.random, { overrides: parts.controls, logger, metrics }),
+    planner: deliveryPlanner(parts),
     pools: parts.pools,
     carriers: new Map(config.carriers.map((c) => [c.id, c])),
     logger,

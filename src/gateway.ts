@@ -74,8 +74,6 @@ export class Gateway {
    * and receipts time everything by it, so instances whose hosts' clocks differ agree on every deadline.
    */
   readonly clock: RedisClock;
-  /** Redis's time when start-up had measured its clock: escalation's "a process's first moments" count from it. */
-  private startedAt = Date.now();
   /** The sentinels' password and TLS options every connection is made with (redis_tls). */
   private readonly redisAccess: RedisAccess;
   /** The socket's own reason for the last failed connection (ioredis's connect() only says it closed). */
@@ -152,8 +150,10 @@ export class Gateway {
       logger,
       metrics,
     }));
+    // The pools time their tickets and first binds on the clock under Redis's (monotonic): delivery converts by it.
+    const epochClock = clock.local;
     for (const carrier of this.config.carriers) {
-      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots }));
+      this.carriers.set(carrier.id, new CarrierPool({ carrier, logger, metrics, slots, epochClock }));
     }
     const { redis } = this;
     // Escalation channels may be drained too (escalation then skips them).
@@ -210,7 +210,6 @@ export class Gateway {
       delivery: () => this.delivery,
       accounts: this.accounts,
       clock,
-      startedAt: () => this.startedAt,
       logger,
       metrics,
     });
@@ -269,7 +268,6 @@ export class Gateway {
     });
     // Before anything times a message: every deadline is on Redis's clock, whatever this host's says.
     await this.clock.start();
-    this.startedAt = this.clock.now();
     this.closers.add({ name: "redis clock", close: () => this.clock.close() });
     const watch = await startRedisSettingsWatch({
       redis: this.redis,

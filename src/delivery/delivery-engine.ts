@@ -73,8 +73,8 @@ export class DeliveryEngine implements DeliveryService {
   private readonly deps: DeliveryEngineDeps;
   private readonly processor: MessageProcessor;
   private readonly clock: () => number;
-  /** When start() ran, on `clock` (attempts started before belong to an earlier process: see startupGraceUntil). */
-  private startedAt: number | undefined;
+  /** See `startedAt`. */
+  private started: number | undefined;
   /** Claims due timers and handed-off messages. */
   private readonly poller: TimerPoller;
   /** Final states to the notifier, and the outbox sweep. */
@@ -114,7 +114,7 @@ export class DeliveryEngine implements DeliveryService {
       ...(deps.conversionListener && { conversionListener: deps.conversionListener }),
       ...(deps.attemptWithdrawals && { attemptWithdrawals: deps.attemptWithdrawals }),
       clock: this.clock,
-      startedAt: () => this.startedAt,
+      startedAt: () => this.started,
       rng: deps.rng ?? Math.random,
       options: deps.options,
       // A message whose submitter asked for no receipt needs no hand-over: it never enters the outbox.
@@ -150,8 +150,13 @@ export class DeliveryEngine implements DeliveryService {
     });
   }
 
+  /** When start() ran, on `clock` (startupGraceUntil; escalation's start-up window); undefined before. */
+  get startedAt(): number | undefined {
+    return this.started;
+  }
+
   start(): void {
-    this.startedAt = this.clock();
+    this.started = this.clock();
     for (const pool of this.deps.pools.values()) pool.setReceiptHandler((event) => this.onReceipt(event));
     this.deps.attemptWithdrawals?.listen((id, n) => this.processor.queuedParts.withdrawEnded(id, n));
     this.poller.start();

@@ -24,7 +24,7 @@ export interface DeliveryCollaborators {
   store: MessageStore;
   planner: RoutePlanner;
   pools: ReadonlyMap<string, CarrierPool>;
-  /** The clock the pools stamp their times with (default Date.now): delivery's may differ (Redis's). */
+  /** The clock the pools stamp their times with (their `epochClock`, default monotonicEpochNow): delivery's differs. */
   poolClock?: () => number;
   carriers: ReadonlyMap<string, CarrierConfig>;
   logger: Logger;

@@ -8,15 +8,26 @@
  */
 
 /**
- * How fast the local clock and Redis's may drift apart, in ms per ms: 100 ppm, well above what NTP-disciplined (or
- * merely decent quartz) clocks do. Only ages samples: a 30 s old sample counts 3 ms wider.
+ * How fast the local clock and Redis's drift apart when both are disciplined, in ms per ms: 100 ppm, above what
+ * NTP-disciplined (or merely decent quartz) clocks do between corrections. Ages samples: a 30 s old sample counts 3 ms
+ * wider. While NTP slews a clock (up to 500 ppm, chrony faster; CLOCK_MONOTONIC, the local clock, is slewed too) older
+ * samples stop agreeing with fresh ones and are dropped — they are stale — but that is no step (STEP_DRIFT).
  */
 export const MAX_DRIFT = 100e-6;
+/**
+ * What a contradiction must exceed to count as a step (a clock stepped, a failover to another Redis host) rather than
+ * a clock slewed faster than MAX_DRIFT (chrony may): ~1000 ppm of the older sample's age plus STEP_FLOOR_MS beyond
+ * the intervals. Below it the contradicted samples are only dropped; a step also lifts "never goes back" and is warned
+ * about.
+ */
+export const STEP_DRIFT = 1_000e-6;
+/** See STEP_DRIFT: even between round trips a moment apart, a jump under this is no step. */
+export const STEP_FLOOR_MS = 5;
 /** Samples older than this are forgotten: drift makes them worse than a fresh one at any realistic round trip. */
 export const SAMPLE_WINDOW_MS = 30_000;
 /**
  * Slack when samples are checked against each other: a local clock may tick in whole ms (Date.now), so an interval
- * can miss the true offset by that much — not a step.
+ * can miss the true offset by that much — no contradiction.
  */
 export const STEP_TOLERANCE_MS = 1;
 /** At most this many samples kept (several sources may feed one estimate, a few a second each). */
@@ -39,9 +50,9 @@ export interface OffsetEstimate {
 /** What one round trip changed. */
 export interface Observed {
   /**
-   * Earlier samples contradicted this one (their intervals, widened by drift, miss it): a clock was stepped — this
-   * host's, Redis's — or a failover reached a Redis on another host. They were dropped, and the estimate follows the
-   * new clock at once.
+   * Earlier samples contradicted this one by more than a slew explains (STEP_DRIFT, STEP_FLOOR_MS): a clock was
+   * stepped — this host's, Redis's — or a failover reached a Redis on another host. They were dropped, as is any sample
+   * this one contradicts beyond MAX_DRIFT, and the estimate follows the new clock at once.
    */
   stepped: boolean;
 }
@@ -61,11 +72,12 @@ export class ClockOffset {
     const kept: Sample[] = [];
     let stepped = false;
     for (const s of this.samples) {
-      const age = received - s.at;
-      const widen = Math.max(0, age) * MAX_DRIFT + STEP_TOLERANCE_MS;
+      const age = Math.max(0, received - s.at);
+      // How far apart the intervals are (≤ 0 when they overlap).
+      const apart = Math.max(s.lo - sample.hi, sample.lo - s.hi);
       // Checked before the age: a local clock stepped ahead makes every sample look old.
-      if (s.lo - widen > sample.hi || sample.lo > s.hi + widen) stepped = true;
-      else if (age <= SAMPLE_WINDOW_MS) kept.push(s);
+      if (apart > Math.min(age, SAMPLE_WINDOW_MS) * STEP_DRIFT + STEP_FLOOR_MS) stepped = true;
+      else if (apart <= age * MAX_DRIFT + STEP_TOLERANCE_MS && age <= SAMPLE_WINDOW_MS) kept.push(s);
     }
     kept.push(sample);
     if (kept.length > MAX_SAMPLES) kept.shift();

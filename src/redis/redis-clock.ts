@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { LogThrottle } from "../observability/log-throttle.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import { monotonicEpochNow } from "../smpp/session/monotonic-clock.js";
 import { ClockOffset } from "./clock-offset.js";
 
 /** Round trips read back to back at start: the first estimate is the narrowest of them, not one noisy answer. */
@@ -15,9 +16,8 @@ export const CLOCK_SAMPLE_MS = 1_000;
 export const CLOCK_OFFSET_WARN_MS = 1_000;
 /** At most one warning about a far clock per this (the gauge shows it all the time). */
 const OFFSET_WARN_EVERY_MS = 600_000;
-
-/** The process's monotonic clock on the epoch's scale: NTP stepping the host's clock does not move it. */
-const monotonicEpochMs = (): number => performance.timeOrigin + performance.now();
+/** At most one warning about a step per this: a clock flapping (or slewed past STEP_DRIFT) does not flood the log. */
+const STEP_WARN_EVERY_MS = 60_000;
 
 export interface RedisClockOptions {
   /** Where TIME is read. Without it the clock learns only from `observe` (a caller reading Redis's time anyway). */
@@ -43,8 +43,9 @@ export interface RedisClockOptions {
  * slots, control store, receipts) read TIME directly; this serves what is computed in the process.
  *
  * `now()` never goes back: a new estimate lower than the last makes the clock stand still until it catches up (a
- * few ms at most from sample noise), so a time compared with one written a moment earlier keeps its order. A
- * contradicting sample (a clock stepped, or a failover to a Redis on another host) is followed at once, back too.
+ * few ms at most from sample noise or an NTP slew), so a time compared with one written a moment earlier keeps its
+ * order. A sample contradicting the earlier ones beyond any slew (a clock stepped, or a failover to a Redis on another
+ * host) is followed at once, back too.
  * While Redis is unreachable the last offset stays.
  */
 export class RedisClock {
@@ -58,10 +59,11 @@ export class RedisClock {
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private readonly farLog = new LogThrottle(OFFSET_WARN_EVERY_MS);
+  private readonly stepLog = new LogThrottle(STEP_WARN_EVERY_MS);
 
   constructor(options: RedisClockOptions = {}) {
     this.options = options;
-    this.local = options.local ?? monotonicEpochMs;
+    this.local = options.local ?? monotonicEpochNow;
     this.wall = options.wall ?? Date.now;
   }
 
@@ -96,12 +98,16 @@ export class RedisClock {
     // Times read before the first answer were the local clock's alone (a component built before start): not held to.
     if (first) this.last = -Infinity;
     if (stepped) {
-      // A real discontinuity, not noise: standing still until the old clock's time came back would stall delivery.
+      // A real discontinuity, not noise nor a slew (clock-offset.ts, STEP_DRIFT): standing still until the old clock's
+      // time came back would stall delivery.
       this.last = -Infinity;
-      this.options.logger?.warn(
-        { changeMs: Math.round(this.offsetMs - before) },
-        "Redis's clock and this host's moved apart at a stroke (a clock stepped, or a failover to another Redis host): following Redis's",
-      );
+      if (this.options.logger)
+        this.stepLog.warn(
+          this.options.logger,
+          "",
+          { changeMs: Math.round(this.offsetMs - before) },
+          "Redis's clock and this host's moved apart at a stroke (a clock stepped, or a failover to another Redis host): following Redis's",
+        );
     }
     const wallOffsetMs = this.wallOffsetMs();
     this.options.metrics?.clockOffset.set(wallOffsetMs / 1000);
@@ -132,11 +138,15 @@ export class RedisClock {
     this.timer.unref();
   }
 
-  /** Stops sampling; idempotent. `now()` goes on with the last offset. */
-  async close(): Promise<void> {
+  /**
+   * Stops sampling; idempotent, and done at once. `now()` goes on with the last offset. A round trip in flight is not
+   * waited for: on a connection gone silent it could hold shutdown for minutes (every close() has a deadline), and
+   * its answer, if it comes, only refines the offset.
+   */
+  close(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.syncing?.catch(() => undefined);
+    return Promise.resolve();
   }
 
   private async readTime(): Promise<void> {

@@ -4,6 +4,7 @@ import { ErrorCodes, OtpgwError } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Receipt } from "../smpp/receipt.js";
+import { monotonicEpochNow } from "../smpp/session/monotonic-clock.js";
 import type { Clock } from "../smpp/session/request-window.js";
 import type { BindSlots } from "./bind-slots.js";
 import { CarrierBind, type CarrierBindOptions } from "./carrier-bind.js";
@@ -37,9 +38,13 @@ export interface CarrierPoolOptions {
   /** Monotonic ms (default performance.now) for the binds' durations: rate, keep-alive, backoff, deadlines. */
   monotonicClock?: Clock;
   /**
-   * Wall-clock epoch ms (default Date.now) for timestamps: `firstBoundAt`, tickets' not-after and validity times,
-   * binds' `boundSince`.
+   * Monotonic epoch ms (default monotonicEpochNow) for the times handed between the pool and delivery: tickets'
+   * not-after and validity times, retries' holds and `firstBoundAt` (delivery converts them by their distance from
+   * now: src/delivery/pool-clock.ts, whose `poolClock` must be this clock). On the wall clock, a step forward would
+   * refuse queued submits as too late and a step back would write their validity_period as long as the step.
    */
+  epochClock?: Clock;
+  /** Wall-clock epoch ms (default Date.now) for what is shown: binds' `boundSince`. */
   wallClock?: Clock;
   rng?: () => number;
   /**
@@ -77,12 +82,13 @@ export class CarrierPool extends EventEmitter {
   private readonly binds: CarrierBind[] = [];
   private readonly options: CarrierPoolOptions;
   private readonly maxQueuedSubmits: number;
-  private readonly wallClock: Clock;
+  /** Tickets, retries and `firstBoundAt` (see CarrierPoolOptions.epochClock). */
+  private readonly epochClock: Clock;
   private readonly retries: SubmitRetries;
   private closing = false;
   /**
-   * When a bind of this pool first came up in this process (wall clock: delivery compares it with attempt times;
-   * receipts held by the carrier arrive after it).
+   * When a bind of this pool first came up in this process, on `epochClock` (delivery reads it on its own clock,
+   * pool-clock.ts, to count the start-up receipt grace: receipts held by the carrier arrive after it).
    */
   firstBoundAt: number | undefined;
   private receiptHandler: ((event: CarrierReceipt) => Promise<void>) | undefined;
@@ -95,9 +101,9 @@ export class CarrierPool extends EventEmitter {
     this.options = options;
     this.id = options.carrier.id;
     this.maxQueuedSubmits = options.maxQueued ?? DEFAULT_MAX_QUEUED_SUBMITS;
-    this.wallClock = options.wallClock ?? Date.now;
+    this.epochClock = options.epochClock ?? monotonicEpochNow;
     this.retries = new SubmitRetries({
-      clock: this.wallClock,
+      clock: this.epochClock,
       rng: options.rng ?? Math.random,
       requeue: (item) => this.requeue(item),
     });
@@ -133,7 +139,7 @@ export class CarrierPool extends EventEmitter {
       ...(options.rng ? { rng: options.rng } : {}),
     });
     bind.on("bound", () => {
-      this.firstBoundAt ??= this.wallClock();
+      this.firstBoundAt ??= this.epochClock();
       this.kick();
     });
     return bind;
@@ -270,7 +276,7 @@ export class CarrierPool extends EventEmitter {
       );
     }
     return new Promise<SubmitOutcome>((resolve, reject) => {
-      const now = this.wallClock();
+      const now = this.epochClock();
       const item: QueuedSubmit = { fields, enqueuedAt: now, ticket, resolve, reject };
       if (ticket && !ticket.queued(now, (reason, wasWaiting) => this.notSent(item, reason, wasWaiting)))
         return;
@@ -288,7 +294,7 @@ export class CarrierPool extends EventEmitter {
       const item = this.queue.next();
       const ticket = item?.ticket;
       if (!ticket) return item;
-      const now = this.wallClock();
+      const now = this.epochClock();
       if (!ticket.take(now)) continue;
       if (ticket.validUntil !== undefined) {
         item.fields.validity_period = relativeValidity((ticket.validUntil - now) / 1000);

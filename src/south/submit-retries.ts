@@ -15,7 +15,7 @@ export const SUBMIT_RETRY_MIN_DELAY_MS = 500;
 export const SUBMIT_RETRY_MAX_DELAY_MS = 2_000;
 
 export interface SubmitRetriesOptions {
-  /** Wall-clock epoch ms: a retry's time is compared with its ticket's not-after time, which delivery sets. */
+  /** The pool's epoch clock (monotonic): a retry's time is compared with its ticket's not-after time on it. */
   clock: Clock;
   rng: () => number;
   /** Gives a held submit back to its carrier's queue (it goes out before newer ones). */

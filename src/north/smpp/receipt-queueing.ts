@@ -46,8 +46,9 @@ export interface ReceiptOutboxDeps {
   logger: Logger;
   metrics?: SmppServerMetrics;
   /**
-   * Wall-clock epoch ms: what is stored or read against Redis's clock — the stamps' deadlines, the jobs' times (and
-   * their retention, read against the time a job was queued).
+   * Epoch ms of what is stored or read against Redis's clock — the stamps' deadlines, the jobs' times (and their
+   * retention, read against the time a job was queued): the server's `sharedClock`, in the daemon Redis's clock as
+   * this process sees it (RedisClock), so every instance judges a stamp alike whatever its host's clock says.
    */
   clock: () => number;
   /**

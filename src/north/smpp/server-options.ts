@@ -132,13 +132,14 @@ export interface SmppServerDeps extends SubmitCheckDeps {
   logger: Logger;
   metrics?: SmppServerMetrics;
   /**
-   * Wall-clock epoch ms (default Date.now) for times others read: receipts' stamped deadlines (compared with
-   * Redis's clock), the times of messages and receipt jobs (validity, retention).
+   * Wall-clock epoch ms (default Date.now): what an absolute validity_period an ESME wrote is read against; and,
+   * without `sharedClock`, the receipt outbox's clock too.
    */
   clock?: () => number;
   /**
-   * The clock of the receipt stamps' deadlines, which other instances' scans judge by Redis's TIME: Redis's, as this
-   * process sees it (RedisClock). Default `clock`.
+   * The receipt outbox's clock (receipt-queueing.ts): its stamps' deadlines, which other instances' scans judge by
+   * Redis's TIME, and its jobs' times (retention). The daemon gives Redis's clock as this process sees it
+   * (RedisClock, gateway.ts), so stamps are Redis-aligned, not this host's wall clock. Default `clock`.
    */
   sharedClock?: () => number;
   /**

@@ -58,8 +58,9 @@ export interface SmppServer {
 
 export function createSmppServer(deps: SmppServerDeps): SmppServer {
   const options: SmppServerOptions = { ...smppServerDefaults, ...deps.options };
-  // Two clocks: a step of the wall clock (NTP, a VM resumed, `date -s`) must neither stall nor expire at once what
-  // waits for time to pass here (monotonic), and what is stored or compared with other hosts' times is wall clock.
+  // Two kinds of clock: a step of the wall clock (NTP, a VM resumed, `date -s`) must neither stall nor expire at once
+  // what waits for time to pass here (monotonic); what is stored or compared with other hosts' times is epoch ms —
+  // the receipt outbox's on the clock the instances share (sharedClock: Redis's in the daemon), the rest wall clock.
   const clock = deps.clock ?? Date.now;
   const monotonicClock = deps.monotonicClock ?? monotonicNow;
   const logger = deps.logger.child({ component: "smpp-server" });

@@ -8,3 +8,11 @@ import type { Clock } from "./request-window.js";
  * with times from elsewhere stays on the wall clock.
  */
 export const monotonicNow: Clock = () => performance.now();
+
+/**
+ * Milliseconds since the epoch that only go forward: the monotonic clock set on the epoch's scale when the process
+ * started (performance.timeOrigin). For times handed between components as absolute numbers (a carrier pool's
+ * tickets, firstBoundAt; RedisClock's local clock): it reads like Date.now, but a step of the wall clock does not
+ * move it. Still not a timestamp to show or store: it drifts from the wall clock as NTP corrects the latter.
+ */
+export const monotonicEpochNow: Clock = () => performance.timeOrigin + performance.now();

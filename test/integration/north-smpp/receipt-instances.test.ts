@@ -274,4 +274,27 @@ describe("receipt queue scans", () => {
     expect(leases).toHaveLength(3);
     for (const key of leases) expect(await fixture.redis.client.pttl(key)).toBeLessThanOrEqual(10_000);
   });
+
+  it("stamps the receipts it holds, and times their jobs, on the clock the instances share (sharedClock), not its host's", async () => {
+    // Redis's clock as this instance sees it: an hour ahead of the host's wall clock.
+    const HOUR_MS = 3_600_000;
+    const shared = (): number => Date.now() + HOUR_MS;
+    const fixture = await startServer({ sharedClock: shared });
+    const esme = await Esme.connect(fixture.port);
+    await esme.bind();
+    const message = await accepted(fixture);
+    const before = shared();
+    const handOver = fixture.server.prepareReceipt({ ...message, state: "delivered", finalAt: before })!;
+    const after = shared();
+    expect(handOver.items).toHaveLength(1);
+    const item = handOver.items[0]!;
+    // Held by this instance (a receiver is bound here): `<token>:<deadline>|<job>`, the deadline after the shared now.
+    const deadline = Number(/^[0-9a-f]+:(\d+)\|/.exec(item)?.[1]);
+    expect(deadline).toBeGreaterThan(before);
+    expect(deadline).toBeLessThan(after + 5 * 60_000);
+    const { queuedAt } = decodeJob(item);
+    expect(queuedAt).toBeGreaterThanOrEqual(before);
+    expect(queuedAt).toBeLessThanOrEqual(after);
+    esme.session.destroy();
+  });
 });

@@ -81,6 +81,8 @@ export async function startServer(
     redis?: Fixture["redis"];
     /** The server's logger (default: silent). */
     logger?: Logger;
+    /** The receipt outbox's clock (the daemon's is Redis's: RedisClock); default the server's own. */
+    sharedClock?: () => number;
   } = {},
 ): Promise<Fixture> {
   const redis = options.redis ?? (await testRedis());
@@ -101,6 +103,7 @@ export async function startServer(
     retentionMs: 3_600_000,
     logger: options.logger ?? silentLogger(),
     metrics,
+    ...(options.sharedClock && { sharedClock: options.sharedClock }),
   });
   const { port, tlsPort } = await server.listen();
   onTestFinished(() => server.close(500));

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { CarrierConfig } from "../../../src/config/types.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
+import { toPoolClock } from "../../../src/delivery/pool-clock.js";
 import { CarrierPool } from "../../../src/south/carrier-pool.js";
+import { SubmitTicket } from "../../../src/south/submit-ticket.js";
 import { startCarrierSim } from "../../helpers/carrier-sim.js";
 import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, type ScriptedFrame } from "../../helpers/scripted-smsc.js";
@@ -38,6 +40,40 @@ function startPool(carrier: CarrierConfig): CarrierPool {
 }
 
 const NO_RECEIPTS = { DELIVRD: 0, UNDELIV: 0, EXPIRED: 0, none: 1 };
+
+/** Delivery's clock in the daemon (RedisClock): monotonic, on the epoch's scale; a wall-clock step does not move it. */
+const deliveryClock = (): number => performance.timeOrigin + performance.now();
+
+/** A ticket as delivery hands it to a pool (queued-parts.ts): its times converted to the pools' clock by default. */
+function ticket(notAfterInMs: number, validForMs: number): SubmitTicket {
+  const clocks = { clock: deliveryClock };
+  const now = deliveryClock();
+  return new SubmitTicket(toPoolClock(clocks, now + notAfterInMs), toPoolClock(clocks, now + validForMs));
+}
+
+/** A relative validity_period ("YYMMDDhhmmss000R") in seconds. */
+function validitySeconds(period: string): number {
+  const [days, hours, minutes, seconds] = [4, 6, 8, 10].map((at) => Number(period.slice(at, at + 2)));
+  return days! * 86_400 + hours! * 3_600 + minutes! * 60 + seconds!;
+}
+
+/**
+ * Twelve parts behind a cap of 4 a second (about 3 s to drain), each never written after 8 s and valid for 2 minutes;
+ * the wall clock steps by `stepMs` once the first is written. Returns their outcomes and the validities written.
+ */
+async function queuedAcrossAStep(stepMs: number): Promise<{ outcomes: string[]; validities: number[] }> {
+  fakeWallClock();
+  const sim = await startCarrierSim({ submitRespLatencyMs: { min: 1, max: 5 }, outcomeMix: NO_RECEIPTS });
+  const pool = startPool(testCarrier({ port: sim.port!, throughputPerSecond: 4 }));
+  await waitUntil(() => pool.boundCount === 1, 5000, "the bind");
+  const pending = Array.from({ length: 12 }, (_, i) =>
+    settledKind(pool.submit(testPart(i), ticket(8_000, 120_000))),
+  );
+  await waitUntil(() => sim.counters().submitsReceived >= 1, 3000, "the first submit written");
+  stepWallClock(stepMs);
+  const outcomes = await Promise.all(pending);
+  return { outcomes, validities: sim.received().map((r) => validitySeconds(r.validityPeriod)) };
+}
 
 describe("carrier bind across wall-clock steps", () => {
   it("keeps submitting at the bind's throughput when the wall clock steps back an hour mid-run", async () => {
@@ -111,5 +147,21 @@ describe("carrier bind across wall-clock steps", () => {
     expect(await Promise.all(outcomes)).toEqual(Array(5).fill("accepted"));
     expect(pool.status().binds[0]!.reconnects).toBe(0);
     expect(smsc.conns()).toBe(1);
+  }, 30_000);
+
+  it("keeps parts queued behind a throughput cap when the wall clock steps forward an hour: none refused as too late", async () => {
+    const { outcomes, validities } = await queuedAcrossAStep(HOUR_MS);
+    expect(outcomes).toEqual(Array(12).fill("accepted"));
+    // Written within ~4 s of being queued: about 2 minutes left each, not an hour less.
+    for (const seconds of validities) expect(seconds).toBeGreaterThan(110);
+    for (const seconds of validities) expect(seconds).toBeLessThanOrEqual(120);
+  }, 30_000);
+
+  it("writes parts queued behind a throughput cap with the validity they have left when the wall clock steps back an hour", async () => {
+    const { outcomes, validities } = await queuedAcrossAStep(-HOUR_MS);
+    expect(outcomes).toEqual(Array(12).fill("accepted"));
+    // Not an hour too long: the carrier would go on delivering a code the OTP's expiry has ended (DESIGN promise 4).
+    for (const seconds of validities) expect(seconds).toBeGreaterThan(110);
+    for (const seconds of validities) expect(seconds).toBeLessThanOrEqual(120);
   }, 30_000);
 });

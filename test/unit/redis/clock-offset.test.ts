@@ -63,4 +63,25 @@ describe("ClockOffset (Redis's clock minus the local one, from round trips)", ()
     expect(estimator.observe(1_000, 7_000, 900, 0.001).stepped).toBe(false);
     expect(estimator.estimate(1_000)).toBeUndefined();
   });
+
+  it("takes an NTP slew of 500 ppm over 30 s for no step: Redis's clock and the local one drift apart 15 ms", () => {
+    const estimator = new ClockOffset();
+    const slew = 500e-6;
+    const stepped: boolean[] = [];
+    for (let t = 0; t <= 30_000; t += 1_000) {
+      const redisAt = t + 0.2 + TRUE_OFFSET + t * slew;
+      stepped.push(estimator.observe(t, redisAt, t + 0.4, 0.001).stepped);
+    }
+    expect(stepped.every((s) => !s)).toBe(true);
+    // It follows the slew: the estimate is the latest round trip's, within its drift since.
+    expect(estimator.estimate(30_000.4)!.offsetMs - TRUE_OFFSET).toBeCloseTo(15, 0);
+  });
+
+  it("takes a jump of 200 ms between two round trips a second apart for a step", () => {
+    const estimator = new ClockOffset();
+    for (let t = 0; t <= 10_000; t += 1_000) trip(estimator, t, 0.2, 0.2);
+    const jumped = estimator.observe(11_000, 11_000.2 + TRUE_OFFSET + 200, 11_000.4, 0.001);
+    expect(jumped.stepped).toBe(true);
+    expect(estimator.estimate(11_000.4)!.offsetMs).toBeCloseTo(TRUE_OFFSET + 200, 0);
+  });
 });

@@ -161,4 +161,53 @@ describe("RedisClock (Redis's TIME through round trips, on an injected local clo
     await expect(clock.sync()).rejects.toThrow();
     expect(Math.abs(await errorAgainstRedis(clock, direct))).toBeLessThan(15);
   });
+
+  it("rides an NTP slew without a step: never goes back, no warning; a real step is followed and warned about once", () => {
+    let local = 1_000_000;
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const clock = new RedisClock({ local: () => local, wall: () => local, logger });
+    let redisOffset = 0;
+    /** A quiet round trip (0.4 ms) now, Redis `redisOffset` ahead of the local clock. */
+    const roundTrip = (): void => clock.observe(local, local + 0.2 + redisOffset, local + 0.4, 0.001);
+    let last = clock.now();
+    let wentBack = 0;
+    // The local clock slewed 500 ppm faster than Redis's for a minute (Redis falls behind it 0.5 ms a second).
+    for (let second = 0; second < 60; second++) {
+      roundTrip();
+      for (let ms = 0; ms < 1_000; ms += 50) {
+        local += 50;
+        redisOffset -= 50 * 500e-6;
+        const now = clock.now();
+        wentBack = Math.max(wentBack, last - now);
+        last = now;
+      }
+    }
+    expect(wentBack).toBe(0);
+    expect(lines.filter((l) => l.includes("at a stroke"))).toEqual([]);
+    // Redis's clock stepped back 2 s (a failover to another host), then forward 3 s: each followed at once (back too),
+    // and said once — a clock flapping does not flood the log.
+    for (const step of [-2_000, 0, 0, 3_000, 0]) {
+      redisOffset += step;
+      roundTrip();
+      expect(Math.abs(clock.now() - (local + redisOffset))).toBeLessThan(1);
+      local += 1_000;
+    }
+    expect(lines.filter((l) => l.includes("at a stroke"))).toHaveLength(1);
+  });
+
+  it("closes at once with a TIME round trip in flight on a connection that went silent (shutdown has a deadline)", async () => {
+    const proxy = await delayingProxy();
+    const clock = new RedisClock({ redis: await client(proxy.url), local: skewed, wall: skewedWall });
+    await clock.start();
+    proxy.setDelay(120_000); // black-holed: the next TIME is answered in two minutes
+    void clock.sync().catch(() => undefined);
+    const started = performance.now();
+    const closed = await Promise.race([clock.close().then(() => "closed"), sleep(2_000).then(() => "held")]);
+    expect(closed).toBe("closed");
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
