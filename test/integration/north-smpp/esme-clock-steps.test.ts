@@ -1,30 +1,18 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { CommandId } from "../../../src/smpp/constants.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
 import { testMessage } from "../../helpers/message.js";
 import type { RawFrame } from "../../helpers/raw-peer.js";
 import { waitUntil } from "../../helpers/wait.js";
 import { bindPdu, rawPeer, startServer, type Fixture } from "./smpp-fixture.js";
+import { fakeWallClock, HOUR_MS, restoreWallClock, stepWallClock } from "../../helpers/wall-clock.js";
 
 /**
  * A wall-clock step (NTP correction, VM resume, an operator's `date -s`) in the middle of an ESME's bind to otpgw:
  * Date alone is faked — sockets, timers and performance.now() stay real — and it advances with real time until the
  * test steps it. The ESME is a raw peer, so that the test decides when (and whether) it answers our deliver_sm.
  */
-const HOUR_MS = 3_600_000;
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-/** Fakes Date only, running on from now; call it before the server exists, as a clock taken at start-up would be. */
-function fakeWallClock(): void {
-  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
-}
-
-function stepWallClock(byMs: number): void {
-  vi.setSystemTime(Date.now() + byMs);
-}
+afterEach(restoreWallClock);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { CarrierConfig } from "../../../src/config/types.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { encodePdu } from "../../../src/smpp/session/pdu-codec.js";
@@ -10,25 +10,13 @@ import { testCarrier } from "../../helpers/carrier-config.js";
 import { scriptedSmsc, type ScriptedFrame } from "../../helpers/scripted-smsc.js";
 import { settledKind, testPart } from "../../helpers/submit-parts.js";
 import { waitUntil } from "../../helpers/wait.js";
+import { fakeWallClock, HOUR_MS, restoreWallClock, stepWallClock } from "../../helpers/wall-clock.js";
 
 /**
  * A wall-clock step (NTP correction, VM resume, an operator's `date -s`) in the middle of a bind's life: Date alone is
  * faked — sockets, timers and performance.now() stay real — and it advances with real time until the test steps it.
  */
-const HOUR_MS = 3_600_000;
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-/** Fakes Date only, running on from now; call it before the pool exists, as a clock taken at start-up would be. */
-function fakeWallClock(): void {
-  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
-}
-
-function stepWallClock(byMs: number): void {
-  vi.setSystemTime(Date.now() + byMs);
-}
+afterEach(restoreWallClock);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
